@@ -1,0 +1,13 @@
+//! Arrears' domain: pure types and rules. No IO, no async, no serialisation formats.
+//!
+//! Invariant: every amount is an integer number of minor units ([`money::Amount`]) and
+//! every arithmetic step that could overflow is checked.
+
+pub mod account;
+pub mod aging;
+pub mod creditor;
+pub mod ids;
+pub mod ledger;
+pub mod money;
+pub mod party;
+pub mod placement;

@@ -1,0 +1,98 @@
+//! A placement: one debt handed to the agency by a creditor, fully parsed.
+//!
+//! Files are parsed into this type at the edge (`ingest`); storage takes only this type,
+//! so nothing unparsed reaches the database.
+
+use crate::account::Product;
+use crate::ids::{AccountRef, CreditorCode, DebtorRef};
+use crate::ledger::{Buckets, Entry, Reason};
+use crate::money::{Amount, BasisPoints, Currency};
+use crate::party::{ContactKind, EmailAddress, Language, PhoneNumber};
+use jiff::civil::Date;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    pub creditor: CreditorCode,
+    pub account_ref: AccountRef,
+    pub debtor_ref: DebtorRef,
+    pub first_name: String,
+    pub last_name: String,
+    pub currency: Currency,
+    /// Amount owed at placement per bucket; adds up to the file's `balance`.
+    pub balance: Buckets,
+    pub delinquent_since: Date,
+    pub product: Product,
+    pub original_creditor: Option<String>,
+    pub itemization: Option<Itemization>,
+    pub apr: BasisPoints,
+    pub charge_off_date: Option<Date>,
+    pub last_payment: Option<LastPayment>,
+    pub statute_expires_on: Option<Date>,
+    pub collateral: Option<String>,
+    pub service_id: Option<String>,
+    pub date_of_birth: Option<Date>,
+    /// Exactly four digits.
+    pub ssn_last4: Option<String>,
+    pub address: Option<MailingAddress>,
+    /// Distinct numbers, at most one per kind.
+    pub phones: Vec<(ContactKind, PhoneNumber)>,
+    pub email: Option<EmailAddress>,
+    pub language: Language,
+    /// IANA zone names given in the file (validated); empty when not given.
+    pub time_zones: Vec<String>,
+}
+
+/// Reg F itemization (12 CFR 1006.34(c)(2)(vi)–(viii)): the amount owed on the
+/// itemization date and what changed since. Invariant: `balance + interest + fees −
+/// payments − credits` equals the placement balance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Itemization {
+    pub date: Date,
+    pub balance: Amount,
+    pub interest: Amount,
+    pub fees: Amount,
+    pub payments: Amount,
+    pub credits: Amount,
+}
+
+impl Itemization {
+    /// The current amount the itemization implies; `None` on overflow.
+    pub fn implied_balance(&self) -> Option<Amount> {
+        self.balance
+            .checked_add(self.interest)?
+            .checked_add(self.fees)?
+            .checked_sub(self.payments)?
+            .checked_sub(self.credits)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LastPayment {
+    pub date: Date,
+    pub amount: Option<Amount>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailingAddress {
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    /// USPS code, see [`crate::party::US_STATES`]; `None` outside the US.
+    pub state: Option<String>,
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+}
+
+impl Placement {
+    /// The opening ledger entry. Dated the day the debt became delinquent, so the ledger
+    /// starts where the debt's collection history does.
+    pub fn opening_entry(&self) -> Entry {
+        Entry::new(Reason::Placement, self.balance, self.delinquent_since)
+            .expect("a parsed placement has a positive, non-negative split")
+    }
+
+    pub fn total_balance(&self) -> Amount {
+        self.balance.total().expect("checked when parsed")
+    }
+}
