@@ -1,1 +1,5 @@
+//! File formats Arrears reads and writes. Parsing happens here, at the edge: what leaves
+//! this crate is a domain type, never a raw string.
 
+pub mod mapping;
+pub mod placement;

@@ -1,0 +1,116 @@
+//! Placement files as creditors send them: good, bad and mapped.
+
+use ingest::mapping::Mapping;
+use ingest::placement::{validate, PlacementReader, Rejection, PROBLEMS_REPORTED_MAX};
+use jiff::civil::date;
+use std::io::Write;
+
+const HEADER: &str = "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,principal,interest,fees";
+
+fn file_with(lines: &[&str]) -> tempfile::NamedTempFile {
+    let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    for line in lines {
+        writeln!(file, "{line}").unwrap();
+    }
+    file
+}
+
+fn check(file: &tempfile::NamedTempFile) -> Result<ingest::placement::FileSummary, Rejection> {
+    validate(file.path(), &Mapping::standard(), date(2026, 11, 23), PROBLEMS_REPORTED_MAX, &mut |_| {})
+}
+
+#[test]
+fn every_bad_row_is_reported_with_line_column_value_and_reason() {
+    let file = file_with(&[
+        HEADER,
+        "NBANK,A-1,D-1,Ana,Ruiz,1234.56,USD,2026-01-15,1000.00,200.00,34.56",
+        "NBANK,A-2,D-2,Bo,Lee,\"1,234.56\",USD,2026-01-15,,,",
+        "NBANK,A-3,D-3,Cy,Ng,100.00,XYZ,2026-01-15,,,",
+        "NBANK,,D-4,Di,Wu,100.00,USD,2026-01-15,,,",
+        "NBANK,A-5,D-5,Ed,Ma,100.00,USD,2026-02-30,,,",
+        "NBANK,A-6,D-6,Fa,Oh,100.00,USD,2026-01-15,90.00,5.00,4.00",
+        "NBANK,A-1,D-7,Gi,Xu,50.00,USD,2026-01-15,,,",
+    ]);
+    let rejection = check(&file).unwrap_err();
+    let lines: Vec<String> = rejection.problems.iter().map(ToString::to_string).collect();
+    let name = file.path().display().to_string();
+    let expected = [
+        format!("{name}:3: balance: 1,234.56: not a plain decimal amount"),
+        format!("{name}:4: currency: XYZ: not an ISO 4217 currency code"),
+        format!("{name}:5: account_ref: : required"),
+        format!("{name}:6: delinquent_since: 2026-02-30: not a calendar date"),
+        format!("{name}:7: balance: 100.00: principal + interest + fees = 99.00, not the balance"),
+        format!("{name}:8: account_ref: A-1: duplicate of line 2"),
+    ];
+    assert_eq!(lines.len(), expected.len(), "{lines:#?}");
+    for (line, expected) in lines.iter().zip(&expected) {
+        assert!(line.starts_with(expected.as_str()), "{line:?} should start with {expected:?}");
+    }
+}
+
+#[test]
+fn a_good_file_parses_into_placements_with_a_stable_digest() {
+    let file = file_with(&[
+        "\u{feff}creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,phone_mobile,state,address_line1,city,postal_code,time_zone,extra",
+        "NBANK,A-1,D-1,José,Núñez,250.5,USD,2025-12-01,(617) 555-0123,MA,1 Main St,Boston,02110,America/New_York,x",
+    ]);
+    let summary = check(&file).unwrap();
+    assert_eq!(summary.rows, 1);
+    assert_eq!(summary.ignored_columns, ["extra"]);
+    assert_eq!(summary.sha256, check(&file).unwrap().sha256);
+    let mut reader = PlacementReader::open(file.path(), &Mapping::standard(), date(2026, 11, 23)).unwrap();
+    let (line, placement) = reader.next_row().unwrap();
+    let placement = placement.unwrap();
+    assert_eq!(line, 2);
+    assert_eq!(placement.first_name, "José");
+    assert_eq!(placement.total_balance().minor(), 250_50);
+    assert_eq!(placement.balance.principal.minor(), 250_50);
+    assert_eq!(placement.phones[0].1.e164(), "+16175550123");
+    assert_eq!(placement.time_zones, ["America/New_York"]);
+    assert!(reader.next_row().is_none());
+    assert_eq!(reader.sha256(), summary.sha256);
+}
+
+#[test]
+fn a_mapping_reads_a_creditors_own_layout() {
+    let file = file_with(&[
+        "Acct No,Cust,First,Last,Bal Due,Delinq Date",
+        "77-1,C-9,Ann,Bee,10.00,2026-03-01",
+    ]);
+    let mapping = Mapping::from_toml(
+        "[columns]\naccount_ref = \"Acct No\"\ndebtor_ref = \"Cust\"\nfirst_name = \"First\"\nlast_name = \"Last\"\nbalance = \"Bal Due\"\ndelinquent_since = \"Delinq Date\"\n[constants]\ncreditor = \"CITYUTIL\"\ncurrency = \"USD\"\n",
+    )
+    .unwrap();
+    let summary = validate(file.path(), &mapping, date(2026, 11, 23), 10, &mut |_| {}).unwrap();
+    assert_eq!(summary.creditors.iter().collect::<Vec<_>>(), ["CITYUTIL"]);
+    let bad = file_with(&["Acct No,Bal Due", "1,2.00"]);
+    let rejection = validate(bad.path(), &mapping, date(2026, 11, 23), 10, &mut |_| {}).unwrap_err();
+    let text = rejection.to_string();
+    assert!(text.contains(":1: header: : required column \"Cust\" (field debtor_ref) is missing"), "{text}");
+}
+
+#[test]
+fn the_report_is_bounded_but_counts_everything() {
+    let mut lines = vec![HEADER.to_string()];
+    for index in 0..50 {
+        lines.push(format!("NBANK,A-{index},D,N,M,1e3,USD,2026-01-01,,,"));
+    }
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let file = file_with(&refs);
+    let rejection = validate(file.path(), &Mapping::standard(), date(2026, 11, 23), 10, &mut |_| {}).unwrap_err();
+    assert_eq!(rejection.problems.len(), 10);
+    assert_eq!(rejection.problems_total, 50);
+    assert!(rejection.to_string().contains("... and 40 more problems"));
+}
+
+#[test]
+fn future_dates_and_ragged_rows_are_refused() {
+    let file = file_with(&[
+        HEADER,
+        "NBANK,A-1,D-1,Ana,Ruiz,10.00,USD,2027-01-01,,,",
+        "NBANK,A-2,D-2,Ana,Ruiz,10.00,USD",
+    ]);
+    let text = check(&file).unwrap_err().to_string();
+    assert!(text.contains(":2: delinquent_since: 2027-01-01: is in the future"), "{text}");
+    assert!(text.contains(":3: row: : row has 7 fields, the header has 11"), "{text}");
+}
