@@ -1,1 +1,139 @@
+//! Arrears' storage: one API over SQLite and PostgreSQL.
+//!
+//! **API boundary:** callers pass parsed domain types and get domain types or plain view
+//! structs back; SQL never leaves this crate.
+//! **Invariant:** every state change runs in a [`audit::WriteTx`] and writes its audit
+//! event in the same transaction.
 
+pub mod audit;
+mod batch;
+pub mod creditors;
+pub mod crypto;
+pub mod db;
+pub mod import;
+pub mod users;
+pub mod view;
+
+pub use audit::AuditReport;
+pub use crypto::PiiKey;
+pub use db::Engine;
+
+use audit::WriteTx;
+use jiff::Timestamp;
+use sqlx::AnyPool;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Config(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+}
+
+/// Where "now" comes from. Tests and reproducible runs pin it.
+#[derive(Clone, Copy, Debug)]
+pub enum Clock {
+    System,
+    Fixed(Timestamp),
+}
+
+impl Clock {
+    pub fn now(self) -> Timestamp {
+        match self {
+            Clock::System => Timestamp::now(),
+            Clock::Fixed(instant) => instant,
+        }
+    }
+}
+
+/// Who does something and why; recorded in the audit log.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub name: String,
+}
+
+impl Actor {
+    pub fn new(name: impl Into<String>) -> Actor {
+        Actor { name: name.into() }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    engine: Engine,
+    key: PiiKey,
+    clock: Clock,
+}
+
+const PII_KEY_CHECK_SETTING: &str = "pii_key_check";
+
+impl Store {
+    /// Connects, applies pending migrations and checks the PII key against the database.
+    pub async fn open(url: &str, key: PiiKey, clock: Clock) -> Result<Store, StoreError> {
+        let (pool, engine) = db::connect(url).await?;
+        db::migrate(&pool, engine).await?;
+        let store = Store { pool, engine, key, clock };
+        store.check_key().await?;
+        Ok(store)
+    }
+
+    async fn check_key(&self) -> Result<(), StoreError> {
+        let check = self.key.check_value();
+        let stored: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+            .bind(PII_KEY_CHECK_SETTING)
+            .fetch_optional(&self.pool)
+            .await?;
+        match stored {
+            Some((stored,)) if stored == check => Ok(()),
+            Some(_) => Err(StoreError::Config(
+                "the PII key does not match this database (set ARREARS_PII_KEY or ARREARS_PII_KEY_FILE to the key it was created with)".into(),
+            )),
+            None => {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                    .bind(PII_KEY_CHECK_SETTING)
+                    .bind(&check)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub(crate) fn key(&self) -> &PiiKey {
+        &self.key
+    }
+
+    pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
+        WriteTx::begin(&self.pool, self.engine, self.now().as_microsecond()).await
+    }
+
+    /// Recomputes the audit chain and ledger row hashes.
+    pub async fn verify_audit(&self) -> Result<AuditReport, StoreError> {
+        audit::verify(&self.pool).await
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

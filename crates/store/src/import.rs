@@ -1,0 +1,437 @@
+//! Placement import: a validated file becomes creditors, debtors, contact points,
+//! accounts, opening ledger entries and aging rows, in one transaction with one audit
+//! event.
+//!
+//! **Invariant:** all or nothing. Accounts already on file (same creditor and
+//! `account_ref`) are skipped whole, so importing a file twice changes nothing; when a
+//! file adds nothing the transaction is rolled back and no audit event is written.
+
+use crate::audit::{AuditEvent, LedgerRow, WriteTx};
+use crate::batch::{Batch, Value};
+use crate::creditors::{self, Creditor};
+use crate::{Actor, Store, StoreError};
+use domain::aging::days_past_due;
+use domain::ids::CreditorCode;
+use domain::ledger::Reason;
+use domain::party::{Consent, ContactKind, ContactStatus};
+use domain::placement::Placement;
+use jiff::civil::Date;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// Rows between two progress reports.
+pub const PROGRESS_EVERY_ROWS: u64 = 4_096;
+
+/// What the caller knows about the file from validating it.
+pub struct ImportFile<'a> {
+    pub file_name: &'a str,
+    pub sha256: &'a str,
+    pub rows: u64,
+    pub creditors: &'a BTreeSet<String>,
+    /// The business date the accounts are placed on.
+    pub placed_on: Date,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportOutcome {
+    /// `None` when the file added nothing (nothing was written).
+    pub import_id: Option<i64>,
+    pub audit_seq: Option<i64>,
+    pub accounts_created: u64,
+    pub already_present: u64,
+    pub debtors_created: u64,
+    pub contact_points_created: u64,
+    pub entries_created: u64,
+    pub creditors_created: Vec<String>,
+}
+
+/// The source of parsed rows; an error aborts the import (nothing is kept).
+pub type NextPlacement<'a> = dyn FnMut() -> Result<Option<Placement>, String> + 'a;
+
+const DEBTOR_COLUMNS: &[&str] = &[
+    "id", "creditor_id", "debtor_ref", "first_name", "last_name", "language", "time_zones", "address_line1",
+    "address_line2", "city", "state", "postal_code", "country", "date_of_birth_enc", "ssn_last4_enc",
+    "ssn_last4_index", "import_id",
+];
+const CONTACT_COLUMNS: &[&str] = &["id", "debtor_id", "kind", "value", "status", "source", "consent", "created_at_us"];
+const ACCOUNT_COLUMNS: &[&str] = &[
+    "id", "creditor_id", "account_ref", "debtor_id", "product", "currency", "status", "original_creditor",
+    "delinquent_since", "placed_on", "apr_bps", "charge_off_date", "last_payment_date", "last_payment_minor",
+    "statute_expires_on", "collateral", "service_id", "itemization_date", "itemization_balance_minor",
+    "itemization_interest_minor", "itemization_fees_minor", "itemization_payments_minor",
+    "itemization_credits_minor", "import_id",
+];
+const LEDGER_COLUMNS: &[&str] = &[
+    "id", "account_id", "seq", "reason", "principal_minor", "interest_minor", "fees_minor", "effective_on",
+    "recorded_at_us", "corrects_entry_id", "memo", "audit_seq", "row_hash",
+];
+const AGING_COLUMNS: &[&str] = &["id", "account_id", "bucket", "days_past_due", "moved_on", "recorded_at_us"];
+
+struct Batches {
+    debtors: Batch,
+    contacts: Batch,
+    accounts: Batch,
+    ledger: Batch,
+    aging: Batch,
+}
+
+impl Batches {
+    fn new() -> Batches {
+        Batches {
+            debtors: Batch::new("debtors", DEBTOR_COLUMNS, ""),
+            contacts: Batch::new("contact_points", CONTACT_COLUMNS, " ON CONFLICT (debtor_id, kind, value) DO NOTHING"),
+            accounts: Batch::new("accounts", ACCOUNT_COLUMNS, ""),
+            ledger: Batch::new("ledger_entries", LEDGER_COLUMNS, ""),
+            aging: Batch::new("aging_moves", AGING_COLUMNS, ""),
+        }
+    }
+
+    fn any_full(&self) -> bool {
+        [&self.debtors, &self.contacts, &self.accounts, &self.ledger, &self.aging].iter().any(|batch| batch.is_full())
+    }
+
+    /// Parents before children, so foreign keys hold at every statement.
+    async fn flush(&mut self, tx: &mut WriteTx) -> Result<(), StoreError> {
+        self.debtors.flush(tx.conn()).await?;
+        self.contacts.flush(tx.conn()).await?;
+        self.accounts.flush(tx.conn()).await?;
+        self.ledger.flush(tx.conn()).await?;
+        self.aging.flush(tx.conn()).await
+    }
+}
+
+/// Ids handed out during the import (the audit lock makes them safe).
+struct NextIds {
+    debtor: i64,
+    contact: i64,
+    account: i64,
+    entry: i64,
+    aging: i64,
+}
+
+/// Per-creditor state preloaded from the database.
+struct CreditorState {
+    creditor: Creditor,
+    existing_accounts: HashSet<String>,
+    debtors: HashMap<String, i64>,
+}
+
+struct Importer<'a> {
+    store: &'a Store,
+    tx: WriteTx,
+    batches: Batches,
+    ids: NextIds,
+    creditors: HashMap<String, CreditorState>,
+    import_id: i64,
+    audit_seq: i64,
+    placed_on: Date,
+    source: String,
+    outcome: ImportOutcome,
+}
+
+impl Store {
+    pub async fn import_placements(
+        &self,
+        actor: &Actor,
+        file: &ImportFile<'_>,
+        next: &mut NextPlacement<'_>,
+        on_progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportOutcome, StoreError> {
+        let mut tx = self.write().await?;
+        let mut outcome = ImportOutcome::default();
+        let mut creditors = HashMap::new();
+        for code in file.creditors {
+            let state = load_creditor(&mut tx, actor, code, file.file_name, &mut outcome).await?;
+            creditors.insert(code.clone(), state);
+        }
+        let ids = NextIds {
+            debtor: tx.next_id("debtors").await?,
+            contact: tx.next_id("contact_points").await?,
+            account: tx.next_id("accounts").await?,
+            entry: tx.next_id("ledger_entries").await?,
+            aging: tx.next_id("aging_moves").await?,
+        };
+        let import_id = tx.next_id("imports").await?;
+        let audit_seq = tx.next_audit_seq();
+        let source = format!("placement:{}", &file.sha256[..12.min(file.sha256.len())]);
+        let mut importer = Importer {
+            store: self,
+            tx,
+            batches: Batches::new(),
+            ids,
+            creditors,
+            import_id,
+            audit_seq,
+            placed_on: file.placed_on,
+            source,
+            outcome,
+        };
+        let mut rows = 0u64;
+        while let Some(placement) = next().map_err(StoreError::Invalid)? {
+            importer.add(&placement).await?;
+            rows += 1;
+            if rows % PROGRESS_EVERY_ROWS == 0 {
+                on_progress(rows);
+            }
+        }
+        on_progress(rows);
+        importer.finish(actor, file).await
+    }
+}
+
+async fn load_creditor(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    code: &str,
+    file_name: &str,
+    outcome: &mut ImportOutcome,
+) -> Result<CreditorState, StoreError> {
+    let creditor = match creditors::find(tx.conn(), code).await? {
+        Some(creditor) => creditor,
+        None => {
+            let parsed = CreditorCode::parse(code).map_err(|error| StoreError::Invalid(format!("creditor {code:?}: {error}")))?;
+            let reason = format!("first placement for this creditor, from {file_name}");
+            outcome.creditors_created.push(code.to_string());
+            creditors::create(tx, actor, &parsed, code, &reason).await?
+        }
+    };
+    let account_rows = sqlx::query("SELECT account_ref FROM accounts WHERE creditor_id = $1")
+        .bind(creditor.id)
+        .fetch_all(tx.conn())
+        .await?;
+    let existing_accounts = account_rows.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?;
+    let debtor_rows = sqlx::query("SELECT debtor_ref, id FROM debtors WHERE creditor_id = $1")
+        .bind(creditor.id)
+        .fetch_all(tx.conn())
+        .await?;
+    let debtors = debtor_rows
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(CreditorState { creditor, existing_accounts, debtors })
+}
+
+fn date_text(date: Option<Date>) -> Value {
+    Value::Text(date.map(|date| date.to_string()))
+}
+
+impl Importer<'_> {
+    async fn add(&mut self, placement: &Placement) -> Result<(), StoreError> {
+        let state = self
+            .creditors
+            .get_mut(placement.creditor.as_str())
+            .ok_or_else(|| StoreError::Invalid(format!("creditor {} was not in the validated file", placement.creditor)))?;
+        if !state.existing_accounts.insert(placement.account_ref.as_str().to_string()) {
+            self.outcome.already_present += 1;
+            return Ok(());
+        }
+        let creditor_id = state.creditor.id;
+        let aging = state.creditor.policy.aging.clone();
+        let debtor_id = match state.debtors.get(placement.debtor_ref.as_str()) {
+            Some(&id) => id,
+            None => {
+                let id = self.ids.debtor;
+                self.ids.debtor += 1;
+                state.debtors.insert(placement.debtor_ref.as_str().to_string(), id);
+                self.add_debtor(id, creditor_id, placement).await?;
+                id
+            }
+        };
+        self.add_contacts(debtor_id, placement).await?;
+        let account_id = self.ids.account;
+        self.ids.account += 1;
+        self.add_account(account_id, creditor_id, debtor_id, placement).await?;
+        self.add_opening_entry(account_id, placement).await?;
+        let days = days_past_due(placement.delinquent_since, self.placed_on, true);
+        let bucket = aging.bucket_for(days).label();
+        let id = self.ids.aging;
+        self.ids.aging += 1;
+        let now_us = self.tx.now_us();
+        let row = [id.into(), account_id.into(), bucket.into(), i64::from(days).into(), self.placed_on.to_string().into(), now_us.into()];
+        self.batches.aging.push(row);
+        if self.batches.any_full() {
+            self.batches.flush(&mut self.tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn add_debtor(&mut self, id: i64, creditor_id: i64, placement: &Placement) -> Result<(), StoreError> {
+        let key = self.store.key();
+        let address = placement.address.as_ref();
+        let ssn_index = placement.ssn_last4.as_deref().map(|last4| key.blind_index("ssn_last4", last4));
+        let row = [
+            id.into(),
+            creditor_id.into(),
+            placement.debtor_ref.as_str().into(),
+            placement.first_name.as_str().into(),
+            placement.last_name.as_str().into(),
+            placement.language.code().into(),
+            placement.time_zones.join(",").into(),
+            address.map(|a| a.line1.clone()).into(),
+            address.and_then(|a| a.line2.clone()).into(),
+            address.map(|a| a.city.clone()).into(),
+            address.and_then(|a| a.state.clone()).into(),
+            address.map(|a| a.postal_code.clone()).into(),
+            address.map(|a| a.country.clone()).into(),
+            placement.date_of_birth.map(|date| key.encrypt(&date.to_string())).into(),
+            placement.ssn_last4.as_deref().map(|last4| key.encrypt(last4)).into(),
+            ssn_index.into(),
+            self.import_id.into(),
+        ];
+        self.outcome.debtors_created += 1;
+        self.batches.debtors.push(row);
+        Ok(())
+    }
+
+    async fn add_contacts(&mut self, debtor_id: i64, placement: &Placement) -> Result<(), StoreError> {
+        let phones = placement.phones.iter().map(|(kind, phone)| (*kind, phone.e164().to_string()));
+        let email = placement.email.iter().map(|email| (ContactKind::Email, email.as_str().to_string()));
+        let contacts: Vec<(ContactKind, String)> = phones.chain(email).collect();
+        for (kind, value) in contacts {
+            let id = self.ids.contact;
+            self.ids.contact += 1;
+            let row = [
+                id.into(),
+                debtor_id.into(),
+                kind.code().into(),
+                value.into(),
+                ContactStatus::Unverified.code().into(),
+                self.source.as_str().into(),
+                Consent::Unknown.code().into(),
+                self.tx.now_us().into(),
+            ];
+            self.batches.contacts.push(row);
+        }
+        Ok(())
+    }
+
+    async fn add_account(&mut self, id: i64, creditor_id: i64, debtor_id: i64, placement: &Placement) -> Result<(), StoreError> {
+        let itemization = placement.itemization.as_ref();
+        let minor = |amount: Option<domain::money::Amount>| Value::Int(amount.map(|amount| amount.minor()));
+        let row = [
+            id.into(),
+            creditor_id.into(),
+            placement.account_ref.as_str().into(),
+            debtor_id.into(),
+            placement.product.code().into(),
+            placement.currency.code().into(),
+            domain::account::Status::Active.code().into(),
+            placement.original_creditor.clone().into(),
+            placement.delinquent_since.to_string().into(),
+            self.placed_on.to_string().into(),
+            i64::from(placement.apr.get()).into(),
+            date_text(placement.charge_off_date),
+            date_text(placement.last_payment.map(|payment| payment.date)),
+            minor(placement.last_payment.and_then(|payment| payment.amount)),
+            date_text(placement.statute_expires_on),
+            placement.collateral.clone().into(),
+            placement.service_id.clone().into(),
+            date_text(itemization.map(|item| item.date)),
+            minor(itemization.map(|item| item.balance)),
+            minor(itemization.map(|item| item.interest)),
+            minor(itemization.map(|item| item.fees)),
+            minor(itemization.map(|item| item.payments)),
+            minor(itemization.map(|item| item.credits)),
+            self.import_id.into(),
+        ];
+        self.outcome.accounts_created += 1;
+        self.batches.accounts.push(row);
+        Ok(())
+    }
+
+    async fn add_opening_entry(&mut self, account_id: i64, placement: &Placement) -> Result<(), StoreError> {
+        let amounts = placement.balance;
+        let effective_on = self.placed_on.to_string();
+        let id = self.ids.entry;
+        self.ids.entry += 1;
+        let ledger_row = LedgerRow {
+            id,
+            account_id,
+            seq: 1,
+            reason: Reason::Placement.code(),
+            principal_minor: amounts.principal.minor(),
+            interest_minor: amounts.interest.minor(),
+            fees_minor: amounts.fees.minor(),
+            effective_on: &effective_on,
+            recorded_at_us: self.tx.now_us(),
+            corrects_entry_id: None,
+            memo: None,
+            audit_seq: self.audit_seq,
+        };
+        let row_hash = ledger_row.hash();
+        let row = [
+            id.into(),
+            account_id.into(),
+            1i64.into(),
+            Reason::Placement.code().into(),
+            amounts.principal.minor().into(),
+            amounts.interest.minor().into(),
+            amounts.fees.minor().into(),
+            effective_on.into(),
+            self.tx.now_us().into(),
+            Value::Int(None),
+            Value::Text(None),
+            self.audit_seq.into(),
+            row_hash.into(),
+        ];
+        self.outcome.entries_created += 1;
+        self.batches.ledger.push(row);
+        Ok(())
+    }
+
+    async fn finish(mut self, actor: &Actor, file: &ImportFile<'_>) -> Result<ImportOutcome, StoreError> {
+        self.batches.flush(&mut self.tx).await?;
+        self.outcome.contact_points_created = self.batches.contacts.rows_written;
+        let nothing_new = self.outcome.accounts_created == 0 && self.outcome.creditors_created.is_empty();
+        if nothing_new {
+            self.tx.rollback().await?;
+            return Ok(self.outcome);
+        }
+        let outcome = &self.outcome;
+        let after = json!({
+            "file": file.file_name,
+            "sha256": file.sha256,
+            "rows": file.rows,
+            "accounts_created": outcome.accounts_created,
+            "already_present": outcome.already_present,
+            "debtors_created": outcome.debtors_created,
+            "contact_points_created": outcome.contact_points_created,
+            "entries_created": outcome.entries_created,
+            "creditors_created": outcome.creditors_created,
+        });
+        let seq = self
+            .tx
+            .audit(AuditEvent {
+                actor: &actor.name,
+                action: "import.placements",
+                entity: "import",
+                entity_key: &self.import_id.to_string(),
+                before: None,
+                after: Some(after),
+                reason: "placement file imported",
+            })
+            .await?;
+        assert_eq!(seq, self.audit_seq, "the import's audit seq was reserved before its rows");
+        sqlx::query(
+            "INSERT INTO imports (id, kind, file_name, sha256, rows_in_file, accounts_created, debtors_created, entries_created, actor, recorded_at_us, audit_seq) \
+             VALUES ($1, 'placements', $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(self.import_id)
+        .bind(file.file_name)
+        .bind(file.sha256)
+        .bind(file.rows as i64)
+        .bind(outcome.accounts_created as i64)
+        .bind(outcome.debtors_created as i64)
+        .bind(outcome.entries_created as i64)
+        .bind(&actor.name)
+        .bind(self.tx.now_us())
+        .bind(seq)
+        .execute(self.tx.conn())
+        .await?;
+        self.tx.commit().await?;
+        self.outcome.import_id = Some(self.import_id);
+        self.outcome.audit_seq = Some(seq);
+        Ok(self.outcome)
+    }
+}
