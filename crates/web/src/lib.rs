@@ -1,1 +1,67 @@
+//! Arrears' HTTP server. For now: a home page stating what the database holds and a
+//! health check; the agent workspace and the JSON API grow here.
+//!
+//! **Invariant:** handlers stay thin: extract, parse, authorise, one store call, respond.
 
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Html;
+use axum::routing::get;
+use axum::Router;
+use sqlx::Row;
+use store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    store: Store,
+}
+
+pub fn router(store: Store) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(health))
+        .with_state(AppState { store })
+}
+
+pub async fn serve(store: Store, listen: &str) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    axum::serve(listener, router(store))
+        .with_graceful_shutdown(async {
+            tokio::signal::ctrl_c().await.ok();
+        })
+        .await
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+async fn home(State(state): State<AppState>) -> Result<Html<String>, StatusCode> {
+    let counts = portfolio_counts(&state.store).await.map_err(|error| {
+        tracing::error!(%error, "home page counts");
+        StatusCode::INTERNAL_SERVER_ERROR
+    })?;
+    Ok(Html(render_home(&counts)))
+}
+
+struct Counts {
+    creditors: i64,
+    debtors: i64,
+    accounts: i64,
+}
+
+async fn portfolio_counts(store: &Store) -> Result<Counts, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT (SELECT CAST(COUNT(*) AS BIGINT) FROM creditors), (SELECT CAST(COUNT(*) AS BIGINT) FROM debtors), (SELECT CAST(COUNT(*) AS BIGINT) FROM accounts)",
+    )
+    .fetch_one(store.pool())
+    .await?;
+    Ok(Counts { creditors: row.try_get(0)?, debtors: row.try_get(1)?, accounts: row.try_get(2)? })
+}
+
+fn render_home(counts: &Counts) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Arrears</title></head>\n<body>\n<h1>Arrears</h1>\n<p>Open-source collections management.</p>\n<p>This database holds {} accounts of {} debtors for {} creditors.</p>\n<p>The agent workspace arrives here next; until then use the <code>arrears</code> command line.</p>\n</body></html>\n",
+        counts.accounts, counts.debtors, counts.creditors
+    )
+}

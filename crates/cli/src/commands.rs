@@ -1,0 +1,447 @@
+//! Subcommands.
+
+use crate::context::{self, Globals};
+use crate::output;
+use crate::InputError;
+use anyhow::{anyhow, Context as _, Result};
+use clap::{Args, Subcommand};
+use domain::ids::CreditorCode;
+use domain::party::Role;
+use indicatif::{ProgressBar, ProgressStyle};
+use ingest::mapping::Mapping;
+use ingest::placement::{self, PlacementReader, PROBLEMS_REPORTED_MAX};
+use jiff::civil::Date;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use store::import::ImportFile;
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the web workspace and JSON API.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// (Re)create arrears-demo.db in this folder with a generated portfolio and demo users, then serve it.
+    Demo {
+        #[arg(long, default_value_t = 5_000)]
+        accounts: u64,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Build the demo database and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Import files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Generate synthetic files.
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+    /// Look at accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Creditors (clients) and their policies.
+    #[command(subcommand)]
+    Creditor(CreditorCommand),
+    /// System users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Benchmarks (see docs/benchmarks.md).
+    #[command(subcommand, hide = true)]
+    Bench(crate::commands::bench::BenchCommand),
+}
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// Import a placement (accounts) file: all or nothing, idempotent.
+    Placements {
+        file: PathBuf,
+        /// Column mapping (TOML) for a creditor's own layout.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// Business date of the placement (default: today).
+        #[arg(long)]
+        placed_on: Option<Date>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum GenerateCommand {
+    /// Write a realistic synthetic placement file to standard output.
+    Placements {
+        #[arg(long)]
+        accounts: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Date the portfolio is as of (default: today).
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AccountCommand {
+    /// Balance, aging and ledger of one account.
+    Show {
+        #[arg(long)]
+        creditor: String,
+        #[arg(long = "account")]
+        account_ref: String,
+        /// Business date for days past due (default: today).
+        #[arg(long)]
+        as_of: Option<Date>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CreditorCommand {
+    /// Add a creditor with the default policy.
+    Add {
+        code: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Change policy settings: `arrears creditor set NBANK grace_days=10 commission_bps=3000`.
+    #[command(after_help = policy_help())]
+    Set {
+        code: String,
+        /// KEY=VALUE pairs.
+        settings: Vec<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value = "policy change")]
+        reason: String,
+    },
+    /// Show a creditor and its policy.
+    Show {
+        code: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List creditors.
+    List,
+}
+
+fn policy_help() -> String {
+    let mut help = String::from("Policy keys:\n");
+    for (key, meaning) in domain::creditor::POLICY_KEYS {
+        help.push_str(&format!("  {key:<28} {meaning}\n"));
+    }
+    help
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is asked for, or read from standard input.
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain and ledger row hashes; exit 1 at the first broken link.
+    Verify,
+}
+
+#[derive(Args)]
+pub struct NoArgs;
+
+pub mod bench;
+
+pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
+    match command {
+        Command::Serve { listen } => serve(&globals, &listen).await,
+        Command::Demo { accounts, seed, listen, no_serve } => demo(accounts, seed, &listen, no_serve).await,
+        Command::Import(ImportCommand::Placements { file, mapping, placed_on, json }) => {
+            import_placements(&globals, &file, mapping.as_deref(), placed_on, json).await
+        }
+        Command::Generate(GenerateCommand::Placements { accounts, seed, as_of }) => generate(accounts, seed, as_of),
+        Command::Account(AccountCommand::Show { creditor, account_ref, as_of, json }) => {
+            account_show(&globals, &creditor, &account_ref, as_of, json).await
+        }
+        Command::Creditor(command) => creditor(&globals, command).await,
+        Command::User(command) => user(&globals, command).await,
+        Command::Audit(AuditCommand::Verify) => audit_verify(&globals).await,
+        Command::Bench(command) => bench::run(command).await,
+    }
+}
+
+async fn serve(globals: &Globals, listen: &str) -> Result<ExitCode> {
+    let store = globals.open().await?;
+    web::serve(store, listen).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(length: u64, message: &'static str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(length);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {bytes}/{total_bytes} {elapsed}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(message);
+    bar
+}
+
+pub struct Imported {
+    pub summary: placement::FileSummary,
+    pub outcome: store::import::ImportOutcome,
+}
+
+/// Validates the whole file, then imports it in one transaction.
+pub async fn import_placements_file(
+    store: &store::Store,
+    actor: &store::Actor,
+    file: &std::path::Path,
+    mapping: &Mapping,
+    placed_on: Date,
+) -> Result<Imported> {
+    let size = std::fs::metadata(file).with_context(|| format!("{}", file.display()))?.len();
+    let bar = progress_bar(size, "checking");
+    let summary = placement::validate(file, mapping, placed_on, PROBLEMS_REPORTED_MAX, &mut |bytes| bar.set_position(bytes))
+        .map_err(|rejection| anyhow!(InputError(rejection.to_string())))?;
+    bar.finish_and_clear();
+    let bar = progress_bar(size, "importing");
+    let mut reader = PlacementReader::open(file, mapping, placed_on).map_err(|rejection| anyhow!(InputError(rejection.to_string())))?;
+    let file_name = file.display().to_string();
+    let request = ImportFile {
+        file_name: &file_name,
+        sha256: &summary.sha256,
+        rows: summary.rows,
+        creditors: &summary.creditors,
+        placed_on,
+    };
+    let mut next = || match reader.next_row() {
+        None => Ok(None),
+        Some((_, Ok(placement))) => {
+            bar.set_position(reader.bytes_read());
+            Ok(Some(placement))
+        }
+        Some((line, Err(_))) => Err(format!("{file_name}:{line}: the file changed while it was being imported")),
+    };
+    let outcome = store.import_placements(actor, &request, &mut next, &mut |_| {}).await?;
+    bar.finish_and_clear();
+    Ok(Imported { summary, outcome })
+}
+
+async fn import_placements(
+    globals: &Globals,
+    file: &std::path::Path,
+    mapping: Option<&std::path::Path>,
+    placed_on: Option<Date>,
+    json: bool,
+) -> Result<ExitCode> {
+    let mapping = match mapping {
+        Some(path) => Mapping::from_toml_file(path).map_err(|error| anyhow!(InputError(error.to_string())))?,
+        None => Mapping::standard(),
+    };
+    let placed_on = match placed_on {
+        Some(date) => date,
+        None => context::today()?,
+    };
+    let store = globals.open().await?;
+    let imported = import_placements_file(&store, &globals.actor(), file, &mapping, placed_on).await?;
+    output::print_import(&file.display().to_string(), &imported, json);
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn generate(accounts: u64, seed: u64, as_of: Option<Date>) -> Result<ExitCode> {
+    let as_of = match as_of {
+        Some(date) => date,
+        None => context::today()?,
+    };
+    let config = ingest::generate::GeneratorConfig { accounts, seed, as_of };
+    let stdout = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    ingest::generate::write_placements(&config, &mut out)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn account_show(globals: &Globals, creditor: &str, account_ref: &str, as_of: Option<Date>, json: bool) -> Result<ExitCode> {
+    let as_of = match as_of {
+        Some(date) => date,
+        None => context::today()?,
+    };
+    let store = globals.open().await?;
+    let view = store.account_view(creditor, account_ref, as_of).await?;
+    store.close().await;
+    let Some(view) = view else {
+        eprintln!("no account {account_ref:?} for creditor {creditor:?}");
+        return Ok(ExitCode::from(3));
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&output::account_json(&view))?);
+    } else {
+        print!("{}", output::account_text(&view));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn creditor(globals: &Globals, command: CreditorCommand) -> Result<ExitCode> {
+    let store = globals.open().await?;
+    let actor = globals.actor();
+    match command {
+        CreditorCommand::Add { code, name } => {
+            let code = CreditorCode::parse(&code).map_err(|error| anyhow!(InputError(format!("creditor code {code:?}: {error}"))))?;
+            let creditor = store.add_creditor(&actor, &code, &name).await?;
+            println!("added creditor {} ({})", creditor.code, creditor.name);
+        }
+        CreditorCommand::Set { code, settings, name, reason } => {
+            let pairs = settings
+                .iter()
+                .map(|setting| {
+                    setting
+                        .split_once('=')
+                        .map(|(key, value)| (key.trim().to_string(), value.trim().to_string()))
+                        .ok_or_else(|| anyhow!(InputError(format!("{setting:?}: expected KEY=VALUE"))))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let creditor = store.set_creditor(&actor, &code, name.as_deref(), &pairs, &reason).await?;
+            print!("{}", output::creditor_text(&creditor));
+        }
+        CreditorCommand::Show { code, json } => {
+            let creditor = store.creditor(&code).await?.ok_or_else(|| anyhow!(InputError(format!("no creditor {code:?}"))))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&output::creditor_json(&creditor))?);
+            } else {
+                print!("{}", output::creditor_text(&creditor));
+            }
+        }
+        CreditorCommand::List => {
+            for creditor in store.creditors().await? {
+                println!("{}\t{}", creditor.code, creditor.name);
+            }
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn user(globals: &Globals, command: UserCommand) -> Result<ExitCode> {
+    let store = globals.open().await?;
+    match command {
+        UserCommand::Add { name, role, password_stdin } => {
+            let role = Role::parse(&role).ok_or_else(|| anyhow!(InputError(format!("--role {role:?}: expected one of {}", Role::codes()))))?;
+            let password = read_password(password_stdin)?;
+            let user = store.add_user(&globals.actor(), &name, role, &password).await?;
+            println!("added user {} ({})", user.username, user.role);
+        }
+        UserCommand::List => {
+            for user in store.users().await? {
+                let state = if user.disabled { "disabled" } else { "active" };
+                println!("{}\t{}\t{state}", user.username, user.role);
+            }
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_password(from_stdin: bool) -> Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let first = rpassword::prompt_password("Password: ")?;
+    let second = rpassword::prompt_password("Repeat password: ")?;
+    if first != second {
+        return Err(anyhow!(InputError("the passwords differ".into())));
+    }
+    Ok(first)
+}
+
+async fn audit_verify(globals: &Globals) -> Result<ExitCode> {
+    let store = globals.open().await?;
+    let report = store.verify_audit().await?;
+    store.close().await;
+    match report.broken {
+        None => {
+            println!("audit log intact: {} events, {} ledger entries verified", report.events, report.ledger_entries);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(broken) => {
+            println!("audit log BROKEN: {broken}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Demo users: (name, role). Their password is printed when the demo starts.
+pub const DEMO_USERS: &[(&str, Role)] = &[
+    ("agent", Role::Agent),
+    ("agent2", Role::Agent),
+    ("supervisor", Role::Supervisor),
+    ("manager", Role::Manager),
+    ("billing", Role::Billing),
+    ("admin", Role::Admin),
+    ("auditor", Role::Auditor),
+];
+pub const DEMO_PASSWORD: &str = "arrears-demo-2026";
+pub const DEMO_DATABASE: &str = "arrears-demo.db";
+
+async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<ExitCode> {
+    for suffix in ["", "-wal", "-shm", ".key"] {
+        let path = format!("{DEMO_DATABASE}{suffix}");
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error).with_context(|| format!("cannot remove {path}")),
+        }
+    }
+    let db = format!("sqlite://{DEMO_DATABASE}");
+    let store = context::open_store(&db).await?;
+    let actor = store::Actor::new("demo");
+    let today = context::today()?;
+    let file = std::env::temp_dir().join(format!("arrears-demo-{}.csv", std::process::id()));
+    {
+        let config = ingest::generate::GeneratorConfig { accounts, seed, as_of: today };
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&file)?);
+        ingest::generate::write_placements(&config, &mut out)?;
+        out.flush()?;
+    }
+    let imported = import_placements_file(&store, &actor, &file, &Mapping::standard(), today).await;
+    std::fs::remove_file(&file).ok();
+    let imported = imported?;
+    for (name, role) in DEMO_USERS {
+        store.add_user(&actor, name, *role, DEMO_PASSWORD).await?;
+    }
+    println!("Arrears demo: {DEMO_DATABASE} with {} accounts of {} debtors for creditors {}",
+        imported.outcome.accounts_created,
+        imported.outcome.debtors_created,
+        imported.summary.creditors.iter().cloned().collect::<Vec<_>>().join(", "));
+    println!("Demo users (password {DEMO_PASSWORD:?} for each):");
+    for (name, role) in DEMO_USERS {
+        println!("  {name:<12} {role}");
+    }
+    if no_serve {
+        store.close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Serving on http://{listen}/  (Ctrl-C to stop)");
+    web::serve(store, listen).await?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,90 @@
+//! What every command needs: the store, the actor, "today".
+
+use anyhow::{bail, Context as _, Result};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use store::{Actor, Clock, PiiKey, Store};
+
+pub struct Globals {
+    pub db: String,
+    pub actor: Option<String>,
+}
+
+/// The agency's business time zone: it decides what "today" is for aging and placement
+/// dates. Contact windows use each debtor's own zones, never this one.
+pub const BUSINESS_TIME_ZONE_DEFAULT: &str = "America/New_York";
+
+impl Globals {
+    pub fn actor(&self) -> Actor {
+        let name = self.actor.clone().unwrap_or_else(|| {
+            let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+            format!("cli:{user}")
+        });
+        Actor::new(name)
+    }
+
+    pub async fn open(&self) -> Result<Store> {
+        open_store(&self.db).await
+    }
+}
+
+/// `ARREARS_NOW` (RFC 3339) pins the clock, for reproducible runs and tests.
+pub fn clock() -> Result<Clock> {
+    match std::env::var("ARREARS_NOW") {
+        Ok(text) => {
+            let instant: Timestamp = text.parse().with_context(|| format!("ARREARS_NOW={text:?} is not an RFC 3339 instant"))?;
+            Ok(Clock::Fixed(instant))
+        }
+        Err(_) => Ok(Clock::System),
+    }
+}
+
+pub fn business_time_zone() -> Result<TimeZone> {
+    let name = std::env::var("ARREARS_BUSINESS_TZ").unwrap_or_else(|_| BUSINESS_TIME_ZONE_DEFAULT.into());
+    TimeZone::get(&name).with_context(|| format!("ARREARS_BUSINESS_TZ={name:?} is not an IANA time zone"))
+}
+
+/// Today's business date.
+pub fn today() -> Result<Date> {
+    Ok(business_time_zone()?.to_datetime(clock()?.now()).date())
+}
+
+/// The PII key: `ARREARS_PII_KEY` (hex), else the file `ARREARS_PII_KEY_FILE`, else for a
+/// SQLite database the file beside it (`arrears.db.key`, created on first use).
+pub fn pii_key(db: &str) -> Result<PiiKey> {
+    if let Ok(hex) = std::env::var("ARREARS_PII_KEY") {
+        return Ok(PiiKey::from_hex(&hex)?);
+    }
+    if let Ok(path) = std::env::var("ARREARS_PII_KEY_FILE") {
+        return Ok(PiiKey::load_or_create(std::path::Path::new(&path))?);
+    }
+    match store::db::sqlite_path(db) {
+        Some(path) => {
+            let mut key_path = path.into_os_string();
+            key_path.push(".key");
+            Ok(PiiKey::load_or_create(std::path::Path::new(&key_path))?)
+        }
+        None if db.starts_with("sqlite:") => Ok(PiiKey::generate()),
+        None => bail!("set ARREARS_PII_KEY (64 hex digits) or ARREARS_PII_KEY_FILE: PII is encrypted at rest with that key"),
+    }
+}
+
+pub async fn open_store(db: &str) -> Result<Store> {
+    let key = pii_key(db)?;
+    Store::open(db, key, clock()?).await.with_context(|| format!("cannot open database {}", redact(db)))
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

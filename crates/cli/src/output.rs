@@ -1,0 +1,149 @@
+//! How results look on a terminal and in JSON. Amounts are decimal strings in JSON.
+
+use crate::commands::Imported;
+use serde_json::{json, Value};
+use std::fmt::Write;
+use store::creditors::Creditor;
+use store::view::AccountView;
+
+pub fn account_json(view: &AccountView) -> Value {
+    let money = |amount: domain::money::Amount| view.currency.format(amount);
+    let entries: Vec<Value> = view
+        .entries
+        .iter()
+        .map(|entry| {
+            json!({
+                "seq": entry.seq,
+                "reason": entry.reason.code(),
+                "effective_on": entry.effective_on.to_string(),
+                "recorded_at": entry.recorded_at.to_string(),
+                "amount": money(entry.amounts.total().expect("checked when derived")),
+                "principal": money(entry.amounts.principal),
+                "interest": money(entry.amounts.interest),
+                "fees": money(entry.amounts.fees),
+                "memo": entry.memo,
+            })
+        })
+        .collect();
+    let itemization = view.itemization.map(|item| {
+        json!({
+            "itemization_date": item.date.to_string(),
+            "balance_at_itemization": money(item.balance),
+            "interest_since": money(item.interest),
+            "fees_since": money(item.fees),
+            "payments_since": money(item.payments),
+            "credits_since": money(item.credits),
+        })
+    });
+    json!({
+        "creditor": view.creditor,
+        "account_ref": view.account_ref,
+        "currency": view.currency.code(),
+        "status": view.status.code(),
+        "product": view.product.code(),
+        "original_creditor": view.original_creditor,
+        "balance": money(view.balance()),
+        "principal": money(view.balances.principal),
+        "interest": money(view.balances.interest),
+        "fees": money(view.balances.fees),
+        "as_of": view.as_of.to_string(),
+        "days_past_due": view.days_past_due,
+        "aging_bucket": view.aging_bucket,
+        "delinquent_since": view.delinquent_since.to_string(),
+        "placed_on": view.placed_on.to_string(),
+        "apr_bps": view.apr_bps,
+        "charge_off_date": view.charge_off_date.map(|date| date.to_string()),
+        "statute_expires_on": view.statute_expires_on.map(|date| date.to_string()),
+        "itemization": itemization,
+        "holds": view.holds.iter().map(|hold| hold.code()).collect::<Vec<_>>(),
+        "debtor": {
+            "debtor_ref": view.debtor_ref,
+            "name": view.debtor_name,
+            "language": view.language,
+            "time_zones": view.time_zones,
+            "state": view.state,
+            "contact_points": view.contact_points.iter().map(|point| json!({
+                "kind": point.kind, "value": point.value, "status": point.status,
+                "consent": point.consent, "source": point.source,
+            })).collect::<Vec<_>>(),
+        },
+        "aging_history": view.aging_history.iter().map(|moved| json!({
+            "bucket": moved.bucket, "days_past_due": moved.days_past_due, "moved_on": moved.moved_on.to_string(),
+        })).collect::<Vec<_>>(),
+        "entries": entries,
+    })
+}
+
+pub fn account_text(view: &AccountView) -> String {
+    let money = |amount: domain::money::Amount| format!("{} {}", view.currency.format(amount), view.currency);
+    let mut text = String::new();
+    let _ = writeln!(text, "{} {}  {}  {}", view.creditor, view.account_ref, view.product, view.status);
+    let _ = writeln!(text, "debtor      {} ({}), language {}, zones {}", view.debtor_name, view.debtor_ref, view.language,
+        if view.time_zones.is_empty() { "not given".to_string() } else { view.time_zones.join(", ") });
+    let _ = writeln!(text, "balance     {}  (principal {}, interest {}, fees {})", money(view.balance()),
+        view.currency.format(view.balances.principal), view.currency.format(view.balances.interest), view.currency.format(view.balances.fees));
+    let _ = writeln!(text, "aging       {} days past due on {}: bucket {}", view.days_past_due, view.as_of, view.aging_bucket);
+    let _ = writeln!(text, "delinquent  since {}, placed {}", view.delinquent_since, view.placed_on);
+    if !view.holds.is_empty() {
+        let holds: Vec<&str> = view.holds.iter().map(|hold| hold.code()).collect();
+        let _ = writeln!(text, "holds       {}", holds.join(", "));
+    }
+    for point in &view.contact_points {
+        let _ = writeln!(text, "contact     {:<13} {:<28} {}", point.kind, point.value, point.status);
+    }
+    let _ = writeln!(text, "ledger");
+    for entry in &view.entries {
+        let _ = writeln!(text, "  {:>3} {} {:<20} {:>14}", entry.seq, entry.effective_on, entry.reason.code(),
+            view.currency.format(entry.amounts.total().expect("checked when derived")));
+    }
+    text
+}
+
+pub fn print_import(file: &str, imported: &Imported, json: bool) {
+    let outcome = &imported.outcome;
+    if json {
+        let value = json!({
+            "file": file,
+            "sha256": imported.summary.sha256,
+            "rows": imported.summary.rows,
+            "import_id": outcome.import_id,
+            "accounts_created": outcome.accounts_created,
+            "already_present": outcome.already_present,
+            "debtors_created": outcome.debtors_created,
+            "contact_points_created": outcome.contact_points_created,
+            "entries_created": outcome.entries_created,
+            "creditors_created": outcome.creditors_created,
+            "ignored_columns": imported.summary.ignored_columns,
+        });
+        println!("{value}");
+        return;
+    }
+    if outcome.import_id.is_none() {
+        println!("{file}: nothing new: all {} accounts are already on file", outcome.already_present);
+        return;
+    }
+    println!(
+        "{file}: imported {} accounts of {} new debtors ({} contact points, {} ledger entries); {} already on file",
+        outcome.accounts_created, outcome.debtors_created, outcome.contact_points_created, outcome.entries_created, outcome.already_present
+    );
+    if !outcome.creditors_created.is_empty() {
+        println!("new creditors with the default policy: {} (see `arrears creditor set`)", outcome.creditors_created.join(", "));
+    }
+    if !imported.summary.ignored_columns.is_empty() {
+        println!("columns not imported: {}", imported.summary.ignored_columns.join(", "));
+    }
+}
+
+pub fn creditor_json(creditor: &Creditor) -> Value {
+    let policy: serde_json::Map<String, Value> =
+        creditor.policy.to_pairs().into_iter().map(|(key, value)| (key.to_string(), Value::String(value))).collect();
+    json!({"code": creditor.code, "name": creditor.name, "policy": policy})
+}
+
+pub fn creditor_text(creditor: &Creditor) -> String {
+    let mut text = format!("{} ({})\n", creditor.code, creditor.name);
+    for (key, value) in creditor.policy.to_pairs() {
+        let _ = writeln!(text, "  {key:<28} {value}");
+    }
+    text
+}
