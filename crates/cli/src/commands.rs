@@ -1,15 +1,15 @@
 //! Subcommands.
 
+use crate::InputError;
 use crate::context::{self, Globals};
 use crate::output;
-use crate::InputError;
-use anyhow::{anyhow, Context as _, Result};
+use anyhow::{Context as _, Result, anyhow};
 use clap::{Args, Subcommand};
 use domain::ids::CreditorCode;
 use domain::party::Role;
 use indicatif::{ProgressBar, ProgressStyle};
 use ingest::mapping::Mapping;
-use ingest::placement::{self, PlacementReader, PROBLEMS_REPORTED_MAX};
+use ingest::placement::{self, PROBLEMS_REPORTED_MAX, PlacementReader};
 use jiff::civil::Date;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -169,14 +169,29 @@ pub mod bench;
 pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
     match command {
         Command::Serve { listen } => serve(&globals, &listen).await,
-        Command::Demo { accounts, seed, listen, no_serve } => demo(accounts, seed, &listen, no_serve).await,
-        Command::Import(ImportCommand::Placements { file, mapping, placed_on, json }) => {
-            import_placements(&globals, &file, mapping.as_deref(), placed_on, json).await
-        }
-        Command::Generate(GenerateCommand::Placements { accounts, seed, as_of }) => generate(accounts, seed, as_of),
-        Command::Account(AccountCommand::Show { creditor, account_ref, as_of, json }) => {
-            account_show(&globals, &creditor, &account_ref, as_of, json).await
-        }
+        Command::Demo {
+            accounts,
+            seed,
+            listen,
+            no_serve,
+        } => demo(accounts, seed, &listen, no_serve).await,
+        Command::Import(ImportCommand::Placements {
+            file,
+            mapping,
+            placed_on,
+            json,
+        }) => import_placements(&globals, &file, mapping.as_deref(), placed_on, json).await,
+        Command::Generate(GenerateCommand::Placements {
+            accounts,
+            seed,
+            as_of,
+        }) => generate(accounts, seed, as_of),
+        Command::Account(AccountCommand::Show {
+            creditor,
+            account_ref,
+            as_of,
+            json,
+        }) => account_show(&globals, &creditor, &account_ref, as_of, json).await,
         Command::Creditor(command) => creditor(&globals, command).await,
         Command::User(command) => user(&globals, command).await,
         Command::Audit(AuditCommand::Verify) => audit_verify(&globals).await,
@@ -217,13 +232,22 @@ pub async fn import_placements_file(
     mapping: &Mapping,
     placed_on: Date,
 ) -> Result<Imported> {
-    let size = std::fs::metadata(file).with_context(|| format!("{}", file.display()))?.len();
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("{}", file.display()))?
+        .len();
     let bar = progress_bar(size, "checking");
-    let summary = placement::validate(file, mapping, placed_on, PROBLEMS_REPORTED_MAX, &mut |bytes| bar.set_position(bytes))
-        .map_err(|rejection| anyhow!(InputError(rejection.to_string())))?;
+    let summary = placement::validate(
+        file,
+        mapping,
+        placed_on,
+        PROBLEMS_REPORTED_MAX,
+        &mut |bytes| bar.set_position(bytes),
+    )
+    .map_err(|rejection| anyhow!(InputError(rejection.to_string())))?;
     bar.finish_and_clear();
     let bar = progress_bar(size, "importing");
-    let mut reader = PlacementReader::open(file, mapping, placed_on).map_err(|rejection| anyhow!(InputError(rejection.to_string())))?;
+    let mut reader = PlacementReader::open(file, mapping, placed_on)
+        .map_err(|rejection| anyhow!(InputError(rejection.to_string())))?;
     let file_name = file.display().to_string();
     let request = ImportFile {
         file_name: &file_name,
@@ -238,9 +262,13 @@ pub async fn import_placements_file(
             bar.set_position(reader.bytes_read());
             Ok(Some(placement))
         }
-        Some((line, Err(_))) => Err(format!("{file_name}:{line}: the file changed while it was being imported")),
+        Some((line, Err(_))) => Err(format!(
+            "{file_name}:{line}: the file changed while it was being imported"
+        )),
     };
-    let outcome = store.import_placements(actor, &request, &mut next, &mut |_| {}).await?;
+    let outcome = store
+        .import_placements(actor, &request, &mut next, &mut |_| {})
+        .await?;
     bar.finish_and_clear();
     Ok(Imported { summary, outcome })
 }
@@ -253,7 +281,9 @@ async fn import_placements(
     json: bool,
 ) -> Result<ExitCode> {
     let mapping = match mapping {
-        Some(path) => Mapping::from_toml_file(path).map_err(|error| anyhow!(InputError(error.to_string())))?,
+        Some(path) => {
+            Mapping::from_toml_file(path).map_err(|error| anyhow!(InputError(error.to_string())))?
+        }
         None => Mapping::standard(),
     };
     let placed_on = match placed_on {
@@ -261,7 +291,8 @@ async fn import_placements(
         None => context::today()?,
     };
     let store = globals.open().await?;
-    let imported = import_placements_file(&store, &globals.actor(), file, &mapping, placed_on).await?;
+    let imported =
+        import_placements_file(&store, &globals.actor(), file, &mapping, placed_on).await?;
     output::print_import(&file.display().to_string(), &imported, json);
     store.close().await;
     Ok(ExitCode::SUCCESS)
@@ -272,7 +303,11 @@ fn generate(accounts: u64, seed: u64, as_of: Option<Date>) -> Result<ExitCode> {
         Some(date) => date,
         None => context::today()?,
     };
-    let config = ingest::generate::GeneratorConfig { accounts, seed, as_of };
+    let config = ingest::generate::GeneratorConfig {
+        accounts,
+        seed,
+        as_of,
+    };
     let stdout = std::io::stdout().lock();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
     ingest::generate::write_placements(&config, &mut out)?;
@@ -280,7 +315,13 @@ fn generate(accounts: u64, seed: u64, as_of: Option<Date>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn account_show(globals: &Globals, creditor: &str, account_ref: &str, as_of: Option<Date>, json: bool) -> Result<ExitCode> {
+async fn account_show(
+    globals: &Globals,
+    creditor: &str,
+    account_ref: &str,
+    as_of: Option<Date>,
+    json: bool,
+) -> Result<ExitCode> {
     let as_of = match as_of {
         Some(date) => date,
         None => context::today()?,
@@ -293,7 +334,10 @@ async fn account_show(globals: &Globals, creditor: &str, account_ref: &str, as_o
         return Ok(ExitCode::from(3));
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&output::account_json(&view))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&output::account_json(&view))?
+        );
     } else {
         print!("{}", output::account_text(&view));
     }
@@ -305,27 +349,43 @@ async fn creditor(globals: &Globals, command: CreditorCommand) -> Result<ExitCod
     let actor = globals.actor();
     match command {
         CreditorCommand::Add { code, name } => {
-            let code = CreditorCode::parse(&code).map_err(|error| anyhow!(InputError(format!("creditor code {code:?}: {error}"))))?;
+            let code = CreditorCode::parse(&code)
+                .map_err(|error| anyhow!(InputError(format!("creditor code {code:?}: {error}"))))?;
             let creditor = store.add_creditor(&actor, &code, &name).await?;
             println!("added creditor {} ({})", creditor.code, creditor.name);
         }
-        CreditorCommand::Set { code, settings, name, reason } => {
+        CreditorCommand::Set {
+            code,
+            settings,
+            name,
+            reason,
+        } => {
             let pairs = settings
                 .iter()
                 .map(|setting| {
                     setting
                         .split_once('=')
                         .map(|(key, value)| (key.trim().to_string(), value.trim().to_string()))
-                        .ok_or_else(|| anyhow!(InputError(format!("{setting:?}: expected KEY=VALUE"))))
+                        .ok_or_else(|| {
+                            anyhow!(InputError(format!("{setting:?}: expected KEY=VALUE")))
+                        })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let creditor = store.set_creditor(&actor, &code, name.as_deref(), &pairs, &reason).await?;
+            let creditor = store
+                .set_creditor(&actor, &code, name.as_deref(), &pairs, &reason)
+                .await?;
             print!("{}", output::creditor_text(&creditor));
         }
         CreditorCommand::Show { code, json } => {
-            let creditor = store.creditor(&code).await?.ok_or_else(|| anyhow!(InputError(format!("no creditor {code:?}"))))?;
+            let creditor = store
+                .creditor(&code)
+                .await?
+                .ok_or_else(|| anyhow!(InputError(format!("no creditor {code:?}"))))?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&output::creditor_json(&creditor))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&output::creditor_json(&creditor))?
+                );
             } else {
                 print!("{}", output::creditor_text(&creditor));
             }
@@ -343,10 +403,21 @@ async fn creditor(globals: &Globals, command: CreditorCommand) -> Result<ExitCod
 async fn user(globals: &Globals, command: UserCommand) -> Result<ExitCode> {
     let store = globals.open().await?;
     match command {
-        UserCommand::Add { name, role, password_stdin } => {
-            let role = Role::parse(&role).ok_or_else(|| anyhow!(InputError(format!("--role {role:?}: expected one of {}", Role::codes()))))?;
+        UserCommand::Add {
+            name,
+            role,
+            password_stdin,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow!(InputError(format!(
+                    "--role {role:?}: expected one of {}",
+                    Role::codes()
+                )))
+            })?;
             let password = read_password(password_stdin)?;
-            let user = store.add_user(&globals.actor(), &name, role, &password).await?;
+            let user = store
+                .add_user(&globals.actor(), &name, role, &password)
+                .await?;
             println!("added user {} ({})", user.username, user.role);
         }
         UserCommand::List => {
@@ -380,7 +451,10 @@ async fn audit_verify(globals: &Globals) -> Result<ExitCode> {
     store.close().await;
     match report.broken {
         None => {
-            println!("audit log intact: {} events, {} ledger entries verified", report.events, report.ledger_entries);
+            println!(
+                "audit log intact: {} events, {} ledger entries verified",
+                report.events, report.ledger_entries
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(broken) => {
@@ -418,7 +492,11 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
     let today = context::today()?;
     let file = std::env::temp_dir().join(format!("arrears-demo-{}.csv", std::process::id()));
     {
-        let config = ingest::generate::GeneratorConfig { accounts, seed, as_of: today };
+        let config = ingest::generate::GeneratorConfig {
+            accounts,
+            seed,
+            as_of: today,
+        };
         let mut out = std::io::BufWriter::new(std::fs::File::create(&file)?);
         ingest::generate::write_placements(&config, &mut out)?;
         out.flush()?;
@@ -429,10 +507,18 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
     for (name, role) in DEMO_USERS {
         store.add_user(&actor, name, *role, DEMO_PASSWORD).await?;
     }
-    println!("Arrears demo: {DEMO_DATABASE} with {} accounts of {} debtors for creditors {}",
+    println!(
+        "Arrears demo: {DEMO_DATABASE} with {} accounts of {} debtors for creditors {}",
         imported.outcome.accounts_created,
         imported.outcome.debtors_created,
-        imported.summary.creditors.iter().cloned().collect::<Vec<_>>().join(", "));
+        imported
+            .summary
+            .creditors
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!("Demo users (password {DEMO_PASSWORD:?} for each):");
     for (name, role) in DEMO_USERS {
         println!("  {name:<12} {role}");

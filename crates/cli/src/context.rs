@@ -1,9 +1,9 @@
 //! What every command needs: the store, the actor, "today".
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result, bail};
+use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
 use store::{Actor, Clock, PiiKey, Store};
 
 pub struct Globals {
@@ -33,7 +33,9 @@ impl Globals {
 pub fn clock() -> Result<Clock> {
     match std::env::var("ARREARS_NOW") {
         Ok(text) => {
-            let instant: Timestamp = text.parse().with_context(|| format!("ARREARS_NOW={text:?} is not an RFC 3339 instant"))?;
+            let instant: Timestamp = text
+                .parse()
+                .with_context(|| format!("ARREARS_NOW={text:?} is not an RFC 3339 instant"))?;
             Ok(Clock::Fixed(instant))
         }
         Err(_) => Ok(Clock::System),
@@ -41,8 +43,10 @@ pub fn clock() -> Result<Clock> {
 }
 
 pub fn business_time_zone() -> Result<TimeZone> {
-    let name = std::env::var("ARREARS_BUSINESS_TZ").unwrap_or_else(|_| BUSINESS_TIME_ZONE_DEFAULT.into());
-    TimeZone::get(&name).with_context(|| format!("ARREARS_BUSINESS_TZ={name:?} is not an IANA time zone"))
+    let name =
+        std::env::var("ARREARS_BUSINESS_TZ").unwrap_or_else(|_| BUSINESS_TIME_ZONE_DEFAULT.into());
+    TimeZone::get(&name)
+        .with_context(|| format!("ARREARS_BUSINESS_TZ={name:?} is not an IANA time zone"))
 }
 
 /// Today's business date.
@@ -66,13 +70,17 @@ pub fn pii_key(db: &str) -> Result<PiiKey> {
             Ok(PiiKey::load_or_create(std::path::Path::new(&key_path))?)
         }
         None if db.starts_with("sqlite:") => Ok(PiiKey::generate()),
-        None => bail!("set ARREARS_PII_KEY (64 hex digits) or ARREARS_PII_KEY_FILE: PII is encrypted at rest with that key"),
+        None => bail!(
+            "set ARREARS_PII_KEY (64 hex digits) or ARREARS_PII_KEY_FILE: PII is encrypted at rest with that key"
+        ),
     }
 }
 
 pub async fn open_store(db: &str) -> Result<Store> {
     let key = pii_key(db)?;
-    Store::open(db, key, clock()?).await.with_context(|| format!("cannot open database {}", redact(db)))
+    Store::open(db, key, clock()?)
+        .await
+        .with_context(|| format!("cannot open database {}", redact(db)))
 }
 
 /// A database URL without its password, for messages.

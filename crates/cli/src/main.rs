@@ -9,10 +9,19 @@ use clap::Parser;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "arrears", version, about = "Arrears: open-source collections management")]
+#[command(
+    name = "arrears",
+    version,
+    about = "Arrears: open-source collections management"
+)]
 struct Cli {
     /// Database URL: sqlite://FILE or postgres://USER@HOST/DB.
-    #[arg(long, global = true, env = "ARREARS_DATABASE_URL", default_value = "sqlite://arrears.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "ARREARS_DATABASE_URL",
+        default_value = "sqlite://arrears.db"
+    )]
     db: String,
     /// Who is acting, for the audit log (default: cli:$USER).
     #[arg(long, global = true, env = "ARREARS_ACTOR")]
@@ -37,12 +46,22 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ARREARS_LOG").unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("ARREARS_LOG")
+                .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime starts");
-    let result = runtime.block_on(commands::run(cli.command, context::Globals { db: cli.db, actor: cli.actor }));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime starts");
+    let result = runtime.block_on(commands::run(
+        cli.command,
+        context::Globals {
+            db: cli.db,
+            actor: cli.actor,
+        },
+    ));
     match result {
         Ok(code) => code,
         Err(error) => {
@@ -50,7 +69,9 @@ fn main() -> ExitCode {
                 eprintln!("{input}");
                 return ExitCode::from(2);
             }
-            if let Some(store::StoreError::Invalid(message)) = error.downcast_ref::<store::StoreError>() {
+            if let Some(store::StoreError::Invalid(message)) =
+                error.downcast_ref::<store::StoreError>()
+            {
                 eprintln!("error: {message}");
                 return ExitCode::from(2);
             }

@@ -1,7 +1,7 @@
 //! How results look on a terminal and in JSON. Amounts are decimal strings in JSON.
 
 use crate::commands::Imported;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::fmt::Write;
 use store::creditors::Creditor;
 use store::view::AccountView;
@@ -75,26 +75,67 @@ pub fn account_json(view: &AccountView) -> Value {
 }
 
 pub fn account_text(view: &AccountView) -> String {
-    let money = |amount: domain::money::Amount| format!("{} {}", view.currency.format(amount), view.currency);
+    let money = |amount: domain::money::Amount| {
+        format!("{} {}", view.currency.format(amount), view.currency)
+    };
     let mut text = String::new();
-    let _ = writeln!(text, "{} {}  {}  {}", view.creditor, view.account_ref, view.product, view.status);
-    let _ = writeln!(text, "debtor      {} ({}), language {}, zones {}", view.debtor_name, view.debtor_ref, view.language,
-        if view.time_zones.is_empty() { "not given".to_string() } else { view.time_zones.join(", ") });
-    let _ = writeln!(text, "balance     {}  (principal {}, interest {}, fees {})", money(view.balance()),
-        view.currency.format(view.balances.principal), view.currency.format(view.balances.interest), view.currency.format(view.balances.fees));
-    let _ = writeln!(text, "aging       {} days past due on {}: bucket {}", view.days_past_due, view.as_of, view.aging_bucket);
-    let _ = writeln!(text, "delinquent  since {}, placed {}", view.delinquent_since, view.placed_on);
+    let _ = writeln!(
+        text,
+        "{} {}  {}  {}",
+        view.creditor, view.account_ref, view.product, view.status
+    );
+    let _ = writeln!(
+        text,
+        "debtor      {} ({}), language {}, zones {}",
+        view.debtor_name,
+        view.debtor_ref,
+        view.language,
+        if view.time_zones.is_empty() {
+            "not given".to_string()
+        } else {
+            view.time_zones.join(", ")
+        }
+    );
+    let _ = writeln!(
+        text,
+        "balance     {}  (principal {}, interest {}, fees {})",
+        money(view.balance()),
+        view.currency.format(view.balances.principal),
+        view.currency.format(view.balances.interest),
+        view.currency.format(view.balances.fees)
+    );
+    let _ = writeln!(
+        text,
+        "aging       {} days past due on {}: bucket {}",
+        view.days_past_due, view.as_of, view.aging_bucket
+    );
+    let _ = writeln!(
+        text,
+        "delinquent  since {}, placed {}",
+        view.delinquent_since, view.placed_on
+    );
     if !view.holds.is_empty() {
         let holds: Vec<&str> = view.holds.iter().map(|hold| hold.code()).collect();
         let _ = writeln!(text, "holds       {}", holds.join(", "));
     }
     for point in &view.contact_points {
-        let _ = writeln!(text, "contact     {:<13} {:<28} {}", point.kind, point.value, point.status);
+        let _ = writeln!(
+            text,
+            "contact     {:<13} {:<28} {}",
+            point.kind, point.value, point.status
+        );
     }
     let _ = writeln!(text, "ledger");
     for entry in &view.entries {
-        let _ = writeln!(text, "  {:>3} {} {:<20} {:>14}", entry.seq, entry.effective_on, entry.reason.code(),
-            view.currency.format(entry.amounts.total().expect("checked when derived")));
+        let _ = writeln!(
+            text,
+            "  {:>3} {} {:<20} {:>14}",
+            entry.seq,
+            entry.effective_on,
+            entry.reason.code(),
+            view.currency
+                .format(entry.amounts.total().expect("checked when derived"))
+        );
     }
     text
 }
@@ -119,24 +160,41 @@ pub fn print_import(file: &str, imported: &Imported, json: bool) {
         return;
     }
     if outcome.import_id.is_none() {
-        println!("{file}: nothing new: all {} accounts are already on file", outcome.already_present);
+        println!(
+            "{file}: nothing new: all {} accounts are already on file",
+            outcome.already_present
+        );
         return;
     }
     println!(
         "{file}: imported {} accounts of {} new debtors ({} contact points, {} ledger entries); {} already on file",
-        outcome.accounts_created, outcome.debtors_created, outcome.contact_points_created, outcome.entries_created, outcome.already_present
+        outcome.accounts_created,
+        outcome.debtors_created,
+        outcome.contact_points_created,
+        outcome.entries_created,
+        outcome.already_present
     );
     if !outcome.creditors_created.is_empty() {
-        println!("new creditors with the default policy: {} (see `arrears creditor set`)", outcome.creditors_created.join(", "));
+        println!(
+            "new creditors with the default policy: {} (see `arrears creditor set`)",
+            outcome.creditors_created.join(", ")
+        );
     }
     if !imported.summary.ignored_columns.is_empty() {
-        println!("columns not imported: {}", imported.summary.ignored_columns.join(", "));
+        println!(
+            "columns not imported: {}",
+            imported.summary.ignored_columns.join(", ")
+        );
     }
 }
 
 pub fn creditor_json(creditor: &Creditor) -> Value {
-    let policy: serde_json::Map<String, Value> =
-        creditor.policy.to_pairs().into_iter().map(|(key, value)| (key.to_string(), Value::String(value))).collect();
+    let policy: serde_json::Map<String, Value> = creditor
+        .policy
+        .to_pairs()
+        .into_iter()
+        .map(|(key, value)| (key.to_string(), Value::String(value)))
+        .collect();
     json!({"code": creditor.code, "name": creditor.name, "policy": policy})
 }
 

@@ -55,7 +55,9 @@ impl fmt::Display for AgingSchemeError {
         match self {
             AgingSchemeError::Empty => write!(f, "at least one bound is needed, e.g. 30,60,90"),
             AgingSchemeError::TooMany => write!(f, "at most {AGING_BOUNDS_COUNT_MAX} bounds"),
-            AgingSchemeError::NotANumber(text) => write!(f, "{text:?} is not a whole number of days"),
+            AgingSchemeError::NotANumber(text) => {
+                write!(f, "{text:?} is not a whole number of days")
+            }
             AgingSchemeError::NotIncreasing { previous, next } => {
                 write!(f, "bounds must increase: {next} follows {previous}")
             }
@@ -74,13 +76,17 @@ impl AgingScheme {
         if upper_bounds_days.len() > AGING_BOUNDS_COUNT_MAX {
             return Err(AgingSchemeError::TooMany);
         }
-        if let Some(&bad) =
-            upper_bounds_days.iter().find(|&&days| days == 0 || days > AGING_BOUND_DAYS_MAX)
+        if let Some(&bad) = upper_bounds_days
+            .iter()
+            .find(|&&days| days == 0 || days > AGING_BOUND_DAYS_MAX)
         {
             return Err(AgingSchemeError::OutOfRange(bad));
         }
         if let Some(pair) = upper_bounds_days.windows(2).find(|pair| pair[0] >= pair[1]) {
-            return Err(AgingSchemeError::NotIncreasing { previous: pair[0], next: pair[1] });
+            return Err(AgingSchemeError::NotIncreasing {
+                previous: pair[0],
+                next: pair[1],
+            });
         }
         Ok(AgingScheme { upper_bounds_days })
     }
@@ -91,7 +97,8 @@ impl AgingScheme {
             .split(',')
             .map(|part| {
                 let part = part.trim();
-                part.parse::<u32>().map_err(|_| AgingSchemeError::NotANumber(part.to_string()))
+                part.parse::<u32>()
+                    .map_err(|_| AgingSchemeError::NotANumber(part.to_string()))
             })
             .collect::<Result<Vec<u32>, _>>()?;
         AgingScheme::new(bounds)
@@ -104,30 +111,53 @@ impl AgingScheme {
 
     /// Every bucket, in order: current, then one per bound, then the open-ended last.
     pub fn buckets(&self) -> Vec<AgingBucket> {
-        let mut buckets = vec![AgingBucket { min_days: 0, max_days: Some(0) }];
+        let mut buckets = vec![AgingBucket {
+            min_days: 0,
+            max_days: Some(0),
+        }];
         let mut min_days = 1;
         for &bound in &self.upper_bounds_days {
-            buckets.push(AgingBucket { min_days, max_days: Some(bound) });
+            buckets.push(AgingBucket {
+                min_days,
+                max_days: Some(bound),
+            });
             min_days = bound + 1;
         }
-        buckets.push(AgingBucket { min_days, max_days: None });
+        buckets.push(AgingBucket {
+            min_days,
+            max_days: None,
+        });
         buckets
     }
 
     pub fn bucket_for(&self, days_past_due: u32) -> AgingBucket {
         if days_past_due == 0 {
-            return AgingBucket { min_days: 0, max_days: Some(0) };
+            return AgingBucket {
+                min_days: 0,
+                max_days: Some(0),
+            };
         }
-        let index = self.upper_bounds_days.partition_point(|&bound| bound < days_past_due);
-        let min_days = if index == 0 { 1 } else { self.upper_bounds_days[index - 1] + 1 };
-        AgingBucket { min_days, max_days: self.upper_bounds_days.get(index).copied() }
+        let index = self
+            .upper_bounds_days
+            .partition_point(|&bound| bound < days_past_due);
+        let min_days = if index == 0 {
+            1
+        } else {
+            self.upper_bounds_days[index - 1] + 1
+        };
+        AgingBucket {
+            min_days,
+            max_days: self.upper_bounds_days.get(index).copied(),
+        }
     }
 }
 
 impl Default for AgingScheme {
     /// current, 1–30, 31–60, 61–90, 91–120, 121–150, 151–180, 181+.
     fn default() -> AgingScheme {
-        AgingScheme { upper_bounds_days: vec![30, 60, 90, 120, 150, 180] }
+        AgingScheme {
+            upper_bounds_days: vec![30, 60, 90, 120, 150, 180],
+        }
     }
 }
 
@@ -148,8 +178,17 @@ mod tests {
 
     #[test]
     fn default_labels() {
-        let labels: Vec<String> = AgingScheme::default().buckets().iter().map(AgingBucket::label).collect();
-        assert_eq!(labels, ["current", "1-30", "31-60", "61-90", "91-120", "121-150", "151-180", "181+"]);
+        let labels: Vec<String> = AgingScheme::default()
+            .buckets()
+            .iter()
+            .map(AgingBucket::label)
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "current", "1-30", "31-60", "61-90", "91-120", "121-150", "151-180", "181+"
+            ]
+        );
     }
 
     #[test]
@@ -166,9 +205,21 @@ mod tests {
 
     #[test]
     fn bad_schemes_are_refused() {
-        assert_eq!(AgingScheme::parse("30,30"), Err(AgingSchemeError::NotIncreasing { previous: 30, next: 30 }));
-        assert_eq!(AgingScheme::parse("0,30"), Err(AgingSchemeError::OutOfRange(0)));
-        assert!(matches!(AgingScheme::parse("30,sixty"), Err(AgingSchemeError::NotANumber(_))));
+        assert_eq!(
+            AgingScheme::parse("30,30"),
+            Err(AgingSchemeError::NotIncreasing {
+                previous: 30,
+                next: 30
+            })
+        );
+        assert_eq!(
+            AgingScheme::parse("0,30"),
+            Err(AgingSchemeError::OutOfRange(0))
+        );
+        assert!(matches!(
+            AgingScheme::parse("30,sixty"),
+            Err(AgingSchemeError::NotANumber(_))
+        ));
         assert_eq!(AgingScheme::parse("45, 90").unwrap().to_text(), "45,90");
     }
 

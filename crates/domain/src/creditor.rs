@@ -87,29 +87,84 @@ impl Default for CreditorPolicy {
 
 /// A policy key with its meaning, for `--help` and docs.
 pub const POLICY_KEYS: &[(&str, &str)] = &[
-    ("currency", "ISO 4217 code the policy's amounts are written in (default USD)"),
-    ("interest_method", "none | simple_daily_365 (default simple_daily_365, at each account's apr_bps)"),
-    ("late_fee", "fee assessed on a missed installment (default 0.00)"),
-    ("returned_payment_fee", "fee assessed when a payment is returned, e.g. NSF (default 0.00)"),
-    ("waterfall", "order payments pay buckets: a permutation of fees,interest,principal (default fees,interest,principal)"),
-    ("multi_debt_allocation", "oldest_first | largest_first | proportional (default oldest_first)"),
-    ("grace_days", "days after a promise date before it is broken (default 5)"),
-    ("plan_max_term_months", "longest plan allowed without approval (default 36)"),
-    ("plan_min_installment", "smallest installment allowed without approval (default 25.00)"),
-    ("plan_min_down_payment_bps", "smallest down payment, basis points of balance (default 0)"),
-    ("plan_misses_to_break", "missed installments that break a plan (default 2)"),
-    ("agent_max_discount_bps", "largest settlement discount an agent may grant (default 2000 = 20%)"),
-    ("supervisor_max_discount_bps", "same for supervisors (default 4000)"),
-    ("manager_max_discount_bps", "same for managers (default 6000)"),
-    ("approval_threshold", "adjustments and write-offs above this need approval (default 100.00)"),
-    ("commission_bps", "contingency fee on collections, basis points (default 2500 = 25%)"),
-    ("aging_bounds", "upper bounds of aging buckets in days past due (default 30,60,90,120,150,180)"),
+    (
+        "currency",
+        "ISO 4217 code the policy's amounts are written in (default USD)",
+    ),
+    (
+        "interest_method",
+        "none | simple_daily_365 (default simple_daily_365, at each account's apr_bps)",
+    ),
+    (
+        "late_fee",
+        "fee assessed on a missed installment (default 0.00)",
+    ),
+    (
+        "returned_payment_fee",
+        "fee assessed when a payment is returned, e.g. NSF (default 0.00)",
+    ),
+    (
+        "waterfall",
+        "order payments pay buckets: a permutation of fees,interest,principal (default fees,interest,principal)",
+    ),
+    (
+        "multi_debt_allocation",
+        "oldest_first | largest_first | proportional (default oldest_first)",
+    ),
+    (
+        "grace_days",
+        "days after a promise date before it is broken (default 5)",
+    ),
+    (
+        "plan_max_term_months",
+        "longest plan allowed without approval (default 36)",
+    ),
+    (
+        "plan_min_installment",
+        "smallest installment allowed without approval (default 25.00)",
+    ),
+    (
+        "plan_min_down_payment_bps",
+        "smallest down payment, basis points of balance (default 0)",
+    ),
+    (
+        "plan_misses_to_break",
+        "missed installments that break a plan (default 2)",
+    ),
+    (
+        "agent_max_discount_bps",
+        "largest settlement discount an agent may grant (default 2000 = 20%)",
+    ),
+    (
+        "supervisor_max_discount_bps",
+        "same for supervisors (default 4000)",
+    ),
+    (
+        "manager_max_discount_bps",
+        "same for managers (default 6000)",
+    ),
+    (
+        "approval_threshold",
+        "adjustments and write-offs above this need approval (default 100.00)",
+    ),
+    (
+        "commission_bps",
+        "contingency fee on collections, basis points (default 2500 = 25%)",
+    ),
+    (
+        "aging_bounds",
+        "upper bounds of aging buckets in days past due (default 30,60,90,120,150,180)",
+    ),
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PolicyError {
     UnknownKey(String),
-    BadValue { key: String, value: String, expected: String },
+    BadValue {
+        key: String,
+        value: String,
+        expected: String,
+    },
 }
 
 impl fmt::Display for PolicyError {
@@ -117,9 +172,17 @@ impl fmt::Display for PolicyError {
         match self {
             PolicyError::UnknownKey(key) => {
                 let keys: Vec<&str> = POLICY_KEYS.iter().map(|(key, _)| *key).collect();
-                write!(f, "unknown policy key {key:?}; known keys: {}", keys.join(", "))
+                write!(
+                    f,
+                    "unknown policy key {key:?}; known keys: {}",
+                    keys.join(", ")
+                )
             }
-            PolicyError::BadValue { key, value, expected } => {
+            PolicyError::BadValue {
+                key,
+                value,
+                expected,
+            } => {
                 write!(f, "{key}: {value:?} is not valid: expected {expected}")
             }
         }
@@ -159,14 +222,19 @@ impl CreditorPolicy {
                 .ok_or_else(|| bad(&format!("a whole number from 0 to {max}")))
         };
         match key {
-            "currency" => self.currency = Currency::parse(value).ok_or_else(|| bad("an ISO 4217 code"))?,
+            "currency" => {
+                self.currency = Currency::parse(value).ok_or_else(|| bad("an ISO 4217 code"))?
+            }
             "interest_method" => {
                 self.interest_method =
                     InterestMethod::parse(value).ok_or_else(|| bad(&InterestMethod::codes()))?
             }
             "late_fee" => self.late_fee = amount(self.currency)?,
             "returned_payment_fee" => self.returned_payment_fee = amount(self.currency)?,
-            "waterfall" => self.waterfall = parse_waterfall(value).ok_or_else(|| bad("a permutation of fees,interest,principal"))?,
+            "waterfall" => {
+                self.waterfall = parse_waterfall(value)
+                    .ok_or_else(|| bad("a permutation of fees,interest,principal"))?
+            }
             "multi_debt_allocation" => {
                 self.multi_debt_allocation = MultiDebtAllocation::parse(value)
                     .ok_or_else(|| bad(&MultiDebtAllocation::codes()))?
@@ -199,15 +267,36 @@ impl CreditorPolicy {
             ("late_fee", money(self.late_fee)),
             ("returned_payment_fee", money(self.returned_payment_fee)),
             ("waterfall", waterfall.join(",")),
-            ("multi_debt_allocation", self.multi_debt_allocation.code().to_string()),
+            (
+                "multi_debt_allocation",
+                self.multi_debt_allocation.code().to_string(),
+            ),
             ("grace_days", self.grace_days.to_string()),
-            ("plan_max_term_months", self.plan_max_term_months.to_string()),
+            (
+                "plan_max_term_months",
+                self.plan_max_term_months.to_string(),
+            ),
             ("plan_min_installment", money(self.plan_min_installment)),
-            ("plan_min_down_payment_bps", self.plan_min_down_payment_bps.get().to_string()),
-            ("plan_misses_to_break", self.plan_misses_to_break.to_string()),
-            ("agent_max_discount_bps", self.agent_max_discount_bps.get().to_string()),
-            ("supervisor_max_discount_bps", self.supervisor_max_discount_bps.get().to_string()),
-            ("manager_max_discount_bps", self.manager_max_discount_bps.get().to_string()),
+            (
+                "plan_min_down_payment_bps",
+                self.plan_min_down_payment_bps.get().to_string(),
+            ),
+            (
+                "plan_misses_to_break",
+                self.plan_misses_to_break.to_string(),
+            ),
+            (
+                "agent_max_discount_bps",
+                self.agent_max_discount_bps.get().to_string(),
+            ),
+            (
+                "supervisor_max_discount_bps",
+                self.supervisor_max_discount_bps.get().to_string(),
+            ),
+            (
+                "manager_max_discount_bps",
+                self.manager_max_discount_bps.get().to_string(),
+            ),
             ("approval_threshold", money(self.approval_threshold)),
             ("commission_bps", self.commission_bps.get().to_string()),
             ("aging_bounds", self.aging.to_text()),
@@ -219,14 +308,19 @@ impl CreditorPolicy {
     pub fn from_text(text: &str) -> Result<CreditorPolicy, PolicyError> {
         let mut policy = CreditorPolicy::default();
         for line in text.lines().filter(|line| !line.trim().is_empty()) {
-            let (key, value) = line.split_once('=').ok_or_else(|| PolicyError::UnknownKey(line.to_string()))?;
+            let (key, value) = line
+                .split_once('=')
+                .ok_or_else(|| PolicyError::UnknownKey(line.to_string()))?;
             policy.set(key, value)?;
         }
         Ok(policy)
     }
 
     pub fn to_text(&self) -> String {
-        self.to_pairs().iter().map(|(key, value)| format!("{key}={value}\n")).collect()
+        self.to_pairs()
+            .iter()
+            .map(|(key, value)| format!("{key}={value}\n"))
+            .collect()
     }
 
     /// The largest discount `role` may grant on its own; `None` means it may grant none.
@@ -241,7 +335,10 @@ impl CreditorPolicy {
 }
 
 fn parse_waterfall(text: &str) -> Option<[Bucket; 3]> {
-    let buckets: Vec<Bucket> = text.split(',').map(|part| Bucket::parse(part.trim())).collect::<Option<_>>()?;
+    let buckets: Vec<Bucket> = text
+        .split(',')
+        .map(|part| Bucket::parse(part.trim()))
+        .collect::<Option<_>>()?;
     let order: [Bucket; 3] = buckets.try_into().ok()?;
     let distinct = order[0] != order[1] && order[1] != order[2] && order[0] != order[2];
     distinct.then_some(order)
@@ -259,17 +356,35 @@ mod tests {
         policy.set("late_fee", "15.00").unwrap();
         policy.set("aging_bounds", "30,60,90").unwrap();
         assert_eq!(CreditorPolicy::from_text(&policy.to_text()), Ok(policy));
-        assert_eq!(POLICY_KEYS.len(), CreditorPolicy::default().to_pairs().len());
+        assert_eq!(
+            POLICY_KEYS.len(),
+            CreditorPolicy::default().to_pairs().len()
+        );
     }
 
     #[test]
     fn bad_values_change_nothing() {
         let mut policy = CreditorPolicy::default();
-        assert!(matches!(policy.set("grace_days", "-1"), Err(PolicyError::BadValue { .. })));
-        assert!(matches!(policy.set("waterfall", "fees,fees,principal"), Err(PolicyError::BadValue { .. })));
-        assert!(matches!(policy.set("late_fee", "1,000.00"), Err(PolicyError::BadValue { .. })));
-        assert!(matches!(policy.set("commission_bps", "10001"), Err(PolicyError::BadValue { .. })));
-        assert!(matches!(policy.set("colour", "red"), Err(PolicyError::UnknownKey(_))));
+        assert!(matches!(
+            policy.set("grace_days", "-1"),
+            Err(PolicyError::BadValue { .. })
+        ));
+        assert!(matches!(
+            policy.set("waterfall", "fees,fees,principal"),
+            Err(PolicyError::BadValue { .. })
+        ));
+        assert!(matches!(
+            policy.set("late_fee", "1,000.00"),
+            Err(PolicyError::BadValue { .. })
+        ));
+        assert!(matches!(
+            policy.set("commission_bps", "10001"),
+            Err(PolicyError::BadValue { .. })
+        ));
+        assert!(matches!(
+            policy.set("colour", "red"),
+            Err(PolicyError::UnknownKey(_))
+        ));
         assert_eq!(policy, CreditorPolicy::default());
     }
 }

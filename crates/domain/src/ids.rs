@@ -65,7 +65,10 @@ impl fmt::Display for IdentifierError {
             IdentifierError::Empty => write!(f, "must not be empty"),
             IdentifierError::TooLong => write!(f, "longer than {IDENTIFIER_LENGTH_MAX} characters"),
             IdentifierError::BadCharacters => {
-                write!(f, "only printable ASCII, without leading or trailing spaces")
+                write!(
+                    f,
+                    "only printable ASCII, without leading or trailing spaces"
+                )
             }
         }
     }
@@ -77,10 +80,22 @@ mod tests {
 
     #[test]
     fn identifiers() {
-        assert_eq!(AccountRef::parse("AF-0001234").unwrap().as_str(), "AF-0001234");
+        assert_eq!(
+            AccountRef::parse("AF-0001234").unwrap().as_str(),
+            "AF-0001234"
+        );
         assert_eq!(AccountRef::parse(""), Err(IdentifierError::Empty));
-        assert_eq!(AccountRef::parse(" 12"), Err(IdentifierError::BadCharacters));
-        assert_eq!(AccountRef::parse("12\n"), Err(IdentifierError::BadCharacters));
-        assert_eq!(CreditorCode::parse(&"X".repeat(65)), Err(IdentifierError::TooLong));
+        assert_eq!(
+            AccountRef::parse(" 12"),
+            Err(IdentifierError::BadCharacters)
+        );
+        assert_eq!(
+            AccountRef::parse("12\n"),
+            Err(IdentifierError::BadCharacters)
+        );
+        assert_eq!(
+            CreditorCode::parse(&"X".repeat(65)),
+            Err(IdentifierError::TooLong)
+        );
     }
 }

@@ -70,7 +70,9 @@ impl Reason {
     pub fn direction(self) -> Direction {
         match self {
             // A refund pays a credit balance back to the debtor: the balance rises to zero.
-            Reason::Placement | Reason::Interest | Reason::Fee | Reason::Refund => Direction::Increase,
+            Reason::Placement | Reason::Interest | Reason::Fee | Reason::Refund => {
+                Direction::Increase
+            }
             Reason::Payment | Reason::SettlementDiscount | Reason::WriteOff | Reason::Recall => {
                 Direction::Decrease
             }
@@ -146,7 +148,9 @@ impl Buckets {
     }
 
     fn all(&self, predicate: impl Fn(Amount) -> bool) -> bool {
-        Bucket::ALL.into_iter().all(|bucket| predicate(self.get(bucket)))
+        Bucket::ALL
+            .into_iter()
+            .all(|bucket| predicate(self.get(bucket)))
     }
 }
 
@@ -183,13 +187,24 @@ impl Entry {
             return Err(EntryError::WrongDirection { reason });
         }
         amounts.total().ok_or(EntryError::Overflow)?;
-        Ok(Entry { reason, amounts, effective_on })
+        Ok(Entry {
+            reason,
+            amounts,
+            effective_on,
+        })
     }
 
     /// The entry that exactly undoes `self` (same buckets, opposite signs).
     pub fn reversal(&self, effective_on: Date) -> Entry {
-        let amounts = self.amounts.checked_neg().expect("entry amounts are never i64::MIN");
-        Entry { reason: Reason::Reversal, amounts, effective_on }
+        let amounts = self
+            .amounts
+            .checked_neg()
+            .expect("entry amounts are never i64::MIN");
+        Entry {
+            reason: Reason::Reversal,
+            amounts,
+            effective_on,
+        }
     }
 
     pub fn reason(&self) -> Reason {
@@ -240,11 +255,19 @@ mod tests {
         assert!(Entry::new(Reason::Placement, cents(100, 5, 0), on).is_ok());
         assert_eq!(
             Entry::new(Reason::Payment, cents(100, 0, 0), on),
-            Err(EntryError::WrongDirection { reason: Reason::Payment })
+            Err(EntryError::WrongDirection {
+                reason: Reason::Payment
+            })
         );
-        assert_eq!(Entry::new(Reason::Fee, cents(0, 0, 0), on), Err(EntryError::Empty));
+        assert_eq!(
+            Entry::new(Reason::Fee, cents(0, 0, 0), on),
+            Err(EntryError::Empty)
+        );
         assert!(Entry::new(Reason::Adjustment, cents(-100, 20, 0), on).is_ok());
-        assert_eq!(Entry::new(Reason::Placement, cents(i64::MAX, 1, 0), on), Err(EntryError::Overflow));
+        assert_eq!(
+            Entry::new(Reason::Placement, cents(i64::MAX, 1, 0), on),
+            Err(EntryError::Overflow)
+        );
     }
 
     #[test]

@@ -50,7 +50,9 @@ impl Amount {
 
     /// Sums amounts, `None` on overflow.
     pub fn checked_sum<I: IntoIterator<Item = Amount>>(amounts: I) -> Option<Amount> {
-        amounts.into_iter().try_fold(Amount::ZERO, Amount::checked_add)
+        amounts
+            .into_iter()
+            .try_fold(Amount::ZERO, Amount::checked_add)
     }
 
     /// Parses a plain decimal string (`1234.56`, `-20.00`, `7`) with at most
@@ -78,11 +80,21 @@ impl Amount {
         if fraction.len() > usize::from(minor_digits) {
             return Err(AmountError::TooManyDecimals { minor_digits });
         }
-        let scale = 10i64.checked_pow(u32::from(minor_digits)).ok_or(AmountError::TooLarge)?;
-        let whole_minor = parse_digits(whole)?.checked_mul(scale).ok_or(AmountError::TooLarge)?;
+        let scale = 10i64
+            .checked_pow(u32::from(minor_digits))
+            .ok_or(AmountError::TooLarge)?;
+        let whole_minor = parse_digits(whole)?
+            .checked_mul(scale)
+            .ok_or(AmountError::TooLarge)?;
         let padding = 10i64.pow((usize::from(minor_digits) - fraction.len()) as u32);
-        let fraction_minor = if fraction.is_empty() { 0 } else { parse_digits(fraction)? * padding };
-        let magnitude = whole_minor.checked_add(fraction_minor).ok_or(AmountError::TooLarge)?;
+        let fraction_minor = if fraction.is_empty() {
+            0
+        } else {
+            parse_digits(fraction)? * padding
+        };
+        let magnitude = whole_minor
+            .checked_add(fraction_minor)
+            .ok_or(AmountError::TooLarge)?;
         Ok(Amount(if negative { -magnitude } else { magnitude }))
     }
 
@@ -120,10 +132,16 @@ impl fmt::Display for AmountError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AmountError::NotADecimal => {
-                write!(f, "not a plain decimal amount (digits, optional '-' and '.', no separators)")
+                write!(
+                    f,
+                    "not a plain decimal amount (digits, optional '-' and '.', no separators)"
+                )
             }
             AmountError::TooManyDecimals { minor_digits } => {
-                write!(f, "more than {minor_digits} decimal digits for this currency")
+                write!(
+                    f,
+                    "more than {minor_digits} decimal digits for this currency"
+                )
             }
             AmountError::TooLarge => write!(f, "amount too large"),
         }
@@ -140,7 +158,10 @@ pub struct Currency {
 }
 
 impl Currency {
-    pub const USD: Currency = Currency { code: "USD", minor_digits: 2 };
+    pub const USD: Currency = Currency {
+        code: "USD",
+        minor_digits: 2,
+    };
 
     /// Looks up an active ISO 4217 code (upper case, exactly three letters).
     pub fn parse(code: &str) -> Option<Currency> {
@@ -176,28 +197,160 @@ impl fmt::Display for Currency {
 /// Active ISO 4217 currency codes and their minor units (ISO 4217 list one, 2024).
 /// Funds codes, precious metals and testing codes are left out: debts are not owed in them.
 const ISO_4217: &[(&str, u8)] = &[
-    ("AED", 2), ("AFN", 2), ("ALL", 2), ("AMD", 2), ("ANG", 2), ("AOA", 2), ("ARS", 2),
-    ("AUD", 2), ("AWG", 2), ("AZN", 2), ("BAM", 2), ("BBD", 2), ("BDT", 2), ("BGN", 2),
-    ("BHD", 3), ("BIF", 0), ("BMD", 2), ("BND", 2), ("BOB", 2), ("BRL", 2), ("BSD", 2),
-    ("BTN", 2), ("BWP", 2), ("BYN", 2), ("BZD", 2), ("CAD", 2), ("CDF", 2), ("CHF", 2),
-    ("CLP", 0), ("CNY", 2), ("COP", 2), ("CRC", 2), ("CUP", 2), ("CVE", 2), ("CZK", 2),
-    ("DJF", 0), ("DKK", 2), ("DOP", 2), ("DZD", 2), ("EGP", 2), ("ERN", 2), ("ETB", 2),
-    ("EUR", 2), ("FJD", 2), ("FKP", 2), ("GBP", 2), ("GEL", 2), ("GHS", 2), ("GIP", 2),
-    ("GMD", 2), ("GNF", 0), ("GTQ", 2), ("GYD", 2), ("HKD", 2), ("HNL", 2), ("HTG", 2),
-    ("HUF", 2), ("IDR", 2), ("ILS", 2), ("INR", 2), ("IQD", 3), ("IRR", 2), ("ISK", 0),
-    ("JMD", 2), ("JOD", 3), ("JPY", 0), ("KES", 2), ("KGS", 2), ("KHR", 2), ("KMF", 0),
-    ("KPW", 2), ("KRW", 0), ("KWD", 3), ("KYD", 2), ("KZT", 2), ("LAK", 2), ("LBP", 2),
-    ("LKR", 2), ("LRD", 2), ("LSL", 2), ("LYD", 3), ("MAD", 2), ("MDL", 2), ("MGA", 2),
-    ("MKD", 2), ("MMK", 2), ("MNT", 2), ("MOP", 2), ("MRU", 2), ("MUR", 2), ("MVR", 2),
-    ("MWK", 2), ("MXN", 2), ("MYR", 2), ("MZN", 2), ("NAD", 2), ("NGN", 2), ("NIO", 2),
-    ("NOK", 2), ("NPR", 2), ("NZD", 2), ("OMR", 3), ("PAB", 2), ("PEN", 2), ("PGK", 2),
-    ("PHP", 2), ("PKR", 2), ("PLN", 2), ("PYG", 0), ("QAR", 2), ("RON", 2), ("RSD", 2),
-    ("RUB", 2), ("RWF", 0), ("SAR", 2), ("SBD", 2), ("SCR", 2), ("SDG", 2), ("SEK", 2),
-    ("SGD", 2), ("SHP", 2), ("SLE", 2), ("SOS", 2), ("SRD", 2), ("SSP", 2), ("STN", 2),
-    ("SVC", 2), ("SYP", 2), ("SZL", 2), ("THB", 2), ("TJS", 2), ("TMT", 2), ("TND", 3),
-    ("TOP", 2), ("TRY", 2), ("TTD", 2), ("TWD", 2), ("TZS", 2), ("UAH", 2), ("UGX", 0),
-    ("USD", 2), ("UYU", 2), ("UZS", 2), ("VES", 2), ("VND", 0), ("VUV", 0), ("WST", 2),
-    ("XAF", 0), ("XCD", 2), ("XOF", 0), ("XPF", 0), ("YER", 2), ("ZAR", 2), ("ZMW", 2),
+    ("AED", 2),
+    ("AFN", 2),
+    ("ALL", 2),
+    ("AMD", 2),
+    ("ANG", 2),
+    ("AOA", 2),
+    ("ARS", 2),
+    ("AUD", 2),
+    ("AWG", 2),
+    ("AZN", 2),
+    ("BAM", 2),
+    ("BBD", 2),
+    ("BDT", 2),
+    ("BGN", 2),
+    ("BHD", 3),
+    ("BIF", 0),
+    ("BMD", 2),
+    ("BND", 2),
+    ("BOB", 2),
+    ("BRL", 2),
+    ("BSD", 2),
+    ("BTN", 2),
+    ("BWP", 2),
+    ("BYN", 2),
+    ("BZD", 2),
+    ("CAD", 2),
+    ("CDF", 2),
+    ("CHF", 2),
+    ("CLP", 0),
+    ("CNY", 2),
+    ("COP", 2),
+    ("CRC", 2),
+    ("CUP", 2),
+    ("CVE", 2),
+    ("CZK", 2),
+    ("DJF", 0),
+    ("DKK", 2),
+    ("DOP", 2),
+    ("DZD", 2),
+    ("EGP", 2),
+    ("ERN", 2),
+    ("ETB", 2),
+    ("EUR", 2),
+    ("FJD", 2),
+    ("FKP", 2),
+    ("GBP", 2),
+    ("GEL", 2),
+    ("GHS", 2),
+    ("GIP", 2),
+    ("GMD", 2),
+    ("GNF", 0),
+    ("GTQ", 2),
+    ("GYD", 2),
+    ("HKD", 2),
+    ("HNL", 2),
+    ("HTG", 2),
+    ("HUF", 2),
+    ("IDR", 2),
+    ("ILS", 2),
+    ("INR", 2),
+    ("IQD", 3),
+    ("IRR", 2),
+    ("ISK", 0),
+    ("JMD", 2),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KES", 2),
+    ("KGS", 2),
+    ("KHR", 2),
+    ("KMF", 0),
+    ("KPW", 2),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("KYD", 2),
+    ("KZT", 2),
+    ("LAK", 2),
+    ("LBP", 2),
+    ("LKR", 2),
+    ("LRD", 2),
+    ("LSL", 2),
+    ("LYD", 3),
+    ("MAD", 2),
+    ("MDL", 2),
+    ("MGA", 2),
+    ("MKD", 2),
+    ("MMK", 2),
+    ("MNT", 2),
+    ("MOP", 2),
+    ("MRU", 2),
+    ("MUR", 2),
+    ("MVR", 2),
+    ("MWK", 2),
+    ("MXN", 2),
+    ("MYR", 2),
+    ("MZN", 2),
+    ("NAD", 2),
+    ("NGN", 2),
+    ("NIO", 2),
+    ("NOK", 2),
+    ("NPR", 2),
+    ("NZD", 2),
+    ("OMR", 3),
+    ("PAB", 2),
+    ("PEN", 2),
+    ("PGK", 2),
+    ("PHP", 2),
+    ("PKR", 2),
+    ("PLN", 2),
+    ("PYG", 0),
+    ("QAR", 2),
+    ("RON", 2),
+    ("RSD", 2),
+    ("RUB", 2),
+    ("RWF", 0),
+    ("SAR", 2),
+    ("SBD", 2),
+    ("SCR", 2),
+    ("SDG", 2),
+    ("SEK", 2),
+    ("SGD", 2),
+    ("SHP", 2),
+    ("SLE", 2),
+    ("SOS", 2),
+    ("SRD", 2),
+    ("SSP", 2),
+    ("STN", 2),
+    ("SVC", 2),
+    ("SYP", 2),
+    ("SZL", 2),
+    ("THB", 2),
+    ("TJS", 2),
+    ("TMT", 2),
+    ("TND", 3),
+    ("TOP", 2),
+    ("TRY", 2),
+    ("TTD", 2),
+    ("TWD", 2),
+    ("TZS", 2),
+    ("UAH", 2),
+    ("UGX", 0),
+    ("USD", 2),
+    ("UYU", 2),
+    ("UZS", 2),
+    ("VES", 2),
+    ("VND", 0),
+    ("VUV", 0),
+    ("WST", 2),
+    ("XAF", 0),
+    ("XCD", 2),
+    ("XOF", 0),
+    ("XPF", 0),
+    ("YER", 2),
+    ("ZAR", 2),
+    ("ZMW", 2),
     ("ZWG", 2),
 ];
 
@@ -229,15 +382,27 @@ mod tests {
         assert_eq!(Amount::parse_decimal("7", 2), Ok(Amount(700)));
         assert_eq!(Amount::parse_decimal("0.5", 2), Ok(Amount(50)));
         assert_eq!(Amount::parse_decimal("1500", 0), Ok(Amount(1500)));
-        for bad in ["1,234.56", "1e3", "NaN", "", "-", ".5", "5.", "+5", " 5", "5 ", "--5", "1.2.3"] {
-            assert_eq!(Amount::parse_decimal(bad, 2), Err(AmountError::NotADecimal), "{bad:?}");
+        for bad in [
+            "1,234.56", "1e3", "NaN", "", "-", ".5", "5.", "+5", " 5", "5 ", "--5", "1.2.3",
+        ] {
+            assert_eq!(
+                Amount::parse_decimal(bad, 2),
+                Err(AmountError::NotADecimal),
+                "{bad:?}"
+            );
         }
         assert_eq!(
             Amount::parse_decimal("12.345", 2),
             Err(AmountError::TooManyDecimals { minor_digits: 2 })
         );
-        assert_eq!(Amount::parse_decimal("1.5", 0), Err(AmountError::TooManyDecimals { minor_digits: 0 }));
-        assert_eq!(Amount::parse_decimal("99999999999999999999", 2), Err(AmountError::TooLarge));
+        assert_eq!(
+            Amount::parse_decimal("1.5", 0),
+            Err(AmountError::TooManyDecimals { minor_digits: 0 })
+        );
+        assert_eq!(
+            Amount::parse_decimal("99999999999999999999", 2),
+            Err(AmountError::TooLarge)
+        );
     }
 
     #[test]
@@ -246,7 +411,10 @@ mod tests {
         assert_eq!(Amount(-7).to_decimal_string(2), "-0.07");
         assert_eq!(Amount(12).to_decimal_string(0), "12");
         assert_eq!(Amount(1_234).to_decimal_string(3), "1.234");
-        assert_eq!(Amount(i64::MIN).to_decimal_string(2), "-92233720368547758.08");
+        assert_eq!(
+            Amount(i64::MIN).to_decimal_string(2),
+            "-92233720368547758.08"
+        );
     }
 
     #[test]

@@ -126,10 +126,10 @@ impl EmailAddress {
 
 /// USPS codes of the states, DC and the inhabited territories.
 pub const US_STATES: &[&str] = &[
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN",
-    "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH",
-    "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
-    "VT", "VA", "WA", "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP",
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP",
 ];
 
 #[cfg(test)]
@@ -138,19 +138,50 @@ mod tests {
 
     #[test]
     fn phone_numbers_normalise() {
-        for text in ["(617) 555-0123", "617-555-0123", "617.555.0123", "6175550123", "+1 617 555 0123", "1-617-555-0123"] {
-            assert_eq!(PhoneNumber::parse(text).unwrap().e164(), "+16175550123", "{text}");
+        for text in [
+            "(617) 555-0123",
+            "617-555-0123",
+            "617.555.0123",
+            "6175550123",
+            "+1 617 555 0123",
+            "1-617-555-0123",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(text).unwrap().e164(),
+                "+16175550123",
+                "{text}"
+            );
         }
-        for bad in ["555-0123", "(117) 555-0123", "617-155-0123", "+44 20 7946 0958", "617-555-O123", ""] {
+        for bad in [
+            "555-0123",
+            "(117) 555-0123",
+            "617-155-0123",
+            "+44 20 7946 0958",
+            "617-555-O123",
+            "",
+        ] {
             assert_eq!(PhoneNumber::parse(bad), None, "{bad}");
         }
-        assert_eq!(PhoneNumber::parse("617 555 0123").unwrap().area_code(), "617");
+        assert_eq!(
+            PhoneNumber::parse("617 555 0123").unwrap().area_code(),
+            "617"
+        );
     }
 
     #[test]
     fn emails() {
-        assert_eq!(EmailAddress::parse(" Maria@Example.COM ").unwrap().as_str(), "Maria@example.com");
-        for bad in ["maria", "maria@", "@example.com", "a@b", "a b@example.com", "a@@example.com"] {
+        assert_eq!(
+            EmailAddress::parse(" Maria@Example.COM ").unwrap().as_str(),
+            "Maria@example.com"
+        );
+        for bad in [
+            "maria",
+            "maria@",
+            "@example.com",
+            "a@b",
+            "a b@example.com",
+            "a@@example.com",
+        ] {
             assert_eq!(EmailAddress::parse(bad), None, "{bad}");
         }
     }

@@ -16,18 +16,57 @@ use std::path::Path;
 
 /// Every field of the standard placement layout (the spec's column names).
 pub const PLACEMENT_FIELDS: &[&str] = &[
-    "creditor", "account_ref", "debtor_ref", "first_name", "last_name", "balance", "currency",
-    "delinquent_since", "product", "original_creditor", "itemization_date",
-    "balance_at_itemization", "interest_since", "fees_since", "payments_since", "credits_since",
-    "principal", "interest", "fees", "apr_bps", "charge_off_date", "last_payment_date",
-    "last_payment_amount", "statute_expires_on", "collateral", "service_id", "date_of_birth",
-    "ssn_last4", "address_line1", "address_line2", "city", "state", "postal_code", "country",
-    "phone_home", "phone_mobile", "phone_work", "email", "language", "time_zone",
+    "creditor",
+    "account_ref",
+    "debtor_ref",
+    "first_name",
+    "last_name",
+    "balance",
+    "currency",
+    "delinquent_since",
+    "product",
+    "original_creditor",
+    "itemization_date",
+    "balance_at_itemization",
+    "interest_since",
+    "fees_since",
+    "payments_since",
+    "credits_since",
+    "principal",
+    "interest",
+    "fees",
+    "apr_bps",
+    "charge_off_date",
+    "last_payment_date",
+    "last_payment_amount",
+    "statute_expires_on",
+    "collateral",
+    "service_id",
+    "date_of_birth",
+    "ssn_last4",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "phone_home",
+    "phone_mobile",
+    "phone_work",
+    "email",
+    "language",
+    "time_zone",
 ];
 
 /// Fields every placement row must have.
 pub const PLACEMENT_REQUIRED: &[&str] = &[
-    "creditor", "account_ref", "debtor_ref", "first_name", "last_name", "balance", "currency",
+    "creditor",
+    "account_ref",
+    "debtor_ref",
+    "first_name",
+    "last_name",
+    "balance",
+    "currency",
     "delinquent_since",
 ];
 
@@ -51,7 +90,10 @@ struct MappingFile {
 #[derive(Debug, thiserror::Error)]
 pub enum MappingError {
     #[error("{path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
 }
@@ -64,25 +106,40 @@ impl Mapping {
 
     pub fn from_toml_file(path: &Path) -> Result<Mapping, MappingError> {
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| MappingError::Read { path: display.clone(), source })?;
-        Mapping::from_toml(&text).map_err(|message| MappingError::Invalid { path: display, message })
+        let text = std::fs::read_to_string(path).map_err(|source| MappingError::Read {
+            path: display.clone(),
+            source,
+        })?;
+        Mapping::from_toml(&text).map_err(|message| MappingError::Invalid {
+            path: display,
+            message,
+        })
     }
 
     pub fn from_toml(text: &str) -> Result<Mapping, String> {
         let file: MappingFile = toml::from_str(text).map_err(|error| error.to_string())?;
         for (section, fields) in [("columns", &file.columns), ("constants", &file.constants)] {
-            if let Some(unknown) = fields.keys().find(|field| !PLACEMENT_FIELDS.contains(&field.as_str())) {
+            if let Some(unknown) = fields
+                .keys()
+                .find(|field| !PLACEMENT_FIELDS.contains(&field.as_str()))
+            {
                 return Err(format!(
                     "[{section}] {unknown}: not a placement field (known: {})",
                     PLACEMENT_FIELDS.join(", ")
                 ));
             }
         }
-        if let Some(both) = file.columns.keys().find(|field| file.constants.contains_key(*field)) {
+        if let Some(both) = file
+            .columns
+            .keys()
+            .find(|field| file.constants.contains_key(*field))
+        {
             return Err(format!("{both}: given both as a column and as a constant"));
         }
-        Ok(Mapping { columns: file.columns, constants: file.constants })
+        Ok(Mapping {
+            columns: file.columns,
+            constants: file.constants,
+        })
     }
 
     /// The header this mapping reads `field` from.
@@ -121,7 +178,10 @@ mod tests {
         assert_eq!(mapping.header_for("balance"), "balance");
         assert_eq!(mapping.constant("currency"), Some("USD"));
         let error = Mapping::from_toml("[columns]\nacount_ref = \"A\"\n").unwrap_err();
-        assert!(error.contains("acount_ref: not a placement field"), "{error}");
+        assert!(
+            error.contains("acount_ref: not a placement field"),
+            "{error}"
+        );
         assert!(Mapping::from_toml("[colums]\n").is_err());
     }
 }

@@ -39,7 +39,11 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}: {}: {}", self.file, self.line, self.column, self.value, self.reason)
+        write!(
+            f,
+            "{}:{}: {}: {}: {}",
+            self.file, self.line, self.column, self.value, self.reason
+        )
     }
 }
 
@@ -104,7 +108,8 @@ pub struct PlacementReader<R: Read> {
 impl PlacementReader<File> {
     pub fn open(path: &Path, mapping: &Mapping, today: Date) -> Result<Self, Rejection> {
         let file_name = path.display().to_string();
-        let file = File::open(path).map_err(|error| single(&file_name, 0, "file", "", &error.to_string()))?;
+        let file = File::open(path)
+            .map_err(|error| single(&file_name, 0, "file", "", &error.to_string()))?;
         PlacementReader::new(file_name, file, mapping, today)
     }
 }
@@ -124,15 +129,26 @@ fn single(file: &str, line: u64, column: &str, value: &str, reason: &str) -> Rej
 
 impl<R: Read> PlacementReader<R> {
     pub fn new(file: String, input: R, mapping: &Mapping, today: Date) -> Result<Self, Rejection> {
-        let hashing = HashingReader { inner: input, hasher: Sha256::new(), bytes_read: 0 };
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(hashing);
+        let hashing = HashingReader {
+            inner: input,
+            hasher: Sha256::new(),
+            bytes_read: 0,
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(hashing);
         let headers = reader
             .byte_headers()
             .map_err(|error| single(&file, 1, "header", "", &error.to_string()))?
             .clone();
         let headers: Vec<String> = headers
             .iter()
-            .map(|header| String::from_utf8_lossy(header).trim().trim_start_matches('\u{feff}').to_string())
+            .map(|header| {
+                String::from_utf8_lossy(header)
+                    .trim()
+                    .trim_start_matches('\u{feff}')
+                    .to_string()
+            })
             .collect();
         let (columns, ignored_columns) = resolve_columns(&file, &headers, mapping)?;
         Ok(PlacementReader {
@@ -168,14 +184,25 @@ impl<R: Read> PlacementReader<R> {
             Ok(false) => None,
             Err(error) => {
                 let line = error.position().map_or(line, |position| position.line());
-                Some((line, Err(vec![self.problem(line, "row", "", &error.to_string())])))
+                Some((
+                    line,
+                    Err(vec![self.problem(line, "row", "", &error.to_string())]),
+                ))
             }
             Ok(true) if self.record.len() != self.header_len => {
-                let reason = format!("row has {} fields, the header has {}", self.record.len(), self.header_len);
+                let reason = format!(
+                    "row has {} fields, the header has {}",
+                    self.record.len(),
+                    self.header_len
+                );
                 Some((line, Err(vec![self.problem(line, "row", "", &reason)])))
             }
             Ok(true) => {
-                let mut row = Row { reader: self, line, problems: Vec::new() };
+                let mut row = Row {
+                    reader: self,
+                    line,
+                    problems: Vec::new(),
+                };
                 let placement = row.parse();
                 let problems = row.problems;
                 match placement {
@@ -207,15 +234,26 @@ fn resolve_columns(
     for (index, header) in headers.iter().enumerate() {
         if let Some(first) = seen.insert(header.as_str(), index) {
             let reason = format!("header repeats column {} ", first + 1);
-            problems.push(single(file, 1, "header", header, reason.trim()).problems.remove(0));
+            problems.push(
+                single(file, 1, "header", header, reason.trim())
+                    .problems
+                    .remove(0),
+            );
         }
     }
     let columns: Vec<Option<usize>> = PLACEMENT_FIELDS
         .iter()
-        .map(|field| headers.iter().position(|header| header == mapping.header_for(field)))
+        .map(|field| {
+            headers
+                .iter()
+                .position(|header| header == mapping.header_for(field))
+        })
         .collect();
     for (field, column) in PLACEMENT_FIELDS.iter().zip(&columns) {
-        if column.is_none() && mapping.constant(field).is_none() && PLACEMENT_REQUIRED.contains(field) {
+        if column.is_none()
+            && mapping.constant(field).is_none()
+            && PLACEMENT_REQUIRED.contains(field)
+        {
             let header = mapping.header_for(field);
             let reason = format!("required column {header:?} (field {field}) is missing");
             problems.push(single(file, 1, "header", "", &reason).problems.remove(0));
@@ -223,10 +261,16 @@ fn resolve_columns(
     }
     if !problems.is_empty() {
         let problems_total = problems.len() as u64;
-        return Err(Rejection { problems, problems_total });
+        return Err(Rejection {
+            problems,
+            problems_total,
+        });
     }
     let used: BTreeSet<usize> = columns.iter().flatten().copied().collect();
-    let ignored = (0..headers.len()).filter(|index| !used.contains(index)).map(|index| headers[index].clone()).collect();
+    let ignored = (0..headers.len())
+        .filter(|index| !used.contains(index))
+        .map(|index| headers[index].clone())
+        .collect();
     Ok((columns, ignored))
 }
 
@@ -238,7 +282,10 @@ struct Row<'a, R: Read> {
 }
 
 fn field_index(field: &str) -> usize {
-    PLACEMENT_FIELDS.iter().position(|known| *known == field).expect("known field")
+    PLACEMENT_FIELDS
+        .iter()
+        .position(|known| *known == field)
+        .expect("known field")
 }
 
 impl<R: Read> Row<'_, R> {
@@ -248,7 +295,9 @@ impl<R: Read> Row<'_, R> {
         if let Some(constant) = self.reader.mapping.constant(field) {
             return constant.trim();
         }
-        let Some(column) = self.reader.columns[field_index(field)] else { return "" };
+        let Some(column) = self.reader.columns[field_index(field)] else {
+            return "";
+        };
         let bytes = self.reader.record.get(column).unwrap_or_default();
         match std::str::from_utf8(bytes) {
             Ok(text) => text.trim(),
@@ -265,7 +314,9 @@ impl<R: Read> Row<'_, R> {
     }
 
     fn fail(&mut self, field: &str, value: &str, reason: &str) {
-        let problem = self.reader.problem(self.line, &self.column_name(field), value, reason);
+        let problem = self
+            .reader
+            .problem(self.line, &self.column_name(field), value, reason);
         self.problems.push(problem);
     }
 
@@ -282,17 +333,32 @@ impl<R: Read> Row<'_, R> {
         text
     }
 
-    fn parsed<T, E: fmt::Display>(&mut self, field: &str, value: &str, result: Result<T, E>) -> Option<T> {
-        result.map_err(|error| self.fail(field, value, &error.to_string())).ok()
+    fn parsed<T, E: fmt::Display>(
+        &mut self,
+        field: &str,
+        value: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
+        result
+            .map_err(|error| self.fail(field, value, &error.to_string()))
+            .ok()
     }
 
-    fn identifier<T, E: fmt::Display>(&mut self, field: &str, parse: fn(&str) -> Result<T, E>) -> Option<T> {
+    fn identifier<T, E: fmt::Display>(
+        &mut self,
+        field: &str,
+        parse: fn(&str) -> Result<T, E>,
+    ) -> Option<T> {
         let text = self.required(field)?;
         self.parsed(field, &text, parse(&text))
     }
 
     fn free_text(&mut self, field: &str, required: bool) -> Option<String> {
-        let text = if required { self.required(field)? } else { self.optional(field)? };
+        let text = if required {
+            self.required(field)?
+        } else {
+            self.optional(field)?
+        };
         if text.chars().count() > TEXT_LENGTH_MAX || text.chars().any(char::is_control) {
             let reason = format!("at most {TEXT_LENGTH_MAX} characters, no control characters");
             self.fail(field, &text, &reason);
@@ -338,7 +404,9 @@ impl<R: Read> Row<'_, R> {
         let last_name = self.free_text("last_name", true);
         let currency = self.currency();
         let balance = self.balance(currency);
-        let delinquent_since = self.required("delinquent_since").and(self.past_date("delinquent_since"));
+        let delinquent_since = self
+            .required("delinquent_since")
+            .and(self.past_date("delinquent_since"));
         let product = self.product();
         let original_creditor = self.free_text("original_creditor", false);
         let itemization = self.itemization(currency, balance);
@@ -395,20 +463,33 @@ impl<R: Read> Row<'_, R> {
     /// The balance and its split. Without `principal`/`interest`/`fees` the whole balance
     /// is principal.
     fn balance(&mut self, currency: Option<Currency>) -> Option<Buckets> {
-        let Some(text) = self.required("balance") else { return None };
+        let Some(text) = self.required("balance") else {
+            return None;
+        };
         let balance = self.amount("balance", currency);
         if balance.is_some_and(|balance| balance.is_zero()) {
             self.fail("balance", &text, "must be greater than zero");
         }
-        let parts = ["principal", "interest", "fees"].map(|field| (field, self.optional(field).is_some()));
+        let parts =
+            ["principal", "interest", "fees"].map(|field| (field, self.optional(field).is_some()));
         let present = parts.iter().filter(|(_, present)| *present).count();
         if present == 0 {
             let balance = balance.filter(|balance| balance.is_positive())?;
-            return Some(Buckets { principal: balance, ..Buckets::ZERO });
+            return Some(Buckets {
+                principal: balance,
+                ..Buckets::ZERO
+            });
         }
         if present != 3 {
-            let missing: Vec<&str> = parts.iter().filter(|(_, present)| !present).map(|(field, _)| *field).collect();
-            let reason = format!("principal, interest and fees go together; missing {}", missing.join(", "));
+            let missing: Vec<&str> = parts
+                .iter()
+                .filter(|(_, present)| !present)
+                .map(|(field, _)| *field)
+                .collect();
+            let reason = format!(
+                "principal, interest and fees go together; missing {}",
+                missing.join(", ")
+            );
             self.fail(missing[0], "", &reason);
             return None;
         }
@@ -422,7 +503,9 @@ impl<R: Read> Row<'_, R> {
         match split.total() {
             Some(total) if total == balance => Some(split),
             total => {
-                let total = total.map_or("overflow".to_string(), |total| total.to_decimal_string(digits));
+                let total = total.map_or("overflow".to_string(), |total| {
+                    total.to_decimal_string(digits)
+                });
                 let reason = format!("principal + interest + fees = {total}, not the balance");
                 self.fail("balance", &text, &reason);
                 None
@@ -431,28 +514,53 @@ impl<R: Read> Row<'_, R> {
     }
 
     fn product(&mut self) -> Option<Product> {
-        let Some(text) = self.optional("product") else { return Some(Product::Other) };
+        let Some(text) = self.optional("product") else {
+            return Some(Product::Other);
+        };
         let product = Product::parse(&text);
         if product.is_none() {
-            self.fail("product", &text, &format!("expected one of {}", Product::codes()));
+            self.fail(
+                "product",
+                &text,
+                &format!("expected one of {}", Product::codes()),
+            );
         }
         product
     }
 
-    fn itemization(&mut self, currency: Option<Currency>, balance: Option<Buckets>) -> Option<Option<Itemization>> {
-        const AMOUNTS: [&str; 5] = ["balance_at_itemization", "interest_since", "fees_since", "payments_since", "credits_since"];
+    fn itemization(
+        &mut self,
+        currency: Option<Currency>,
+        balance: Option<Buckets>,
+    ) -> Option<Option<Itemization>> {
+        const AMOUNTS: [&str; 5] = [
+            "balance_at_itemization",
+            "interest_since",
+            "fees_since",
+            "payments_since",
+            "credits_since",
+        ];
         let date = self.past_date("itemization_date");
         let given = AMOUNTS.iter().any(|field| !self.text(field).is_empty());
         if !given && date.is_none() {
             return Some(None);
         }
-        let [at, interest, fees, payments, credits] = AMOUNTS.map(|field| self.amount(field, currency));
+        let [at, interest, fees, payments, credits] =
+            AMOUNTS.map(|field| self.amount(field, currency));
         let Some(date) = date else {
-            self.fail("itemization_date", "", "required when itemization amounts are given");
+            self.fail(
+                "itemization_date",
+                "",
+                "required when itemization amounts are given",
+            );
             return None;
         };
         let Some(at) = at else {
-            self.fail("balance_at_itemization", "", "required with itemization_date");
+            self.fail(
+                "balance_at_itemization",
+                "",
+                "required with itemization_date",
+            );
             return None;
         };
         let zero = Some(Amount::ZERO);
@@ -467,19 +575,27 @@ impl<R: Read> Row<'_, R> {
         let balance = balance?.total()?;
         if itemization.implied_balance() != Some(balance) {
             let digits = currency?.minor_digits();
-            let implied = itemization.implied_balance().map_or("overflow".into(), |amount| amount.to_decimal_string(digits));
+            let implied = itemization
+                .implied_balance()
+                .map_or("overflow".into(), |amount| amount.to_decimal_string(digits));
             let reason = format!(
                 "itemization gives {implied} (balance_at_itemization + interest_since + fees_since - payments_since - credits_since), not the balance {}",
                 balance.to_decimal_string(digits)
             );
-            self.fail("balance_at_itemization", &at.to_decimal_string(digits), &reason);
+            self.fail(
+                "balance_at_itemization",
+                &at.to_decimal_string(digits),
+                &reason,
+            );
             return None;
         }
         Some(Some(itemization))
     }
 
     fn apr(&mut self) -> Option<BasisPoints> {
-        let Some(text) = self.optional("apr_bps") else { return BasisPoints::new(0) };
+        let Some(text) = self.optional("apr_bps") else {
+            return BasisPoints::new(0);
+        };
         let bps = text.parse::<u32>().ok().and_then(BasisPoints::new);
         if bps.is_none() {
             let reason = format!("expected whole basis points from 0 to {}", BasisPoints::MAX);
@@ -495,7 +611,11 @@ impl<R: Read> Row<'_, R> {
             (Some(date), amount) => Some(Some(LastPayment { date, amount })),
             (None, Some(amount)) => {
                 let text = amount.to_decimal_string(currency.map_or(2, Currency::minor_digits));
-                self.fail("last_payment_amount", &text, "given without last_payment_date");
+                self.fail(
+                    "last_payment_amount",
+                    &text,
+                    "given without last_payment_date",
+                );
                 None
             }
             (None, None) => Some(None),
@@ -503,7 +623,9 @@ impl<R: Read> Row<'_, R> {
     }
 
     fn ssn_last4(&mut self) -> Option<Option<String>> {
-        let Some(text) = self.optional("ssn_last4") else { return Some(None) };
+        let Some(text) = self.optional("ssn_last4") else {
+            return Some(None);
+        };
         if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_digit()) {
             // The value is sensitive: the report does not repeat it.
             self.fail("ssn_last4", "(hidden)", "expected exactly 4 digits");
@@ -523,14 +645,22 @@ impl<R: Read> Row<'_, R> {
             return Some(None);
         }
         let mut complete = true;
-        for (field, value) in [("address_line1", &line1), ("city", &city), ("postal_code", &postal_code)] {
+        for (field, value) in [
+            ("address_line1", &line1),
+            ("city", &city),
+            ("postal_code", &postal_code),
+        ] {
             if value.is_none() {
                 self.fail(field, "", "required when an address is given");
                 complete = false;
             }
         }
         if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-            self.fail("country", &country, "expected an ISO 3166-1 alpha-2 code such as US");
+            self.fail(
+                "country",
+                &country,
+                "expected an ISO 3166-1 alpha-2 code such as US",
+            );
             complete = false;
         }
         if country == "US" {
@@ -539,7 +669,14 @@ impl<R: Read> Row<'_, R> {
         if !complete {
             return None;
         }
-        Some(Some(MailingAddress { line1: line1?, line2, city: city?, state, postal_code: postal_code?, country }))
+        Some(Some(MailingAddress {
+            line1: line1?,
+            line2,
+            city: city?,
+            state,
+            postal_code: postal_code?,
+            country,
+        }))
     }
 
     fn us_state_and_zip(&mut self, state: Option<&str>, postal_code: Option<&str>) -> bool {
@@ -556,13 +693,19 @@ impl<R: Read> Row<'_, R> {
             }
         }
         if let Some(zip) = postal_code {
-            let digits = |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+            let digits = |part: &str, len: usize| {
+                part.len() == len && part.bytes().all(|b| b.is_ascii_digit())
+            };
             let zip_ok = match zip.split_once('-') {
                 Some((five, four)) => digits(five, 5) && digits(four, 4),
                 None => digits(zip, 5),
             };
             if !zip_ok {
-                self.fail("postal_code", zip, "expected a ZIP code: 12345 or 12345-6789");
+                self.fail(
+                    "postal_code",
+                    zip,
+                    "expected a ZIP code: 12345 or 12345-6789",
+                );
                 valid = false;
             }
         }
@@ -572,13 +715,23 @@ impl<R: Read> Row<'_, R> {
     fn phones(&mut self) -> Option<Vec<(ContactKind, PhoneNumber)>> {
         let mut phones: Vec<(ContactKind, PhoneNumber)> = Vec::new();
         let mut valid = true;
-        for kind in [ContactKind::PhoneHome, ContactKind::PhoneMobile, ContactKind::PhoneWork] {
-            let Some(text) = self.optional(kind.code()) else { continue };
+        for kind in [
+            ContactKind::PhoneHome,
+            ContactKind::PhoneMobile,
+            ContactKind::PhoneWork,
+        ] {
+            let Some(text) = self.optional(kind.code()) else {
+                continue;
+            };
             match PhoneNumber::parse(&text) {
                 Some(phone) if phones.iter().any(|(_, known)| *known == phone) => {}
                 Some(phone) => phones.push((kind, phone)),
                 None => {
-                    self.fail(kind.code(), &text, "not a 10-digit North American phone number");
+                    self.fail(
+                        kind.code(),
+                        &text,
+                        "not a 10-digit North American phone number",
+                    );
                     valid = false;
                 }
             }
@@ -587,7 +740,9 @@ impl<R: Read> Row<'_, R> {
     }
 
     fn email(&mut self) -> Option<Option<EmailAddress>> {
-        let Some(text) = self.optional("email") else { return Some(None) };
+        let Some(text) = self.optional("email") else {
+            return Some(None);
+        };
         let email = EmailAddress::parse(&text);
         if email.is_none() {
             self.fail("email", &text, "not an email address");
@@ -597,19 +752,31 @@ impl<R: Read> Row<'_, R> {
     }
 
     fn language(&mut self) -> Option<Language> {
-        let Some(text) = self.optional("language") else { return Some(Language::En) };
+        let Some(text) = self.optional("language") else {
+            return Some(Language::En);
+        };
         let language = Language::parse(&text);
         if language.is_none() {
-            self.fail("language", &text, &format!("expected one of {}", Language::codes()));
+            self.fail(
+                "language",
+                &text,
+                &format!("expected one of {}", Language::codes()),
+            );
         }
         language
     }
 
     fn time_zones(&mut self) -> Option<Vec<String>> {
-        let Some(text) = self.optional("time_zone") else { return Some(Vec::new()) };
+        let Some(text) = self.optional("time_zone") else {
+            return Some(Vec::new());
+        };
         // An IANA name such as America/Chicago; never an abbreviation (CST is ambiguous).
         if !text.contains('/') || jiff::tz::TimeZone::get(&text).is_err() {
-            self.fail("time_zone", &text, "not an IANA time zone name such as America/Chicago");
+            self.fail(
+                "time_zone",
+                &text,
+                "not an IANA time zone name such as America/Chicago",
+            );
             return None;
         }
         Some(vec![text])
@@ -619,11 +786,18 @@ impl<R: Read> Row<'_, R> {
 /// `YYYY-MM-DD` exactly.
 pub fn parse_date(text: &str) -> Result<Date, String> {
     let shaped = text.len() == 10
-        && text.bytes().enumerate().all(|(index, b)| if index == 4 || index == 7 { b == b'-' } else { b.is_ascii_digit() });
+        && text.bytes().enumerate().all(|(index, b)| {
+            if index == 4 || index == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
     if !shaped {
         return Err("expected a date as YYYY-MM-DD".to_string());
     }
-    text.parse::<Date>().map_err(|_| "not a calendar date".to_string())
+    text.parse::<Date>()
+        .map_err(|_| "not a calendar date".to_string())
 }
 
 /// Reads the whole file, reporting every problem (the first `problems_max` in full).
@@ -636,7 +810,10 @@ pub fn validate(
     on_progress: &mut dyn FnMut(u64),
 ) -> Result<FileSummary, Rejection> {
     let mut reader = PlacementReader::open(path, mapping, today)?;
-    let mut report = Rejection { problems: Vec::new(), problems_total: 0 };
+    let mut report = Rejection {
+        problems: Vec::new(),
+        problems_total: 0,
+    };
     let mut seen = DuplicateCheck::default();
     let mut rows = 0u64;
     let mut creditors = BTreeSet::new();
@@ -654,14 +831,21 @@ pub fn validate(
         };
         report.problems_total += problems.len() as u64;
         let room = problems_max.saturating_sub(report.problems.len());
-        report.problems.extend(problems.drain(..room.min(problems.len())));
+        report
+            .problems
+            .extend(problems.drain(..room.min(problems.len())));
     }
     on_progress(reader.bytes_read());
     if report.problems_total > 0 {
         return Err(report);
     }
     let ignored_columns = reader.ignored_columns().to_vec();
-    Ok(FileSummary { sha256: reader.sha256(), rows, creditors, ignored_columns })
+    Ok(FileSummary {
+        sha256: reader.sha256(),
+        rows,
+        creditors,
+        ignored_columns,
+    })
 }
 
 /// Finds a second row for the same (creditor, account_ref), keeping 16 bytes per row.
@@ -671,7 +855,12 @@ struct DuplicateCheck {
 }
 
 impl DuplicateCheck {
-    fn check<R: Read>(&mut self, reader: &PlacementReader<R>, line: u64, placement: &Placement) -> Option<Problem> {
+    fn check<R: Read>(
+        &mut self,
+        reader: &PlacementReader<R>,
+        line: u64,
+        placement: &Placement,
+    ) -> Option<Problem> {
         let key = account_key(placement.creditor.as_str(), placement.account_ref.as_str());
         let first = *self.first_line.entry(key).or_insert(line);
         (first != line).then(|| {

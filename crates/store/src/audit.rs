@@ -6,8 +6,8 @@
 //! holds the last `seq` and `hash`. Ledger rows carry a `row_hash` of their own content.
 //! `verify` recomputes all of it and names the first broken link.
 
-use crate::db::Engine;
 use crate::StoreError;
+use crate::db::Engine;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
@@ -57,7 +57,17 @@ fn event_hash(
     let recorded_at_us = recorded_at_us.to_string();
     chain_hash(
         prev_hash,
-        &[Some(&seq), Some(&recorded_at_us), Some(actor), Some(action), Some(entity), Some(entity_key), before, after, Some(reason)],
+        &[
+            Some(&seq),
+            Some(&recorded_at_us),
+            Some(actor),
+            Some(action),
+            Some(entity),
+            Some(entity_key),
+            before,
+            after,
+            Some(reason),
+        ],
     )
 }
 
@@ -91,8 +101,14 @@ impl LedgerRow<'_> {
         ]
         .map(|number| number.to_string());
         let corrects = self.corrects_entry_id.map(|id| id.to_string());
-        let mut fields: Vec<Option<&str>> = numbers.iter().map(|text| Some(text.as_str())).collect();
-        fields.extend([Some(self.reason), Some(self.effective_on), corrects.as_deref(), self.memo]);
+        let mut fields: Vec<Option<&str>> =
+            numbers.iter().map(|text| Some(text.as_str())).collect();
+        fields.extend([
+            Some(self.reason),
+            Some(self.effective_on),
+            corrects.as_deref(),
+            self.memo,
+        ]);
         chain_hash("ledger", &fields)
     }
 }
@@ -107,17 +123,28 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
-    pub(crate) async fn begin(pool: &sqlx::AnyPool, engine: Engine, now_us: i64) -> Result<WriteTx, StoreError> {
+    pub(crate) async fn begin(
+        pool: &sqlx::AnyPool,
+        engine: Engine,
+        now_us: i64,
+    ) -> Result<WriteTx, StoreError> {
         let begin = match engine {
             Engine::Sqlite => "BEGIN IMMEDIATE",
             Engine::Postgres => "BEGIN",
         };
         let mut tx = pool.begin_with(begin).await?;
-        let row = sqlx::query("UPDATE audit_head SET touched_at_us = $1 WHERE id = 1 RETURNING seq, hash")
-            .bind(now_us)
-            .fetch_one(&mut *tx)
-            .await?;
-        Ok(WriteTx { tx, head_seq: row.try_get(0)?, head_hash: row.try_get(1)?, now_us })
+        let row = sqlx::query(
+            "UPDATE audit_head SET touched_at_us = $1 WHERE id = 1 RETURNING seq, hash",
+        )
+        .bind(now_us)
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(WriteTx {
+            tx,
+            head_seq: row.try_get(0)?,
+            head_hash: row.try_get(1)?,
+            now_us,
+        })
     }
 
     pub fn now_us(&self) -> i64 {
@@ -137,7 +164,9 @@ impl WriteTx {
     /// The next free id of `table` (all ids are assigned here, under the audit lock).
     pub async fn next_id(&mut self, table: &'static str) -> Result<i64, StoreError> {
         let sql = format!("SELECT CAST(COALESCE(MAX(id), 0) + 1 AS BIGINT) FROM {table}");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *self.tx).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut *self.tx)
+            .await?;
         Ok(row.try_get(0)?)
     }
 
@@ -205,11 +234,17 @@ pub struct AuditReport {
 }
 
 pub(crate) async fn verify(pool: &sqlx::AnyPool) -> Result<AuditReport, StoreError> {
-    let mut report = AuditReport { events: 0, ledger_entries: 0, broken: None };
+    let mut report = AuditReport {
+        events: 0,
+        ledger_entries: 0,
+        broken: None,
+    };
     let mut connection = pool.acquire().await?;
     let (last_seq, last_hash) = verify_chain(&mut connection, &mut report).await?;
     if report.broken.is_none() {
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *connection).await?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *connection)
+            .await?;
         let (head_seq, head_hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
         if head_seq != last_seq || head_hash != last_hash {
             report.broken = Some(format!(
@@ -226,7 +261,10 @@ pub(crate) async fn verify(pool: &sqlx::AnyPool) -> Result<AuditReport, StoreErr
     Ok(report)
 }
 
-async fn verify_chain(connection: &mut AnyConnection, report: &mut AuditReport) -> Result<(i64, String), StoreError> {
+async fn verify_chain(
+    connection: &mut AnyConnection,
+    report: &mut AuditReport,
+) -> Result<(i64, String), StoreError> {
     use futures_util::TryStreamExt;
     let mut rows = sqlx::query(
         "SELECT seq, recorded_at_us, actor, action, entity, entity_key, before_json, after_json, reason, prev_hash, hash FROM audit_events ORDER BY seq",
@@ -251,11 +289,18 @@ async fn verify_chain(connection: &mut AnyConnection, report: &mut AuditReport) 
             &row.try_get::<String, _>(8)?,
         );
         let problem = if seq != expected_seq {
-            Some(format!("audit event {expected_seq} is missing (next is {seq})"))
+            Some(format!(
+                "audit event {expected_seq} is missing (next is {seq})"
+            ))
         } else if prev_hash != running_hash {
-            Some(format!("audit event {seq}: prev_hash does not match event {}", seq - 1))
+            Some(format!(
+                "audit event {seq}: prev_hash does not match event {}",
+                seq - 1
+            ))
         } else if recomputed != hash {
-            Some(format!("audit event {seq}: content does not match its hash (the row was altered)"))
+            Some(format!(
+                "audit event {seq}: content does not match its hash (the row was altered)"
+            ))
         } else {
             None
         };
@@ -270,7 +315,10 @@ async fn verify_chain(connection: &mut AnyConnection, report: &mut AuditReport) 
     Ok((expected_seq - 1, running_hash))
 }
 
-async fn verify_ledger(connection: &mut AnyConnection, report: &mut AuditReport) -> Result<(), StoreError> {
+async fn verify_ledger(
+    connection: &mut AnyConnection,
+    report: &mut AuditReport,
+) -> Result<(), StoreError> {
     use futures_util::TryStreamExt;
     let mut rows = sqlx::query(
         "SELECT id, account_id, seq, reason, principal_minor, interest_minor, fees_minor, effective_on, recorded_at_us, corrects_entry_id, memo, audit_seq, row_hash FROM ledger_entries ORDER BY id",
@@ -308,7 +356,10 @@ async fn verify_ledger(connection: &mut AnyConnection, report: &mut AuditReport)
 }
 
 /// Rows deleted behind our back leave an import's recorded counts higher than what is left.
-async fn verify_import_counts(connection: &mut AnyConnection, report: &mut AuditReport) -> Result<(), StoreError> {
+async fn verify_import_counts(
+    connection: &mut AnyConnection,
+    report: &mut AuditReport,
+) -> Result<(), StoreError> {
     let rows = sqlx::query(
         "SELECT i.id, i.accounts_created, i.entries_created, \
            (SELECT CAST(COUNT(*) AS BIGINT) FROM accounts a WHERE a.import_id = i.id), \
@@ -318,7 +369,8 @@ async fn verify_import_counts(connection: &mut AnyConnection, report: &mut Audit
     .fetch_all(&mut *connection)
     .await?;
     for row in rows {
-        let (id, accounts, entries): (i64, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let (id, accounts, entries): (i64, i64, i64) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
         let (accounts_now, entries_now): (i64, i64) = (row.try_get(3)?, row.try_get(4)?);
         if accounts != accounts_now || entries != entries_now {
             report.broken = Some(format!(

@@ -2,6 +2,7 @@
 //! what makes a million-row import fit in minutes on either engine.
 
 use crate::StoreError;
+use crate::db::Engine;
 use sqlx::AnyConnection;
 
 /// Bind parameters per statement; below SQLite's 32,766 and PostgreSQL's 65,535.
@@ -41,6 +42,7 @@ impl From<Option<String>> for Value {
 }
 
 pub struct Batch {
+    engine: Engine,
     table: &'static str,
     columns: &'static [&'static str],
     /// Appended to the statement, e.g. ` ON CONFLICT (a, b) DO NOTHING`.
@@ -52,8 +54,21 @@ pub struct Batch {
 }
 
 impl Batch {
-    pub fn new(table: &'static str, columns: &'static [&'static str], suffix: &'static str) -> Batch {
-        Batch { table, columns, suffix, values: Vec::new(), full_statement: None, rows_written: 0 }
+    pub fn new(
+        engine: Engine,
+        table: &'static str,
+        columns: &'static [&'static str],
+        suffix: &'static str,
+    ) -> Batch {
+        Batch {
+            engine,
+            table,
+            columns,
+            suffix,
+            values: Vec::new(),
+            full_statement: None,
+            rows_written: 0,
+        }
     }
 
     fn rows_max(&self) -> usize {
@@ -61,7 +76,12 @@ impl Batch {
     }
 
     pub fn push<const N: usize>(&mut self, row: [Value; N]) {
-        assert_eq!(N, self.columns.len(), "row width matches the column list of {}", self.table);
+        assert_eq!(
+            N,
+            self.columns.len(),
+            "row width matches the column list of {}",
+            self.table
+        );
         self.values.extend(row);
     }
 
@@ -73,11 +93,24 @@ impl Batch {
         let width = self.columns.len();
         let tuples: Vec<String> = (0..rows)
             .map(|row| {
-                let placeholders: Vec<String> = (1..=width).map(|column| format!("${}", row * width + column)).collect();
+                // SQLite looks numbered parameters up by name, one linear scan per bind,
+                // which is quadratic in a wide statement; anonymous `?` is positional.
+                let placeholders: Vec<String> = match self.engine {
+                    Engine::Sqlite => vec!["?".to_string(); width],
+                    Engine::Postgres => (1..=width)
+                        .map(|column| format!("${}", row * width + column))
+                        .collect(),
+                };
                 format!("({})", placeholders.join(", "))
             })
             .collect();
-        format!("INSERT INTO {} ({}) VALUES {}{}", self.table, self.columns.join(", "), tuples.join(", "), self.suffix)
+        format!(
+            "INSERT INTO {} ({}) VALUES {}{}",
+            self.table,
+            self.columns.join(", "),
+            tuples.join(", "),
+            self.suffix
+        )
     }
 
     /// Writes every buffered row, `rows_max` rows per statement.

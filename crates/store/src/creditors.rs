@@ -4,7 +4,7 @@ use crate::audit::{AuditEvent, WriteTx};
 use crate::{Actor, Store, StoreError};
 use domain::creditor::CreditorPolicy;
 use domain::ids::CreditorCode;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use sqlx::Row;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,7 +16,10 @@ pub struct Creditor {
 }
 
 fn policy_json(policy: &CreditorPolicy) -> Value {
-    let pairs = policy.to_pairs().into_iter().map(|(key, value)| (key.to_string(), Value::String(value)));
+    let pairs = policy
+        .to_pairs()
+        .into_iter()
+        .map(|(key, value)| (key.to_string(), Value::String(value)));
     Value::Object(pairs.collect())
 }
 
@@ -26,11 +29,15 @@ fn creditor_from_row(row: &sqlx::any::AnyRow) -> Result<Creditor, StoreError> {
         id: row.try_get(0)?,
         code: row.try_get(1)?,
         name: row.try_get(2)?,
-        policy: CreditorPolicy::from_text(&policy).map_err(|error| StoreError::Corrupt(error.to_string()))?,
+        policy: CreditorPolicy::from_text(&policy)
+            .map_err(|error| StoreError::Corrupt(error.to_string()))?,
     })
 }
 
-pub(crate) async fn find(connection: &mut sqlx::AnyConnection, code: &str) -> Result<Option<Creditor>, StoreError> {
+pub(crate) async fn find(
+    connection: &mut sqlx::AnyConnection,
+    code: &str,
+) -> Result<Option<Creditor>, StoreError> {
     let row = sqlx::query("SELECT id, code, name, policy FROM creditors WHERE code = $1")
         .bind(code)
         .fetch_optional(connection)
@@ -39,7 +46,13 @@ pub(crate) async fn find(connection: &mut sqlx::AnyConnection, code: &str) -> Re
 }
 
 /// Creates a creditor with the default policy inside `tx`.
-pub(crate) async fn create(tx: &mut WriteTx, actor: &Actor, code: &CreditorCode, name: &str, reason: &str) -> Result<Creditor, StoreError> {
+pub(crate) async fn create(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    code: &CreditorCode,
+    name: &str,
+    reason: &str,
+) -> Result<Creditor, StoreError> {
     let id = tx.next_id("creditors").await?;
     let policy = CreditorPolicy::default();
     let seq = tx
@@ -49,7 +62,9 @@ pub(crate) async fn create(tx: &mut WriteTx, actor: &Actor, code: &CreditorCode,
             entity: "creditor",
             entity_key: code.as_str(),
             before: None,
-            after: Some(json!({"code": code.as_str(), "name": name, "policy": policy_json(&policy)})),
+            after: Some(
+                json!({"code": code.as_str(), "name": name, "policy": policy_json(&policy)}),
+            ),
             reason,
         })
         .await?;
@@ -62,7 +77,12 @@ pub(crate) async fn create(tx: &mut WriteTx, actor: &Actor, code: &CreditorCode,
         .bind(seq)
         .execute(tx.conn())
         .await?;
-    Ok(Creditor { id, code: code.as_str().to_string(), name: name.to_string(), policy })
+    Ok(Creditor {
+        id,
+        code: code.as_str().to_string(),
+        name: name.to_string(),
+        policy,
+    })
 }
 
 impl Store {
@@ -78,10 +98,17 @@ impl Store {
         rows.iter().map(creditor_from_row).collect()
     }
 
-    pub async fn add_creditor(&self, actor: &Actor, code: &CreditorCode, name: &str) -> Result<Creditor, StoreError> {
+    pub async fn add_creditor(
+        &self,
+        actor: &Actor,
+        code: &CreditorCode,
+        name: &str,
+    ) -> Result<Creditor, StoreError> {
         let mut tx = self.write().await?;
         if find(tx.conn(), code.as_str()).await?.is_some() {
-            return Err(StoreError::Conflict(format!("creditor {code} already exists")));
+            return Err(StoreError::Conflict(format!(
+                "creditor {code} already exists"
+            )));
         }
         let creditor = create(&mut tx, actor, code, name, "creditor added").await?;
         tx.commit().await?;
@@ -103,7 +130,10 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("no creditor {code:?}")))?;
         let mut after = before.clone();
         for (key, value) in settings {
-            after.policy.set(key, value).map_err(|error| StoreError::Invalid(error.to_string()))?;
+            after
+                .policy
+                .set(key, value)
+                .map_err(|error| StoreError::Invalid(error.to_string()))?;
         }
         if let Some(name) = name {
             after.name = name.to_string();

@@ -28,7 +28,9 @@ impl PiiKey {
         let bytes = hex::decode(text.trim())
             .ok()
             .and_then(|bytes| <[u8; PII_KEY_BYTES]>::try_from(bytes).ok())
-            .ok_or_else(|| StoreError::Config("a PII key is 64 hexadecimal characters (32 bytes)".into()))?;
+            .ok_or_else(|| {
+                StoreError::Config("a PII key is 64 hexadecimal characters (32 bytes)".into())
+            })?;
         Ok(PiiKey(bytes))
     }
 
@@ -40,7 +42,9 @@ impl PiiKey {
 
     /// Reads the key file, creating it (mode 0600) with a fresh key if it does not exist.
     pub fn load_or_create(path: &Path) -> Result<PiiKey, StoreError> {
-        let config_error = |error: std::io::Error| StoreError::Config(format!("PII key file {}: {error}", path.display()));
+        let config_error = |error: std::io::Error| {
+            StoreError::Config(format!("PII key file {}: {error}", path.display()))
+        };
         match std::fs::read_to_string(path) {
             Ok(text) => PiiKey::from_hex(&text),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -76,14 +80,18 @@ impl PiiKey {
     }
 
     pub fn decrypt(&self, sealed_hex: &str) -> Result<String, StoreError> {
-        let corrupt = || StoreError::Corrupt("an encrypted PII value does not decrypt with this key".into());
+        let corrupt =
+            || StoreError::Corrupt("an encrypted PII value does not decrypt with this key".into());
         let sealed = hex::decode(sealed_hex).map_err(|_| corrupt())?;
         if sealed.len() < NONCE_BYTES {
             return Err(corrupt());
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_BYTES);
         let nonce = XNonce::try_from(nonce).map_err(|_| corrupt())?;
-        let plaintext = self.cipher().decrypt(&nonce, ciphertext).map_err(|_| corrupt())?;
+        let plaintext = self
+            .cipher()
+            .decrypt(&nonce, ciphertext)
+            .map_err(|_| corrupt())?;
         String::from_utf8(plaintext).map_err(|_| corrupt())
     }
 
@@ -107,7 +115,11 @@ impl PiiKey {
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(contents.as_bytes())?;
     file.write_all(b"\n")
 }
@@ -130,9 +142,18 @@ mod tests {
         let mut tampered = sealed.clone().into_bytes();
         let last = tampered.len() - 1;
         tampered[last] = if tampered[last] == b'0' { b'1' } else { b'0' };
-        assert!(key.decrypt(std::str::from_utf8(&tampered).unwrap()).is_err());
+        assert!(
+            key.decrypt(std::str::from_utf8(&tampered).unwrap())
+                .is_err()
+        );
         assert!(PiiKey::generate().decrypt(&sealed).is_err());
-        assert_eq!(key.blind_index("ssn_last4", "1234"), key.blind_index("ssn_last4", "1234"));
-        assert_ne!(key.blind_index("ssn_last4", "1234"), key.blind_index("other", "1234"));
+        assert_eq!(
+            key.blind_index("ssn_last4", "1234"),
+            key.blind_index("ssn_last4", "1234")
+        );
+        assert_ne!(
+            key.blind_index("ssn_last4", "1234"),
+            key.blind_index("other", "1234")
+        );
     }
 }

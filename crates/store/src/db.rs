@@ -40,7 +40,9 @@ impl Engine {
 
 /// The SQLite file a `sqlite://` URL names (`None` for in-memory databases).
 pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
@@ -64,7 +66,9 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Engine), StoreError> {
                     connection.execute("PRAGMA synchronous = NORMAL").await?;
                     connection.execute("PRAGMA foreign_keys = ON").await?;
                     connection
-                        .execute(sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")))
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"
+                        )))
                         .await?;
                 }
                 Ok(())
@@ -97,12 +101,17 @@ pub async fn migrate(pool: &AnyPool, engine: Engine) -> Result<(), StoreError> {
     )
     .await?;
     for migration in MIGRATIONS {
-        let begin = if engine == Engine::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" };
+        let begin = if engine == Engine::Sqlite {
+            "BEGIN IMMEDIATE"
+        } else {
+            "BEGIN"
+        };
         let mut tx = pool.begin_with(begin).await?;
-        let applied: Option<(i64,)> = sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
-            .bind(migration.version)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let applied: Option<(i64,)> =
+            sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(migration.version)
+                .fetch_optional(&mut *tx)
+                .await?;
         if applied.is_some() {
             continue;
         }
@@ -111,14 +120,20 @@ pub async fn migrate(pool: &AnyPool, engine: Engine) -> Result<(), StoreError> {
             Engine::Postgres => migration.postgres,
         };
         tx.execute(sqlx::AssertSqlSafe(sql)).await?;
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at_us) VALUES ($1, $2, $3)")
-            .bind(migration.version)
-            .bind(migration.name)
-            .bind(jiff::Timestamp::now().as_microsecond())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at_us) VALUES ($1, $2, $3)",
+        )
+        .bind(migration.version)
+        .bind(migration.name)
+        .bind(jiff::Timestamp::now().as_microsecond())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        tracing::info!(version = migration.version, name = migration.name, "migration applied");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "migration applied"
+        );
     }
     Ok(())
 }

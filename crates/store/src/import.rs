@@ -50,23 +50,83 @@ pub struct ImportOutcome {
 pub type NextPlacement<'a> = dyn FnMut() -> Result<Option<Placement>, String> + 'a;
 
 const DEBTOR_COLUMNS: &[&str] = &[
-    "id", "creditor_id", "debtor_ref", "first_name", "last_name", "language", "time_zones", "address_line1",
-    "address_line2", "city", "state", "postal_code", "country", "date_of_birth_enc", "ssn_last4_enc",
-    "ssn_last4_index", "import_id",
+    "id",
+    "creditor_id",
+    "debtor_ref",
+    "first_name",
+    "last_name",
+    "language",
+    "time_zones",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "date_of_birth_enc",
+    "ssn_last4_enc",
+    "ssn_last4_index",
+    "import_id",
 ];
-const CONTACT_COLUMNS: &[&str] = &["id", "debtor_id", "kind", "value", "status", "source", "consent", "created_at_us"];
+const CONTACT_COLUMNS: &[&str] = &[
+    "id",
+    "debtor_id",
+    "kind",
+    "value",
+    "status",
+    "source",
+    "consent",
+    "created_at_us",
+];
 const ACCOUNT_COLUMNS: &[&str] = &[
-    "id", "creditor_id", "account_ref", "debtor_id", "product", "currency", "status", "original_creditor",
-    "delinquent_since", "placed_on", "apr_bps", "charge_off_date", "last_payment_date", "last_payment_minor",
-    "statute_expires_on", "collateral", "service_id", "itemization_date", "itemization_balance_minor",
-    "itemization_interest_minor", "itemization_fees_minor", "itemization_payments_minor",
-    "itemization_credits_minor", "import_id",
+    "id",
+    "creditor_id",
+    "account_ref",
+    "debtor_id",
+    "product",
+    "currency",
+    "status",
+    "original_creditor",
+    "delinquent_since",
+    "placed_on",
+    "apr_bps",
+    "charge_off_date",
+    "last_payment_date",
+    "last_payment_minor",
+    "statute_expires_on",
+    "collateral",
+    "service_id",
+    "itemization_date",
+    "itemization_balance_minor",
+    "itemization_interest_minor",
+    "itemization_fees_minor",
+    "itemization_payments_minor",
+    "itemization_credits_minor",
+    "import_id",
 ];
 const LEDGER_COLUMNS: &[&str] = &[
-    "id", "account_id", "seq", "reason", "principal_minor", "interest_minor", "fees_minor", "effective_on",
-    "recorded_at_us", "corrects_entry_id", "memo", "audit_seq", "row_hash",
+    "id",
+    "account_id",
+    "seq",
+    "reason",
+    "principal_minor",
+    "interest_minor",
+    "fees_minor",
+    "effective_on",
+    "recorded_at_us",
+    "corrects_entry_id",
+    "memo",
+    "audit_seq",
+    "row_hash",
 ];
-const AGING_COLUMNS: &[&str] = &["id", "account_id", "bucket", "days_past_due", "moved_on", "recorded_at_us"];
+const AGING_COLUMNS: &[&str] = &[
+    "id",
+    "account_id",
+    "bucket",
+    "days_past_due",
+    "moved_on",
+    "recorded_at_us",
+];
 
 struct Batches {
     debtors: Batch,
@@ -77,18 +137,31 @@ struct Batches {
 }
 
 impl Batches {
-    fn new() -> Batches {
+    fn new(engine: crate::Engine) -> Batches {
         Batches {
-            debtors: Batch::new("debtors", DEBTOR_COLUMNS, ""),
-            contacts: Batch::new("contact_points", CONTACT_COLUMNS, " ON CONFLICT (debtor_id, kind, value) DO NOTHING"),
-            accounts: Batch::new("accounts", ACCOUNT_COLUMNS, ""),
-            ledger: Batch::new("ledger_entries", LEDGER_COLUMNS, ""),
-            aging: Batch::new("aging_moves", AGING_COLUMNS, ""),
+            debtors: Batch::new(engine, "debtors", DEBTOR_COLUMNS, ""),
+            contacts: Batch::new(
+                engine,
+                "contact_points",
+                CONTACT_COLUMNS,
+                " ON CONFLICT (debtor_id, kind, value) DO NOTHING",
+            ),
+            accounts: Batch::new(engine, "accounts", ACCOUNT_COLUMNS, ""),
+            ledger: Batch::new(engine, "ledger_entries", LEDGER_COLUMNS, ""),
+            aging: Batch::new(engine, "aging_moves", AGING_COLUMNS, ""),
         }
     }
 
     fn any_full(&self) -> bool {
-        [&self.debtors, &self.contacts, &self.accounts, &self.ledger, &self.aging].iter().any(|batch| batch.is_full())
+        [
+            &self.debtors,
+            &self.contacts,
+            &self.accounts,
+            &self.ledger,
+            &self.aging,
+        ]
+        .iter()
+        .any(|batch| batch.is_full())
     }
 
     /// Parents before children, so foreign keys hold at every statement.
@@ -158,7 +231,7 @@ impl Store {
         let mut importer = Importer {
             store: self,
             tx,
-            batches: Batches::new(),
+            batches: Batches::new(self.engine),
             ids,
             creditors,
             import_id,
@@ -190,7 +263,8 @@ async fn load_creditor(
     let creditor = match creditors::find(tx.conn(), code).await? {
         Some(creditor) => creditor,
         None => {
-            let parsed = CreditorCode::parse(code).map_err(|error| StoreError::Invalid(format!("creditor {code:?}: {error}")))?;
+            let parsed = CreditorCode::parse(code)
+                .map_err(|error| StoreError::Invalid(format!("creditor {code:?}: {error}")))?;
             let reason = format!("first placement for this creditor, from {file_name}");
             outcome.creditors_created.push(code.to_string());
             creditors::create(tx, actor, &parsed, code, &reason).await?
@@ -200,7 +274,10 @@ async fn load_creditor(
         .bind(creditor.id)
         .fetch_all(tx.conn())
         .await?;
-    let existing_accounts = account_rows.iter().map(|row| row.try_get(0)).collect::<Result<_, _>>()?;
+    let existing_accounts = account_rows
+        .iter()
+        .map(|row| row.try_get(0))
+        .collect::<Result<_, _>>()?;
     let debtor_rows = sqlx::query("SELECT debtor_ref, id FROM debtors WHERE creditor_id = $1")
         .bind(creditor.id)
         .fetch_all(tx.conn())
@@ -209,7 +286,11 @@ async fn load_creditor(
         .iter()
         .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .collect::<Result<_, sqlx::Error>>()?;
-    Ok(CreditorState { creditor, existing_accounts, debtors })
+    Ok(CreditorState {
+        creditor,
+        existing_accounts,
+        debtors,
+    })
 }
 
 fn date_text(date: Option<Date>) -> Value {
@@ -221,8 +302,16 @@ impl Importer<'_> {
         let state = self
             .creditors
             .get_mut(placement.creditor.as_str())
-            .ok_or_else(|| StoreError::Invalid(format!("creditor {} was not in the validated file", placement.creditor)))?;
-        if !state.existing_accounts.insert(placement.account_ref.as_str().to_string()) {
+            .ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "creditor {} was not in the validated file",
+                    placement.creditor
+                ))
+            })?;
+        if !state
+            .existing_accounts
+            .insert(placement.account_ref.as_str().to_string())
+        {
             self.outcome.already_present += 1;
             return Ok(());
         }
@@ -233,7 +322,9 @@ impl Importer<'_> {
             None => {
                 let id = self.ids.debtor;
                 self.ids.debtor += 1;
-                state.debtors.insert(placement.debtor_ref.as_str().to_string(), id);
+                state
+                    .debtors
+                    .insert(placement.debtor_ref.as_str().to_string(), id);
                 self.add_debtor(id, creditor_id, placement).await?;
                 id
             }
@@ -241,14 +332,22 @@ impl Importer<'_> {
         self.add_contacts(debtor_id, placement).await?;
         let account_id = self.ids.account;
         self.ids.account += 1;
-        self.add_account(account_id, creditor_id, debtor_id, placement).await?;
+        self.add_account(account_id, creditor_id, debtor_id, placement)
+            .await?;
         self.add_opening_entry(account_id, placement).await?;
         let days = days_past_due(placement.delinquent_since, self.placed_on, true);
         let bucket = aging.bucket_for(days).label();
         let id = self.ids.aging;
         self.ids.aging += 1;
         let now_us = self.tx.now_us();
-        let row = [id.into(), account_id.into(), bucket.into(), i64::from(days).into(), self.placed_on.to_string().into(), now_us.into()];
+        let row = [
+            id.into(),
+            account_id.into(),
+            bucket.into(),
+            i64::from(days).into(),
+            self.placed_on.to_string().into(),
+            now_us.into(),
+        ];
         self.batches.aging.push(row);
         if self.batches.any_full() {
             self.batches.flush(&mut self.tx).await?;
@@ -256,10 +355,18 @@ impl Importer<'_> {
         Ok(())
     }
 
-    async fn add_debtor(&mut self, id: i64, creditor_id: i64, placement: &Placement) -> Result<(), StoreError> {
+    async fn add_debtor(
+        &mut self,
+        id: i64,
+        creditor_id: i64,
+        placement: &Placement,
+    ) -> Result<(), StoreError> {
         let key = self.store.key();
         let address = placement.address.as_ref();
-        let ssn_index = placement.ssn_last4.as_deref().map(|last4| key.blind_index("ssn_last4", last4));
+        let ssn_index = placement
+            .ssn_last4
+            .as_deref()
+            .map(|last4| key.blind_index("ssn_last4", last4));
         let row = [
             id.into(),
             creditor_id.into(),
@@ -274,8 +381,15 @@ impl Importer<'_> {
             address.and_then(|a| a.state.clone()).into(),
             address.map(|a| a.postal_code.clone()).into(),
             address.map(|a| a.country.clone()).into(),
-            placement.date_of_birth.map(|date| key.encrypt(&date.to_string())).into(),
-            placement.ssn_last4.as_deref().map(|last4| key.encrypt(last4)).into(),
+            placement
+                .date_of_birth
+                .map(|date| key.encrypt(&date.to_string()))
+                .into(),
+            placement
+                .ssn_last4
+                .as_deref()
+                .map(|last4| key.encrypt(last4))
+                .into(),
             ssn_index.into(),
             self.import_id.into(),
         ];
@@ -284,9 +398,19 @@ impl Importer<'_> {
         Ok(())
     }
 
-    async fn add_contacts(&mut self, debtor_id: i64, placement: &Placement) -> Result<(), StoreError> {
-        let phones = placement.phones.iter().map(|(kind, phone)| (*kind, phone.e164().to_string()));
-        let email = placement.email.iter().map(|email| (ContactKind::Email, email.as_str().to_string()));
+    async fn add_contacts(
+        &mut self,
+        debtor_id: i64,
+        placement: &Placement,
+    ) -> Result<(), StoreError> {
+        let phones = placement
+            .phones
+            .iter()
+            .map(|(kind, phone)| (*kind, phone.e164().to_string()));
+        let email = placement
+            .email
+            .iter()
+            .map(|email| (ContactKind::Email, email.as_str().to_string()));
         let contacts: Vec<(ContactKind, String)> = phones.chain(email).collect();
         for (kind, value) in contacts {
             let id = self.ids.contact;
@@ -306,9 +430,16 @@ impl Importer<'_> {
         Ok(())
     }
 
-    async fn add_account(&mut self, id: i64, creditor_id: i64, debtor_id: i64, placement: &Placement) -> Result<(), StoreError> {
+    async fn add_account(
+        &mut self,
+        id: i64,
+        creditor_id: i64,
+        debtor_id: i64,
+        placement: &Placement,
+    ) -> Result<(), StoreError> {
         let itemization = placement.itemization.as_ref();
-        let minor = |amount: Option<domain::money::Amount>| Value::Int(amount.map(|amount| amount.minor()));
+        let minor =
+            |amount: Option<domain::money::Amount>| Value::Int(amount.map(|amount| amount.minor()));
         let row = [
             id.into(),
             creditor_id.into(),
@@ -340,7 +471,11 @@ impl Importer<'_> {
         Ok(())
     }
 
-    async fn add_opening_entry(&mut self, account_id: i64, placement: &Placement) -> Result<(), StoreError> {
+    async fn add_opening_entry(
+        &mut self,
+        account_id: i64,
+        placement: &Placement,
+    ) -> Result<(), StoreError> {
         let amounts = placement.balance;
         let effective_on = self.placed_on.to_string();
         let id = self.ids.entry;
@@ -380,10 +515,15 @@ impl Importer<'_> {
         Ok(())
     }
 
-    async fn finish(mut self, actor: &Actor, file: &ImportFile<'_>) -> Result<ImportOutcome, StoreError> {
+    async fn finish(
+        mut self,
+        actor: &Actor,
+        file: &ImportFile<'_>,
+    ) -> Result<ImportOutcome, StoreError> {
         self.batches.flush(&mut self.tx).await?;
         self.outcome.contact_points_created = self.batches.contacts.rows_written;
-        let nothing_new = self.outcome.accounts_created == 0 && self.outcome.creditors_created.is_empty();
+        let nothing_new =
+            self.outcome.accounts_created == 0 && self.outcome.creditors_created.is_empty();
         if nothing_new {
             self.tx.rollback().await?;
             return Ok(self.outcome);
@@ -412,7 +552,10 @@ impl Importer<'_> {
                 reason: "placement file imported",
             })
             .await?;
-        assert_eq!(seq, self.audit_seq, "the import's audit seq was reserved before its rows");
+        assert_eq!(
+            seq, self.audit_seq,
+            "the import's audit seq was reserved before its rows"
+        );
         sqlx::query(
             "INSERT INTO imports (id, kind, file_name, sha256, rows_in_file, accounts_created, debtors_created, entries_created, actor, recorded_at_us, audit_seq) \
              VALUES ($1, 'placements', $2, $3, $4, $5, $6, $7, $8, $9, $10)",

@@ -81,7 +81,12 @@ impl Store {
     pub async fn open(url: &str, key: PiiKey, clock: Clock) -> Result<Store, StoreError> {
         let (pool, engine) = db::connect(url).await?;
         db::migrate(&pool, engine).await?;
-        let store = Store { pool, engine, key, clock };
+        let store = Store {
+            pool,
+            engine,
+            key,
+            clock,
+        };
         store.check_key().await?;
         Ok(store)
     }

@@ -2,9 +2,9 @@
 
 use crate::audit::AuditEvent;
 use crate::{Actor, Store, StoreError};
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use domain::party::Role;
 use serde_json::json;
 use sqlx::Row;
@@ -24,7 +24,9 @@ pub struct User {
 fn check_username(username: &str) -> Result<(), StoreError> {
     let valid = !username.is_empty()
         && username.len() <= USERNAME_LENGTH_MAX
-        && username.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b));
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b));
     if valid {
         Ok(())
     } else {
@@ -57,7 +59,13 @@ async fn hash_password(password: String) -> Result<String, StoreError> {
 }
 
 impl Store {
-    pub async fn add_user(&self, actor: &Actor, username: &str, role: Role, password: &str) -> Result<User, StoreError> {
+    pub async fn add_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        role: Role,
+        password: &str,
+    ) -> Result<User, StoreError> {
         check_username(username)?;
         check_password(password)?;
         let password_hash = hash_password(password.to_string()).await?;
@@ -67,7 +75,9 @@ impl Store {
             .fetch_optional(tx.conn())
             .await?;
         if taken.is_some() {
-            return Err(StoreError::Conflict(format!("user {username:?} already exists")));
+            return Err(StoreError::Conflict(format!(
+                "user {username:?} already exists"
+            )));
         }
         let id = tx.next_id("users").await?;
         let seq = tx
@@ -91,16 +101,27 @@ impl Store {
             .execute(tx.conn())
             .await?;
         tx.commit().await?;
-        Ok(User { id, username: username.to_string(), role, disabled: false })
+        Ok(User {
+            id,
+            username: username.to_string(),
+            role,
+            disabled: false,
+        })
     }
 
     /// The user if the password is right. Unknown users cost a hash verification too, so
     /// timing does not reveal which user names exist.
-    pub async fn authenticate(&self, username: &str, password: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query("SELECT id, username, role, password_hash, disabled FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
+    pub async fn authenticate(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, username, role, password_hash, disabled FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
         let stored_hash = match &row {
             Some(row) => Some(row.try_get::<String, _>(3)?),
             None => None,
@@ -109,20 +130,28 @@ impl Store {
         let matches = tokio::task::spawn_blocking(move || {
             let stored_hash = stored_hash.unwrap_or_else(|| dummy_hash().to_string());
             PasswordHash::new(&stored_hash)
-                .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+                .map(|hash| {
+                    Argon2::default()
+                        .verify_password(password.as_bytes(), &hash)
+                        .is_ok()
+                })
                 .unwrap_or(false)
         })
         .await
         .expect("verification does not panic");
-        let Some(row) = row.filter(|_| matches) else { return Ok(None) };
+        let Some(row) = row.filter(|_| matches) else {
+            return Ok(None);
+        };
         let user = user_from_row(&row)?;
         Ok((!user.disabled).then_some(user))
     }
 
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
-        let rows = sqlx::query("SELECT id, username, role, password_hash, disabled FROM users ORDER BY username")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, username, role, password_hash, disabled FROM users ORDER BY username",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(user_from_row).collect()
     }
 }
@@ -132,7 +161,8 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
     Ok(User {
         id: row.try_get(0)?,
         username: row.try_get(1)?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?,
+        role: Role::parse(&role)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?,
         disabled: row.try_get::<i64, _>(4)? != 0,
     })
 }
@@ -143,6 +173,9 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| {
         let mut password = [0u8; 32];
         getrandom::fill(&mut password).expect("the operating system's random source works");
-        Argon2::default().hash_password(&password).expect("hashing works").to_string()
+        Argon2::default()
+            .hash_password(&password)
+            .expect("hashing works")
+            .to_string()
     })
 }

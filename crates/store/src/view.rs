@@ -6,8 +6,8 @@ use domain::aging::days_past_due;
 use domain::ledger::{Buckets, Reason};
 use domain::money::{Amount, Currency};
 use domain::placement::Itemization;
-use jiff::civil::Date;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use sqlx::Row;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,7 +76,8 @@ fn corrupt(what: impl std::fmt::Display) -> StoreError {
 }
 
 fn parse_date(text: &str) -> Result<Date, StoreError> {
-    text.parse().map_err(|_| corrupt(format!("bad stored date {text:?}")))
+    text.parse()
+        .map_err(|_| corrupt(format!("bad stored date {text:?}")))
 }
 
 fn parse_optional_date(text: Option<String>) -> Result<Option<Date>, StoreError> {
@@ -92,9 +93,19 @@ const ACCOUNT_QUERY: &str = "SELECT a.id, c.code, a.account_ref, d.debtor_ref, d
 
 impl Store {
     /// One account as of a business date, or `None` if there is no such account.
-    pub async fn account_view(&self, creditor: &str, account_ref: &str, as_of: Date) -> Result<Option<AccountView>, StoreError> {
+    pub async fn account_view(
+        &self,
+        creditor: &str,
+        account_ref: &str,
+        as_of: Date,
+    ) -> Result<Option<AccountView>, StoreError> {
         let mut connection = self.pool.acquire().await?;
-        let Some(row) = sqlx::query(ACCOUNT_QUERY).bind(creditor).bind(account_ref).fetch_optional(&mut *connection).await? else {
+        let Some(row) = sqlx::query(ACCOUNT_QUERY)
+            .bind(creditor)
+            .bind(account_ref)
+            .fetch_optional(&mut *connection)
+            .await?
+        else {
             return Ok(None);
         };
         let account_id: i64 = row.try_get(0)?;
@@ -102,7 +113,9 @@ impl Store {
         let entries = entries(&mut connection, account_id).await?;
         let movements: Vec<Buckets> = entries.iter().map(|entry| entry.amounts).collect();
         let balances = Buckets::of(&movements).ok_or_else(|| corrupt("ledger sum overflows"))?;
-        let balance = balances.total().ok_or_else(|| corrupt("ledger sum overflows"))?;
+        let balance = balances
+            .total()
+            .ok_or_else(|| corrupt("ledger sum overflows"))?;
         let policy: String = row.try_get(24)?;
         let policy = domain::creditor::CreditorPolicy::from_text(&policy).map_err(corrupt)?;
         let delinquent_since = parse_date(&row.try_get::<String, _>(13)?)?;
@@ -119,11 +132,17 @@ impl Store {
             debtor_ref: row.try_get(3)?,
             debtor_name: format!("{first_name} {last_name}"),
             language: row.try_get(6)?,
-            time_zones: time_zones.split(',').filter(|zone| !zone.is_empty()).map(str::to_string).collect(),
+            time_zones: time_zones
+                .split(',')
+                .filter(|zone| !zone.is_empty())
+                .map(str::to_string)
+                .collect(),
             state: row.try_get(8)?,
-            currency: Currency::parse(&currency_code).ok_or_else(|| corrupt(format!("currency {currency_code}")))?,
+            currency: Currency::parse(&currency_code)
+                .ok_or_else(|| corrupt(format!("currency {currency_code}")))?,
             status: Status::parse(&status).ok_or_else(|| corrupt(format!("status {status}")))?,
-            product: Product::parse(&product).ok_or_else(|| corrupt(format!("product {product}")))?,
+            product: Product::parse(&product)
+                .ok_or_else(|| corrupt(format!("product {product}")))?,
             original_creditor: row.try_get(12)?,
             delinquent_since,
             placed_on: parse_date(&row.try_get::<String, _>(14)?)?,
@@ -144,9 +163,13 @@ impl Store {
 }
 
 fn itemization(row: &sqlx::any::AnyRow) -> Result<Option<Itemization>, StoreError> {
-    let Some(date) = parse_optional_date(row.try_get(18)?)? else { return Ok(None) };
+    let Some(date) = parse_optional_date(row.try_get(18)?)? else {
+        return Ok(None);
+    };
     let amount = |index: usize| -> Result<Amount, StoreError> {
-        Ok(Amount::from_minor(row.try_get::<Option<i64>, _>(index)?.unwrap_or(0)))
+        Ok(Amount::from_minor(
+            row.try_get::<Option<i64>, _>(index)?.unwrap_or(0),
+        ))
     };
     Ok(Some(Itemization {
         date,
@@ -158,7 +181,10 @@ fn itemization(row: &sqlx::any::AnyRow) -> Result<Option<Itemization>, StoreErro
     }))
 }
 
-async fn entries(connection: &mut sqlx::AnyConnection, account_id: i64) -> Result<Vec<EntryView>, StoreError> {
+async fn entries(
+    connection: &mut sqlx::AnyConnection,
+    account_id: i64,
+) -> Result<Vec<EntryView>, StoreError> {
     let rows = sqlx::query(
         "SELECT seq, reason, principal_minor, interest_minor, fees_minor, effective_on, recorded_at_us, memo FROM ledger_entries WHERE account_id = $1 ORDER BY seq",
     )
@@ -171,7 +197,8 @@ async fn entries(connection: &mut sqlx::AnyConnection, account_id: i64) -> Resul
             let recorded_at_us: i64 = row.try_get(6)?;
             Ok(EntryView {
                 seq: row.try_get(0)?,
-                reason: Reason::parse(&reason).ok_or_else(|| corrupt(format!("reason {reason}")))?,
+                reason: Reason::parse(&reason)
+                    .ok_or_else(|| corrupt(format!("reason {reason}")))?,
                 amounts: Buckets {
                     principal: Amount::from_minor(row.try_get(2)?),
                     interest: Amount::from_minor(row.try_get(3)?),
@@ -185,7 +212,10 @@ async fn entries(connection: &mut sqlx::AnyConnection, account_id: i64) -> Resul
         .collect()
 }
 
-async fn holds(connection: &mut sqlx::AnyConnection, account_id: i64) -> Result<Vec<HoldKind>, StoreError> {
+async fn holds(
+    connection: &mut sqlx::AnyConnection,
+    account_id: i64,
+) -> Result<Vec<HoldKind>, StoreError> {
     let rows = sqlx::query("SELECT kind FROM account_holds WHERE account_id = $1 AND released_at_us IS NULL ORDER BY id")
         .bind(account_id)
         .fetch_all(connection)
@@ -198,7 +228,10 @@ async fn holds(connection: &mut sqlx::AnyConnection, account_id: i64) -> Result<
         .collect()
 }
 
-async fn contact_points(connection: &mut sqlx::AnyConnection, debtor_id: i64) -> Result<Vec<ContactPointView>, StoreError> {
+async fn contact_points(
+    connection: &mut sqlx::AnyConnection,
+    debtor_id: i64,
+) -> Result<Vec<ContactPointView>, StoreError> {
     let rows = sqlx::query("SELECT kind, value, status, consent, source FROM contact_points WHERE debtor_id = $1 ORDER BY id")
         .bind(debtor_id)
         .fetch_all(connection)
@@ -216,11 +249,16 @@ async fn contact_points(connection: &mut sqlx::AnyConnection, debtor_id: i64) ->
         .collect()
 }
 
-async fn aging_history(connection: &mut sqlx::AnyConnection, account_id: i64) -> Result<Vec<AgingMove>, StoreError> {
-    let rows = sqlx::query("SELECT bucket, days_past_due, moved_on FROM aging_moves WHERE account_id = $1 ORDER BY id")
-        .bind(account_id)
-        .fetch_all(connection)
-        .await?;
+async fn aging_history(
+    connection: &mut sqlx::AnyConnection,
+    account_id: i64,
+) -> Result<Vec<AgingMove>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT bucket, days_past_due, moved_on FROM aging_moves WHERE account_id = $1 ORDER BY id",
+    )
+    .bind(account_id)
+    .fetch_all(connection)
+    .await?;
     rows.iter()
         .map(|row| {
             Ok(AgingMove {

@@ -3,11 +3,11 @@
 //!
 //! **Invariant:** handlers stay thin: extract, parse, authorise, one store call, respond.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Html;
 use axum::routing::get;
-use axum::Router;
 use sqlx::Row;
 use store::Store;
 
@@ -56,7 +56,11 @@ async fn portfolio_counts(store: &Store) -> Result<Counts, sqlx::Error> {
     )
     .fetch_one(store.pool())
     .await?;
-    Ok(Counts { creditors: row.try_get(0)?, debtors: row.try_get(1)?, accounts: row.try_get(2)? })
+    Ok(Counts {
+        creditors: row.try_get(0)?,
+        debtors: row.try_get(1)?,
+        accounts: row.try_get(2)?,
+    })
 }
 
 fn render_home(counts: &Counts) -> String {

@@ -1,7 +1,7 @@
 //! Placement files as creditors send them: good, bad and mapped.
 
 use ingest::mapping::Mapping;
-use ingest::placement::{validate, PlacementReader, Rejection, PROBLEMS_REPORTED_MAX};
+use ingest::placement::{PROBLEMS_REPORTED_MAX, PlacementReader, Rejection, validate};
 use jiff::civil::date;
 use std::io::Write;
 
@@ -16,7 +16,13 @@ fn file_with(lines: &[&str]) -> tempfile::NamedTempFile {
 }
 
 fn check(file: &tempfile::NamedTempFile) -> Result<ingest::placement::FileSummary, Rejection> {
-    validate(file.path(), &Mapping::standard(), date(2026, 11, 23), PROBLEMS_REPORTED_MAX, &mut |_| {})
+    validate(
+        file.path(),
+        &Mapping::standard(),
+        date(2026, 11, 23),
+        PROBLEMS_REPORTED_MAX,
+        &mut |_| {},
+    )
 }
 
 #[test]
@@ -44,7 +50,10 @@ fn every_bad_row_is_reported_with_line_column_value_and_reason() {
     ];
     assert_eq!(lines.len(), expected.len(), "{lines:#?}");
     for (line, expected) in lines.iter().zip(&expected) {
-        assert!(line.starts_with(expected.as_str()), "{line:?} should start with {expected:?}");
+        assert!(
+            line.starts_with(expected.as_str()),
+            "{line:?} should start with {expected:?}"
+        );
     }
 }
 
@@ -58,7 +67,8 @@ fn a_good_file_parses_into_placements_with_a_stable_digest() {
     assert_eq!(summary.rows, 1);
     assert_eq!(summary.ignored_columns, ["extra"]);
     assert_eq!(summary.sha256, check(&file).unwrap().sha256);
-    let mut reader = PlacementReader::open(file.path(), &Mapping::standard(), date(2026, 11, 23)).unwrap();
+    let mut reader =
+        PlacementReader::open(file.path(), &Mapping::standard(), date(2026, 11, 23)).unwrap();
     let (line, placement) = reader.next_row().unwrap();
     let placement = placement.unwrap();
     assert_eq!(line, 2);
@@ -84,9 +94,13 @@ fn a_mapping_reads_a_creditors_own_layout() {
     let summary = validate(file.path(), &mapping, date(2026, 11, 23), 10, &mut |_| {}).unwrap();
     assert_eq!(summary.creditors.iter().collect::<Vec<_>>(), ["CITYUTIL"]);
     let bad = file_with(&["Acct No,Bal Due", "1,2.00"]);
-    let rejection = validate(bad.path(), &mapping, date(2026, 11, 23), 10, &mut |_| {}).unwrap_err();
+    let rejection =
+        validate(bad.path(), &mapping, date(2026, 11, 23), 10, &mut |_| {}).unwrap_err();
     let text = rejection.to_string();
-    assert!(text.contains(":1: header: : required column \"Cust\" (field debtor_ref) is missing"), "{text}");
+    assert!(
+        text.contains(":1: header: : required column \"Cust\" (field debtor_ref) is missing"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -97,7 +111,14 @@ fn the_report_is_bounded_but_counts_everything() {
     }
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     let file = file_with(&refs);
-    let rejection = validate(file.path(), &Mapping::standard(), date(2026, 11, 23), 10, &mut |_| {}).unwrap_err();
+    let rejection = validate(
+        file.path(),
+        &Mapping::standard(),
+        date(2026, 11, 23),
+        10,
+        &mut |_| {},
+    )
+    .unwrap_err();
     assert_eq!(rejection.problems.len(), 10);
     assert_eq!(rejection.problems_total, 50);
     assert!(rejection.to_string().contains("... and 40 more problems"));
@@ -111,6 +132,12 @@ fn future_dates_and_ragged_rows_are_refused() {
         "NBANK,A-2,D-2,Ana,Ruiz,10.00,USD",
     ]);
     let text = check(&file).unwrap_err().to_string();
-    assert!(text.contains(":2: delinquent_since: 2027-01-01: is in the future"), "{text}");
-    assert!(text.contains(":3: row: : row has 7 fields, the header has 11"), "{text}");
+    assert!(
+        text.contains(":2: delinquent_since: 2027-01-01: is in the future"),
+        "{text}"
+    );
+    assert!(
+        text.contains(":3: row: : row has 7 fields, the header has 11"),
+        "{text}"
+    );
 }

@@ -1,0 +1,94 @@
+use crate::support::*;
+
+async fn imported_store(db: &TestDb) -> store::Store {
+    let (file, summary) = generated_file(20, 9);
+    let store = db.open().await;
+    import(&store, file.path(), &summary).await;
+    store
+}
+
+#[tokio::test]
+async fn a_fresh_database_verifies() {
+    for db in engines().await {
+        let store = db.open().await;
+        let report = store.verify_audit().await.unwrap();
+        assert_eq!((report.events, report.broken), (0, None));
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn an_altered_audit_event_is_found() {
+    for db in engines().await {
+        let store = imported_store(&db).await;
+        execute(
+            &store,
+            "UPDATE audit_events SET actor = 'someone else' WHERE seq = 2",
+        )
+        .await;
+        let broken = store.verify_audit().await.unwrap().broken.unwrap();
+        assert!(
+            broken.starts_with("audit event 2: content does not match"),
+            "{broken}"
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn an_altered_ledger_row_is_found() {
+    for db in engines().await {
+        let store = imported_store(&db).await;
+        execute(
+            &store,
+            "UPDATE ledger_entries SET principal_minor = principal_minor - 100 WHERE id = 7",
+        )
+        .await;
+        let broken = store.verify_audit().await.unwrap().broken.unwrap();
+        assert!(broken.starts_with("ledger entry 7 "), "{broken}");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn deleted_rows_are_found() {
+    for db in engines().await {
+        // Someone removes a user and the event that recorded it.
+        let store = imported_store(&db).await;
+        store
+            .add_user(
+                &actor(),
+                "intruder",
+                domain::party::Role::Admin,
+                "a long enough password",
+            )
+            .await
+            .unwrap();
+        let last = count(&store, "audit_events").await;
+        execute(&store, "DELETE FROM users WHERE username = 'intruder'").await;
+        execute(
+            &store,
+            &format!("DELETE FROM audit_events WHERE seq = {last}"),
+        )
+        .await;
+        let broken = store.verify_audit().await.unwrap().broken.unwrap();
+        assert!(broken.contains("events were removed"), "{broken}");
+        store.close().await;
+
+        let fresh = db_fresh(&db).await;
+        let store = imported_store(&fresh).await;
+        execute(&store, "DELETE FROM aging_moves WHERE account_id = 3").await;
+        execute(&store, "DELETE FROM ledger_entries WHERE account_id = 3").await;
+        let broken = store.verify_audit().await.unwrap().broken.unwrap();
+        assert!(broken.contains("rows were deleted"), "{broken}");
+        store.close().await;
+    }
+}
+
+/// Another empty database of the same engine.
+async fn db_fresh(like: &TestDb) -> TestDb {
+    match like.engine {
+        store::Engine::Sqlite => sqlite_db(),
+        store::Engine::Postgres => postgres_db().await.unwrap(),
+    }
+}

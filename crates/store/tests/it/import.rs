@@ -1,0 +1,126 @@
+use crate::support::*;
+use domain::ledger::{Buckets, Reason};
+use sqlx::Row;
+
+#[tokio::test]
+async fn a_generated_portfolio_imports_once_and_balances_to_the_cent() {
+    let (file, summary) = generated_file(400, 11);
+    for db in engines().await {
+        let store = db.open().await;
+        let outcome = import(&store, file.path(), &summary).await;
+        assert_eq!(outcome.accounts_created, 400, "{:?}", db.engine);
+        assert_eq!(outcome.entries_created, 400);
+        assert!(
+            outcome.debtors_created < 400,
+            "some debtors owe several debts"
+        );
+        assert_eq!(outcome.creditors_created.len(), summary.creditors.len());
+        assert_eq!(count(&store, "accounts").await, 400);
+        assert_eq!(
+            count(&store, "audit_events").await,
+            1 + summary.creditors.len() as i64
+        );
+
+        // The same file again changes nothing, not even the audit log.
+        let again = import(&store, file.path(), &summary).await;
+        assert_eq!(
+            (
+                again.import_id,
+                again.accounts_created,
+                again.already_present
+            ),
+            (None, 0, 400)
+        );
+        assert_eq!(count(&store, "accounts").await, 400);
+        assert_eq!(
+            count(&store, "contact_points").await,
+            outcome.contact_points_created as i64
+        );
+        assert_eq!(
+            count(&store, "audit_events").await,
+            1 + summary.creditors.len() as i64
+        );
+
+        // Every account's derived balance equals its file balance.
+        let mapping = ingest::mapping::Mapping::standard();
+        let mut reader =
+            ingest::placement::PlacementReader::open(file.path(), &mapping, today()).unwrap();
+        while let Some((_, placement)) = reader.next_row() {
+            let placement = placement.unwrap();
+            let view = store
+                .account_view(
+                    placement.creditor.as_str(),
+                    placement.account_ref.as_str(),
+                    today(),
+                )
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(view.balances, placement.balance);
+            let movements: Vec<Buckets> = view.entries.iter().map(|entry| entry.amounts).collect();
+            assert_eq!(Buckets::of(&movements), Some(view.balances));
+            assert_eq!(view.entries[0].reason, Reason::Placement);
+            assert_eq!(
+                view.days_past_due as i64,
+                (today() - placement.delinquent_since).get_days() as i64
+            );
+            assert_eq!(view.aging_history.len(), 1);
+            assert_eq!(view.aging_history[0].bucket, view.aging_bucket);
+        }
+        let report = store.verify_audit().await.unwrap();
+        assert_eq!(report.broken, None);
+        assert_eq!(report.ledger_entries, 400);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_second_file_adds_only_new_accounts_and_reuses_debtors() {
+    let (first, first_summary) = generated_file(50, 3);
+    let (bigger, bigger_summary) = generated_file(80, 3);
+    for db in engines().await {
+        let store = db.open().await;
+        import(&store, first.path(), &first_summary).await;
+        let debtors_before = count(&store, "debtors").await;
+        let outcome = import(&store, bigger.path(), &bigger_summary).await;
+        assert_eq!(
+            (outcome.accounts_created, outcome.already_present),
+            (30, 50)
+        );
+        assert_eq!(
+            count(&store, "debtors").await,
+            debtors_before + outcome.debtors_created as i64
+        );
+        assert_eq!(store.verify_audit().await.unwrap().broken, None);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn sensitive_fields_are_encrypted_at_rest_and_need_the_key() {
+    let (file, summary) = generated_file(30, 5);
+    for db in engines().await {
+        let store = db.open().await;
+        import(&store, file.path(), &summary).await;
+        let rows = sqlx::query(
+            "SELECT date_of_birth_enc, ssn_last4_enc FROM debtors WHERE ssn_last4_enc IS NOT NULL",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        assert!(!rows.is_empty());
+        for row in rows {
+            let ssn: String = row.get(1);
+            assert!(
+                ssn.len() > 40 && ssn.bytes().all(|b| b.is_ascii_hexdigit()),
+                "ciphertext, not digits: {ssn}"
+            );
+        }
+        store.close().await;
+        let wrong =
+            store::Store::open(&db.url, store::PiiKey::generate(), store::Clock::System).await;
+        assert!(
+            matches!(wrong, Err(store::StoreError::Config(message)) if message.contains("PII key does not match"))
+        );
+    }
+}

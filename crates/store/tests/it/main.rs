@@ -1,0 +1,11 @@
+//! The store suite: every test runs on SQLite (a real file) and on PostgreSQL (a fresh
+//! database per test). Set ARREARS_TEST_POSTGRES_URL to a server URL (the test command
+//! does); with ARREARS_REQUIRE_POSTGRES=1 a missing server fails the suite instead of
+//! silently testing SQLite alone.
+
+mod support;
+
+mod audit;
+mod import;
+mod migrations;
+mod users_and_creditors;

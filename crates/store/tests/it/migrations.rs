@@ -1,0 +1,45 @@
+use store::db::MIGRATIONS;
+
+#[test]
+fn both_engines_have_the_same_migrations_and_schema() {
+    let mut versions: Vec<i64> = MIGRATIONS
+        .iter()
+        .map(|migration| migration.version)
+        .collect();
+    versions.dedup();
+    assert_eq!(versions.len(), MIGRATIONS.len(), "versions are unique");
+    assert!(
+        versions.windows(2).all(|pair| pair[0] < pair[1]),
+        "versions increase"
+    );
+    for migration in MIGRATIONS {
+        // The dialects differ only in the integer key type and the header comment.
+        let normalise = |sql: &str| {
+            sql.lines()
+                .filter(|line| !line.starts_with("-- Foundation schema"))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .replace("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY")
+        };
+        assert_eq!(
+            normalise(migration.sqlite),
+            normalise(migration.postgres),
+            "migration {}",
+            migration.name
+        );
+    }
+}
+
+#[tokio::test]
+async fn opening_twice_applies_migrations_once() {
+    for db in crate::support::engines().await {
+        let store = db.open().await;
+        store.close().await;
+        let store = db.open().await;
+        assert_eq!(
+            crate::support::count(&store, "schema_migrations").await,
+            MIGRATIONS.len() as i64
+        );
+        store.close().await;
+    }
+}

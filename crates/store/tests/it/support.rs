@@ -1,0 +1,184 @@
+use jiff::Timestamp;
+use sqlx::Executor;
+use std::sync::atomic::{AtomicU32, Ordering};
+use store::{Clock, Engine, PiiKey, Store};
+
+pub const NOW: &str = "2026-11-23T15:00:00Z";
+
+/// A database for one test, removed when dropped (PostgreSQL) or with its temp dir (SQLite).
+pub struct TestDb {
+    pub url: String,
+    pub key: PiiKey,
+    pub engine: Engine,
+    _dir: Option<tempfile::TempDir>,
+    drop_database: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn open(&self) -> Store {
+        let clock = Clock::Fixed(NOW.parse::<Timestamp>().unwrap());
+        Store::open(&self.url, self.key.clone(), clock)
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.drop_database.take() {
+            // Best effort: the test command also drops leftovers at the end of the run.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async move {
+                    sqlx::any::install_default_drivers();
+                    if let Ok(pool) = sqlx::AnyPool::connect(&admin_url).await {
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = pool.execute(sqlx::AssertSqlSafe(sql)).await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub fn sqlite_db() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("arrears.db").display());
+    TestDb {
+        url,
+        key: PiiKey::generate(),
+        engine: Engine::Sqlite,
+        _dir: Some(dir),
+        drop_database: None,
+    }
+}
+
+pub async fn postgres_db() -> Option<TestDb> {
+    let required = std::env::var("ARREARS_REQUIRE_POSTGRES").is_ok_and(|value| value == "1");
+    let Ok(admin_url) = std::env::var("ARREARS_TEST_POSTGRES_URL") else {
+        assert!(
+            !required,
+            "ARREARS_REQUIRE_POSTGRES=1 but ARREARS_TEST_POSTGRES_URL is not set"
+        );
+        return None;
+    };
+    sqlx::any::install_default_drivers();
+    let pool = match sqlx::AnyPool::connect(&admin_url).await {
+        Ok(pool) => pool,
+        Err(error) => {
+            assert!(
+                !required,
+                "PostgreSQL at {admin_url} is required but unreachable: {error}"
+            );
+            return None;
+        }
+    };
+    let name = format!(
+        "arrears_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    pool.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .unwrap();
+    pool.close().await;
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(base, _)| base);
+    let url = format!("{base}/{name}");
+    Some(TestDb {
+        url,
+        key: PiiKey::generate(),
+        engine: Engine::Postgres,
+        _dir: None,
+        drop_database: Some((admin_url, name)),
+    })
+}
+
+/// SQLite always, PostgreSQL when configured.
+pub async fn engines() -> Vec<TestDb> {
+    let mut databases = vec![sqlite_db()];
+    databases.extend(postgres_db().await);
+    databases
+}
+
+pub fn actor() -> store::Actor {
+    store::Actor::new("test:clerk")
+}
+
+/// Writes a generated placement file and returns it with its validated summary.
+pub fn generated_file(
+    accounts: u64,
+    seed: u64,
+) -> (tempfile::NamedTempFile, ingest::placement::FileSummary) {
+    let file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    let config = ingest::generate::GeneratorConfig {
+        accounts,
+        seed,
+        as_of: today(),
+    };
+    ingest::generate::write_placements(&config, std::fs::File::create(file.path()).unwrap())
+        .unwrap();
+    let summary = validate(file.path());
+    (file, summary)
+}
+
+pub fn today() -> jiff::civil::Date {
+    jiff::civil::date(2026, 11, 23)
+}
+
+pub fn validate(path: &std::path::Path) -> ingest::placement::FileSummary {
+    let mapping = ingest::mapping::Mapping::standard();
+    ingest::placement::validate(path, &mapping, today(), 100, &mut |_| {})
+        .unwrap_or_else(|rejection| panic!("{rejection}"))
+}
+
+/// Imports a validated file with the real reader.
+pub async fn import(
+    store: &Store,
+    path: &std::path::Path,
+    summary: &ingest::placement::FileSummary,
+) -> store::import::ImportOutcome {
+    let mapping = ingest::mapping::Mapping::standard();
+    let mut reader = ingest::placement::PlacementReader::open(path, &mapping, today()).unwrap();
+    let name = path.display().to_string();
+    let request = store::import::ImportFile {
+        file_name: &name,
+        sha256: &summary.sha256,
+        rows: summary.rows,
+        creditors: &summary.creditors,
+        placed_on: today(),
+    };
+    let mut next = || match reader.next_row() {
+        None => Ok(None),
+        Some((_, Ok(placement))) => Ok(Some(placement)),
+        Some((line, Err(problems))) => Err(format!("line {line}: {problems:?}")),
+    };
+    store
+        .import_placements(&actor(), &request, &mut next, &mut |_| {})
+        .await
+        .unwrap()
+}
+
+pub async fn count(store: &Store, table: &str) -> i64 {
+    use sqlx::Row;
+    let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+        .get(0)
+}
+
+pub async fn execute(store: &Store, sql: &str) {
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(store.pool())
+        .await
+        .unwrap();
+}
