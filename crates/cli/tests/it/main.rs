@@ -1,0 +1,441 @@
+//! The `arrears` binary driven as a user would: real files, real SQLite files, a real
+//! PostgreSQL database (ARREARS_TEST_POSTGRES_URL; required when ARREARS_REQUIRE_POSTGRES=1).
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const NOW: &str = "2026-11-23T15:00:00Z";
+const KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn sqlite(&self, name: &str) -> String {
+        format!("sqlite://{}", self.path(name).display())
+    }
+
+    fn arrears(&self, db: &str, args: &[&str]) -> Output {
+        self.arrears_with_input(db, args, None)
+    }
+
+    fn arrears_with_input(&self, db: &str, args: &[&str], input: Option<&str>) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_arrears"));
+        command
+            .args(["--db", db])
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("ARREARS_NOW", NOW)
+            .env("ARREARS_PII_KEY", KEY)
+            .env("ARREARS_ACTOR", "test:clerk")
+            .env_remove("ARREARS_DATABASE_URL")
+            .stdin(if input.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        if let Some(input) = input {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, db: &str, args: &[&str]) -> String {
+        let output = self.arrears(db, args);
+        assert!(
+            output.status.success(),
+            "arrears {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    fn generate(&self, name: &str, accounts: u64, seed: u64) -> PathBuf {
+        let out = self.ok(
+            "sqlite://unused.db",
+            &[
+                "generate",
+                "placements",
+                "--accounts",
+                &accounts.to_string(),
+                "--seed",
+                &seed.to_string(),
+            ],
+        );
+        let path = self.path(name);
+        std::fs::write(&path, out).unwrap();
+        path
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+/// A throwaway PostgreSQL database, dropped afterwards.
+struct Postgres {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl Postgres {
+    fn create() -> Option<Postgres> {
+        let required = std::env::var("ARREARS_REQUIRE_POSTGRES").is_ok_and(|value| value == "1");
+        let Ok(admin_url) = std::env::var("ARREARS_TEST_POSTGRES_URL") else {
+            assert!(
+                !required,
+                "ARREARS_REQUIRE_POSTGRES=1 but ARREARS_TEST_POSTGRES_URL is not set"
+            );
+            return None;
+        };
+        let name = format!("arrears_test_cli_{}_{}", std::process::id(), rand_suffix());
+        admin(&admin_url, &format!("CREATE DATABASE {name}"));
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(base, _)| base);
+        Some(Postgres {
+            url: format!("{base}/{name}"),
+            admin_url,
+            name,
+        })
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        admin(
+            &self.admin_url,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        % 1_000_000_007
+}
+
+fn admin(url: &str, sql: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(url)
+            .await
+            .unwrap_or_else(|error| panic!("PostgreSQL at {url}: {error}"));
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+}
+
+fn sample_accounts(file: &Path, every: usize) -> Vec<(String, String)> {
+    let mut reader = csv::Reader::from_path(file).unwrap();
+    reader
+        .records()
+        .enumerate()
+        .filter(|(index, _)| index % every == 0)
+        .map(|(_, record)| {
+            let record = record.unwrap();
+            (record[0].to_string(), record[1].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn ten_thousand_accounts_import_on_both_engines_with_identical_views() {
+    let env = Env::new();
+    let file = env.generate("placements.csv", 10_000, 42);
+    let file_arg = file.to_str().unwrap();
+    let sqlite = env.sqlite("arrears.db");
+    let imported: Value =
+        serde_json::from_str(&env.ok(&sqlite, &["import", "placements", file_arg, "--json"]))
+            .unwrap();
+    assert_eq!(imported["accounts_created"], 10_000);
+    let postgres = Postgres::create();
+    let mut databases = vec![sqlite.clone()];
+    if let Some(postgres) = &postgres {
+        let imported: Value = serde_json::from_str(
+            &env.ok(&postgres.url, &["import", "placements", file_arg, "--json"]),
+        )
+        .unwrap();
+        assert_eq!(imported["accounts_created"], 10_000);
+        databases.push(postgres.url.clone());
+    }
+    for (creditor, account_ref) in sample_accounts(&file, 97) {
+        let views: Vec<String> = databases
+            .iter()
+            .map(|db| {
+                env.ok(
+                    db,
+                    &[
+                        "account",
+                        "show",
+                        "--creditor",
+                        &creditor,
+                        "--account",
+                        &account_ref,
+                        "--json",
+                    ],
+                )
+            })
+            .collect();
+        let view: Value = serde_json::from_str(&views[0]).unwrap();
+        for field in [
+            "creditor",
+            "account_ref",
+            "currency",
+            "status",
+            "balance",
+            "principal",
+            "interest",
+            "fees",
+            "days_past_due",
+            "aging_bucket",
+            "entries",
+        ] {
+            assert!(!view[field].is_null(), "{field} missing in {view}");
+        }
+        assert_eq!(view["entries"][0]["reason"], "placement");
+        assert_eq!(view["entries"][0]["amount"], view["balance"]);
+        if let Some(other) = views.get(1) {
+            assert_eq!(
+                &views[0], other,
+                "SQLite and PostgreSQL disagree on {creditor} {account_ref}"
+            );
+        }
+    }
+    let again = env.ok(&sqlite, &["import", "placements", file_arg]);
+    assert!(
+        again.contains("nothing new: all 10000 accounts are already on file"),
+        "{again}"
+    );
+    assert!(
+        databases.len() == 2 || std::env::var("ARREARS_REQUIRE_POSTGRES").as_deref() != Ok("1")
+    );
+}
+
+#[test]
+fn a_file_with_bad_rows_is_refused_whole_with_every_row_named() {
+    let env = Env::new();
+    let db = env.sqlite("arrears.db");
+    let good = env.generate("good.csv", 20, 1);
+    env.ok(&db, &["import", "placements", good.to_str().unwrap()]);
+    let before = env.ok(&db, &["audit", "verify"]);
+    let bad = env.write(
+        "bad.csv",
+        "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,principal,interest,fees\n\
+         NBANK,N-1,D-1,Ana,Ruiz,100.00,USD,2026-01-15,,,\n\
+         NBANK,N-2,D-2,Bo,Lee,\"1,234.56\",USD,2026-01-15,,,\n\
+         NBANK,N-3,D-3,Cy,Ng,100.00,EURO,2026-01-15,,,\n\
+         NBANK,,D-4,Di,Wu,100.00,USD,2026-01-15,,,\n\
+         NBANK,N-5,D-5,Ed,Ma,100.00,USD,15/01/2026,,,\n\
+         NBANK,N-6,D-6,Fa,Oh,100.00,USD,2026-01-15,90.00,5.00,4.00\n\
+         NBANK,N-1,D-7,Gi,Xu,50.00,USD,2026-01-15,,,\n",
+    );
+    let output = env.arrears(&db, &["import", "placements", bad.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let name = bad.display().to_string();
+    for expected in [
+        format!("{name}:3: balance: 1,234.56: "),
+        format!("{name}:4: currency: EURO: "),
+        format!("{name}:5: account_ref: : required"),
+        format!("{name}:6: delinquent_since: 15/01/2026: "),
+        format!("{name}:7: balance: 100.00: principal + interest + fees = 99.00"),
+        format!("{name}:8: account_ref: N-1: duplicate of line 2"),
+    ] {
+        assert!(stderr.contains(&expected), "{expected:?} not in:\n{stderr}");
+    }
+    assert!(
+        stderr.contains("6 problems; nothing was imported"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(":2:"),
+        "the good row is not blamed:\n{stderr}"
+    );
+    assert_eq!(
+        env.ok(&db, &["audit", "verify"]),
+        before,
+        "database unchanged"
+    );
+    let missing = env.arrears(
+        &db,
+        &["account", "show", "--creditor", "NBANK", "--account", "N-1"],
+    );
+    assert_eq!(
+        missing.status.code(),
+        Some(3),
+        "the good row of a bad file was not kept"
+    );
+    let again = env.ok(&db, &["import", "placements", good.to_str().unwrap()]);
+    assert!(again.contains("nothing new"), "{again}");
+    assert_eq!(env.ok(&db, &["audit", "verify"]), before);
+}
+
+#[test]
+fn audit_verify_catches_a_row_edited_with_sqlite3() {
+    let env = Env::new();
+    let db = env.sqlite("arrears.db");
+    let fresh = env.ok(&db, &["audit", "verify"]);
+    assert!(fresh.starts_with("audit log intact: 0 events"), "{fresh}");
+    let good = env.generate("good.csv", 50, 8);
+    env.ok(&db, &["import", "placements", good.to_str().unwrap()]);
+    assert!(
+        env.ok(&db, &["audit", "verify"])
+            .starts_with("audit log intact")
+    );
+    let sqlite3 = Command::new("sqlite3")
+        .arg(env.path("arrears.db"))
+        .arg("UPDATE ledger_entries SET principal_minor = 1 WHERE id = 10;")
+        .output()
+        .expect("the sqlite3 command-line tool is installed (the test command installs it)");
+    assert!(
+        sqlite3.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sqlite3.stderr)
+    );
+    let output = env.arrears(&db, &["audit", "verify"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("audit log BROKEN: ledger entry 10 "),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn users_and_creditor_policy_from_the_command_line() {
+    let env = Env::new();
+    let db = env.sqlite("arrears.db");
+    let added = env.arrears_with_input(
+        &db,
+        &[
+            "user",
+            "add",
+            "maria",
+            "--role",
+            "supervisor",
+            "--password-stdin",
+        ],
+        Some("a long passphrase here\n"),
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let bad_role = env.arrears_with_input(
+        &db,
+        &["user", "add", "bo", "--role", "boss", "--password-stdin"],
+        Some("a long passphrase here\n"),
+    );
+    assert_eq!(bad_role.status.code(), Some(2));
+    assert!(
+        env.ok(&db, &["user", "list"])
+            .contains("maria\tsupervisor\tactive")
+    );
+
+    env.ok(
+        &db,
+        &["creditor", "add", "NBANK", "--name", "National Bank"],
+    );
+    env.ok(
+        &db,
+        &[
+            "creditor",
+            "set",
+            "NBANK",
+            "grace_days=10",
+            "commission_bps=3000",
+            "--reason",
+            "new contract",
+        ],
+    );
+    let shown: Value =
+        serde_json::from_str(&env.ok(&db, &["creditor", "show", "NBANK", "--json"])).unwrap();
+    assert_eq!(shown["policy"]["grace_days"], "10");
+    assert_eq!(shown["policy"]["commission_bps"], "3000");
+    assert_eq!(shown["policy"]["waterfall"], "fees,interest,principal");
+    let refused = env.arrears(
+        &db,
+        &["creditor", "set", "NBANK", "grace_days=11", "colour=red"],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("unknown policy key \"colour\""));
+    let shown: Value =
+        serde_json::from_str(&env.ok(&db, &["creditor", "show", "NBANK", "--json"])).unwrap();
+    assert_eq!(shown["policy"]["grace_days"], "10", "nothing partial kept");
+}
+
+#[test]
+fn a_mapped_creditor_layout_imports() {
+    let env = Env::new();
+    let db = env.sqlite("arrears.db");
+    let file = env.write(
+        "util.csv",
+        "Acct,Cust,First,Last,Amount Due,Past Due Since\nU-1,C-1,Ann,Bee,75.10,2026-09-01\n",
+    );
+    let mapping = env.write(
+        "util.toml",
+        "[columns]\naccount_ref = \"Acct\"\ndebtor_ref = \"Cust\"\nfirst_name = \"First\"\nlast_name = \"Last\"\nbalance = \"Amount Due\"\ndelinquent_since = \"Past Due Since\"\n[constants]\ncreditor = \"CITYUTIL\"\ncurrency = \"USD\"\n",
+    );
+    env.ok(
+        &db,
+        &[
+            "import",
+            "placements",
+            file.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+        ],
+    );
+    let view: Value = serde_json::from_str(&env.ok(
+        &db,
+        &[
+            "account",
+            "show",
+            "--creditor",
+            "CITYUTIL",
+            "--account",
+            "U-1",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(view["balance"], "75.10");
+    assert_eq!(view["days_past_due"], 83);
+    assert_eq!(view["aging_bucket"], "61-90");
+}
