@@ -32,49 +32,8 @@ pub struct GenerateSummary {
     pub creditors: Vec<String>,
 }
 
-/// The column names, in output order.
-pub const PLACEMENT_COLUMNS: &[&str] = &[
-    "creditor",
-    "account_ref",
-    "debtor_ref",
-    "first_name",
-    "last_name",
-    "balance",
-    "currency",
-    "delinquent_since",
-    "product",
-    "original_creditor",
-    "itemization_date",
-    "balance_at_itemization",
-    "interest_since",
-    "fees_since",
-    "payments_since",
-    "credits_since",
-    "principal",
-    "interest",
-    "fees",
-    "apr_bps",
-    "charge_off_date",
-    "last_payment_date",
-    "last_payment_amount",
-    "statute_expires_on",
-    "collateral",
-    "service_id",
-    "date_of_birth",
-    "ssn_last4",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "phone_home",
-    "phone_mobile",
-    "phone_work",
-    "email",
-    "language",
-    "time_zone",
-];
+/// The column names, in output order: the whole standard layout.
+pub const PLACEMENT_COLUMNS: &[&str] = crate::mapping::PLACEMENT_FIELDS;
 
 /// Writes a header row and `accounts` data rows of the standard placement layout.
 pub fn write_placements<W: Write>(

@@ -26,7 +26,11 @@ pub enum BenchCommand {
 
 pub async fn run(command: BenchCommand) -> Result<ExitCode> {
     match command {
-        BenchCommand::ImportPlacements { accounts, seed, dir } => import_placements(accounts, seed, dir).await,
+        BenchCommand::ImportPlacements {
+            accounts,
+            seed,
+            dir,
+        } => import_placements(accounts, seed, dir).await,
     }
 }
 
@@ -38,35 +42,65 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-async fn import_placements(accounts: u64, seed: u64, dir: Option<std::path::PathBuf>) -> Result<ExitCode> {
+async fn import_placements(
+    accounts: u64,
+    seed: u64,
+    dir: Option<std::path::PathBuf>,
+) -> Result<ExitCode> {
     let temp = tempfile_dir(dir)?;
     let file = temp.join("placements.csv");
     let as_of = jiff::civil::date(2026, 11, 23);
     {
-        let config = ingest::generate::GeneratorConfig { accounts, seed, as_of };
+        let config = ingest::generate::GeneratorConfig {
+            accounts,
+            seed,
+            as_of,
+        };
         let mut out = std::io::BufWriter::new(std::fs::File::create(&file)?);
         ingest::generate::write_placements(&config, &mut out)?;
         out.flush()?;
     }
     let size_mib = std::fs::metadata(&file)?.len() as f64 / (1024.0 * 1024.0);
-    eprintln!("generated {accounts} accounts ({size_mib:.0} MiB) in {}", file.display());
+    eprintln!(
+        "generated {accounts} accounts ({size_mib:.0} MiB) in {}",
+        file.display()
+    );
 
     let import_db = format!("sqlite://{}", temp.join("import.db").display());
     let store = crate::context::open_store(&import_db).await?;
     let started = Instant::now();
-    let imported = import_placements_file(&store, &store::Actor::new("bench"), &file, &Mapping::standard(), as_of).await?;
+    let imported = import_placements_file(
+        &store,
+        &store::Actor::new("bench"),
+        &file,
+        &Mapping::standard(),
+        as_of,
+    )
+    .await?;
     let import_seconds = started.elapsed().as_secs_f64();
     let import_peak_mib = peak_rss_mib();
     store.close().await;
-    assert_eq!(imported.outcome.accounts_created, accounts, "every generated account is imported");
+    assert_eq!(
+        imported.outcome.accounts_created, accounts,
+        "every generated account is imported"
+    );
 
     let floor_db = format!("sqlite://{}", temp.join("floor.db").display());
     let floor_seconds = floor_insert(&floor_db, &file).await?;
 
     println!("import-placements: {accounts} accounts on SQLite");
-    println!("  arrears import (validate + write, one transaction): {import_seconds:8.1} s  {:>9.0} accounts/s", accounts as f64 / import_seconds);
-    println!("  floor (plain prepared INSERT per CSV row, one tx): {floor_seconds:8.1} s  {:>9.0} rows/s", accounts as f64 / floor_seconds);
-    println!("  ratio import / floor: {:.2}", import_seconds / floor_seconds);
+    println!(
+        "  arrears import (validate + write, one transaction): {import_seconds:8.1} s  {:>9.0} accounts/s",
+        accounts as f64 / import_seconds
+    );
+    println!(
+        "  floor (plain prepared INSERT per CSV row, one tx): {floor_seconds:8.1} s  {:>9.0} rows/s",
+        accounts as f64 / floor_seconds
+    );
+    println!(
+        "  ratio import / floor: {:.2}",
+        import_seconds / floor_seconds
+    );
     match import_peak_mib {
         Some(mib) => println!("  peak resident memory during import: {mib:.0} MiB"),
         None => println!("  peak resident memory: not available on this platform"),
@@ -75,9 +109,18 @@ async fn import_placements(accounts: u64, seed: u64, dir: Option<std::path::Path
 }
 
 fn tempfile_dir(dir: Option<std::path::PathBuf>) -> Result<std::path::PathBuf> {
-    let dir = dir.unwrap_or_else(|| std::env::temp_dir().join(format!("arrears-bench-{}", std::process::id())));
+    let dir = dir.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("arrears-bench-{}", std::process::id()))
+    });
     std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
-    for name in ["import.db", "import.db-wal", "import.db-shm", "floor.db", "floor.db-wal", "floor.db-shm"] {
+    for name in [
+        "import.db",
+        "import.db-wal",
+        "import.db-shm",
+        "floor.db",
+        "floor.db-wal",
+        "floor.db-shm",
+    ] {
         std::fs::remove_file(dir.join(name)).ok();
     }
     Ok(dir)
@@ -88,12 +131,21 @@ fn tempfile_dir(dir: Option<std::path::PathBuf>) -> Result<std::path::PathBuf> {
 async fn floor_insert(db: &str, file: &std::path::Path) -> Result<f64> {
     let (pool, _) = store::db::connect(db).await?;
     let columns = ingest::generate::PLACEMENT_COLUMNS;
-    let definition: Vec<String> = columns.iter().map(|column| format!("{column} TEXT")).collect();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE TABLE floor_rows ({})", definition.join(", "))))
-        .execute(&pool)
-        .await?;
+    let definition: Vec<String> = columns
+        .iter()
+        .map(|column| format!("{column} TEXT"))
+        .collect();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE TABLE floor_rows ({})",
+        definition.join(", ")
+    )))
+    .execute(&pool)
+    .await?;
     let placeholders = vec!["?"; columns.len()].join(", ");
-    let insert = format!("INSERT INTO floor_rows ({}) VALUES ({placeholders})", columns.join(", "));
+    let insert = format!(
+        "INSERT INTO floor_rows ({}) VALUES ({placeholders})",
+        columns.join(", ")
+    );
     let started = Instant::now();
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let mut reader = csv::Reader::from_path(file)?;
