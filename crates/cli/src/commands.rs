@@ -4,7 +4,7 @@ use crate::InputError;
 use crate::context::{self, Globals};
 use crate::output;
 use anyhow::{Context as _, Result, anyhow};
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use domain::ids::CreditorCode;
 use domain::party::Role;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -53,6 +53,9 @@ pub enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Nightly batch steps.
+    #[command(subcommand)]
+    Batch(BatchCommand),
     /// Benchmarks (see docs/benchmarks.md).
     #[command(subcommand, hide = true)]
     Bench(crate::commands::bench::BenchCommand),
@@ -161,8 +164,15 @@ pub enum AuditCommand {
     Verify,
 }
 
-#[derive(Args)]
-pub struct NoArgs;
+#[derive(Subcommand)]
+pub enum BatchCommand {
+    /// Age every active account as of a date, recording bucket moves (idempotent per date).
+    Age {
+        /// Business date (default: today).
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+}
 
 pub mod bench;
 
@@ -195,6 +205,7 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
         Command::Creditor(command) => creditor(&globals, command).await,
         Command::User(command) => user(&globals, command).await,
         Command::Audit(AuditCommand::Verify) => audit_verify(&globals).await,
+        Command::Batch(BatchCommand::Age { as_of }) => batch_age(&globals, as_of).await,
         Command::Bench(command) => bench::run(command).await,
     }
 }
@@ -443,6 +454,21 @@ fn read_password(from_stdin: bool) -> Result<String> {
         return Err(anyhow!(InputError("the passwords differ".into())));
     }
     Ok(first)
+}
+
+async fn batch_age(globals: &Globals, as_of: Option<Date>) -> Result<ExitCode> {
+    let as_of = match as_of {
+        Some(date) => date,
+        None => context::today()?,
+    };
+    let store = globals.open().await?;
+    let outcome = store.age_accounts(&globals.actor(), as_of).await?;
+    store.close().await;
+    println!(
+        "aged {} active accounts as of {as_of}: {} moved to another bucket",
+        outcome.accounts_aged, outcome.moves
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn audit_verify(globals: &Globals) -> Result<ExitCode> {

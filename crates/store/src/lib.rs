@@ -5,6 +5,7 @@
 //! **Invariant:** every state change runs in a [`audit::WriteTx`] and writes its audit
 //! event in the same transaction.
 
+pub mod aging;
 pub mod audit;
 mod batch;
 pub mod creditors;

@@ -124,3 +124,51 @@ async fn sensitive_fields_are_encrypted_at_rest_and_need_the_key() {
         );
     }
 }
+
+#[tokio::test]
+async fn aging_records_bucket_moves_once_per_change() {
+    let (file, summary) = generated_file(60, 21);
+    for db in engines().await {
+        let store = db.open().await;
+        import(&store, file.path(), &summary).await;
+        let same_day = store.age_accounts(&actor(), today()).await.unwrap();
+        assert_eq!(
+            (same_day.accounts_aged, same_day.moves),
+            (60, 0),
+            "placement already recorded today's buckets"
+        );
+        let later = today() + jiff::Span::new().days(45);
+        let aged = store.age_accounts(&actor(), later).await.unwrap();
+        assert!(aged.moves > 0 && aged.moves <= 60);
+        assert_eq!(
+            store.age_accounts(&actor(), later).await.unwrap().moves,
+            0,
+            "a rerun changes nothing"
+        );
+        let mut moved = 0;
+        let mapping = ingest::mapping::Mapping::standard();
+        let mut reader =
+            ingest::placement::PlacementReader::open(file.path(), &mapping, today()).unwrap();
+        while let Some((_, placement)) = reader.next_row() {
+            let placement = placement.unwrap();
+            let view = store
+                .account_view(
+                    placement.creditor.as_str(),
+                    placement.account_ref.as_str(),
+                    later,
+                )
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                view.aging_history.last().unwrap().bucket,
+                view.aging_bucket,
+                "history ends in the current bucket"
+            );
+            moved += view.aging_history.len() - 1;
+        }
+        assert_eq!(moved as u64, aged.moves);
+        assert_eq!(store.verify_audit().await.unwrap().broken, None);
+        store.close().await;
+    }
+}
