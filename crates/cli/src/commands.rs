@@ -9,7 +9,7 @@ use domain::ids::CreditorCode;
 use domain::party::Role;
 use indicatif::{ProgressBar, ProgressStyle};
 use ingest::mapping::Mapping;
-use ingest::placement::{self, PROBLEMS_REPORTED_MAX, PlacementReader};
+use ingest::placement::{self, CheckedPlacements, PROBLEMS_REPORTED_MAX};
 use jiff::civil::Date;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -104,6 +104,40 @@ pub enum AccountCommand {
         as_of: Option<Date>,
         #[arg(long)]
         json: bool,
+    },
+    /// Move an account to another lifecycle status (checked: e.g. a closed account stays closed).
+    Status {
+        #[arg(long)]
+        creditor: String,
+        #[arg(long = "account")]
+        account_ref: String,
+        /// active, settled, paid, written_off, recalled or closed.
+        status: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Place a hold: dispute, cease, attorney, bankruptcy, deceased or legal.
+    Hold {
+        #[arg(long)]
+        creditor: String,
+        #[arg(long = "account")]
+        account_ref: String,
+        kind: String,
+        /// Evidence or particulars (case number, attorney, ...).
+        #[arg(long, default_value = "")]
+        detail: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Release a hold.
+    Release {
+        #[arg(long)]
+        creditor: String,
+        #[arg(long = "account")]
+        account_ref: String,
+        kind: String,
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -202,6 +236,7 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             as_of,
             json,
         }) => account_show(&globals, &creditor, &account_ref, as_of, json).await,
+        Command::Account(command) => account_change(&globals, command).await,
         Command::Creditor(command) => creditor(&globals, command).await,
         Command::User(command) => user(&globals, command).await,
         Command::Audit(AuditCommand::Verify) => audit_verify(&globals).await,
@@ -235,7 +270,8 @@ pub struct Imported {
     pub outcome: store::import::ImportOutcome,
 }
 
-/// Validates the whole file, then imports it in one transaction.
+/// Reads the file once, writing placements as they parse; a file with any problem is
+/// rolled back whole and reported.
 pub async fn import_placements_file(
     store: &store::Store,
     actor: &store::Actor,
@@ -246,42 +282,57 @@ pub async fn import_placements_file(
     let size = std::fs::metadata(file)
         .with_context(|| format!("{}", file.display()))?
         .len();
-    let bar = progress_bar(size, "checking");
-    let summary = placement::validate(
-        file,
-        mapping,
-        placed_on,
-        PROBLEMS_REPORTED_MAX,
-        &mut |bytes| bar.set_position(bytes),
-    )
-    .map_err(|rejection| anyhow!(InputError(rejection.to_string())))?;
-    bar.finish_and_clear();
-    let bar = progress_bar(size, "importing");
-    let mut reader = PlacementReader::open(file, mapping, placed_on)
+    let checked = CheckedPlacements::open(file, mapping, placed_on, PROBLEMS_REPORTED_MAX)
         .map_err(|rejection| anyhow!(InputError(rejection.to_string())))?;
+    let mut source = FileSource {
+        checked: Some(checked),
+        bar: progress_bar(size, "importing"),
+        summary: None,
+    };
     let file_name = file.display().to_string();
     let request = ImportFile {
         file_name: &file_name,
-        sha256: &summary.sha256,
-        rows: summary.rows,
-        creditors: &summary.creditors,
         placed_on,
     };
-    let mut next = || match reader.next_row() {
-        None => Ok(None),
-        Some((_, Ok(placement))) => {
-            bar.set_position(reader.bytes_read());
-            Ok(Some(placement))
-        }
-        Some((line, Err(_))) => Err(format!(
-            "{file_name}:{line}: the file changed while it was being imported"
-        )),
+    let outcome = store.import_placements(actor, &request, &mut source).await;
+    source.bar.finish_and_clear();
+    let outcome = match outcome {
+        Err(store::StoreError::Rejected(report)) => return Err(anyhow!(InputError(report))),
+        other => other?,
     };
-    let outcome = store
-        .import_placements(actor, &request, &mut next, &mut |_| {})
-        .await?;
-    bar.finish_and_clear();
+    let summary = source.summary.expect("set when the store commits");
     Ok(Imported { summary, outcome })
+}
+
+/// A placement file as the store reads it, with a progress bar.
+struct FileSource {
+    checked: Option<CheckedPlacements<std::fs::File>>,
+    bar: ProgressBar,
+    summary: Option<placement::FileSummary>,
+}
+
+impl store::import::PlacementSource for FileSource {
+    fn next_placement(&mut self) -> Option<domain::placement::Placement> {
+        let checked = self.checked.as_mut()?;
+        let placement = checked.next_placement();
+        if checked.rows() % 1024 == 0 {
+            self.bar.set_position(checked.bytes_read());
+        }
+        placement
+    }
+
+    fn finish(&mut self) -> std::result::Result<store::import::SourceSummary, String> {
+        let checked = self.checked.take().expect("finish is called once");
+        let summary = checked
+            .finish()
+            .map_err(|rejection| rejection.to_string())?;
+        let result = store::import::SourceSummary {
+            sha256: summary.sha256.clone(),
+            rows: summary.rows,
+        };
+        self.summary = Some(summary);
+        Ok(result)
+    }
 }
 
 async fn import_placements(
@@ -353,6 +404,79 @@ async fn account_show(
         print!("{}", output::account_text(&view));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn parse_code<T>(what: &str, text: &str, parse: fn(&str) -> Option<T>, codes: String) -> Result<T> {
+    parse(text).ok_or_else(|| {
+        anyhow!(InputError(format!(
+            "{what} {text:?}: expected one of {codes}"
+        )))
+    })
+}
+
+async fn account_change(globals: &Globals, command: AccountCommand) -> Result<ExitCode> {
+    use domain::account::{HoldKind, Status};
+    let store = globals.open().await?;
+    let actor = globals.actor();
+    let result = match command {
+        AccountCommand::Show { .. } => unreachable!("handled by account_show"),
+        AccountCommand::Status {
+            creditor,
+            account_ref,
+            status,
+            reason,
+        } => {
+            let to = parse_code("status", &status, Status::parse, Status::codes())?;
+            store
+                .change_status(&actor, &creditor, &account_ref, to, &reason)
+                .await
+                .map(|from| {
+                    println!("{creditor} {account_ref}: {from} -> {to}");
+                })
+        }
+        AccountCommand::Hold {
+            creditor,
+            account_ref,
+            kind,
+            detail,
+            reason,
+        } => {
+            let kind = parse_code("hold", &kind, HoldKind::parse, HoldKind::codes())?;
+            store
+                .place_hold(&actor, &creditor, &account_ref, kind, &detail, &reason)
+                .await
+                .map(|()| {
+                    println!("{creditor} {account_ref}: {kind} hold placed");
+                })
+        }
+        AccountCommand::Release {
+            creditor,
+            account_ref,
+            kind,
+            reason,
+        } => {
+            let kind = parse_code("hold", &kind, HoldKind::parse, HoldKind::codes())?;
+            store
+                .release_hold(&actor, &creditor, &account_ref, kind, &reason)
+                .await
+                .map(|()| {
+                    println!("{creditor} {account_ref}: {kind} hold released");
+                })
+        }
+    };
+    store.close().await;
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(store::StoreError::NotFound(message)) => {
+            eprintln!("{message}");
+            Ok(ExitCode::from(3))
+        }
+        Err(store::StoreError::Conflict(message)) => {
+            eprintln!("{message}");
+            Ok(ExitCode::from(2))
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 async fn creditor(globals: &Globals, command: CreditorCommand) -> Result<ExitCode> {

@@ -800,6 +800,106 @@ pub fn parse_date(text: &str) -> Result<Date, String> {
         .map_err(|_| "not a calendar date".to_string())
 }
 
+/// Placements of a file, checked one by one as they stream past: parse problems and
+/// duplicates are collected (the first `problems_max` in full, all counted). While the
+/// file is clean so far every placement is handed out; after the first problem the rest
+/// is read only to report, so a caller writing placements in a transaction can roll back
+/// when [`CheckedPlacements::finish`] refuses the file.
+pub struct CheckedPlacements<R: Read> {
+    reader: PlacementReader<R>,
+    duplicates: DuplicateCheck,
+    report: Rejection,
+    problems_max: usize,
+    rows: u64,
+    creditors: BTreeSet<String>,
+}
+
+impl CheckedPlacements<File> {
+    pub fn open(
+        path: &Path,
+        mapping: &Mapping,
+        today: Date,
+        problems_max: usize,
+    ) -> Result<Self, Rejection> {
+        Ok(CheckedPlacements::new(
+            PlacementReader::open(path, mapping, today)?,
+            problems_max,
+        ))
+    }
+}
+
+impl<R: Read> CheckedPlacements<R> {
+    pub fn new(reader: PlacementReader<R>, problems_max: usize) -> Self {
+        CheckedPlacements {
+            reader,
+            duplicates: DuplicateCheck::default(),
+            report: Rejection {
+                problems: Vec::new(),
+                problems_total: 0,
+            },
+            problems_max,
+            rows: 0,
+            creditors: BTreeSet::new(),
+        }
+    }
+
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.bytes_read()
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The next valid placement, or `None` once the file is exhausted (or, after a
+    /// problem, once the rest has been checked).
+    pub fn next_placement(&mut self) -> Option<Placement> {
+        while let Some((line, parsed)) = self.reader.next_row() {
+            self.rows += 1;
+            let problems = match parsed {
+                Ok(placement) => match self.duplicates.check(&self.reader, line, &placement) {
+                    None => {
+                        if !self.creditors.contains(placement.creditor.as_str()) {
+                            self.creditors
+                                .insert(placement.creditor.as_str().to_string());
+                        }
+                        if self.report.problems_total == 0 {
+                            return Some(placement);
+                        }
+                        continue;
+                    }
+                    Some(problem) => vec![problem],
+                },
+                Err(problems) => problems,
+            };
+            self.record(problems);
+        }
+        None
+    }
+
+    fn record(&mut self, mut problems: Vec<Problem>) {
+        self.report.problems_total += problems.len() as u64;
+        let room = self.problems_max.saturating_sub(self.report.problems.len());
+        self.report
+            .problems
+            .extend(problems.drain(..room.min(problems.len())));
+    }
+
+    /// Reads what is left and gives the verdict on the whole file.
+    pub fn finish(mut self) -> Result<FileSummary, Rejection> {
+        while self.next_placement().is_some() {}
+        if self.report.problems_total > 0 {
+            return Err(self.report);
+        }
+        Ok(FileSummary {
+            sha256: self.reader.sha256(),
+            rows: self.rows,
+            creditors: self.creditors,
+            ignored_columns: self.reader.ignored_columns().to_vec(),
+        })
+    }
+}
+
 /// Reads the whole file, reporting every problem (the first `problems_max` in full).
 /// `on_progress` receives the bytes read so far, now and then.
 pub fn validate(
@@ -809,43 +909,14 @@ pub fn validate(
     problems_max: usize,
     on_progress: &mut dyn FnMut(u64),
 ) -> Result<FileSummary, Rejection> {
-    let mut reader = PlacementReader::open(path, mapping, today)?;
-    let mut report = Rejection {
-        problems: Vec::new(),
-        problems_total: 0,
-    };
-    let mut seen = DuplicateCheck::default();
-    let mut rows = 0u64;
-    let mut creditors = BTreeSet::new();
-    while let Some((line, parsed)) = reader.next_row() {
-        rows += 1;
-        if rows % 4096 == 0 {
-            on_progress(reader.bytes_read());
+    let mut checked = CheckedPlacements::open(path, mapping, today, problems_max)?;
+    while checked.next_placement().is_some() {
+        if checked.rows() % 4096 == 0 {
+            on_progress(checked.bytes_read());
         }
-        let mut problems = match parsed {
-            Ok(placement) => {
-                creditors.insert(placement.creditor.as_str().to_string());
-                seen.check(&reader, line, &placement).into_iter().collect()
-            }
-            Err(problems) => problems,
-        };
-        report.problems_total += problems.len() as u64;
-        let room = problems_max.saturating_sub(report.problems.len());
-        report
-            .problems
-            .extend(problems.drain(..room.min(problems.len())));
     }
-    on_progress(reader.bytes_read());
-    if report.problems_total > 0 {
-        return Err(report);
-    }
-    let ignored_columns = reader.ignored_columns().to_vec();
-    Ok(FileSummary {
-        sha256: reader.sha256(),
-        rows,
-        creditors,
-        ignored_columns,
-    })
+    on_progress(checked.bytes_read());
+    checked.finish()
 }
 
 /// Finds a second row for the same (creditor, account_ref), keeping 16 bytes per row.

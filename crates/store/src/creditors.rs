@@ -45,7 +45,7 @@ pub(crate) async fn find(
     row.as_ref().map(creditor_from_row).transpose()
 }
 
-/// Creates a creditor with the default policy inside `tx`.
+/// Creates a creditor with the default policy inside `tx`, with its own audit event.
 pub(crate) async fn create(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -53,7 +53,6 @@ pub(crate) async fn create(
     name: &str,
     reason: &str,
 ) -> Result<Creditor, StoreError> {
-    let id = tx.next_id("creditors").await?;
     let policy = CreditorPolicy::default();
     let seq = tx
         .audit(AuditEvent {
@@ -68,13 +67,25 @@ pub(crate) async fn create(
             reason,
         })
         .await?;
+    insert(tx, code, name, seq).await
+}
+
+/// Writes a creditor row with the default policy, recorded by audit event `audit_seq`.
+pub(crate) async fn insert(
+    tx: &mut WriteTx,
+    code: &CreditorCode,
+    name: &str,
+    audit_seq: i64,
+) -> Result<Creditor, StoreError> {
+    let id = tx.next_id("creditors").await?;
+    let policy = CreditorPolicy::default();
     sqlx::query("INSERT INTO creditors (id, code, name, policy, created_at_us, audit_seq) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id)
         .bind(code.as_str())
         .bind(name)
         .bind(policy.to_text())
         .bind(tx.now_us())
-        .bind(seq)
+        .bind(audit_seq)
         .execute(tx.conn())
         .await?;
     Ok(Creditor {
@@ -83,6 +94,10 @@ pub(crate) async fn create(
         name: name.to_string(),
         policy,
     })
+}
+
+pub(crate) fn default_policy_json() -> Value {
+    policy_json(&CreditorPolicy::default())
 }
 
 impl Store {

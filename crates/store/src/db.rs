@@ -10,6 +10,9 @@ use std::time::Duration;
 pub const POOL_CONNECTIONS_MAX: u32 = 8;
 /// How long a SQLite connection waits for the writer lock before failing.
 pub const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;
+/// Page cache per SQLite connection. The default 2 MiB thrashes once the unique indexes
+/// of a few hundred thousand accounts no longer fit.
+pub const SQLITE_CACHE_KIB: u64 = 64 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {

@@ -1,10 +1,13 @@
-//! Placement import: a validated file becomes creditors, debtors, contact points,
-//! accounts, opening ledger entries and aging rows, in one transaction with one audit
-//! event.
+//! Placement import: a file becomes creditors, debtors, contact points, accounts,
+//! opening ledger entries and aging rows, in one transaction with one audit event.
 //!
-//! **Invariant:** all or nothing. Accounts already on file (same creditor and
-//! `account_ref`) are skipped whole, so importing a file twice changes nothing; when a
-//! file adds nothing the transaction is rolled back and no audit event is written.
+//! The file is read once: placements are written as they are parsed, and the source's
+//! verdict at the end decides between commit and rollback.
+//!
+//! **Invariant:** all or nothing. A refused file leaves nothing. Accounts already on file
+//! (same creditor and `account_ref`) are skipped whole, so importing a file twice changes
+//! nothing; when a file adds nothing the transaction is rolled back and no audit event is
+//! written.
 
 use crate::audit::{AuditEvent, LedgerRow, WriteTx};
 use crate::batch::{Batch, Value};
@@ -18,19 +21,28 @@ use domain::placement::Placement;
 use jiff::civil::Date;
 use serde_json::json;
 use sqlx::Row;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
-/// Rows between two progress reports.
-pub const PROGRESS_EVERY_ROWS: u64 = 4_096;
-
-/// What the caller knows about the file from validating it.
+/// The import's business facts, known before reading.
 pub struct ImportFile<'a> {
     pub file_name: &'a str,
-    pub sha256: &'a str,
-    pub rows: u64,
-    pub creditors: &'a BTreeSet<String>,
     /// The business date the accounts are placed on.
     pub placed_on: Date,
+}
+
+/// What a clean file turned out to be.
+pub struct SourceSummary {
+    pub sha256: String,
+    pub rows: u64,
+}
+
+/// Parsed placements, one at a time, and the verdict on the whole file at the end.
+pub trait PlacementSource {
+    /// The next valid placement; `None` when there are no more (or the file is bad).
+    fn next_placement(&mut self) -> Option<Placement>;
+    /// After the last placement: the file's digest and row count, or the report of why
+    /// it is refused (then nothing is kept).
+    fn finish(&mut self) -> Result<SourceSummary, String>;
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -45,9 +57,6 @@ pub struct ImportOutcome {
     pub entries_created: u64,
     pub creditors_created: Vec<String>,
 }
-
-/// The source of parsed rows; an error aborts the import (nothing is kept).
-pub type NextPlacement<'a> = dyn FnMut() -> Result<Option<Placement>, String> + 'a;
 
 const DEBTOR_COLUMNS: &[&str] = &[
     "id",
@@ -208,16 +217,9 @@ impl Store {
         &self,
         actor: &Actor,
         file: &ImportFile<'_>,
-        next: &mut NextPlacement<'_>,
-        on_progress: &mut dyn FnMut(u64),
+        source: &mut dyn PlacementSource,
     ) -> Result<ImportOutcome, StoreError> {
         let mut tx = self.write().await?;
-        let mut outcome = ImportOutcome::default();
-        let mut creditors = HashMap::new();
-        for code in file.creditors {
-            let state = load_creditor(&mut tx, actor, code, file.file_name, &mut outcome).await?;
-            creditors.insert(code.clone(), state);
-        }
         let ids = NextIds {
             debtor: tx.next_id("debtors").await?,
             contact: tx.next_id("contact_points").await?,
@@ -226,38 +228,39 @@ impl Store {
             aging: tx.next_id("aging_moves").await?,
         };
         let import_id = tx.next_id("imports").await?;
+        // The import's one audit event is written last; rows written before it refer to
+        // its seq (the foreign keys are deferred to commit).
         let audit_seq = tx.next_audit_seq();
-        let source = format!("placement:{}", &file.sha256[..12.min(file.sha256.len())]);
         let mut importer = Importer {
             store: self,
             tx,
             batches: Batches::new(self.engine),
             ids,
-            creditors,
+            creditors: HashMap::new(),
             import_id,
             audit_seq,
             placed_on: file.placed_on,
-            source,
-            outcome,
+            source: format!("placement:{}", base_name(file.file_name)),
+            outcome: ImportOutcome::default(),
         };
-        let mut rows = 0u64;
-        while let Some(placement) = next().map_err(StoreError::Invalid)? {
+        while let Some(placement) = source.next_placement() {
             importer.add(&placement).await?;
-            rows += 1;
-            if rows % PROGRESS_EVERY_ROWS == 0 {
-                on_progress(rows);
+        }
+        match source.finish() {
+            Ok(summary) => importer.finish(actor, file, &summary).await,
+            Err(report) => {
+                importer.tx.rollback().await?;
+                Err(StoreError::Rejected(report))
             }
         }
-        on_progress(rows);
-        importer.finish(actor, file).await
     }
 }
 
+/// Finds or creates the creditor and preloads what the import needs to know of it.
 async fn load_creditor(
     tx: &mut WriteTx,
-    actor: &Actor,
     code: &str,
-    file_name: &str,
+    audit_seq: i64,
     outcome: &mut ImportOutcome,
 ) -> Result<CreditorState, StoreError> {
     let creditor = match creditors::find(tx.conn(), code).await? {
@@ -265,9 +268,8 @@ async fn load_creditor(
         None => {
             let parsed = CreditorCode::parse(code)
                 .map_err(|error| StoreError::Invalid(format!("creditor {code:?}: {error}")))?;
-            let reason = format!("first placement for this creditor, from {file_name}");
             outcome.creditors_created.push(code.to_string());
-            creditors::create(tx, actor, &parsed, code, &reason).await?
+            creditors::insert(tx, &parsed, code, audit_seq).await?
         }
     };
     let account_rows = sqlx::query("SELECT account_ref FROM accounts WHERE creditor_id = $1")
@@ -293,21 +295,26 @@ async fn load_creditor(
     })
 }
 
+fn base_name(path: &str) -> &str {
+    std::path::Path::new(path)
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or(path)
+}
+
 fn date_text(date: Option<Date>) -> Value {
     Value::Text(date.map(|date| date.to_string()))
 }
 
 impl Importer<'_> {
     async fn add(&mut self, placement: &Placement) -> Result<(), StoreError> {
-        let state = self
-            .creditors
-            .get_mut(placement.creditor.as_str())
-            .ok_or_else(|| {
-                StoreError::Invalid(format!(
-                    "creditor {} was not in the validated file",
-                    placement.creditor
-                ))
-            })?;
+        let code = placement.creditor.as_str();
+        if !self.creditors.contains_key(code) {
+            let state =
+                load_creditor(&mut self.tx, code, self.audit_seq, &mut self.outcome).await?;
+            self.creditors.insert(code.to_string(), state);
+        }
+        let state = self.creditors.get_mut(code).expect("loaded above");
         if !state
             .existing_accounts
             .insert(placement.account_ref.as_str().to_string())
@@ -519,6 +526,7 @@ impl Importer<'_> {
         mut self,
         actor: &Actor,
         file: &ImportFile<'_>,
+        summary: &SourceSummary,
     ) -> Result<ImportOutcome, StoreError> {
         self.batches.flush(&mut self.tx).await?;
         self.outcome.contact_points_created = self.batches.contacts.rows_written;
@@ -531,14 +539,15 @@ impl Importer<'_> {
         let outcome = &self.outcome;
         let after = json!({
             "file": file.file_name,
-            "sha256": file.sha256,
-            "rows": file.rows,
+            "sha256": summary.sha256,
+            "rows": summary.rows,
             "accounts_created": outcome.accounts_created,
             "already_present": outcome.already_present,
             "debtors_created": outcome.debtors_created,
             "contact_points_created": outcome.contact_points_created,
             "entries_created": outcome.entries_created,
             "creditors_created": outcome.creditors_created,
+            "creditor_policy": (!outcome.creditors_created.is_empty()).then(creditors::default_policy_json),
         });
         let seq = self
             .tx
@@ -562,8 +571,8 @@ impl Importer<'_> {
         )
         .bind(self.import_id)
         .bind(file.file_name)
-        .bind(file.sha256)
-        .bind(file.rows as i64)
+        .bind(&summary.sha256)
+        .bind(summary.rows as i64)
         .bind(outcome.accounts_created as i64)
         .bind(outcome.debtors_created as i64)
         .bind(outcome.entries_created as i64)

@@ -5,6 +5,7 @@
 //! **Invariant:** every state change runs in a [`audit::WriteTx`] and writes its audit
 //! event in the same transaction.
 
+pub mod accounts;
 pub mod aging;
 pub mod audit;
 mod batch;
@@ -37,6 +38,9 @@ pub enum StoreError {
     Invalid(String),
     #[error("{0}")]
     Conflict(String),
+    /// The input was refused as a whole; the text is the full report for the user.
+    #[error("{0}")]
+    Rejected(String),
 }
 
 /// Where "now" comes from. Tests and reproducible runs pin it.

@@ -21,14 +21,24 @@ async fn a_fresh_database_verifies() {
 async fn an_altered_audit_event_is_found() {
     for db in engines().await {
         let store = imported_store(&db).await;
+        store
+            .add_user(
+                &actor(),
+                "maria",
+                domain::party::Role::Agent,
+                "a long enough password",
+            )
+            .await
+            .unwrap();
+        // The import was event 1, the user event 2: an edit to either breaks the chain.
         execute(
             &store,
-            "UPDATE audit_events SET actor = 'someone else' WHERE seq = 2",
+            "UPDATE audit_events SET actor = 'someone else' WHERE seq = 1",
         )
         .await;
         let broken = store.verify_audit().await.unwrap().broken.unwrap();
         assert!(
-            broken.starts_with("audit event 2: content does not match"),
+            broken.starts_with("audit event 1: content does not match"),
             "{broken}"
         );
         store.close().await;

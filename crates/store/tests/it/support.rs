@@ -139,31 +139,50 @@ pub fn validate(path: &std::path::Path) -> ingest::placement::FileSummary {
         .unwrap_or_else(|rejection| panic!("{rejection}"))
 }
 
-/// Imports a validated file with the real reader.
+/// Imports a file with the real reader.
 pub async fn import(
     store: &Store,
     path: &std::path::Path,
-    summary: &ingest::placement::FileSummary,
+    _summary: &ingest::placement::FileSummary,
 ) -> store::import::ImportOutcome {
+    try_import(store, path).await.unwrap()
+}
+
+struct Source(Option<ingest::placement::CheckedPlacements<std::fs::File>>);
+
+impl store::import::PlacementSource for Source {
+    fn next_placement(&mut self) -> Option<domain::placement::Placement> {
+        self.0.as_mut()?.next_placement()
+    }
+
+    fn finish(&mut self) -> Result<store::import::SourceSummary, String> {
+        let summary = self
+            .0
+            .take()
+            .unwrap()
+            .finish()
+            .map_err(|rejection| rejection.to_string())?;
+        Ok(store::import::SourceSummary {
+            sha256: summary.sha256,
+            rows: summary.rows,
+        })
+    }
+}
+
+pub async fn try_import(
+    store: &Store,
+    path: &std::path::Path,
+) -> Result<store::import::ImportOutcome, store::StoreError> {
     let mapping = ingest::mapping::Mapping::standard();
-    let mut reader = ingest::placement::PlacementReader::open(path, &mapping, today()).unwrap();
+    let checked = ingest::placement::CheckedPlacements::open(path, &mapping, today(), 100).unwrap();
     let name = path.display().to_string();
     let request = store::import::ImportFile {
         file_name: &name,
-        sha256: &summary.sha256,
-        rows: summary.rows,
-        creditors: &summary.creditors,
         placed_on: today(),
     };
-    let mut next = || match reader.next_row() {
-        None => Ok(None),
-        Some((_, Ok(placement))) => Ok(Some(placement)),
-        Some((line, Err(problems))) => Err(format!("line {line}: {problems:?}")),
-    };
     store
-        .import_placements(&actor(), &request, &mut next, &mut |_| {})
+        .import_placements(&actor(), &request, &mut Source(Some(checked)))
         .await
-        .unwrap()
 }
 
 pub async fn count(store: &Store, table: &str) -> i64 {

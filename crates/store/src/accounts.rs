@@ -1,0 +1,175 @@
+//! Changes to an account's lifecycle status and holds, each audited with its reason.
+
+use crate::audit::{AuditEvent, WriteTx};
+use crate::{Actor, Store, StoreError};
+use domain::account::{HoldKind, Status};
+use serde_json::json;
+use sqlx::Row;
+
+/// Longest free-text reason or hold detail accepted.
+pub const REASON_LENGTH_MAX: usize = 500;
+
+fn check_text(what: &str, text: &str, required: bool) -> Result<(), StoreError> {
+    if required && text.trim().is_empty() {
+        return Err(StoreError::Invalid(format!("a {what} is required")));
+    }
+    if text.chars().count() > REASON_LENGTH_MAX {
+        return Err(StoreError::Invalid(format!(
+            "a {what} has at most {REASON_LENGTH_MAX} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// The account's id and status, or NotFound.
+async fn locate(
+    tx: &mut WriteTx,
+    creditor: &str,
+    account_ref: &str,
+) -> Result<(i64, Status), StoreError> {
+    let row = sqlx::query(
+        "SELECT a.id, a.status FROM accounts a JOIN creditors c ON c.id = a.creditor_id WHERE c.code = $1 AND a.account_ref = $2",
+    )
+    .bind(creditor)
+    .bind(account_ref)
+    .fetch_optional(tx.conn())
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("no account {account_ref:?} for creditor {creditor:?}")))?;
+    let status: String = row.try_get(1)?;
+    let status =
+        Status::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))?;
+    Ok((row.try_get(0)?, status))
+}
+
+fn entity_key(creditor: &str, account_ref: &str) -> String {
+    format!("{creditor}/{account_ref}")
+}
+
+impl Store {
+    /// Moves an account to another lifecycle status if [`Status::can_become`] allows it.
+    pub async fn change_status(
+        &self,
+        actor: &Actor,
+        creditor: &str,
+        account_ref: &str,
+        to: Status,
+        reason: &str,
+    ) -> Result<Status, StoreError> {
+        check_text("reason", reason, true)?;
+        let mut tx = self.write().await?;
+        let (account_id, from) = locate(&mut tx, creditor, account_ref).await?;
+        if !from.can_become(to) {
+            return Err(StoreError::Invalid(format!(
+                "account {account_ref} is {from}; it cannot become {to}"
+            )));
+        }
+        tx.audit(AuditEvent {
+            actor: &actor.name,
+            action: "account.status",
+            entity: "account",
+            entity_key: &entity_key(creditor, account_ref),
+            before: Some(json!({"status": from.code()})),
+            after: Some(json!({"status": to.code()})),
+            reason,
+        })
+        .await?;
+        sqlx::query("UPDATE accounts SET status = $1 WHERE id = $2")
+            .bind(to.code())
+            .bind(account_id)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        Ok(from)
+    }
+
+    /// Places a hold; a hold of the same kind already in force is a conflict.
+    pub async fn place_hold(
+        &self,
+        actor: &Actor,
+        creditor: &str,
+        account_ref: &str,
+        kind: HoldKind,
+        detail: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        check_text("reason", reason, true)?;
+        check_text("detail", detail, false)?;
+        let mut tx = self.write().await?;
+        let (account_id, _) = locate(&mut tx, creditor, account_ref).await?;
+        if active_hold(&mut tx, account_id, kind).await?.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "account {account_ref} already has a {kind} hold"
+            )));
+        }
+        let id = tx.next_id("account_holds").await?;
+        let seq = tx
+            .audit(AuditEvent {
+                actor: &actor.name,
+                action: "account.hold.place",
+                entity: "account",
+                entity_key: &entity_key(creditor, account_ref),
+                before: None,
+                after: Some(json!({"hold": kind.code(), "detail": detail})),
+                reason,
+            })
+            .await?;
+        sqlx::query("INSERT INTO account_holds (id, account_id, kind, detail, placed_at_us, released_at_us, audit_seq) VALUES ($1, $2, $3, $4, $5, NULL, $6)")
+            .bind(id)
+            .bind(account_id)
+            .bind(kind.code())
+            .bind(detail)
+            .bind(tx.now_us())
+            .bind(seq)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await
+    }
+
+    pub async fn release_hold(
+        &self,
+        actor: &Actor,
+        creditor: &str,
+        account_ref: &str,
+        kind: HoldKind,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        check_text("reason", reason, true)?;
+        let mut tx = self.write().await?;
+        let (account_id, _) = locate(&mut tx, creditor, account_ref).await?;
+        let (hold_id, detail) = active_hold(&mut tx, account_id, kind)
+            .await?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("account {account_ref} has no {kind} hold"))
+            })?;
+        tx.audit(AuditEvent {
+            actor: &actor.name,
+            action: "account.hold.release",
+            entity: "account",
+            entity_key: &entity_key(creditor, account_ref),
+            before: Some(json!({"hold": kind.code(), "detail": detail})),
+            after: None,
+            reason,
+        })
+        .await?;
+        sqlx::query("UPDATE account_holds SET released_at_us = $1 WHERE id = $2")
+            .bind(tx.now_us())
+            .bind(hold_id)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await
+    }
+}
+
+async fn active_hold(
+    tx: &mut WriteTx,
+    account_id: i64,
+    kind: HoldKind,
+) -> Result<Option<(i64, String)>, StoreError> {
+    let row = sqlx::query("SELECT id, detail FROM account_holds WHERE account_id = $1 AND kind = $2 AND released_at_us IS NULL")
+        .bind(account_id)
+        .bind(kind.code())
+        .fetch_optional(tx.conn())
+        .await?;
+    row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .transpose()
+}
