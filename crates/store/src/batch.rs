@@ -41,8 +41,35 @@ impl From<Option<String>> for Value {
     }
 }
 
+/// A value the same on every row of a batch, written into the SQL instead of bound,
+/// which saves a bind per row. Only typed values we generate: never user text.
+#[derive(Clone, Copy, Debug)]
+pub enum Literal {
+    Int(i64),
+    /// A code from a closed set (`'placement'`, `'active'`).
+    Code(&'static str),
+    Date(jiff::civil::Date),
+}
+
+impl Literal {
+    fn sql(self) -> String {
+        match self {
+            Literal::Int(value) => value.to_string(),
+            Literal::Code(code) => {
+                assert!(
+                    code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+                    "code literal {code:?}"
+                );
+                format!("'{code}'")
+            }
+            Literal::Date(date) => format!("'{date}'"),
+        }
+    }
+}
+
 pub struct Batch {
     engine: Engine,
+    constants: Vec<(&'static str, Literal)>,
     table: &'static str,
     columns: &'static [&'static str],
     /// Appended to the statement, e.g. ` ON CONFLICT (a, b) DO NOTHING`.
@@ -62,6 +89,7 @@ impl Batch {
     ) -> Batch {
         Batch {
             engine,
+            constants: Vec::new(),
             table,
             columns,
             suffix,
@@ -69,6 +97,13 @@ impl Batch {
             full_statement: None,
             rows_written: 0,
         }
+    }
+
+    /// Columns whose value is the same on every row of this batch.
+    pub fn with_constants(mut self, constants: Vec<(&'static str, Literal)>) -> Batch {
+        self.constants = constants;
+        self.full_statement = None;
+        self
     }
 
     fn rows_max(&self) -> usize {
@@ -91,23 +126,31 @@ impl Batch {
 
     fn statement(&self, rows: usize) -> String {
         let width = self.columns.len();
+        let literals: Vec<String> = self
+            .constants
+            .iter()
+            .map(|(_, literal)| literal.sql())
+            .collect();
         let tuples: Vec<String> = (0..rows)
             .map(|row| {
                 // SQLite looks numbered parameters up by name, one linear scan per bind,
                 // which is quadratic in a wide statement; anonymous `?` is positional.
-                let placeholders: Vec<String> = match self.engine {
+                let mut placeholders: Vec<String> = match self.engine {
                     Engine::Sqlite => vec!["?".to_string(); width],
                     Engine::Postgres => (1..=width)
                         .map(|column| format!("${}", row * width + column))
                         .collect(),
                 };
+                placeholders.extend(literals.iter().cloned());
                 format!("({})", placeholders.join(", "))
             })
             .collect();
+        let mut columns = self.columns.to_vec();
+        columns.extend(self.constants.iter().map(|(column, _)| *column));
         format!(
             "INSERT INTO {} ({}) VALUES {}{}",
             self.table,
-            self.columns.join(", "),
+            columns.join(", "),
             tuples.join(", "),
             self.suffix
         )

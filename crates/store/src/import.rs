@@ -10,7 +10,7 @@
 //! written.
 
 use crate::audit::{AuditEvent, LedgerRow, WriteTx};
-use crate::batch::{Batch, Value};
+use crate::batch::{Batch, Literal, Value};
 use crate::creditors::{self, Creditor};
 use crate::{Actor, Store, StoreError};
 use domain::aging::days_past_due;
@@ -75,18 +75,8 @@ const DEBTOR_COLUMNS: &[&str] = &[
     "date_of_birth_enc",
     "ssn_last4_enc",
     "ssn_last4_index",
-    "import_id",
 ];
-const CONTACT_COLUMNS: &[&str] = &[
-    "id",
-    "debtor_id",
-    "kind",
-    "value",
-    "status",
-    "source",
-    "consent",
-    "created_at_us",
-];
+const CONTACT_COLUMNS: &[&str] = &["id", "debtor_id", "kind", "value", "source"];
 const ACCOUNT_COLUMNS: &[&str] = &[
     "id",
     "creditor_id",
@@ -94,10 +84,8 @@ const ACCOUNT_COLUMNS: &[&str] = &[
     "debtor_id",
     "product",
     "currency",
-    "status",
     "original_creditor",
     "delinquent_since",
-    "placed_on",
     "apr_bps",
     "charge_off_date",
     "last_payment_date",
@@ -111,31 +99,16 @@ const ACCOUNT_COLUMNS: &[&str] = &[
     "itemization_fees_minor",
     "itemization_payments_minor",
     "itemization_credits_minor",
-    "import_id",
 ];
 const LEDGER_COLUMNS: &[&str] = &[
     "id",
     "account_id",
-    "seq",
-    "reason",
     "principal_minor",
     "interest_minor",
     "fees_minor",
-    "effective_on",
-    "recorded_at_us",
-    "corrects_entry_id",
-    "memo",
-    "audit_seq",
     "row_hash",
 ];
-const AGING_COLUMNS: &[&str] = &[
-    "id",
-    "account_id",
-    "bucket",
-    "days_past_due",
-    "moved_on",
-    "recorded_at_us",
-];
+const AGING_COLUMNS: &[&str] = &["id", "account_id", "bucket", "days_past_due"];
 
 struct Batches {
     debtors: Batch,
@@ -146,18 +119,43 @@ struct Batches {
 }
 
 impl Batches {
-    fn new(engine: crate::Engine) -> Batches {
+    /// Values the same on every row of this import are written into the SQL once.
+    fn new(
+        engine: crate::Engine,
+        import_id: i64,
+        audit_seq: i64,
+        placed_on: Date,
+        now_us: i64,
+    ) -> Batches {
+        let conflict = " ON CONFLICT (debtor_id, kind, value) DO NOTHING";
         Batches {
-            debtors: Batch::new(engine, "debtors", DEBTOR_COLUMNS, ""),
-            contacts: Batch::new(
-                engine,
-                "contact_points",
-                CONTACT_COLUMNS,
-                " ON CONFLICT (debtor_id, kind, value) DO NOTHING",
-            ),
-            accounts: Batch::new(engine, "accounts", ACCOUNT_COLUMNS, ""),
-            ledger: Batch::new(engine, "ledger_entries", LEDGER_COLUMNS, ""),
-            aging: Batch::new(engine, "aging_moves", AGING_COLUMNS, ""),
+            debtors: Batch::new(engine, "debtors", DEBTOR_COLUMNS, "")
+                .with_constants(vec![("import_id", Literal::Int(import_id))]),
+            contacts: Batch::new(engine, "contact_points", CONTACT_COLUMNS, conflict)
+                .with_constants(vec![
+                    ("status", Literal::Code(ContactStatus::Unverified.code())),
+                    ("consent", Literal::Code(Consent::Unknown.code())),
+                    ("created_at_us", Literal::Int(now_us)),
+                ]),
+            accounts: Batch::new(engine, "accounts", ACCOUNT_COLUMNS, "").with_constants(vec![
+                (
+                    "status",
+                    Literal::Code(domain::account::Status::Active.code()),
+                ),
+                ("placed_on", Literal::Date(placed_on)),
+                ("import_id", Literal::Int(import_id)),
+            ]),
+            ledger: Batch::new(engine, "ledger_entries", LEDGER_COLUMNS, "").with_constants(vec![
+                ("seq", Literal::Int(1)),
+                ("reason", Literal::Code(Reason::Placement.code())),
+                ("effective_on", Literal::Date(placed_on)),
+                ("recorded_at_us", Literal::Int(now_us)),
+                ("audit_seq", Literal::Int(audit_seq)),
+            ]),
+            aging: Batch::new(engine, "aging_moves", AGING_COLUMNS, "").with_constants(vec![
+                ("moved_on", Literal::Date(placed_on)),
+                ("recorded_at_us", Literal::Int(now_us)),
+            ]),
         }
     }
 
@@ -231,10 +229,11 @@ impl Store {
         // The import's one audit event is written last; rows written before it refer to
         // its seq (the foreign keys are deferred to commit).
         let audit_seq = tx.next_audit_seq();
+        let now_us = tx.now_us();
         let mut importer = Importer {
             store: self,
             tx,
-            batches: Batches::new(self.engine),
+            batches: Batches::new(self.engine, import_id, audit_seq, file.placed_on, now_us),
             ids,
             creditors: HashMap::new(),
             import_id,
@@ -346,14 +345,11 @@ impl Importer<'_> {
         let bucket = aging.bucket_for(days).label();
         let id = self.ids.aging;
         self.ids.aging += 1;
-        let now_us = self.tx.now_us();
         let row = [
             id.into(),
             account_id.into(),
             bucket.into(),
             i64::from(days).into(),
-            self.placed_on.to_string().into(),
-            now_us.into(),
         ];
         self.batches.aging.push(row);
         if self.batches.any_full() {
@@ -398,7 +394,6 @@ impl Importer<'_> {
                 .map(|last4| key.encrypt(last4))
                 .into(),
             ssn_index.into(),
-            self.import_id.into(),
         ];
         self.outcome.debtors_created += 1;
         self.batches.debtors.push(row);
@@ -427,10 +422,7 @@ impl Importer<'_> {
                 debtor_id.into(),
                 kind.code().into(),
                 value.into(),
-                ContactStatus::Unverified.code().into(),
                 self.source.as_str().into(),
-                Consent::Unknown.code().into(),
-                self.tx.now_us().into(),
             ];
             self.batches.contacts.push(row);
         }
@@ -454,10 +446,8 @@ impl Importer<'_> {
             debtor_id.into(),
             placement.product.code().into(),
             placement.currency.code().into(),
-            domain::account::Status::Active.code().into(),
             placement.original_creditor.clone().into(),
             placement.delinquent_since.to_string().into(),
-            self.placed_on.to_string().into(),
             i64::from(placement.apr.get()).into(),
             date_text(placement.charge_off_date),
             date_text(placement.last_payment.map(|payment| payment.date)),
@@ -471,7 +461,6 @@ impl Importer<'_> {
             minor(itemization.map(|item| item.fees)),
             minor(itemization.map(|item| item.payments)),
             minor(itemization.map(|item| item.credits)),
-            self.import_id.into(),
         ];
         self.outcome.accounts_created += 1;
         self.batches.accounts.push(row);
@@ -505,16 +494,9 @@ impl Importer<'_> {
         let row = [
             id.into(),
             account_id.into(),
-            1i64.into(),
-            Reason::Placement.code().into(),
             amounts.principal.minor().into(),
             amounts.interest.minor().into(),
             amounts.fees.minor().into(),
-            effective_on.into(),
-            self.tx.now_us().into(),
-            Value::Int(None),
-            Value::Text(None),
-            self.audit_seq.into(),
             row_hash.into(),
         ];
         self.outcome.entries_created += 1;

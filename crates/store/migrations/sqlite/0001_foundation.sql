@@ -128,7 +128,6 @@ CREATE TABLE accounts (
     UNIQUE (creditor_id, account_ref)
 );
 CREATE INDEX accounts_debtor ON accounts (debtor_id);
-CREATE INDEX accounts_import ON accounts (import_id);
 
 CREATE TABLE account_holds (
     id INTEGER PRIMARY KEY,
@@ -159,7 +158,6 @@ CREATE TABLE ledger_entries (
     row_hash TEXT NOT NULL,
     UNIQUE (account_id, seq)
 );
-CREATE INDEX ledger_entries_audit ON ledger_entries (audit_seq);
 
 CREATE TABLE aging_moves (
     id INTEGER PRIMARY KEY,
