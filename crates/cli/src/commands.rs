@@ -268,6 +268,8 @@ fn progress_bar(length: u64, message: &'static str) -> ProgressBar {
 pub struct Imported {
     pub summary: placement::FileSummary,
     pub outcome: store::import::ImportOutcome,
+    /// Every 97th (creditor, account_ref) of the file, for demos and spot checks.
+    pub sample: Vec<(String, String)>,
 }
 
 /// Reads the file once, writing placements as they parse; a file with any problem is
@@ -285,6 +287,7 @@ pub async fn import_placements_file(
     let checked = CheckedPlacements::open(file, mapping, placed_on, PROBLEMS_REPORTED_MAX)
         .map_err(|rejection| anyhow!(InputError(rejection.to_string())))?;
     let mut source = FileSource {
+        sample: Vec::new(),
         checked: Some(checked),
         bar: progress_bar(size, "importing"),
         summary: None,
@@ -301,11 +304,19 @@ pub async fn import_placements_file(
         other => other?,
     };
     let summary = source.summary.expect("set when the store commits");
-    Ok(Imported { summary, outcome })
+    Ok(Imported {
+        summary,
+        outcome,
+        sample: source.sample,
+    })
 }
 
 /// A placement file as the store reads it, with a progress bar.
+/// One placement in this many goes into [`Imported::sample`].
+const SAMPLE_EVERY_ROWS: u64 = 97;
+
 struct FileSource {
+    sample: Vec<(String, String)>,
     checked: Option<CheckedPlacements<std::fs::File>>,
     bar: ProgressBar,
     summary: Option<placement::FileSummary>,
@@ -317,6 +328,14 @@ impl store::import::PlacementSource for FileSource {
         let placement = checked.next_placement();
         if checked.rows() % 1024 == 0 {
             self.bar.set_position(checked.bytes_read());
+        }
+        if let Some(placement) = &placement {
+            if checked.rows() % SAMPLE_EVERY_ROWS == 1 {
+                self.sample.push((
+                    placement.creditor.to_string(),
+                    placement.account_ref.to_string(),
+                ));
+            }
         }
         placement
     }
@@ -626,6 +645,109 @@ pub const DEMO_USERS: &[(&str, Role)] = &[
 ];
 pub const DEMO_PASSWORD: &str = "arrears-demo-2026";
 pub const DEMO_DATABASE: &str = "arrears-demo.db";
+const DEMO_PLACED_DAYS_AGO: i64 = 30;
+
+/// A sample of accounts of the demo portfolio, spread over the file.
+fn file_refs(imported: &Imported) -> Vec<(String, String)> {
+    imported.sample.clone()
+}
+
+/// Holds and status changes a real portfolio has a month after placement.
+async fn demo_flags(
+    store: &store::Store,
+    actor: &store::Actor,
+    accounts: &[(String, String)],
+) -> Result<usize> {
+    use domain::account::{HoldKind, Status};
+    let mut flagged = 0;
+    for (index, (creditor, account_ref)) in accounts.iter().enumerate() {
+        let result = match index % 7 {
+            0 => {
+                store
+                    .place_hold(
+                        actor,
+                        creditor,
+                        account_ref,
+                        HoldKind::Dispute,
+                        "debtor says the balance was paid in full",
+                        "verbal dispute on inbound call",
+                    )
+                    .await
+            }
+            1 => {
+                store
+                    .place_hold(
+                        actor,
+                        creditor,
+                        account_ref,
+                        HoldKind::Cease,
+                        "letter dated last week",
+                        "written cease-communication request",
+                    )
+                    .await
+            }
+            2 => {
+                store
+                    .place_hold(
+                        actor,
+                        creditor,
+                        account_ref,
+                        HoldKind::Attorney,
+                        "Ramirez & Cole LLP, (555) 010-2233",
+                        "debtor represented by counsel",
+                    )
+                    .await
+            }
+            3 => {
+                store
+                    .place_hold(
+                        actor,
+                        creditor,
+                        account_ref,
+                        HoldKind::Bankruptcy,
+                        "case 26-10457, chapter 7, filed 2026-10-02",
+                        "bankruptcy notice from court",
+                    )
+                    .await
+            }
+            4 => {
+                store
+                    .place_hold(
+                        actor,
+                        creditor,
+                        account_ref,
+                        HoldKind::Deceased,
+                        "obituary on file",
+                        "next of kin reported death",
+                    )
+                    .await
+            }
+            5 => store
+                .change_status(
+                    actor,
+                    creditor,
+                    account_ref,
+                    Status::Recalled,
+                    "creditor recalled the account",
+                )
+                .await
+                .map(|_| ()),
+            _ => store
+                .change_status(
+                    actor,
+                    creditor,
+                    account_ref,
+                    Status::Closed,
+                    "closed: sold to debt buyer",
+                )
+                .await
+                .map(|_| ()),
+        };
+        result?;
+        flagged += 1;
+    }
+    Ok(flagged)
+}
 
 async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<ExitCode> {
     for suffix in ["", "-wal", "-shm", ".key"] {
@@ -640,20 +762,25 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
     let store = context::open_store(&db).await?;
     let actor = store::Actor::new("demo");
     let today = context::today()?;
+    // The portfolio was placed a month ago, so tonight's aging run has moves to record.
+    let placed_on = today - jiff::Span::new().days(DEMO_PLACED_DAYS_AGO);
     let file = std::env::temp_dir().join(format!("arrears-demo-{}.csv", std::process::id()));
     {
         let config = ingest::generate::GeneratorConfig {
             accounts,
             seed,
-            as_of: today,
+            as_of: placed_on,
         };
         let mut out = std::io::BufWriter::new(std::fs::File::create(&file)?);
         ingest::generate::write_placements(&config, &mut out)?;
         out.flush()?;
     }
-    let imported = import_placements_file(&store, &actor, &file, &Mapping::standard(), today).await;
+    let imported =
+        import_placements_file(&store, &actor, &file, &Mapping::standard(), placed_on).await;
     std::fs::remove_file(&file).ok();
     let imported = imported?;
+    let aged = store.age_accounts(&actor, today).await?;
+    let flagged = demo_flags(&store, &actor, &file_refs(&imported)).await?;
     for (name, role) in DEMO_USERS {
         store.add_user(&actor, name, *role, DEMO_PASSWORD).await?;
     }
@@ -668,6 +795,10 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
             .cloned()
             .collect::<Vec<_>>()
             .join(", ")
+    );
+    println!(
+        "placed {placed_on}, aged to {today} ({} bucket moves); {flagged} accounts with holds or a changed status",
+        aged.moves
     );
     println!("Demo users (password {DEMO_PASSWORD:?} for each):");
     for (name, role) in DEMO_USERS {

@@ -439,3 +439,109 @@ fn a_mapped_creditor_layout_imports() {
     assert_eq!(view["days_past_due"], 83);
     assert_eq!(view["aging_bucket"], "61-90");
 }
+
+#[test]
+fn the_demo_builds_a_portfolio_with_users_holds_and_aging() {
+    let env = Env::new();
+    // The demo never touches the default database, whatever --db says.
+    let output = env.ok(
+        "sqlite://arrears.db",
+        &["demo", "--accounts", "400", "--no-serve"],
+    );
+    assert!(
+        output.contains("arrears-demo.db with 400 accounts"),
+        "{output}"
+    );
+    assert!(
+        output.contains("password \"arrears-demo-2026\""),
+        "{output}"
+    );
+    assert!(
+        !env.path("arrears.db").exists(),
+        "the default database is left alone"
+    );
+    let demo = env.sqlite("arrears-demo.db");
+    let users = env.ok(&demo, &["user", "list"]);
+    for role in [
+        "agent",
+        "supervisor",
+        "manager",
+        "billing",
+        "admin",
+        "auditor",
+    ] {
+        assert!(users.contains(&format!("\t{role}\t")), "{role} in {users}");
+    }
+    assert!(
+        env.ok(&demo, &["audit", "verify"])
+            .starts_with("audit log intact")
+    );
+    // Running it again starts from scratch.
+    let again = env.ok(
+        "sqlite://arrears.db",
+        &["demo", "--accounts", "300", "--no-serve"],
+    );
+    assert!(again.contains("with 300 accounts"), "{again}");
+}
+
+#[test]
+fn holds_and_status_changes_from_the_command_line() {
+    let env = Env::new();
+    let db = env.sqlite("arrears.db");
+    let file = env.write("one.csv", "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since\nMERCYHOSP,H-1,P-1,Ann,Bee,310.00,USD,2026-05-01\n");
+    env.ok(&db, &["import", "placements", file.to_str().unwrap()]);
+    let account = ["--creditor", "MERCYHOSP", "--account", "H-1"];
+    let args = |rest: &[&'static str]| -> Vec<&str> {
+        rest[..2]
+            .iter()
+            .copied()
+            .chain(account)
+            .chain(rest[2..].iter().copied())
+            .collect()
+    };
+    env.ok(
+        &db,
+        &args(&[
+            "account",
+            "hold",
+            "bankruptcy",
+            "--detail",
+            "case 26-10457 ch. 7",
+            "--reason",
+            "court notice",
+        ]),
+    );
+    let twice = env.arrears(
+        &db,
+        &args(&["account", "hold", "bankruptcy", "--reason", "again"]),
+    );
+    assert_eq!(twice.status.code(), Some(2));
+    let view: Value =
+        serde_json::from_str(&env.ok(&db, &args(&["account", "show", "--json"]))).unwrap();
+    assert_eq!(view["holds"], serde_json::json!(["bankruptcy"]));
+    env.ok(
+        &db,
+        &args(&[
+            "account",
+            "status",
+            "closed",
+            "--reason",
+            "discharged in bankruptcy",
+        ]),
+    );
+    let reopen = env.arrears(
+        &db,
+        &args(&["account", "status", "active", "--reason", "oops"]),
+    );
+    assert_eq!(reopen.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&reopen.stderr).contains("is closed; it cannot become active"));
+    let bad_kind = env.arrears(
+        &db,
+        &args(&["account", "hold", "vacation", "--reason", "x"]),
+    );
+    assert_eq!(bad_kind.status.code(), Some(2));
+    assert!(
+        env.ok(&db, &["audit", "verify"])
+            .starts_with("audit log intact: 3 events")
+    );
+}
