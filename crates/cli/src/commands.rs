@@ -329,13 +329,13 @@ impl store::import::PlacementSource for FileSource {
         if checked.rows() % 1024 == 0 {
             self.bar.set_position(checked.bytes_read());
         }
-        if let Some(placement) = &placement {
-            if checked.rows() % SAMPLE_EVERY_ROWS == 1 {
-                self.sample.push((
-                    placement.creditor.to_string(),
-                    placement.account_ref.to_string(),
-                ));
-            }
+        if let Some(placement) = &placement
+            && checked.rows() % SAMPLE_EVERY_ROWS == 1
+        {
+            self.sample.push((
+                placement.creditor.to_string(),
+                placement.account_ref.to_string(),
+            ));
         }
         placement
     }

@@ -56,11 +56,11 @@ impl Status {
     /// a recalled or written-off debt can be placed again; `closed` is final.
     pub fn can_become(self, next: Status) -> bool {
         use Status::*;
-        match (self, next) {
-            (Active, Settled | Paid | WrittenOff | Recalled | Closed) => true,
-            (Settled | Paid | WrittenOff | Recalled, Active | Closed) => true,
-            _ => false,
-        }
+        matches!(
+            (self, next),
+            (Active, Settled | Paid | WrittenOff | Recalled | Closed)
+                | (Settled | Paid | WrittenOff | Recalled, Active | Closed)
+        )
     }
 
     /// Whether collection work (calls, letters) may happen on the account at all.

@@ -463,9 +463,7 @@ impl<R: Read> Row<'_, R> {
     /// The balance and its split. Without `principal`/`interest`/`fees` the whole balance
     /// is principal.
     fn balance(&mut self, currency: Option<Currency>) -> Option<Buckets> {
-        let Some(text) = self.required("balance") else {
-            return None;
-        };
+        let text = self.required("balance")?;
         let balance = self.amount("balance", currency);
         if balance.is_some_and(|balance| balance.is_zero()) {
             self.fail("balance", &text, "must be greater than zero");
