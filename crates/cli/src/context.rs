@@ -83,16 +83,7 @@ pub async fn open_store(db: &str) -> Result<Store> {
         .with_context(|| format!("cannot open database {}", redact(db)))
 }
 
-/// A database URL without its password, for messages.
+/// A database URL without its secrets, for messages.
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
+    store::db::redact(url)
 }

@@ -223,7 +223,17 @@ impl CreditorPolicy {
         };
         match key {
             "currency" => {
-                self.currency = Currency::parse(value).ok_or_else(|| bad("an ISO 4217 code"))?
+                let currency = Currency::parse(value).ok_or_else(|| bad("an ISO 4217 code"))?;
+                // Amounts are kept in minor units: a currency with other minor digits would
+                // silently rescale every fee and threshold of the policy.
+                if currency.minor_digits() != self.currency.minor_digits() {
+                    return Err(bad(&format!(
+                        "a currency with {} minor digits, like {}",
+                        self.currency.minor_digits(),
+                        self.currency
+                    )));
+                }
+                self.currency = currency;
             }
             "interest_method" => {
                 self.interest_method =
@@ -386,5 +396,17 @@ mod tests {
             Err(PolicyError::UnknownKey(_))
         ));
         assert_eq!(policy, CreditorPolicy::default());
+    }
+
+    #[test]
+    fn currency_changes_never_rescale_amounts() {
+        let mut policy = CreditorPolicy::default();
+        assert!(matches!(
+            policy.set("currency", "JPY"),
+            Err(PolicyError::BadValue { .. })
+        ));
+        policy.set("currency", "EUR").unwrap();
+        assert_eq!(policy.to_pairs()[2], ("late_fee", "0.00".to_string()));
+        assert_eq!(policy.currency.code(), "EUR");
     }
 }

@@ -187,6 +187,8 @@ impl Entry {
             return Err(EntryError::WrongDirection { reason });
         }
         amounts.total().ok_or(EntryError::Overflow)?;
+        // Every entry must be reversible: its negation must exist.
+        amounts.checked_neg().ok_or(EntryError::Overflow)?;
         Ok(Entry {
             reason,
             amounts,
@@ -196,10 +198,7 @@ impl Entry {
 
     /// The entry that exactly undoes `self` (same buckets, opposite signs).
     pub fn reversal(&self, effective_on: Date) -> Entry {
-        let amounts = self
-            .amounts
-            .checked_neg()
-            .expect("entry amounts are never i64::MIN");
+        let amounts = self.amounts.checked_neg().expect("checked in Entry::new");
         Entry {
             reason: Reason::Reversal,
             amounts,
@@ -286,5 +285,23 @@ mod tests {
             assert_eq!(Reason::parse(reason.code()), Some(reason));
         }
         assert_eq!(Reason::parse("bogus"), None);
+    }
+}
+
+#[cfg(test)]
+mod edge_tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn every_entry_can_be_reversed() {
+        let amounts = Buckets {
+            principal: Amount::from_minor(i64::MIN),
+            ..Buckets::ZERO
+        };
+        assert_eq!(
+            Entry::new(Reason::Payment, amounts, date(2026, 1, 1)),
+            Err(EntryError::Overflow)
+        );
     }
 }

@@ -85,11 +85,12 @@ pub struct MailingAddress {
 }
 
 impl Placement {
-    /// The opening ledger entry. Dated the day the debt became delinquent, so the ledger
-    /// starts where the debt's collection history does.
-    pub fn opening_entry(&self) -> Entry {
-        Entry::new(Reason::Placement, self.balance, self.delinquent_since)
-            .expect("a parsed placement has a positive, non-negative split")
+    /// The opening ledger entry, dated the day the agency received the debt: the ledger
+    /// records what happened while the agency held it (`delinquent_since` stays on the
+    /// account for aging).
+    pub fn opening_entry(&self, placed_on: Date) -> Entry {
+        Entry::new(Reason::Placement, self.balance, placed_on)
+            .expect("a parsed placement has a positive total and no negative bucket")
     }
 
     pub fn total_balance(&self) -> Amount {

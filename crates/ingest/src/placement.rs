@@ -24,6 +24,9 @@ use std::path::Path;
 
 /// Problems reported for one file before the report is cut short.
 pub const PROBLEMS_REPORTED_MAX: usize = 1_000;
+/// Fields whose values never appear in a problem report.
+pub const SENSITIVE_FIELDS: &[&str] = &["date_of_birth", "ssn_last4"];
+
 /// Longest free-text value (names, address lines, collateral) accepted.
 pub const TEXT_LENGTH_MAX: usize = 200;
 
@@ -314,6 +317,13 @@ impl<R: Read> Row<'_, R> {
     }
 
     fn fail(&mut self, field: &str, value: &str, reason: &str) {
+        // Identity values are sensitive: reports (which end up in terminals, tickets and
+        // mail) name the field and the reason, never the value.
+        let value = if SENSITIVE_FIELDS.contains(&field) && !value.is_empty() {
+            "(hidden)"
+        } else {
+            value
+        };
         let problem = self
             .reader
             .problem(self.line, &self.column_name(field), value, reason);
@@ -626,7 +636,7 @@ impl<R: Read> Row<'_, R> {
         };
         if text.len() != 4 || !text.bytes().all(|b| b.is_ascii_digit()) {
             // The value is sensitive: the report does not repeat it.
-            self.fail("ssn_last4", "(hidden)", "expected exactly 4 digits");
+            self.fail("ssn_last4", &text, "expected exactly 4 digits");
             return None;
         }
         Some(Some(text))
@@ -806,6 +816,7 @@ pub fn parse_date(text: &str) -> Result<Date, String> {
 pub struct CheckedPlacements<R: Read> {
     reader: PlacementReader<R>,
     duplicates: DuplicateCheck,
+    debtors: DebtorCheck,
     report: Rejection,
     problems_max: usize,
     rows: u64,
@@ -831,6 +842,7 @@ impl<R: Read> CheckedPlacements<R> {
         CheckedPlacements {
             reader,
             duplicates: DuplicateCheck::default(),
+            debtors: DebtorCheck::default(),
             report: Rejection {
                 problems: Vec::new(),
                 problems_total: 0,
@@ -855,7 +867,11 @@ impl<R: Read> CheckedPlacements<R> {
         while let Some((line, parsed)) = self.reader.next_row() {
             self.rows += 1;
             let problems = match parsed {
-                Ok(placement) => match self.duplicates.check(&self.reader, line, &placement) {
+                Ok(placement) => match self
+                    .duplicates
+                    .check(&self.reader, line, &placement)
+                    .or_else(|| self.debtors.check(&self.reader, line, &placement))
+                {
                     None => {
                         if !self.creditors.contains(placement.creditor.as_str()) {
                             self.creditors
@@ -936,6 +952,43 @@ impl DuplicateCheck {
             let column = reader.mapping.header_for("account_ref");
             let reason = format!("duplicate of line {first} (same creditor and account_ref)");
             reader.problem(line, column, placement.account_ref.as_str(), &reason)
+        })
+    }
+}
+
+/// Rows of one debtor (same creditor and `debtor_ref`) must agree on who the debtor is:
+/// name and date of birth. Addresses and phones may differ between accounts (they are
+/// all kept as contact points).
+#[derive(Default)]
+struct DebtorCheck {
+    identity_and_first_line: HashMap<u128, (u128, u64)>,
+}
+
+impl DebtorCheck {
+    fn check<R: Read>(
+        &mut self,
+        reader: &PlacementReader<R>,
+        line: u64,
+        placement: &Placement,
+    ) -> Option<Problem> {
+        let key = account_key(placement.creditor.as_str(), placement.debtor_ref.as_str());
+        let birth = placement
+            .date_of_birth
+            .map(|date| date.to_string())
+            .unwrap_or_default();
+        let identity = account_key(
+            &format!("{}\u{0}{}", placement.first_name, placement.last_name),
+            &birth,
+        );
+        let (first_identity, first_line) = *self
+            .identity_and_first_line
+            .entry(key)
+            .or_insert((identity, line));
+        (first_identity != identity).then(|| {
+            let column = reader.mapping.header_for("debtor_ref");
+            let reason =
+                format!("same debtor as line {first_line} but a different name or date of birth");
+            reader.problem(line, column, placement.debtor_ref.as_str(), &reason)
         })
     }
 }

@@ -32,6 +32,14 @@ impl Store {
         as_of: Date,
     ) -> Result<AgingOutcome, StoreError> {
         let mut tx = self.write().await?;
+        let latest: Option<String> = sqlx::query_scalar("SELECT MAX(moved_on) FROM aging_moves")
+            .fetch_one(tx.conn())
+            .await?;
+        if let Some(latest) = latest.filter(|latest| *latest > as_of.to_string()) {
+            return Err(StoreError::Invalid(format!(
+                "accounts are already aged to {latest}; aging as of the earlier {as_of} would record moves backwards"
+            )));
+        }
         let policies = policies(tx.conn()).await?;
         let mut moves: Vec<(i64, String, u32)> = Vec::new();
         let mut outcome = AgingOutcome::default();

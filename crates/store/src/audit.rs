@@ -7,8 +7,9 @@
 //! `verify` recomputes all of it and names the first broken link.
 
 use crate::StoreError;
+use crate::crypto::SealKey;
 use crate::db::Engine;
-use sha2::{Digest, Sha256};
+use hmac::Mac;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -24,9 +25,10 @@ pub struct AuditEvent<'a> {
     pub reason: &'a str,
 }
 
-/// Hashes fields with length prefixes so no two field lists share an encoding.
-fn chain_hash(prev_hash: &str, fields: &[Option<&str>]) -> String {
-    let mut hasher = Sha256::new();
+/// Seals fields (HMAC-SHA256 under the seal key) with length prefixes so no two field
+/// lists share an encoding.
+fn chain_hash(seal: &SealKey, prev_hash: &str, fields: &[Option<&str>]) -> String {
+    let mut hasher = seal.mac();
     hasher.update(prev_hash.as_bytes());
     for field in fields {
         match field {
@@ -37,11 +39,12 @@ fn chain_hash(prev_hash: &str, fields: &[Option<&str>]) -> String {
             None => hasher.update(b"\n-"),
         }
     }
-    hex::encode(hasher.finalize())
+    hex::encode(hasher.finalize().into_bytes())
 }
 
 #[allow(clippy::too_many_arguments)]
 fn event_hash(
+    seal: &SealKey,
     prev_hash: &str,
     seq: i64,
     recorded_at_us: i64,
@@ -56,6 +59,7 @@ fn event_hash(
     let seq = seq.to_string();
     let recorded_at_us = recorded_at_us.to_string();
     chain_hash(
+        seal,
         prev_hash,
         &[
             Some(&seq),
@@ -88,7 +92,7 @@ pub struct LedgerRow<'a> {
 }
 
 impl LedgerRow<'_> {
-    pub fn hash(&self) -> String {
+    pub fn hash(&self, seal: &SealKey) -> String {
         let numbers = [
             self.id,
             self.account_id,
@@ -109,7 +113,7 @@ impl LedgerRow<'_> {
             corrects.as_deref(),
             self.memo,
         ]);
-        chain_hash("ledger", &fields)
+        chain_hash(seal, "ledger", &fields)
     }
 }
 
@@ -117,6 +121,7 @@ impl LedgerRow<'_> {
 /// writers are serialised and ids handed out by [`WriteTx::next_id`] are safe.
 pub struct WriteTx {
     tx: Transaction<'static, Any>,
+    seal: SealKey,
     head_seq: i64,
     head_hash: String,
     now_us: i64,
@@ -127,10 +132,13 @@ impl WriteTx {
         pool: &sqlx::AnyPool,
         engine: Engine,
         now_us: i64,
+        seal: SealKey,
     ) -> Result<WriteTx, StoreError> {
         let begin = match engine {
             Engine::Sqlite => "BEGIN IMMEDIATE",
-            Engine::Postgres => "BEGIN",
+            // Explicit: under a stricter server default, writers waiting on the audit
+            // lock would fail with serialization errors instead of queueing.
+            Engine::Postgres => "BEGIN ISOLATION LEVEL READ COMMITTED",
         };
         let mut tx = pool.begin_with(begin).await?;
         let row = sqlx::query(
@@ -141,6 +149,7 @@ impl WriteTx {
         .await?;
         Ok(WriteTx {
             tx,
+            seal,
             head_seq: row.try_get(0)?,
             head_hash: row.try_get(1)?,
             now_us,
@@ -175,6 +184,7 @@ impl WriteTx {
         let before = event.before.as_ref().map(serde_json::Value::to_string);
         let after = event.after.as_ref().map(serde_json::Value::to_string);
         let hash = event_hash(
+            &self.seal,
             &self.head_hash,
             seq,
             self.now_us,
@@ -233,14 +243,25 @@ pub struct AuditReport {
     pub broken: Option<String>,
 }
 
-pub(crate) async fn verify(pool: &sqlx::AnyPool) -> Result<AuditReport, StoreError> {
+/// Checks everything inside one read snapshot, so writes committed meanwhile cannot
+/// look like tampering.
+pub(crate) async fn verify(
+    pool: &sqlx::AnyPool,
+    engine: Engine,
+    seal: &SealKey,
+) -> Result<AuditReport, StoreError> {
     let mut report = AuditReport {
         events: 0,
         ledger_entries: 0,
         broken: None,
     };
-    let mut connection = pool.acquire().await?;
-    let (last_seq, last_hash) = verify_chain(&mut connection, &mut report).await?;
+    let begin = match engine {
+        Engine::Sqlite => "BEGIN",
+        Engine::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    };
+    let mut snapshot = pool.begin_with(begin).await?;
+    let connection: &mut AnyConnection = &mut snapshot;
+    let (last_seq, last_hash) = verify_chain(connection, seal, &mut report).await?;
     if report.broken.is_none() {
         let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_one(&mut *connection)
@@ -253,16 +274,18 @@ pub(crate) async fn verify(pool: &sqlx::AnyPool) -> Result<AuditReport, StoreErr
         }
     }
     if report.broken.is_none() {
-        verify_ledger(&mut connection, &mut report).await?;
+        verify_ledger(connection, seal, &mut report).await?;
     }
     if report.broken.is_none() {
-        verify_import_counts(&mut connection, &mut report).await?;
+        verify_import_counts(connection, &mut report).await?;
     }
+    snapshot.rollback().await?;
     Ok(report)
 }
 
 async fn verify_chain(
     connection: &mut AnyConnection,
+    seal: &SealKey,
     report: &mut AuditReport,
 ) -> Result<(i64, String), StoreError> {
     use futures_util::TryStreamExt;
@@ -277,6 +300,7 @@ async fn verify_chain(
         let before: Option<String> = row.try_get(6)?;
         let after: Option<String> = row.try_get(7)?;
         let recomputed = event_hash(
+            seal,
             &running_hash,
             seq,
             row.try_get(1)?,
@@ -317,6 +341,7 @@ async fn verify_chain(
 
 async fn verify_ledger(
     connection: &mut AnyConnection,
+    seal: &SealKey,
     report: &mut AuditReport,
 ) -> Result<(), StoreError> {
     use futures_util::TryStreamExt;
@@ -343,7 +368,7 @@ async fn verify_ledger(
             audit_seq: row.try_get(11)?,
         };
         let stored: String = row.try_get(12)?;
-        if ledger_row.hash() != stored {
+        if ledger_row.hash(seal) != stored {
             report.broken = Some(format!(
                 "ledger entry {} (account id {}, entry {}): content does not match its row_hash (the row was altered)",
                 ledger_row.id, ledger_row.account_id, ledger_row.seq

@@ -105,9 +105,38 @@ impl PiiKey {
         hex::encode(mac.finalize().into_bytes())
     }
 
+    /// The key that seals the audit chain and ledger rows, derived from this one so an
+    /// installation has a single secret to keep.
+    pub fn seal_key(&self) -> SealKey {
+        let bytes = self.mac(b"arrears audit seal").finalize().into_bytes();
+        SealKey(
+            bytes
+                .as_slice()
+                .try_into()
+                .expect("HMAC-SHA256 gives 32 bytes"),
+        )
+    }
+
     /// Stored in `settings` to recognise the key later.
     pub fn check_value(&self) -> String {
         hex::encode(self.mac(b"arrears pii key check").finalize().into_bytes())
+    }
+}
+
+/// Keys the audit hashes (HMAC-SHA256): without it nobody can recompute a consistent
+/// chain after editing rows, so an edit cannot be covered up from inside the database.
+#[derive(Clone)]
+pub struct SealKey([u8; 32]);
+
+impl std::fmt::Debug for SealKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealKey(redacted)")
+    }
+}
+
+impl SealKey {
+    pub fn mac(&self) -> Hmac<Sha256> {
+        <Hmac<Sha256>>::new_from_slice(&self.0).expect("HMAC takes any key length")
     }
 }
 

@@ -28,7 +28,8 @@ impl Engine {
             Ok(Engine::Postgres)
         } else {
             Err(StoreError::Config(format!(
-                "unsupported database URL {url:?}: use sqlite://FILE or postgres://USER@HOST/DB"
+                "unsupported database URL {:?}: use sqlite://FILE or postgres://USER@HOST/DB",
+                redact(url)
             )))
         }
     }
@@ -39,6 +40,33 @@ impl Engine {
             Engine::Postgres => "postgres",
         }
     }
+}
+
+/// A database URL without its secrets (the password in `user:password@` and any
+/// `password=` parameter), for messages and logs.
+pub fn redact(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let base = match (base.find("://"), base.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            match base[scheme_end + 3..at].split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &base[..scheme_end + 3], &base[at..]),
+                None => base.to_string(),
+            }
+        }
+        _ => base.to_string(),
+    };
+    let Some(query) = query else { return base };
+    let parameters: Vec<String> = query
+        .split('&')
+        .map(|parameter| match parameter.split_once('=') {
+            Some((name, _)) if name.eq_ignore_ascii_case("password") => format!("{name}=***"),
+            _ => parameter.to_string(),
+        })
+        .collect();
+    format!("{base}?{}", parameters.join("&"))
 }
 
 /// The SQLite file a `sqlite://` URL names (`None` for in-memory databases).
@@ -98,6 +126,9 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 }];
 
 /// Applies the migrations not yet applied, each in its own transaction.
+/// Serialises migrations of concurrent processes on PostgreSQL.
+const MIGRATION_LOCK_KEY: i64 = 0x4172_7265_6172_7301;
+
 pub async fn migrate(pool: &AnyPool, engine: Engine) -> Result<(), StoreError> {
     pool.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at_us BIGINT NOT NULL)",
@@ -110,6 +141,14 @@ pub async fn migrate(pool: &AnyPool, engine: Engine) -> Result<(), StoreError> {
             "BEGIN"
         };
         let mut tx = pool.begin_with(begin).await?;
+        if engine == Engine::Postgres {
+            sqlx::query(
+                "SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock($1)) AS locked",
+            )
+            .bind(MIGRATION_LOCK_KEY)
+            .fetch_one(&mut *tx)
+            .await?;
+        }
         let applied: Option<(i64,)> =
             sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(migration.version)

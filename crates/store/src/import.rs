@@ -199,6 +199,7 @@ struct CreditorState {
 
 struct Importer<'a> {
     store: &'a Store,
+    seal: crate::crypto::SealKey,
     tx: WriteTx,
     batches: Batches,
     ids: NextIds,
@@ -232,6 +233,7 @@ impl Store {
         let now_us = tx.now_us();
         let mut importer = Importer {
             store: self,
+            seal: self.key.seal_key(),
             tx,
             batches: Batches::new(self.engine, import_id, audit_seq, file.placed_on, now_us),
             ids,
@@ -472,7 +474,13 @@ impl Importer<'_> {
         account_id: i64,
         placement: &Placement,
     ) -> Result<(), StoreError> {
-        let amounts = placement.balance;
+        let opening = placement.opening_entry(self.placed_on);
+        assert_eq!(
+            opening.effective_on(),
+            self.placed_on,
+            "the batch writes effective_on as a constant"
+        );
+        let amounts = opening.amounts();
         let effective_on = self.placed_on.to_string();
         let id = self.ids.entry;
         self.ids.entry += 1;
@@ -490,7 +498,7 @@ impl Importer<'_> {
             memo: None,
             audit_seq: self.audit_seq,
         };
-        let row_hash = ledger_row.hash();
+        let row_hash = ledger_row.hash(&self.seal);
         let row = [
             id.into(),
             account_id.into(),

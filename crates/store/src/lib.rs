@@ -113,7 +113,8 @@ impl Store {
                     .bind(&check)
                     .execute(&self.pool)
                     .await?;
-                Ok(())
+                // Another process may have won the race with another key: check again.
+                Box::pin(self.check_key()).await
             }
         }
     }
@@ -135,12 +136,18 @@ impl Store {
     }
 
     pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
-        WriteTx::begin(&self.pool, self.engine, self.now().as_microsecond()).await
+        WriteTx::begin(
+            &self.pool,
+            self.engine,
+            self.now().as_microsecond(),
+            self.key.seal_key(),
+        )
+        .await
     }
 
     /// Recomputes the audit chain and ledger row hashes.
     pub async fn verify_audit(&self) -> Result<AuditReport, StoreError> {
-        audit::verify(&self.pool).await
+        audit::verify(&self.pool, self.engine, &self.key.seal_key()).await
     }
 
     pub async fn close(&self) {

@@ -146,6 +146,14 @@ impl Store {
         Ok((!user.disabled).then_some(user))
     }
 
+    /// Prepares what authentication needs, so the first failed login is not slower
+    /// than the others (a timing signal that a user name does not exist).
+    pub async fn warm_up_authentication(&self) {
+        tokio::task::spawn_blocking(dummy_hash)
+            .await
+            .expect("hashing does not panic");
+    }
+
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, username, role, password_hash, disabled FROM users ORDER BY username",

@@ -25,6 +25,7 @@ pub fn router(store: Store) -> Router {
 
 pub async fn serve(store: Store, listen: &str) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
+    store.warm_up_authentication().await;
     axum::serve(listener, router(store))
         .with_graceful_shutdown(async {
             tokio::signal::ctrl_c().await.ok();

@@ -141,3 +141,33 @@ fn future_dates_and_ragged_rows_are_refused() {
         "{text}"
     );
 }
+
+#[test]
+fn one_debtor_must_be_one_person_and_identity_values_stay_hidden() {
+    let file = file_with(&[
+        "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,date_of_birth,ssn_last4",
+        "NBANK,A-1,D-1,Ana,Ruiz,10.00,USD,2026-01-15,1980-02-03,1234",
+        "NBANK,A-2,D-1,Ana,Ruiz,20.00,USD,2026-01-15,1980-02-03,1234",
+        "NBANK,A-3,D-1,Anna,Ruiz,30.00,USD,2026-01-15,1980-02-03,1234",
+        "NBANK,A-4,D-4,Bo,Lee,30.00,USD,2026-01-15,2031-01-01,12345",
+    ]);
+    let text = check(&file).unwrap_err().to_string();
+    assert!(
+        text.contains(
+            ":4: debtor_ref: D-1: same debtor as line 2 but a different name or date of birth"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(":5: date_of_birth: (hidden): is in the future"),
+        "{text}"
+    );
+    assert!(
+        text.contains(":5: ssn_last4: (hidden): expected exactly 4 digits"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("2031-01-01") && !text.contains("12345"),
+        "{text}"
+    );
+}

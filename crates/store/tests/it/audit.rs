@@ -102,3 +102,41 @@ async fn db_fresh(like: &TestDb) -> TestDb {
         store::Engine::Postgres => postgres_db().await.unwrap(),
     }
 }
+
+#[tokio::test]
+async fn a_ledger_row_resealed_without_the_key_is_found() {
+    for db in engines().await {
+        let store = imported_store(&db).await;
+        // Someone edits an amount and recomputes the row's seal with a key of their own.
+        let (account_id, seq, reason, interest, fees, effective_on, recorded_at_us, audit_seq): (i64, i64, String, i64, i64, String, i64, i64) =
+            sqlx::query_as("SELECT account_id, seq, reason, interest_minor, fees_minor, effective_on, recorded_at_us, audit_seq FROM ledger_entries WHERE id = 4")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        let forged = store::audit::LedgerRow {
+            id: 4,
+            account_id,
+            seq,
+            reason: &reason,
+            principal_minor: 1,
+            interest_minor: interest,
+            fees_minor: fees,
+            effective_on: &effective_on,
+            recorded_at_us,
+            corrects_entry_id: None,
+            memo: None,
+            audit_seq,
+        }
+        .hash(&store::PiiKey::generate().seal_key());
+        execute(
+            &store,
+            &format!(
+                "UPDATE ledger_entries SET principal_minor = 1, row_hash = '{forged}' WHERE id = 4"
+            ),
+        )
+        .await;
+        let broken = store.verify_audit().await.unwrap().broken.unwrap();
+        assert!(broken.starts_with("ledger entry 4 "), "{broken}");
+        store.close().await;
+    }
+}

@@ -174,3 +174,19 @@ async fn aging_records_bucket_moves_once_per_change() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn aging_never_runs_backwards() {
+    let (file, summary) = generated_file(10, 4);
+    for db in engines().await {
+        let store = db.open().await;
+        import(&store, file.path(), &summary).await;
+        let later = today() + jiff::Span::new().days(20);
+        store.age_accounts(&actor(), later).await.unwrap();
+        let refused = store.age_accounts(&actor(), today()).await;
+        assert!(
+            matches!(refused, Err(store::StoreError::Invalid(message)) if message.contains("already aged to"))
+        );
+        store.close().await;
+    }
+}

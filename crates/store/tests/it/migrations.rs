@@ -43,3 +43,21 @@ async fn opening_twice_applies_migrations_once() {
         store.close().await;
     }
 }
+
+#[test]
+fn database_urls_are_redacted_in_messages() {
+    use store::db::redact;
+    assert_eq!(
+        redact("postgres://app:s3cret@db.internal/arrears"),
+        "postgres://app:***@db.internal/arrears"
+    );
+    assert_eq!(
+        redact("postgres://db/arrears?user=app&password=s3cret&sslmode=require"),
+        "postgres://db/arrears?user=app&password=***&sslmode=require"
+    );
+    assert_eq!(redact("sqlite://arrears.db"), "sqlite://arrears.db");
+    let error = store::Engine::of_url("postgress://app:s3cret@db/arrears")
+        .unwrap_err()
+        .to_string();
+    assert!(!error.contains("s3cret"), "{error}");
+}
