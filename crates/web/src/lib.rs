@@ -25,6 +25,11 @@ pub fn router(store: Store) -> Router {
 
 pub async fn serve(store: Store, listen: &str) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
+    serve_on(store, listener).await
+}
+
+/// Serves on a listener the caller bound (tests bind port 0).
+pub async fn serve_on(store: Store, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     store.warm_up_authentication().await;
     axum::serve(listener, router(store))
         .with_graceful_shutdown(async {
@@ -65,8 +70,13 @@ async fn portfolio_counts(store: &Store) -> Result<Counts, sqlx::Error> {
 }
 
 fn render_home(counts: &Counts) -> String {
+    let plural = |count: i64, one: &str, many: &str| {
+        format!("{count} {}", if count == 1 { one } else { many })
+    };
     format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Arrears</title></head>\n<body>\n<h1>Arrears</h1>\n<p>Open-source collections management.</p>\n<p>This database holds {} accounts of {} debtors for {} creditors.</p>\n<p>The agent workspace arrives here next; until then use the <code>arrears</code> command line.</p>\n</body></html>\n",
-        counts.accounts, counts.debtors, counts.creditors
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Arrears</title></head>\n<body>\n<h1>Arrears</h1>\n<p>Open-source collections management.</p>\n<p>This database holds {} of {} for {}.</p>\n<p>The agent workspace arrives here next; until then use the <code>arrears</code> command line.</p>\n</body></html>\n",
+        plural(counts.accounts, "account", "accounts"),
+        plural(counts.debtors, "debtor", "debtors"),
+        plural(counts.creditors, "creditor", "creditors"),
     )
 }
