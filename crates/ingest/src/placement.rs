@@ -522,18 +522,25 @@ impl<R: Read> Row<'_, R> {
     }
 
     fn product(&mut self) -> Option<Product> {
-        let Some(text) = self.optional("product") else {
-            return Some(Product::Other);
+        self.code("product", Product::Other, Product::parse, Product::codes)
+    }
+
+    /// A value from a closed set of codes, `default` when absent.
+    fn code<T>(
+        &mut self,
+        field: &str,
+        default: T,
+        parse: fn(&str) -> Option<T>,
+        codes: fn() -> String,
+    ) -> Option<T> {
+        let Some(text) = self.optional(field) else {
+            return Some(default);
         };
-        let product = Product::parse(&text);
-        if product.is_none() {
-            self.fail(
-                "product",
-                &text,
-                &format!("expected one of {}", Product::codes()),
-            );
+        let value = parse(&text);
+        if value.is_none() {
+            self.fail(field, &text, &format!("expected one of {}", codes()));
         }
-        product
+        value
     }
 
     fn itemization(
@@ -760,18 +767,7 @@ impl<R: Read> Row<'_, R> {
     }
 
     fn language(&mut self) -> Option<Language> {
-        let Some(text) = self.optional("language") else {
-            return Some(Language::En);
-        };
-        let language = Language::parse(&text);
-        if language.is_none() {
-            self.fail(
-                "language",
-                &text,
-                &format!("expected one of {}", Language::codes()),
-            );
-        }
-        language
+        self.code("language", Language::En, Language::parse, Language::codes)
     }
 
     fn time_zones(&mut self) -> Option<Vec<String>> {
