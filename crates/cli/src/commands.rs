@@ -282,7 +282,7 @@ pub async fn import_placements_file(
     placed_on: Date,
 ) -> Result<Imported> {
     let size = std::fs::metadata(file)
-        .with_context(|| format!("{}", file.display()))?
+        .map_err(|error| anyhow!(InputError(format!("{}: {error}", file.display()))))?
         .len();
     let checked = CheckedPlacements::open(file, mapping, placed_on, PROBLEMS_REPORTED_MAX)
         .map_err(|rejection| anyhow!(InputError(rejection.to_string())))?;

@@ -77,6 +77,8 @@ pub fn pii_key(db: &str) -> Result<PiiKey> {
 }
 
 pub async fn open_store(db: &str) -> Result<Store> {
+    store::Engine::of_url(db)
+        .map_err(|error| anyhow::anyhow!(crate::InputError(error.to_string())))?;
     let key = pii_key(db)?;
     Store::open(db, key, clock()?)
         .await
