@@ -282,6 +282,9 @@ fn a_file_with_bad_rows_is_refused_whole_with_every_row_named() {
         stderr.contains("6 problems; nothing was imported"),
         "{stderr}"
     );
+    let missing_file = env.arrears(&db, &["import", "placements", "no-such-file.csv"]);
+    assert_eq!(missing_file.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing_file.stderr).starts_with("no-such-file.csv: "));
     assert!(
         !stderr.contains(":2:"),
         "the good row is not blamed:\n{stderr}"
