@@ -120,6 +120,25 @@ impl Batch {
         self.values.extend(row);
     }
 
+    /// The buffered rows as a batch of their own (same table, columns and constants),
+    /// leaving this one empty.
+    pub fn take(&mut self) -> Batch {
+        Batch {
+            engine: self.engine,
+            constants: self.constants.clone(),
+            table: self.table,
+            columns: self.columns,
+            suffix: self.suffix,
+            values: std::mem::take(&mut self.values),
+            full_statement: self.full_statement.clone(),
+            rows_written: 0,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
     pub fn is_full(&self) -> bool {
         self.values.len() / self.columns.len() >= self.rows_max()
     }

@@ -159,6 +159,29 @@ impl Batches {
         }
     }
 
+    /// The buffered rows, leaving these batches empty for the next rows.
+    fn take(&mut self) -> Batches {
+        Batches {
+            debtors: self.debtors.take(),
+            contacts: self.contacts.take(),
+            accounts: self.accounts.take(),
+            ledger: self.ledger.take(),
+            aging: self.aging.take(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        [
+            &self.debtors,
+            &self.contacts,
+            &self.accounts,
+            &self.ledger,
+            &self.aging,
+        ]
+        .iter()
+        .all(|batch| batch.is_empty())
+    }
+
     fn any_full(&self) -> bool {
         [
             &self.debtors,
@@ -200,7 +223,7 @@ struct CreditorState {
 struct Importer<'a> {
     store: &'a Store,
     seal: crate::crypto::SealKey,
-    tx: WriteTx,
+    now_us: i64,
     batches: Batches,
     ids: NextIds,
     creditors: HashMap<String, CreditorState>,
@@ -234,7 +257,7 @@ impl Store {
         let mut importer = Importer {
             store: self,
             seal: self.key.seal_key(),
-            tx,
+            now_us,
             batches: Batches::new(self.engine, import_id, audit_seq, file.placed_on, now_us),
             ids,
             creditors: HashMap::new(),
@@ -244,13 +267,33 @@ impl Store {
             source: format!("placement:{}", base_name(file.file_name)),
             outcome: ImportOutcome::default(),
         };
-        while let Some(placement) = source.next_placement() {
-            importer.add(&placement).await?;
+        // While the database writes one batch, the next is parsed and built: the two
+        // halves run on different threads (sqlx's SQLite worker, this task) at once.
+        let mut waiting: Option<Placement> = None;
+        loop {
+            if let Some(placement) = waiting.take() {
+                importer
+                    .load_creditor(&mut tx, placement.creditor.as_str())
+                    .await?;
+                importer.add(&placement)?;
+            }
+            let mut writing = importer.batches.take();
+            let (written, step) =
+                tokio::join!(writing.flush(&mut tx), async { importer.fill(source) });
+            written?;
+            importer.outcome.contact_points_created += writing.contacts.rows_written;
+            match step? {
+                Step::Full => {}
+                Step::NewCreditor(placement) => waiting = Some(*placement),
+                Step::End => break,
+            }
         }
+        importer.batches.flush(&mut tx).await?;
+        importer.outcome.contact_points_created += importer.batches.contacts.rows_written;
         match source.finish() {
-            Ok(summary) => importer.finish(actor, file, &summary).await,
+            Ok(summary) => importer.finish(tx, actor, file, &summary).await,
             Err(report) => {
-                importer.tx.rollback().await?;
+                tx.rollback().await?;
                 Err(StoreError::Rejected(report))
             }
         }
@@ -307,15 +350,46 @@ fn date_text(date: Option<Date>) -> Value {
     Value::Text(date.map(|date| date.to_string()))
 }
 
+/// Where filling the batches stopped.
+enum Step {
+    /// A batch is full: time to write.
+    Full,
+    /// A creditor not yet loaded: the database is needed first.
+    NewCreditor(Box<Placement>),
+    /// The source has no more placements.
+    End,
+}
+
 impl Importer<'_> {
-    async fn add(&mut self, placement: &Placement) -> Result<(), StoreError> {
-        let code = placement.creditor.as_str();
+    async fn load_creditor(&mut self, tx: &mut WriteTx, code: &str) -> Result<(), StoreError> {
         if !self.creditors.contains_key(code) {
-            let state =
-                load_creditor(&mut self.tx, code, self.audit_seq, &mut self.outcome).await?;
+            let state = load_creditor(tx, code, self.audit_seq, &mut self.outcome).await?;
             self.creditors.insert(code.to_string(), state);
         }
-        let state = self.creditors.get_mut(code).expect("loaded above");
+        Ok(())
+    }
+
+    /// Adds placements to the batches until one is full, a new creditor shows up, or the
+    /// source runs dry. Pure CPU work: it runs while the previous batch is written.
+    fn fill(&mut self, source: &mut dyn PlacementSource) -> Result<Step, StoreError> {
+        while !self.batches.any_full() {
+            let Some(placement) = source.next_placement() else {
+                return Ok(Step::End);
+            };
+            if !self.creditors.contains_key(placement.creditor.as_str()) {
+                return Ok(Step::NewCreditor(Box::new(placement)));
+            }
+            self.add(&placement)?;
+        }
+        Ok(Step::Full)
+    }
+
+    fn add(&mut self, placement: &Placement) -> Result<(), StoreError> {
+        let code = placement.creditor.as_str();
+        let state = self
+            .creditors
+            .get_mut(code)
+            .expect("the creditor is loaded first");
         if !state
             .existing_accounts
             .insert(placement.account_ref.as_str().to_string())
@@ -333,16 +407,15 @@ impl Importer<'_> {
                 state
                     .debtors
                     .insert(placement.debtor_ref.as_str().to_string(), id);
-                self.add_debtor(id, creditor_id, placement).await?;
+                self.add_debtor(id, creditor_id, placement)?;
                 id
             }
         };
-        self.add_contacts(debtor_id, placement).await?;
+        self.add_contacts(debtor_id, placement)?;
         let account_id = self.ids.account;
         self.ids.account += 1;
-        self.add_account(account_id, creditor_id, debtor_id, placement)
-            .await?;
-        self.add_opening_entry(account_id, placement).await?;
+        self.add_account(account_id, creditor_id, debtor_id, placement)?;
+        self.add_opening_entry(account_id, placement)?;
         let days = days_past_due(placement.delinquent_since, self.placed_on, true);
         let bucket = aging.bucket_for(days).label();
         let id = self.ids.aging;
@@ -354,13 +427,10 @@ impl Importer<'_> {
             i64::from(days).into(),
         ];
         self.batches.aging.push(row);
-        if self.batches.any_full() {
-            self.batches.flush(&mut self.tx).await?;
-        }
         Ok(())
     }
 
-    async fn add_debtor(
+    fn add_debtor(
         &mut self,
         id: i64,
         creditor_id: i64,
@@ -402,11 +472,7 @@ impl Importer<'_> {
         Ok(())
     }
 
-    async fn add_contacts(
-        &mut self,
-        debtor_id: i64,
-        placement: &Placement,
-    ) -> Result<(), StoreError> {
+    fn add_contacts(&mut self, debtor_id: i64, placement: &Placement) -> Result<(), StoreError> {
         let phones = placement
             .phones
             .iter()
@@ -431,7 +497,7 @@ impl Importer<'_> {
         Ok(())
     }
 
-    async fn add_account(
+    fn add_account(
         &mut self,
         id: i64,
         creditor_id: i64,
@@ -469,7 +535,7 @@ impl Importer<'_> {
         Ok(())
     }
 
-    async fn add_opening_entry(
+    fn add_opening_entry(
         &mut self,
         account_id: i64,
         placement: &Placement,
@@ -493,7 +559,7 @@ impl Importer<'_> {
             interest_minor: amounts.interest.minor(),
             fees_minor: amounts.fees.minor(),
             effective_on: &effective_on,
-            recorded_at_us: self.tx.now_us(),
+            recorded_at_us: self.now_us,
             corrects_entry_id: None,
             memo: None,
             audit_seq: self.audit_seq,
@@ -514,16 +580,19 @@ impl Importer<'_> {
 
     async fn finish(
         mut self,
+        mut tx: WriteTx,
         actor: &Actor,
         file: &ImportFile<'_>,
         summary: &SourceSummary,
     ) -> Result<ImportOutcome, StoreError> {
-        self.batches.flush(&mut self.tx).await?;
-        self.outcome.contact_points_created = self.batches.contacts.rows_written;
+        assert!(
+            self.batches.is_empty(),
+            "every batch was written before the verdict"
+        );
         let nothing_new =
             self.outcome.accounts_created == 0 && self.outcome.creditors_created.is_empty();
         if nothing_new {
-            self.tx.rollback().await?;
+            tx.rollback().await?;
             return Ok(self.outcome);
         }
         let outcome = &self.outcome;
@@ -539,8 +608,7 @@ impl Importer<'_> {
             "creditors_created": outcome.creditors_created,
             "creditor_policy": (!outcome.creditors_created.is_empty()).then(creditors::default_policy_json),
         });
-        let seq = self
-            .tx
+        let seq = tx
             .audit(AuditEvent {
                 actor: &actor.name,
                 action: "import.placements",
@@ -567,11 +635,11 @@ impl Importer<'_> {
         .bind(outcome.debtors_created as i64)
         .bind(outcome.entries_created as i64)
         .bind(&actor.name)
-        .bind(self.tx.now_us())
+        .bind(self.now_us)
         .bind(seq)
-        .execute(self.tx.conn())
+        .execute(tx.conn())
         .await?;
-        self.tx.commit().await?;
+        tx.commit().await?;
         self.outcome.import_id = Some(self.import_id);
         self.outcome.audit_seq = Some(seq);
         Ok(self.outcome)
