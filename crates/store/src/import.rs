@@ -279,7 +279,7 @@ impl Store {
             }
             let mut writing = importer.batches.take();
             let (written, step) =
-                tokio::join!(writing.flush(&mut tx), async { importer.fill(source) });
+                tokio::join!(biased; writing.flush(&mut tx), importer.fill(source));
             written?;
             importer.outcome.contact_points_created += writing.contacts.rows_written;
             match step? {
@@ -350,6 +350,9 @@ fn date_text(date: Option<Date>) -> Value {
     Value::Text(date.map(|date| date.to_string()))
 }
 
+/// Placements added between two chances for the write in flight to make progress.
+const FILL_YIELD_EVERY_ROWS: u32 = 32;
+
 /// Where filling the batches stopped.
 enum Step {
     /// A batch is full: time to write.
@@ -371,8 +374,14 @@ impl Importer<'_> {
 
     /// Adds placements to the batches until one is full, a new creditor shows up, or the
     /// source runs dry. Pure CPU work: it runs while the previous batch is written.
-    fn fill(&mut self, source: &mut dyn PlacementSource) -> Result<Step, StoreError> {
+    async fn fill(&mut self, source: &mut dyn PlacementSource) -> Result<Step, StoreError> {
+        let mut added = 0u32;
         while !self.batches.any_full() {
+            // Let the write in flight move on to its next statement now and then.
+            added += 1;
+            if added % FILL_YIELD_EVERY_ROWS == 0 {
+                tokio::task::yield_now().await;
+            }
             let Some(placement) = source.next_placement() else {
                 return Ok(Step::End);
             };
