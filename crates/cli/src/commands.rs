@@ -620,9 +620,13 @@ async fn audit_verify(globals: &Globals) -> Result<ExitCode> {
     store.close().await;
     match report.broken {
         None => {
+            let plural = |count: u64, one: &str, many: &str| {
+                format!("{count} {}", if count == 1 { one } else { many })
+            };
             println!(
-                "audit log intact: {} events, {} ledger entries verified",
-                report.events, report.ledger_entries
+                "audit log intact: {}, {} verified",
+                plural(report.events, "event", "events"),
+                plural(report.ledger_entries, "ledger entry", "ledger entries")
             );
             Ok(ExitCode::SUCCESS)
         }
