@@ -379,7 +379,7 @@ impl Importer<'_> {
         while !self.batches.any_full() {
             // Let the write in flight move on to its next statement now and then.
             added += 1;
-            if added % FILL_YIELD_EVERY_ROWS == 0 {
+            if added.is_multiple_of(FILL_YIELD_EVERY_ROWS) {
                 tokio::task::yield_now().await;
             }
             let Some(placement) = source.next_placement() else {
