@@ -942,7 +942,7 @@ impl DuplicateCheck {
         line: u64,
         placement: &Placement,
     ) -> Option<Problem> {
-        let key = account_key(placement.creditor.as_str(), placement.account_ref.as_str());
+        let key = fingerprint(placement.creditor.as_str(), placement.account_ref.as_str());
         let first = *self.first_line.entry(key).or_insert(line);
         (first != line).then(|| {
             let column = reader.mapping.header_for("account_ref");
@@ -967,12 +967,12 @@ impl DebtorCheck {
         line: u64,
         placement: &Placement,
     ) -> Option<Problem> {
-        let key = account_key(placement.creditor.as_str(), placement.debtor_ref.as_str());
+        let key = fingerprint(placement.creditor.as_str(), placement.debtor_ref.as_str());
         let birth = placement
             .date_of_birth
             .map(|date| date.to_string())
             .unwrap_or_default();
-        let identity = account_key(
+        let identity = fingerprint(
             &format!("{}\u{0}{}", placement.first_name, placement.last_name),
             &birth,
         );
@@ -989,8 +989,8 @@ impl DebtorCheck {
     }
 }
 
-/// A 128-bit fingerprint of an account key; a collision would need ~2^64 accounts.
-fn account_key(creditor: &str, account_ref: &str) -> u128 {
+/// A 128-bit fingerprint of two strings; a collision would need ~2^64 rows.
+fn fingerprint(creditor: &str, account_ref: &str) -> u128 {
     let half = |salt: u8| {
         let mut hasher = DefaultHasher::new();
         (salt, creditor, account_ref).hash(&mut hasher);
