@@ -990,10 +990,10 @@ impl DebtorCheck {
 }
 
 /// A 128-bit fingerprint of two strings; a collision would need ~2^64 rows.
-fn fingerprint(creditor: &str, account_ref: &str) -> u128 {
+fn fingerprint(first: &str, second: &str) -> u128 {
     let half = |salt: u8| {
         let mut hasher = DefaultHasher::new();
-        (salt, creditor, account_ref).hash(&mut hasher);
+        (salt, first, second).hash(&mut hasher);
         hasher.finish()
     };
     (u128::from(half(1)) << 64) | u128::from(half(2))
