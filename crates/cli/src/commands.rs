@@ -56,6 +56,9 @@ pub enum Command {
     /// Nightly batch steps.
     #[command(subcommand)]
     Batch(BatchCommand),
+    /// The compliance engine (contract: docs/compliance-check.md).
+    #[command(subcommand)]
+    Compliance(ComplianceCommand),
     /// Benchmarks (see docs/benchmarks.md).
     #[command(subcommand, hide = true)]
     Bench(crate::commands::bench::BenchCommand),
@@ -199,6 +202,16 @@ pub enum AuditCommand {
 }
 
 #[derive(Subcommand)]
+pub enum ComplianceCommand {
+    /// Assumed receipt and end of the validation period of a notice (12 CFR 1006.34(b)(5)).
+    ValidationPeriod {
+        /// The date the validation notice was sent.
+        #[arg(long)]
+        sent_on: Date,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum BatchCommand {
     /// Age every active account as of a date, recording bucket moves (idempotent per date).
     Age {
@@ -241,6 +254,9 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
         Command::User(command) => user(&globals, command).await,
         Command::Audit(AuditCommand::Verify) => audit_verify(&globals).await,
         Command::Batch(BatchCommand::Age { as_of }) => batch_age(&globals, as_of).await,
+        Command::Compliance(ComplianceCommand::ValidationPeriod { sent_on }) => {
+            validation_period(sent_on)
+        }
         Command::Bench(command) => bench::run(command).await,
     }
 }
@@ -597,6 +613,20 @@ fn read_password(from_stdin: bool) -> Result<String> {
         return Err(anyhow!(InputError("the passwords differ".into())));
     }
     Ok(first)
+}
+
+fn validation_period(sent_on: Date) -> Result<ExitCode> {
+    let period = compliance::validation::validation_period(sent_on).ok_or_else(|| {
+        anyhow!(InputError(format!(
+            "--sent-on {sent_on}: too close to the end of the calendar"
+        )))
+    })?;
+    let answer = serde_json::json!({
+        "assumed_receipt_on": period.assumed_receipt_on.to_string(),
+        "validation_period_ends_on": period.ends_on.to_string(),
+    });
+    println!("{answer}");
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn batch_age(globals: &Globals, as_of: Option<Date>) -> Result<ExitCode> {

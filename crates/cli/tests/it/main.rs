@@ -557,3 +557,31 @@ fn holds_and_status_changes_from_the_command_line() {
             .starts_with("audit log intact: 3 events")
     );
 }
+
+#[test]
+fn validation_period_follows_the_contract() {
+    let env = Env::new();
+    let answer: Value = serde_json::from_str(&env.ok(
+        "sqlite://unused.db",
+        &["compliance", "validation-period", "--sent-on", "2026-11-20"],
+    ))
+    .unwrap();
+    assert_eq!(
+        answer,
+        serde_json::json!({"assumed_receipt_on": "2026-11-30", "validation_period_ends_on": "2026-12-30"})
+    );
+    let bad = env.arrears(
+        "sqlite://unused.db",
+        &["compliance", "validation-period", "--sent-on", "2026-02-30"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--sent-on"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    assert!(
+        !env.path("unused.db").exists(),
+        "a pure computation opens no database"
+    );
+}
