@@ -38,7 +38,8 @@ pub struct Placement {
     pub phones: Vec<(ContactKind, PhoneNumber)>,
     pub email: Option<EmailAddress>,
     pub language: Language,
-    /// IANA zone names given in the file (validated); empty when not given.
+    /// The IANA zone given in the file, or else every zone of the mailing state and the
+    /// phones' area codes; empty only when none of those is known.
     pub time_zones: Vec<String>,
 }
 

@@ -432,7 +432,12 @@ impl<R: Read> Row<'_, R> {
         let phones = self.phones();
         let email = self.email();
         let language = self.language();
-        let time_zones = self.time_zones();
+        let time_zones = self.time_zones().map(|given| match given {
+            Some(zone) => vec![zone],
+            None => {
+                derived_time_zones(address.as_ref().and_then(Option::as_ref), phones.as_deref())
+            }
+        });
         Some(Placement {
             creditor: creditor?,
             account_ref: account_ref?,
@@ -770,9 +775,10 @@ impl<R: Read> Row<'_, R> {
         self.code("language", Language::En, Language::parse, Language::codes)
     }
 
-    fn time_zones(&mut self) -> Option<Vec<String>> {
+    /// The zone given in the file, if any (`Some(None)` when absent).
+    fn time_zones(&mut self) -> Option<Option<String>> {
         let Some(text) = self.optional("time_zone") else {
-            return Some(Vec::new());
+            return Some(None);
         };
         // An IANA name such as America/Chicago; never an abbreviation (CST is ambiguous).
         if !text.contains('/') || jiff::tz::TimeZone::get(&text).is_err() {
@@ -783,8 +789,23 @@ impl<R: Read> Row<'_, R> {
             );
             return None;
         }
-        Some(vec![text])
+        Some(Some(text))
     }
+}
+
+/// Without a zone in the file: every zone the mailing state and the phones' area codes
+/// allow, so that contact windows hold wherever the debtor may be (placement spec).
+fn derived_time_zones(
+    address: Option<&MailingAddress>,
+    phones: Option<&[(ContactKind, PhoneNumber)]>,
+) -> Vec<String> {
+    let state = address.and_then(|address| address.state.as_deref());
+    let area_codes: Vec<&str> = phones
+        .unwrap_or_default()
+        .iter()
+        .map(|(_, phone)| phone.area_code())
+        .collect();
+    compliance::zones::consumer_zones(None, state, &area_codes)
 }
 
 /// `YYYY-MM-DD` exactly.

@@ -171,3 +171,30 @@ fn one_debtor_must_be_one_person_and_identity_values_stay_hidden() {
         "{text}"
     );
 }
+
+#[test]
+fn without_a_zone_every_plausible_zone_is_kept() {
+    let file = file_with(&[
+        "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,address_line1,city,state,postal_code,phone_mobile,time_zone",
+        "NBANK,A-1,D-1,Ana,Ruiz,10.00,USD,2026-01-15,1 Main St,El Paso,TX,79901,(808) 555-0134,",
+        "NBANK,A-2,D-2,Bo,Lee,10.00,USD,2026-01-15,1 Main St,Dallas,TX,75201,(214) 555-0134,America/Chicago",
+        "NBANK,A-3,D-3,Cy,Ng,10.00,USD,2026-01-15,,,,,,",
+    ]);
+    let mut reader =
+        PlacementReader::open(file.path(), &Mapping::standard(), date(2026, 11, 23)).unwrap();
+    let mut zones = Vec::new();
+    while let Some((_, placement)) = reader.next_row() {
+        zones.push(placement.unwrap().time_zones);
+    }
+    assert_eq!(
+        zones[0],
+        ["America/Chicago", "America/Denver", "Pacific/Honolulu"],
+        "Texas has two zones; the 808 phone adds Hawaii"
+    );
+    assert_eq!(
+        zones[1],
+        ["America/Chicago"],
+        "a zone on file is taken as given"
+    );
+    assert!(zones[2].is_empty(), "nothing known, nothing guessed");
+}
