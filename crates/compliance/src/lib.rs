@@ -6,5 +6,6 @@
 //! The contact rules (contract: `arrears compliance check`) come next.
 
 pub mod calendar;
+pub mod hours;
 pub mod validation;
 pub mod zones;

@@ -6,6 +6,7 @@ use compliance::calendar::{
 use compliance::validation::validation_period;
 use jiff::civil::{Date, Weekday, date};
 use proptest::prelude::*;
+mod hours;
 mod zones;
 
 /// Observed legal public holidays, 5 U.S.C. 6103(a) with the weekend rule of 6103(b).

@@ -1,0 +1,115 @@
+//! Time-of-day windows on the consumer's wall clocks (12 CFR 1006.6(b)(1)(i)).
+//!
+//! A timed contact is convenient only if it is at or after 08:00:00 and before 21:00:00
+//! on the wall clock of EVERY zone the consumer may be in, and outside every window the
+//! consumer named inconvenient, again on every zone's wall clock. Daylight-saving
+//! changes need no special case: each test converts the instant to each zone's wall clock.
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use jiff::{Span, Timestamp};
+
+/// Presumptively convenient hours: from 08:00 inclusive to 21:00 exclusive.
+pub const CONVENIENT_FROM: Time = Time::constant(8, 0, 0, 0);
+pub const CONVENIENT_UNTIL: Time = Time::constant(21, 0, 0, 0);
+/// How far ahead `next_convenient` looks (the contract's horizon).
+pub const SEARCH_HORIZON_DAYS: i64 = 60;
+
+/// A window of local wall-clock time, `from` inclusive, `until` exclusive; `from` after
+/// `until` wraps midnight; equal bounds make an empty window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LocalWindow {
+    pub from: Time,
+    pub until: Time,
+}
+
+impl LocalWindow {
+    pub fn contains(&self, time: Time) -> bool {
+        if self.from <= self.until {
+            self.from <= time && time < self.until
+        } else {
+            time >= self.from || time < self.until
+        }
+    }
+}
+
+/// Whether `instant` is within 08:00–21:00 on every zone's wall clock. No zones: no
+/// local time is known, so no time is convenient.
+pub fn within_convenient_hours(instant: Timestamp, zones: &[TimeZone]) -> bool {
+    !zones.is_empty()
+        && zones.iter().all(|zone| {
+            let time = zone.to_datetime(instant).time();
+            CONVENIENT_FROM <= time && time < CONVENIENT_UNTIL
+        })
+}
+
+/// Whether `instant` falls inside any inconvenient window on any zone's wall clock.
+pub fn within_inconvenient_window(
+    instant: Timestamp,
+    zones: &[TimeZone],
+    windows: &[LocalWindow],
+) -> bool {
+    zones.iter().any(|zone| {
+        let time = zone.to_datetime(instant).time();
+        windows.iter().any(|window| window.contains(time))
+    })
+}
+
+/// The earliest instant at or after `now`, within the horizon, that is within
+/// convenient hours and outside every inconvenient window on every zone's wall clock.
+///
+/// The set of good instants is a union of intervals whose left ends are `now` or a
+/// moment some zone's wall clock reaches 08:00 or the end of an inconvenient window, so
+/// those moments are the only candidates to test.
+pub fn next_convenient(
+    now: Timestamp,
+    zones: &[TimeZone],
+    windows: &[LocalWindow],
+) -> Option<Timestamp> {
+    let good = |instant: Timestamp| {
+        within_convenient_hours(instant, zones)
+            && !within_inconvenient_window(instant, zones, windows)
+    };
+    if good(now) {
+        return Some(now);
+    }
+    let horizon = now
+        .checked_add(Span::new().hours(SEARCH_HORIZON_DAYS * 24))
+        .ok()?;
+    let mut openings: Vec<Time> = vec![CONVENIENT_FROM];
+    openings.extend(
+        windows
+            .iter()
+            .filter(|window| window.from != window.until)
+            .map(|window| window.until),
+    );
+    let mut candidates: Vec<Timestamp> = zones
+        .iter()
+        .flat_map(|zone| local_moments(zone, now, &openings))
+        .filter(|candidate| *candidate > now && *candidate <= horizon)
+        .collect();
+    candidates.sort_unstable();
+    candidates.into_iter().find(|candidate| good(*candidate))
+}
+
+/// The instants at which `zone`'s wall clock shows one of `times`, on every local date
+/// from the day before `now` to the horizon. A wall time skipped by a daylight-saving
+/// gap maps to the instant just after the gap.
+fn local_moments<'a>(
+    zone: &'a TimeZone,
+    now: Timestamp,
+    times: &'a [Time],
+) -> impl Iterator<Item = Timestamp> + 'a {
+    let first: Date = zone
+        .to_datetime(now)
+        .date()
+        .yesterday()
+        .unwrap_or(Date::MIN);
+    (0..=SEARCH_HORIZON_DAYS + 2)
+        .filter_map(move |offset| first.checked_add(Span::new().days(offset)).ok())
+        .flat_map(move |date| {
+            times
+                .iter()
+                .filter_map(move |time| zone.to_timestamp(date.to_datetime(*time)).ok())
+        })
+}
