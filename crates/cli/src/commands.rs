@@ -199,6 +199,17 @@ pub enum UserCommand {
 pub enum AuditCommand {
     /// Recompute the hash chain and ledger row hashes; exit 1 at the first broken link.
     Verify,
+    /// Who did what, when and why: the latest events, oldest first.
+    Log {
+        /// Only events about this entity: an account (`CREDITOR/ACCOUNT_REF`), a user
+        /// name, a creditor code or an import id.
+        #[arg(long)]
+        entity: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -253,6 +264,11 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
         Command::Creditor(command) => creditor(&globals, command).await,
         Command::User(command) => user(&globals, command).await,
         Command::Audit(AuditCommand::Verify) => audit_verify(&globals).await,
+        Command::Audit(AuditCommand::Log {
+            entity,
+            limit,
+            json,
+        }) => audit_log(&globals, entity.as_deref(), limit, json).await,
         Command::Batch(BatchCommand::Age { as_of }) => batch_age(&globals, as_of).await,
         Command::Compliance(ComplianceCommand::ValidationPeriod { sent_on }) => {
             validation_period(sent_on)
@@ -641,6 +657,40 @@ async fn batch_age(globals: &Globals, as_of: Option<Date>) -> Result<ExitCode> {
         "aged {} active accounts as of {as_of}: {} moved to another bucket",
         outcome.accounts_aged, outcome.moves
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn audit_log(
+    globals: &Globals,
+    entity: Option<&str>,
+    limit: i64,
+    json: bool,
+) -> Result<ExitCode> {
+    let store = globals.open().await?;
+    let entries = store.audit_log(entity, limit).await?;
+    store.close().await;
+    for entry in entries {
+        let at = jiff::Timestamp::from_microsecond(entry.recorded_at_us)
+            .map(|at| at.to_string())
+            .unwrap_or_default();
+        if json {
+            let parse = |text: &Option<String>| {
+                text.as_deref()
+                    .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+            };
+            let line = serde_json::json!({
+                "seq": entry.seq, "recorded_at": at, "actor": entry.actor, "action": entry.action,
+                "entity": entry.entity, "entity_key": entry.entity_key,
+                "before": parse(&entry.before_json), "after": parse(&entry.after_json), "reason": entry.reason,
+            });
+            println!("{line}");
+        } else {
+            println!(
+                "{:>6}  {at}  {:<14} {:<22} {:<10} {}  ({})",
+                entry.seq, entry.actor, entry.action, entry.entity, entry.entity_key, entry.reason
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -427,3 +427,54 @@ fn grouped(
         .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .collect()
 }
+
+/// One audit event as stored, for people reading the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub recorded_at_us: i64,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_key: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub reason: String,
+}
+
+/// Most events one listing returns.
+pub const AUDIT_LIST_LIMIT_MAX: i64 = 10_000;
+
+pub(crate) async fn recent(
+    pool: &sqlx::AnyPool,
+    entity_key: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    let limit = limit.clamp(1, AUDIT_LIST_LIMIT_MAX);
+    let rows = sqlx::query(
+        "SELECT seq, recorded_at_us, actor, action, entity, entity_key, before_json, after_json, reason FROM audit_events \
+         WHERE ($1 IS NULL OR entity_key = $1) ORDER BY seq DESC LIMIT $2",
+    )
+    .bind(entity_key)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let mut entries = rows
+        .iter()
+        .map(|row| {
+            Ok(AuditEntry {
+                seq: row.try_get(0)?,
+                recorded_at_us: row.try_get(1)?,
+                actor: row.try_get(2)?,
+                action: row.try_get(3)?,
+                entity: row.try_get(4)?,
+                entity_key: row.try_get(5)?,
+                before_json: row.try_get(6)?,
+                after_json: row.try_get(7)?,
+                reason: row.try_get(8)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    entries.reverse();
+    Ok(entries)
+}

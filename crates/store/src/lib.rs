@@ -150,6 +150,16 @@ impl Store {
         audit::verify(&self.pool, self.engine, &self.key.seal_key()).await
     }
 
+    /// The last `limit` audit events (oldest first), optionally of one entity
+    /// (`NBANK/4000…` for an account, a user name, a creditor code, an import id).
+    pub async fn audit_log(
+        &self,
+        entity_key: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<audit::AuditEntry>, StoreError> {
+        audit::recent(&self.pool, entity_key, limit).await
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -123,6 +123,23 @@ async fn status_moves_follow_the_lifecycle_and_holds_coexist() {
                 "account.hold.release"
             ]
         );
+        let history = store
+            .audit_log(Some(&format!("{creditor}/{account}")), 100)
+            .await
+            .unwrap();
+        let reasons: Vec<&str> = history.iter().map(|entry| entry.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "client recalled the account",
+                "placed again",
+                "written dispute received",
+                "cease letter received",
+                "verification mailed"
+            ]
+        );
+        assert!(history.iter().all(|entry| entry.actor == "test:clerk"));
+        assert_eq!(store.audit_log(None, 2).await.unwrap().len(), 2);
         assert_eq!(store.verify_audit().await.unwrap().broken, None);
         let missing_account = store
             .change_status(&actor(), &creditor, "NO-SUCH", Status::Closed, "x")
