@@ -6,6 +6,7 @@
 //! The contact rules (contract: `arrears compliance check`) come next.
 
 pub mod calendar;
+pub mod facts;
 pub mod hours;
 pub mod validation;
 pub mod zones;
