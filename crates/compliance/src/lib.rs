@@ -7,6 +7,7 @@
 
 pub mod calendar;
 pub mod facts;
+pub mod frequency;
 pub mod hours;
 pub mod validation;
 pub mod zones;

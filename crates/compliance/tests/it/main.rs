@@ -7,6 +7,7 @@ use compliance::validation::validation_period;
 use jiff::civil::{Date, Weekday, date};
 use proptest::prelude::*;
 mod facts;
+mod frequency;
 mod hours;
 mod zones;
 

@@ -1,0 +1,81 @@
+//! Call frequency (12 CFR 1006.14(b)(2)(i)): the 7-in-7 presumption and the 7 days after
+//! a telephone conversation, counted in the consumer's local dates (the first zone).
+//!
+//! Each function answers for one debt "may a call be placed now?": `None` when this rule
+//! allows it, otherwise the instant it clears if nothing else happens — local midnight
+//! of the first date on which the rule no longer applies. Facts after `now` are ignored.
+
+use crate::facts::HistoryEntry;
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use jiff::{Span, Timestamp};
+
+/// Calls in 7 consecutive days that make a call presumptively harassing.
+pub const CALLS_IN_SEVEN_DAYS_MAX: usize = 7;
+/// The look-back window, in local dates: D−6 … D.
+pub const WINDOW_DAYS: i64 = 7;
+
+fn local_date(instant: Timestamp, zone: &TimeZone) -> Date {
+    zone.to_datetime(instant).date()
+}
+
+/// Local midnight starting `date` in `zone` (the first instant of that date).
+pub fn start_of_local_date(date: Date, zone: &TimeZone) -> Option<Timestamp> {
+    zone.to_timestamp(date.to_datetime(Time::midnight())).ok()
+}
+
+fn days(count: i64) -> Span {
+    Span::new().days(count)
+}
+
+/// `us.call_frequency`: a call on local date D is presumed to violate 1006.14(b)(1) when
+/// 7 or more counted calls about the debt were placed on local dates D−6 … D.
+pub fn call_frequency(
+    history: &[HistoryEntry],
+    debt_id: &str,
+    now: Timestamp,
+    zone: &TimeZone,
+) -> Option<Timestamp> {
+    let call_dates: Vec<Date> = history
+        .iter()
+        .filter(|entry| entry.at <= now && entry.is_counted_call(debt_id))
+        .map(|entry| local_date(entry.at, zone))
+        .collect();
+    let today = local_date(now, zone);
+    // With no new calls the window count can only fall, so at most 7 days ahead it is 0.
+    let clear_on = (0..=WINDOW_DAYS)
+        .filter_map(|offset| today.checked_add(days(offset)).ok())
+        .find(|day| {
+            let first = day.checked_sub(days(WINDOW_DAYS - 1)).unwrap_or(Date::MIN);
+            call_dates
+                .iter()
+                .filter(|date| first <= **date && *date <= day)
+                .count()
+                < CALLS_IN_SEVEN_DAYS_MAX
+        })?;
+    if clear_on == today {
+        return None;
+    }
+    start_of_local_date(clear_on, zone)
+}
+
+/// `us.call_after_conversation`: no call on the local date C of a telephone (or
+/// in-person) conversation about the debt, nor on C+1 … C+6.
+pub fn call_after_conversation(
+    history: &[HistoryEntry],
+    debt_id: &str,
+    now: Timestamp,
+    zone: &TimeZone,
+) -> Option<Timestamp> {
+    let today = local_date(now, zone);
+    let last_conversation = history
+        .iter()
+        .filter(|entry| entry.at <= now && entry.is_conversation(debt_id))
+        .map(|entry| local_date(entry.at, zone))
+        .max()?;
+    let clear_on = last_conversation.checked_add(days(WINDOW_DAYS)).ok()?;
+    if clear_on <= today {
+        return None;
+    }
+    start_of_local_date(clear_on, zone)
+}
