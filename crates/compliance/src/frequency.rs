@@ -5,7 +5,7 @@
 //! allows it, otherwise the instant it clears if nothing else happens — local midnight
 //! of the first date on which the rule no longer applies. Facts after `now` are ignored.
 
-use crate::facts::HistoryEntry;
+use crate::facts::{Action, Direction, HistoryEntry, Recipient};
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
@@ -41,17 +41,61 @@ pub fn call_frequency(
         .filter(|entry| entry.at <= now && entry.is_counted_call(debt_id))
         .map(|entry| local_date(entry.at, zone))
         .collect();
+    clears_below(&call_dates, CALLS_IN_SEVEN_DAYS_MAX, now, zone)
+}
+
+/// Outbound calls or texts to a Massachusetts consumer in 7 days, across all debts, at
+/// which another is forbidden (940 CMR 7.04(1)(f); 209 CMR 18.16(1)(d)).
+pub const MA_CONTACTS_IN_SEVEN_DAYS_MAX: usize = 2;
+
+/// `us-ma.call_frequency`: a `call` or `sms` on local date D when 2 or more outbound
+/// calls (counted as for the federal rule, but about any debt) or outbound texts were
+/// placed to the consumer on D−6 … D; entries with the same action and instant count once.
+pub fn ma_call_frequency(
+    history: &[HistoryEntry],
+    now: Timestamp,
+    zone: &TimeZone,
+) -> Option<Timestamp> {
+    let mut contacts: Vec<(Action, Timestamp)> = history
+        .iter()
+        .filter(|entry| entry.at <= now)
+        .filter(|entry| entry.is_counted_call(&entry.debt_id) || is_outbound_text(entry))
+        .map(|entry| (entry.action, entry.at))
+        .collect();
+    contacts.sort_by_key(|(action, at)| (action.code(), *at));
+    contacts.dedup();
+    let dates: Vec<Date> = contacts
+        .iter()
+        .map(|(_, at)| local_date(*at, zone))
+        .collect();
+    clears_below(&dates, MA_CONTACTS_IN_SEVEN_DAYS_MAX, now, zone)
+}
+
+fn is_outbound_text(entry: &HistoryEntry) -> bool {
+    entry.action == Action::Sms
+        && entry.direction == Direction::Outbound
+        && entry.recipient != Recipient::Attorney
+}
+
+/// `None` if fewer than `limit` of `dates` fall on the local dates D−6 … D of `now`;
+/// otherwise local midnight of the first later date whose window holds fewer.
+fn clears_below(
+    dates: &[Date],
+    limit: usize,
+    now: Timestamp,
+    zone: &TimeZone,
+) -> Option<Timestamp> {
     let today = local_date(now, zone);
-    // With no new calls the window count can only fall, so at most 7 days ahead it is 0.
+    // With nothing new the window count can only fall, so 7 days ahead it is 0.
     let clear_on = (0..=WINDOW_DAYS)
         .filter_map(|offset| today.checked_add(days(offset)).ok())
         .find(|day| {
             let first = day.checked_sub(days(WINDOW_DAYS - 1)).unwrap_or(Date::MIN);
-            call_dates
+            dates
                 .iter()
                 .filter(|date| first <= **date && *date <= day)
                 .count()
-                < CALLS_IN_SEVEN_DAYS_MAX
+                < limit
         })?;
     if clear_on == today {
         return None;

@@ -196,3 +196,36 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn massachusetts_two_contacts_in_seven_days_across_debts() {
+    use compliance::frequency::ma_call_frequency;
+    let zone = new_york();
+    let now = at("2026-03-09T15:00:00Z");
+    let mut history = vec![call("2026-03-04T15:00:00Z", Outcome::NoAnswer)];
+    assert_eq!(ma_call_frequency(&history, now, &zone), None, "one call");
+    let mut text = call("2026-03-06T15:00:00Z", Outcome::Sent);
+    text.action = Action::Sms;
+    text.debt_id = "D-2".into();
+    history.push(text.clone());
+    // Calls on 03-04 and a text on 03-06: the window drops below 2 on 03-11.
+    assert_eq!(
+        ma_call_frequency(&history, now, &zone),
+        Some(at("2026-03-11T04:00:00Z"))
+    );
+    let same_text_twice = vec![text.clone(), text];
+    assert_eq!(
+        ma_call_frequency(&same_text_twice, now, &zone),
+        None,
+        "the same action and instant count once"
+    );
+    let busy = vec![
+        call("2026-03-04T15:00:00Z", Outcome::Busy),
+        call("2026-03-05T15:00:00Z", Outcome::NotConnected),
+    ];
+    assert_eq!(
+        ma_call_frequency(&busy, now, &zone),
+        None,
+        "calls that never connected do not count"
+    );
+}
