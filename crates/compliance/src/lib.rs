@@ -6,6 +6,7 @@
 //! The contact rules (contract: `arrears compliance check`) come next.
 
 pub mod calendar;
+pub mod check;
 pub mod facts;
 pub mod frequency;
 pub mod hours;

@@ -6,6 +6,7 @@ use compliance::calendar::{
 use compliance::validation::validation_period;
 use jiff::civil::{Date, Weekday, date};
 use proptest::prelude::*;
+mod check;
 mod facts;
 mod frequency;
 mod hours;

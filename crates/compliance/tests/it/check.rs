@@ -1,0 +1,254 @@
+//! The whole check, case by case from the contract's rules table (docs/compliance-check.md).
+
+use compliance::check::{Consumer, Debt, Request, check};
+use compliance::facts::{Action, Direction, HistoryEntry, Outcome, Purpose, Recipient};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn request(now: &str, action: Action) -> Request {
+    Request {
+        now: at(now),
+        action,
+        debt_id: "D-1".into(),
+        recipient: Recipient::Consumer,
+        purpose: Purpose::Collection,
+        contact_point: None,
+        consumer: Consumer {
+            time_zones: vec![TimeZone::get("America/New_York").unwrap()],
+            ..Consumer::default()
+        },
+        debts: vec![Debt {
+            id: "D-1".into(),
+            ..Debt::default()
+        }],
+        history: Vec::new(),
+    }
+}
+
+fn entry(when: &str, action: Action, outcome: Outcome, debt: &str) -> HistoryEntry {
+    HistoryEntry {
+        at: at(when),
+        debt_id: debt.into(),
+        action,
+        outcome,
+        direction: Direction::Outbound,
+        recipient: Recipient::Consumer,
+    }
+}
+
+fn rules(request: &Request) -> Vec<&'static str> {
+    check(request)
+        .violations
+        .iter()
+        .map(|violation| violation.rule)
+        .collect()
+}
+
+#[test]
+fn the_contracts_worked_example() {
+    let mut ask = request("2026-03-09T13:30:00Z", Action::Call);
+    ask.history = (3..=9)
+        .map(|day| {
+            entry(
+                &format!("2026-03-{day:02}T12:00:00Z"),
+                Action::Call,
+                Outcome::NoAnswer,
+                "D-1",
+            )
+        })
+        .collect();
+    let answer = check(&ask);
+    assert_eq!(answer.violations.len(), 1);
+    let violation = &answer.violations[0];
+    assert_eq!(
+        (violation.rule, violation.citation),
+        ("us.call_frequency", "12 CFR 1006.14(b)(2)(i)(A)")
+    );
+    assert_eq!(violation.clears_at, Some(at("2026-03-10T04:00:00Z")));
+    assert_eq!(answer.next_allowed_at, Some(at("2026-03-10T12:00:00Z")));
+}
+
+#[test]
+fn an_allowed_call_is_allowed_now() {
+    let ask = request("2026-03-09T13:30:00Z", Action::Call);
+    let answer = check(&ask);
+    assert!(answer.allowed());
+    assert_eq!(answer.next_allowed_at, Some(ask.now));
+}
+
+#[test]
+fn late_evening_calls_wait_for_eight_and_attorneys_have_no_hours() {
+    let ask = request("2026-03-09T02:00:00Z", Action::Call); // 22:00 EDT
+    let answer = check(&ask);
+    assert_eq!(rules(&ask), ["us.time_of_day"]);
+    assert_eq!(
+        answer.violations[0].clears_at,
+        Some(at("2026-03-09T12:00:00Z"))
+    );
+    assert_eq!(answer.next_allowed_at, Some(at("2026-03-09T12:00:00Z")));
+    let mut to_attorney = ask.clone();
+    to_attorney.recipient = Recipient::Attorney;
+    to_attorney.consumer.attorney_represented = true;
+    assert!(check(&to_attorney).allowed());
+    let mut letter = ask.clone();
+    letter.action = Action::Letter;
+    assert!(check(&letter).allowed(), "letters are not timed");
+}
+
+#[test]
+fn facts_that_only_a_change_can_clear() {
+    let base = request("2026-03-09T15:00:00Z", Action::Call);
+    let mut cease = base.clone();
+    cease.consumer.cease_requested = true;
+    assert_eq!(rules(&cease), ["us.cease_communication"]);
+    assert_eq!(check(&cease).next_allowed_at, None);
+    let mut confirmation = cease.clone();
+    confirmation.action = Action::Letter;
+    confirmation.purpose = Purpose::CeaseConfirmation;
+    assert!(check(&confirmation).allowed());
+    let mut represented = base.clone();
+    represented.consumer.attorney_represented = true;
+    assert_eq!(rules(&represented), ["us.attorney_represented"]);
+    let mut bankrupt = base.clone();
+    bankrupt.consumer.bankruptcy_filed = true;
+    bankrupt.action = Action::CreditReport;
+    assert!(rules(&bankrupt).contains(&"us.bankruptcy_stay"));
+    let mut deceased = base.clone();
+    deceased.consumer.deceased = true;
+    assert_eq!(rules(&deceased), ["us.deceased"]);
+    deceased.recipient = Recipient::EstateRepresentative;
+    assert!(check(&deceased).allowed());
+    let mut barred = base.clone();
+    barred.action = Action::Lawsuit;
+    barred.debts[0].time_barred = true;
+    assert_eq!(rules(&barred), ["us.time_barred_suit"]);
+    let mut opted_out = base.clone();
+    opted_out.action = Action::Email;
+    opted_out.consumer.email_opted_out = true;
+    assert_eq!(rules(&opted_out), ["us.electronic_opt_out"]);
+    opted_out.purpose = Purpose::OptOutConfirmation;
+    assert!(check(&opted_out).allowed());
+}
+
+#[test]
+fn disputes_within_the_validation_period_stop_collection_until_verified() {
+    let mut ask = request("2026-12-20T15:00:00Z", Action::Call);
+    ask.debts[0].validation_notice_sent_at = Some(at("2026-11-20T15:00:00Z")); // period ends 2026-12-30
+    ask.debts[0].dispute_received_at = Some(at("2026-12-15T15:00:00Z"));
+    assert_eq!(rules(&ask), ["us.dispute_pending"]);
+    let mut verification = ask.clone();
+    verification.action = Action::Letter;
+    verification.purpose = Purpose::Verification;
+    assert!(check(&verification).allowed());
+    let mut verified = ask.clone();
+    verified.debts[0].verification_sent_at = Some(at("2026-12-18T15:00:00Z"));
+    assert!(check(&verified).allowed());
+    let mut late = ask.clone();
+    late.now = at("2027-01-06T15:00:00Z");
+    late.debts[0].dispute_received_at = Some(at("2027-01-05T15:00:00Z"));
+    assert!(
+        check(&late).allowed(),
+        "received after the validation period ended"
+    );
+    let mut future = ask.clone();
+    future.debts[0].dispute_received_at = Some(at("2026-12-21T15:00:00Z"));
+    assert!(check(&future).allowed(), "a fact after now is absent");
+}
+
+#[test]
+fn passive_credit_reporting_waits_fourteen_days_after_the_first_letter() {
+    let mut ask = request("2026-03-10T15:00:00Z", Action::CreditReport);
+    assert_eq!(rules(&ask), ["us.passive_credit_reporting"]);
+    assert_eq!(check(&ask).next_allowed_at, None, "no communication yet");
+    ask.debts[0].validation_notice_sent_at = Some(at("2026-03-01T15:00:00Z"));
+    let answer = check(&ask);
+    assert_eq!(
+        answer.violations[0].clears_at,
+        Some(at("2026-03-16T04:00:00Z")),
+        "S+15 = 03-16, local midnight EDT"
+    );
+    assert_eq!(answer.next_allowed_at, Some(at("2026-03-16T04:00:00Z")));
+    ask.debts[0].undeliverable_notice_at = Some(at("2026-03-05T15:00:00Z"));
+    assert_eq!(
+        check(&ask).next_allowed_at,
+        None,
+        "the notice came back undeliverable"
+    );
+    ask.history.push(entry(
+        "2026-03-08T15:00:00Z",
+        Action::Call,
+        Outcome::Conversation,
+        "D-1",
+    ));
+    assert!(check(&ask).allowed(), "a conversation about the debt");
+}
+
+#[test]
+fn massachusetts_counts_calls_and_texts_across_debts() {
+    let mut ask = request("2026-03-09T15:00:00Z", Action::Sms);
+    ask.consumer.state = Some("MA".into());
+    ask.history = vec![
+        entry(
+            "2026-03-05T15:00:00Z",
+            Action::Call,
+            Outcome::Voicemail,
+            "D-2",
+        ),
+        entry("2026-03-07T15:00:00Z", Action::Sms, Outcome::Sent, "D-3"),
+    ];
+    assert_eq!(rules(&ask), ["us-ma.call_frequency"]);
+    assert_eq!(
+        check(&ask).violations[0].clears_at,
+        Some(at("2026-03-12T04:00:00Z"))
+    );
+    ask.consumer.state = Some("NY".into());
+    assert!(
+        check(&ask).allowed(),
+        "other states: the federal per-debt count only"
+    );
+}
+
+#[test]
+fn several_blocks_at_once_and_the_first_instant_all_allow() {
+    let mut ask = request("2026-03-09T02:00:00Z", Action::Call); // 22:00 EDT on 03-08
+    ask.history = vec![entry(
+        "2026-03-05T15:00:00Z",
+        Action::Call,
+        Outcome::Conversation,
+        "D-1",
+    )];
+    let answer = check(&ask);
+    assert_eq!(
+        rules(&ask),
+        ["us.time_of_day", "us.call_after_conversation"]
+    );
+    assert_eq!(
+        answer.violations[1].clears_at,
+        Some(at("2026-03-12T04:00:00Z"))
+    );
+    assert_eq!(
+        answer.next_allowed_at,
+        Some(at("2026-03-12T12:00:00Z")),
+        "08:00 on the first day after the block"
+    );
+}
+
+#[test]
+fn inconvenient_windows_clear_at_their_end() {
+    let mut ask = request("2026-06-01T16:10:30Z", Action::Call); // 12:10:30 EDT
+    ask.consumer.inconvenient_windows = vec![compliance::hours::LocalWindow {
+        from: jiff::civil::time(12, 0, 0, 0),
+        until: jiff::civil::time(13, 30, 0, 0),
+    }];
+    let answer = check(&ask);
+    assert_eq!(rules(&ask), ["us.consumer_inconvenient_time"]);
+    assert_eq!(
+        answer.violations[0].clears_at,
+        Some(at("2026-06-01T17:30:00Z"))
+    );
+    assert_eq!(answer.next_allowed_at, Some(at("2026-06-01T17:30:00Z")));
+}
