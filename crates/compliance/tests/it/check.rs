@@ -252,3 +252,127 @@ fn inconvenient_windows_clear_at_their_end() {
     );
     assert_eq!(answer.next_allowed_at, Some(at("2026-06-01T17:30:00Z")));
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ZONE_SETS: &[&[&str]] = &[
+        &["America/New_York"],
+        &["America/Chicago", "America/Denver"],
+        &["America/Los_Angeles", "Pacific/Honolulu"],
+        &["America/Phoenix"],
+    ];
+
+    fn any_request() -> impl Strategy<Value = Request> {
+        let history_entry = (
+            1i64..(10 * 24 * 60),
+            prop::sample::select(vec![
+                Outcome::NoAnswer,
+                Outcome::Voicemail,
+                Outcome::Busy,
+                Outcome::Conversation,
+            ]),
+            prop::sample::select(vec!["D-1", "D-2"]),
+            any::<bool>(),
+        );
+        (
+            0i64..(270 * 24 * 60),
+            0usize..ZONE_SETS.len(),
+            prop::sample::select(vec![
+                Action::Call,
+                Action::Sms,
+                Action::Letter,
+                Action::CreditReport,
+                Action::Email,
+            ]),
+            any::<bool>(),
+            prop::option::of(1i64..(40 * 24 * 60)),
+            prop::collection::vec(history_entry, 0..14),
+        )
+            .prop_map(
+                |(minutes, zones, action, massachusetts, notice_minutes_ago, history)| {
+                    let now = at("2026-03-01T00:00:00Z")
+                        .checked_add(jiff::Span::new().minutes(minutes))
+                        .unwrap();
+                    let before = |minutes_ago: i64| {
+                        now.checked_sub(jiff::Span::new().minutes(minutes_ago))
+                            .unwrap()
+                    };
+                    let mut ask = request("2026-03-01T00:00:00Z", action);
+                    ask.now = now;
+                    ask.consumer.time_zones = ZONE_SETS[zones]
+                        .iter()
+                        .map(|name| TimeZone::get(name).unwrap())
+                        .collect();
+                    ask.consumer.state = Some(if massachusetts { "MA" } else { "NY" }.into());
+                    ask.debts[0].validation_notice_sent_at = notice_minutes_ago.map(before);
+                    ask.history = history
+                        .into_iter()
+                        .map(|(minutes_ago, outcome, debt, inbound)| HistoryEntry {
+                            at: before(minutes_ago),
+                            debt_id: debt.into(),
+                            action: Action::Call,
+                            outcome,
+                            direction: if inbound {
+                                Direction::Inbound
+                            } else {
+                                Direction::Outbound
+                            },
+                            recipient: Recipient::Consumer,
+                        })
+                        .collect();
+                    ask
+                },
+            )
+    }
+
+    fn allowed_at(request: &Request, instant: Timestamp) -> bool {
+        let mut later = request.clone();
+        later.now = instant;
+        check(&later).allowed()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn next_allowed_is_allowed_and_no_earlier_minute_is(ask in any_request(), probes in prop::collection::vec(0.0f64..1.0, 40)) {
+            let answer = check(&ask);
+            prop_assert_eq!(answer.allowed(), answer.next_allowed_at == Some(ask.now));
+            if let Some(next) = answer.next_allowed_at {
+                prop_assert!(allowed_at(&ask, next), "{next} should be allowed");
+                let span_seconds = (next.as_second() - ask.now.as_second()) as f64;
+                for fraction in probes {
+                    let probe = Timestamp::from_second(ask.now.as_second() + (span_seconds * fraction) as i64).unwrap();
+                    prop_assert!(probe >= next || !allowed_at(&ask, probe), "{probe} is allowed before {next}");
+                }
+            }
+        }
+
+        #[test]
+        fn more_call_attempts_never_turn_a_calls_deny_into_an_allow(ask in any_request(), extra in 1i64..(6 * 24 * 60)) {
+            let mut call = ask.clone();
+            call.action = Action::Call;
+            if !check(&call).allowed() {
+                let mut more = call.clone();
+                more.history.push(HistoryEntry {
+                    at: call.now.checked_sub(jiff::Span::new().minutes(extra)).unwrap(),
+                    debt_id: "D-1".into(),
+                    action: Action::Call,
+                    outcome: Outcome::NoAnswer,
+                    direction: Direction::Outbound,
+                    recipient: Recipient::Consumer,
+                });
+                prop_assert!(!check(&more).allowed());
+            }
+        }
+
+        #[test]
+        fn the_order_of_history_does_not_matter(ask in any_request()) {
+            let mut reversed = ask.clone();
+            reversed.history.reverse();
+            prop_assert_eq!(check(&ask), check(&reversed));
+        }
+    }
+}
