@@ -214,6 +214,9 @@ pub enum AuditCommand {
 
 #[derive(Subcommand)]
 pub enum ComplianceCommand {
+    /// Answer compliance requests (JSON objects, e.g. JSON Lines) from FILE or standard
+    /// input, one answer per line.
+    Check { file: Option<PathBuf> },
     /// Assumed receipt and end of the validation period of a notice (12 CFR 1006.34(b)(5)).
     ValidationPeriod {
         /// The date the validation notice was sent.
@@ -273,6 +276,7 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
         Command::Compliance(ComplianceCommand::ValidationPeriod { sent_on }) => {
             validation_period(sent_on)
         }
+        Command::Compliance(ComplianceCommand::Check { file }) => compliance_check(file.as_deref()),
         Command::Bench(command) => bench::run(command).await,
     }
 }
@@ -629,6 +633,55 @@ fn read_password(from_stdin: bool) -> Result<String> {
         return Err(anyhow!(InputError("the passwords differ".into())));
     }
     Ok(first)
+}
+
+/// All requests are parsed before any is answered: one malformed request means no
+/// answers at all (exit 2), naming its number, line and field.
+fn compliance_check(file: Option<&std::path::Path>) -> Result<ExitCode> {
+    let text = match file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|error| anyhow!(InputError(format!("{}: {error}", path.display()))))?,
+        None => std::io::read_to_string(std::io::stdin())?,
+    };
+    let mut requests = Vec::new();
+    let mut stream = serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>();
+    let mut start = 0;
+    loop {
+        let line = line_of(&text, start);
+        let number = requests.len() + 1;
+        let value = match stream.next() {
+            None => break,
+            Some(Ok(value)) => value,
+            Some(Err(error)) => {
+                return Err(anyhow!(InputError(format!(
+                    "request {number} (line {}): not JSON: {error}",
+                    error.line()
+                ))));
+            }
+        };
+        start = stream.byte_offset();
+        let request = web::compliance_json::parse_request(&value).map_err(|malformed| {
+            anyhow!(InputError(format!(
+                "request {number} (line {line}): {}: {}",
+                malformed.field, malformed.reason
+            )))
+        })?;
+        requests.push(request);
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for request in &requests {
+        let answer = compliance::check::check(request);
+        writeln!(out, "{}", web::compliance_json::answer_json(&answer))?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The line (1-based) of the first non-blank character at or after byte `from`.
+fn line_of(text: &str, from: usize) -> usize {
+    let skipped = text[from..].len() - text[from..].trim_start().len();
+    text[..from + skipped].matches('\n').count() + 1
 }
 
 fn validation_period(sent_on: Date) -> Result<ExitCode> {

@@ -4,6 +4,8 @@
 //! **Invariant:** handlers stay thin: extract, parse, authorise, one store call, respond.
 
 use axum::Router;
+pub mod compliance_json;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Html;
@@ -20,6 +22,10 @@ pub fn router(store: Store) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(health))
+        .route(
+            "/api/v1/compliance/check",
+            axum::routing::post(compliance_check),
+        )
         .with_state(AppState { store })
 }
 
@@ -36,6 +42,30 @@ pub async fn serve_on(store: Store, listener: tokio::net::TcpListener) -> std::i
             tokio::signal::ctrl_c().await.ok();
         })
         .await
+}
+
+/// `POST /api/v1/compliance/check`: one request object, one answer (contract:
+/// docs/compliance-check.md); 422 with `{"error", "field"}` when malformed.
+async fn compliance_check(body: axum::body::Bytes) -> (StatusCode, axum::Json<serde_json::Value>) {
+    let unprocessable = |error: String, field: &str| {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(serde_json::json!({"error": error, "field": field})),
+        )
+    };
+    let value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(error) => return unprocessable(format!("not JSON: {error}"), "request"),
+    };
+    match compliance_json::parse_request(&value) {
+        Ok(request) => (
+            StatusCode::OK,
+            axum::Json(compliance_json::answer_json(&compliance::check::check(
+                &request,
+            ))),
+        ),
+        Err(malformed) => unprocessable(malformed.reason, &malformed.field),
+    }
 }
 
 async fn health() -> &'static str {

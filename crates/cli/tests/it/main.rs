@@ -585,3 +585,68 @@ fn validation_period_follows_the_contract() {
         "a pure computation opens no database"
     );
 }
+
+#[test]
+fn compliance_check_answers_one_line_per_request_or_nothing_at_all() {
+    let env = Env::new();
+    let calls: Vec<String> = (3..=9)
+        .map(|day| format!(r#"{{"at": "2026-03-{day:02}T12:00:00Z", "debt_id": "D-1", "action": "call", "outcome": "no_answer"}}"#))
+        .collect();
+    let example = format!(
+        r#"{{"now": "2026-03-09T13:30:00Z", "action": "call", "debt_id": "D-1", "consumer": {{"time_zones": ["America/New_York"], "state": "NY"}}, "debts": [{{"id": "D-1"}}], "history": [{}], "ignored": true}}"#,
+        calls.join(", ")
+    );
+    let letter = r#"{
+  "now": "2026-03-09T13:30:00Z", "action": "letter", "debt_id": "D-1",
+  "consumer": {"time_zones": ["America/New_York"]}, "debts": [{"id": "D-1"}]
+}"#;
+    let file = env.write("requests.json", &format!("{example}\n{letter}\n"));
+    let out = env.ok(
+        "sqlite://unused.db",
+        &["compliance", "check", file.to_str().unwrap()],
+    );
+    let answers: Vec<Value> = out
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 2);
+    assert_eq!(answers[0]["decision"], "deny");
+    assert_eq!(answers[0]["violations"][0]["rule"], "us.call_frequency");
+    assert_eq!(
+        answers[0]["violations"][0]["citation"],
+        "12 CFR 1006.14(b)(2)(i)(A)"
+    );
+    assert_eq!(
+        answers[0]["violations"][0]["clears_at"],
+        "2026-03-10T04:00:00Z"
+    );
+    assert_eq!(answers[0]["next_allowed_at"], "2026-03-10T12:00:00Z");
+    assert_eq!(
+        answers[1],
+        serde_json::json!({"decision": "allow", "violations": [], "next_allowed_at": "2026-03-09T13:30:00Z"})
+    );
+
+    let bad = env.write(
+        "bad.json",
+        &format!(
+            "{letter}\n{}\n",
+            letter.replace("America/New_York", "Mars/Olympus")
+        ),
+    );
+    let output = env.arrears(
+        "sqlite://unused.db",
+        &["compliance", "check", bad.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        output.stdout.is_empty(),
+        "no answers when any request is malformed"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "request 2 (line 5): consumer.time_zones[0]: \"Mars/Olympus\" is not an IANA time zone"
+        ),
+        "{stderr}"
+    );
+}

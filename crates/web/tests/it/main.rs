@@ -51,3 +51,52 @@ async fn the_home_page_tells_what_the_database_holds() {
     assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
     server.abort();
 }
+
+async fn post(address: std::net::SocketAddr, path: &str, body: &str) -> String {
+    let (path, body) = (path.to_string(), body.to_string());
+    tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_compliance_check_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("arrears.db").display());
+    let store = Store::open(&url, PiiKey::generate(), Clock::System)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = tokio::spawn(web::serve_on(store, listener));
+    let late = r#"{"now": "2026-03-09T02:00:00Z", "action": "call", "debt_id": "D-1", "consumer": {"time_zones": ["America/New_York"]}, "debts": [{"id": "D-1"}]}"#;
+    let response = post(address, "/api/v1/compliance/check", late).await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let body: serde_json::Value =
+        serde_json::from_str(response.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["decision"], "deny");
+    assert_eq!(body["violations"][0]["rule"], "us.time_of_day");
+    assert_eq!(body["next_allowed_at"], "2026-03-09T12:00:00Z");
+    let malformed = post(
+        address,
+        "/api/v1/compliance/check",
+        &late.replace("\"call\"", "\"fax\""),
+    )
+    .await;
+    assert!(malformed.starts_with("HTTP/1.1 422"), "{malformed}");
+    let body: serde_json::Value =
+        serde_json::from_str(malformed.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["field"], "action");
+    server.abort();
+}

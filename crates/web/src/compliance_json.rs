@@ -1,0 +1,361 @@
+//! The compliance check's JSON, exactly as docs/compliance-check.md fixes it: requests
+//! are parsed strictly (a value the contract does not list is malformed, naming the
+//! field), unknown fields are ignored, omitted booleans are false, lists empty, instants
+//! null; answers carry `decision`, `violations` and `next_allowed_at`.
+
+use compliance::check::{Answer, Consumer, ContactPoint, Debt, Request};
+use compliance::facts::{
+    Action, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
+};
+use compliance::hours::LocalWindow;
+use jiff::Timestamp;
+use jiff::civil::Time;
+use jiff::tz::TimeZone;
+use serde_json::{Map, Value, json};
+
+/// Why a request is malformed: the field (a JSON path such as `history[2].at`) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Malformed {
+    pub field: String,
+    pub reason: String,
+}
+
+type Parsed<T> = Result<T, Malformed>;
+
+fn malformed<T>(field: &str, reason: impl Into<String>) -> Parsed<T> {
+    Err(Malformed {
+        field: field.to_string(),
+        reason: reason.into(),
+    })
+}
+
+fn object<'a>(value: &'a Value, field: &str) -> Parsed<&'a Map<String, Value>> {
+    value
+        .as_object()
+        .map_or_else(|| malformed(field, "expected an object"), Ok)
+}
+
+fn path(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+fn required<'a>(map: &'a Map<String, Value>, parent: &str, key: &str) -> Parsed<&'a Value> {
+    match map.get(key) {
+        Some(Value::Null) | None => malformed(&path(parent, key), "required"),
+        Some(value) => Ok(value),
+    }
+}
+
+fn string<'a>(value: &'a Value, field: &str) -> Parsed<&'a str> {
+    value
+        .as_str()
+        .map_or_else(|| malformed(field, "expected a string"), Ok)
+}
+
+fn boolean(map: &Map<String, Value>, parent: &str, key: &str) -> Parsed<bool> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(flag)) => Ok(*flag),
+        Some(_) => malformed(&path(parent, key), "expected true or false"),
+    }
+}
+
+fn instant(value: &Value, field: &str) -> Parsed<Timestamp> {
+    let text = string(value, field)?;
+    text.parse().or_else(|_| {
+        malformed(
+            field,
+            "expected an RFC 3339 instant such as 2026-03-09T13:30:00Z",
+        )
+    })
+}
+
+fn optional_instant(
+    map: &Map<String, Value>,
+    parent: &str,
+    key: &str,
+) -> Parsed<Option<Timestamp>> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => instant(value, &path(parent, key)).map(Some),
+    }
+}
+
+fn code<T>(value: &Value, field: &str, parse: fn(&str) -> Option<T>, all: &[&str]) -> Parsed<T> {
+    let text = string(value, field)?;
+    parse(text).map_or_else(
+        || malformed(field, format!("{text:?} is not one of {}", all.join(", "))),
+        Ok,
+    )
+}
+
+fn optional_code<T>(
+    map: &Map<String, Value>,
+    parent: &str,
+    key: &str,
+    default: T,
+    parse: fn(&str) -> Option<T>,
+    all: &[&str],
+) -> Parsed<T> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(value) => code(value, &path(parent, key), parse, all),
+    }
+}
+
+fn codes_of<T: Copy>(all: &[T], code: fn(T) -> &'static str) -> Vec<&'static str> {
+    all.iter().map(|value| code(*value)).collect()
+}
+
+fn list<'a>(map: &'a Map<String, Value>, parent: &str, key: &str) -> Parsed<&'a [Value]> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => malformed(&path(parent, key), "expected a list"),
+    }
+}
+
+/// Parses one request object.
+pub fn parse_request(value: &Value) -> Parsed<Request> {
+    let map = object(value, "request")?;
+    let actions = codes_of(Action::ALL, Action::code);
+    let action = code(
+        required(map, "", "action")?,
+        "action",
+        Action::parse,
+        &actions,
+    )?;
+    let debts = list(map, "", "debts")?
+        .iter()
+        .enumerate()
+        .map(|(index, debt)| parse_debt(debt, &format!("debts[{index}]")))
+        .collect::<Parsed<Vec<_>>>()?;
+    let debt_id = string(required(map, "", "debt_id")?, "debt_id")?.to_string();
+    if !debts.iter().any(|debt| debt.id == debt_id) {
+        return malformed("debt_id", format!("{debt_id:?} names no entry of debts"));
+    }
+    let history = list(map, "", "history")?
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| parse_history(entry, &format!("history[{index}]")))
+        .collect::<Parsed<Vec<_>>>()?;
+    let contact_point = match map.get("contact_point") {
+        None | Some(Value::Null) => None,
+        Some(point) => Some(parse_contact_point(point)?),
+    };
+    Ok(Request {
+        now: instant(required(map, "", "now")?, "now")?,
+        action,
+        debt_id,
+        recipient: optional_code(
+            map,
+            "",
+            "recipient",
+            Recipient::Consumer,
+            Recipient::parse,
+            &codes_of(Recipient::ALL, Recipient::code),
+        )?,
+        purpose: optional_code(
+            map,
+            "",
+            "purpose",
+            Purpose::Collection,
+            Purpose::parse,
+            &codes_of(Purpose::ALL, Purpose::code),
+        )?,
+        contact_point,
+        consumer: parse_consumer(required(map, "", "consumer")?)?,
+        debts,
+        history,
+    })
+}
+
+fn parse_contact_point(value: &Value) -> Parsed<ContactPoint> {
+    let map = object(value, "contact_point")?;
+    let kinds = codes_of(ContactPointKind::ALL, ContactPointKind::code);
+    let kind = code(
+        required(map, "contact_point", "kind")?,
+        "contact_point.kind",
+        ContactPointKind::parse,
+        &kinds,
+    )?;
+    Ok(ContactPoint {
+        kind,
+        workplace: boolean(map, "contact_point", "workplace")?,
+    })
+}
+
+fn parse_consumer(value: &Value) -> Parsed<Consumer> {
+    let map = object(value, "consumer")?;
+    let zones = required(map, "consumer", "time_zones")?
+        .as_array()
+        .map_or_else(
+            || {
+                malformed(
+                    "consumer.time_zones",
+                    "expected a list of IANA time zone names",
+                )
+            },
+            Ok,
+        )?;
+    if zones.is_empty() {
+        return malformed("consumer.time_zones", "at least one IANA time zone name");
+    }
+    let time_zones = zones
+        .iter()
+        .enumerate()
+        .map(|(index, zone)| {
+            let field = format!("consumer.time_zones[{index}]");
+            let name = string(zone, &field)?;
+            TimeZone::get(name)
+                .or_else(|_| malformed(&field, format!("{name:?} is not an IANA time zone")))
+        })
+        .collect::<Parsed<Vec<_>>>()?;
+    let state = match map.get("state") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(string(value, "consumer.state")?.to_string()),
+    };
+    let windows = list(map, "consumer", "inconvenient_windows")?
+        .iter()
+        .enumerate()
+        .map(|(index, window)| {
+            parse_window(window, &format!("consumer.inconvenient_windows[{index}]"))
+        })
+        .collect::<Parsed<Vec<_>>>()?;
+    Ok(Consumer {
+        time_zones,
+        state,
+        cease_requested: boolean(map, "consumer", "cease_requested")?,
+        attorney_represented: boolean(map, "consumer", "attorney_represented")?,
+        bankruptcy_filed: boolean(map, "consumer", "bankruptcy_filed")?,
+        deceased: boolean(map, "consumer", "deceased")?,
+        email_opted_out: boolean(map, "consumer", "email_opted_out")?,
+        sms_opted_out: boolean(map, "consumer", "sms_opted_out")?,
+        employer_prohibits_contact: boolean(map, "consumer", "employer_prohibits_contact")?,
+        inconvenient_windows: windows,
+    })
+}
+
+fn parse_window(value: &Value, field: &str) -> Parsed<LocalWindow> {
+    let map = object(value, field)?;
+    let time = |key: &str| -> Parsed<Time> {
+        let field = path(field, key);
+        let text = string(
+            required(map, "", key).map_err(|_| Malformed {
+                field: field.clone(),
+                reason: "required".into(),
+            })?,
+            &field,
+        )?;
+        let shaped = text.len() == 5 && text.as_bytes()[2] == b':';
+        let parsed = shaped
+            .then(|| Some((text[..2].parse::<i8>().ok()?, text[3..].parse::<i8>().ok()?)))
+            .flatten();
+        match parsed.and_then(|(hour, minute)| Time::new(hour, minute, 0, 0).ok()) {
+            Some(time) => Ok(time),
+            None => malformed(&field, "expected a local time HH:MM from 00:00 to 23:59"),
+        }
+    };
+    Ok(LocalWindow {
+        from: time("from")?,
+        until: time("to")?,
+    })
+}
+
+fn parse_debt(value: &Value, field: &str) -> Parsed<Debt> {
+    let map = object(value, field)?;
+    let (dispute_received_at, verification_sent_at) = match map.get("dispute") {
+        None | Some(Value::Null) => (None, None),
+        Some(dispute) => {
+            let dispute_field = path(field, "dispute");
+            let dispute = object(dispute, &dispute_field)?;
+            (
+                optional_instant(dispute, &dispute_field, "received_at")?,
+                optional_instant(dispute, &dispute_field, "verification_sent_at")?,
+            )
+        }
+    };
+    Ok(Debt {
+        id: string(required(map, field, "id")?, &path(field, "id"))?.to_string(),
+        time_barred: boolean(map, field, "time_barred")?,
+        validation_notice_sent_at: optional_instant(map, field, "validation_notice_sent_at")?,
+        dispute_received_at,
+        verification_sent_at,
+        undeliverable_notice_at: optional_instant(map, field, "undeliverable_notice_at")?,
+    })
+}
+
+fn parse_history(value: &Value, field: &str) -> Parsed<HistoryEntry> {
+    let map = object(value, field)?;
+    let actions = codes_of(Action::ALL, Action::code);
+    let action = code(
+        required(map, field, "action")?,
+        &path(field, "action"),
+        Action::parse,
+        &actions,
+    )?;
+    let outcomes = codes_of(Outcome::ALL, Outcome::code);
+    let outcome = code(
+        required(map, field, "outcome")?,
+        &path(field, "outcome"),
+        Outcome::parse,
+        &outcomes,
+    )?;
+    if !outcome.fits(action) {
+        return malformed(
+            &path(field, "outcome"),
+            format!(
+                "{:?} is not an outcome of a {}",
+                outcome.code(),
+                action.code()
+            ),
+        );
+    }
+    Ok(HistoryEntry {
+        at: instant(required(map, field, "at")?, &path(field, "at"))?,
+        debt_id: string(required(map, field, "debt_id")?, &path(field, "debt_id"))?.to_string(),
+        action,
+        outcome,
+        direction: optional_code(
+            map,
+            field,
+            "direction",
+            Direction::Outbound,
+            Direction::parse,
+            &codes_of(Direction::ALL, Direction::code),
+        )?,
+        recipient: optional_code(
+            map,
+            field,
+            "recipient",
+            Recipient::Consumer,
+            Recipient::parse,
+            &codes_of(Recipient::ALL, Recipient::code),
+        )?,
+    })
+}
+
+/// The answer object of the contract.
+pub fn answer_json(answer: &Answer) -> Value {
+    let violations: Vec<Value> = answer
+        .violations
+        .iter()
+        .map(|violation| {
+            json!({
+                "rule": violation.rule,
+                "citation": violation.citation,
+                "message": violation.message,
+                "clears_at": violation.clears_at.map(|at| at.to_string()),
+            })
+        })
+        .collect();
+    json!({
+        "decision": if answer.allowed() { "allow" } else { "deny" },
+        "violations": violations,
+        "next_allowed_at": answer.next_allowed_at.map(|at| at.to_string()),
+    })
+}
