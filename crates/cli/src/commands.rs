@@ -214,6 +214,16 @@ pub enum AuditCommand {
 
 #[derive(Subcommand)]
 pub enum ComplianceCommand {
+    /// The phones that may be called at an instant, as CSV
+    /// (`creditor,account_ref,phone,allowed_until`) for an outbound dialer.
+    FilterCalls {
+        /// RFC 3339 instant.
+        #[arg(long)]
+        at: jiff::Timestamp,
+        /// One JSON object per line instead of CSV.
+        #[arg(long)]
+        json: bool,
+    },
     /// Answer compliance requests (JSON objects, e.g. JSON Lines) from FILE or standard
     /// input, one answer per line.
     Check { file: Option<PathBuf> },
@@ -236,6 +246,7 @@ pub enum BatchCommand {
 }
 
 pub mod bench;
+mod dialer;
 
 pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
     match command {
@@ -277,6 +288,12 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             validation_period(sent_on)
         }
         Command::Compliance(ComplianceCommand::Check { file }) => compliance_check(file.as_deref()),
+        Command::Compliance(ComplianceCommand::FilterCalls { at, json }) => {
+            let store = globals.open().await?;
+            let code = dialer::filter_calls(&store, at, json).await;
+            store.close().await;
+            code
+        }
         Command::Bench(command) => bench::run(command).await,
     }
 }

@@ -113,3 +113,34 @@ fn local_moments<'a>(
                 .filter_map(move |time| zone.to_timestamp(date.to_datetime(*time)).ok())
         })
 }
+
+/// The first instant after `at` at which calling stops being convenient: 21:00 on some
+/// zone's wall clock or the start of an inconvenient window. `None` if `at` itself is
+/// not convenient, or nothing closes within the horizon.
+pub fn convenient_until(
+    at: Timestamp,
+    zones: &[TimeZone],
+    windows: &[LocalWindow],
+) -> Option<Timestamp> {
+    let good = |instant: Timestamp| {
+        within_convenient_hours(instant, zones)
+            && !within_inconvenient_window(instant, zones, windows)
+    };
+    if !good(at) {
+        return None;
+    }
+    let mut closings: Vec<Time> = vec![CONVENIENT_UNTIL];
+    closings.extend(
+        windows
+            .iter()
+            .filter(|window| window.from != window.until)
+            .map(|window| window.from),
+    );
+    let mut candidates: Vec<Timestamp> = zones
+        .iter()
+        .flat_map(|zone| local_moments(zone, at, &closings))
+        .filter(|candidate| *candidate > at)
+        .collect();
+    candidates.sort_unstable();
+    candidates.into_iter().find(|candidate| !good(*candidate))
+}

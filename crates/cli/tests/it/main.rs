@@ -650,3 +650,70 @@ fn compliance_check_answers_one_line_per_request_or_nothing_at_all() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_dialer_list_holds_only_lawful_calls() {
+    let env = Env::new();
+    let db = env.sqlite("arrears.db");
+    let file = env.write(
+        "people.csv",
+        "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,address_line1,city,state,postal_code,phone_mobile,phone_home,time_zone\n\
+         NBANK,NY-1,P-1,Ann,Bee,100.00,USD,2026-05-01,1 Main St,Albany,NY,12207,(518) 555-0101,,\n\
+         NBANK,CA-1,P-2,Cy,Dee,100.00,USD,2026-05-01,1 Main St,Fresno,CA,93701,(559) 555-0102,(559) 555-0103,\n\
+         NBANK,CA-2,P-3,Ed,Fox,100.00,USD,2026-05-01,1 Main St,Fresno,CA,93701,(559) 555-0104,,\n\
+         NBANK,XX-1,P-4,Gus,Hay,100.00,USD,2026-05-01,,,,,,,\n",
+    );
+    env.ok(&db, &["import", "placements", file.to_str().unwrap()]);
+    env.ok(
+        &db,
+        &[
+            "account",
+            "hold",
+            "--creditor",
+            "NBANK",
+            "--account",
+            "CA-2",
+            "cease",
+            "--reason",
+            "cease letter",
+        ],
+    );
+    // 03:00 UTC on 2026-06-02: 23:00 in New York, 20:00 in California.
+    let csv = env.ok(
+        &db,
+        &["compliance", "filter-calls", "--at", "2026-06-02T03:00:00Z"],
+    );
+    assert_eq!(
+        csv,
+        "creditor,account_ref,phone,allowed_until\n\
+         NBANK,CA-1,+15595550103,2026-06-02T04:00:00Z\n\
+         NBANK,CA-1,+15595550102,2026-06-02T04:00:00Z\n"
+    );
+    let lines = env.ok(
+        &db,
+        &[
+            "compliance",
+            "filter-calls",
+            "--at",
+            "2026-06-01T16:00:00Z",
+            "--json",
+        ],
+    );
+    let listed: Vec<Value> = lines
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let refs: Vec<&str> = listed
+        .iter()
+        .map(|row| row["account_ref"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        refs,
+        ["CA-1", "CA-1", "NY-1"],
+        "XX-1 has no known zone; CA-2 asked us to cease"
+    );
+    assert_eq!(
+        listed[2]["allowed_until"], "2026-06-02T01:00:00Z",
+        "21:00 in New York"
+    );
+}

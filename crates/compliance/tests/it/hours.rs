@@ -214,3 +214,26 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn convenient_until_the_first_zone_reaches_nine_or_a_window_opens() {
+    use compliance::hours::convenient_until;
+    let coasts = zones(&["America/New_York", "America/Los_Angeles"]);
+    assert_eq!(
+        convenient_until(at("2026-06-01T16:00:00Z"), &coasts, &[]),
+        Some(at("2026-06-02T01:00:00Z")),
+        "21:00 in New York"
+    );
+    let lunch = [window((12, 0), (13, 30))];
+    let new_york = zones(&["America/New_York"]);
+    assert_eq!(
+        convenient_until(at("2026-06-01T13:00:00Z"), &new_york, &lunch),
+        Some(at("2026-06-01T16:00:00Z")),
+        "noon"
+    );
+    assert_eq!(
+        convenient_until(at("2026-06-01T02:00:00Z"), &new_york, &[]),
+        None,
+        "not convenient now"
+    );
+}

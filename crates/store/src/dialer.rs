@@ -1,0 +1,87 @@
+//! What an outbound dialer list is built from: each active account's phones that are not
+//! known bad, with the debtor's zones, state and the account's holds.
+
+use crate::{Store, StoreError};
+use domain::account::HoldKind;
+use futures_util::TryStreamExt;
+use sqlx::Row;
+use std::collections::HashMap;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DialerCandidate {
+    pub creditor: String,
+    pub account_ref: String,
+    /// `phone_home`, `phone_mobile` or `phone_work`.
+    pub phone_kind: String,
+    /// E.164.
+    pub phone: String,
+    pub time_zones: Vec<String>,
+    pub state: Option<String>,
+    pub holds: Vec<HoldKind>,
+    /// When the oldest open dispute hold was placed (microseconds UTC).
+    pub dispute_placed_at_us: Option<i64>,
+}
+
+const CANDIDATES_QUERY: &str = "SELECT a.id, c.code, a.account_ref, p.kind, p.value, d.time_zones, d.state \
+    FROM accounts a JOIN creditors c ON c.id = a.creditor_id JOIN debtors d ON d.id = a.debtor_id \
+    JOIN contact_points p ON p.debtor_id = d.id \
+    WHERE a.status = 'active' AND p.kind IN ('phone_home', 'phone_mobile', 'phone_work') \
+      AND p.status NOT IN ('bad', 'wrong_party') \
+    ORDER BY c.code, a.account_ref, p.id";
+
+impl Store {
+    /// Calls `each` for every (active account, usable phone), in creditor and account order.
+    pub async fn for_each_dialer_candidate(
+        &self,
+        each: &mut dyn FnMut(DialerCandidate),
+    ) -> Result<u64, StoreError> {
+        let holds = open_holds(&self.pool).await?;
+        let mut connection = self.pool.acquire().await?;
+        let mut rows = sqlx::query(CANDIDATES_QUERY).fetch(&mut *connection);
+        let mut count = 0;
+        while let Some(row) = rows.try_next().await? {
+            let account_id: i64 = row.try_get(0)?;
+            let zones: String = row.try_get(5)?;
+            let account_holds = holds.get(&account_id);
+            each(DialerCandidate {
+                creditor: row.try_get(1)?,
+                account_ref: row.try_get(2)?,
+                phone_kind: row.try_get(3)?,
+                phone: row.try_get(4)?,
+                time_zones: zones
+                    .split(',')
+                    .filter(|zone| !zone.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                state: row.try_get(6)?,
+                holds: account_holds
+                    .map(|(kinds, _)| kinds.clone())
+                    .unwrap_or_default(),
+                dispute_placed_at_us: account_holds.and_then(|(_, dispute)| *dispute),
+            });
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+/// Open holds per account, and when the oldest open dispute hold was placed.
+async fn open_holds(
+    pool: &sqlx::AnyPool,
+) -> Result<HashMap<i64, (Vec<HoldKind>, Option<i64>)>, StoreError> {
+    let rows = sqlx::query("SELECT account_id, kind, placed_at_us FROM account_holds WHERE released_at_us IS NULL ORDER BY id")
+        .fetch_all(pool)
+        .await?;
+    let mut holds: HashMap<i64, (Vec<HoldKind>, Option<i64>)> = HashMap::new();
+    for row in rows {
+        let kind: String = row.try_get(1)?;
+        let kind =
+            HoldKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("hold {kind:?}")))?;
+        let entry = holds.entry(row.try_get(0)?).or_default();
+        entry.0.push(kind);
+        if kind == HoldKind::Dispute && entry.1.is_none() {
+            entry.1 = Some(row.try_get(2)?);
+        }
+    }
+    Ok(holds)
+}
