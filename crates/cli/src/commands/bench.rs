@@ -11,6 +11,12 @@ use std::time::Instant;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
+    /// In-process compliance checks per second on one core over a realistic mix, beside
+    /// the floor of reading the same requests without checking them.
+    ComplianceChecks {
+        #[arg(long, default_value_t = 1_000_000)]
+        checks: u64,
+    },
     /// Import N generated accounts into a fresh SQLite file, beside the floor: a plain
     /// prepared-statement insert of the same CSV rows, one transaction.
     ImportPlacements {
@@ -31,6 +37,7 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
             seed,
             dir,
         } => import_placements(accounts, seed, dir).await,
+        BenchCommand::ComplianceChecks { checks } => compliance_checks(checks),
     }
 }
 
@@ -161,4 +168,126 @@ async fn floor_insert(db: &str, file: &std::path::Path) -> Result<f64> {
     let seconds = started.elapsed().as_secs_f64();
     pool.close().await;
     Ok(seconds)
+}
+
+/// A realistic mix: calls, texts, emails, letters and credit reports, at all hours, for
+/// consumers in one to three zones with up to 12 earlier contacts, some with holds.
+fn mix(index: u64) -> compliance::check::Request {
+    use compliance::check::{Consumer, Debt, Request};
+    use compliance::facts::{Action, Direction, HistoryEntry, Outcome, Purpose, Recipient};
+    const ZONES: &[&[&str]] = &[
+        &["America/New_York"],
+        &["America/Chicago", "America/Denver"],
+        &["America/Los_Angeles"],
+        &["America/New_York", "America/Chicago", "Pacific/Honolulu"],
+        &["America/Phoenix"],
+    ];
+    const ACTIONS: &[Action] = &[
+        Action::Call,
+        Action::Call,
+        Action::Call,
+        Action::Sms,
+        Action::Email,
+        Action::Letter,
+        Action::CreditReport,
+    ];
+    let spread = index.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let now = jiff::Timestamp::from_second(1_767_225_600 + (spread % (365 * 86_400)) as i64)
+        .expect("in range");
+    let zones = ZONES[(spread >> 8) as usize % ZONES.len()]
+        .iter()
+        .map(|name| jiff::tz::TimeZone::get(name).expect("known zone"))
+        .collect();
+    let history = (0..(spread >> 16) % 13)
+        .map(|n| HistoryEntry {
+            at: now
+                .checked_sub(jiff::Span::new().hours(((spread >> 20) % 50 + n * 11) as i64 + 1))
+                .expect("in range"),
+            debt_id: if n % 4 == 0 {
+                "D-2".into()
+            } else {
+                "D-1".into()
+            },
+            action: Action::Call,
+            outcome: [
+                Outcome::NoAnswer,
+                Outcome::Voicemail,
+                Outcome::Busy,
+                Outcome::Conversation,
+            ][((spread >> 24) + n) as usize % 4],
+            direction: Direction::Outbound,
+            recipient: Recipient::Consumer,
+        })
+        .collect();
+    let consumer = Consumer {
+        time_zones: zones,
+        state: Some(
+            if spread.is_multiple_of(10) {
+                "MA"
+            } else {
+                "NY"
+            }
+            .into(),
+        ),
+        cease_requested: spread.is_multiple_of(97),
+        attorney_represented: spread.is_multiple_of(89),
+        ..Consumer::default()
+    };
+    let notice = now
+        .checked_sub(jiff::Span::new().hours(((spread >> 32) % 2_000) as i64))
+        .ok();
+    Request {
+        now,
+        action: ACTIONS[(spread >> 40) as usize % ACTIONS.len()],
+        debt_id: "D-1".into(),
+        recipient: Recipient::Consumer,
+        purpose: Purpose::Collection,
+        contact_point: None,
+        consumer,
+        debts: vec![Debt {
+            id: "D-1".into(),
+            validation_notice_sent_at: notice,
+            ..Debt::default()
+        }],
+        history,
+    }
+}
+
+fn compliance_checks(checks: u64) -> Result<ExitCode> {
+    let requests: Vec<compliance::check::Request> =
+        (0..checks.clamp(1, 100_000)).map(mix).collect();
+    let rounds = checks.div_ceil(requests.len() as u64).max(1);
+    // Floor: reading each request's clock, the least any check must do.
+    let started = Instant::now();
+    let mut floor_sum = 0i64;
+    for _ in 0..rounds {
+        for request in &requests {
+            floor_sum = floor_sum.wrapping_add(std::hint::black_box(request).now.as_second());
+        }
+    }
+    let floor_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let mut denied = 0u64;
+    for _ in 0..rounds {
+        for request in &requests {
+            denied += u64::from(!compliance::check::check(std::hint::black_box(request)).allowed());
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let total = rounds * requests.len() as u64;
+    println!(
+        "compliance-checks: {total} checks of {} distinct requests, one thread",
+        requests.len()
+    );
+    println!(
+        "  check: {seconds:8.2} s  {:>12.0} checks/s  ({:.1} % denied)",
+        total as f64 / seconds,
+        100.0 * denied as f64 / total as f64
+    );
+    println!(
+        "  floor (reading each request): {floor_seconds:8.4} s  {:>12.0} requests/s  [{}]",
+        total as f64 / floor_seconds,
+        floor_sum % 10
+    );
+    Ok(ExitCode::SUCCESS)
 }
