@@ -88,6 +88,24 @@ impl Answer {
 
 /// Asks every rule about `request`.
 pub fn check(request: &Request) -> Answer {
+    // Facts are taken as of `now`, also while looking ahead: drop later history once
+    // here instead of in every rule, at every candidate instant.
+    let as_of_now;
+    let request = if request.history.iter().any(|entry| entry.at > request.now) {
+        let history = request
+            .history
+            .iter()
+            .filter(|entry| entry.at <= request.now)
+            .cloned()
+            .collect();
+        as_of_now = Request {
+            history,
+            ..request.clone()
+        };
+        &as_of_now
+    } else {
+        request
+    };
     let violations = violations_at(request, request.now);
     let next_allowed_at = next_allowed(request, &violations);
     Answer {
@@ -160,15 +178,6 @@ fn violations_at(request: &Request, at: Timestamp) -> Vec<Violation> {
     found
 }
 
-fn history_until(request: &Request) -> Vec<HistoryEntry> {
-    request
-        .history
-        .iter()
-        .filter(|entry| entry.at <= request.now)
-        .cloned()
-        .collect()
-}
-
 fn time_rules(request: &Request, at: Timestamp, found: &mut Vec<Violation>) {
     if !request.action.is_timed() || request.recipient == Recipient::Attorney {
         return;
@@ -221,9 +230,9 @@ fn frequency_rules(request: &Request, at: Timestamp, found: &mut Vec<Violation>)
     if request.recipient == Recipient::Attorney {
         return;
     }
-    let history = history_until(request);
+    let history = &request.history;
     if request.action == Action::Call {
-        if let Some(clears) = call_frequency(&history, &request.debt_id, at, zone) {
+        if let Some(clears) = call_frequency(history, &request.debt_id, at, zone) {
             let message = format!(
                 "7 or more calls about {} in the 7 days ending today",
                 request.debt_id
@@ -235,7 +244,7 @@ fn frequency_rules(request: &Request, at: Timestamp, found: &mut Vec<Violation>)
                 Some(clears),
             ));
         }
-        if let Some(clears) = call_after_conversation(&history, &request.debt_id, at, zone) {
+        if let Some(clears) = call_after_conversation(history, &request.debt_id, at, zone) {
             let message = format!(
                 "a conversation about {} within the last 7 days",
                 request.debt_id
@@ -251,7 +260,7 @@ fn frequency_rules(request: &Request, at: Timestamp, found: &mut Vec<Violation>)
     let in_massachusetts = request.consumer.state.as_deref() == Some("MA");
     if in_massachusetts
         && matches!(request.action, Action::Call | Action::Sms)
-        && let Some(clears) = ma_call_frequency(&history, at, zone)
+        && let Some(clears) = ma_call_frequency(history, at, zone)
     {
         let message = "2 or more calls or texts to the consumer in the last 7 days".to_string();
         found.push(violation(
@@ -376,7 +385,7 @@ fn credit_reporting_rule(request: &Request, at: Timestamp, found: &mut Vec<Viola
     let Some(debt) = request.debts.iter().find(|debt| debt.id == request.debt_id) else {
         return;
     };
-    let history = history_until(request);
+    let history = &request.history;
     if history
         .iter()
         .any(|entry| entry.is_conversation(&request.debt_id))

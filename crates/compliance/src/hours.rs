@@ -66,30 +66,16 @@ pub fn next_convenient(
     zones: &[TimeZone],
     windows: &[LocalWindow],
 ) -> Option<Timestamp> {
-    let good = |instant: Timestamp| {
-        within_convenient_hours(instant, zones)
-            && !within_inconvenient_window(instant, zones, windows)
-    };
-    if good(now) {
+    if convenient(now, zones, windows) {
         return Some(now);
     }
     let horizon = now
         .checked_add(Span::new().hours(SEARCH_HORIZON_DAYS * 24))
         .ok()?;
-    let mut openings: Vec<Time> = vec![CONVENIENT_FROM];
-    openings.extend(
-        windows
-            .iter()
-            .filter(|window| window.from != window.until)
-            .map(|window| window.until),
-    );
-    let mut candidates: Vec<Timestamp> = zones
-        .iter()
-        .flat_map(|zone| local_moments(zone, now, &openings))
-        .filter(|candidate| *candidate > now && *candidate <= horizon)
-        .collect();
-    candidates.sort_unstable();
-    candidates.into_iter().find(|candidate| good(*candidate))
+    let openings = edges(CONVENIENT_FROM, windows, |window| window.until);
+    first_moment(now, zones, &openings, |instant| {
+        instant <= horizon && convenient(instant, zones, windows)
+    })
 }
 
 /// The instants at which `zone`'s wall clock shows one of `times`, on every local date
@@ -122,25 +108,44 @@ pub fn convenient_until(
     zones: &[TimeZone],
     windows: &[LocalWindow],
 ) -> Option<Timestamp> {
-    let good = |instant: Timestamp| {
-        within_convenient_hours(instant, zones)
-            && !within_inconvenient_window(instant, zones, windows)
-    };
-    if !good(at) {
+    if !convenient(at, zones, windows) {
         return None;
     }
-    let mut closings: Vec<Time> = vec![CONVENIENT_UNTIL];
-    closings.extend(
+    let closings = edges(CONVENIENT_UNTIL, windows, |window| window.from);
+    first_moment(at, zones, &closings, |instant| {
+        !convenient(instant, zones, windows)
+    })
+}
+
+fn convenient(instant: Timestamp, zones: &[TimeZone], windows: &[LocalWindow]) -> bool {
+    within_convenient_hours(instant, zones) && !within_inconvenient_window(instant, zones, windows)
+}
+
+/// `hours_edge` and one edge of every non-empty window.
+fn edges(hours_edge: Time, windows: &[LocalWindow], edge: fn(&LocalWindow) -> Time) -> Vec<Time> {
+    let mut times = vec![hours_edge];
+    times.extend(
         windows
             .iter()
             .filter(|window| window.from != window.until)
-            .map(|window| window.from),
+            .map(edge),
     );
+    times
+}
+
+/// The earliest instant after `after` at which some zone's wall clock shows one of
+/// `times` and `wanted` holds.
+fn first_moment(
+    after: Timestamp,
+    zones: &[TimeZone],
+    times: &[Time],
+    wanted: impl Fn(Timestamp) -> bool,
+) -> Option<Timestamp> {
     let mut candidates: Vec<Timestamp> = zones
         .iter()
-        .flat_map(|zone| local_moments(zone, at, &closings))
-        .filter(|candidate| *candidate > at)
+        .flat_map(|zone| local_moments(zone, after, times))
+        .filter(|candidate| *candidate > after)
         .collect();
     candidates.sort_unstable();
-    candidates.into_iter().find(|candidate| !good(*candidate))
+    candidates.into_iter().find(|candidate| wanted(*candidate))
 }
