@@ -227,6 +227,15 @@ pub enum ComplianceCommand {
     /// Answer compliance requests (JSON objects, e.g. JSON Lines) from FILE or standard
     /// input, one answer per line.
     Check { file: Option<PathBuf> },
+    /// The rule packs in force (built in, or ARREARS_COMPLIANCE_PACKS), or those of
+    /// `--dir`, checked as they load: each pack's version, states and rules.
+    Packs {
+        /// A folder of pack files (`*.toml`) to check instead.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Assumed receipt and end of the validation period of a notice (12 CFR 1006.34(b)(5)).
     ValidationPeriod {
         /// The date the validation notice was sent.
@@ -288,6 +297,9 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             validation_period(sent_on)
         }
         Command::Compliance(ComplianceCommand::Check { file }) => compliance_check(file.as_deref()),
+        Command::Compliance(ComplianceCommand::Packs { dir, json }) => {
+            compliance_packs(dir.as_deref(), json)
+        }
         Command::Compliance(ComplianceCommand::FilterCalls { at, json }) => {
             let store = globals.open().await?;
             let code = dialer::filter_calls(&store, at, json).await;
@@ -300,7 +312,7 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
 
 async fn serve(globals: &Globals, listen: &str) -> Result<ExitCode> {
     let store = globals.open().await?;
-    web::serve(store, listen).await?;
+    web::serve(store, context::rule_set()?, listen).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -655,6 +667,7 @@ fn read_password(from_stdin: bool) -> Result<String> {
 /// All requests are parsed before any is answered: one malformed request means no
 /// answers at all (exit 2), naming its number, line and field.
 fn compliance_check(file: Option<&std::path::Path>) -> Result<ExitCode> {
+    let rules = context::rule_set()?;
     let text = match file {
         Some(path) => std::fs::read_to_string(path)
             .map_err(|error| anyhow!(InputError(format!("{}: {error}", path.display()))))?,
@@ -688,10 +701,27 @@ fn compliance_check(file: Option<&std::path::Path>) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for request in &requests {
-        let answer = compliance::check::check(request);
+        let answer = rules.check(request);
         writeln!(out, "{}", web::compliance_json::answer_json(&answer))?;
     }
     out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compliance_packs(dir: Option<&std::path::Path>, json: bool) -> Result<ExitCode> {
+    let loaded;
+    let rules = match dir {
+        Some(dir) => {
+            loaded = context::load_rule_set(dir)?;
+            &loaded
+        }
+        None => context::rule_set()?,
+    };
+    if json {
+        println!("{}", output::rule_set_json(rules));
+    } else {
+        print!("{}", output::rule_set_text(rules));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -963,6 +993,6 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
         return Ok(ExitCode::SUCCESS);
     }
     println!("Serving on http://{listen}/  (Ctrl-C to stop)");
-    web::serve(store, listen).await?;
+    web::serve(store, context::rule_set()?, listen).await?;
     Ok(ExitCode::SUCCESS)
 }

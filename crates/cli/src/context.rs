@@ -1,9 +1,11 @@
 //! What every command needs: the store, the actor, "today".
 
 use anyhow::{Context as _, Result, bail};
+use compliance::packs::RuleSet;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use std::path::Path;
 use store::{Actor, Clock, PiiKey, Store};
 
 pub struct Globals {
@@ -88,4 +90,44 @@ pub async fn open_store(db: &str) -> Result<Store> {
 /// A database URL without its secrets, for messages.
 pub fn redact(url: &str) -> String {
     store::db::redact(url)
+}
+
+/// The compliance rule packs in force: the built-in ones, or every `*.toml` file in the
+/// folder `ARREARS_COMPLIANCE_PACKS` (which must then hold the federal pack too).
+pub fn rule_set() -> Result<&'static RuleSet> {
+    match std::env::var_os("ARREARS_COMPLIANCE_PACKS") {
+        None => Ok(RuleSet::builtin()),
+        // Loaded once per process and kept for its lifetime.
+        Some(dir) => Ok(Box::leak(Box::new(load_rule_set(Path::new(&dir))?))),
+    }
+}
+
+/// Every `*.toml` in `dir`, parsed and checked; the first problem names its file, line
+/// and field (exit status 2).
+pub fn load_rule_set(dir: &Path) -> Result<RuleSet> {
+    let input = |message: String| anyhow::anyhow!(crate::InputError(message));
+    let entries =
+        std::fs::read_dir(dir).map_err(|error| input(format!("{}: {error}", dir.display())))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|error| input(format!("{}: {error}", dir.display())))?
+            .path();
+        if path
+            .extension()
+            .is_some_and(|extension| extension == "toml")
+        {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|error| input(format!("{}: {error}", path.display())))?;
+            files.push((path.display().to_string(), text));
+        }
+    }
+    files.sort();
+    RuleSet::from_texts(
+        &dir.display().to_string(),
+        files
+            .iter()
+            .map(|(name, text)| (name.as_str(), text.as_str())),
+    )
+    .map_err(|error| input(error.to_string()))
 }

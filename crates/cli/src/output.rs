@@ -205,3 +205,76 @@ pub fn creditor_text(creditor: &Creditor) -> String {
     }
     text
 }
+
+/// `arrears compliance packs --json`.
+pub fn rule_set_json(rules: &compliance::packs::RuleSet) -> Value {
+    let packs: Vec<Value> = rules
+        .packs()
+        .iter()
+        .map(|pack| {
+            let pack_rules: Vec<Value> = pack
+                .rules
+                .iter()
+                .map(|rule| {
+                    let parameters: serde_json::Map<String, Value> = rule
+                        .kind
+                        .parameters()
+                        .into_iter()
+                        .map(|(name, value)| (name.to_string(), Value::String(value)))
+                        .collect();
+                    json!({
+                        "id": rule.id,
+                        "kind": rule.kind.name(),
+                        "citation": rule.citation,
+                        "effective_from": rule.effective_from.to_string(),
+                        "effective_until": rule.effective_until.map(|date| date.to_string()),
+                        "parameters": parameters,
+                    })
+                })
+                .collect();
+            json!({
+                "id": pack.id,
+                "version": pack.version,
+                "title": pack.title,
+                "states": pack.states,
+                "rules": pack_rules,
+            })
+        })
+        .collect();
+    json!({ "packs": packs })
+}
+
+/// `arrears compliance packs`: one block per pack, one line per rule.
+pub fn rule_set_text(rules: &compliance::packs::RuleSet) -> String {
+    let mut text = String::new();
+    for pack in rules.packs() {
+        let scope = if pack.is_federal() {
+            "every state".to_string()
+        } else {
+            pack.states.join(", ")
+        };
+        let _ = writeln!(text, "{} — {} ({scope})", pack.label(), pack.title);
+        for rule in &pack.rules {
+            let parameters: Vec<String> = rule
+                .kind
+                .parameters()
+                .into_iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect();
+            let _ = writeln!(
+                text,
+                "  {:<32} {:<28} from {}  {}{}",
+                rule.id,
+                rule.citation,
+                rule.effective_from,
+                rule.kind.name(),
+                if parameters.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", parameters.join(" "))
+                }
+            );
+        }
+    }
+    text
+}

@@ -1,26 +1,23 @@
-//! The compliance check: every rule of the federal pack (and the Massachusetts rule) asked
-//! about one proposed action at one instant. Semantics: docs/compliance-check.md.
+//! The compliance check: every rule of the packs in force (the federal pack and the
+//! consumer's state packs, `packs`) asked about one proposed action at one instant.
+//! Semantics: docs/compliance-check.md; the rule kinds: docs/compliance-packs.md.
 //!
 //! Every violated rule is reported, each with the instant it alone clears (or `None` when
 //! only a change of facts can clear it); `next_allowed_at` is the first instant all rules
 //! allow, found by jumping to the latest clearing instant until nothing forbids.
 
-use crate::facts::{Action, ContactPointKind, HistoryEntry, Outcome, Purpose, Recipient};
-use crate::frequency::{
-    call_after_conversation, call_frequency, ma_call_frequency, start_of_local_date,
+use crate::facts::{
+    Action, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
 };
+use crate::frequency::{block_after, over_limit_until, start_of_local_date};
 use crate::hours::{
-    LocalWindow, SEARCH_HORIZON_DAYS, next_convenient, within_convenient_hours,
-    within_inconvenient_window,
+    LocalWindow, SEARCH_HORIZON_DAYS, next_within, within_hours, within_inconvenient_window,
 };
+use crate::packs::{Kind, Pack, Per, Rule, RuleSet};
 use crate::validation::validation_period;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
-
-/// Local dates after a letter or email before passive credit reporting may start
-/// (12 CFR 1006.30(a)(1)(ii)).
-pub const CREDIT_REPORTING_WAIT_DAYS: i64 = 14;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Consumer {
@@ -74,10 +71,19 @@ pub struct Violation {
     pub clears_at: Option<Timestamp>,
 }
 
+/// A pack consulted for a decision, recorded with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PackVersion {
+    pub id: &'static str,
+    pub version: &'static str,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answer {
     pub violations: Vec<Violation>,
     pub next_allowed_at: Option<Timestamp>,
+    /// The packs in force for this consumer, federal first.
+    pub packs: Vec<PackVersion>,
 }
 
 impl Answer {
@@ -86,120 +92,404 @@ impl Answer {
     }
 }
 
-/// Asks every rule about `request`.
+/// Asks every rule of the built-in packs about `request`.
 pub fn check(request: &Request) -> Answer {
-    // Facts are taken as of `now`, also while looking ahead: drop later history once
-    // here instead of in every rule, at every candidate instant.
-    let as_of_now;
-    let request = if request.history.iter().any(|entry| entry.at > request.now) {
+    RuleSet::builtin().check(request)
+}
+
+impl RuleSet {
+    /// Asks every rule of the packs in force for the consumer about `request`.
+    pub fn check(&self, request: &Request) -> Answer {
+        // Facts are taken as of `now`, also while looking ahead: drop later history
+        // once here instead of in every rule, at every candidate instant.
+        let as_of_now;
+        let request = if request.history.iter().any(|entry| entry.at > request.now) {
+            let history = request
+                .history
+                .iter()
+                .filter(|entry| entry.at <= request.now)
+                .cloned()
+                .collect();
+            as_of_now = Request {
+                history,
+                ..request.clone()
+            };
+            &as_of_now
+        } else {
+            request
+        };
+        let packs: Vec<&Pack> = self.packs_for(request.consumer.state.as_deref()).collect();
+        let question = Question::new(request, &packs);
+        let violations = question.violations_at(request.now);
+        let next_allowed_at = question.next_allowed(&violations);
+        Answer {
+            violations,
+            next_allowed_at,
+            packs: packs
+                .iter()
+                .map(|pack| PackVersion {
+                    id: pack.id,
+                    version: pack.version,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One request with what every rule needs worked out once: the first zone, the local
+/// date of each history entry, the debt asked about.
+struct Question<'r> {
+    request: &'r Request,
+    rules: Vec<&'r Rule>,
+    /// The first zone: "local date" everywhere (UTC if a caller passed none).
+    zone: TimeZone,
+    /// History entries with their local dates.
+    history: Vec<(&'r HistoryEntry, Date)>,
+    debt: Option<&'r Debt>,
+}
+
+impl<'r> Question<'r> {
+    fn new(request: &'r Request, packs: &[&'r Pack]) -> Question<'r> {
+        let zone = request
+            .consumer
+            .time_zones
+            .first()
+            .cloned()
+            .unwrap_or(TimeZone::UTC);
         let history = request
             .history
             .iter()
-            .filter(|entry| entry.at <= request.now)
-            .cloned()
+            .map(|entry| (entry, zone.to_datetime(entry.at).date()))
             .collect();
-        as_of_now = Request {
+        Question {
+            request,
+            rules: packs.iter().flat_map(|pack| pack.rules.iter()).collect(),
+            zone,
             history,
-            ..request.clone()
-        };
-        &as_of_now
-    } else {
-        request
-    };
-    let violations = violations_at(request, request.now);
-    let next_allowed_at = next_allowed(request, &violations);
-    Answer {
-        violations,
-        next_allowed_at,
-    }
-}
-
-/// The first instant ≥ now at which nothing forbids the action. Each rule forbids
-/// throughout [t, its clears_at), so jumping to the latest clearing instant skips no
-/// allowed instant.
-fn next_allowed(request: &Request, violations: &[Violation]) -> Option<Timestamp> {
-    let horizon = request
-        .now
-        .checked_add(Span::new().hours(SEARCH_HORIZON_DAYS * 24))
-        .ok()?;
-    let mut at = request.now;
-    let mut current = violations.to_vec();
-    // Each round moves past at least one rule's block; a few dozen rounds is plenty.
-    for _ in 0..64 {
-        if current.is_empty() {
-            return Some(at);
+            debt: request.debts.iter().find(|debt| debt.id == request.debt_id),
         }
-        let next = current
-            .iter()
-            .map(|violation| violation.clears_at)
-            .collect::<Option<Vec<_>>>()?
-            .into_iter()
-            .max()?;
-        if next > horizon {
+    }
+
+    fn local_date(&self, instant: Timestamp) -> Date {
+        self.zone.to_datetime(instant).date()
+    }
+
+    /// The first instant ≥ now at which nothing forbids the action. Each rule forbids
+    /// throughout [t, its clears_at), so jumping to the latest clearing instant skips no
+    /// allowed instant.
+    fn next_allowed(&self, violations: &[Violation]) -> Option<Timestamp> {
+        let now = self.request.now;
+        let horizon = now
+            .checked_add(Span::new().hours(SEARCH_HORIZON_DAYS * 24))
+            .ok()?;
+        let mut at = now;
+        let mut latest = latest_clearing(violations)?;
+        // Each round moves past at least one rule's block; a few dozen rounds is plenty.
+        for _ in 0..64 {
+            let Some(next) = latest else {
+                return Some(at);
+            };
+            if next > horizon {
+                return None;
+            }
+            at = next;
+            latest = latest_clearing(&self.violations_at(at))?;
+        }
+        None
+    }
+
+    /// Every rule in force that forbids the action at `at`.
+    fn violations_at(&self, at: Timestamp) -> Vec<Violation> {
+        let today = self.local_date(at);
+        let mut found = Vec::new();
+        for rule in self.rules.iter().filter(|rule| rule.in_force(today)) {
+            if let Some((message, clears_at)) = self.forbids(rule, at, today) {
+                found.push(Violation {
+                    rule: rule.id,
+                    citation: rule.citation,
+                    message,
+                    clears_at,
+                });
+            }
+        }
+        found
+    }
+
+    /// Whether `rule` forbids the action at `at` (local date `today`): why, and when it
+    /// clears if nothing else happens.
+    fn forbids(&self, rule: &Rule, at: Timestamp, today: Date) -> Option<Denial> {
+        let request = self.request;
+        let consumer = &request.consumer;
+        let action = request.action;
+        let communication = action.is_communication();
+        // The consumer's own time and call count do not limit contact with their attorney.
+        let to_consumer_side = request.recipient != Recipient::Attorney;
+        match &rule.kind {
+            Kind::TimeOfDay { hours } => {
+                let applies = action.is_timed() && to_consumer_side;
+                (applies && !within_hours(at, &consumer.time_zones, *hours)).then(|| {
+                    (
+                        format!(
+                            "outside {}–{} in at least one of the consumer's time zones",
+                            hours.from.strftime("%H:%M"),
+                            hours.until.strftime("%H:%M")
+                        ),
+                        next_within(at, &consumer.time_zones, *hours, &[]),
+                    )
+                })
+            }
+            Kind::ConsumerInconvenientTime => {
+                let zones = &consumer.time_zones;
+                let windows = &consumer.inconvenient_windows;
+                let applies = action.is_timed() && to_consumer_side;
+                (applies && within_inconvenient_window(at, zones, windows)).then(|| {
+                    (
+                        "inside a time the consumer said is inconvenient".to_string(),
+                        next_outside_windows(at, zones, windows),
+                    )
+                })
+            }
+            Kind::ContactFrequency {
+                actions,
+                counts,
+                per,
+                max,
+                days,
+                same_instant_counts_once,
+                contact_points,
+            } => {
+                let point_applies = match (contact_points.is_empty(), request.contact_point) {
+                    (true, _) | (false, None) => true,
+                    (false, Some(point)) => contact_points.contains(&point.kind),
+                };
+                if !(actions.contains(&action) && to_consumer_side && point_applies) {
+                    return None;
+                }
+                let mut contacts: Vec<(Action, Timestamp, Date)> = self
+                    .history
+                    .iter()
+                    .filter(|(entry, _)| {
+                        counts.contains(&entry.action)
+                            && is_counted_contact(entry)
+                            && (*per == Per::Consumer || entry.debt_id == request.debt_id)
+                    })
+                    .map(|(entry, date)| (entry.action, entry.at, *date))
+                    .collect();
+                if *same_instant_counts_once {
+                    contacts.sort_unstable_by_key(|(action, at, _)| (action.code(), *at));
+                    contacts.dedup();
+                }
+                let dates: Vec<Date> = contacts.iter().map(|(_, _, date)| *date).collect();
+                let clears = over_limit_until(&dates, *max, *days, today, &self.zone)?;
+                let first = today
+                    .checked_sub(Span::new().days(days - 1))
+                    .unwrap_or(Date::MIN);
+                let in_window = dates
+                    .iter()
+                    .filter(|date| first <= **date && **date <= today)
+                    .count();
+                let whose = match per {
+                    Per::Debt => format!("about {}", request.debt_id),
+                    Per::Consumer => "to the consumer".to_string(),
+                };
+                let message = format!(
+                    "{in_window} {} {whose} on {first} … {today} (at most {max} in {days} days)",
+                    contact_words(counts)
+                );
+                Some((message, clears))
+            }
+            Kind::CallAfterConversation { days } => {
+                if action != Action::Call || !to_consumer_side {
+                    return None;
+                }
+                let last = self
+                    .history
+                    .iter()
+                    .filter(|(entry, _)| entry.is_conversation(&request.debt_id))
+                    .map(|(_, date)| *date)
+                    .max()?;
+                let clears = block_after(last, *days, today, &self.zone)?;
+                Some((
+                    format!("a conversation about {} on {last}", request.debt_id),
+                    clears,
+                ))
+            }
+            Kind::CeaseCommunication => {
+                let exempt = action == Action::Letter
+                    && matches!(
+                        request.purpose,
+                        Purpose::CeaseConfirmation | Purpose::RemedyNotice
+                    );
+                fact(
+                    communication && consumer.cease_requested && !exempt,
+                    "the consumer asked the collector to cease communication",
+                )
+            }
+            Kind::AttorneyRepresented => fact(
+                communication && consumer.attorney_represented && to_consumer_side,
+                "the consumer is represented by an attorney",
+            ),
+            Kind::WorkplaceProhibited => {
+                let workplace = request
+                    .contact_point
+                    .is_some_and(|point| point.workplace || point.kind == ContactPointKind::Work);
+                fact(
+                    communication && workplace && consumer.employer_prohibits_contact,
+                    "the employer prohibits such communications",
+                )
+            }
+            Kind::ElectronicOptOut => {
+                let opted_out = match action {
+                    Action::Email => consumer.email_opted_out,
+                    Action::Sms => consumer.sms_opted_out,
+                    _ => false,
+                };
+                fact(
+                    opted_out && request.purpose != Purpose::OptOutConfirmation,
+                    "the consumer opted out of this medium",
+                )
+            }
+            Kind::DisputePending => self
+                .dispute_pending()
+                .then(|| ("a timely dispute awaits verification".to_string(), None)),
+            Kind::PassiveCreditReporting { wait_days } => {
+                self.credit_reporting_block(*wait_days, today)
+            }
+            Kind::TimeBarredSuit => fact(
+                action == Action::Lawsuit && self.debt.is_some_and(|debt| debt.time_barred),
+                "the debt is time-barred",
+            ),
+            Kind::BankruptcyStay => fact(
+                consumer.bankruptcy_filed,
+                "the automatic stay of a bankruptcy filing",
+            ),
+            Kind::Deceased => fact(
+                communication && consumer.deceased && request.recipient == Recipient::Consumer,
+                "the consumer is deceased",
+            ),
+        }
+    }
+
+    /// A fact dated after `now` is treated as absent.
+    fn known(&self, instant: Option<Timestamp>) -> Option<Timestamp> {
+        instant.filter(|at| *at <= self.request.now)
+    }
+
+    fn dispute_pending(&self) -> bool {
+        let request = self.request;
+        let Some(debt) = self.debt else {
+            return false;
+        };
+        let Some(received) = self.known(debt.dispute_received_at) else {
+            return false;
+        };
+        if self.known(debt.verification_sent_at).is_some() {
+            return false;
+        }
+        let exempt = request.action == Action::Letter && request.purpose == Purpose::Verification;
+        let within_period = match self.known(debt.validation_notice_sent_at) {
+            None => true,
+            Some(sent) => validation_period(self.local_date(sent))
+                .is_some_and(|period| self.local_date(received) <= period.ends_on),
+        };
+        within_period && !exempt
+    }
+
+    fn credit_reporting_block(&self, wait_days: i64, today: Date) -> Option<Denial> {
+        let request = self.request;
+        if request.action != Action::CreditReport {
             return None;
         }
-        at = next;
-        current = violations_at(request, at);
+        let debt = self.debt?;
+        if self
+            .history
+            .iter()
+            .any(|(entry, _)| entry.is_conversation(&request.debt_id))
+        {
+            return None;
+        }
+        let undeliverable = self.known(debt.undeliverable_notice_at);
+        let delivered = |sent: Timestamp| undeliverable.is_none_or(|returned| returned < sent);
+        let letters = self
+            .history
+            .iter()
+            .filter(|(entry, _)| {
+                entry.debt_id == request.debt_id
+                    && matches!(entry.action, Action::Letter | Action::Email)
+                    && entry.outcome == Outcome::Sent
+            })
+            .map(|(entry, _)| entry.at);
+        let first_send = letters
+            .chain(self.known(debt.validation_notice_sent_at))
+            .filter(|sent| delivered(*sent))
+            .min();
+        let may_report_from = first_send.and_then(|sent| {
+            self.local_date(sent)
+                .checked_add(Span::new().days(wait_days + 1))
+                .ok()
+        });
+        match may_report_from {
+            Some(from) if today >= from => None,
+            Some(from) => Some((
+                format!(
+                    "no reporting before {from}: {wait_days} days after the first communication"
+                ),
+                start_of_local_date(from, &self.zone),
+            )),
+            None => Some((
+                "no communication about the debt yet: the consumer has not been contacted".into(),
+                None,
+            )),
+        }
     }
-    None
 }
 
-/// Local date of an instant in the consumer's first zone.
-fn local_date(request: &Request, instant: Timestamp) -> Option<Date> {
-    request
-        .consumer
-        .time_zones
-        .first()
-        .map(|zone| zone.to_datetime(instant).date())
+/// Why a rule forbids, and when it clears.
+type Denial = (String, Option<Timestamp>);
+
+/// A denial that only a change of facts can clear.
+fn fact(condition: bool, message: &str) -> Option<Denial> {
+    condition.then(|| (message.to_string(), None))
 }
 
-fn violation(
-    rule: &'static str,
-    citation: &'static str,
-    message: String,
-    clears_at: Option<Timestamp>,
-) -> Violation {
-    Violation {
-        rule,
-        citation,
-        message,
-        clears_at,
+/// `Ok(None)` when nothing forbids, `Ok(Some(latest clears_at))` otherwise, `None` when
+/// some violation never clears by itself.
+fn latest_clearing(violations: &[Violation]) -> Option<Option<Timestamp>> {
+    let mut latest = None;
+    for violation in violations {
+        let clears = violation.clears_at?;
+        latest = latest.max(Some(clears));
     }
+    Some(latest)
 }
 
-/// Every rule that forbids the action at `at`, facts after `at`'s request `now` ignored.
-fn violations_at(request: &Request, at: Timestamp) -> Vec<Violation> {
-    let mut found = Vec::new();
-    time_rules(request, at, &mut found);
-    frequency_rules(request, at, &mut found);
-    fact_rules(request, &mut found);
-    dispute_rule(request, &mut found);
-    credit_reporting_rule(request, at, &mut found);
-    found
+/// A contact the collector made to the consumer's side that reached a number or an
+/// address: outbound, not to the attorney, and for calls one that connected (busy and
+/// not-connected calls did not, comment 14(b)(3)(ii)-1).
+fn is_counted_contact(entry: &HistoryEntry) -> bool {
+    entry.direction == Direction::Outbound
+        && entry.recipient != Recipient::Attorney
+        && !(entry.action == Action::Call
+            && matches!(entry.outcome, Outcome::Busy | Outcome::NotConnected))
 }
 
-fn time_rules(request: &Request, at: Timestamp, found: &mut Vec<Violation>) {
-    if !request.action.is_timed() || request.recipient == Recipient::Attorney {
-        return;
-    }
-    let zones = &request.consumer.time_zones;
-    if !within_convenient_hours(at, zones) {
-        found.push(violation(
-            "us.time_of_day",
-            "12 CFR 1006.6(b)(1)(i)",
-            "outside 08:00–21:00 in at least one of the consumer's time zones".into(),
-            next_convenient(at, zones, &[]),
-        ));
-    }
-    let windows = &request.consumer.inconvenient_windows;
-    if within_inconvenient_window(at, zones, windows) {
-        let clears = next_outside_windows(at, zones, windows);
-        found.push(violation(
-            "us.consumer_inconvenient_time",
-            "12 CFR 1006.6(b)(1)(i)",
-            "inside a time the consumer said is inconvenient".into(),
-            clears,
-        ));
+fn contact_words(counts: &[Action]) -> String {
+    let words: Vec<&str> = counts
+        .iter()
+        .map(|action| match action {
+            Action::Call => "calls",
+            Action::Sms => "texts",
+            Action::Email => "emails",
+            Action::Letter => "letters",
+            Action::Visit => "visits",
+            Action::CreditReport => "credit reports",
+            Action::Lawsuit => "lawsuits",
+        })
+        .collect();
+    match words.as_slice() {
+        [] => "contacts".into(),
+        [one] => (*one).into(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 
@@ -221,212 +511,4 @@ fn next_outside_windows(
         probe = probe.checked_add(minute).ok()?;
     }
     None
-}
-
-fn frequency_rules(request: &Request, at: Timestamp, found: &mut Vec<Violation>) {
-    let Some(zone) = request.consumer.time_zones.first() else {
-        return;
-    };
-    if request.recipient == Recipient::Attorney {
-        return;
-    }
-    let history = &request.history;
-    if request.action == Action::Call {
-        if let Some(clears) = call_frequency(history, &request.debt_id, at, zone) {
-            let message = format!(
-                "7 or more calls about {} in the 7 days ending today",
-                request.debt_id
-            );
-            found.push(violation(
-                "us.call_frequency",
-                "12 CFR 1006.14(b)(2)(i)(A)",
-                message,
-                Some(clears),
-            ));
-        }
-        if let Some(clears) = call_after_conversation(history, &request.debt_id, at, zone) {
-            let message = format!(
-                "a conversation about {} within the last 7 days",
-                request.debt_id
-            );
-            found.push(violation(
-                "us.call_after_conversation",
-                "12 CFR 1006.14(b)(2)(i)(B)",
-                message,
-                Some(clears),
-            ));
-        }
-    }
-    let in_massachusetts = request.consumer.state.as_deref() == Some("MA");
-    if in_massachusetts
-        && matches!(request.action, Action::Call | Action::Sms)
-        && let Some(clears) = ma_call_frequency(history, at, zone)
-    {
-        let message = "2 or more calls or texts to the consumer in the last 7 days".to_string();
-        found.push(violation(
-            "us-ma.call_frequency",
-            "940 CMR 7.04(1)(f); 209 CMR 18.16(1)(d)",
-            message,
-            Some(clears),
-        ));
-    }
-}
-
-fn fact_rules(request: &Request, found: &mut Vec<Violation>) {
-    let consumer = &request.consumer;
-    let communication = request.action.is_communication();
-    let cease_exempt = request.action == Action::Letter
-        && matches!(
-            request.purpose,
-            Purpose::CeaseConfirmation | Purpose::RemedyNotice
-        );
-    let mut deny = |condition: bool, rule: &'static str, citation: &'static str, message: &str| {
-        if condition {
-            found.push(violation(rule, citation, message.to_string(), None));
-        }
-    };
-    deny(
-        communication && consumer.cease_requested && !cease_exempt,
-        "us.cease_communication",
-        "12 CFR 1006.6(c)",
-        "the consumer asked the collector to cease communication",
-    );
-    deny(
-        communication && consumer.attorney_represented && request.recipient != Recipient::Attorney,
-        "us.attorney_represented",
-        "12 CFR 1006.6(b)(2)",
-        "the consumer is represented by an attorney",
-    );
-    let workplace = request
-        .contact_point
-        .is_some_and(|point| point.workplace || point.kind == ContactPointKind::Work);
-    deny(
-        communication && workplace && consumer.employer_prohibits_contact,
-        "us.workplace_prohibited",
-        "12 CFR 1006.6(b)(3)",
-        "the employer prohibits such communications",
-    );
-    let opted_out = match request.action {
-        Action::Email => consumer.email_opted_out,
-        Action::Sms => consumer.sms_opted_out,
-        _ => false,
-    };
-    deny(
-        opted_out && request.purpose != Purpose::OptOutConfirmation,
-        "us.electronic_opt_out",
-        "12 CFR 1006.6(e), 1006.14(h)",
-        "the consumer opted out of this medium",
-    );
-    let debt = request.debts.iter().find(|debt| debt.id == request.debt_id);
-    deny(
-        request.action == Action::Lawsuit && debt.is_some_and(|debt| debt.time_barred),
-        "us.time_barred_suit",
-        "12 CFR 1006.26(b)",
-        "the debt is time-barred",
-    );
-    deny(
-        consumer.bankruptcy_filed,
-        "us.bankruptcy_stay",
-        "11 U.S.C. 362(a)",
-        "the automatic stay of a bankruptcy filing",
-    );
-    deny(
-        communication && consumer.deceased && request.recipient == Recipient::Consumer,
-        "us.deceased",
-        "12 CFR 1006.2(e), 1006.6(a)",
-        "the consumer is deceased",
-    );
-}
-
-/// A fact dated after `now` is treated as absent.
-fn known(request: &Request, instant: Option<Timestamp>) -> Option<Timestamp> {
-    instant.filter(|at| *at <= request.now)
-}
-
-fn dispute_rule(request: &Request, found: &mut Vec<Violation>) {
-    let Some(debt) = request.debts.iter().find(|debt| debt.id == request.debt_id) else {
-        return;
-    };
-    let Some(received) = known(request, debt.dispute_received_at) else {
-        return;
-    };
-    if known(request, debt.verification_sent_at).is_some() {
-        return;
-    }
-    let exempt = request.action == Action::Letter && request.purpose == Purpose::Verification;
-    let within_period = match known(request, debt.validation_notice_sent_at) {
-        None => true,
-        Some(sent) => {
-            let period_end = local_date(request, sent)
-                .and_then(validation_period)
-                .map(|period| period.ends_on);
-            local_date(request, received)
-                .zip(period_end)
-                .is_some_and(|(received_on, ends_on)| received_on <= ends_on)
-        }
-    };
-    if within_period && !exempt {
-        found.push(violation(
-            "us.dispute_pending",
-            "12 CFR 1006.38(d)(2)",
-            "a timely dispute awaits verification".into(),
-            None,
-        ));
-    }
-}
-
-fn credit_reporting_rule(request: &Request, at: Timestamp, found: &mut Vec<Violation>) {
-    if request.action != Action::CreditReport {
-        return;
-    }
-    let Some(zone) = request.consumer.time_zones.first() else {
-        return;
-    };
-    let Some(debt) = request.debts.iter().find(|debt| debt.id == request.debt_id) else {
-        return;
-    };
-    let history = &request.history;
-    if history
-        .iter()
-        .any(|entry| entry.is_conversation(&request.debt_id))
-    {
-        return;
-    }
-    let undeliverable = known(request, debt.undeliverable_notice_at);
-    let delivered = |sent: Timestamp| undeliverable.is_none_or(|returned| returned < sent);
-    let letters = history
-        .iter()
-        .filter(|entry| {
-            entry.debt_id == request.debt_id
-                && matches!(entry.action, Action::Letter | Action::Email)
-                && entry.outcome == Outcome::Sent
-        })
-        .map(|entry| entry.at);
-    let first_send = letters
-        .chain(known(request, debt.validation_notice_sent_at))
-        .filter(|sent| delivered(*sent))
-        .min();
-    let today = zone.to_datetime(at).date();
-    let may_report_from = first_send
-        .map(|sent| zone.to_datetime(sent).date())
-        .and_then(|sent_on| {
-            sent_on
-                .checked_add(Span::new().days(CREDIT_REPORTING_WAIT_DAYS + 1))
-                .ok()
-        });
-    match may_report_from {
-        Some(from) if today >= from => {}
-        Some(from) => found.push(violation(
-            "us.passive_credit_reporting",
-            "12 CFR 1006.30(a)(1)",
-            format!("no reporting before {from}: 14 days after the first communication"),
-            start_of_local_date(from, zone),
-        )),
-        None => found.push(violation(
-            "us.passive_credit_reporting",
-            "12 CFR 1006.30(a)(1)",
-            "no communication about the debt yet: the consumer has not been contacted".into(),
-            None,
-        )),
-    }
 }

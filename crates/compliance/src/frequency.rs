@@ -77,30 +77,55 @@ fn is_outbound_text(entry: &HistoryEntry) -> bool {
         && entry.recipient != Recipient::Attorney
 }
 
-/// `None` if fewer than `limit` of `dates` fall on the local dates D−6 … D of `now`;
-/// otherwise local midnight of the first later date whose window holds fewer.
 fn clears_below(
     dates: &[Date],
     limit: usize,
     now: Timestamp,
     zone: &TimeZone,
 ) -> Option<Timestamp> {
-    let today = local_date(now, zone);
-    // With nothing new the window count can only fall, so 7 days ahead it is 0.
-    let clear_on = (0..=WINDOW_DAYS)
-        .filter_map(|offset| today.checked_add(days(offset)).ok())
-        .find(|day| {
-            let first = day.checked_sub(days(WINDOW_DAYS - 1)).unwrap_or(Date::MIN);
-            dates
-                .iter()
-                .filter(|date| first <= **date && *date <= day)
-                .count()
-                < limit
-        })?;
-    if clear_on == today {
+    over_limit_until(dates, limit, WINDOW_DAYS, local_date(now, zone), zone)?
+}
+
+/// A frequency limit: `None` if fewer than `max` of `dates` fall on the local dates
+/// D−(window_days−1) … D of `today`; otherwise `Some` of local midnight of the first later
+/// date whose window holds fewer (`Some(None)` if that midnight does not exist).
+pub fn over_limit_until(
+    dates: &[Date],
+    max: usize,
+    window_days: i64,
+    today: Date,
+    zone: &TimeZone,
+) -> Option<Option<Timestamp>> {
+    let held = |day: Date| {
+        let first = day.checked_sub(days(window_days - 1)).unwrap_or(Date::MIN);
+        dates
+            .iter()
+            .filter(|date| first <= **date && **date <= day)
+            .count()
+    };
+    if held(today) < max {
         return None;
     }
-    start_of_local_date(clear_on, zone)
+    // With nothing new the window count can only fall: `window_days` ahead it is 0.
+    let clear_on = (1..=window_days)
+        .filter_map(|offset| today.checked_add(days(offset)).ok())
+        .find(|day| held(*day) < max);
+    Some(clear_on.and_then(|day| start_of_local_date(day, zone)))
+}
+
+/// A block of `block_days` local dates starting on `last` (the date of the event): `None`
+/// if `today` is past it, otherwise `Some` of local midnight ending the block.
+pub fn block_after(
+    last: Date,
+    block_days: i64,
+    today: Date,
+    zone: &TimeZone,
+) -> Option<Option<Timestamp>> {
+    let clear_on = last.checked_add(days(block_days)).ok()?;
+    if clear_on <= today {
+        return None;
+    }
+    Some(start_of_local_date(clear_on, zone))
 }
 
 /// `us.call_after_conversation`: no call on the local date C of a telephone (or
@@ -111,15 +136,10 @@ pub fn call_after_conversation(
     now: Timestamp,
     zone: &TimeZone,
 ) -> Option<Timestamp> {
-    let today = local_date(now, zone);
     let last_conversation = history
         .iter()
         .filter(|entry| entry.at <= now && entry.is_conversation(debt_id))
         .map(|entry| local_date(entry.at, zone))
         .max()?;
-    let clear_on = last_conversation.checked_add(days(WINDOW_DAYS)).ok()?;
-    if clear_on <= today {
-        return None;
-    }
-    start_of_local_date(clear_on, zone)
+    block_after(last_conversation, WINDOW_DAYS, local_date(now, zone), zone)?
 }

@@ -12,6 +12,26 @@ use jiff::{Span, Timestamp};
 /// Presumptively convenient hours: from 08:00 inclusive to 21:00 exclusive.
 pub const CONVENIENT_FROM: Time = Time::constant(8, 0, 0, 0);
 pub const CONVENIENT_UNTIL: Time = Time::constant(21, 0, 0, 0);
+/// Hours of the day during which timed contact may happen: `from` inclusive, `until`
+/// exclusive, on the consumer's wall clocks. Rule packs set them (`time_of_day` rules);
+/// `Hours::FEDERAL` is 12 CFR 1006.6(b)(1)(i)'s presumption.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hours {
+    pub from: Time,
+    pub until: Time,
+}
+
+impl Hours {
+    pub const FEDERAL: Hours = Hours {
+        from: CONVENIENT_FROM,
+        until: CONVENIENT_UNTIL,
+    };
+
+    fn contains(&self, time: Time) -> bool {
+        self.from <= time && time < self.until
+    }
+}
+
 /// How far ahead `next_convenient` looks (the contract's horizon).
 pub const SEARCH_HORIZON_DAYS: i64 = 60;
 
@@ -36,11 +56,15 @@ impl LocalWindow {
 /// Whether `instant` is within 08:00–21:00 on every zone's wall clock. No zones: no
 /// local time is known, so no time is convenient.
 pub fn within_convenient_hours(instant: Timestamp, zones: &[TimeZone]) -> bool {
+    within_hours(instant, zones, Hours::FEDERAL)
+}
+
+/// Whether `instant` is within `hours` on every zone's wall clock (no zones: never).
+pub fn within_hours(instant: Timestamp, zones: &[TimeZone], hours: Hours) -> bool {
     !zones.is_empty()
-        && zones.iter().all(|zone| {
-            let time = zone.to_datetime(instant).time();
-            CONVENIENT_FROM <= time && time < CONVENIENT_UNTIL
-        })
+        && zones
+            .iter()
+            .all(|zone| hours.contains(zone.to_datetime(instant).time()))
 }
 
 /// Whether `instant` falls inside any inconvenient window on any zone's wall clock.
@@ -66,15 +90,25 @@ pub fn next_convenient(
     zones: &[TimeZone],
     windows: &[LocalWindow],
 ) -> Option<Timestamp> {
-    if convenient(now, zones, windows) {
+    next_within(now, zones, Hours::FEDERAL, windows)
+}
+
+/// `next_convenient` for any `hours`.
+pub fn next_within(
+    now: Timestamp,
+    zones: &[TimeZone],
+    hours: Hours,
+    windows: &[LocalWindow],
+) -> Option<Timestamp> {
+    if convenient(now, zones, hours, windows) {
         return Some(now);
     }
     let horizon = now
         .checked_add(Span::new().hours(SEARCH_HORIZON_DAYS * 24))
         .ok()?;
-    let openings = edges(CONVENIENT_FROM, windows, |window| window.until);
+    let openings = edges(hours.from, windows, |window| window.until);
     first_moment(now, zones, &openings, |instant| {
-        instant <= horizon && convenient(instant, zones, windows)
+        instant <= horizon && convenient(instant, zones, hours, windows)
     })
 }
 
@@ -108,17 +142,23 @@ pub fn convenient_until(
     zones: &[TimeZone],
     windows: &[LocalWindow],
 ) -> Option<Timestamp> {
-    if !convenient(at, zones, windows) {
+    let hours = Hours::FEDERAL;
+    if !convenient(at, zones, hours, windows) {
         return None;
     }
-    let closings = edges(CONVENIENT_UNTIL, windows, |window| window.from);
+    let closings = edges(hours.until, windows, |window| window.from);
     first_moment(at, zones, &closings, |instant| {
-        !convenient(instant, zones, windows)
+        !convenient(instant, zones, hours, windows)
     })
 }
 
-fn convenient(instant: Timestamp, zones: &[TimeZone], windows: &[LocalWindow]) -> bool {
-    within_convenient_hours(instant, zones) && !within_inconvenient_window(instant, zones, windows)
+fn convenient(
+    instant: Timestamp,
+    zones: &[TimeZone],
+    hours: Hours,
+    windows: &[LocalWindow],
+) -> bool {
+    within_hours(instant, zones, hours) && !within_inconvenient_window(instant, zones, windows)
 }
 
 /// `hours_edge` and one edge of every non-empty window.

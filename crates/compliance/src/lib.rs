@@ -10,5 +10,6 @@ pub mod check;
 pub mod facts;
 pub mod frequency;
 pub mod hours;
+pub mod packs;
 pub mod validation;
 pub mod zones;

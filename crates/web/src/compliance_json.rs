@@ -357,5 +357,10 @@ pub fn answer_json(answer: &Answer) -> Value {
         "decision": if answer.allowed() { "allow" } else { "deny" },
         "violations": violations,
         "next_allowed_at": answer.next_allowed_at.map(|at| at.to_string()),
+        "packs": answer
+            .packs
+            .iter()
+            .map(|pack| format!("{}@{}", pack.id, pack.version))
+            .collect::<Vec<_>>(),
     })
 }

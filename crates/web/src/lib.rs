@@ -4,6 +4,7 @@
 //! **Invariant:** handlers stay thin: extract, parse, authorise, one store call, respond.
 
 use axum::Router;
+use compliance::packs::RuleSet;
 pub mod compliance_json;
 
 use axum::extract::State;
@@ -16,9 +17,15 @@ use store::Store;
 #[derive(Clone)]
 pub struct AppState {
     store: Store,
+    rules: &'static RuleSet,
 }
 
 pub fn router(store: Store) -> Router {
+    router_with(store, RuleSet::builtin())
+}
+
+/// The router with the compliance rule packs the operator chose.
+pub fn router_with(store: Store, rules: &'static RuleSet) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(health))
@@ -26,18 +33,27 @@ pub fn router(store: Store) -> Router {
             "/api/v1/compliance/check",
             axum::routing::post(compliance_check),
         )
-        .with_state(AppState { store })
+        .with_state(AppState { store, rules })
 }
 
-pub async fn serve(store: Store, listen: &str) -> std::io::Result<()> {
+pub async fn serve(store: Store, rules: &'static RuleSet, listen: &str) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
-    serve_on(store, listener).await
+    serve_with(store, rules, listener).await
 }
 
 /// Serves on a listener the caller bound (tests bind port 0).
 pub async fn serve_on(store: Store, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    serve_with(store, RuleSet::builtin(), listener).await
+}
+
+/// Serves with the given compliance rule packs.
+pub async fn serve_with(
+    store: Store,
+    rules: &'static RuleSet,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
     store.warm_up_authentication().await;
-    axum::serve(listener, router(store))
+    axum::serve(listener, router_with(store, rules))
         .with_graceful_shutdown(async {
             tokio::signal::ctrl_c().await.ok();
         })
@@ -46,7 +62,10 @@ pub async fn serve_on(store: Store, listener: tokio::net::TcpListener) -> std::i
 
 /// `POST /api/v1/compliance/check`: one request object, one answer (contract:
 /// docs/compliance-check.md); 422 with `{"error", "field"}` when malformed.
-async fn compliance_check(body: axum::body::Bytes) -> (StatusCode, axum::Json<serde_json::Value>) {
+async fn compliance_check(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> (StatusCode, axum::Json<serde_json::Value>) {
     let unprocessable = |error: String, field: &str| {
         (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -60,9 +79,7 @@ async fn compliance_check(body: axum::body::Bytes) -> (StatusCode, axum::Json<se
     match compliance_json::parse_request(&value) {
         Ok(request) => (
             StatusCode::OK,
-            axum::Json(compliance_json::answer_json(&compliance::check::check(
-                &request,
-            ))),
+            axum::Json(compliance_json::answer_json(&state.rules.check(&request))),
         ),
         Err(malformed) => unprocessable(malformed.reason, &malformed.field),
     }

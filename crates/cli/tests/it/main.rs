@@ -621,9 +621,13 @@ fn compliance_check_answers_one_line_per_request_or_nothing_at_all() {
         "2026-03-10T04:00:00Z"
     );
     assert_eq!(answers[0]["next_allowed_at"], "2026-03-10T12:00:00Z");
+    // The packs consulted are recorded with each answer: the federal one, plus the
+    // state's when the consumer's state has one.
+    let us_pack = answers[1]["packs"][0].as_str().unwrap().to_string();
+    assert!(us_pack.starts_with("us@"), "{us_pack}");
     assert_eq!(
         answers[1],
-        serde_json::json!({"decision": "allow", "violations": [], "next_allowed_at": "2026-03-09T13:30:00Z"})
+        serde_json::json!({"decision": "allow", "violations": [], "next_allowed_at": "2026-03-09T13:30:00Z", "packs": [us_pack]})
     );
 
     let bad = env.write(
@@ -716,4 +720,88 @@ fn the_dialer_list_holds_only_lawful_calls() {
         listed[2]["allowed_until"], "2026-06-02T01:00:00Z",
         "21:00 in New York"
     );
+}
+
+/// Rule packs are data: listed with their versions, checked as they load (a bad file is
+/// named with its line and field), and an operator's folder of packs replaces the
+/// built-in ones, so a new state rule needs no rebuild.
+#[test]
+fn compliance_packs_load_from_files_and_bad_ones_are_named() {
+    let env = Env::new();
+    let listed: Value =
+        serde_json::from_str(&env.ok("sqlite://unused.db", &["compliance", "packs", "--json"]))
+            .unwrap();
+    let ids: Vec<&str> = listed["packs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pack| pack["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["us", "us-ma", "us-wa"]);
+    assert_eq!(listed["packs"][1]["rules"][0]["id"], "us-ma.call_frequency");
+    assert_eq!(listed["packs"][1]["rules"][0]["parameters"]["max"], "2");
+
+    let folder = env.path("packs");
+    std::fs::create_dir(&folder).unwrap();
+    let federal = include_str!("../../../compliance/packs/us.toml");
+    std::fs::write(folder.join("us.toml"), federal).unwrap();
+    let new_york = r#"format = 1
+id = "us-ny"
+version = "test-1"
+title = "A stricter test pack"
+states = ["NY"]
+
+[[rule]]
+id = "us-ny.call_frequency"
+kind = "contact_frequency"
+citation = "Test 1"
+effective_from = 2020-01-01
+actions = ["call"]
+counts = ["call"]
+per = "consumer"
+max = 3
+days = 7
+"#;
+    std::fs::write(
+        folder.join("us-ny.toml"),
+        new_york.replace("max = 3", "max = 0"),
+    )
+    .unwrap();
+    let output = env.arrears(
+        "sqlite://unused.db",
+        &["compliance", "packs", "--dir", folder.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("us-ny.toml:15: rule[1].max: 0 is not 1"),
+        "{stderr}"
+    );
+
+    std::fs::write(folder.join("us-ny.toml"), new_york).unwrap();
+    let calls: Vec<String> = (6..=8)
+        .map(|day| format!(r#"{{"at": "2026-03-{day:02}T15:00:00Z", "debt_id": "D-{day}", "action": "call", "outcome": "no_answer"}}"#))
+        .collect();
+    let request = format!(
+        r#"{{"now": "2026-03-09T13:30:00Z", "action": "call", "debt_id": "D-1", "consumer": {{"time_zones": ["America/New_York"], "state": "NY"}}, "debts": [{{"id": "D-1"}}], "history": [{}]}}"#,
+        calls.join(", ")
+    );
+    let file = env.write("request.json", &request);
+    let output = Command::new(env!("CARGO_BIN_EXE_arrears"))
+        .args(["compliance", "check", file.to_str().unwrap()])
+        .env("ARREARS_COMPLIANCE_PACKS", &folder)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["decision"], "deny");
+    assert_eq!(answer["violations"][0]["rule"], "us-ny.call_frequency");
+    assert_eq!(answer["packs"][1], "us-ny@test-1");
+    // Without the folder the built-in packs hold no New York rule: allowed.
+    let builtin: Value = serde_json::from_str(&env.ok(
+        "sqlite://unused.db",
+        &["compliance", "check", file.to_str().unwrap()],
+    ))
+    .unwrap();
+    assert_eq!(builtin["decision"], "allow");
 }

@@ -1,7 +1,9 @@
 //! The whole check, case by case from the contract's rules table (docs/compliance-check.md).
 
-use compliance::check::{Consumer, Debt, Request, check};
-use compliance::facts::{Action, Direction, HistoryEntry, Outcome, Purpose, Recipient};
+use compliance::check::{Consumer, ContactPoint, Debt, Request, check};
+use compliance::facts::{
+    Action, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
+};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -253,7 +255,7 @@ fn inconvenient_windows_clear_at_their_end() {
     assert_eq!(answer.next_allowed_at, Some(at("2026-06-01T17:30:00Z")));
 }
 
-mod properties {
+pub(crate) mod properties {
     use super::*;
     use proptest::prelude::*;
 
@@ -264,7 +266,7 @@ mod properties {
         &["America/Phoenix"],
     ];
 
-    fn any_request() -> impl Strategy<Value = Request> {
+    pub(crate) fn any_request() -> impl Strategy<Value = Request> {
         let history_entry = (
             1i64..(10 * 24 * 60),
             prop::sample::select(vec![
@@ -275,6 +277,14 @@ mod properties {
             ]),
             prop::sample::select(vec!["D-1", "D-2"]),
             any::<bool>(),
+            prop::sample::select(vec![
+                Action::Call,
+                Action::Call,
+                Action::Call,
+                Action::Sms,
+                Action::Letter,
+                Action::Email,
+            ]),
         );
         (
             0i64..(270 * 24 * 60),
@@ -286,12 +296,12 @@ mod properties {
                 Action::CreditReport,
                 Action::Email,
             ]),
-            any::<bool>(),
+            prop::sample::select(vec!["MA", "NY", "WA"]),
             prop::option::of(1i64..(40 * 24 * 60)),
             prop::collection::vec(history_entry, 0..14),
         )
             .prop_map(
-                |(minutes, zones, action, massachusetts, notice_minutes_ago, history)| {
+                |(minutes, zones, action, state, notice_minutes_ago, history)| {
                     let now = at("2026-03-01T00:00:00Z")
                         .checked_add(jiff::Span::new().minutes(minutes))
                         .unwrap();
@@ -305,22 +315,34 @@ mod properties {
                         .iter()
                         .map(|name| TimeZone::get(name).unwrap())
                         .collect();
-                    ask.consumer.state = Some(if massachusetts { "MA" } else { "NY" }.into());
+                    ask.consumer.state = Some(state.into());
+                    if minutes % 3 == 0 {
+                        ask.contact_point = Some(ContactPoint {
+                            kind: ContactPointKind::Mobile,
+                            workplace: false,
+                        });
+                    }
                     ask.debts[0].validation_notice_sent_at = notice_minutes_ago.map(before);
                     ask.history = history
                         .into_iter()
-                        .map(|(minutes_ago, outcome, debt, inbound)| HistoryEntry {
-                            at: before(minutes_ago),
-                            debt_id: debt.into(),
-                            action: Action::Call,
-                            outcome,
-                            direction: if inbound {
-                                Direction::Inbound
-                            } else {
-                                Direction::Outbound
+                        .map(
+                            |(minutes_ago, outcome, debt, inbound, action)| HistoryEntry {
+                                at: before(minutes_ago),
+                                debt_id: debt.into(),
+                                action,
+                                outcome: if action == Action::Call {
+                                    outcome
+                                } else {
+                                    Outcome::Sent
+                                },
+                                direction: if inbound {
+                                    Direction::Inbound
+                                } else {
+                                    Direction::Outbound
+                                },
+                                recipient: Recipient::Consumer,
                             },
-                            recipient: Recipient::Consumer,
-                        })
+                        )
                         .collect();
                     ask
                 },

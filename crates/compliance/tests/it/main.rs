@@ -6,10 +6,12 @@ use compliance::calendar::{
 use compliance::validation::validation_period;
 use jiff::civil::{Date, Weekday, date};
 use proptest::prelude::*;
+mod cases;
 mod check;
 mod facts;
 mod frequency;
 mod hours;
+mod packs;
 mod zones;
 
 /// Observed legal public holidays, 5 U.S.C. 6103(a) with the weekend rule of 6103(b).
