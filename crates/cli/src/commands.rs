@@ -227,6 +227,40 @@ pub enum ComplianceCommand {
     /// Answer compliance requests (JSON objects, e.g. JSON Lines) from FILE or standard
     /// input, one answer per line.
     Check { file: Option<PathBuf> },
+    /// Ask the compliance engine about one contact with an account, from what the
+    /// database knows; the decision is logged (see `compliance log`).
+    Ask {
+        #[arg(long)]
+        creditor: String,
+        #[arg(long)]
+        account: String,
+        /// call, sms, email, letter, visit, credit_report or lawsuit.
+        #[arg(long)]
+        action: String,
+        /// The phone number or email address to use (one of the debtor's).
+        #[arg(long)]
+        contact: Option<String>,
+        /// RFC 3339 instant (default: now).
+        #[arg(long)]
+        at: Option<jiff::Timestamp>,
+        /// The contract's answer JSON instead of a sentence.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The compliance decisions logged for an account: when, what, the answer, the rules
+    /// and the rule packs in force, who asked.
+    Log {
+        #[arg(long)]
+        creditor: String,
+        #[arg(long)]
+        account: String,
+        /// The latest N decisions.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        /// With the full request and answer of each decision.
+        #[arg(long)]
+        json: bool,
+    },
     /// The rule packs in force (built in, or ARREARS_COMPLIANCE_PACKS), or those of
     /// `--dir`, checked as they load: each pack's version, states and rules.
     Packs {
@@ -297,12 +331,57 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             validation_period(sent_on)
         }
         Command::Compliance(ComplianceCommand::Check { file }) => compliance_check(file.as_deref()),
+        Command::Compliance(ComplianceCommand::Ask {
+            creditor,
+            account,
+            action,
+            contact,
+            at,
+            json,
+        }) => {
+            let store = globals.open().await?;
+            let ask = Ask {
+                creditor: &creditor,
+                account: &account,
+                action: &action,
+                contact: contact.as_deref(),
+                at: at.unwrap_or_else(|| store.now()),
+                json,
+            };
+            let code = compliance_ask(&store, &globals.actor(), &ask).await;
+            store.close().await;
+            code
+        }
+        Command::Compliance(ComplianceCommand::Log {
+            creditor,
+            account,
+            limit,
+            json,
+        }) => {
+            let store = globals.open().await?;
+            let decisions = store
+                .decisions_for_account(&creditor, &account, limit.clamp(1, 100_000))
+                .await;
+            store.close().await;
+            let decisions = decisions?;
+            if json {
+                println!("{}", output::decisions_json(&decisions));
+            } else {
+                print!(
+                    "{}",
+                    output::decisions_text(&creditor, &account, &decisions)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Compliance(ComplianceCommand::Packs { dir, json }) => {
             compliance_packs(dir.as_deref(), json)
         }
         Command::Compliance(ComplianceCommand::FilterCalls { at, json }) => {
             let store = globals.open().await?;
-            let code = dialer::filter_calls(&store, at, json).await;
+            let code =
+                dialer::filter_calls(&store, &globals.actor(), context::rule_set()?, at, json)
+                    .await;
             store.close().await;
             code
         }
@@ -708,6 +787,87 @@ fn compliance_check(file: Option<&std::path::Path>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+struct Ask<'a> {
+    creditor: &'a str,
+    account: &'a str,
+    action: &'a str,
+    contact: Option<&'a str>,
+    at: jiff::Timestamp,
+    json: bool,
+}
+
+async fn compliance_ask(
+    store: &store::Store,
+    actor: &store::Actor,
+    ask: &Ask<'_>,
+) -> Result<ExitCode> {
+    let action = compliance::facts::Action::parse(ask.action).ok_or_else(|| {
+        anyhow!(InputError(format!(
+            "--action {:?}: not one of call, sms, email, letter, visit, credit_report, lawsuit",
+            ask.action
+        )))
+    })?;
+    let facts = store.contact_facts(ask.creditor, ask.account).await?;
+    let point = match ask.contact {
+        None => None,
+        Some(value) => Some(
+            facts
+                .contact_points
+                .iter()
+                .find(|(_, known, _)| known == value)
+                .map(|(kind, known, _)| (dialer::point_kind(kind), known.clone()))
+                .ok_or_else(|| {
+                    anyhow!(InputError(format!(
+                        "--contact {value:?}: not one of the debtor's contact points"
+                    )))
+                })?,
+        ),
+    };
+    let phone = point
+        .as_ref()
+        .filter(|(_, value)| value.starts_with('+'))
+        .map(|(_, value)| value.as_str());
+    let zones = dialer::zones_now(&facts.time_zones, facts.state.as_deref(), phone);
+    if zones.is_empty() {
+        return Err(anyhow!(InputError(format!(
+            "account {}: the debtor has no known time zone (no zone on file, no state, no US phone number); add one before contacting them",
+            ask.account
+        ))));
+    }
+    let request = dialer::Facts {
+        account_ref: &facts.account_ref,
+        time_zones: zones,
+        state: facts.state.clone(),
+        holds: &facts.holds,
+        dispute_placed_at_us: facts.dispute_placed_at_us,
+    }
+    .request(ask.at, action, point.as_ref().map(|(kind, _)| *kind));
+    let answer = context::rule_set()?.check(&request);
+    let decision = dialer::decision(
+        facts.account_id,
+        "cli",
+        point.map(|(_, value)| value),
+        &request,
+        &answer,
+    );
+    store
+        .record_decisions(
+            actor,
+            &format!(
+                "asked about {} {}/{}",
+                ask.action, ask.creditor, ask.account
+            ),
+            std::slice::from_ref(&decision),
+        )
+        .await?;
+    if ask.json {
+        println!("{}", web::compliance_json::answer_json(&answer));
+    } else {
+        print!("{}", output::answer_text(ask.action, ask.at, &answer));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn compliance_packs(dir: Option<&std::path::Path>, json: bool) -> Result<ExitCode> {
     let loaded;
     let rules = match dir {
@@ -804,9 +964,14 @@ async fn audit_verify(globals: &Globals) -> Result<ExitCode> {
                 format!("{count} {}", if count == 1 { one } else { many })
             };
             println!(
-                "audit log intact: {}, {} verified",
+                "audit log intact: {}, {}, {} verified",
                 plural(report.events, "event", "events"),
-                plural(report.ledger_entries, "ledger entry", "ledger entries")
+                plural(report.ledger_entries, "ledger entry", "ledger entries"),
+                plural(
+                    report.decisions,
+                    "compliance decision",
+                    "compliance decisions"
+                )
             );
             Ok(ExitCode::SUCCESS)
         }

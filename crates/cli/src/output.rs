@@ -278,3 +278,106 @@ pub fn rule_set_text(rules: &compliance::packs::RuleSet) -> String {
     }
     text
 }
+
+/// An answer as a sentence or two: the decision, each rule with its citation, when the
+/// action may next happen.
+pub fn answer_text(
+    action: &str,
+    at: jiff::Timestamp,
+    answer: &compliance::check::Answer,
+) -> String {
+    let mut text = String::new();
+    if answer.allowed() {
+        let _ = writeln!(text, "allow: {action} at {at}");
+    } else {
+        let _ = writeln!(text, "deny: {action} at {at}");
+        for violation in &answer.violations {
+            let clears = violation.clears_at.map_or_else(
+                || "only a change of facts clears it".to_string(),
+                |at| format!("clears {at}"),
+            );
+            let _ = writeln!(
+                text,
+                "  {} ({}): {}; {clears}",
+                violation.rule, violation.citation, violation.message
+            );
+        }
+        match answer.next_allowed_at {
+            Some(next) => {
+                let _ = writeln!(text, "next allowed at {next}");
+            }
+            None => {
+                let _ = writeln!(text, "not allowed within 60 days unless the facts change");
+            }
+        }
+    }
+    text
+}
+
+/// `arrears compliance log --json`.
+pub fn decisions_json(decisions: &[store::decisions::Decision]) -> Value {
+    let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+    let items: Vec<Value> = decisions
+        .iter()
+        .map(|decision| {
+            json!({
+                "id": decision.id,
+                "decided_at": decision.decided_at.to_string(),
+                "recorded_at": decision.recorded_at.to_string(),
+                "actor": decision.actor,
+                "asked_by": decision.asked_by,
+                "action": decision.action,
+                "contact_point": decision.contact_point,
+                "decision": if decision.allowed { "allow" } else { "deny" },
+                "rules": decision.rules,
+                "next_allowed_at": decision.next_allowed_at.map(|at| at.to_string()),
+                "packs": decision.packs,
+                "request": parse(&decision.request_json),
+                "answer": parse(&decision.answer_json),
+            })
+        })
+        .collect();
+    json!({ "decisions": items })
+}
+
+/// `arrears compliance log`: one line per decision, oldest first.
+pub fn decisions_text(
+    creditor: &str,
+    account_ref: &str,
+    decisions: &[store::decisions::Decision],
+) -> String {
+    let mut text = String::new();
+    if decisions.is_empty() {
+        let _ = writeln!(
+            text,
+            "no compliance decisions logged for {creditor}/{account_ref}"
+        );
+        return text;
+    }
+    let _ = writeln!(
+        text,
+        "{:<22} {:<6} {:<16} {:<5} {:<22} {:<32} {:<10} packs",
+        "decided at", "action", "contact", "", "next allowed", "rules", "asked by"
+    );
+    for decision in decisions {
+        let _ = writeln!(
+            text,
+            "{:<22} {:<6} {:<16} {:<5} {:<22} {:<32} {:<10} {}",
+            decision.decided_at.to_string(),
+            decision.action,
+            decision.contact_point.as_deref().unwrap_or("-"),
+            if decision.allowed { "allow" } else { "deny" },
+            decision
+                .next_allowed_at
+                .map_or_else(|| "-".to_string(), |at| at.to_string()),
+            if decision.rules.is_empty() {
+                "-".to_string()
+            } else {
+                decision.rules.join(",")
+            },
+            format!("{}:{}", decision.asked_by, decision.actor),
+            decision.packs.join(",")
+        );
+    }
+    text
+}

@@ -27,7 +27,7 @@ pub struct AuditEvent<'a> {
 
 /// Seals fields (HMAC-SHA256 under the seal key) with length prefixes so no two field
 /// lists share an encoding.
-fn chain_hash(seal: &SealKey, prev_hash: &str, fields: &[Option<&str>]) -> String {
+pub(crate) fn chain_hash(seal: &SealKey, prev_hash: &str, fields: &[Option<&str>]) -> String {
     let mut hasher = seal.mac();
     hasher.update(prev_hash.as_bytes());
     for field in fields {
@@ -239,6 +239,7 @@ impl WriteTx {
 pub struct AuditReport {
     pub events: u64,
     pub ledger_entries: u64,
+    pub decisions: u64,
     /// The first inconsistency found, if any.
     pub broken: Option<String>,
 }
@@ -253,6 +254,7 @@ pub(crate) async fn verify(
     let mut report = AuditReport {
         events: 0,
         ledger_entries: 0,
+        decisions: 0,
         broken: None,
     };
     let begin = match engine {
@@ -278,6 +280,12 @@ pub(crate) async fn verify(
     }
     if report.broken.is_none() {
         verify_import_counts(connection, &mut report).await?;
+    }
+    if report.broken.is_none() {
+        match crate::decisions::verify(connection, seal).await? {
+            Ok(count) => report.decisions = count,
+            Err(problem) => report.broken = Some(problem),
+        }
     }
     snapshot.rollback().await?;
     Ok(report)

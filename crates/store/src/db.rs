@@ -118,12 +118,20 @@ pub struct Migration {
     pub postgres: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "compliance_decisions",
+        sqlite: include_str!("../migrations/sqlite/0002_compliance_decisions.sql"),
+        postgres: include_str!("../migrations/postgres/0002_compliance_decisions.sql"),
+    },
+];
 
 /// Applies the migrations not yet applied, each in its own transaction.
 /// Serialises migrations of concurrent processes on PostgreSQL.

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DialerCandidate {
+    pub account_id: i64,
     pub creditor: String,
     pub account_ref: String,
     /// `phone_home`, `phone_mobile` or `phone_work`.
@@ -44,6 +45,7 @@ impl Store {
             let zones: String = row.try_get(5)?;
             let account_holds = holds.get(&account_id);
             each(DialerCandidate {
+                account_id,
                 creditor: row.try_get(1)?,
                 account_ref: row.try_get(2)?,
                 phone_kind: row.try_get(3)?,
@@ -84,4 +86,87 @@ async fn open_holds(
         }
     }
     Ok(holds)
+}
+
+/// What the compliance check needs to know about one account, for any channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactFacts {
+    pub account_id: i64,
+    pub creditor: String,
+    pub account_ref: String,
+    pub status: String,
+    pub time_zones: Vec<String>,
+    pub state: Option<String>,
+    pub holds: Vec<HoldKind>,
+    /// When the oldest open dispute hold was placed (microseconds UTC).
+    pub dispute_placed_at_us: Option<i64>,
+    /// The debtor's contact points: (kind, value, status), in the order they were added.
+    pub contact_points: Vec<(String, String, String)>,
+}
+
+impl Store {
+    /// The facts about one account the compliance check is asked with.
+    pub async fn contact_facts(
+        &self,
+        creditor: &str,
+        account_ref: &str,
+    ) -> Result<ContactFacts, StoreError> {
+        let row = sqlx::query(
+            "SELECT a.id, a.status, d.id, d.time_zones, d.state FROM accounts a JOIN creditors c ON c.id = a.creditor_id \
+             JOIN debtors d ON d.id = a.debtor_id WHERE c.code = $1 AND a.account_ref = $2",
+        )
+        .bind(creditor)
+        .bind(account_ref)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "no account {account_ref:?} for creditor {creditor:?}"
+            ))
+        })?;
+        let account_id: i64 = row.try_get(0)?;
+        let debtor_id: i64 = row.try_get(2)?;
+        let zones: String = row.try_get(3)?;
+        let mut holds = Vec::new();
+        let mut dispute_placed_at_us = None;
+        for hold in sqlx::query(
+            "SELECT kind, placed_at_us FROM account_holds WHERE account_id = $1 AND released_at_us IS NULL ORDER BY id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let kind: String = hold.try_get(0)?;
+            let kind = HoldKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("hold {kind:?}")))?;
+            if kind == HoldKind::Dispute && dispute_placed_at_us.is_none() {
+                dispute_placed_at_us = Some(hold.try_get(1)?);
+            }
+            holds.push(kind);
+        }
+        let contact_points = sqlx::query(
+            "SELECT kind, value, status FROM contact_points WHERE debtor_id = $1 ORDER BY id",
+        )
+        .bind(debtor_id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|point| Ok((point.try_get(0)?, point.try_get(1)?, point.try_get(2)?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(ContactFacts {
+            account_id,
+            creditor: creditor.to_string(),
+            account_ref: account_ref.to_string(),
+            status: row.try_get(1)?,
+            time_zones: zones
+                .split(',')
+                .filter(|zone| !zone.is_empty())
+                .map(str::to_string)
+                .collect(),
+            state: row.try_get(4)?,
+            holds,
+            dispute_placed_at_us,
+            contact_points,
+        })
+    }
 }

@@ -12,6 +12,7 @@ mod batch;
 pub mod creditors;
 pub mod crypto;
 pub mod db;
+pub mod decisions;
 pub mod dialer;
 pub mod import;
 pub mod users;

@@ -364,3 +364,79 @@ pub fn answer_json(answer: &Answer) -> Value {
             .collect::<Vec<_>>(),
     })
 }
+
+/// A request in the contract's JSON: what the decision log stores, so an examiner can
+/// put the same question to the engine again (`arrears compliance check`).
+pub fn request_json(request: &Request) -> Value {
+    let instant = |at: Option<Timestamp>| at.map(|at| at.to_string());
+    let consumer = &request.consumer;
+    let windows: Vec<Value> = consumer
+        .inconvenient_windows
+        .iter()
+        .map(|window| {
+            json!({
+                "from": window.from.strftime("%H:%M").to_string(),
+                "to": window.until.strftime("%H:%M").to_string(),
+            })
+        })
+        .collect();
+    let debts: Vec<Value> = request
+        .debts
+        .iter()
+        .map(|debt| {
+            json!({
+                "id": debt.id,
+                "time_barred": debt.time_barred,
+                "validation_notice_sent_at": instant(debt.validation_notice_sent_at),
+                "dispute": {
+                    "received_at": instant(debt.dispute_received_at),
+                    "verification_sent_at": instant(debt.verification_sent_at),
+                },
+                "undeliverable_notice_at": instant(debt.undeliverable_notice_at),
+            })
+        })
+        .collect();
+    let history: Vec<Value> = request
+        .history
+        .iter()
+        .map(|entry| {
+            json!({
+                "at": entry.at.to_string(),
+                "debt_id": entry.debt_id,
+                "action": entry.action.code(),
+                "outcome": entry.outcome.code(),
+                "direction": entry.direction.code(),
+                "recipient": entry.recipient.code(),
+            })
+        })
+        .collect();
+    json!({
+        "now": request.now.to_string(),
+        "action": request.action.code(),
+        "debt_id": request.debt_id,
+        "recipient": request.recipient.code(),
+        "purpose": request.purpose.code(),
+        "contact_point": request.contact_point.map(|point| json!({
+            "kind": point.kind.code(),
+            "workplace": point.workplace,
+        })),
+        "consumer": {
+            "time_zones": consumer
+                .time_zones
+                .iter()
+                .map(|zone| zone.iana_name().unwrap_or("UTC"))
+                .collect::<Vec<_>>(),
+            "state": consumer.state,
+            "cease_requested": consumer.cease_requested,
+            "attorney_represented": consumer.attorney_represented,
+            "bankruptcy_filed": consumer.bankruptcy_filed,
+            "deceased": consumer.deceased,
+            "email_opted_out": consumer.email_opted_out,
+            "sms_opted_out": consumer.sms_opted_out,
+            "employer_prohibits_contact": consumer.employer_prohibits_contact,
+            "inconvenient_windows": windows,
+        },
+        "debts": debts,
+        "history": history,
+    })
+}

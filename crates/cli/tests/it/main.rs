@@ -250,7 +250,7 @@ fn ten_thousand_accounts_import_on_both_engines_with_identical_views() {
         let verified = env.ok(db, &["audit", "verify"]);
         assert_eq!(
             verified,
-            "audit log intact: 1 event, 10000 ledger entries verified\n"
+            "audit log intact: 1 event, 10000 ledger entries, 0 compliance decisions verified\n"
         );
     }
 }
@@ -719,6 +719,112 @@ fn the_dialer_list_holds_only_lawful_calls() {
     assert_eq!(
         listed[2]["allowed_until"], "2026-06-02T01:00:00Z",
         "21:00 in New York"
+    );
+
+    // Every decision behind the lists is logged, with the request, answer and packs.
+    let log: Value = serde_json::from_str(&env.ok(
+        &db,
+        &[
+            "compliance",
+            "log",
+            "--creditor",
+            "NBANK",
+            "--account",
+            "CA-2",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let decisions = log["decisions"].as_array().unwrap();
+    assert_eq!(decisions.len(), 2, "one per dialer run: {log}");
+    assert_eq!(decisions[0]["decision"], "deny");
+    assert_eq!(decisions[0]["asked_by"], "dialer");
+    assert_eq!(decisions[0]["actor"], "test:clerk");
+    // Oldest first: 09:00 in California, only the cease request forbids.
+    assert_eq!(
+        decisions[0]["rules"],
+        serde_json::json!(["us.cease_communication"])
+    );
+    assert_eq!(decisions[0]["request"]["consumer"]["cease_requested"], true);
+    assert_eq!(decisions[0]["request"]["now"], "2026-06-01T16:00:00Z");
+    assert_eq!(
+        decisions[0]["answer"]["violations"][0]["citation"],
+        "12 CFR 1006.6(c)"
+    );
+    assert!(
+        decisions[0]["packs"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("us@")
+    );
+
+    // An agent-style question about one account is answered from the database and logged.
+    let asked = env.ok(
+        &db,
+        &[
+            "compliance",
+            "ask",
+            "--creditor",
+            "NBANK",
+            "--account",
+            "NY-1",
+            "--action",
+            "call",
+            "--contact",
+            "+15185550101",
+            "--at",
+            "2026-06-02T03:00:00Z",
+        ],
+    );
+    assert!(
+        asked.starts_with("deny: call at 2026-06-02T03:00:00Z"),
+        "{asked}"
+    );
+    assert!(
+        asked.contains("us.time_of_day (12 CFR 1006.6(b)(1)(i))"),
+        "{asked}"
+    );
+    assert!(
+        asked.contains("next allowed at 2026-06-02T12:00:00Z"),
+        "{asked}"
+    );
+    let text = env.ok(
+        &db,
+        &[
+            "compliance",
+            "log",
+            "--creditor",
+            "NBANK",
+            "--account",
+            "NY-1",
+        ],
+    );
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    assert!(
+        rows[2].contains("deny") && rows[2].contains("cli:test:clerk"),
+        "{text}"
+    );
+    let unknown_contact = env.arrears(
+        &db,
+        &[
+            "compliance",
+            "ask",
+            "--creditor",
+            "NBANK",
+            "--account",
+            "NY-1",
+            "--action",
+            "call",
+            "--contact",
+            "+15185559999",
+        ],
+    );
+    assert_eq!(unknown_contact.status.code(), Some(2));
+    let verified = env.ok(&db, &["audit", "verify"]);
+    assert!(
+        verified.contains(", 9 compliance decisions verified"),
+        "{verified}"
     );
 }
 

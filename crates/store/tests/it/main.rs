@@ -7,6 +7,7 @@ mod support;
 
 mod accounts;
 mod audit;
+mod decisions;
 mod import;
 mod migrations;
 mod users_and_creditors;

@@ -100,3 +100,31 @@ async fn the_compliance_check_over_http() {
     assert_eq!(body["field"], "action");
     server.abort();
 }
+
+/// The decision log stores requests as contract JSON; reading one back gives the same
+/// request, so an examiner can ask the engine the same question again.
+#[test]
+fn a_logged_request_reads_back_as_the_same_request() {
+    let text = r#"{
+      "now": "2026-03-09T13:30:00Z", "action": "call", "debt_id": "D-1",
+      "recipient": "estate_representative", "purpose": "verification",
+      "contact_point": {"kind": "work", "workplace": true},
+      "consumer": {"time_zones": ["America/New_York", "Pacific/Honolulu"], "state": "MA",
+        "cease_requested": true, "sms_opted_out": true,
+        "inconvenient_windows": [{"from": "22:30", "to": "06:15"}]},
+      "debts": [{"id": "D-1", "time_barred": true, "validation_notice_sent_at": "2026-03-01T15:00:00Z",
+        "dispute": {"received_at": "2026-03-02T15:00:00Z", "verification_sent_at": null},
+        "undeliverable_notice_at": null}, {"id": "D-2"}],
+      "history": [{"at": "2026-03-08T14:00:00Z", "debt_id": "D-2", "action": "visit",
+        "outcome": "no_contact", "direction": "inbound", "recipient": "attorney"}]
+    }"#;
+    let value: serde_json::Value = serde_json::from_str(text).unwrap();
+    let request = web::compliance_json::parse_request(&value).unwrap();
+    let written = web::compliance_json::request_json(&request);
+    let again = web::compliance_json::parse_request(&written).unwrap();
+    assert_eq!(again, request);
+    assert_eq!(
+        written["consumer"]["inconvenient_windows"][0]["to"],
+        "06:15"
+    );
+}
