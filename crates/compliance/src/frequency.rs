@@ -96,21 +96,29 @@ pub fn over_limit_until(
     today: Date,
     zone: &TimeZone,
 ) -> Option<Option<Timestamp>> {
-    let held = |day: Date| {
-        let first = day.checked_sub(days(window_days - 1)).unwrap_or(Date::MIN);
+    let window_start = |day: Date| {
+        day.checked_sub(days(window_days - 1))
+            .unwrap_or(Date::MIN)
+    };
+    let held = |first: Date, day: Date| {
         dates
             .iter()
             .filter(|date| first <= **date && **date <= day)
             .count()
     };
-    if held(today) < max {
+    let (mut first, mut day) = (window_start(today), today);
+    if held(first, day) < max {
         return None;
     }
     // With nothing new the window count can only fall: `window_days` ahead it is 0.
-    let clear_on = (1..=window_days)
-        .filter_map(|offset| today.checked_add(days(offset)).ok())
-        .find(|day| held(*day) < max);
-    Some(clear_on.and_then(|day| start_of_local_date(day, zone)))
+    for _ in 0..window_days {
+        first = first.tomorrow().ok()?;
+        day = day.tomorrow().ok()?;
+        if held(first, day) < max {
+            return Some(start_of_local_date(day, zone));
+        }
+    }
+    Some(None)
 }
 
 /// A block of `block_days` local dates starting on `last` (the date of the event): `None`

@@ -112,28 +112,6 @@ pub fn next_within(
     })
 }
 
-/// The instants at which `zone`'s wall clock shows one of `times`, on every local date
-/// from the day before `now` to the horizon. A wall time skipped by a daylight-saving
-/// gap maps to the instant just after the gap.
-fn local_moments<'a>(
-    zone: &'a TimeZone,
-    now: Timestamp,
-    times: &'a [Time],
-) -> impl Iterator<Item = Timestamp> + 'a {
-    let first: Date = zone
-        .to_datetime(now)
-        .date()
-        .yesterday()
-        .unwrap_or(Date::MIN);
-    (0..=SEARCH_HORIZON_DAYS + 2)
-        .filter_map(move |offset| first.checked_add(Span::new().days(offset)).ok())
-        .flat_map(move |date| {
-            times
-                .iter()
-                .filter_map(move |time| zone.to_timestamp(date.to_datetime(*time)).ok())
-        })
-}
-
 /// The first instant after `at` at which calling stops being convenient: 21:00 on some
 /// zone's wall clock or the start of an inconvenient window. `None` if `at` itself is
 /// not convenient, or nothing closes within the horizon.
@@ -174,18 +152,85 @@ fn edges(hours_edge: Time, windows: &[LocalWindow], edge: fn(&LocalWindow) -> Ti
 }
 
 /// The earliest instant after `after` at which some zone's wall clock shows one of
-/// `times` and `wanted` holds.
+/// `times` and `wanted` holds, looking at local dates from the day before `after` to the
+/// horizon.
+///
+/// Each zone's moments come in time order (dates ascend; the times of one date are
+/// sorted, and a wall time skipped by a daylight-saving gap maps to the instant just
+/// after it), so merging the zones' sequences lazily tests candidates in time order and
+/// usually stops after a handful instead of building every moment up to the horizon.
 fn first_moment(
     after: Timestamp,
     zones: &[TimeZone],
     times: &[Time],
     wanted: impl Fn(Timestamp) -> bool,
 ) -> Option<Timestamp> {
-    let mut candidates: Vec<Timestamp> = zones
+    let mut times = times.to_vec();
+    times.sort_unstable();
+    times.dedup();
+    let mut cursors: Vec<Moments<'_>> = zones
         .iter()
-        .flat_map(|zone| local_moments(zone, after, times))
-        .filter(|candidate| *candidate > after)
+        .map(|zone| Moments::new(zone, after, &times))
         .collect();
-    candidates.sort_unstable();
-    candidates.into_iter().find(|candidate| wanted(*candidate))
+    let mut heads: Vec<Option<Timestamp>> = cursors.iter_mut().map(Moments::next_after).collect();
+    loop {
+        let (index, candidate) = heads
+            .iter()
+            .enumerate()
+            .filter_map(|(index, head)| head.map(|at| (index, at)))
+            .min_by_key(|(_, at)| *at)?;
+        if wanted(candidate) {
+            return Some(candidate);
+        }
+        heads[index] = cursors[index].next_after();
+    }
+}
+
+/// The instants at which one zone's wall clock shows one of `times`, in order, after
+/// `after`, up to the horizon.
+struct Moments<'a> {
+    zone: &'a TimeZone,
+    times: &'a [Time],
+    after: Timestamp,
+    date: Date,
+    index: usize,
+    dates_left: i64,
+}
+
+impl<'a> Moments<'a> {
+    fn new(zone: &'a TimeZone, after: Timestamp, times: &'a [Time]) -> Moments<'a> {
+        let date = zone
+            .to_datetime(after)
+            .date()
+            .yesterday()
+            .unwrap_or(Date::MIN);
+        Moments {
+            zone,
+            times,
+            after,
+            date,
+            index: 0,
+            dates_left: SEARCH_HORIZON_DAYS + 2,
+        }
+    }
+
+    fn next_after(&mut self) -> Option<Timestamp> {
+        loop {
+            if self.index == self.times.len() {
+                self.index = 0;
+                self.dates_left -= 1;
+                if self.dates_left < 0 {
+                    return None;
+                }
+                self.date = self.date.tomorrow().ok()?;
+            }
+            let time = *self.times.get(self.index)?;
+            self.index += 1;
+            if let Ok(instant) = self.zone.to_timestamp(self.date.to_datetime(time))
+                && instant > self.after
+            {
+                return Some(instant);
+            }
+        }
+    }
 }
