@@ -9,6 +9,8 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod http;
+
 #[derive(Subcommand)]
 pub enum BenchCommand {
     /// In-process compliance checks per second on one core over a realistic mix, beside
@@ -16,6 +18,20 @@ pub enum BenchCommand {
     ComplianceChecks {
         #[arg(long, default_value_t = 1_000_000)]
         checks: u64,
+    },
+    /// The HTTP compliance check under open-loop load on loopback (the real server, in
+    /// process), beside the floor of `GET /healthz` on the same server at the same rate.
+    ComplianceHttp {
+        /// Requests per second, scheduled at fixed intervals whatever the answers' delay.
+        #[arg(long, default_value_t = 2_000)]
+        rate: u32,
+        /// Seconds measured per endpoint; the endpoints alternate every second, so a run
+        /// lasts about twice this (plus 2 s of warm-up).
+        #[arg(long, default_value_t = 20)]
+        seconds: u32,
+        /// Keep-alive connections shared by the scheduled requests.
+        #[arg(long, default_value_t = 32)]
+        connections: u32,
     },
     /// Import N generated accounts into a fresh SQLite file, beside the floor: a plain
     /// prepared-statement insert of the same CSV rows, one transaction.
@@ -38,6 +54,11 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
             dir,
         } => import_placements(accounts, seed, dir).await,
         BenchCommand::ComplianceChecks { checks } => compliance_checks(checks),
+        BenchCommand::ComplianceHttp {
+            rate,
+            seconds,
+            connections,
+        } => http::compliance_http(rate, seconds, connections).await,
     }
 }
 
