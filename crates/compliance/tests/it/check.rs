@@ -369,6 +369,19 @@ pub(crate) mod properties {
                     let probe = Timestamp::from_second(ask.now.as_second() + (span_seconds * fraction) as i64).unwrap();
                     prop_assert!(probe >= next || !allowed_at(&ask, probe), "{probe} is allowed before {next}");
                 }
+                // Every whole minute of the last 36 hours before it (all of them when it
+                // is that close), and the second before it.
+                let first_minute = (next.as_second() - 36 * 3600).max(ask.now.as_second()).div_euclid(60) * 60;
+                let mut probe = first_minute;
+                while probe < next.as_second() {
+                    let instant = Timestamp::from_second(probe).unwrap();
+                    prop_assert!(instant < ask.now || !allowed_at(&ask, instant), "{instant} is allowed before {next}");
+                    probe += 60;
+                }
+                if next > ask.now {
+                    let just_before = Timestamp::from_second(next.as_second() - 1).unwrap();
+                    prop_assert!(!allowed_at(&ask, just_before), "{just_before} is allowed before {next}");
+                }
             }
         }
 
