@@ -1129,7 +1129,12 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
     std::fs::remove_file(&file).ok();
     let imported = imported?;
     let aged = store.age_accounts(&actor, today).await?;
-    let flagged = demo_flags(&store, &actor, &file_refs(&imported)).await?;
+    let refs = file_refs(&imported);
+    let flagged = demo_flags(&store, &actor, &refs).await?;
+    // A dialer list as of now, so the decision log has entries (at night they are all
+    // denials by the time of day: also worth seeing).
+    let now = store.now();
+    let (_, dialed) = dialer::build_list(&store, &actor, context::rule_set()?, now, false).await?;
     for (name, role) in DEMO_USERS {
         store.add_user(&actor, name, *role, DEMO_PASSWORD).await?;
     }
@@ -1149,6 +1154,15 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
         "placed {placed_on}, aged to {today} ({} bucket moves); {flagged} accounts with holds or a changed status",
         aged.moves
     );
+    println!(
+        "dialer list at {now}: {} phones callable, {} denied by the compliance check ({} decisions logged)",
+        dialed.listed, dialed.denied, dialed.logged
+    );
+    if let Some((creditor, account_ref)) = refs.first() {
+        println!(
+            "  why each was or wasn't listed: arrears --db {db} compliance log --creditor {creditor} --account {account_ref}"
+        );
+    }
     println!("Demo users (password {DEMO_PASSWORD:?} for each):");
     for (name, role) in DEMO_USERS {
         println!("  {name:<12} {role}");

@@ -17,11 +17,12 @@ use store::decisions::NewDecision;
 use store::dialer::DialerCandidate;
 
 #[derive(Default)]
-struct Tally {
-    listed: u64,
-    denied: u64,
-    no_zone: u64,
-    legal: u64,
+pub struct Tally {
+    pub listed: u64,
+    pub denied: u64,
+    pub no_zone: u64,
+    pub legal: u64,
+    pub logged: u64,
 }
 
 pub async fn filter_calls(
@@ -31,7 +32,33 @@ pub async fn filter_calls(
     at: Timestamp,
     json: bool,
 ) -> Result<ExitCode> {
-    // The list is written only once every decision behind it is logged.
+    let (list, tally) = build_list(store, actor, rules, at, json).await?;
+    let stdout = std::io::stdout();
+    let mut stdout = stdout.lock();
+    stdout.write_all(&list)?;
+    stdout.flush()?;
+    eprintln!("{}", tally.summary(at));
+    Ok(ExitCode::SUCCESS)
+}
+
+impl Tally {
+    pub fn summary(&self, at: Timestamp) -> String {
+        format!(
+            "{} phones may be called at {at}; {} denied by the compliance check, {} without a known time zone, {} on a legal hold; {} decisions logged",
+            self.listed, self.denied, self.no_zone, self.legal, self.logged
+        )
+    }
+}
+
+/// The dialer list (CSV or JSON lines) at `at`. The list is returned only once every
+/// decision behind it is logged, so an examiner sees why each phone was or wasn't on it.
+pub async fn build_list(
+    store: &store::Store,
+    actor: &Actor,
+    rules: &RuleSet,
+    at: Timestamp,
+    json: bool,
+) -> Result<(Vec<u8>, Tally)> {
     let mut out = Vec::new();
     if !json {
         writeln!(out, "creditor,account_ref,phone,allowed_until")?;
@@ -54,26 +81,13 @@ pub async fn filter_calls(
     if let Some(error) = failure {
         return Err(error);
     }
-    // Recorded before the list is handed over: an examiner sees why each phone was or
-    // wasn't on it.
     for chunk in decisions.chunks(DECISIONS_PER_BATCH) {
         store
             .record_decisions(actor, &format!("dialer list for {at}"), chunk)
             .await?;
     }
-    let stdout = std::io::stdout();
-    let mut stdout = stdout.lock();
-    stdout.write_all(&out)?;
-    stdout.flush()?;
-    eprintln!(
-        "{} phones may be called at {at}; {} denied by the compliance check, {} without a known time zone, {} on a legal hold; {} decisions logged",
-        tally.listed,
-        tally.denied,
-        tally.no_zone,
-        tally.legal,
-        decisions.len()
-    );
-    Ok(ExitCode::SUCCESS)
+    tally.logged = decisions.len() as u64;
+    Ok((out, tally))
 }
 
 /// Decisions written per transaction and audit event.

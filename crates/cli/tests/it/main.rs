@@ -488,6 +488,21 @@ fn the_demo_builds_a_portfolio_with_users_holds_and_aging() {
         env.ok(&demo, &["audit", "verify"])
             .starts_with("audit log intact")
     );
+    // The demo runs a dialer list, so the decision log shows the compliance engine at
+    // work; the first account was given a dispute, so its phone was kept off the list.
+    assert!(output.contains("decisions logged)"), "{output}");
+    let hint = output
+        .lines()
+        .find(|line| line.contains("compliance log --creditor"))
+        .unwrap();
+    let words: Vec<&str> = hint.split_whitespace().collect();
+    let creditor = words[words.iter().position(|word| *word == "--creditor").unwrap() + 1];
+    let account = words[words.iter().position(|word| *word == "--account").unwrap() + 1];
+    let log = env.ok(
+        &demo,
+        &["compliance", "log", "--creditor", creditor, "--account", account],
+    );
+    assert!(log.contains("deny") && log.contains("us.dispute_pending"), "{log}");
     // Running it again starts from scratch.
     let again = env.ok(
         "sqlite://arrears.db",
