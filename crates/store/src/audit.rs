@@ -121,6 +121,7 @@ impl LedgerRow<'_> {
 /// writers are serialised and ids handed out by [`WriteTx::next_id`] are safe.
 pub struct WriteTx {
     tx: Transaction<'static, Any>,
+    engine: Engine,
     seal: SealKey,
     head_seq: i64,
     head_hash: String,
@@ -149,6 +150,7 @@ impl WriteTx {
         .await?;
         Ok(WriteTx {
             tx,
+            engine,
             seal,
             head_seq: row.try_get(0)?,
             head_hash: row.try_get(1)?,
@@ -158,6 +160,10 @@ impl WriteTx {
 
     pub fn now_us(&self) -> i64 {
         self.now_us
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     pub fn conn(&mut self) -> &mut AnyConnection {

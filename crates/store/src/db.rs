@@ -131,6 +131,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_compliance_decisions.sql"),
         postgres: include_str!("../migrations/postgres/0002_compliance_decisions.sql"),
     },
+    Migration {
+        version: 3,
+        name: "workspace",
+        sqlite: include_str!("../migrations/sqlite/0003_workspace.sql"),
+        postgres: include_str!("../migrations/postgres/0003_workspace.sql"),
+    },
 ];
 
 /// Applies the migrations not yet applied, each in its own transaction.

@@ -7,7 +7,7 @@
 //! one audit event whose `after` names the batch's last hash, so `audit verify` notices
 //! an edited, removed or inserted decision.
 
-use crate::audit::{AuditEvent, GENESIS_HASH, chain_hash};
+use crate::audit::{AuditEvent, GENESIS_HASH, WriteTx, chain_hash};
 use crate::batch::{Batch, Value};
 use crate::crypto::SealKey;
 use crate::{Actor, Store, StoreError};
@@ -158,77 +158,7 @@ impl Store {
         }
         let seal = self.key().seal_key();
         let mut tx = self.write().await?;
-        let first_id = tx.next_id("compliance_decisions").await?;
-        let mut prev_hash = last_hash(tx.conn()).await?;
-        let audit_seq = tx.next_audit_seq();
-        let recorded_at_us = tx.now_us();
-        let mut batch = Batch::new(self.engine, "compliance_decisions", COLUMNS, "");
-        let mut id = first_id;
-        for decision in decisions {
-            let rules = decision.rules.join(",");
-            let packs = decision.packs.join(",");
-            let verdict = if decision.allowed { "allow" } else { "deny" };
-            let sealed = Sealed {
-                id,
-                account_id: decision.account_id,
-                decided_at_us: decision.decided_at.as_microsecond(),
-                recorded_at_us,
-                actor: &actor.name,
-                asked_by: decision.asked_by,
-                action: &decision.action,
-                contact_point: decision.contact_point.as_deref(),
-                decision: verdict,
-                rules: &rules,
-                next_allowed_at_us: decision.next_allowed_at.map(|at| at.as_microsecond()),
-                packs: &packs,
-                request_json: &decision.request_json,
-                answer_json: &decision.answer_json,
-                audit_seq,
-            };
-            let hash = sealed.hash(&seal, &prev_hash);
-            batch.push::<17>([
-                Value::from(id),
-                Value::from(decision.account_id),
-                Value::from(sealed.decided_at_us),
-                Value::from(recorded_at_us),
-                Value::from(actor.name.as_str()),
-                Value::from(decision.asked_by),
-                Value::from(decision.action.as_str()),
-                Value::from(decision.contact_point.clone()),
-                Value::from(verdict),
-                Value::from(rules.clone()),
-                Value::from(sealed.next_allowed_at_us),
-                Value::from(packs.clone()),
-                Value::from(decision.request_json.as_str()),
-                Value::from(decision.answer_json.as_str()),
-                Value::from(audit_seq),
-                Value::from(prev_hash.as_str()),
-                Value::from(hash.as_str()),
-            ]);
-            if batch.is_full() {
-                batch.flush(tx.conn()).await?;
-            }
-            prev_hash = hash;
-            id += 1;
-        }
-        batch.flush(tx.conn()).await?;
-        let last_id = id - 1;
-        tx.audit(AuditEvent {
-            actor: &actor.name,
-            action: "compliance.decisions",
-            entity: "compliance_decisions",
-            entity_key: &format!("{first_id}..{last_id}"),
-            before: None,
-            after: Some(json!({
-                "first_id": first_id,
-                "last_id": last_id,
-                "count": decisions.len(),
-                "denied": decisions.iter().filter(|decision| !decision.allowed).count(),
-                "last_hash": prev_hash,
-            })),
-            reason: why,
-        })
-        .await?;
+        append(&mut tx, &seal, actor, why, decisions).await?;
         tx.commit().await
     }
 
@@ -294,6 +224,88 @@ impl Store {
         decisions.reverse();
         Ok(decisions)
     }
+}
+
+/// Appends `decisions` inside `tx` (one audit event with `why`); the first new id.
+pub(crate) async fn append(
+    tx: &mut WriteTx,
+    seal: &SealKey,
+    actor: &Actor,
+    why: &str,
+    decisions: &[NewDecision],
+) -> Result<i64, StoreError> {
+    let first_id = tx.next_id("compliance_decisions").await?;
+    let mut prev_hash = last_hash(tx.conn()).await?;
+    let audit_seq = tx.next_audit_seq();
+    let recorded_at_us = tx.now_us();
+    let mut batch = Batch::new(tx.engine(), "compliance_decisions", COLUMNS, "");
+    let mut id = first_id;
+    for decision in decisions {
+        let rules = decision.rules.join(",");
+        let packs = decision.packs.join(",");
+        let verdict = if decision.allowed { "allow" } else { "deny" };
+        let sealed = Sealed {
+            id,
+            account_id: decision.account_id,
+            decided_at_us: decision.decided_at.as_microsecond(),
+            recorded_at_us,
+            actor: &actor.name,
+            asked_by: decision.asked_by,
+            action: &decision.action,
+            contact_point: decision.contact_point.as_deref(),
+            decision: verdict,
+            rules: &rules,
+            next_allowed_at_us: decision.next_allowed_at.map(|at| at.as_microsecond()),
+            packs: &packs,
+            request_json: &decision.request_json,
+            answer_json: &decision.answer_json,
+            audit_seq,
+        };
+        let hash = sealed.hash(seal, &prev_hash);
+        batch.push::<17>([
+            Value::from(id),
+            Value::from(decision.account_id),
+            Value::from(sealed.decided_at_us),
+            Value::from(recorded_at_us),
+            Value::from(actor.name.as_str()),
+            Value::from(decision.asked_by),
+            Value::from(decision.action.as_str()),
+            Value::from(decision.contact_point.clone()),
+            Value::from(verdict),
+            Value::from(rules.clone()),
+            Value::from(sealed.next_allowed_at_us),
+            Value::from(packs.clone()),
+            Value::from(decision.request_json.as_str()),
+            Value::from(decision.answer_json.as_str()),
+            Value::from(audit_seq),
+            Value::from(prev_hash.as_str()),
+            Value::from(hash.as_str()),
+        ]);
+        if batch.is_full() {
+            batch.flush(tx.conn()).await?;
+        }
+        prev_hash = hash;
+        id += 1;
+    }
+    batch.flush(tx.conn()).await?;
+    let last_id = id - 1;
+    tx.audit(AuditEvent {
+        actor: &actor.name,
+        action: "compliance.decisions",
+        entity: "compliance_decisions",
+        entity_key: &format!("{first_id}..{last_id}"),
+        before: None,
+        after: Some(json!({
+            "first_id": first_id,
+            "last_id": last_id,
+            "count": decisions.len(),
+            "denied": decisions.iter().filter(|decision| !decision.allowed).count(),
+            "last_hash": prev_hash,
+        })),
+        reason: why,
+    })
+    .await?;
+    Ok(first_id)
 }
 
 /// Recomputes every decision's hash and link; the last must be the one the latest

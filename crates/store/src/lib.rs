@@ -15,8 +15,10 @@ pub mod db;
 pub mod decisions;
 pub mod dialer;
 pub mod import;
+pub mod sessions;
 pub mod users;
 pub mod view;
+pub mod workspace;
 
 pub use audit::AuditReport;
 pub use crypto::PiiKey;

@@ -11,3 +11,4 @@ mod decisions;
 mod import;
 mod migrations;
 mod users_and_creditors;
+mod workspace;

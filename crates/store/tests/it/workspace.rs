@@ -1,0 +1,259 @@
+//! The agent workspace's store: sign-in and lockout, creditor segregation, the queue and
+//! its locks (two agents at once never get the same account), and what agents record.
+
+use crate::support::*;
+use domain::money::Amount;
+use domain::party::Role;
+use store::StoreError;
+use store::sessions::{LOGIN_FAILURES_MAX, Login};
+use store::workspace::{NewAttempt, Seen};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn signed_in(store: &store::Store, name: &str) -> store::sessions::Session {
+    match store.log_in(name, PASSWORD).await.unwrap() {
+        Login::Ok { session, token } => {
+            let again = store.session(&token).await.unwrap().unwrap();
+            assert_eq!(again.id, session.id);
+            session
+        }
+        other => panic!("{name} could not sign in: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn sign_in_locks_out_after_repeated_failures_and_sessions_end() {
+    for db in engines().await {
+        let store = db.open().await;
+        store
+            .add_user(&actor(), "ana", Role::Agent, PASSWORD)
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.log_in("nobody", PASSWORD).await.unwrap(),
+            Login::Refused
+        ));
+        for _ in 1..LOGIN_FAILURES_MAX {
+            assert!(matches!(
+                store.log_in("ana", "wrong password!").await.unwrap(),
+                Login::Refused
+            ));
+        }
+        assert!(matches!(
+            store.log_in("ana", "wrong password!").await.unwrap(),
+            Login::LockedOut { .. }
+        ));
+        // Locked: even the right password is refused until the lock ends.
+        assert!(matches!(
+            store.log_in("ana", PASSWORD).await.unwrap(),
+            Login::LockedOut { .. }
+        ));
+        execute(&store, "UPDATE users SET locked_until_us = 0").await;
+        let session = signed_in(&store, "ana").await;
+        assert!(store.session("not-a-token").await.unwrap().is_none());
+        store.log_out(&session).await.unwrap();
+        let log = store.audit_log(Some("ana"), 50).await.unwrap();
+        let actions: Vec<&str> = log.iter().map(|event| event.action.as_str()).collect();
+        assert!(actions.contains(&"user.locked"), "{actions:?}");
+        assert!(actions.contains(&"user.login") && actions.contains(&"user.logout"));
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn the_queue_segregates_creditors_and_two_agents_never_share_an_account() {
+    let (file, summary) = generated_file(60, 9);
+    for db in engines().await {
+        let store = db.open().await;
+        import(&store, file.path(), &summary).await;
+        store.prioritize(&actor()).await.unwrap();
+        for name in ["ana", "ben", "cy"] {
+            store
+                .add_user(&actor(), name, Role::Agent, PASSWORD)
+                .await
+                .unwrap();
+        }
+        let codes: Vec<String> = summary.creditors.iter().cloned().collect();
+        store
+            .assign_creditors(&actor(), "ana", &codes)
+            .await
+            .unwrap();
+        store
+            .assign_creditors(&actor(), "ben", &codes)
+            .await
+            .unwrap();
+        store
+            .assign_creditors(&actor(), "cy", &codes[..1])
+            .await
+            .unwrap();
+        let ana = signed_in(&store, "ana").await.user;
+        let ben = signed_in(&store, "ben").await.user;
+        let cy = signed_in(&store, "cy").await.user;
+        let now = store.now();
+
+        // Cy sees only the first creditor's accounts.
+        let cys = store.queue_candidates(&cy, now, 1000).await.unwrap();
+        assert!(!cys.is_empty());
+        assert!(cys.iter().all(|candidate| candidate.creditor == codes[0]));
+        let all = store.queue_candidates(&ana, now, 1000).await.unwrap();
+        assert!(all.len() > cys.len());
+        assert_eq!(store.queue_size(&ana, now).await.unwrap(), all.len() as i64);
+
+        // Highest priority (balance) first.
+        let balances: Vec<i64> = {
+            use sqlx::Row;
+            let mut balances = Vec::new();
+            for candidate in &all {
+                let row = sqlx::query("SELECT priority FROM accounts WHERE id = $1")
+                    .bind(candidate.account_id)
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap();
+                balances.push(row.get::<i64, _>(0));
+            }
+            balances
+        };
+        assert!(balances.windows(2).all(|pair| pair[0] >= pair[1]));
+
+        // Both agents race for the same accounts: each account goes to one of them.
+        for candidate in all.iter().take(10) {
+            let (a, b) = tokio::join!(
+                store.try_lock(&ana, candidate.account_id, now),
+                store.try_lock(&ben, candidate.account_id, now)
+            );
+            assert!(
+                a.unwrap() ^ b.unwrap(),
+                "exactly one agent gets {candidate:?}"
+            );
+        }
+        // A locked account leaves the other agent's queue.
+        assert!(store.try_lock(&ana, all[0].account_id, now).await.unwrap());
+        let bens = store.queue_candidates(&ben, now, 1000).await.unwrap();
+        assert!(
+            !bens
+                .iter()
+                .any(|candidate| candidate.account_id == all[0].account_id)
+        );
+        assert_eq!(
+            store
+                .locked_by_other(&ben, all[0].account_id, now)
+                .await
+                .unwrap(),
+            Some("ana".to_string())
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn attempts_notes_and_promises_are_audited_and_stale_forms_refused() {
+    let (file, summary) = generated_file(5, 3);
+    let mut reader = csv::Reader::from_path(file.path()).unwrap();
+    let first = reader.records().next().unwrap().unwrap();
+    let (creditor, account) = (first[0].to_string(), first[1].to_string());
+    for db in engines().await {
+        let store = db.open().await;
+        import(&store, file.path(), &summary).await;
+        store
+            .add_user(&actor(), "ana", Role::Agent, PASSWORD)
+            .await
+            .unwrap();
+        store
+            .add_user(&actor(), "eve", Role::Agent, PASSWORD)
+            .await
+            .unwrap();
+        store
+            .assign_creditors(&actor(), "ana", std::slice::from_ref(&creditor))
+            .await
+            .unwrap();
+        let ana = signed_in(&store, "ana").await.user;
+        let eve = signed_in(&store, "eve").await.user;
+        let facts = store.contact_facts(&creditor, &account).await.unwrap();
+        let seen = |version| Seen {
+            creditor: &creditor,
+            account_ref: &account,
+            version,
+        };
+        let now = store.now();
+        let attempt = NewAttempt {
+            at: now,
+            action: "call".into(),
+            contact_point: Some("+16175550100".into()),
+            direction: "outbound".into(),
+            recipient: "consumer".into(),
+            outcome: "no_answer".into(),
+            disposition: "no_answer".into(),
+            note: None,
+        };
+        let decision = store::decisions::NewDecision {
+            account_id: facts.account_id,
+            decided_at: now,
+            asked_by: "agent",
+            action: "call".into(),
+            contact_point: attempt.contact_point.clone(),
+            allowed: true,
+            rules: Vec::new(),
+            next_allowed_at: Some(now),
+            packs: vec!["us@t".into()],
+            request_json: "{}".into(),
+            answer_json: "{}".into(),
+        };
+        store
+            .record_attempt(&ana, seen(0), &attempt, &decision)
+            .await
+            .unwrap();
+        // The form of version 0 is stale now.
+        let stale = store.add_note(&ana, seen(0), "left a message").await;
+        assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+        store
+            .add_note(&ana, seen(1), "spoke to the spouse")
+            .await
+            .unwrap();
+        // Eve works no creditor: the account does not exist for her.
+        let hidden = store.add_note(&eve, seen(2), "snooping").await;
+        assert!(matches!(hidden, Err(StoreError::NotFound(_))), "{hidden:?}");
+        let today = today();
+        let past = store
+            .record_promise(
+                &ana,
+                seen(2),
+                today,
+                &[(jiff::civil::date(2026, 11, 1), Amount::from_minor(5_000))],
+            )
+            .await;
+        assert!(matches!(past, Err(StoreError::Invalid(_))));
+        let promised = [
+            (jiff::civil::date(2026, 12, 1), Amount::from_minor(5_000)),
+            (jiff::civil::date(2026, 12, 15), Amount::from_minor(7_550)),
+        ];
+        store
+            .record_promise(&ana, seen(2), today, &promised)
+            .await
+            .unwrap();
+        let promises = store.promises(facts.account_id).await.unwrap();
+        assert_eq!(promises.len(), 1);
+        assert_eq!(promises[0].total_minor, 12_550);
+        assert_eq!(
+            promises[0].payments[1],
+            (jiff::civil::date(2026, 12, 15), 7_550)
+        );
+        let attempts = store.debtor_attempts(facts.account_id).await.unwrap();
+        assert_eq!(attempts.len(), 1);
+        assert_eq!(attempts[0].username.as_deref(), Some("ana"));
+        assert_eq!(
+            store.notes(facts.account_id).await.unwrap()[0].body,
+            "spoke to the spouse"
+        );
+        let log = store
+            .audit_log(Some(&format!("{creditor}/{account}")), 20)
+            .await
+            .unwrap();
+        let actions: Vec<&str> = log.iter().map(|event| event.action.as_str()).collect();
+        for action in ["account.attempt", "account.note", "account.promise"] {
+            assert!(actions.contains(&action), "{action} in {actions:?}");
+        }
+        let report = store.verify_audit().await.unwrap();
+        assert_eq!((report.broken, report.decisions), (None, 1));
+        store.close().await;
+    }
+}
