@@ -193,6 +193,20 @@ pub enum UserCommand {
     },
     /// List users.
     List,
+    /// Set the creditors (clients) a user works; agents and supervisors see only these.
+    Assign {
+        name: String,
+        /// A creditor code; repeat for several (none: the user sees no accounts).
+        #[arg(long = "creditor")]
+        creditors: Vec<String>,
+    },
+    /// Issue an API token for integrations (printed once; only its hash is stored).
+    Token {
+        name: String,
+        /// What the token is for (e.g. "dialer").
+        #[arg(long)]
+        label: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -286,6 +300,8 @@ pub enum BatchCommand {
         #[arg(long)]
         as_of: Option<Date>,
     },
+    /// Set every active account's work-queue priority (largest balance first).
+    Prioritize,
 }
 
 pub mod bench;
@@ -327,6 +343,13 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             json,
         }) => audit_log(&globals, entity.as_deref(), limit, json).await,
         Command::Batch(BatchCommand::Age { as_of }) => batch_age(&globals, as_of).await,
+        Command::Batch(BatchCommand::Prioritize) => {
+            let store = globals.open().await?;
+            let scored = store.prioritize(&globals.actor()).await;
+            store.close().await;
+            println!("{} active accounts prioritized", scored?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Compliance(ComplianceCommand::ValidationPeriod { sent_on }) => {
             validation_period(sent_on)
         }
@@ -391,7 +414,7 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
 
 async fn serve(globals: &Globals, listen: &str) -> Result<ExitCode> {
     let store = globals.open().await?;
-    web::serve(store, context::rule_set()?, listen).await?;
+    web::serve(store, context::web_config()?, listen).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -724,6 +747,25 @@ async fn user(globals: &Globals, command: UserCommand) -> Result<ExitCode> {
                 println!("{}\t{}\t{state}", user.username, user.role);
             }
         }
+        UserCommand::Assign { name, creditors } => {
+            store
+                .assign_creditors(&globals.actor(), &name, &creditors)
+                .await?;
+            println!(
+                "{name} works {}",
+                if creditors.is_empty() {
+                    "no creditor".to_string()
+                } else {
+                    creditors.join(", ")
+                }
+            );
+        }
+        UserCommand::Token { name, label } => {
+            let token = store
+                .create_api_token(&globals.actor(), &name, &label)
+                .await?;
+            println!("{token}");
+        }
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
@@ -815,7 +857,7 @@ async fn compliance_ask(
                 .contact_points
                 .iter()
                 .find(|(_, known, _)| known == value)
-                .map(|(kind, known, _)| (dialer::point_kind(kind), known.clone()))
+                .map(|(kind, known, _)| (web::contact::point_kind(kind), known.clone()))
                 .ok_or_else(|| {
                     anyhow!(InputError(format!(
                         "--contact {value:?}: not one of the debtor's contact points"
@@ -827,23 +869,26 @@ async fn compliance_ask(
         .as_ref()
         .filter(|(_, value)| value.starts_with('+'))
         .map(|(_, value)| value.as_str());
-    let zones = dialer::zones_now(&facts.time_zones, facts.state.as_deref(), phone);
+    let zones = web::contact::zones_now(&facts.time_zones, facts.state.as_deref(), phone);
     if zones.is_empty() {
         return Err(anyhow!(InputError(format!(
             "account {}: the debtor has no known time zone (no zone on file, no state, no US phone number); add one before contacting them",
             ask.account
         ))));
     }
-    let request = dialer::Facts {
+    let attempts = store.debtor_attempts(facts.account_id).await?;
+    let request = web::contact::Facts {
         account_ref: &facts.account_ref,
         time_zones: zones,
         state: facts.state.clone(),
         holds: &facts.holds,
         dispute_placed_at_us: facts.dispute_placed_at_us,
+        validation_notice_sent_at: None,
+        history: web::contact::history(&attempts),
     }
     .request(ask.at, action, point.as_ref().map(|(kind, _)| *kind));
     let answer = context::rule_set()?.check(&request);
-    let decision = dialer::decision(
+    let decision = web::contact::decision(
         facts.account_id,
         "cli",
         point.map(|(_, value)| value),
@@ -1138,6 +1183,18 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
     for (name, role) in DEMO_USERS {
         store.add_user(&actor, name, *role, DEMO_PASSWORD).await?;
     }
+    // Agents and supervisors see only the creditors they work: the first agent works
+    // every client, the second all but the first (to show segregation).
+    let creditors: Vec<String> = imported.summary.creditors.iter().cloned().collect();
+    for (name, role) in DEMO_USERS {
+        let works = match (*name, role) {
+            ("agent2", _) => creditors[1..].to_vec(),
+            (_, Role::Agent | Role::Supervisor) => creditors.clone(),
+            _ => continue,
+        };
+        store.assign_creditors(&actor, name, &works).await?;
+    }
+    store.prioritize(&actor).await?;
     println!(
         "Arrears demo: {DEMO_DATABASE} with {} accounts of {} debtors for creditors {}",
         imported.outcome.accounts_created,
@@ -1172,6 +1229,6 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
         return Ok(ExitCode::SUCCESS);
     }
     println!("Serving on http://{listen}/  (Ctrl-C to stop)");
-    web::serve(store, context::rule_set()?, listen).await?;
+    web::serve(store, context::web_config()?, listen).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -131,3 +131,11 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet> {
     )
     .map_err(|error| input(error.to_string()))
 }
+
+/// The web server's settings from the environment.
+pub fn web_config() -> Result<web::Config> {
+    Ok(web::Config {
+        rules: rule_set()?,
+        business_zone: business_time_zone()?,
+    })
+}

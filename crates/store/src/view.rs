@@ -38,6 +38,12 @@ pub struct AgingMove {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccountView {
+    pub account_id: i64,
+    pub creditor_id: i64,
+    pub debtor_id: i64,
+    /// Bumped by every change; forms carry it so stale ones are refused.
+    pub version: i64,
+    pub validation_notice_sent_at: Option<Timestamp>,
     pub creditor: String,
     pub account_ref: String,
     pub debtor_ref: String,
@@ -87,11 +93,28 @@ fn parse_optional_date(text: Option<String>) -> Result<Option<Date>, StoreError>
 const ACCOUNT_QUERY: &str = "SELECT a.id, c.code, a.account_ref, d.debtor_ref, d.first_name, d.last_name, d.language, d.time_zones, d.state, \
     a.currency, a.status, a.product, a.original_creditor, a.delinquent_since, a.placed_on, a.apr_bps, a.charge_off_date, a.statute_expires_on, \
     a.itemization_date, a.itemization_balance_minor, a.itemization_interest_minor, a.itemization_fees_minor, a.itemization_payments_minor, a.itemization_credits_minor, \
-    c.policy, d.id \
+    c.policy, d.id, a.creditor_id, a.version, a.validation_notice_sent_at_us \
     FROM accounts a JOIN creditors c ON c.id = a.creditor_id JOIN debtors d ON d.id = a.debtor_id \
     WHERE c.code = $1 AND a.account_ref = $2";
 
 impl Store {
+    /// The (creditor, account_ref) of every account of a debtor, in creditor and
+    /// reference order.
+    pub async fn debtor_account_refs(
+        &self,
+        debtor_id: i64,
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.creditor_id, c.code, a.account_ref FROM accounts a JOIN creditors c ON c.id = a.creditor_id WHERE a.debtor_id = $1 ORDER BY c.code, a.account_ref",
+        )
+        .bind(debtor_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+            .collect()
+    }
+
     /// One account as of a business date, or `None` if there is no such account.
     pub async fn account_view(
         &self,
@@ -126,7 +149,15 @@ impl Store {
         let time_zones: String = row.try_get(7)?;
         let first_name: String = row.try_get(4)?;
         let last_name: String = row.try_get(5)?;
+        let notice_us: Option<i64> = row.try_get(28)?;
         Ok(Some(AccountView {
+            account_id,
+            creditor_id: row.try_get(26)?,
+            debtor_id,
+            version: row.try_get(27)?,
+            validation_notice_sent_at: notice_us
+                .map(|us| Timestamp::from_microsecond(us).map_err(|_| corrupt("notice instant")))
+                .transpose()?,
             creditor: row.try_get(1)?,
             account_ref: row.try_get(2)?,
             debtor_ref: row.try_get(3)?,

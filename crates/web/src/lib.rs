@@ -1,59 +1,153 @@
-//! Arrears' HTTP server. For now: a home page stating what the database holds and a
-//! health check; the agent workspace and the JSON API grow here.
+//! Arrears' HTTP server: the agent workspace (`workspace`: sign-in, work queue, account
+//! page and what agents record), the compliance check over HTTP, static assets and a
+//! health check. Who may do what: `auth`; words in English and Spanish: `i18n`.
 //!
-//! **Invariant:** handlers stay thin: extract, parse, authorise, one store call, respond.
+//! **Invariant:** handlers stay thin: extract, parse, authorise, ask the store (and the
+//! compliance engine), respond.
 
 use axum::Router;
 use compliance::packs::RuleSet;
+pub mod auth;
 pub mod compliance_json;
+pub mod contact;
+pub mod error;
+pub mod i18n;
+pub mod workspace;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Html;
 use axum::routing::get;
-use sqlx::Row;
 use store::Store;
 
 #[derive(Clone)]
 pub struct AppState {
     store: Store,
     rules: &'static RuleSet,
+    /// The agency's business time zone: what "today" is (promise dates, aging).
+    business_zone: jiff::tz::TimeZone,
+}
+
+impl AppState {
+    /// Today's business date.
+    pub fn today(&self) -> jiff::civil::Date {
+        self.business_zone.to_datetime(self.store.now()).date()
+    }
+}
+
+/// The server's settings.
+#[derive(Clone)]
+pub struct Config {
+    pub rules: &'static RuleSet,
+    pub business_zone: jiff::tz::TimeZone,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            rules: RuleSet::builtin(),
+            business_zone: jiff::tz::TimeZone::get("America/New_York")
+                .expect("the bundled tz database has New York"),
+        }
+    }
 }
 
 pub fn router(store: Store) -> Router {
-    router_with(store, RuleSet::builtin())
+    router_with(store, Config::default())
 }
 
-/// The router with the compliance rule packs the operator chose.
-pub fn router_with(store: Store, rules: &'static RuleSet) -> Router {
-    Router::new()
-        .route("/", get(home))
-        .route("/healthz", get(health))
-        .route(
-            "/api/v1/compliance/check",
-            axum::routing::post(compliance_check),
+/// Static files, compiled in (no download at build or run time).
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../assets/app.css"),
+    ),
+    (
+        "htmx.min.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/htmx.min.js"),
+    ),
+    (
+        "workspace.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/workspace.js"),
+    ),
+];
+
+async fn asset(axum::extract::Path(name): axum::extract::Path<String>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match ASSETS.iter().find(|(file, _, _)| *file == name) {
+        Some((_, content_type, body)) => (
+            [
+                (axum::http::header::CONTENT_TYPE, *content_type),
+                (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            *body,
         )
-        .with_state(AppState { store, rules })
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
-pub async fn serve(store: Store, rules: &'static RuleSet, listen: &str) -> std::io::Result<()> {
+/// The router with the operator's settings.
+pub fn router_with(store: Store, config: Config) -> Router {
+    use axum::routing::post;
+    Router::new()
+        .route("/", get(workspace::root))
+        .route("/healthz", get(health))
+        .route("/assets/{name}", get(asset))
+        .route("/login", get(workspace::login_page).post(workspace::login))
+        .route("/logout", post(workspace::logout))
+        .route("/me/language", post(workspace::switch_language))
+        .route("/queue", get(workspace::queue))
+        .route("/queue/next", post(workspace::next_account))
+        .route("/search", get(workspace::search))
+        .route(
+            "/accounts/{creditor}/{account_ref}",
+            get(workspace::account),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/attempts",
+            post(workspace::log_attempt),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/promises",
+            post(workspace::record_promise),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/notes",
+            post(workspace::add_note),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/callbacks",
+            post(workspace::schedule_callback),
+        )
+        .route("/api/v1/compliance/check", post(compliance_check))
+        .with_state(AppState {
+            store,
+            rules: config.rules,
+            business_zone: config.business_zone,
+        })
+}
+
+pub async fn serve(store: Store, config: Config, listen: &str) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
-    serve_with(store, rules, listener).await
+    serve_with(store, config, listener).await
 }
 
 /// Serves on a listener the caller bound (tests bind port 0).
 pub async fn serve_on(store: Store, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    serve_with(store, RuleSet::builtin(), listener).await
+    serve_with(store, Config::default(), listener).await
 }
 
-/// Serves with the given compliance rule packs.
+/// Serves with the operator's settings.
 pub async fn serve_with(
     store: Store,
-    rules: &'static RuleSet,
+    config: Config,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
     store.warm_up_authentication().await;
-    axum::serve(listener, router_with(store, rules))
+    axum::serve(listener, router_with(store, config))
         .with_graceful_shutdown(async {
             tokio::signal::ctrl_c().await.ok();
         })
@@ -89,41 +183,3 @@ async fn health() -> &'static str {
     "ok"
 }
 
-async fn home(State(state): State<AppState>) -> Result<Html<String>, StatusCode> {
-    let counts = portfolio_counts(&state.store).await.map_err(|error| {
-        tracing::error!(%error, "home page counts");
-        StatusCode::INTERNAL_SERVER_ERROR
-    })?;
-    Ok(Html(render_home(&counts)))
-}
-
-struct Counts {
-    creditors: i64,
-    debtors: i64,
-    accounts: i64,
-}
-
-async fn portfolio_counts(store: &Store) -> Result<Counts, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT (SELECT CAST(COUNT(*) AS BIGINT) FROM creditors), (SELECT CAST(COUNT(*) AS BIGINT) FROM debtors), (SELECT CAST(COUNT(*) AS BIGINT) FROM accounts)",
-    )
-    .fetch_one(store.pool())
-    .await?;
-    Ok(Counts {
-        creditors: row.try_get(0)?,
-        debtors: row.try_get(1)?,
-        accounts: row.try_get(2)?,
-    })
-}
-
-fn render_home(counts: &Counts) -> String {
-    let plural = |count: i64, one: &str, many: &str| {
-        format!("{count} {}", if count == 1 { one } else { many })
-    };
-    format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Arrears</title></head>\n<body>\n<h1>Arrears</h1>\n<p>Open-source collections management.</p>\n<p>This database holds {} of {} for {}.</p>\n<p>The agent workspace arrives here next; until then use the <code>arrears</code> command line.</p>\n</body></html>\n",
-        plural(counts.accounts, "account", "accounts"),
-        plural(counts.debtors, "debtor", "debtors"),
-        plural(counts.creditors, "creditor", "creditors"),
-    )
-}

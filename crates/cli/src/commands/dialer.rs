@@ -3,18 +3,17 @@
 //! store knows: the debtor's zones and state, and the account's holds.
 
 use anyhow::Result;
-use compliance::check::{Answer, Consumer, ContactPoint, Debt, Request};
-use compliance::facts::{Action, ContactPointKind, Purpose, Recipient};
+use compliance::facts::Action;
 use compliance::hours::convenient_until;
 use compliance::packs::RuleSet;
 use domain::account::HoldKind;
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use std::io::Write;
 use std::process::ExitCode;
 use store::Actor;
 use store::decisions::NewDecision;
 use store::dialer::DialerCandidate;
+use web::contact::{Facts, decision, point_kind, zones_now};
 
 #[derive(Default)]
 pub struct Tally {
@@ -122,6 +121,10 @@ fn consider(
         state: candidate.state.clone(),
         holds: &candidate.holds,
         dispute_placed_at_us: candidate.dispute_placed_at_us,
+        validation_notice_sent_at: None,
+        // The dialer list is built before the day's calls; earlier attempts would
+        // be counted here once the list reads them in bulk.
+        history: Vec::new(),
     };
     let request = facts.request(at, Action::Call, Some(point_kind(&candidate.phone_kind)));
     let answer = rules.check(&request);
@@ -156,117 +159,6 @@ fn consider(
         )?;
     }
     Ok(Some(decision))
-}
-
-/// A decision as the log records it.
-pub fn decision(
-    account_id: i64,
-    asked_by: &'static str,
-    contact_point: Option<String>,
-    request: &Request,
-    answer: &Answer,
-) -> NewDecision {
-    NewDecision {
-        account_id,
-        decided_at: request.now,
-        asked_by,
-        action: request.action.code().to_string(),
-        contact_point,
-        allowed: answer.allowed(),
-        rules: answer
-            .violations
-            .iter()
-            .map(|violation| violation.rule.to_string())
-            .collect(),
-        next_allowed_at: answer.next_allowed_at,
-        packs: answer
-            .packs
-            .iter()
-            .map(|pack| format!("{}@{}", pack.id, pack.version))
-            .collect(),
-        request_json: web::compliance_json::request_json(request).to_string(),
-        answer_json: web::compliance_json::answer_json(answer).to_string(),
-    }
-}
-
-/// A consumer's zones at the time of the check: those stored for the debtor (the zone on
-/// file first), then those of their state as it is now and of the number about to be
-/// called, so a number added since import narrows the window too.
-pub fn zones_now(stored: &[String], state: Option<&str>, phone: Option<&str>) -> Vec<TimeZone> {
-    let area_code = phone
-        .and_then(|phone| phone.strip_prefix("+1"))
-        .and_then(|national| national.get(..3));
-    let derived = compliance::zones::consumer_zones(None, state, area_code.as_slice());
-    let mut names: Vec<&str> = stored.iter().map(String::as_str).collect();
-    for name in &derived {
-        if !names.contains(&name.as_str()) {
-            names.push(name);
-        }
-    }
-    names
-        .into_iter()
-        .filter_map(|name| TimeZone::get(name).ok())
-        .collect()
-}
-
-pub fn point_kind(kind: &str) -> ContactPointKind {
-    match kind {
-        "phone_home" => ContactPointKind::Home,
-        "phone_work" => ContactPointKind::Work,
-        "phone_mobile" => ContactPointKind::Mobile,
-        "email" => ContactPointKind::Email,
-        _ => ContactPointKind::Address,
-    }
-}
-
-/// What the store knows about an account, as the compliance check wants it. Contact
-/// attempts are not stored yet, so the history is empty.
-pub struct Facts<'a> {
-    pub account_ref: &'a str,
-    pub time_zones: Vec<TimeZone>,
-    pub state: Option<String>,
-    pub holds: &'a [HoldKind],
-    pub dispute_placed_at_us: Option<i64>,
-}
-
-impl Facts<'_> {
-    pub fn request(
-        &self,
-        at: Timestamp,
-        action: Action,
-        point: Option<ContactPointKind>,
-    ) -> Request {
-        let holds = self.holds;
-        let dispute_received_at = self
-            .dispute_placed_at_us
-            .and_then(|us| Timestamp::from_microsecond(us).ok());
-        Request {
-            now: at,
-            action,
-            debt_id: self.account_ref.to_string(),
-            recipient: Recipient::Consumer,
-            purpose: Purpose::Collection,
-            contact_point: point.map(|kind| ContactPoint {
-                kind,
-                workplace: kind == ContactPointKind::Work,
-            }),
-            consumer: Consumer {
-                time_zones: self.time_zones.clone(),
-                state: self.state.clone(),
-                cease_requested: holds.contains(&HoldKind::Cease),
-                attorney_represented: holds.contains(&HoldKind::Attorney),
-                bankruptcy_filed: holds.contains(&HoldKind::Bankruptcy),
-                deceased: holds.contains(&HoldKind::Deceased),
-                ..Consumer::default()
-            },
-            debts: vec![Debt {
-                id: self.account_ref.to_string(),
-                dispute_received_at,
-                ..Debt::default()
-            }],
-            history: Vec::new(),
-        }
-    }
 }
 
 /// RFC 4180 quoting when a field needs it.

@@ -1,5 +1,6 @@
 //! The server over a real socket, on a real SQLite file.
 
+
 use std::io::{Read, Write};
 use store::{Clock, PiiKey, Store};
 
@@ -21,7 +22,7 @@ async fn get(address: std::net::SocketAddr, path: &str) -> String {
 }
 
 #[tokio::test]
-async fn the_home_page_tells_what_the_database_holds() {
+async fn signed_out_visitors_see_only_the_sign_in_page() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("arrears.db").display());
     let store = Store::open(&url, PiiKey::generate(), Clock::System)
@@ -36,12 +37,13 @@ async fn the_home_page_tells_what_the_database_holds() {
     let address = listener.local_addr().unwrap();
     let server = tokio::spawn(web::serve_on(store, listener));
 
-    let home = get(address, "/").await;
-    assert!(home.starts_with("HTTP/1.1 200"), "{home}");
-    assert!(
-        home.contains("holds 0 accounts of 0 debtors for 1 creditor."),
-        "{home}"
-    );
+    // Nothing but the sign-in page without signing in.
+    let home = get(address, "/queue").await;
+    assert!(home.starts_with("HTTP/1.1 303"), "{home}");
+    assert!(home.contains("location: /login"), "{home}");
+    let login = get(address, "/login").await;
+    assert!(login.starts_with("HTTP/1.1 200"), "{login}");
+    assert!(login.contains("<h1>Arrears</h1>"), "{login}");
     let health = get(address, "/healthz").await;
     assert!(
         health.starts_with("HTTP/1.1 200") && health.ends_with("ok"),

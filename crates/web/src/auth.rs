@@ -1,0 +1,195 @@
+//! Who is asking, and may they: the session cookie (web) or bearer token (API), the
+//! CSRF synchronizer token on every state-changing form, and role checks.
+//!
+//! **Invariants:** every route but `/login`, `/healthz` and static assets requires a
+//! signed-in user; every POST from a browser session carries the session's CSRF token
+//! (a form field or the `X-CSRF-Token` header) and, when the browser says where it came
+//! from, comes from this site; every handler states the permission it needs.
+
+use crate::AppState;
+use crate::error::AppError;
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use domain::party::Role;
+use store::sessions::{Session, SessionUser};
+
+pub const SESSION_COOKIE: &str = "arrears_session";
+
+/// What a user may do; each handler asks for one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// See accounts of the user's creditors (every role).
+    ViewAccounts,
+    /// Work accounts: take from the queue, log attempts, promises, notes, callbacks.
+    WorkAccounts,
+    /// See sensitive identity fields (SSN last 4, date of birth) unmasked.
+    SeeSensitive,
+    /// Team views: dashboards, reassignment, dispute and approval queues.
+    Supervise,
+}
+
+pub fn allows(role: Role, permission: Permission) -> bool {
+    match permission {
+        Permission::ViewAccounts => true,
+        Permission::WorkAccounts => {
+            matches!(role, Role::Agent | Role::Supervisor | Role::Manager)
+        }
+        Permission::SeeSensitive => matches!(
+            role,
+            Role::Supervisor | Role::Manager | Role::Admin | Role::Auditor
+        ),
+        Permission::Supervise => matches!(role, Role::Supervisor | Role::Manager | Role::Admin),
+    }
+}
+
+/// A signed-in browser session.
+pub struct Signed(pub Session);
+
+impl Signed {
+    pub fn user(&self) -> &SessionUser {
+        &self.0.user
+    }
+
+    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+        if allows(self.0.user.role, permission) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The form's (or header's) CSRF token must be the session's, and the browser must
+    /// not say the request came from another site.
+    pub fn check_csrf(&self, headers: &HeaderMap, token: &str) -> Result<(), AppError> {
+        same_site(headers)?;
+        let header = headers
+            .get("x-csrf-token")
+            .and_then(|value| value.to_str().ok());
+        let given = if token.is_empty() {
+            header.unwrap_or("")
+        } else {
+            token
+        };
+        if constant_time_equal(given.as_bytes(), self.0.csrf_token.as_bytes()) {
+            Ok(())
+        } else {
+            Err(AppError::Csrf)
+        }
+    }
+}
+
+/// Refuses requests a browser marks as coming from another site.
+pub fn same_site(headers: &HeaderMap) -> Result<(), AppError> {
+    if let Some(site) = headers
+        .get("sec-fetch-site")
+        .and_then(|value| value.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Err(AppError::Csrf);
+    }
+    if let (Some(origin), Some(host)) = (
+        headers.get("origin").and_then(|value| value.to_str().ok()),
+        headers.get("host").and_then(|value| value.to_str().ok()),
+    ) {
+        let origin_host = origin.split("://").nth(1).unwrap_or(origin);
+        if origin != "null" && origin_host != host {
+            return Err(AppError::Csrf);
+        }
+    }
+    Ok(())
+}
+
+fn constant_time_equal(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all("cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
+        })
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = cookie_token(&parts.headers) else {
+            return Err(AppError::SignIn);
+        };
+        match state.store.session(&token).await? {
+            Some(session) => Ok(Signed(session)),
+            None => Err(AppError::SignIn),
+        }
+    }
+}
+
+/// An API caller: a bearer token (`Authorization: Bearer arr_…`), or a browser session
+/// (which then needs the CSRF header on writes).
+pub struct ApiCaller {
+    pub user: SessionUser,
+    pub session: Option<Session>,
+}
+
+impl ApiCaller {
+    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+        if allows(self.user.role, permission) {
+            Ok(())
+        } else {
+            Err(AppError::ApiForbidden)
+        }
+    }
+
+    /// Writes by a browser session must carry the CSRF header; token callers need not.
+    pub fn check_write(&self, headers: &HeaderMap) -> Result<(), AppError> {
+        match &self.session {
+            None => Ok(()),
+            Some(session) => Signed(session.clone())
+                .check_csrf(headers, "")
+                .map_err(|_| AppError::ApiCsrf),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "));
+        if let Some(token) = bearer {
+            return match state.store.api_token_user(token.trim()).await? {
+                Some(user) => Ok(ApiCaller {
+                    user,
+                    session: None,
+                }),
+                None => Err(AppError::ApiUnauthorized),
+            };
+        }
+        let Some(token) = cookie_token(&parts.headers) else {
+            return Err(AppError::ApiUnauthorized);
+        };
+        match state.store.session(&token).await? {
+            Some(session) => Ok(ApiCaller {
+                user: session.user.clone(),
+                session: Some(session),
+            }),
+            None => Err(AppError::ApiUnauthorized),
+        }
+    }
+}

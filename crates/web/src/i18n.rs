@@ -1,0 +1,310 @@
+//! The workspace's words in English and Spanish. Every key has both (a test checks);
+//! templates ask `t.get("key")`. Debtor-facing call scripts are here too, in the
+//! debtor's language, whatever the agent's.
+
+use domain::party::Language;
+
+/// (key, English, Spanish).
+const CATALOG: &[(&str, &str, &str)] = &[
+    ("app.name", "Arrears", "Arrears"),
+    ("nav.queue", "Work queue", "Cola de trabajo"),
+    ("nav.search", "Search", "Buscar"),
+    ("nav.signout", "Sign out", "Cerrar sesión"),
+    ("nav.language", "Español", "English"),
+    ("nav.skip", "Skip to content", "Saltar al contenido"),
+    ("login.title", "Sign in", "Iniciar sesión"),
+    ("login.username", "User name", "Usuario"),
+    ("login.password", "Password", "Contraseña"),
+    ("login.submit", "Sign in", "Entrar"),
+    (
+        "login.refused",
+        "Wrong user name or password.",
+        "Usuario o contraseña incorrectos.",
+    ),
+    (
+        "login.locked",
+        "Too many failed attempts: try again after",
+        "Demasiados intentos fallidos: vuelva a intentarlo después de las",
+    ),
+    ("queue.title", "Work queue", "Cola de trabajo"),
+    ("queue.next", "Next account", "Siguiente cuenta"),
+    (
+        "queue.left",
+        "accounts left in your queue",
+        "cuentas pendientes en su cola",
+    ),
+    (
+        "queue.empty",
+        "No account in your queue may be called now.",
+        "Ninguna cuenta de su cola puede llamarse ahora.",
+    ),
+    (
+        "queue.hint",
+        "Press N for the next account.",
+        "Pulse N para la siguiente cuenta.",
+    ),
+    (
+        "queue.callbacks",
+        "Callbacks due",
+        "Devoluciones de llamada pendientes",
+    ),
+    ("account.debtor", "Debtor", "Deudor"),
+    ("account.accounts", "Accounts", "Cuentas"),
+    ("account.ref", "Account", "Cuenta"),
+    ("account.creditor", "Creditor", "Acreedor"),
+    ("account.balance", "Balance", "Saldo"),
+    ("account.principal", "Principal", "Capital"),
+    ("account.interest", "Interest", "Intereses"),
+    ("account.fees", "Fees", "Cargos"),
+    ("account.dpd", "Days past due", "Días de atraso"),
+    ("account.bucket", "Aging", "Antigüedad"),
+    ("account.status", "Status", "Estado"),
+    ("account.flags", "Flags", "Marcas"),
+    ("account.language", "Debtor's language", "Idioma del deudor"),
+    (
+        "account.local_time",
+        "Debtor's local time",
+        "Hora local del deudor",
+    ),
+    ("account.locked_by", "Also open by", "También abierta por"),
+    (
+        "compliance.title",
+        "May we contact them now?",
+        "¿Podemos contactar ahora?",
+    ),
+    ("compliance.allowed", "allowed now", "permitido ahora"),
+    ("compliance.denied", "not now", "ahora no"),
+    ("compliance.next", "next allowed", "próximo permitido"),
+    (
+        "compliance.never",
+        "only a change of facts allows it",
+        "solo un cambio de hechos lo permite",
+    ),
+    (
+        "compliance.budget",
+        "Calls about this debt in the last 7 days",
+        "Llamadas sobre esta deuda en los últimos 7 días",
+    ),
+    (
+        "compliance.refused",
+        "Refused by the compliance check",
+        "Rechazado por la verificación de cumplimiento",
+    ),
+    ("channel.call", "Call", "Llamada"),
+    ("channel.sms", "Text", "SMS"),
+    ("channel.email", "Email", "Correo"),
+    ("channel.letter", "Letter", "Carta"),
+    ("channel.visit", "Visit", "Visita"),
+    (
+        "validation.title",
+        "Validation notice",
+        "Aviso de validación",
+    ),
+    ("validation.not_sent", "not sent yet", "aún no enviado"),
+    ("validation.sent", "sent", "enviado"),
+    (
+        "validation.ends",
+        "validation period ends",
+        "el período de validación termina",
+    ),
+    ("contacts.title", "Contact points", "Puntos de contacto"),
+    ("script.title", "Call script", "Guion de llamada"),
+    (
+        "attempt.title",
+        "Log a contact attempt",
+        "Registrar un intento de contacto",
+    ),
+    ("attempt.contact", "Number or address", "Número o dirección"),
+    ("attempt.disposition", "Disposition", "Resultado"),
+    ("attempt.note", "Note", "Nota"),
+    ("attempt.submit", "Log attempt", "Registrar intento"),
+    ("attempt.logged", "Attempt logged.", "Intento registrado."),
+    ("promise.title", "Promise to pay", "Promesa de pago"),
+    ("promise.date", "Date", "Fecha"),
+    ("promise.amount", "Amount", "Importe"),
+    ("promise.submit", "Record promise", "Registrar promesa"),
+    (
+        "promise.recorded",
+        "Promise recorded.",
+        "Promesa registrada.",
+    ),
+    ("note.title", "Add a note", "Añadir una nota"),
+    ("note.submit", "Add note", "Añadir nota"),
+    (
+        "callback.title",
+        "Schedule a callback",
+        "Programar una devolución de llamada",
+    ),
+    (
+        "callback.at",
+        "When (debtor's local time)",
+        "Cuándo (hora local del deudor)",
+    ),
+    ("callback.submit", "Schedule", "Programar"),
+    ("timeline.title", "Timeline", "Cronología"),
+    ("timeline.empty", "Nothing yet.", "Nada todavía."),
+    ("search.title", "Search", "Buscar"),
+    (
+        "search.placeholder",
+        "Name, account, phone, email or last 4 of SSN",
+        "Nombre, cuenta, teléfono, correo o últimos 4 del SSN",
+    ),
+    (
+        "search.none",
+        "No account found.",
+        "No se encontró ninguna cuenta.",
+    ),
+    ("error.title", "Something is wrong", "Algo no está bien"),
+    (
+        "error.stale",
+        "Another user changed this account since you opened it. Reload the page and try again.",
+        "Otro usuario cambió esta cuenta desde que la abrió. Recargue la página e inténtelo de nuevo.",
+    ),
+    (
+        "error.forbidden",
+        "You may not do this.",
+        "No tiene permiso para hacer esto.",
+    ),
+    ("error.not_found", "Not found.", "No encontrado."),
+    (
+        "error.amount",
+        "Enter an amount like 125.50 (a dot for cents).",
+        "Escriba un importe como 125.50 (punto para los centavos).",
+    ),
+    (
+        "error.amount_above_balance",
+        "The promised total is above the balance.",
+        "El total prometido supera el saldo.",
+    ),
+    (
+        "error.date",
+        "Enter a date as YYYY-MM-DD, today or later.",
+        "Escriba una fecha AAAA-MM-DD, hoy o después.",
+    ),
+    (
+        "error.disposition",
+        "Choose a disposition from the list.",
+        "Elija un resultado de la lista.",
+    ),
+    (
+        "error.contact",
+        "Choose one of the debtor's numbers or addresses.",
+        "Elija uno de los números o direcciones del deudor.",
+    ),
+    (
+        "error.note",
+        "Write a note (at most 2,000 characters).",
+        "Escriba una nota (máximo 2.000 caracteres).",
+    ),
+    (
+        "error.when",
+        "Enter a date and time in the future.",
+        "Escriba una fecha y hora futura.",
+    ),
+    (
+        "error.csrf",
+        "This form expired. Reload the page and try again.",
+        "Este formulario caducó. Recargue la página e inténtelo de nuevo.",
+    ),
+    (
+        "disposition.right_party_contact",
+        "Right-party contact",
+        "Contacto con el titular",
+    ),
+    ("disposition.promise", "Promise to pay", "Promesa de pago"),
+    ("disposition.refused", "Refused to pay", "Se negó a pagar"),
+    (
+        "disposition.wrong_number",
+        "Wrong number",
+        "Número equivocado",
+    ),
+    ("disposition.left_message", "Left message", "Dejó mensaje"),
+    ("disposition.no_answer", "No answer", "Sin respuesta"),
+    ("disposition.busy", "Busy", "Ocupado"),
+    ("disposition.dispute", "Dispute", "Disputa"),
+    (
+        "disposition.callback",
+        "Callback requested",
+        "Pidió que le devuelvan la llamada",
+    ),
+    (
+        "disposition.deceased",
+        "Reported deceased",
+        "Informado fallecido",
+    ),
+    ("disposition.bankruptcy", "Bankruptcy", "Bancarrota"),
+    ("disposition.attorney", "Has an attorney", "Tiene abogado"),
+    (
+        "disposition.cease_request",
+        "Asked us to stop",
+        "Pidió que dejemos de contactar",
+    ),
+];
+
+/// Debtor-facing script lines: (key, English, Spanish). `{agent}`, `{agency}` and
+/// `{debtor}` are filled in.
+const SCRIPTS: &[(&str, &str, &str)] = &[
+    (
+        "opening",
+        "Hello, may I speak with {debtor}? My name is {agent}, calling from {agency}.",
+        "Hola, ¿puedo hablar con {debtor}? Me llamo {agent} y llamo de {agency}.",
+    ),
+    (
+        "mini_miranda",
+        "This is a communication from a debt collector. This is an attempt to collect a debt, and any information obtained will be used for that purpose.",
+        "Esta es una comunicación de un cobrador de deudas. Este es un intento de cobrar una deuda y cualquier información obtenida se utilizará para ese fin.",
+    ),
+];
+
+/// The agency name in call scripts.
+pub const AGENCY: &str = "Arrears Recovery Services";
+
+/// Words in one language, for templates.
+#[derive(Clone, Copy, Debug)]
+pub struct Words {
+    pub language: Language,
+}
+
+impl Words {
+    pub fn new(language: Language) -> Words {
+        Words { language }
+    }
+
+    /// The text of `key`; the key itself when missing (a test keeps that from happening).
+    pub fn get(&self, key: &str) -> &'static str {
+        lookup(CATALOG, key, self.language).unwrap_or("??")
+    }
+
+    /// The `lang` attribute.
+    pub fn code(&self) -> &'static str {
+        self.language.code()
+    }
+}
+
+fn lookup(
+    table: &[(&'static str, &'static str, &'static str)],
+    key: &str,
+    language: Language,
+) -> Option<&'static str> {
+    table
+        .iter()
+        .find(|(name, _, _)| *name == key)
+        .map(|(_, english, spanish)| match language {
+            Language::En => *english,
+            Language::Es => *spanish,
+        })
+}
+
+/// A call script line in the debtor's language.
+pub fn script(key: &str, language: Language, agent: &str, debtor: &str) -> String {
+    lookup(SCRIPTS, key, language)
+        .unwrap_or("")
+        .replace("{agent}", agent)
+        .replace("{agency}", AGENCY)
+        .replace("{debtor}", debtor)
+}
+
+/// Every key, for the completeness test.
+pub fn keys() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    CATALOG.iter().chain(SCRIPTS).copied()
+}
