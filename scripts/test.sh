@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every Arrears test, on SQLite and on PostgreSQL.
+# Runs every Arrears test, on SQLite and on PostgreSQL, and the web UI's in headless
+# Chromium (Debian's chromium + chromium-driver, installed when missing).
 #
 # Uses the PostgreSQL at $ARREARS_TEST_POSTGRES_URL (default: postgres@127.0.0.1:5432,
 # trust auth). When none answers, installs Debian's postgresql and starts it. Each test
@@ -22,6 +23,14 @@ apt_install() {
 
 # The sqlite3 shell: the tamper test edits a database behind Arrears' back with it.
 command -v sqlite3 >/dev/null || apt_install sqlite3
+
+# Headless Chromium and its WebDriver: the web crate's browser tests drive the real UI.
+# Required like PostgreSQL: installed when missing, and those tests fail rather than skip.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  echo "test: installing Debian's chromium and chromium-driver for the browser tests" >&2
+  apt_install chromium chromium-driver
+fi
+export ARREARS_REQUIRE_BROWSER=1
 
 postgres_ready() {
   command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432

@@ -73,7 +73,7 @@ impl Store {
             reason,
         })
         .await?;
-        sqlx::query("UPDATE accounts SET status = $1 WHERE id = $2")
+        sqlx::query("UPDATE accounts SET status = $1, version = version + 1 WHERE id = $2")
             .bind(to.code())
             .bind(account_id)
             .execute(tx.conn())
@@ -122,6 +122,7 @@ impl Store {
             .bind(seq)
             .execute(tx.conn())
             .await?;
+        bump_version(&mut tx, account_id).await?;
         tx.commit().await
     }
 
@@ -156,8 +157,18 @@ impl Store {
             .bind(hold_id)
             .execute(tx.conn())
             .await?;
+        bump_version(&mut tx, account_id).await?;
         tx.commit().await
     }
+}
+
+/// Forms rendered before this change are stale now.
+async fn bump_version(tx: &mut WriteTx, account_id: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE accounts SET version = version + 1 WHERE id = $1")
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }
 
 async fn active_hold(

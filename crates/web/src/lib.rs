@@ -7,6 +7,7 @@
 
 use axum::Router;
 use compliance::packs::RuleSet;
+pub mod api;
 pub mod auth;
 pub mod compliance_json;
 pub mod contact;
@@ -122,7 +123,19 @@ pub fn router_with(store: Store, config: Config) -> Router {
             "/accounts/{creditor}/{account_ref}/callbacks",
             post(workspace::schedule_callback),
         )
+        .route(
+            "/accounts/{creditor}/{account_ref}/disputes",
+            post(workspace::log_dispute),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/flags",
+            post(workspace::save_flag),
+        )
+        .route("/team", get(workspace::team))
+        .route("/team/assign", post(workspace::assign))
+        .route("/team/reassign", post(workspace::reassign))
         .route("/api/v1/compliance/check", post(compliance_check))
+        .merge(api::routes())
         .with_state(AppState {
             store,
             rules: config.rules,
@@ -182,4 +195,3 @@ async fn compliance_check(
 async fn health() -> &'static str {
     "ok"
 }
-

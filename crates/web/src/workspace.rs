@@ -224,7 +224,7 @@ pub async fn queue(State(state): State<AppState>, signed: Signed) -> Result<Resp
     queue_page(&state, &signed, String::new(), StatusCode::OK).await
 }
 
-fn account_href(creditor: &str, account_ref: &str) -> String {
+pub(crate) fn account_href(creditor: &str, account_ref: &str) -> String {
     format!(
         "/accounts/{}/{}",
         urlencode(creditor),
@@ -245,14 +245,18 @@ fn urlencode(text: &str) -> String {
 }
 
 /// Everything the compliance engine needs about one account, as of now.
-struct Known {
+pub(crate) struct Known {
     account_id: i64,
     account_ref: String,
     facts: store::dialer::ContactFacts,
     history: Vec<compliance::facts::HistoryEntry>,
 }
 
-async fn known(state: &AppState, creditor: &str, account_ref: &str) -> Result<Known, AppError> {
+pub(crate) async fn known(
+    state: &AppState,
+    creditor: &str,
+    account_ref: &str,
+) -> Result<Known, AppError> {
     let facts = state.store.contact_facts(creditor, account_ref).await?;
     let attempts = state.store.debtor_attempts(facts.account_id).await?;
     Ok(Known {
@@ -470,7 +474,7 @@ fn reasons(answer: &Answer) -> Vec<Reason> {
 
 /// The account as this user may see it, or 404 (another creditor's account is as good
 /// as absent).
-async fn visible_view(
+pub(crate) async fn visible_view(
     state: &AppState,
     user: &SessionUser,
     creditor: &str,
@@ -799,6 +803,7 @@ pub async fn account(
     let flash = match done.done.as_str() {
         "attempt" => t.get("attempt.logged"),
         "promise" => t.get("promise.recorded"),
+        "flag" | "note" | "callback" => t.get("flags.saved"),
         _ => "",
     };
     let extras = Extras {
@@ -876,78 +881,72 @@ pub struct AttemptForm {
     note: String,
 }
 
+/// What an agent (or an integration) submits to log a contact attempt.
+pub struct AttemptInput<'a> {
+    /// call, sms, email, letter or visit; empty: call.
+    pub action: &'a str,
+    /// One of the debtor's usable numbers or addresses (not needed for letters, visits).
+    pub contact: &'a str,
+    pub disposition: &'a str,
+    pub note: &'a str,
+    /// The account version the form was rendered with.
+    pub version: i64,
+}
+
+pub enum AttemptResult {
+    Logged(i64),
+    Invalid(Vec<FieldError>),
+    /// The compliance engine said no (recorded in the decision log): the answer, and the
+    /// debtor's first zone to show instants in.
+    Refused(Answer, TimeZone),
+    /// No time zone known for the debtor: no timed contact can be shown lawful.
+    ZoneUnknown,
+}
+
 /// Logs a contact attempt, asking the compliance engine first: a refusal is recorded in
-/// the decision log and shown with its rules; nothing else is saved.
-pub async fn log_attempt(
-    State(state): State<AppState>,
-    signed: Signed,
-    headers: HeaderMap,
-    Path((creditor, account_ref)): Path<(String, String)>,
-    Form(form): Form<AttemptForm>,
-) -> Result<Response, AppError> {
-    signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::WorkAccounts)?;
-    let user = signed.user();
+/// the decision log and nothing else is saved.
+pub async fn attempt(
+    state: &AppState,
+    user: &SessionUser,
+    view: &AccountView,
+    input: &AttemptInput<'_>,
+) -> Result<AttemptResult, AppError> {
     let t = words(user);
-    let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let action = if form.action.is_empty() {
+    let action = if input.action.is_empty() {
         Some(Action::Call)
     } else {
-        Action::parse(&form.action).filter(|action| action.is_communication())
+        Action::parse(input.action).filter(|action| action.is_communication())
     };
     let mut errors = Vec::new();
-    let outcome = action.and_then(|action| contact::outcome_of(&form.disposition, action));
-    if outcome.is_none() {
+    if action.is_none() {
+        errors.push(FieldError {
+            field: "action".into(),
+            message: "call, sms, email, letter or visit".into(),
+        });
+    }
+    let outcome = action.and_then(|action| contact::outcome_of(input.disposition, action));
+    if action.is_some() && outcome.is_none() {
         errors.push(field("disposition", t, "error.disposition"));
     }
     let point = view
         .contact_points
         .iter()
-        .find(|point| point.value == form.contact && usable(&point.status));
+        .find(|point| point.value == input.contact && usable(&point.status));
     let needs_point = !matches!(action, Some(Action::Letter | Action::Visit));
     if needs_point && point.is_none() {
         errors.push(field("contact", t, "error.contact"));
     }
-    if form.note.chars().count() > store::workspace::NOTE_LENGTH_MAX {
+    if input.note.chars().count() > store::workspace::NOTE_LENGTH_MAX {
         errors.push(field("note", t, "error.note"));
     }
     let (Some(action), Some(outcome), true) = (action, outcome, errors.is_empty()) else {
-        let extras = Extras {
-            errors,
-            ..Extras::default()
-        };
-        return account_page(
-            &state,
-            &signed,
-            view,
-            extras,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return Ok(AttemptResult::Invalid(errors));
     };
     let now = state.store.now();
-    let known = known(&state, &creditor, &account_ref).await?;
+    let known = known(state, &view.creditor, &view.account_ref).await?;
     let point = point.map(|point| (point.kind.as_str(), point.value.as_str()));
     let Some(request) = known.request(now, action, point, view.validation_notice_sent_at) else {
-        let extras = Extras {
-            refusal: Some(Refusal {
-                reasons: vec![Reason {
-                    rule: "time_zone_unknown".into(),
-                    citation: "12 CFR 1006.6(b)(1)(i)".into(),
-                    message: "the debtor's local time is unknown".into(),
-                }],
-                next: t.get("compliance.never").into(),
-            }),
-            ..Extras::default()
-        };
-        return account_page(
-            &state,
-            &signed,
-            view,
-            extras,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return Ok(AttemptResult::ZoneUnknown);
     };
     let answer = state.rules.check(&request);
     let decision = contact::decision(
@@ -965,24 +964,7 @@ pub async fn log_attempt(
             .first()
             .cloned()
             .unwrap_or(TimeZone::UTC);
-        let extras = Extras {
-            refusal: Some(Refusal {
-                reasons: reasons(&answer),
-                next: answer
-                    .next_allowed_at
-                    .map(|at| local(at, &zone))
-                    .unwrap_or_else(|| t.get("compliance.never").into()),
-            }),
-            ..Extras::default()
-        };
-        return account_page(
-            &state,
-            &signed,
-            view,
-            extras,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return Ok(AttemptResult::Refused(answer, zone));
     }
     let attempt = NewAttempt {
         at: now,
@@ -991,28 +973,98 @@ pub async fn log_attempt(
         direction: "outbound".into(),
         recipient: "consumer".into(),
         outcome: outcome.code().into(),
-        disposition: form.disposition.clone(),
-        note: Some(form.note.trim().to_string()).filter(|note| !note.is_empty()),
+        disposition: input.disposition.to_string(),
+        note: Some(input.note.trim().to_string()).filter(|note| !note.is_empty()),
     };
     let seen = Seen {
-        creditor: &creditor,
-        account_ref: &account_ref,
-        version: form.version,
+        creditor: &view.creditor,
+        account_ref: &view.account_ref,
+        version: input.version,
     };
-    let result = state
+    let id = state
         .store
         .record_attempt(user, seen, &attempt, &decision)
-        .await
-        .map(|_| ())
-        .map_err(AppError::from);
-    after_write(
+        .await?;
+    Ok(AttemptResult::Logged(id))
+}
+
+pub async fn log_attempt(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<AttemptForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::WorkAccounts)?;
+    let user = signed.user();
+    let t = words(user);
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let input = AttemptInput {
+        action: &form.action,
+        contact: &form.contact,
+        disposition: &form.disposition,
+        note: &form.note,
+        version: form.version,
+    };
+    let result = attempt(&state, user, &view, &input).await;
+    let extras = match result {
+        Ok(AttemptResult::Logged(_)) => {
+            return after_write(
+                &state,
+                &signed,
+                &creditor,
+                &account_ref,
+                Ok(()),
+                "attempt",
+                "note",
+            )
+            .await;
+        }
+        Err(error) => {
+            return after_write(
+                &state,
+                &signed,
+                &creditor,
+                &account_ref,
+                Err(error),
+                "attempt",
+                "note",
+            )
+            .await;
+        }
+        Ok(AttemptResult::Invalid(errors)) => Extras {
+            errors,
+            ..Extras::default()
+        },
+        Ok(AttemptResult::Refused(answer, zone)) => Extras {
+            refusal: Some(Refusal {
+                reasons: reasons(&answer),
+                next: answer
+                    .next_allowed_at
+                    .map(|at| local(at, &zone))
+                    .unwrap_or_else(|| t.get("compliance.never").into()),
+            }),
+            ..Extras::default()
+        },
+        Ok(AttemptResult::ZoneUnknown) => Extras {
+            refusal: Some(Refusal {
+                reasons: vec![Reason {
+                    rule: "time_zone_unknown".into(),
+                    citation: "12 CFR 1006.6(b)(1)(i)".into(),
+                    message: "the debtor's local time is unknown".into(),
+                }],
+                next: t.get("compliance.never").into(),
+            }),
+            ..Extras::default()
+        },
+    };
+    account_page(
         &state,
         &signed,
-        &creditor,
-        &account_ref,
-        result,
-        "attempt",
-        "note",
+        view,
+        extras,
+        StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await
 }
@@ -1050,10 +1102,58 @@ pub async fn record_promise(
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
     let today = state.today();
     let given = [
-        (&form.date_1, &form.amount_1),
-        (&form.date_2, &form.amount_2),
-        (&form.date_3, &form.amount_3),
+        (form.date_1.as_str(), form.amount_1.as_str()),
+        (form.date_2.as_str(), form.amount_2.as_str()),
+        (form.date_3.as_str(), form.amount_3.as_str()),
     ];
+    let (payments, rows, errors) = parse_promise(&view, today, t, &given);
+    if !errors.is_empty() {
+        let extras = Extras {
+            errors,
+            promise_rows: rows,
+            ..Extras::default()
+        };
+        return account_page(
+            &state,
+            &signed,
+            view,
+            extras,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let seen = Seen {
+        creditor: &creditor,
+        account_ref: &account_ref,
+        version: form.version,
+    };
+    let result = state
+        .store
+        .record_promise(user, seen, today, &payments)
+        .await
+        .map(|_| ())
+        .map_err(AppError::from);
+    after_write(
+        &state,
+        &signed,
+        &creditor,
+        &account_ref,
+        result,
+        "promise",
+        "date_1",
+    )
+    .await
+}
+
+/// Checks a promise's dated amounts: dates today or later, amounts like `125.50` (a dot
+/// for the cents, never a comma) above zero, the total at most the balance. Returns the
+/// payments, the form rows to show again, and the field errors.
+fn parse_promise(
+    view: &AccountView,
+    today: Date,
+    t: Words,
+    given: &[(&str, &str)],
+) -> (Vec<(Date, Amount)>, Vec<PromiseRow>, Vec<FieldError>) {
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     let mut payments: Vec<(Date, Amount)> = Vec::new();
@@ -1089,8 +1189,10 @@ pub async fn record_promise(
         rows.push(row);
     }
     if payments.is_empty() && errors.is_empty() {
-        rows[0].date_error = true;
-        rows[0].amount_error = true;
+        if let Some(first) = rows.first_mut() {
+            first.date_error = true;
+            first.amount_error = true;
+        }
         errors.push(field("date_1", t, "error.date"));
     }
     let total = Amount::checked_sum(payments.iter().map(|(_, amount)| *amount));
@@ -1100,43 +1202,31 @@ pub async fn record_promise(
         }
         errors.push(field("amount_1", t, "error.amount_above_balance"));
     }
-    if !errors.is_empty() {
-        let extras = Extras {
-            errors,
-            promise_rows: rows,
-            ..Extras::default()
-        };
-        return account_page(
-            &state,
-            &signed,
-            view,
-            extras,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
     payments.sort_by_key(|(date, _)| *date);
+    (payments, rows, errors)
+}
+
+/// Validates and records a promise (shared by the page and the API).
+pub async fn promise(
+    state: &AppState,
+    user: &SessionUser,
+    view: &AccountView,
+    version: i64,
+    given: &[(&str, &str)],
+) -> Result<Result<i64, Vec<FieldError>>, AppError> {
+    let (payments, _, errors) = parse_promise(view, state.today(), words(user), given);
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
     let seen = Seen {
-        creditor: &creditor,
-        account_ref: &account_ref,
-        version: form.version,
+        creditor: &view.creditor,
+        account_ref: &view.account_ref,
+        version,
     };
-    let result = state
+    Ok(Ok(state
         .store
-        .record_promise(user, seen, today, &payments)
-        .await
-        .map(|_| ())
-        .map_err(AppError::from);
-    after_write(
-        &state,
-        &signed,
-        &creditor,
-        &account_ref,
-        result,
-        "promise",
-        "date_1",
-    )
-    .await
+        .record_promise(user, seen, state.today(), &payments)
+        .await?))
 }
 
 #[derive(Deserialize)]
@@ -1303,4 +1393,416 @@ pub async fn search(
         results,
     };
     Ok(html(&page)?.into_response())
+}
+
+// ---------------------------------------------------------------- disputes and flags
+
+/// Refuses a form rendered before the account last changed.
+fn fresh(view: &AccountView, version: i64) -> Result<(), AppError> {
+    if view.version == version {
+        Ok(())
+    } else {
+        Err(AppError::Store(store::StoreError::Conflict(format!(
+            "account {} changed since this page was opened",
+            view.account_ref
+        ))))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DisputeForm {
+    #[serde(default)]
+    csrf: String,
+    version: i64,
+    #[serde(default)]
+    detail: String,
+}
+
+/// Logs a dispute: the account goes on a dispute hold (no collection until verified,
+/// 12 CFR 1006.38(d)(2)) and enters the supervisors' dispute queue.
+pub async fn log_dispute(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<DisputeForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::WorkAccounts)?;
+    let user = signed.user();
+    let t = words(user);
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let detail = form.detail.trim();
+    if detail.is_empty() || detail.chars().count() > store::accounts::REASON_LENGTH_MAX {
+        let extras = Extras {
+            errors: vec![field("detail", t, "error.detail")],
+            ..Extras::default()
+        };
+        return account_page(
+            &state,
+            &signed,
+            view,
+            extras,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let result = match fresh(&view, form.version) {
+        Ok(()) => state
+            .store
+            .place_hold(
+                &user.actor(),
+                &creditor,
+                &account_ref,
+                domain::account::HoldKind::Dispute,
+                detail,
+                "dispute logged by an agent",
+            )
+            .await
+            .map_err(AppError::from),
+        Err(error) => Err(error),
+    };
+    after_write(
+        &state,
+        &signed,
+        &creditor,
+        &account_ref,
+        result,
+        "flag",
+        "detail",
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct FlagForm {
+    #[serde(default)]
+    csrf: String,
+    version: i64,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    evidence: String,
+    #[serde(default)]
+    op: String,
+}
+
+/// Whether `evidence` is enough to set a flag of `kind`: bankruptcy needs a case number,
+/// a chapter (7, 11, 12 or 13) and the filed date; an attorney a name and a phone; cease
+/// and deceased a source.
+fn evidence_ok(kind: domain::account::HoldKind, evidence: &str) -> bool {
+    use domain::account::HoldKind;
+    let evidence = evidence.trim();
+    if evidence.is_empty() || evidence.chars().count() > store::accounts::REASON_LENGTH_MAX {
+        return false;
+    }
+    let lower = evidence.to_lowercase();
+    match kind {
+        HoldKind::Bankruptcy => {
+            let has_date = evidence
+                .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+                .any(|word| word.parse::<Date>().is_ok());
+            let has_chapter = [
+                "chapter 7",
+                "chapter 11",
+                "chapter 12",
+                "chapter 13",
+                "ch. 7",
+                "ch. 13",
+            ]
+            .iter()
+            .any(|chapter| lower.contains(chapter));
+            let has_case = lower.contains("case") && evidence.bytes().any(|b| b.is_ascii_digit());
+            has_date && has_chapter && has_case
+        }
+        HoldKind::Attorney => {
+            let digits = evidence.bytes().filter(u8::is_ascii_digit).count();
+            digits >= 10 && evidence.chars().any(char::is_alphabetic)
+        }
+        _ => true,
+    }
+}
+
+pub async fn save_flag(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<FlagForm>,
+) -> Result<Response, AppError> {
+    use domain::account::HoldKind;
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::WorkAccounts)?;
+    let user = signed.user();
+    let t = words(user);
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let kind = HoldKind::parse(&form.kind).filter(|kind| {
+        matches!(
+            kind,
+            HoldKind::Cease | HoldKind::Attorney | HoldKind::Bankruptcy | HoldKind::Deceased
+        )
+    });
+    let setting = form.op != "clear";
+    let mut errors = Vec::new();
+    match kind {
+        None => errors.push(FieldError {
+            field: "kind".into(),
+            message: "cease, attorney, bankruptcy or deceased".into(),
+        }),
+        Some(kind) if !evidence_ok(kind, &form.evidence) => {
+            errors.push(field("evidence", t, "error.evidence"));
+        }
+        Some(_) => {}
+    }
+    let Some(kind) = kind.filter(|_| errors.is_empty()) else {
+        let extras = Extras {
+            errors,
+            ..Extras::default()
+        };
+        return account_page(
+            &state,
+            &signed,
+            view,
+            extras,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let evidence = form.evidence.trim();
+    let result = match fresh(&view, form.version) {
+        Err(error) => Err(error),
+        Ok(()) if setting => state
+            .store
+            .place_hold(
+                &user.actor(),
+                &creditor,
+                &account_ref,
+                kind,
+                evidence,
+                "flag set by an agent",
+            )
+            .await
+            .map_err(AppError::from),
+        Ok(()) => state
+            .store
+            .release_hold(&user.actor(), &creditor, &account_ref, kind, evidence)
+            .await
+            .map_err(AppError::from),
+    };
+    after_write(
+        &state,
+        &signed,
+        &creditor,
+        &account_ref,
+        result,
+        "flag",
+        "evidence",
+    )
+    .await
+}
+
+// ---------------------------------------------------------------- supervisors
+
+struct AgentRow {
+    username: String,
+    accounts_worked: i64,
+    attempts: i64,
+    right_party_contacts: i64,
+    promises: i64,
+    promised: String,
+}
+
+struct DisputeRow {
+    href: String,
+    label: String,
+    debtor: String,
+    placed: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "team.html")]
+struct TeamPage {
+    t: Words,
+    csrf: String,
+    username: String,
+    query: String,
+    today: String,
+    flash: String,
+    errors: Vec<FieldError>,
+    agents: Vec<AgentRow>,
+    disputes: Vec<DisputeRow>,
+}
+
+async fn team_page(
+    state: &AppState,
+    signed: &Signed,
+    flash: String,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let user = signed.user();
+    let today = state.today();
+    let start = state
+        .business_zone
+        .to_timestamp(today.to_datetime(jiff::civil::Time::midnight()))
+        .map_err(|error| AppError::Internal(error.to_string()))?;
+    let end = start
+        .checked_add(jiff::Span::new().hours(24))
+        .map_err(|error| AppError::Internal(error.to_string()))?;
+    let usd = domain::money::Currency::parse("USD").expect("USD is in the table");
+    let agents = state
+        .store
+        .team_day(user, start, end)
+        .await?
+        .into_iter()
+        .map(|day| AgentRow {
+            username: day.username,
+            accounts_worked: day.accounts_worked,
+            attempts: day.attempts,
+            right_party_contacts: day.right_party_contacts,
+            promises: day.promises,
+            promised: usd.format(Amount::from_minor(day.promised_minor)),
+        })
+        .collect();
+    let disputes = state
+        .store
+        .open_disputes(user)
+        .await?
+        .into_iter()
+        .map(|dispute| DisputeRow {
+            href: account_href(&dispute.creditor, &dispute.account_ref),
+            label: format!("{} {}", dispute.creditor, dispute.account_ref),
+            debtor: dispute.debtor_name,
+            placed: local(dispute.placed_at, &state.business_zone),
+            detail: dispute.detail,
+        })
+        .collect();
+    let page = TeamPage {
+        t: words(user),
+        csrf: signed.0.csrf_token.clone(),
+        username: user.username.clone(),
+        query: String::new(),
+        today: today.to_string(),
+        flash,
+        errors,
+        agents,
+        disputes,
+    };
+    Ok((status, html(&page)?).into_response())
+}
+
+pub async fn team(State(state): State<AppState>, signed: Signed) -> Result<Response, AppError> {
+    signed.require(Permission::Supervise)?;
+    team_page(&state, &signed, String::new(), Vec::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    creditor: String,
+    #[serde(default)]
+    account_ref: String,
+    #[serde(default)]
+    agent: String,
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Form(form): Form<AssignForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::Supervise)?;
+    let user = signed.user();
+    let agent = Some(form.agent.trim()).filter(|agent| !agent.is_empty());
+    let result = state
+        .store
+        .assign_account(user, form.creditor.trim(), form.account_ref.trim(), agent)
+        .await;
+    let t = words(user);
+    match result {
+        Ok(()) => {
+            team_page(
+                &state,
+                &signed,
+                t.get("team.assigned").into(),
+                Vec::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(store::StoreError::NotFound(_)) => {
+            let errors = vec![field("account_ref", t, "error.not_found")];
+            team_page(
+                &state,
+                &signed,
+                String::new(),
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(store::StoreError::Invalid(message)) => {
+            let errors = vec![FieldError {
+                field: "agent".into(),
+                message,
+            }];
+            team_page(
+                &state,
+                &signed,
+                String::new(),
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReassignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+pub async fn reassign(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Form(form): Form<ReassignForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::Supervise)?;
+    let user = signed.user();
+    let t = words(user);
+    match state.store.reassign_queue(user, &form.from, &form.to).await {
+        Ok(moved) => {
+            let flash = format!("{moved} {}", t.get("team.moved"));
+            team_page(&state, &signed, flash, Vec::new(), StatusCode::OK).await
+        }
+        Err(store::StoreError::Invalid(message)) => {
+            let errors = vec![FieldError {
+                field: "from".into(),
+                message,
+            }];
+            team_page(
+                &state,
+                &signed,
+                String::new(),
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
 }

@@ -1,5 +1,10 @@
 //! The server over a real socket, on a real SQLite file.
 
+mod api;
+mod browser;
+mod e2e;
+mod fixture;
+mod workspace;
 
 use std::io::{Read, Write};
 use store::{Clock, PiiKey, Store};
@@ -129,4 +134,43 @@ fn a_logged_request_reads_back_as_the_same_request() {
         written["consumer"]["inconvenient_windows"][0]["to"],
         "06:15"
     );
+}
+
+/// Every word a template asks for exists in English and Spanish (a missing key renders
+/// as "??").
+#[test]
+fn every_template_word_is_in_both_languages() {
+    let keys: Vec<(&str, &str, &str)> = web::i18n::keys().collect();
+    for (key, english, spanish) in &keys {
+        assert!(!english.is_empty() && !spanish.is_empty(), "{key}");
+    }
+    let templates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut asked = 0;
+    for entry in std::fs::read_dir(&templates).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for piece in text.split("t.get(\"").skip(1) {
+            let key = piece.split('"').next().unwrap();
+            asked += 1;
+            assert!(
+                keys.iter().any(|(known, _, _)| *known == key),
+                "{}: {key} is not in the catalog",
+                path.display()
+            );
+        }
+    }
+    assert!(asked > 50, "templates ask for their words");
+    // Keys built in code: channels and dispositions.
+    for code in ["call", "sms", "email", "letter", "visit"] {
+        assert!(
+            keys.iter()
+                .any(|(key, _, _)| *key == format!("channel.{code}"))
+        );
+    }
+    for (code, _) in web::contact::DISPOSITIONS {
+        assert!(
+            keys.iter()
+                .any(|(key, _, _)| *key == format!("disposition.{code}"))
+        );
+    }
 }

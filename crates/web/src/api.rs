@@ -1,0 +1,955 @@
+//! The JSON API: the agent workspace for integrations (an account, its contact attempts,
+//! promises to pay and notes), and its OpenAPI 3.1 document.
+//!
+//! **Invariants:** one static table, [`ROUTES`], is the only place a route is declared:
+//! `routes()` registers exactly its entries and `/api/openapi.json` describes exactly
+//! them, so the document cannot drift from what is served. Every entry names the
+//! permission it needs; the one wrapper every handler runs behind authenticates the
+//! caller (`ApiCaller`), checks that permission (`ApiCaller::require`) and, on writes,
+//! the CSRF header of browser sessions (`ApiCaller::check_write`). Handlers reuse the
+//! workspace's service functions; amounts are decimal strings, instants RFC 3339.
+
+use crate::AppState;
+use crate::auth::{ApiCaller, Permission};
+use crate::error::{AppError, FieldError};
+use crate::workspace::{self, AttemptInput, AttemptResult};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use domain::money::Amount;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use store::StoreError;
+use store::sessions::SessionUser;
+use store::view::AccountView;
+use store::workspace::Seen;
+
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/api/openapi.json";
+
+/// The HTTP methods the API uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Post,
+}
+
+impl Verb {
+    /// Lower case, as OpenAPI keys operations.
+    pub fn code(self) -> &'static str {
+        match self {
+            Verb::Get => "get",
+            Verb::Post => "post",
+        }
+    }
+
+    fn filter(self) -> MethodFilter {
+        match self {
+            Verb::Get => MethodFilter::GET,
+            Verb::Post => MethodFilter::POST,
+        }
+    }
+
+    fn writes(self) -> bool {
+        self == Verb::Post
+    }
+}
+
+/// A documented response: status, description, and the component schema of its body.
+pub type Outcome = (u16, &'static str, &'static str);
+
+type Reply = Pin<Box<dyn Future<Output = Result<Response, ApiFailure>> + Send>>;
+
+/// One API operation: everything `routes()` registers and the document describes.
+pub struct Route {
+    pub verb: Verb,
+    /// axum's path syntax, which is also OpenAPI's: `/api/v1/accounts/{creditor}/…`.
+    pub path: &'static str,
+    pub operation_id: &'static str,
+    pub summary: &'static str,
+    pub permission: Permission,
+    /// The component schema of the JSON request body, if any.
+    pub request: Option<&'static str>,
+    /// Every status the handler answers with besides those of the wrapper (401, 403).
+    pub responses: &'static [Outcome],
+    handler: fn(Call) -> Reply,
+}
+
+impl Route {
+    /// Whether `status` is one this operation documents.
+    pub fn documents(&self, status: u16) -> bool {
+        COMMON_RESPONSES
+            .iter()
+            .chain(self.responses)
+            .any(|(code, _, _)| *code == status)
+    }
+}
+
+/// Answered by the wrapper around every operation.
+const COMMON_RESPONSES: &[Outcome] = &[
+    (401, "No valid bearer token or session", "Error"),
+    (
+        403,
+        "The caller's role lacks the permission, or a session write lacks X-CSRF-Token",
+        "Error",
+    ),
+    (500, "Internal error", "Error"),
+];
+
+const ACCOUNT: &str = "/api/v1/accounts/{creditor}/{account_ref}";
+const ATTEMPTS: &str = "/api/v1/accounts/{creditor}/{account_ref}/attempts";
+const PROMISES: &str = "/api/v1/accounts/{creditor}/{account_ref}/promises";
+const NOTES: &str = "/api/v1/accounts/{creditor}/{account_ref}/notes";
+
+const NOT_FOUND: Outcome = (
+    404,
+    "No such account, or one of a creditor the caller does not work",
+    "Error",
+);
+const INVALID: Outcome = (422, "Invalid input: the fields to correct", "Error");
+const STALE: Outcome = (
+    409,
+    "The account changed since `version` was read: read it again",
+    "Error",
+);
+const CREATED: Outcome = (
+    201,
+    "Recorded: its id and the account's new version",
+    "Created",
+);
+
+/// The API, one entry per operation. The only list of routes there is.
+pub static ROUTES: &[Route] = &[
+    Route {
+        verb: Verb::Get,
+        path: OPENAPI_PATH,
+        operation_id: "openapi",
+        summary: "This document: the API's OpenAPI 3.1 description",
+        permission: Permission::ViewAccounts,
+        request: None,
+        responses: &[(200, "The OpenAPI document", "OpenApiDocument")],
+        handler: |call| Box::pin(openapi(call)),
+    },
+    Route {
+        verb: Verb::Get,
+        path: ACCOUNT,
+        operation_id: "getAccount",
+        summary: "An account: debtor, status, balances, aging, holds, contact points, version",
+        permission: Permission::ViewAccounts,
+        request: None,
+        responses: &[(200, "The account", "Account"), NOT_FOUND],
+        handler: |call| Box::pin(get_account(call)),
+    },
+    Route {
+        verb: Verb::Get,
+        path: ATTEMPTS,
+        operation_id: "listAttempts",
+        summary: "The account's contact attempts, oldest first",
+        permission: Permission::ViewAccounts,
+        request: None,
+        responses: &[(200, "The attempts", "AttemptList"), NOT_FOUND],
+        handler: |call| Box::pin(list_attempts(call)),
+    },
+    Route {
+        verb: Verb::Post,
+        path: ATTEMPTS,
+        operation_id: "logAttempt",
+        summary: "Log a contact attempt; the compliance check is asked first and a refusal saves nothing but the decision",
+        permission: Permission::WorkAccounts,
+        request: Some("NewAttempt"),
+        responses: &[
+            CREATED,
+            NOT_FOUND,
+            STALE,
+            (
+                422,
+                "Invalid input (`fields`), or refused by the compliance check (`compliance`: the check's answer)",
+                "Refusal",
+            ),
+        ],
+        handler: |call| Box::pin(log_attempt(call)),
+    },
+    Route {
+        verb: Verb::Get,
+        path: PROMISES,
+        operation_id: "listPromises",
+        summary: "The account's promises to pay",
+        permission: Permission::ViewAccounts,
+        request: None,
+        responses: &[(200, "The promises", "PromiseList"), NOT_FOUND],
+        handler: |call| Box::pin(list_promises(call)),
+    },
+    Route {
+        verb: Verb::Post,
+        path: PROMISES,
+        operation_id: "recordPromise",
+        summary: "Record a promise to pay one or several dated amounts (total at most the balance)",
+        permission: Permission::WorkAccounts,
+        request: Some("NewPromise"),
+        responses: &[CREATED, NOT_FOUND, STALE, INVALID],
+        handler: |call| Box::pin(record_promise(call)),
+    },
+    Route {
+        verb: Verb::Get,
+        path: NOTES,
+        operation_id: "listNotes",
+        summary: "The account's notes, oldest first",
+        permission: Permission::ViewAccounts,
+        request: None,
+        responses: &[(200, "The notes", "NoteList"), NOT_FOUND],
+        handler: |call| Box::pin(list_notes(call)),
+    },
+    Route {
+        verb: Verb::Post,
+        path: NOTES,
+        operation_id: "addNote",
+        summary: "Add a note to the account",
+        permission: Permission::WorkAccounts,
+        request: Some("NewNote"),
+        responses: &[CREATED, NOT_FOUND, STALE, INVALID],
+        handler: |call| Box::pin(add_note(call)),
+    },
+];
+
+/// The API's routes, registered from [`ROUTES`] (merged into the app's router).
+pub fn routes() -> Router<AppState> {
+    ROUTES.iter().fold(Router::new(), |router, route| {
+        router.route(route.path, method_router(route))
+    })
+}
+
+/// What every operation runs behind: authentication, the route's permission, the CSRF
+/// header on session writes; then the handler.
+fn method_router(route: &'static Route) -> MethodRouter<AppState> {
+    on(
+        route.verb.filter(),
+        move |State(state): State<AppState>,
+              caller: ApiCaller,
+              headers: HeaderMap,
+              params: Option<Path<HashMap<String, String>>>,
+              body: Bytes| async move {
+            let result = async {
+                caller.require(route.permission)?;
+                if route.verb.writes() {
+                    caller.check_write(&headers)?;
+                }
+                let call = Call {
+                    state,
+                    user: caller.user,
+                    params: params.map(|Path(params)| params).unwrap_or_default(),
+                    body,
+                };
+                (route.handler)(call).await
+            }
+            .await;
+            let response = result.unwrap_or_else(IntoResponse::into_response);
+            debug_assert!(
+                route.documents(response.status().as_u16()),
+                "{} {} answered {}, which its entry in ROUTES does not document",
+                route.verb.code(),
+                route.path,
+                response.status()
+            );
+            response
+        },
+    )
+}
+
+/// One authorised request, as a handler gets it.
+struct Call {
+    state: AppState,
+    user: SessionUser,
+    params: HashMap<String, String>,
+    body: Bytes,
+}
+
+impl Call {
+    fn param(&self, name: &str) -> &str {
+        self.params.get(name).map_or("", String::as_str)
+    }
+
+    /// The account of the path, if the caller may see it (404 otherwise).
+    async fn account(&self) -> Result<AccountView, ApiFailure> {
+        Ok(workspace::visible_view(
+            &self.state,
+            &self.user,
+            self.param("creditor"),
+            self.param("account_ref"),
+        )
+        .await?)
+    }
+
+    /// The body as a JSON object.
+    fn object(&self) -> Result<Map<String, Value>, ApiFailure> {
+        match serde_json::from_slice::<Value>(&self.body) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Err(invalid("body", "expected a JSON object")),
+            Err(error) => Err(invalid("body", &format!("not JSON: {error}"))),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- errors
+
+/// An error as the API shows it: always JSON (`{"error", "fields"}`), never a page.
+#[derive(Debug)]
+pub struct ApiFailure(AppError);
+
+impl From<AppError> for ApiFailure {
+    fn from(error: AppError) -> ApiFailure {
+        ApiFailure(error)
+    }
+}
+
+impl From<StoreError> for ApiFailure {
+    fn from(error: StoreError) -> ApiFailure {
+        ApiFailure(AppError::from(error))
+    }
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        let api = match self.0 {
+            AppError::SignIn => AppError::ApiUnauthorized,
+            AppError::Forbidden => AppError::ApiForbidden,
+            AppError::Csrf => AppError::ApiCsrf,
+            AppError::NotFound | AppError::Store(StoreError::NotFound(_)) => AppError::ApiNotFound,
+            AppError::Store(StoreError::Conflict(message)) => AppError::ApiConflict(message),
+            AppError::Store(StoreError::Invalid(message) | StoreError::Rejected(message)) => {
+                AppError::ApiInvalid(vec![FieldError {
+                    field: "body".into(),
+                    message,
+                }])
+            }
+            AppError::Internal(detail) => return internal(&detail),
+            AppError::Store(other) => return internal(&other.to_string()),
+            api => api,
+        };
+        api.into_response()
+    }
+}
+
+fn internal(detail: &str) -> Response {
+    tracing::error!(%detail, "internal error");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        axum::Json(json!({"error": "internal error", "fields": []})),
+    )
+        .into_response()
+}
+
+fn invalid(field: &str, message: &str) -> ApiFailure {
+    ApiFailure(AppError::ApiInvalid(vec![FieldError {
+        field: field.into(),
+        message: message.into(),
+    }]))
+}
+
+/// A store refusal of the input (`Invalid`) named after the field it concerns.
+fn store_invalid(error: AppError, field: &str) -> ApiFailure {
+    match error {
+        AppError::Store(StoreError::Invalid(message)) => invalid(field, &message),
+        other => ApiFailure(other),
+    }
+}
+
+// ---------------------------------------------------------------- reading bodies
+
+fn required_version(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> i64 {
+    let (field, message) = match body.get("version") {
+        Some(Value::Null) | None => ("version", "required: the account's version"),
+        Some(value) => match value.as_i64() {
+            Some(version) => return version,
+            None => ("version", "expected an integer"),
+        },
+    };
+    errors.push(field_error(field, message));
+    0
+}
+
+fn optional_string<'a>(
+    body: &'a Map<String, Value>,
+    key: &str,
+    errors: &mut Vec<FieldError>,
+) -> &'a str {
+    match body.get(key) {
+        Some(Value::String(text)) => text,
+        Some(Value::Null) | None => "",
+        Some(_) => {
+            errors.push(field_error(key, "expected a string"));
+            ""
+        }
+    }
+}
+
+fn field_error(field: &str, message: &str) -> FieldError {
+    FieldError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn created(id: i64, version: i64) -> Response {
+    (
+        StatusCode::CREATED,
+        axum::Json(json!({"id": id, "version": version + 1})),
+    )
+        .into_response()
+}
+
+fn ok(body: Value) -> Response {
+    (StatusCode::OK, axum::Json(body)).into_response()
+}
+
+fn money(view: &AccountView, amount: Amount) -> String {
+    view.currency.format(amount)
+}
+
+// ---------------------------------------------------------------- handlers
+
+async fn openapi(_call: Call) -> Result<Response, ApiFailure> {
+    Ok(ok(openapi_document()))
+}
+
+async fn get_account(call: Call) -> Result<Response, ApiFailure> {
+    let view = call.account().await?;
+    let contact_points: Vec<Value> = view
+        .contact_points
+        .iter()
+        .map(|point| json!({"kind": point.kind, "value": point.value, "status": point.status}))
+        .collect();
+    Ok(ok(json!({
+        "creditor": view.creditor,
+        "account_ref": view.account_ref,
+        "debtor_name": view.debtor_name,
+        "status": view.status.code(),
+        "currency": view.currency.code(),
+        "balance": money(&view, view.balance()),
+        "principal": money(&view, view.balances.principal),
+        "interest": money(&view, view.balances.interest),
+        "fees": money(&view, view.balances.fees),
+        "as_of": view.as_of.to_string(),
+        "days_past_due": view.days_past_due,
+        "aging_bucket": view.aging_bucket,
+        "holds": view.holds.iter().map(|hold| hold.code()).collect::<Vec<_>>(),
+        "version": view.version,
+        "contact_points": contact_points,
+    })))
+}
+
+async fn list_attempts(call: Call) -> Result<Response, ApiFailure> {
+    let view = call.account().await?;
+    let attempts: Vec<Value> = call
+        .state
+        .store
+        .debtor_attempts(view.account_id)
+        .await?
+        .into_iter()
+        .filter(|attempt| attempt.account_id == view.account_id)
+        .map(|attempt| {
+            json!({
+                "id": attempt.id,
+                "at": attempt.at.to_string(),
+                "action": attempt.action,
+                "contact": attempt.contact_point,
+                "direction": attempt.direction,
+                "recipient": attempt.recipient,
+                "outcome": attempt.outcome,
+                "disposition": attempt.disposition,
+                "note": attempt.note,
+                "user": attempt.username,
+            })
+        })
+        .collect();
+    Ok(ok(json!({"attempts": attempts})))
+}
+
+async fn log_attempt(call: Call) -> Result<Response, ApiFailure> {
+    let view = call.account().await?;
+    let body = call.object()?;
+    let mut errors = Vec::new();
+    let version = required_version(&body, &mut errors);
+    let input = AttemptInput {
+        action: optional_string(&body, "action", &mut errors),
+        contact: optional_string(&body, "contact", &mut errors),
+        disposition: optional_string(&body, "disposition", &mut errors),
+        note: optional_string(&body, "note", &mut errors),
+        version,
+    };
+    if !errors.is_empty() {
+        return Err(AppError::ApiInvalid(errors).into());
+    }
+    let result = workspace::attempt(&call.state, &call.user, &view, &input)
+        .await
+        .map_err(|error| store_invalid(error, "note"))?;
+    let refused = |answer: Value| {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({
+                "error": "refused by the compliance check",
+                "fields": [],
+                "compliance": answer,
+            })),
+        )
+            .into_response()
+    };
+    Ok(match result {
+        AttemptResult::Logged(id) => created(id, version),
+        AttemptResult::Invalid(errors) => AppError::ApiInvalid(errors).into_response(),
+        AttemptResult::Refused(answer, _) => refused(crate::compliance_json::answer_json(&answer)),
+        AttemptResult::ZoneUnknown => refused(json!({
+            "decision": "deny",
+            "violations": [{
+                "rule": "time_zone_unknown",
+                "citation": "12 CFR 1006.6(b)(1)(i)",
+                "message": "the debtor's local time is unknown",
+                "clears_at": null,
+            }],
+            "next_allowed_at": null,
+            "packs": [],
+        })),
+    })
+}
+
+async fn list_promises(call: Call) -> Result<Response, ApiFailure> {
+    let view = call.account().await?;
+    let promises: Vec<Value> = call
+        .state
+        .store
+        .promises(view.account_id)
+        .await?
+        .into_iter()
+        .map(|promise| {
+            let payments: Vec<Value> = promise
+                .payments
+                .iter()
+                .map(|(due_on, minor)| {
+                    json!({
+                        "due_on": due_on.to_string(),
+                        "amount": money(&view, Amount::from_minor(*minor)),
+                    })
+                })
+                .collect();
+            json!({
+                "id": promise.id,
+                "created_at": promise.created_at.to_string(),
+                "status": promise.status,
+                "total": money(&view, Amount::from_minor(promise.total_minor)),
+                "payments": payments,
+                "user": promise.username,
+            })
+        })
+        .collect();
+    Ok(ok(json!({"promises": promises})))
+}
+
+/// The workspace names a promise's fields after its form (`date_2`, `amount_2`); the
+/// API after the request (`payments[1].due_on`, `payments[1].amount`), and the total
+/// above the balance after the whole list (`payments`).
+fn promise_field(error: FieldError, above_balance: &[&str]) -> FieldError {
+    let renamed = if above_balance.contains(&error.message.as_str()) {
+        Some("payments".to_string())
+    } else if let Some(row) = error.field.strip_prefix("date_") {
+        row.parse::<usize>()
+            .ok()
+            .map(|row| format!("payments[{}].due_on", row.saturating_sub(1)))
+    } else if let Some(row) = error.field.strip_prefix("amount_") {
+        row.parse::<usize>()
+            .ok()
+            .map(|row| format!("payments[{}].amount", row.saturating_sub(1)))
+    } else {
+        None
+    };
+    FieldError {
+        field: renamed.unwrap_or(error.field),
+        message: error.message,
+    }
+}
+
+async fn record_promise(call: Call) -> Result<Response, ApiFailure> {
+    let view = call.account().await?;
+    let body = call.object()?;
+    let mut errors = Vec::new();
+    let version = required_version(&body, &mut errors);
+    let mut given: Vec<(&str, &str)> = Vec::new();
+    match body.get("payments") {
+        Some(Value::Array(payments))
+            if !payments.is_empty() && payments.len() <= store::workspace::PROMISE_PAYMENTS_MAX =>
+        {
+            for (index, payment) in payments.iter().enumerate() {
+                let text = |key: &str, errors: &mut Vec<FieldError>| -> &str {
+                    let field = format!("payments[{index}].{key}");
+                    match payment.get(key) {
+                        Some(Value::String(text)) if !text.trim().is_empty() => text,
+                        Some(Value::Null) | None => {
+                            errors.push(field_error(&field, "required"));
+                            ""
+                        }
+                        Some(Value::String(_)) => {
+                            errors.push(field_error(&field, "required"));
+                            ""
+                        }
+                        Some(_) => {
+                            errors.push(field_error(
+                                &field,
+                                "expected a string (amounts are decimal strings such as \"125.50\")",
+                            ));
+                            ""
+                        }
+                    }
+                };
+                if !payment.is_object() {
+                    errors.push(field_error(
+                        &format!("payments[{index}]"),
+                        "expected an object with due_on and amount",
+                    ));
+                    continue;
+                }
+                let due_on = text("due_on", &mut errors);
+                let amount = text("amount", &mut errors);
+                given.push((due_on, amount));
+            }
+        }
+        _ => errors.push(field_error(
+            "payments",
+            &format!(
+                "1 to {} objects with due_on and amount",
+                store::workspace::PROMISE_PAYMENTS_MAX
+            ),
+        )),
+    }
+    if !errors.is_empty() {
+        return Err(AppError::ApiInvalid(errors).into());
+    }
+    let above_balance = [
+        crate::i18n::Words::new(domain::party::Language::En).get("error.amount_above_balance"),
+        crate::i18n::Words::new(domain::party::Language::Es).get("error.amount_above_balance"),
+    ];
+    match workspace::promise(&call.state, &call.user, &view, version, &given)
+        .await
+        .map_err(|error| store_invalid(error, "payments"))?
+    {
+        Ok(id) => Ok(created(id, version)),
+        Err(errors) => Err(AppError::ApiInvalid(
+            errors
+                .into_iter()
+                .map(|error| promise_field(error, &above_balance))
+                .collect(),
+        )
+        .into()),
+    }
+}
+
+async fn list_notes(call: Call) -> Result<Response, ApiFailure> {
+    let view = call.account().await?;
+    let notes: Vec<Value> = call
+        .state
+        .store
+        .notes(view.account_id)
+        .await?
+        .into_iter()
+        .map(|note| {
+            json!({
+                "id": note.id,
+                "at": note.at.to_string(),
+                "body": note.body,
+                "user": note.username,
+            })
+        })
+        .collect();
+    Ok(ok(json!({"notes": notes})))
+}
+
+async fn add_note(call: Call) -> Result<Response, ApiFailure> {
+    let view = call.account().await?;
+    let body = call.object()?;
+    let mut errors = Vec::new();
+    let version = required_version(&body, &mut errors);
+    let text = optional_string(&body, "body", &mut errors);
+    if text.trim().is_empty() && !errors.iter().any(|error| error.field == "body") {
+        errors.push(field_error("body", "required"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::ApiInvalid(errors).into());
+    }
+    let seen = Seen {
+        creditor: &view.creditor,
+        account_ref: &view.account_ref,
+        version,
+    };
+    let id = call
+        .state
+        .store
+        .add_note(&call.user, seen, text)
+        .await
+        .map_err(|error| store_invalid(AppError::from(error), "body"))?;
+    Ok(created(id, version))
+}
+
+// ---------------------------------------------------------------- the document
+
+/// The OpenAPI 3.1 document of [`ROUTES`].
+pub fn openapi_document() -> Value {
+    let mut paths = Map::new();
+    for route in ROUTES {
+        let entry = paths
+            .entry(route.path.to_string())
+            .or_insert_with(|| json!({}));
+        entry[route.verb.code()] = operation(route);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Arrears API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The agent workspace as JSON. Authenticate with `Authorization: Bearer arr_…` (an API token) or a browser session cookie; session writes also send the session's CSRF token in `X-CSRF-Token`. Amounts are decimal strings in the account's currency (a dot before the cents); instants are RFC 3339. Every write carries the account `version` it was based on and is refused with 409 if the account changed since. Errors are `{\"error\", \"fields\": [{\"field\", \"message\"}]}`.",
+        },
+        "security": [{"bearer": []}, {"session": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "An API token, `arr_` and 64 hex digits"},
+                "session": {"type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE},
+            },
+            "schemas": schemas(),
+        },
+    })
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn operation(route: &Route) -> Value {
+    let mut parameters: Vec<Value> = route
+        .path
+        .split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+        .collect();
+    if route.verb.writes() {
+        parameters.push(json!({
+            "name": "X-CSRF-Token",
+            "in": "header",
+            "required": false,
+            "description": "The session's CSRF token; required when authenticating with the session cookie",
+            "schema": {"type": "string"},
+        }));
+    }
+    let mut responses = Map::new();
+    for (status, description, schema) in route.responses.iter().chain(COMMON_RESPONSES) {
+        responses.insert(
+            status.to_string(),
+            json!({
+                "description": description,
+                "content": {"application/json": {"schema": schema_ref(schema)}},
+            }),
+        );
+    }
+    let mut operation = json!({
+        "operationId": route.operation_id,
+        "summary": route.summary,
+        "x-permission": format!("{:?}", route.permission),
+        "parameters": parameters,
+        "responses": responses,
+    });
+    if let Some(request) = route.request {
+        operation["requestBody"] = json!({
+            "required": true,
+            "content": {"application/json": {"schema": schema_ref(request)}},
+        });
+    }
+    operation
+}
+
+/// The component schemas (JSON Schema 2020-12, as OpenAPI 3.1 uses).
+fn schemas() -> Value {
+    let decimal = json!({
+        "type": "string",
+        "pattern": "^-?[0-9]+(\\.[0-9]+)?$",
+        "description": "A decimal amount in the account's currency, e.g. \"125.50\"",
+    });
+    let instant = json!({"type": "string", "format": "date-time"});
+    let nullable_string = json!({"type": ["string", "null"]});
+    let version = json!({"type": "integer", "description": "The account's version as last read"});
+    json!({
+        "Error": {
+            "type": "object",
+            "required": ["error", "fields"],
+            "properties": {
+                "error": {"type": "string"},
+                "fields": {"type": "array", "items": schema_ref("FieldError")},
+            },
+        },
+        "FieldError": {
+            "type": "object",
+            "required": ["field", "message"],
+            "properties": {
+                "field": {"type": "string", "description": "The request field, e.g. `payments[0].amount`"},
+                "message": {"type": "string"},
+            },
+        },
+        "Refusal": {
+            "description": "An error; when the compliance check refused, `compliance` is its answer (docs/compliance-check.md)",
+            "allOf": [schema_ref("Error")],
+            "properties": {"compliance": schema_ref("ComplianceAnswer")},
+        },
+        "ComplianceAnswer": {
+            "type": "object",
+            "required": ["decision", "violations", "next_allowed_at"],
+            "properties": {
+                "decision": {"enum": ["allow", "deny"]},
+                "violations": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["rule", "citation", "message"],
+                    "properties": {
+                        "rule": {"type": "string", "description": "e.g. us.time_of_day"},
+                        "citation": {"type": "string"},
+                        "message": {"type": "string"},
+                        "clears_at": {"type": ["string", "null"], "format": "date-time"},
+                    },
+                }},
+                "next_allowed_at": {"type": ["string", "null"], "format": "date-time"},
+                "packs": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "Created": {
+            "type": "object",
+            "required": ["id", "version"],
+            "properties": {
+                "id": {"type": "integer"},
+                "version": {"type": "integer", "description": "The account's version after this write"},
+            },
+        },
+        "ContactPoint": {
+            "type": "object",
+            "required": ["kind", "value", "status"],
+            "properties": {
+                "kind": {"type": "string", "description": "phone_home, phone_mobile, phone_work, email, address"},
+                "value": {"type": "string"},
+                "status": {"type": "string"},
+            },
+        },
+        "Account": {
+            "type": "object",
+            "required": ["creditor", "account_ref", "debtor_name", "status", "currency", "balance", "principal", "interest", "fees", "days_past_due", "aging_bucket", "holds", "version", "contact_points"],
+            "properties": {
+                "creditor": {"type": "string"},
+                "account_ref": {"type": "string"},
+                "debtor_name": {"type": "string"},
+                "status": {"type": "string"},
+                "currency": {"type": "string", "description": "ISO 4217"},
+                "balance": decimal,
+                "principal": decimal,
+                "interest": decimal,
+                "fees": decimal,
+                "as_of": {"type": "string", "format": "date", "description": "The business date balances and aging are as of"},
+                "days_past_due": {"type": "integer"},
+                "aging_bucket": {"type": "string"},
+                "holds": {"type": "array", "items": {"type": "string"}},
+                "version": {"type": "integer"},
+                "contact_points": {"type": "array", "items": schema_ref("ContactPoint")},
+            },
+        },
+        "Attempt": {
+            "type": "object",
+            "required": ["id", "at", "action", "disposition", "outcome"],
+            "properties": {
+                "id": {"type": "integer"},
+                "at": instant,
+                "action": {"type": "string"},
+                "contact": nullable_string,
+                "direction": {"type": "string"},
+                "recipient": {"type": "string"},
+                "outcome": {"type": "string"},
+                "disposition": {"type": "string"},
+                "note": nullable_string,
+                "user": nullable_string,
+            },
+        },
+        "AttemptList": {
+            "type": "object",
+            "required": ["attempts"],
+            "properties": {"attempts": {"type": "array", "items": schema_ref("Attempt")}},
+        },
+        "NewAttempt": {
+            "type": "object",
+            "required": ["version", "disposition"],
+            "properties": {
+                "action": {"enum": ["call", "sms", "email", "letter", "visit"], "default": "call"},
+                "contact": {"type": "string", "description": "One of the debtor's usable contact point values (not needed for letters and visits)"},
+                "disposition": {"enum": crate::contact::DISPOSITIONS.iter().map(|(code, _)| *code).collect::<Vec<_>>()},
+                "note": {"type": "string", "maxLength": store::workspace::NOTE_LENGTH_MAX},
+                "version": version,
+            },
+        },
+        "PromisedPayment": {
+            "type": "object",
+            "required": ["due_on", "amount"],
+            "properties": {
+                "due_on": {"type": "string", "format": "date", "description": "Today or later"},
+                "amount": decimal,
+            },
+        },
+        "Promise": {
+            "type": "object",
+            "required": ["id", "created_at", "status", "total", "payments"],
+            "properties": {
+                "id": {"type": "integer"},
+                "created_at": instant,
+                "status": {"type": "string"},
+                "total": decimal,
+                "payments": {"type": "array", "items": schema_ref("PromisedPayment")},
+                "user": nullable_string,
+            },
+        },
+        "PromiseList": {
+            "type": "object",
+            "required": ["promises"],
+            "properties": {"promises": {"type": "array", "items": schema_ref("Promise")}},
+        },
+        "NewPromise": {
+            "type": "object",
+            "required": ["version", "payments"],
+            "properties": {
+                "version": version,
+                "payments": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": store::workspace::PROMISE_PAYMENTS_MAX,
+                    "items": schema_ref("PromisedPayment"),
+                    "description": "Dated amounts, one per day; their total at most the balance",
+                },
+            },
+        },
+        "Note": {
+            "type": "object",
+            "required": ["id", "at", "body"],
+            "properties": {
+                "id": {"type": "integer"},
+                "at": instant,
+                "body": {"type": "string"},
+                "user": nullable_string,
+            },
+        },
+        "NoteList": {
+            "type": "object",
+            "required": ["notes"],
+            "properties": {"notes": {"type": "array", "items": schema_ref("Note")}},
+        },
+        "NewNote": {
+            "type": "object",
+            "required": ["version", "body"],
+            "properties": {
+                "version": version,
+                "body": {"type": "string", "minLength": 1, "maxLength": store::workspace::NOTE_LENGTH_MAX},
+            },
+        },
+        "OpenApiDocument": {"type": "object", "description": "An OpenAPI 3.1 document"},
+    })
+}

@@ -1,0 +1,696 @@
+//! The JSON API over a real socket, on a fresh SQLite file with a fixed clock: token
+//! auth, creditor segregation, role checks, validation naming the field, the compliance
+//! check before every attempt, stale versions, and an OpenAPI document that lists every
+//! route the server answers.
+
+use domain::party::Role;
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use store::sessions::Login;
+use store::{Actor, Clock, PiiKey, Store};
+
+/// 23:00 in New York, 20:00 in California.
+const NOW: &str = "2026-11-24T04:00:00Z";
+const PASSWORD: &str = "correct horse battery";
+const PLACEMENTS: &str = "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,address_line1,city,state,postal_code,phone_mobile,time_zone\n\
+NBANK,NY-1,P-1,Ann,Bee,100.00,USD,2026-05-01,1 Main St,Albany,NY,12207,(518) 555-0101,America/New_York\n\
+NBANK,CA-1,P-2,Cy,Dee,250.00,USD,2026-05-01,1 Main St,Fresno,CA,93701,(559) 555-0102,America/Los_Angeles\n\
+OTHER,OT-1,P-3,Ed,Fox,100.00,USD,2026-05-01,1 Main St,Fresno,CA,93701,(559) 555-0104,America/Los_Angeles\n";
+
+// ---------------------------------------------------------------- a small HTTP client
+
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|error| panic!("not JSON ({error}): {self:?}"))
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    loop {
+        let (size, rest) = body.split_once("\r\n").expect("a chunk size line");
+        let size = usize::from_str_radix(size.split(';').next().unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.push_str(&rest[..size]);
+        body = &rest[size + 2..];
+    }
+}
+
+/// One HTTP/1.1 request on its own connection.
+async fn http(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Reply {
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if let Some(body) = body {
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(body.unwrap_or(""));
+    let raw = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    })
+    .await
+    .unwrap();
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end: {raw:?}"));
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {raw:?}"));
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_lowercase(), value.trim().to_string()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(name, value)| name == "transfer-encoding" && value.contains("chunked"));
+    Reply {
+        status,
+        body: if chunked {
+            dechunk(body)
+        } else {
+            body.to_string()
+        },
+        headers,
+    }
+}
+
+/// An API client with one bearer token (or none).
+struct Client {
+    address: SocketAddr,
+    token: String,
+}
+
+impl Client {
+    fn auth(&self) -> String {
+        format!("Bearer {}", self.token)
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        let auth = self.auth();
+        http(self.address, "GET", path, &[("Authorization", &auth)], None).await
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> Reply {
+        let auth = self.auth();
+        let body = body.to_string();
+        http(
+            self.address,
+            "POST",
+            path,
+            &[("Authorization", &auth)],
+            Some(&body),
+        )
+        .await
+    }
+
+    async fn version(&self, account: &str) -> i64 {
+        let reply = self.get(account).await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+        reply.json()["version"].as_i64().unwrap()
+    }
+}
+
+// ---------------------------------------------------------------- the fixture
+
+struct Source(Option<ingest::placement::CheckedPlacements<std::fs::File>>);
+
+impl store::import::PlacementSource for Source {
+    fn next_placement(&mut self) -> Option<domain::placement::Placement> {
+        self.0.as_mut()?.next_placement()
+    }
+
+    fn finish(&mut self) -> Result<store::import::SourceSummary, String> {
+        let summary = self
+            .0
+            .take()
+            .unwrap()
+            .finish()
+            .map_err(|rejection| rejection.to_string())?;
+        Ok(store::import::SourceSummary {
+            sha256: summary.sha256,
+            rows: summary.rows,
+        })
+    }
+}
+
+struct Fixture {
+    address: SocketAddr,
+    store: Store,
+    /// An agent working NBANK only.
+    agent: Client,
+    /// An auditor: sees every creditor, works none.
+    auditor: Client,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Fixture {
+    async fn start() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("arrears.db").display());
+        let clock = Clock::Fixed(NOW.parse().unwrap());
+        let store = Store::open(&url, PiiKey::generate(), clock).await.unwrap();
+        let actor = Actor::new("test:admin");
+
+        let file = dir.path().join("placements.csv");
+        std::fs::write(&file, PLACEMENTS).unwrap();
+        let today = jiff::civil::date(2026, 11, 23);
+        let mapping = ingest::mapping::Mapping::standard();
+        let checked =
+            ingest::placement::CheckedPlacements::open(&file, &mapping, today, 100).unwrap();
+        let name = file.display().to_string();
+        let request = store::import::ImportFile {
+            file_name: &name,
+            placed_on: today,
+        };
+        store
+            .import_placements(&actor, &request, &mut Source(Some(checked)))
+            .await
+            .unwrap();
+
+        store
+            .add_user(&actor, "ana", Role::Agent, PASSWORD)
+            .await
+            .unwrap();
+        store
+            .assign_creditors(&actor, "ana", &["NBANK".to_string()])
+            .await
+            .unwrap();
+        store
+            .add_user(&actor, "audrey", Role::Auditor, PASSWORD)
+            .await
+            .unwrap();
+        let agent = store.create_api_token(&actor, "ana", "test").await.unwrap();
+        let auditor = store
+            .create_api_token(&actor, "audrey", "test")
+            .await
+            .unwrap();
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(web::serve_on(store.clone(), listener));
+        Fixture {
+            address,
+            store,
+            agent: Client {
+                address,
+                token: agent,
+            },
+            auditor: Client {
+                address,
+                token: auditor,
+            },
+            server,
+            _dir: dir,
+        }
+    }
+}
+
+const NY: &str = "/api/v1/accounts/NBANK/NY-1";
+const CA: &str = "/api/v1/accounts/NBANK/CA-1";
+const OTHER: &str = "/api/v1/accounts/OTHER/OT-1";
+
+fn fields(reply: &Reply) -> Vec<String> {
+    reply.json()["fields"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no fields: {reply:?}"))
+        .iter()
+        .map(|field| field["field"].as_str().unwrap().to_string())
+        .collect()
+}
+
+// ---------------------------------------------------------------- the tests
+
+#[tokio::test]
+async fn tokens_roles_and_creditors_decide_who_sees_and_does_what() {
+    let fixture = Fixture::start().await;
+    let address = fixture.address;
+
+    // No token, a wrong token, a malformed one: 401, as JSON.
+    let anonymous = http(address, "GET", CA, &[], None).await;
+    assert_eq!(anonymous.status, 401, "{anonymous:?}");
+    assert_eq!(anonymous.json()["error"], "sign in or send a bearer token");
+    let forged = format!("Bearer arr_{}", "0".repeat(64));
+    for bad in [forged.as_str(), "Bearer nonsense", "Basic YW5hOnB3"] {
+        let reply = http(address, "GET", CA, &[("Authorization", bad)], None).await;
+        assert_eq!(reply.status, 401, "{bad}: {reply:?}");
+    }
+
+    // The agent reads an account of their creditor.
+    let account = fixture.agent.get(CA).await;
+    assert_eq!(account.status, 200, "{account:?}");
+    assert!(
+        account
+            .header("content-type")
+            .is_some_and(|value| value.starts_with("application/json"))
+    );
+    let body = account.json();
+    assert_eq!(body["creditor"], "NBANK");
+    assert_eq!(body["account_ref"], "CA-1");
+    assert_eq!(body["debtor_name"], "Cy Dee");
+    assert_eq!(body["status"], "active");
+    assert_eq!(body["currency"], "USD");
+    assert_eq!(body["balance"], "250.00");
+    assert!(body["principal"].is_string() && body["fees"].is_string());
+    assert!(body["days_past_due"].as_u64().unwrap() > 0);
+    assert!(body["aging_bucket"].is_string());
+    assert_eq!(body["holds"], json!([]));
+    assert!(body["version"].is_i64());
+    let point = &body["contact_points"][0];
+    assert_eq!(point["kind"], "phone_mobile");
+    assert_eq!(point["value"], "+15595550102");
+    assert!(point["status"].is_string());
+
+    // Another creditor's account is as good as absent: the same 404 as a missing one.
+    let hidden = fixture.agent.get(OTHER).await;
+    assert_eq!(hidden.status, 404, "{hidden:?}");
+    let missing = fixture.agent.get("/api/v1/accounts/NBANK/NO-SUCH").await;
+    assert_eq!(missing.status, 404, "{missing:?}");
+    assert_eq!(hidden.body, missing.body);
+    for list in ["attempts", "promises", "notes"] {
+        let reply = fixture.agent.get(&format!("{OTHER}/{list}")).await;
+        assert_eq!(reply.status, 404, "{list}: {reply:?}");
+        let version = 1;
+        let reply = fixture
+            .agent
+            .post(
+                &format!("{OTHER}/{list}"),
+                &json!({"version": version, "body": "x"}),
+            )
+            .await;
+        assert_eq!(reply.status, 404, "{list}: {reply:?}");
+    }
+
+    // An auditor sees every creditor but works none: 403 on every write.
+    assert_eq!(fixture.auditor.get(OTHER).await.status, 200);
+    let version = fixture.auditor.version(CA).await;
+    for (list, body) in [
+        ("notes", json!({"version": version, "body": "looked"})),
+        (
+            "promises",
+            json!({"version": version, "payments": [{"due_on": "2026-12-01", "amount": "10.00"}]}),
+        ),
+        (
+            "attempts",
+            json!({"version": version, "action": "call", "contact": "+15595550102", "disposition": "no_answer"}),
+        ),
+    ] {
+        let reply = fixture.auditor.post(&format!("{CA}/{list}"), &body).await;
+        assert_eq!(reply.status, 403, "{list}: {reply:?}");
+        assert_eq!(reply.json()["error"], "forbidden for this role");
+    }
+    assert_eq!(fixture.agent.version(CA).await, version, "nothing written");
+
+    // A browser session may use the API too, with its CSRF token on writes.
+    let Login::Ok { session, token } = fixture.store.log_in("ana", PASSWORD).await.unwrap() else {
+        panic!("ana could not sign in");
+    };
+    let cookie = format!("arrears_session={token}");
+    let read = http(address, "GET", CA, &[("Cookie", &cookie)], None).await;
+    assert_eq!(read.status, 200, "{read:?}");
+    let note = json!({"version": version, "body": "called back later"}).to_string();
+    let path = format!("{CA}/notes");
+    let unsigned = http(address, "POST", &path, &[("Cookie", &cookie)], Some(&note)).await;
+    assert_eq!(unsigned.status, 403, "{unsigned:?}");
+    assert_eq!(unsigned.json()["error"], "missing or wrong X-CSRF-Token");
+    let signed = http(
+        address,
+        "POST",
+        &path,
+        &[("Cookie", &cookie), ("X-CSRF-Token", &session.csrf_token)],
+        Some(&note),
+    )
+    .await;
+    assert_eq!(signed.status, 201, "{signed:?}");
+    assert_eq!(signed.json()["version"], version + 1);
+    let notes = fixture.agent.get(&path).await.json();
+    assert_eq!(notes["notes"][0]["body"], "called back later");
+    assert_eq!(notes["notes"][0]["user"], "ana");
+    assert_eq!(notes["notes"][0]["at"], NOW);
+}
+
+#[tokio::test]
+async fn promises_are_checked_field_by_field_and_stale_versions_refused() {
+    let fixture = Fixture::start().await;
+    let agent = &fixture.agent;
+    let promises = format!("{CA}/promises");
+    let version = agent.version(CA).await;
+
+    // A comma for the cents: 422 naming the field, nothing saved.
+    let comma = agent
+        .post(
+            &promises,
+            &json!({"version": version, "payments": [{"due_on": "2026-12-01", "amount": "12,5"}]}),
+        )
+        .await;
+    assert_eq!(comma.status, 422, "{comma:?}");
+    assert_eq!(comma.json()["error"], "invalid input");
+    assert_eq!(fields(&comma), ["payments[0].amount"]);
+    let second = agent
+        .post(
+            &promises,
+            &json!({"version": version, "payments": [
+                {"due_on": "2026-12-01", "amount": "10.00"},
+                {"due_on": "2026-13-01", "amount": 12.5},
+            ]}),
+        )
+        .await;
+    assert_eq!(second.status, 422, "{second:?}");
+    assert_eq!(
+        fields(&second),
+        ["payments[1].amount"],
+        "a number is refused"
+    );
+    let dated = agent
+        .post(
+            &promises,
+            &json!({"version": version, "payments": [{"due_on": "2026-11-01", "amount": "10.00"}]}),
+        )
+        .await;
+    assert_eq!(fields(&dated), ["payments[0].due_on"], "a past date");
+    let empty = agent
+        .post(&promises, &json!({"version": version, "payments": []}))
+        .await;
+    assert_eq!(fields(&empty), ["payments"]);
+    let unversioned = agent
+        .post(
+            &promises,
+            &json!({"payments": [{"due_on": "2026-12-01", "amount": "10.00"}]}),
+        )
+        .await;
+    assert_eq!(fields(&unversioned), ["version"]);
+    let not_json = http(
+        fixture.address,
+        "POST",
+        &promises,
+        &[("Authorization", &agent.auth())],
+        Some("version=1"),
+    )
+    .await;
+    assert_eq!(not_json.status, 422, "{not_json:?}");
+    assert_eq!(fields(&not_json), ["body"]);
+
+    // Above the balance (250.00).
+    let above = agent
+        .post(
+            &promises,
+            &json!({"version": version, "payments": [
+                {"due_on": "2026-12-01", "amount": "200.00"},
+                {"due_on": "2027-01-01", "amount": "50.01"},
+            ]}),
+        )
+        .await;
+    assert_eq!(above.status, 422, "{above:?}");
+    assert_eq!(fields(&above), ["payments"]);
+    let listed = agent.get(&promises).await;
+    assert_eq!(listed.status, 200, "{listed:?}");
+    assert_eq!(listed.json(), json!({"promises": []}), "nothing saved");
+    assert_eq!(agent.version(CA).await, version);
+
+    // A good one: 201, listed with decimal strings.
+    let good = agent
+        .post(
+            &promises,
+            &json!({"version": version, "payments": [
+                {"due_on": "2027-01-01", "amount": "50"},
+                {"due_on": "2026-12-01", "amount": "200.00"},
+            ]}),
+        )
+        .await;
+    assert_eq!(good.status, 201, "{good:?}");
+    let created = good.json();
+    assert!(created["id"].is_i64());
+    assert_eq!(created["version"], version + 1);
+    assert_eq!(agent.version(CA).await, version + 1);
+    let listed = agent.get(&promises).await.json();
+    let promise = &listed["promises"][0];
+    assert_eq!(promise["id"], created["id"]);
+    assert_eq!(promise["total"], "250.00");
+    assert_eq!(promise["status"], "open");
+    assert_eq!(promise["user"], "ana");
+    assert_eq!(
+        promise["payments"],
+        json!([
+            {"due_on": "2026-12-01", "amount": "200.00"},
+            {"due_on": "2027-01-01", "amount": "50.00"},
+        ])
+    );
+
+    // The same version again: the account has changed since.
+    let stale = agent
+        .post(
+            &format!("{CA}/notes"),
+            &json!({"version": version, "body": "late"}),
+        )
+        .await;
+    assert_eq!(stale.status, 409, "{stale:?}");
+    assert!(stale.json()["error"].as_str().unwrap().contains("changed"));
+    let blank = agent
+        .post(
+            &format!("{CA}/notes"),
+            &json!({"version": version + 1, "body": "  "}),
+        )
+        .await;
+    assert_eq!(fields(&blank), ["body"]);
+    assert_eq!(
+        agent.get(&format!("{CA}/notes")).await.json(),
+        json!({"notes": []})
+    );
+}
+
+#[tokio::test]
+async fn attempts_ask_the_compliance_check_first() {
+    let fixture = Fixture::start().await;
+    let agent = &fixture.agent;
+
+    // 23:00 in New York: refused with the check's answer; nothing logged.
+    let version = agent.version(NY).await;
+    let late = agent
+        .post(
+            &format!("{NY}/attempts"),
+            &json!({"version": version, "action": "call", "contact": "+15185550101", "disposition": "no_answer"}),
+        )
+        .await;
+    assert_eq!(late.status, 422, "{late:?}");
+    let body = late.json();
+    assert_eq!(body["error"], "refused by the compliance check");
+    assert_eq!(body["compliance"]["decision"], "deny");
+    let rules: Vec<&str> = body["compliance"]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|violation| violation["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"us.time_of_day"), "{rules:?}");
+    assert_eq!(
+        body["compliance"]["next_allowed_at"],
+        "2026-11-24T13:00:00Z"
+    );
+    assert_eq!(
+        agent.get(&format!("{NY}/attempts")).await.json(),
+        json!({"attempts": []})
+    );
+    assert_eq!(agent.version(NY).await, version);
+
+    // 20:00 in California: logged and listed.
+    let attempts = format!("{CA}/attempts");
+    let version = agent.version(CA).await;
+    let invalid = agent
+        .post(
+            &attempts,
+            &json!({"version": version, "action": "fax", "contact": "+15550000000", "disposition": "maybe"}),
+        )
+        .await;
+    assert_eq!(invalid.status, 422, "{invalid:?}");
+    assert_eq!(fields(&invalid), ["action", "contact"]);
+    let invalid = agent
+        .post(
+            &attempts,
+            &json!({"version": version, "contact": "+15595550102", "disposition": "maybe"}),
+        )
+        .await;
+    assert_eq!(fields(&invalid), ["disposition"]);
+    let logged = agent
+        .post(
+            &attempts,
+            &json!({"version": version, "action": "call", "contact": "+15595550102", "disposition": "no_answer", "note": "rang out"}),
+        )
+        .await;
+    assert_eq!(logged.status, 201, "{logged:?}");
+    let id = logged.json()["id"].clone();
+    let listed = agent.get(&attempts).await;
+    assert_eq!(listed.status, 200, "{listed:?}");
+    let listed = listed.json();
+    assert_eq!(
+        listed["attempts"],
+        json!([{
+            "id": id,
+            "at": NOW,
+            "action": "call",
+            "contact": "+15595550102",
+            "direction": "outbound",
+            "recipient": "consumer",
+            "outcome": "no_answer",
+            "disposition": "no_answer",
+            "note": "rang out",
+            "user": "ana",
+        }])
+    );
+
+    // The version the first attempt was based on is stale now.
+    let stale = agent
+        .post(
+            &attempts,
+            &json!({"version": version, "action": "call", "contact": "+15595550102", "disposition": "busy"}),
+        )
+        .await;
+    assert_eq!(stale.status, 409, "{stale:?}");
+    assert_eq!(
+        agent.get(&attempts).await.json()["attempts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// Every operation the route table declares is in the document and served; the document
+/// holds nothing else, and every schema it refers to is defined.
+#[tokio::test]
+async fn the_openapi_document_lists_every_route() {
+    let fixture = Fixture::start().await;
+    let agent = &fixture.agent;
+    let anonymous = http(fixture.address, "GET", "/api/openapi.json", &[], None).await;
+    assert_eq!(anonymous.status, 401, "{anonymous:?}");
+    let reply = agent.get("/api/openapi.json").await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let document = reply.json();
+    assert_eq!(document, web::api::openapi_document());
+    assert_eq!(document["openapi"], "3.1.0");
+
+    let paths = document["paths"].as_object().unwrap();
+    let documented: usize = paths
+        .values()
+        .map(|operations| operations.as_object().unwrap().len())
+        .sum();
+    assert_eq!(documented, web::api::ROUTES.len());
+    let mut ids = std::collections::BTreeSet::new();
+    for route in web::api::ROUTES {
+        let operation = &document["paths"][route.path][route.verb.code()];
+        assert_eq!(
+            operation["operationId"],
+            route.operation_id,
+            "{} {} is not documented",
+            route.verb.code(),
+            route.path
+        );
+        assert!(ids.insert(route.operation_id), "{}", route.operation_id);
+        for status in ["401", "403"] {
+            assert!(operation["responses"][status].is_object());
+        }
+        assert_eq!(
+            operation["requestBody"].is_object(),
+            route.request.is_some()
+        );
+
+        // Served: with the path's parameters filled in, the server answers from the
+        // route (not 405, not the router's empty 404).
+        let path = route
+            .path
+            .replace("{creditor}", "NBANK")
+            .replace("{account_ref}", "CA-1");
+        let reply = match route.verb {
+            web::api::Verb::Get => agent.get(&path).await,
+            web::api::Verb::Post => agent.post(&path, &json!({})).await,
+        };
+        assert!(
+            route.documents(reply.status),
+            "{} {path}: {reply:?}",
+            route.verb.code()
+        );
+        assert!(
+            reply.status != 405 && reply.status != 404,
+            "{} {path}: {reply:?}",
+            route.verb.code()
+        );
+        assert!(reply.json().is_object());
+    }
+
+    // A method the table does not declare is not served.
+    let delete = http(
+        fixture.address,
+        "DELETE",
+        CA,
+        &[("Authorization", &agent.auth())],
+        None,
+    )
+    .await;
+    assert_eq!(delete.status, 405, "{delete:?}");
+
+    // Every reference resolves.
+    fn refs<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(target)) = map.get("$ref") {
+                    found.push(target);
+                }
+                map.values().for_each(|value| refs(value, found));
+            }
+            Value::Array(items) => items.iter().for_each(|value| refs(value, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    refs(&document, &mut found);
+    assert!(!found.is_empty());
+    for target in found {
+        let name = target.strip_prefix("#/components/schemas/").unwrap();
+        assert!(
+            document["components"]["schemas"][name].is_object(),
+            "{target} is not defined"
+        );
+    }
+}

@@ -1,0 +1,400 @@
+//! The agent workspace over HTTP, as a browser without JavaScript would use it: forms,
+//! redirects, the session cookie and its CSRF token.
+
+use crate::fixture::{Client, Fixture, Response};
+use domain::party::Role;
+
+/// 10:00 in New York and Boston, 07:00 in Seattle (before Regulation F's 08:00).
+const NOW: &str = "2026-11-23T15:00:00Z";
+
+async fn fixture() -> Fixture {
+    Fixture::start(
+        NOW,
+        &[
+            ("ana", Role::Agent, &["NBANK", "CITYUTIL"]),
+            ("ben", Role::Agent, &["NBANK", "CITYUTIL"]),
+            ("cy", Role::Agent, &["CITYUTIL"]),
+            ("aud", Role::Auditor, &[]),
+            ("sue", Role::Supervisor, &["NBANK", "CITYUTIL"]),
+        ],
+    )
+    .await
+}
+
+async fn next(client: &mut Client) -> Response {
+    let queue = client.get("/queue").await;
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    client.post("/queue/next", &[("csrf", &queue.csrf())]).await
+}
+
+#[tokio::test]
+async fn an_agent_takes_the_next_account_logs_an_attempt_and_a_promise() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let queue = ana.get("/queue").await;
+    assert!(
+        queue.body.contains("<strong id=\"remaining\">5</strong>"),
+        "{}",
+        queue.body
+    );
+
+    // The largest balance first (NY-1, 1,200.00); WA-1 could not be called at 07:00.
+    let taken = next(&mut ana).await;
+    assert_eq!(taken.status, 303);
+    assert_eq!(taken.header("location"), Some("/accounts/NBANK/NY-1"));
+    let page = ana.get("/accounts/NBANK/NY-1").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("data-channel=\"call\""));
+    assert!(
+        page.body
+            .contains("<li class=\"allowed\" data-channel=\"call\">"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<strong>0 / 7</strong>"),
+        "the call budget"
+    );
+    assert!(
+        page.body
+            .contains("This is a communication from a debt collector.")
+    );
+
+    let csrf = page.csrf();
+    let version = page.version();
+    let logged = ana
+        .post(
+            "/accounts/NBANK/NY-1/attempts",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("contact", "+15185550101"),
+                ("disposition", "no_answer"),
+            ],
+        )
+        .await;
+    assert_eq!(logged.status, 303, "{}", logged.body);
+    let page = ana.get("/accounts/NBANK/NY-1").await;
+    assert!(
+        page.body.contains("No answer · +15185550101"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<strong>1 / 7</strong>"),
+        "the call counts"
+    );
+    // Worked: it rests out of the queue for a few hours.
+    let queue = ana.get("/queue").await;
+    assert!(
+        queue.body.contains("<strong id=\"remaining\">4</strong>"),
+        "{}",
+        queue.body
+    );
+
+    // Bad promises are refused with the field marked; nothing is saved.
+    let version = page.version();
+    for (date, amount, field) in [
+        ("2026-12-01", "12,5", "amount_1"),
+        ("2026-11-01", "25.00", "date_1"),
+        ("2026-12-01", "5000.00", "amount_1"),
+    ] {
+        let refused = ana
+            .post(
+                "/accounts/NBANK/NY-1/promises",
+                &[
+                    ("csrf", &csrf),
+                    ("version", &version),
+                    ("date_1", date),
+                    ("amount_1", amount),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{date} {amount}");
+        assert!(
+            refused.body.contains(&format!("data-field=\"{field}\"")),
+            "{}",
+            refused.body
+        );
+        assert!(refused.body.contains("aria-invalid=\"true\""));
+    }
+    let promised = ana
+        .post(
+            "/accounts/NBANK/NY-1/promises",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("date_1", "2026-12-01"),
+                ("amount_1", "100.00"),
+                ("date_2", "2027-01-01"),
+                ("amount_2", "100.00"),
+            ],
+        )
+        .await;
+    assert_eq!(promised.status, 303, "{}", promised.body);
+    let page = ana.get("/accounts/NBANK/NY-1?done=promise").await;
+    assert!(
+        page.body
+            .contains("100.00 2026-12-01, 100.00 2027-01-01 (open)"),
+        "{}",
+        page.body
+    );
+
+    // A form from before the promise is stale now.
+    let stale = ana
+        .post(
+            "/accounts/NBANK/NY-1/notes",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("body", "late note"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, 409);
+    assert!(
+        stale.body.contains("Another user changed this account"),
+        "{}",
+        stale.body
+    );
+    // Without the CSRF token nothing happens.
+    let forged = ana
+        .post(
+            "/accounts/NBANK/NY-1/notes",
+            &[("version", &page.version()), ("body", "forged")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+}
+
+#[tokio::test]
+async fn a_call_outside_the_debtors_hours_is_refused_with_the_rule() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let page = ana.get("/accounts/NBANK/WA-1").await;
+    assert!(
+        page.body
+            .contains("<li class=\"denied\" data-channel=\"call\">"),
+        "{}",
+        page.body
+    );
+    let refused = ana
+        .post(
+            "/accounts/NBANK/WA-1/attempts",
+            &[
+                ("csrf", &page.csrf()),
+                ("version", &page.version()),
+                ("contact", "+12065550103"),
+                ("disposition", "no_answer"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("id=\"refusal\""), "{}", refused.body);
+    assert!(refused.body.contains("us.time_of_day"));
+    assert!(refused.body.contains("12 CFR 1006.6(b)(1)(i)"));
+    // 08:00 Pacific the same day.
+    assert!(
+        refused.body.contains("2026-11-23 08:00 PST"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        !refused.body.contains("data-kind=\"attempt\""),
+        "nothing logged"
+    );
+    // The refusal is in the decision log for the examiner.
+    let decisions = fixture
+        .store
+        .decisions_for_account("NBANK", "WA-1", 10)
+        .await
+        .unwrap();
+    assert_eq!(decisions.len(), 1);
+    assert!(!decisions[0].allowed);
+    assert_eq!(decisions[0].asked_by, "agent");
+    assert_eq!(decisions[0].actor, "ana");
+}
+
+#[tokio::test]
+async fn agents_see_only_the_creditors_they_work() {
+    let fixture = fixture().await;
+    let mut cy = fixture.sign_in("cy").await;
+    assert_eq!(cy.get("/accounts/NBANK/NY-1").await.status, 404);
+    assert_eq!(cy.get("/accounts/CITYUTIL/CU-1").await.status, 200);
+    let found = cy.get("/search?q=Ann").await;
+    assert!(found.body.contains("No account found."), "{}", found.body);
+    let found = cy.get("/search?q=Eve").await;
+    assert!(found.body.contains("/accounts/CITYUTIL/CU-1"));
+    // Cy's queue holds only CITYUTIL.
+    let taken = next(&mut cy).await;
+    assert_eq!(taken.header("location"), Some("/accounts/CITYUTIL/CU-1"));
+    // An auditor may look but not work.
+    let mut auditor = fixture.sign_in("aud").await;
+    let page = auditor.get("/accounts/NBANK/NY-1").await;
+    assert_eq!(page.status, 200);
+    let refused = auditor
+        .post(
+            "/accounts/NBANK/NY-1/notes",
+            &[
+                ("csrf", &page.csrf()),
+                ("version", &page.version()),
+                ("body", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(auditor.get("/queue").await.status, 403);
+}
+
+#[tokio::test]
+async fn two_agents_pressing_next_at_once_never_get_the_same_account() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let mut ben = fixture.sign_in("ben").await;
+    // Both press "Next account" at the same moment, three times over: they always get
+    // different accounts (an agent's previous account goes back to the queue).
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(next(&mut ana), next(&mut ben));
+        let (a, b) = (
+            a.header("location").map(str::to_string),
+            b.header("location").map(str::to_string),
+        );
+        assert!(
+            a.is_some() && b.is_some(),
+            "both get an account: {a:?} {b:?}"
+        );
+        assert_ne!(a, b, "never the same account");
+    }
+    // The store agrees: two locks, one each.
+    use sqlx::Row;
+    let rows = sqlx::query("SELECT user_id, account_id FROM account_locks ORDER BY user_id")
+        .fetch_all(fixture.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_ne!(rows[0].get::<i64, _>(0), rows[1].get::<i64, _>(0));
+    assert_ne!(rows[0].get::<i64, _>(1), rows[1].get::<i64, _>(1));
+}
+
+#[tokio::test]
+async fn the_workspace_speaks_spanish() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let queue = ana.get("/queue").await;
+    let switched = ana.post("/me/language", &[("csrf", &queue.csrf())]).await;
+    assert_eq!(switched.status, 303);
+    let queue = ana.get("/queue").await;
+    assert!(queue.body.contains("<html lang=\"es\">"));
+    assert!(queue.body.contains("Siguiente cuenta"), "{}", queue.body);
+    // A Spanish-speaking debtor's call script is in Spanish whatever the agent's language.
+    let page = ana.get("/accounts/NBANK/WA-1").await;
+    assert!(
+        page.body
+            .contains("Esta es una comunicación de un cobrador de deudas.")
+    );
+    assert!(page.body.contains("¿Podemos contactar ahora?"));
+}
+
+#[tokio::test]
+async fn disputes_flags_and_the_supervisors_team_view() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let page = ana.get("/accounts/NBANK/NY-2").await;
+    let (csrf, version) = (page.csrf(), page.version());
+    let logged = ana
+        .post(
+            "/accounts/NBANK/NY-2/attempts",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("contact", "+15185550102"),
+                ("disposition", "dispute"),
+            ],
+        )
+        .await;
+    assert_eq!(logged.status, 303);
+    let page = ana.get("/accounts/NBANK/NY-2").await;
+    let disputed = ana
+        .post(
+            "/accounts/NBANK/NY-2/disputes",
+            &[
+                ("csrf", &csrf),
+                ("version", &page.version()),
+                ("detail", "says the balance was paid in 2025"),
+            ],
+        )
+        .await;
+    assert_eq!(disputed.status, 303, "{}", disputed.body);
+    // On hold: every channel is denied until verification is sent.
+    let page = ana.get("/accounts/NBANK/NY-2").await;
+    assert!(
+        page.body
+            .contains("<li class=\"denied\" data-channel=\"letter\">")
+    );
+    assert!(page.body.contains("us.dispute_pending"));
+
+    // A bankruptcy flag needs the case number, chapter and filed date.
+    let version = ana.get("/accounts/NBANK/NY-1").await.version();
+    let thin = ana
+        .post(
+            "/accounts/NBANK/NY-1/flags",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("kind", "bankruptcy"),
+                ("evidence", "debtor says so"),
+                ("op", "set"),
+            ],
+        )
+        .await;
+    assert_eq!(thin.status, 422);
+    assert!(thin.body.contains("data-field=\"evidence\""));
+    let flagged = ana
+        .post(
+            "/accounts/NBANK/NY-1/flags",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("kind", "bankruptcy"),
+                ("evidence", "case 26-10457, chapter 7, filed 2026-10-02"),
+                ("op", "set"),
+            ],
+        )
+        .await;
+    assert_eq!(flagged.status, 303, "{}", flagged.body);
+    let page = ana.get("/accounts/NBANK/NY-1").await;
+    assert!(page.body.contains("us.bankruptcy_stay"));
+
+    // The supervisor sees the day, the dispute queue, and moves an account.
+    let mut sue = fixture.sign_in("sue").await;
+    let team = sue.get("/team").await;
+    assert_eq!(team.status, 200, "{}", team.body);
+    assert!(
+        team.body.contains("<tr data-agent=\"ana\"><td>ana</td><td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">1</td>"),
+        "{}",
+        team.body
+    );
+    assert!(team.body.contains("says the balance was paid in 2025"));
+    let moved = sue
+        .post(
+            "/team/assign",
+            &[
+                ("csrf", &team.csrf()),
+                ("creditor", "NBANK"),
+                ("account_ref", "MA-1"),
+                ("agent", "ben"),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert!(moved.body.contains("Assigned."), "{}", moved.body);
+    // MA-1 is Ben's now: Ana's queue no longer holds it.
+    let queue = ana.get("/queue").await;
+    assert!(
+        queue.body.contains("<strong id=\"remaining\">2</strong>"),
+        "{}",
+        queue.body
+    );
+    // Agents have no team view.
+    assert_eq!(ana.get("/team").await.status, 403);
+}
