@@ -10,6 +10,7 @@ use std::collections::HashMap;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DialerCandidate {
     pub account_id: i64,
+    pub debtor_id: i64,
     pub creditor: String,
     pub account_ref: String,
     /// `phone_home`, `phone_mobile` or `phone_work`.
@@ -23,7 +24,7 @@ pub struct DialerCandidate {
     pub dispute_placed_at_us: Option<i64>,
 }
 
-const CANDIDATES_QUERY: &str = "SELECT a.id, c.code, a.account_ref, p.kind, p.value, d.time_zones, d.state \
+const CANDIDATES_QUERY: &str = "SELECT a.id, c.code, a.account_ref, p.kind, p.value, d.time_zones, d.state, d.id \
     FROM accounts a JOIN creditors c ON c.id = a.creditor_id JOIN debtors d ON d.id = a.debtor_id \
     JOIN contact_points p ON p.debtor_id = d.id \
     WHERE a.status = 'active' AND p.kind IN ('phone_home', 'phone_mobile', 'phone_work') \
@@ -46,6 +47,7 @@ impl Store {
             let account_holds = holds.get(&account_id);
             each(DialerCandidate {
                 account_id,
+                debtor_id: row.try_get(7)?,
                 creditor: row.try_get(1)?,
                 account_ref: row.try_get(2)?,
                 phone_kind: row.try_get(3)?,
@@ -168,5 +170,45 @@ impl Store {
             dispute_placed_at_us,
             contact_points,
         })
+    }
+}
+
+impl Store {
+    /// Contact attempts since `since`, per debtor (the dialer's compliance history: the
+    /// frequency rules look back at most a month).
+    pub async fn recent_attempts_by_debtor(
+        &self,
+        since: jiff::Timestamp,
+    ) -> Result<HashMap<i64, Vec<crate::workspace::Attempt>>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.debtor_id, t.id, t.account_id, a.account_ref, t.at_us, t.action, t.contact_point, t.direction, t.recipient, t.outcome, t.disposition \
+             FROM contact_attempts t JOIN accounts a ON a.id = t.account_id WHERE t.at_us >= $1 ORDER BY t.at_us, t.id",
+        )
+        .bind(since.as_microsecond())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_debtor: HashMap<i64, Vec<crate::workspace::Attempt>> = HashMap::new();
+        for row in rows {
+            let at_us: i64 = row.try_get(4)?;
+            by_debtor
+                .entry(row.try_get(0)?)
+                .or_default()
+                .push(crate::workspace::Attempt {
+                    id: row.try_get(1)?,
+                    account_id: row.try_get(2)?,
+                    account_ref: row.try_get(3)?,
+                    username: None,
+                    at: jiff::Timestamp::from_microsecond(at_us)
+                        .map_err(|_| StoreError::Corrupt(format!("attempt instant {at_us}")))?,
+                    action: row.try_get(5)?,
+                    contact_point: row.try_get(6)?,
+                    direction: row.try_get(7)?,
+                    recipient: row.try_get(8)?,
+                    outcome: row.try_get(9)?,
+                    disposition: row.try_get(10)?,
+                    note: None,
+                });
+        }
+        Ok(by_debtor)
     }
 }

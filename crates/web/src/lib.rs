@@ -11,6 +11,7 @@ pub mod api;
 pub mod auth;
 pub mod compliance_json;
 pub mod contact;
+pub mod dialer;
 pub mod error;
 pub mod i18n;
 pub mod workspace;

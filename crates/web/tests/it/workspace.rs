@@ -398,3 +398,97 @@ async fn disputes_flags_and_the_supervisors_team_view() {
     // Agents have no team view.
     assert_eq!(ana.get("/team").await.status, 403);
 }
+
+#[tokio::test]
+async fn the_dialer_list_counts_the_attempts_agents_logged() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let rules = compliance::packs::RuleSet::builtin();
+    let actor = store::Actor::new("test:dialer");
+    let (list, _) =
+        web::dialer::build_list(&fixture.store, &actor, rules, NOW.parse().unwrap(), false)
+            .await
+            .unwrap();
+    assert!(
+        String::from_utf8(list)
+            .unwrap()
+            .contains("NBANK,MA-1,+16175550104,")
+    );
+    // Two calls to the Massachusetts debtor (an hour ago, by the dialer's agent, and now
+    // from the workspace): the state allows no third in 7 days.
+    let facts = fixture.store.contact_facts("NBANK", "MA-1").await.unwrap();
+    let ana_user = {
+        use sqlx::Row;
+        let id: i64 = sqlx::query("SELECT id FROM users WHERE username = 'ana'")
+            .fetch_one(fixture.store.pool())
+            .await
+            .unwrap()
+            .get(0);
+        fixture.store.session_user(id).await.unwrap()
+    };
+    let an_hour_ago: jiff::Timestamp = "2026-11-23T14:00:00Z".parse().unwrap();
+    let attempt = store::workspace::NewAttempt {
+        at: an_hour_ago,
+        action: "call".into(),
+        contact_point: Some("+16175550104".into()),
+        direction: "outbound".into(),
+        recipient: "consumer".into(),
+        outcome: "no_answer".into(),
+        disposition: "no_answer".into(),
+        note: None,
+    };
+    let decision = store::decisions::NewDecision {
+        account_id: facts.account_id,
+        decided_at: an_hour_ago,
+        asked_by: "dialer",
+        action: "call".into(),
+        contact_point: attempt.contact_point.clone(),
+        allowed: true,
+        rules: Vec::new(),
+        next_allowed_at: Some(an_hour_ago),
+        packs: vec!["us@2026.11.0".into(), "us-ma@2026.11.0".into()],
+        request_json: "{}".into(),
+        answer_json: "{}".into(),
+    };
+    let seen = store::workspace::Seen {
+        creditor: "NBANK",
+        account_ref: "MA-1",
+        version: 0,
+    };
+    fixture
+        .store
+        .record_attempt(&ana_user, seen, &attempt, &decision)
+        .await
+        .unwrap();
+    let page = ana.get("/accounts/NBANK/MA-1").await;
+    let logged = ana
+        .post(
+            "/accounts/NBANK/MA-1/attempts",
+            &[
+                ("csrf", &page.csrf()),
+                ("version", &page.version()),
+                ("contact", "+16175550104"),
+                ("disposition", "left_message"),
+            ],
+        )
+        .await;
+    assert_eq!(logged.status, 303, "{}", logged.body);
+    let (list, tally) =
+        web::dialer::build_list(&fixture.store, &actor, rules, NOW.parse().unwrap(), false)
+            .await
+            .unwrap();
+    let list = String::from_utf8(list).unwrap();
+    assert!(!list.contains("MA-1"), "{list}");
+    assert!(
+        tally.denied >= 2,
+        "MA-1 and WA-1 (07:00 in Seattle) are denied"
+    );
+    let decisions = fixture
+        .store
+        .decisions_for_account("NBANK", "MA-1", 10)
+        .await
+        .unwrap();
+    let last = decisions.last().unwrap();
+    assert_eq!(last.asked_by, "dialer");
+    assert_eq!(last.rules, ["us-ma.call_frequency"]);
+}
