@@ -6,6 +6,32 @@ use domain::party::Language;
 
 /// (key, English, Spanish).
 const CATALOG: &[(&str, &str, &str)] = &[
+    ("identity.dob", "Date of birth", "Fecha de nacimiento"),
+    ("identity.ssn", "SSN", "SSN"),
+    ("identity.none", "not on file", "no consta"),
+    ("contacts.mark_bad", "Mark bad", "Marcar erróneo"),
+    (
+        "contacts.mark_verified",
+        "Mark verified",
+        "Marcar verificado",
+    ),
+    ("contacts.kind", "Kind", "Tipo"),
+    (
+        "contacts.value",
+        "New number or email",
+        "Nuevo número o correo",
+    ),
+    ("contacts.source", "Source", "Fuente"),
+    (
+        "contacts.add",
+        "Add contact point",
+        "Añadir punto de contacto",
+    ),
+    (
+        "error.contact_value",
+        "Enter a US phone number like (617) 555-0123, or an email address.",
+        "Escriba un teléfono de EE. UU. como (617) 555-0123, o un correo electrónico.",
+    ),
     ("nav.team", "Team", "Equipo"),
     ("team.title", "Team", "Equipo"),
     ("team.today", "Today", "Hoy"),

@@ -132,6 +132,14 @@ pub fn router_with(store: Store, config: Config) -> Router {
             "/accounts/{creditor}/{account_ref}/flags",
             post(workspace::save_flag),
         )
+        .route(
+            "/accounts/{creditor}/{account_ref}/contacts",
+            post(workspace::add_contact),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/contacts/status",
+            post(workspace::contact_status),
+        )
         .route("/team", get(workspace::team))
         .route("/team/assign", post(workspace::assign))
         .route("/team/reassign", post(workspace::reassign))

@@ -440,6 +440,8 @@ struct AccountPage {
     dispositions: Vec<DispositionRow>,
     promise_rows: Vec<PromiseRow>,
     script_lang: &'static str,
+    dob: String,
+    ssn: String,
     script_opening: String,
     script_miranda: String,
     timeline: Vec<TimelineRow>,
@@ -741,7 +743,23 @@ async fn account_page(
         .locked_by_other(user, view.account_id, now)
         .await?
         .unwrap_or_default();
+    // Sensitive identity: shown to the roles that may see it, masked for the others.
+    let (dob, ssn) = state.store.sensitive_identity(view.account_id).await?;
+    let sees = signed.require(Permission::SeeSensitive).is_ok();
+    let none = t.get("identity.none").to_string();
+    let dob = match dob {
+        None => none.clone(),
+        Some(date) if sees => date,
+        Some(_) => "••••-••-••".into(),
+    };
+    let ssn = match ssn {
+        None => none,
+        Some(last4) if sees => format!("•••-••-{last4}"),
+        Some(_) => "•••-••-••••".into(),
+    };
     let page = AccountPage {
+        dob,
+        ssn,
         t,
         csrf: signed.0.csrf_token.clone(),
         username: user.username.clone(),
@@ -1805,4 +1823,138 @@ pub async fn reassign(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+// ---------------------------------------------------------------- contact points
+
+#[derive(Deserialize)]
+pub struct ContactStatusForm {
+    #[serde(default)]
+    csrf: String,
+    version: i64,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    status: String,
+}
+
+pub async fn contact_status(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<ContactStatusForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::WorkAccounts)?;
+    let user = signed.user();
+    visible_view(&state, user, &creditor, &account_ref).await?;
+    let status =
+        domain::party::ContactStatus::parse(&form.status).ok_or(AppError::ApiInvalid(vec![
+            FieldError {
+                field: "status".into(),
+                message: "verified, bad or wrong_party".into(),
+            },
+        ]));
+    let result = match status {
+        Ok(status) => {
+            let seen = Seen {
+                creditor: &creditor,
+                account_ref: &account_ref,
+                version: form.version,
+            };
+            state
+                .store
+                .set_contact_status(user, seen, &form.value, status)
+                .await
+                .map_err(AppError::from)
+        }
+        Err(_) => Err(AppError::Store(store::StoreError::Invalid(
+            "verified, bad or wrong_party".into(),
+        ))),
+    };
+    after_write(
+        &state,
+        &signed,
+        &creditor,
+        &account_ref,
+        result,
+        "flag",
+        "value",
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    csrf: String,
+    version: i64,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    source: String,
+}
+
+/// Adds a number or address (from a skip trace, the debtor, …), normalised.
+pub async fn add_contact(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<ContactForm>,
+) -> Result<Response, AppError> {
+    use domain::party::{ContactKind, EmailAddress, PhoneNumber};
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::WorkAccounts)?;
+    let user = signed.user();
+    let t = words(user);
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let kind = ContactKind::parse(&form.kind);
+    let value = match kind {
+        Some(ContactKind::Email) => {
+            EmailAddress::parse(&form.value).map(|email| email.as_str().to_string())
+        }
+        Some(_) => PhoneNumber::parse(&form.value).map(|phone| phone.to_string()),
+        None => None,
+    };
+    let (Some(kind), Some(value)) = (kind, value) else {
+        let extras = Extras {
+            errors: vec![field("value", t, "error.contact_value")],
+            ..Extras::default()
+        };
+        return account_page(
+            &state,
+            &signed,
+            view,
+            extras,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let source = Some(form.source.trim())
+        .filter(|source| !source.is_empty() && source.len() <= 64)
+        .unwrap_or("agent");
+    let seen = Seen {
+        creditor: &creditor,
+        account_ref: &account_ref,
+        version: form.version,
+    };
+    let result = state
+        .store
+        .add_contact_point(user, seen, kind, &value, source)
+        .await
+        .map_err(AppError::from);
+    after_write(
+        &state,
+        &signed,
+        &creditor,
+        &account_ref,
+        result,
+        "flag",
+        "value",
+    )
+    .await
 }

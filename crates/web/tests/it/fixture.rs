@@ -8,12 +8,12 @@ use store::{Actor, Clock, PiiKey, Store};
 pub const PASSWORD: &str = "correct horse battery";
 
 /// Debtors in New York, Washington (Pacific time) and Massachusetts, for two creditors.
-pub const PORTFOLIO: &str = "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,address_line1,city,state,postal_code,phone_mobile,phone_home,email,language\n\
-NBANK,NY-1,P-1,Ann,Bee,1200.00,USD,2026-05-01,1 Main St,Albany,NY,12207,(518) 555-0101,,ann@example.com,en\n\
-NBANK,NY-2,P-2,Bob,Cole,800.00,USD,2026-06-01,2 Main St,Albany,NY,12207,(518) 555-0102,(518) 555-0112,,en\n\
-NBANK,WA-1,P-3,Cruz,Diaz,950.00,USD,2026-04-01,3 Pine St,Seattle,WA,98101,(206) 555-0103,,,es\n\
-NBANK,MA-1,P-4,Dee,Eng,400.00,USD,2026-03-01,4 Elm St,Boston,MA,02108,(617) 555-0104,,,en\n\
-CITYUTIL,CU-1,Q-1,Eve,Fox,300.00,USD,2026-02-01,5 Oak St,Albany,NY,12207,(518) 555-0105,,,en\n";
+pub const PORTFOLIO: &str = "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,address_line1,city,state,postal_code,phone_mobile,phone_home,email,language,date_of_birth,ssn_last4\n\
+NBANK,NY-1,P-1,Ann,Bee,1200.00,USD,2026-05-01,1 Main St,Albany,NY,12207,(518) 555-0101,,ann@example.com,en,1980-04-12,4321\n\
+NBANK,NY-2,P-2,Bob,Cole,800.00,USD,2026-06-01,2 Main St,Albany,NY,12207,(518) 555-0102,(518) 555-0112,,en,,\n\
+NBANK,WA-1,P-3,Cruz,Diaz,950.00,USD,2026-04-01,3 Pine St,Seattle,WA,98101,(206) 555-0103,,,es,,\n\
+NBANK,MA-1,P-4,Dee,Eng,400.00,USD,2026-03-01,4 Elm St,Boston,MA,02108,(617) 555-0104,,,en,,\n\
+CITYUTIL,CU-1,Q-1,Eve,Fox,300.00,USD,2026-02-01,5 Oak St,Albany,NY,12207,(518) 555-0105,,,en,,\n";
 
 pub struct Fixture {
     pub store: Store,

@@ -492,3 +492,73 @@ async fn the_dialer_list_counts_the_attempts_agents_logged() {
     assert_eq!(last.asked_by, "dialer");
     assert_eq!(last.rules, ["us-ma.call_frequency"]);
 }
+
+#[tokio::test]
+async fn contact_points_are_added_and_marked_and_identity_is_masked_by_role() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let page = ana.get("/accounts/NBANK/NY-1").await;
+    // An agent sees the identity masked; a supervisor sees the last 4 and the birth date.
+    assert!(page.body.contains("•••-••-••••") && !page.body.contains("4321"));
+    let mut sue = fixture.sign_in("sue").await;
+    let shown = sue.get("/accounts/NBANK/NY-1").await;
+    assert!(shown.body.contains("•••-••-4321") && shown.body.contains("1980-04-12"));
+    // Searching by the last 4 finds the account for the agent, still masked.
+    let found = ana.get("/search?q=4321").await;
+    assert!(
+        found.body.contains("/accounts/NBANK/NY-1"),
+        "{}",
+        found.body
+    );
+
+    let bad = ana
+        .post(
+            "/accounts/NBANK/NY-1/contacts",
+            &[
+                ("csrf", &page.csrf()),
+                ("version", &page.version()),
+                ("kind", "phone_mobile"),
+                ("value", "555"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("data-field=\"value\""));
+    let added = ana
+        .post(
+            "/accounts/NBANK/NY-1/contacts",
+            &[
+                ("csrf", &page.csrf()),
+                ("version", &page.version()),
+                ("kind", "phone_home"),
+                ("value", "(518) 555-0199"),
+                ("source", "skip_trace"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let page = ana.get("/accounts/NBANK/NY-1").await;
+    assert!(page.body.contains("<option value=\"+15185550199\">"));
+    let marked = ana
+        .post(
+            "/accounts/NBANK/NY-1/contacts/status",
+            &[
+                ("csrf", &page.csrf()),
+                ("version", &page.version()),
+                ("value", "+15185550101"),
+                ("status", "bad"),
+            ],
+        )
+        .await;
+    assert_eq!(marked.status, 303, "{}", marked.body);
+    let page = ana.get("/accounts/NBANK/NY-1").await;
+    assert!(
+        !page.body.contains("<option value=\"+15185550101\">"),
+        "a bad number is not offered"
+    );
+    let found = ana.get("/search?q=%28518%29%20555-0199").await;
+    assert!(
+        found.body.contains("/accounts/NBANK/NY-1"),
+        "found by the new number"
+    );
+}
