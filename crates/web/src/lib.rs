@@ -133,6 +133,10 @@ pub fn router_with(store: Store, config: Config) -> Router {
             post(workspace::save_flag),
         )
         .route(
+            "/accounts/{creditor}/{account_ref}/banner",
+            get(workspace::banner),
+        )
+        .route(
             "/accounts/{creditor}/{account_ref}/contacts",
             post(workspace::add_contact),
         )

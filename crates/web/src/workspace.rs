@@ -507,70 +507,7 @@ async fn account_page(
     let known = known(state, &view.creditor, &view.account_ref).await?;
     let zones = known.zones(known.first_phone());
     let zone = zones.first().cloned().unwrap_or(TimeZone::UTC);
-    let when = |at: Option<Timestamp>| match at {
-        Some(at) => local(at, &zone),
-        None => t.get("compliance.never").to_string(),
-    };
-
-    let mut banner = Vec::new();
-    for action in CHANNELS {
-        let point = match action {
-            Action::Email => known
-                .facts
-                .contact_points
-                .iter()
-                .find(|(kind, _, status)| kind == "email" && usable(status)),
-            Action::Letter | Action::Visit => None,
-            _ => known
-                .facts
-                .contact_points
-                .iter()
-                .find(|(kind, _, status)| kind.starts_with("phone_") && usable(status)),
-        }
-        .map(|(kind, value, _)| (kind.as_str(), value.as_str()));
-        let label = t.get(&format!("channel.{}", action.code()));
-        let Some(request) = known.request(now, *action, point, view.validation_notice_sent_at)
-        else {
-            banner.push(ChannelRow {
-                code: action.code(),
-                label,
-                allowed: false,
-                reasons: vec![Reason {
-                    rule: "time_zone_unknown".into(),
-                    citation: "12 CFR 1006.6(b)(1)(i)".into(),
-                    message: "the debtor's local time is unknown".into(),
-                }],
-                next: t.get("compliance.never").into(),
-            });
-            continue;
-        };
-        let answer = state.rules.check(&request);
-        banner.push(ChannelRow {
-            code: action.code(),
-            label,
-            allowed: answer.allowed(),
-            reasons: reasons(&answer),
-            next: when(answer.next_allowed_at),
-        });
-    }
-    let budget = format!(
-        "{} / 7",
-        contact::calls_in_last_seven_days(&known.history, &view.account_ref, now, &zone)
-    );
-    let validation = match view.validation_notice_sent_at {
-        None => t.get("validation.not_sent").to_string(),
-        Some(sent) => {
-            let sent_on = zone.to_datetime(sent).date();
-            let ends = compliance::validation::validation_period(sent_on)
-                .map(|period| period.ends_on.to_string())
-                .unwrap_or_default();
-            format!(
-                "{} {sent_on}; {} {ends}",
-                t.get("validation.sent"),
-                t.get("validation.ends")
-            )
-        }
-    };
+    let (banner, budget, validation) = banner_rows(state, t, &known, &view, now, &zone);
 
     let mut accounts = Vec::new();
     for (creditor_id, creditor, account_ref) in
@@ -801,6 +738,118 @@ async fn account_page(
         timeline,
     };
     Ok((status, html(&page)?).into_response())
+}
+
+/// The compliance banner: per channel allowed now or not, why and when next; the Reg F
+/// call budget; the validation notice.
+fn banner_rows(
+    state: &AppState,
+    t: Words,
+    known: &Known,
+    view: &AccountView,
+    now: Timestamp,
+    zone: &TimeZone,
+) -> (Vec<ChannelRow>, String, String) {
+    let when = |at: Option<Timestamp>| match at {
+        Some(at) => local(at, zone),
+        None => t.get("compliance.never").to_string(),
+    };
+    let mut banner = Vec::new();
+    for action in CHANNELS {
+        let point = match action {
+            Action::Email => known
+                .facts
+                .contact_points
+                .iter()
+                .find(|(kind, _, status)| kind == "email" && usable(status)),
+            Action::Letter | Action::Visit => None,
+            _ => known
+                .facts
+                .contact_points
+                .iter()
+                .find(|(kind, _, status)| kind.starts_with("phone_") && usable(status)),
+        }
+        .map(|(kind, value, _)| (kind.as_str(), value.as_str()));
+        let label = t.get(&format!("channel.{}", action.code()));
+        let Some(request) = known.request(now, *action, point, view.validation_notice_sent_at)
+        else {
+            banner.push(ChannelRow {
+                code: action.code(),
+                label,
+                allowed: false,
+                reasons: vec![Reason {
+                    rule: "time_zone_unknown".into(),
+                    citation: "12 CFR 1006.6(b)(1)(i)".into(),
+                    message: "the debtor's local time is unknown".into(),
+                }],
+                next: t.get("compliance.never").into(),
+            });
+            continue;
+        };
+        let answer = state.rules.check(&request);
+        banner.push(ChannelRow {
+            code: action.code(),
+            label,
+            allowed: answer.allowed(),
+            reasons: reasons(&answer),
+            next: when(answer.next_allowed_at),
+        });
+    }
+    let budget = format!(
+        "{} / 7",
+        contact::calls_in_last_seven_days(&known.history, &view.account_ref, now, zone)
+    );
+    let validation = match view.validation_notice_sent_at {
+        None => t.get("validation.not_sent").to_string(),
+        Some(sent) => {
+            let sent_on = zone.to_datetime(sent).date();
+            let ends = compliance::validation::validation_period(sent_on)
+                .map(|period| period.ends_on.to_string())
+                .unwrap_or_default();
+            format!(
+                "{} {sent_on}; {} {ends}",
+                t.get("validation.sent"),
+                t.get("validation.ends")
+            )
+        }
+    };
+
+    (banner, budget, validation)
+}
+
+#[derive(Template)]
+#[template(path = "account.html", block = "banner")]
+struct BannerFragment {
+    t: Words,
+    base: String,
+    banner: Vec<ChannelRow>,
+    budget: String,
+    validation: String,
+}
+
+/// The compliance banner alone (htmx refreshes it every minute: "allowed now" changes
+/// with the debtor's clock).
+pub async fn banner(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((creditor, account_ref)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    signed.require(Permission::ViewAccounts)?;
+    let user = signed.user();
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let known = known(&state, &creditor, &account_ref).await?;
+    let zones = known.zones(known.first_phone());
+    let zone = zones.first().cloned().unwrap_or(TimeZone::UTC);
+    let (banner, budget, validation) =
+        banner_rows(&state, words(user), &known, &view, state.store.now(), &zone);
+    let fragment = BannerFragment {
+        t: words(user),
+        base: account_href(&view.creditor, &view.account_ref),
+        banner,
+        budget,
+        validation,
+    };
+    Ok(html(&fragment)?.into_response())
 }
 
 #[derive(Deserialize)]

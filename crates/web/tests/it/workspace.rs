@@ -562,3 +562,25 @@ async fn contact_points_are_added_and_marked_and_identity_is_masked_by_role() {
         "found by the new number"
     );
 }
+
+#[tokio::test]
+async fn the_banner_refreshes_on_its_own() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let page = ana.get("/accounts/NBANK/WA-1").await;
+    assert!(page.body.contains("hx-get=\"/accounts/NBANK/WA-1/banner\""));
+    let fragment = ana.get("/accounts/NBANK/WA-1/banner").await;
+    assert_eq!(fragment.status, 200);
+    assert!(
+        fragment
+            .body
+            .trim_start()
+            .starts_with("<section id=\"banner\""),
+        "{}",
+        fragment.body
+    );
+    assert!(fragment.body.contains("us.time_of_day"));
+    assert!(!fragment.body.contains("<html"), "a fragment, not a page");
+    let mut cy = fixture.sign_in("cy").await;
+    assert_eq!(cy.get("/accounts/NBANK/WA-1/banner").await.status, 404);
+}
