@@ -1228,7 +1228,9 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
         store.close().await;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("Serving on http://{listen}/  (Ctrl-C to stop)");
+    println!(
+        "Serving on http://{listen}/  (Ctrl-C to stop): sign in as agent (N: next account) or supervisor (Team)"
+    );
     web::serve(store, context::web_config()?, listen).await?;
     Ok(ExitCode::SUCCESS)
 }
