@@ -1046,6 +1046,120 @@ fn file_refs(imported: &Imported) -> Vec<(String, String)> {
     imported.sample.clone()
 }
 
+/// A morning's work by the demo agent, so the workspace opens on real history: call
+/// attempts (each allowed by the compliance engine at its time, with its decision),
+/// promises, notes and a few callbacks. Returns (attempts, promises).
+async fn demo_activity(store: &store::Store, agent_id: i64) -> Result<(usize, usize)> {
+    use store::workspace::{NewAttempt, Seen};
+    let rules = context::rule_set()?;
+    let agent = store.session_user(agent_id).await?;
+    let now = store.now();
+    let today = context::today()?;
+    let dispositions = [
+        "no_answer",
+        "left_message",
+        "right_party_contact",
+        "busy",
+        "promise",
+    ];
+    let (mut attempts, mut promises) = (0, 0);
+    let candidates = store.queue_candidates(&agent, now, 40).await?;
+    for (index, candidate) in candidates.iter().enumerate() {
+        let facts = store
+            .contact_facts(&candidate.creditor, &candidate.account_ref)
+            .await?;
+        let Some((kind, phone, _)) = facts
+            .contact_points
+            .iter()
+            .find(|(kind, _, status)| kind.starts_with("phone_") && status != "bad")
+        else {
+            continue;
+        };
+        let zones = web::contact::zones_now(&facts.time_zones, facts.state.as_deref(), Some(phone));
+        if zones.is_empty() {
+            continue;
+        }
+        let at = now
+            .checked_sub(jiff::Span::new().minutes(30 + 7 * index as i64))
+            .unwrap_or(now);
+        let history = web::contact::history(&store.debtor_attempts(facts.account_id).await?);
+        let request = web::contact::Facts {
+            account_ref: &facts.account_ref,
+            time_zones: zones,
+            state: facts.state.clone(),
+            holds: &facts.holds,
+            dispute_placed_at_us: facts.dispute_placed_at_us,
+            validation_notice_sent_at: None,
+            history,
+        }
+        .request(
+            at,
+            compliance::facts::Action::Call,
+            Some(web::contact::point_kind(kind)),
+        );
+        let answer = rules.check(&request);
+        if !answer.allowed() {
+            continue;
+        }
+        let disposition = dispositions[index % dispositions.len()];
+        let outcome = web::contact::outcome_of(disposition, compliance::facts::Action::Call)
+            .expect("a known disposition");
+        let decision = web::contact::decision(
+            facts.account_id,
+            "agent",
+            Some(phone.clone()),
+            &request,
+            &answer,
+        );
+        let Some(view) = store
+            .account_view(&candidate.creditor, &candidate.account_ref, today)
+            .await?
+        else {
+            continue;
+        };
+        let mut seen = Seen {
+            creditor: &candidate.creditor,
+            account_ref: &candidate.account_ref,
+            version: view.version,
+        };
+        let attempt = NewAttempt {
+            at,
+            action: "call".into(),
+            contact_point: Some(phone.clone()),
+            direction: "outbound".into(),
+            recipient: "consumer".into(),
+            outcome: outcome.code().into(),
+            disposition: disposition.into(),
+            note: (disposition == "right_party_contact")
+                .then(|| "Debtor confirmed the address; asked for a payoff letter.".to_string()),
+        };
+        store
+            .record_attempt(&agent, seen, &attempt, &decision)
+            .await?;
+        attempts += 1;
+        seen.version += 1;
+        if disposition == "promise" {
+            let part = domain::money::Amount::from_minor((view.balance().minor() / 10).max(2_500));
+            let payments = [
+                (today + jiff::Span::new().days(7), part),
+                (today + jiff::Span::new().days(21), part),
+            ];
+            if part <= view.balance() {
+                store.record_promise(&agent, seen, today, &payments).await?;
+                promises += 1;
+                seen.version += 1;
+            }
+        }
+        if disposition == "right_party_contact" {
+            let tomorrow = now.checked_add(jiff::Span::new().hours(24)).unwrap_or(now);
+            store
+                .schedule_callback(&agent, seen, tomorrow, Some("call back after payday"))
+                .await?;
+        }
+    }
+    Ok((attempts, promises))
+}
+
 /// Holds and status changes a real portfolio has a month after placement.
 async fn demo_flags(
     store: &store::Store,
@@ -1180,8 +1294,12 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
     // denials by the time of day: also worth seeing).
     let now = store.now();
     let (_, dialed) = dialer::build_list(&store, &actor, context::rule_set()?, now, false).await?;
+    let mut agent_id = None;
     for (name, role) in DEMO_USERS {
-        store.add_user(&actor, name, *role, DEMO_PASSWORD).await?;
+        let user = store.add_user(&actor, name, *role, DEMO_PASSWORD).await?;
+        if *name == "agent" {
+            agent_id = Some(user.id);
+        }
     }
     // Agents and supervisors see only the creditors they work: the first agent works
     // every client, the second all but the first (to show segregation).
@@ -1195,6 +1313,10 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
         store.assign_creditors(&actor, name, &works).await?;
     }
     store.prioritize(&actor).await?;
+    let (attempts, promises) = match agent_id {
+        Some(id) => demo_activity(&store, id).await?,
+        None => (0, 0),
+    };
     println!(
         "Arrears demo: {DEMO_DATABASE} with {} accounts of {} debtors for creditors {}",
         imported.outcome.accounts_created,
@@ -1220,6 +1342,9 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
             "  why each was or wasn't listed: arrears --db {db} compliance log --creditor {creditor} --account {account_ref}"
         );
     }
+    println!(
+        "the agent's morning: {attempts} call attempts (each checked by the compliance engine), {promises} promises to pay, callbacks for tomorrow"
+    );
     println!("Demo users (password {DEMO_PASSWORD:?} for each):");
     for (name, role) in DEMO_USERS {
         println!("  {name:<12} {role}");

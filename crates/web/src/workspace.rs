@@ -62,9 +62,23 @@ struct LoginPage {
     username: String,
 }
 
-pub async fn login_page() -> Result<Html<String>, AppError> {
+/// The browser's preferred language between ours (before anyone has signed in).
+fn browser_language(headers: &HeaderMap) -> Language {
+    let first = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(',').next())
+        .unwrap_or("");
+    if first.trim().to_ascii_lowercase().starts_with("es") {
+        Language::Es
+    } else {
+        Language::En
+    }
+}
+
+pub async fn login_page(headers: HeaderMap) -> Result<Html<String>, AppError> {
     html(&LoginPage {
-        t: Words::new(Language::En),
+        t: Words::new(browser_language(&headers)),
         error: String::new(),
         username: String::new(),
     })
@@ -82,7 +96,7 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     same_site(&headers)?;
-    let t = Words::new(Language::En);
+    let t = Words::new(browser_language(&headers));
     let refused = |status: StatusCode, error: String| -> Result<Response, AppError> {
         let page = LoginPage {
             t,

@@ -9,7 +9,9 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod client;
 mod http;
+mod workspace;
 
 #[derive(Subcommand)]
 pub enum BenchCommand {
@@ -33,6 +35,31 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 32)]
         connections: u32,
     },
+    /// The agent workspace with N generated accounts loaded: K agents in a closed loop on
+    /// loopback press "Next account" and open the account page, beside the floor of a
+    /// static asset from the same server over the same connections.
+    Workspace {
+        #[arg(long, default_value_t = 1_000_000)]
+        accounts: u64,
+        /// Simulated agents, each signed in on its own keep-alive connection.
+        #[arg(long, default_value_t = 8)]
+        agents: u32,
+        /// Seconds measured (after 2 s of warm-up).
+        #[arg(long, default_value_t = 30)]
+        seconds: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// sqlite://FILE (a new file, reused by later runs once prepared) or
+        /// postgres://USER@HOST/DB (a throwaway database is created beside DB and dropped
+        /// at the end). Default: a SQLite file in DIR. Shadows the global --db, whose
+        /// default names a working database the benchmark must not touch.
+        #[arg(long, default_value = "")]
+        db: String,
+        /// Folder for the generated file and the SQLite database, kept and reused by later
+        /// runs (default: a temp dir removed at the end).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
     /// Import N generated accounts into a fresh SQLite file, beside the floor: a plain
     /// prepared-statement insert of the same CSV rows, one transaction.
     ImportPlacements {
@@ -53,6 +80,24 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
             seed,
             dir,
         } => import_placements(accounts, seed, dir).await,
+        BenchCommand::Workspace {
+            accounts,
+            agents,
+            seconds,
+            seed,
+            db,
+            dir,
+        } => {
+            workspace::workspace(workspace::Options {
+                accounts,
+                agents,
+                seconds,
+                seed,
+                db,
+                dir,
+            })
+            .await
+        }
         BenchCommand::ComplianceChecks { checks } => compliance_checks(checks),
         BenchCommand::ComplianceHttp {
             rate,

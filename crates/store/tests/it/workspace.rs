@@ -257,3 +257,56 @@ async fn attempts_notes_and_promises_are_audited_and_stale_forms_refused() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_callback_due_now_comes_before_everything_else() {
+    let (file, summary) = generated_file(30, 5);
+    for db in engines().await {
+        let store = db.open().await;
+        import(&store, file.path(), &summary).await;
+        store.prioritize(&actor()).await.unwrap();
+        store
+            .add_user(&actor(), "ana", Role::Agent, PASSWORD)
+            .await
+            .unwrap();
+        let codes: Vec<String> = summary.creditors.iter().cloned().collect();
+        store
+            .assign_creditors(&actor(), "ana", &codes)
+            .await
+            .unwrap();
+        let ana = signed_in(&store, "ana").await.user;
+        let now = store.now();
+        let queue = store.queue_candidates(&ana, now, 100).await.unwrap();
+        let last = queue.last().unwrap().clone();
+        // Scheduled for later: not yet first.
+        let facts = store
+            .contact_facts(&last.creditor, &last.account_ref)
+            .await
+            .unwrap();
+        let in_an_hour = now.checked_add(jiff::Span::new().hours(1)).unwrap();
+        let seen = Seen {
+            creditor: &last.creditor,
+            account_ref: &last.account_ref,
+            version: 0,
+        };
+        store
+            .schedule_callback(&ana, seen, in_an_hour, Some("after payday"))
+            .await
+            .unwrap();
+        let queue = store.queue_candidates(&ana, now, 100).await.unwrap();
+        assert_ne!(queue[0].account_id, facts.account_id);
+        // An hour later it heads the queue, marked as a callback.
+        let queue = store.queue_candidates(&ana, in_an_hour, 100).await.unwrap();
+        assert_eq!(queue[0].account_id, facts.account_id);
+        assert!(queue[0].callback_id.is_some());
+        assert_eq!(
+            queue
+                .iter()
+                .filter(|candidate| candidate.account_id == facts.account_id)
+                .count(),
+            1,
+            "listed once"
+        );
+        store.close().await;
+    }
+}

@@ -584,3 +584,25 @@ async fn the_banner_refreshes_on_its_own() {
     let mut cy = fixture.sign_in("cy").await;
     assert_eq!(cy.get("/accounts/NBANK/WA-1/banner").await.status, 404);
 }
+
+#[tokio::test]
+async fn the_sign_in_page_follows_the_browsers_language() {
+    use std::io::{Read, Write};
+    let fixture = fixture().await;
+    let address = fixture.address;
+    let page = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        write!(
+            stream,
+            "GET /login HTTP/1.1\r\nHost: {address}\r\nAccept-Language: es-MX,es;q=0.9,en;q=0.5\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut page = String::new();
+        stream.read_to_string(&mut page).unwrap();
+        page
+    })
+    .await
+    .unwrap();
+    assert!(page.contains("<html lang=\"es\">"), "{page}");
+    assert!(page.contains("Iniciar sesión"));
+}

@@ -7,16 +7,15 @@
 //! both alike. The client is a small HTTP/1.1 keep-alive client over tokio's `TcpStream`
 //! on its own thread; it and the server share the machine's cores.
 
+use super::client::{Connection, TICKS_PER_SECOND, cpu_ticks, percentile};
 use super::mix;
-use anyhow::{Context as _, Result, anyhow, bail, ensure};
+use anyhow::{Context as _, Result, anyhow, ensure};
 use compliance::check::Request;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
 use tokio::sync::{Mutex, mpsc};
 
 /// Distinct check requests, sent round-robin.
@@ -29,8 +28,6 @@ const SLICE_NANOS: u64 = 1_000_000_000;
 const WARM_UP_SLICES: u64 = 2;
 /// One exchange that takes longer is an error (and the connection is replaced).
 const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Linux reports thread CPU time in /proc in units of USER_HZ, 100 per second.
-const TICKS_PER_SECOND: f64 = 100.0;
 
 const CLIENT_THREAD: &str = "bench-client";
 const PACER_THREAD: &str = "bench-pacer";
@@ -244,14 +241,16 @@ async fn verify(
     expected: &[Value],
 ) -> Result<()> {
     let mut connection = Connection::open(addr).await?;
-    let (status, body) = connection.exchange(health).await?;
+    let answer = connection.exchange(health).await?;
+    let (status, body) = (answer.status, answer.body);
     ensure!(
         status == 200 && body == b"ok",
         "GET /healthz answered {status} {:?}",
         String::from_utf8_lossy(body)
     );
     for (index, expected) in expected.iter().enumerate() {
-        let (status, body) = connection.exchange(&checks[index]).await?;
+        let answer = connection.exchange(&checks[index]).await?;
+        let (status, body) = (answer.status, answer.body);
         ensure!(
             status == 200,
             "check {index} answered {status} {:?}",
@@ -299,12 +298,7 @@ impl Endpoint {
     }
 
     fn percentile(&self, quantile: f64) -> u64 {
-        let count = self.latencies.len();
-        if count == 0 {
-            return 0;
-        }
-        let rank = ((quantile * count as f64).ceil() as usize).clamp(1, count);
-        self.latencies[rank - 1]
+        percentile(&self.latencies, quantile)
     }
 
     fn line(&self, rate: u32) -> String {
@@ -417,9 +411,9 @@ struct Paced {
 fn pace(sender: mpsc::UnboundedSender<Scheduled>, start: Instant, rate: u64, total: u64) -> Paced {
     let mut paced = Paced::default();
     let mut slice = 0;
-    let mut ticks = cpu_ticks();
+    let mut ticks = cpu_ticks(&[CLIENT_THREAD, PACER_THREAD]);
     let mut charge = |slice: u64, paced: &mut Paced| {
-        let now = cpu_ticks();
+        let now = cpu_ticks(&[CLIENT_THREAD, PACER_THREAD]);
         if let (Some(before), Some(after), true) = (ticks, now, slice >= WARM_UP_SLICES) {
             let charged = &mut paced.ticks[(slice % 2) as usize];
             charged.0 += after.0.saturating_sub(before.0);
@@ -484,7 +478,10 @@ async fn drive(
         let request = &requests[(index % requests.len() as u64) as usize];
         let result =
             match tokio::time::timeout(EXCHANGE_TIMEOUT, connection.exchange(request)).await {
-                Ok(Ok((status, body))) => Ok((status, contains(body, b"\"decision\":\"deny\""))),
+                Ok(Ok(answer)) => Ok((
+                    answer.status,
+                    contains(answer.body, b"\"decision\":\"deny\""),
+                )),
                 Ok(Err(error)) => Err(error),
                 Err(_) => Err(anyhow!("no answer within {} s", EXCHANGE_TIMEOUT.as_secs())),
             };
@@ -517,111 +514,4 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack
         .windows(needle.len())
         .any(|window| window == needle)
-}
-
-/// An HTTP/1.1 keep-alive connection carrying one request at a time; reads answers framed
-/// by Content-Length (what axum sends for these endpoints).
-struct Connection {
-    stream: TcpStream,
-    buffer: Vec<u8>,
-    consumed: usize,
-}
-
-impl Connection {
-    async fn open(addr: SocketAddr) -> Result<Connection> {
-        let stream = TcpStream::connect(addr)
-            .await
-            .with_context(|| format!("cannot connect to {addr}"))?;
-        stream.set_nodelay(true)?;
-        Ok(Connection {
-            stream,
-            buffer: Vec::with_capacity(16 * 1024),
-            consumed: 0,
-        })
-    }
-
-    /// Sends one whole request and reads its answer: the status and the body.
-    async fn exchange(&mut self, request: &[u8]) -> Result<(u16, &[u8])> {
-        self.buffer.drain(..self.consumed);
-        self.consumed = 0;
-        self.stream.write_all(request).await?;
-        let head_end = loop {
-            if let Some(at) = self
-                .buffer
-                .windows(4)
-                .position(|window| window == b"\r\n\r\n")
-            {
-                break at + 4;
-            }
-            self.fill().await?;
-        };
-        let head = std::str::from_utf8(&self.buffer[..head_end]).context("answer head")?;
-        let mut lines = head.split("\r\n");
-        let status_line = lines.next().unwrap_or_default();
-        let status = status_line
-            .strip_prefix("HTTP/1.1 ")
-            .and_then(|rest| rest.get(..3))
-            .and_then(|code| code.parse::<u16>().ok())
-            .with_context(|| format!("not an HTTP/1.1 status line: {status_line:?}"))?;
-        let mut length = None;
-        for line in lines {
-            let Some((name, value)) = line.split_once(':') else {
-                continue;
-            };
-            let (name, value) = (name.trim(), value.trim());
-            if name.eq_ignore_ascii_case("content-length") {
-                length = Some(value.parse::<usize>().context("Content-Length")?);
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                bail!("answer with Transfer-Encoding {value}: this client reads Content-Length");
-            }
-        }
-        let length = length.context("answer without Content-Length")?;
-        let end = head_end + length;
-        while self.buffer.len() < end {
-            self.fill().await?;
-        }
-        self.consumed = end;
-        Ok((status, &self.buffer[head_end..end]))
-    }
-
-    async fn fill(&mut self) -> Result<()> {
-        let mut chunk = [0u8; 8 * 1024];
-        let read = self.stream.read(&mut chunk).await?;
-        if read == 0 {
-            bail!("the server closed the connection");
-        }
-        self.buffer.extend_from_slice(&chunk[..read]);
-        Ok(())
-    }
-}
-
-/// CPU ticks so far of this process's threads: (server side, client side), the client
-/// side being the client and pacer threads. Linux only.
-fn cpu_ticks() -> Option<(u64, u64)> {
-    let mut server = 0;
-    let mut client = 0;
-    for task in std::fs::read_dir("/proc/self/task").ok()? {
-        let Ok(stat) = std::fs::read_to_string(task.ok()?.path().join("stat")) else {
-            continue;
-        };
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-            continue;
-        };
-        let name = &stat[open + 1..close];
-        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
-        let ticks = |index: usize| {
-            fields
-                .get(index)
-                .and_then(|field| field.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        // After the name: state (field 3), ..., utime (14), stime (15).
-        let used = ticks(11) + ticks(12);
-        if name == CLIENT_THREAD || name == PACER_THREAD {
-            client += used;
-        } else {
-            server += used;
-        }
-    }
-    Some((server, client))
 }
