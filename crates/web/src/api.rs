@@ -105,6 +105,8 @@ const ACCOUNT: &str = "/api/v1/accounts/{creditor}/{account_ref}";
 const ATTEMPTS: &str = "/api/v1/accounts/{creditor}/{account_ref}/attempts";
 const PROMISES: &str = "/api/v1/accounts/{creditor}/{account_ref}/promises";
 const NOTES: &str = "/api/v1/accounts/{creditor}/{account_ref}/notes";
+const DISPUTES: &str = "/api/v1/accounts/{creditor}/{account_ref}/disputes";
+const CONTACTS: &str = "/api/v1/accounts/{creditor}/{account_ref}/contacts";
 
 const NOT_FOUND: Outcome = (
     404,
@@ -213,6 +215,36 @@ pub static ROUTES: &[Route] = &[
         request: Some("NewNote"),
         responses: &[CREATED, NOT_FOUND, STALE, INVALID],
         handler: |call| Box::pin(add_note(call)),
+    },
+    Route {
+        verb: Verb::Post,
+        path: DISPUTES,
+        operation_id: "logDispute",
+        summary: "Log a dispute: the account goes on a dispute hold (no collection until verified) and into the dispute queue",
+        permission: Permission::WorkAccounts,
+        request: Some("NewDispute"),
+        responses: &[CREATED, NOT_FOUND, STALE, INVALID],
+        handler: |call| Box::pin(log_dispute(call)),
+    },
+    Route {
+        verb: Verb::Get,
+        path: CONTACTS,
+        operation_id: "listContacts",
+        summary: "The debtor's contact points with their status",
+        permission: Permission::ViewAccounts,
+        request: None,
+        responses: &[(200, "The contact points", "ContactList"), NOT_FOUND],
+        handler: |call| Box::pin(list_contacts(call)),
+    },
+    Route {
+        verb: Verb::Post,
+        path: CONTACTS,
+        operation_id: "addContact",
+        summary: "Add a phone number or email address for the debtor (e.g. from a skip trace), normalised",
+        permission: Permission::WorkAccounts,
+        request: Some("NewContact"),
+        responses: &[CREATED, NOT_FOUND, STALE, INVALID],
+        handler: |call| Box::pin(add_contact(call)),
     },
 ];
 
@@ -691,6 +723,96 @@ async fn add_note(call: Call) -> Result<Response, ApiFailure> {
     Ok(created(id, version))
 }
 
+async fn log_dispute(call: Call) -> Result<Response, ApiFailure> {
+    let view = call.account().await?;
+    let body = call.object()?;
+    let mut errors = Vec::new();
+    let version = required_version(&body, &mut errors);
+    let detail = optional_string(&body, "detail", &mut errors).trim();
+    if detail.is_empty() && !errors.iter().any(|error| error.field == "detail") {
+        errors.push(field_error("detail", "required: what the debtor disputes"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::ApiInvalid(errors).into());
+    }
+    if view.version != version {
+        return Err(AppError::ApiConflict(format!(
+            "account {} changed since version {version}",
+            view.account_ref
+        ))
+        .into());
+    }
+    call.state
+        .store
+        .place_hold(
+            &call.user.actor(),
+            &view.creditor,
+            &view.account_ref,
+            domain::account::HoldKind::Dispute,
+            detail,
+            "dispute logged through the API",
+        )
+        .await
+        .map_err(|error| store_invalid(AppError::from(error), "detail"))?;
+    Ok(created(0, version))
+}
+
+async fn list_contacts(call: Call) -> Result<Response, ApiFailure> {
+    let view = call.account().await?;
+    let points: Vec<Value> = view
+        .contact_points
+        .iter()
+        .map(|point| json!({"kind": point.kind, "value": point.value, "status": point.status, "source": point.source}))
+        .collect();
+    Ok(ok(json!({"contact_points": points})))
+}
+
+async fn add_contact(call: Call) -> Result<Response, ApiFailure> {
+    use domain::party::{ContactKind, EmailAddress, PhoneNumber};
+    let view = call.account().await?;
+    let body = call.object()?;
+    let mut errors = Vec::new();
+    let version = required_version(&body, &mut errors);
+    let kind_text = optional_string(&body, "kind", &mut errors);
+    let value_text = optional_string(&body, "value", &mut errors);
+    let source = optional_string(&body, "source", &mut errors).trim();
+    let kind = ContactKind::parse(kind_text);
+    if kind.is_none() {
+        errors.push(field_error(
+            "kind",
+            "phone_home, phone_mobile, phone_work or email",
+        ));
+    }
+    let value = match kind {
+        Some(ContactKind::Email) => {
+            EmailAddress::parse(value_text).map(|email| email.as_str().to_string())
+        }
+        Some(_) => PhoneNumber::parse(value_text).map(|phone| phone.to_string()),
+        None => None,
+    };
+    if kind.is_some() && value.is_none() {
+        errors.push(field_error(
+            "value",
+            "a US phone number or an email address",
+        ));
+    }
+    let (Some(kind), Some(value), true) = (kind, value, errors.is_empty()) else {
+        return Err(AppError::ApiInvalid(errors).into());
+    };
+    let seen = Seen {
+        creditor: &view.creditor,
+        account_ref: &view.account_ref,
+        version,
+    };
+    let source = if source.is_empty() { "api" } else { source };
+    call.state
+        .store
+        .add_contact_point(&call.user, seen, kind, &value, source)
+        .await
+        .map_err(|error| store_invalid(AppError::from(error), "value"))?;
+    Ok(created(0, version))
+}
+
 // ---------------------------------------------------------------- the document
 
 /// The OpenAPI 3.1 document of [`ROUTES`].
@@ -948,6 +1070,36 @@ fn schemas() -> Value {
             "properties": {
                 "version": version,
                 "body": {"type": "string", "minLength": 1, "maxLength": store::workspace::NOTE_LENGTH_MAX},
+            },
+        },
+        "NewDispute": {
+            "type": "object",
+            "required": ["version", "detail"],
+            "properties": {"version": version, "detail": {"type": "string", "minLength": 1}},
+        },
+        "Contact": {
+            "type": "object",
+            "required": ["kind", "value", "status", "source"],
+            "properties": {
+                "kind": {"type": "string"},
+                "value": {"type": "string"},
+                "status": {"type": "string"},
+                "source": {"type": "string"},
+            },
+        },
+        "ContactList": {
+            "type": "object",
+            "required": ["contact_points"],
+            "properties": {"contact_points": {"type": "array", "items": schema_ref("Contact")}},
+        },
+        "NewContact": {
+            "type": "object",
+            "required": ["version", "kind", "value"],
+            "properties": {
+                "version": version,
+                "kind": {"type": "string", "enum": ["phone_home", "phone_mobile", "phone_work", "email"]},
+                "value": {"type": "string"},
+                "source": {"type": "string"},
             },
         },
         "OpenApiDocument": {"type": "object", "description": "An OpenAPI 3.1 document"},

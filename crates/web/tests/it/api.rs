@@ -694,3 +694,48 @@ async fn the_openapi_document_lists_every_route() {
         );
     }
 }
+
+#[tokio::test]
+async fn disputes_and_contact_points_through_the_api() {
+    let fixture = Fixture::start().await;
+    let agent = &fixture.agent;
+    let version = agent.version(CA).await;
+    let empty = agent
+        .post(&format!("{CA}/disputes"), &json!({"version": version}))
+        .await;
+    assert_eq!(fields(&empty), ["detail"]);
+    let disputed = agent
+        .post(
+            &format!("{CA}/disputes"),
+            &json!({"version": version, "detail": "not my debt"}),
+        )
+        .await;
+    assert_eq!(disputed.status, 201, "{disputed:?}");
+    let account = agent.get(CA).await;
+    assert!(
+        account.json()["holds"].to_string().contains("dispute"),
+        "{account:?}"
+    );
+    let version = agent.version(CA).await;
+    let bad = agent
+        .post(
+            &format!("{CA}/contacts"),
+            &json!({"version": version, "kind": "phone_mobile", "value": "12"}),
+        )
+        .await;
+    assert_eq!(fields(&bad), ["value"]);
+    let added = agent
+        .post(
+            &format!("{CA}/contacts"),
+            &json!({"version": version, "kind": "email", "value": "New@Example.COM", "source": "skip_trace"}),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{added:?}");
+    let listed = agent.get(&format!("{CA}/contacts")).await;
+    assert!(
+        listed.json()["contact_points"]
+            .to_string()
+            .contains("New@example.com"),
+        "{listed:?}"
+    );
+}
