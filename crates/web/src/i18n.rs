@@ -6,6 +6,7 @@ use domain::party::Language;
 
 /// (key, English, Spanish).
 const CATALOG: &[(&str, &str, &str)] = &[
+    ("queue.due_now", "due now", "pendiente ahora"),
     ("identity.dob", "Date of birth", "Fecha de nacimiento"),
     ("identity.ssn", "SSN", "SSN"),
     ("identity.none", "not on file", "no consta"),

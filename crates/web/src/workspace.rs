@@ -218,7 +218,7 @@ async fn queue_page(
         .map(|candidate| CallbackRow {
             href: account_href(&candidate.creditor, &candidate.account_ref),
             label: format!("{} {}", candidate.creditor, candidate.account_ref),
-            due: String::new(),
+            due: words(user).get("queue.due_now").to_string(),
         })
         .collect();
     let page = QueuePage {
@@ -1329,7 +1329,22 @@ pub async fn add_note(
     signed.check_csrf(&headers, &form.csrf)?;
     signed.require(Permission::WorkAccounts)?;
     let user = signed.user();
-    visible_view(&state, user, &creditor, &account_ref).await?;
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let body = form.body.trim();
+    if body.is_empty() || body.chars().count() > store::workspace::NOTE_LENGTH_MAX {
+        let extras = Extras {
+            errors: vec![field("body", words(user), "error.note")],
+            ..Extras::default()
+        };
+        return account_page(
+            &state,
+            &signed,
+            view,
+            extras,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
     let seen = Seen {
         creditor: &creditor,
         account_ref: &account_ref,
@@ -1337,7 +1352,7 @@ pub async fn add_note(
     };
     let result = state
         .store
-        .add_note(user, seen, &form.body)
+        .add_note(user, seen, body)
         .await
         .map(|_| ())
         .map_err(AppError::from);
@@ -1382,7 +1397,8 @@ pub async fn schedule_callback(
         .at
         .parse::<jiff::civil::DateTime>()
         .ok()
-        .and_then(|local| zone.to_timestamp(local).ok());
+        .and_then(|local| zone.to_timestamp(local).ok())
+        .filter(|due_at| *due_at > state.store.now());
     let Some(due_at) = due_at else {
         let extras = Extras {
             errors: vec![field("at", t, "error.when")],

@@ -23,6 +23,8 @@ async fn sign_in(browser: &Browser, fixture: &Fixture, user: &str) {
     browser.type_text("#username", user).await;
     browser.type_text("#password", PASSWORD).await;
     browser.click("#sign-in").await;
+    // Every user here works accounts: signing in lands on the queue.
+    browser.wait_for("#next", WAIT).await;
 }
 
 #[tokio::test]
@@ -40,7 +42,6 @@ async fn an_agents_day_in_the_browser() {
     )
     .await;
     sign_in(&browser, &fixture, "ana").await;
-    browser.wait_for("#next", WAIT).await;
     assert_eq!(browser.text("#remaining").await, "5");
     browser.screenshot(&screenshot("queue.png")).await;
 
@@ -102,7 +103,6 @@ async fn an_agents_day_in_the_browser() {
     // Another creditor's account does not exist for Cy.
     browser.goto(&fixture.url("/login")).await;
     sign_in(&browser, &fixture, "cy").await;
-    browser.wait_for("#next", WAIT).await;
     browser.goto(&fixture.url("/accounts/NBANK/NY-1")).await;
     let html = browser.html().await;
     assert!(html.contains("Not found."), "{html}");

@@ -606,3 +606,80 @@ async fn the_sign_in_page_follows_the_browsers_language() {
     assert!(page.contains("<html lang=\"es\">"), "{page}");
     assert!(page.contains("Iniciar sesión"));
 }
+
+#[tokio::test]
+async fn refusals_are_in_the_users_language() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let queue = ana.get("/queue").await;
+    ana.post("/me/language", &[("csrf", &queue.csrf())]).await;
+    let page = ana.get("/accounts/NBANK/NY-1").await;
+    let (csrf, version) = (page.csrf(), page.version());
+    let empty_note = ana
+        .post(
+            "/accounts/NBANK/NY-1/notes",
+            &[("csrf", &csrf), ("version", &version), ("body", "  ")],
+        )
+        .await;
+    assert_eq!(empty_note.status, 422);
+    assert!(
+        empty_note.body.contains("Escriba una nota"),
+        "{}",
+        empty_note.body
+    );
+    let past = ana
+        .post(
+            "/accounts/NBANK/NY-1/callbacks",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("at", "2026-11-01T10:00"),
+            ],
+        )
+        .await;
+    assert_eq!(past.status, 422);
+    assert!(
+        past.body.contains("Escriba una fecha y hora futura."),
+        "{}",
+        past.body
+    );
+    let comma = ana
+        .post(
+            "/accounts/NBANK/NY-1/promises",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("date_1", "2026-12-01"),
+                ("amount_1", "12,5"),
+            ],
+        )
+        .await;
+    assert!(comma.body.contains("Escriba un importe como 125.50"));
+    let unknown = ana
+        .post(
+            "/accounts/NBANK/NY-1/attempts",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("contact", "+15185550101"),
+                ("disposition", "sang_a_song"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.body.contains("Elija un resultado de la lista."));
+    // A callback in the future is scheduled (in the debtor's local time).
+    let later = ana
+        .post(
+            "/accounts/NBANK/NY-1/callbacks",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("at", "2026-11-23T16:30"),
+            ],
+        )
+        .await;
+    assert_eq!(later.status, 303, "{}", later.body);
+    let page = ana.get("/accounts/NBANK/NY-1").await;
+    assert!(page.body.contains("2026-11-23 16:30 EST"), "{}", page.body);
+}
