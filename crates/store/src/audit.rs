@@ -465,14 +465,28 @@ pub(crate) async fn recent(
     limit: i64,
 ) -> Result<Vec<AuditEntry>, StoreError> {
     let limit = limit.clamp(1, AUDIT_LIST_LIMIT_MAX);
-    let rows = sqlx::query(
-        "SELECT seq, recorded_at_us, actor, action, entity, entity_key, before_json, after_json, reason FROM audit_events \
-         WHERE ($1 IS NULL OR entity_key = $1) ORDER BY seq DESC LIMIT $2",
-    )
-    .bind(entity_key)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
+    const COLUMNS: &str = "SELECT seq, recorded_at_us, actor, action, entity, entity_key, before_json, after_json, reason FROM audit_events";
+    // Two statements rather than `$1 IS NULL OR …`, so one entity's events come from the
+    // (entity_key, seq) index instead of a scan of the whole log.
+    let rows = match entity_key {
+        Some(key) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{COLUMNS} WHERE entity_key = $1 ORDER BY seq DESC LIMIT $2"
+            )))
+            .bind(key)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }
+        None => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{COLUMNS} ORDER BY seq DESC LIMIT $1"
+            )))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }
+    };
     let mut entries = rows
         .iter()
         .map(|row| {

@@ -137,6 +137,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_workspace.sql"),
         postgres: include_str!("../migrations/postgres/0003_workspace.sql"),
     },
+    Migration {
+        version: 4,
+        name: "workspace_indexes",
+        sqlite: include_str!("../migrations/sqlite/0004_workspace_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0004_workspace_indexes.sql"),
+    },
 ];
 
 /// Applies the migrations not yet applied, each in its own transaction.

@@ -5,6 +5,7 @@
 //! client's.
 
 use anyhow::{Context as _, Result, bail};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -128,8 +129,30 @@ pub fn percentile(sorted: &[u64], quantile: f64) -> u64 {
 pub fn cpu_ticks(client_threads: &[&str]) -> Option<(u64, u64)> {
     let mut server = 0;
     let mut client = 0;
+    for (name, used) in thread_ticks()?.into_values() {
+        if client_threads.contains(&name.as_str()) {
+            client += used;
+        } else {
+            server += used;
+        }
+    }
+    Some((server, client))
+}
+
+/// CPU ticks so far of each of this process's threads, by thread id: (name, ticks).
+/// Linux only.
+pub fn thread_ticks() -> Option<HashMap<u32, (String, u64)>> {
+    let mut threads = HashMap::new();
     for task in std::fs::read_dir("/proc/self/task").ok()? {
-        let Ok(stat) = std::fs::read_to_string(task.ok()?.path().join("stat")) else {
+        let path = task.ok()?.path();
+        let Some(id) = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .and_then(|name| name.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
             continue;
         };
         let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
@@ -144,12 +167,45 @@ pub fn cpu_ticks(client_threads: &[&str]) -> Option<(u64, u64)> {
                 .unwrap_or(0)
         };
         // After the name: state (field 3), ..., utime (14), stime (15).
-        let used = ticks(11) + ticks(12);
-        if client_threads.contains(&name) {
-            client += used;
+        threads.insert(id, (name.to_string(), ticks(11) + ticks(12)));
+    }
+    Some(threads)
+}
+
+/// The CPU ticks this process's threads spent between two readings of [`thread_ticks`]:
+/// (server side, client side). Unlike the difference of two [`cpu_ticks`], threads that
+/// end in between (tokio's idle blocking threads do) do not take their earlier time
+/// away; what they spent in between is lost, threads born in between count whole.
+pub fn ticks_between(
+    before: &HashMap<u32, (String, u64)>,
+    after: &HashMap<u32, (String, u64)>,
+    client_threads: &[&str],
+) -> (u64, u64) {
+    let mut server = 0;
+    let mut client = 0;
+    for (id, (name, used)) in after {
+        let earlier = before.get(id).map_or(0, |(_, used)| *used);
+        let spent = used.saturating_sub(earlier);
+        if client_threads.contains(&name.as_str()) {
+            client += spent;
         } else {
-            server += used;
+            server += spent;
         }
     }
-    Some((server, client))
+    (server, client)
+}
+
+/// The whole machine's CPU ticks so far: (busy, all), from `/proc/stat`. Linux only.
+pub fn machine_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().find(|line| line.starts_with("cpu "))?;
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|field| field.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest time is inside user).
+    let all: u64 = fields.iter().take(8).sum();
+    let idle = fields.get(3)? + fields.get(4).copied().unwrap_or(0);
+    Some((all - idle, all))
 }
