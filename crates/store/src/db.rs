@@ -143,6 +143,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_workspace_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0004_workspace_indexes.sql"),
     },
+    Migration {
+        version: 5,
+        name: "queue_order",
+        sqlite: include_str!("../migrations/sqlite/0005_queue_order.sql"),
+        postgres: include_str!("../migrations/postgres/0005_queue_order.sql"),
+    },
 ];
 
 /// Applies the migrations not yet applied, each in its own transaction.

@@ -291,7 +291,13 @@ impl Store {
         importer.batches.flush(&mut tx).await?;
         importer.outcome.contact_points_created += importer.batches.contacts.rows_written;
         match source.finish() {
-            Ok(summary) => importer.finish(tx, actor, file, &summary).await,
+            Ok(summary) => {
+                let outcome = importer.finish(tx, actor, file, &summary).await?;
+                if outcome.accounts_created > 0 {
+                    self.analyze("accounts").await?;
+                }
+                Ok(outcome)
+            }
             Err(report) => {
                 tx.rollback().await?;
                 Err(StoreError::Rejected(report))

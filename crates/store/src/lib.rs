@@ -149,6 +149,18 @@ impl Store {
         .await
     }
 
+    /// Refreshes the planner's statistics of `table` after a bulk change (PostgreSQL;
+    /// without them a fresh million-row table is planned as if it were empty and the
+    /// queue's index is ignored). SQLite plans from its indexes as they are.
+    pub(crate) async fn analyze(&self, table: &'static str) -> Result<(), StoreError> {
+        if self.engine == Engine::Postgres {
+            sqlx::query(sqlx::AssertSqlSafe(format!("ANALYZE {table}")))
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Recomputes the audit chain and ledger row hashes.
     pub async fn verify_audit(&self) -> Result<AuditReport, StoreError> {
         audit::verify(&self.pool, self.engine, &self.key.seal_key()).await

@@ -17,6 +17,8 @@ use jiff::{Span, Timestamp};
 use serde_json::json;
 use sqlx::Row;
 
+/// The queue size shown is exact up to this many accounts.
+pub const QUEUE_COUNT_MAX: i64 = 1_000;
 /// How long "Next account" reserves an account for the agent.
 pub const LOCK_MINUTES: i64 = 15;
 /// An account someone tried to contact leaves the queue for this long (callbacks
@@ -212,7 +214,7 @@ impl Store {
                AND (l.account_id IS NULL OR l.locked_until_us <= $2 OR l.user_id = $1) \
                AND NOT EXISTS (SELECT 1 FROM account_holds h WHERE h.account_id = a.id AND h.released_at_us IS NULL AND h.kind IN ({QUEUE_BLOCKING_HOLDS})) \
                AND NOT EXISTS (SELECT 1 FROM contact_attempts t WHERE t.account_id = a.id AND t.at_us > $4) \
-             ORDER BY a.priority DESC, a.id LIMIT $3"
+             ORDER BY a.status, a.priority DESC, a.id LIMIT $3"
         );
         let mut candidates = Vec::new();
         for row in sqlx::query(sqlx::AssertSqlSafe(callbacks))
@@ -251,15 +253,19 @@ impl Store {
         Ok(candidates)
     }
 
-    /// How many accounts are left in the user's queue (before the compliance check).
+    /// How many accounts are left in the user's queue (before the compliance check),
+    /// counted up to `QUEUE_COUNT_MAX + 1` (more reads as "more than the maximum": a
+    /// full count of a million-account queue would cost seconds on every queue page).
     pub async fn queue_size(&self, user: &SessionUser, now: Timestamp) -> Result<i64, StoreError> {
         let filter = creditor_filter(user);
         let sql = format!(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM accounts a LEFT JOIN account_locks l ON l.account_id = a.id \
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM accounts a LEFT JOIN account_locks l ON l.account_id = a.id \
              WHERE a.status = 'active'{filter} AND (a.assigned_user_id IS NULL OR a.assigned_user_id = $1) \
                AND (l.account_id IS NULL OR l.locked_until_us <= $2 OR l.user_id = $1) \
                AND NOT EXISTS (SELECT 1 FROM account_holds h WHERE h.account_id = a.id AND h.released_at_us IS NULL AND h.kind IN ({QUEUE_BLOCKING_HOLDS})) \
-               AND NOT EXISTS (SELECT 1 FROM contact_attempts t WHERE t.account_id = a.id AND t.at_us > $3)"
+               AND NOT EXISTS (SELECT 1 FROM contact_attempts t WHERE t.account_id = a.id AND t.at_us > $3) \
+             ORDER BY a.status, a.priority DESC, a.id LIMIT {}) AS queue",
+            QUEUE_COUNT_MAX + 1
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(user.id)
@@ -702,6 +708,7 @@ impl Store {
         })
         .await?;
         tx.commit().await?;
+        self.analyze("accounts").await?;
         Ok(scored)
     }
 }

@@ -197,7 +197,7 @@ struct QueuePage {
     csrf: String,
     username: String,
     query: String,
-    remaining: i64,
+    remaining: String,
     message: String,
     callbacks: Vec<CallbackRow>,
 }
@@ -210,7 +210,12 @@ async fn queue_page(
 ) -> Result<Response, AppError> {
     let user = signed.user();
     let now = state.store.now();
-    let remaining = state.store.queue_size(user, now).await?;
+    let counted = state.store.queue_size(user, now).await?;
+    let remaining = if counted > store::workspace::QUEUE_COUNT_MAX {
+        format!("{}+", store::workspace::QUEUE_COUNT_MAX)
+    } else {
+        counted.to_string()
+    };
     let due = state.store.queue_candidates(user, now, 20).await?;
     let callbacks = due
         .iter()

@@ -9,7 +9,9 @@
 //! The clock is pinned (`ARREARS_NOW`, else a Monday afternoon in New York) so that every
 //! debtor's local time allows a call and the run does not depend on when it is made.
 
-use super::client::{Connection, TICKS_PER_SECOND, cpu_ticks, percentile};
+use super::client::{
+    Connection, TICKS_PER_SECOND, machine_ticks, percentile, thread_ticks, ticks_between,
+};
 use crate::commands::import_placements_file;
 use anyhow::{Context as _, Result, anyhow, bail};
 use domain::party::Role;
@@ -28,7 +30,9 @@ const PINNED_NOW: &str = "2026-11-23T20:00:00Z";
 /// Seconds of load before the measured window (connections, caches and plans warm up).
 const WARM_UP: Duration = Duration::from_secs(2);
 /// One exchange that takes longer is an error (and the connection is replaced).
-const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(10);
+/// (Generous: before the queue had an index in priority order, one "next account" took
+/// seconds at 100,000 accounts.)
+const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(60);
 const PASSWORD: &str = "workspace-bench-password";
 const CLIENT_THREAD: &str = "bench-agents";
 const FLOOR_PATH: &str = "/assets/app.css";
@@ -74,17 +78,6 @@ pub async fn workspace(options: Options) -> Result<ExitCode> {
         Clock::Fixed(instant) => instant,
         Clock::System => PINNED_NOW.parse().expect("a valid instant"),
     };
-    // Without --dir: a folder of this run, removed at the end; with it, the generated
-    // file and the SQLite database stay there and later runs reuse them.
-    let (dir, keep) = match &options.dir {
-        Some(dir) => (dir.clone(), true),
-        None => (
-            std::env::temp_dir().join(format!("arrears-bench-workspace-{}", std::process::id())),
-            false,
-        ),
-    };
-    std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
-    let stem = format!("workspace-{}-{}", options.accounts, options.seed);
     let input = |message: String| anyhow!(crate::InputError(message));
     // The global --db fills this one in from ARREARS_DATABASE_URL when it is not given:
     // that names a working database, never the benchmark's.
@@ -95,36 +88,23 @@ pub async fn workspace(options: Options) -> Result<ExitCode> {
             "the benchmark does not run on ARREARS_DATABASE_URL: unset it or pass --db".into(),
         ));
     }
-    let target = if options.db.is_empty() {
-        let path = dir.join(format!("{stem}.db"));
-        let url = format!("sqlite://{}", path.display());
-        Target::Sqlite {
-            url,
-            ready: dir.join(format!("{stem}.db.ready")),
-            owned: true,
-        }
-    } else {
-        let url = &options.db;
-        match Engine::of_url(url).map_err(|error| input(error.to_string()))? {
-            Engine::Sqlite => {
-                let path = store::db::sqlite_path(url)
-                    .ok_or_else(|| input("--db sqlite:// needs a file".into()))?;
-                let mut ready = path.clone().into_os_string();
-                ready.push(".ready");
-                let ready = PathBuf::from(ready);
-                if path.exists() && !ready.exists() {
-                    return Err(input(format!(
-                        "{} exists and was not prepared by this benchmark: name a new file",
-                        path.display()
-                    )));
-                }
-                Target::Sqlite {
-                    url: url.clone(),
-                    ready,
-                    owned: false,
-                }
+    // Without --dir: a folder of this run, removed at the end; with it, the generated
+    // file and the SQLite database stay there and later runs reuse them.
+    let (dir, keep) = match &options.dir {
+        Some(dir) => (dir.clone(), true),
+        None => (
+            std::env::temp_dir().join(format!("arrears-bench-workspace-{}", std::process::id())),
+            false,
+        ),
+    };
+    let stem = format!("workspace-{}-{}", options.accounts, options.seed);
+    let target = match target(&options.db, &dir, &stem).await {
+        Ok(target) => target,
+        Err(error) => {
+            if !keep {
+                std::fs::remove_dir_all(&dir).ok();
             }
-            Engine::Postgres => create_database(url).await?,
+            return Err(error);
         }
     };
     let result = run(&options, &target, &dir, &stem, now).await;
@@ -155,6 +135,41 @@ async fn admin(admin_url: &str, sql: &str) -> Result<()> {
     Ok(())
 }
 
+/// Where this run's accounts live (creating the folder, and the PostgreSQL database).
+async fn target(db: &str, dir: &Path, stem: &str) -> Result<Target> {
+    let input = |message: String| anyhow!(crate::InputError(message));
+    std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+    if db.is_empty() {
+        let path = dir.join(format!("{stem}.db"));
+        return Ok(Target::Sqlite {
+            url: format!("sqlite://{}", path.display()),
+            ready: dir.join(format!("{stem}.db.ready")),
+            owned: true,
+        });
+    }
+    match Engine::of_url(db).map_err(|error| input(error.to_string()))? {
+        Engine::Sqlite => {
+            let path = store::db::sqlite_path(db)
+                .ok_or_else(|| input("--db sqlite:// needs a file".into()))?;
+            let mut ready = path.clone().into_os_string();
+            ready.push(".ready");
+            let ready = PathBuf::from(ready);
+            if path.exists() && !ready.exists() {
+                return Err(input(format!(
+                    "{} exists and was not prepared by this benchmark: name a new file",
+                    path.display()
+                )));
+            }
+            Ok(Target::Sqlite {
+                url: db.to_string(),
+                ready,
+                owned: false,
+            })
+        }
+        Engine::Postgres => create_database(db).await,
+    }
+}
+
 /// A fresh database beside the one `admin_url` names, as the tests make theirs.
 async fn create_database(admin_url: &str) -> Result<Target> {
     let name = format!("arrears_bench_workspace_{}", std::process::id());
@@ -183,9 +198,10 @@ async fn create_database(admin_url: &str) -> Result<Target> {
     })
 }
 
-/// What preparing the database took, in seconds (`None`: reused).
+/// What preparing the database took, in seconds.
 struct Setup {
-    generate: f64,
+    /// `None`: the file was already in the folder.
+    generate: Option<f64>,
     import: f64,
     prioritize: f64,
 }
@@ -217,6 +233,7 @@ async fn run(
     let store = Store::open(url, key, Clock::Fixed(now))
         .await
         .with_context(|| format!("cannot open database {}", store::db::redact(url)))?;
+    let engine = store.engine();
     let actor = Actor::new("bench");
     let setup = if reuse {
         None
@@ -225,6 +242,12 @@ async fn run(
     };
     if let Target::Sqlite { ready, .. } = target {
         std::fs::write(ready, b"prepared by arrears bench workspace\n")?;
+    }
+    if engine == Engine::Postgres {
+        // Planner statistics, as autovacuum gathers them within minutes of a bulk load:
+        // measure the steady state, not a race with autovacuum (without statistics the
+        // planner takes the freshly loaded tables for empty).
+        sqlx::query("ANALYZE").execute(store.pool()).await?;
     }
     let usernames = agents(&store, &actor, options.agents).await?;
     // Locks left by an earlier run on a reused database: every run starts unlocked.
@@ -258,7 +281,6 @@ async fn run(
     let result = receiver.await.context("the client thread stopped");
     server.abort();
     server.await.ok();
-    let engine = store.engine();
     store.close().await;
     let run = result??;
     report(
@@ -285,7 +307,8 @@ async fn prepare(
     let as_of = jiff::civil::date(2026, 11, 23);
     let file = dir.join(format!("{stem}.csv"));
     let started = Instant::now();
-    if !file.exists() {
+    let generated = !file.exists();
+    if generated {
         let partial = dir.join(format!("{stem}.csv.partial"));
         let config = ingest::generate::GeneratorConfig {
             accounts: options.accounts,
@@ -298,7 +321,7 @@ async fn prepare(
         drop(out);
         std::fs::rename(&partial, &file)?;
     }
-    let generate = started.elapsed().as_secs_f64();
+    let generate = generated.then(|| started.elapsed().as_secs_f64());
     eprintln!(
         "importing {} accounts from {} into {} …",
         options.accounts,
@@ -379,14 +402,21 @@ impl Endpoint {
     }
 }
 
+/// CPU ticks over the measured window.
+struct Cpu {
+    /// This process's threads: (server side, client side).
+    process: Option<(u64, u64)>,
+    /// The whole machine, every core: (busy, all).
+    machine: Option<(u64, u64)>,
+}
+
 /// What the load gave.
 struct Run {
     endpoints: [Endpoint; 3],
     /// Iterations (next + page + floor) begun in the measured window.
     iterations: u64,
     measured: Duration,
-    /// CPU ticks over the measured window: (server side, client side).
-    ticks: Option<(u64, u64)>,
+    cpu: Cpu,
     /// Distinct accounts "next account" led to during the whole run.
     distinct_accounts: usize,
     floor_bytes: usize,
@@ -405,15 +435,21 @@ async fn client(plan: Plan, usernames: Vec<String>) -> Result<Run> {
     let deadline = measured_from + Duration::from_secs(u64::from(plan.seconds));
     let sampler = tokio::spawn(async move {
         tokio::time::sleep_until(measured_from.into()).await;
-        let before = cpu_ticks(&[CLIENT_THREAD]);
+        let before = (thread_ticks(), machine_ticks());
         tokio::time::sleep_until(deadline.into()).await;
-        let after = cpu_ticks(&[CLIENT_THREAD]);
-        before.zip(after).map(|(before, after)| {
-            (
-                after.0.saturating_sub(before.0),
-                after.1.saturating_sub(before.1),
-            )
-        })
+        let after = (thread_ticks(), machine_ticks());
+        Cpu {
+            process: before
+                .0
+                .zip(after.0)
+                .map(|(before, after)| ticks_between(&before, &after, &[CLIENT_THREAD])),
+            machine: before.1.zip(after.1).map(|(before, after)| {
+                (
+                    after.0.saturating_sub(before.0),
+                    after.1.saturating_sub(before.1),
+                )
+            }),
+        }
     });
     let tasks: Vec<_> = agents
         .into_iter()
@@ -449,7 +485,7 @@ async fn client(plan: Plan, usernames: Vec<String>) -> Result<Run> {
         endpoints,
         iterations,
         measured: deadline.saturating_duration_since(measured_from),
-        ticks: sampler.await?,
+        cpu: sampler.await?,
         distinct_accounts: accounts.len(),
         floor_bytes,
     })
@@ -703,10 +739,18 @@ fn report(
         local.strftime("%a %H:%M")
     );
     if let Some(setup) = setup {
+        let generated = setup
+            .generate
+            .map_or("placements file reused".into(), |seconds| {
+                format!("generated in {seconds:.1} s")
+            });
         println!(
-            "  setup: generated in {:.1} s, imported in {:.1} s, queue prioritised in {:.1} s",
-            setup.generate, setup.import, setup.prioritize
+            "  setup: {generated}, imported in {:.1} s, queue prioritised in {:.1} s",
+            setup.import, setup.prioritize
         );
+    }
+    if engine == Engine::Postgres {
+        println!("  planner statistics gathered (ANALYZE) after preparing, as autovacuum would");
     }
     let [next, page, floor] = &run.endpoints;
     let ms = |nanos: u64| nanos as f64 / 1e6;
@@ -746,16 +790,23 @@ fn report(
     let seconds = run.measured.as_secs_f64().max(1e-9);
     let per_iteration =
         |ticks: u64| 1e3 * ticks as f64 / TICKS_PER_SECOND / (run.iterations.max(1) as f64);
+    let database = match engine {
+        Engine::Sqlite => "SQLite inside",
+        Engine::Postgres => "PostgreSQL's processes not counted",
+    };
+    let process = |side: fn((u64, u64)) -> u64| {
+        run.cpu.process.map_or("n/a".into(), |ticks| {
+            format!("{:.2} ms", per_iteration(side(ticks)))
+        })
+    };
     println!(
-        "  {:.1} agent iterations/s (next + page + floor); CPU per iteration: server {}, client {}; {} distinct accounts served",
+        "  {:.1} agent iterations/s (next + page + floor); CPU per iteration: server {} ({database}), client {}; machine busy {}; {} distinct accounts served",
         run.iterations as f64 / seconds,
-        run.ticks.map_or("n/a".into(), |ticks| format!(
-            "{:.2} ms",
-            per_iteration(ticks.0)
-        )),
-        run.ticks.map_or("n/a".into(), |ticks| format!(
-            "{:.2} ms",
-            per_iteration(ticks.1)
+        process(|ticks| ticks.0),
+        process(|ticks| ticks.1),
+        run.cpu.machine.map_or("n/a".into(), |(busy, all)| format!(
+            "{:.0} %",
+            100.0 * busy as f64 / all.max(1) as f64
         )),
         run.distinct_accounts
     );
