@@ -96,10 +96,7 @@ pub fn over_limit_until(
     today: Date,
     zone: &TimeZone,
 ) -> Option<Option<Timestamp>> {
-    let window_start = |day: Date| {
-        day.checked_sub(days(window_days - 1))
-            .unwrap_or(Date::MIN)
-    };
+    let window_start = |day: Date| day.checked_sub(days(window_days - 1)).unwrap_or(Date::MIN);
     let held = |first: Date, day: Date| {
         dates
             .iter()

@@ -899,6 +899,27 @@ pub async fn account(
     account_page(&state, &signed, view, extras, StatusCode::OK).await
 }
 
+/// The account page again with the fields to correct (422); nothing was saved.
+async fn refuse(
+    state: &AppState,
+    signed: &Signed,
+    view: AccountView,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
+    let extras = Extras {
+        errors,
+        ..Extras::default()
+    };
+    account_page(
+        state,
+        signed,
+        view,
+        extras,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 fn field(field: &str, t: Words, key: &str) -> FieldError {
     FieldError {
         field: field.to_string(),
@@ -1337,16 +1358,11 @@ pub async fn add_note(
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
     let body = form.body.trim();
     if body.is_empty() || body.chars().count() > store::workspace::NOTE_LENGTH_MAX {
-        let extras = Extras {
-            errors: vec![field("body", words(user), "error.note")],
-            ..Extras::default()
-        };
-        return account_page(
+        return refuse(
             &state,
             &signed,
             view,
-            extras,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![field("body", words(user), "error.note")],
         )
         .await;
     }
@@ -1405,18 +1421,7 @@ pub async fn schedule_callback(
         .and_then(|local| zone.to_timestamp(local).ok())
         .filter(|due_at| *due_at > state.store.now());
     let Some(due_at) = due_at else {
-        let extras = Extras {
-            errors: vec![field("at", t, "error.when")],
-            ..Extras::default()
-        };
-        return account_page(
-            &state,
-            &signed,
-            view,
-            extras,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refuse(&state, &signed, view, vec![field("at", t, "error.when")]).await;
     };
     let seen = Seen {
         creditor: &creditor,
@@ -1536,16 +1541,11 @@ pub async fn log_dispute(
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
     let detail = form.detail.trim();
     if detail.is_empty() || detail.chars().count() > store::accounts::REASON_LENGTH_MAX {
-        let extras = Extras {
-            errors: vec![field("detail", t, "error.detail")],
-            ..Extras::default()
-        };
-        return account_page(
+        return refuse(
             &state,
             &signed,
             view,
-            extras,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![field("detail", t, "error.detail")],
         )
         .await;
     }
@@ -1657,18 +1657,7 @@ pub async fn save_flag(
         Some(_) => {}
     }
     let Some(kind) = kind.filter(|_| errors.is_empty()) else {
-        let extras = Extras {
-            errors,
-            ..Extras::default()
-        };
-        return account_page(
-            &state,
-            &signed,
-            view,
-            extras,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refuse(&state, &signed, view, errors).await;
     };
     let evidence = form.evidence.trim();
     let result = match fresh(&view, form.version) {
@@ -2005,16 +1994,11 @@ pub async fn add_contact(
         None => None,
     };
     let (Some(kind), Some(value)) = (kind, value) else {
-        let extras = Extras {
-            errors: vec![field("value", t, "error.contact_value")],
-            ..Extras::default()
-        };
-        return account_page(
+        return refuse(
             &state,
             &signed,
             view,
-            extras,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            vec![field("value", t, "error.contact_value")],
         )
         .await;
     };

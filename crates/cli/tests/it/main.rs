@@ -500,9 +500,19 @@ fn the_demo_builds_a_portfolio_with_users_holds_and_aging() {
     let account = words[words.iter().position(|word| *word == "--account").unwrap() + 1];
     let log = env.ok(
         &demo,
-        &["compliance", "log", "--creditor", creditor, "--account", account],
+        &[
+            "compliance",
+            "log",
+            "--creditor",
+            creditor,
+            "--account",
+            account,
+        ],
     );
-    assert!(log.contains("deny") && log.contains("us.dispute_pending"), "{log}");
+    assert!(
+        log.contains("deny") && log.contains("us.dispute_pending"),
+        "{log}"
+    );
     // Running it again starts from scratch.
     let again = env.ok(
         "sqlite://arrears.db",

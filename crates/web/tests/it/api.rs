@@ -149,26 +149,7 @@ impl Client {
 
 // ---------------------------------------------------------------- the fixture
 
-struct Source(Option<ingest::placement::CheckedPlacements<std::fs::File>>);
-
-impl store::import::PlacementSource for Source {
-    fn next_placement(&mut self) -> Option<domain::placement::Placement> {
-        self.0.as_mut()?.next_placement()
-    }
-
-    fn finish(&mut self) -> Result<store::import::SourceSummary, String> {
-        let summary = self
-            .0
-            .take()
-            .unwrap()
-            .finish()
-            .map_err(|rejection| rejection.to_string())?;
-        Ok(store::import::SourceSummary {
-            sha256: summary.sha256,
-            rows: summary.rows,
-        })
-    }
-}
+use crate::fixture::Source;
 
 struct Fixture {
     address: SocketAddr,

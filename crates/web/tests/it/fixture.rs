@@ -28,7 +28,8 @@ impl Drop for Fixture {
     }
 }
 
-struct Source(Option<ingest::placement::CheckedPlacements<std::fs::File>>);
+/// The real placement reader, as the import wants it.
+pub struct Source(pub Option<ingest::placement::CheckedPlacements<std::fs::File>>);
 
 impl store::import::PlacementSource for Source {
     fn next_placement(&mut self) -> Option<domain::placement::Placement> {

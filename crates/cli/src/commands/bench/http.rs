@@ -11,7 +11,7 @@ use super::client::{Connection, TICKS_PER_SECOND, cpu_ticks, percentile};
 use super::mix;
 use anyhow::{Context as _, Result, anyhow, ensure};
 use compliance::check::Request;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -55,7 +55,7 @@ pub async fn compliance_http(rate: u32, seconds: u32, connections: u32) -> Resul
     let mut checks = Vec::with_capacity(requests.len());
     let mut body_bytes = 0;
     for request in &requests {
-        let body = serde_json::to_vec(&request_json(request))?;
+        let body = serde_json::to_vec(&web::compliance_json::request_json(request))?;
         let parsed = web::compliance_json::parse_request(&serde_json::from_slice(&body)?).map_err(
             |malformed| {
                 anyhow!(
@@ -137,72 +137,6 @@ pub async fn compliance_http(rate: u32, seconds: u32, connections: u32) -> Resul
     } else {
         eprintln!("{failed} scheduled requests were not answered 200");
         ExitCode::FAILURE
-    })
-}
-
-/// The contract's JSON for a request, every field spelled out as a dialer would send it.
-fn request_json(request: &Request) -> Value {
-    let instant = |at: Option<jiff::Timestamp>| at.map(|at| at.to_string());
-    let consumer = &request.consumer;
-    json!({
-        "now": request.now.to_string(),
-        "action": request.action.code(),
-        "debt_id": request.debt_id,
-        "recipient": request.recipient.code(),
-        "purpose": request.purpose.code(),
-        "contact_point": request.contact_point.map(|point| json!({
-            "kind": point.kind.code(),
-            "workplace": point.workplace,
-        })),
-        "consumer": {
-            "time_zones": consumer
-                .time_zones
-                .iter()
-                .map(|zone| zone.iana_name().unwrap_or("UTC"))
-                .collect::<Vec<_>>(),
-            "state": consumer.state,
-            "cease_requested": consumer.cease_requested,
-            "attorney_represented": consumer.attorney_represented,
-            "bankruptcy_filed": consumer.bankruptcy_filed,
-            "deceased": consumer.deceased,
-            "email_opted_out": consumer.email_opted_out,
-            "sms_opted_out": consumer.sms_opted_out,
-            "employer_prohibits_contact": consumer.employer_prohibits_contact,
-            "inconvenient_windows": consumer
-                .inconvenient_windows
-                .iter()
-                .map(|window| json!({
-                    "from": window.from.strftime("%H:%M").to_string(),
-                    "to": window.until.strftime("%H:%M").to_string(),
-                }))
-                .collect::<Vec<_>>(),
-        },
-        "debts": request
-            .debts
-            .iter()
-            .map(|debt| json!({
-                "id": debt.id,
-                "time_barred": debt.time_barred,
-                "validation_notice_sent_at": instant(debt.validation_notice_sent_at),
-                "dispute": {
-                    "received_at": instant(debt.dispute_received_at),
-                    "verification_sent_at": instant(debt.verification_sent_at),
-                },
-                "undeliverable_notice_at": instant(debt.undeliverable_notice_at),
-            }))
-            .collect::<Vec<_>>(),
-        "history": request
-            .history
-            .iter()
-            .map(|entry| json!({
-                "at": entry.at.to_string(),
-                "debt_id": entry.debt_id,
-                "action": entry.action.code(),
-                "outcome": entry.outcome.code(),
-                "direction": entry.direction.code(),
-                "recipient": entry.recipient.code(),
-            }))
-            .collect::<Vec<_>>(),
     })
 }
 
