@@ -3,4 +3,5 @@
 
 pub mod generate;
 pub mod mapping;
+pub mod nacha;
 pub mod placement;

@@ -1,5 +1,7 @@
 //! Placement files as creditors send them: good, bad and mapped.
 
+mod nacha;
+
 use ingest::mapping::Mapping;
 use ingest::placement::{PROBLEMS_REPORTED_MAX, PlacementReader, Rejection, validate};
 use jiff::civil::date;

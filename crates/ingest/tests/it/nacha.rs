@@ -1,0 +1,117 @@
+//! NACHA files written by other software (moov-io/ach test data), and broken ones.
+
+use domain::money::Amount;
+use ingest::nacha::{EntryKind, parse};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/nacha")
+            .join(name),
+    )
+    .unwrap()
+}
+
+#[test]
+fn real_files_parse_with_their_controls_checked() {
+    for name in [
+        "ppd-debit.ach",
+        "web-debit.ach",
+        "ppd-mixedDebitCredit.ach",
+        "20110805A.ach",
+        "cor-example.ach",
+        "return-WEB.ach",
+    ] {
+        let parsed =
+            parse(&fixture(name)).unwrap_or_else(|problems| panic!("{name}: {:?}", problems));
+        assert!(!parsed.entries.is_empty(), "{name}");
+    }
+    // moov-io's 20110805A.ach says 5 batches and has 4: reported, not refused.
+    let odd = parse(&fixture("20110805A.ach")).unwrap();
+    assert_eq!(odd.batches, 4);
+    assert_eq!(odd.warnings.len(), 1);
+    assert_eq!(
+        odd.warnings[0].describe("20110805A.ach"),
+        "20110805A.ach:93: batch count: the file control says 5, the file has 4"
+    );
+    // One debit of 1,000,000.00 to "Receiver Account Name" (its trimmed lines padded).
+    let debit = parse(&fixture("ppd-debit.ach")).unwrap();
+    assert_eq!(debit.entries.len(), 1);
+    let entry = &debit.entries[0];
+    assert_eq!(entry.kind, EntryKind::Debit);
+    assert_eq!(entry.amount, Amount::from_minor(100_000_000));
+    assert_eq!(entry.individual_name, "Receiver Account Name");
+}
+
+#[test]
+fn returns_carry_their_reason_and_the_original_trace() {
+    let returns = parse(&fixture("return-WEB.ach")).unwrap();
+    let found: Vec<(Option<&str>, Option<&str>, i64)> = returns
+        .entries
+        .iter()
+        .filter(|entry| entry.kind == EntryKind::Return)
+        .map(|entry| {
+            (
+                entry.return_code.as_deref(),
+                entry.original_trace.as_deref(),
+                entry.amount.minor(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Some("R01"), Some("091400600000001"), 12_354),
+            (Some("R03"), Some("091400600000003"), 4_565),
+        ]
+    );
+}
+
+#[test]
+fn broken_files_name_the_line_and_field() {
+    let original = String::from_utf8(fixture("ppd-debit.ach")).unwrap();
+    // An amount changed behind the controls' back.
+    let changed = original.replace("12345678         0100000000", "12345678         0100000001");
+    let problems = parse(changed.as_bytes()).unwrap_err();
+    assert_eq!(
+        problems[0].describe("x.ach"),
+        "x.ach:4: total debit amount: the control says 100000000, the batch's entries make 100000001"
+    );
+    // Letters in the amount.
+    let letters = original.replace("12345678         0100000000", "12345678         01000000O0");
+    let problems = parse(letters.as_bytes()).unwrap_err();
+    assert_eq!(problems[0].line, 3);
+    assert_eq!(problems[0].field, "amount");
+    // A line too long, an unknown record type, no file control, not text.
+    let long = original.replacen("\n", &format!("{}\n", " ".repeat(60)), 1);
+    assert_eq!(parse(long.as_bytes()).unwrap_err()[0].field, "record");
+    let unknown = original.replace("\n822", "\n422");
+    assert_eq!(
+        parse(unknown.as_bytes()).unwrap_err()[0].field,
+        "record type"
+    );
+    let cut: String = original.lines().take(3).collect::<Vec<_>>().join("\n");
+    assert!(parse(cut.as_bytes()).is_err());
+    assert!(parse(&[0xff, 0xfe, 0x00]).is_err());
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Arbitrary bytes, and real files with bytes flipped, never panic the parser.
+        #[test]
+        fn never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400), flips in prop::collection::vec((0usize..2000, any::<u8>()), 0..8)) {
+            let _ = parse(&bytes);
+            let mut real = fixture("return-WEB.ach");
+            for (at, byte) in flips {
+                let index = at % real.len();
+                real[index] = byte;
+            }
+            let _ = parse(&real);
+        }
+    }
+}
