@@ -1,5 +1,6 @@
 //! Placement files as creditors send them: good, bad and mapped.
 
+mod bai2;
 mod nacha;
 
 use ingest::mapping::Mapping;

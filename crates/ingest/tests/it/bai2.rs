@@ -1,0 +1,110 @@
+//! BAI2 files written by banks (ministryofjustice/bai2 test data), and broken ones.
+
+use ingest::bai2::parse;
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/bai2")
+            .join(name),
+    )
+    .unwrap()
+}
+
+#[test]
+fn bank_files_parse_with_references_and_continued_text() {
+    let citi = parse(fixture("example.bai2").as_bytes()).unwrap();
+    assert_eq!(citi.transactions.len(), 1);
+    let credit = &citi.transactions[0];
+    assert!(credit.is_credit());
+    assert_eq!(credit.type_code, 191);
+    assert_eq!(credit.amount.minor(), 1);
+    assert_eq!(credit.account, "77777777");
+    assert_eq!(credit.currency, "GBP");
+    assert_eq!(credit.bank_reference, "1234567890");
+    assert_eq!(credit.customer_reference, "RP12312312312312");
+    assert!(
+        credit.text.starts_with("FR:FP SIP INCOMING ENDT:20150715"),
+        "{}",
+        credit.text
+    );
+
+    let natwest = parse(fixture("example2.bai2").as_bytes()).unwrap();
+    let amounts: Vec<(u16, i64)> = natwest
+        .transactions
+        .iter()
+        .map(|transaction| (transaction.type_code, transaction.amount.minor()))
+        .collect();
+    assert_eq!(
+        amounts,
+        [(699, 971), (699, 100), (699, 123), (699, 1571), (399, 89)]
+    );
+    assert!(natwest.transactions[4].is_credit());
+    assert!(
+        natwest.transactions[4]
+            .text
+            .ends_with("CLIE NT SECCY AC TFR"),
+        "{}",
+        natwest.transactions[4].text
+    );
+}
+
+#[test]
+fn broken_files_name_the_line_and_field() {
+    let citi = fixture("example.bai2");
+    let changed = citi.replace("16,191,001,", "16,191,002,");
+    let problem = parse(changed.as_bytes()).unwrap_err();
+    assert_eq!(
+        problem.describe("x.bai2"),
+        "x.bai2:12: account control total: the trailer says 20001, the account's amounts make 20002"
+    );
+    let letters = citi.replace("16,191,001,", "16,191,0O1,");
+    assert_eq!(parse(letters.as_bytes()).unwrap_err().field, "amount");
+    let cut: String = citi.lines().take(12).collect::<Vec<_>>().join("\n");
+    assert_eq!(parse(cut.as_bytes()).unwrap_err().field, "record");
+    let lost = citi.replace("88,BI:22222222\n", "");
+    assert_eq!(
+        parse(lost.as_bytes()).unwrap_err().field,
+        "number of records"
+    );
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Arbitrary bytes, and bank files with bytes changed, never panic the parser.
+        #[test]
+        fn never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400), flips in prop::collection::vec((0usize..800, prop::sample::select(vec![b',', b'/', b'8', b'1', b'S', b'D', b'V', b'\n', b'-', b'9'])), 0..8)) {
+            let _ = parse(&bytes);
+            let mut real = fixture("example2.bai2").into_bytes();
+            for (at, byte) in flips {
+                let index = at % real.len();
+                real[index] = byte;
+            }
+            let _ = parse(&real);
+        }
+    }
+}
+
+#[test]
+fn availability_is_skipped_by_funds_type_and_nonsense_refused() {
+    let distributed = "01,B,C,150716,0713,1,,,2/\n02,C,B,1,150715,2340,USD,2/\n03,1,USD,/\n16,165,500,D,2,0,300,1,200,BREF,CREF,PAYMENT FOR AF-0000001/\n49,500,3/\n98,500,1,5/\n99,500,1,7/\n";
+    let parsed = parse(distributed.as_bytes()).unwrap();
+    let credit = &parsed.transactions[0];
+    assert_eq!(
+        (
+            credit.bank_reference.as_str(),
+            credit.customer_reference.as_str()
+        ),
+        ("BREF", "CREF")
+    );
+    assert_eq!(credit.text, "PAYMENT FOR AF-0000001");
+    let huge = distributed.replace(",D,2,", ",D,18446744073709551615,");
+    assert_eq!(parse(huge.as_bytes()).unwrap_err().field, "funds type");
+    let odd = distributed.replace(",D,2,", ",Q,2,");
+    assert_eq!(parse(odd.as_bytes()).unwrap_err().field, "funds type");
+}
