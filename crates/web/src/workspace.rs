@@ -269,6 +269,8 @@ pub(crate) struct Known {
     account_ref: String,
     facts: store::dialer::ContactFacts,
     history: Vec<compliance::facts::HistoryEntry>,
+    /// The debtor's attempts on all their accounts (the history above, as stored).
+    attempts: Vec<store::workspace::Attempt>,
 }
 
 pub(crate) async fn known(
@@ -282,6 +284,7 @@ pub(crate) async fn known(
         account_id: facts.account_id,
         account_ref: facts.account_ref.clone(),
         history: contact::history(&attempts),
+        attempts,
         facts,
     })
 }
@@ -606,7 +609,8 @@ async fn account_page(
             who: String::new(),
         });
     }
-    for attempt in state.store.debtor_attempts(view.account_id).await? {
+    // Read once with the compliance facts above, not again for the timeline.
+    for attempt in known.attempts.iter().cloned() {
         if attempt.account_id != view.account_id {
             continue;
         }
@@ -1783,6 +1787,29 @@ async fn team_page(
     Ok((status, html(&page)?).into_response())
 }
 
+/// The team page again with a field to correct (422).
+async fn team_refusal(
+    state: &AppState,
+    signed: &Signed,
+    error: FieldError,
+) -> Result<Response, AppError> {
+    team_page(
+        state,
+        signed,
+        String::new(),
+        vec![error],
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+fn field_error(field: &str, message: String) -> FieldError {
+    FieldError {
+        field: field.into(),
+        message,
+    }
+}
+
 pub async fn team(State(state): State<AppState>, signed: Signed) -> Result<Response, AppError> {
     signed.require(Permission::Supervise)?;
     team_page(&state, &signed, String::new(), Vec::new(), StatusCode::OK).await
@@ -1827,29 +1854,10 @@ pub async fn assign(
             .await
         }
         Err(store::StoreError::NotFound(_)) => {
-            let errors = vec![field("account_ref", t, "error.not_found")];
-            team_page(
-                &state,
-                &signed,
-                String::new(),
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            team_refusal(&state, &signed, field("account_ref", t, "error.not_found")).await
         }
         Err(store::StoreError::Invalid(message)) => {
-            let errors = vec![FieldError {
-                field: "agent".into(),
-                message,
-            }];
-            team_page(
-                &state,
-                &signed,
-                String::new(),
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            team_refusal(&state, &signed, field_error("agent", message)).await
         }
         Err(other) => Err(other.into()),
     }
@@ -1881,18 +1889,7 @@ pub async fn reassign(
             team_page(&state, &signed, flash, Vec::new(), StatusCode::OK).await
         }
         Err(store::StoreError::Invalid(message)) => {
-            let errors = vec![FieldError {
-                field: "from".into(),
-                message,
-            }];
-            team_page(
-                &state,
-                &signed,
-                String::new(),
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            team_refusal(&state, &signed, field_error("from", message)).await
         }
         Err(other) => Err(other.into()),
     }
