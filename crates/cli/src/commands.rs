@@ -59,6 +59,9 @@ pub enum Command {
     /// The compliance engine (contract: docs/compliance-check.md).
     #[command(subcommand)]
     Compliance(ComplianceCommand),
+    /// Payment plans (docs/money.md).
+    #[command(subcommand)]
+    Plan(crate::commands::plan::PlanCommand),
     /// Benchmarks (see docs/benchmarks.md).
     #[command(subcommand, hide = true)]
     Bench(crate::commands::bench::BenchCommand),
@@ -306,6 +309,7 @@ pub enum BatchCommand {
 
 pub mod bench;
 mod dialer;
+pub mod plan;
 
 pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
     match command {
@@ -408,6 +412,7 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             store.close().await;
             code
         }
+        Command::Plan(command) => plan::run(command),
         Command::Bench(command) => bench::run(command).await,
     }
 }

@@ -11,3 +11,7 @@ pub mod ledger;
 pub mod money;
 pub mod party;
 pub mod placement;
+pub mod plan;
+pub mod schedule;
+pub mod settlement;
+pub mod allocation;

@@ -1,6 +1,8 @@
 //! The `arrears` binary driven as a user would: real files, real SQLite files, a real
 //! PostgreSQL database (ARREARS_TEST_POSTGRES_URL; required when ARREARS_REQUIRE_POSTGRES=1).
 
+
+mod plan;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,1 @@
+//! `arrears plan quote` driven as a user would.

@@ -1,0 +1,1 @@
+//! How a payment splits across buckets and accounts.

@@ -1,0 +1,1 @@
+//! Payment plans: schedules, amortization quotes and policy checks. (Being written.)

@@ -1,0 +1,1 @@
+//! Dated amounts owed under an arrangement and how payments meet them.

@@ -1,0 +1,1 @@
+//! Settlements: discount authority per role. (Being written.)
