@@ -1,6 +1,8 @@
 //! Property tests of the domain's invariants: money never overflows silently, ledger
 //! balances are the sum of their entries, aging buckets tile the day line.
 
+mod plan;
+
 use domain::aging::AgingScheme;
 use domain::ledger::{Buckets, Entry, Reason};
 use domain::money::Amount;
