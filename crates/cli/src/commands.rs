@@ -81,6 +81,22 @@ pub enum ImportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Import a payment file (CSV, BAI2 or NACHA): all or nothing, idempotent; items
+    /// that match no account or payment go to the exceptions list.
+    Payments {
+        file: PathBuf,
+        /// csv | bai2 | nacha (default: recognised from the file's first bytes).
+        #[arg(long)]
+        format: Option<String>,
+        /// Match the file's items to this creditor's accounts only.
+        #[arg(long)]
+        creditor: Option<String>,
+        /// Parse and match, print what would happen, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -305,10 +321,14 @@ pub enum BatchCommand {
     },
     /// Set every active account's work-queue priority (largest balance first).
     Prioritize,
+    /// Review promises, plans and settlements against the payments received: keep,
+    /// complete or break them (misses counted after the creditor's grace days).
+    Arrangements,
 }
 
 pub mod bench;
 mod dialer;
+mod payments;
 pub mod plan;
 
 pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
@@ -326,6 +346,23 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             placed_on,
             json,
         }) => import_placements(&globals, &file, mapping.as_deref(), placed_on, json).await,
+        Command::Import(ImportCommand::Payments {
+            file,
+            format,
+            creditor,
+            dry_run,
+            json,
+        }) => {
+            payments::import_payments(
+                &globals,
+                &file,
+                format.as_deref(),
+                creditor.as_deref(),
+                dry_run,
+                json,
+            )
+            .await
+        }
         Command::Generate(GenerateCommand::Placements {
             accounts,
             seed,
@@ -347,6 +384,12 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             json,
         }) => audit_log(&globals, entity.as_deref(), limit, json).await,
         Command::Batch(BatchCommand::Age { as_of }) => batch_age(&globals, as_of).await,
+        Command::Batch(BatchCommand::Arrangements) => {
+            let store = globals.open().await?;
+            let changes = store.review_arrangements(&globals.actor()).await?;
+            println!("{changes} promises, plans and settlements changed status");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Batch(BatchCommand::Prioritize) => {
             let store = globals.open().await?;
             let scored = store.prioritize(&globals.actor()).await;

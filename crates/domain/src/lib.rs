@@ -10,6 +10,7 @@ pub mod ids;
 pub mod ledger;
 pub mod money;
 pub mod party;
+pub mod payment;
 pub mod placement;
 pub mod plan;
 pub mod schedule;

@@ -23,6 +23,8 @@ pub struct Transaction {
     pub bank_reference: String,
     pub customer_reference: String,
     pub text: String,
+    /// The group header's as-of date.
+    pub as_of: Option<jiff::civil::Date>,
 }
 
 impl Transaction {
@@ -142,6 +144,19 @@ fn count(text: &str, line: usize, field: &'static str) -> Result<u64, Problem> {
         .map_err(|_| problem(line, field, format!("{text:?} is not a count")))
 }
 
+/// Adds `amount` to a running control `total`: enough amounts overflow any integer, and
+/// a total that wrapped around could match a forged trailer.
+fn add(total: &mut i64, amount: i64, line: usize, field: &'static str) -> Result<(), Problem> {
+    *total = total.checked_add(amount).ok_or_else(|| {
+        problem(
+            line,
+            field,
+            "the amounts add up to more than a total can hold",
+        )
+    })?;
+    Ok(())
+}
+
 #[derive(Default)]
 struct Tally {
     total: i64,
@@ -154,6 +169,7 @@ pub fn parse(bytes: &[u8]) -> Result<Bai2File, Problem> {
     let text = std::str::from_utf8(bytes).map_err(|_| problem(1, "file", "not UTF-8 text"))?;
     let mut transactions = Vec::new();
     let (mut file, mut group, mut account) = (Tally::default(), Tally::default(), Tally::default());
+    let mut as_of: Option<jiff::civil::Date> = None;
     let (mut account_number, mut currency, mut group_currency) =
         (String::new(), String::new(), String::new());
     let mut state = 0u8; // 0 before 01, 1 in file, 2 in group, 3 in account, 4 after 99
@@ -171,6 +187,7 @@ pub fn parse(bytes: &[u8]) -> Result<Bai2File, Problem> {
                 group = Tally::default();
                 group.records = record.physical;
                 group_currency = field(6).to_string();
+                as_of = crate::nacha::yymmdd(field(4));
             }
             ("03", 2) => {
                 state = 3;
@@ -184,7 +201,12 @@ pub fn parse(bytes: &[u8]) -> Result<Bai2File, Problem> {
                 // Summary items: type code, amount, item count, funds type (in threes).
                 let mut index = 3;
                 while index + 1 < record.fields.len() {
-                    account.total += amount(field(index + 1), line)?;
+                    add(
+                        &mut account.total,
+                        amount(field(index + 1), line)?,
+                        line,
+                        "amount",
+                    )?;
                     index += 4;
                     if field(index - 1) == "S" || field(index - 1) == "V" || field(index - 1) == "D"
                     {
@@ -202,7 +224,7 @@ pub fn parse(bytes: &[u8]) -> Result<Bai2File, Problem> {
                     problem(line, "type code", format!("{:?} is not a number", field(1)))
                 })?;
                 let value = amount(field(2), line)?;
-                account.total += value;
+                add(&mut account.total, value, line, "amount")?;
                 // Funds type decides how many fields come before the references.
                 let rest: Vec<&str> = record.fields[4.min(record.fields.len())..]
                     .iter()
@@ -263,6 +285,7 @@ pub fn parse(bytes: &[u8]) -> Result<Bai2File, Problem> {
                     bank_reference,
                     customer_reference,
                     text: text.trim().to_string(),
+                    as_of,
                 });
             }
             ("49", 3) => {
@@ -290,7 +313,7 @@ pub fn parse(bytes: &[u8]) -> Result<Bai2File, Problem> {
                         ),
                     ));
                 }
-                group.total += account.total;
+                add(&mut group.total, account.total, line, "group control total")?;
                 group.records += account.records;
                 group.children += 1;
             }
@@ -322,7 +345,7 @@ pub fn parse(bytes: &[u8]) -> Result<Bai2File, Problem> {
                         format!("the group has {}", group.records),
                     ));
                 }
-                file.total += group.total;
+                add(&mut file.total, group.total, line, "file control total")?;
                 file.records += group.records;
                 file.children += 1;
             }

@@ -5,4 +5,5 @@ pub mod bai2;
 pub mod generate;
 pub mod mapping;
 pub mod nacha;
+pub mod payments;
 pub mod placement;

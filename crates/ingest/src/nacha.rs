@@ -38,6 +38,9 @@ pub struct Entry {
     pub trace_number: String,
     pub return_code: Option<String>,
     pub original_trace: Option<String>,
+    /// The batch header's effective entry date (when the money moves); `None` when the
+    /// field is blank or not a date (banks fill it in for returns only sometimes).
+    pub effective_on: Option<jiff::civil::Date>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,6 +117,7 @@ fn is_debit_side(transaction_code: u8) -> bool {
 #[derive(Default)]
 struct Batch {
     line: usize,
+    effective_on: Option<jiff::civil::Date>,
     entries_and_addenda: u64,
     hash: u64,
     debits: u64,
@@ -137,11 +141,13 @@ pub fn parse(bytes: &[u8]) -> Result<NachaFile, Vec<Problem>> {
     for (index, raw) in text.lines().enumerate() {
         let raw = raw.trim_end_matches('\r');
         if raw.len() > RECORD_LENGTH {
-            problems.push(Problem {
-                line: index + 1,
-                field: "record",
-                reason: format!("{} characters, a record has {RECORD_LENGTH}", raw.len()),
-            });
+            if problems.len() < 100 {
+                problems.push(Problem {
+                    line: index + 1,
+                    field: "record",
+                    reason: format!("{} characters, a record has {RECORD_LENGTH}", raw.len()),
+                });
+            }
             continue;
         }
         padded.push((index + 1, format!("{raw:<width$}", width = RECORD_LENGTH)));
@@ -177,6 +183,7 @@ pub fn parse(bytes: &[u8]) -> Result<NachaFile, Vec<Problem>> {
                 } else {
                     batch = Some(Batch {
                         line: *line,
+                        effective_on: yymmdd(record.field(70, 75)),
                         ..Batch::default()
                     });
                     file.batches += 1;
@@ -237,6 +244,16 @@ pub fn parse(bytes: &[u8]) -> Result<NachaFile, Vec<Problem>> {
     }
 }
 
+/// A `YYMMDD` date (20YY), or `None`.
+pub fn yymmdd(text: &str) -> Option<jiff::civil::Date> {
+    if text.len() != 6 || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<i8>().ok();
+    let year = 2000 + i16::from(number(0..2)?);
+    jiff::civil::Date::new(year, number(2..4)?, number(4..6)?).ok()
+}
+
 fn entry(record: &Record<'_>, batch: &mut Batch, entries: &mut Vec<Entry>) -> Result<(), Problem> {
     let transaction_code = record.number(2, 3, "transaction code")? as u8;
     let routing = record.number(4, 11, "receiving DFI")?;
@@ -259,6 +276,7 @@ fn entry(record: &Record<'_>, batch: &mut Batch, entries: &mut Vec<Entry>) -> Re
         trace_number: record.field(80, 94).to_string(),
         return_code: None,
         original_trace: None,
+        effective_on: batch.effective_on,
     });
     Ok(())
 }

@@ -162,6 +162,10 @@ impl WriteTx {
         self.now_us
     }
 
+    pub(crate) fn seal(&self) -> &SealKey {
+        &self.seal
+    }
+
     pub fn engine(&self) -> Engine {
         self.engine
     }

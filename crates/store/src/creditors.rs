@@ -23,7 +23,7 @@ fn policy_json(policy: &CreditorPolicy) -> Value {
     Value::Object(pairs.collect())
 }
 
-fn creditor_from_row(row: &sqlx::any::AnyRow) -> Result<Creditor, StoreError> {
+pub(crate) fn creditor_from_row(row: &sqlx::any::AnyRow) -> Result<Creditor, StoreError> {
     let policy: String = row.try_get(3)?;
     Ok(Creditor {
         id: row.try_get(0)?,

@@ -149,6 +149,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_queue_order.sql"),
         postgres: include_str!("../migrations/postgres/0005_queue_order.sql"),
     },
+    Migration {
+        version: 6,
+        name: "money",
+        sqlite: include_str!("../migrations/sqlite/0006_money.sql"),
+        postgres: include_str!("../migrations/postgres/0006_money.sql"),
+    },
 ];
 
 /// Applies the migrations not yet applied, each in its own transaction.

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod aging;
+pub mod arrangements;
 pub mod audit;
 mod batch;
 pub mod creditors;
@@ -15,6 +16,7 @@ pub mod db;
 pub mod decisions;
 pub mod dialer;
 pub mod import;
+pub mod money;
 pub mod sessions;
 pub mod users;
 pub mod view;

@@ -145,7 +145,11 @@ fn creditor_filter(user: &SessionUser) -> String {
 
 /// Locks the account row against concurrent changes and checks the form's version;
 /// returns the account id and bumps the version.
-async fn touch(tx: &mut WriteTx, user: &SessionUser, seen: Seen<'_>) -> Result<i64, StoreError> {
+pub(crate) async fn touch(
+    tx: &mut WriteTx,
+    user: &SessionUser,
+    seen: Seen<'_>,
+) -> Result<i64, StoreError> {
     let row = sqlx::query(
         "SELECT a.id, a.version, a.creditor_id FROM accounts a JOIN creditors c ON c.id = a.creditor_id WHERE c.code = $1 AND a.account_ref = $2",
     )

@@ -108,3 +108,26 @@ fn availability_is_skipped_by_funds_type_and_nonsense_refused() {
     let odd = distributed.replace(",D,2,", ",Q,2,");
     assert_eq!(parse(odd.as_bytes()).unwrap_err().field, "funds type");
 }
+
+/// Found by the fuzz target's review (docs/fuzzing.md): enough 15-digit amounts overflowed
+/// an i64 control total — a panic in debug builds, and in release a wrapped total that a
+/// forged trailer could match. Now the total refuses to overflow.
+#[test]
+fn control_totals_that_overflow_are_refused_not_wrapped() {
+    let head = "01,B,C,150716,0713,1,,,2/\n02,C,B,1,150715,2340,USD,2/\n";
+    let one_account = "03,1,USD,/\n16,165,999999999999999/\n49,999999999999999,3/\n";
+    // 9,300 amounts of 999,999,999,999,999 in one account: more than i64::MAX.
+    let account = format!(
+        "{head}03,1,USD,/\n{}49,1,9302/\n98,1,1,9304/\n99,1,1,9306/\n",
+        "16,165,999999999999999/\n".repeat(9_300)
+    );
+    let problem = parse(account.as_bytes()).unwrap_err();
+    assert_eq!((problem.line, problem.field), (9_227, "amount"));
+    // 9,300 accounts of 999,999,999,999,999 in one group.
+    let group = format!(
+        "{head}{}98,1,9300,27902/\n99,1,1,27904/\n",
+        one_account.repeat(9_300)
+    );
+    let problem = parse(group.as_bytes()).unwrap_err();
+    assert_eq!(problem.field, "group control total");
+}

@@ -115,3 +115,11 @@ mod properties {
         }
     }
 }
+
+/// Found by the fuzz target (docs/fuzzing.md): lines longer than a record were each
+/// reported, past the 100 problems `parse` promises at most.
+#[test]
+fn at_most_100_problems_are_reported() {
+    let long_lines = format!("{}\n", "X".repeat(95)).repeat(150);
+    assert_eq!(parse(long_lines.as_bytes()).unwrap_err().len(), 100);
+}

@@ -1,0 +1,1110 @@
+//! Arrangements (promises, plans, settlements), the approvals queue, and the money moves
+//! that need a person's say: refunds, adjustments, write-offs and recalls.
+//!
+//! An arrangement's standing is always recomputed from the payments received (not
+//! returned) since it started, with `domain::schedule`: so a returned payment un-keeps a
+//! promise, reopens a plan and breaks a completed settlement (whose discount is reversed).
+//!
+//! **Invariant:** every change of status writes an audit event in the same transaction.
+
+use crate::audit::{AuditEvent, LedgerRow, WriteTx};
+use crate::creditors::creditor_from_row;
+use crate::sessions::SessionUser;
+use crate::workspace::Seen;
+use crate::{Actor, Store, StoreError};
+use domain::creditor::CreditorPolicy;
+use domain::ledger::{Buckets, Entry, Reason};
+use domain::money::Amount;
+use domain::party::Role;
+use domain::schedule::{self, Due, DueProgress, Received};
+use jiff::civil::Date;
+use serde_json::json;
+use sqlx::Row;
+
+pub(crate) fn today(now_us: i64) -> Date {
+    jiff::Timestamp::from_microsecond(now_us)
+        .map(|instant| jiff::tz::TimeZone::UTC.to_datetime(instant).date())
+        .unwrap_or(Date::MIN)
+}
+
+/// Plan or settlement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Plan,
+    Settlement,
+}
+
+impl Kind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Plan => "plan",
+            Kind::Settlement => "settlement",
+        }
+    }
+}
+
+/// One dated amount of a plan or settlement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewDue {
+    pub due_on: Date,
+    pub amount: Amount,
+    pub principal: Amount,
+    pub interest: Amount,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewArrangement {
+    pub kind: Kind,
+    pub dues: Vec<NewDue>,
+    pub frequency: Option<String>,
+    pub apr_bps: u32,
+    /// `Some(role)`: outside the user's authority or the creditor's policy; waits in the
+    /// approvals queue for that role (or above). The text says why.
+    pub needs_approval: Option<(Role, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArrangementView {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub total: Amount,
+    pub balance_at_start: Amount,
+    pub frequency: Option<String>,
+    pub apr_bps: i64,
+    pub starts_on: Date,
+    pub created_by: Option<String>,
+    pub misses: i64,
+    pub dues: Vec<DueProgress>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Approval {
+    pub id: i64,
+    pub kind: String,
+    pub creditor: String,
+    pub account_ref: String,
+    pub arrangement_id: Option<i64>,
+    pub amount: Amount,
+    pub reason_code: String,
+    pub detail: String,
+    pub required_role: String,
+    pub requested_by: Option<String>,
+    pub requested_at_us: i64,
+    pub status: String,
+}
+
+/// Refund, adjustment or write-off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MoneyChange {
+    Refund,
+    Adjustment,
+    WriteOff,
+}
+
+impl MoneyChange {
+    pub fn code(self) -> &'static str {
+        match self {
+            MoneyChange::Refund => "refund",
+            MoneyChange::Adjustment => "adjustment",
+            MoneyChange::WriteOff => "write_off",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<MoneyChange> {
+        [
+            MoneyChange::Refund,
+            MoneyChange::Adjustment,
+            MoneyChange::WriteOff,
+        ]
+        .into_iter()
+        .find(|change| change.code() == code)
+    }
+}
+
+/// Reason codes for adjustments and write-offs (reports group by them).
+pub const REASON_CODES: &[&str] = &[
+    "billing_error",
+    "goodwill",
+    "fee_waiver",
+    "interest_waiver",
+    "small_balance",
+    "uncollectible",
+    "deceased",
+    "bankruptcy",
+    "statute_expired",
+    "duplicate_payment",
+    "overpayment",
+    "other",
+];
+
+pub(crate) fn role_rank(role: Role) -> u8 {
+    match role {
+        Role::Agent | Role::Billing | Role::Auditor => 0,
+        Role::Supervisor => 1,
+        Role::Manager => 2,
+        Role::Admin => 3,
+    }
+}
+
+pub(crate) async fn append_entry(
+    tx: &mut WriteTx,
+    account_id: i64,
+    entry: &Entry,
+    corrects: Option<i64>,
+    memo: Option<&str>,
+    audit_seq: i64,
+) -> Result<i64, StoreError> {
+    let id = tx.next_id("ledger_entries").await?;
+    let seq: i64 = sqlx::query(
+        "SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM ledger_entries WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_one(tx.conn())
+    .await?
+    .try_get(0)?;
+    let effective_on = entry.effective_on().to_string();
+    let amounts = entry.amounts();
+    let now_us = tx.now_us();
+    let row = LedgerRow {
+        id,
+        account_id,
+        seq,
+        reason: entry.reason().code(),
+        principal_minor: amounts.principal.minor(),
+        interest_minor: amounts.interest.minor(),
+        fees_minor: amounts.fees.minor(),
+        effective_on: &effective_on,
+        recorded_at_us: now_us,
+        corrects_entry_id: corrects,
+        memo,
+        audit_seq,
+    };
+    let hash = row.hash(tx.seal());
+    sqlx::query(
+        "INSERT INTO ledger_entries (id, account_id, seq, reason, principal_minor, interest_minor, fees_minor, effective_on, recorded_at_us, corrects_entry_id, memo, audit_seq, row_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(id)
+    .bind(account_id)
+    .bind(seq)
+    .bind(entry.reason().code())
+    .bind(amounts.principal.minor())
+    .bind(amounts.interest.minor())
+    .bind(amounts.fees.minor())
+    .bind(&effective_on)
+    .bind(now_us)
+    .bind(corrects)
+    .bind(memo)
+    .bind(audit_seq)
+    .bind(&hash)
+    .execute(tx.conn())
+    .await?;
+    Ok(id)
+}
+
+pub(crate) async fn balance(tx: &mut WriteTx, account_id: i64) -> Result<Buckets, StoreError> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(principal_minor), 0) AS BIGINT), CAST(COALESCE(SUM(interest_minor), 0) AS BIGINT), CAST(COALESCE(SUM(fees_minor), 0) AS BIGINT) FROM ledger_entries WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_one(tx.conn())
+    .await?;
+    Ok(Buckets {
+        principal: Amount::from_minor(row.try_get(0)?),
+        interest: Amount::from_minor(row.try_get(1)?),
+        fees: Amount::from_minor(row.try_get(2)?),
+    })
+}
+
+async fn received_since(
+    connection: &mut sqlx::AnyConnection,
+    account_id: i64,
+    since: Date,
+) -> Result<Vec<Received>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT p.paid_on, pe.amount_minor FROM payment_entries pe JOIN payments p ON p.id = pe.payment_id \
+         WHERE pe.account_id = $1 AND p.returned_on IS NULL AND p.paid_on >= $2 ORDER BY p.paid_on, p.id",
+    )
+    .bind(account_id)
+    .bind(since.to_string())
+    .fetch_all(connection)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let on: String = row.try_get(0)?;
+            Ok(Received {
+                on: on
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("payment date {on:?}")))?,
+                amount: Amount::from_minor(row.try_get(1)?),
+            })
+        })
+        .collect()
+}
+
+async fn policy_of_account(
+    connection: &mut sqlx::AnyConnection,
+    account_id: i64,
+) -> Result<(CreditorPolicy, String, String), StoreError> {
+    let row = sqlx::query(
+        "SELECT c.id, c.code, c.name, c.policy, a.account_ref FROM accounts a JOIN creditors c ON c.id = a.creditor_id WHERE a.id = $1",
+    )
+    .bind(account_id)
+    .fetch_one(connection)
+    .await?;
+    let creditor = creditor_from_row(&row)?;
+    Ok((creditor.policy, creditor.code, row.try_get(4)?))
+}
+
+fn parse_date(text: &str) -> Result<Date, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("stored date {text:?}")))
+}
+
+/// Re-evaluates the promises and arrangements of `account_ids` as of today and records
+/// what changed (kept, broken, completed, reopened), each with an audit event.
+pub(crate) async fn review(
+    tx: &mut WriteTx,
+    account_ids: &[i64],
+    actor: &Actor,
+) -> Result<u64, StoreError> {
+    let today = today(tx.now_us());
+    let mut changes = 0;
+    for &account_id in account_ids {
+        changes += review_account(tx, account_id, today, actor).await?;
+    }
+    Ok(changes)
+}
+
+async fn review_account(
+    tx: &mut WriteTx,
+    account_id: i64,
+    today: Date,
+    actor: &Actor,
+) -> Result<u64, StoreError> {
+    let promises = sqlx::query(
+        "SELECT id, status, created_at_us FROM promises WHERE account_id = $1 AND status IN ('open', 'kept')",
+    )
+    .bind(account_id)
+    .fetch_all(tx.conn())
+    .await?;
+    let arrangements = sqlx::query(
+        "SELECT id, kind, status, starts_on, misses, discount_entry_id FROM arrangements WHERE account_id = $1 AND status IN ('active', 'completed')",
+    )
+    .bind(account_id)
+    .fetch_all(tx.conn())
+    .await?;
+    if promises.is_empty() && arrangements.is_empty() {
+        return Ok(0);
+    }
+    let (policy, creditor, account_ref) = policy_of_account(tx.conn(), account_id).await?;
+    let entity_key = format!("{creditor}/{account_ref}");
+    let mut changes = 0;
+    for row in promises {
+        let (id, status, created_at_us): (i64, String, i64) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let dues: Vec<Due> = sqlx::query(
+            "SELECT due_on, amount_minor FROM promise_payments WHERE promise_id = $1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(tx.conn())
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(Due {
+                due_on: parse_date(&row.try_get::<String, _>(0)?)?,
+                amount: Amount::from_minor(row.try_get(1)?),
+            })
+        })
+        .collect::<Result<_, StoreError>>()?;
+        let received = received_since(tx.conn(), account_id, today_of(created_at_us)).await?;
+        let progress = schedule::progress(&dues, &received, policy.grace_days, today);
+        let standing = schedule::standing(&progress);
+        let next = if standing.misses > 0 {
+            "broken"
+        } else if standing.fully_paid {
+            "kept"
+        } else {
+            "open"
+        };
+        if next != status {
+            set_status(
+                tx,
+                actor,
+                "promises",
+                id,
+                &status,
+                next,
+                &entity_key,
+                "promise",
+            )
+            .await?;
+            changes += 1;
+        }
+    }
+    for row in arrangements {
+        let (id, kind, status, starts_on, misses, discount_entry): (
+            i64,
+            String,
+            String,
+            String,
+            i64,
+            Option<i64>,
+        ) = (
+            row.try_get(0)?,
+            row.try_get(1)?,
+            row.try_get(2)?,
+            row.try_get(3)?,
+            row.try_get(4)?,
+            row.try_get(5)?,
+        );
+        let dues = dues_of(tx.conn(), id).await?;
+        let received = received_since(tx.conn(), account_id, parse_date(&starts_on)?).await?;
+        let progress = schedule::progress(&dues, &received, policy.grace_days, today);
+        let standing = schedule::standing(&progress);
+        let broken = match kind.as_str() {
+            "plan" => standing.misses >= policy.plan_misses_to_break,
+            _ => standing.misses > 0,
+        };
+        let next = if standing.fully_paid {
+            "completed"
+        } else if broken {
+            "broken"
+        } else {
+            "active"
+        };
+        if i64::from(standing.misses) != misses {
+            sqlx::query("UPDATE arrangements SET misses = $1 WHERE id = $2")
+                .bind(i64::from(standing.misses))
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
+        }
+        if next == status {
+            continue;
+        }
+        let seq = set_status(
+            tx,
+            actor,
+            "arrangements",
+            id,
+            &status,
+            next,
+            &entity_key,
+            &kind,
+        )
+        .await?;
+        changes += 1;
+        if next != "active" {
+            sqlx::query("UPDATE arrangements SET ended_at_us = $1 WHERE id = $2")
+                .bind(tx.now_us())
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
+        }
+        if kind == "settlement" && next == "completed" {
+            // Paid as agreed: the rest of the debt is written down.
+            let owed = balance(tx, account_id).await?;
+            let discount = Buckets {
+                principal: Amount::from_minor(-owed.principal.minor().max(0)),
+                interest: Amount::from_minor(-owed.interest.minor().max(0)),
+                fees: Amount::from_minor(-owed.fees.minor().max(0)),
+            };
+            if let Ok(entry) = Entry::new(Reason::SettlementDiscount, discount, today) {
+                let entry_id =
+                    append_entry(tx, account_id, &entry, None, Some("settlement paid"), seq)
+                        .await?;
+                sqlx::query("UPDATE arrangements SET discount_entry_id = $1 WHERE id = $2")
+                    .bind(entry_id)
+                    .bind(id)
+                    .execute(tx.conn())
+                    .await?;
+            }
+            account_status(tx, account_id, "settled").await?;
+        }
+        if kind == "settlement" && status == "completed" {
+            // A payment of a completed settlement came back: the settlement is broken
+            // and its discount reversed, so the full debt is owed again.
+            if let Some(entry_id) = discount_entry {
+                let row = sqlx::query(
+                    "SELECT principal_minor, interest_minor, fees_minor FROM ledger_entries WHERE id = $1",
+                )
+                .bind(entry_id)
+                .fetch_one(tx.conn())
+                .await?;
+                let undo = Buckets {
+                    principal: Amount::from_minor(-row.try_get::<i64, _>(0)?),
+                    interest: Amount::from_minor(-row.try_get::<i64, _>(1)?),
+                    fees: Amount::from_minor(-row.try_get::<i64, _>(2)?),
+                };
+                let entry = Entry::new(Reason::Reversal, undo, today)
+                    .map_err(|error| StoreError::Corrupt(format!("{error:?}")))?;
+                append_entry(
+                    tx,
+                    account_id,
+                    &entry,
+                    Some(entry_id),
+                    Some("settlement broken"),
+                    seq,
+                )
+                .await?;
+            }
+            account_status(tx, account_id, "active").await?;
+        }
+    }
+    Ok(changes)
+}
+
+fn today_of(at_us: i64) -> Date {
+    today(at_us)
+}
+
+async fn account_status(tx: &mut WriteTx, account_id: i64, status: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE accounts SET status = $1, version = version + 1 WHERE id = $2")
+        .bind(status)
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn set_status(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    table: &'static str,
+    id: i64,
+    from: &str,
+    to: &str,
+    entity_key: &str,
+    what: &str,
+) -> Result<i64, StoreError> {
+    let seq = tx
+        .audit(AuditEvent {
+            actor: &actor.name,
+            action: &format!("{what}.{to}"),
+            entity: "account",
+            entity_key,
+            before: Some(json!({ what: id, "status": from })),
+            after: Some(json!({ what: id, "status": to })),
+            reason: "payments received against its schedule",
+        })
+        .await?;
+    let sql = format!("UPDATE {table} SET status = $1 WHERE id = $2");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(to)
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    Ok(seq)
+}
+
+async fn dues_of(connection: &mut sqlx::AnyConnection, id: i64) -> Result<Vec<Due>, StoreError> {
+    sqlx::query(
+        "SELECT due_on, amount_minor FROM arrangement_dues WHERE arrangement_id = $1 ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(connection)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(Due {
+            due_on: parse_date(&row.try_get::<String, _>(0)?)?,
+            amount: Amount::from_minor(row.try_get(1)?),
+        })
+    })
+    .collect()
+}
+
+async fn locate(tx: &mut WriteTx, user: &SessionUser, seen: Seen<'_>) -> Result<i64, StoreError> {
+    crate::workspace::touch(tx, user, seen).await
+}
+
+impl Store {
+    /// Reviews every open promise and active plan or settlement as of today (the nightly
+    /// step): dues past their grace are counted as misses and arrangements break.
+    pub async fn review_arrangements(&self, actor: &Actor) -> Result<u64, StoreError> {
+        let mut tx = self.write().await?;
+        let rows = sqlx::query(
+            "SELECT account_id FROM promises WHERE status = 'open' UNION SELECT account_id FROM arrangements WHERE status = 'active'",
+        )
+        .fetch_all(tx.conn())
+        .await?;
+        let ids: Vec<i64> = rows
+            .iter()
+            .map(|row| row.try_get(0))
+            .collect::<Result<_, _>>()?;
+        let changes = review(&mut tx, &ids, actor).await?;
+        tx.commit().await?;
+        Ok(changes)
+    }
+
+    /// Records a plan or settlement: active at once, or waiting for approval. An active
+    /// plan or settlement of the account is superseded (amendment keeps history).
+    pub async fn create_arrangement(
+        &self,
+        user: &SessionUser,
+        seen: Seen<'_>,
+        new: &NewArrangement,
+    ) -> Result<(i64, Option<i64>), StoreError> {
+        if new.dues.is_empty() {
+            return Err(StoreError::Invalid(
+                "an arrangement has at least one payment".into(),
+            ));
+        }
+        let total = Amount::checked_sum(new.dues.iter().map(|due| due.amount))
+            .ok_or_else(|| StoreError::Invalid("the total is too large".into()))?;
+        let mut tx = self.write().await?;
+        let account_id = locate(&mut tx, user, seen).await?;
+        let owed = balance(&mut tx, account_id)
+            .await?
+            .total()
+            .unwrap_or(Amount::ZERO);
+        if !owed.is_positive() {
+            return Err(StoreError::Invalid("the account owes nothing".into()));
+        }
+        if new.kind == Kind::Settlement && total >= owed {
+            return Err(StoreError::Invalid(
+                "a settlement is for less than the balance; use a plan or a promise".into(),
+            ));
+        }
+        let previous: Option<i64> = sqlx::query(
+            "SELECT id FROM arrangements WHERE account_id = $1 AND status IN ('active', 'pending_approval') ORDER BY id DESC",
+        )
+        .bind(account_id)
+        .fetch_optional(tx.conn())
+        .await?
+        .map(|row| row.try_get(0))
+        .transpose()?;
+        let id = tx.next_id("arrangements").await?;
+        let status = if new.needs_approval.is_some() {
+            "pending_approval"
+        } else {
+            "active"
+        };
+        let entity_key = format!("{}/{}", seen.creditor, seen.account_ref);
+        let schedule: Vec<serde_json::Value> = new
+            .dues
+            .iter()
+            .map(
+                |due| json!({"due_on": due.due_on.to_string(), "amount_minor": due.amount.minor()}),
+            )
+            .collect();
+        let seq = tx
+            .audit(AuditEvent {
+                actor: &user.username,
+                action: &format!("{}.create", new.kind.code()),
+                entity: "account",
+                entity_key: &entity_key,
+                before: None,
+                after: Some(json!({
+                    new.kind.code(): id,
+                    "status": status,
+                    "total_minor": total.minor(),
+                    "balance_minor": owed.minor(),
+                    "frequency": new.frequency,
+                    "apr_bps": new.apr_bps,
+                    "dues": schedule,
+                    "supersedes": previous,
+                    "needs_approval": new.needs_approval.as_ref().map(|(role, why)| json!({"role": role.code(), "why": why})),
+                })),
+                reason: match new.kind {
+                    Kind::Plan => "payment plan agreed with the debtor",
+                    Kind::Settlement => "settlement offered to the debtor",
+                },
+            })
+            .await?;
+        let starts_on = today(tx.now_us()).min(new.dues[0].due_on);
+        sqlx::query(
+            "INSERT INTO arrangements (id, account_id, kind, status, total_minor, balance_minor, frequency, apr_bps, starts_on, supersedes_id, created_by, created_at_us, misses, audit_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13)",
+        )
+        .bind(id)
+        .bind(account_id)
+        .bind(new.kind.code())
+        .bind(status)
+        .bind(total.minor())
+        .bind(owed.minor())
+        .bind(new.frequency.clone())
+        .bind(i64::from(new.apr_bps))
+        .bind(starts_on.to_string())
+        .bind(previous)
+        .bind(user.id)
+        .bind(tx.now_us())
+        .bind(seq)
+        .execute(tx.conn())
+        .await?;
+        for (index, due) in new.dues.iter().enumerate() {
+            sqlx::query("INSERT INTO arrangement_dues (arrangement_id, seq, due_on, amount_minor, principal_minor, interest_minor) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id)
+                .bind(index as i64 + 1)
+                .bind(due.due_on.to_string())
+                .bind(due.amount.minor())
+                .bind(due.principal.minor())
+                .bind(due.interest.minor())
+                .execute(tx.conn())
+                .await?;
+        }
+        let approval = match &new.needs_approval {
+            Some((role, why)) => Some(
+                insert_approval(
+                    &mut tx,
+                    new.kind.code(),
+                    account_id,
+                    Some(id),
+                    total,
+                    new.kind.code(),
+                    why,
+                    *role,
+                    user.id,
+                    seq,
+                )
+                .await?,
+            ),
+            None => {
+                if let Some(previous) = previous {
+                    supersede(&mut tx, previous).await?;
+                }
+                None
+            }
+        };
+        tx.commit().await?;
+        Ok((id, approval))
+    }
+
+    pub async fn arrangements(&self, account_id: i64) -> Result<Vec<ArrangementView>, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        let rows = sqlx::query(
+            "SELECT r.id, r.kind, r.status, r.total_minor, r.balance_minor, r.frequency, r.apr_bps, r.starts_on, u.username, r.misses \
+             FROM arrangements r LEFT JOIN users u ON u.id = r.created_by WHERE r.account_id = $1 ORDER BY r.id",
+        )
+        .bind(account_id)
+        .fetch_all(&mut *connection)
+        .await?;
+        let policy = policy_of_account(&mut connection, account_id).await?.0;
+        let today = today(self.now().as_microsecond());
+        let mut views = Vec::new();
+        for row in rows {
+            let id: i64 = row.try_get(0)?;
+            let starts_on = parse_date(&row.try_get::<String, _>(7)?)?;
+            let dues = dues_of(&mut connection, id).await?;
+            let received = received_since(&mut connection, account_id, starts_on).await?;
+            views.push(ArrangementView {
+                id,
+                kind: row.try_get(1)?,
+                status: row.try_get(2)?,
+                total: Amount::from_minor(row.try_get(3)?),
+                balance_at_start: Amount::from_minor(row.try_get(4)?),
+                frequency: row.try_get(5)?,
+                apr_bps: row.try_get(6)?,
+                starts_on,
+                created_by: row.try_get(8)?,
+                misses: row.try_get(9)?,
+                dues: schedule::progress(&dues, &received, policy.grace_days, today),
+            });
+        }
+        Ok(views)
+    }
+
+    /// Pending approvals the user may decide (their creditors; at or below their role).
+    pub async fn approvals(&self, user: &SessionUser) -> Result<Vec<Approval>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.kind, c.code, a.account_ref, p.arrangement_id, p.amount_minor, p.reason_code, p.detail, p.required_role, u.username, p.requested_at_us, p.status, a.creditor_id \
+             FROM approvals p JOIN accounts a ON a.id = p.account_id JOIN creditors c ON c.id = a.creditor_id LEFT JOIN users u ON u.id = p.requested_by \
+             WHERE p.status = 'pending' ORDER BY p.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut list = Vec::new();
+        for row in rows {
+            let creditor_id: i64 = row.try_get(12)?;
+            if !user.may_see_creditor(creditor_id) {
+                continue;
+            }
+            list.push(Approval {
+                id: row.try_get(0)?,
+                kind: row.try_get(1)?,
+                creditor: row.try_get(2)?,
+                account_ref: row.try_get(3)?,
+                arrangement_id: row.try_get(4)?,
+                amount: Amount::from_minor(row.try_get(5)?),
+                reason_code: row.try_get(6)?,
+                detail: row.try_get(7)?,
+                required_role: row.try_get(8)?,
+                requested_by: row.try_get(9)?,
+                requested_at_us: row.try_get(10)?,
+                status: row.try_get(11)?,
+            });
+        }
+        Ok(list)
+    }
+
+    /// Approves or rejects a pending request. The decider needs the required role (or a
+    /// higher one) and may not approve their own request.
+    pub async fn decide_approval(
+        &self,
+        user: &SessionUser,
+        approval_id: i64,
+        approve: bool,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        let row = sqlx::query(
+            "SELECT p.kind, p.account_id, p.arrangement_id, p.amount_minor, p.reason_code, p.detail, p.required_role, p.requested_by, p.status, a.creditor_id, c.code, a.account_ref \
+             FROM approvals p JOIN accounts a ON a.id = p.account_id JOIN creditors c ON c.id = a.creditor_id WHERE p.id = $1",
+        )
+        .bind(approval_id)
+        .fetch_optional(tx.conn())
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no approval {approval_id}")))?;
+        let creditor_id: i64 = row.try_get(9)?;
+        if !user.may_see_creditor(creditor_id) {
+            return Err(StoreError::NotFound(format!("no approval {approval_id}")));
+        }
+        let status: String = row.try_get(8)?;
+        if status != "pending" {
+            return Err(StoreError::Conflict(format!(
+                "approval {approval_id} was already {status}"
+            )));
+        }
+        let required = Role::parse(&row.try_get::<String, _>(6)?)
+            .ok_or_else(|| StoreError::Corrupt("approval role".into()))?;
+        if role_rank(user.role) < role_rank(required) {
+            return Err(StoreError::Invalid(format!(
+                "this needs a {} (or above) to decide",
+                required.code()
+            )));
+        }
+        let requested_by: Option<i64> = row.try_get(7)?;
+        if approve && requested_by == Some(user.id) {
+            return Err(StoreError::Invalid(
+                "a request cannot be approved by the person who made it".into(),
+            ));
+        }
+        let kind: String = row.try_get(0)?;
+        let account_id: i64 = row.try_get(1)?;
+        let arrangement_id: Option<i64> = row.try_get(2)?;
+        let amount = Amount::from_minor(row.try_get(3)?);
+        let reason_code: String = row.try_get(4)?;
+        let detail: String = row.try_get(5)?;
+        let entity_key = format!(
+            "{}/{}",
+            row.try_get::<String, _>(10)?,
+            row.try_get::<String, _>(11)?
+        );
+        let decision = if approve { "approved" } else { "rejected" };
+        let seq = tx
+            .audit(AuditEvent {
+                actor: &user.username,
+                action: &format!("approval.{decision}"),
+                entity: "account",
+                entity_key: &entity_key,
+                before: Some(json!({"approval": approval_id, "kind": kind, "status": "pending"})),
+                after: Some(json!({"approval": approval_id, "kind": kind, "status": decision, "note": note})),
+                reason: if note.is_empty() { decision } else { note },
+            })
+            .await?;
+        sqlx::query("UPDATE approvals SET status = $1, decided_by = $2, decided_at_us = $3, decision_note = $4 WHERE id = $5")
+            .bind(decision)
+            .bind(user.id)
+            .bind(tx.now_us())
+            .bind(note)
+            .bind(approval_id)
+            .execute(tx.conn())
+            .await?;
+        match (kind.as_str(), arrangement_id) {
+            ("plan" | "settlement", Some(arrangement_id)) => {
+                let next = if approve { "active" } else { "rejected" };
+                sqlx::query("UPDATE arrangements SET status = $1 WHERE id = $2")
+                    .bind(next)
+                    .bind(arrangement_id)
+                    .execute(tx.conn())
+                    .await?;
+                if approve {
+                    let previous: Option<i64> = sqlx::query(
+                        "SELECT id FROM arrangements WHERE account_id = $1 AND status = 'active' AND id <> $2",
+                    )
+                    .bind(account_id)
+                    .bind(arrangement_id)
+                    .fetch_optional(tx.conn())
+                    .await?
+                    .map(|row| row.try_get(0))
+                    .transpose()?;
+                    if let Some(previous) = previous {
+                        supersede(&mut tx, previous).await?;
+                    }
+                }
+            }
+            (change, _) if approve => {
+                let change = MoneyChange::parse(change)
+                    .ok_or_else(|| StoreError::Corrupt(format!("approval kind {change:?}")))?;
+                let detail: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
+                let movement = Buckets {
+                    principal: Amount::from_minor(detail["principal_minor"].as_i64().unwrap_or(0)),
+                    interest: Amount::from_minor(detail["interest_minor"].as_i64().unwrap_or(0)),
+                    fees: Amount::from_minor(detail["fees_minor"].as_i64().unwrap_or(0)),
+                };
+                let _ = amount;
+                apply_change(&mut tx, account_id, change, movement, &reason_code, seq).await?;
+            }
+            _ => {}
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A refund of a credit balance, an adjustment or a write-off. Posted at once when
+    /// within the user's authority, else queued for approval. Returns the approval id
+    /// when queued.
+    pub async fn request_money_change(
+        &self,
+        user: &SessionUser,
+        seen: Seen<'_>,
+        change: MoneyChange,
+        movement: Buckets,
+        reason_code: &str,
+        note: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        if !REASON_CODES.contains(&reason_code) {
+            return Err(StoreError::Invalid(format!(
+                "reason code {reason_code:?}: expected one of {}",
+                REASON_CODES.join(", ")
+            )));
+        }
+        let mut tx = self.write().await?;
+        let account_id = locate(&mut tx, user, seen).await?;
+        let (policy, _, _) = policy_of_account(tx.conn(), account_id).await?;
+        let owed = balance(&mut tx, account_id).await?;
+        let total = owed.total().unwrap_or(Amount::ZERO);
+        let movement = match change {
+            MoneyChange::Refund => {
+                // A refund pays back the credit balance (or part of it).
+                let asked = movement.total().unwrap_or(Amount::ZERO);
+                let credit = Amount::from_minor(-total.minor());
+                if !credit.is_positive() {
+                    return Err(StoreError::Invalid(
+                        "the account has no credit balance to refund".into(),
+                    ));
+                }
+                let refund = if asked.is_positive() { asked } else { credit };
+                if refund > credit {
+                    return Err(StoreError::Invalid(format!(
+                        "the refund is larger than the credit balance ({})",
+                        policy.currency.format(credit)
+                    )));
+                }
+                Buckets {
+                    principal: refund,
+                    ..Buckets::ZERO
+                }
+            }
+            MoneyChange::WriteOff => {
+                // Writes off what is owed (every positive bucket), unless told otherwise.
+                if movement == Buckets::ZERO {
+                    Buckets {
+                        principal: Amount::from_minor(-owed.principal.minor().max(0)),
+                        interest: Amount::from_minor(-owed.interest.minor().max(0)),
+                        fees: Amount::from_minor(-owed.fees.minor().max(0)),
+                    }
+                } else {
+                    movement
+                }
+            }
+            MoneyChange::Adjustment => movement,
+        };
+        let reason = match change {
+            MoneyChange::Refund => Reason::Refund,
+            MoneyChange::Adjustment => Reason::Adjustment,
+            MoneyChange::WriteOff => Reason::WriteOff,
+        };
+        Entry::new(reason, movement, today(tx.now_us())).map_err(|error| {
+            StoreError::Invalid(match error {
+                domain::ledger::EntryError::Empty => "the amount is zero".to_string(),
+                domain::ledger::EntryError::WrongDirection { .. } => match change {
+                    MoneyChange::WriteOff => "a write-off lowers the balance".to_string(),
+                    _ => "the amount has the wrong sign".to_string(),
+                },
+                domain::ledger::EntryError::Overflow => "the amount is too large".to_string(),
+            })
+        })?;
+        let size = Amount::from_minor(
+            movement.principal.minor().abs()
+                + movement.interest.minor().abs()
+                + movement.fees.minor().abs(),
+        );
+        let needs_approval = role_rank(user.role) < 1
+            && (change == MoneyChange::Refund || size > policy.approval_threshold);
+        let entity_key = format!("{}/{}", seen.creditor, seen.account_ref);
+        let detail = json!({
+            "principal_minor": movement.principal.minor(),
+            "interest_minor": movement.interest.minor(),
+            "fees_minor": movement.fees.minor(),
+            "note": note,
+        });
+        let seq = tx
+            .audit(AuditEvent {
+                actor: &user.username,
+                action: &format!(
+                    "{}.{}",
+                    change.code(),
+                    if needs_approval { "request" } else { "post" }
+                ),
+                entity: "account",
+                entity_key: &entity_key,
+                before: Some(json!({"balance_minor": total.minor()})),
+                after: Some(json!({"movement": detail, "reason_code": reason_code})),
+                reason: if note.is_empty() { reason_code } else { note },
+            })
+            .await?;
+        let approval = if needs_approval {
+            Some(
+                insert_approval(
+                    &mut tx,
+                    change.code(),
+                    account_id,
+                    None,
+                    size,
+                    reason_code,
+                    &detail.to_string(),
+                    Role::Supervisor,
+                    user.id,
+                    seq,
+                )
+                .await?,
+            )
+        } else {
+            apply_change(&mut tx, account_id, change, movement, reason_code, seq).await?;
+            None
+        };
+        tx.commit().await?;
+        Ok(approval)
+    }
+
+    /// Returns an account to its creditor: its balance leaves the books (a `recall`
+    /// entry) and it leaves every queue.
+    pub async fn recall(
+        &self,
+        user: &SessionUser,
+        seen: Seen<'_>,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        let account_id = locate(&mut tx, user, seen).await?;
+        let owed = balance(&mut tx, account_id).await?;
+        let entity_key = format!("{}/{}", seen.creditor, seen.account_ref);
+        let seq = tx
+            .audit(AuditEvent {
+                actor: &user.username,
+                action: "account.recall",
+                entity: "account",
+                entity_key: &entity_key,
+                before: Some(json!({"balance_minor": owed.total().map(Amount::minor)})),
+                after: Some(json!({"status": "recalled"})),
+                reason: if note.is_empty() {
+                    "recalled by the creditor"
+                } else {
+                    note
+                },
+            })
+            .await?;
+        let movement = Buckets {
+            principal: Amount::from_minor(-owed.principal.minor().max(0)),
+            interest: Amount::from_minor(-owed.interest.minor().max(0)),
+            fees: Amount::from_minor(-owed.fees.minor().max(0)),
+        };
+        if let Ok(entry) = Entry::new(Reason::Recall, movement, today(tx.now_us())) {
+            append_entry(&mut tx, account_id, &entry, None, Some("recalled"), seq).await?;
+        }
+        account_status(&mut tx, account_id, "recalled").await?;
+        sqlx::query("UPDATE arrangements SET status = 'cancelled', ended_at_us = $1 WHERE account_id = $2 AND status IN ('active', 'pending_approval')")
+            .bind(tx.now_us())
+            .bind(account_id)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn supersede(tx: &mut WriteTx, id: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE arrangements SET status = 'superseded', ended_at_us = $1 WHERE id = $2")
+        .bind(tx.now_us())
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+async fn apply_change(
+    tx: &mut WriteTx,
+    account_id: i64,
+    change: MoneyChange,
+    movement: Buckets,
+    reason_code: &str,
+    seq: i64,
+) -> Result<(), StoreError> {
+    let reason = match change {
+        MoneyChange::Refund => Reason::Refund,
+        MoneyChange::Adjustment => Reason::Adjustment,
+        MoneyChange::WriteOff => Reason::WriteOff,
+    };
+    let entry = Entry::new(reason, movement, today(tx.now_us()))
+        .map_err(|error| StoreError::Invalid(format!("{error:?}")))?;
+    append_entry(tx, account_id, &entry, None, Some(reason_code), seq).await?;
+    let owed = balance(tx, account_id)
+        .await?
+        .total()
+        .unwrap_or(Amount::ZERO);
+    let status: String = sqlx::query("SELECT status FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_one(tx.conn())
+        .await?
+        .try_get(0)?;
+    let next = match change {
+        MoneyChange::WriteOff if !owed.is_positive() => Some("written_off"),
+        _ if status == "active" && owed.is_zero() => Some("paid"),
+        _ if status == "paid" && owed.is_positive() => Some("active"),
+        _ => None,
+    };
+    if let Some(next) = next
+        && next != status
+    {
+        account_status(tx, account_id, next).await?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_approval(
+    tx: &mut WriteTx,
+    kind: &str,
+    account_id: i64,
+    arrangement_id: Option<i64>,
+    amount: Amount,
+    reason_code: &str,
+    detail: &str,
+    role: Role,
+    user_id: i64,
+    seq: i64,
+) -> Result<i64, StoreError> {
+    let id = tx.next_id("approvals").await?;
+    sqlx::query(
+        "INSERT INTO approvals (id, kind, account_id, arrangement_id, amount_minor, reason_code, detail, required_role, requested_by, requested_at_us, status, audit_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11)",
+    )
+    .bind(id)
+    .bind(kind)
+    .bind(account_id)
+    .bind(arrangement_id)
+    .bind(amount.minor())
+    .bind(reason_code)
+    .bind(detail)
+    .bind(role.code())
+    .bind(user_id)
+    .bind(tx.now_us())
+    .bind(seq)
+    .execute(tx.conn())
+    .await?;
+    Ok(id)
+}

@@ -1,0 +1,997 @@
+//! Money in: posting payments and their returns, from agents, the API and bank files.
+//!
+//! Every batch of items (one agent's payment, or a whole file) is posted in one write
+//! transaction: all or nothing. Items are matched to accounts and payments first; what
+//! matches is posted, what does not goes to the exceptions list, and the outcome of every
+//! item is reported. A dry run does the same work and rolls it back.
+//!
+//! **Invariants:**
+//! - A payment's ledger entries add up to its amount; a return reverses exactly those
+//!   entries (same accounts, same buckets), so the ledger balances to the cent.
+//! - Re-posting the same items changes nothing: a payment is identified by creditor and
+//!   `payment_ref`, a return by the payment it returns, an exception by its fingerprint.
+
+use crate::audit::{AuditEvent, LedgerRow, WriteTx};
+use crate::batch::{Batch, Value};
+use crate::creditors::{Creditor, creditor_from_row};
+use crate::{Actor, Store, StoreError};
+use domain::allocation::{self, Owing};
+use domain::creditor::CreditorPolicy;
+use domain::ledger::{Buckets, Entry, Reason};
+use domain::money::Amount;
+pub use domain::payment::{
+    IncomingPayment, IncomingReturn, Item, ItemKind, Method, Original, Source,
+};
+use jiff::civil::Date;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::{HashMap, HashSet};
+
+/// Items per `IN (…)` list when looking rows up.
+const LOOKUP_CHUNK: usize = 500;
+/// Items one posting may carry (a 1,000,000-line file is fine; more should be split).
+pub const ITEMS_MAX: usize = 2_000_000;
+
+/// Where the items come from.
+#[derive(Clone, Debug)]
+pub struct Posting<'a> {
+    pub source: Source,
+    /// The file name (or `agent` / `api`).
+    pub file_name: &'a str,
+    pub sha256: &'a str,
+    /// The user who entered it, when a user did.
+    pub user_id: Option<i64>,
+    /// Why, for the audit log.
+    pub reason: &'a str,
+    /// Parse, match and compute, then roll back.
+    pub dry_run: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Posted {
+        payment_id: i64,
+        creditor: String,
+        account_ref: String,
+        /// Amount per account paid (`account_ref`, amount).
+        shares: Vec<(String, Amount)>,
+    },
+    AlreadyPosted {
+        payment_id: i64,
+    },
+    Returned {
+        payment_id: i64,
+        creditor: String,
+        account_ref: String,
+        fee: Amount,
+    },
+    AlreadyReturned {
+        payment_id: i64,
+    },
+    /// Not matched: on the exceptions list (or already there from an earlier import).
+    Exception {
+        reason: String,
+    },
+}
+
+impl Outcome {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Outcome::Posted { .. } => "posted",
+            Outcome::AlreadyPosted { .. } => "already_posted",
+            Outcome::Returned { .. } => "returned",
+            Outcome::AlreadyReturned { .. } => "already_returned",
+            Outcome::Exception { .. } => "exception",
+        }
+    }
+
+    pub fn is_matched(&self) -> bool {
+        !matches!(self, Outcome::Exception { .. })
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PostingReport {
+    pub import_id: Option<i64>,
+    pub outcomes: Vec<Outcome>,
+    pub payments_posted: u64,
+    pub returns_posted: u64,
+    pub exceptions_added: u64,
+    pub entries_created: u64,
+    pub amount_posted: i64,
+    pub amount_returned: i64,
+}
+
+/// An account as the posting sees it (balances kept current as items post).
+struct AccountState {
+    id: i64,
+    creditor_id: i64,
+    account_ref: String,
+    debtor_id: i64,
+    status: String,
+    delinquent_since: Date,
+    balance: Buckets,
+    next_seq: i64,
+    status_changed: bool,
+}
+
+struct KnownPayment {
+    id: i64,
+    creditor_id: i64,
+    account_id: i64,
+    amount: Amount,
+    returned: bool,
+}
+
+struct Poster<'a> {
+    seal: crate::crypto::SealKey,
+    now_us: i64,
+    audit_seq: i64,
+    import_id: i64,
+    posting: &'a Posting<'a>,
+    creditors: HashMap<i64, Creditor>,
+    creditor_ids: HashMap<String, i64>,
+    accounts: HashMap<i64, AccountState>,
+    /// account_ref → account ids (one per creditor holding that reference).
+    by_ref: HashMap<String, Vec<i64>>,
+    debtor_accounts: HashMap<i64, Vec<i64>>,
+    payments_by_ref: HashMap<(i64, String), KnownPayment>,
+    payments_by_trace: HashMap<String, Vec<i64>>,
+    payment_entries: HashMap<i64, Vec<(i64, i64, Buckets)>>,
+    exceptions_known: HashSet<String>,
+    next_payment_id: i64,
+    next_entry_id: i64,
+    next_exception_id: i64,
+    payments: Batch,
+    entries: Batch,
+    ledger: Batch,
+    exceptions: Batch,
+    returned: Vec<(i64, Date, Option<String>, String)>,
+    touched: HashSet<i64>,
+    report: PostingReport,
+}
+
+const PAYMENT_COLUMNS: &[&str] = &[
+    "id",
+    "creditor_id",
+    "account_id",
+    "payment_ref",
+    "amount_minor",
+    "method",
+    "paid_on",
+    "source",
+    "trace",
+    "import_id",
+    "user_id",
+    "recorded_at_us",
+    "audit_seq",
+];
+const PAYMENT_ENTRY_COLUMNS: &[&str] = &["payment_id", "entry_id", "account_id", "amount_minor"];
+const LEDGER_COLUMNS: &[&str] = &[
+    "id",
+    "account_id",
+    "seq",
+    "reason",
+    "principal_minor",
+    "interest_minor",
+    "fees_minor",
+    "effective_on",
+    "recorded_at_us",
+    "corrects_entry_id",
+    "memo",
+    "audit_seq",
+    "row_hash",
+];
+const EXCEPTION_COLUMNS: &[&str] = &[
+    "id",
+    "fingerprint",
+    "source",
+    "file_name",
+    "line",
+    "kind",
+    "amount_minor",
+    "paid_on",
+    "reference",
+    "trace",
+    "return_code",
+    "detail",
+    "reason",
+    "status",
+    "created_at_us",
+    "audit_seq",
+];
+
+fn placeholders(engine: crate::Engine, count: usize, first: usize) -> String {
+    (0..count)
+        .map(|index| match engine {
+            crate::Engine::Sqlite => "?".to_string(),
+            crate::Engine::Postgres => format!("${}", first + index),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn date_of(text: &str) -> Result<Date, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("stored date {text:?} is not a date")))
+}
+
+impl Store {
+    /// Posts `items` (see the module's rules). With `posting.dry_run` nothing is kept.
+    pub async fn post_payments(
+        &self,
+        actor: &Actor,
+        posting: &Posting<'_>,
+        items: &[Item],
+    ) -> Result<PostingReport, StoreError> {
+        if items.len() > ITEMS_MAX {
+            return Err(StoreError::Invalid(format!(
+                "{} items: at most {ITEMS_MAX} per posting; split the file",
+                items.len()
+            )));
+        }
+        let mut tx = self.write().await?;
+        let engine = tx.engine();
+        let import_id = tx.next_id("imports").await?;
+        let audit_seq = tx.next_audit_seq();
+        let mut poster = Poster {
+            seal: self.key.seal_key(),
+            now_us: tx.now_us(),
+            audit_seq,
+            import_id,
+            posting,
+            creditors: HashMap::new(),
+            creditor_ids: HashMap::new(),
+            accounts: HashMap::new(),
+            by_ref: HashMap::new(),
+            debtor_accounts: HashMap::new(),
+            payments_by_ref: HashMap::new(),
+            payments_by_trace: HashMap::new(),
+            payment_entries: HashMap::new(),
+            exceptions_known: HashSet::new(),
+            next_payment_id: tx.next_id("payments").await?,
+            next_entry_id: tx.next_id("ledger_entries").await?,
+            next_exception_id: tx.next_id("payment_exceptions").await?,
+            payments: Batch::new(engine, "payments", PAYMENT_COLUMNS, ""),
+            entries: Batch::new(engine, "payment_entries", PAYMENT_ENTRY_COLUMNS, ""),
+            ledger: Batch::new(engine, "ledger_entries", LEDGER_COLUMNS, ""),
+            exceptions: Batch::new(engine, "payment_exceptions", EXCEPTION_COLUMNS, ""),
+            returned: Vec::new(),
+            touched: HashSet::new(),
+            report: PostingReport::default(),
+        };
+        poster.load(&mut tx, items).await?;
+        for item in items {
+            let outcome = poster.post(item)?;
+            poster.report.outcomes.push(outcome);
+            if poster.ledger.is_full() || poster.payments.is_full() || poster.entries.is_full() {
+                poster.flush(&mut tx).await?;
+            }
+        }
+        poster.flush(&mut tx).await?;
+        poster.finish(tx, actor).await
+    }
+}
+
+impl Poster<'_> {
+    async fn load(&mut self, tx: &mut WriteTx, items: &[Item]) -> Result<(), StoreError> {
+        let engine = tx.engine();
+        for row in sqlx::query("SELECT id, code, name, policy FROM creditors")
+            .fetch_all(tx.conn())
+            .await?
+        {
+            let creditor = creditor_from_row(&row)?;
+            self.creditor_ids.insert(creditor.code.clone(), creditor.id);
+            self.creditors.insert(creditor.id, creditor);
+        }
+        // Accounts named by payments, and the payments named by returns.
+        let mut refs: Vec<String> = Vec::new();
+        let mut payment_refs: Vec<String> = Vec::new();
+        let mut traces: Vec<String> = Vec::new();
+        for item in items {
+            match &item.kind {
+                ItemKind::Payment(payment) => {
+                    refs.push(payment.account_ref.clone());
+                    refs.extend(payment.fallback_ref.clone());
+                    payment_refs.push(payment.payment_ref.clone());
+                }
+                ItemKind::Return(item) => match &item.original {
+                    Original::PaymentRef(reference) => payment_refs.push(reference.clone()),
+                    Original::Trace(trace) => traces.push(trace.clone()),
+                },
+            }
+        }
+        for list in [&mut refs, &mut payment_refs, &mut traces] {
+            list.sort();
+            list.dedup();
+        }
+        let mut payment_accounts: Vec<i64> = Vec::new();
+        for (column, values) in [("payment_ref", &payment_refs), ("trace", &traces)] {
+            for chunk in values.chunks(LOOKUP_CHUNK) {
+                let sql = format!(
+                    "SELECT id, creditor_id, account_id, payment_ref, amount_minor, returned_on, trace FROM payments WHERE {column} IN ({})",
+                    placeholders(engine, chunk.len(), 1)
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for value in chunk {
+                    query = query.bind(value);
+                }
+                for row in query.fetch_all(tx.conn()).await? {
+                    let payment = KnownPayment {
+                        id: row.try_get(0)?,
+                        creditor_id: row.try_get(1)?,
+                        account_id: row.try_get(2)?,
+                        amount: Amount::from_minor(row.try_get(4)?),
+                        returned: row.try_get::<Option<String>, _>(5)?.is_some(),
+                    };
+                    let reference: String = row.try_get(3)?;
+                    let trace: Option<String> = row.try_get(6)?;
+                    payment_accounts.push(payment.account_id);
+                    if let Some(trace) = trace {
+                        let ids = self.payments_by_trace.entry(trace).or_default();
+                        if !ids.contains(&payment.id) {
+                            ids.push(payment.id);
+                        }
+                    }
+                    self.payments_by_ref
+                        .entry((payment.creditor_id, reference))
+                        .or_insert(payment);
+                }
+            }
+        }
+        // The accounts: named ones, the returned payments' ones, then their debtors' others.
+        let mut debtor_ids: Vec<i64> = Vec::new();
+        for chunk in refs.chunks(LOOKUP_CHUNK) {
+            let sql = format!(
+                "SELECT DISTINCT debtor_id FROM accounts WHERE account_ref IN ({})",
+                placeholders(engine, chunk.len(), 1)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for value in chunk {
+                query = query.bind(value);
+            }
+            for row in query.fetch_all(tx.conn()).await? {
+                debtor_ids.push(row.try_get(0)?);
+            }
+        }
+        payment_accounts.sort();
+        payment_accounts.dedup();
+        for chunk in payment_accounts.chunks(LOOKUP_CHUNK) {
+            let sql = format!(
+                "SELECT DISTINCT debtor_id FROM accounts WHERE id IN ({})",
+                placeholders(engine, chunk.len(), 1)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for value in chunk {
+                query = query.bind(*value);
+            }
+            for row in query.fetch_all(tx.conn()).await? {
+                debtor_ids.push(row.try_get(0)?);
+            }
+        }
+        debtor_ids.sort();
+        debtor_ids.dedup();
+        for chunk in debtor_ids.chunks(LOOKUP_CHUNK) {
+            let list = placeholders(engine, chunk.len(), 1);
+            let sql = format!(
+                "SELECT a.id, a.creditor_id, a.account_ref, a.debtor_id, a.status, a.delinquent_since, \
+                 CAST(COALESCE(SUM(e.principal_minor), 0) AS BIGINT), CAST(COALESCE(SUM(e.interest_minor), 0) AS BIGINT), \
+                 CAST(COALESCE(SUM(e.fees_minor), 0) AS BIGINT), CAST(COALESCE(MAX(e.seq), 0) AS BIGINT) \
+                 FROM accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id \
+                 WHERE a.debtor_id IN ({list}) \
+                 GROUP BY a.id, a.creditor_id, a.account_ref, a.debtor_id, a.status, a.delinquent_since"
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for value in chunk {
+                query = query.bind(*value);
+            }
+            for row in query.fetch_all(tx.conn()).await? {
+                let since: String = row.try_get(5)?;
+                let account = AccountState {
+                    id: row.try_get(0)?,
+                    creditor_id: row.try_get(1)?,
+                    account_ref: row.try_get(2)?,
+                    debtor_id: row.try_get(3)?,
+                    status: row.try_get(4)?,
+                    delinquent_since: date_of(&since)?,
+                    balance: Buckets {
+                        principal: Amount::from_minor(row.try_get(6)?),
+                        interest: Amount::from_minor(row.try_get(7)?),
+                        fees: Amount::from_minor(row.try_get(8)?),
+                    },
+                    next_seq: row.try_get::<i64, _>(9)? + 1,
+                    status_changed: false,
+                };
+                self.by_ref
+                    .entry(account.account_ref.clone())
+                    .or_default()
+                    .push(account.id);
+                self.debtor_accounts
+                    .entry(account.debtor_id)
+                    .or_default()
+                    .push(account.id);
+                self.accounts.insert(account.id, account);
+            }
+        }
+        for ids in self.debtor_accounts.values_mut() {
+            ids.sort();
+        }
+        // Entries of payments that may be returned.
+        let returned_payments: Vec<i64> = self
+            .payments_by_ref
+            .values()
+            .filter(|payment| !payment.returned)
+            .map(|payment| payment.id)
+            .collect();
+        for chunk in returned_payments.chunks(LOOKUP_CHUNK) {
+            let sql = format!(
+                "SELECT pe.payment_id, e.id, e.account_id, e.principal_minor, e.interest_minor, e.fees_minor \
+                 FROM payment_entries pe JOIN ledger_entries e ON e.id = pe.entry_id WHERE pe.payment_id IN ({}) ORDER BY e.id",
+                placeholders(engine, chunk.len(), 1)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for value in chunk {
+                query = query.bind(*value);
+            }
+            for row in query.fetch_all(tx.conn()).await? {
+                let payment_id: i64 = row.try_get(0)?;
+                let movement = Buckets {
+                    principal: Amount::from_minor(row.try_get(3)?),
+                    interest: Amount::from_minor(row.try_get(4)?),
+                    fees: Amount::from_minor(row.try_get(5)?),
+                };
+                self.payment_entries.entry(payment_id).or_default().push((
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    movement,
+                ));
+            }
+        }
+        for row in sqlx::query("SELECT fingerprint FROM payment_exceptions")
+            .fetch_all(tx.conn())
+            .await?
+        {
+            self.exceptions_known.insert(row.try_get(0)?);
+        }
+        Ok(())
+    }
+
+    fn post(&mut self, item: &Item) -> Result<Outcome, StoreError> {
+        match &item.kind {
+            ItemKind::Payment(payment) => self.post_payment(item, payment),
+            ItemKind::Return(item_return) => self.post_return(item, item_return),
+        }
+    }
+
+    fn creditor_filter(&self, creditor: &Option<String>) -> Result<Option<i64>, String> {
+        match creditor {
+            None => Ok(None),
+            Some(code) => self
+                .creditor_ids
+                .get(code)
+                .copied()
+                .map(Some)
+                .ok_or_else(|| format!("no creditor {code:?}")),
+        }
+    }
+
+    fn post_payment(
+        &mut self,
+        item: &Item,
+        payment: &IncomingPayment,
+    ) -> Result<Outcome, StoreError> {
+        let creditor = match self.creditor_filter(&payment.creditor) {
+            Ok(creditor) => creditor,
+            Err(reason) => return Ok(self.exception(item, reason)),
+        };
+        if !payment.amount.is_positive() {
+            return Ok(self.exception(item, "the amount is not above zero".into()));
+        }
+        let matching = |reference: &str| -> Vec<i64> {
+            self.by_ref
+                .get(reference)
+                .map(|ids| {
+                    ids.iter()
+                        .copied()
+                        .filter(|id| {
+                            creditor
+                                .is_none_or(|creditor| self.accounts[id].creditor_id == creditor)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut candidates = matching(&payment.account_ref);
+        if candidates.is_empty()
+            && let Some(fallback) = &payment.fallback_ref
+        {
+            candidates = matching(fallback);
+        }
+        let account_id = match candidates.as_slice() {
+            [] => {
+                return Ok(self.exception(item, format!("no account {:?}", payment.account_ref)));
+            }
+            [one] => *one,
+            _ => {
+                return Ok(self.exception(
+                    item,
+                    format!(
+                        "account reference {:?} is held by {} creditors",
+                        payment.account_ref,
+                        candidates.len()
+                    ),
+                ));
+            }
+        };
+        let creditor_id = self.accounts[&account_id].creditor_id;
+        if let Some(known) = self
+            .payments_by_ref
+            .get(&(creditor_id, payment.payment_ref.clone()))
+        {
+            if known.account_id == account_id && known.amount == payment.amount {
+                return Ok(Outcome::AlreadyPosted {
+                    payment_id: known.id,
+                });
+            }
+            return Ok(self.exception(
+                item,
+                format!(
+                    "payment_ref {:?} is already a payment of another amount or account",
+                    payment.payment_ref
+                ),
+            ));
+        }
+        let policy = self.creditors[&creditor_id].policy.clone();
+        let debtor_id = self.accounts[&account_id].debtor_id;
+        // The debtor's collectible accounts, the named one always among them.
+        let ids: Vec<i64> = self.debtor_accounts[&debtor_id]
+            .iter()
+            .copied()
+            .filter(|id| *id == account_id || self.accounts[id].status == "active")
+            .collect();
+        let owing: Vec<Owing> = ids
+            .iter()
+            .map(|id| {
+                let account = &self.accounts[id];
+                Owing {
+                    owed: account.balance.total().unwrap_or(Amount::ZERO),
+                    delinquent_since: account.delinquent_since,
+                }
+            })
+            .collect();
+        let named = ids.iter().position(|id| *id == account_id);
+        let shares = allocation::across_accounts(
+            payment.amount,
+            &owing,
+            named,
+            policy.multi_debt_allocation,
+        );
+        let payment_id = self.next_payment_id;
+        self.next_payment_id += 1;
+        let mut report_shares = Vec::new();
+        for (id, share) in ids.iter().zip(shares) {
+            if share.is_zero() {
+                continue;
+            }
+            let movement =
+                allocation::into_account(share, self.accounts[id].balance, policy.waterfall);
+            let entry = Entry::new(Reason::Payment, movement, payment.paid_on)
+                .map_err(|error| StoreError::Invalid(format!("line {}: {error:?}", item.line)))?;
+            let entry_id = self.append(*id, &entry, None, Some(&payment.payment_ref))?;
+            self.entries.push([
+                payment_id.into(),
+                entry_id.into(),
+                (*id).into(),
+                share.minor().into(),
+            ]);
+            self.payment_entries
+                .entry(payment_id)
+                .or_default()
+                .push((entry_id, *id, movement));
+            report_shares.push((self.accounts[id].account_ref.clone(), share));
+        }
+        let account_ref = self.accounts[&account_id].account_ref.clone();
+        self.payments.push([
+            payment_id.into(),
+            creditor_id.into(),
+            account_id.into(),
+            payment.payment_ref.as_str().into(),
+            payment.amount.minor().into(),
+            payment.method.code().into(),
+            payment.paid_on.to_string().into(),
+            self.posting.source.code().into(),
+            payment.trace.clone().into(),
+            Value::Int(Some(self.import_id)),
+            Value::Int(self.posting.user_id),
+            self.now_us.into(),
+            self.audit_seq.into(),
+        ]);
+        self.payments_by_ref.insert(
+            (creditor_id, payment.payment_ref.clone()),
+            KnownPayment {
+                id: payment_id,
+                creditor_id,
+                account_id,
+                amount: payment.amount,
+                returned: false,
+            },
+        );
+        if let Some(trace) = &payment.trace {
+            self.payments_by_trace
+                .entry(trace.clone())
+                .or_default()
+                .push(payment_id);
+        }
+        self.report.payments_posted += 1;
+        self.report.amount_posted += payment.amount.minor();
+        Ok(Outcome::Posted {
+            payment_id,
+            creditor: self.creditors[&creditor_id].code.clone(),
+            account_ref,
+            shares: report_shares,
+        })
+    }
+
+    fn post_return(
+        &mut self,
+        item: &Item,
+        returned: &IncomingReturn,
+    ) -> Result<Outcome, StoreError> {
+        let creditor = match self.creditor_filter(&returned.creditor) {
+            Ok(creditor) => creditor,
+            Err(reason) => return Ok(self.exception(item, reason)),
+        };
+        let found: Vec<(i64, i64, i64, Amount, bool)> = match &returned.original {
+            Original::PaymentRef(reference) => self
+                .payments_by_ref
+                .iter()
+                .filter(|((creditor_id, payment_ref), _)| {
+                    payment_ref == reference
+                        && creditor.is_none_or(|creditor| *creditor_id == creditor)
+                })
+                .map(|(_, known)| {
+                    (
+                        known.id,
+                        known.creditor_id,
+                        known.account_id,
+                        known.amount,
+                        known.returned,
+                    )
+                })
+                .collect(),
+            Original::Trace(trace) => {
+                let ids = self
+                    .payments_by_trace
+                    .get(trace)
+                    .cloned()
+                    .unwrap_or_default();
+                self.payments_by_ref
+                    .values()
+                    .filter(|known| ids.contains(&known.id))
+                    .filter(|known| creditor.is_none_or(|creditor| known.creditor_id == creditor))
+                    .map(|known| {
+                        (
+                            known.id,
+                            known.creditor_id,
+                            known.account_id,
+                            known.amount,
+                            known.returned,
+                        )
+                    })
+                    .collect()
+            }
+        };
+        // A trace reused over the years: the payment not yet returned is the one.
+        let open: Vec<_> = found.iter().filter(|payment| !payment.4).collect();
+        let (payment_id, creditor_id, account_id, amount) =
+            match (open.as_slice(), found.as_slice()) {
+                ([one], _) => (one.0, one.1, one.2, one.3),
+                ([], [_, ..]) => {
+                    return Ok(Outcome::AlreadyReturned {
+                        payment_id: found
+                            .iter()
+                            .map(|payment| payment.0)
+                            .max()
+                            .expect("not empty"),
+                    });
+                }
+                ([], []) => {
+                    return Ok(self.exception(item, "no payment to return matches".into()));
+                }
+                _ => {
+                    return Ok(self.exception(
+                        item,
+                        format!("{} payments match; match it by hand", open.len()),
+                    ));
+                }
+            };
+        if amount != returned.amount {
+            return Ok(self.exception(
+                item,
+                format!(
+                    "the return's amount differs from the payment's ({} minor units)",
+                    amount.minor()
+                ),
+            ));
+        }
+        let entries = self
+            .payment_entries
+            .get(&payment_id)
+            .cloned()
+            .unwrap_or_default();
+        for (entry_id, entry_account, movement) in entries {
+            let entry = Entry::new(
+                Reason::Reversal,
+                movement.checked_neg().expect("checked on entry"),
+                returned.returned_on,
+            )
+            .map_err(|error| StoreError::Invalid(format!("line {}: {error:?}", item.line)))?;
+            self.append(
+                entry_account,
+                &entry,
+                Some(entry_id),
+                Some(&returned.return_ref),
+            )?;
+        }
+        let policy: &CreditorPolicy = &self.creditors[&creditor_id].policy;
+        let fee = if policy.returned_payment_fee.is_positive()
+            && domain::payment::is_insufficient_funds(returned.return_code.as_deref())
+        {
+            policy.returned_payment_fee
+        } else {
+            Amount::ZERO
+        };
+        if fee.is_positive() {
+            let entry = Entry::new(
+                Reason::Fee,
+                Buckets {
+                    fees: fee,
+                    ..Buckets::ZERO
+                },
+                returned.returned_on,
+            )
+            .map_err(|error| StoreError::Invalid(format!("line {}: {error:?}", item.line)))?;
+            self.append(account_id, &entry, None, Some("returned payment fee"))?;
+        }
+        for known in self.payments_by_ref.values_mut() {
+            if known.id == payment_id {
+                known.returned = true;
+            }
+        }
+        self.returned.push((
+            payment_id,
+            returned.returned_on,
+            returned.return_code.clone(),
+            returned.return_ref.clone(),
+        ));
+        self.report.returns_posted += 1;
+        self.report.amount_returned += amount.minor();
+        Ok(Outcome::Returned {
+            payment_id,
+            creditor: self.creditors[&creditor_id].code.clone(),
+            account_ref: self.accounts[&account_id].account_ref.clone(),
+            fee,
+        })
+    }
+
+    /// Appends one ledger entry to an account in memory and to the batch.
+    fn append(
+        &mut self,
+        account_id: i64,
+        entry: &Entry,
+        corrects: Option<i64>,
+        memo: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let id = self.next_entry_id;
+        self.next_entry_id += 1;
+        let account = self
+            .accounts
+            .get_mut(&account_id)
+            .expect("accounts of matched items are loaded");
+        let seq = account.next_seq;
+        account.next_seq += 1;
+        account.balance = account
+            .balance
+            .checked_add(&entry.amounts())
+            .ok_or_else(|| StoreError::Invalid("the balance overflows".into()))?;
+        let owed = account.balance.total().unwrap_or(Amount::ZERO);
+        let next_status = match account.status.as_str() {
+            "active" if !owed.is_positive() => Some("paid"),
+            "paid" if owed.is_positive() => Some("active"),
+            _ => None,
+        };
+        if let Some(status) = next_status {
+            account.status = status.to_string();
+            account.status_changed = true;
+        }
+        let effective_on = entry.effective_on().to_string();
+        let amounts = entry.amounts();
+        let row = LedgerRow {
+            id,
+            account_id,
+            seq,
+            reason: entry.reason().code(),
+            principal_minor: amounts.principal.minor(),
+            interest_minor: amounts.interest.minor(),
+            fees_minor: amounts.fees.minor(),
+            effective_on: &effective_on,
+            recorded_at_us: self.now_us,
+            corrects_entry_id: corrects,
+            memo,
+            audit_seq: self.audit_seq,
+        };
+        let hash = row.hash(&self.seal);
+        self.ledger.push([
+            id.into(),
+            account_id.into(),
+            seq.into(),
+            entry.reason().code().into(),
+            amounts.principal.minor().into(),
+            amounts.interest.minor().into(),
+            amounts.fees.minor().into(),
+            effective_on.into(),
+            self.now_us.into(),
+            Value::Int(corrects),
+            Value::Text(memo.map(str::to_string)),
+            self.audit_seq.into(),
+            hash.into(),
+        ]);
+        self.touched.insert(account_id);
+        self.report.entries_created += 1;
+        Ok(id)
+    }
+
+    fn exception(&mut self, item: &Item, reason: String) -> Outcome {
+        let (kind, paid_on, trace, return_code, detail) = match &item.kind {
+            ItemKind::Payment(payment) => (
+                "payment",
+                payment.paid_on,
+                payment.trace.clone(),
+                None,
+                json!({
+                    "creditor": payment.creditor,
+                    "account_ref": payment.account_ref,
+                    "payment_ref": payment.payment_ref,
+                    "method": payment.method.code(),
+                }),
+            ),
+            ItemKind::Return(returned) => (
+                "return",
+                returned.returned_on,
+                match &returned.original {
+                    Original::Trace(trace) => Some(trace.clone()),
+                    Original::PaymentRef(_) => None,
+                },
+                returned.return_code.clone(),
+                json!({
+                    "creditor": returned.creditor,
+                    "return_ref": returned.return_ref,
+                    "original": match &returned.original {
+                        Original::PaymentRef(reference) => json!({"payment_ref": reference}),
+                        Original::Trace(trace) => json!({"trace": trace}),
+                    },
+                }),
+            ),
+        };
+        let fingerprint = format!(
+            "{}|{kind}|{}|{}|{paid_on}|{}",
+            self.posting.source.code(),
+            item.reference(),
+            item.amount().minor(),
+            detail
+        );
+        if self.exceptions_known.insert(fingerprint.clone()) {
+            let id = self.next_exception_id;
+            self.next_exception_id += 1;
+            self.exceptions.push([
+                id.into(),
+                fingerprint.into(),
+                self.posting.source.code().into(),
+                self.posting.file_name.into(),
+                (item.line as i64).into(),
+                kind.into(),
+                item.amount().minor().into(),
+                paid_on.to_string().into(),
+                item.reference().into(),
+                trace.into(),
+                return_code.into(),
+                detail.to_string().into(),
+                reason.as_str().into(),
+                "open".into(),
+                self.now_us.into(),
+                self.audit_seq.into(),
+            ]);
+            self.report.exceptions_added += 1;
+        }
+        Outcome::Exception { reason }
+    }
+
+    async fn flush(&mut self, tx: &mut WriteTx) -> Result<(), StoreError> {
+        // Payments before their entries (foreign keys are checked per statement on
+        // PostgreSQL unless deferred).
+        self.ledger.flush(tx.conn()).await?;
+        self.payments.flush(tx.conn()).await?;
+        self.entries.flush(tx.conn()).await?;
+        self.exceptions.flush(tx.conn()).await?;
+        Ok(())
+    }
+
+    async fn finish(mut self, mut tx: WriteTx, actor: &Actor) -> Result<PostingReport, StoreError> {
+        for (payment_id, returned_on, return_code, return_ref) in &self.returned {
+            sqlx::query("UPDATE payments SET returned_on = $1, return_code = $2, return_ref = $3, returned_audit_seq = $4 WHERE id = $5")
+                .bind(returned_on.to_string())
+                .bind(return_code.clone())
+                .bind(return_ref)
+                .bind(self.audit_seq)
+                .bind(*payment_id)
+                .execute(tx.conn())
+                .await?;
+        }
+        let changed: Vec<(i64, String)> = self
+            .accounts
+            .values()
+            .filter(|account| account.status_changed)
+            .map(|account| (account.id, account.status.clone()))
+            .collect();
+        for (id, status) in &changed {
+            sqlx::query("UPDATE accounts SET status = $1, version = version + 1 WHERE id = $2")
+                .bind(status)
+                .bind(*id)
+                .execute(tx.conn())
+                .await?;
+        }
+        let report = &self.report;
+        let nothing = report.payments_posted == 0
+            && report.returns_posted == 0
+            && report.exceptions_added == 0;
+        if nothing || self.posting.dry_run {
+            tx.rollback().await?;
+            return Ok(self.report);
+        }
+        let touched: Vec<i64> = self.touched.iter().copied().collect();
+        let after = json!({
+            "file": self.posting.file_name,
+            "source": self.posting.source.code(),
+            "sha256": self.posting.sha256,
+            "items": report.outcomes.len(),
+            "payments_posted": report.payments_posted,
+            "returns_posted": report.returns_posted,
+            "exceptions_added": report.exceptions_added,
+            "entries_created": report.entries_created,
+            "amount_posted_minor": report.amount_posted,
+            "amount_returned_minor": report.amount_returned,
+            "status_changes": changed.iter().map(|(id, status)| json!({"account_id": id, "status": status})).collect::<Vec<_>>(),
+        });
+        let seq = tx
+            .audit(AuditEvent {
+                actor: &actor.name,
+                action: "payments.post",
+                entity: "import",
+                entity_key: &self.import_id.to_string(),
+                before: None,
+                after: Some(after),
+                reason: self.posting.reason,
+            })
+            .await?;
+        assert_eq!(seq, self.audit_seq, "reserved before the rows");
+        sqlx::query(
+            "INSERT INTO imports (id, kind, file_name, sha256, rows_in_file, accounts_created, debtors_created, entries_created, actor, recorded_at_us, audit_seq) \
+             VALUES ($1, $2, $3, $4, $5, 0, 0, $6, $7, $8, $9)",
+        )
+        .bind(self.import_id)
+        .bind(format!("payments_{}", self.posting.source.code()))
+        .bind(self.posting.file_name)
+        .bind(self.posting.sha256)
+        .bind(report.outcomes.len() as i64)
+        .bind(report.entries_created as i64)
+        .bind(&actor.name)
+        .bind(self.now_us)
+        .bind(seq)
+        .execute(tx.conn())
+        .await?;
+        crate::arrangements::review(&mut tx, &touched, actor).await?;
+        tx.commit().await?;
+        self.report.import_id = Some(self.import_id);
+        Ok(self.report)
+    }
+}
