@@ -17,6 +17,7 @@ pub mod decisions;
 pub mod dialer;
 pub mod import;
 pub mod money;
+pub mod money_views;
 pub mod sessions;
 pub mod users;
 pub mod view;
