@@ -212,7 +212,10 @@ pub enum PlanError {
 impl PlanError {
     /// The error in words, amounts written in `currency`.
     pub fn message(&self, currency: Currency) -> String {
-        let money = |amount: Amount| format!("{} {currency}", currency.format(amount));
+        self.describe(&|amount| format!("{} {currency}", currency.format(amount)))
+    }
+
+    fn describe(&self, money: &dyn Fn(Amount) -> String) -> String {
         match *self {
             PlanError::BalanceNotPositive => "the balance must be positive".into(),
             PlanError::NoInstallments => "a plan needs at least one installment".into(),
@@ -256,9 +259,7 @@ impl PlanError {
 impl fmt::Display for PlanError {
     /// Amounts appear in minor units; use [`PlanError::message`] to write them in a currency.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let minor_units = Currency::parse("JPY").expect("a zero-digit currency");
-        let message = self.message(minor_units).replace(" JPY", " (minor units)");
-        f.write_str(&message)
+        f.write_str(&self.describe(&|amount| format!("{} minor units", amount.minor())))
     }
 }
 
@@ -1103,6 +1104,13 @@ mod tests {
             }
             .message(Currency::USD),
             "an installment of 10.00 USD does not cover the first period's interest of 10.00 USD, so it never pays the balance down"
+        );
+        assert_eq!(
+            PlanError::NeverAmortizes {
+                installment: usd("1.00")
+            }
+            .to_string(),
+            "a level installment of 100 minor units only covers the interest and never pays the balance down; choose fewer installments or a lower rate"
         );
     }
 
