@@ -483,7 +483,10 @@ async fn set_status(
     let seq = tx
         .audit(AuditEvent {
             actor: &actor.name,
-            action: &format!("{what}.{to}"),
+            action: &format!(
+                "{what}.{}",
+                if to == "active" { "reopened" } else { to }
+            ),
             entity: "account",
             entity_key,
             before: Some(json!({ what: id, "status": from })),

@@ -194,8 +194,9 @@ fn entity_key(seen: Seen<'_>) -> String {
 
 impl Store {
     /// Accounts the user may work next, best first: their callbacks due by `now`, then
-    /// active accounts of their creditors with no hold that stops calls, not locked by
-    /// someone else, by priority. At most `limit`.
+    /// active accounts of their creditors with no hold that stops calls, no open promise
+    /// and no running plan or settlement (a break puts them back), not locked by someone
+    /// else, by priority. At most `limit`.
     pub async fn queue_candidates(
         &self,
         user: &SessionUser,
@@ -217,6 +218,8 @@ impl Store {
              WHERE a.status = 'active'{filter} AND (a.assigned_user_id IS NULL OR a.assigned_user_id = $1) \
                AND (l.account_id IS NULL OR l.locked_until_us <= $2 OR l.user_id = $1) \
                AND NOT EXISTS (SELECT 1 FROM account_holds h WHERE h.account_id = a.id AND h.released_at_us IS NULL AND h.kind IN ({QUEUE_BLOCKING_HOLDS})) \
+               AND NOT EXISTS (SELECT 1 FROM promises p WHERE p.account_id = a.id AND p.status = 'open') \
+               AND NOT EXISTS (SELECT 1 FROM arrangements r WHERE r.account_id = a.id AND r.status = 'active') \
                AND NOT EXISTS (SELECT 1 FROM contact_attempts t WHERE t.account_id = a.id AND t.at_us > $4) \
              ORDER BY a.status, a.priority DESC, a.id LIMIT $3"
         );
@@ -267,6 +270,8 @@ impl Store {
              WHERE a.status = 'active'{filter} AND (a.assigned_user_id IS NULL OR a.assigned_user_id = $1) \
                AND (l.account_id IS NULL OR l.locked_until_us <= $2 OR l.user_id = $1) \
                AND NOT EXISTS (SELECT 1 FROM account_holds h WHERE h.account_id = a.id AND h.released_at_us IS NULL AND h.kind IN ({QUEUE_BLOCKING_HOLDS})) \
+               AND NOT EXISTS (SELECT 1 FROM promises p WHERE p.account_id = a.id AND p.status = 'open') \
+               AND NOT EXISTS (SELECT 1 FROM arrangements r WHERE r.account_id = a.id AND r.status = 'active') \
                AND NOT EXISTS (SELECT 1 FROM contact_attempts t WHERE t.account_id = a.id AND t.at_us > $3) \
              ORDER BY a.status, a.priority DESC, a.id LIMIT {}) AS queue",
             QUEUE_COUNT_MAX + 1

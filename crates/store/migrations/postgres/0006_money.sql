@@ -1,6 +1,6 @@
 -- Money in (issue 6): payments and their returns, the exceptions list of bank-file
 -- items nobody could match, plans and settlements, and the approvals queue.
--- Keep in step with ../sqlite/0006_money.sql.
+-- Keep in step with the other engine's 0006_money.sql.
 
 -- A payment received for an account (by an agent, the API or a file). What it did to
 -- the ledger is in payment_entries; a return (NSF, chargeback) fills returned_* and

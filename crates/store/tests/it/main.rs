@@ -10,5 +10,6 @@ mod audit;
 mod decisions;
 mod import;
 mod migrations;
+mod money;
 mod users_and_creditors;
 mod workspace;

@@ -1,0 +1,555 @@
+//! Money in, end to end in the store on both engines: payments and their returns,
+//! settlements completed and broken, a plan broken by misses, a refund of an
+//! overpayment. After each step the ledger balances to the cent, the audit chain
+//! verifies, and the audit log names who did what.
+
+use crate::support::*;
+use domain::ledger::Buckets;
+use domain::money::Amount;
+use domain::party::Role;
+use domain::payment::{IncomingPayment, IncomingReturn, Item, ItemKind, Method, Original, Source};
+use jiff::civil::{Date, date};
+use store::arrangements::{Kind, MoneyChange, NewArrangement, NewDue};
+use store::money::{Outcome, Posting};
+use store::sessions::{Login, SessionUser};
+use store::workspace::Seen;
+use store::{Clock, Store};
+
+const PASSWORD: &str = "correct horse battery";
+const PLACEMENTS: &str = "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since\n\
+ACME,S-1,D1,Ann,Lee,1000.00,USD,2026-03-01\n\
+ACME,S-2,D2,Bob,Ray,1000.00,USD,2026-03-01\n\
+ACME,P-1,D3,Cy,Dee,1000.00,USD,2026-03-01\n\
+ACME,R-1,D4,Di,Eck,100.00,USD,2026-03-01\n\
+ACME,M-OLD,D5,Ed,Fox,300.00,USD,2025-01-01\n\
+ACME,M-NEW,D5,Ed,Fox,200.00,USD,2026-01-01\n";
+
+async fn setup(db: &TestDb) -> Store {
+    let store = db.open().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("placements.csv");
+    std::fs::write(&path, PLACEMENTS).unwrap();
+    try_import(&store, &path).await.unwrap();
+    store
+        .set_creditor(
+            &actor(),
+            "ACME",
+            None,
+            &[
+                ("returned_payment_fee".into(), "25.00".into()),
+                ("grace_days".into(), "5".into()),
+                ("plan_misses_to_break".into(), "2".into()),
+            ],
+            "test policy",
+        )
+        .await
+        .unwrap();
+    for (name, role) in [("ana", Role::Agent), ("sam", Role::Supervisor)] {
+        store
+            .add_user(&actor(), name, role, PASSWORD)
+            .await
+            .unwrap();
+        store
+            .assign_creditors(&actor(), name, &["ACME".to_string()])
+            .await
+            .unwrap();
+    }
+    store
+}
+
+async fn user(store: &Store, name: &str) -> SessionUser {
+    match store.log_in(name, PASSWORD).await.unwrap() {
+        Login::Ok { session, .. } => session.user,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The same database seen on another day.
+async fn on_day(db: &TestDb, day: Date) -> Store {
+    let instant = jiff::tz::TimeZone::UTC
+        .to_timestamp(day.at(15, 0, 0, 0))
+        .unwrap();
+    Store::open(&db.url, db.key.clone(), Clock::Fixed(instant))
+        .await
+        .unwrap()
+}
+
+fn payment(account: &str, reference: &str, on: Date, minor: i64) -> Item {
+    Item {
+        line: 1,
+        kind: ItemKind::Payment(IncomingPayment {
+            creditor: Some("ACME".into()),
+            account_ref: account.into(),
+            fallback_ref: None,
+            payment_ref: reference.into(),
+            paid_on: on,
+            amount: Amount::from_minor(minor),
+            method: Method::Ach,
+            trace: None,
+        }),
+    }
+}
+
+fn nsf(reference: &str, on: Date, minor: i64) -> Item {
+    Item {
+        line: 1,
+        kind: ItemKind::Return(IncomingReturn {
+            creditor: Some("ACME".into()),
+            original: Original::PaymentRef(reference.into()),
+            return_ref: format!("{reference}-R"),
+            returned_on: on,
+            amount: Amount::from_minor(minor),
+            return_code: Some("R01".into()),
+        }),
+    }
+}
+
+async fn post(store: &Store, items: &[Item]) -> Vec<Outcome> {
+    let posting = Posting {
+        source: Source::Csv,
+        file_name: "test.csv",
+        sha256: "",
+        user_id: None,
+        reason: "test file",
+        dry_run: false,
+    };
+    store
+        .post_payments(&actor(), &posting, items)
+        .await
+        .unwrap()
+        .outcomes
+}
+
+async fn version(store: &Store, account: &str) -> i64 {
+    store
+        .account_view("ACME", account, today())
+        .await
+        .unwrap()
+        .unwrap()
+        .version
+}
+
+/// Balance and status, after checking the ledger sums to the balance and the chain.
+async fn state(store: &Store, account: &str) -> (i64, String) {
+    let view = store
+        .account_view("ACME", account, today())
+        .await
+        .unwrap()
+        .unwrap();
+    let summed: i64 = view
+        .entries
+        .iter()
+        .map(|entry| entry.amounts.total().unwrap().minor())
+        .sum();
+    assert_eq!(
+        summed,
+        view.balance().minor(),
+        "the ledger balances to the cent"
+    );
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!(report.broken, None);
+    (view.balance().minor(), view.status.code().to_string())
+}
+
+async fn log_of(store: &Store, account: &str) -> Vec<(String, String)> {
+    store
+        .audit_log(Some(&format!("ACME/{account}")), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|event| (event.actor, event.action))
+        .collect()
+}
+
+async fn arrange(
+    store: &Store,
+    user: &SessionUser,
+    account: &str,
+    kind: Kind,
+    dues: &[(Date, i64)],
+    approval: Option<Role>,
+) -> (i64, Option<i64>) {
+    let version = version(store, account).await;
+    let seen = Seen {
+        creditor: "ACME",
+        account_ref: account,
+        version,
+    };
+    let new = NewArrangement {
+        kind,
+        dues: dues
+            .iter()
+            .map(|(on, minor)| NewDue {
+                due_on: *on,
+                amount: Amount::from_minor(*minor),
+                principal: Amount::from_minor(*minor),
+                interest: Amount::ZERO,
+            })
+            .collect(),
+        frequency: None,
+        apr_bps: 0,
+        needs_approval: approval.map(|role| (role, "outside policy".to_string())),
+    };
+    store.create_arrangement(user, seen, &new).await.unwrap()
+}
+
+async fn status_of(store: &Store, account_id: i64) -> Vec<String> {
+    store
+        .arrangements(account_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|arrangement| arrangement.status)
+        .collect()
+}
+
+async fn account_id(store: &Store, account: &str) -> i64 {
+    store
+        .account_view("ACME", account, today())
+        .await
+        .unwrap()
+        .unwrap()
+        .account_id
+}
+
+#[tokio::test]
+async fn a_settlement_paid_writes_the_rest_down_and_its_returned_payment_reverts_it() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let id = account_id(&store, "S-1").await;
+        arrange(
+            &store,
+            &ana,
+            "S-1",
+            Kind::Settlement,
+            &[(date(2026, 11, 30), 600_00)],
+            None,
+        )
+        .await;
+        assert_eq!(status_of(&store, id).await, ["active"]);
+        post(
+            &store,
+            &[payment("S-1", "PAY-1", date(2026, 11, 23), 600_00)],
+        )
+        .await;
+        assert_eq!(status_of(&store, id).await, ["completed"]);
+        assert_eq!(state(&store, "S-1").await, (0, "settled".into()));
+        let view = store
+            .account_view("ACME", "S-1", today())
+            .await
+            .unwrap()
+            .unwrap();
+        let discount: Vec<i64> = view
+            .entries
+            .iter()
+            .filter(|entry| entry.reason.code() == "settlement_discount")
+            .map(|entry| entry.amounts.total().unwrap().minor())
+            .collect();
+        assert_eq!(discount, [-400_00]);
+
+        // The payment comes back NSF: the settlement reopens with its discount reversed,
+        // so the full debt plus the returned-payment fee is owed again; unpaid past its
+        // date and grace, it breaks.
+        post(&store, &[nsf("PAY-1", date(2026, 11, 23), 600_00)]).await;
+        assert_eq!(status_of(&store, id).await, ["active"]);
+        assert_eq!(state(&store, "S-1").await, (1025_00, "active".into()));
+        let later = on_day(&db, date(2026, 12, 6)).await;
+        later.review_arrangements(&actor()).await.unwrap();
+        assert_eq!(status_of(&later, id).await, ["broken"]);
+        assert_eq!(state(&later, "S-1").await, (1025_00, "active".into()));
+        let log = log_of(&store, "S-1").await;
+        assert!(
+            log.contains(&("ana".into(), "settlement.create".into())),
+            "{log:?}"
+        );
+        assert!(
+            log.contains(&("test:clerk".into(), "settlement.completed".into())),
+            "{log:?}"
+        );
+        assert!(
+            log.contains(&("test:clerk".into(), "settlement.reopened".into())),
+            "{log:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_settlement_whose_payment_is_missed_breaks_after_the_grace_days() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let id = account_id(&store, "S-2").await;
+        arrange(
+            &store,
+            &ana,
+            "S-2",
+            Kind::Settlement,
+            &[(date(2026, 12, 1), 300_00), (date(2027, 1, 1), 300_00)],
+            None,
+        )
+        .await;
+        post(
+            &store,
+            &[payment("S-2", "PAY-2", date(2026, 11, 25), 300_00)],
+        )
+        .await;
+        // The second payment is due on January 1st; with 5 grace days it is missed on
+        // the 7th, not before.
+        let sixth = on_day(&db, date(2027, 1, 6)).await;
+        sixth.review_arrangements(&actor()).await.unwrap();
+        assert_eq!(status_of(&sixth, id).await, ["active"]);
+        let seventh = on_day(&db, date(2027, 1, 7)).await;
+        assert_eq!(seventh.review_arrangements(&actor()).await.unwrap(), 1);
+        assert_eq!(status_of(&seventh, id).await, ["broken"]);
+        assert_eq!(state(&seventh, "S-2").await, (700_00, "active".into()));
+    }
+}
+
+#[tokio::test]
+async fn a_plan_breaks_after_the_configured_number_of_misses() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let id = account_id(&store, "P-1").await;
+        let dues = [
+            (date(2026, 12, 1), 250_00),
+            (date(2027, 1, 1), 250_00),
+            (date(2027, 2, 1), 250_00),
+            (date(2027, 3, 1), 250_00),
+        ];
+        arrange(&store, &ana, "P-1", Kind::Plan, &dues, None).await;
+        post(
+            &store,
+            &[payment("P-1", "PLAN-1", date(2026, 12, 1), 250_00)],
+        )
+        .await;
+        let one_miss = on_day(&db, date(2027, 1, 10)).await;
+        one_miss.review_arrangements(&actor()).await.unwrap();
+        let plan = &one_miss.arrangements(id).await.unwrap()[0];
+        assert_eq!(plan.status, "active", "one miss of two allowed");
+        assert_eq!(plan.misses, 1);
+        let states: Vec<&str> = plan.dues.iter().map(|due| due.state.code()).collect();
+        assert_eq!(states, ["paid", "missed", "pending", "pending"]);
+        let two_misses = on_day(&db, date(2027, 2, 10)).await;
+        two_misses.review_arrangements(&actor()).await.unwrap();
+        assert_eq!(status_of(&two_misses, id).await, ["broken"]);
+        assert_eq!(state(&two_misses, "P-1").await, (750_00, "active".into()));
+
+        // An amended plan supersedes the old one, which keeps its history.
+        let (second, approval) = arrange(
+            &two_misses,
+            &ana,
+            "P-1",
+            Kind::Plan,
+            &[(date(2027, 3, 1), 750_00)],
+            Some(Role::Supervisor),
+        )
+        .await;
+        assert_eq!(
+            status_of(&two_misses, id).await,
+            ["broken", "pending_approval"]
+        );
+        let sam = user(&two_misses, "sam").await;
+        let refused = two_misses
+            .decide_approval(&ana, approval.unwrap(), true, "")
+            .await;
+        assert!(refused.is_err(), "an agent cannot approve");
+        two_misses
+            .decide_approval(&sam, approval.unwrap(), true, "ok")
+            .await
+            .unwrap();
+        assert_eq!(status_of(&two_misses, id).await, ["broken", "active"]);
+        assert!(second > 0);
+        let log = log_of(&two_misses, "P-1").await;
+        assert!(
+            log.contains(&("sam".into(), "approval.approved".into())),
+            "{log:?}"
+        );
+        assert!(
+            log.contains(&("test:clerk".into(), "plan.broken".into())),
+            "{log:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_overpayment_leaves_a_credit_that_a_supervisor_approves_refunding() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let sam = user(&store, "sam").await;
+        post(
+            &store,
+            &[payment("R-1", "OVER-1", date(2026, 11, 23), 150_00)],
+        )
+        .await;
+        assert_eq!(state(&store, "R-1").await, (-50_00, "paid".into()));
+        let seen = Seen {
+            creditor: "ACME",
+            account_ref: "R-1",
+            version: version(&store, "R-1").await,
+        };
+        let approval = store
+            .request_money_change(
+                &ana,
+                seen,
+                MoneyChange::Refund,
+                Buckets::ZERO,
+                "overpayment",
+                "debtor paid twice",
+            )
+            .await
+            .unwrap()
+            .expect("an agent's refund waits for approval");
+        assert_eq!(
+            state(&store, "R-1").await.0,
+            -50_00,
+            "nothing posted before approval"
+        );
+        let pending = store.approvals(&sam).await.unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(
+            (pending[0].kind.as_str(), pending[0].amount.minor()),
+            ("refund", 50_00)
+        );
+        store
+            .decide_approval(&sam, approval, true, "checked the bank statement")
+            .await
+            .unwrap();
+        assert_eq!(state(&store, "R-1").await.0, 0);
+        assert!(store.approvals(&sam).await.unwrap().is_empty());
+        let log = log_of(&store, "R-1").await;
+        assert!(
+            log.contains(&("ana".into(), "refund.request".into())),
+            "{log:?}"
+        );
+        assert!(
+            log.contains(&("sam".into(), "approval.approved".into())),
+            "{log:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_payment_pays_the_named_account_then_the_debtors_oldest_and_reverses_exactly() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let outcomes = post(
+            &store,
+            &[payment("M-NEW", "MULTI-1", date(2026, 11, 23), 350_00)],
+        )
+        .await;
+        let Outcome::Posted { shares, .. } = &outcomes[0] else {
+            panic!("{outcomes:?}")
+        };
+        assert_eq!(
+            shares,
+            &[
+                ("M-OLD".to_string(), Amount::from_minor(150_00)),
+                ("M-NEW".to_string(), Amount::from_minor(200_00))
+            ]
+        );
+        assert_eq!(state(&store, "M-NEW").await, (0, "paid".into()));
+        assert_eq!(state(&store, "M-OLD").await, (150_00, "active".into()));
+        // Posting it again changes nothing; a different amount under the same
+        // reference is set aside for a person.
+        let again = post(
+            &store,
+            &[payment("M-NEW", "MULTI-1", date(2026, 11, 23), 350_00)],
+        )
+        .await;
+        assert!(
+            matches!(again[0], Outcome::AlreadyPosted { .. }),
+            "{again:?}"
+        );
+        let clash = post(
+            &store,
+            &[payment("M-NEW", "MULTI-1", date(2026, 11, 23), 1_00)],
+        )
+        .await;
+        assert!(matches!(clash[0], Outcome::Exception { .. }), "{clash:?}");
+        post(&store, &[nsf("MULTI-1", date(2026, 11, 24), 350_00)]).await;
+        assert_eq!(
+            state(&store, "M-NEW").await,
+            (225_00, "active".into()),
+            "reversed, plus the NSF fee"
+        );
+        assert_eq!(state(&store, "M-OLD").await, (300_00, "active".into()));
+    }
+}
+
+#[tokio::test]
+async fn a_promise_kept_by_its_payment_and_a_broken_one_back_in_the_queue() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let promise = |account: &'static str| {
+            let store = &store;
+            let ana = &ana;
+            async move {
+                let seen = Seen {
+                    creditor: "ACME",
+                    account_ref: account,
+                    version: version(store, account).await,
+                };
+                store
+                    .record_promise(
+                        ana,
+                        seen,
+                        today(),
+                        &[(date(2026, 11, 25), Amount::from_minor(100_00))],
+                    )
+                    .await
+                    .unwrap()
+            }
+        };
+        promise("S-1").await;
+        promise("S-2").await;
+        let in_queue = |store: Store| {
+            let ana = ana.clone();
+            async move {
+                store
+                    .queue_candidates(&ana, store.now(), 50)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|candidate| candidate.account_ref)
+                    .collect::<Vec<String>>()
+            }
+        };
+        let queue = in_queue(store.clone()).await;
+        assert!(
+            !queue.contains(&"S-1".to_string()) && !queue.contains(&"S-2".to_string()),
+            "{queue:?}"
+        );
+        post(
+            &store,
+            &[payment("S-1", "PROMISED", date(2026, 11, 23), 100_00)],
+        )
+        .await;
+        let statuses = |store: Store, account: &'static str| async move {
+            let id = account_id(&store, account).await;
+            store
+                .promises(id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|promise| promise.status)
+                .collect::<Vec<String>>()
+        };
+        assert_eq!(statuses(store.clone(), "S-1").await, ["kept"]);
+        assert_eq!(statuses(store.clone(), "S-2").await, ["open"]);
+        // Five grace days after the 25th, S-2's promise is broken and S-2 is worked again.
+        let later = on_day(&db, date(2026, 12, 1)).await;
+        later.review_arrangements(&actor()).await.unwrap();
+        assert_eq!(statuses(later.clone(), "S-2").await, ["broken"]);
+        let queue = in_queue(later.clone()).await;
+        assert!(queue.contains(&"S-2".to_string()), "{queue:?}");
+        let log = log_of(&later, "S-2").await;
+        assert!(
+            log.contains(&("test:clerk".into(), "promise.broken".into())),
+            "{log:?}"
+        );
+    }
+}
