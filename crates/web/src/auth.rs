@@ -25,8 +25,12 @@ pub enum Permission {
     WorkAccounts,
     /// See sensitive identity fields (SSN last 4, date of birth) unmasked.
     SeeSensitive,
-    /// Team views: dashboards, reassignment, dispute and approval queues.
+    /// Team views: dashboards, reassignment, dispute and approval queues; recall.
     Supervise,
+    /// Take payments and request refunds, adjustments and write-offs.
+    PostMoney,
+    /// The exceptions list of unmatched bank-file items.
+    ReviewExceptions,
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
@@ -40,6 +44,14 @@ pub fn allows(role: Role, permission: Permission) -> bool {
             Role::Supervisor | Role::Manager | Role::Admin | Role::Auditor
         ),
         Permission::Supervise => matches!(role, Role::Supervisor | Role::Manager | Role::Admin),
+        Permission::PostMoney => matches!(
+            role,
+            Role::Agent | Role::Supervisor | Role::Manager | Role::Billing
+        ),
+        Permission::ReviewExceptions => matches!(
+            role,
+            Role::Supervisor | Role::Manager | Role::Admin | Role::Billing
+        ),
     }
 }
 

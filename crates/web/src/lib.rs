@@ -14,6 +14,7 @@ pub mod contact;
 pub mod dialer;
 pub mod error;
 pub mod i18n;
+pub mod money;
 pub mod workspace;
 
 use axum::extract::State;
@@ -144,6 +145,37 @@ pub fn router_with(store: Store, config: Config) -> Router {
             "/accounts/{creditor}/{account_ref}/contacts/status",
             post(workspace::contact_status),
         )
+        .route(
+            "/accounts/{creditor}/{account_ref}/payments",
+            post(money::post_payment),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/plans",
+            post(money::plan_agree),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/plans/quote",
+            post(money::plan_quote),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/settlements",
+            post(money::settlement_offer),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/settlements/check",
+            post(money::settlement_check),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/money-changes",
+            post(money::money_change),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/recall",
+            post(money::recall),
+        )
+        .route("/approvals", get(money::approvals))
+        .route("/approvals/{id}", post(money::decide_approval))
+        .route("/exceptions", get(money::exceptions))
         .route("/team", get(workspace::team))
         .route("/team/assign", post(workspace::assign))
         .route("/team/reassign", post(workspace::reassign))

@@ -400,7 +400,7 @@ struct ChannelRow {
     next: String,
 }
 
-struct Refusal {
+pub(crate) struct Refusal {
     reasons: Vec<Reason>,
     next: String,
 }
@@ -428,7 +428,7 @@ struct TimelineRow {
 }
 
 #[derive(Default)]
-struct PromiseRow {
+pub(crate) struct PromiseRow {
     index: usize,
     date: String,
     amount: String,
@@ -467,6 +467,7 @@ struct AccountPage {
     script_opening: String,
     script_miranda: String,
     timeline: Vec<TimelineRow>,
+    money: crate::money::MoneySection,
 }
 
 impl AccountPage {
@@ -477,11 +478,12 @@ impl AccountPage {
 
 /// What a re-rendered page carries besides the account itself.
 #[derive(Default)]
-struct Extras {
-    flash: String,
-    refusal: Option<Refusal>,
-    errors: Vec<FieldError>,
-    promise_rows: Vec<PromiseRow>,
+pub(crate) struct Extras {
+    pub(crate) flash: String,
+    pub(crate) refusal: Option<Refusal>,
+    pub(crate) errors: Vec<FieldError>,
+    pub(crate) promise_rows: Vec<PromiseRow>,
+    pub(crate) money: crate::money::MoneyForms,
 }
 
 fn reasons(answer: &Answer) -> Vec<Reason> {
@@ -516,7 +518,7 @@ pub(crate) async fn visible_view(
     Ok(view)
 }
 
-async fn account_page(
+pub(crate) async fn account_page(
     state: &AppState,
     signed: &Signed,
     view: AccountView,
@@ -717,7 +719,9 @@ async fn account_page(
         Some(last4) if sees => format!("•••-••-{last4}"),
         Some(_) => "•••-••-••••".into(),
     };
+    let money = crate::money::section(state, signed, &view, extras.money).await?;
     let page = AccountPage {
+        money,
         dob,
         ssn,
         t,
@@ -894,6 +898,14 @@ pub async fn account(
         "attempt" => t.get("attempt.logged"),
         "promise" => t.get("promise.recorded"),
         "flag" | "note" | "callback" => t.get("flags.saved"),
+        "payment" => t.get("money.payment_posted"),
+        "plan_active" => t.get("plan.active"),
+        "plan_pending" => t.get("plan.pending"),
+        "settlement_active" => t.get("settlement.active"),
+        "settlement_pending" => t.get("settlement.pending"),
+        "change_posted" => t.get("change.posted"),
+        "change_pending" => t.get("change.pending"),
+        "recalled" => t.get("recall.done"),
         _ => "",
     };
     let extras = Extras {
@@ -924,7 +936,7 @@ async fn refuse(
     .await
 }
 
-fn field(field: &str, t: Words, key: &str) -> FieldError {
+pub(crate) fn field(field: &str, t: Words, key: &str) -> FieldError {
     FieldError {
         field: field.to_string(),
         message: t.get(key).to_string(),
@@ -1727,6 +1739,15 @@ struct TeamPage {
     errors: Vec<FieldError>,
     agents: Vec<AgentRow>,
     disputes: Vec<DisputeRow>,
+    approvals: Vec<crate::money::ApprovalRow>,
+    kept_rates: Vec<KeptRow>,
+}
+
+struct KeptRow {
+    username: String,
+    kept: i64,
+    broken: i64,
+    rate: String,
 }
 
 async fn team_page(
@@ -1773,7 +1794,25 @@ async fn team_page(
             detail: dispute.detail,
         })
         .collect();
+    let approvals = crate::money::approval_rows(state, user).await?;
+    let kept_rates = state
+        .store
+        .promise_kept_rates(user)
+        .await?
+        .into_iter()
+        .map(|rate| KeptRow {
+            rate: rate
+                .rate_bps()
+                .map(|bps| format!("{}.{} %", bps / 100, (bps % 100) / 10))
+                .unwrap_or_else(|| "—".into()),
+            username: rate.username,
+            kept: rate.kept,
+            broken: rate.broken,
+        })
+        .collect();
     let page = TeamPage {
+        approvals,
+        kept_rates,
         t: words(user),
         csrf: signed.0.csrf_token.clone(),
         username: user.username.clone(),

@@ -1,0 +1,1554 @@
+//! Money in the workspace: the account page's "Money" section (payments, plans and
+//! settlements with their dues, the credit balance) and what agents do there (take a
+//! payment, the plan wizard, settlement offers, refund/adjustment/write-off requests,
+//! recall), the supervisors' approvals queue and the exceptions list. The services here
+//! (`take_payment`, `quote_plan`, `agree_plan`, `check_settlement`, `offer_settlement`,
+//! `decide`) are shared with the JSON API.
+//!
+//! **Invariants:** a plan is active at once only when the creditor's policy allows it
+//! (otherwise it waits for a supervisor with its breaches as the reason); a settlement is
+//! active at once only within the offering role's authority (otherwise it waits for the
+//! least role whose limit covers it, an admin when none does). The web layer checks the
+//! account's visibility and the form's version before posting a payment.
+
+use crate::AppState;
+use crate::auth::{Permission, Signed};
+use crate::error::{AppError, FieldError};
+use crate::i18n::Words;
+use crate::workspace::{self, Extras, account_href, field, visible_view};
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::creditor::CreditorPolicy;
+use domain::money::{Amount, BasisPoints};
+use domain::party::Role;
+use domain::plan::{Frequency, PlanTerms, PolicyBreach, Schedule, Sizing};
+use domain::settlement::{Authority, SettlementOffer, SettlementPayment};
+use jiff::civil::Date;
+use serde::Deserialize;
+use store::arrangements::{Kind, MoneyChange, NewArrangement, NewDue, REASON_CODES};
+use store::money::{IncomingPayment, Item, ItemKind, Method, Outcome, Posting, Source};
+use store::sessions::SessionUser;
+use store::view::AccountView;
+use store::workspace::Seen;
+
+/// Rows of the settlement form (the domain allows up to six payments; three fit a form).
+pub const SETTLEMENT_ROWS: usize = 3;
+pub const FREQUENCIES: &[&str] = &["monthly", "semimonthly", "biweekly", "weekly"];
+pub const METHODS: &[&str] = &["card", "ach", "check", "cash", "wire", "other"];
+pub const CHANGES: &[&str] = &["refund", "adjustment", "write_off"];
+
+/// How roles rank when deciding approvals (the store's rule, for showing who may).
+pub fn rank(role: Role) -> u8 {
+    match role {
+        Role::Agent | Role::Billing | Role::Auditor => 0,
+        Role::Supervisor => 1,
+        Role::Manager => 2,
+        Role::Admin => 3,
+    }
+}
+
+// ---------------------------------------------------------------- inputs
+
+/// The plan wizard's fields, as typed (the form's and the API's names).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PlanInput {
+    #[serde(default)]
+    pub frequency: String,
+    /// `count` (N installments) or `amount` (installments of a fixed amount).
+    #[serde(default)]
+    pub sizing: String,
+    #[serde(default)]
+    pub installments: String,
+    #[serde(default)]
+    pub installment_amount: String,
+    #[serde(default)]
+    pub first_due: String,
+    #[serde(default)]
+    pub down_payment: String,
+    #[serde(default)]
+    pub down_payment_on: String,
+    /// Annual percentage rate, e.g. `0` or `5.25`.
+    #[serde(default)]
+    pub apr: String,
+}
+
+/// A payment as typed.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PaymentInput {
+    #[serde(default)]
+    pub amount: String,
+    #[serde(default)]
+    pub method: String,
+    #[serde(default)]
+    pub paid_on: String,
+    #[serde(default)]
+    pub reference: String,
+}
+
+// ---------------------------------------------------------------- the section
+
+pub struct Choice {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+pub struct PaymentRow {
+    pub paid_on: String,
+    pub amount: String,
+    pub applied: String,
+    pub method: String,
+    pub reference: String,
+    pub source: String,
+    pub who: String,
+    pub returned: String,
+}
+
+pub struct DueRow {
+    pub due_on: String,
+    pub amount: String,
+    pub paid: String,
+    pub state: String,
+}
+
+pub struct ArrangementRow {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub total: String,
+    pub balance_at_start: String,
+    pub frequency: String,
+    pub apr: String,
+    pub created_by: String,
+    pub dues: Vec<DueRow>,
+}
+
+pub struct QuoteRow {
+    pub index: usize,
+    pub due_on: String,
+    pub amount: String,
+    pub principal: String,
+    pub interest: String,
+}
+
+/// A quoted plan as the wizard shows it.
+pub struct PlanQuote {
+    pub rows: Vec<QuoteRow>,
+    pub total: String,
+    pub total_interest: String,
+    pub breaches: Vec<String>,
+}
+
+impl PlanQuote {
+    pub fn within_policy(&self) -> bool {
+        self.breaches.is_empty()
+    }
+}
+
+pub struct SettlementRow {
+    pub index: usize,
+    pub date: String,
+    pub amount: String,
+}
+
+/// What a settlement offer would mean: its discount and who may grant it.
+pub struct SettlementCheck {
+    pub total: String,
+    pub discount: String,
+    pub percent: String,
+    pub needs_approval: bool,
+    pub approver: String,
+    pub message: String,
+}
+
+/// What a re-rendered account page keeps of the money forms.
+#[derive(Default)]
+pub struct MoneyForms {
+    pub plan: PlanInput,
+    pub quote: Option<PlanQuote>,
+    pub plan_errors: Vec<FieldError>,
+    pub settlement_rows: Vec<SettlementRow>,
+    pub settlement: Option<SettlementCheck>,
+    pub settlement_errors: Vec<FieldError>,
+    pub payment: PaymentInput,
+}
+
+/// The account page's "Money" section.
+pub struct MoneySection {
+    pub payments: Vec<PaymentRow>,
+    pub arrangements: Vec<ArrangementRow>,
+    pub credit: String,
+    pub policy: String,
+    pub today: String,
+    pub plan: PlanInput,
+    pub frequencies: Vec<Choice>,
+    pub by_amount: bool,
+    pub quote: Option<PlanQuote>,
+    pub plan_errors: Vec<FieldError>,
+    pub settlement_rows: Vec<SettlementRow>,
+    pub settlement: Option<SettlementCheck>,
+    pub settlement_errors: Vec<FieldError>,
+    pub payment: PaymentInput,
+    pub methods: Vec<Choice>,
+    pub changes: Vec<Choice>,
+    pub reason_codes: &'static [&'static str],
+    pub may_take_payments: bool,
+    pub may_arrange: bool,
+    pub may_recall: bool,
+}
+
+fn percent(bps: i64) -> String {
+    format!("{}.{:02} %", bps / 100, bps % 100)
+}
+
+fn role_word(t: Words, role: &str) -> &'static str {
+    t.get(&format!("role.{role}"))
+}
+
+pub(crate) async fn policy_of(
+    state: &AppState,
+    view: &AccountView,
+) -> Result<CreditorPolicy, AppError> {
+    Ok(state
+        .store
+        .creditor(&view.creditor)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .policy)
+}
+
+/// Builds the section for `view` as `user` sees it.
+pub(crate) async fn section(
+    state: &AppState,
+    signed: &Signed,
+    view: &AccountView,
+    forms: MoneyForms,
+) -> Result<MoneySection, AppError> {
+    let user = signed.user();
+    let t = Words::new(user.language);
+    let money = |amount: Amount| view.currency.format(amount);
+    let payments = state
+        .store
+        .account_payments(view.account_id)
+        .await?
+        .into_iter()
+        .map(|payment| PaymentRow {
+            paid_on: payment.paid_on,
+            amount: money(payment.amount),
+            applied: money(payment.applied),
+            method: t.get(&format!("method.{}", payment.method)).to_string(),
+            reference: payment.payment_ref,
+            source: payment.source,
+            who: payment.username.unwrap_or_default(),
+            returned: match (payment.returned_on, payment.return_code) {
+                (Some(on), Some(code)) => format!("{on} {code}"),
+                (Some(on), None) => on,
+                _ => String::new(),
+            },
+        })
+        .collect();
+    let arrangements = state
+        .store
+        .arrangements(view.account_id)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|arrangement| ArrangementRow {
+            id: arrangement.id,
+            kind: t
+                .get(&format!("money.kind.{}", arrangement.kind))
+                .to_string(),
+            status: arrangement.status,
+            total: money(arrangement.total),
+            balance_at_start: money(arrangement.balance_at_start),
+            frequency: arrangement
+                .frequency
+                .map(|code| t.get(&format!("frequency.{code}")).to_string())
+                .unwrap_or_default(),
+            apr: percent(arrangement.apr_bps),
+            created_by: arrangement.created_by.unwrap_or_default(),
+            dues: arrangement
+                .dues
+                .iter()
+                .map(|due| DueRow {
+                    due_on: due.due_on.to_string(),
+                    amount: money(due.amount),
+                    paid: money(due.paid),
+                    state: due.state.code().to_string(),
+                })
+                .collect(),
+        })
+        .collect();
+    let balance = view.balance();
+    let credit = if balance.is_negative() {
+        money(Amount::from_minor(-balance.minor()))
+    } else {
+        String::new()
+    };
+    let policy = policy_of(state, view).await?;
+    let policy_text = format!(
+        "{} {} · {} {} · {} {} · {} {}",
+        t.get("policy.max_term"),
+        policy.plan_max_term_months,
+        t.get("policy.min_installment"),
+        money(policy.plan_min_installment),
+        t.get("policy.min_down"),
+        percent(i64::from(policy.plan_min_down_payment_bps.get())),
+        t.get("policy.your_discount"),
+        policy
+            .max_discount_bps(user.role)
+            .map(|bps| percent(i64::from(bps.get())))
+            .unwrap_or_else(|| "0.00 %".into()),
+    );
+    let mut plan = forms.plan;
+    if plan.frequency.is_empty() {
+        plan.frequency = "monthly".into();
+    }
+    if plan.apr.is_empty() {
+        plan.apr = "0".into();
+    }
+    let frequencies = FREQUENCIES
+        .iter()
+        .map(|code| Choice {
+            code,
+            label: t.get(&format!("frequency.{code}")),
+            selected: plan.frequency == *code,
+        })
+        .collect();
+    let mut payment = forms.payment;
+    if payment.paid_on.is_empty() {
+        payment.paid_on = state.today().to_string();
+    }
+    let methods = METHODS
+        .iter()
+        .map(|code| Choice {
+            code,
+            label: t.get(&format!("method.{code}")),
+            selected: payment.method == *code,
+        })
+        .collect();
+    let changes = CHANGES
+        .iter()
+        .map(|code| Choice {
+            code,
+            label: t.get(&format!("change.{code}")),
+            selected: false,
+        })
+        .collect();
+    let mut settlement_rows = forms.settlement_rows;
+    if settlement_rows.is_empty() {
+        settlement_rows = (1..=SETTLEMENT_ROWS)
+            .map(|index| SettlementRow {
+                index,
+                date: String::new(),
+                amount: String::new(),
+            })
+            .collect();
+    }
+    Ok(MoneySection {
+        payments,
+        arrangements,
+        credit,
+        policy: policy_text,
+        today: state.today().to_string(),
+        by_amount: plan.sizing == "amount",
+        plan,
+        frequencies,
+        quote: forms.quote,
+        plan_errors: forms.plan_errors,
+        settlement_rows,
+        settlement: forms.settlement,
+        settlement_errors: forms.settlement_errors,
+        payment,
+        methods,
+        changes,
+        reason_codes: REASON_CODES,
+        may_take_payments: signed.require(Permission::PostMoney).is_ok(),
+        may_arrange: signed.require(Permission::WorkAccounts).is_ok(),
+        may_recall: signed.require(Permission::Supervise).is_ok(),
+    })
+}
+
+// ---------------------------------------------------------------- services
+
+fn parse_money(view: &AccountView, text: &str) -> Option<Amount> {
+    view.currency.parse_amount(text.trim()).ok()
+}
+
+/// A percentage like `5.25` as basis points.
+fn parse_percent(text: &str) -> Option<BasisPoints> {
+    let text = text.trim().trim_end_matches('%').trim();
+    let text = if text.is_empty() { "0" } else { text };
+    let minor = Amount::parse_decimal(text, 2).ok()?.minor();
+    BasisPoints::new(u32::try_from(minor).ok()?)
+}
+
+/// A validated plan: its terms, its schedule and what the creditor's policy says of it.
+pub struct QuotedPlan {
+    pub terms: PlanTerms,
+    pub schedule: Schedule,
+    pub breaches: Vec<PolicyBreach>,
+}
+
+/// Checks the wizard's input and quotes the plan against the account's balance.
+pub fn quote_plan(
+    view: &AccountView,
+    policy: &CreditorPolicy,
+    today: Date,
+    t: Words,
+    input: &PlanInput,
+) -> Result<QuotedPlan, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let frequency = Frequency::parse(input.frequency.trim());
+    if frequency.is_none() {
+        errors.push(field("frequency", t, "error.frequency"));
+    }
+    let by_amount = input.sizing == "amount";
+    let sizing = if by_amount {
+        parse_money(view, &input.installment_amount)
+            .filter(|amount| amount.is_positive())
+            .map(Sizing::Amount)
+    } else {
+        input
+            .installments
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|count| *count >= 1)
+            .map(Sizing::Count)
+    };
+    if sizing.is_none() {
+        errors.push(if by_amount {
+            field("installment_amount", t, "error.amount")
+        } else {
+            field("installments", t, "error.installments")
+        });
+    }
+    let first_due = input
+        .first_due
+        .trim()
+        .parse::<Date>()
+        .ok()
+        .filter(|date| *date >= today);
+    if first_due.is_none() {
+        errors.push(field("first_due", t, "error.date"));
+    }
+    let down_payment = if input.down_payment.trim().is_empty() {
+        Some(Amount::ZERO)
+    } else {
+        parse_money(view, &input.down_payment).filter(|amount| !amount.is_negative())
+    };
+    if down_payment.is_none() {
+        errors.push(field("down_payment", t, "error.amount"));
+    }
+    let down_payment_on = if input.down_payment_on.trim().is_empty() {
+        Some(None)
+    } else {
+        input
+            .down_payment_on
+            .trim()
+            .parse::<Date>()
+            .ok()
+            .filter(|date| *date >= today)
+            .map(Some)
+    };
+    if down_payment_on.is_none() {
+        errors.push(field("down_payment_on", t, "error.date"));
+    }
+    let apr = parse_percent(&input.apr);
+    if apr.is_none() {
+        errors.push(field("apr", t, "error.apr"));
+    }
+    let (
+        Some(frequency),
+        Some(sizing),
+        Some(first_due),
+        Some(down_payment),
+        Some(down_on),
+        Some(apr),
+    ) = (
+        frequency,
+        sizing,
+        first_due,
+        down_payment,
+        down_payment_on,
+        apr,
+    )
+    else {
+        return Err(errors);
+    };
+    let terms = PlanTerms {
+        balance: view.balance(),
+        down_payment,
+        down_payment_on: down_on,
+        apr,
+        frequency,
+        first_due,
+        sizing,
+    };
+    let schedule = terms.quote().map_err(|error| {
+        use domain::plan::PlanError;
+        let name = match error {
+            PlanError::AprTooHigh { .. } => "apr",
+            PlanError::DownPaymentNegative | PlanError::DownPaymentNotBelowBalance => {
+                "down_payment"
+            }
+            PlanError::DownPaymentDate => "down_payment_on",
+            PlanError::BalanceNotPositive => "plan",
+            _ if by_amount => "installment_amount",
+            _ => "installments",
+        };
+        vec![FieldError {
+            field: name.into(),
+            message: error.message(view.currency),
+        }]
+    })?;
+    let breaches = domain::plan::check_policy(&schedule, today, policy);
+    Ok(QuotedPlan {
+        terms,
+        schedule,
+        breaches,
+    })
+}
+
+fn quote_view(view: &AccountView, quoted: &QuotedPlan) -> PlanQuote {
+    let money = |amount: Amount| view.currency.format(amount);
+    PlanQuote {
+        rows: quoted
+            .schedule
+            .installments
+            .iter()
+            .enumerate()
+            .map(|(index, installment)| QuoteRow {
+                index: index + 1,
+                due_on: installment.due_on.to_string(),
+                amount: money(installment.amount),
+                principal: money(installment.principal),
+                interest: money(installment.interest),
+            })
+            .collect(),
+        total: money(quoted.schedule.total),
+        total_interest: money(quoted.schedule.total_interest),
+        breaches: quoted
+            .breaches
+            .iter()
+            .map(|breach| breach.message(view.currency))
+            .collect(),
+    }
+}
+
+/// What became of a plan or settlement.
+pub enum Agreed {
+    Active {
+        id: i64,
+    },
+    Pending {
+        id: i64,
+        approval_id: i64,
+        why: String,
+    },
+}
+
+/// Quotes and records a plan: active at once within policy, else waiting for a
+/// supervisor with the breaches as the reason.
+pub async fn agree_plan(
+    state: &AppState,
+    user: &SessionUser,
+    view: &AccountView,
+    version: i64,
+    input: &PlanInput,
+) -> Result<Result<(Agreed, QuotedPlan), Vec<FieldError>>, AppError> {
+    let policy = policy_of(state, view).await?;
+    let t = Words::new(user.language);
+    let quoted = match quote_plan(view, &policy, state.today(), t, input) {
+        Ok(quoted) => quoted,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let why: Vec<String> = quoted
+        .breaches
+        .iter()
+        .map(|breach| breach.message(view.currency))
+        .collect();
+    let new = NewArrangement {
+        kind: Kind::Plan,
+        dues: quoted
+            .schedule
+            .installments
+            .iter()
+            .map(|installment| NewDue {
+                due_on: installment.due_on,
+                amount: installment.amount,
+                principal: installment.principal,
+                interest: installment.interest,
+            })
+            .collect(),
+        frequency: Some(quoted.terms.frequency.code().to_string()),
+        apr_bps: quoted.terms.apr.get(),
+        needs_approval: (!why.is_empty()).then(|| (Role::Supervisor, why.join("; "))),
+    };
+    let seen = Seen {
+        creditor: &view.creditor,
+        account_ref: &view.account_ref,
+        version,
+    };
+    let (id, approval) = state.store.create_arrangement(user, seen, &new).await?;
+    let agreed = match approval {
+        None => Agreed::Active { id },
+        Some(approval_id) => Agreed::Pending {
+            id,
+            approval_id,
+            why: why.join("; "),
+        },
+    };
+    Ok(Ok((agreed, quoted)))
+}
+
+/// A validated settlement offer and the offering role's authority over it.
+pub struct CheckedSettlement {
+    pub offer: SettlementOffer,
+    pub authority: Authority,
+}
+
+/// Checks dated amounts (`given[i]` = (date, amount), empty rows skipped) as a
+/// settlement of the account's balance. Field names: `settle_date_N`, `settle_amount_N`
+/// (N from 1), `settlement` for the offer as a whole.
+pub fn check_settlement(
+    view: &AccountView,
+    policy: &CreditorPolicy,
+    role: Role,
+    today: Date,
+    t: Words,
+    given: &[(&str, &str)],
+) -> Result<CheckedSettlement, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut payments = Vec::new();
+    for (index, (date, amount)) in given.iter().enumerate() {
+        let index = index + 1;
+        if date.trim().is_empty() && amount.trim().is_empty() {
+            continue;
+        }
+        let due_on = date
+            .trim()
+            .parse::<Date>()
+            .ok()
+            .filter(|date| *date >= today);
+        let amount = parse_money(view, amount).filter(|amount| amount.is_positive());
+        if due_on.is_none() {
+            errors.push(field(&format!("settle_date_{index}"), t, "error.date"));
+        }
+        if amount.is_none() {
+            errors.push(field(&format!("settle_amount_{index}"), t, "error.amount"));
+        }
+        if let (Some(due_on), Some(amount)) = (due_on, amount) {
+            payments.push(SettlementPayment { due_on, amount });
+        }
+    }
+    if payments.is_empty() && errors.is_empty() {
+        errors.push(field("settle_amount_1", t, "error.amount"));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    payments.sort_by_key(|payment| payment.due_on);
+    let offer = SettlementOffer::new(view.balance(), payments).map_err(|error| {
+        vec![FieldError {
+            field: "settlement".into(),
+            message: error.to_string(),
+        }]
+    })?;
+    let authority = offer.authority(role, policy);
+    Ok(CheckedSettlement { offer, authority })
+}
+
+fn approver(authority: &Authority) -> Option<Role> {
+    match authority {
+        Authority::Within { .. } => None,
+        Authority::NeedsApproval { required_role, .. } => {
+            Some(required_role.unwrap_or(Role::Admin))
+        }
+    }
+}
+
+fn settlement_view(view: &AccountView, t: Words, checked: &CheckedSettlement) -> SettlementCheck {
+    let money = |amount: Amount| view.currency.format(amount);
+    let approver = approver(&checked.authority);
+    SettlementCheck {
+        total: money(checked.offer.total()),
+        discount: money(checked.offer.discount()),
+        percent: percent(i64::from(checked.offer.discount_bps())),
+        needs_approval: approver.is_some(),
+        approver: approver
+            .map(|role| role_word(t, role.code()).to_string())
+            .unwrap_or_default(),
+        message: checked.authority.message(),
+    }
+}
+
+/// Checks and records a settlement: active at once within the role's authority, else
+/// waiting for the least role whose limit covers it.
+pub async fn offer_settlement(
+    state: &AppState,
+    user: &SessionUser,
+    view: &AccountView,
+    version: i64,
+    given: &[(&str, &str)],
+) -> Result<Result<(Agreed, CheckedSettlement), Vec<FieldError>>, AppError> {
+    let policy = policy_of(state, view).await?;
+    let t = Words::new(user.language);
+    let checked = match check_settlement(view, &policy, user.role, state.today(), t, given) {
+        Ok(checked) => checked,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let why = checked.authority.message();
+    let new = NewArrangement {
+        kind: Kind::Settlement,
+        dues: checked
+            .offer
+            .payments()
+            .iter()
+            .map(|payment| NewDue {
+                due_on: payment.due_on,
+                amount: payment.amount,
+                principal: payment.amount,
+                interest: Amount::ZERO,
+            })
+            .collect(),
+        frequency: None,
+        apr_bps: 0,
+        needs_approval: approver(&checked.authority).map(|role| (role, why.clone())),
+    };
+    let seen = Seen {
+        creditor: &view.creditor,
+        account_ref: &view.account_ref,
+        version,
+    };
+    let (id, approval) = state.store.create_arrangement(user, seen, &new).await?;
+    let agreed = match approval {
+        None => Agreed::Active { id },
+        Some(approval_id) => Agreed::Pending {
+            id,
+            approval_id,
+            why,
+        },
+    };
+    Ok(Ok((agreed, checked)))
+}
+
+/// Checks and posts a payment an agent (or an integration) took. The caller has checked
+/// the account is visible; the version is checked here. Returns the payment id.
+pub async fn take_payment(
+    state: &AppState,
+    user: &SessionUser,
+    view: &AccountView,
+    version: i64,
+    input: &PaymentInput,
+    source: Source,
+) -> Result<Result<i64, Vec<FieldError>>, AppError> {
+    let t = Words::new(user.language);
+    let today = state.today();
+    let mut errors = Vec::new();
+    let amount = parse_money(view, &input.amount).filter(|amount| amount.is_positive());
+    if amount.is_none() {
+        errors.push(field("amount", t, "error.amount"));
+    }
+    let method = Method::parse(input.method.trim());
+    if method.is_none() {
+        errors.push(field("method", t, "error.method"));
+    }
+    let paid_on = if input.paid_on.trim().is_empty() {
+        Some(today)
+    } else {
+        input
+            .paid_on
+            .trim()
+            .parse::<Date>()
+            .ok()
+            .filter(|date| *date <= today)
+    };
+    if paid_on.is_none() {
+        errors.push(field("paid_on", t, "error.paid_on"));
+    }
+    let reference = input.reference.trim();
+    if reference.chars().count() > 64 {
+        errors.push(field("reference", t, "error.reference"));
+    }
+    let (Some(amount), Some(method), Some(paid_on), true) =
+        (amount, method, paid_on, errors.is_empty())
+    else {
+        return Ok(Err(errors));
+    };
+    if view.version != version {
+        return Err(AppError::Store(store::StoreError::Conflict(format!(
+            "account {} changed since this page was opened",
+            view.account_ref
+        ))));
+    }
+    let payment_ref = if reference.is_empty() {
+        format!(
+            "web-{}-{}",
+            view.account_id,
+            state.store.now().as_microsecond()
+        )
+    } else {
+        reference.to_string()
+    };
+    let (file_name, reason) = match source {
+        Source::Api => ("api", "payment posted through the API"),
+        _ => ("agent", "payment taken by an agent"),
+    };
+    let posting = Posting {
+        source,
+        file_name,
+        sha256: "",
+        user_id: Some(user.id),
+        reason,
+        dry_run: false,
+    };
+    let item = Item {
+        line: 1,
+        kind: ItemKind::Payment(IncomingPayment {
+            creditor: Some(view.creditor.clone()),
+            account_ref: view.account_ref.clone(),
+            fallback_ref: None,
+            payment_ref,
+            paid_on,
+            amount,
+            method,
+            trace: None,
+        }),
+    };
+    let report = state
+        .store
+        .post_payments(&user.actor(), &posting, &[item])
+        .await?;
+    match report.outcomes.first() {
+        Some(Outcome::Posted { payment_id, .. }) => Ok(Ok(*payment_id)),
+        Some(Outcome::AlreadyPosted { .. }) => {
+            Ok(Err(vec![field("reference", t, "error.reference_used")]))
+        }
+        Some(Outcome::Exception { reason }) => Ok(Err(vec![FieldError {
+            field: "amount".into(),
+            message: reason.clone(),
+        }])),
+        other => Err(AppError::Internal(format!("a payment posted as {other:?}"))),
+    }
+}
+
+/// Approves or rejects a pending request.
+pub async fn decide(
+    state: &AppState,
+    user: &SessionUser,
+    approval_id: i64,
+    approve: bool,
+    note: &str,
+) -> Result<(), AppError> {
+    Ok(state
+        .store
+        .decide_approval(user, approval_id, approve, note.trim())
+        .await?)
+}
+
+// ---------------------------------------------------------------- account page handlers
+
+async fn rerender(
+    state: &AppState,
+    signed: &Signed,
+    view: AccountView,
+    errors: Vec<FieldError>,
+    money: MoneyForms,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let extras = Extras {
+        errors,
+        money,
+        ..Extras::default()
+    };
+    workspace::account_page(state, signed, view, extras, status).await
+}
+
+fn done(view: &AccountView, what: &str) -> Response {
+    Redirect::to(&format!(
+        "{}?done={what}",
+        account_href(&view.creditor, &view.account_ref)
+    ))
+    .into_response()
+}
+
+/// A stale form (409) or a store refusal (422) shown on the page; other errors pass.
+async fn refused(
+    state: &AppState,
+    signed: &Signed,
+    creditor: &str,
+    account_ref: &str,
+    error: AppError,
+    field_name: &str,
+    money: MoneyForms,
+) -> Result<Response, AppError> {
+    let t = Words::new(signed.user().language);
+    let (status, error) = match error {
+        AppError::Store(store::StoreError::Conflict(_)) => {
+            (StatusCode::CONFLICT, field("version", t, "error.stale"))
+        }
+        AppError::Store(store::StoreError::Invalid(message)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FieldError {
+                field: field_name.into(),
+                message,
+            },
+        ),
+        other => return Err(other),
+    };
+    let view = visible_view(state, signed.user(), creditor, account_ref).await?;
+    rerender(state, signed, view, vec![error], money, status).await
+}
+
+#[derive(Deserialize)]
+pub struct PaymentForm {
+    #[serde(default)]
+    csrf: String,
+    version: i64,
+    #[serde(flatten)]
+    input: PaymentInput,
+}
+
+pub async fn post_payment(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<PaymentForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::PostMoney)?;
+    let user = signed.user();
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let forms = || MoneyForms {
+        payment: form.input.clone(),
+        ..MoneyForms::default()
+    };
+    match take_payment(
+        &state,
+        user,
+        &view,
+        form.version,
+        &form.input,
+        Source::Agent,
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(done(&view, "payment")),
+        Ok(Err(errors)) => {
+            rerender(
+                &state,
+                &signed,
+                view,
+                errors,
+                forms(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(error) => {
+            refused(
+                &state,
+                &signed,
+                &creditor,
+                &account_ref,
+                error,
+                "amount",
+                forms(),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PlanForm {
+    #[serde(default)]
+    csrf: String,
+    version: i64,
+    #[serde(flatten)]
+    input: PlanInput,
+}
+
+/// The wizard's "Quote": the schedule and the policy's breaches, nothing saved (htmx
+/// swaps `#plan-quote` out of the page; without JavaScript the whole page shows it).
+pub async fn plan_quote(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<PlanForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::WorkAccounts)?;
+    let user = signed.user();
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let policy = policy_of(&state, &view).await?;
+    let t = Words::new(user.language);
+    let mut forms = MoneyForms {
+        plan: form.input.clone(),
+        ..MoneyForms::default()
+    };
+    match quote_plan(&view, &policy, state.today(), t, &form.input) {
+        Ok(quoted) => forms.quote = Some(quote_view(&view, &quoted)),
+        Err(errors) => forms.plan_errors = errors,
+    }
+    // 200 either way: a quote is a question, and htmx swaps only successful answers.
+    rerender(&state, &signed, view, Vec::new(), forms, StatusCode::OK).await
+}
+
+/// The wizard's "Agree".
+pub async fn plan_agree(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<PlanForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::WorkAccounts)?;
+    let user = signed.user();
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let forms = |errors: Vec<FieldError>| MoneyForms {
+        plan: form.input.clone(),
+        plan_errors: errors,
+        ..MoneyForms::default()
+    };
+    match agree_plan(&state, user, &view, form.version, &form.input).await {
+        Ok(Ok((Agreed::Active { .. }, _))) => Ok(done(&view, "plan_active")),
+        Ok(Ok((Agreed::Pending { .. }, _))) => Ok(done(&view, "plan_pending")),
+        Ok(Err(errors)) => {
+            rerender(
+                &state,
+                &signed,
+                view,
+                errors.clone(),
+                forms(errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(error) => {
+            refused(
+                &state,
+                &signed,
+                &creditor,
+                &account_ref,
+                error,
+                "plan",
+                forms(Vec::new()),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SettlementForm {
+    #[serde(default)]
+    csrf: String,
+    version: i64,
+    #[serde(default)]
+    settle_date_1: String,
+    #[serde(default)]
+    settle_amount_1: String,
+    #[serde(default)]
+    settle_date_2: String,
+    #[serde(default)]
+    settle_amount_2: String,
+    #[serde(default)]
+    settle_date_3: String,
+    #[serde(default)]
+    settle_amount_3: String,
+}
+
+impl SettlementForm {
+    fn given(&self) -> [(&str, &str); SETTLEMENT_ROWS] {
+        [
+            (&self.settle_date_1, &self.settle_amount_1),
+            (&self.settle_date_2, &self.settle_amount_2),
+            (&self.settle_date_3, &self.settle_amount_3),
+        ]
+    }
+
+    fn rows(&self) -> Vec<SettlementRow> {
+        self.given()
+            .iter()
+            .enumerate()
+            .map(|(index, (date, amount))| SettlementRow {
+                index: index + 1,
+                date: date.trim().to_string(),
+                amount: amount.trim().to_string(),
+            })
+            .collect()
+    }
+}
+
+/// "Check": the offer's discount and whether it needs approval, nothing saved.
+pub async fn settlement_check(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<SettlementForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::WorkAccounts)?;
+    let user = signed.user();
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let policy = policy_of(&state, &view).await?;
+    let t = Words::new(user.language);
+    let mut forms = MoneyForms {
+        settlement_rows: form.rows(),
+        ..MoneyForms::default()
+    };
+    match check_settlement(&view, &policy, user.role, state.today(), t, &form.given()) {
+        Ok(checked) => forms.settlement = Some(settlement_view(&view, t, &checked)),
+        Err(errors) => forms.settlement_errors = errors,
+    }
+    rerender(&state, &signed, view, Vec::new(), forms, StatusCode::OK).await
+}
+
+/// "Offer": recorded, active or waiting for approval.
+pub async fn settlement_offer(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<SettlementForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::WorkAccounts)?;
+    let user = signed.user();
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let forms = |errors: Vec<FieldError>| MoneyForms {
+        settlement_rows: form.rows(),
+        settlement_errors: errors,
+        ..MoneyForms::default()
+    };
+    match offer_settlement(&state, user, &view, form.version, &form.given()).await {
+        Ok(Ok((Agreed::Active { .. }, _))) => Ok(done(&view, "settlement_active")),
+        Ok(Ok((Agreed::Pending { .. }, _))) => Ok(done(&view, "settlement_pending")),
+        Ok(Err(errors)) => {
+            rerender(
+                &state,
+                &signed,
+                view,
+                errors.clone(),
+                forms(errors),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(error) => {
+            refused(
+                &state,
+                &signed,
+                &creditor,
+                &account_ref,
+                error,
+                "settlement",
+                forms(Vec::new()),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ChangeForm {
+    #[serde(default)]
+    csrf: String,
+    version: i64,
+    #[serde(default)]
+    change: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    reason_code: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// A refund, adjustment or write-off: posted at once within the user's authority, else
+/// sent for approval. Adjustments move principal (negative lowers the balance); an
+/// empty amount refunds the whole credit or writes off everything owed.
+pub async fn money_change(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<ChangeForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::PostMoney)?;
+    let user = signed.user();
+    let t = Words::new(user.language);
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let mut errors = Vec::new();
+    let change = MoneyChange::parse(&form.change);
+    if change.is_none() {
+        errors.push(field("change", t, "error.change"));
+    }
+    let amount = if form.amount.trim().is_empty() && change != Some(MoneyChange::Adjustment) {
+        Some(Amount::ZERO)
+    } else {
+        parse_money(&view, &form.amount).filter(|amount| !amount.is_zero())
+    };
+    if amount.is_none() {
+        errors.push(field("change_amount", t, "error.amount"));
+    }
+    if !REASON_CODES.contains(&form.reason_code.as_str()) {
+        errors.push(field("reason_code", t, "error.reason_code"));
+    }
+    let (Some(change), Some(amount), true) = (change, amount, errors.is_empty()) else {
+        return rerender(
+            &state,
+            &signed,
+            view,
+            errors,
+            MoneyForms::default(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let principal = match change {
+        MoneyChange::WriteOff => Amount::from_minor(-amount.minor().abs()),
+        MoneyChange::Refund => Amount::from_minor(amount.minor().abs()),
+        MoneyChange::Adjustment => amount,
+    };
+    let movement = domain::ledger::Buckets {
+        principal,
+        ..domain::ledger::Buckets::ZERO
+    };
+    let seen = Seen {
+        creditor: &creditor,
+        account_ref: &account_ref,
+        version: form.version,
+    };
+    match state
+        .store
+        .request_money_change(
+            user,
+            seen,
+            change,
+            movement,
+            &form.reason_code,
+            form.note.trim(),
+        )
+        .await
+    {
+        Ok(None) => Ok(done(&view, "change_posted")),
+        Ok(Some(_)) => Ok(done(&view, "change_pending")),
+        Err(error) => {
+            refused(
+                &state,
+                &signed,
+                &creditor,
+                &account_ref,
+                error.into(),
+                "change_amount",
+                MoneyForms::default(),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RecallForm {
+    #[serde(default)]
+    csrf: String,
+    version: i64,
+    #[serde(default)]
+    note: String,
+}
+
+/// Returns the account to its creditor (supervisors and above).
+pub async fn recall(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<RecallForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::Supervise)?;
+    let user = signed.user();
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let seen = Seen {
+        creditor: &creditor,
+        account_ref: &account_ref,
+        version: form.version,
+    };
+    match state.store.recall(user, seen, form.note.trim()).await {
+        Ok(()) => Ok(done(&view, "recalled")),
+        Err(error) => {
+            refused(
+                &state,
+                &signed,
+                &creditor,
+                &account_ref,
+                error.into(),
+                "recall_note",
+                MoneyForms::default(),
+            )
+            .await
+        }
+    }
+}
+
+// ---------------------------------------------------------------- approvals
+
+pub struct ApprovalRow {
+    pub id: i64,
+    pub href: String,
+    pub label: String,
+    pub kind: String,
+    pub amount: String,
+    pub reason: String,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub required: String,
+    pub may_decide: bool,
+}
+
+/// The pending approvals `user` sees, as rows.
+pub(crate) async fn approval_rows(
+    state: &AppState,
+    user: &SessionUser,
+) -> Result<Vec<ApprovalRow>, AppError> {
+    let t = Words::new(user.language);
+    let mut currencies = std::collections::HashMap::new();
+    let mut rows = Vec::new();
+    for approval in state.store.approvals(user).await? {
+        if !currencies.contains_key(&approval.creditor) {
+            let currency = state
+                .store
+                .creditor(&approval.creditor)
+                .await?
+                .map(|creditor| creditor.policy.currency)
+                .unwrap_or(domain::money::Currency::USD);
+            currencies.insert(approval.creditor.clone(), currency);
+        }
+        let currency = currencies[&approval.creditor];
+        let reason = match approval.kind.as_str() {
+            "plan" | "settlement" => approval.detail.clone(),
+            _ => {
+                let note = serde_json::from_str::<serde_json::Value>(&approval.detail)
+                    .ok()
+                    .and_then(|detail| detail["note"].as_str().map(str::to_string))
+                    .unwrap_or_default();
+                if note.is_empty() {
+                    approval.reason_code.clone()
+                } else {
+                    format!("{}: {note}", approval.reason_code)
+                }
+            }
+        };
+        let required = Role::parse(&approval.required_role).unwrap_or(Role::Admin);
+        rows.push(ApprovalRow {
+            id: approval.id,
+            href: account_href(&approval.creditor, &approval.account_ref),
+            label: format!("{} {}", approval.creditor, approval.account_ref),
+            kind: t.get(&format!("money.kind.{}", approval.kind)).to_string(),
+            amount: currency.format(approval.amount),
+            reason,
+            requested_by: approval.requested_by.clone().unwrap_or_default(),
+            requested_at: jiff::Timestamp::from_microsecond(approval.requested_at_us)
+                .map(|at| {
+                    state
+                        .business_zone
+                        .to_datetime(at)
+                        .strftime("%Y-%m-%d %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default(),
+            required: role_word(t, required.code()).to_string(),
+            may_decide: rank(user.role) >= rank(required)
+                && approval.requested_by.as_deref() != Some(user.username.as_str()),
+        });
+    }
+    Ok(rows)
+}
+
+#[derive(Template)]
+#[template(path = "approvals.html")]
+struct ApprovalsPage {
+    t: Words,
+    csrf: String,
+    username: String,
+    query: String,
+    flash: String,
+    errors: Vec<FieldError>,
+    approvals: Vec<ApprovalRow>,
+}
+
+async fn approvals_page(
+    state: &AppState,
+    signed: &Signed,
+    flash: String,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let user = signed.user();
+    let page = ApprovalsPage {
+        t: Words::new(user.language),
+        csrf: signed.0.csrf_token.clone(),
+        username: user.username.clone(),
+        query: String::new(),
+        flash,
+        errors,
+        approvals: approval_rows(state, user).await?,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+pub async fn approvals(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(query): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    signed.require(Permission::Supervise)?;
+    let t = Words::new(signed.user().language);
+    let flash = match query.done.as_str() {
+        "approved" => t.get("approvals.approved"),
+        "rejected" => t.get("approvals.rejected"),
+        _ => "",
+    };
+    approvals_page(&state, &signed, flash.into(), Vec::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn decide_approval(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::Supervise)?;
+    let user = signed.user();
+    let t = Words::new(user.language);
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            let error = field("decision", t, "error.decision");
+            return approvals_page(
+                &state,
+                &signed,
+                String::new(),
+                vec![error],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    match decide(&state, user, id, approve, &form.note).await {
+        Ok(()) => Ok(Redirect::to(if approve {
+            "/approvals?done=approved"
+        } else {
+            "/approvals?done=rejected"
+        })
+        .into_response()),
+        Err(AppError::Store(
+            store::StoreError::Invalid(message) | store::StoreError::Conflict(message),
+        )) => {
+            approvals_page(
+                &state,
+                &signed,
+                String::new(),
+                vec![FieldError {
+                    field: "decision".into(),
+                    message,
+                }],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+// ---------------------------------------------------------------- exceptions
+
+pub struct ExceptionRow {
+    pub id: i64,
+    pub source: String,
+    pub file_name: String,
+    pub line: i64,
+    pub kind: String,
+    pub amount: String,
+    pub paid_on: String,
+    pub reference: String,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "exceptions.html")]
+struct ExceptionsPage {
+    t: Words,
+    csrf: String,
+    username: String,
+    query: String,
+    exceptions: Vec<ExceptionRow>,
+}
+
+/// The open exceptions: bank-file items nobody could match.
+pub async fn exceptions(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Response, AppError> {
+    signed.require(Permission::ReviewExceptions)?;
+    let user = signed.user();
+    let usd = domain::money::Currency::USD;
+    let exceptions = state
+        .store
+        .open_exceptions()
+        .await?
+        .into_iter()
+        .map(|exception| ExceptionRow {
+            id: exception.id,
+            source: exception.source,
+            file_name: exception.file_name,
+            line: exception.line,
+            kind: match exception.return_code {
+                Some(code) => format!("{} {code}", exception.kind),
+                None => exception.kind,
+            },
+            amount: usd.format(exception.amount),
+            paid_on: exception.paid_on,
+            reference: exception.reference,
+            reason: exception.reason,
+        })
+        .collect();
+    let page = ExceptionsPage {
+        t: Words::new(user.language),
+        csrf: signed.0.csrf_token.clone(),
+        username: user.username.clone(),
+        query: String::new(),
+        exceptions,
+    };
+    Ok(Html(page.render()?).into_response())
+}
