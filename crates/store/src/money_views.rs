@@ -59,6 +59,23 @@ impl KeptRate {
 }
 
 impl Store {
+    /// Whether the creditor already has a payment with this reference (references are
+    /// unique per creditor).
+    pub async fn payment_ref_taken(
+        &self,
+        creditor: &str,
+        payment_ref: &str,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM payments p JOIN creditors c ON c.id = p.creditor_id WHERE c.code = $1 AND p.payment_ref = $2",
+        )
+        .bind(creditor)
+        .bind(payment_ref)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>(0)? > 0)
+    }
+
     /// The payments that paid into `account_id`, newest first.
     pub async fn account_payments(&self, account_id: i64) -> Result<Vec<PaymentView>, StoreError> {
         let rows = sqlx::query(

@@ -794,6 +794,14 @@ pub async fn take_payment(
     } else {
         reference.to_string()
     };
+    // An agent's reused reference is a typo to correct, not a bank exception.
+    if state
+        .store
+        .payment_ref_taken(&view.creditor, &payment_ref)
+        .await?
+    {
+        return Ok(Err(vec![field("reference", t, "error.reference_used")]));
+    }
     let (file_name, reason) = match source {
         Source::Api => ("api", "payment posted through the API"),
         _ => ("agent", "payment taken by an agent"),

@@ -4,6 +4,7 @@ mod api;
 mod browser;
 mod e2e;
 mod fixture;
+mod money;
 mod workspace;
 
 use std::io::{Read, Write};
