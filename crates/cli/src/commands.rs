@@ -59,6 +59,24 @@ pub enum Command {
     /// The compliance engine (contract: docs/compliance-check.md).
     #[command(subcommand)]
     Compliance(ComplianceCommand),
+    /// A creditor's remittance statement for a period: collections, returns, the
+    /// contingency fee and the net to remit (text, csv, pdf or json).
+    Remittance {
+        #[arg(long)]
+        creditor: String,
+        #[arg(long)]
+        from: Date,
+        #[arg(long)]
+        to: Date,
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// Write to this file (required for pdf).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Payment plans (docs/money.md).
     #[command(subcommand)]
     Plan(crate::commands::plan::PlanCommand),
@@ -94,6 +112,20 @@ pub enum ImportCommand {
         /// Parse and match, print what would happen, write nothing.
         #[arg(long)]
         dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ReportCommand {
+    /// Trust-account reconciliation: payments and returns per creditor against the
+    /// ledger, fees, net to remit, and bank items not yet matched. Exits 1 on a difference.
+    Trust {
+        #[arg(long)]
+        from: Date,
+        #[arg(long)]
+        to: Date,
         #[arg(long)]
         json: bool,
     },
@@ -456,6 +488,16 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             code
         }
         Command::Plan(command) => plan::run(command),
+        Command::Remittance {
+            creditor,
+            from,
+            to,
+            format,
+            output,
+        } => payments::remittance(&globals, &creditor, from, to, &format, output.as_deref()).await,
+        Command::Report(ReportCommand::Trust { from, to, json }) => {
+            payments::trust_report(&globals, from, to, json).await
+        }
         Command::Bench(command) => bench::run(command).await,
     }
 }

@@ -58,6 +58,9 @@ pub struct CreditorPolicy {
     pub approval_threshold: Amount,
     /// The agency's contingency fee on money collected.
     pub commission_bps: BasisPoints,
+    /// Higher (or lower) contingency rates for older debts: (days delinquent at the
+    /// payment date, rate), ascending by days; the last band reached applies.
+    pub commission_by_age: Vec<(u32, BasisPoints)>,
     pub aging: AgingScheme,
 }
 
@@ -80,6 +83,7 @@ impl Default for CreditorPolicy {
             manager_max_discount_bps: BasisPoints::new(60_00).expect("in range"),
             approval_threshold: Amount::from_minor(100_00),
             commission_bps: BasisPoints::new(25_00).expect("in range"),
+            commission_by_age: Vec::new(),
             aging: AgingScheme::default(),
         }
     }
@@ -152,6 +156,10 @@ pub const POLICY_KEYS: &[(&str, &str)] = &[
         "contingency fee on collections, basis points (default 2500 = 25%)",
     ),
     (
+        "commission_by_age",
+        "rates for older debts: DAYS:BPS pairs by days delinquent, e.g. 365:3000,730:3500 (default none)",
+    ),
+    (
         "aging_bounds",
         "upper bounds of aging buckets in days past due (default 30,60,90,120,150,180)",
     ),
@@ -191,7 +199,38 @@ impl fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
+fn parse_bands(text: &str) -> Option<Vec<(u32, BasisPoints)>> {
+    if text.trim().is_empty() {
+        return Some(Vec::new());
+    }
+    let mut bands: Vec<(u32, BasisPoints)> = Vec::new();
+    for pair in text.split(',') {
+        let (days, bps) = pair.trim().split_once(':')?;
+        let days: u32 = days.trim().parse().ok().filter(|&days| days <= 36_500)?;
+        let bps = bps
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|&bps| bps <= 10_000)
+            .and_then(BasisPoints::new)?;
+        if bands.last().is_some_and(|(last, _)| *last >= days) {
+            return None;
+        }
+        bands.push((days, bps));
+    }
+    Some(bands)
+}
+
 impl CreditorPolicy {
+    /// The contingency fee rate on money collected from a debt `days_delinquent` old.
+    pub fn commission_rate(&self, days_delinquent: i64) -> BasisPoints {
+        self.commission_by_age
+            .iter()
+            .rev()
+            .find(|(days, _)| i64::from(*days) <= days_delinquent)
+            .map_or(self.commission_bps, |(_, bps)| *bps)
+    }
+
     /// Sets one key from its text form; the policy is unchanged on error.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), PolicyError> {
         let bad = |expected: &str| PolicyError::BadValue {
@@ -259,6 +298,11 @@ impl CreditorPolicy {
             "manager_max_discount_bps" => self.manager_max_discount_bps = bps()?,
             "approval_threshold" => self.approval_threshold = amount(self.currency)?,
             "commission_bps" => self.commission_bps = bps()?,
+            "commission_by_age" => {
+                self.commission_by_age = parse_bands(value).ok_or_else(|| {
+                    bad("DAYS:BPS pairs ascending by days, e.g. 365:3000,730:3500")
+                })?
+            }
             "aging_bounds" => {
                 self.aging = AgingScheme::parse(value).map_err(|error| bad(&error.to_string()))?
             }
@@ -309,6 +353,14 @@ impl CreditorPolicy {
             ),
             ("approval_threshold", money(self.approval_threshold)),
             ("commission_bps", self.commission_bps.get().to_string()),
+            (
+                "commission_by_age",
+                self.commission_by_age
+                    .iter()
+                    .map(|(days, bps)| format!("{days}:{}", bps.get()))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
             ("aging_bounds", self.aging.to_text()),
         ]
     }
@@ -408,5 +460,29 @@ mod tests {
         policy.set("currency", "EUR").unwrap();
         assert_eq!(policy.to_pairs()[2], ("late_fee", "0.00".to_string()));
         assert_eq!(policy.currency.code(), "EUR");
+    }
+}
+
+#[cfg(test)]
+mod commission_tests {
+    use super::*;
+
+    #[test]
+    fn older_debts_take_the_band_they_reached() {
+        let mut policy = CreditorPolicy::default();
+        policy
+            .set("commission_by_age", "365:3000,730:3500")
+            .unwrap();
+        assert_eq!(policy.commission_rate(364).get(), 2500);
+        assert_eq!(policy.commission_rate(365).get(), 3000);
+        assert_eq!(policy.commission_rate(1000).get(), 3500);
+        assert!(
+            policy
+                .set("commission_by_age", "730:3000,365:3500")
+                .is_err()
+        );
+        assert!(policy.set("commission_by_age", "30:20000").is_err());
+        let again = CreditorPolicy::from_text(&policy.to_text()).unwrap();
+        assert_eq!(again, policy);
     }
 }

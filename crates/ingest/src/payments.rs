@@ -95,6 +95,17 @@ pub struct PaymentFile {
     pub warnings: Vec<String>,
 }
 
+/// Bank dates more than this many days before the processing date are taken for
+/// placeholders (moov-io's return sample says 2000-01-01) and replaced by it.
+pub const BANK_DATE_PAST_DAYS_MAX: i64 = 400;
+/// Same, after the processing date (an effective date a few days ahead is normal).
+pub const BANK_DATE_FUTURE_DAYS_MAX: i64 = 60;
+
+fn plausible(on: Date, today: Date) -> bool {
+    let days: i64 = (on - today).get_days().into();
+    (-BANK_DATE_PAST_DAYS_MAX..=BANK_DATE_FUTURE_DAYS_MAX).contains(&days)
+}
+
 pub fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -136,9 +147,23 @@ pub fn read(
             })?;
             let mut items = Vec::new();
             let mut listed = Vec::new();
+            let mut warnings: Vec<String> = parsed
+                .warnings
+                .iter()
+                .map(|p| format!("{file_name}:{}: {}: {}", p.line, p.field, p.reason))
+                .collect();
             for entry in &parsed.entries {
                 let line = entry.line as u64;
-                let on = entry.effective_on.unwrap_or(default_date);
+                let on = match entry.effective_on {
+                    Some(on) if plausible(on, default_date) => on,
+                    Some(on) => {
+                        warnings.push(format!(
+                            "{file_name}:{line}: effective entry date {on} is far from {default_date}; dated {default_date}"
+                        ));
+                        default_date
+                    }
+                    None => default_date,
+                };
                 match entry.kind {
                     nacha::EntryKind::Debit => items.push(Item {
                         line,
@@ -185,11 +210,7 @@ pub fn read(
                 sha256: sha256(bytes),
                 items,
                 listed,
-                warnings: parsed
-                    .warnings
-                    .iter()
-                    .map(|p| format!("{file_name}:{}: {}: {}", p.line, p.field, p.reason))
-                    .collect(),
+                warnings,
             })
         }
         Format::Bai2 => {

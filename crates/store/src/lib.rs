@@ -18,6 +18,7 @@ pub mod dialer;
 pub mod import;
 pub mod money;
 pub mod money_views;
+pub mod remittance;
 pub mod sessions;
 pub mod users;
 pub mod view;

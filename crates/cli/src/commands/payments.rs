@@ -169,8 +169,7 @@ pub async fn import_payments(
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         println!(
-            "{:>5}  {:<7} {:>12}  {:<20} {:<6} {:<16} {}",
-            "line", "kind", "amount", "reference", "code", "outcome", "account / reason"
+            " line  kind          amount  reference            code   outcome          account / reason"
         );
         for entry in &entries {
             let text = |key: &str| entry[key].as_str().unwrap_or("").to_string();
@@ -222,4 +221,281 @@ pub async fn import_payments(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `arrears remittance`: the statement of one creditor's collections for a period.
+pub async fn remittance(
+    globals: &Globals,
+    creditor: &str,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+    format: &str,
+    output: Option<&Path>,
+) -> Result<ExitCode> {
+    let store = globals.open().await?;
+    let statement = match store.remittance(creditor, from, to).await {
+        Err(store::StoreError::NotFound(message) | store::StoreError::Invalid(message)) => {
+            return Err(anyhow!(InputError(message)));
+        }
+        other => other?,
+    };
+    let money = |amount: Amount| statement.currency.format(amount);
+    let rate = |bps: u32| format!("{}.{:02}%", bps / 100, bps % 100);
+    let bytes: Vec<u8> = match format {
+        "json" => {
+            let lines: Vec<Value> = statement
+                .lines
+                .iter()
+                .map(|line| {
+                    json!({
+                        "kind": line.kind,
+                        "on": line.on.to_string(),
+                        "account_ref": line.account_ref,
+                        "payment_ref": line.payment_ref,
+                        "method": line.method,
+                        "return_code": line.return_code,
+                        "days_delinquent": line.days_delinquent,
+                        "amount": money(line.amount),
+                        "rate_bps": line.rate_bps,
+                        "fee": money(line.fee),
+                        "net": money(line.net),
+                    })
+                })
+                .collect();
+            let out = json!({
+                "creditor": statement.creditor,
+                "currency": statement.currency.code(),
+                "from": from.to_string(),
+                "to": to.to_string(),
+                "lines": lines,
+                "collected": money(statement.collected),
+                "returned": money(statement.returned),
+                "net_collected": money(statement.net_collected),
+                "fee": money(statement.fee),
+                "net_to_remit": money(statement.net_to_remit),
+            });
+            (serde_json::to_string_pretty(&out)? + "\n").into_bytes()
+        }
+        "csv" => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record([
+                "kind",
+                "date",
+                "account_ref",
+                "payment_ref",
+                "method",
+                "return_code",
+                "days_delinquent",
+                "amount",
+                "rate_bps",
+                "fee",
+                "net",
+            ])?;
+            for line in &statement.lines {
+                writer.write_record([
+                    line.kind.to_string(),
+                    line.on.to_string(),
+                    line.account_ref.clone(),
+                    line.payment_ref.clone(),
+                    line.method.clone(),
+                    line.return_code.clone().unwrap_or_default(),
+                    line.days_delinquent.to_string(),
+                    money(line.amount),
+                    line.rate_bps.to_string(),
+                    money(line.fee),
+                    money(line.net),
+                ])?;
+            }
+            writer.write_record([
+                "total",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                &money(statement.net_collected),
+                "",
+                &money(statement.fee),
+                &money(statement.net_to_remit),
+            ])?;
+            writer
+                .into_inner()
+                .map_err(|error| anyhow!(error.to_string()))?
+        }
+        "text" | "pdf" => {
+            let mut lines = vec![
+                format!(
+                    "Remittance statement: {} ({})",
+                    statement.creditor_name, statement.creditor
+                ),
+                format!(
+                    "Period {from} to {to}, amounts in {}",
+                    statement.currency.code()
+                ),
+                String::new(),
+                format!(
+                    "{:<10} {:<7} {:<16} {:<18} {:>11} {:>7} {:>9} {:>11}",
+                    "date", "kind", "account", "payment", "amount", "rate", "fee", "net"
+                ),
+            ];
+            for line in &statement.lines {
+                let kind = match &line.return_code {
+                    Some(code) => format!("ret {code}"),
+                    None if line.kind == "return" => "return".to_string(),
+                    None => line.method.clone(),
+                };
+                lines.push(format!(
+                    "{:<10} {:<7} {:<16} {:<18} {:>11} {:>7} {:>9} {:>11}",
+                    line.on.to_string(),
+                    kind,
+                    line.account_ref,
+                    line.payment_ref,
+                    money(line.amount),
+                    rate(line.rate_bps),
+                    money(line.fee),
+                    money(line.net),
+                ));
+            }
+            lines.push(String::new());
+            lines.push(format!(
+                "{:<40} {:>14}",
+                "Collected",
+                money(statement.collected)
+            ));
+            lines.push(format!(
+                "{:<40} {:>14}",
+                "Returned",
+                money(Amount::from_minor(-statement.returned.minor()))
+            ));
+            lines.push(format!(
+                "{:<40} {:>14}",
+                "Net collected",
+                money(statement.net_collected)
+            ));
+            lines.push(format!(
+                "{:<40} {:>14}",
+                "Contingency fee",
+                money(Amount::from_minor(-statement.fee.minor()))
+            ));
+            lines.push(format!(
+                "{:<40} {:>14}",
+                "Net to remit",
+                money(statement.net_to_remit)
+            ));
+            if format == "pdf" {
+                channels::pdf::text_document(
+                    &format!("Remittance {} {from} {to}", statement.creditor),
+                    &lines,
+                    &format!("Arrears remittance {} {from}..{to}", statement.creditor),
+                )
+            } else {
+                (lines.join("\n") + "\n").into_bytes()
+            }
+        }
+        other => {
+            return Err(anyhow!(InputError(format!(
+                "--format {other:?}: expected text, csv, pdf or json"
+            ))));
+        }
+    };
+    match output {
+        Some(path) => {
+            std::fs::write(path, &bytes)
+                .map_err(|error| anyhow!(InputError(format!("{}: {error}", path.display()))))?;
+            eprintln!(
+                "wrote {} ({} lines, net to remit {})",
+                path.display(),
+                statement.lines.len(),
+                money(statement.net_to_remit)
+            );
+        }
+        None if format == "pdf" => {
+            return Err(anyhow!(InputError(
+                "--format pdf needs --output FILE".into()
+            )));
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `arrears report trust`: the trust-account reconciliation for a period.
+pub async fn trust_report(
+    globals: &Globals,
+    from: jiff::civil::Date,
+    to: jiff::civil::Date,
+    json_output: bool,
+) -> Result<ExitCode> {
+    let store = globals.open().await?;
+    let report = store.trust_report(from, to).await?;
+    if json_output {
+        let creditors: Vec<Value> = report
+            .creditors
+            .iter()
+            .map(|line| {
+                let money = |amount: Amount| line.currency.format(amount);
+                json!({
+                    "creditor": line.creditor,
+                    "payments": line.payments,
+                    "payments_amount": money(line.payments_amount),
+                    "ledger_payments": money(line.ledger_payments),
+                    "returns": line.returns,
+                    "returns_amount": money(line.returns_amount),
+                    "ledger_reversals": money(line.ledger_reversals),
+                    "fee": money(line.fee),
+                    "net_to_remit": money(line.net_to_remit),
+                })
+            })
+            .collect();
+        let out = json!({
+            "from": from.to_string(),
+            "to": to.to_string(),
+            "creditors": creditors,
+            "open_exceptions": report.open_exceptions,
+            "open_exceptions_amount": report.open_exceptions_amount.to_decimal_string(2),
+            "reconciled": report.differences.is_empty(),
+            "differences": report.differences,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!("Trust account {from} to {to}");
+        println!(
+            "{:<12} {:>8} {:>14} {:>8} {:>14} {:>14} {:>14}",
+            "creditor", "payments", "amount", "returns", "amount", "fee", "net to remit"
+        );
+        for line in &report.creditors {
+            let money = |amount: Amount| line.currency.format(amount);
+            println!(
+                "{:<12} {:>8} {:>14} {:>8} {:>14} {:>14} {:>14}",
+                line.creditor,
+                line.payments,
+                money(line.payments_amount),
+                line.returns,
+                money(line.returns_amount),
+                money(line.fee),
+                money(line.net_to_remit)
+            );
+        }
+        println!(
+            "unmatched bank items (exceptions list): {} for {}",
+            report.open_exceptions,
+            report.open_exceptions_amount.to_decimal_string(2)
+        );
+        if report.differences.is_empty() {
+            println!("reconciled: every payment and return agrees with the ledger");
+        } else {
+            for difference in &report.differences {
+                println!("DIFFERENCE {difference}");
+            }
+        }
+    }
+    Ok(if report.differences.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

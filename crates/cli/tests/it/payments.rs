@@ -146,6 +146,57 @@ fn round_trip(env: &Env, db: &str) {
     assert_eq!(again["exceptions_added"], 0);
     assert_eq!(balance(env, db), "525.00");
 
+    // The creditor's statement: the payment, its return, no fee earned, nothing to remit.
+    let period = [
+        "--creditor",
+        "ACME",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+    ];
+    let mut args = vec!["remittance"];
+    args.extend(period);
+    args.extend(["--format", "json"]);
+    let statement: Value = serde_json::from_str(&env.ok(db, &args)).unwrap();
+    let kinds: Vec<&str> = statement["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| line["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["payment", "return"]);
+    assert_eq!(
+        statement["lines"][0]["fee"], "30.89",
+        "25% of 123.54, half-up"
+    );
+    assert_eq!(statement["collected"], "123.54");
+    assert_eq!(statement["net_to_remit"], "0.00");
+    let pdf = env.path("remittance.pdf");
+    let mut args = vec!["remittance"];
+    args.extend(period);
+    args.extend(["--format", "pdf", "--output", pdf.to_str().unwrap()]);
+    env.ok(db, &args);
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-1.4") && bytes.ends_with(b"%%EOF\n"));
+    assert!(String::from_utf8_lossy(&bytes).contains("(Net to remit"));
+    let trust: Value = serde_json::from_str(&env.ok(
+        db,
+        &[
+            "report",
+            "trust",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(trust["reconciled"], true, "{trust}");
+    assert_eq!(trust["creditors"][0]["payments_amount"], "123.54");
+    assert_eq!(trust["creditors"][0]["ledger_reversals"], "123.54");
+
     let verified = env.ok(db, &["audit", "verify"]);
     assert!(verified.contains("intact"), "{verified}");
     let log = env.ok(db, &["audit", "log", "--limit", "20"]);
