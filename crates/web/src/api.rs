@@ -107,6 +107,21 @@ const PROMISES: &str = "/api/v1/accounts/{creditor}/{account_ref}/promises";
 const NOTES: &str = "/api/v1/accounts/{creditor}/{account_ref}/notes";
 const DISPUTES: &str = "/api/v1/accounts/{creditor}/{account_ref}/disputes";
 const CONTACTS: &str = "/api/v1/accounts/{creditor}/{account_ref}/contacts";
+const PAYMENTS: &str = "/api/v1/accounts/{creditor}/{account_ref}/payments";
+const PLANS: &str = "/api/v1/accounts/{creditor}/{account_ref}/plans";
+const SETTLEMENTS: &str = "/api/v1/accounts/{creditor}/{account_ref}/settlements";
+const APPROVALS: &str = "/api/v1/approvals";
+const APPROVAL: &str = "/api/v1/approvals/{id}";
+const ARRANGED: Outcome = (
+    201,
+    "Agreed and active at once: the arrangement, its schedule and the account's new version",
+    "Arrangement",
+);
+const PENDING: Outcome = (
+    202,
+    "Recorded but waiting in the approvals queue (outside policy or authority): why, and the approval's id",
+    "Arrangement",
+);
 
 const NOT_FOUND: Outcome = (
     404,
@@ -246,6 +261,75 @@ pub static ROUTES: &[Route] = &[
         responses: &[CREATED, NOT_FOUND, STALE, INVALID],
         handler: |call| Box::pin(add_contact(call)),
     },
+    Route {
+        verb: Verb::Get,
+        path: PAYMENTS,
+        operation_id: "listPayments",
+        summary: "The payments that paid into the account, newest first, with their returns",
+        permission: Permission::ViewAccounts,
+        request: None,
+        responses: &[(200, "The payments", "PaymentList"), NOT_FOUND],
+        handler: |call| Box::pin(crate::money::api::list_payments(call)),
+    },
+    Route {
+        verb: Verb::Post,
+        path: PAYMENTS,
+        operation_id: "postPayment",
+        summary: "Post a payment the debtor made (the creditor's waterfall; spills over to the debtor's other accounts by the creditor's rule)",
+        permission: Permission::PostMoney,
+        request: Some("NewPayment"),
+        responses: &[CREATED, NOT_FOUND, STALE, INVALID],
+        handler: |call| Box::pin(crate::money::api::post_payment(call)),
+    },
+    Route {
+        verb: Verb::Post,
+        path: PLANS,
+        operation_id: "createPlan",
+        summary: "Agree a payment plan: terms in, schedule out; active at once within the creditor's policy (201), else waiting for a supervisor (202)",
+        permission: Permission::WorkAccounts,
+        request: Some("NewPlan"),
+        responses: &[ARRANGED, PENDING, NOT_FOUND, STALE, INVALID],
+        handler: |call| Box::pin(crate::money::api::create_plan(call)),
+    },
+    Route {
+        verb: Verb::Post,
+        path: SETTLEMENTS,
+        operation_id: "offerSettlement",
+        summary: "Offer a settlement for less than the balance: active at once within the caller's authority (201), else waiting for the role that may grant it (202)",
+        permission: Permission::WorkAccounts,
+        request: Some("NewSettlement"),
+        responses: &[ARRANGED, PENDING, NOT_FOUND, STALE, INVALID],
+        handler: |call| Box::pin(crate::money::api::offer_settlement(call)),
+    },
+    Route {
+        verb: Verb::Get,
+        path: APPROVALS,
+        operation_id: "listApprovals",
+        summary: "Pending approvals of the caller's creditors",
+        permission: Permission::Supervise,
+        request: None,
+        responses: &[(200, "The pending approvals", "ApprovalList")],
+        handler: |call| Box::pin(crate::money::api::list_approvals(call)),
+    },
+    Route {
+        verb: Verb::Post,
+        path: APPROVAL,
+        operation_id: "decideApproval",
+        summary: "Approve or reject a pending request (needs the required role; nobody approves their own request)",
+        permission: Permission::Supervise,
+        request: Some("Decision"),
+        responses: &[
+            (200, "Decided", "Decided"),
+            (
+                404,
+                "No such pending approval of the caller's creditors",
+                "Error",
+            ),
+            (409, "Already decided", "Error"),
+            INVALID,
+        ],
+        handler: |call| Box::pin(crate::money::api::decide(call)),
+    },
 ];
 
 /// The API's routes, registered from [`ROUTES`] (merged into the app's router).
@@ -293,20 +377,20 @@ fn method_router(route: &'static Route) -> MethodRouter<AppState> {
 }
 
 /// One authorised request, as a handler gets it.
-struct Call {
-    state: AppState,
-    user: SessionUser,
+pub(crate) struct Call {
+    pub(crate) state: AppState,
+    pub(crate) user: SessionUser,
     params: HashMap<String, String>,
     body: Bytes,
 }
 
 impl Call {
-    fn param(&self, name: &str) -> &str {
+    pub(crate) fn param(&self, name: &str) -> &str {
         self.params.get(name).map_or("", String::as_str)
     }
 
     /// The account of the path, if the caller may see it (404 otherwise).
-    async fn account(&self) -> Result<AccountView, ApiFailure> {
+    pub(crate) async fn account(&self) -> Result<AccountView, ApiFailure> {
         Ok(workspace::visible_view(
             &self.state,
             &self.user,
@@ -317,7 +401,7 @@ impl Call {
     }
 
     /// The body as a JSON object.
-    fn object(&self) -> Result<Map<String, Value>, ApiFailure> {
+    pub(crate) fn object(&self) -> Result<Map<String, Value>, ApiFailure> {
         match serde_json::from_slice::<Value>(&self.body) {
             Ok(Value::Object(map)) => Ok(map),
             Ok(_) => Err(invalid("body", "expected a JSON object")),
@@ -330,7 +414,7 @@ impl Call {
 
 /// An error as the API shows it: always JSON (`{"error", "fields"}`), never a page.
 #[derive(Debug)]
-pub struct ApiFailure(AppError);
+pub struct ApiFailure(pub(crate) AppError);
 
 impl From<AppError> for ApiFailure {
     fn from(error: AppError) -> ApiFailure {
@@ -375,7 +459,7 @@ fn internal(detail: &str) -> Response {
         .into_response()
 }
 
-fn invalid(field: &str, message: &str) -> ApiFailure {
+pub(crate) fn invalid(field: &str, message: &str) -> ApiFailure {
     ApiFailure(AppError::ApiInvalid(vec![FieldError {
         field: field.into(),
         message: message.into(),
@@ -383,7 +467,7 @@ fn invalid(field: &str, message: &str) -> ApiFailure {
 }
 
 /// A store refusal of the input (`Invalid`) named after the field it concerns.
-fn store_invalid(error: AppError, field: &str) -> ApiFailure {
+pub(crate) fn store_invalid(error: AppError, field: &str) -> ApiFailure {
     match error {
         AppError::Store(StoreError::Invalid(message)) => invalid(field, &message),
         other => ApiFailure(other),
@@ -392,7 +476,7 @@ fn store_invalid(error: AppError, field: &str) -> ApiFailure {
 
 // ---------------------------------------------------------------- reading bodies
 
-fn required_version(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> i64 {
+pub(crate) fn required_version(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> i64 {
     let (field, message) = match body.get("version") {
         Some(Value::Null) | None => ("version", "required: the account's version"),
         Some(value) => match value.as_i64() {
@@ -404,7 +488,7 @@ fn required_version(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> 
     0
 }
 
-fn optional_string<'a>(
+pub(crate) fn optional_string<'a>(
     body: &'a Map<String, Value>,
     key: &str,
     errors: &mut Vec<FieldError>,
@@ -419,14 +503,14 @@ fn optional_string<'a>(
     }
 }
 
-fn field_error(field: &str, message: &str) -> FieldError {
+pub(crate) fn field_error(field: &str, message: &str) -> FieldError {
     FieldError {
         field: field.into(),
         message: message.into(),
     }
 }
 
-fn created(id: i64, version: i64) -> Response {
+pub(crate) fn created(id: i64, version: i64) -> Response {
     (
         StatusCode::CREATED,
         axum::Json(json!({"id": id, "version": version + 1})),
@@ -434,11 +518,11 @@ fn created(id: i64, version: i64) -> Response {
         .into_response()
 }
 
-fn ok(body: Value) -> Response {
+pub(crate) fn ok(body: Value) -> Response {
     (StatusCode::OK, axum::Json(body)).into_response()
 }
 
-fn money(view: &AccountView, amount: Amount) -> String {
+pub(crate) fn money(view: &AccountView, amount: Amount) -> String {
     view.currency.format(amount)
 }
 
@@ -899,7 +983,7 @@ fn schemas() -> Value {
     let instant = json!({"type": "string", "format": "date-time"});
     let nullable_string = json!({"type": ["string", "null"]});
     let version = json!({"type": "integer", "description": "The account's version as last read"});
-    json!({
+    let mut all = json!({
         "Error": {
             "type": "object",
             "required": ["error", "fields"],
@@ -1103,5 +1187,142 @@ fn schemas() -> Value {
             },
         },
         "OpenApiDocument": {"type": "object", "description": "An OpenAPI 3.1 document"},
+    });
+    let money = money_schemas(&decimal, &instant, &nullable_string, &version);
+    if let (Value::Object(all), Value::Object(money)) = (&mut all, money) {
+        all.extend(money);
+    }
+    all
+}
+
+/// The schemas of the money operations (payments, plans, settlements, approvals).
+fn money_schemas(
+    decimal: &Value,
+    instant: &Value,
+    nullable_string: &Value,
+    version: &Value,
+) -> Value {
+    json!({
+        "Payment": {
+            "type": "object",
+            "required": ["id", "payment_ref", "amount", "applied", "method", "paid_on", "source"],
+            "properties": {
+                "id": {"type": "integer"},
+                "payment_ref": {"type": "string"},
+                "amount": decimal,
+                "applied": {"type": "string", "description": "What the payment paid on this account (decimal)"},
+                "method": {"type": "string"},
+                "paid_on": {"type": "string", "format": "date"},
+                "source": {"type": "string"},
+                "user": nullable_string,
+                "returned_on": nullable_string,
+                "return_code": nullable_string,
+            },
+        },
+        "PaymentList": {
+            "type": "object",
+            "required": ["payments"],
+            "properties": {"payments": {"type": "array", "items": schema_ref("Payment")}},
+        },
+        "NewPayment": {
+            "type": "object",
+            "required": ["version", "amount", "method"],
+            "properties": {
+                "version": version,
+                "amount": decimal,
+                "method": {"enum": crate::money::METHODS},
+                "paid_on": {"type": "string", "format": "date", "description": "Today or earlier; default today"},
+                "reference": {"type": "string", "maxLength": 64, "description": "Unique per creditor; generated when absent"},
+            },
+        },
+        "NewPlan": {
+            "type": "object",
+            "required": ["version", "frequency", "first_due"],
+            "properties": {
+                "version": version,
+                "frequency": {"enum": crate::money::FREQUENCIES},
+                "installments": {"type": "integer", "minimum": 1, "description": "N installments (or give installment_amount)"},
+                "installment_amount": {"type": "string", "description": "Installments of this amount (decimal), the last smaller"},
+                "first_due": {"type": "string", "format": "date"},
+                "down_payment": {"type": "string", "description": "Decimal; default 0"},
+                "down_payment_on": {"type": "string", "format": "date"},
+                "apr": {"type": "string", "description": "Annual percentage rate, e.g. \"0\" or \"5.25\"; default 0"},
+            },
+        },
+        "SettlementPayment": {
+            "type": "object",
+            "required": ["due_on", "amount"],
+            "properties": {"due_on": {"type": "string", "format": "date"}, "amount": decimal},
+        },
+        "NewSettlement": {
+            "type": "object",
+            "required": ["version", "payments"],
+            "properties": {
+                "version": version,
+                "payments": {"type": "array", "minItems": 1, "maxItems": domain::settlement::SETTLEMENT_PAYMENTS_MAX, "items": schema_ref("SettlementPayment")},
+            },
+        },
+        "Due": {
+            "type": "object",
+            "required": ["due_on", "amount"],
+            "properties": {
+                "due_on": {"type": "string", "format": "date"},
+                "amount": decimal,
+                "principal": {"type": "string"},
+                "interest": {"type": "string"},
+            },
+        },
+        "Arrangement": {
+            "type": "object",
+            "required": ["id", "kind", "status", "total", "schedule", "version"],
+            "properties": {
+                "id": {"type": "integer"},
+                "kind": {"enum": ["plan", "settlement"]},
+                "status": {"enum": ["active", "pending_approval"]},
+                "total": decimal,
+                "total_interest": {"type": "string"},
+                "discount": {"type": "string"},
+                "discount_percent": {"type": "string"},
+                "schedule": {"type": "array", "items": schema_ref("Due")},
+                "breaches": {"type": "array", "items": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}},
+                "approval_id": {"type": ["integer", "null"]},
+                "required_role": {"type": ["string", "null"]},
+                "reason": {"type": ["string", "null"]},
+                "version": {"type": "integer"},
+            },
+        },
+        "Approval": {
+            "type": "object",
+            "required": ["id", "kind", "creditor", "account_ref", "amount", "reason", "required_role", "status"],
+            "properties": {
+                "id": {"type": "integer"},
+                "kind": {"type": "string", "description": "plan, settlement, refund, adjustment or write_off"},
+                "creditor": {"type": "string"},
+                "account_ref": {"type": "string"},
+                "arrangement_id": {"type": ["integer", "null"]},
+                "amount": decimal,
+                "reason_code": {"type": "string"},
+                "reason": {"type": "string"},
+                "required_role": {"type": "string"},
+                "requested_by": nullable_string,
+                "requested_at": instant,
+                "status": {"type": "string"},
+            },
+        },
+        "ApprovalList": {
+            "type": "object",
+            "required": ["approvals"],
+            "properties": {"approvals": {"type": "array", "items": schema_ref("Approval")}},
+        },
+        "Decision": {
+            "type": "object",
+            "required": ["decision"],
+            "properties": {"decision": {"enum": ["approve", "reject"]}, "note": {"type": "string"}},
+        },
+        "Decided": {
+            "type": "object",
+            "required": ["id", "status"],
+            "properties": {"id": {"type": "integer"}, "status": {"enum": ["approved", "rejected"]}},
+        },
     })
 }

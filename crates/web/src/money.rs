@@ -1560,3 +1560,354 @@ pub async fn exceptions(
     };
     Ok(Html(page.render()?).into_response())
 }
+
+// ---------------------------------------------------------------- the JSON API
+
+/// The money operations of the JSON API (routes in `crate::api::ROUTES`).
+pub(crate) mod api {
+    use super::{Agreed, PaymentInput, PlanInput};
+    use crate::api::{
+        ApiFailure, Call, field_error, invalid, ok, optional_string, required_version,
+        store_invalid,
+    };
+    use crate::error::{AppError, FieldError};
+    use axum::http::StatusCode;
+    use axum::response::{IntoResponse, Response};
+    use domain::money::Amount;
+    use serde_json::{Map, Value, json};
+    use store::money::Source;
+    use store::view::AccountView;
+
+    fn money(view: &AccountView, amount: Amount) -> String {
+        view.currency.format(amount)
+    }
+
+    pub(crate) async fn list_payments(call: Call) -> Result<Response, ApiFailure> {
+        let view = call.account().await?;
+        let payments: Vec<Value> = call
+            .state
+            .store
+            .account_payments(view.account_id)
+            .await?
+            .into_iter()
+            .map(|payment| {
+                json!({
+                    "id": payment.id,
+                    "payment_ref": payment.payment_ref,
+                    "amount": money(&view, payment.amount),
+                    "applied": money(&view, payment.applied),
+                    "method": payment.method,
+                    "paid_on": payment.paid_on,
+                    "source": payment.source,
+                    "user": payment.username,
+                    "returned_on": payment.returned_on,
+                    "return_code": payment.return_code,
+                })
+            })
+            .collect();
+        Ok(ok(json!({"payments": payments})))
+    }
+
+    /// The account's version now (after a write).
+    async fn version_now(call: &Call) -> Result<i64, ApiFailure> {
+        Ok(call.account().await?.version)
+    }
+
+    pub(crate) async fn post_payment(call: Call) -> Result<Response, ApiFailure> {
+        let view = call.account().await?;
+        let body = call.object()?;
+        let mut errors = Vec::new();
+        let version = required_version(&body, &mut errors);
+        let input = PaymentInput {
+            amount: optional_string(&body, "amount", &mut errors).to_string(),
+            method: optional_string(&body, "method", &mut errors).to_string(),
+            paid_on: optional_string(&body, "paid_on", &mut errors).to_string(),
+            reference: optional_string(&body, "reference", &mut errors).to_string(),
+        };
+        if !errors.is_empty() {
+            return Err(AppError::ApiInvalid(errors).into());
+        }
+        match super::take_payment(&call.state, &call.user, &view, version, &input, Source::Api)
+            .await
+            .map_err(|error| store_invalid(error, "amount"))?
+        {
+            Ok(id) => Ok((
+                StatusCode::CREATED,
+                axum::Json(json!({"id": id, "version": version_now(&call).await?})),
+            )
+                .into_response()),
+            Err(errors) => Err(AppError::ApiInvalid(errors).into()),
+        }
+    }
+
+    /// A string or a number, as text.
+    fn text_or_number(
+        body: &Map<String, Value>,
+        key: &str,
+        errors: &mut Vec<FieldError>,
+    ) -> String {
+        match body.get(key) {
+            Some(Value::Number(number)) => number.to_string(),
+            _ => optional_string(body, key, errors).to_string(),
+        }
+    }
+
+    fn arranged(
+        agreed: &Agreed,
+        mut answer: Value,
+        required_role: Option<&str>,
+        version: i64,
+    ) -> Response {
+        let (status, id, approval, reason) = match agreed {
+            Agreed::Active { id } => (StatusCode::CREATED, *id, None, None),
+            Agreed::Pending {
+                id,
+                approval_id,
+                why,
+            } => (
+                StatusCode::ACCEPTED,
+                *id,
+                Some(*approval_id),
+                Some(why.clone()),
+            ),
+        };
+        answer["id"] = json!(id);
+        answer["status"] = json!(if approval.is_some() {
+            "pending_approval"
+        } else {
+            "active"
+        });
+        answer["approval_id"] = json!(approval);
+        answer["required_role"] = json!(approval.and(required_role));
+        answer["reason"] = json!(reason);
+        answer["version"] = json!(version);
+        (status, axum::Json(answer)).into_response()
+    }
+
+    pub(crate) async fn create_plan(call: Call) -> Result<Response, ApiFailure> {
+        let view = call.account().await?;
+        let body = call.object()?;
+        let mut errors = Vec::new();
+        let version = required_version(&body, &mut errors);
+        let installment_amount =
+            optional_string(&body, "installment_amount", &mut errors).to_string();
+        let input = PlanInput {
+            frequency: optional_string(&body, "frequency", &mut errors).to_string(),
+            sizing: if installment_amount.is_empty() {
+                "count".into()
+            } else {
+                "amount".into()
+            },
+            installments: text_or_number(&body, "installments", &mut errors),
+            installment_amount,
+            first_due: optional_string(&body, "first_due", &mut errors).to_string(),
+            down_payment: optional_string(&body, "down_payment", &mut errors).to_string(),
+            down_payment_on: optional_string(&body, "down_payment_on", &mut errors).to_string(),
+            apr: text_or_number(&body, "apr", &mut errors),
+        };
+        if !errors.is_empty() {
+            return Err(AppError::ApiInvalid(errors).into());
+        }
+        let (agreed, quoted) =
+            match super::agree_plan(&call.state, &call.user, &view, version, &input)
+                .await
+                .map_err(|error| store_invalid(error, "plan"))?
+            {
+                Ok(done) => done,
+                Err(errors) => return Err(AppError::ApiInvalid(errors).into()),
+            };
+        let schedule: Vec<Value> = quoted
+            .schedule
+            .installments
+            .iter()
+            .map(|installment| {
+                json!({
+                    "due_on": installment.due_on.to_string(),
+                    "amount": money(&view, installment.amount),
+                    "principal": money(&view, installment.principal),
+                    "interest": money(&view, installment.interest),
+                })
+            })
+            .collect();
+        let breaches: Vec<Value> = quoted
+            .breaches
+            .iter()
+            .map(|breach| json!({"code": breach.code(), "message": breach.message(view.currency)}))
+            .collect();
+        let answer = json!({
+            "kind": "plan",
+            "total": money(&view, quoted.schedule.total),
+            "total_interest": money(&view, quoted.schedule.total_interest),
+            "schedule": schedule,
+            "breaches": breaches,
+        });
+        Ok(arranged(
+            &agreed,
+            answer,
+            Some("supervisor"),
+            version_now(&call).await?,
+        ))
+    }
+
+    /// `settle_date_2` → `payments[1].due_on`; `settle_amount_2` → `payments[1].amount`.
+    fn settlement_field(error: FieldError) -> FieldError {
+        let renamed = if let Some(row) = error.field.strip_prefix("settle_date_") {
+            row.parse::<usize>()
+                .ok()
+                .map(|row| format!("payments[{}].due_on", row.saturating_sub(1)))
+        } else if let Some(row) = error.field.strip_prefix("settle_amount_") {
+            row.parse::<usize>()
+                .ok()
+                .map(|row| format!("payments[{}].amount", row.saturating_sub(1)))
+        } else if error.field == "settlement" {
+            Some("payments".into())
+        } else {
+            None
+        };
+        FieldError {
+            field: renamed.unwrap_or(error.field),
+            message: error.message,
+        }
+    }
+
+    pub(crate) async fn offer_settlement(call: Call) -> Result<Response, ApiFailure> {
+        let view = call.account().await?;
+        let body = call.object()?;
+        let mut errors = Vec::new();
+        let version = required_version(&body, &mut errors);
+        let mut given: Vec<(String, String)> = Vec::new();
+        match body.get("payments") {
+            Some(Value::Array(payments))
+                if !payments.is_empty()
+                    && payments.len() <= domain::settlement::SETTLEMENT_PAYMENTS_MAX =>
+            {
+                for (index, payment) in payments.iter().enumerate() {
+                    let text = |key: &str| match payment.get(key) {
+                        Some(Value::String(text)) => Some(text.clone()),
+                        _ => None,
+                    };
+                    match (text("due_on"), text("amount")) {
+                        (Some(due_on), Some(amount)) => given.push((due_on, amount)),
+                        _ => errors.push(field_error(
+                            &format!("payments[{index}]"),
+                            "expected an object with due_on and amount (decimal strings such as \"125.50\")",
+                        )),
+                    }
+                }
+            }
+            _ => errors.push(field_error(
+                "payments",
+                &format!(
+                    "1 to {} objects with due_on and amount",
+                    domain::settlement::SETTLEMENT_PAYMENTS_MAX
+                ),
+            )),
+        }
+        if !errors.is_empty() {
+            return Err(AppError::ApiInvalid(errors).into());
+        }
+        let given: Vec<(&str, &str)> = given
+            .iter()
+            .map(|(date, amount)| (date.as_str(), amount.as_str()))
+            .collect();
+        let (agreed, checked) =
+            match super::offer_settlement(&call.state, &call.user, &view, version, &given)
+                .await
+                .map_err(|error| store_invalid(error, "payments"))?
+            {
+                Ok(done) => done,
+                Err(errors) => {
+                    return Err(AppError::ApiInvalid(
+                        errors.into_iter().map(settlement_field).collect(),
+                    )
+                    .into());
+                }
+            };
+        let schedule: Vec<Value> = checked
+            .offer
+            .payments()
+            .iter()
+            .map(|payment| {
+                json!({"due_on": payment.due_on.to_string(), "amount": money(&view, payment.amount)})
+            })
+            .collect();
+        let bps = checked.offer.discount_bps();
+        let answer = json!({
+            "kind": "settlement",
+            "total": money(&view, checked.offer.total()),
+            "discount": money(&view, checked.offer.discount()),
+            "discount_percent": format!("{}.{:02}", bps / 100, bps % 100),
+            "schedule": schedule,
+        });
+        let role = super::approver(&checked.authority).map(|role| role.code());
+        Ok(arranged(&agreed, answer, role, version_now(&call).await?))
+    }
+
+    pub(crate) async fn list_approvals(call: Call) -> Result<Response, ApiFailure> {
+        let mut list = Vec::new();
+        for approval in call.state.store.approvals(&call.user).await? {
+            let currency = call
+                .state
+                .store
+                .creditor(&approval.creditor)
+                .await?
+                .map(|creditor| creditor.policy.currency)
+                .unwrap_or(domain::money::Currency::USD);
+            let reason = match approval.kind.as_str() {
+                "plan" | "settlement" => approval.detail.clone(),
+                _ => serde_json::from_str::<Value>(&approval.detail)
+                    .ok()
+                    .and_then(|detail| detail["note"].as_str().map(str::to_string))
+                    .unwrap_or_default(),
+            };
+            list.push(json!({
+                "id": approval.id,
+                "kind": approval.kind,
+                "creditor": approval.creditor,
+                "account_ref": approval.account_ref,
+                "arrangement_id": approval.arrangement_id,
+                "amount": currency.format(approval.amount),
+                "reason_code": approval.reason_code,
+                "reason": reason,
+                "required_role": approval.required_role,
+                "requested_by": approval.requested_by,
+                "requested_at": jiff::Timestamp::from_microsecond(approval.requested_at_us)
+                    .map(|at| at.to_string())
+                    .unwrap_or_default(),
+                "status": approval.status,
+            }));
+        }
+        Ok(ok(json!({"approvals": list})))
+    }
+
+    pub(crate) async fn decide(call: Call) -> Result<Response, ApiFailure> {
+        let mut errors = Vec::new();
+        let id = call.param("id").parse::<i64>().ok();
+        if id.is_none() {
+            errors.push(field_error("id", "expected an approval id"));
+        }
+        let body = call.object()?;
+        let approve = match optional_string(&body, "decision", &mut errors) {
+            "approve" => Some(true),
+            "reject" => Some(false),
+            _ => {
+                errors.push(field_error("decision", "approve or reject"));
+                None
+            }
+        };
+        let note = optional_string(&body, "note", &mut errors).to_string();
+        let (Some(id), Some(approve), true) = (id, approve, errors.is_empty()) else {
+            return Err(AppError::ApiInvalid(errors).into());
+        };
+        match super::decide(&call.state, &call.user, id, approve, &note).await {
+            Ok(()) => Ok(ok(json!({
+                "id": id,
+                "status": if approve { "approved" } else { "rejected" },
+            }))),
+            Err(AppError::Store(store::StoreError::Invalid(message))) => {
+                Err(invalid("decision", &message))
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+}

@@ -5,6 +5,7 @@ mod browser;
 mod e2e;
 mod fixture;
 mod money;
+mod money_browser;
 mod workspace;
 
 use std::io::{Read, Write};
