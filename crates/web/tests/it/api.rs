@@ -720,3 +720,187 @@ async fn disputes_and_contact_points_through_the_api() {
         "{listed:?}"
     );
 }
+
+/// Payments, plans, settlements and approvals through the API: 201 when active at once,
+/// 202 when waiting for approval, the role checks and creditor segregation of the rest.
+#[tokio::test]
+async fn money_through_the_api() {
+    let fixture = Fixture::start().await;
+    let agent = &fixture.agent;
+    let actor = Actor::new("test:admin");
+    fixture
+        .store
+        .add_user(&actor, "sue", Role::Supervisor, PASSWORD)
+        .await
+        .unwrap();
+    fixture
+        .store
+        .assign_creditors(&actor, "sue", &["NBANK".to_string()])
+        .await
+        .unwrap();
+    let supervisor = Client {
+        address: fixture.address,
+        token: fixture
+            .store
+            .create_api_token(&actor, "sue", "test")
+            .await
+            .unwrap(),
+    };
+
+    // A payment: 201, listed, and the balance is lower.
+    let version = agent.version(CA).await;
+    let paid = agent
+        .post(
+            &format!("{CA}/payments"),
+            &json!({"version": version, "amount": "50.00", "method": "ach", "paid_on": "2026-11-23", "reference": "API-1"}),
+        )
+        .await;
+    assert_eq!(paid.status, 201, "{paid:?}");
+    let listed = agent.get(&format!("{CA}/payments")).await.json();
+    assert_eq!(listed["payments"][0]["payment_ref"], "API-1");
+    assert_eq!(listed["payments"][0]["amount"], "50.00");
+    assert_eq!(listed["payments"][0]["source"], "api");
+    assert_eq!(agent.get(CA).await.json()["balance"], "200.00");
+    let bad = agent
+        .post(
+            &format!("{CA}/payments"),
+            &json!({"version": paid.json()["version"], "amount": 5, "method": "gold"}),
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{bad:?}");
+    assert!(fields(&bad).contains(&"amount".to_string()), "{bad:?}");
+    let wrong = agent
+        .post(
+            &format!("{CA}/payments"),
+            &json!({"version": paid.json()["version"], "amount": "5,00", "method": "gold"}),
+        )
+        .await;
+    assert_eq!(fields(&wrong), ["amount", "method"]);
+    let stale = agent
+        .post(
+            &format!("{CA}/payments"),
+            &json!({"version": 999, "amount": "5.00", "method": "cash"}),
+        )
+        .await;
+    assert_eq!(stale.status, 409, "{stale:?}");
+    // The auditor may read payments but not post; another creditor's account is absent.
+    assert_eq!(
+        fixture.auditor.get(&format!("{CA}/payments")).await.status,
+        200
+    );
+    let refused = fixture
+        .auditor
+        .post(
+            &format!("{CA}/payments"),
+            &json!({"version": 1, "amount": "5.00", "method": "cash"}),
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(agent.get(&format!("{OTHER}/payments")).await.status, 404);
+    let hidden = agent
+        .post(&format!("{OTHER}/plans"), &json!({"version": 1}))
+        .await;
+    assert_eq!(hidden.status, 404);
+
+    // A plan within policy: 201, active, its schedule.
+    let version = agent.version(CA).await;
+    let plan = agent
+        .post(
+            &format!("{CA}/plans"),
+            &json!({"version": version, "frequency": "monthly", "installments": 4, "first_due": "2026-12-01"}),
+        )
+        .await;
+    assert_eq!(plan.status, 201, "{plan:?}");
+    let plan = plan.json();
+    assert_eq!(plan["status"], "active");
+    assert_eq!(plan["schedule"].as_array().unwrap().len(), 4);
+    assert_eq!(plan["schedule"][0]["amount"], "50.00");
+    // Outside policy (installments below 25.00, longer than 36 months): 202, waiting.
+    let pending = agent
+        .post(
+            &format!("{CA}/plans"),
+            &json!({"version": plan["version"], "frequency": "monthly", "installments": 40, "first_due": "2026-12-01"}),
+        )
+        .await;
+    assert_eq!(pending.status, 202, "{pending:?}");
+    let pending = pending.json();
+    assert_eq!(pending["status"], "pending_approval");
+    let codes: Vec<&str> = pending["breaches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|breach| breach["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["term_too_long", "installment_too_small"]);
+    let invalid = agent
+        .post(
+            &format!("{CA}/plans"),
+            &json!({"version": pending["version"], "frequency": "daily", "installments": 0, "first_due": "2020-01-01", "apr": "x"}),
+        )
+        .await;
+    assert_eq!(
+        fields(&invalid),
+        ["frequency", "installments", "first_due", "apr"]
+    );
+
+    // A settlement beyond an agent's 20 %: 202, for a supervisor.
+    let version = agent.version(NY).await;
+    let settlement = agent
+        .post(
+            &format!("{NY}/settlements"),
+            &json!({"version": version, "payments": [{"due_on": "2026-12-01", "amount": "65.00"}]}),
+        )
+        .await;
+    assert_eq!(settlement.status, 202, "{settlement:?}");
+    assert_eq!(settlement.json()["required_role"], "supervisor");
+    assert_eq!(settlement.json()["discount_percent"], "35.00");
+    let bad = agent
+        .post(
+            &format!("{NY}/settlements"),
+            &json!({"version": settlement.json()["version"], "payments": [{"due_on": "2026-12-01", "amount": "100.00"}]}),
+        )
+        .await;
+    assert_eq!(fields(&bad), ["payments"]);
+
+    // Approvals: supervisors only; the agent may not decide.
+    assert_eq!(agent.get("/api/v1/approvals").await.status, 403);
+    let queue = supervisor.get("/api/v1/approvals").await.json();
+    let approvals = queue["approvals"].as_array().unwrap();
+    assert_eq!(approvals.len(), 2, "{queue}");
+    let plan_approval = approvals
+        .iter()
+        .find(|approval| approval["kind"] == "plan")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/approvals/{plan_approval}");
+    assert_eq!(
+        agent
+            .post(&path, &json!({"decision": "approve"}))
+            .await
+            .status,
+        403
+    );
+    let unclear = supervisor.post(&path, &json!({"decision": "maybe"})).await;
+    assert_eq!(fields(&unclear), ["decision"]);
+    let approved = supervisor
+        .post(&path, &json!({"decision": "approve", "note": "hardship"}))
+        .await;
+    assert_eq!(approved.status, 200, "{approved:?}");
+    assert_eq!(approved.json()["status"], "approved");
+    let again = supervisor
+        .post(&path, &json!({"decision": "approve"}))
+        .await;
+    assert_eq!(again.status, 409, "{again:?}");
+    let missing = supervisor
+        .post("/api/v1/approvals/999999", &json!({"decision": "reject"}))
+        .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        supervisor.get("/api/v1/approvals").await.json()["approvals"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
