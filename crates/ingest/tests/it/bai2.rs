@@ -109,7 +109,7 @@ fn availability_is_skipped_by_funds_type_and_nonsense_refused() {
     assert_eq!(parse(odd.as_bytes()).unwrap_err().field, "funds type");
 }
 
-/// Found by the fuzz target's review (docs/fuzzing.md): enough 15-digit amounts overflowed
+/// Found writing the fuzz target (docs/fuzzing.md): enough 15-digit amounts overflowed
 /// an i64 control total — a panic in debug builds, and in release a wrapped total that a
 /// forged trailer could match. Now the total refuses to overflow.
 #[test]

@@ -116,7 +116,7 @@ mod properties {
     }
 }
 
-/// Found by the fuzz target (docs/fuzzing.md): lines longer than a record were each
+/// Found writing the fuzz target (docs/fuzzing.md): lines longer than a record were each
 /// reported, past the 100 problems `parse` promises at most.
 #[test]
 fn at_most_100_problems_are_reported() {
