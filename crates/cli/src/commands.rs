@@ -1250,6 +1250,260 @@ async fn demo_activity(store: &store::Store, agent_id: i64) -> Result<(usize, us
     Ok((attempts, promises))
 }
 
+/// Money a month after placement: a lockbox file of payments (two that match nothing,
+/// for the exceptions list, and one returned NSF), plans and settlements the agent
+/// agreed, some waiting for the supervisor, and a refund of an overpayment.
+async fn demo_money(
+    store: &store::Store,
+    actor: &store::Actor,
+    agent_id: i64,
+) -> Result<(u64, u64, usize, usize)> {
+    use domain::money::Amount;
+    use domain::payment::{
+        IncomingPayment, IncomingReturn, Item, ItemKind, Method, Original, Source,
+    };
+    use store::arrangements::{Kind, MoneyChange, NewArrangement, NewDue};
+    let agent = store.session_user(agent_id).await?;
+    let today = context::today()?;
+    let days = |count: i64| today + jiff::Span::new().days(count);
+    let candidates = store.queue_candidates(&agent, store.now(), 60).await?;
+    let mut views = Vec::new();
+    for candidate in &candidates {
+        if let Some(view) = store
+            .account_view(&candidate.creditor, &candidate.account_ref, today)
+            .await?
+            && view.balance().minor() > 300_00
+        {
+            views.push(view);
+        }
+    }
+    if views.len() < 20 {
+        return Ok((0, 0, 0, 0));
+    }
+    // The lockbox file: accounts 10.. pay something last week.
+    let mut items = Vec::new();
+    for (index, view) in views[10..].iter().enumerate() {
+        let amount =
+            Amount::from_minor((view.balance().minor() / (3 + index as i64 % 5)).max(25_00));
+        items.push(Item {
+            line: index as u64 + 2,
+            kind: ItemKind::Payment(IncomingPayment {
+                creditor: Some(view.creditor.clone()),
+                account_ref: view.account_ref.clone(),
+                fallback_ref: None,
+                payment_ref: format!("LBX-{}", 7100 + index),
+                paid_on: days(-7 + index as i64 % 5),
+                amount,
+                method: if index % 3 == 0 {
+                    Method::Check
+                } else {
+                    Method::Ach
+                },
+                trace: None,
+            }),
+        });
+    }
+    let creditor = views[0].creditor.clone();
+    for (line, reference) in [(90, "0000000000"), (91, "UNKNOWN-4471")] {
+        items.push(Item {
+            line,
+            kind: ItemKind::Payment(IncomingPayment {
+                creditor: Some(creditor.clone()),
+                account_ref: reference.into(),
+                fallback_ref: None,
+                payment_ref: format!("LBX-X{line}"),
+                paid_on: days(-6),
+                amount: Amount::from_minor(75_00),
+                method: Method::Check,
+                trace: None,
+            }),
+        });
+    }
+    let posting = |source, file_name, reason| Posting {
+        source,
+        file_name,
+        sha256: "",
+        user_id: None,
+        reason,
+        dry_run: false,
+    };
+    use store::money::Posting;
+    let report = store
+        .post_payments(
+            actor,
+            &posting(Source::Csv, "lockbox-demo.csv", "lockbox file"),
+            &items,
+        )
+        .await?;
+    // The bank returns one of them for insufficient funds.
+    let returned = &views[10];
+    let nsf = Item {
+        line: 2,
+        kind: ItemKind::Return(IncomingReturn {
+            creditor: Some(returned.creditor.clone()),
+            original: Original::PaymentRef("LBX-7100".into()),
+            return_ref: "RET-7100".into(),
+            returned_on: days(-2),
+            amount: match &items[0].kind {
+                ItemKind::Payment(payment) => payment.amount,
+                ItemKind::Return(_) => unreachable!("the first item is a payment"),
+            },
+            return_code: None,
+        }),
+    };
+    store
+        .post_payments(
+            actor,
+            &posting(Source::Csv, "returns-demo.csv", "returned items"),
+            &[nsf],
+        )
+        .await?;
+    let mut plans = 0;
+    let mut settlements = 0;
+    for (index, stale) in views[..10].iter().enumerate() {
+        // The lockbox file may have paid into the same debtor's accounts: read it again.
+        let Some(view) = store
+            .account_view(&stale.creditor, &stale.account_ref, today)
+            .await?
+        else {
+            continue;
+        };
+        let view = &view;
+        let balance = view.balance();
+        if !balance.is_positive() {
+            continue;
+        }
+        let creditor = store
+            .creditor(&view.creditor)
+            .await?
+            .expect("the account's creditor");
+        let policy = &creditor.policy;
+        let new = match index {
+            // Plans within policy (6 and 12 monthly installments) and one of 60, over the
+            // creditor's longest term, waiting for the supervisor.
+            0..=2 => {
+                let count = [6, 12, 60][index];
+                let schedule = domain::plan::quote(
+                    balance,
+                    domain::money::BasisPoints::new(0).expect("zero"),
+                    count,
+                    domain::plan::Frequency::Monthly,
+                    days(10),
+                )?;
+                let breaches = domain::plan::check_policy(&schedule, today, policy);
+                NewArrangement {
+                    kind: Kind::Plan,
+                    dues: schedule
+                        .installments
+                        .iter()
+                        .map(|due| NewDue {
+                            due_on: due.due_on,
+                            amount: due.amount,
+                            principal: due.principal,
+                            interest: due.interest,
+                        })
+                        .collect(),
+                    frequency: Some("monthly".into()),
+                    apr_bps: 0,
+                    needs_approval: (!breaches.is_empty()).then(|| {
+                        let why: Vec<String> = breaches
+                            .iter()
+                            .map(|breach| breach.message(policy.currency))
+                            .collect();
+                        (Role::Supervisor, why.join("; "))
+                    }),
+                }
+            }
+            // Settlements: 15% off (within the agent's authority) and 35% off (needs a
+            // supervisor).
+            3 | 4 => {
+                let discount_bps = if index == 3 { 1500 } else { 3500 };
+                let offer = Amount::from_minor(balance.minor() * (10_000 - discount_bps) / 10_000);
+                let authority = domain::settlement::authority(balance, offer, Role::Agent, policy)?;
+                NewArrangement {
+                    kind: Kind::Settlement,
+                    dues: vec![NewDue {
+                        due_on: days(14),
+                        amount: offer,
+                        principal: offer,
+                        interest: Amount::ZERO,
+                    }],
+                    frequency: None,
+                    apr_bps: 0,
+                    needs_approval: match authority {
+                        domain::settlement::Authority::NeedsApproval { required_role, .. } => {
+                            Some((required_role.unwrap_or(Role::Admin), authority.message()))
+                        }
+                        domain::settlement::Authority::Within { .. } => None,
+                    },
+                }
+            }
+            // An overpayment and the agent's refund request.
+            5 => {
+                let over = Amount::from_minor(balance.minor() + 40_00);
+                let payment = IncomingPayment {
+                    creditor: Some(view.creditor.clone()),
+                    account_ref: view.account_ref.clone(),
+                    fallback_ref: None,
+                    payment_ref: format!("WIRE-{}", view.account_id),
+                    paid_on: days(-3),
+                    amount: over,
+                    method: Method::Wire,
+                    trace: None,
+                };
+                let posting = Posting {
+                    source: Source::Agent,
+                    file_name: "agent",
+                    sha256: "",
+                    user_id: Some(agent.id),
+                    reason: "payoff by wire",
+                    dry_run: false,
+                };
+                store
+                    .post_user_payment(&agent, seen(view), &posting, payment)
+                    .await?;
+                let Some(paid) = store
+                    .account_view(&view.creditor, &view.account_ref, today)
+                    .await?
+                else {
+                    continue;
+                };
+                store
+                    .request_money_change(
+                        &agent,
+                        seen(&paid),
+                        MoneyChange::Refund,
+                        domain::ledger::Buckets::ZERO,
+                        "overpayment",
+                        "debtor wired 40.00 more than the payoff",
+                    )
+                    .await?;
+                continue;
+            }
+            _ => continue,
+        };
+        store.create_arrangement(&agent, seen(view), &new).await?;
+        match new.kind {
+            Kind::Plan => plans += 1,
+            Kind::Settlement => settlements += 1,
+        }
+    }
+    Ok((
+        report.payments_posted,
+        report.exceptions_added,
+        plans,
+        settlements,
+    ))
+}
+
+fn seen(view: &store::view::AccountView) -> store::workspace::Seen<'_> {
+    store::workspace::Seen {
+        creditor: &view.creditor,
+        account_ref: &view.account_ref,
+        version: view.version,
+    }
+}
+
 /// Holds and status changes a real portfolio has a month after placement.
 async fn demo_flags(
     store: &store::Store,
@@ -1407,6 +1661,10 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
         Some(id) => demo_activity(&store, id).await?,
         None => (0, 0),
     };
+    let (paid, exceptions, plans, settlements) = match agent_id {
+        Some(id) => demo_money(&store, &actor, id).await?,
+        None => (0, 0, 0, 0),
+    };
     println!(
         "Arrears demo: {DEMO_DATABASE} with {} accounts of {} debtors for creditors {}",
         imported.outcome.accounts_created,
@@ -1434,6 +1692,13 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
     }
     println!(
         "the agent's morning: {attempts} call attempts (each checked by the compliance engine), {promises} promises to pay, callbacks for tomorrow"
+    );
+    println!(
+        "money: a lockbox file of {paid} payments (one returned NSF, {exceptions} unmatched on the exceptions list), {plans} payment plans and {settlements} settlements (some waiting for the supervisor's approval), a refund request"
+    );
+    let month_start = today.first_of_month();
+    println!(
+        "  remittance: arrears --db {db} remittance --creditor CODE --from {month_start} --to {today} [--format pdf --output FILE]"
     );
     println!("Demo users (password {DEMO_PASSWORD:?} for each):");
     for (name, role) in DEMO_USERS {

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod aging;
+pub mod allocation;
 pub mod creditor;
 pub mod ids;
 pub mod ledger;
@@ -15,4 +16,3 @@ pub mod placement;
 pub mod plan;
 pub mod schedule;
 pub mod settlement;
-pub mod allocation;

@@ -138,7 +138,8 @@ pub const REASON_CODES: &[&str] = &[
     "other",
 ];
 
-pub(crate) fn role_rank(role: Role) -> u8 {
+/// Authority order for approvals: agent (and billing, auditor) < supervisor < manager < admin.
+pub fn role_rank(role: Role) -> u8 {
     match role {
         Role::Agent | Role::Billing | Role::Auditor => 0,
         Role::Supervisor => 1,
@@ -270,8 +271,41 @@ pub(crate) async fn review(
     actor: &Actor,
 ) -> Result<u64, StoreError> {
     let today = today(tx.now_us());
+    // Only accounts with something to review: one query per chunk, not per account.
+    let mut open: Vec<i64> = Vec::new();
+    for chunk in account_ids.chunks(500) {
+        let list = vec!["?"; chunk.len()].join(", ");
+        let list = match tx.engine() {
+            crate::Engine::Sqlite => list,
+            crate::Engine::Postgres => (1..=chunk.len())
+                .map(|index| format!("${index}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let sql = format!(
+            "SELECT account_id FROM promises WHERE status IN ('open', 'kept') AND account_id IN ({list}) \
+             UNION SELECT account_id FROM arrangements WHERE status IN ('active', 'completed') AND account_id IN ({list})"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        // SQLite's `?` are positional (bound twice); PostgreSQL's `$n` repeat.
+        let times = if tx.engine() == crate::Engine::Sqlite {
+            2
+        } else {
+            1
+        };
+        for _ in 0..times {
+            for id in chunk {
+                query = query.bind(*id);
+            }
+        }
+        for row in query.fetch_all(tx.conn()).await? {
+            open.push(row.try_get(0)?);
+        }
+    }
+    open.sort_unstable();
+    open.dedup();
     let mut changes = 0;
-    for &account_id in account_ids {
+    for account_id in open {
         changes += review_account(tx, account_id, today, actor).await?;
     }
     Ok(changes)
@@ -483,10 +517,7 @@ async fn set_status(
     let seq = tx
         .audit(AuditEvent {
             actor: &actor.name,
-            action: &format!(
-                "{what}.{}",
-                if to == "active" { "reopened" } else { to }
-            ),
+            action: &format!("{what}.{}", if to == "active" { "reopened" } else { to }),
             entity: "account",
             entity_key,
             before: Some(json!({ what: id, "status": from })),

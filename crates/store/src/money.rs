@@ -12,7 +12,7 @@
 //!   `payment_ref`, a return by the payment it returns, an exception by its fingerprint.
 
 use crate::audit::{AuditEvent, LedgerRow, WriteTx};
-use crate::batch::{Batch, Value};
+use crate::batch::{Batch, Literal, Value};
 use crate::creditors::{Creditor, creditor_from_row};
 use crate::{Actor, Store, StoreError};
 use domain::allocation::{self, Owing};
@@ -159,12 +159,8 @@ const PAYMENT_COLUMNS: &[&str] = &[
     "amount_minor",
     "method",
     "paid_on",
-    "source",
     "trace",
-    "import_id",
     "user_id",
-    "recorded_at_us",
-    "audit_seq",
 ];
 const PAYMENT_ENTRY_COLUMNS: &[&str] = &["payment_id", "entry_id", "account_id", "amount_minor"];
 const LEDGER_COLUMNS: &[&str] = &[
@@ -176,10 +172,8 @@ const LEDGER_COLUMNS: &[&str] = &[
     "interest_minor",
     "fees_minor",
     "effective_on",
-    "recorded_at_us",
     "corrects_entry_id",
     "memo",
-    "audit_seq",
     "row_hash",
 ];
 const EXCEPTION_COLUMNS: &[&str] = &[
@@ -224,6 +218,47 @@ impl Store {
         posting: &Posting<'_>,
         items: &[Item],
     ) -> Result<PostingReport, StoreError> {
+        self.post(actor, posting, items, None).await
+    }
+
+    /// One payment a user takes on an account they have open: the form's version must
+    /// still be the account's (else `Conflict`), the user must see the creditor (else
+    /// `NotFound`), and a `payment_ref` already used for another payment is refused
+    /// (`Invalid`) rather than set aside. Bumps the account's version.
+    pub async fn post_user_payment(
+        &self,
+        user: &crate::sessions::SessionUser,
+        seen: crate::workspace::Seen<'_>,
+        posting: &Posting<'_>,
+        payment: IncomingPayment,
+    ) -> Result<Outcome, StoreError> {
+        let item = Item {
+            line: 1,
+            kind: ItemKind::Payment(payment),
+        };
+        let actor = Actor::new(user.username.clone());
+        let report = self
+            .post(
+                &actor,
+                posting,
+                std::slice::from_ref(&item),
+                Some((user, seen)),
+            )
+            .await?;
+        let outcome = report.outcomes.into_iter().next().expect("one item");
+        match outcome {
+            Outcome::Exception { reason } => Err(StoreError::Invalid(reason)),
+            other => Ok(other),
+        }
+    }
+
+    async fn post(
+        &self,
+        actor: &Actor,
+        posting: &Posting<'_>,
+        items: &[Item],
+        user: Option<(&crate::sessions::SessionUser, crate::workspace::Seen<'_>)>,
+    ) -> Result<PostingReport, StoreError> {
         if items.len() > ITEMS_MAX {
             return Err(StoreError::Invalid(format!(
                 "{} items: at most {ITEMS_MAX} per posting; split the file",
@@ -231,12 +266,17 @@ impl Store {
             )));
         }
         let mut tx = self.write().await?;
+        let now_us = tx.now_us();
+        if let Some((user, seen)) = user {
+            crate::workspace::touch(&mut tx, user, seen).await?;
+        }
+        let strict = user.is_some();
         let engine = tx.engine();
         let import_id = tx.next_id("imports").await?;
         let audit_seq = tx.next_audit_seq();
         let mut poster = Poster {
             seal: self.key.seal_key(),
-            now_us: tx.now_us(),
+            now_us,
             audit_seq,
             import_id,
             posting,
@@ -252,24 +292,72 @@ impl Store {
             next_payment_id: tx.next_id("payments").await?,
             next_entry_id: tx.next_id("ledger_entries").await?,
             next_exception_id: tx.next_id("payment_exceptions").await?,
-            payments: Batch::new(engine, "payments", PAYMENT_COLUMNS, ""),
+            payments: Batch::new(engine, "payments", PAYMENT_COLUMNS, "").with_constants(vec![
+                ("source", Literal::Code(posting.source.code())),
+                ("import_id", Literal::Int(import_id)),
+                ("recorded_at_us", Literal::Int(now_us)),
+                ("audit_seq", Literal::Int(audit_seq)),
+            ]),
             entries: Batch::new(engine, "payment_entries", PAYMENT_ENTRY_COLUMNS, ""),
-            ledger: Batch::new(engine, "ledger_entries", LEDGER_COLUMNS, ""),
+            ledger: Batch::new(engine, "ledger_entries", LEDGER_COLUMNS, "").with_constants(vec![
+                ("recorded_at_us", Literal::Int(now_us)),
+                ("audit_seq", Literal::Int(audit_seq)),
+            ]),
             exceptions: Batch::new(engine, "payment_exceptions", EXCEPTION_COLUMNS, ""),
             returned: Vec::new(),
             touched: HashSet::new(),
             report: PostingReport::default(),
         };
         poster.load(&mut tx, items).await?;
-        for item in items {
-            let outcome = poster.post(item)?;
-            poster.report.outcomes.push(outcome);
-            if poster.ledger.is_full() || poster.payments.is_full() || poster.entries.is_full() {
-                poster.flush(&mut tx).await?;
+        // While the database writes one set of batches, the next is built: the two run
+        // on different threads (sqlx's SQLite worker or the server, and this task).
+        let mut next = 0;
+        let mut writing: Option<Written> = None;
+        loop {
+            let mut taken = writing.take();
+            let (written, step) = tokio::join!(
+                biased;
+                async {
+                    match taken.as_mut() {
+                        Some(batches) => batches.flush(&mut tx).await,
+                        None => Ok(()),
+                    }
+                },
+                async { poster.fill(items, &mut next, strict) }
+            );
+            written?;
+            match step {
+                Err(reason) => {
+                    tx.rollback().await?;
+                    return Err(StoreError::Invalid(reason));
+                }
+                Ok(true) => writing = Some(poster.take()),
+                Ok(false) => break,
             }
         }
-        poster.flush(&mut tx).await?;
+        let mut last = poster.take();
+        last.flush(&mut tx).await?;
         poster.finish(tx, actor).await
+    }
+}
+
+/// Batches taken from the poster to be written while it builds the next ones.
+struct Written {
+    ledger: Batch,
+    payments: Batch,
+    entries: Batch,
+    exceptions: Batch,
+}
+
+impl Written {
+    async fn flush(&mut self, tx: &mut WriteTx) -> Result<(), StoreError> {
+        // Ledger rows and payments before the entries that link them (those foreign
+        // keys are checked per statement).
+        self.ledger.flush(tx.conn()).await?;
+        self.payments.flush(tx.conn()).await?;
+        self.entries.flush(tx.conn()).await?;
+        self.exceptions.flush(tx.conn()).await?;
+        Ok(())
     }
 }
 
@@ -339,78 +427,64 @@ impl Poster<'_> {
                 }
             }
         }
-        // The accounts: named ones, the returned payments' ones, then their debtors' others.
-        let mut debtor_ids: Vec<i64> = Vec::new();
-        for chunk in refs.chunks(LOOKUP_CHUNK) {
-            let sql = format!(
-                "SELECT DISTINCT debtor_id FROM accounts WHERE account_ref IN ({})",
-                placeholders(engine, chunk.len(), 1)
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for value in chunk {
-                query = query.bind(value);
-            }
-            for row in query.fetch_all(tx.conn()).await? {
-                debtor_ids.push(row.try_get(0)?);
-            }
-        }
+        // The accounts: named ones, the returned payments' ones, with all their debtors'
+        // others and their balances, in one query per chunk of references.
         payment_accounts.sort();
         payment_accounts.dedup();
-        for chunk in payment_accounts.chunks(LOOKUP_CHUNK) {
-            let sql = format!(
-                "SELECT DISTINCT debtor_id FROM accounts WHERE id IN ({})",
-                placeholders(engine, chunk.len(), 1)
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for value in chunk {
-                query = query.bind(*value);
-            }
-            for row in query.fetch_all(tx.conn()).await? {
-                debtor_ids.push(row.try_get(0)?);
-            }
-        }
-        debtor_ids.sort();
-        debtor_ids.dedup();
-        for chunk in debtor_ids.chunks(LOOKUP_CHUNK) {
-            let list = placeholders(engine, chunk.len(), 1);
-            let sql = format!(
-                "SELECT a.id, a.creditor_id, a.account_ref, a.debtor_id, a.status, a.delinquent_since, \
-                 CAST(COALESCE(SUM(e.principal_minor), 0) AS BIGINT), CAST(COALESCE(SUM(e.interest_minor), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(e.fees_minor), 0) AS BIGINT), CAST(COALESCE(MAX(e.seq), 0) AS BIGINT) \
-                 FROM accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id \
-                 WHERE a.debtor_id IN ({list}) \
-                 GROUP BY a.id, a.creditor_id, a.account_ref, a.debtor_id, a.status, a.delinquent_since"
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for value in chunk {
-                query = query.bind(*value);
-            }
-            for row in query.fetch_all(tx.conn()).await? {
-                let since: String = row.try_get(5)?;
-                let account = AccountState {
-                    id: row.try_get(0)?,
-                    creditor_id: row.try_get(1)?,
-                    account_ref: row.try_get(2)?,
-                    debtor_id: row.try_get(3)?,
-                    status: row.try_get(4)?,
-                    delinquent_since: date_of(&since)?,
-                    balance: Buckets {
-                        principal: Amount::from_minor(row.try_get(6)?),
-                        interest: Amount::from_minor(row.try_get(7)?),
-                        fees: Amount::from_minor(row.try_get(8)?),
-                    },
-                    next_seq: row.try_get::<i64, _>(9)? + 1,
-                    status_changed: false,
-                };
-                self.by_ref
-                    .entry(account.account_ref.clone())
-                    .or_default()
-                    .push(account.id);
-                self.debtor_accounts
-                    .entry(account.debtor_id)
-                    .or_default()
-                    .push(account.id);
-                self.accounts.insert(account.id, account);
+        let by_ref: Vec<Value> = refs
+            .iter()
+            .map(|reference| reference.as_str().into())
+            .collect();
+        let by_id: Vec<Value> = payment_accounts.iter().map(|id| (*id).into()).collect();
+        for (column, values) in [("account_ref", by_ref), ("id", by_id)] {
+            for chunk in values.chunks(LOOKUP_CHUNK) {
+                let list = placeholders(engine, chunk.len(), 1);
+                let sql = format!(
+                    "SELECT a.id, a.creditor_id, a.account_ref, a.debtor_id, a.status, a.delinquent_since, \
+                     CAST(COALESCE(SUM(e.principal_minor), 0) AS BIGINT), CAST(COALESCE(SUM(e.interest_minor), 0) AS BIGINT), \
+                     CAST(COALESCE(SUM(e.fees_minor), 0) AS BIGINT), CAST(COALESCE(MAX(e.seq), 0) AS BIGINT) \
+                     FROM accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id \
+                     WHERE a.debtor_id IN (SELECT n.debtor_id FROM accounts n WHERE n.{column} IN ({list})) \
+                     GROUP BY a.id, a.creditor_id, a.account_ref, a.debtor_id, a.status, a.delinquent_since"
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for value in chunk {
+                    query = match value {
+                        Value::Int(value) => query.bind(*value),
+                        Value::Text(value) => query.bind(value.clone()),
+                    };
+                }
+                for row in query.fetch_all(tx.conn()).await? {
+                    let id: i64 = row.try_get(0)?;
+                    if self.accounts.contains_key(&id) {
+                        continue;
+                    }
+                    let since: String = row.try_get(5)?;
+                    let account = AccountState {
+                        id,
+                        creditor_id: row.try_get(1)?,
+                        account_ref: row.try_get(2)?,
+                        debtor_id: row.try_get(3)?,
+                        status: row.try_get(4)?,
+                        delinquent_since: date_of(&since)?,
+                        balance: Buckets {
+                            principal: Amount::from_minor(row.try_get(6)?),
+                            interest: Amount::from_minor(row.try_get(7)?),
+                            fees: Amount::from_minor(row.try_get(8)?),
+                        },
+                        next_seq: row.try_get::<i64, _>(9)? + 1,
+                        status_changed: false,
+                    };
+                    self.by_ref
+                        .entry(account.account_ref.clone())
+                        .or_default()
+                        .push(account.id);
+                    self.debtor_accounts
+                        .entry(account.debtor_id)
+                        .or_default()
+                        .push(account.id);
+                    self.accounts.insert(account.id, account);
+                }
             }
         }
         for ids in self.debtor_accounts.values_mut() {
@@ -599,12 +673,8 @@ impl Poster<'_> {
             payment.amount.minor().into(),
             payment.method.code().into(),
             payment.paid_on.to_string().into(),
-            self.posting.source.code().into(),
             payment.trace.clone().into(),
-            Value::Int(Some(self.import_id)),
             Value::Int(self.posting.user_id),
-            self.now_us.into(),
-            self.audit_seq.into(),
         ]);
         self.payments_by_ref.insert(
             (creditor_id, payment.payment_ref.clone()),
@@ -830,10 +900,8 @@ impl Poster<'_> {
             amounts.interest.minor().into(),
             amounts.fees.minor().into(),
             effective_on.into(),
-            self.now_us.into(),
             Value::Int(corrects),
             Value::Text(memo.map(str::to_string)),
-            self.audit_seq.into(),
             hash.into(),
         ]);
         self.touched.insert(account_id);
@@ -906,14 +974,33 @@ impl Poster<'_> {
         Outcome::Exception { reason }
     }
 
-    async fn flush(&mut self, tx: &mut WriteTx) -> Result<(), StoreError> {
-        // Payments before their entries (foreign keys are checked per statement on
-        // PostgreSQL unless deferred).
-        self.ledger.flush(tx.conn()).await?;
-        self.payments.flush(tx.conn()).await?;
-        self.entries.flush(tx.conn()).await?;
-        self.exceptions.flush(tx.conn()).await?;
-        Ok(())
+    /// Posts items from `next` on until a batch is full (`Ok(true)`) or the items end
+    /// (`Ok(false)`). `strict`: an item that would go to the exceptions list fails the
+    /// whole posting with its reason instead.
+    fn fill(&mut self, items: &[Item], next: &mut usize, strict: bool) -> Result<bool, String> {
+        while *next < items.len() {
+            let outcome = self
+                .post(&items[*next])
+                .map_err(|error| error.to_string())?;
+            *next += 1;
+            if strict && let Outcome::Exception { reason } = &outcome {
+                return Err(reason.clone());
+            }
+            self.report.outcomes.push(outcome);
+            if self.ledger.is_full() || self.payments.is_full() || self.entries.is_full() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn take(&mut self) -> Written {
+        Written {
+            ledger: self.ledger.take(),
+            payments: self.payments.take(),
+            entries: self.entries.take(),
+            exceptions: self.exceptions.take(),
+        }
     }
 
     async fn finish(mut self, mut tx: WriteTx, actor: &Actor) -> Result<PostingReport, StoreError> {

@@ -28,7 +28,7 @@ use domain::settlement::{Authority, SettlementOffer, SettlementPayment};
 use jiff::civil::Date;
 use serde::Deserialize;
 use store::arrangements::{Kind, MoneyChange, NewArrangement, NewDue, REASON_CODES};
-use store::money::{IncomingPayment, Item, ItemKind, Method, Outcome, Posting, Source};
+use store::money::{IncomingPayment, Method, Outcome, Posting, Source};
 use store::sessions::SessionUser;
 use store::view::AccountView;
 use store::workspace::Seen;
@@ -40,14 +40,7 @@ pub const METHODS: &[&str] = &["card", "ach", "check", "cash", "wire", "other"];
 pub const CHANGES: &[&str] = &["refund", "adjustment", "write_off"];
 
 /// How roles rank when deciding approvals (the store's rule, for showing who may).
-pub fn rank(role: Role) -> u8 {
-    match role {
-        Role::Agent | Role::Billing | Role::Auditor => 0,
-        Role::Supervisor => 1,
-        Role::Manager => 2,
-        Role::Admin => 3,
-    }
-}
+pub use store::arrangements::role_rank as rank;
 
 // ---------------------------------------------------------------- inputs
 
@@ -814,33 +807,38 @@ pub async fn take_payment(
         reason,
         dry_run: false,
     };
-    let item = Item {
-        line: 1,
-        kind: ItemKind::Payment(IncomingPayment {
-            creditor: Some(view.creditor.clone()),
-            account_ref: view.account_ref.clone(),
-            fallback_ref: None,
-            payment_ref,
-            paid_on,
-            amount,
-            method,
-            trace: None,
-        }),
+    let payment = IncomingPayment {
+        creditor: Some(view.creditor.clone()),
+        account_ref: view.account_ref.clone(),
+        fallback_ref: None,
+        payment_ref,
+        paid_on,
+        amount,
+        method,
+        trace: None,
     };
-    let report = state
+    let seen = store::workspace::Seen {
+        creditor: &view.creditor,
+        account_ref: &view.account_ref,
+        version,
+    };
+    // The store checks the version again under the write lock and bumps it, so two
+    // writers cannot both post against the page they saw.
+    match state
         .store
-        .post_payments(&user.actor(), &posting, &[item])
-        .await?;
-    match report.outcomes.first() {
-        Some(Outcome::Posted { payment_id, .. }) => Ok(Ok(*payment_id)),
-        Some(Outcome::AlreadyPosted { .. }) => {
+        .post_user_payment(user, seen, &posting, payment)
+        .await
+    {
+        Ok(Outcome::Posted { payment_id, .. }) => Ok(Ok(payment_id)),
+        Ok(Outcome::AlreadyPosted { .. }) => {
             Ok(Err(vec![field("reference", t, "error.reference_used")]))
         }
-        Some(Outcome::Exception { reason }) => Ok(Err(vec![FieldError {
+        Err(store::StoreError::Invalid(reason)) => Ok(Err(vec![FieldError {
             field: "amount".into(),
-            message: reason.clone(),
+            message: reason,
         }])),
-        other => Err(AppError::Internal(format!("a payment posted as {other:?}"))),
+        Err(error) => Err(error.into()),
+        Ok(other) => Err(AppError::Internal(format!("a payment posted as {other:?}"))),
     }
 }
 

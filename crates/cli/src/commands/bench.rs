@@ -11,6 +11,7 @@ use std::time::Instant;
 
 mod client;
 mod http;
+mod payments;
 mod workspace;
 
 #[derive(Subcommand)]
@@ -60,6 +61,19 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
     },
+    /// Post a payment file of N payments (one per generated account) on a fresh database,
+    /// beside the floor: the same CSV rows inserted one prepared INSERT each into one
+    /// table through the same driver.
+    Payments {
+        #[arg(long, default_value_t = 100_000)]
+        payments: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// postgres://USER@HOST/DB to run on PostgreSQL (a throwaway database is created
+        /// beside DB); default SQLite in a temp dir.
+        #[arg(long, default_value = "")]
+        db: String,
+    },
     /// Import N generated accounts into a fresh SQLite file, beside the floor: a plain
     /// prepared-statement insert of the same CSV rows, one transaction.
     ImportPlacements {
@@ -97,6 +111,9 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
                 dir,
             })
             .await
+        }
+        BenchCommand::Payments { payments, seed, db } => {
+            payments::payments(payments, seed, &db).await
         }
         BenchCommand::ComplianceChecks { checks } => compliance_checks(checks),
         BenchCommand::ComplianceHttp {

@@ -2,6 +2,9 @@
 -- items nobody could match, plans and settlements, and the approvals queue.
 -- Keep in step with the other engine's 0006_money.sql.
 
+-- Bank files name accounts by reference alone (no creditor).
+CREATE INDEX accounts_ref ON accounts (account_ref);
+
 -- A payment received for an account (by an agent, the API or a file). What it did to
 -- the ledger is in payment_entries; a return (NSF, chargeback) fills returned_* and
 -- adds reversal entries, so the row itself only ever changes once.
@@ -23,11 +26,13 @@ CREATE TABLE payments (
     return_code TEXT,
     return_ref TEXT,
     returned_audit_seq BIGINT REFERENCES audit_events (seq) DEFERRABLE INITIALLY DEFERRED,
-    UNIQUE (creditor_id, payment_ref)
+    -- payment_ref first: bank files look payments up by reference alone.
+    UNIQUE (payment_ref, creditor_id)
 );
 CREATE INDEX payments_account ON payments (account_id);
-CREATE INDEX payments_trace ON payments (trace);
-CREATE INDEX payments_paid_on ON payments (paid_on);
+CREATE INDEX payments_creditor_paid_on ON payments (creditor_id, paid_on);
+-- Only bank payments carry a trace; the rest stay out of the index.
+CREATE INDEX payments_trace ON payments (trace) WHERE trace IS NOT NULL;
 
 -- The ledger entries a payment made, one per account it paid (a debtor's payment can
 -- spill over to their other accounts); a return reverses exactly these.

@@ -125,7 +125,7 @@ pub async fn workspace(options: Options) -> Result<ExitCode> {
     result
 }
 
-async fn admin(admin_url: &str, sql: &str) -> Result<()> {
+pub(super) async fn admin(admin_url: &str, sql: &str) -> Result<()> {
     let (pool, _) = store::db::connect(admin_url).await?;
     let result = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
         .execute(&pool)
