@@ -218,7 +218,7 @@ impl Store {
         posting: &Posting<'_>,
         items: &[Item],
     ) -> Result<PostingReport, StoreError> {
-        self.post(actor, posting, items, None).await
+        self.post(actor, posting, items, None, false, None).await
     }
 
     /// One payment a user takes on an account they have open: the form's version must
@@ -243,6 +243,8 @@ impl Store {
                 posting,
                 std::slice::from_ref(&item),
                 Some((user, seen)),
+                true,
+                None,
             )
             .await?;
         let outcome = report.outcomes.into_iter().next().expect("one item");
@@ -252,12 +254,159 @@ impl Store {
         }
     }
 
+    /// A person matches an item of the exceptions list: a payment to `reference` (an
+    /// account of `creditor`), or a return of the payment whose `payment_ref` is
+    /// `reference`. Posted exactly as the file would have posted it, in one transaction
+    /// with the exception marked matched; the audit event carries the user and the note.
+    pub async fn match_exception(
+        &self,
+        user: &crate::sessions::SessionUser,
+        exception_id: i64,
+        creditor: &str,
+        reference: &str,
+        note: &str,
+    ) -> Result<Outcome, StoreError> {
+        let row = sqlx::query(
+            "SELECT source, file_name, kind, amount_minor, paid_on, trace, return_code, detail, status FROM payment_exceptions WHERE id = $1",
+        )
+        .bind(exception_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no exception {exception_id}")))?;
+        let status: String = row.try_get(8)?;
+        if status != "open" {
+            return Err(StoreError::Conflict(format!(
+                "exception {exception_id} is already {status}"
+            )));
+        }
+        let creditor_id: Option<i64> = sqlx::query("SELECT id FROM creditors WHERE code = $1")
+            .bind(creditor)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| row.try_get(0))
+            .transpose()?;
+        match creditor_id {
+            Some(id) if user.may_see_creditor(id) => {}
+            _ => return Err(StoreError::Invalid(format!("no creditor {creditor:?}"))),
+        }
+        let source_code: String = row.try_get(0)?;
+        let source = Source::parse(&source_code)
+            .ok_or_else(|| StoreError::Corrupt(format!("exception source {source_code:?}")))?;
+        let file_name: String = row.try_get(1)?;
+        let kind: String = row.try_get(2)?;
+        let amount = Amount::from_minor(row.try_get(3)?);
+        let on = date_of(&row.try_get::<String, _>(4)?)?;
+        let trace: Option<String> = row.try_get(5)?;
+        let return_code: Option<String> = row.try_get(6)?;
+        let detail: serde_json::Value =
+            serde_json::from_str(&row.try_get::<String, _>(7)?).unwrap_or_default();
+        let text = |key: &str| detail[key].as_str().map(str::to_string);
+        let item_kind = if kind == "return" {
+            ItemKind::Return(IncomingReturn {
+                creditor: Some(creditor.to_string()),
+                original: Original::PaymentRef(reference.to_string()),
+                return_ref: text("return_ref").unwrap_or_else(|| format!("exception-{exception_id}")),
+                returned_on: on,
+                amount,
+                return_code,
+            })
+        } else {
+            ItemKind::Payment(IncomingPayment {
+                creditor: Some(creditor.to_string()),
+                account_ref: reference.to_string(),
+                fallback_ref: None,
+                payment_ref: text("payment_ref")
+                    .unwrap_or_else(|| format!("exception-{exception_id}")),
+                paid_on: on,
+                amount,
+                method: text("method")
+                    .and_then(|code| Method::parse(&code))
+                    .unwrap_or(Method::Other),
+                trace,
+            })
+        };
+        let reason = format!("exception {exception_id} matched by hand: {note}");
+        let posting = Posting {
+            source,
+            file_name: &file_name,
+            sha256: "",
+            user_id: Some(user.id),
+            reason: &reason,
+            dry_run: false,
+        };
+        let item = Item {
+            line: 1,
+            kind: item_kind,
+        };
+        let actor = Actor::new(user.username.clone());
+        let report = self
+            .post(
+                &actor,
+                &posting,
+                std::slice::from_ref(&item),
+                None,
+                true,
+                Some((exception_id, &user.username)),
+            )
+            .await?;
+        Ok(report.outcomes.into_iter().next().expect("one item"))
+    }
+
+    /// Sets an exception aside for good (not ours, a duplicate the bank will reverse…).
+    pub async fn dismiss_exception(
+        &self,
+        user: &crate::sessions::SessionUser,
+        exception_id: i64,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        if note.trim().is_empty() {
+            return Err(StoreError::Invalid("say why the item is dismissed".into()));
+        }
+        let mut tx = self.write().await?;
+        let status: Option<String> =
+            sqlx::query("SELECT status FROM payment_exceptions WHERE id = $1")
+                .bind(exception_id)
+                .fetch_optional(tx.conn())
+                .await?
+                .map(|row| row.try_get(0))
+                .transpose()?;
+        match status.as_deref() {
+            None => return Err(StoreError::NotFound(format!("no exception {exception_id}"))),
+            Some("open") => {}
+            Some(other) => {
+                return Err(StoreError::Conflict(format!(
+                    "exception {exception_id} is already {other}"
+                )));
+            }
+        }
+        tx.audit(AuditEvent {
+            actor: &user.username,
+            action: "exception.dismiss",
+            entity: "payment_exception",
+            entity_key: &exception_id.to_string(),
+            before: Some(json!({"status": "open"})),
+            after: Some(json!({"status": "dismissed"})),
+            reason: note,
+        })
+        .await?;
+        sqlx::query("UPDATE payment_exceptions SET status = 'dismissed', resolved_by = $1, resolved_at_us = $2 WHERE id = $3")
+            .bind(&user.username)
+            .bind(tx.now_us())
+            .bind(exception_id)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn post(
         &self,
         actor: &Actor,
         posting: &Posting<'_>,
         items: &[Item],
         user: Option<(&crate::sessions::SessionUser, crate::workspace::Seen<'_>)>,
+        strict: bool,
+        resolves: Option<(i64, &str)>,
     ) -> Result<PostingReport, StoreError> {
         if items.len() > ITEMS_MAX {
             return Err(StoreError::Invalid(format!(
@@ -270,7 +419,6 @@ impl Store {
         if let Some((user, seen)) = user {
             crate::workspace::touch(&mut tx, user, seen).await?;
         }
-        let strict = user.is_some();
         let engine = tx.engine();
         let import_id = tx.next_id("imports").await?;
         let audit_seq = tx.next_audit_seq();
@@ -337,6 +485,26 @@ impl Store {
         }
         let mut last = poster.take();
         last.flush(&mut tx).await?;
+        if let Some((exception_id, resolved_by)) = resolves {
+            let payment_id = match poster.report.outcomes.first() {
+                Some(Outcome::Posted { payment_id, .. } | Outcome::Returned { payment_id, .. }) => {
+                    *payment_id
+                }
+                _ => {
+                    tx.rollback().await?;
+                    return Err(StoreError::Invalid(
+                        "that payment is already posted or returned".into(),
+                    ));
+                }
+            };
+            sqlx::query("UPDATE payment_exceptions SET status = 'matched', payment_id = $1, resolved_by = $2, resolved_at_us = $3 WHERE id = $4 AND status = 'open'")
+                .bind(payment_id)
+                .bind(resolved_by)
+                .bind(now_us)
+                .bind(exception_id)
+                .execute(tx.conn())
+                .await?;
+        }
         poster.finish(tx, actor).await
     }
 }

@@ -176,6 +176,7 @@ pub fn router_with(store: Store, config: Config) -> Router {
         .route("/approvals", get(money::approvals))
         .route("/approvals/{id}", post(money::decide_approval))
         .route("/exceptions", get(money::exceptions))
+        .route("/exceptions/{id}", post(money::resolve_exception))
         .route("/team", get(workspace::team))
         .route("/team/assign", post(workspace::assign))
         .route("/team/reassign", post(workspace::reassign))

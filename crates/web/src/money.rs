@@ -1519,12 +1519,100 @@ struct ExceptionsPage {
     username: String,
     query: String,
     exceptions: Vec<ExceptionRow>,
+    creditors: Vec<String>,
+    error: String,
+    done: String,
+}
+
+#[derive(Deserialize)]
+pub struct ExceptionForm {
+    csrf: String,
+    /// `match` or `dismiss`.
+    action: String,
+    #[serde(default)]
+    creditor: String,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ExceptionsQuery {
+    #[serde(default)]
+    done: String,
+}
+
+/// Matches an exception to an account (or a payment, for a return) by hand, or
+/// dismisses it with a reason.
+pub async fn resolve_exception(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<ExceptionForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::ReviewExceptions)?;
+    let user = signed.user();
+    let result = match form.action.as_str() {
+        "match" => state
+            .store
+            .match_exception(
+                user,
+                id,
+                form.creditor.trim(),
+                form.reference.trim(),
+                form.note.trim(),
+            )
+            .await
+            .map(|_| "matched"),
+        "dismiss" => state
+            .store
+            .dismiss_exception(user, id, form.note.trim())
+            .await
+            .map(|()| "dismissed"),
+        _ => Err(store::StoreError::Invalid("choose match or dismiss".into())),
+    };
+    match result {
+        Ok(done) => Ok(Redirect::to(&format!("/exceptions?done={done}")).into_response()),
+        Err(
+            store::StoreError::Invalid(message)
+            | store::StoreError::Conflict(message)
+            | store::StoreError::NotFound(message),
+        ) => {
+            exceptions_page(
+                &state,
+                &signed,
+                message,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// The open exceptions: bank-file items nobody could match.
 pub async fn exceptions(
     State(state): State<AppState>,
     signed: Signed,
+    Query(query): Query<ExceptionsQuery>,
+) -> Result<Response, AppError> {
+    let done = match query.done.as_str() {
+        "matched" | "dismissed" => query.done.clone(),
+        _ => String::new(),
+    };
+    exceptions_page(&state, &signed, String::new(), done, StatusCode::OK).await
+}
+
+async fn exceptions_page(
+    state: &AppState,
+    signed: &Signed,
+    error: String,
+    done: String,
+    status: StatusCode,
 ) -> Result<Response, AppError> {
     signed.require(Permission::ReviewExceptions)?;
     let user = signed.user();
@@ -1549,14 +1637,25 @@ pub async fn exceptions(
             reason: exception.reason,
         })
         .collect();
+    let creditors = state
+        .store
+        .creditors()
+        .await?
+        .into_iter()
+        .filter(|creditor| user.may_see_creditor(creditor.id))
+        .map(|creditor| creditor.code)
+        .collect();
     let page = ExceptionsPage {
         t: Words::new(user.language),
         csrf: signed.0.csrf_token.clone(),
         username: user.username.clone(),
         query: String::new(),
         exceptions,
+        creditors,
+        error,
+        done,
     };
-    Ok(Html(page.render()?).into_response())
+    Ok((status, Html(page.render()?)).into_response())
 }
 
 // ---------------------------------------------------------------- the JSON API

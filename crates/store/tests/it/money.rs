@@ -553,3 +553,59 @@ async fn a_promise_kept_by_its_payment_and_a_broken_one_back_in_the_queue() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_unmatched_item_is_matched_by_hand_or_dismissed_and_stays_resolved() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let sam = user(&store, "sam").await;
+        let typo = [
+            payment("S-1X", "LBX-9", date(2026, 11, 20), 80_00),
+            payment("NOBODY", "LBX-10", date(2026, 11, 20), 5_00),
+        ];
+        post(&store, &typo).await;
+        let open = store.open_exceptions().await.unwrap();
+        assert_eq!(open.len(), 2);
+        let outcome = store
+            .match_exception(
+                &sam,
+                open[0].id,
+                "ACME",
+                "S-1",
+                "typo in the lockbox reference",
+            )
+            .await
+            .unwrap();
+        assert!(matches!(outcome, Outcome::Posted { .. }), "{outcome:?}");
+        assert_eq!(state(&store, "S-1").await, (920_00, "active".into()));
+        let again = store
+            .match_exception(&sam, open[0].id, "ACME", "S-1", "twice")
+            .await;
+        assert!(
+            matches!(again, Err(store::StoreError::Conflict(_))),
+            "{again:?}"
+        );
+        assert!(
+            store.dismiss_exception(&sam, open[1].id, "").await.is_err(),
+            "a reason is required"
+        );
+        store
+            .dismiss_exception(&sam, open[1].id, "not one of our lockboxes")
+            .await
+            .unwrap();
+        assert!(store.open_exceptions().await.unwrap().is_empty());
+        // The same file again: nothing new on the list, nothing posted twice.
+        post(&store, &typo).await;
+        assert!(store.open_exceptions().await.unwrap().is_empty());
+        assert_eq!(state(&store, "S-1").await.0, 920_00);
+        let log = store.audit_log(None, 50).await.unwrap();
+        assert!(
+            log.iter()
+                .any(|event| event.actor == "sam" && event.action == "payments.post")
+        );
+        assert!(
+            log.iter()
+                .any(|event| event.actor == "sam" && event.action == "exception.dismiss")
+        );
+    }
+}

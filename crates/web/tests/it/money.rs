@@ -449,6 +449,58 @@ async fn the_exceptions_list_and_the_kept_rate() {
     let page = bill.get("/exceptions").await;
     assert!(page.body.contains("bank.csv"), "{}", page.body);
     assert!(page.body.contains("12.34"));
+    // Billing matches it by hand to the account the debtor meant.
+    let csrf = page.csrf();
+    let id = page
+        .body
+        .split("data-exception=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let wrong = bill
+        .post(
+            &format!("/exceptions/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("action", "match"),
+                ("creditor", "NBANK"),
+                ("reference", "NY-404"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(
+        wrong.body.contains("id=\"exceptions-error\""),
+        "{}",
+        wrong.body
+    );
+    let matched = bill
+        .post(
+            &format!("/exceptions/{id}"),
+            &[
+                ("csrf", &csrf),
+                ("action", "match"),
+                ("creditor", "NBANK"),
+                ("reference", "NY-2"),
+                ("note", "typo in the reference"),
+            ],
+        )
+        .await;
+    assert_eq!(matched.status, 303, "{}", matched.body);
+    let page = bill.get("/exceptions?done=matched").await;
+    assert!(
+        page.body.contains("id=\"exceptions-none\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("id=\"exceptions-done\""));
+    let account = bill.get(NY2).await;
+    assert!(
+        account.body.contains("BANK-1"),
+        "the payment shows on the account"
+    );
 
     let mut sue = fixture.sign_in("sue").await;
     let team = sue.get("/team").await;
