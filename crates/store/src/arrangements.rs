@@ -271,37 +271,23 @@ pub(crate) async fn review(
     actor: &Actor,
 ) -> Result<u64, StoreError> {
     let today = today(tx.now_us());
-    // Only accounts with something to review: one query per chunk, not per account.
-    let mut open: Vec<i64> = Vec::new();
-    for chunk in account_ids.chunks(500) {
-        let list = vec!["?"; chunk.len()].join(", ");
-        let list = match tx.engine() {
-            crate::Engine::Sqlite => list,
-            crate::Engine::Postgres => (1..=chunk.len())
-                .map(|index| format!("${index}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-        };
-        let sql = format!(
-            "SELECT account_id FROM promises WHERE status IN ('open', 'kept') AND account_id IN ({list}) \
-             UNION SELECT account_id FROM arrangements WHERE status IN ('active', 'completed') AND account_id IN ({list})"
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        // SQLite's `?` are positional (bound twice); PostgreSQL's `$n` repeat.
-        let times = if tx.engine() == crate::Engine::Sqlite {
-            2
-        } else {
-            1
-        };
-        for _ in 0..times {
-            for id in chunk {
-                query = query.bind(*id);
-            }
-        }
-        for row in query.fetch_all(tx.conn()).await? {
-            open.push(row.try_get(0)?);
-        }
+    // Only accounts with something to review. The open promises and running
+    // arrangements are few next to a file's accounts: read them once and intersect.
+    let rows = sqlx::query(
+        "SELECT account_id FROM promises WHERE status IN ('open', 'kept') \
+         UNION SELECT account_id FROM arrangements WHERE status IN ('active', 'completed')",
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    let mut reviewable = std::collections::HashSet::new();
+    for row in rows {
+        reviewable.insert(row.try_get::<i64, _>(0)?);
     }
+    let mut open: Vec<i64> = account_ids
+        .iter()
+        .copied()
+        .filter(|id| reviewable.contains(id))
+        .collect();
     open.sort_unstable();
     open.dedup();
     let mut changes = 0;
