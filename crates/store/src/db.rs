@@ -96,6 +96,12 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Engine), StoreError> {
                     connection.execute("PRAGMA journal_mode = WAL").await?;
                     connection.execute("PRAGMA synchronous = NORMAL").await?;
                     connection.execute("PRAGMA foreign_keys = ON").await?;
+                    // Negative: KiB rather than pages.
+                    connection
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "PRAGMA cache_size = -{SQLITE_CACHE_KIB}"
+                        )))
+                        .await?;
                     connection
                         .execute(sqlx::AssertSqlSafe(format!(
                             "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"

@@ -305,7 +305,8 @@ impl Store {
             ItemKind::Return(IncomingReturn {
                 creditor: Some(creditor.to_string()),
                 original: Original::PaymentRef(reference.to_string()),
-                return_ref: text("return_ref").unwrap_or_else(|| format!("exception-{exception_id}")),
+                return_ref: text("return_ref")
+                    .unwrap_or_else(|| format!("exception-{exception_id}")),
                 returned_on: on,
                 amount,
                 return_code,
