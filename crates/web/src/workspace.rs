@@ -106,7 +106,7 @@ pub async fn login(
         Ok((status, html(&page)?).into_response())
     };
     match state.store.log_in(&form.username, &form.password).await? {
-        Login::Ok { token, .. } => {
+        Login::Ok { token, session } => {
             let cookie = format!(
                 "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
                 store::sessions::SESSION_HOURS * 3600
@@ -115,7 +115,7 @@ pub async fn login(
                 StatusCode::SEE_OTHER,
                 [
                     (header::SET_COOKIE, cookie),
-                    (header::LOCATION, "/queue".into()),
+                    (header::LOCATION, landing(session.user.role).into()),
                 ],
             )
                 .into_response())
@@ -178,8 +178,21 @@ pub async fn switch_language(
     Ok(Redirect::to(&back).into_response())
 }
 
-pub async fn root() -> Redirect {
-    Redirect::to("/queue")
+/// Where a role starts its day: those who work accounts the queue; supervisors too
+/// (their team view is a click away); admins the team view; billing the exceptions
+/// list; auditors search.
+pub fn landing(role: domain::party::Role) -> &'static str {
+    use domain::party::Role;
+    match role {
+        Role::Agent | Role::Supervisor | Role::Manager => "/queue",
+        Role::Admin => "/team",
+        Role::Billing => "/exceptions",
+        Role::Auditor => "/search",
+    }
+}
+
+pub async fn root(signed: Signed) -> Redirect {
+    Redirect::to(landing(signed.user().role))
 }
 
 // ---------------------------------------------------------------- the queue

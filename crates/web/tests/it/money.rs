@@ -414,6 +414,8 @@ async fn an_overpayment_leaves_a_credit_and_its_refund_needs_approval() {
 async fn the_exceptions_list_and_the_kept_rate() {
     let fixture = fixture().await;
     let mut bill = fixture.sign_in("bill").await;
+    // Billing starts the day at the exceptions list (the queue is not theirs).
+    assert_eq!(bill.get("/").await.header("location"), Some("/exceptions"));
     let page = bill.get("/exceptions").await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("id=\"exceptions-none\""));
