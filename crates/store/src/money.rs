@@ -27,6 +27,8 @@ use serde_json::json;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 
+/// A file naming at least 1/SCAN_ALL_RATIO of all accounts reads them all in one scan.
+const SCAN_ALL_RATIO: i64 = 4;
 /// Items per `IN (…)` list when looking rows up.
 const LOOKUP_CHUNK: usize = 500;
 /// Items one posting may carry (a 1,000,000-line file is fine; more should be split).
@@ -605,19 +607,37 @@ impl Poster<'_> {
             .map(|reference| reference.as_str().into())
             .collect();
         let by_id: Vec<Value> = payment_accounts.iter().map(|id| (*id).into()).collect();
-        for (column, values) in [("account_ref", by_ref), ("id", by_id)] {
+        // A file that names a good part of the portfolio is cheaper to match against one
+        // scan of every account (in key order, no look-ups) than chunk by chunk.
+        let accounts_total: i64 = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) FROM accounts")
+            .fetch_one(tx.conn())
+            .await?
+            .try_get(0)?;
+        let scan_all = (by_ref.len() + by_id.len()) as i64 * SCAN_ALL_RATIO >= accounts_total;
+        let lookups: Vec<(&str, Vec<Value>)> = if scan_all {
+            vec![("", vec![Value::Int(None)])]
+        } else {
+            vec![("account_ref", by_ref), ("id", by_id)]
+        };
+        for (column, values) in lookups {
             for chunk in values.chunks(LOOKUP_CHUNK) {
-                let list = placeholders(engine, chunk.len(), 1);
+                let filter = if column.is_empty() {
+                    String::new()
+                } else {
+                    let list = placeholders(engine, chunk.len(), 1);
+                    format!(
+                        "WHERE a.debtor_id IN (SELECT n.debtor_id FROM accounts n WHERE n.{column} IN ({list})) "
+                    )
+                };
                 let sql = format!(
                     "SELECT a.id, a.creditor_id, a.account_ref, a.debtor_id, a.status, a.delinquent_since, \
                      CAST(COALESCE(SUM(e.principal_minor), 0) AS BIGINT), CAST(COALESCE(SUM(e.interest_minor), 0) AS BIGINT), \
                      CAST(COALESCE(SUM(e.fees_minor), 0) AS BIGINT), CAST(COALESCE(MAX(e.seq), 0) AS BIGINT) \
                      FROM accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id \
-                     WHERE a.debtor_id IN (SELECT n.debtor_id FROM accounts n WHERE n.{column} IN ({list})) \
-                     GROUP BY a.id, a.creditor_id, a.account_ref, a.debtor_id, a.status, a.delinquent_since"
+                     {filter}GROUP BY a.id, a.creditor_id, a.account_ref, a.debtor_id, a.status, a.delinquent_since"
                 );
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for value in chunk {
+                for value in chunk.iter().filter(|_| !column.is_empty()) {
                     query = match value {
                         Value::Int(value) => query.bind(*value),
                         Value::Text(value) => query.bind(value.clone()),
