@@ -148,6 +148,16 @@ pub fn role_rank(role: Role) -> u8 {
     }
 }
 
+/// The movement that takes every bucket still owed to zero (credits are left alone).
+fn write_down(owed: &Buckets) -> Buckets {
+    let down = |amount: Amount| Amount::from_minor(-amount.minor().max(0));
+    Buckets {
+        principal: down(owed.principal),
+        interest: down(owed.interest),
+        fees: down(owed.fees),
+    }
+}
+
 pub(crate) async fn append_entry(
     tx: &mut WriteTx,
     account_id: i64,
@@ -324,21 +334,13 @@ async fn review_account(
     for row in promises {
         let (id, status, created_at_us): (i64, String, i64) =
             (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        let dues: Vec<Due> = sqlx::query(
+        let dues = dues_of(
+            tx.conn(),
             "SELECT due_on, amount_minor FROM promise_payments WHERE promise_id = $1 ORDER BY seq",
+            id,
         )
-        .bind(id)
-        .fetch_all(tx.conn())
-        .await?
-        .iter()
-        .map(|row| {
-            Ok(Due {
-                due_on: parse_date(&row.try_get::<String, _>(0)?)?,
-                amount: Amount::from_minor(row.try_get(1)?),
-            })
-        })
-        .collect::<Result<_, StoreError>>()?;
-        let received = received_since(tx.conn(), account_id, today_of(created_at_us)).await?;
+        .await?;
+        let received = received_since(tx.conn(), account_id, self::today(created_at_us)).await?;
         let progress = schedule::progress(&dues, &received, policy.grace_days, today);
         let standing = schedule::standing(&progress);
         let next = if standing.misses > 0 {
@@ -379,7 +381,7 @@ async fn review_account(
             row.try_get(4)?,
             row.try_get(5)?,
         );
-        let dues = dues_of(tx.conn(), id).await?;
+        let dues = dues_of(tx.conn(), ARRANGEMENT_DUES, id).await?;
         let received = received_since(tx.conn(), account_id, parse_date(&starts_on)?).await?;
         let progress = schedule::progress(&dues, &received, policy.grace_days, today);
         let standing = schedule::standing(&progress);
@@ -426,11 +428,7 @@ async fn review_account(
         if kind == "settlement" && next == "completed" {
             // Paid as agreed: the rest of the debt is written down.
             let owed = balance(tx, account_id).await?;
-            let discount = Buckets {
-                principal: Amount::from_minor(-owed.principal.minor().max(0)),
-                interest: Amount::from_minor(-owed.interest.minor().max(0)),
-                fees: Amount::from_minor(-owed.fees.minor().max(0)),
-            };
+            let discount = write_down(&owed);
             if let Ok(entry) = Entry::new(Reason::SettlementDiscount, discount, today) {
                 let entry_id =
                     append_entry(tx, account_id, &entry, None, Some("settlement paid"), seq)
@@ -476,10 +474,6 @@ async fn review_account(
     Ok(changes)
 }
 
-fn today_of(at_us: i64) -> Date {
-    today(at_us)
-}
-
 async fn account_status(tx: &mut WriteTx, account_id: i64, status: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE accounts SET status = $1, version = version + 1 WHERE id = $2")
         .bind(status)
@@ -520,21 +514,27 @@ async fn set_status(
     Ok(seq)
 }
 
-async fn dues_of(connection: &mut sqlx::AnyConnection, id: i64) -> Result<Vec<Due>, StoreError> {
-    sqlx::query(
-        "SELECT due_on, amount_minor FROM arrangement_dues WHERE arrangement_id = $1 ORDER BY seq",
-    )
-    .bind(id)
-    .fetch_all(connection)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(Due {
-            due_on: parse_date(&row.try_get::<String, _>(0)?)?,
-            amount: Amount::from_minor(row.try_get(1)?),
+const ARRANGEMENT_DUES: &str =
+    "SELECT due_on, amount_minor FROM arrangement_dues WHERE arrangement_id = $1 ORDER BY seq";
+
+/// The dated amounts `sql` selects (due date, amount) for the promise or arrangement `id`.
+async fn dues_of(
+    connection: &mut sqlx::AnyConnection,
+    sql: &'static str,
+    id: i64,
+) -> Result<Vec<Due>, StoreError> {
+    sqlx::query(sql)
+        .bind(id)
+        .fetch_all(connection)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(Due {
+                due_on: parse_date(&row.try_get::<String, _>(0)?)?,
+                amount: Amount::from_minor(row.try_get(1)?),
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 async fn locate(tx: &mut WriteTx, user: &SessionUser, seen: Seen<'_>) -> Result<i64, StoreError> {
@@ -708,7 +708,7 @@ impl Store {
         for row in rows {
             let id: i64 = row.try_get(0)?;
             let starts_on = parse_date(&row.try_get::<String, _>(7)?)?;
-            let dues = dues_of(&mut connection, id).await?;
+            let dues = dues_of(&mut connection, ARRANGEMENT_DUES, id).await?;
             let received = received_since(&mut connection, account_id, starts_on).await?;
             views.push(ArrangementView {
                 id,
@@ -805,7 +805,6 @@ impl Store {
         let kind: String = row.try_get(0)?;
         let account_id: i64 = row.try_get(1)?;
         let arrangement_id: Option<i64> = row.try_get(2)?;
-        let amount = Amount::from_minor(row.try_get(3)?);
         let reason_code: String = row.try_get(4)?;
         let detail: String = row.try_get(5)?;
         let entity_key = format!(
@@ -865,7 +864,6 @@ impl Store {
                     interest: Amount::from_minor(detail["interest_minor"].as_i64().unwrap_or(0)),
                     fees: Amount::from_minor(detail["fees_minor"].as_i64().unwrap_or(0)),
                 };
-                let _ = amount;
                 apply_change(&mut tx, account_id, change, movement, &reason_code, seq).await?;
             }
             _ => {}
@@ -922,11 +920,7 @@ impl Store {
             MoneyChange::WriteOff => {
                 // Writes off what is owed (every positive bucket), unless told otherwise.
                 if movement == Buckets::ZERO {
-                    Buckets {
-                        principal: Amount::from_minor(-owed.principal.minor().max(0)),
-                        interest: Amount::from_minor(-owed.interest.minor().max(0)),
-                        fees: Amount::from_minor(-owed.fees.minor().max(0)),
-                    }
+                    write_down(&owed)
                 } else {
                     movement
                 }
@@ -1028,11 +1022,7 @@ impl Store {
                 },
             })
             .await?;
-        let movement = Buckets {
-            principal: Amount::from_minor(-owed.principal.minor().max(0)),
-            interest: Amount::from_minor(-owed.interest.minor().max(0)),
-            fees: Amount::from_minor(-owed.fees.minor().max(0)),
-        };
+        let movement = write_down(&owed);
         if let Ok(entry) = Entry::new(Reason::Recall, movement, today(tx.now_us())) {
             append_entry(&mut tx, account_id, &entry, None, Some("recalled"), seq).await?;
         }

@@ -137,7 +137,10 @@ struct Poster<'a> {
     /// account_ref → account ids (one per creditor holding that reference).
     by_ref: HashMap<String, Vec<i64>>,
     debtor_accounts: HashMap<i64, Vec<i64>>,
-    payments_by_ref: HashMap<(i64, String), KnownPayment>,
+    /// Payments the file names (by reference or trace) and the ones it posts, by id.
+    known_payments: HashMap<i64, KnownPayment>,
+    /// payment_ref → ids (one per creditor using that reference).
+    payments_by_ref: HashMap<String, Vec<i64>>,
     payments_by_trace: HashMap<String, Vec<i64>>,
     payment_entries: HashMap<i64, Vec<(i64, i64, Buckets)>>,
     exceptions_known: HashSet<String>,
@@ -436,6 +439,7 @@ impl Store {
             accounts: HashMap::new(),
             by_ref: HashMap::new(),
             debtor_accounts: HashMap::new(),
+            known_payments: HashMap::new(),
             payments_by_ref: HashMap::new(),
             payments_by_trace: HashMap::new(),
             payment_entries: HashMap::new(),
@@ -586,15 +590,10 @@ impl Poster<'_> {
                     let reference: String = row.try_get(3)?;
                     let trace: Option<String> = row.try_get(6)?;
                     payment_accounts.push(payment.account_id);
-                    if let Some(trace) = trace {
-                        let ids = self.payments_by_trace.entry(trace).or_default();
-                        if !ids.contains(&payment.id) {
-                            ids.push(payment.id);
-                        }
+                    // A payment named by both its reference and its trace comes twice.
+                    if !self.known_payments.contains_key(&payment.id) {
+                        self.remember(reference, trace, payment);
                     }
-                    self.payments_by_ref
-                        .entry((payment.creditor_id, reference))
-                        .or_insert(payment);
                 }
             }
         }
@@ -681,7 +680,7 @@ impl Poster<'_> {
         }
         // Entries of payments that may be returned.
         let returned_payments: Vec<i64> = self
-            .payments_by_ref
+            .known_payments
             .values()
             .filter(|payment| !payment.returned)
             .map(|payment| payment.id)
@@ -717,6 +716,34 @@ impl Poster<'_> {
             self.exceptions_known.insert(row.try_get(0)?);
         }
         Ok(())
+    }
+
+    fn remember(&mut self, reference: String, trace: Option<String>, payment: KnownPayment) {
+        if let Some(trace) = trace {
+            self.payments_by_trace
+                .entry(trace)
+                .or_default()
+                .push(payment.id);
+        }
+        self.payments_by_ref
+            .entry(reference)
+            .or_default()
+            .push(payment.id);
+        self.known_payments.insert(payment.id, payment);
+    }
+
+    /// The known payments with this reference, of one creditor or of any.
+    fn known<'a>(
+        &'a self,
+        reference: &str,
+        creditor: Option<i64>,
+    ) -> impl Iterator<Item = &'a KnownPayment> + 'a {
+        self.payments_by_ref
+            .get(reference)
+            .into_iter()
+            .flatten()
+            .map(|id| &self.known_payments[id])
+            .filter(move |known| creditor.is_none_or(|creditor| known.creditor_id == creditor))
     }
 
     fn post(&mut self, item: &Item) -> Result<Outcome, StoreError> {
@@ -787,14 +814,18 @@ impl Poster<'_> {
             }
         };
         let creditor_id = self.accounts[&account_id].creditor_id;
-        if let Some(known) = self
-            .payments_by_ref
-            .get(&(creditor_id, payment.payment_ref.clone()))
-        {
-            if known.account_id == account_id && known.amount == payment.amount {
-                return Ok(Outcome::AlreadyPosted {
-                    payment_id: known.id,
-                });
+        let same = self
+            .known(&payment.payment_ref, Some(creditor_id))
+            .next()
+            .map(|known| {
+                (
+                    known.id,
+                    known.account_id == account_id && known.amount == payment.amount,
+                )
+            });
+        if let Some((payment_id, same)) = same {
+            if same {
+                return Ok(Outcome::AlreadyPosted { payment_id });
             }
             return Ok(self.exception(
                 item,
@@ -865,8 +896,9 @@ impl Poster<'_> {
             payment.trace.clone().into(),
             Value::Int(self.posting.user_id),
         ]);
-        self.payments_by_ref.insert(
-            (creditor_id, payment.payment_ref.clone()),
+        self.remember(
+            payment.payment_ref.clone(),
+            payment.trace.clone(),
             KnownPayment {
                 id: payment_id,
                 creditor_id,
@@ -875,12 +907,6 @@ impl Poster<'_> {
                 returned: false,
             },
         );
-        if let Some(trace) = &payment.trace {
-            self.payments_by_trace
-                .entry(trace.clone())
-                .or_default()
-                .push(payment_id);
-        }
         self.report.payments_posted += 1;
         self.report.amount_posted += payment.amount.minor();
         Ok(Outcome::Posted {
@@ -900,46 +926,34 @@ impl Poster<'_> {
             Ok(creditor) => creditor,
             Err(reason) => return Ok(self.exception(item, reason)),
         };
-        let found: Vec<(i64, i64, i64, Amount, bool)> = match &returned.original {
+        let ids: Vec<i64> = match &returned.original {
             Original::PaymentRef(reference) => self
-                .payments_by_ref
-                .iter()
-                .filter(|((creditor_id, payment_ref), _)| {
-                    payment_ref == reference
-                        && creditor.is_none_or(|creditor| *creditor_id == creditor)
-                })
-                .map(|(_, known)| {
-                    (
-                        known.id,
-                        known.creditor_id,
-                        known.account_id,
-                        known.amount,
-                        known.returned,
-                    )
-                })
+                .known(reference, creditor)
+                .map(|known| known.id)
                 .collect(),
-            Original::Trace(trace) => {
-                let ids = self
-                    .payments_by_trace
-                    .get(trace)
-                    .cloned()
-                    .unwrap_or_default();
-                self.payments_by_ref
-                    .values()
-                    .filter(|known| ids.contains(&known.id))
-                    .filter(|known| creditor.is_none_or(|creditor| known.creditor_id == creditor))
-                    .map(|known| {
-                        (
-                            known.id,
-                            known.creditor_id,
-                            known.account_id,
-                            known.amount,
-                            known.returned,
-                        )
-                    })
-                    .collect()
-            }
+            Original::Trace(trace) => self
+                .payments_by_trace
+                .get(trace)
+                .into_iter()
+                .flatten()
+                .map(|id| &self.known_payments[id])
+                .filter(|known| creditor.is_none_or(|creditor| known.creditor_id == creditor))
+                .map(|known| known.id)
+                .collect(),
         };
+        let found: Vec<(i64, i64, i64, Amount, bool)> = ids
+            .iter()
+            .map(|id| {
+                let known = &self.known_payments[id];
+                (
+                    known.id,
+                    known.creditor_id,
+                    known.account_id,
+                    known.amount,
+                    known.returned,
+                )
+            })
+            .collect();
         // A trace reused over the years: the payment not yet returned is the one.
         let open: Vec<_> = found.iter().filter(|payment| !payment.4).collect();
         let (payment_id, creditor_id, account_id, amount) =
@@ -1012,10 +1026,8 @@ impl Poster<'_> {
             .map_err(|error| StoreError::Invalid(format!("line {}: {error:?}", item.line)))?;
             self.append(account_id, &entry, None, Some("returned payment fee"))?;
         }
-        for known in self.payments_by_ref.values_mut() {
-            if known.id == payment_id {
-                known.returned = true;
-            }
+        if let Some(known) = self.known_payments.get_mut(&payment_id) {
+            known.returned = true;
         }
         self.returned.push((
             payment_id,

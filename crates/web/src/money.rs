@@ -910,6 +910,46 @@ async fn refused(
     rerender(state, signed, view, vec![error], money, status).await
 }
 
+/// How a money form is answered: a redirect naming what was done, the page again with
+/// the form's errors (422), or a stale form or store refusal shown on `field_name`.
+async fn answer(
+    state: &AppState,
+    signed: &Signed,
+    view: AccountView,
+    outcome: Result<Result<&'static str, Vec<FieldError>>, AppError>,
+    field_name: &str,
+    forms: impl Fn(Vec<FieldError>) -> MoneyForms,
+) -> Result<Response, AppError> {
+    match outcome {
+        Ok(Ok(what)) => Ok(done(&view, what)),
+        Ok(Err(errors)) => {
+            let money = forms(errors.clone());
+            rerender(
+                state,
+                signed,
+                view,
+                errors,
+                money,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(error) => {
+            let (creditor, account_ref) = (view.creditor.clone(), view.account_ref.clone());
+            refused(
+                state,
+                signed,
+                &creditor,
+                &account_ref,
+                error,
+                field_name,
+                forms(Vec::new()),
+            )
+            .await
+        }
+    }
+}
+
 #[derive(Deserialize)]
 pub struct PaymentForm {
     #[serde(default)]
@@ -930,11 +970,7 @@ pub async fn post_payment(
     signed.require(Permission::PostMoney)?;
     let user = signed.user();
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let forms = || MoneyForms {
-        payment: form.input.clone(),
-        ..MoneyForms::default()
-    };
-    match take_payment(
+    let outcome = take_payment(
         &state,
         user,
         &view,
@@ -943,32 +979,12 @@ pub async fn post_payment(
         Source::Agent,
     )
     .await
-    {
-        Ok(Ok(_)) => Ok(done(&view, "payment")),
-        Ok(Err(errors)) => {
-            rerender(
-                &state,
-                &signed,
-                view,
-                errors,
-                forms(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(error) => {
-            refused(
-                &state,
-                &signed,
-                &creditor,
-                &account_ref,
-                error,
-                "amount",
-                forms(),
-            )
-            .await
-        }
-    }
+    .map(|taken| taken.map(|_| "payment"));
+    let forms = |_| MoneyForms {
+        payment: form.input.clone(),
+        ..MoneyForms::default()
+    };
+    answer(&state, &signed, view, outcome, "amount", forms).await
 }
 
 #[derive(Deserialize)]
@@ -1024,33 +1040,15 @@ pub async fn plan_agree(
         plan_errors: errors,
         ..MoneyForms::default()
     };
-    match agree_plan(&state, user, &view, form.version, &form.input).await {
-        Ok(Ok((Agreed::Active { .. }, _))) => Ok(done(&view, "plan_active")),
-        Ok(Ok((Agreed::Pending { .. }, _))) => Ok(done(&view, "plan_pending")),
-        Ok(Err(errors)) => {
-            rerender(
-                &state,
-                &signed,
-                view,
-                errors.clone(),
-                forms(errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(error) => {
-            refused(
-                &state,
-                &signed,
-                &creditor,
-                &account_ref,
-                error,
-                "plan",
-                forms(Vec::new()),
-            )
-            .await
-        }
-    }
+    let outcome = agree_plan(&state, user, &view, form.version, &form.input)
+        .await
+        .map(|agreed| {
+            agreed.map(|(agreed, _)| match agreed {
+                Agreed::Active { .. } => "plan_active",
+                Agreed::Pending { .. } => "plan_pending",
+            })
+        });
+    answer(&state, &signed, view, outcome, "plan", forms).await
 }
 
 #[derive(Deserialize)]
@@ -1136,33 +1134,15 @@ pub async fn settlement_offer(
         settlement_errors: errors,
         ..MoneyForms::default()
     };
-    match offer_settlement(&state, user, &view, form.version, &form.given()).await {
-        Ok(Ok((Agreed::Active { .. }, _))) => Ok(done(&view, "settlement_active")),
-        Ok(Ok((Agreed::Pending { .. }, _))) => Ok(done(&view, "settlement_pending")),
-        Ok(Err(errors)) => {
-            rerender(
-                &state,
-                &signed,
-                view,
-                errors.clone(),
-                forms(errors),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(error) => {
-            refused(
-                &state,
-                &signed,
-                &creditor,
-                &account_ref,
-                error,
-                "settlement",
-                forms(Vec::new()),
-            )
-            .await
-        }
-    }
+    let outcome = offer_settlement(&state, user, &view, form.version, &form.given())
+        .await
+        .map(|agreed| {
+            agreed.map(|(agreed, _)| match agreed {
+                Agreed::Active { .. } => "settlement_active",
+                Agreed::Pending { .. } => "settlement_pending",
+            })
+        });
+    answer(&state, &signed, view, outcome, "settlement", forms).await
 }
 
 #[derive(Deserialize)]
@@ -1236,7 +1216,7 @@ pub async fn money_change(
         account_ref: &account_ref,
         version: form.version,
     };
-    match state
+    let outcome = state
         .store
         .request_money_change(
             user,
@@ -1247,22 +1227,17 @@ pub async fn money_change(
             form.note.trim(),
         )
         .await
-    {
-        Ok(None) => Ok(done(&view, "change_posted")),
-        Ok(Some(_)) => Ok(done(&view, "change_pending")),
-        Err(error) => {
-            refused(
-                &state,
-                &signed,
-                &creditor,
-                &account_ref,
-                error.into(),
-                "change_amount",
-                MoneyForms::default(),
-            )
-            .await
-        }
-    }
+        .map(|approval| {
+            Ok(match approval {
+                None => "change_posted",
+                Some(_) => "change_pending",
+            })
+        })
+        .map_err(AppError::from);
+    answer(&state, &signed, view, outcome, "change_amount", |_| {
+        MoneyForms::default()
+    })
+    .await
 }
 
 #[derive(Deserialize)]
