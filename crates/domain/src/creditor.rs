@@ -54,6 +54,11 @@ pub struct CreditorPolicy {
     pub agent_max_discount_bps: BasisPoints,
     pub supervisor_max_discount_bps: BasisPoints,
     pub manager_max_discount_bps: BasisPoints,
+    /// Smallest settlement total each role may accept without approval (zero: no floor
+    /// beyond the discount limit).
+    pub agent_settlement_floor: Amount,
+    pub supervisor_settlement_floor: Amount,
+    pub manager_settlement_floor: Amount,
     /// Adjustments and write-offs above this amount need approval.
     pub approval_threshold: Amount,
     /// The agency's contingency fee on money collected.
@@ -81,6 +86,9 @@ impl Default for CreditorPolicy {
             agent_max_discount_bps: BasisPoints::new(20_00).expect("in range"),
             supervisor_max_discount_bps: BasisPoints::new(40_00).expect("in range"),
             manager_max_discount_bps: BasisPoints::new(60_00).expect("in range"),
+            agent_settlement_floor: Amount::ZERO,
+            supervisor_settlement_floor: Amount::ZERO,
+            manager_settlement_floor: Amount::ZERO,
             approval_threshold: Amount::from_minor(100_00),
             commission_bps: BasisPoints::new(25_00).expect("in range"),
             commission_by_age: Vec::new(),
@@ -146,6 +154,18 @@ pub const POLICY_KEYS: &[(&str, &str)] = &[
     (
         "manager_max_discount_bps",
         "same for managers (default 6000)",
+    ),
+    (
+        "agent_settlement_floor",
+        "smallest settlement total an agent may accept, whatever the discount (default 0.00: none)",
+    ),
+    (
+        "supervisor_settlement_floor",
+        "same for supervisors (default 0.00)",
+    ),
+    (
+        "manager_settlement_floor",
+        "same for managers and admins (default 0.00)",
     ),
     (
         "approval_threshold",
@@ -296,6 +316,11 @@ impl CreditorPolicy {
             "agent_max_discount_bps" => self.agent_max_discount_bps = bps()?,
             "supervisor_max_discount_bps" => self.supervisor_max_discount_bps = bps()?,
             "manager_max_discount_bps" => self.manager_max_discount_bps = bps()?,
+            "agent_settlement_floor" => self.agent_settlement_floor = amount(self.currency)?,
+            "supervisor_settlement_floor" => {
+                self.supervisor_settlement_floor = amount(self.currency)?
+            }
+            "manager_settlement_floor" => self.manager_settlement_floor = amount(self.currency)?,
             "approval_threshold" => self.approval_threshold = amount(self.currency)?,
             "commission_bps" => self.commission_bps = bps()?,
             "commission_by_age" => {
@@ -351,6 +376,15 @@ impl CreditorPolicy {
                 "manager_max_discount_bps",
                 self.manager_max_discount_bps.get().to_string(),
             ),
+            ("agent_settlement_floor", money(self.agent_settlement_floor)),
+            (
+                "supervisor_settlement_floor",
+                money(self.supervisor_settlement_floor),
+            ),
+            (
+                "manager_settlement_floor",
+                money(self.manager_settlement_floor),
+            ),
             ("approval_threshold", money(self.approval_threshold)),
             ("commission_bps", self.commission_bps.get().to_string()),
             (
@@ -391,6 +425,17 @@ impl CreditorPolicy {
             Role::Agent => Some(self.agent_max_discount_bps),
             Role::Supervisor => Some(self.supervisor_max_discount_bps),
             Role::Manager | Role::Admin => Some(self.manager_max_discount_bps),
+            Role::Billing | Role::Auditor => None,
+        }
+    }
+
+    /// The smallest settlement total `role` may accept on its own (zero: no floor);
+    /// `None` for roles that may grant no discount at all.
+    pub fn settlement_floor(&self, role: Role) -> Option<Amount> {
+        match role {
+            Role::Agent => Some(self.agent_settlement_floor),
+            Role::Supervisor => Some(self.supervisor_settlement_floor),
+            Role::Manager | Role::Admin => Some(self.manager_settlement_floor),
             Role::Billing | Role::Auditor => None,
         }
     }

@@ -6,8 +6,11 @@
 //! limit, billing and auditors none). The discount of an offer is
 //! `(balance − offer) / balance` in basis points **rounded up**, so an offer of 20.001 %
 //! off is over a 20 % limit. Each limit implies a floor: the smallest offer the role may
-//! accept on its own ([`minimum_offer`]). A floor amount set separately from the discount
-//! (e.g. "never below 500.00") is not part of the policy yet.
+//! accept on its own ([`minimum_offer`]). The policy may also set a floor amount per role
+//! (`agent_settlement_floor`, …: "never below 500.00"): an offer under the role's floor
+//! needs approval whatever its discount. A role may settle on its own when the discount
+//! is within its limit **and** the total is at least its floor; the approver is the
+//! least role for which both hold.
 
 use crate::creditor::CreditorPolicy;
 use crate::money::{Amount, BasisPoints, Currency};
@@ -174,6 +177,10 @@ pub enum Authority {
         discount_bps: u32,
         /// The acting role's own limit; `None` for roles that may grant no discount.
         max_discount_bps_for_role: Option<BasisPoints>,
+        /// The acting role's floor amount, when the offer is below it.
+        below_floor_of: Option<Amount>,
+        /// The currency of the floor amounts (the policy's).
+        currency: Currency,
         /// The least role (agent, supervisor, manager) whose limit covers the discount;
         /// `None` when even a manager's does not (the creditor must agree).
         required_role: Option<Role>,
@@ -206,12 +213,26 @@ impl Authority {
             Authority::NeedsApproval {
                 discount_bps,
                 max_discount_bps_for_role,
+                below_floor_of,
+                currency,
                 required_role,
             } => {
-                let yours = match max_discount_bps_for_role {
-                    Some(limit) => format!("your limit is {}", percent(limit.get())),
-                    None => "your role may grant no discount".to_string(),
-                };
+                let over_limit =
+                    max_discount_bps_for_role.is_none_or(|limit| discount_bps > limit.get());
+                let mut yours = Vec::new();
+                if over_limit {
+                    yours.push(match max_discount_bps_for_role {
+                        Some(limit) => format!("your limit is {}", percent(limit.get())),
+                        None => "your role may grant no discount".to_string(),
+                    });
+                }
+                if let Some(floor) = below_floor_of {
+                    yours.push(format!(
+                        "your floor is {} {currency}",
+                        currency.format(floor)
+                    ));
+                }
+                let yours = yours.join(" and ");
                 let who = match required_role {
                     Some(role) => format!("{role}s may grant it"),
                     None => "it exceeds every role's limit: the creditor must agree".to_string(),
@@ -233,10 +254,16 @@ pub fn authority(
     policy: &CreditorPolicy,
 ) -> Result<Authority, SettlementError> {
     let discount_bps = discount_bps(balance, offer)?;
+    let above_floor = |role: Role| {
+        policy
+            .settlement_floor(role)
+            .is_some_and(|floor| offer >= floor)
+    };
     let covers = |role: Role| {
         policy
             .max_discount_bps(role)
             .is_some_and(|limit| discount_bps <= limit.get())
+            && above_floor(role)
     };
     if covers(role) {
         return Ok(Authority::Within { discount_bps });
@@ -244,13 +271,16 @@ pub fn authority(
     Ok(Authority::NeedsApproval {
         discount_bps,
         max_discount_bps_for_role: policy.max_discount_bps(role),
+        below_floor_of: policy.settlement_floor(role).filter(|_| !above_floor(role)),
+        currency: policy.currency,
         required_role: GRANTING_ROLES.into_iter().find(|&role| covers(role)),
     })
 }
 
-/// The floor the role's limit implies: the smallest offer `role` may accept on its own,
-/// `balance − ⌊balance × limit / 10000⌋` (at least one minor unit). `None` when the role
-/// may grant no discount on this balance at all.
+/// The smallest offer `role` may accept on its own: the larger of the floor its discount
+/// limit implies, `balance − ⌊balance × limit / 10000⌋` (at least one minor unit), and
+/// its floor amount. `None` when the role may settle this balance for nothing less on
+/// its own.
 pub fn minimum_offer(balance: Amount, role: Role, policy: &CreditorPolicy) -> Option<Amount> {
     let limit = policy.max_discount_bps(role)?;
     if !balance.is_positive() {
@@ -259,6 +289,7 @@ pub fn minimum_offer(balance: Amount, role: Role, policy: &CreditorPolicy) -> Op
     let most_off = i128::from(balance.minor()) * i128::from(limit.get()) / 10_000;
     let floor = (i128::from(balance.minor()) - most_off).max(1);
     let floor = Amount::from_minor(i64::try_from(floor).ok()?);
+    let floor = floor.max(policy.settlement_floor(role)?);
     (floor < balance).then_some(floor)
 }
 
@@ -321,6 +352,8 @@ mod tests {
             Authority::NeedsApproval {
                 discount_bps: 2001,
                 max_discount_bps_for_role: BasisPoints::new(2000),
+                below_floor_of: None,
+                currency: Currency::USD,
                 required_role: Some(Role::Supervisor),
             }
         );
@@ -333,6 +366,8 @@ mod tests {
             Authority::NeedsApproval {
                 discount_bps: 5000,
                 max_discount_bps_for_role: BasisPoints::new(2000),
+                below_floor_of: None,
+                currency: Currency::USD,
                 required_role: Some(Role::Manager),
             }
         );
@@ -346,6 +381,8 @@ mod tests {
             Authority::NeedsApproval {
                 discount_bps: 7000,
                 max_discount_bps_for_role: BasisPoints::new(6000),
+                below_floor_of: None,
+                currency: Currency::USD,
                 required_role: None,
             }
         );
@@ -359,6 +396,8 @@ mod tests {
             Authority::NeedsApproval {
                 discount_bps: 100,
                 max_discount_bps_for_role: None,
+                below_floor_of: None,
+                currency: Currency::USD,
                 required_role: Some(Role::Agent),
             }
         );
@@ -371,8 +410,65 @@ mod tests {
     }
 
     #[test]
+    fn floor_amounts() {
+        let mut policy = CreditorPolicy::default();
+        policy.set("agent_settlement_floor", "500.00").unwrap();
+        policy.set("supervisor_settlement_floor", "250.00").unwrap();
+        let check = |balance: &str, offer: &str, role: Role| {
+            authority(usd(balance), usd(offer), role, &policy).unwrap()
+        };
+        // 10 % off is well within an agent's 20 %, but 450.00 is under the agent's floor.
+        let under = check("500.00", "450.00", Role::Agent);
+        assert_eq!(
+            under,
+            Authority::NeedsApproval {
+                discount_bps: 1000,
+                max_discount_bps_for_role: BasisPoints::new(2000),
+                below_floor_of: Some(usd("500.00")),
+                currency: Currency::USD,
+                required_role: Some(Role::Supervisor),
+            }
+        );
+        assert_eq!(
+            under.message(),
+            "a discount of 10.00 % needs approval: your floor is 500.00 USD; supervisors may grant it"
+        );
+        assert_eq!(
+            check("600.00", "500.00", Role::Agent),
+            Authority::Within { discount_bps: 1667 }
+        );
+        // Over the agent's limit and under their floor: both are said.
+        let both = check("1000.00", "300.00", Role::Agent);
+        assert_eq!(
+            both.message(),
+            "a discount of 70.00 % needs approval: your limit is 20.00 % and your floor is 500.00 USD; it exceeds every role's limit: the creditor must agree"
+        );
+        // The supervisor's limit covers 35 % but their floor does not cover 200.00.
+        assert!(check("300.00", "200.00", Role::Supervisor).needs_approval());
+        assert_eq!(
+            minimum_offer(usd("1000.00"), Role::Agent, &policy),
+            Some(usd("800.00"))
+        );
+        assert_eq!(
+            minimum_offer(usd("550.00"), Role::Agent, &policy),
+            Some(usd("500.00"))
+        );
+        // Below the floor already: the agent cannot settle it alone at all.
+        assert_eq!(minimum_offer(usd("400.00"), Role::Agent, &policy), None);
+    }
+
+    #[test]
     fn floors_agree_with_authority() {
-        let policy = CreditorPolicy::default();
+        let mut floored = CreditorPolicy::default();
+        floored.set("agent_settlement_floor", "0.50").unwrap();
+        floored.set("manager_settlement_floor", "1000.00").unwrap();
+        for policy in [CreditorPolicy::default(), floored] {
+            floors_agree(&policy);
+        }
+    }
+
+    fn floors_agree(policy: &CreditorPolicy) {
+        let policy = policy.clone();
         for balance in [1, 2, 3, 7, 99, 100, 101, 12_345, 1_000_00, 999_999_99] {
             let balance = Amount::from_minor(balance);
             for role in Role::ALL.iter().copied() {

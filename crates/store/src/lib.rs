@@ -9,7 +9,7 @@ pub mod accounts;
 pub mod aging;
 pub mod arrangements;
 pub mod audit;
-mod batch;
+pub mod batch;
 pub mod creditors;
 pub mod crypto;
 pub mod db;

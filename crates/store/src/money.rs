@@ -463,7 +463,13 @@ impl Store {
             touched: HashSet::new(),
             report: PostingReport::default(),
         };
+        let started = std::time::Instant::now();
         poster.load(&mut tx, items).await?;
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            accounts = poster.accounts.len(),
+            "posting: accounts and earlier payments read"
+        );
         // While the database writes one set of batches, the next is built: the two run
         // on different threads (sqlx's SQLite worker or the server, and this task).
         let mut next = 0;
@@ -492,6 +498,10 @@ impl Store {
         }
         let mut last = poster.take();
         last.flush(&mut tx).await?;
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "posting: rows written"
+        );
         if let Some((exception_id, resolved_by)) = resolves {
             let payment_id = match poster.report.outcomes.first() {
                 Some(Outcome::Posted { payment_id, .. } | Outcome::Returned { payment_id, .. }) => {
@@ -512,7 +522,12 @@ impl Store {
                 .execute(tx.conn())
                 .await?;
         }
-        poster.finish(tx, actor).await
+        let report = poster.finish(tx, actor).await;
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "posting: finished"
+        );
+        report
     }
 }
 
@@ -1277,7 +1292,9 @@ impl Poster<'_> {
         .bind(seq)
         .execute(tx.conn())
         .await?;
+        tracing::debug!("posting: audited, reviewing arrangements");
         crate::arrangements::review(&mut tx, &touched, actor).await?;
+        tracing::debug!("posting: arrangements reviewed, committing");
         tx.commit().await?;
         self.report.import_id = Some(self.import_id);
         Ok(self.report)

@@ -333,6 +333,39 @@ async fn settlements_beyond_an_agents_authority_need_a_supervisor() {
         offered.header("location"),
         Some("/accounts/NBANK/NY-2?done=settlement_active")
     );
+    // With an agent floor of 650.00 set for the creditor, 645.00 (19.38 % off, within an
+    // agent's 20 %) still needs a supervisor, and the agent is told why.
+    fixture
+        .store
+        .set_creditor(
+            &store::Actor::new("admin"),
+            "NBANK",
+            None,
+            &[("agent_settlement_floor".to_string(), "650.00".to_string())],
+            "client contract: no agent settlement under 650.00",
+        )
+        .await
+        .unwrap();
+    let floored = submit(
+        &mut ana,
+        NY2,
+        &format!("{NY2}/settlements/check"),
+        &[
+            ("settle_date_1", "2027-02-01"),
+            ("settle_amount_1", "645.00"),
+        ],
+    )
+    .await;
+    assert!(
+        floored.body.contains("id=\"settlement-needs\""),
+        "{}",
+        floored.body
+    );
+    assert!(
+        floored.body.contains("650.00"),
+        "the floor is named: {}",
+        floored.body
+    );
     // The whole balance is not a settlement.
     let whole = submit(
         &mut ana,
