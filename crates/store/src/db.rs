@@ -161,6 +161,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_money.sql"),
         postgres: include_str!("../migrations/postgres/0006_money.sql"),
     },
+    Migration {
+        version: 7,
+        name: "exception_creditor",
+        sqlite: include_str!("../migrations/sqlite/0007_exception_creditor.sql"),
+        postgres: include_str!("../migrations/postgres/0007_exception_creditor.sql"),
+    },
 ];
 
 /// Applies the migrations not yet applied, each in its own transaction.

@@ -198,6 +198,7 @@ const EXCEPTION_COLUMNS: &[&str] = &[
     "status",
     "created_at_us",
     "audit_seq",
+    "creditor_id",
 ];
 
 fn placeholders(engine: crate::Engine, count: usize, first: usize) -> String {
@@ -208,6 +209,15 @@ fn placeholders(engine: crate::Engine, count: usize, first: usize) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Segregation for bank-file items: a creditor's items to the users who see it, items
+/// naming no creditor (the agency's bank account) to users who see every creditor.
+fn may_see_exception(user: &crate::sessions::SessionUser, creditor_id: Option<i64>) -> bool {
+    match creditor_id {
+        Some(id) => user.may_see_creditor(id),
+        None => user.creditor_ids.is_none(),
+    }
 }
 
 fn date_of(text: &str) -> Result<Date, StoreError> {
@@ -272,11 +282,12 @@ impl Store {
         note: &str,
     ) -> Result<Outcome, StoreError> {
         let row = sqlx::query(
-            "SELECT source, file_name, kind, amount_minor, paid_on, trace, return_code, detail, status FROM payment_exceptions WHERE id = $1",
+            "SELECT source, file_name, kind, amount_minor, paid_on, trace, return_code, detail, status, creditor_id FROM payment_exceptions WHERE id = $1",
         )
         .bind(exception_id)
         .fetch_optional(&self.pool)
         .await?
+        .filter(|row| may_see_exception(user, row.try_get(9).ok().flatten()))
         .ok_or_else(|| StoreError::NotFound(format!("no exception {exception_id}")))?;
         let status: String = row.try_get(8)?;
         if status != "open" {
@@ -370,10 +381,11 @@ impl Store {
         }
         let mut tx = self.write().await?;
         let status: Option<String> =
-            sqlx::query("SELECT status FROM payment_exceptions WHERE id = $1")
+            sqlx::query("SELECT status, creditor_id FROM payment_exceptions WHERE id = $1")
                 .bind(exception_id)
                 .fetch_optional(tx.conn())
                 .await?
+                .filter(|row| may_see_exception(user, row.try_get(1).ok().flatten()))
                 .map(|row| row.try_get(0))
                 .transpose()?;
         match status.as_deref() {
@@ -1157,6 +1169,11 @@ impl Poster<'_> {
                 }),
             ),
         };
+        let creditor_code = match &item.kind {
+            ItemKind::Payment(payment) => payment.creditor.as_deref(),
+            ItemKind::Return(returned) => returned.creditor.as_deref(),
+        };
+        let creditor_id = creditor_code.and_then(|code| self.creditor_ids.get(code).copied());
         let fingerprint = format!(
             "{}|{kind}|{}|{}|{paid_on}|{}",
             self.posting.source.code(),
@@ -1184,6 +1201,7 @@ impl Poster<'_> {
                 "open".into(),
                 self.now_us.into(),
                 self.audit_seq.into(),
+                creditor_id.into(),
             ]);
             self.report.exceptions_added += 1;
         }

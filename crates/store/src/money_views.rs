@@ -3,7 +3,8 @@
 
 use crate::sessions::SessionUser;
 use crate::{Store, StoreError};
-use domain::money::Amount;
+use domain::creditor::CreditorPolicy;
+use domain::money::{Amount, Currency};
 use sqlx::Row;
 
 /// Most exceptions one listing shows.
@@ -40,6 +41,10 @@ pub struct ExceptionView {
     pub reference: String,
     pub return_code: Option<String>,
     pub reason: String,
+    /// The creditor the item named, if any.
+    pub creditor: Option<String>,
+    /// The creditor's currency; the agency's bank currency (USD) for items naming none.
+    pub currency: Currency,
 }
 
 /// An agent's promises that ended: kept and broken.
@@ -107,18 +112,42 @@ impl Store {
             .collect()
     }
 
-    /// Open exceptions (bank-file items matched to nothing), oldest first, at most
-    /// [`EXCEPTIONS_LISTED_MAX`].
-    pub async fn open_exceptions(&self) -> Result<Vec<ExceptionView>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, source, file_name, line, kind, amount_minor, paid_on, reference, return_code, reason \
-             FROM payment_exceptions WHERE status = 'open' ORDER BY id LIMIT $1",
-        )
+    /// Open exceptions (bank-file items matched to nothing) `viewer` may see, oldest
+    /// first, at most [`EXCEPTIONS_LISTED_MAX`]: those of the creditors they see, and
+    /// items naming no creditor only for users who see every creditor.
+    pub async fn open_exceptions(
+        &self,
+        viewer: &SessionUser,
+    ) -> Result<Vec<ExceptionView>, StoreError> {
+        let filter = match &viewer.creditor_ids {
+            None => String::new(),
+            Some(ids) if ids.is_empty() => " AND 1 = 0".to_string(),
+            Some(ids) => {
+                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                format!(" AND x.creditor_id IN ({})", list.join(", "))
+            }
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT x.id, x.source, x.file_name, x.line, x.kind, x.amount_minor, x.paid_on, x.reference, x.return_code, x.reason, c.code, c.policy \
+             FROM payment_exceptions x LEFT JOIN creditors c ON c.id = x.creditor_id \
+             WHERE x.status = 'open'{filter} ORDER BY x.id LIMIT $1"
+        )))
         .bind(EXCEPTIONS_LISTED_MAX)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|row| {
+                let policy: Option<String> = row.try_get(11)?;
+                let currency = match policy {
+                    Some(text) => {
+                        CreditorPolicy::from_text(&text)
+                            .map_err(|error| {
+                                StoreError::Corrupt(format!("stored creditor policy: {error}"))
+                            })?
+                            .currency
+                    }
+                    None => Currency::USD,
+                };
                 Ok(ExceptionView {
                     id: row.try_get(0)?,
                     source: row.try_get(1)?,
@@ -130,6 +159,8 @@ impl Store {
                     reference: row.try_get(7)?,
                     return_code: row.try_get(8)?,
                     reason: row.try_get(9)?,
+                    creditor: row.try_get(10)?,
+                    currency,
                 })
             })
             .collect()

@@ -1484,6 +1484,8 @@ pub struct ExceptionRow {
     pub paid_on: String,
     pub reference: String,
     pub reason: String,
+    /// The creditor the item named; empty when it named none.
+    pub creditor: String,
 }
 
 #[derive(Template)]
@@ -1591,10 +1593,9 @@ async fn exceptions_page(
 ) -> Result<Response, AppError> {
     signed.require(Permission::ReviewExceptions)?;
     let user = signed.user();
-    let usd = domain::money::Currency::USD;
     let exceptions = state
         .store
-        .open_exceptions()
+        .open_exceptions(user)
         .await?
         .into_iter()
         .map(|exception| ExceptionRow {
@@ -1606,10 +1607,15 @@ async fn exceptions_page(
                 Some(code) => format!("{} {code}", exception.kind),
                 None => exception.kind,
             },
-            amount: usd.format(exception.amount),
+            amount: format!(
+                "{} {}",
+                exception.currency.format(exception.amount),
+                exception.currency
+            ),
             paid_on: exception.paid_on,
             reference: exception.reference,
             reason: exception.reason,
+            creditor: exception.creditor.unwrap_or_default(),
         })
         .collect();
     let creditors = state

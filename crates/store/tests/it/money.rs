@@ -559,13 +559,46 @@ async fn an_unmatched_item_is_matched_by_hand_or_dismissed_and_stays_resolved() 
     for db in engines().await {
         let store = setup(&db).await;
         let sam = user(&store, "sam").await;
+        let mut lockbox = payment("ACME-77", "LBX-11", date(2026, 11, 20), 12_00);
+        if let ItemKind::Payment(payment) = &mut lockbox.kind {
+            // A bank item that names no creditor: the agency's, not ACME's.
+            payment.creditor = None;
+        }
         let typo = [
             payment("S-1X", "LBX-9", date(2026, 11, 20), 80_00),
             payment("NOBODY", "LBX-10", date(2026, 11, 20), 5_00),
+            lockbox,
         ];
         post(&store, &typo).await;
-        let open = store.open_exceptions().await.unwrap();
-        assert_eq!(open.len(), 2);
+        // Sam sees ACME's items only; billing sees every item, the agency's too.
+        let open = store.open_exceptions(&sam).await.unwrap();
+        assert_eq!(open.len(), 2, "{open:?}");
+        assert!(
+            open.iter()
+                .all(|item| item.creditor.as_deref() == Some("ACME"))
+        );
+        store
+            .add_user(&actor(), "bea", Role::Billing, PASSWORD)
+            .await
+            .unwrap();
+        let bea = user(&store, "bea").await;
+        let all = store.open_exceptions(&bea).await.unwrap();
+        assert_eq!(all.len(), 3, "{all:?}");
+        let agency = all.iter().find(|item| item.creditor.is_none()).unwrap();
+        assert!(matches!(
+            store.dismiss_exception(&sam, agency.id, "not ours").await,
+            Err(store::StoreError::NotFound(_))
+        ));
+        assert!(matches!(
+            store
+                .match_exception(&sam, agency.id, "ACME", "S-1", "guess")
+                .await,
+            Err(store::StoreError::NotFound(_))
+        ));
+        store
+            .dismiss_exception(&bea, agency.id, "deposit for another client's lockbox")
+            .await
+            .unwrap();
         let outcome = store
             .match_exception(
                 &sam,
@@ -593,10 +626,10 @@ async fn an_unmatched_item_is_matched_by_hand_or_dismissed_and_stays_resolved() 
             .dismiss_exception(&sam, open[1].id, "not one of our lockboxes")
             .await
             .unwrap();
-        assert!(store.open_exceptions().await.unwrap().is_empty());
+        assert!(store.open_exceptions(&sam).await.unwrap().is_empty());
         // The same file again: nothing new on the list, nothing posted twice.
         post(&store, &typo).await;
-        assert!(store.open_exceptions().await.unwrap().is_empty());
+        assert!(store.open_exceptions(&sam).await.unwrap().is_empty());
         assert_eq!(state(&store, "S-1").await.0, 920_00);
         let log = store.audit_log(None, 50).await.unwrap();
         assert!(
