@@ -922,6 +922,17 @@ impl Store {
                 if movement == Buckets::ZERO {
                     write_down(&owed)
                 } else {
+                    // Never more than is owed in a bucket: that would make a credit.
+                    for bucket in domain::ledger::Bucket::ALL {
+                        let owed_here = owed.get(bucket).max(Amount::ZERO);
+                        if -movement.get(bucket).minor() > owed_here.minor() {
+                            return Err(StoreError::Invalid(format!(
+                                "the write-off is larger than the {} owed ({})",
+                                bucket.code(),
+                                policy.currency.format(owed_here)
+                            )));
+                        }
+                    }
                     movement
                 }
             }

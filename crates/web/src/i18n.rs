@@ -176,6 +176,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "Importe (vacío: todo)",
     ),
     ("change.reason_code", "Reason code", "Código de motivo"),
+    (
+        "change.bucket",
+        "Bucket (adjustments and write-offs)",
+        "Partida (ajustes y castigos)",
+    ),
     ("change.submit", "Request", "Solicitar"),
     ("change.posted", "Posted.", "Registrado."),
     (
@@ -292,6 +297,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "error.reason_code",
         "Choose a reason code.",
         "Elija un código de motivo.",
+    ),
+    (
+        "error.bucket",
+        "Choose principal, interest or fees.",
+        "Elija capital, intereses o cargos.",
     ),
     ("error.decision", "Approve or reject.", "Apruebe o rechace."),
     ("queue.due_now", "due now", "pendiente ahora"),

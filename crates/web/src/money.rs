@@ -186,6 +186,8 @@ pub struct MoneySection {
     pub payment: PaymentInput,
     pub methods: Vec<Choice>,
     pub changes: Vec<Choice>,
+    /// The buckets an adjustment or write-off may move.
+    pub buckets: Vec<Choice>,
     pub reason_codes: &'static [&'static str],
     pub may_take_payments: bool,
     pub may_arrange: bool,
@@ -330,6 +332,14 @@ pub(crate) async fn section(
             selected: false,
         })
         .collect();
+    let buckets = domain::ledger::Bucket::ALL
+        .iter()
+        .map(|bucket| Choice {
+            code: bucket.code(),
+            label: t.get(&format!("account.{}", bucket.code())),
+            selected: *bucket == domain::ledger::Bucket::Principal,
+        })
+        .collect();
     let mut settlement_rows = forms.settlement_rows;
     if settlement_rows.is_empty() {
         settlement_rows = (1..=SETTLEMENT_ROWS)
@@ -357,6 +367,7 @@ pub(crate) async fn section(
         payment,
         methods,
         changes,
+        buckets,
         reason_codes: REASON_CODES,
         may_take_payments: signed.require(Permission::PostMoney).is_ok(),
         may_arrange: signed.require(Permission::WorkAccounts).is_ok(),
@@ -1154,6 +1165,9 @@ pub struct ChangeForm {
     change: String,
     #[serde(default)]
     amount: String,
+    /// The bucket an adjustment or a write-off of an amount moves (default principal).
+    #[serde(default)]
+    bucket: String,
     #[serde(default)]
     reason_code: String,
     #[serde(default)]
@@ -1161,8 +1175,10 @@ pub struct ChangeForm {
 }
 
 /// A refund, adjustment or write-off: posted at once within the user's authority, else
-/// sent for approval. Adjustments move principal (negative lowers the balance); an
-/// empty amount refunds the whole credit or writes off everything owed.
+/// sent for approval. Adjustments and write-offs of an amount move the bucket chosen
+/// (principal, interest or fees; a negative adjustment lowers the balance); a refund
+/// pays back the credit balance; an empty amount refunds the whole credit or writes off
+/// everything owed.
 pub async fn money_change(
     State(state): State<AppState>,
     signed: Signed,
@@ -1191,7 +1207,16 @@ pub async fn money_change(
     if !REASON_CODES.contains(&form.reason_code.as_str()) {
         errors.push(field("reason_code", t, "error.reason_code"));
     }
-    let (Some(change), Some(amount), true) = (change, amount, errors.is_empty()) else {
+    let bucket = match form.bucket.trim() {
+        "" => Some(domain::ledger::Bucket::Principal),
+        code => domain::ledger::Bucket::parse(code),
+    };
+    if bucket.is_none() {
+        errors.push(field("bucket", t, "error.bucket"));
+    }
+    let (Some(change), Some(amount), Some(bucket), true) =
+        (change, amount, bucket, errors.is_empty())
+    else {
         return rerender(
             &state,
             &signed,
@@ -1202,15 +1227,20 @@ pub async fn money_change(
         )
         .await;
     };
-    let principal = match change {
-        MoneyChange::WriteOff => Amount::from_minor(-amount.minor().abs()),
-        MoneyChange::Refund => Amount::from_minor(amount.minor().abs()),
-        MoneyChange::Adjustment => amount,
+    let (bucket, moved) = match change {
+        MoneyChange::WriteOff => (bucket, Amount::from_minor(-amount.minor().abs())),
+        MoneyChange::Refund => (
+            domain::ledger::Bucket::Principal,
+            Amount::from_minor(amount.minor().abs()),
+        ),
+        MoneyChange::Adjustment => (bucket, amount),
     };
-    let movement = domain::ledger::Buckets {
-        principal,
-        ..domain::ledger::Buckets::ZERO
-    };
+    let mut movement = domain::ledger::Buckets::ZERO;
+    match bucket {
+        domain::ledger::Bucket::Principal => movement.principal = moved,
+        domain::ledger::Bucket::Interest => movement.interest = moved,
+        domain::ledger::Bucket::Fees => movement.fees = moved,
+    }
     let seen = Seen {
         creditor: &creditor,
         account_ref: &account_ref,

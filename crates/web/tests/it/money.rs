@@ -444,6 +444,84 @@ async fn an_overpayment_leaves_a_credit_and_its_refund_needs_approval() {
 }
 
 #[tokio::test]
+async fn adjustments_and_write_offs_move_the_bucket_chosen() {
+    let fixture = fixture().await;
+    let mut sue = fixture.sign_in("sue").await;
+    // A 30.00 fee the creditor billed late, then waived.
+    let fee = submit(
+        &mut sue,
+        NY1,
+        &format!("{NY1}/money-changes"),
+        &[
+            ("change", "adjustment"),
+            ("amount", "30.00"),
+            ("bucket", "fees"),
+            ("reason_code", "billing_error"),
+        ],
+    )
+    .await;
+    assert_eq!(fee.status, 303, "{}", fee.body);
+    let page = sue.get(NY1).await;
+    assert!(
+        page.body.contains(
+            "<td class=\"num balance\">1230.00</td><td class=\"num\">1200.00</td><td class=\"num\">0.00</td><td class=\"num\">30.00</td>"
+        ),
+        "{}",
+        page.body
+    );
+    // Writing off more fees than are owed is refused and changes nothing.
+    let too_much = submit(
+        &mut sue,
+        NY1,
+        &format!("{NY1}/money-changes"),
+        &[
+            ("change", "write_off"),
+            ("amount", "40.00"),
+            ("bucket", "fees"),
+            ("reason_code", "fee_waiver"),
+        ],
+    )
+    .await;
+    assert_eq!(too_much.status, 422, "{}", too_much.body);
+    assert!(too_much.body.contains("larger than the fees owed"));
+    let waived = submit(
+        &mut sue,
+        NY1,
+        &format!("{NY1}/money-changes"),
+        &[
+            ("change", "write_off"),
+            ("amount", "30.00"),
+            ("bucket", "fees"),
+            ("reason_code", "fee_waiver"),
+        ],
+    )
+    .await;
+    assert_eq!(waived.status, 303, "{}", waived.body);
+    let page = sue.get(NY1).await;
+    assert!(
+        page.body.contains(
+            "<td class=\"num balance\">1200.00</td><td class=\"num\">1200.00</td><td class=\"num\">0.00</td><td class=\"num\">0.00</td>"
+        ),
+        "{}",
+        page.body
+    );
+    let bad = submit(
+        &mut sue,
+        NY1,
+        &format!("{NY1}/money-changes"),
+        &[
+            ("change", "adjustment"),
+            ("amount", "5.00"),
+            ("bucket", "penalties"),
+            ("reason_code", "billing_error"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("data-field=\"bucket\""), "{}", bad.body);
+}
+
+#[tokio::test]
 async fn the_exceptions_list_and_the_kept_rate() {
     let fixture = fixture().await;
     let mut bill = fixture.sign_in("bill").await;
