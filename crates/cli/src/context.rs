@@ -13,9 +13,10 @@ pub struct Globals {
     pub actor: Option<String>,
 }
 
-/// The agency's business time zone: it decides what "today" is for aging and placement
-/// dates. Contact windows use each debtor's own zones, never this one.
-pub const BUSINESS_TIME_ZONE_DEFAULT: &str = "America/New_York";
+/// The agency's business time zone: it decides what "today" is for aging, placement
+/// dates, ledger entries and arrangements. Contact windows use each debtor's own zones,
+/// never this one.
+pub use store::BUSINESS_TIME_ZONE_DEFAULT;
 
 impl Globals {
     pub fn actor(&self) -> Actor {
@@ -82,9 +83,10 @@ pub async fn open_store(db: &str) -> Result<Store> {
     store::Engine::of_url(db)
         .map_err(|error| anyhow::anyhow!(crate::InputError(error.to_string())))?;
     let key = pii_key(db)?;
-    Store::open(db, key, clock()?)
+    Ok(Store::open(db, key, clock()?)
         .await
-        .with_context(|| format!("cannot open database {}", redact(db)))
+        .with_context(|| format!("cannot open database {}", redact(db)))?
+        .with_business_zone(business_time_zone()?))
 }
 
 /// A database URL without its secrets, for messages.

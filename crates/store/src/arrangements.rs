@@ -21,12 +21,6 @@ use jiff::civil::Date;
 use serde_json::json;
 use sqlx::Row;
 
-pub(crate) fn today(now_us: i64) -> Date {
-    jiff::Timestamp::from_microsecond(now_us)
-        .map(|instant| jiff::tz::TimeZone::UTC.to_datetime(instant).date())
-        .unwrap_or(Date::MIN)
-}
-
 /// Plan or settlement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -280,7 +274,7 @@ pub(crate) async fn review(
     account_ids: &[i64],
     actor: &Actor,
 ) -> Result<u64, StoreError> {
-    let today = today(tx.now_us());
+    let today = tx.today();
     // Only accounts with something to review. The open promises and running
     // arrangements are few next to a file's accounts: read them once and intersect.
     let rows = sqlx::query(
@@ -340,7 +334,8 @@ async fn review_account(
             id,
         )
         .await?;
-        let received = received_since(tx.conn(), account_id, self::today(created_at_us)).await?;
+        let promised_on = tx.date_at(created_at_us);
+        let received = received_since(tx.conn(), account_id, promised_on).await?;
         let progress = schedule::progress(&dues, &received, policy.grace_days, today);
         let standing = schedule::standing(&progress);
         let next = if standing.misses > 0 {
@@ -635,7 +630,7 @@ impl Store {
                 },
             })
             .await?;
-        let starts_on = today(tx.now_us()).min(new.dues[0].due_on);
+        let starts_on = tx.today().min(new.dues[0].due_on);
         sqlx::query(
             "INSERT INTO arrangements (id, account_id, kind, status, total_minor, balance_minor, frequency, apr_bps, starts_on, supersedes_id, created_by, created_at_us, misses, audit_seq) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13)",
@@ -703,7 +698,7 @@ impl Store {
         .fetch_all(&mut *connection)
         .await?;
         let policy = policy_of_account(&mut connection, account_id).await?.0;
-        let today = today(self.now().as_microsecond());
+        let today = self.today();
         let mut views = Vec::new();
         for row in rows {
             let id: i64 = row.try_get(0)?;
@@ -943,7 +938,7 @@ impl Store {
             MoneyChange::Adjustment => Reason::Adjustment,
             MoneyChange::WriteOff => Reason::WriteOff,
         };
-        Entry::new(reason, movement, today(tx.now_us())).map_err(|error| {
+        Entry::new(reason, movement, tx.today()).map_err(|error| {
             StoreError::Invalid(match error {
                 domain::ledger::EntryError::Empty => "the amount is zero".to_string(),
                 domain::ledger::EntryError::WrongDirection { .. } => match change {
@@ -1034,7 +1029,7 @@ impl Store {
             })
             .await?;
         let movement = write_down(&owed);
-        if let Ok(entry) = Entry::new(Reason::Recall, movement, today(tx.now_us())) {
+        if let Ok(entry) = Entry::new(Reason::Recall, movement, tx.today()) {
             append_entry(&mut tx, account_id, &entry, None, Some("recalled"), seq).await?;
         }
         account_status(&mut tx, account_id, "recalled").await?;
@@ -1070,7 +1065,7 @@ async fn apply_change(
         MoneyChange::Adjustment => Reason::Adjustment,
         MoneyChange::WriteOff => Reason::WriteOff,
     };
-    let entry = Entry::new(reason, movement, today(tx.now_us()))
+    let entry = Entry::new(reason, movement, tx.today())
         .map_err(|error| StoreError::Invalid(format!("{error:?}")))?;
     append_entry(tx, account_id, &entry, None, Some(reason_code), seq).await?;
     let owed = balance(tx, account_id)

@@ -126,6 +126,8 @@ pub struct WriteTx {
     head_seq: i64,
     head_hash: String,
     now_us: i64,
+    /// The agency's business time zone (dates of entries, promises kept or broken).
+    zone: jiff::tz::TimeZone,
 }
 
 impl WriteTx {
@@ -133,6 +135,7 @@ impl WriteTx {
         pool: &sqlx::AnyPool,
         engine: Engine,
         now_us: i64,
+        zone: jiff::tz::TimeZone,
         seal: SealKey,
     ) -> Result<WriteTx, StoreError> {
         let begin = match engine {
@@ -155,11 +158,24 @@ impl WriteTx {
             head_seq: row.try_get(0)?,
             head_hash: row.try_get(1)?,
             now_us,
+            zone,
         })
     }
 
     pub fn now_us(&self) -> i64 {
         self.now_us
+    }
+
+    /// The agency's business date when this transaction began.
+    pub fn today(&self) -> jiff::civil::Date {
+        self.date_at(self.now_us)
+    }
+
+    /// The agency's business date at an instant (µs since the epoch).
+    pub fn date_at(&self, instant_us: i64) -> jiff::civil::Date {
+        jiff::Timestamp::from_microsecond(instant_us)
+            .map(|instant| self.zone.to_datetime(instant).date())
+            .unwrap_or(jiff::civil::Date::MIN)
     }
 
     pub(crate) fn seal(&self) -> &SealKey {

@@ -85,7 +85,12 @@ pub struct Store {
     engine: Engine,
     key: PiiKey,
     clock: Clock,
+    /// The agency's business time zone: what "today" is for the ledger and arrangements.
+    business_zone: jiff::tz::TimeZone,
 }
+
+/// The business time zone when none is configured (`ARREARS_BUSINESS_TZ`).
+pub const BUSINESS_TIME_ZONE_DEFAULT: &str = "America/New_York";
 
 const PII_KEY_CHECK_SETTING: &str = "pii_key_check";
 
@@ -99,6 +104,8 @@ impl Store {
             engine,
             key,
             clock,
+            business_zone: jiff::tz::TimeZone::get(BUSINESS_TIME_ZONE_DEFAULT)
+                .map_err(|error| StoreError::Config(format!("time zone database: {error}")))?,
         };
         store.check_key().await?;
         Ok(store)
@@ -139,15 +146,32 @@ impl Store {
         self.clock.now()
     }
 
+    /// The same store deciding "today" in `zone` (the agency's business time zone).
+    pub fn with_business_zone(mut self, zone: jiff::tz::TimeZone) -> Store {
+        self.business_zone = zone;
+        self
+    }
+
+    pub fn business_zone(&self) -> &jiff::tz::TimeZone {
+        &self.business_zone
+    }
+
+    /// Today's business date.
+    pub fn today(&self) -> jiff::civil::Date {
+        self.business_zone.to_datetime(self.now()).date()
+    }
+
     pub(crate) fn key(&self) -> &PiiKey {
         &self.key
     }
 
     pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
+        let now = self.now();
         WriteTx::begin(
             &self.pool,
             self.engine,
-            self.now().as_microsecond(),
+            now.as_microsecond(),
+            self.business_zone.clone(),
             self.key.seal_key(),
         )
         .await

@@ -48,7 +48,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             rules: RuleSet::builtin(),
-            business_zone: jiff::tz::TimeZone::get("America/New_York")
+            business_zone: jiff::tz::TimeZone::get(store::BUSINESS_TIME_ZONE_DEFAULT)
                 .expect("the bundled tz database has New York"),
         }
     }
@@ -183,7 +183,9 @@ pub fn router_with(store: Store, config: Config) -> Router {
         .route("/api/v1/compliance/check", post(compliance_check))
         .merge(api::routes())
         .with_state(AppState {
-            store,
+            // The store dates entries and reviews arrangements on the same business day
+            // the pages show.
+            store: store.with_business_zone(config.business_zone.clone()),
             rules: config.rules,
             business_zone: config.business_zone,
         })
