@@ -1264,6 +1264,18 @@ async fn demo_money(
     };
     use store::arrangements::{Kind, MoneyChange, NewArrangement, NewDue};
     let agent = store.session_user(agent_id).await?;
+    // The clients' contracts: no agent settles for less than 250.00 on their own.
+    for creditor in store.creditors().await? {
+        store
+            .set_creditor(
+                actor,
+                &creditor.code,
+                None,
+                &[("agent_settlement_floor".into(), "250.00".into())],
+                "demo: client contract sets an agent settlement floor",
+            )
+            .await?;
+    }
     let today = context::today()?;
     let days = |count: i64| today + jiff::Span::new().days(count);
     let candidates = store.queue_candidates(&agent, store.now(), 60).await?;
