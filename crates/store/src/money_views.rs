@@ -119,14 +119,7 @@ impl Store {
         &self,
         viewer: &SessionUser,
     ) -> Result<Vec<ExceptionView>, StoreError> {
-        let filter = match &viewer.creditor_ids {
-            None => String::new(),
-            Some(ids) if ids.is_empty() => " AND 1 = 0".to_string(),
-            Some(ids) => {
-                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-                format!(" AND x.creditor_id IN ({})", list.join(", "))
-            }
-        };
+        let filter = crate::workspace::creditor_filter_on(viewer, "x.creditor_id");
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT x.id, x.source, x.file_name, x.line, x.kind, x.amount_minor, x.paid_on, x.reference, x.return_code, x.reason, c.code, c.policy \
              FROM payment_exceptions x LEFT JOIN creditors c ON c.id = x.creditor_id \

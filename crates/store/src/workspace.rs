@@ -130,15 +130,20 @@ fn check_note(text: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The creditor filter of a user's queries: `""` for everyone, or ` AND a.creditor_id
-/// IN (…)` with the ids written in (they are integers from the database, not input).
+/// The creditor filter of a user's queries on accounts `a`.
 fn creditor_filter(user: &SessionUser) -> String {
+    creditor_filter_on(user, "a.creditor_id")
+}
+
+/// The creditor filter of a user's queries: `""` for everyone, or ` AND {column} IN (…)`
+/// with the ids written in (they are integers from the database, not input).
+pub(crate) fn creditor_filter_on(user: &SessionUser, column: &str) -> String {
     match &user.creditor_ids {
         None => String::new(),
         Some(ids) if ids.is_empty() => " AND 1 = 0".into(),
         Some(ids) => {
             let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-            format!(" AND a.creditor_id IN ({})", list.join(", "))
+            format!(" AND {column} IN ({})", list.join(", "))
         }
     }
 }
