@@ -110,6 +110,7 @@ const CONTACTS: &str = "/api/v1/accounts/{creditor}/{account_ref}/contacts";
 const PAYMENTS: &str = "/api/v1/accounts/{creditor}/{account_ref}/payments";
 const PLANS: &str = "/api/v1/accounts/{creditor}/{account_ref}/plans";
 const SETTLEMENTS: &str = "/api/v1/accounts/{creditor}/{account_ref}/settlements";
+const MONEY_CHANGES: &str = "/api/v1/accounts/{creditor}/{account_ref}/money-changes";
 const APPROVALS: &str = "/api/v1/approvals";
 const APPROVAL: &str = "/api/v1/approvals/{id}";
 const ARRANGED: Outcome = (
@@ -300,6 +301,22 @@ pub static ROUTES: &[Route] = &[
         request: Some("NewSettlement"),
         responses: &[ARRANGED, PENDING, NOT_FOUND, STALE, INVALID],
         handler: |call| Box::pin(crate::money::api::offer_settlement(call)),
+    },
+    Route {
+        verb: Verb::Post,
+        path: MONEY_CHANGES,
+        operation_id: "requestMoneyChange",
+        summary: "Refund a credit balance, or adjust or write off a bucket, with a reason code: posted at once within the caller's authority (201), else waiting for a supervisor (202)",
+        permission: Permission::PostMoney,
+        request: Some("MoneyChange"),
+        responses: &[
+            (201, "Posted", "MoneyChanged"),
+            (202, "Waiting in the approvals queue", "MoneyChanged"),
+            NOT_FOUND,
+            STALE,
+            INVALID,
+        ],
+        handler: |call| Box::pin(crate::money::api::request_change(call)),
     },
     Route {
         verb: Verb::Get,
@@ -1313,6 +1330,27 @@ fn money_schemas(
             "type": "object",
             "required": ["approvals"],
             "properties": {"approvals": {"type": "array", "items": schema_ref("Approval")}},
+        },
+        "MoneyChange": {
+            "type": "object",
+            "required": ["version", "change", "reason_code"],
+            "properties": {
+                "version": version,
+                "change": {"enum": crate::money::CHANGES},
+                "amount": {"type": "string", "description": "Decimal; a negative adjustment lowers the balance. Empty: the whole credit (refund) or everything owed (write-off)"},
+                "bucket": {"enum": ["principal", "interest", "fees"], "description": "What an adjustment or write-off moves; default principal"},
+                "reason_code": {"enum": store::arrangements::REASON_CODES},
+                "note": {"type": "string"},
+            },
+        },
+        "MoneyChanged": {
+            "type": "object",
+            "required": ["status", "version"],
+            "properties": {
+                "status": {"enum": ["posted", "pending_approval"]},
+                "approval_id": {"type": ["integer", "null"]},
+                "version": {"type": "integer"},
+            },
         },
         "Decision": {
             "type": "object",

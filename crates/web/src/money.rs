@@ -1161,53 +1161,56 @@ pub struct ChangeForm {
     #[serde(default)]
     csrf: String,
     version: i64,
-    #[serde(default)]
-    change: String,
-    #[serde(default)]
-    amount: String,
-    /// The bucket an adjustment or a write-off of an amount moves (default principal).
-    #[serde(default)]
-    bucket: String,
-    #[serde(default)]
-    reason_code: String,
-    #[serde(default)]
-    note: String,
+    #[serde(flatten)]
+    input: ChangeInput,
 }
 
-/// A refund, adjustment or write-off: posted at once within the user's authority, else
-/// sent for approval. Adjustments and write-offs of an amount move the bucket chosen
-/// (principal, interest or fees; a negative adjustment lowers the balance); a refund
-/// pays back the credit balance; an empty amount refunds the whole credit or writes off
-/// everything owed.
-pub async fn money_change(
-    State(state): State<AppState>,
-    signed: Signed,
-    headers: HeaderMap,
-    Path((creditor, account_ref)): Path<(String, String)>,
-    Form(form): Form<ChangeForm>,
-) -> Result<Response, AppError> {
-    signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::PostMoney)?;
-    let user = signed.user();
+/// A refund, adjustment or write-off as typed (the form's or the API's fields).
+#[derive(Deserialize, Default)]
+pub struct ChangeInput {
+    #[serde(default)]
+    pub change: String,
+    #[serde(default)]
+    pub amount: String,
+    /// The bucket an adjustment or a write-off of an amount moves (default principal).
+    #[serde(default)]
+    pub bucket: String,
+    #[serde(default)]
+    pub reason_code: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A refund, adjustment or write-off: posted at once within the user's authority
+/// (`Ok(Ok(None))`), else sent for approval (`Ok(Ok(Some(approval id)))`). Adjustments
+/// and write-offs of an amount move the bucket chosen (principal, interest or fees; a
+/// negative adjustment lowers the balance); a refund pays back the credit balance; an
+/// empty amount refunds the whole credit or writes off everything owed.
+pub async fn request_change(
+    state: &AppState,
+    user: &SessionUser,
+    view: &AccountView,
+    version: i64,
+    input: &ChangeInput,
+) -> Result<Result<Option<i64>, Vec<FieldError>>, AppError> {
     let t = Words::new(user.language);
-    let view = visible_view(&state, user, &creditor, &account_ref).await?;
     let mut errors = Vec::new();
-    let change = MoneyChange::parse(&form.change);
+    let change = MoneyChange::parse(input.change.trim());
     if change.is_none() {
         errors.push(field("change", t, "error.change"));
     }
-    let amount = if form.amount.trim().is_empty() && change != Some(MoneyChange::Adjustment) {
+    let amount = if input.amount.trim().is_empty() && change != Some(MoneyChange::Adjustment) {
         Some(Amount::ZERO)
     } else {
-        parse_money(&view, &form.amount).filter(|amount| !amount.is_zero())
+        parse_money(view, &input.amount).filter(|amount| !amount.is_zero())
     };
     if amount.is_none() {
         errors.push(field("change_amount", t, "error.amount"));
     }
-    if !REASON_CODES.contains(&form.reason_code.as_str()) {
+    if !REASON_CODES.contains(&input.reason_code.trim()) {
         errors.push(field("reason_code", t, "error.reason_code"));
     }
-    let bucket = match form.bucket.trim() {
+    let bucket = match input.bucket.trim() {
         "" => Some(domain::ledger::Bucket::Principal),
         code => domain::ledger::Bucket::parse(code),
     };
@@ -1217,15 +1220,7 @@ pub async fn money_change(
     let (Some(change), Some(amount), Some(bucket), true) =
         (change, amount, bucket, errors.is_empty())
     else {
-        return rerender(
-            &state,
-            &signed,
-            view,
-            errors,
-            MoneyForms::default(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return Ok(Err(errors));
     };
     let (bucket, moved) = match change {
         MoneyChange::WriteOff => (bucket, Amount::from_minor(-amount.minor().abs())),
@@ -1242,28 +1237,44 @@ pub async fn money_change(
         domain::ledger::Bucket::Fees => movement.fees = moved,
     }
     let seen = Seen {
-        creditor: &creditor,
-        account_ref: &account_ref,
-        version: form.version,
+        creditor: &view.creditor,
+        account_ref: &view.account_ref,
+        version,
     };
-    let outcome = state
+    let approval = state
         .store
         .request_money_change(
             user,
             seen,
             change,
             movement,
-            &form.reason_code,
-            form.note.trim(),
+            input.reason_code.trim(),
+            input.note.trim(),
         )
+        .await?;
+    Ok(Ok(approval))
+}
+
+/// The refund, adjustment and write-off form (see [`request_change`]).
+pub async fn money_change(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<ChangeForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    signed.require(Permission::PostMoney)?;
+    let user = signed.user();
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let outcome = request_change(&state, user, &view, form.version, &form.input)
         .await
-        .map(|approval| {
-            Ok(match approval {
+        .map(|requested| {
+            requested.map(|approval| match approval {
                 None => "change_posted",
                 Some(_) => "change_pending",
             })
-        })
-        .map_err(AppError::from);
+        });
     answer(&state, &signed, view, outcome, "change_amount", |_| {
         MoneyForms::default()
     })
@@ -1986,6 +1997,53 @@ pub(crate) mod api {
             }));
         }
         Ok(ok(json!({"approvals": list})))
+    }
+
+    pub(crate) async fn request_change(call: Call) -> Result<Response, ApiFailure> {
+        let view = call.account().await?;
+        let body = call.object()?;
+        let mut errors = Vec::new();
+        let version = required_version(&body, &mut errors);
+        let input = super::ChangeInput {
+            change: optional_string(&body, "change", &mut errors).to_string(),
+            amount: optional_string(&body, "amount", &mut errors).to_string(),
+            bucket: optional_string(&body, "bucket", &mut errors).to_string(),
+            reason_code: optional_string(&body, "reason_code", &mut errors).to_string(),
+            note: optional_string(&body, "note", &mut errors).to_string(),
+        };
+        if !errors.is_empty() {
+            return Err(AppError::ApiInvalid(errors).into());
+        }
+        match super::request_change(&call.state, &call.user, &view, version, &input)
+            .await
+            .map_err(|error| store_invalid(error, "amount"))?
+        {
+            Ok(approval) => {
+                let status = if approval.is_some() {
+                    StatusCode::ACCEPTED
+                } else {
+                    StatusCode::CREATED
+                };
+                Ok((
+                    status,
+                    axum::Json(json!({
+                        "status": if approval.is_some() { "pending_approval" } else { "posted" },
+                        "approval_id": approval,
+                        "version": version_now(&call).await?,
+                    })),
+                )
+                    .into_response())
+            }
+            Err(mut errors) => {
+                // The form's field is `change_amount`; the API's is `amount`.
+                for error in &mut errors {
+                    if error.field == "change_amount" {
+                        error.field = "amount".into();
+                    }
+                }
+                Err(AppError::ApiInvalid(errors).into())
+            }
+        }
     }
 
     pub(crate) async fn decide(call: Call) -> Result<Response, ApiFailure> {

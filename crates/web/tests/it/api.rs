@@ -904,3 +904,56 @@ async fn money_through_the_api() {
         1
     );
 }
+
+/// Refunds, adjustments and write-offs through the API: 201 when posted at once, 202
+/// when above the agent's authority, the bucket moved, fields checked.
+#[tokio::test]
+async fn money_changes_through_the_api() {
+    let fixture = Fixture::start().await;
+    let agent = &fixture.agent;
+    let path = format!("{CA}/money-changes");
+    assert_eq!(agent.get(CA).await.json()["balance"], "250.00");
+    // A 10.00 fee the creditor billed late: within the 100.00 threshold, posted at once.
+    let version = agent.version(CA).await;
+    let fee = agent
+        .post(
+            &path,
+            &json!({"version": version, "change": "adjustment", "amount": "10.00", "bucket": "fees", "reason_code": "billing_error"}),
+        )
+        .await;
+    assert_eq!(fee.status, 201, "{fee:?}");
+    assert_eq!(fee.json()["status"], "posted");
+    let account = agent.get(CA).await.json();
+    assert_eq!(account["fees"], "10.00");
+    assert_eq!(account["balance"], "260.00");
+    // Writing off 150.00 is above the threshold: it waits for a supervisor.
+    let write_off = agent
+        .post(
+            &path,
+            &json!({"version": fee.json()["version"], "change": "write_off", "amount": "150.00", "reason_code": "small_balance"}),
+        )
+        .await;
+    assert_eq!(write_off.status, 202, "{write_off:?}");
+    assert_eq!(write_off.json()["status"], "pending_approval");
+    assert!(write_off.json()["approval_id"].as_i64().is_some());
+    assert_eq!(agent.get(CA).await.json()["balance"], "260.00");
+    // Every wrong field is named; the auditor may not ask at all.
+    let wrong = agent
+        .post(
+            &path,
+            &json!({"version": write_off.json()["version"], "change": "gift", "amount": "1,00", "bucket": "penalties", "reason_code": "because"}),
+        )
+        .await;
+    assert_eq!(
+        fields(&wrong),
+        ["change", "amount", "reason_code", "bucket"]
+    );
+    let refused = fixture
+        .auditor
+        .post(
+            &path,
+            &json!({"version": 1, "change": "adjustment", "amount": "1.00", "reason_code": "goodwill"}),
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+}
