@@ -450,7 +450,8 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
                 at: at.unwrap_or_else(|| store.now()),
                 json,
             };
-            let code = compliance_ask(&store, &globals.actor(), &ask).await;
+            let app = app::App::new(store.clone(), context::rule_set()?);
+            let code = compliance_ask(&app, &globals.actor(), &ask).await;
             store.close().await;
             code
         }
@@ -481,9 +482,8 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
         }
         Command::Compliance(ComplianceCommand::FilterCalls { at, json }) => {
             let store = globals.open().await?;
-            let code =
-                dialer::filter_calls(&store, &globals.actor(), context::rule_set()?, at, json)
-                    .await;
+            let app = app::App::new(store.clone(), context::rule_set()?);
+            let code = dialer::filter_calls(&app, &globals.actor(), at, json).await;
             store.close().await;
             code
         }
@@ -901,7 +901,7 @@ fn compliance_check(file: Option<&std::path::Path>) -> Result<ExitCode> {
             }
         };
         start = stream.byte_offset();
-        let request = web::compliance_json::parse_request(&value).map_err(|malformed| {
+        let request = app::compliance_json::parse_request(&value).map_err(|malformed| {
             anyhow!(InputError(format!(
                 "request {number} (line {line}): {}: {}",
                 malformed.field, malformed.reason
@@ -913,7 +913,7 @@ fn compliance_check(file: Option<&std::path::Path>) -> Result<ExitCode> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     for request in &requests {
         let answer = rules.check(request);
-        writeln!(out, "{}", web::compliance_json::answer_json(&answer))?;
+        writeln!(out, "{}", app::compliance_json::answer_json(&answer))?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -928,77 +928,40 @@ struct Ask<'a> {
     json: bool,
 }
 
-async fn compliance_ask(
-    store: &store::Store,
-    actor: &store::Actor,
-    ask: &Ask<'_>,
-) -> Result<ExitCode> {
+async fn compliance_ask(app: &app::App, actor: &store::Actor, ask: &Ask<'_>) -> Result<ExitCode> {
     let action = compliance::facts::Action::parse(ask.action).ok_or_else(|| {
         anyhow!(InputError(format!(
             "--action {:?}: not one of call, sms, email, letter, visit, credit_report, lawsuit",
             ask.action
         )))
     })?;
-    let facts = store.contact_facts(ask.creditor, ask.account).await?;
-    let point = match ask.contact {
-        None => None,
-        Some(value) => Some(
-            facts
-                .contact_points
-                .iter()
-                .find(|(_, known, _)| known == value)
-                .map(|(kind, known, _)| (web::contact::point_kind(kind), known.clone()))
-                .ok_or_else(|| {
-                    anyhow!(InputError(format!(
-                        "--contact {value:?}: not one of the debtor's contact points"
-                    )))
-                })?,
-        ),
-    };
-    let phone = point
-        .as_ref()
-        .filter(|(_, value)| value.starts_with('+'))
-        .map(|(_, value)| value.as_str());
-    let zones = web::contact::zones_now(&facts.time_zones, facts.state.as_deref(), phone);
-    if zones.is_empty() {
-        return Err(anyhow!(InputError(format!(
-            "account {}: the debtor has no known time zone (no zone on file, no state, no US phone number); add one before contacting them",
-            ask.account
-        ))));
-    }
-    let attempts = store.debtor_attempts(facts.account_id).await?;
-    let request = web::contact::Facts {
-        account_ref: &facts.account_ref,
-        time_zones: zones,
-        state: facts.state.clone(),
-        holds: &facts.holds,
-        dispute_placed_at_us: facts.dispute_placed_at_us,
-        validation_notice_sent_at: None,
-        history: web::contact::history(&attempts),
-    }
-    .request(ask.at, action, point.as_ref().map(|(kind, _)| *kind));
-    let answer = context::rule_set()?.check(&request);
-    let decision = web::contact::decision(
-        facts.account_id,
-        "cli",
-        point.map(|(_, value)| value),
-        &request,
-        &answer,
-    );
-    store
-        .record_decisions(
+    let asked = app
+        .ask(
             actor,
-            &format!(
-                "asked about {} {}/{}",
-                ask.action, ask.creditor, ask.account
-            ),
-            std::slice::from_ref(&decision),
+            app::contact::AskedBy::Cli,
+            ask.creditor,
+            ask.account,
+            action,
+            ask.contact,
+            ask.at,
         )
-        .await?;
+        .await
+        .map_err(|error| match error {
+            app::contact::AskError::UnknownContact => anyhow!(InputError(format!(
+                "--contact {:?}: not one of the debtor's contact points",
+                ask.contact.unwrap_or_default()
+            ))),
+            app::contact::AskError::App(error) => anyhow!(error),
+        })?;
     if ask.json {
-        println!("{}", web::compliance_json::answer_json(&answer));
+        println!("{}", app::compliance_json::answer_json(&asked.answer));
     } else {
-        print!("{}", output::answer_text(ask.action, ask.at, &answer));
+        print!("{}", output::answer_text(ask.action, ask.at, &asked.answer));
+        if asked.zones.basis == app::contact::ZoneBasis::EveryUsZone {
+            println!(
+                "the debtor's time zone is unknown: checked as if anywhere in the fifty states and DC"
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -1140,95 +1103,60 @@ fn file_refs(imported: &Imported) -> Vec<(String, String)> {
 /// attempts (each allowed by the compliance engine at its time, with its decision),
 /// promises, notes and a few callbacks. Returns (attempts, promises).
 async fn demo_activity(store: &store::Store, agent_id: i64) -> Result<(usize, usize)> {
-    use store::workspace::{NewAttempt, Seen};
+    use domain::contact::Disposition;
+    use store::workspace::Seen;
     let rules = context::rule_set()?;
     let agent = store.session_user(agent_id).await?;
     let now = store.now();
     let today = context::today()?;
     let dispositions = [
-        "no_answer",
-        "left_message",
-        "right_party_contact",
-        "busy",
-        "promise",
+        Disposition::NoAnswer,
+        Disposition::LeftMessage,
+        Disposition::RightPartyContact,
+        Disposition::Busy,
+        Disposition::Promise,
     ];
     let (mut attempts, mut promises) = (0, 0);
     let candidates = store.queue_candidates(&agent, now, 40).await?;
     for (index, candidate) in candidates.iter().enumerate() {
-        let facts = store
-            .contact_facts(&candidate.creditor, &candidate.account_ref)
-            .await?;
-        let Some((kind, phone, _)) = facts
-            .contact_points
-            .iter()
-            .find(|(kind, _, status)| kind.starts_with("phone_") && status != "bad")
-        else {
-            continue;
-        };
-        let zones = web::contact::zones_now(&facts.time_zones, facts.state.as_deref(), Some(phone));
-        if zones.is_empty() {
-            continue;
-        }
+        // Earlier this morning: the agent worked the queue at its own pace.
         let at = now
             .checked_sub(jiff::Span::new().minutes(30 + 7 * index as i64))
             .unwrap_or(now);
-        let history = web::contact::history(&store.debtor_attempts(facts.account_id).await?);
-        let request = web::contact::Facts {
-            account_ref: &facts.account_ref,
-            time_zones: zones,
-            state: facts.state.clone(),
-            holds: &facts.holds,
-            dispute_placed_at_us: facts.dispute_placed_at_us,
-            validation_notice_sent_at: None,
-            history,
-        }
-        .request(
-            at,
-            compliance::facts::Action::Call,
-            Some(web::contact::point_kind(kind)),
-        );
-        let answer = rules.check(&request);
-        if !answer.allowed() {
+        let then = app::App::new(store.clone().with_clock(store::Clock::Fixed(at)), rules);
+        let known = then
+            .known(&candidate.creditor, &candidate.account_ref)
+            .await?;
+        let Some(phone) = known.usable_point(compliance::facts::Action::Call) else {
             continue;
-        }
-        let disposition = dispositions[index % dispositions.len()];
-        let outcome = web::contact::outcome_of(disposition, compliance::facts::Action::Call)
-            .expect("a known disposition");
-        let decision = web::contact::decision(
-            facts.account_id,
-            "agent",
-            Some(phone.clone()),
-            &request,
-            &answer,
-        );
+        };
         let Some(view) = store
             .account_view(&candidate.creditor, &candidate.account_ref, today)
             .await?
         else {
             continue;
         };
+        let disposition = dispositions[index % dispositions.len()];
+        let input = app::workspace::AttemptInput {
+            action: compliance::facts::Action::Call,
+            contact: Some(phone.value.clone()),
+            disposition,
+            note: (disposition == Disposition::RightPartyContact)
+                .then(|| "Debtor confirmed the address; asked for a payoff letter.".to_string()),
+            version: view.version,
+        };
+        // Refused at that time (the hour, the week's calls): the agent moved on.
+        let app::workspace::Attempted::Logged(_) = then.log_attempt(&agent, &view, &input).await?
+        else {
+            continue;
+        };
+        attempts += 1;
         let mut seen = Seen {
             creditor: &candidate.creditor,
             account_ref: &candidate.account_ref,
-            version: view.version,
+            version: view.version + 1,
         };
-        let attempt = NewAttempt {
-            at,
-            action: "call".into(),
-            contact_point: Some(phone.clone()),
-            direction: "outbound".into(),
-            recipient: "consumer".into(),
-            outcome: outcome.code().into(),
-            disposition: disposition.into(),
-            note: (disposition == "right_party_contact")
-                .then(|| "Debtor confirmed the address; asked for a payoff letter.".to_string()),
-        };
-        store
-            .record_attempt(&agent, seen, &attempt, &decision)
-            .await?;
-        attempts += 1;
-        seen.version += 1;
-        if disposition == "promise" {
+        if disposition == Disposition::Promise {
             let part = domain::money::Amount::from_minor((view.balance().minor() / 10).max(2_500));
             let payments = [
                 (today + jiff::Span::new().days(7), part),
@@ -1240,7 +1168,7 @@ async fn demo_activity(store: &store::Store, agent_id: i64) -> Result<(usize, us
                 seen.version += 1;
             }
         }
-        if disposition == "right_party_contact" {
+        if disposition == Disposition::RightPartyContact {
             let tomorrow = now.checked_add(jiff::Span::new().hours(24)).unwrap_or(now);
             store
                 .schedule_callback(&agent, seen, tomorrow, Some("call back after payday"))
@@ -1649,7 +1577,8 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
     // A dialer list as of now, so the decision log has entries (at night they are all
     // denials by the time of day: also worth seeing).
     let now = store.now();
-    let (_, dialed) = dialer::build_list(&store, &actor, context::rule_set()?, now, false).await?;
+    let app = app::App::new(store.clone(), context::rule_set()?);
+    let (_, dialed) = app.dialer_list(&actor, now, false).await?;
     let mut agent_id = None;
     for (name, role) in DEMO_USERS {
         let user = store.add_user(&actor, name, *role, DEMO_PASSWORD).await?;

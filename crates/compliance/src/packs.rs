@@ -682,6 +682,32 @@ impl RuleSet {
         &self.packs
     }
 
+    /// How many days of contact history a check of `action` can look at, over every
+    /// rule of every pack (in force or not, any state): the longest window of a rule
+    /// that limits the action, plus a day for the consumer's wall clock being behind
+    /// UTC. `None`: the whole history counts (passive credit reporting looks for the
+    /// first letter ever sent and any conversation ever held).
+    pub fn lookback_days(&self, action: Action) -> Option<i64> {
+        let mut days = 0;
+        for rule in self.packs.iter().flat_map(|pack| pack.rules.iter()) {
+            match &rule.kind {
+                Kind::ContactFrequency {
+                    actions,
+                    days: window,
+                    ..
+                } if actions.contains(&action) => days = days.max(*window),
+                Kind::CallAfterConversation { days: window } if action == Action::Call => {
+                    days = days.max(*window)
+                }
+                Kind::PassiveCreditReporting { .. } if action == Action::CreditReport => {
+                    return None;
+                }
+                _ => {}
+            }
+        }
+        Some(days + 1)
+    }
+
     /// The packs in force for a consumer in `state` (USPS code): the federal pack and
     /// the packs naming the state.
     pub fn packs_for<'s>(&'s self, state: Option<&'s str>) -> impl Iterator<Item = &'s Pack> {

@@ -59,6 +59,29 @@ pub fn consumer_zones(
     zones
 }
 
+/// The USPS codes of the fifty states and the District of Columbia.
+pub const FIFTY_STATES_AND_DC: [&str; 51] = [
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY",
+];
+
+/// Every zone in use in the fifty states and DC, each once: for a consumer whose zone
+/// nothing on file tells, a time is convenient only if it is convenient wherever in the
+/// United States they may be.
+pub fn every_us_zone() -> Vec<String> {
+    let mut zones: Vec<String> = Vec::new();
+    for state in FIFTY_STATES_AND_DC {
+        for zone in zones_of_state(state) {
+            if !zones.iter().any(|seen| seen == zone) {
+                zones.push((*zone).to_owned());
+            }
+        }
+    }
+    zones
+}
+
 fn lookup(table: &'static Table, key: &str) -> &'static [&'static str] {
     table.get(key).map_or(&[], Vec::as_slice)
 }

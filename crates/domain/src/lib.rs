@@ -6,12 +6,14 @@
 pub mod account;
 pub mod aging;
 pub mod allocation;
+pub mod contact;
 pub mod creditor;
 pub mod ids;
 pub mod ledger;
 pub mod money;
 pub mod party;
 pub mod payment;
+pub mod permission;
 pub mod placement;
 pub mod plan;
 pub mod schedule;

@@ -36,6 +36,14 @@ code_enum! {
     }
 }
 
+impl ContactStatus {
+    /// The one definition of a usable contact point: not known to be bad and not known
+    /// to reach someone else. Unverified points are usable (most placements are).
+    pub fn is_usable(self) -> bool {
+        !matches!(self, ContactStatus::Bad | ContactStatus::WrongParty)
+    }
+}
+
 code_enum! {
     /// Consent for electronic or autodialed contact on this point.
     Consent {

@@ -22,9 +22,10 @@ pub struct DialerCandidate {
     pub holds: Vec<HoldKind>,
     /// When the oldest open dispute hold was placed (microseconds UTC).
     pub dispute_placed_at_us: Option<i64>,
+    pub validation_notice_sent_at: Option<jiff::Timestamp>,
 }
 
-const CANDIDATES_QUERY: &str = "SELECT a.id, c.code, a.account_ref, p.kind, p.value, d.time_zones, d.state, d.id \
+const CANDIDATES_QUERY: &str = "SELECT a.id, c.code, a.account_ref, p.kind, p.value, d.time_zones, d.state, d.id, a.validation_notice_sent_at_us \
     FROM accounts a JOIN creditors c ON c.id = a.creditor_id JOIN debtors d ON d.id = a.debtor_id \
     JOIN contact_points p ON p.debtor_id = d.id \
     WHERE a.status = 'active' AND p.kind IN ('phone_home', 'phone_mobile', 'phone_work') \
@@ -62,11 +63,20 @@ impl Store {
                     .map(|(kinds, _)| kinds.clone())
                     .unwrap_or_default(),
                 dispute_placed_at_us: account_holds.and_then(|(_, dispute)| *dispute),
+                validation_notice_sent_at: optional_instant(row.try_get(8)?)?,
             });
             count += 1;
         }
         Ok(count)
     }
+}
+
+fn optional_instant(us: Option<i64>) -> Result<Option<jiff::Timestamp>, StoreError> {
+    us.map(|us| {
+        jiff::Timestamp::from_microsecond(us)
+            .map_err(|_| StoreError::Corrupt(format!("instant {us}")))
+    })
+    .transpose()
 }
 
 /// Open holds per account, and when the oldest open dispute hold was placed.
@@ -104,6 +114,7 @@ pub struct ContactFacts {
     pub dispute_placed_at_us: Option<i64>,
     /// The debtor's contact points: (kind, value, status), in the order they were added.
     pub contact_points: Vec<(String, String, String)>,
+    pub validation_notice_sent_at: Option<jiff::Timestamp>,
 }
 
 impl Store {
@@ -114,7 +125,7 @@ impl Store {
         account_ref: &str,
     ) -> Result<ContactFacts, StoreError> {
         let row = sqlx::query(
-            "SELECT a.id, a.status, d.id, d.time_zones, d.state FROM accounts a JOIN creditors c ON c.id = a.creditor_id \
+            "SELECT a.id, a.status, d.id, d.time_zones, d.state, a.validation_notice_sent_at_us FROM accounts a JOIN creditors c ON c.id = a.creditor_id \
              JOIN debtors d ON d.id = a.debtor_id WHERE c.code = $1 AND a.account_ref = $2",
         )
         .bind(creditor)
@@ -169,13 +180,14 @@ impl Store {
             holds,
             dispute_placed_at_us,
             contact_points,
+            validation_notice_sent_at: optional_instant(row.try_get(5)?)?,
         })
     }
 }
 
 impl Store {
-    /// Contact attempts since `since`, per debtor (the dialer's compliance history: the
-    /// frequency rules look back at most a month).
+    /// Contact attempts since `since`, per debtor (the dialer's compliance history, as
+    /// far back as the rule set looks).
     pub async fn recent_attempts_by_debtor(
         &self,
         since: jiff::Timestamp,

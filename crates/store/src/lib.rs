@@ -146,6 +146,12 @@ impl Store {
         self.clock.now()
     }
 
+    /// The same store with its clock pinned (the demo records history at past instants).
+    pub fn with_clock(mut self, clock: Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
     /// The same store deciding "today" in `zone` (the agency's business time zone).
     pub fn with_business_zone(mut self, zone: jiff::tz::TimeZone) -> Store {
         self.business_zone = zone;

@@ -12,7 +12,8 @@
 use crate::AppState;
 use crate::auth::{ApiCaller, Permission};
 use crate::error::{AppError, FieldError};
-use crate::workspace::{self, AttemptInput, AttemptResult};
+use crate::workspace;
+use app::workspace::Attempted;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -112,6 +113,8 @@ const PLANS: &str = "/api/v1/accounts/{creditor}/{account_ref}/plans";
 const SETTLEMENTS: &str = "/api/v1/accounts/{creditor}/{account_ref}/settlements";
 const MONEY_CHANGES: &str = "/api/v1/accounts/{creditor}/{account_ref}/money-changes";
 const APPROVALS: &str = "/api/v1/approvals";
+const COMPLIANCE_CHECK: &str = "/api/v1/compliance/check";
+const COMPLIANCE_ASK: &str = "/api/v1/accounts/{creditor}/{account_ref}/compliance";
 const APPROVAL: &str = "/api/v1/approvals/{id}";
 const ARRANGED: Outcome = (
     201,
@@ -191,6 +194,41 @@ pub static ROUTES: &[Route] = &[
             ),
         ],
         handler: |call| Box::pin(log_attempt(call)),
+    },
+    Route {
+        verb: Verb::Post,
+        path: COMPLIANCE_ASK,
+        operation_id: "askCompliance",
+        summary: "Ask whether the debtor may be contacted now by `action` (through `contact`, or the first usable point), from what Arrears knows of the account; the decision is logged",
+        permission: Permission::AskCompliance,
+        request: Some("ComplianceAsk"),
+        responses: &[
+            (
+                200,
+                "The check's answer (docs/compliance-check.md)",
+                "ComplianceAnswer",
+            ),
+            NOT_FOUND,
+            INVALID,
+        ],
+        handler: |call| Box::pin(ask_compliance(call)),
+    },
+    Route {
+        verb: Verb::Post,
+        path: COMPLIANCE_CHECK,
+        operation_id: "checkCompliance",
+        summary: "The compliance check of the contract (docs/compliance-check.md): one request object, its answer; nothing is read or logged",
+        permission: Permission::AskCompliance,
+        request: Some("ComplianceRequest"),
+        responses: &[
+            (200, "The check's answer", "ComplianceAnswer"),
+            (
+                422,
+                "A malformed request: the field (a JSON path) and why",
+                "ComplianceMalformed",
+            ),
+        ],
+        handler: |call| Box::pin(check_compliance(call)),
     },
     Route {
         verb: Verb::Get,
@@ -607,45 +645,103 @@ async fn log_attempt(call: Call) -> Result<Response, ApiFailure> {
     let body = call.object()?;
     let mut errors = Vec::new();
     let version = required_version(&body, &mut errors);
-    let input = AttemptInput {
-        action: optional_string(&body, "action", &mut errors),
-        contact: optional_string(&body, "contact", &mut errors),
-        disposition: optional_string(&body, "disposition", &mut errors),
-        note: optional_string(&body, "note", &mut errors),
-        version,
+    let action = optional_string(&body, "action", &mut errors);
+    let contact = optional_string(&body, "contact", &mut errors);
+    let disposition = optional_string(&body, "disposition", &mut errors);
+    let note = optional_string(&body, "note", &mut errors);
+    let t = crate::i18n::Words::new(call.user.language);
+    let input = match workspace::parse_attempt(action, contact, disposition, note, version) {
+        Ok(input) if errors.is_empty() => input,
+        Ok(_) => return Err(AppError::ApiInvalid(errors).into()),
+        Err(fields) => {
+            errors.extend(fields.iter().map(|name| workspace::attempt_field(t, name)));
+            return Err(AppError::ApiInvalid(errors).into());
+        }
     };
-    if !errors.is_empty() {
-        return Err(AppError::ApiInvalid(errors).into());
-    }
-    let result = workspace::attempt(&call.state, &call.user, &view, &input)
+    let result = call
+        .state
+        .app
+        .log_attempt(&call.user, &view, &input)
         .await
-        .map_err(|error| store_invalid(error, "note"))?;
-    let refused = |answer: Value| {
-        (
+        .map_err(AppError::from)?;
+    Ok(match result {
+        Attempted::Logged(id) => created(id, version),
+        Attempted::Invalid(problems) => {
+            AppError::ApiInvalid(workspace::attempt_problems(t, &problems)).into_response()
+        }
+        Attempted::Refused(asked) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             axum::Json(json!({
                 "error": "refused by the compliance check",
                 "fields": [],
-                "compliance": answer,
+                "compliance": app::compliance_json::answer_json(&asked.answer),
             })),
+        )
+            .into_response(),
+    })
+}
+
+/// `POST …/compliance`: the account's facts put to the check for one action.
+async fn ask_compliance(call: Call) -> Result<Response, ApiFailure> {
+    let view = call.account().await?;
+    let body = call.object()?;
+    let mut errors = Vec::new();
+    let action = optional_string(&body, "action", &mut errors);
+    let contact = optional_string(&body, "contact", &mut errors);
+    let action = if action.is_empty() {
+        Some(compliance::facts::Action::Call)
+    } else {
+        compliance::facts::Action::parse(action)
+    };
+    let Some(action) = action.filter(|_| errors.is_empty()) else {
+        errors.push(field_error(
+            "action",
+            "call, sms, email, letter, visit, credit_report or lawsuit",
+        ));
+        return Err(AppError::ApiInvalid(errors).into());
+    };
+    let contact = Some(contact).filter(|contact| !contact.is_empty());
+    let asked = call
+        .state
+        .app
+        .ask(
+            &call.user.actor(),
+            app::contact::AskedBy::Api,
+            &view.creditor,
+            &view.account_ref,
+            action,
+            contact,
+            call.state.store.now(),
+        )
+        .await;
+    match asked {
+        Ok(asked) => Ok(ok(app::compliance_json::answer_json(&asked.answer))),
+        Err(app::contact::AskError::UnknownContact) => {
+            Err(invalid("contact", "not one of the debtor's contact points"))
+        }
+        Err(app::contact::AskError::App(error)) => Err(AppError::from(error).into()),
+    }
+}
+
+/// `POST /api/v1/compliance/check`: one request object, one answer (contract:
+/// docs/compliance-check.md); 422 with `{"error", "field"}` when malformed.
+async fn check_compliance(call: Call) -> Result<Response, ApiFailure> {
+    let unprocessable = |error: String, field: &str| {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({"error": error, "field": field})),
         )
             .into_response()
     };
-    Ok(match result {
-        AttemptResult::Logged(id) => created(id, version),
-        AttemptResult::Invalid(errors) => AppError::ApiInvalid(errors).into_response(),
-        AttemptResult::Refused(answer, _) => refused(crate::compliance_json::answer_json(&answer)),
-        AttemptResult::ZoneUnknown => refused(json!({
-            "decision": "deny",
-            "violations": [{
-                "rule": "time_zone_unknown",
-                "citation": "12 CFR 1006.6(b)(1)(i)",
-                "message": "the debtor's local time is unknown",
-                "clears_at": null,
-            }],
-            "next_allowed_at": null,
-            "packs": [],
-        })),
+    let value: Value = match serde_json::from_slice(&call.body) {
+        Ok(value) => value,
+        Err(error) => return Ok(unprocessable(format!("not JSON: {error}"), "request")),
+    };
+    Ok(match app::compliance_json::parse_request(&value) {
+        Ok(request) => ok(app::compliance_json::answer_json(
+            &call.state.app.rules().check(&request),
+        )),
+        Err(malformed) => unprocessable(malformed.reason, &malformed.field),
     })
 }
 
@@ -1041,6 +1137,34 @@ fn schemas() -> Value {
                 "packs": {"type": "array", "items": {"type": "string"}},
             },
         },
+        "ComplianceRequest": {
+            "type": "object",
+            "description": "A compliance request exactly as docs/compliance-check.md fixes it: now, action, debt_id, recipient, purpose, contact_point, consumer, debts, history",
+            "required": ["now", "action", "debt_id", "consumer"],
+            "properties": {
+                "now": {"type": "string", "format": "date-time"},
+                "action": {"type": "string"},
+                "debt_id": {"type": "string"},
+                "consumer": {"type": "object"},
+                "debts": {"type": "array", "items": {"type": "object"}},
+                "history": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+        "ComplianceMalformed": {
+            "type": "object",
+            "required": ["error", "field"],
+            "properties": {
+                "error": {"type": "string"},
+                "field": {"type": "string", "description": "A JSON path such as history[2].at"},
+            },
+        },
+        "ComplianceAsk": {
+            "type": "object",
+            "properties": {
+                "action": {"enum": ["call", "sms", "email", "letter", "visit", "credit_report", "lawsuit"], "description": "Default: call"},
+                "contact": {"type": "string", "description": "One of the debtor's contact points; default: the first usable one for the action"},
+            },
+        },
         "Created": {
             "type": "object",
             "required": ["id", "version"],
@@ -1106,7 +1230,7 @@ fn schemas() -> Value {
             "properties": {
                 "action": {"enum": ["call", "sms", "email", "letter", "visit"], "default": "call"},
                 "contact": {"type": "string", "description": "One of the debtor's usable contact point values (not needed for letters and visits)"},
-                "disposition": {"enum": crate::contact::DISPOSITIONS.iter().map(|(code, _)| *code).collect::<Vec<_>>()},
+                "disposition": {"enum": domain::contact::Disposition::ALL.iter().map(|disposition| disposition.code()).collect::<Vec<_>>()},
                 "note": {"type": "string", "maxLength": store::workspace::NOTE_LENGTH_MAX},
                 "version": version,
             },

@@ -11,49 +11,12 @@ use crate::error::AppError;
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use domain::party::Role;
 use store::sessions::{Session, SessionUser};
 
 pub const SESSION_COOKIE: &str = "arrears_session";
 
-/// What a user may do; each handler asks for one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Permission {
-    /// See accounts of the user's creditors (every role).
-    ViewAccounts,
-    /// Work accounts: take from the queue, log attempts, promises, notes, callbacks.
-    WorkAccounts,
-    /// See sensitive identity fields (SSN last 4, date of birth) unmasked.
-    SeeSensitive,
-    /// Team views: dashboards, reassignment, dispute and approval queues; recall.
-    Supervise,
-    /// Take payments and request refunds, adjustments and write-offs.
-    PostMoney,
-    /// The exceptions list of unmatched bank-file items.
-    ReviewExceptions,
-}
-
-pub fn allows(role: Role, permission: Permission) -> bool {
-    match permission {
-        Permission::ViewAccounts => true,
-        Permission::WorkAccounts => {
-            matches!(role, Role::Agent | Role::Supervisor | Role::Manager)
-        }
-        Permission::SeeSensitive => matches!(
-            role,
-            Role::Supervisor | Role::Manager | Role::Admin | Role::Auditor
-        ),
-        Permission::Supervise => matches!(role, Role::Supervisor | Role::Manager | Role::Admin),
-        Permission::PostMoney => matches!(
-            role,
-            Role::Agent | Role::Supervisor | Role::Manager | Role::Billing
-        ),
-        Permission::ReviewExceptions => matches!(
-            role,
-            Role::Supervisor | Role::Manager | Role::Admin | Role::Billing
-        ),
-    }
-}
+/// What a user may do and who may: the one table, in `domain`.
+pub use domain::permission::{Permission, allows};
 
 /// A signed-in browser session.
 pub struct Signed(pub Session);

@@ -44,6 +44,16 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<app::Error> for AppError {
+    fn from(error: app::Error) -> AppError {
+        match error {
+            app::Error::Forbidden(_) => AppError::Forbidden,
+            app::Error::Store(StoreError::NotFound(_)) => AppError::NotFound,
+            app::Error::Store(error) => AppError::from(error),
+        }
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(error: askama::Error) -> AppError {
         AppError::Internal(format!("template: {error}"))

@@ -473,6 +473,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("compliance.denied", "not now", "ahora no"),
     ("compliance.next", "next allowed", "próximo permitido"),
     (
+        "compliance.zone_unknown",
+        "the debtor's time zone is unknown: checked as if anywhere in the fifty states and DC",
+        "se desconoce la zona horaria del deudor: se comprobó como si estuviera en cualquiera de los cincuenta estados o DC",
+    ),
+    (
         "compliance.never",
         "only a change of facts allows it",
         "solo un cambio de hechos lo permite",

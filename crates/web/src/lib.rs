@@ -1,31 +1,28 @@
 //! Arrears' HTTP server: the agent workspace (`workspace`: sign-in, work queue, account
-//! page and what agents record), the compliance check over HTTP, static assets and a
-//! health check. Who may do what: `auth`; words in English and Spanish: `i18n`.
+//! page and what agents record), the JSON API (`api`, including the compliance check),
+//! static assets and a health check. Who is asking: `auth`; words in English and
+//! Spanish: `i18n`.
 //!
-//! **Invariant:** handlers stay thin: extract, parse, authorise, ask the store (and the
-//! compliance engine), respond.
+//! **Invariant:** handlers stay thin: extract, parse, call a use case of `app`, render.
 
 use axum::Router;
 use compliance::packs::RuleSet;
 pub mod api;
 pub mod auth;
-pub mod compliance_json;
-pub mod contact;
-pub mod dialer;
 pub mod error;
 pub mod i18n;
 pub mod money;
 pub mod workspace;
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use store::Store;
 
 #[derive(Clone)]
 pub struct AppState {
+    /// The use cases; every action goes through them.
+    app: app::App,
     store: Store,
-    rules: &'static RuleSet,
     /// The agency's business time zone: what "today" is (promise dates, aging).
     business_zone: jiff::tz::TimeZone,
 }
@@ -180,14 +177,16 @@ pub fn router_with(store: Store, config: Config) -> Router {
         .route("/team", get(workspace::team))
         .route("/team/assign", post(workspace::assign))
         .route("/team/reassign", post(workspace::reassign))
-        .route("/api/v1/compliance/check", post(compliance_check))
         .merge(api::routes())
-        .with_state(AppState {
+        .with_state({
             // The store dates entries and reviews arrangements on the same business day
             // the pages show.
-            store: store.with_business_zone(config.business_zone.clone()),
-            rules: config.rules,
-            business_zone: config.business_zone,
+            let store = store.with_business_zone(config.business_zone.clone());
+            AppState {
+                app: app::App::new(store.clone(), config.rules),
+                store,
+                business_zone: config.business_zone,
+            }
         })
 }
 
@@ -213,31 +212,6 @@ pub async fn serve_with(
             tokio::signal::ctrl_c().await.ok();
         })
         .await
-}
-
-/// `POST /api/v1/compliance/check`: one request object, one answer (contract:
-/// docs/compliance-check.md); 422 with `{"error", "field"}` when malformed.
-async fn compliance_check(
-    State(state): State<AppState>,
-    body: axum::body::Bytes,
-) -> (StatusCode, axum::Json<serde_json::Value>) {
-    let unprocessable = |error: String, field: &str| {
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            axum::Json(serde_json::json!({"error": error, "field": field})),
-        )
-    };
-    let value: serde_json::Value = match serde_json::from_slice(&body) {
-        Ok(value) => value,
-        Err(error) => return unprocessable(format!("not JSON: {error}"), "request"),
-    };
-    match compliance_json::parse_request(&value) {
-        Ok(request) => (
-            StatusCode::OK,
-            axum::Json(compliance_json::answer_json(&state.rules.check(&request))),
-        ),
-        Err(malformed) => unprocessable(malformed.reason, &malformed.field),
-    }
 }
 
 async fn health() -> &'static str {

@@ -4,15 +4,16 @@
 
 use crate::AppState;
 use crate::auth::{Permission, SESSION_COOKIE, Signed, same_site};
-use crate::contact::{self, DISPOSITIONS, Facts};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{self, Words};
+use app::contact::{Asked, ZoneBasis};
+use app::workspace::{AttemptInput, AttemptProblem, Attempted};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use compliance::check::Answer;
 use compliance::facts::Action;
+use domain::contact::Disposition;
 use domain::money::Amount;
 use domain::party::Language;
 use jiff::Timestamp;
@@ -21,20 +22,10 @@ use jiff::tz::TimeZone;
 use serde::Deserialize;
 use store::sessions::{Login, SessionUser};
 use store::view::AccountView;
-use store::workspace::{NewAttempt, Seen};
+use store::workspace::Seen;
 
-/// Candidates looked at per "Next account" before giving up.
-const NEXT_ACCOUNT_CANDIDATES: i64 = 50;
 /// Rows of the promise form.
 const PROMISE_ROWS: usize = 3;
-/// The channels the compliance banner shows.
-const CHANNELS: &[Action] = &[
-    Action::Call,
-    Action::Sms,
-    Action::Email,
-    Action::Letter,
-    Action::Visit,
-];
 
 fn html(template: &impl Template) -> Result<Html<String>, AppError> {
     Ok(Html(template.render()?))
@@ -276,77 +267,6 @@ fn urlencode(text: &str) -> String {
         .collect()
 }
 
-/// Everything the compliance engine needs about one account, as of now.
-pub(crate) struct Known {
-    account_id: i64,
-    account_ref: String,
-    facts: store::dialer::ContactFacts,
-    history: Vec<compliance::facts::HistoryEntry>,
-    /// The debtor's attempts on all their accounts (the history above, as stored).
-    attempts: Vec<store::workspace::Attempt>,
-}
-
-pub(crate) async fn known(
-    state: &AppState,
-    creditor: &str,
-    account_ref: &str,
-) -> Result<Known, AppError> {
-    let facts = state.store.contact_facts(creditor, account_ref).await?;
-    let attempts = state.store.debtor_attempts(facts.account_id).await?;
-    Ok(Known {
-        account_id: facts.account_id,
-        account_ref: facts.account_ref.clone(),
-        history: contact::history(&attempts),
-        attempts,
-        facts,
-    })
-}
-
-impl Known {
-    /// The consumer's zones if contacted at `phone` (or through no number at all).
-    fn zones(&self, phone: Option<&str>) -> Vec<TimeZone> {
-        contact::zones_now(&self.facts.time_zones, self.facts.state.as_deref(), phone)
-    }
-
-    fn first_phone(&self) -> Option<&str> {
-        self.facts
-            .contact_points
-            .iter()
-            .find(|(kind, _, status)| kind.starts_with("phone_") && usable(status))
-            .map(|(_, value, _)| value.as_str())
-    }
-
-    fn request(
-        &self,
-        at: Timestamp,
-        action: Action,
-        point: Option<(&str, &str)>,
-        validation_notice_sent_at: Option<Timestamp>,
-    ) -> Option<compliance::check::Request> {
-        let phone = point
-            .map(|(_, value)| value)
-            .filter(|value| value.starts_with('+'));
-        let zones = self.zones(phone.or(self.first_phone()));
-        if zones.is_empty() {
-            return None;
-        }
-        let facts = Facts {
-            account_ref: &self.account_ref,
-            time_zones: zones,
-            state: self.facts.state.clone(),
-            holds: &self.facts.holds,
-            dispute_placed_at_us: self.facts.dispute_placed_at_us,
-            validation_notice_sent_at,
-            history: self.history.clone(),
-        };
-        Some(facts.request(at, action, point.map(|(kind, _)| contact::point_kind(kind))))
-    }
-}
-
-fn usable(status: &str) -> bool {
-    !matches!(status, "bad" | "wrong_party")
-}
-
 /// "Next account": the first candidate the compliance engine lets the agent call now,
 /// locked to them.
 pub async fn next_account(
@@ -356,27 +276,12 @@ pub async fn next_account(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::WorkAccounts)?;
     let user = signed.user();
-    let now = state.store.now();
-    let candidates = state
-        .store
-        .queue_candidates(user, now, NEXT_ACCOUNT_CANDIDATES)
-        .await?;
-    for candidate in candidates {
-        let known = known(&state, &candidate.creditor, &candidate.account_ref).await?;
-        let Some(request) = known.request(now, Action::Call, None, None) else {
-            continue;
-        };
-        if !state.rules.check(&request).allowed() {
-            continue;
-        }
-        if state.store.try_lock(user, known.account_id, now).await? {
-            return Ok(
-                Redirect::to(&account_href(&candidate.creditor, &candidate.account_ref))
-                    .into_response(),
-            );
-        }
+    if let Some(candidate) = state.app.next_account(user).await? {
+        return Ok(
+            Redirect::to(&account_href(&candidate.creditor, &candidate.account_ref))
+                .into_response(),
+        );
     }
     let message = words(user).get("queue.empty").to_string();
     queue_page(&state, &signed, message, StatusCode::OK).await
@@ -499,8 +404,9 @@ pub(crate) struct Extras {
     pub(crate) money: crate::money::MoneyForms,
 }
 
-fn reasons(answer: &Answer) -> Vec<Reason> {
-    answer
+fn reasons(asked: &Asked) -> Vec<Reason> {
+    asked
+        .answer
         .violations
         .iter()
         .map(|violation| Reason {
@@ -519,16 +425,10 @@ pub(crate) async fn visible_view(
     creditor: &str,
     account_ref: &str,
 ) -> Result<AccountView, AppError> {
-    let today = state.today();
-    let view = state
-        .store
-        .account_view(creditor, account_ref, today)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !user.may_see_creditor(view.creditor_id) {
-        return Err(AppError::NotFound);
-    }
-    Ok(view)
+    Ok(state
+        .app
+        .account(user, creditor, account_ref, state.today())
+        .await?)
 }
 
 pub(crate) async fn account_page(
@@ -541,10 +441,9 @@ pub(crate) async fn account_page(
     let user = signed.user();
     let t = words(user);
     let now = state.store.now();
-    let known = known(state, &view.creditor, &view.account_ref).await?;
-    let zones = known.zones(known.first_phone());
-    let zone = zones.first().cloned().unwrap_or(TimeZone::UTC);
-    let (banner, budget, validation) = banner_rows(state, t, &known, &view, now, &zone);
+    let (known, channels) = state.app.compliance_view(&view).await?;
+    let zone = known.zones().display();
+    let (banner, budget, validation) = banner_rows(t, &known, &channels, &view, now, &zone);
 
     let mut accounts = Vec::new();
     for (creditor_id, creditor, account_ref) in
@@ -591,15 +490,16 @@ pub(crate) async fn account_page(
             kind: point.kind.clone(),
             value: point.value.clone(),
             status: point.status.clone(),
-            usable: usable(&point.status),
+            usable: domain::party::ContactStatus::parse(&point.status)
+                .is_some_and(|status| status.is_usable()),
         })
         .collect();
-    let dispositions = DISPOSITIONS
+    let dispositions = Disposition::ALL
         .iter()
         .enumerate()
-        .map(|(index, (code, _))| DispositionRow {
-            code,
-            label: t.get(&format!("disposition.{code}")),
+        .map(|(index, disposition)| DispositionRow {
+            code: disposition.code(),
+            label: t.get(&format!("disposition.{}", disposition.code())),
             key: match index {
                 0..=8 => (index + 1).to_string(),
                 9 => "0".into(),
@@ -780,12 +680,22 @@ pub(crate) async fn account_page(
     Ok((status, html(&page)?).into_response())
 }
 
+/// The reason a banner row or a refusal gives when the debtor's zone is unknown: the
+/// answer holds wherever in the United States they may be.
+fn zone_note(t: Words, asked: &Asked) -> Option<Reason> {
+    (asked.zones.basis == ZoneBasis::EveryUsZone).then(|| Reason {
+        rule: "time_zone_unknown".into(),
+        citation: "12 CFR 1006.6(b)(1)(i)".into(),
+        message: t.get("compliance.zone_unknown").to_string(),
+    })
+}
+
 /// The compliance banner: per channel allowed now or not, why and when next; the Reg F
 /// call budget; the validation notice.
 fn banner_rows(
-    state: &AppState,
     t: Words,
-    known: &Known,
+    known: &app::contact::Known,
+    channels: &[Asked],
     view: &AccountView,
     now: Timestamp,
     zone: &TimeZone,
@@ -794,51 +704,22 @@ fn banner_rows(
         Some(at) => local(at, zone),
         None => t.get("compliance.never").to_string(),
     };
-    let mut banner = Vec::new();
-    for action in CHANNELS {
-        let point = match action {
-            Action::Email => known
-                .facts
-                .contact_points
-                .iter()
-                .find(|(kind, _, status)| kind == "email" && usable(status)),
-            Action::Letter | Action::Visit => None,
-            _ => known
-                .facts
-                .contact_points
-                .iter()
-                .find(|(kind, _, status)| kind.starts_with("phone_") && usable(status)),
-        }
-        .map(|(kind, value, _)| (kind.as_str(), value.as_str()));
-        let label = t.get(&format!("channel.{}", action.code()));
-        let Some(request) = known.request(now, *action, point, view.validation_notice_sent_at)
-        else {
-            banner.push(ChannelRow {
+    let banner = channels
+        .iter()
+        .map(|asked| {
+            let action = asked.request.action;
+            let mut reasons = reasons(asked);
+            reasons.extend(zone_note(t, asked));
+            ChannelRow {
                 code: action.code(),
-                label,
-                allowed: false,
-                reasons: vec![Reason {
-                    rule: "time_zone_unknown".into(),
-                    citation: "12 CFR 1006.6(b)(1)(i)".into(),
-                    message: "the debtor's local time is unknown".into(),
-                }],
-                next: t.get("compliance.never").into(),
-            });
-            continue;
-        };
-        let answer = state.rules.check(&request);
-        banner.push(ChannelRow {
-            code: action.code(),
-            label,
-            allowed: answer.allowed(),
-            reasons: reasons(&answer),
-            next: when(answer.next_allowed_at),
-        });
-    }
-    let budget = format!(
-        "{} / 7",
-        contact::calls_in_last_seven_days(&known.history, &view.account_ref, now, zone)
-    );
+                label: t.get(&format!("channel.{}", action.code())),
+                allowed: asked.allowed(),
+                reasons,
+                next: when(asked.answer.next_allowed_at),
+            }
+        })
+        .collect();
+    let budget = format!("{} / 7", known.calls_in_last_seven_days(now));
     let validation = match view.validation_notice_sent_at {
         None => t.get("validation.not_sent").to_string(),
         Some(sent) => {
@@ -877,11 +758,16 @@ pub async fn banner(
     signed.require(Permission::ViewAccounts)?;
     let user = signed.user();
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let known = known(&state, &creditor, &account_ref).await?;
-    let zones = known.zones(known.first_phone());
-    let zone = zones.first().cloned().unwrap_or(TimeZone::UTC);
-    let (banner, budget, validation) =
-        banner_rows(&state, words(user), &known, &view, state.store.now(), &zone);
+    let (known, channels) = state.app.compliance_view(&view).await?;
+    let zone = known.zones().display();
+    let (banner, budget, validation) = banner_rows(
+        words(user),
+        &known,
+        &channels,
+        &view,
+        state.store.now(),
+        &zone,
+    );
     let fragment = BannerFragment {
         t: words(user),
         base: account_href(&view.creditor, &view.account_ref),
@@ -1017,111 +903,74 @@ pub struct AttemptForm {
     note: String,
 }
 
-/// What an agent (or an integration) submits to log a contact attempt.
-pub struct AttemptInput<'a> {
-    /// call, sms, email, letter or visit; empty: call.
-    pub action: &'a str,
-    /// One of the debtor's usable numbers or addresses (not needed for letters, visits).
-    pub contact: &'a str,
-    pub disposition: &'a str,
-    pub note: &'a str,
-    /// The account version the form was rendered with.
-    pub version: i64,
-}
-
-pub enum AttemptResult {
-    Logged(i64),
-    Invalid(Vec<FieldError>),
-    /// The compliance engine said no (recorded in the decision log): the answer, and the
-    /// debtor's first zone to show instants in.
-    Refused(Answer, TimeZone),
-    /// No time zone known for the debtor: no timed contact can be shown lawful.
-    ZoneUnknown,
-}
-
-/// Logs a contact attempt, asking the compliance engine first: a refusal is recorded in
-/// the decision log and nothing else is saved.
-pub async fn attempt(
-    state: &AppState,
-    user: &SessionUser,
-    view: &AccountView,
-    input: &AttemptInput<'_>,
-) -> Result<AttemptResult, AppError> {
-    let t = words(user);
-    let action = if input.action.is_empty() {
+/// An attempt as the form or the API gives it, parsed into the use case's input; the
+/// fields that do not parse, by their identifiers.
+pub fn parse_attempt(
+    action: &str,
+    contact: &str,
+    disposition: &str,
+    note: &str,
+    version: i64,
+) -> Result<AttemptInput, Vec<&'static str>> {
+    let action = if action.is_empty() {
         Some(Action::Call)
     } else {
-        Action::parse(input.action).filter(|action| action.is_communication())
+        Action::parse(action).filter(|action| action.is_communication())
     };
-    let mut errors = Vec::new();
+    let disposition = Disposition::parse(disposition);
+    let mut wrong = Vec::new();
     if action.is_none() {
-        errors.push(FieldError {
+        wrong.push("action");
+    }
+    if disposition.is_none() {
+        wrong.push("disposition");
+    }
+    let (Some(action), Some(disposition)) = (action, disposition) else {
+        return Err(wrong);
+    };
+    Ok(AttemptInput {
+        action,
+        contact: Some(contact.trim().to_string()).filter(|contact| !contact.is_empty()),
+        disposition,
+        note: Some(note.to_string()),
+        version,
+    })
+}
+
+/// A field of an attempt to correct, in the user's words.
+pub(crate) fn attempt_field(t: Words, field_name: &str) -> FieldError {
+    match field_name {
+        "action" => FieldError {
             field: "action".into(),
             message: "call, sms, email, letter or visit".into(),
-        });
+        },
+        "disposition" => field("disposition", t, "error.disposition"),
+        "contact" => field("contact", t, "error.contact"),
+        _ => field("note", t, "error.note"),
     }
-    let outcome = action.and_then(|action| contact::outcome_of(input.disposition, action));
-    if action.is_some() && outcome.is_none() {
-        errors.push(field("disposition", t, "error.disposition"));
-    }
-    let point = view
-        .contact_points
+}
+
+/// The problems the use case found, as field errors.
+pub(crate) fn attempt_problems(t: Words, problems: &[AttemptProblem]) -> Vec<FieldError> {
+    problems
         .iter()
-        .find(|point| point.value == input.contact && usable(&point.status));
-    let needs_point = !matches!(action, Some(Action::Letter | Action::Visit));
-    if needs_point && point.is_none() {
-        errors.push(field("contact", t, "error.contact"));
+        .map(|problem| attempt_field(t, problem.field()))
+        .collect()
+}
+
+/// A refusal as the page shows it: each rule, the zone note, and when next allowed.
+fn refusal(t: Words, asked: &Asked) -> Refusal {
+    let zone = asked.zones.display();
+    let mut reasons = reasons(asked);
+    reasons.extend(zone_note(t, asked));
+    Refusal {
+        reasons,
+        next: asked
+            .answer
+            .next_allowed_at
+            .map(|at| local(at, &zone))
+            .unwrap_or_else(|| t.get("compliance.never").into()),
     }
-    if input.note.chars().count() > store::workspace::NOTE_LENGTH_MAX {
-        errors.push(field("note", t, "error.note"));
-    }
-    let (Some(action), Some(outcome), true) = (action, outcome, errors.is_empty()) else {
-        return Ok(AttemptResult::Invalid(errors));
-    };
-    let now = state.store.now();
-    let known = known(state, &view.creditor, &view.account_ref).await?;
-    let point = point.map(|point| (point.kind.as_str(), point.value.as_str()));
-    let Some(request) = known.request(now, action, point, view.validation_notice_sent_at) else {
-        return Ok(AttemptResult::ZoneUnknown);
-    };
-    let answer = state.rules.check(&request);
-    let decision = contact::decision(
-        known.account_id,
-        "agent",
-        point.map(|(_, value)| value.to_string()),
-        &request,
-        &answer,
-    );
-    if !answer.allowed() {
-        state.store.record_refusal(user, &decision).await?;
-        let zone = request
-            .consumer
-            .time_zones
-            .first()
-            .cloned()
-            .unwrap_or(TimeZone::UTC);
-        return Ok(AttemptResult::Refused(answer, zone));
-    }
-    let attempt = NewAttempt {
-        at: now,
-        action: action.code().into(),
-        contact_point: point.map(|(_, value)| value.to_string()),
-        direction: "outbound".into(),
-        recipient: "consumer".into(),
-        outcome: outcome.code().into(),
-        disposition: input.disposition.to_string(),
-        note: Some(input.note.trim().to_string()).filter(|note| !note.is_empty()),
-    };
-    let seen = Seen {
-        creditor: &view.creditor,
-        account_ref: &view.account_ref,
-        version: input.version,
-    };
-    let id = state
-        .store
-        .record_attempt(user, seen, &attempt, &decision)
-        .await?;
-    Ok(AttemptResult::Logged(id))
 }
 
 pub async fn log_attempt(
@@ -1132,20 +981,24 @@ pub async fn log_attempt(
     Form(form): Form<AttemptForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::WorkAccounts)?;
     let user = signed.user();
     let t = words(user);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let input = AttemptInput {
-        action: &form.action,
-        contact: &form.contact,
-        disposition: &form.disposition,
-        note: &form.note,
-        version: form.version,
+    let input = match parse_attempt(
+        &form.action,
+        &form.contact,
+        &form.disposition,
+        &form.note,
+        form.version,
+    ) {
+        Ok(input) => input,
+        Err(fields) => {
+            let errors = fields.iter().map(|name| attempt_field(t, name)).collect();
+            return refuse(&state, &signed, view, errors).await;
+        }
     };
-    let result = attempt(&state, user, &view, &input).await;
-    let extras = match result {
-        Ok(AttemptResult::Logged(_)) => {
+    let extras = match state.app.log_attempt(user, &view, &input).await {
+        Ok(Attempted::Logged(_)) => {
             return after_write(
                 &state,
                 &signed,
@@ -1163,35 +1016,18 @@ pub async fn log_attempt(
                 &signed,
                 &creditor,
                 &account_ref,
-                Err(error),
+                Err(error.into()),
                 "attempt",
                 "note",
             )
             .await;
         }
-        Ok(AttemptResult::Invalid(errors)) => Extras {
-            errors,
+        Ok(Attempted::Invalid(problems)) => Extras {
+            errors: attempt_problems(t, &problems),
             ..Extras::default()
         },
-        Ok(AttemptResult::Refused(answer, zone)) => Extras {
-            refusal: Some(Refusal {
-                reasons: reasons(&answer),
-                next: answer
-                    .next_allowed_at
-                    .map(|at| local(at, &zone))
-                    .unwrap_or_else(|| t.get("compliance.never").into()),
-            }),
-            ..Extras::default()
-        },
-        Ok(AttemptResult::ZoneUnknown) => Extras {
-            refusal: Some(Refusal {
-                reasons: vec![Reason {
-                    rule: "time_zone_unknown".into(),
-                    citation: "12 CFR 1006.6(b)(1)(i)".into(),
-                    message: "the debtor's local time is unknown".into(),
-                }],
-                next: t.get("compliance.never").into(),
-            }),
+        Ok(Attempted::Refused(asked)) => Extras {
+            refusal: Some(refusal(t, &asked)),
             ..Extras::default()
         },
     };
@@ -1439,10 +1275,7 @@ pub async fn schedule_callback(
     let user = signed.user();
     let t = words(user);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let zone = contact::zones_now(&view.time_zones, view.state.as_deref(), None)
-        .first()
-        .cloned()
-        .unwrap_or(TimeZone::UTC);
+    let zone = app::contact::zones_now(&view.time_zones, view.state.as_deref(), None).display();
     let due_at = form
         .at
         .parse::<jiff::civil::DateTime>()

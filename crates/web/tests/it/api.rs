@@ -526,7 +526,7 @@ async fn attempts_ask_the_compliance_check_first() {
         )
         .await;
     assert_eq!(invalid.status, 422, "{invalid:?}");
-    assert_eq!(fields(&invalid), ["action", "contact"]);
+    assert_eq!(fields(&invalid), ["action", "disposition"]);
     let invalid = agent
         .post(
             &attempts,

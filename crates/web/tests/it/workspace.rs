@@ -405,10 +405,10 @@ async fn the_dialer_list_counts_the_attempts_agents_logged() {
     let mut ana = fixture.sign_in("ana").await;
     let rules = compliance::packs::RuleSet::builtin();
     let actor = store::Actor::new("test:dialer");
-    let (list, _) =
-        web::dialer::build_list(&fixture.store, &actor, rules, NOW.parse().unwrap(), false)
-            .await
-            .unwrap();
+    let (list, _) = app::App::new(fixture.store.clone(), rules)
+        .dialer_list(&actor, NOW.parse().unwrap(), false)
+        .await
+        .unwrap();
     assert!(
         String::from_utf8(list)
             .unwrap()
@@ -473,10 +473,10 @@ async fn the_dialer_list_counts_the_attempts_agents_logged() {
         )
         .await;
     assert_eq!(logged.status, 303, "{}", logged.body);
-    let (list, tally) =
-        web::dialer::build_list(&fixture.store, &actor, rules, NOW.parse().unwrap(), false)
-            .await
-            .unwrap();
+    let (list, tally) = app::App::new(fixture.store.clone(), rules)
+        .dialer_list(&actor, NOW.parse().unwrap(), false)
+        .await
+        .unwrap();
     let list = String::from_utf8(list).unwrap();
     assert!(!list.contains("MA-1"), "{list}");
     assert!(

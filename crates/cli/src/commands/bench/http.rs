@@ -55,8 +55,8 @@ pub async fn compliance_http(rate: u32, seconds: u32, connections: u32) -> Resul
     let mut checks = Vec::with_capacity(requests.len());
     let mut body_bytes = 0;
     for request in &requests {
-        let body = serde_json::to_vec(&web::compliance_json::request_json(request))?;
-        let parsed = web::compliance_json::parse_request(&serde_json::from_slice(&body)?).map_err(
+        let body = serde_json::to_vec(&app::compliance_json::request_json(request))?;
+        let parsed = app::compliance_json::parse_request(&serde_json::from_slice(&body)?).map_err(
             |malformed| {
                 anyhow!(
                     "a mix request is malformed at {}: {}",
@@ -71,7 +71,7 @@ pub async fn compliance_http(rate: u32, seconds: u32, connections: u32) -> Resul
     }
     let expected: Vec<Value> = requests[..VERIFIED]
         .iter()
-        .map(|request| web::compliance_json::answer_json(&compliance::check::check(request)))
+        .map(|request| app::compliance_json::answer_json(&compliance::check::check(request)))
         .collect();
     let health = vec![format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n").into_bytes()];
 

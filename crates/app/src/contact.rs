@@ -1,0 +1,506 @@
+//! The compliance pipeline, once: from what the store knows about an account to the
+//! question put to the engine, its answer and the decision the log keeps. The workspace
+//! (banner, attempts, "next account"), the API, `arrears compliance ask`, the dialer
+//! list and the demo all ask through here, so the same account gets the same answer
+//! whichever door the question came through.
+//!
+//! Decided here and nowhere else:
+//! - the consumer's zones at the time of the check: the zones on file, then those of
+//!   the state as it is now and of the number about to be used (or the first usable
+//!   phone when no number is named), so a number added since import narrows the window;
+//! - a consumer whose zone nothing tells is asked about with every zone of the fifty
+//!   states and DC (a time convenient wherever they may be), and the answer says so;
+//! - which contact points are usable (`ContactStatus::is_usable`);
+//! - the outcome each disposition amounts to;
+//! - earlier attempts as history: a stored attempt that does not read back is an error,
+//!   never "no history".
+
+use crate::{App, Error};
+use compliance::check::{Answer, Consumer, ContactPoint, Debt, Request};
+use compliance::facts::{
+    Action, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
+};
+use compliance::packs::RuleSet;
+use domain::account::HoldKind;
+use domain::contact::{Disposition, Reached};
+use domain::party::{ContactKind, ContactStatus};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use store::StoreError;
+use store::decisions::NewDecision;
+use store::workspace::Attempt;
+
+/// Who put a question to the engine, as the decision log names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AskedBy {
+    Agent,
+    Dialer,
+    Cli,
+    Api,
+}
+
+impl AskedBy {
+    pub fn code(self) -> &'static str {
+        match self {
+            AskedBy::Agent => "agent",
+            AskedBy::Dialer => "dialer",
+            AskedBy::Cli => "cli",
+            AskedBy::Api => "api",
+        }
+    }
+}
+
+/// The outcome a disposition amounts to for `action`: a call's is what happened on the
+/// line; a visit either reached the consumer or did not; texts, emails and letters are
+/// `sent`.
+pub fn outcome_of(disposition: Disposition, action: Action) -> Outcome {
+    let reached = disposition.reached();
+    match action {
+        Action::Call => match reached {
+            Reached::Conversation => Outcome::Conversation,
+            Reached::WrongParty => Outcome::WrongParty,
+            Reached::Voicemail => Outcome::Voicemail,
+            Reached::NoAnswer => Outcome::NoAnswer,
+            Reached::Busy => Outcome::Busy,
+        },
+        Action::Visit if reached == Reached::Conversation => Outcome::Conversation,
+        Action::Visit => Outcome::NoContact,
+        _ => Outcome::Sent,
+    }
+}
+
+/// One of the debtor's contact points, read back into domain types.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Point {
+    pub kind: ContactKind,
+    /// E.164 for phones, the address for email.
+    pub value: String,
+    pub status: ContactStatus,
+}
+
+impl Point {
+    pub fn is_usable(&self) -> bool {
+        self.status.is_usable()
+    }
+
+    /// The contract's name for the kind of point.
+    pub fn contract_kind(&self) -> ContactPointKind {
+        match self.kind {
+            ContactKind::PhoneHome => ContactPointKind::Home,
+            ContactKind::PhoneWork => ContactPointKind::Work,
+            ContactKind::PhoneMobile => ContactPointKind::Mobile,
+            ContactKind::Email => ContactPointKind::Email,
+        }
+    }
+
+    /// Whether `action` reaches the debtor through a point of this kind.
+    pub fn serves(&self, action: Action) -> bool {
+        match action {
+            Action::Call | Action::Sms => self.kind.is_phone(),
+            Action::Email => self.kind == ContactKind::Email,
+            _ => false,
+        }
+    }
+
+    fn phone(&self) -> Option<&str> {
+        self.kind.is_phone().then_some(self.value.as_str())
+    }
+}
+
+/// Whether `action` is made through a contact point (letters, visits, credit reports
+/// and suits are not).
+pub fn needs_point(action: Action) -> bool {
+    matches!(action, Action::Call | Action::Sms | Action::Email)
+}
+
+/// Where the zones of a request came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZoneBasis {
+    /// The zone on file, the state or a phone's area code.
+    Known,
+    /// Nothing on file tells: every zone of the fifty states and DC.
+    EveryUsZone,
+}
+
+/// A consumer's zones for one question.
+#[derive(Clone, Debug)]
+pub struct Zones {
+    pub zones: Vec<TimeZone>,
+    pub basis: ZoneBasis,
+}
+
+impl Zones {
+    /// The zone instants are shown in: the first plausible one.
+    pub fn display(&self) -> TimeZone {
+        self.zones.first().cloned().unwrap_or(TimeZone::UTC)
+    }
+}
+
+/// The consumer's zones at the time of the check: those stored for the debtor (the zone
+/// on file first), then those of their state as it is now and of `phone`. When none is
+/// known, every zone of the fifty states and DC.
+pub fn zones_now(stored: &[String], state: Option<&str>, phone: Option<&str>) -> Zones {
+    let area_code = phone
+        .and_then(|phone| phone.strip_prefix("+1"))
+        .and_then(|national| national.get(..3));
+    let derived = compliance::zones::consumer_zones(None, state, area_code.as_slice());
+    let mut names: Vec<&str> = stored.iter().map(String::as_str).collect();
+    for name in &derived {
+        if !names.contains(&name.as_str()) {
+            names.push(name);
+        }
+    }
+    let zones: Vec<TimeZone> = names
+        .into_iter()
+        .filter_map(|name| TimeZone::get(name).ok())
+        .collect();
+    if !zones.is_empty() {
+        return Zones {
+            zones,
+            basis: ZoneBasis::Known,
+        };
+    }
+    Zones {
+        zones: compliance::zones::every_us_zone()
+            .iter()
+            .filter_map(|name| TimeZone::get(name).ok())
+            .collect(),
+        basis: ZoneBasis::EveryUsZone,
+    }
+}
+
+/// Earlier attempts as the engine's history (the debt id is the account reference).
+/// An attempt whose codes do not read back is an error: leaving it out would undercount
+/// the consumer's contacts.
+pub fn history(attempts: &[Attempt]) -> Result<Vec<HistoryEntry>, Error> {
+    attempts
+        .iter()
+        .map(|attempt| {
+            let corrupt = |what: &str, code: &str| {
+                Error::Store(StoreError::Corrupt(format!(
+                    "contact attempt {}: {what} {code:?}",
+                    attempt.id
+                )))
+            };
+            Ok(HistoryEntry {
+                at: attempt.at,
+                debt_id: attempt.account_ref.clone(),
+                action: Action::parse(&attempt.action)
+                    .ok_or_else(|| corrupt("action", &attempt.action))?,
+                outcome: Outcome::parse(&attempt.outcome)
+                    .ok_or_else(|| corrupt("outcome", &attempt.outcome))?,
+                direction: Direction::parse(&attempt.direction)
+                    .ok_or_else(|| corrupt("direction", &attempt.direction))?,
+                recipient: Recipient::parse(&attempt.recipient)
+                    .ok_or_else(|| corrupt("recipient", &attempt.recipient))?,
+            })
+        })
+        .collect()
+}
+
+/// The stored contact points as domain values; a point that does not read back is an
+/// error.
+pub fn points(stored: &[(String, String, String)]) -> Result<Vec<Point>, Error> {
+    stored
+        .iter()
+        .map(|(kind, value, status)| {
+            let corrupt =
+                |what: &str| Error::Store(StoreError::Corrupt(format!("contact point {what}")));
+            Ok(Point {
+                kind: ContactKind::parse(kind).ok_or_else(|| corrupt(kind))?,
+                value: value.clone(),
+                status: ContactStatus::parse(status).ok_or_else(|| corrupt(status))?,
+            })
+        })
+        .collect()
+}
+
+/// The facts of one account the engine is asked with, borrowed from wherever they were
+/// read (one account's page, or the dialer's bulk read).
+pub struct Facts<'a> {
+    pub account_ref: &'a str,
+    pub stored_zones: &'a [String],
+    pub state: Option<&'a str>,
+    pub holds: &'a [HoldKind],
+    pub dispute_placed_at_us: Option<i64>,
+    pub validation_notice_sent_at: Option<Timestamp>,
+    pub history: &'a [HistoryEntry],
+}
+
+/// A question and its answer.
+#[derive(Clone, Debug)]
+pub struct Asked {
+    pub request: Request,
+    pub answer: Answer,
+    pub zones: Zones,
+    /// The number or address the question was about.
+    pub contact_point: Option<String>,
+}
+
+impl Asked {
+    pub fn allowed(&self) -> bool {
+        self.answer.allowed()
+    }
+
+    /// The decision as the log records it.
+    pub fn decision(&self, account_id: i64, asked_by: AskedBy) -> NewDecision {
+        NewDecision {
+            account_id,
+            decided_at: self.request.now,
+            asked_by: asked_by.code(),
+            action: self.request.action.code().to_string(),
+            contact_point: self.contact_point.clone(),
+            allowed: self.answer.allowed(),
+            rules: self
+                .answer
+                .violations
+                .iter()
+                .map(|violation| violation.rule.to_string())
+                .collect(),
+            next_allowed_at: self.answer.next_allowed_at,
+            packs: self
+                .answer
+                .packs
+                .iter()
+                .map(|pack| format!("{}@{}", pack.id, pack.version))
+                .collect(),
+            request_json: crate::compliance_json::request_json(&self.request).to_string(),
+            answer_json: crate::compliance_json::answer_json(&self.answer).to_string(),
+        }
+    }
+}
+
+impl Facts<'_> {
+    /// Asks the engine about `action` at `at` through `point` (or none). The zones are
+    /// those of the point's number, else of `fallback_phone` (the debtor's first usable
+    /// phone), else of the state and what is on file.
+    pub fn ask(
+        &self,
+        rules: &RuleSet,
+        at: Timestamp,
+        action: Action,
+        point: Option<&Point>,
+        fallback_phone: Option<&str>,
+    ) -> Asked {
+        let phone = point.and_then(Point::phone).or(fallback_phone);
+        let zones = zones_now(self.stored_zones, self.state, phone);
+        let holds = self.holds;
+        let request = Request {
+            now: at,
+            action,
+            debt_id: self.account_ref.to_string(),
+            recipient: Recipient::Consumer,
+            purpose: Purpose::Collection,
+            contact_point: point.map(|point| {
+                let kind = point.contract_kind();
+                ContactPoint {
+                    kind,
+                    workplace: kind == ContactPointKind::Work,
+                }
+            }),
+            consumer: Consumer {
+                time_zones: zones.zones.clone(),
+                state: self.state.map(str::to_string),
+                cease_requested: holds.contains(&HoldKind::Cease),
+                attorney_represented: holds.contains(&HoldKind::Attorney),
+                bankruptcy_filed: holds.contains(&HoldKind::Bankruptcy),
+                deceased: holds.contains(&HoldKind::Deceased),
+                ..Consumer::default()
+            },
+            debts: vec![Debt {
+                id: self.account_ref.to_string(),
+                dispute_received_at: self
+                    .dispute_placed_at_us
+                    .and_then(|us| Timestamp::from_microsecond(us).ok()),
+                validation_notice_sent_at: self.validation_notice_sent_at,
+                ..Debt::default()
+            }],
+            history: self.history.to_vec(),
+        };
+        let answer = rules.check(&request);
+        Asked {
+            request,
+            answer,
+            zones,
+            contact_point: point.map(|point| point.value.clone()),
+        }
+    }
+}
+
+/// Everything the engine needs about one account, as of now.
+#[derive(Clone, Debug)]
+pub struct Known {
+    pub account_id: i64,
+    pub creditor: String,
+    pub account_ref: String,
+    pub status: String,
+    pub stored_zones: Vec<String>,
+    pub state: Option<String>,
+    pub holds: Vec<HoldKind>,
+    pub dispute_placed_at_us: Option<i64>,
+    pub validation_notice_sent_at: Option<Timestamp>,
+    pub points: Vec<Point>,
+    /// The debtor's attempts on all their accounts, oldest first (also the timeline's).
+    pub attempts: Vec<Attempt>,
+    pub history: Vec<HistoryEntry>,
+}
+
+impl Known {
+    fn facts(&self) -> Facts<'_> {
+        Facts {
+            account_ref: &self.account_ref,
+            stored_zones: &self.stored_zones,
+            state: self.state.as_deref(),
+            holds: &self.holds,
+            dispute_placed_at_us: self.dispute_placed_at_us,
+            validation_notice_sent_at: self.validation_notice_sent_at,
+            history: &self.history,
+        }
+    }
+
+    /// The first usable point `action` goes through (none for letters and visits).
+    pub fn usable_point(&self, action: Action) -> Option<&Point> {
+        self.points
+            .iter()
+            .find(|point| point.is_usable() && point.serves(action))
+    }
+
+    /// The usable point with this value (a number in E.164 or an address).
+    pub fn point(&self, value: &str) -> Option<&Point> {
+        self.points
+            .iter()
+            .find(|point| point.value == value && point.is_usable())
+    }
+
+    /// The consumer's zones when no number is named: those of the first usable phone.
+    pub fn zones(&self) -> Zones {
+        zones_now(
+            &self.stored_zones,
+            self.state.as_deref(),
+            self.usable_point(Action::Call).and_then(Point::phone),
+        )
+    }
+
+    /// Asks about `action` through `point` (or none) at `at`.
+    pub fn ask(
+        &self,
+        rules: &RuleSet,
+        at: Timestamp,
+        action: Action,
+        point: Option<&Point>,
+    ) -> Asked {
+        let fallback = self.usable_point(Action::Call).and_then(Point::phone);
+        self.facts().ask(rules, at, action, point, fallback)
+    }
+
+    /// Counted calls about this account on the 7 local dates ending on `at`'s (first
+    /// zone): the Reg F call budget shown to agents ("5 of 7").
+    pub fn calls_in_last_seven_days(&self, at: Timestamp) -> usize {
+        let zone = self.zones().display();
+        let today = zone.to_datetime(at).date();
+        let first = today
+            .checked_sub(jiff::Span::new().days(6))
+            .unwrap_or(today);
+        self.history
+            .iter()
+            .filter(|entry| entry.at <= at && entry.is_counted_call(&self.account_ref))
+            .filter(|entry| {
+                let date = zone.to_datetime(entry.at).date();
+                first <= date && date <= today
+            })
+            .count()
+    }
+}
+
+/// The channels the workspace's banner shows, in order.
+pub const CHANNELS: &[Action] = &[
+    Action::Call,
+    Action::Sms,
+    Action::Email,
+    Action::Letter,
+    Action::Visit,
+];
+
+impl App {
+    /// What the engine needs about the account, read now.
+    pub async fn known(&self, creditor: &str, account_ref: &str) -> Result<Known, Error> {
+        let facts = self.store.contact_facts(creditor, account_ref).await?;
+        let attempts = self.store.debtor_attempts(facts.account_id).await?;
+        Ok(Known {
+            account_id: facts.account_id,
+            history: history(&attempts)?,
+            points: points(&facts.contact_points)?,
+            attempts,
+            creditor: facts.creditor,
+            account_ref: facts.account_ref,
+            status: facts.status,
+            stored_zones: facts.time_zones,
+            state: facts.state,
+            holds: facts.holds,
+            dispute_placed_at_us: facts.dispute_placed_at_us,
+            validation_notice_sent_at: facts.validation_notice_sent_at,
+        })
+    }
+
+    /// The banner: each channel asked now through its first usable point. Nothing is
+    /// logged (a look, not a contact).
+    pub fn channels_now(&self, known: &Known, at: Timestamp) -> Vec<Asked> {
+        CHANNELS
+            .iter()
+            .map(|action| {
+                let point = known.usable_point(*action);
+                known.ask(self.rules, at, *action, point)
+            })
+            .collect()
+    }
+
+    /// Asks about one contact with an account and logs the decision (`compliance ask`,
+    /// the API). `contact`: one of the debtor's contact points, usable or not (the
+    /// answer is about that number); none: the first usable point for the action.
+    pub async fn ask(
+        &self,
+        who: &store::Actor,
+        asked_by: AskedBy,
+        creditor: &str,
+        account_ref: &str,
+        action: Action,
+        contact: Option<&str>,
+        at: Timestamp,
+    ) -> Result<Asked, AskError> {
+        let known = self.known(creditor, account_ref).await?;
+        let point = match contact {
+            Some(value) => Some(
+                known
+                    .points
+                    .iter()
+                    .find(|point| point.value == value)
+                    .ok_or(AskError::UnknownContact)?,
+            ),
+            None => known.usable_point(action),
+        };
+        let asked = known.ask(self.rules, at, action, point);
+        self.store
+            .record_decisions(
+                who,
+                &format!("asked about {} {creditor}/{account_ref}", action.code()),
+                std::slice::from_ref(&asked.decision(known.account_id, asked_by)),
+            )
+            .await?;
+        Ok(asked)
+    }
+}
+
+/// Why a question about an account was not answered.
+#[derive(Debug, thiserror::Error)]
+pub enum AskError {
+    #[error("not one of the debtor's contact points")]
+    UnknownContact,
+    #[error(transparent)]
+    App(#[from] Error),
+}
+
+impl From<StoreError> for AskError {
+    fn from(error: StoreError) -> AskError {
+        AskError::App(Error::Store(error))
+    }
+}

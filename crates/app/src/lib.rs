@@ -1,0 +1,60 @@
+//! Arrears' application layer: the use cases. Each takes typed input and the acting
+//! user, asks the compliance engine with stored facts where a contact is involved
+//! (`contact`: the one pipeline), checks who may act (`domain::permission`), and drives
+//! the state change through the store, which enforces what must never be violated inside
+//! its transaction. The workspace, the JSON API, the command line, the dialer list and
+//! the demo are adapters over this crate.
+//!
+//! **Invariant:** no adapter builds a compliance request, decides a permission or moves
+//! a state by itself; they parse, call a use case here, and render its outcome.
+
+pub mod compliance_json;
+pub mod contact;
+pub mod dialer;
+pub mod workspace;
+
+use compliance::packs::RuleSet;
+use domain::permission::{Permission, allows};
+use store::Store;
+use store::StoreError;
+use store::sessions::SessionUser;
+
+/// The use cases over one store and rule set.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    rules: &'static RuleSet,
+}
+
+impl App {
+    pub fn new(store: Store, rules: &'static RuleSet) -> App {
+        App { store, rules }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn rules(&self) -> &'static RuleSet {
+        self.rules
+    }
+}
+
+/// Why a use case did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The user's role does not hold the permission the use case needs.
+    #[error("your role may not do this ({})", .0.code())]
+    Forbidden(Permission),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The permission check every use case starts with.
+pub fn require(user: &SessionUser, permission: Permission) -> Result<(), Error> {
+    if allows(user.role, permission) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(permission))
+    }
+}

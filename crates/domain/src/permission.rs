@@ -1,0 +1,132 @@
+//! Who may do what: one table from role to permission, and the order of authority for
+//! approvals. `app` checks these before every use case; adapters never decide.
+
+use crate::party::Role;
+
+/// What a user may do. Every use case names the one it needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// See accounts of the user's creditors (every role).
+    ViewAccounts,
+    /// Work accounts: take from the queue, log attempts, promises, notes, callbacks,
+    /// disputes, flags and contact points.
+    WorkAccounts,
+    /// See sensitive identity fields (SSN last 4, date of birth) unmasked.
+    SeeSensitive,
+    /// Team views: dashboards, reassignment, dispute and approval queues; recall.
+    Supervise,
+    /// Take payments and request refunds, adjustments and write-offs.
+    PostMoney,
+    /// The exceptions list of unmatched bank-file items.
+    ReviewExceptions,
+    /// Put questions to the compliance engine about consumers (the contract's check).
+    AskCompliance,
+}
+
+impl Permission {
+    pub const ALL: &'static [Permission] = &[
+        Permission::ViewAccounts,
+        Permission::WorkAccounts,
+        Permission::SeeSensitive,
+        Permission::Supervise,
+        Permission::PostMoney,
+        Permission::ReviewExceptions,
+        Permission::AskCompliance,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Permission::ViewAccounts => "view_accounts",
+            Permission::WorkAccounts => "work_accounts",
+            Permission::SeeSensitive => "see_sensitive",
+            Permission::Supervise => "supervise",
+            Permission::PostMoney => "post_money",
+            Permission::ReviewExceptions => "review_exceptions",
+            Permission::AskCompliance => "ask_compliance",
+        }
+    }
+}
+
+/// The roles holding each permission: the one table.
+const TABLE: &[(Permission, &[Role])] = {
+    use Role::*;
+    &[
+        (
+            Permission::ViewAccounts,
+            &[Agent, Supervisor, Manager, Billing, Admin, Auditor],
+        ),
+        (Permission::WorkAccounts, &[Agent, Supervisor, Manager]),
+        (
+            Permission::SeeSensitive,
+            &[Supervisor, Manager, Admin, Auditor],
+        ),
+        (Permission::Supervise, &[Supervisor, Manager, Admin]),
+        (
+            Permission::PostMoney,
+            &[Agent, Supervisor, Manager, Billing],
+        ),
+        (
+            Permission::ReviewExceptions,
+            &[Supervisor, Manager, Admin, Billing],
+        ),
+        (
+            Permission::AskCompliance,
+            &[Agent, Supervisor, Manager, Billing, Admin, Auditor],
+        ),
+    ]
+};
+
+/// Whether `role` holds `permission`.
+pub fn allows(role: Role, permission: Permission) -> bool {
+    TABLE
+        .iter()
+        .find(|(held, _)| *held == permission)
+        .is_some_and(|(_, roles)| roles.contains(&role))
+}
+
+/// Authority order for approvals: agent (and billing, auditor) < supervisor < manager <
+/// admin. A request needing role R may be decided by anyone ranked at least R.
+pub fn authority_rank(role: Role) -> u8 {
+    match role {
+        Role::Agent | Role::Billing | Role::Auditor => 0,
+        Role::Supervisor => 1,
+        Role::Manager => 2,
+        Role::Admin => 3,
+    }
+}
+
+/// Roles whose work spans every creditor; the others see only the creditors assigned to
+/// them.
+pub fn sees_all_creditors(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Manager | Role::Billing | Role::Admin | Role::Auditor
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_permission_has_one_row() {
+        for permission in Permission::ALL {
+            let rows = TABLE.iter().filter(|(held, _)| held == permission).count();
+            assert_eq!(rows, 1, "{permission:?}");
+        }
+    }
+
+    #[test]
+    fn auditors_read_but_never_work_or_move_money() {
+        assert!(allows(Role::Auditor, Permission::ViewAccounts));
+        assert!(allows(Role::Auditor, Permission::SeeSensitive));
+        for permission in [
+            Permission::WorkAccounts,
+            Permission::PostMoney,
+            Permission::Supervise,
+            Permission::ReviewExceptions,
+        ] {
+            assert!(!allows(Role::Auditor, permission), "{permission:?}");
+        }
+    }
+}
