@@ -504,3 +504,82 @@ impl From<StoreError> for AskError {
         AskError::App(Error::Store(error))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attempt(action: &str, outcome: &str) -> Attempt {
+        Attempt {
+            id: 7,
+            account_id: 1,
+            account_ref: "A-1".into(),
+            username: None,
+            at: "2026-06-01T15:00:00Z".parse().unwrap(),
+            action: action.into(),
+            contact_point: None,
+            direction: "outbound".into(),
+            recipient: "consumer".into(),
+            outcome: outcome.into(),
+            disposition: "no_answer".into(),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn an_attempt_that_does_not_read_back_is_an_error_not_missing_history() {
+        let good = attempt("call", "no_answer");
+        assert_eq!(history(std::slice::from_ref(&good)).unwrap().len(), 1);
+        let odd = attempt("call", "spoke_briefly");
+        let error = history(&[good, odd]).unwrap_err();
+        assert!(
+            error.to_string().contains("contact attempt 7: outcome"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn no_known_zone_means_every_zone_of_the_fifty_states_and_dc() {
+        let known = zones_now(&[], Some("NY"), None);
+        assert_eq!(known.basis, ZoneBasis::Known);
+        assert_eq!(known.display().iana_name(), Some("America/New_York"));
+        // A toll-free number and no address: nothing tells.
+        let unknown = zones_now(&[], None, Some("+18005550199"));
+        assert_eq!(unknown.basis, ZoneBasis::EveryUsZone);
+        let names: Vec<&str> = unknown
+            .zones
+            .iter()
+            .filter_map(|zone| zone.iana_name())
+            .collect();
+        for zone in [
+            "America/New_York",
+            "America/Chicago",
+            "Pacific/Honolulu",
+            "America/Anchorage",
+        ] {
+            assert!(names.contains(&zone), "{zone} in {names:?}");
+        }
+        // Territories are not states: Guam's clock would forbid every hour of the day.
+        assert!(!names.contains(&"Pacific/Guam"), "{names:?}");
+    }
+
+    #[test]
+    fn a_disposition_is_a_call_outcome_and_texts_are_sent() {
+        assert_eq!(
+            outcome_of(Disposition::WrongNumber, Action::Call),
+            Outcome::WrongParty
+        );
+        assert_eq!(
+            outcome_of(Disposition::Promise, Action::Visit),
+            Outcome::Conversation
+        );
+        assert_eq!(
+            outcome_of(Disposition::NoAnswer, Action::Visit),
+            Outcome::NoContact
+        );
+        assert_eq!(
+            outcome_of(Disposition::NoAnswer, Action::Sms),
+            Outcome::Sent
+        );
+    }
+}

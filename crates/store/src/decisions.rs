@@ -16,7 +16,7 @@ use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
 /// Who asked: the dialer list, an agent's contact attempt, the command line.
-pub const ASKED_BY: &[&str] = &["dialer", "agent", "cli"];
+pub const ASKED_BY: &[&str] = &["dialer", "agent", "cli", "api"];
 
 /// A decision to record. The caller serialises request and answer (contract JSON).
 #[derive(Clone, Debug)]

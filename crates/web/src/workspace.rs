@@ -373,6 +373,7 @@ struct AccountPage {
     refusal: Option<Refusal>,
     errors: Vec<FieldError>,
     banner: Vec<ChannelRow>,
+    zone_unknown: bool,
     budget: String,
     validation: String,
     accounts: Vec<AccountRow>,
@@ -656,6 +657,7 @@ pub(crate) async fn account_page(
         refusal: extras.refusal,
         errors: extras.errors,
         banner,
+        zone_unknown: known.zones().basis == ZoneBasis::EveryUsZone,
         budget,
         validation,
         accounts,
@@ -708,13 +710,11 @@ fn banner_rows(
         .iter()
         .map(|asked| {
             let action = asked.request.action;
-            let mut reasons = reasons(asked);
-            reasons.extend(zone_note(t, asked));
             ChannelRow {
                 code: action.code(),
                 label: t.get(&format!("channel.{}", action.code())),
                 allowed: asked.allowed(),
-                reasons,
+                reasons: reasons(asked),
                 next: when(asked.answer.next_allowed_at),
             }
         })
@@ -744,6 +744,9 @@ struct BannerFragment {
     t: Words,
     base: String,
     banner: Vec<ChannelRow>,
+    /// Nothing on file tells the debtor's zone: the banner says the answers hold
+    /// wherever in the fifty states and DC they may be.
+    zone_unknown: bool,
     budget: String,
     validation: String,
 }
@@ -772,6 +775,7 @@ pub async fn banner(
         t: words(user),
         base: account_href(&view.creditor, &view.account_ref),
         banner,
+        zone_unknown: known.zones().basis == ZoneBasis::EveryUsZone,
         budget,
         validation,
     };

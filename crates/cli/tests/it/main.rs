@@ -1,6 +1,7 @@
 //! The `arrears` binary driven as a user would: real files, real SQLite files, a real
 //! PostgreSQL database (ARREARS_TEST_POSTGRES_URL; required when ARREARS_REQUIRE_POSTGRES=1).
 
+mod compliance;
 mod payments;
 mod plan;
 use serde_json::Value;

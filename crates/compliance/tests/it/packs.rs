@@ -385,3 +385,49 @@ mod properties {
         }
     }
 }
+
+/// The history a check needs reaches back as far as the longest window of a rule that
+/// limits the action; passive credit reporting needs all of it.
+#[test]
+fn the_look_back_comes_from_the_rules() {
+    let rules = compliance::packs::RuleSet::builtin();
+    let call = rules
+        .lookback_days(compliance::facts::Action::Call)
+        .unwrap();
+    assert!(call >= 8, "the federal 7-in-7 window and a day: {call}");
+    assert_eq!(
+        rules.lookback_days(compliance::facts::Action::CreditReport),
+        None
+    );
+    let visit = rules
+        .lookback_days(compliance::facts::Action::Visit)
+        .unwrap();
+    assert!(visit >= 1);
+    // A pack with a longer window stretches the look-back with it.
+    let federal =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/packs/us.toml")).unwrap();
+    let long = r#"
+format = 1
+id = "us-zz"
+version = "1"
+title = "A test state with a long window"
+states = ["ZZ"]
+
+[[rule]]
+id = "us-zz.quarterly"
+kind = "contact_frequency"
+citation = "none"
+effective_from = 2020-01-01
+actions = ["call"]
+counts = ["call"]
+per = "consumer"
+max = 20
+days = 90
+"#;
+    let set = compliance::packs::RuleSet::from_texts(
+        "test",
+        [("us.toml", federal.as_str()), ("us-zz.toml", long)],
+    )
+    .unwrap();
+    assert_eq!(set.lookback_days(compliance::facts::Action::Call), Some(91));
+}
