@@ -1190,7 +1190,7 @@ async fn demo_money(
     use domain::payment::{
         IncomingPayment, IncomingReturn, Item, ItemKind, Method, Original, Source,
     };
-    use store::arrangements::{Kind, MoneyChange, NewArrangement, NewDue};
+    use store::arrangements::{Kind, MoneyChange, NewArrangement};
     let agent = store.session_user(agent_id).await?;
     // The clients' contracts: no agent settles for less than 250.00 on their own.
     for creditor in store.creditors().await? {
@@ -1313,70 +1313,27 @@ async fn demo_money(
         if !balance.is_positive() {
             continue;
         }
-        let creditor = store
-            .creditor(&view.creditor)
-            .await?
-            .expect("the account's creditor");
-        let policy = &creditor.policy;
         let new = match index {
             // Plans within policy (6 and 12 monthly installments) and one of 60, over the
-            // creditor's longest term, waiting for the supervisor.
-            0..=2 => {
-                let count = [6, 12, 60][index];
-                let schedule = domain::plan::quote(
-                    balance,
-                    domain::money::BasisPoints::new(0).expect("zero"),
-                    count,
-                    domain::plan::Frequency::Monthly,
-                    days(10),
-                )?;
-                let breaches = domain::plan::check_policy(&schedule, today, policy);
-                NewArrangement {
-                    kind: Kind::Plan,
-                    dues: schedule
-                        .installments
-                        .iter()
-                        .map(|due| NewDue {
-                            due_on: due.due_on,
-                            amount: due.amount,
-                            principal: due.principal,
-                            interest: due.interest,
-                        })
-                        .collect(),
-                    frequency: Some("monthly".into()),
-                    apr_bps: 0,
-                    needs_approval: (!breaches.is_empty()).then(|| {
-                        let why: Vec<String> = breaches
-                            .iter()
-                            .map(|breach| breach.message(policy.currency))
-                            .collect();
-                        (Role::Supervisor, why.join("; "))
-                    }),
-                }
-            }
+            // creditor's longest term, waiting for the supervisor: the store decides.
+            0..=2 => NewArrangement::Plan(domain::plan::PlanTerms {
+                balance,
+                down_payment: Amount::ZERO,
+                down_payment_on: None,
+                apr: domain::money::BasisPoints::new(0).expect("zero"),
+                frequency: domain::plan::Frequency::Monthly,
+                first_due: days(10),
+                sizing: domain::plan::Sizing::Count([6, 12, 60][index]),
+            }),
             // Settlements: 15% off (within the agent's authority) and 35% off (needs a
             // supervisor).
             3 | 4 => {
                 let discount_bps = if index == 3 { 1500 } else { 3500 };
                 let offer = Amount::from_minor(balance.minor() * (10_000 - discount_bps) / 10_000);
-                let authority = domain::settlement::authority(balance, offer, Role::Agent, policy)?;
-                NewArrangement {
-                    kind: Kind::Settlement,
-                    dues: vec![NewDue {
-                        due_on: days(14),
-                        amount: offer,
-                        principal: offer,
-                        interest: Amount::ZERO,
-                    }],
-                    frequency: None,
-                    apr_bps: 0,
-                    needs_approval: match authority {
-                        domain::settlement::Authority::NeedsApproval { required_role, .. } => {
-                            Some((required_role.unwrap_or(Role::Admin), authority.message()))
-                        }
-                        domain::settlement::Authority::Within { .. } => None,
-                    },
-                }
+                NewArrangement::Settlement(vec![domain::settlement::SettlementPayment {
+                    due_on: days(14),
+                    amount: offer,
+                }])
             }
             // An overpayment and the agent's refund request.
             5 => {
@@ -1423,7 +1380,7 @@ async fn demo_money(
             _ => continue,
         };
         store.create_arrangement(&agent, seen(view), &new).await?;
-        match new.kind {
+        match new.kind() {
             Kind::Plan => plans += 1,
             Kind::Settlement => settlements += 1,
         }

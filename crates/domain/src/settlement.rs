@@ -188,6 +188,17 @@ pub enum Authority {
 }
 
 impl Authority {
+    /// Who must approve: `None` within the acting role's authority; else the least role
+    /// whose limit covers the offer, or an admin when even a manager's does not.
+    pub fn approver(&self) -> Option<Role> {
+        match self {
+            Authority::Within { .. } => None,
+            Authority::NeedsApproval { required_role, .. } => {
+                Some(required_role.unwrap_or(Role::Admin))
+            }
+        }
+    }
+
     pub fn needs_approval(&self) -> bool {
         matches!(self, Authority::NeedsApproval { .. })
     }

@@ -63,21 +63,21 @@ impl Store {
                 "account {account_ref} is {from}; it cannot become {to}"
             )));
         }
-        tx.audit(AuditEvent {
-            actor: &actor.name,
-            action: "account.status",
-            entity: "account",
-            entity_key: &entity_key(creditor, account_ref),
-            before: Some(json!({"status": from.code()})),
-            after: Some(json!({"status": to.code()})),
-            reason,
-        })
-        .await?;
-        sqlx::query("UPDATE accounts SET status = $1, version = version + 1 WHERE id = $2")
-            .bind(to.code())
-            .bind(account_id)
-            .execute(tx.conn())
+        let seq = tx
+            .audit(AuditEvent {
+                actor: &actor.name,
+                action: "account.status",
+                entity: "account",
+                entity_key: &entity_key(creditor, account_ref),
+                before: Some(json!({"status": from.code()})),
+                after: Some(json!({"status": to.code()})),
+                reason,
+            })
             .await?;
+        set_status(&mut tx, account_id, from, to).await?;
+        if to != Status::Active {
+            crate::arrangements::cancel_running(&mut tx, account_id, seq).await?;
+        }
         tx.commit().await?;
         Ok(from)
     }
@@ -160,6 +160,52 @@ impl Store {
         bump_version(&mut tx, account_id).await?;
         tx.commit().await
     }
+}
+
+/// The account's stored status.
+pub(crate) async fn status_of(tx: &mut WriteTx, account_id: i64) -> Result<Status, StoreError> {
+    let status: String = sqlx::query("SELECT status FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_one(tx.conn())
+        .await?
+        .try_get(0)?;
+    Status::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status {status:?}")))
+}
+
+/// The only way an account's lifecycle status changes. `from` is the status the caller
+/// read in this transaction; the move must be one [`Status::can_become`] allows, and it
+/// is refused here, inside the writing transaction, when it is not. Moving to the same
+/// status changes nothing.
+pub(crate) async fn set_status(
+    tx: &mut WriteTx,
+    account_id: i64,
+    from: Status,
+    to: Status,
+) -> Result<(), StoreError> {
+    if from == to {
+        return Ok(());
+    }
+    if !from.can_become(to) {
+        return Err(StoreError::Invalid(format!(
+            "the account is {from}; it cannot become {to}"
+        )));
+    }
+    let moved = sqlx::query(
+        "UPDATE accounts SET status = $1, version = version + 1 WHERE id = $2 AND status = $3",
+    )
+    .bind(to.code())
+    .bind(account_id)
+    .bind(from.code())
+    .execute(tx.conn())
+    .await?;
+    // Writers are serialised by the audit lock: the status read in this transaction is
+    // the stored one, or the caller passed a wrong `from`.
+    assert_eq!(
+        moved.rows_affected(),
+        1,
+        "account {account_id} was not {from} when moved to {to}"
+    );
+    Ok(())
 }
 
 /// Forms rendered before this change are stale now.

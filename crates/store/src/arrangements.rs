@@ -7,16 +7,20 @@
 //!
 //! **Invariant:** every change of status writes an audit event in the same transaction.
 
+use crate::accounts::{set_status as set_account_status, status_of};
 use crate::audit::{AuditEvent, LedgerRow, WriteTx};
 use crate::creditors::creditor_from_row;
 use crate::sessions::SessionUser;
 use crate::workspace::Seen;
 use crate::{Actor, Store, StoreError};
+use domain::account::Status;
 use domain::creditor::CreditorPolicy;
 use domain::ledger::{Buckets, Entry, Reason};
 use domain::money::Amount;
 use domain::party::Role;
+use domain::plan::PlanTerms;
 use domain::schedule::{self, Due, DueProgress, Received};
+use domain::settlement::{SettlementOffer, SettlementPayment};
 use jiff::civil::Date;
 use serde_json::json;
 use sqlx::Row;
@@ -39,22 +43,41 @@ impl Kind {
 
 /// One dated amount of a plan or settlement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NewDue {
-    pub due_on: Date,
-    pub amount: Amount,
-    pub principal: Amount,
-    pub interest: Amount,
+struct NewDue {
+    due_on: Date,
+    amount: Amount,
+    principal: Amount,
+    interest: Amount,
 }
 
+/// A plan or settlement as agreed with the debtor. Whether it needs an approval, and
+/// whose, is decided by the store on the balance it reads in the writing transaction,
+/// never by the caller.
 #[derive(Clone, Debug)]
-pub struct NewArrangement {
-    pub kind: Kind,
-    pub dues: Vec<NewDue>,
-    pub frequency: Option<String>,
-    pub apr_bps: u32,
-    /// `Some(role)`: outside the user's authority or the creditor's policy; waits in the
-    /// approvals queue for that role (or above). The text says why.
-    pub needs_approval: Option<(Role, String)>,
+pub enum NewArrangement {
+    /// The plan's terms as quoted; quoted again here on the balance read now, which must
+    /// be the one the debtor was quoted.
+    Plan(PlanTerms),
+    /// The settlement's dated payments, against the balance read now.
+    Settlement(Vec<SettlementPayment>),
+}
+
+impl NewArrangement {
+    pub fn kind(&self) -> Kind {
+        match self {
+            NewArrangement::Plan(_) => Kind::Plan,
+            NewArrangement::Settlement(_) => Kind::Settlement,
+        }
+    }
+}
+
+/// What became of a new plan or settlement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Arranged {
+    pub id: i64,
+    /// Waiting in the approvals queue: the approval, the least role that may decide it
+    /// and why it needs one (the policy breaches or the authority missed).
+    pub approval: Option<(i64, Role, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -132,15 +155,7 @@ pub const REASON_CODES: &[&str] = &[
     "other",
 ];
 
-/// Authority order for approvals: agent (and billing, auditor) < supervisor < manager < admin.
-pub fn role_rank(role: Role) -> u8 {
-    match role {
-        Role::Agent | Role::Billing | Role::Auditor => 0,
-        Role::Supervisor => 1,
-        Role::Manager => 2,
-        Role::Admin => 3,
-    }
-}
+pub use domain::permission::authority_rank as role_rank;
 
 /// The movement that takes every bucket still owed to zero (credits are left alone).
 fn write_down(owed: &Buckets) -> Buckets {
@@ -298,7 +313,52 @@ pub(crate) async fn review(
     for account_id in open {
         changes += review_account(tx, account_id, today, actor).await?;
     }
+    changes += end_with_account(tx, account_ids, actor).await?;
     Ok(changes)
+}
+
+/// A plan or settlement still running (or waiting for approval) on an account that is
+/// no longer active — paid in full by a payment that did not follow the schedule, say —
+/// ends with it: cancelled, audited.
+async fn end_with_account(
+    tx: &mut WriteTx,
+    account_ids: &[i64],
+    actor: &Actor,
+) -> Result<u64, StoreError> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT r.account_id, a.status, c.code, a.account_ref FROM arrangements r \
+         JOIN accounts a ON a.id = r.account_id JOIN creditors c ON c.id = a.creditor_id \
+         WHERE r.status IN ('active', 'pending_approval') AND a.status <> 'active' ORDER BY r.account_id",
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    let wanted: std::collections::HashSet<i64> = account_ids.iter().copied().collect();
+    let mut ended = 0;
+    for row in rows {
+        let account_id: i64 = row.try_get(0)?;
+        if !wanted.contains(&account_id) {
+            continue;
+        }
+        let status: String = row.try_get(1)?;
+        let entity_key = format!(
+            "{}/{}",
+            row.try_get::<String, _>(2)?,
+            row.try_get::<String, _>(3)?
+        );
+        let seq = tx
+            .audit(AuditEvent {
+                actor: &actor.name,
+                action: "arrangement.cancelled",
+                entity: "account",
+                entity_key: &entity_key,
+                before: None,
+                after: Some(json!({"account_status": status})),
+                reason: "the account is no longer active",
+            })
+            .await?;
+        ended += cancel_running(tx, account_id, seq).await?;
+    }
+    Ok(ended)
 }
 
 async fn review_account(
@@ -434,7 +494,12 @@ async fn review_account(
                     .execute(tx.conn())
                     .await?;
             }
-            account_status(tx, account_id, "settled").await?;
+            // Paid as agreed on an active account (a payment in full may already
+            // have made it paid, which it stays).
+            let from = status_of(tx, account_id).await?;
+            if from == Status::Active {
+                set_account_status(tx, account_id, from, Status::Settled).await?;
+            }
         }
         if kind == "settlement" && status == "completed" {
             // A payment of a completed settlement came back: the settlement is broken
@@ -463,18 +528,61 @@ async fn review_account(
                 )
                 .await?;
             }
-            account_status(tx, account_id, "active").await?;
+            let from = status_of(tx, account_id).await?;
+            if from != Status::Active && from.can_become(Status::Active) {
+                set_account_status(tx, account_id, from, Status::Active).await?;
+            }
         }
     }
     Ok(changes)
 }
 
-async fn account_status(tx: &mut WriteTx, account_id: i64, status: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE accounts SET status = $1, version = version + 1 WHERE id = $2")
+/// Ends what still runs on an account that is no longer active: its active plan or
+/// settlement and one waiting for approval are cancelled, and so are their pending
+/// approvals (approving one later would revive it). Returns how many were cancelled.
+pub(crate) async fn cancel_running(
+    tx: &mut WriteTx,
+    account_id: i64,
+    audit_seq: i64,
+) -> Result<u64, StoreError> {
+    let running: Vec<i64> = sqlx::query(
+        "SELECT id FROM arrangements WHERE account_id = $1 AND status IN ('active', 'pending_approval') ORDER BY id",
+    )
+    .bind(account_id)
+    .fetch_all(tx.conn())
+    .await?
+    .iter()
+    .map(|row| row.try_get(0))
+    .collect::<Result<_, _>>()?;
+    for id in &running {
+        end_arrangement(tx, *id, "cancelled", audit_seq).await?;
+    }
+    Ok(running.len() as u64)
+}
+
+/// An arrangement ends (`cancelled` or `superseded`), and any approval still pending for
+/// it is cancelled in the same transaction.
+async fn end_arrangement(
+    tx: &mut WriteTx,
+    id: i64,
+    status: &'static str,
+    audit_seq: i64,
+) -> Result<(), StoreError> {
+    debug_assert!(matches!(status, "cancelled" | "superseded"));
+    sqlx::query("UPDATE arrangements SET status = $1, ended_at_us = $2 WHERE id = $3")
         .bind(status)
-        .bind(account_id)
+        .bind(tx.now_us())
+        .bind(id)
         .execute(tx.conn())
         .await?;
+    sqlx::query(
+        "UPDATE approvals SET status = 'cancelled', decided_at_us = $1, decision_note = $2 WHERE arrangement_id = $3 AND status = 'pending'",
+    )
+    .bind(tx.now_us())
+    .bind(format!("the arrangement was {status} (audit event {audit_seq})"))
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 
@@ -555,23 +663,26 @@ impl Store {
         Ok(changes)
     }
 
-    /// Records a plan or settlement: active at once, or waiting for approval. An active
-    /// plan or settlement of the account is superseded (amendment keeps history).
+    /// Records a plan or settlement: active at once within policy and the user's
+    /// authority, else waiting for approval by the least role that may grant it — both
+    /// decided here on the balance read in this transaction. Only an active account
+    /// takes an arrangement. One active at once: a new active arrangement supersedes
+    /// whatever runs or waits; a new one waiting for approval supersedes only another
+    /// that waits (the running one goes on until the approval).
     pub async fn create_arrangement(
         &self,
         user: &SessionUser,
         seen: Seen<'_>,
         new: &NewArrangement,
-    ) -> Result<(i64, Option<i64>), StoreError> {
-        if new.dues.is_empty() {
-            return Err(StoreError::Invalid(
-                "an arrangement has at least one payment".into(),
-            ));
-        }
-        let total = Amount::checked_sum(new.dues.iter().map(|due| due.amount))
-            .ok_or_else(|| StoreError::Invalid("the total is too large".into()))?;
+    ) -> Result<Arranged, StoreError> {
         let mut tx = self.write().await?;
         let account_id = locate(&mut tx, user, seen).await?;
+        let status = status_of(&mut tx, account_id).await?;
+        if status != Status::Active {
+            return Err(StoreError::Invalid(format!(
+                "the account is {status}: only an active account takes a plan or settlement"
+            )));
+        }
         let owed = balance(&mut tx, account_id)
             .await?
             .total()
@@ -579,28 +690,93 @@ impl Store {
         if !owed.is_positive() {
             return Err(StoreError::Invalid("the account owes nothing".into()));
         }
-        if new.kind == Kind::Settlement && total >= owed {
+        let (policy, _, _) = policy_of_account(tx.conn(), account_id).await?;
+        let today = tx.today();
+        let (dues, frequency, apr_bps, needs_approval) = match new {
+            NewArrangement::Plan(terms) => {
+                if terms.balance != owed {
+                    return Err(StoreError::Conflict(format!(
+                        "the balance is {} now, not the {} quoted: quote the plan again",
+                        policy.currency.format(owed),
+                        policy.currency.format(terms.balance)
+                    )));
+                }
+                let schedule = terms
+                    .quote()
+                    .map_err(|error| StoreError::Invalid(error.message(policy.currency)))?;
+                let why: Vec<String> = domain::plan::check_policy(&schedule, today, &policy)
+                    .iter()
+                    .map(|breach| breach.message(policy.currency))
+                    .collect();
+                let dues: Vec<NewDue> = schedule
+                    .installments
+                    .iter()
+                    .map(|installment| NewDue {
+                        due_on: installment.due_on,
+                        amount: installment.amount,
+                        principal: installment.principal,
+                        interest: installment.interest,
+                    })
+                    .collect();
+                (
+                    dues,
+                    Some(terms.frequency.code().to_string()),
+                    terms.apr.get(),
+                    (!why.is_empty()).then(|| (Role::Supervisor, why.join("; "))),
+                )
+            }
+            NewArrangement::Settlement(payments) => {
+                let offer = SettlementOffer::new(owed, payments.clone())
+                    .map_err(|error| StoreError::Invalid(error.to_string()))?;
+                let authority = offer.authority(user.role, &policy);
+                let dues = offer
+                    .payments()
+                    .iter()
+                    .map(|payment| NewDue {
+                        due_on: payment.due_on,
+                        amount: payment.amount,
+                        principal: payment.amount,
+                        interest: Amount::ZERO,
+                    })
+                    .collect();
+                (
+                    dues,
+                    None,
+                    0,
+                    authority.approver().map(|role| (role, authority.message())),
+                )
+            }
+        };
+        if dues.is_empty() {
             return Err(StoreError::Invalid(
-                "a settlement is for less than the balance; use a plan or a promise".into(),
+                "an arrangement has at least one payment".into(),
             ));
         }
-        let previous: Option<i64> = sqlx::query(
-            "SELECT id FROM arrangements WHERE account_id = $1 AND status IN ('active', 'pending_approval') ORDER BY id DESC",
+        let total = Amount::checked_sum(dues.iter().map(|due| due.amount))
+            .ok_or_else(|| StoreError::Invalid("the total is too large".into()))?;
+        let kind = new.kind();
+        let previous: Vec<(i64, String)> = sqlx::query(
+            "SELECT id, status FROM arrangements WHERE account_id = $1 AND status IN ('active', 'pending_approval') ORDER BY id",
         )
         .bind(account_id)
-        .fetch_optional(tx.conn())
+        .fetch_all(tx.conn())
         .await?
-        .map(|row| row.try_get(0))
-        .transpose()?;
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<Result<_, StoreError>>()?;
+        let superseded: Vec<i64> = previous
+            .iter()
+            .filter(|(_, status)| needs_approval.is_none() || status == "pending_approval")
+            .map(|(id, _)| *id)
+            .collect();
         let id = tx.next_id("arrangements").await?;
-        let status = if new.needs_approval.is_some() {
+        let status = if needs_approval.is_some() {
             "pending_approval"
         } else {
             "active"
         };
         let entity_key = format!("{}/{}", seen.creditor, seen.account_ref);
-        let schedule: Vec<serde_json::Value> = new
-            .dues
+        let schedule: Vec<serde_json::Value> = dues
             .iter()
             .map(
                 |due| json!({"due_on": due.due_on.to_string(), "amount_minor": due.amount.minor()}),
@@ -609,48 +785,48 @@ impl Store {
         let seq = tx
             .audit(AuditEvent {
                 actor: &user.username,
-                action: &format!("{}.create", new.kind.code()),
+                action: &format!("{}.create", kind.code()),
                 entity: "account",
                 entity_key: &entity_key,
                 before: None,
                 after: Some(json!({
-                    new.kind.code(): id,
+                    kind.code(): id,
                     "status": status,
                     "total_minor": total.minor(),
                     "balance_minor": owed.minor(),
-                    "frequency": new.frequency,
-                    "apr_bps": new.apr_bps,
+                    "frequency": frequency,
+                    "apr_bps": apr_bps,
                     "dues": schedule,
-                    "supersedes": previous,
-                    "needs_approval": new.needs_approval.as_ref().map(|(role, why)| json!({"role": role.code(), "why": why})),
+                    "supersedes": superseded,
+                    "needs_approval": needs_approval.as_ref().map(|(role, why)| json!({"role": role.code(), "why": why})),
                 })),
-                reason: match new.kind {
+                reason: match kind {
                     Kind::Plan => "payment plan agreed with the debtor",
                     Kind::Settlement => "settlement offered to the debtor",
                 },
             })
             .await?;
-        let starts_on = tx.today().min(new.dues[0].due_on);
+        let starts_on = today.min(dues[0].due_on);
         sqlx::query(
             "INSERT INTO arrangements (id, account_id, kind, status, total_minor, balance_minor, frequency, apr_bps, starts_on, supersedes_id, created_by, created_at_us, misses, audit_seq) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13)",
         )
         .bind(id)
         .bind(account_id)
-        .bind(new.kind.code())
+        .bind(kind.code())
         .bind(status)
         .bind(total.minor())
         .bind(owed.minor())
-        .bind(new.frequency.clone())
-        .bind(i64::from(new.apr_bps))
+        .bind(frequency)
+        .bind(i64::from(apr_bps))
         .bind(starts_on.to_string())
-        .bind(previous)
+        .bind(previous.last().map(|(id, _)| *id))
         .bind(user.id)
         .bind(tx.now_us())
         .bind(seq)
         .execute(tx.conn())
         .await?;
-        for (index, due) in new.dues.iter().enumerate() {
+        for (index, due) in dues.iter().enumerate() {
             sqlx::query("INSERT INTO arrangement_dues (arrangement_id, seq, due_on, amount_minor, principal_minor, interest_minor) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id)
                 .bind(index as i64 + 1)
@@ -661,31 +837,31 @@ impl Store {
                 .execute(tx.conn())
                 .await?;
         }
-        let approval = match &new.needs_approval {
-            Some((role, why)) => Some(
+        for previous in superseded {
+            end_arrangement(&mut tx, previous, "superseded", seq).await?;
+        }
+        let approval = match needs_approval {
+            Some((role, why)) => Some((
                 insert_approval(
                     &mut tx,
-                    new.kind.code(),
+                    kind.code(),
                     account_id,
                     Some(id),
                     total,
-                    new.kind.code(),
-                    why,
-                    *role,
+                    kind.code(),
+                    &why,
+                    role,
                     user.id,
                     seq,
                 )
                 .await?,
-            ),
-            None => {
-                if let Some(previous) = previous {
-                    supersede(&mut tx, previous).await?;
-                }
-                None
-            }
+                role,
+                why,
+            )),
+            None => None,
         };
         tx.commit().await?;
-        Ok((id, approval))
+        Ok(Arranged { id, approval })
     }
 
     pub async fn arrangements(&self, account_id: i64) -> Result<Vec<ArrangementView>, StoreError> {
@@ -727,7 +903,8 @@ impl Store {
         let rows = sqlx::query(
             "SELECT p.id, p.kind, c.code, a.account_ref, p.arrangement_id, p.amount_minor, p.reason_code, p.detail, p.required_role, u.username, p.requested_at_us, p.status, a.creditor_id \
              FROM approvals p JOIN accounts a ON a.id = p.account_id JOIN creditors c ON c.id = a.creditor_id LEFT JOIN users u ON u.id = p.requested_by \
-             WHERE p.status = 'pending' ORDER BY p.id",
+             LEFT JOIN arrangements r ON r.id = p.arrangement_id \
+             WHERE p.status = 'pending' AND (p.arrangement_id IS NULL OR r.status = 'pending_approval') ORDER BY p.id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -829,6 +1006,26 @@ impl Store {
             .await?;
         match (kind.as_str(), arrangement_id) {
             ("plan" | "settlement", Some(arrangement_id)) => {
+                let standing: String = sqlx::query("SELECT status FROM arrangements WHERE id = $1")
+                    .bind(arrangement_id)
+                    .fetch_one(tx.conn())
+                    .await?
+                    .try_get(0)?;
+                // Cancelling an arrangement cancels its approval in the same transaction;
+                // databases from before that rule may still hold such approvals.
+                if standing != "pending_approval" {
+                    return Err(StoreError::Conflict(format!(
+                        "the {kind} of approval {approval_id} is {standing}: there is nothing to decide"
+                    )));
+                }
+                if approve {
+                    let status = status_of(&mut tx, account_id).await?;
+                    if status != Status::Active {
+                        return Err(StoreError::Invalid(format!(
+                            "the account is {status}: a {kind} cannot start on it"
+                        )));
+                    }
+                }
                 let next = if approve { "active" } else { "rejected" };
                 sqlx::query("UPDATE arrangements SET status = $1 WHERE id = $2")
                     .bind(next)
@@ -836,17 +1033,18 @@ impl Store {
                     .execute(tx.conn())
                     .await?;
                 if approve {
-                    let previous: Option<i64> = sqlx::query(
-                        "SELECT id FROM arrangements WHERE account_id = $1 AND status = 'active' AND id <> $2",
+                    let running: Vec<i64> = sqlx::query(
+                        "SELECT id FROM arrangements WHERE account_id = $1 AND status IN ('active', 'pending_approval') AND id <> $2",
                     )
                     .bind(account_id)
                     .bind(arrangement_id)
-                    .fetch_optional(tx.conn())
+                    .fetch_all(tx.conn())
                     .await?
+                    .iter()
                     .map(|row| row.try_get(0))
-                    .transpose()?;
-                    if let Some(previous) = previous {
-                        supersede(&mut tx, previous).await?;
+                    .collect::<Result<_, _>>()?;
+                    for previous in running {
+                        end_arrangement(&mut tx, previous, "superseded", seq).await?;
                     }
                 }
             }
@@ -1011,6 +1209,12 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         let account_id = locate(&mut tx, user, seen).await?;
+        let from = status_of(&mut tx, account_id).await?;
+        if !from.can_become(Status::Recalled) {
+            return Err(StoreError::Invalid(format!(
+                "the account is {from}; it cannot be recalled"
+            )));
+        }
         let owed = balance(&mut tx, account_id).await?;
         let entity_key = format!("{}/{}", seen.creditor, seen.account_ref);
         let seq = tx
@@ -1032,24 +1236,11 @@ impl Store {
         if let Ok(entry) = Entry::new(Reason::Recall, movement, tx.today()) {
             append_entry(&mut tx, account_id, &entry, None, Some("recalled"), seq).await?;
         }
-        account_status(&mut tx, account_id, "recalled").await?;
-        sqlx::query("UPDATE arrangements SET status = 'cancelled', ended_at_us = $1 WHERE account_id = $2 AND status IN ('active', 'pending_approval')")
-            .bind(tx.now_us())
-            .bind(account_id)
-            .execute(tx.conn())
-            .await?;
+        set_account_status(&mut tx, account_id, from, Status::Recalled).await?;
+        cancel_running(&mut tx, account_id, seq).await?;
         tx.commit().await?;
         Ok(())
     }
-}
-
-async fn supersede(tx: &mut WriteTx, id: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE arrangements SET status = 'superseded', ended_at_us = $1 WHERE id = $2")
-        .bind(tx.now_us())
-        .bind(id)
-        .execute(tx.conn())
-        .await?;
-    Ok(())
 }
 
 async fn apply_change(
@@ -1072,21 +1263,20 @@ async fn apply_change(
         .await?
         .total()
         .unwrap_or(Amount::ZERO);
-    let status: String = sqlx::query("SELECT status FROM accounts WHERE id = $1")
-        .bind(account_id)
-        .fetch_one(tx.conn())
-        .await?
-        .try_get(0)?;
+    let status = status_of(tx, account_id).await?;
     let next = match change {
-        MoneyChange::WriteOff if !owed.is_positive() => Some("written_off"),
-        _ if status == "active" && owed.is_zero() => Some("paid"),
-        _ if status == "paid" && owed.is_positive() => Some("active"),
+        MoneyChange::WriteOff if !owed.is_positive() => Some(Status::WrittenOff),
+        _ if status == Status::Active && owed.is_zero() => Some(Status::Paid),
+        _ if status == Status::Paid && owed.is_positive() => Some(Status::Active),
         _ => None,
     };
     if let Some(next) = next
         && next != status
     {
-        account_status(tx, account_id, next).await?;
+        set_account_status(tx, account_id, status, next).await?;
+        if next != Status::Active {
+            cancel_running(tx, account_id, seq).await?;
+        }
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ use crate::audit::{AuditEvent, LedgerRow, WriteTx};
 use crate::batch::{Batch, Literal, Value};
 use crate::creditors::{Creditor, creditor_from_row};
 use crate::{Actor, Store, StoreError};
+use domain::account::Status;
 use domain::allocation::{self, Owing};
 use domain::creditor::CreditorPolicy;
 use domain::ledger::{Buckets, Entry, Reason};
@@ -111,6 +112,8 @@ struct AccountState {
     account_ref: String,
     debtor_id: i64,
     status: String,
+    /// The status read when the account was loaded, which `finish` moves from.
+    status_at_start: String,
     delinquent_since: Date,
     balance: Buckets,
     next_seq: i64,
@@ -681,6 +684,7 @@ impl Poster<'_> {
                         account_ref: row.try_get(2)?,
                         debtor_id: row.try_get(3)?,
                         status: row.try_get(4)?,
+                        status_at_start: row.try_get(4)?,
                         delinquent_since: date_of(&since)?,
                         balance: Buckets {
                             principal: Amount::from_minor(row.try_get(6)?),
@@ -1248,18 +1252,24 @@ impl Poster<'_> {
                 .execute(tx.conn())
                 .await?;
         }
-        let changed: Vec<(i64, String)> = self
+        let changed: Vec<(i64, Status, Status)> = self
             .accounts
             .values()
             .filter(|account| account.status_changed)
-            .map(|account| (account.id, account.status.clone()))
-            .collect();
-        for (id, status) in &changed {
-            sqlx::query("UPDATE accounts SET status = $1, version = version + 1 WHERE id = $2")
-                .bind(status)
-                .bind(*id)
-                .execute(tx.conn())
-                .await?;
+            .map(|account| {
+                let parse = |code: &str| {
+                    Status::parse(code)
+                        .ok_or_else(|| StoreError::Corrupt(format!("status {code:?}")))
+                };
+                Ok((
+                    account.id,
+                    parse(&account.status_at_start)?,
+                    parse(&account.status)?,
+                ))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        for (id, from, to) in &changed {
+            crate::accounts::set_status(&mut tx, *id, *from, *to).await?;
         }
         let report = &self.report;
         let nothing = report.payments_posted == 0
@@ -1281,7 +1291,7 @@ impl Poster<'_> {
             "entries_created": report.entries_created,
             "amount_posted_minor": report.amount_posted,
             "amount_returned_minor": report.amount_returned,
-            "status_changes": changed.iter().map(|(id, status)| json!({"account_id": id, "status": status})).collect::<Vec<_>>(),
+            "status_changes": changed.iter().filter(|(_, from, to)| from != to).map(|(id, _, status)| json!({"account_id": id, "status": status.code()})).collect::<Vec<_>>(),
         });
         let seq = tx
             .audit(AuditEvent {

@@ -27,7 +27,7 @@ use domain::plan::{Frequency, PlanTerms, PolicyBreach, Schedule, Sizing};
 use domain::settlement::{Authority, SettlementOffer, SettlementPayment};
 use jiff::civil::Date;
 use serde::Deserialize;
-use store::arrangements::{Kind, MoneyChange, NewArrangement, NewDue, REASON_CODES};
+use store::arrangements::{MoneyChange, NewArrangement, REASON_CODES};
 use store::money::{IncomingPayment, Method, Outcome, Posting, Source};
 use store::sessions::SessionUser;
 use store::view::AccountView;
@@ -570,40 +570,21 @@ pub async fn agree_plan(
         Ok(quoted) => quoted,
         Err(errors) => return Ok(Err(errors)),
     };
-    let why: Vec<String> = quoted
-        .breaches
-        .iter()
-        .map(|breach| breach.message(view.currency))
-        .collect();
-    let new = NewArrangement {
-        kind: Kind::Plan,
-        dues: quoted
-            .schedule
-            .installments
-            .iter()
-            .map(|installment| NewDue {
-                due_on: installment.due_on,
-                amount: installment.amount,
-                principal: installment.principal,
-                interest: installment.interest,
-            })
-            .collect(),
-        frequency: Some(quoted.terms.frequency.code().to_string()),
-        apr_bps: quoted.terms.apr.get(),
-        needs_approval: (!why.is_empty()).then(|| (Role::Supervisor, why.join("; "))),
-    };
     let seen = Seen {
         creditor: &view.creditor,
         account_ref: &view.account_ref,
         version,
     };
-    let (id, approval) = state.store.create_arrangement(user, seen, &new).await?;
-    let agreed = match approval {
-        None => Agreed::Active { id },
-        Some(approval_id) => Agreed::Pending {
-            id,
+    let arranged = state
+        .store
+        .create_arrangement(user, seen, &NewArrangement::Plan(quoted.terms.clone()))
+        .await?;
+    let agreed = match arranged.approval {
+        None => Agreed::Active { id: arranged.id },
+        Some((approval_id, _, why)) => Agreed::Pending {
+            id: arranged.id,
             approval_id,
-            why: why.join("; "),
+            why,
         },
     };
     Ok(Ok((agreed, quoted)))
@@ -666,18 +647,9 @@ pub fn check_settlement(
     Ok(CheckedSettlement { offer, authority })
 }
 
-fn approver(authority: &Authority) -> Option<Role> {
-    match authority {
-        Authority::Within { .. } => None,
-        Authority::NeedsApproval { required_role, .. } => {
-            Some(required_role.unwrap_or(Role::Admin))
-        }
-    }
-}
-
 fn settlement_view(view: &AccountView, t: Words, checked: &CheckedSettlement) -> SettlementCheck {
     let money = |amount: Amount| view.currency.format(amount);
-    let approver = approver(&checked.authority);
+    let approver = checked.authority.approver();
     SettlementCheck {
         total: money(checked.offer.total()),
         discount: money(checked.offer.discount()),
@@ -705,34 +677,20 @@ pub async fn offer_settlement(
         Ok(checked) => checked,
         Err(errors) => return Ok(Err(errors)),
     };
-    let why = checked.authority.message();
-    let new = NewArrangement {
-        kind: Kind::Settlement,
-        dues: checked
-            .offer
-            .payments()
-            .iter()
-            .map(|payment| NewDue {
-                due_on: payment.due_on,
-                amount: payment.amount,
-                principal: payment.amount,
-                interest: Amount::ZERO,
-            })
-            .collect(),
-        frequency: None,
-        apr_bps: 0,
-        needs_approval: approver(&checked.authority).map(|role| (role, why.clone())),
-    };
     let seen = Seen {
         creditor: &view.creditor,
         account_ref: &view.account_ref,
         version,
     };
-    let (id, approval) = state.store.create_arrangement(user, seen, &new).await?;
-    let agreed = match approval {
-        None => Agreed::Active { id },
-        Some(approval_id) => Agreed::Pending {
-            id,
+    let payments = checked.offer.payments().to_vec();
+    let arranged = state
+        .store
+        .create_arrangement(user, seen, &NewArrangement::Settlement(payments))
+        .await?;
+    let agreed = match arranged.approval {
+        None => Agreed::Active { id: arranged.id },
+        Some((approval_id, _, why)) => Agreed::Pending {
+            id: arranged.id,
             approval_id,
             why,
         },
@@ -1958,7 +1916,7 @@ pub(crate) mod api {
             "discount_percent": format!("{}.{:02}", bps / 100, bps % 100),
             "schedule": schedule,
         });
-        let role = super::approver(&checked.authority).map(|role| role.code());
+        let role = checked.authority.approver().map(|role| role.code());
         Ok(arranged(&agreed, answer, role, version_now(&call).await?))
     }
 

@@ -6,10 +6,13 @@
 use crate::support::*;
 use domain::ledger::Buckets;
 use domain::money::Amount;
+use domain::money::BasisPoints;
 use domain::party::Role;
 use domain::payment::{IncomingPayment, IncomingReturn, Item, ItemKind, Method, Original, Source};
+use domain::plan::{Frequency, PlanTerms, Sizing};
+use domain::settlement::SettlementPayment;
 use jiff::civil::{Date, date};
-use store::arrangements::{Kind, MoneyChange, NewArrangement, NewDue};
+use store::arrangements::{MoneyChange, NewArrangement};
 use store::money::{Outcome, Posting};
 use store::sessions::{Login, SessionUser};
 use store::workspace::Seen;
@@ -39,6 +42,7 @@ async fn setup(db: &TestDb) -> Store {
                 ("returned_payment_fee".into(), "25.00".into()),
                 ("grace_days".into(), "5".into()),
                 ("plan_misses_to_break".into(), "2".into()),
+                ("agent_max_discount_bps".into(), "4000".into()),
             ],
             "test policy",
         )
@@ -165,32 +169,40 @@ async fn arrange(
     store: &Store,
     user: &SessionUser,
     account: &str,
-    kind: Kind,
-    dues: &[(Date, i64)],
-    approval: Option<Role>,
-) -> (i64, Option<i64>) {
+    new: NewArrangement,
+) -> store::arrangements::Arranged {
     let version = version(store, account).await;
     let seen = Seen {
         creditor: "ACME",
         account_ref: account,
         version,
     };
-    let new = NewArrangement {
-        kind,
-        dues: dues
+    store.create_arrangement(user, seen, &new).await.unwrap()
+}
+
+fn settlement(payments: &[(Date, i64)]) -> NewArrangement {
+    NewArrangement::Settlement(
+        payments
             .iter()
-            .map(|(on, minor)| NewDue {
-                due_on: *on,
+            .map(|(due_on, minor)| SettlementPayment {
+                due_on: *due_on,
                 amount: Amount::from_minor(*minor),
-                principal: Amount::from_minor(*minor),
-                interest: Amount::ZERO,
             })
             .collect(),
-        frequency: None,
-        apr_bps: 0,
-        needs_approval: approval.map(|role| (role, "outside policy".to_string())),
-    };
-    store.create_arrangement(user, seen, &new).await.unwrap()
+    )
+}
+
+/// A monthly plan without interest or down payment.
+fn monthly_plan(balance_minor: i64, installments: u32, first_due: Date) -> NewArrangement {
+    NewArrangement::Plan(PlanTerms {
+        balance: Amount::from_minor(balance_minor),
+        down_payment: Amount::ZERO,
+        down_payment_on: None,
+        apr: BasisPoints::new(0).unwrap(),
+        frequency: Frequency::Monthly,
+        first_due,
+        sizing: Sizing::Count(installments),
+    })
 }
 
 async fn status_of(store: &Store, account_id: i64) -> Vec<String> {
@@ -218,15 +230,17 @@ async fn a_settlement_paid_writes_the_rest_down_and_its_returned_payment_reverts
         let store = setup(&db).await;
         let ana = user(&store, "ana").await;
         let id = account_id(&store, "S-1").await;
-        arrange(
+        let arranged = arrange(
             &store,
             &ana,
             "S-1",
-            Kind::Settlement,
-            &[(date(2026, 11, 30), 600_00)],
-            None,
+            settlement(&[(date(2026, 11, 30), 600_00)]),
         )
         .await;
+        assert_eq!(
+            arranged.approval, None,
+            "40% off is within the agent's limit here"
+        );
         assert_eq!(status_of(&store, id).await, ["active"]);
         post(
             &store,
@@ -284,9 +298,7 @@ async fn a_settlement_whose_payment_is_missed_breaks_after_the_grace_days() {
             &store,
             &ana,
             "S-2",
-            Kind::Settlement,
-            &[(date(2026, 12, 1), 300_00), (date(2027, 1, 1), 300_00)],
-            None,
+            settlement(&[(date(2026, 12, 1), 300_00), (date(2027, 1, 1), 300_00)]),
         )
         .await;
         post(
@@ -312,13 +324,14 @@ async fn a_plan_breaks_after_the_configured_number_of_misses() {
         let store = setup(&db).await;
         let ana = user(&store, "ana").await;
         let id = account_id(&store, "P-1").await;
-        let dues = [
-            (date(2026, 12, 1), 250_00),
-            (date(2027, 1, 1), 250_00),
-            (date(2027, 2, 1), 250_00),
-            (date(2027, 3, 1), 250_00),
-        ];
-        arrange(&store, &ana, "P-1", Kind::Plan, &dues, None).await;
+        // 4 × 250.00 on the first of December, January, February and March.
+        arrange(
+            &store,
+            &ana,
+            "P-1",
+            monthly_plan(1000_00, 4, date(2026, 12, 1)),
+        )
+        .await;
         post(
             &store,
             &[payment("P-1", "PLAN-1", date(2026, 12, 1), 250_00)],
@@ -336,16 +349,20 @@ async fn a_plan_breaks_after_the_configured_number_of_misses() {
         assert_eq!(status_of(&two_misses, id).await, ["broken"]);
         assert_eq!(state(&two_misses, "P-1").await, (750_00, "active".into()));
 
-        // An amended plan supersedes the old one, which keeps its history.
-        let (second, approval) = arrange(
+        // An amended plan supersedes the old one, which keeps its history. Five years of
+        // 12.50 is over the creditor's longest term and under its smallest installment:
+        // the store sends it to a supervisor.
+        let amended = arrange(
             &two_misses,
             &ana,
             "P-1",
-            Kind::Plan,
-            &[(date(2027, 3, 1), 750_00)],
-            Some(Role::Supervisor),
+            monthly_plan(750_00, 60, date(2027, 3, 1)),
         )
         .await;
+        let (second, approval) = (amended.id, amended.approval.as_ref().map(|(id, _, _)| *id));
+        let (_, role, why) = amended.approval.clone().expect("outside policy");
+        assert_eq!(role, Role::Supervisor);
+        assert!(why.contains("36"), "{why}");
         assert_eq!(
             status_of(&two_misses, id).await,
             ["broken", "pending_approval"]
@@ -640,5 +657,162 @@ async fn an_unmatched_item_is_matched_by_hand_or_dismissed_and_stays_resolved() 
             log.iter()
                 .any(|event| event.actor == "sam" && event.action == "exception.dismiss")
         );
+    }
+}
+
+fn seen_of<'a>(account: &'a str, version: i64) -> Seen<'a> {
+    Seen {
+        creditor: "ACME",
+        account_ref: account,
+        version,
+    }
+}
+
+/// Regression: a recall cancelled a plan waiting for approval but left the approval
+/// pending, and approving it then made the plan active on a recalled account.
+#[tokio::test]
+async fn a_recall_cancels_the_approvals_of_what_it_cancels() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let sam = user(&store, "sam").await;
+        let id = account_id(&store, "P-1").await;
+        let waiting = arrange(
+            &store,
+            &ana,
+            "P-1",
+            monthly_plan(1000_00, 60, date(2026, 12, 1)),
+        )
+        .await;
+        let (approval, _, _) = waiting.approval.expect("60 months is over policy");
+        assert_eq!(store.approvals(&sam).await.unwrap().len(), 1);
+        store
+            .recall(
+                &sam,
+                seen_of("P-1", version(&store, "P-1").await),
+                "creditor recalled",
+            )
+            .await
+            .unwrap();
+        assert_eq!(status_of(&store, id).await, ["cancelled"]);
+        assert!(
+            store.approvals(&sam).await.unwrap().is_empty(),
+            "the approval went with its plan"
+        );
+        let approved = store.decide_approval(&sam, approval, true, "ok").await;
+        assert!(
+            matches!(approved, Err(store::StoreError::Conflict(_))),
+            "{approved:?}"
+        );
+        assert_eq!(status_of(&store, id).await, ["cancelled"]);
+        assert_eq!(state(&store, "P-1").await, (0, "recalled".into()));
+        // Nor can a new plan start on a recalled account.
+        let refused = store
+            .create_arrangement(
+                &ana,
+                seen_of("P-1", version(&store, "P-1").await),
+                &monthly_plan(1000_00, 4, date(2026, 12, 1)),
+            )
+            .await;
+        assert!(
+            matches!(&refused, Err(store::StoreError::Invalid(message)) if message.contains("recalled")),
+            "{refused:?}"
+        );
+        assert_eq!(store.verify_audit().await.unwrap().broken, None);
+    }
+}
+
+/// Regression: recalling a closed account succeeded (five raw status updates bypassed
+/// the lifecycle); every status change now goes through one function that refuses what
+/// `Status::can_become` does not allow, inside the writing transaction.
+#[tokio::test]
+async fn the_lifecycle_is_enforced_where_the_status_is_written() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let sam = user(&store, "sam").await;
+        store
+            .change_status(
+                &actor(),
+                "ACME",
+                "S-2",
+                domain::account::Status::Closed,
+                "settled outside",
+            )
+            .await
+            .unwrap();
+        let recalled = store
+            .recall(&sam, seen_of("S-2", version(&store, "S-2").await), "recall")
+            .await;
+        assert!(
+            matches!(&recalled, Err(store::StoreError::Invalid(message)) if message.contains("closed")),
+            "{recalled:?}"
+        );
+        assert_eq!(state(&store, "S-2").await, (1000_00, "closed".into()));
+        // What the lifecycle allows still goes: a recalled debt placed again.
+        store
+            .recall(&sam, seen_of("S-1", version(&store, "S-1").await), "recall")
+            .await
+            .unwrap();
+        let reopened = store
+            .change_status(
+                &actor(),
+                "ACME",
+                "S-1",
+                domain::account::Status::Active,
+                "placed again",
+            )
+            .await;
+        assert!(reopened.is_ok(), "a recalled debt may be placed again");
+        assert_eq!(store.verify_audit().await.unwrap().broken, None);
+    }
+}
+
+/// Authority is decided by the store on the balance it reads, not by the caller: an
+/// agent's deep discount waits for the role that may grant it, and a plan quoted on a
+/// balance that has changed since is refused.
+#[tokio::test]
+async fn authority_is_decided_on_the_balance_read_in_the_transaction() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        // 300.00 of 1,000.00 is 70% off: beyond a manager's 60% too, so it waits for an
+        // admin (the creditor's say).
+        let deep = arrange(
+            &store,
+            &ana,
+            "S-1",
+            settlement(&[(date(2026, 12, 1), 300_00)]),
+        )
+        .await;
+        let (_, role, why) = deep.approval.expect("beyond the agent's authority");
+        assert_eq!(role, Role::Admin, "{why}");
+        // 55% off: a manager may.
+        let manager = arrange(
+            &store,
+            &ana,
+            "S-2",
+            settlement(&[(date(2026, 12, 1), 450_00)]),
+        )
+        .await;
+        assert_eq!(
+            manager.approval.map(|(_, role, _)| role),
+            Some(Role::Manager)
+        );
+
+        // The debtor pays 100.00 after the plan was quoted on 1,000.00.
+        let quoted = monthly_plan(1000_00, 4, date(2026, 12, 1));
+        post(
+            &store,
+            &[payment("P-1", "MID-1", date(2026, 11, 23), 100_00)],
+        )
+        .await;
+        let stale = store
+            .create_arrangement(&ana, seen_of("P-1", version(&store, "P-1").await), &quoted)
+            .await;
+        assert!(
+            matches!(&stale, Err(store::StoreError::Conflict(message)) if message.contains("900.00")),
+            "{stale:?}"
+        );
+        assert_eq!(store.verify_audit().await.unwrap().broken, None);
     }
 }
