@@ -455,20 +455,15 @@ impl App {
     }
 
     /// Asks about one contact with an account and logs the decision (`compliance ask`,
-    /// the API). `contact`: one of the debtor's contact points, usable or not (the
-    /// answer is about that number); none: the first usable point for the action.
+    /// the API).
     pub async fn ask(
         &self,
         who: &store::Actor,
         asked_by: AskedBy,
-        creditor: &str,
-        account_ref: &str,
-        action: Action,
-        contact: Option<&str>,
-        at: Timestamp,
+        question: &Question<'_>,
     ) -> Result<Asked, AskError> {
-        let known = self.known(creditor, account_ref).await?;
-        let point = match contact {
+        let known = self.known(question.creditor, question.account_ref).await?;
+        let point = match question.contact {
             Some(value) => Some(
                 known
                     .points
@@ -476,18 +471,35 @@ impl App {
                     .find(|point| point.value == value)
                     .ok_or(AskError::UnknownContact)?,
             ),
-            None => known.usable_point(action),
+            None => known.usable_point(question.action),
         };
-        let asked = known.ask(self.rules, at, action, point);
+        let asked = known.ask(self.rules, question.at, question.action, point);
         self.store
             .record_decisions(
                 who,
-                &format!("asked about {} {creditor}/{account_ref}", action.code()),
+                &format!(
+                    "asked about {} {}/{}",
+                    question.action.code(),
+                    question.creditor,
+                    question.account_ref
+                ),
                 std::slice::from_ref(&asked.decision(known.account_id, asked_by)),
             )
             .await?;
         Ok(asked)
     }
+}
+
+/// A question about contacting the debtor of one account.
+#[derive(Clone, Copy, Debug)]
+pub struct Question<'a> {
+    pub creditor: &'a str,
+    pub account_ref: &'a str,
+    pub action: Action,
+    /// One of the debtor's contact points, usable or not (the answer is about that
+    /// number); `None`: the first usable point for the action.
+    pub contact: Option<&'a str>,
+    pub at: Timestamp,
 }
 
 /// Why a question about an account was not answered.

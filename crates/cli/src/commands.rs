@@ -939,11 +939,13 @@ async fn compliance_ask(app: &app::App, actor: &store::Actor, ask: &Ask<'_>) -> 
         .ask(
             actor,
             app::contact::AskedBy::Cli,
-            ask.creditor,
-            ask.account,
-            action,
-            ask.contact,
-            ask.at,
+            &app::contact::Question {
+                creditor: ask.creditor,
+                account_ref: ask.account,
+                action,
+                contact: ask.contact,
+                at: ask.at,
+            },
         )
         .await
         .map_err(|error| match error {

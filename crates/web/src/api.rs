@@ -707,11 +707,13 @@ async fn ask_compliance(call: Call) -> Result<Response, ApiFailure> {
         .ask(
             &call.user.actor(),
             app::contact::AskedBy::Api,
-            &view.creditor,
-            &view.account_ref,
-            action,
-            contact,
-            call.state.store.now(),
+            &app::contact::Question {
+                creditor: &view.creditor,
+                account_ref: &view.account_ref,
+                action,
+                contact,
+                at: call.state.store.now(),
+            },
         )
         .await;
     match asked {

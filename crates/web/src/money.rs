@@ -577,7 +577,7 @@ pub async fn agree_plan(
     };
     let arranged = state
         .store
-        .create_arrangement(user, seen, &NewArrangement::Plan(quoted.terms.clone()))
+        .create_arrangement(user, seen, &NewArrangement::Plan(quoted.terms))
         .await?;
     let agreed = match arranged.approval {
         None => Agreed::Active { id: arranged.id },
