@@ -4,7 +4,10 @@
 use crate::contact::{Asked, AskedBy, Known, outcome_of};
 use crate::{App, Error, require};
 use compliance::facts::Action;
+use domain::account::HoldKind;
 use domain::contact::Disposition;
+use domain::money::Amount;
+use domain::party::{ContactKind, ContactStatus, EmailAddress, PhoneNumber};
 use domain::permission::Permission;
 use jiff::civil::Date;
 use store::sessions::SessionUser;
@@ -176,5 +179,511 @@ impl App {
         let known = self.known(&view.creditor, &view.account_ref).await?;
         let channels = self.channels_now(&known, self.store.now());
         Ok((known, channels))
+    }
+}
+
+// ---------------------------------------------------------------- the queue
+
+/// The agent's queue as the queue page shows it.
+#[derive(Clone, Debug)]
+pub struct Queue {
+    /// Accounts the agent may still take today (capped at `QUEUE_COUNT_MAX`).
+    pub remaining: i64,
+    /// More than the cap.
+    pub more: bool,
+    /// Callbacks due now, first in the queue.
+    pub callbacks_due: Vec<QueueCandidate>,
+}
+
+impl App {
+    pub async fn queue(&self, user: &SessionUser) -> Result<Queue, Error> {
+        require(user, Permission::WorkAccounts)?;
+        let now = self.store.now();
+        let counted = self.store.queue_size(user, now).await?;
+        let due = self.store.queue_candidates(user, now, 20).await?;
+        Ok(Queue {
+            remaining: counted.min(store::workspace::QUEUE_COUNT_MAX),
+            more: counted > store::workspace::QUEUE_COUNT_MAX,
+            callbacks_due: due
+                .into_iter()
+                .filter(|candidate| candidate.callback_id.is_some())
+                .collect(),
+        })
+    }
+
+    /// Accounts matching `query` among the user's creditors.
+    pub async fn search(
+        &self,
+        user: &SessionUser,
+        query: &str,
+    ) -> Result<Vec<store::workspace::Found>, Error> {
+        require(user, Permission::ViewAccounts)?;
+        Ok(self.store.search(user, query).await?)
+    }
+}
+
+// ---------------------------------------------------------------- promises
+
+/// One dated amount of a promise, as the agent entered it on row `row` (from 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PromiseLine {
+    pub row: usize,
+    pub due_on: Date,
+    pub amount: Amount,
+}
+
+/// Why a promise was not recorded; `field()` names the form field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromiseProblem {
+    /// No dated amount at all.
+    Empty,
+    /// Before today (row).
+    DateInPast(usize),
+    /// Zero or less (row).
+    AmountNotPositive(usize),
+    /// The amounts add up to more than the balance.
+    AboveBalance,
+    /// More than `PROMISE_PAYMENTS_MAX` dated amounts.
+    TooMany,
+}
+
+impl PromiseProblem {
+    pub fn field(self) -> String {
+        match self {
+            PromiseProblem::Empty | PromiseProblem::TooMany => "date_1".into(),
+            PromiseProblem::DateInPast(row) => format!("date_{row}"),
+            PromiseProblem::AmountNotPositive(row) => format!("amount_{row}"),
+            PromiseProblem::AboveBalance => "amount_1".into(),
+        }
+    }
+}
+
+/// The rules of a promise (pure): dates today or later, amounts above zero, the total
+/// at most the balance, at most `PROMISE_PAYMENTS_MAX` amounts.
+pub fn check_promise(lines: &[PromiseLine], balance: Amount, today: Date) -> Vec<PromiseProblem> {
+    let mut problems = Vec::new();
+    if lines.is_empty() {
+        problems.push(PromiseProblem::Empty);
+    }
+    if lines.len() > store::workspace::PROMISE_PAYMENTS_MAX {
+        problems.push(PromiseProblem::TooMany);
+    }
+    for line in lines {
+        if line.due_on < today {
+            problems.push(PromiseProblem::DateInPast(line.row));
+        }
+        if !line.amount.is_positive() {
+            problems.push(PromiseProblem::AmountNotPositive(line.row));
+        }
+    }
+    let total = Amount::checked_sum(lines.iter().map(|line| line.amount));
+    if problems.is_empty() && total.is_none_or(|total| total > balance) {
+        problems.push(PromiseProblem::AboveBalance);
+    }
+    problems
+}
+
+impl App {
+    /// Records a promise to pay on `view` (an account the user sees), or says which
+    /// lines to correct. A stale `version` is a `Store(Conflict)`.
+    pub async fn record_promise(
+        &self,
+        user: &SessionUser,
+        view: &AccountView,
+        version: i64,
+        lines: &[PromiseLine],
+    ) -> Result<Result<i64, Vec<PromiseProblem>>, Error> {
+        require(user, Permission::WorkAccounts)?;
+        let today = self.store.today();
+        let problems = check_promise(lines, view.balance(), today);
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        let mut payments: Vec<(Date, Amount)> = lines
+            .iter()
+            .map(|line| (line.due_on, line.amount))
+            .collect();
+        payments.sort_by_key(|(due_on, _)| *due_on);
+        Ok(Ok(self
+            .store
+            .record_promise(user, seen(view, version), today, &payments)
+            .await?))
+    }
+}
+
+fn seen(view: &AccountView, version: i64) -> Seen<'_> {
+    Seen {
+        creditor: &view.creditor,
+        account_ref: &view.account_ref,
+        version,
+    }
+}
+
+// ---------------------------------------------------------------- notes and callbacks
+
+/// A note that is empty or longer than `NOTE_LENGTH_MAX` characters (field `body`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoteProblem;
+
+/// A callback time that is not in the debtor's future (field `at`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallbackProblem;
+
+impl App {
+    pub async fn add_note(
+        &self,
+        user: &SessionUser,
+        view: &AccountView,
+        version: i64,
+        body: &str,
+    ) -> Result<Result<i64, NoteProblem>, Error> {
+        require(user, Permission::WorkAccounts)?;
+        let body = body.trim();
+        if body.is_empty() || body.chars().count() > NOTE_LENGTH_MAX {
+            return Ok(Err(NoteProblem));
+        }
+        Ok(Ok(self
+            .store
+            .add_note(user, seen(view, version), body)
+            .await?))
+    }
+
+    /// Schedules a callback at `local`, a time on the debtor's wall clock (their first
+    /// plausible zone), which must be in the future.
+    pub async fn schedule_callback(
+        &self,
+        user: &SessionUser,
+        view: &AccountView,
+        version: i64,
+        local: jiff::civil::DateTime,
+    ) -> Result<Result<i64, CallbackProblem>, Error> {
+        require(user, Permission::WorkAccounts)?;
+        let zone =
+            crate::contact::zones_now(&view.time_zones, view.state.as_deref(), None).display();
+        let Some(due_at) = zone
+            .to_timestamp(local)
+            .ok()
+            .filter(|due_at| *due_at > self.store.now())
+        else {
+            return Ok(Err(CallbackProblem));
+        };
+        Ok(Ok(self
+            .store
+            .schedule_callback(user, seen(view, version), due_at, None)
+            .await?))
+    }
+}
+
+// ---------------------------------------------------------------- disputes and flags
+
+/// Why a dispute or a flag was not saved; `field()` names the form field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HoldProblem {
+    /// The dispute's account of what the debtor said: empty or too long.
+    Detail,
+    /// Not a flag an agent sets (cease, attorney, bankruptcy, deceased).
+    Kind,
+    /// Not enough to set the flag (see [`evidence_ok`]).
+    Evidence,
+}
+
+impl HoldProblem {
+    pub fn field(self) -> &'static str {
+        match self {
+            HoldProblem::Detail => "detail",
+            HoldProblem::Kind => "kind",
+            HoldProblem::Evidence => "evidence",
+        }
+    }
+}
+
+/// Whether `evidence` is enough to set a flag of `kind`: bankruptcy needs a case number,
+/// a chapter (7, 11, 12 or 13) and the filed date; an attorney a name and a phone; cease
+/// and deceased a source.
+pub fn evidence_ok(kind: HoldKind, evidence: &str) -> bool {
+    let evidence = evidence.trim();
+    if evidence.is_empty() || evidence.chars().count() > store::accounts::REASON_LENGTH_MAX {
+        return false;
+    }
+    let lower = evidence.to_lowercase();
+    match kind {
+        HoldKind::Bankruptcy => {
+            let has_date = evidence
+                .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+                .any(|word| word.parse::<Date>().is_ok());
+            let has_chapter = [
+                "chapter 7",
+                "chapter 11",
+                "chapter 12",
+                "chapter 13",
+                "ch. 7",
+                "ch. 13",
+            ]
+            .iter()
+            .any(|chapter| lower.contains(chapter));
+            let has_case = lower.contains("case") && evidence.bytes().any(|b| b.is_ascii_digit());
+            has_date && has_chapter && has_case
+        }
+        HoldKind::Attorney => {
+            let digits = evidence.bytes().filter(u8::is_ascii_digit).count();
+            digits >= 10 && evidence.chars().any(char::is_alphabetic)
+        }
+        _ => true,
+    }
+}
+
+/// The flags an agent sets or clears from the account page.
+pub const AGENT_FLAGS: &[HoldKind] = &[
+    HoldKind::Cease,
+    HoldKind::Attorney,
+    HoldKind::Bankruptcy,
+    HoldKind::Deceased,
+];
+
+impl App {
+    /// Logs a dispute: the account goes on a dispute hold (no collection until verified,
+    /// 12 CFR 1006.38(d)(2)) and enters the supervisors' dispute queue.
+    pub async fn log_dispute(
+        &self,
+        user: &SessionUser,
+        view: &AccountView,
+        version: i64,
+        detail: &str,
+    ) -> Result<Result<(), HoldProblem>, Error> {
+        require(user, Permission::WorkAccounts)?;
+        let detail = detail.trim();
+        if detail.is_empty() || detail.chars().count() > store::accounts::REASON_LENGTH_MAX {
+            return Ok(Err(HoldProblem::Detail));
+        }
+        self.store
+            .place_hold_seen(
+                user,
+                seen(view, version),
+                HoldKind::Dispute,
+                detail,
+                "dispute logged by an agent",
+            )
+            .await?;
+        Ok(Ok(()))
+    }
+
+    /// Sets (`set`) or clears a flag with its evidence.
+    pub async fn save_flag(
+        &self,
+        user: &SessionUser,
+        view: &AccountView,
+        version: i64,
+        kind: HoldKind,
+        set: bool,
+        evidence: &str,
+    ) -> Result<Result<(), HoldProblem>, Error> {
+        require(user, Permission::WorkAccounts)?;
+        if !AGENT_FLAGS.contains(&kind) {
+            return Ok(Err(HoldProblem::Kind));
+        }
+        if !evidence_ok(kind, evidence) {
+            return Ok(Err(HoldProblem::Evidence));
+        }
+        let evidence = evidence.trim();
+        if set {
+            self.store
+                .place_hold_seen(
+                    user,
+                    seen(view, version),
+                    kind,
+                    evidence,
+                    "flag set by an agent",
+                )
+                .await?;
+        } else {
+            self.store
+                .release_hold_seen(user, seen(view, version), kind, evidence)
+                .await?;
+        }
+        Ok(Ok(()))
+    }
+}
+
+// ---------------------------------------------------------------- contact points
+
+/// Where a new number or address came from, at most this long.
+pub const SOURCE_LENGTH_MAX: usize = 64;
+
+impl App {
+    /// Adds a number or address (from a skip trace, the debtor, …), already parsed.
+    pub async fn add_contact(
+        &self,
+        user: &SessionUser,
+        view: &AccountView,
+        version: i64,
+        point: NewPoint,
+        source: &str,
+    ) -> Result<(), Error> {
+        require(user, Permission::WorkAccounts)?;
+        let source = Some(source.trim())
+            .filter(|source| !source.is_empty() && source.len() <= SOURCE_LENGTH_MAX)
+            .unwrap_or("agent");
+        let (kind, value) = match &point {
+            NewPoint::Phone(kind, phone) => (*kind, phone.e164().to_string()),
+            NewPoint::Email(email) => (ContactKind::Email, email.as_str().to_string()),
+        };
+        self.store
+            .add_contact_point(user, seen(view, version), kind, &value, source)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks one of the debtor's contact points (verified, bad, wrong party, …).
+    pub async fn set_contact_status(
+        &self,
+        user: &SessionUser,
+        view: &AccountView,
+        version: i64,
+        value: &str,
+        status: ContactStatus,
+    ) -> Result<(), Error> {
+        require(user, Permission::WorkAccounts)?;
+        self.store
+            .set_contact_status(user, seen(view, version), value, status)
+            .await?;
+        Ok(())
+    }
+}
+
+/// A contact point to add, parsed at the edge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NewPoint {
+    Phone(ContactKind, PhoneNumber),
+    Email(EmailAddress),
+}
+
+impl NewPoint {
+    /// A kind code and a value as typed: the number normalised to E.164, the address
+    /// checked; `None` when they do not go together.
+    pub fn parse(kind: &str, value: &str) -> Option<NewPoint> {
+        match ContactKind::parse(kind)? {
+            ContactKind::Email => EmailAddress::parse(value).map(NewPoint::Email),
+            phone => PhoneNumber::parse(value).map(|number| NewPoint::Phone(phone, number)),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- the account page
+
+/// The debtor's sensitive identity as this user may see it: in the clear for the roles
+/// that may, masked for the others (`None`: not on file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub date_of_birth: Option<String>,
+    pub ssn_last4: Option<String>,
+}
+
+impl App {
+    pub async fn identity(
+        &self,
+        user: &SessionUser,
+        view: &AccountView,
+    ) -> Result<Identity, Error> {
+        require(user, Permission::ViewAccounts)?;
+        let (dob, ssn) = self.store.sensitive_identity(view.account_id).await?;
+        let sees = domain::permission::allows(user.role, Permission::SeeSensitive);
+        Ok(Identity {
+            date_of_birth: dob.map(|date| {
+                if sees {
+                    date
+                } else {
+                    "••••-••-••".into()
+                }
+            }),
+            ssn_last4: ssn.map(|last4| {
+                if sees {
+                    format!("•••-••-{last4}")
+                } else {
+                    "•••-••-••••".into()
+                }
+            }),
+        })
+    }
+}
+
+// ---------------------------------------------------------------- supervisors
+
+/// The supervisors' team view of one business day.
+#[derive(Clone, Debug)]
+pub struct TeamDay {
+    pub agents: Vec<store::workspace::AgentDay>,
+    pub disputes: Vec<store::workspace::OpenDispute>,
+    pub kept_rates: Vec<store::money_views::KeptRate>,
+}
+
+/// Why an assignment was not made; `field()` names the form field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AssignProblem {
+    /// No such account among the supervisor's creditors.
+    Account,
+    /// The store refused the agent named (the message says why).
+    Agent(String),
+}
+
+impl AssignProblem {
+    pub fn field(&self) -> &'static str {
+        match self {
+            AssignProblem::Account => "account_ref",
+            AssignProblem::Agent(_) => "agent",
+        }
+    }
+}
+
+impl App {
+    /// The team's day from `start` to `end`, open disputes and promise-kept rates.
+    pub async fn team_day(
+        &self,
+        user: &SessionUser,
+        start: jiff::Timestamp,
+        end: jiff::Timestamp,
+    ) -> Result<TeamDay, Error> {
+        require(user, Permission::Supervise)?;
+        Ok(TeamDay {
+            agents: self.store.team_day(user, start, end).await?,
+            disputes: self.store.open_disputes(user).await?,
+            kept_rates: self.store.promise_kept_rates(user).await?,
+        })
+    }
+
+    /// Assigns one account to an agent (`None`: back to the pool).
+    pub async fn assign_account(
+        &self,
+        user: &SessionUser,
+        creditor: &str,
+        account_ref: &str,
+        agent: Option<&str>,
+    ) -> Result<Result<(), AssignProblem>, Error> {
+        require(user, Permission::Supervise)?;
+        match self
+            .store
+            .assign_account(user, creditor, account_ref, agent)
+            .await
+        {
+            Ok(()) => Ok(Ok(())),
+            Err(store::StoreError::NotFound(_)) => Ok(Err(AssignProblem::Account)),
+            Err(store::StoreError::Invalid(message)) => Ok(Err(AssignProblem::Agent(message))),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Moves every account assigned to `from` to `to`; the number moved, or why not
+    /// (field `from`).
+    pub async fn reassign_queue(
+        &self,
+        user: &SessionUser,
+        from: &str,
+        to: &str,
+    ) -> Result<Result<u64, String>, Error> {
+        require(user, Permission::Supervise)?;
+        match self.store.reassign_queue(user, from, to).await {
+            Ok(moved) => Ok(Ok(moved)),
+            Err(store::StoreError::Invalid(message)) => Ok(Err(message)),
+            Err(other) => Err(other.into()),
+        }
     }
 }

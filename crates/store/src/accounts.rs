@@ -1,6 +1,8 @@
 //! Changes to an account's lifecycle status and holds, each audited with its reason.
 
 use crate::audit::{AuditEvent, WriteTx};
+use crate::sessions::SessionUser;
+use crate::workspace::Seen;
 use crate::{Actor, Store, StoreError};
 use domain::account::{HoldKind, Status};
 use serde_json::json;
@@ -96,33 +98,37 @@ impl Store {
         check_text("detail", detail, false)?;
         let mut tx = self.write().await?;
         let (account_id, _) = locate(&mut tx, creditor, account_ref).await?;
-        if active_hold(&mut tx, account_id, kind).await?.is_some() {
-            return Err(StoreError::Conflict(format!(
-                "account {account_ref} already has a {kind} hold"
-            )));
-        }
-        let id = tx.next_id("account_holds").await?;
-        let seq = tx
-            .audit(AuditEvent {
-                actor: &actor.name,
-                action: "account.hold.place",
-                entity: "account",
-                entity_key: &entity_key(creditor, account_ref),
-                before: None,
-                after: Some(json!({"hold": kind.code(), "detail": detail})),
-                reason,
-            })
-            .await?;
-        sqlx::query("INSERT INTO account_holds (id, account_id, kind, detail, placed_at_us, released_at_us, audit_seq) VALUES ($1, $2, $3, $4, $5, NULL, $6)")
-            .bind(id)
-            .bind(account_id)
-            .bind(kind.code())
-            .bind(detail)
-            .bind(tx.now_us())
-            .bind(seq)
-            .execute(tx.conn())
-            .await?;
+        let key = entity_key(creditor, account_ref);
+        insert_hold(&mut tx, &actor.name, &key, account_id, kind, detail, reason).await?;
         bump_version(&mut tx, account_id).await?;
+        tx.commit().await
+    }
+
+    /// Places a hold from a form: the account must be one the user sees, at the version
+    /// the form was rendered with (checked in the writing transaction).
+    pub async fn place_hold_seen(
+        &self,
+        user: &SessionUser,
+        seen: Seen<'_>,
+        kind: HoldKind,
+        detail: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        check_text("reason", reason, true)?;
+        check_text("detail", detail, false)?;
+        let mut tx = self.write().await?;
+        let account_id = crate::workspace::touch(&mut tx, user, seen).await?;
+        let key = entity_key(seen.creditor, seen.account_ref);
+        insert_hold(
+            &mut tx,
+            &user.username,
+            &key,
+            account_id,
+            kind,
+            detail,
+            reason,
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -137,29 +143,113 @@ impl Store {
         check_text("reason", reason, true)?;
         let mut tx = self.write().await?;
         let (account_id, _) = locate(&mut tx, creditor, account_ref).await?;
-        let (hold_id, detail) = active_hold(&mut tx, account_id, kind)
-            .await?
-            .ok_or_else(|| {
-                StoreError::NotFound(format!("account {account_ref} has no {kind} hold"))
-            })?;
-        tx.audit(AuditEvent {
-            actor: &actor.name,
-            action: "account.hold.release",
-            entity: "account",
-            entity_key: &entity_key(creditor, account_ref),
-            before: Some(json!({"hold": kind.code(), "detail": detail})),
-            after: None,
+        let key = entity_key(creditor, account_ref);
+        end_hold(
+            &mut tx,
+            &actor.name,
+            &key,
+            account_ref,
+            account_id,
+            kind,
             reason,
-        })
+        )
         .await?;
-        sqlx::query("UPDATE account_holds SET released_at_us = $1 WHERE id = $2")
-            .bind(tx.now_us())
-            .bind(hold_id)
-            .execute(tx.conn())
-            .await?;
         bump_version(&mut tx, account_id).await?;
         tx.commit().await
     }
+
+    /// Releases a hold from a form (see [`Store::place_hold_seen`]).
+    pub async fn release_hold_seen(
+        &self,
+        user: &SessionUser,
+        seen: Seen<'_>,
+        kind: HoldKind,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        check_text("reason", reason, true)?;
+        let mut tx = self.write().await?;
+        let account_id = crate::workspace::touch(&mut tx, user, seen).await?;
+        let key = entity_key(seen.creditor, seen.account_ref);
+        end_hold(
+            &mut tx,
+            &user.username,
+            &key,
+            seen.account_ref,
+            account_id,
+            kind,
+            reason,
+        )
+        .await?;
+        tx.commit().await
+    }
+}
+
+async fn insert_hold(
+    tx: &mut WriteTx,
+    actor: &str,
+    entity_key: &str,
+    account_id: i64,
+    kind: HoldKind,
+    detail: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
+    if active_hold(tx, account_id, kind).await?.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "the account already has a {kind} hold"
+        )));
+    }
+    let id = tx.next_id("account_holds").await?;
+    let seq = tx
+        .audit(AuditEvent {
+            actor,
+            action: "account.hold.place",
+            entity: "account",
+            entity_key,
+            before: None,
+            after: Some(json!({"hold": kind.code(), "detail": detail})),
+            reason,
+        })
+        .await?;
+    sqlx::query("INSERT INTO account_holds (id, account_id, kind, detail, placed_at_us, released_at_us, audit_seq) VALUES ($1, $2, $3, $4, $5, NULL, $6)")
+        .bind(id)
+        .bind(account_id)
+        .bind(kind.code())
+        .bind(detail)
+        .bind(tx.now_us())
+        .bind(seq)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+async fn end_hold(
+    tx: &mut WriteTx,
+    actor: &str,
+    entity_key: &str,
+    account_ref: &str,
+    account_id: i64,
+    kind: HoldKind,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let (hold_id, detail) = active_hold(tx, account_id, kind)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("account {account_ref} has no {kind} hold")))?;
+    tx.audit(AuditEvent {
+        actor,
+        action: "account.hold.release",
+        entity: "account",
+        entity_key,
+        before: Some(json!({"hold": kind.code(), "detail": detail})),
+        after: None,
+        reason,
+    })
+    .await?;
+    sqlx::query("UPDATE account_holds SET released_at_us = $1 WHERE id = $2")
+        .bind(tx.now_us())
+        .bind(hold_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }
 
 /// The account's stored status.

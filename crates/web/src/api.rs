@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::auth::{ApiCaller, Permission};
 use crate::error::{AppError, FieldError};
 use crate::workspace;
-use app::workspace::Attempted;
+use app::workspace::{Attempted, PromiseLine, PromiseProblem};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -28,7 +28,6 @@ use std::pin::Pin;
 use store::StoreError;
 use store::sessions::SessionUser;
 use store::view::AccountView;
-use store::workspace::Seen;
 
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
@@ -779,27 +778,18 @@ async fn list_promises(call: Call) -> Result<Response, ApiFailure> {
     Ok(ok(json!({"promises": promises})))
 }
 
-/// The workspace names a promise's fields after its form (`date_2`, `amount_2`); the
-/// API after the request (`payments[1].due_on`, `payments[1].amount`), and the total
-/// above the balance after the whole list (`payments`).
-fn promise_field(error: FieldError, above_balance: &[&str]) -> FieldError {
-    let renamed = if above_balance.contains(&error.message.as_str()) {
-        Some("payments".to_string())
-    } else if let Some(row) = error.field.strip_prefix("date_") {
-        row.parse::<usize>()
-            .ok()
-            .map(|row| format!("payments[{}].due_on", row.saturating_sub(1)))
-    } else if let Some(row) = error.field.strip_prefix("amount_") {
-        row.parse::<usize>()
-            .ok()
-            .map(|row| format!("payments[{}].amount", row.saturating_sub(1)))
-    } else {
-        None
+/// A promise's problem under the API's field names: `payments[i].due_on`,
+/// `payments[i].amount`, and `payments` for the list as a whole.
+fn promise_field(t: crate::i18n::Words, problem: PromiseProblem) -> FieldError {
+    let (field, key) = match problem {
+        PromiseProblem::DateInPast(row) => (format!("payments[{}].due_on", row - 1), "error.date"),
+        PromiseProblem::AmountNotPositive(row) => {
+            (format!("payments[{}].amount", row - 1), "error.amount")
+        }
+        PromiseProblem::AboveBalance => ("payments".into(), "error.amount_above_balance"),
+        PromiseProblem::Empty | PromiseProblem::TooMany => ("payments".into(), "error.date"),
     };
-    FieldError {
-        field: renamed.unwrap_or(error.field),
-        message: error.message,
-    }
+    field_error(&field, t.get(key))
 }
 
 async fn record_promise(call: Call) -> Result<Response, ApiFailure> {
@@ -807,30 +797,28 @@ async fn record_promise(call: Call) -> Result<Response, ApiFailure> {
     let body = call.object()?;
     let mut errors = Vec::new();
     let version = required_version(&body, &mut errors);
-    let mut given: Vec<(&str, &str)> = Vec::new();
+    let mut lines = Vec::new();
     match body.get("payments") {
         Some(Value::Array(payments))
             if !payments.is_empty() && payments.len() <= store::workspace::PROMISE_PAYMENTS_MAX =>
         {
             for (index, payment) in payments.iter().enumerate() {
-                let text = |key: &str, errors: &mut Vec<FieldError>| -> &str {
+                let text = |key: &str, errors: &mut Vec<FieldError>| -> Option<String> {
                     let field = format!("payments[{index}].{key}");
                     match payment.get(key) {
-                        Some(Value::String(text)) if !text.trim().is_empty() => text,
-                        Some(Value::Null) | None => {
-                            errors.push(field_error(&field, "required"));
-                            ""
+                        Some(Value::String(text)) if !text.trim().is_empty() => {
+                            Some(text.trim().to_string())
                         }
-                        Some(Value::String(_)) => {
+                        Some(Value::Null | Value::String(_)) | None => {
                             errors.push(field_error(&field, "required"));
-                            ""
+                            None
                         }
                         Some(_) => {
                             errors.push(field_error(
                                 &field,
                                 "expected a string (amounts are decimal strings such as \"125.50\")",
                             ));
-                            ""
+                            None
                         }
                     }
                 };
@@ -841,9 +829,30 @@ async fn record_promise(call: Call) -> Result<Response, ApiFailure> {
                     ));
                     continue;
                 }
-                let due_on = text("due_on", &mut errors);
-                let amount = text("amount", &mut errors);
-                given.push((due_on, amount));
+                let due_on = text("due_on", &mut errors).map(|text| {
+                    text.parse::<jiff::civil::Date>().map_err(|_| {
+                        field_error(&format!("payments[{index}].due_on"), "a date YYYY-MM-DD")
+                    })
+                });
+                let amount = text("amount", &mut errors).map(|text| {
+                    view.currency.parse_amount(&text).map_err(|_| {
+                        field_error(
+                            &format!("payments[{index}].amount"),
+                            "a decimal amount such as \"125.50\"",
+                        )
+                    })
+                });
+                match (due_on, amount) {
+                    (Some(Ok(due_on)), Some(Ok(amount))) => lines.push(PromiseLine {
+                        row: index + 1,
+                        due_on,
+                        amount,
+                    }),
+                    (due_on, amount) => {
+                        errors.extend(due_on.and_then(Result::err));
+                        errors.extend(amount.and_then(Result::err));
+                    }
+                }
             }
         }
         _ => errors.push(field_error(
@@ -857,19 +866,19 @@ async fn record_promise(call: Call) -> Result<Response, ApiFailure> {
     if !errors.is_empty() {
         return Err(AppError::ApiInvalid(errors).into());
     }
-    let above_balance = [
-        crate::i18n::Words::new(domain::party::Language::En).get("error.amount_above_balance"),
-        crate::i18n::Words::new(domain::party::Language::Es).get("error.amount_above_balance"),
-    ];
-    match workspace::promise(&call.state, &call.user, &view, version, &given)
+    let t = crate::i18n::Words::new(call.user.language);
+    match call
+        .state
+        .app
+        .record_promise(&call.user, &view, version, &lines)
         .await
-        .map_err(|error| store_invalid(error, "payments"))?
+        .map_err(|error| store_invalid(error.into(), "payments"))?
     {
         Ok(id) => Ok(created(id, version)),
-        Err(errors) => Err(AppError::ApiInvalid(
-            errors
+        Err(problems) => Err(AppError::ApiInvalid(
+            problems
                 .into_iter()
-                .map(|error| promise_field(error, &above_balance))
+                .map(|problem| promise_field(t, problem))
                 .collect(),
         )
         .into()),
@@ -908,18 +917,17 @@ async fn add_note(call: Call) -> Result<Response, ApiFailure> {
     if !errors.is_empty() {
         return Err(AppError::ApiInvalid(errors).into());
     }
-    let seen = Seen {
-        creditor: &view.creditor,
-        account_ref: &view.account_ref,
-        version,
-    };
-    let id = call
+    let t = crate::i18n::Words::new(call.user.language);
+    match call
         .state
-        .store
-        .add_note(&call.user, seen, text)
+        .app
+        .add_note(&call.user, &view, version, text)
         .await
-        .map_err(|error| store_invalid(AppError::from(error), "body"))?;
-    Ok(created(id, version))
+        .map_err(|error| store_invalid(error.into(), "body"))?
+    {
+        Ok(id) => Ok(created(id, version)),
+        Err(_) => Err(invalid("body", t.get("error.note"))),
+    }
 }
 
 async fn log_dispute(call: Call) -> Result<Response, ApiFailure> {
@@ -934,26 +942,19 @@ async fn log_dispute(call: Call) -> Result<Response, ApiFailure> {
     if !errors.is_empty() {
         return Err(AppError::ApiInvalid(errors).into());
     }
-    if view.version != version {
-        return Err(AppError::ApiConflict(format!(
-            "account {} changed since version {version}",
-            view.account_ref
-        ))
-        .into());
-    }
-    call.state
-        .store
-        .place_hold(
-            &call.user.actor(),
-            &view.creditor,
-            &view.account_ref,
-            domain::account::HoldKind::Dispute,
-            detail,
-            "dispute logged through the API",
-        )
+    let t = crate::i18n::Words::new(call.user.language);
+    match call
+        .state
+        .app
+        .log_dispute(&call.user, &view, version, detail)
         .await
-        .map_err(|error| store_invalid(AppError::from(error), "detail"))?;
-    Ok(created(0, version))
+        .map_err(|error| store_invalid(error.into(), "detail"))?
+    {
+        Ok(()) => Ok(created(0, version)),
+        Err(problem) => Err(ApiFailure(AppError::ApiInvalid(vec![
+            crate::workspace::hold_problem(t, problem),
+        ]))),
+    }
 }
 
 async fn list_contacts(call: Call) -> Result<Response, ApiFailure> {
@@ -967,7 +968,7 @@ async fn list_contacts(call: Call) -> Result<Response, ApiFailure> {
 }
 
 async fn add_contact(call: Call) -> Result<Response, ApiFailure> {
-    use domain::party::{ContactKind, EmailAddress, PhoneNumber};
+    use domain::party::ContactKind;
     let view = call.account().await?;
     let body = call.object()?;
     let mut errors = Vec::new();
@@ -975,40 +976,28 @@ async fn add_contact(call: Call) -> Result<Response, ApiFailure> {
     let kind_text = optional_string(&body, "kind", &mut errors);
     let value_text = optional_string(&body, "value", &mut errors);
     let source = optional_string(&body, "source", &mut errors).trim();
-    let kind = ContactKind::parse(kind_text);
-    if kind.is_none() {
+    if ContactKind::parse(kind_text).is_none() {
         errors.push(field_error(
             "kind",
             "phone_home, phone_mobile, phone_work or email",
         ));
     }
-    let value = match kind {
-        Some(ContactKind::Email) => {
-            EmailAddress::parse(value_text).map(|email| email.as_str().to_string())
-        }
-        Some(_) => PhoneNumber::parse(value_text).map(|phone| phone.to_string()),
-        None => None,
-    };
-    if kind.is_some() && value.is_none() {
+    let point = app::workspace::NewPoint::parse(kind_text, value_text);
+    if ContactKind::parse(kind_text).is_some() && point.is_none() {
         errors.push(field_error(
             "value",
             "a US phone number or an email address",
         ));
     }
-    let (Some(kind), Some(value), true) = (kind, value, errors.is_empty()) else {
+    let (Some(point), true) = (point, errors.is_empty()) else {
         return Err(AppError::ApiInvalid(errors).into());
-    };
-    let seen = Seen {
-        creditor: &view.creditor,
-        account_ref: &view.account_ref,
-        version,
     };
     let source = if source.is_empty() { "api" } else { source };
     call.state
-        .store
-        .add_contact_point(&call.user, seen, kind, &value, source)
+        .app
+        .add_contact(&call.user, &view, version, point, source)
         .await
-        .map_err(|error| store_invalid(AppError::from(error), "value"))?;
+        .map_err(|error| store_invalid(error.into(), "value"))?;
     Ok(created(0, version))
 }
 

@@ -7,7 +7,10 @@ use crate::auth::{Permission, SESSION_COOKIE, Signed, same_site};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{self, Words};
 use app::contact::{Asked, ZoneBasis};
-use app::workspace::{AttemptInput, AttemptProblem, Attempted};
+use app::workspace::{
+    AssignProblem, AttemptInput, AttemptProblem, Attempted, CallbackProblem, HoldProblem,
+    NoteProblem, PromiseLine, PromiseProblem,
+};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -22,7 +25,6 @@ use jiff::tz::TimeZone;
 use serde::Deserialize;
 use store::sessions::{Login, SessionUser};
 use store::view::AccountView;
-use store::workspace::Seen;
 
 /// Rows of the promise form.
 const PROMISE_ROWS: usize = 3;
@@ -213,17 +215,15 @@ async fn queue_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let user = signed.user();
-    let now = state.store.now();
-    let counted = state.store.queue_size(user, now).await?;
-    let remaining = if counted > store::workspace::QUEUE_COUNT_MAX {
-        format!("{}+", store::workspace::QUEUE_COUNT_MAX)
+    let queue = state.app.queue(user).await?;
+    let remaining = if queue.more {
+        format!("{}+", queue.remaining)
     } else {
-        counted.to_string()
+        queue.remaining.to_string()
     };
-    let due = state.store.queue_candidates(user, now, 20).await?;
-    let callbacks = due
+    let callbacks = queue
+        .callbacks_due
         .iter()
-        .filter(|candidate| candidate.callback_id.is_some())
         .map(|candidate| CallbackRow {
             href: account_href(&candidate.creditor, &candidate.account_ref),
             label: format!("{} {}", candidate.creditor, candidate.account_ref),
@@ -620,19 +620,10 @@ pub(crate) async fn account_page(
         .await?
         .unwrap_or_default();
     // Sensitive identity: shown to the roles that may see it, masked for the others.
-    let (dob, ssn) = state.store.sensitive_identity(view.account_id).await?;
-    let sees = signed.require(Permission::SeeSensitive).is_ok();
+    let identity = state.app.identity(user, &view).await?;
     let none = t.get("identity.none").to_string();
-    let dob = match dob {
-        None => none.clone(),
-        Some(date) if sees => date,
-        Some(_) => "••••-••-••".into(),
-    };
-    let ssn = match ssn {
-        None => none,
-        Some(last4) if sees => format!("•••-••-{last4}"),
-        Some(_) => "•••-••-••••".into(),
-    };
+    let dob = identity.date_of_birth.unwrap_or_else(|| none.clone());
+    let ssn = identity.ssn_last4.unwrap_or(none);
     let money = crate::money::section(state, signed, &view, extras.money).await?;
     let page = AccountPage {
         money,
@@ -1072,67 +1063,76 @@ pub async fn record_promise(
     Form(form): Form<PromiseForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::WorkAccounts)?;
     let user = signed.user();
     let t = words(user);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let today = state.today();
     let given = [
         (form.date_1.as_str(), form.amount_1.as_str()),
         (form.date_2.as_str(), form.amount_2.as_str()),
         (form.date_3.as_str(), form.amount_3.as_str()),
     ];
-    let (payments, rows, errors) = parse_promise(&view, today, t, &given);
-    if !errors.is_empty() {
-        let extras = Extras {
-            errors,
-            promise_rows: rows,
-            ..Extras::default()
-        };
-        return account_page(
-            &state,
-            &signed,
-            view,
-            extras,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+    let (lines, mut rows, mut errors) = parse_promise(&view, t, &given);
+    if errors.is_empty() {
+        match state
+            .app
+            .record_promise(user, &view, form.version, &lines)
+            .await
+        {
+            Ok(Ok(_)) => {
+                return after_write(
+                    &state,
+                    &signed,
+                    &creditor,
+                    &account_ref,
+                    Ok(()),
+                    "promise",
+                    "date_1",
+                )
+                .await;
+            }
+            Ok(Err(problems)) => {
+                errors = promise_problems(t, &problems, &mut rows);
+            }
+            Err(error) => {
+                return after_write(
+                    &state,
+                    &signed,
+                    &creditor,
+                    &account_ref,
+                    Err(error.into()),
+                    "promise",
+                    "date_1",
+                )
+                .await;
+            }
+        }
     }
-    let seen = Seen {
-        creditor: &creditor,
-        account_ref: &account_ref,
-        version: form.version,
+    let extras = Extras {
+        errors,
+        promise_rows: rows,
+        ..Extras::default()
     };
-    let result = state
-        .store
-        .record_promise(user, seen, today, &payments)
-        .await
-        .map(|_| ())
-        .map_err(AppError::from);
-    after_write(
+    account_page(
         &state,
         &signed,
-        &creditor,
-        &account_ref,
-        result,
-        "promise",
-        "date_1",
+        view,
+        extras,
+        StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await
 }
 
-/// Checks a promise's dated amounts: dates today or later, amounts like `125.50` (a dot
-/// for the cents, never a comma) above zero, the total at most the balance. Returns the
-/// payments, the form rows to show again, and the field errors.
-fn parse_promise(
+/// A promise's rows as typed: dates `YYYY-MM-DD`, amounts like `125.50` (a dot for the
+/// cents, never a comma). Returns the lines that parse, the form rows to show again, and
+/// the fields that do not parse; empty rows are skipped.
+pub(crate) fn parse_promise(
     view: &AccountView,
-    today: Date,
     t: Words,
     given: &[(&str, &str)],
-) -> (Vec<(Date, Amount)>, Vec<PromiseRow>, Vec<FieldError>) {
+) -> (Vec<PromiseLine>, Vec<PromiseRow>, Vec<FieldError>) {
     let mut errors = Vec::new();
     let mut rows = Vec::new();
-    let mut payments: Vec<(Date, Amount)> = Vec::new();
+    let mut lines = Vec::new();
     for (index, (date, amount)) in given.iter().enumerate() {
         let index = index + 1;
         let mut row = PromiseRow {
@@ -1145,12 +1145,8 @@ fn parse_promise(
             rows.push(row);
             continue;
         }
-        let parsed_date = row.date.parse::<Date>().ok().filter(|date| *date >= today);
-        let parsed_amount = view
-            .currency
-            .parse_amount(&row.amount)
-            .ok()
-            .filter(|amount| amount.is_positive());
+        let parsed_date = row.date.parse::<Date>().ok();
+        let parsed_amount = view.currency.parse_amount(&row.amount).ok();
         if parsed_date.is_none() {
             row.date_error = true;
             errors.push(field(&format!("date_{index}"), t, "error.date"));
@@ -1159,50 +1155,57 @@ fn parse_promise(
             row.amount_error = true;
             errors.push(field(&format!("amount_{index}"), t, "error.amount"));
         }
-        if let (Some(date), Some(amount)) = (parsed_date, parsed_amount) {
-            payments.push((date, amount));
+        if let (Some(due_on), Some(amount)) = (parsed_date, parsed_amount) {
+            lines.push(PromiseLine {
+                row: index,
+                due_on,
+                amount,
+            });
         }
         rows.push(row);
     }
-    if payments.is_empty() && errors.is_empty() {
-        if let Some(first) = rows.first_mut() {
-            first.date_error = true;
-            first.amount_error = true;
-        }
-        errors.push(field("date_1", t, "error.date"));
-    }
-    let total = Amount::checked_sum(payments.iter().map(|(_, amount)| *amount));
-    if errors.is_empty() && total.is_none_or(|total| total > view.balance()) {
-        for row in rows.iter_mut().filter(|row| !row.amount.is_empty()) {
-            row.amount_error = true;
-        }
-        errors.push(field("amount_1", t, "error.amount_above_balance"));
-    }
-    payments.sort_by_key(|(date, _)| *date);
-    (payments, rows, errors)
+    (lines, rows, errors)
 }
 
-/// Validates and records a promise (shared by the page and the API).
-pub async fn promise(
-    state: &AppState,
-    user: &SessionUser,
-    view: &AccountView,
-    version: i64,
-    given: &[(&str, &str)],
-) -> Result<Result<i64, Vec<FieldError>>, AppError> {
-    let (payments, _, errors) = parse_promise(view, state.today(), words(user), given);
-    if !errors.is_empty() {
-        return Ok(Err(errors));
-    }
-    let seen = Seen {
-        creditor: &view.creditor,
-        account_ref: &view.account_ref,
-        version,
-    };
-    Ok(Ok(state
-        .store
-        .record_promise(user, seen, state.today(), &payments)
-        .await?))
+/// What the use case found, as the page shows it: the fields, and the rows to mark.
+fn promise_problems(
+    t: Words,
+    problems: &[PromiseProblem],
+    rows: &mut [PromiseRow],
+) -> Vec<FieldError> {
+    problems
+        .iter()
+        .map(|problem| {
+            let key = match problem {
+                PromiseProblem::Empty | PromiseProblem::TooMany => {
+                    if let Some(first) = rows.first_mut() {
+                        first.date_error = true;
+                        first.amount_error = true;
+                    }
+                    "error.date"
+                }
+                PromiseProblem::DateInPast(row) => {
+                    if let Some(row) = rows.get_mut(row - 1) {
+                        row.date_error = true;
+                    }
+                    "error.date"
+                }
+                PromiseProblem::AmountNotPositive(row) => {
+                    if let Some(row) = rows.get_mut(row - 1) {
+                        row.amount_error = true;
+                    }
+                    "error.amount"
+                }
+                PromiseProblem::AboveBalance => {
+                    for row in rows.iter_mut().filter(|row| !row.amount.is_empty()) {
+                        row.amount_error = true;
+                    }
+                    "error.amount_above_balance"
+                }
+            };
+            field(&problem.field(), t, key)
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -1222,30 +1225,20 @@ pub async fn add_note(
     Form(form): Form<NoteForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::WorkAccounts)?;
     let user = signed.user();
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let body = form.body.trim();
-    if body.is_empty() || body.chars().count() > store::workspace::NOTE_LENGTH_MAX {
-        return refuse(
-            &state,
-            &signed,
-            view,
-            vec![field("body", words(user), "error.note")],
-        )
-        .await;
-    }
-    let seen = Seen {
-        creditor: &creditor,
-        account_ref: &account_ref,
-        version: form.version,
-    };
-    let result = state
-        .store
-        .add_note(user, seen, body)
+    let result = match state
+        .app
+        .add_note(user, &view, form.version, &form.body)
         .await
-        .map(|_| ())
-        .map_err(AppError::from);
+    {
+        Ok(Err(NoteProblem)) => {
+            let errors = vec![field("body", words(user), "error.note")];
+            return refuse(&state, &signed, view, errors).await;
+        }
+        Ok(Ok(_)) => Ok(()),
+        Err(error) => Err(error.into()),
+    };
     after_write(
         &state,
         &signed,
@@ -1275,31 +1268,25 @@ pub async fn schedule_callback(
     Form(form): Form<CallbackForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::WorkAccounts)?;
     let user = signed.user();
     let t = words(user);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let zone = app::contact::zones_now(&view.time_zones, view.state.as_deref(), None).display();
-    let due_at = form
-        .at
-        .parse::<jiff::civil::DateTime>()
-        .ok()
-        .and_then(|local| zone.to_timestamp(local).ok())
-        .filter(|due_at| *due_at > state.store.now());
-    let Some(due_at) = due_at else {
-        return refuse(&state, &signed, view, vec![field("at", t, "error.when")]).await;
+    let scheduled = match form.at.parse::<jiff::civil::DateTime>() {
+        Ok(local) => {
+            state
+                .app
+                .schedule_callback(user, &view, form.version, local)
+                .await
+        }
+        Err(_) => Ok(Err(CallbackProblem)),
     };
-    let seen = Seen {
-        creditor: &creditor,
-        account_ref: &account_ref,
-        version: form.version,
+    let result = match scheduled {
+        Ok(Err(CallbackProblem)) => {
+            return refuse(&state, &signed, view, vec![field("at", t, "error.when")]).await;
+        }
+        Ok(Ok(_)) => Ok(()),
+        Err(error) => Err(error.into()),
     };
-    let result = state
-        .store
-        .schedule_callback(user, seen, due_at, None)
-        .await
-        .map(|_| ())
-        .map_err(AppError::from);
     after_write(
         &state,
         &signed,
@@ -1343,10 +1330,9 @@ pub async fn search(
     signed: Signed,
     Query(query): Query<SearchQuery>,
 ) -> Result<Response, AppError> {
-    signed.require(Permission::ViewAccounts)?;
     let user = signed.user();
     let results = state
-        .store
+        .app
         .search(user, &query.q)
         .await?
         .into_iter()
@@ -1370,18 +1356,6 @@ pub async fn search(
 
 // ---------------------------------------------------------------- disputes and flags
 
-/// Refuses a form rendered before the account last changed.
-fn fresh(view: &AccountView, version: i64) -> Result<(), AppError> {
-    if view.version == version {
-        Ok(())
-    } else {
-        Err(AppError::Store(store::StoreError::Conflict(format!(
-            "account {} changed since this page was opened",
-            view.account_ref
-        ))))
-    }
-}
-
 #[derive(Deserialize)]
 pub struct DisputeForm {
     #[serde(default)]
@@ -1389,6 +1363,18 @@ pub struct DisputeForm {
     version: i64,
     #[serde(default)]
     detail: String,
+}
+
+/// A hold the use case refused, as the page shows it.
+pub(crate) fn hold_problem(t: Words, problem: HoldProblem) -> FieldError {
+    match problem {
+        HoldProblem::Detail => field("detail", t, "error.detail"),
+        HoldProblem::Evidence => field("evidence", t, "error.evidence"),
+        HoldProblem::Kind => FieldError {
+            field: "kind".into(),
+            message: "cease, attorney, bankruptcy or deceased".into(),
+        },
+    }
 }
 
 /// Logs a dispute: the account goes on a dispute hold (no collection until verified,
@@ -1401,34 +1387,19 @@ pub async fn log_dispute(
     Form(form): Form<DisputeForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::WorkAccounts)?;
     let user = signed.user();
-    let t = words(user);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let detail = form.detail.trim();
-    if detail.is_empty() || detail.chars().count() > store::accounts::REASON_LENGTH_MAX {
-        return refuse(
-            &state,
-            &signed,
-            view,
-            vec![field("detail", t, "error.detail")],
-        )
-        .await;
-    }
-    let result = match fresh(&view, form.version) {
-        Ok(()) => state
-            .store
-            .place_hold(
-                &user.actor(),
-                &creditor,
-                &account_ref,
-                domain::account::HoldKind::Dispute,
-                detail,
-                "dispute logged by an agent",
-            )
-            .await
-            .map_err(AppError::from),
-        Err(error) => Err(error),
+    let result = match state
+        .app
+        .log_dispute(user, &view, form.version, &form.detail)
+        .await
+    {
+        Ok(Err(problem)) => {
+            let errors = vec![hold_problem(words(user), problem)];
+            return refuse(&state, &signed, view, errors).await;
+        }
+        Ok(Ok(())) => Ok(()),
+        Err(error) => Err(error.into()),
     };
     after_write(
         &state,
@@ -1455,42 +1426,6 @@ pub struct FlagForm {
     op: String,
 }
 
-/// Whether `evidence` is enough to set a flag of `kind`: bankruptcy needs a case number,
-/// a chapter (7, 11, 12 or 13) and the filed date; an attorney a name and a phone; cease
-/// and deceased a source.
-fn evidence_ok(kind: domain::account::HoldKind, evidence: &str) -> bool {
-    use domain::account::HoldKind;
-    let evidence = evidence.trim();
-    if evidence.is_empty() || evidence.chars().count() > store::accounts::REASON_LENGTH_MAX {
-        return false;
-    }
-    let lower = evidence.to_lowercase();
-    match kind {
-        HoldKind::Bankruptcy => {
-            let has_date = evidence
-                .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
-                .any(|word| word.parse::<Date>().is_ok());
-            let has_chapter = [
-                "chapter 7",
-                "chapter 11",
-                "chapter 12",
-                "chapter 13",
-                "ch. 7",
-                "ch. 13",
-            ]
-            .iter()
-            .any(|chapter| lower.contains(chapter));
-            let has_case = lower.contains("case") && evidence.bytes().any(|b| b.is_ascii_digit());
-            has_date && has_chapter && has_case
-        }
-        HoldKind::Attorney => {
-            let digits = evidence.bytes().filter(u8::is_ascii_digit).count();
-            digits >= 10 && evidence.chars().any(char::is_alphabetic)
-        }
-        _ => true,
-    }
-}
-
 pub async fn save_flag(
     State(state): State<AppState>,
     signed: Signed,
@@ -1498,53 +1433,32 @@ pub async fn save_flag(
     Path((creditor, account_ref)): Path<(String, String)>,
     Form(form): Form<FlagForm>,
 ) -> Result<Response, AppError> {
-    use domain::account::HoldKind;
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::WorkAccounts)?;
     let user = signed.user();
-    let t = words(user);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let kind = HoldKind::parse(&form.kind).filter(|kind| {
-        matches!(
-            kind,
-            HoldKind::Cease | HoldKind::Attorney | HoldKind::Bankruptcy | HoldKind::Deceased
-        )
-    });
-    let setting = form.op != "clear";
-    let mut errors = Vec::new();
-    match kind {
-        None => errors.push(FieldError {
-            field: "kind".into(),
-            message: "cease, attorney, bankruptcy or deceased".into(),
-        }),
-        Some(kind) if !evidence_ok(kind, &form.evidence) => {
-            errors.push(field("evidence", t, "error.evidence"));
+    let saved = match domain::account::HoldKind::parse(&form.kind) {
+        Some(kind) => {
+            state
+                .app
+                .save_flag(
+                    user,
+                    &view,
+                    form.version,
+                    kind,
+                    form.op != "clear",
+                    &form.evidence,
+                )
+                .await
         }
-        Some(_) => {}
-    }
-    let Some(kind) = kind.filter(|_| errors.is_empty()) else {
-        return refuse(&state, &signed, view, errors).await;
+        None => Ok(Err(HoldProblem::Kind)),
     };
-    let evidence = form.evidence.trim();
-    let result = match fresh(&view, form.version) {
-        Err(error) => Err(error),
-        Ok(()) if setting => state
-            .store
-            .place_hold(
-                &user.actor(),
-                &creditor,
-                &account_ref,
-                kind,
-                evidence,
-                "flag set by an agent",
-            )
-            .await
-            .map_err(AppError::from),
-        Ok(()) => state
-            .store
-            .release_hold(&user.actor(), &creditor, &account_ref, kind, evidence)
-            .await
-            .map_err(AppError::from),
+    let result = match saved {
+        Ok(Err(problem)) => {
+            let errors = vec![hold_problem(words(user), problem)];
+            return refuse(&state, &signed, view, errors).await;
+        }
+        Ok(Ok(())) => Ok(()),
+        Err(error) => Err(error.into()),
     };
     after_write(
         &state,
@@ -1617,10 +1531,9 @@ async fn team_page(
         .checked_add(jiff::Span::new().hours(24))
         .map_err(|error| AppError::Internal(error.to_string()))?;
     let usd = domain::money::Currency::parse("USD").expect("USD is in the table");
-    let agents = state
-        .store
-        .team_day(user, start, end)
-        .await?
+    let day = state.app.team_day(user, start, end).await?;
+    let agents = day
+        .agents
         .into_iter()
         .map(|day| AgentRow {
             username: day.username,
@@ -1631,10 +1544,8 @@ async fn team_page(
             promised: usd.format(Amount::from_minor(day.promised_minor)),
         })
         .collect();
-    let disputes = state
-        .store
-        .open_disputes(user)
-        .await?
+    let disputes = day
+        .disputes
         .into_iter()
         .map(|dispute| DisputeRow {
             href: account_href(&dispute.creditor, &dispute.account_ref),
@@ -1645,10 +1556,8 @@ async fn team_page(
         })
         .collect();
     let approvals = crate::money::approval_rows(state, user).await?;
-    let kept_rates = state
-        .store
-        .promise_kept_rates(user)
-        .await?
+    let kept_rates = day
+        .kept_rates
         .into_iter()
         .map(|rate| KeptRow {
             rate: rate
@@ -1700,7 +1609,6 @@ fn field_error(field: &str, message: String) -> FieldError {
 }
 
 pub async fn team(State(state): State<AppState>, signed: Signed) -> Result<Response, AppError> {
-    signed.require(Permission::Supervise)?;
     team_page(&state, &signed, String::new(), Vec::new(), StatusCode::OK).await
 }
 
@@ -1723,15 +1631,14 @@ pub async fn assign(
     Form(form): Form<AssignForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::Supervise)?;
     let user = signed.user();
     let agent = Some(form.agent.trim()).filter(|agent| !agent.is_empty());
-    let result = state
-        .store
-        .assign_account(user, form.creditor.trim(), form.account_ref.trim(), agent)
-        .await;
     let t = words(user);
-    match result {
+    match state
+        .app
+        .assign_account(user, form.creditor.trim(), form.account_ref.trim(), agent)
+        .await?
+    {
         Ok(()) => {
             team_page(
                 &state,
@@ -1742,13 +1649,12 @@ pub async fn assign(
             )
             .await
         }
-        Err(store::StoreError::NotFound(_)) => {
+        Err(AssignProblem::Account) => {
             team_refusal(&state, &signed, field("account_ref", t, "error.not_found")).await
         }
-        Err(store::StoreError::Invalid(message)) => {
+        Err(AssignProblem::Agent(message)) => {
             team_refusal(&state, &signed, field_error("agent", message)).await
         }
-        Err(other) => Err(other.into()),
     }
 }
 
@@ -1769,18 +1675,14 @@ pub async fn reassign(
     Form(form): Form<ReassignForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::Supervise)?;
     let user = signed.user();
     let t = words(user);
-    match state.store.reassign_queue(user, &form.from, &form.to).await {
+    match state.app.reassign_queue(user, &form.from, &form.to).await? {
         Ok(moved) => {
             let flash = format!("{moved} {}", t.get("team.moved"));
             team_page(&state, &signed, flash, Vec::new(), StatusCode::OK).await
         }
-        Err(store::StoreError::Invalid(message)) => {
-            team_refusal(&state, &signed, field_error("from", message)).await
-        }
-        Err(other) => Err(other.into()),
+        Err(message) => team_refusal(&state, &signed, field_error("from", message)).await,
     }
 }
 
@@ -1805,30 +1707,15 @@ pub async fn contact_status(
     Form(form): Form<ContactStatusForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::WorkAccounts)?;
     let user = signed.user();
-    visible_view(&state, user, &creditor, &account_ref).await?;
-    let status =
-        domain::party::ContactStatus::parse(&form.status).ok_or(AppError::ApiInvalid(vec![
-            FieldError {
-                field: "status".into(),
-                message: "verified, bad or wrong_party".into(),
-            },
-        ]));
-    let result = match status {
-        Ok(status) => {
-            let seen = Seen {
-                creditor: &creditor,
-                account_ref: &account_ref,
-                version: form.version,
-            };
-            state
-                .store
-                .set_contact_status(user, seen, &form.value, status)
-                .await
-                .map_err(AppError::from)
-        }
-        Err(_) => Err(AppError::Store(store::StoreError::Invalid(
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let result = match domain::party::ContactStatus::parse(&form.status) {
+        Some(status) => state
+            .app
+            .set_contact_status(user, &view, form.version, &form.value, status)
+            .await
+            .map_err(AppError::from),
+        None => Err(AppError::Store(store::StoreError::Invalid(
             "verified, bad or wrong_party".into(),
         ))),
     };
@@ -1865,21 +1752,11 @@ pub async fn add_contact(
     Path((creditor, account_ref)): Path<(String, String)>,
     Form(form): Form<ContactForm>,
 ) -> Result<Response, AppError> {
-    use domain::party::{ContactKind, EmailAddress, PhoneNumber};
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::WorkAccounts)?;
     let user = signed.user();
     let t = words(user);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let kind = ContactKind::parse(&form.kind);
-    let value = match kind {
-        Some(ContactKind::Email) => {
-            EmailAddress::parse(&form.value).map(|email| email.as_str().to_string())
-        }
-        Some(_) => PhoneNumber::parse(&form.value).map(|phone| phone.to_string()),
-        None => None,
-    };
-    let (Some(kind), Some(value)) = (kind, value) else {
+    let Some(point) = app::workspace::NewPoint::parse(&form.kind, &form.value) else {
         return refuse(
             &state,
             &signed,
@@ -1888,17 +1765,9 @@ pub async fn add_contact(
         )
         .await;
     };
-    let source = Some(form.source.trim())
-        .filter(|source| !source.is_empty() && source.len() <= 64)
-        .unwrap_or("agent");
-    let seen = Seen {
-        creditor: &creditor,
-        account_ref: &account_ref,
-        version: form.version,
-    };
     let result = state
-        .store
-        .add_contact_point(user, seen, kind, &value, source)
+        .app
+        .add_contact(user, &view, form.version, point, &form.source)
         .await
         .map_err(AppError::from);
     after_write(

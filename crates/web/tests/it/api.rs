@@ -382,8 +382,8 @@ async fn promises_are_checked_field_by_field_and_stale_versions_refused() {
     assert_eq!(second.status, 422, "{second:?}");
     assert_eq!(
         fields(&second),
-        ["payments[1].amount"],
-        "a number is refused"
+        ["payments[1].amount", "payments[1].due_on"],
+        "a number is refused, and so is the thirteenth month"
     );
     let dated = agent
         .post(
