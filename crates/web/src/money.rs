@@ -1,46 +1,37 @@
 //! Money in the workspace: the account page's "Money" section (payments, plans and
 //! settlements with their dues, the credit balance) and what agents do there (take a
 //! payment, the plan wizard, settlement offers, refund/adjustment/write-off requests,
-//! recall), the supervisors' approvals queue and the exceptions list. The services here
-//! (`take_payment`, `quote_plan`, `agree_plan`, `check_settlement`, `offer_settlement`,
-//! `decide`) are shared with the JSON API.
-//!
-//! **Invariants:** a plan is active at once only when the creditor's policy allows it
-//! (otherwise it waits for a supervisor with its breaches as the reason); a settlement is
-//! active at once only within the offering role's authority (otherwise it waits for the
-//! least role whose limit covers it, an admin when none does). The web layer checks the
-//! account's visibility and the form's version before posting a payment.
+//! recall), the supervisors' approvals queue and the exceptions list. An adapter over
+//! `app::money`: the forms are parsed here into its typed input, its typed problems are
+//! put in the user's words here; the rules (and who may) are there, and the authority
+//! of a plan or settlement is decided by the store on the balance it reads.
 
 use crate::AppState;
-use crate::auth::{Permission, Signed};
+use crate::auth::Signed;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Words;
 use crate::workspace::{self, Extras, account_href, field, visible_view};
+use app::money::{
+    Agreed, ChangeProblem, ChangeRequest, CheckedSettlement, NewPayment, PaymentProblem,
+    PlanProblem, PlanRequest, QuotedPlan, Resolution, SettlementLine, SettlementProblem,
+};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use domain::creditor::CreditorPolicy;
 use domain::money::{Amount, BasisPoints};
-use domain::party::Role;
-use domain::plan::{Frequency, PlanTerms, PolicyBreach, Schedule, Sizing};
-use domain::settlement::{Authority, SettlementOffer, SettlementPayment};
+use domain::plan::{Frequency, Sizing};
 use jiff::civil::Date;
 use serde::Deserialize;
-use store::arrangements::{MoneyChange, NewArrangement, REASON_CODES};
-use store::money::{IncomingPayment, Method, Outcome, Posting, Source};
-use store::sessions::SessionUser;
+use store::arrangements::{MoneyChange, REASON_CODES};
+use store::money::{Method, Source};
 use store::view::AccountView;
-use store::workspace::Seen;
 
 /// Rows of the settlement form (the domain allows up to six payments; three fit a form).
 pub const SETTLEMENT_ROWS: usize = 3;
 pub const FREQUENCIES: &[&str] = &["monthly", "semimonthly", "biweekly", "weekly"];
 pub const METHODS: &[&str] = &["card", "ach", "check", "cash", "wire", "other"];
 pub const CHANGES: &[&str] = &["refund", "adjustment", "write_off"];
-
-/// How roles rank when deciding approvals (the store's rule, for showing who may).
-pub use store::arrangements::role_rank as rank;
 
 // ---------------------------------------------------------------- inputs
 
@@ -202,18 +193,6 @@ fn role_word(t: Words, role: &str) -> &'static str {
     t.get(&format!("role.{role}"))
 }
 
-pub(crate) async fn policy_of(
-    state: &AppState,
-    view: &AccountView,
-) -> Result<CreditorPolicy, AppError> {
-    Ok(state
-        .store
-        .creditor(&view.creditor)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .policy)
-}
-
 /// Builds the section for `view` as `user` sees it.
 pub(crate) async fn section(
     state: &AppState,
@@ -224,10 +203,9 @@ pub(crate) async fn section(
     let user = signed.user();
     let t = Words::new(user.language);
     let money = |amount: Amount| view.currency.format(amount);
-    let payments = state
-        .store
-        .account_payments(view.account_id)
-        .await?
+    let facts = state.app.money_view(user, view).await?;
+    let payments = facts
+        .payments
         .into_iter()
         .map(|payment| PaymentRow {
             paid_on: payment.paid_on,
@@ -244,10 +222,8 @@ pub(crate) async fn section(
             },
         })
         .collect();
-    let arrangements = state
-        .store
-        .arrangements(view.account_id)
-        .await?
+    let arrangements = facts
+        .arrangements
         .into_iter()
         .rev()
         .map(|arrangement| ArrangementRow {
@@ -282,7 +258,7 @@ pub(crate) async fn section(
     } else {
         String::new()
     };
-    let policy = policy_of(state, view).await?;
+    let policy = facts.policy;
     let policy_text = format!(
         "{} {} · {} {} · {} {} · {} {}",
         t.get("policy.max_term"),
@@ -369,13 +345,13 @@ pub(crate) async fn section(
         changes,
         buckets,
         reason_codes: REASON_CODES,
-        may_take_payments: signed.require(Permission::PostMoney).is_ok(),
-        may_arrange: signed.require(Permission::WorkAccounts).is_ok(),
-        may_recall: signed.require(Permission::Supervise).is_ok(),
+        may_take_payments: facts.may_take_payments,
+        may_arrange: facts.may_arrange,
+        may_recall: facts.may_recall,
     })
 }
 
-// ---------------------------------------------------------------- services
+// ---------------------------------------------------------------- parsing and problems
 
 fn parse_money(view: &AccountView, text: &str) -> Option<Amount> {
     view.currency.parse_amount(text.trim()).ok()
@@ -389,21 +365,15 @@ fn parse_percent(text: &str) -> Option<BasisPoints> {
     BasisPoints::new(u32::try_from(minor).ok()?)
 }
 
-/// A validated plan: its terms, its schedule and what the creditor's policy says of it.
-pub struct QuotedPlan {
-    pub terms: PlanTerms,
-    pub schedule: Schedule,
-    pub breaches: Vec<PolicyBreach>,
-}
-
-/// Checks the wizard's input and quotes the plan against the account's balance.
-pub fn quote_plan(
+/// The plan wizard's fields as a request, or every field to correct: those that do not
+/// parse and those that parse but break the wizard's rules (`app::money`), in the
+/// form's order.
+pub fn parse_plan(
     view: &AccountView,
-    policy: &CreditorPolicy,
-    today: Date,
     t: Words,
+    today: Date,
     input: &PlanInput,
-) -> Result<QuotedPlan, Vec<FieldError>> {
+) -> Result<PlanRequest, Vec<FieldError>> {
     let mut errors = Vec::new();
     let frequency = Frequency::parse(input.frequency.trim());
     if frequency.is_none() {
@@ -411,16 +381,13 @@ pub fn quote_plan(
     }
     let by_amount = input.sizing == "amount";
     let sizing = if by_amount {
-        parse_money(view, &input.installment_amount)
-            .filter(|amount| amount.is_positive())
-            .map(Sizing::Amount)
+        parse_money(view, &input.installment_amount).map(Sizing::Amount)
     } else {
         input
             .installments
             .trim()
             .parse::<u32>()
             .ok()
-            .filter(|count| *count >= 1)
             .map(Sizing::Count)
     };
     if sizing.is_none() {
@@ -430,19 +397,14 @@ pub fn quote_plan(
             field("installments", t, "error.installments")
         });
     }
-    let first_due = input
-        .first_due
-        .trim()
-        .parse::<Date>()
-        .ok()
-        .filter(|date| *date >= today);
+    let first_due = input.first_due.trim().parse::<Date>().ok();
     if first_due.is_none() {
         errors.push(field("first_due", t, "error.date"));
     }
     let down_payment = if input.down_payment.trim().is_empty() {
         Some(Amount::ZERO)
     } else {
-        parse_money(view, &input.down_payment).filter(|amount| !amount.is_negative())
+        parse_money(view, &input.down_payment)
     };
     if down_payment.is_none() {
         errors.push(field("down_payment", t, "error.amount"));
@@ -450,13 +412,7 @@ pub fn quote_plan(
     let down_payment_on = if input.down_payment_on.trim().is_empty() {
         Some(None)
     } else {
-        input
-            .down_payment_on
-            .trim()
-            .parse::<Date>()
-            .ok()
-            .filter(|date| *date >= today)
-            .map(Some)
+        input.down_payment_on.trim().parse::<Date>().ok().map(Some)
     };
     if down_payment_on.is_none() {
         errors.push(field("down_payment_on", t, "error.date"));
@@ -465,12 +421,12 @@ pub fn quote_plan(
     if apr.is_none() {
         errors.push(field("apr", t, "error.apr"));
     }
-    let (
+    if let (
         Some(frequency),
         Some(sizing),
         Some(first_due),
         Some(down_payment),
-        Some(down_on),
+        Some(down_payment_on),
         Some(apr),
     ) = (
         frequency,
@@ -479,42 +435,52 @@ pub fn quote_plan(
         down_payment,
         down_payment_on,
         apr,
-    )
-    else {
-        return Err(errors);
-    };
-    let terms = PlanTerms {
-        balance: view.balance(),
-        down_payment,
-        down_payment_on: down_on,
-        apr,
-        frequency,
-        first_due,
-        sizing,
-    };
-    let schedule = terms.quote().map_err(|error| {
-        use domain::plan::PlanError;
-        let name = match error {
-            PlanError::AprTooHigh { .. } => "apr",
-            PlanError::DownPaymentNegative | PlanError::DownPaymentNotBelowBalance => {
-                "down_payment"
+    ) {
+        return Ok(PlanRequest {
+            frequency,
+            sizing,
+            first_due,
+            down_payment,
+            down_payment_on,
+            apr,
+        });
+    }
+    let rules =
+        app::money::plan_part_problems(today, sizing, first_due, down_payment, down_payment_on);
+    errors.extend(plan_problems(view, t, &rules));
+    let order = [
+        "frequency",
+        "installments",
+        "installment_amount",
+        "first_due",
+        "down_payment",
+        "down_payment_on",
+        "apr",
+    ];
+    errors.sort_by_key(|error| order.iter().position(|name| *name == error.field));
+    Err(errors)
+}
+
+/// A plan's problems in the user's words.
+pub fn plan_problems(view: &AccountView, t: Words, problems: &[PlanProblem]) -> Vec<FieldError> {
+    problems
+        .iter()
+        .map(|problem| {
+            let name = problem.field();
+            match problem {
+                PlanProblem::FirstDueInPast | PlanProblem::DownPaymentOnInPast => {
+                    field(name, t, "error.date")
+                }
+                PlanProblem::DownPaymentNegative => field(name, t, "error.amount"),
+                PlanProblem::Sizing { by_amount: true } => field(name, t, "error.amount"),
+                PlanProblem::Sizing { by_amount: false } => field(name, t, "error.installments"),
+                PlanProblem::Quote { error, .. } => FieldError {
+                    field: name.into(),
+                    message: error.message(view.currency),
+                },
             }
-            PlanError::DownPaymentDate => "down_payment_on",
-            PlanError::BalanceNotPositive => "plan",
-            _ if by_amount => "installment_amount",
-            _ => "installments",
-        };
-        vec![FieldError {
-            field: name.into(),
-            message: error.message(view.currency),
-        }]
-    })?;
-    let breaches = domain::plan::check_policy(&schedule, today, policy);
-    Ok(QuotedPlan {
-        terms,
-        schedule,
-        breaches,
-    })
+        })
+        .collect()
 }
 
 fn quote_view(view: &AccountView, quoted: &QuotedPlan) -> PlanQuote {
@@ -543,108 +509,61 @@ fn quote_view(view: &AccountView, quoted: &QuotedPlan) -> PlanQuote {
     }
 }
 
-/// What became of a plan or settlement.
-pub enum Agreed {
-    Active {
-        id: i64,
-    },
-    Pending {
-        id: i64,
-        approval_id: i64,
-        why: String,
-    },
-}
-
-/// Quotes and records a plan: active at once within policy, else waiting for a
-/// supervisor with the breaches as the reason.
-pub async fn agree_plan(
-    state: &AppState,
-    user: &SessionUser,
+/// Dated amounts (`given[i]` = (date, amount), empty rows skipped) as settlement lines,
+/// or the fields that do not parse (`settle_date_N`, `settle_amount_N`, N from 1).
+pub fn parse_settlement(
     view: &AccountView,
-    version: i64,
-    input: &PlanInput,
-) -> Result<Result<(Agreed, QuotedPlan), Vec<FieldError>>, AppError> {
-    let policy = policy_of(state, view).await?;
-    let t = Words::new(user.language);
-    let quoted = match quote_plan(view, &policy, state.today(), t, input) {
-        Ok(quoted) => quoted,
-        Err(errors) => return Ok(Err(errors)),
-    };
-    let seen = Seen {
-        creditor: &view.creditor,
-        account_ref: &view.account_ref,
-        version,
-    };
-    let arranged = state
-        .store
-        .create_arrangement(user, seen, &NewArrangement::Plan(quoted.terms))
-        .await?;
-    let agreed = match arranged.approval {
-        None => Agreed::Active { id: arranged.id },
-        Some((approval_id, _, why)) => Agreed::Pending {
-            id: arranged.id,
-            approval_id,
-            why,
-        },
-    };
-    Ok(Ok((agreed, quoted)))
-}
-
-/// A validated settlement offer and the offering role's authority over it.
-pub struct CheckedSettlement {
-    pub offer: SettlementOffer,
-    pub authority: Authority,
-}
-
-/// Checks dated amounts (`given[i]` = (date, amount), empty rows skipped) as a
-/// settlement of the account's balance. Field names: `settle_date_N`, `settle_amount_N`
-/// (N from 1), `settlement` for the offer as a whole.
-pub fn check_settlement(
-    view: &AccountView,
-    policy: &CreditorPolicy,
-    role: Role,
-    today: Date,
     t: Words,
     given: &[(&str, &str)],
-) -> Result<CheckedSettlement, Vec<FieldError>> {
+) -> Result<Vec<SettlementLine>, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let mut payments = Vec::new();
+    let mut lines = Vec::new();
     for (index, (date, amount)) in given.iter().enumerate() {
-        let index = index + 1;
+        let row = index + 1;
         if date.trim().is_empty() && amount.trim().is_empty() {
             continue;
         }
-        let due_on = date
-            .trim()
-            .parse::<Date>()
-            .ok()
-            .filter(|date| *date >= today);
-        let amount = parse_money(view, amount).filter(|amount| amount.is_positive());
+        let due_on = date.trim().parse::<Date>().ok();
+        let amount = parse_money(view, amount);
         if due_on.is_none() {
-            errors.push(field(&format!("settle_date_{index}"), t, "error.date"));
+            errors.push(field(&format!("settle_date_{row}"), t, "error.date"));
         }
         if amount.is_none() {
-            errors.push(field(&format!("settle_amount_{index}"), t, "error.amount"));
+            errors.push(field(&format!("settle_amount_{row}"), t, "error.amount"));
         }
         if let (Some(due_on), Some(amount)) = (due_on, amount) {
-            payments.push(SettlementPayment { due_on, amount });
+            lines.push(SettlementLine {
+                row,
+                due_on,
+                amount,
+            });
         }
     }
-    if payments.is_empty() && errors.is_empty() {
-        errors.push(field("settle_amount_1", t, "error.amount"));
+    if errors.is_empty() {
+        Ok(lines)
+    } else {
+        Err(errors)
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    payments.sort_by_key(|payment| payment.due_on);
-    let offer = SettlementOffer::new(view.balance(), payments).map_err(|error| {
-        vec![FieldError {
-            field: "settlement".into(),
-            message: error.to_string(),
-        }]
-    })?;
-    let authority = offer.authority(role, policy);
-    Ok(CheckedSettlement { offer, authority })
+}
+
+/// A settlement's problems in the user's words.
+pub fn settlement_problems(t: Words, problems: &[SettlementProblem]) -> Vec<FieldError> {
+    problems
+        .iter()
+        .map(|problem| {
+            let name = problem.field();
+            match problem {
+                SettlementProblem::Empty | SettlementProblem::AmountNotPositive(_) => {
+                    field(&name, t, "error.amount")
+                }
+                SettlementProblem::DateInPast(_) => field(&name, t, "error.date"),
+                SettlementProblem::Offer(message) => FieldError {
+                    field: name,
+                    message: message.clone(),
+                },
+            }
+        })
+        .collect()
 }
 
 fn settlement_view(view: &AccountView, t: Words, checked: &CheckedSettlement) -> SettlementCheck {
@@ -662,56 +581,15 @@ fn settlement_view(view: &AccountView, t: Words, checked: &CheckedSettlement) ->
     }
 }
 
-/// Checks and records a settlement: active at once within the role's authority, else
-/// waiting for the least role whose limit covers it.
-pub async fn offer_settlement(
-    state: &AppState,
-    user: &SessionUser,
+/// A payment as typed, or the fields that do not parse.
+pub fn parse_payment(
     view: &AccountView,
-    version: i64,
-    given: &[(&str, &str)],
-) -> Result<Result<(Agreed, CheckedSettlement), Vec<FieldError>>, AppError> {
-    let policy = policy_of(state, view).await?;
-    let t = Words::new(user.language);
-    let checked = match check_settlement(view, &policy, user.role, state.today(), t, given) {
-        Ok(checked) => checked,
-        Err(errors) => return Ok(Err(errors)),
-    };
-    let seen = Seen {
-        creditor: &view.creditor,
-        account_ref: &view.account_ref,
-        version,
-    };
-    let payments = checked.offer.payments().to_vec();
-    let arranged = state
-        .store
-        .create_arrangement(user, seen, &NewArrangement::Settlement(payments))
-        .await?;
-    let agreed = match arranged.approval {
-        None => Agreed::Active { id: arranged.id },
-        Some((approval_id, _, why)) => Agreed::Pending {
-            id: arranged.id,
-            approval_id,
-            why,
-        },
-    };
-    Ok(Ok((agreed, checked)))
-}
-
-/// Checks and posts a payment an agent (or an integration) took. The caller has checked
-/// the account is visible; the version is checked here. Returns the payment id.
-pub async fn take_payment(
-    state: &AppState,
-    user: &SessionUser,
-    view: &AccountView,
-    version: i64,
+    t: Words,
+    today: Date,
     input: &PaymentInput,
-    source: Source,
-) -> Result<Result<i64, Vec<FieldError>>, AppError> {
-    let t = Words::new(user.language);
-    let today = state.today();
+) -> Result<NewPayment, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let amount = parse_money(view, &input.amount).filter(|amount| amount.is_positive());
+    let amount = parse_money(view, &input.amount);
     if amount.is_none() {
         errors.push(field("amount", t, "error.amount"));
     }
@@ -720,109 +598,118 @@ pub async fn take_payment(
         errors.push(field("method", t, "error.method"));
     }
     let paid_on = if input.paid_on.trim().is_empty() {
-        Some(today)
+        Some(None)
     } else {
-        input
-            .paid_on
-            .trim()
-            .parse::<Date>()
-            .ok()
-            .filter(|date| *date <= today)
+        input.paid_on.trim().parse::<Date>().ok().map(Some)
     };
     if paid_on.is_none() {
         errors.push(field("paid_on", t, "error.paid_on"));
     }
-    let reference = input.reference.trim();
-    if reference.chars().count() > 64 {
-        errors.push(field("reference", t, "error.reference"));
-    }
-    let (Some(amount), Some(method), Some(paid_on), true) =
-        (amount, method, paid_on, errors.is_empty())
-    else {
-        return Ok(Err(errors));
-    };
-    if view.version != version {
-        return Err(AppError::Store(store::StoreError::Conflict(format!(
-            "account {} changed since this page was opened",
-            view.account_ref
-        ))));
-    }
-    let payment_ref = if reference.is_empty() {
-        format!(
-            "web-{}-{}",
-            view.account_id,
-            state.store.now().as_microsecond()
-        )
-    } else {
-        reference.to_string()
-    };
-    // An agent's reused reference is a typo to correct, not a bank exception.
-    if state
-        .store
-        .payment_ref_taken(&view.creditor, &payment_ref)
-        .await?
-    {
-        return Ok(Err(vec![field("reference", t, "error.reference_used")]));
-    }
-    let (file_name, reason) = match source {
-        Source::Api => ("api", "payment posted through the API"),
-        _ => ("agent", "payment taken by an agent"),
-    };
-    let posting = Posting {
-        source,
-        file_name,
-        sha256: "",
-        user_id: Some(user.id),
-        reason,
-        dry_run: false,
-    };
-    let payment = IncomingPayment {
-        creditor: Some(view.creditor.clone()),
-        account_ref: view.account_ref.clone(),
-        fallback_ref: None,
-        payment_ref,
-        paid_on,
-        amount,
-        method,
-        trace: None,
-    };
-    let seen = store::workspace::Seen {
-        creditor: &view.creditor,
-        account_ref: &view.account_ref,
-        version,
-    };
-    // The store checks the version again under the write lock and bumps it, so two
-    // writers cannot both post against the page they saw.
-    match state
-        .store
-        .post_user_payment(user, seen, &posting, payment)
-        .await
-    {
-        Ok(Outcome::Posted { payment_id, .. }) => Ok(Ok(payment_id)),
-        Ok(Outcome::AlreadyPosted { .. }) => {
-            Ok(Err(vec![field("reference", t, "error.reference_used")]))
+    match (amount, method, paid_on) {
+        (Some(amount), Some(method), Some(paid_on)) => Ok(NewPayment {
+            amount,
+            method,
+            paid_on,
+            reference: input.reference.clone(),
+        }),
+        _ => {
+            let rules = app::money::payment_part_problems(today, amount, paid_on, &input.reference);
+            errors.extend(payment_problems(t, &rules));
+            let order = ["amount", "method", "paid_on", "reference"];
+            errors.sort_by_key(|error| order.iter().position(|name| *name == error.field));
+            Err(errors)
         }
-        Err(store::StoreError::Invalid(reason)) => Ok(Err(vec![FieldError {
-            field: "amount".into(),
-            message: reason,
-        }])),
-        Err(error) => Err(error.into()),
-        Ok(other) => Err(AppError::Internal(format!("a payment posted as {other:?}"))),
     }
 }
 
-/// Approves or rejects a pending request.
-pub async fn decide(
-    state: &AppState,
-    user: &SessionUser,
-    approval_id: i64,
-    approve: bool,
-    note: &str,
-) -> Result<(), AppError> {
-    Ok(state
-        .store
-        .decide_approval(user, approval_id, approve, note.trim())
-        .await?)
+/// A payment's problems in the user's words.
+pub fn payment_problems(t: Words, problems: &[PaymentProblem]) -> Vec<FieldError> {
+    problems
+        .iter()
+        .map(|problem| {
+            let name = problem.field();
+            match problem {
+                PaymentProblem::AmountNotPositive => field(name, t, "error.amount"),
+                PaymentProblem::PaidInFuture => field(name, t, "error.paid_on"),
+                PaymentProblem::ReferenceTooLong => field(name, t, "error.reference"),
+                PaymentProblem::ReferenceUsed => field(name, t, "error.reference_used"),
+                PaymentProblem::Refused(message) => FieldError {
+                    field: name.into(),
+                    message: message.clone(),
+                },
+            }
+        })
+        .collect()
+}
+
+/// A refund, adjustment or write-off as typed, or the fields that do not parse.
+pub fn parse_change(
+    view: &AccountView,
+    t: Words,
+    input: &ChangeInput,
+) -> Result<ChangeRequest, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let change = MoneyChange::parse(input.change.trim());
+    if change.is_none() {
+        errors.push(field("change", t, "error.change"));
+    }
+    let amount = if input.amount.trim().is_empty() {
+        Some(None)
+    } else {
+        parse_money(view, &input.amount).map(Some)
+    };
+    if amount.is_none() {
+        errors.push(field("change_amount", t, "error.amount"));
+    }
+    let reason_known = REASON_CODES.contains(&input.reason_code.trim());
+    let bucket = match input.bucket.trim() {
+        "" => Some(domain::ledger::Bucket::Principal),
+        code => domain::ledger::Bucket::parse(code),
+    };
+    match (change, amount, bucket) {
+        (Some(change), Some(amount), Some(bucket)) => Ok(ChangeRequest {
+            change,
+            amount,
+            bucket,
+            reason_code: input.reason_code.clone(),
+            note: input.note.clone(),
+        }),
+        _ => {
+            if !reason_known {
+                errors.push(field("reason_code", t, "error.reason_code"));
+            }
+            if bucket.is_none() {
+                errors.push(field("bucket", t, "error.bucket"));
+            }
+            Err(errors)
+        }
+    }
+}
+
+/// A change's problems in the user's words.
+pub fn change_problems(t: Words, problems: &[ChangeProblem]) -> Vec<FieldError> {
+    problems
+        .iter()
+        .map(|problem| match problem {
+            ChangeProblem::Amount => field(problem.field(), t, "error.amount"),
+            ChangeProblem::ReasonCode => field(problem.field(), t, "error.reason_code"),
+        })
+        .collect()
+}
+
+/// Form errors, or the use case's outcome (its problems already in the user's words).
+type Answered<T> = Result<Result<T, Vec<FieldError>>, AppError>;
+
+/// A use case's outcome with its problems in the user's words.
+fn answered<T, P>(
+    result: Result<Result<T, Vec<P>>, app::Error>,
+    words: impl FnOnce(Vec<P>) -> Vec<FieldError>,
+) -> Answered<T> {
+    match result {
+        Ok(Ok(done)) => Ok(Ok(done)),
+        Ok(Err(problems)) => Ok(Err(words(problems))),
+        Err(error) => Err(error.into()),
+    }
 }
 
 // ---------------------------------------------------------------- account page handlers
@@ -936,18 +823,19 @@ pub async fn post_payment(
     Form(form): Form<PaymentForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::PostMoney)?;
     let user = signed.user();
+    let t = Words::new(user.language);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let outcome = take_payment(
-        &state,
-        user,
-        &view,
-        form.version,
-        &form.input,
-        Source::Agent,
-    )
-    .await
+    let outcome = match parse_payment(&view, t, state.today(), &form.input) {
+        Err(errors) => Ok(Err(errors)),
+        Ok(payment) => answered(
+            state
+                .app
+                .take_payment(user, &view, form.version, &payment, Source::Agent)
+                .await,
+            |problems| payment_problems(t, &problems),
+        ),
+    }
     .map(|taken| taken.map(|_| "payment"));
     let forms = |_| MoneyForms {
         payment: form.input.clone(),
@@ -975,16 +863,21 @@ pub async fn plan_quote(
     Form(form): Form<PlanForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::WorkAccounts)?;
     let user = signed.user();
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let policy = policy_of(&state, &view).await?;
     let t = Words::new(user.language);
     let mut forms = MoneyForms {
         plan: form.input.clone(),
         ..MoneyForms::default()
     };
-    match quote_plan(&view, &policy, state.today(), t, &form.input) {
+    let quoted = match parse_plan(&view, t, state.today(), &form.input) {
+        Err(errors) => Ok(Err(errors)),
+        Ok(request) => answered(
+            state.app.quote_plan(user, &view, &request).await,
+            |problems| plan_problems(&view, t, &problems),
+        ),
+    }?;
+    match quoted {
         Ok(quoted) => forms.quote = Some(quote_view(&view, &quoted)),
         Err(errors) => forms.plan_errors = errors,
     }
@@ -1001,22 +894,30 @@ pub async fn plan_agree(
     Form(form): Form<PlanForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::WorkAccounts)?;
     let user = signed.user();
+    let t = Words::new(user.language);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
     let forms = |errors: Vec<FieldError>| MoneyForms {
         plan: form.input.clone(),
         plan_errors: errors,
         ..MoneyForms::default()
     };
-    let outcome = agree_plan(&state, user, &view, form.version, &form.input)
-        .await
-        .map(|agreed| {
-            agreed.map(|(agreed, _)| match agreed {
-                Agreed::Active { .. } => "plan_active",
-                Agreed::Pending { .. } => "plan_pending",
-            })
-        });
+    let outcome = match parse_plan(&view, t, state.today(), &form.input) {
+        Err(errors) => Ok(Err(errors)),
+        Ok(request) => answered(
+            state
+                .app
+                .agree_plan(user, &view, form.version, &request)
+                .await,
+            |problems| plan_problems(&view, t, &problems),
+        ),
+    }
+    .map(|agreed| {
+        agreed.map(|(agreed, _)| match agreed {
+            Agreed::Active { .. } => "plan_active",
+            Agreed::Pending { .. } => "plan_pending",
+        })
+    });
     answer(&state, &signed, view, outcome, "plan", forms).await
 }
 
@@ -1070,16 +971,21 @@ pub async fn settlement_check(
     Form(form): Form<SettlementForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::WorkAccounts)?;
     let user = signed.user();
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let policy = policy_of(&state, &view).await?;
     let t = Words::new(user.language);
     let mut forms = MoneyForms {
         settlement_rows: form.rows(),
         ..MoneyForms::default()
     };
-    match check_settlement(&view, &policy, user.role, state.today(), t, &form.given()) {
+    let checked = match parse_settlement(&view, t, &form.given()) {
+        Err(errors) => Ok(Err(errors)),
+        Ok(lines) => answered(
+            state.app.check_settlement(user, &view, &lines).await,
+            |problems| settlement_problems(t, &problems),
+        ),
+    }?;
+    match checked {
         Ok(checked) => forms.settlement = Some(settlement_view(&view, t, &checked)),
         Err(errors) => forms.settlement_errors = errors,
     }
@@ -1095,22 +1001,30 @@ pub async fn settlement_offer(
     Form(form): Form<SettlementForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::WorkAccounts)?;
     let user = signed.user();
+    let t = Words::new(user.language);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
     let forms = |errors: Vec<FieldError>| MoneyForms {
         settlement_rows: form.rows(),
         settlement_errors: errors,
         ..MoneyForms::default()
     };
-    let outcome = offer_settlement(&state, user, &view, form.version, &form.given())
-        .await
-        .map(|agreed| {
-            agreed.map(|(agreed, _)| match agreed {
-                Agreed::Active { .. } => "settlement_active",
-                Agreed::Pending { .. } => "settlement_pending",
-            })
-        });
+    let outcome = match parse_settlement(&view, t, &form.given()) {
+        Err(errors) => Ok(Err(errors)),
+        Ok(lines) => answered(
+            state
+                .app
+                .offer_settlement(user, &view, form.version, &lines)
+                .await,
+            |problems| settlement_problems(t, &problems),
+        ),
+    }
+    .map(|agreed| {
+        agreed.map(|(agreed, _)| match agreed {
+            Agreed::Active { .. } => "settlement_active",
+            Agreed::Pending { .. } => "settlement_pending",
+        })
+    });
     answer(&state, &signed, view, outcome, "settlement", forms).await
 }
 
@@ -1139,81 +1053,7 @@ pub struct ChangeInput {
     pub note: String,
 }
 
-/// A refund, adjustment or write-off: posted at once within the user's authority
-/// (`Ok(Ok(None))`), else sent for approval (`Ok(Ok(Some(approval id)))`). Adjustments
-/// and write-offs of an amount move the bucket chosen (principal, interest or fees; a
-/// negative adjustment lowers the balance); a refund pays back the credit balance; an
-/// empty amount refunds the whole credit or writes off everything owed.
-pub async fn request_change(
-    state: &AppState,
-    user: &SessionUser,
-    view: &AccountView,
-    version: i64,
-    input: &ChangeInput,
-) -> Result<Result<Option<i64>, Vec<FieldError>>, AppError> {
-    let t = Words::new(user.language);
-    let mut errors = Vec::new();
-    let change = MoneyChange::parse(input.change.trim());
-    if change.is_none() {
-        errors.push(field("change", t, "error.change"));
-    }
-    let amount = if input.amount.trim().is_empty() && change != Some(MoneyChange::Adjustment) {
-        Some(Amount::ZERO)
-    } else {
-        parse_money(view, &input.amount).filter(|amount| !amount.is_zero())
-    };
-    if amount.is_none() {
-        errors.push(field("change_amount", t, "error.amount"));
-    }
-    if !REASON_CODES.contains(&input.reason_code.trim()) {
-        errors.push(field("reason_code", t, "error.reason_code"));
-    }
-    let bucket = match input.bucket.trim() {
-        "" => Some(domain::ledger::Bucket::Principal),
-        code => domain::ledger::Bucket::parse(code),
-    };
-    if bucket.is_none() {
-        errors.push(field("bucket", t, "error.bucket"));
-    }
-    let (Some(change), Some(amount), Some(bucket), true) =
-        (change, amount, bucket, errors.is_empty())
-    else {
-        return Ok(Err(errors));
-    };
-    let (bucket, moved) = match change {
-        MoneyChange::WriteOff => (bucket, Amount::from_minor(-amount.minor().abs())),
-        MoneyChange::Refund => (
-            domain::ledger::Bucket::Principal,
-            Amount::from_minor(amount.minor().abs()),
-        ),
-        MoneyChange::Adjustment => (bucket, amount),
-    };
-    let mut movement = domain::ledger::Buckets::ZERO;
-    match bucket {
-        domain::ledger::Bucket::Principal => movement.principal = moved,
-        domain::ledger::Bucket::Interest => movement.interest = moved,
-        domain::ledger::Bucket::Fees => movement.fees = moved,
-    }
-    let seen = Seen {
-        creditor: &view.creditor,
-        account_ref: &view.account_ref,
-        version,
-    };
-    let approval = state
-        .store
-        .request_money_change(
-            user,
-            seen,
-            change,
-            movement,
-            input.reason_code.trim(),
-            input.note.trim(),
-        )
-        .await?;
-    Ok(Ok(approval))
-}
-
-/// The refund, adjustment and write-off form (see [`request_change`]).
+/// The refund, adjustment and write-off form (`app::money`'s `request_change`).
 pub async fn money_change(
     State(state): State<AppState>,
     signed: Signed,
@@ -1222,17 +1062,25 @@ pub async fn money_change(
     Form(form): Form<ChangeForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::PostMoney)?;
     let user = signed.user();
+    let t = Words::new(user.language);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let outcome = request_change(&state, user, &view, form.version, &form.input)
-        .await
-        .map(|requested| {
-            requested.map(|approval| match approval {
-                None => "change_posted",
-                Some(_) => "change_pending",
-            })
-        });
+    let outcome = match parse_change(&view, t, &form.input) {
+        Err(errors) => Ok(Err(errors)),
+        Ok(request) => answered(
+            state
+                .app
+                .request_change(user, &view, form.version, &request)
+                .await,
+            |problems| change_problems(t, &problems),
+        ),
+    }
+    .map(|requested| {
+        requested.map(|approval| match approval {
+            None => "change_posted",
+            Some(_) => "change_pending",
+        })
+    });
     answer(&state, &signed, view, outcome, "change_amount", |_| {
         MoneyForms::default()
     })
@@ -1257,15 +1105,13 @@ pub async fn recall(
     Form(form): Form<RecallForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::Supervise)?;
     let user = signed.user();
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let seen = Seen {
-        creditor: &creditor,
-        account_ref: &account_ref,
-        version: form.version,
-    };
-    match state.store.recall(user, seen, form.note.trim()).await {
+    match state
+        .app
+        .recall(user, &view, form.version, &form.note)
+        .await
+    {
         Ok(()) => Ok(done(&view, "recalled")),
         Err(error) => {
             refused(
@@ -1300,60 +1146,38 @@ pub struct ApprovalRow {
 /// The pending approvals `user` sees, as rows.
 pub(crate) async fn approval_rows(
     state: &AppState,
-    user: &SessionUser,
+    user: &store::sessions::SessionUser,
 ) -> Result<Vec<ApprovalRow>, AppError> {
     let t = Words::new(user.language);
-    let mut currencies = std::collections::HashMap::new();
-    let mut rows = Vec::new();
-    for approval in state.store.approvals(user).await? {
-        if !currencies.contains_key(&approval.creditor) {
-            let currency = state
-                .store
-                .creditor(&approval.creditor)
-                .await?
-                .map(|creditor| creditor.policy.currency)
-                .unwrap_or(domain::money::Currency::USD);
-            currencies.insert(approval.creditor.clone(), currency);
-        }
-        let currency = currencies[&approval.creditor];
-        let reason = match approval.kind.as_str() {
-            "plan" | "settlement" => approval.detail.clone(),
-            _ => {
-                let note = serde_json::from_str::<serde_json::Value>(&approval.detail)
-                    .ok()
-                    .and_then(|detail| detail["note"].as_str().map(str::to_string))
-                    .unwrap_or_default();
-                if note.is_empty() {
-                    approval.reason_code.clone()
-                } else {
-                    format!("{}: {note}", approval.reason_code)
-                }
+    Ok(state
+        .app
+        .approvals(user)
+        .await?
+        .into_iter()
+        .map(|item| {
+            let approval = &item.approval;
+            ApprovalRow {
+                id: approval.id,
+                href: account_href(&approval.creditor, &approval.account_ref),
+                label: format!("{} {}", approval.creditor, approval.account_ref),
+                kind: t.get(&format!("money.kind.{}", approval.kind)).to_string(),
+                amount: item.currency.format(approval.amount),
+                reason: item.reason.clone(),
+                requested_by: approval.requested_by.clone().unwrap_or_default(),
+                requested_at: jiff::Timestamp::from_microsecond(approval.requested_at_us)
+                    .map(|at| {
+                        state
+                            .business_zone
+                            .to_datetime(at)
+                            .strftime("%Y-%m-%d %H:%M")
+                            .to_string()
+                    })
+                    .unwrap_or_default(),
+                required: role_word(t, item.required.code()).to_string(),
+                may_decide: item.may_decide,
             }
-        };
-        let required = Role::parse(&approval.required_role).unwrap_or(Role::Admin);
-        rows.push(ApprovalRow {
-            id: approval.id,
-            href: account_href(&approval.creditor, &approval.account_ref),
-            label: format!("{} {}", approval.creditor, approval.account_ref),
-            kind: t.get(&format!("money.kind.{}", approval.kind)).to_string(),
-            amount: currency.format(approval.amount),
-            reason,
-            requested_by: approval.requested_by.clone().unwrap_or_default(),
-            requested_at: jiff::Timestamp::from_microsecond(approval.requested_at_us)
-                .map(|at| {
-                    state
-                        .business_zone
-                        .to_datetime(at)
-                        .strftime("%Y-%m-%d %H:%M")
-                        .to_string()
-                })
-                .unwrap_or_default(),
-            required: role_word(t, required.code()).to_string(),
-            may_decide: rank(user.role) >= rank(required)
-                && approval.requested_by.as_deref() != Some(user.username.as_str()),
-        });
-    }
-    Ok(rows)
+        })
+        .collect())
 }
 
 #[derive(Template)]
@@ -1399,7 +1223,6 @@ pub async fn approvals(
     signed: Signed,
     Query(query): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    signed.require(Permission::Supervise)?;
     let t = Words::new(signed.user().language);
     let flash = match query.done.as_str() {
         "approved" => t.get("approvals.approved"),
@@ -1427,7 +1250,6 @@ pub async fn decide_approval(
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::Supervise)?;
     let user = signed.user();
     let t = Words::new(user.language);
     let approve = match form.decision.as_str() {
@@ -1445,7 +1267,12 @@ pub async fn decide_approval(
             .await;
         }
     };
-    match decide(&state, user, id, approve, &form.note).await {
+    match state
+        .app
+        .decide_approval(user, id, approve, &form.note)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(()) => Ok(Redirect::to(if approve {
             "/approvals?done=approved"
         } else {
@@ -1529,34 +1356,25 @@ pub async fn resolve_exception(
     Form(form): Form<ExceptionForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    signed.require(Permission::ReviewExceptions)?;
     let user = signed.user();
-    let result = match form.action.as_str() {
-        "match" => state
-            .store
-            .match_exception(
-                user,
-                id,
-                form.creditor.trim(),
-                form.reference.trim(),
-                form.note.trim(),
-            )
-            .await
-            .map(|_| "matched"),
-        "dismiss" => state
-            .store
-            .dismiss_exception(user, id, form.note.trim())
-            .await
-            .map(|()| "dismissed"),
-        _ => Err(store::StoreError::Invalid("choose match or dismiss".into())),
+    let resolution = match form.action.as_str() {
+        "match" => Some(Resolution::Match {
+            creditor: form.creditor.clone(),
+            reference: form.reference.clone(),
+            note: form.note.clone(),
+        }),
+        "dismiss" => Some(Resolution::Dismiss {
+            note: form.note.clone(),
+        }),
+        _ => None,
+    };
+    let result = match resolution {
+        Some(resolution) => state.app.resolve_exception(user, id, &resolution).await?,
+        None => Err("choose match or dismiss".to_string()),
     };
     match result {
         Ok(done) => Ok(Redirect::to(&format!("/exceptions?done={done}")).into_response()),
-        Err(
-            store::StoreError::Invalid(message)
-            | store::StoreError::Conflict(message)
-            | store::StoreError::NotFound(message),
-        ) => {
+        Err(message) => {
             exceptions_page(
                 &state,
                 &signed,
@@ -1566,7 +1384,6 @@ pub async fn resolve_exception(
             )
             .await
         }
-        Err(error) => Err(error.into()),
     }
 }
 
@@ -1590,12 +1407,9 @@ async fn exceptions_page(
     done: String,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    signed.require(Permission::ReviewExceptions)?;
     let user = signed.user();
-    let exceptions = state
-        .store
-        .open_exceptions(user)
-        .await?
+    let (exceptions, creditors) = state.app.exceptions(user).await?;
+    let exceptions = exceptions
         .into_iter()
         .map(|exception| ExceptionRow {
             id: exception.id,
@@ -1616,14 +1430,6 @@ async fn exceptions_page(
             reason: exception.reason,
             creditor: exception.creditor.unwrap_or_default(),
         })
-        .collect();
-    let creditors = state
-        .store
-        .creditors()
-        .await?
-        .into_iter()
-        .filter(|creditor| user.may_see_creditor(creditor.id))
-        .map(|creditor| creditor.code)
         .collect();
     let page = ExceptionsPage {
         t: Words::new(user.language),
@@ -1648,6 +1454,7 @@ pub(crate) mod api {
         store_invalid,
     };
     use crate::error::{AppError, FieldError};
+    use crate::i18n::Words;
     use axum::http::StatusCode;
     use axum::response::{IntoResponse, Response};
     use domain::money::Amount;
@@ -1663,9 +1470,10 @@ pub(crate) mod api {
         let view = call.account().await?;
         let payments: Vec<Value> = call
             .state
-            .store
-            .account_payments(view.account_id)
-            .await?
+            .app
+            .payments(&call.user, &view)
+            .await
+            .map_err(AppError::from)?
             .into_iter()
             .map(|payment| {
                 json!({
@@ -1704,8 +1512,15 @@ pub(crate) mod api {
         if !errors.is_empty() {
             return Err(AppError::ApiInvalid(errors).into());
         }
-        match super::take_payment(&call.state, &call.user, &view, version, &input, Source::Api)
-            .await
+        let t = Words::new(call.user.language);
+        let payment = super::parse_payment(&view, t, call.state.today(), &input)
+            .map_err(|errors| ApiFailure(AppError::ApiInvalid(errors)))?;
+        let taken = call
+            .state
+            .app
+            .take_payment(&call.user, &view, version, &payment, Source::Api)
+            .await;
+        match super::answered(taken, |problems| super::payment_problems(t, &problems))
             .map_err(|error| store_invalid(error, "amount"))?
         {
             Ok(id) => Ok((
@@ -1729,22 +1544,19 @@ pub(crate) mod api {
         }
     }
 
-    fn arranged(
-        agreed: &Agreed,
-        mut answer: Value,
-        required_role: Option<&str>,
-        version: i64,
-    ) -> Response {
-        let (status, id, approval, reason) = match agreed {
-            Agreed::Active { id } => (StatusCode::CREATED, *id, None, None),
+    fn arranged(agreed: &Agreed, mut answer: Value, version: i64) -> Response {
+        let (status, id, approval, role, reason) = match agreed {
+            Agreed::Active { id } => (StatusCode::CREATED, *id, None, None, None),
             Agreed::Pending {
                 id,
                 approval_id,
+                role,
                 why,
             } => (
                 StatusCode::ACCEPTED,
                 *id,
                 Some(*approval_id),
+                Some(role.code()),
                 Some(why.clone()),
             ),
         };
@@ -1755,7 +1567,7 @@ pub(crate) mod api {
             "active"
         });
         answer["approval_id"] = json!(approval);
-        answer["required_role"] = json!(approval.and(required_role));
+        answer["required_role"] = json!(role);
         answer["reason"] = json!(reason);
         answer["version"] = json!(version);
         (status, axum::Json(answer)).into_response()
@@ -1785,9 +1597,16 @@ pub(crate) mod api {
         if !errors.is_empty() {
             return Err(AppError::ApiInvalid(errors).into());
         }
+        let t = Words::new(call.user.language);
+        let request = super::parse_plan(&view, t, call.state.today(), &input)
+            .map_err(|errors| ApiFailure(AppError::ApiInvalid(errors)))?;
+        let agreed = call
+            .state
+            .app
+            .agree_plan(&call.user, &view, version, &request)
+            .await;
         let (agreed, quoted) =
-            match super::agree_plan(&call.state, &call.user, &view, version, &input)
-                .await
+            match super::answered(agreed, |problems| super::plan_problems(&view, t, &problems))
                 .map_err(|error| store_invalid(error, "plan"))?
             {
                 Ok(done) => done,
@@ -1818,12 +1637,7 @@ pub(crate) mod api {
             "schedule": schedule,
             "breaches": breaches,
         });
-        Ok(arranged(
-            &agreed,
-            answer,
-            Some("supervisor"),
-            version_now(&call).await?,
-        ))
+        Ok(arranged(&agreed, answer, version_now(&call).await?))
     }
 
     /// `settle_date_2` → `payments[1].due_on`; `settle_amount_2` → `payments[1].amount`.
@@ -1887,9 +1701,19 @@ pub(crate) mod api {
             .iter()
             .map(|(date, amount)| (date.as_str(), amount.as_str()))
             .collect();
+        let t = Words::new(call.user.language);
+        let lines = super::parse_settlement(&view, t, &given).map_err(|errors| {
+            ApiFailure(AppError::ApiInvalid(
+                errors.into_iter().map(settlement_field).collect(),
+            ))
+        })?;
+        let offered = call
+            .state
+            .app
+            .offer_settlement(&call.user, &view, version, &lines)
+            .await;
         let (agreed, checked) =
-            match super::offer_settlement(&call.state, &call.user, &view, version, &given)
-                .await
+            match super::answered(offered, |problems| super::settlement_problems(t, &problems))
                 .map_err(|error| store_invalid(error, "payments"))?
             {
                 Ok(done) => done,
@@ -1916,44 +1740,45 @@ pub(crate) mod api {
             "discount_percent": format!("{}.{:02}", bps / 100, bps % 100),
             "schedule": schedule,
         });
-        let role = checked.authority.approver().map(|role| role.code());
-        Ok(arranged(&agreed, answer, role, version_now(&call).await?))
+        Ok(arranged(&agreed, answer, version_now(&call).await?))
     }
 
     pub(crate) async fn list_approvals(call: Call) -> Result<Response, ApiFailure> {
-        let mut list = Vec::new();
-        for approval in call.state.store.approvals(&call.user).await? {
-            let currency = call
-                .state
-                .store
-                .creditor(&approval.creditor)
-                .await?
-                .map(|creditor| creditor.policy.currency)
-                .unwrap_or(domain::money::Currency::USD);
-            let reason = match approval.kind.as_str() {
-                "plan" | "settlement" => approval.detail.clone(),
-                _ => serde_json::from_str::<Value>(&approval.detail)
-                    .ok()
-                    .and_then(|detail| detail["note"].as_str().map(str::to_string))
-                    .unwrap_or_default(),
-            };
-            list.push(json!({
-                "id": approval.id,
-                "kind": approval.kind,
-                "creditor": approval.creditor,
-                "account_ref": approval.account_ref,
-                "arrangement_id": approval.arrangement_id,
-                "amount": currency.format(approval.amount),
-                "reason_code": approval.reason_code,
-                "reason": reason,
-                "required_role": approval.required_role,
-                "requested_by": approval.requested_by,
-                "requested_at": jiff::Timestamp::from_microsecond(approval.requested_at_us)
-                    .map(|at| at.to_string())
-                    .unwrap_or_default(),
-                "status": approval.status,
-            }));
-        }
+        let items = call
+            .state
+            .app
+            .approvals(&call.user)
+            .await
+            .map_err(AppError::from)?;
+        let list: Vec<Value> = items
+            .iter()
+            .map(|item| {
+                let approval = &item.approval;
+                let reason = match approval.kind.as_str() {
+                    "plan" | "settlement" => approval.detail.clone(),
+                    _ => serde_json::from_str::<Value>(&approval.detail)
+                        .ok()
+                        .and_then(|detail| detail["note"].as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                };
+                json!({
+                    "id": approval.id,
+                    "kind": approval.kind,
+                    "creditor": approval.creditor,
+                    "account_ref": approval.account_ref,
+                    "arrangement_id": approval.arrangement_id,
+                    "amount": item.currency.format(approval.amount),
+                    "reason_code": approval.reason_code,
+                    "reason": reason,
+                    "required_role": approval.required_role,
+                    "requested_by": approval.requested_by,
+                    "requested_at": jiff::Timestamp::from_microsecond(approval.requested_at_us)
+                        .map(|at| at.to_string())
+                        .unwrap_or_default(),
+                    "status": approval.status,
+                })
+            })
+            .collect();
         Ok(ok(json!({"approvals": list})))
     }
 
@@ -1972,10 +1797,19 @@ pub(crate) mod api {
         if !errors.is_empty() {
             return Err(AppError::ApiInvalid(errors).into());
         }
-        match super::request_change(&call.state, &call.user, &view, version, &input)
-            .await
-            .map_err(|error| store_invalid(error, "amount"))?
-        {
+        let t = Words::new(call.user.language);
+        let parsed = super::parse_change(&view, t, &input);
+        let requested = match parsed {
+            Err(errors) => Ok(Err(errors)),
+            Ok(request) => super::answered(
+                call.state
+                    .app
+                    .request_change(&call.user, &view, version, &request)
+                    .await,
+                |problems| super::change_problems(t, &problems),
+            ),
+        };
+        match requested.map_err(|error| store_invalid(error, "amount"))? {
             Ok(approval) => {
                 let status = if approval.is_some() {
                     StatusCode::ACCEPTED
@@ -2023,7 +1857,13 @@ pub(crate) mod api {
         let (Some(id), Some(approve), true) = (id, approve, errors.is_empty()) else {
             return Err(AppError::ApiInvalid(errors).into());
         };
-        match super::decide(&call.state, &call.user, id, approve, &note).await {
+        match call
+            .state
+            .app
+            .decide_approval(&call.user, id, approve, &note)
+            .await
+            .map_err(AppError::from)
+        {
             Ok(()) => Ok(ok(json!({
                 "id": id,
                 "status": if approve { "approved" } else { "rejected" },
