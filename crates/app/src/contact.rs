@@ -490,6 +490,29 @@ impl App {
     }
 }
 
+impl App {
+    /// A user's question about an account they see (the API), logged like any other.
+    pub async fn ask_as(
+        &self,
+        user: &store::sessions::SessionUser,
+        question: &Question<'_>,
+    ) -> Result<Asked, AskError> {
+        crate::require(user, domain::permission::Permission::AskCompliance)?;
+        self.ask(&user.actor(), AskedBy::Api, question).await
+    }
+
+    /// The contract's check of a request the caller built (nothing read, nothing
+    /// logged): `POST /api/v1/compliance/check`.
+    pub fn check(
+        &self,
+        user: &store::sessions::SessionUser,
+        request: &Request,
+    ) -> Result<Answer, Error> {
+        crate::require(user, domain::permission::Permission::AskCompliance)?;
+        Ok(self.rules.check(request))
+    }
+}
+
 /// A question about contacting the debtor of one account.
 #[derive(Clone, Copy, Debug)]
 pub struct Question<'a> {

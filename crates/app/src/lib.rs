@@ -12,6 +12,7 @@ pub mod compliance_json;
 pub mod contact;
 pub mod dialer;
 pub mod money;
+pub mod session;
 pub mod workspace;
 
 use compliance::packs::RuleSet;

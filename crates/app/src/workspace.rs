@@ -687,3 +687,101 @@ impl App {
         }
     }
 }
+
+// ---------------------------------------------------------------- what the account page reads
+
+/// Everything the account page shows besides the compliance banner and money: the
+/// debtor's other accounts the user sees, notes, promises, callbacks, the account's
+/// audit trail, and who else has it open.
+#[derive(Clone, Debug)]
+pub struct AccountRecords {
+    /// The debtor's accounts of the user's creditors, `view` itself included, in the
+    /// store's order.
+    pub accounts: Vec<AccountView>,
+    pub notes: Vec<store::workspace::Note>,
+    pub promises: Vec<store::workspace::Promise>,
+    pub callbacks: Vec<store::workspace::Callback>,
+    pub audit: Vec<store::audit::AuditEntry>,
+    /// Another agent working the account now.
+    pub locked_by: Option<String>,
+}
+
+/// Audit events the account page lists.
+pub const ACCOUNT_AUDIT_EVENTS: i64 = 50;
+
+impl App {
+    pub async fn account_records(
+        &self,
+        user: &SessionUser,
+        view: &AccountView,
+    ) -> Result<AccountRecords, Error> {
+        require(user, Permission::ViewAccounts)?;
+        let today = self.store.today();
+        let mut accounts = Vec::new();
+        for (creditor_id, creditor, account_ref) in
+            self.store.debtor_account_refs(view.debtor_id).await?
+        {
+            if !user.may_see_creditor(creditor_id) {
+                continue;
+            }
+            if creditor == view.creditor && account_ref == view.account_ref {
+                accounts.push(view.clone());
+            } else if let Some(sibling) = self
+                .store
+                .account_view(&creditor, &account_ref, today)
+                .await?
+            {
+                accounts.push(sibling);
+            }
+        }
+        let key = format!("{}/{}", view.creditor, view.account_ref);
+        Ok(AccountRecords {
+            accounts,
+            notes: self.store.notes(view.account_id).await?,
+            promises: self.store.promises(view.account_id).await?,
+            callbacks: self.store.callbacks(view.account_id).await?,
+            audit: self
+                .store
+                .audit_log(Some(&key), ACCOUNT_AUDIT_EVENTS)
+                .await?,
+            locked_by: self
+                .store
+                .locked_by_other(user, view.account_id, self.store.now())
+                .await?,
+        })
+    }
+
+    /// The account's own contact attempts (the API's list), oldest first.
+    pub async fn attempts(
+        &self,
+        user: &SessionUser,
+        view: &AccountView,
+    ) -> Result<Vec<store::workspace::Attempt>, Error> {
+        require(user, Permission::ViewAccounts)?;
+        Ok(self
+            .store
+            .debtor_attempts(view.account_id)
+            .await?
+            .into_iter()
+            .filter(|attempt| attempt.account_id == view.account_id)
+            .collect())
+    }
+
+    pub async fn promises(
+        &self,
+        user: &SessionUser,
+        view: &AccountView,
+    ) -> Result<Vec<store::workspace::Promise>, Error> {
+        require(user, Permission::ViewAccounts)?;
+        Ok(self.store.promises(view.account_id).await?)
+    }
+
+    pub async fn notes(
+        &self,
+        user: &SessionUser,
+        view: &AccountView,
+    ) -> Result<Vec<store::workspace::Note>, Error> {
+        require(user, Permission::ViewAccounts)?;
+        Ok(self.store.notes(view.account_id).await?)
+    }
+}

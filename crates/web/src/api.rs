@@ -616,11 +616,11 @@ async fn list_attempts(call: Call) -> Result<Response, ApiFailure> {
     let view = call.account().await?;
     let attempts: Vec<Value> = call
         .state
-        .store
-        .debtor_attempts(view.account_id)
-        .await?
+        .app
+        .attempts(&call.user, &view)
+        .await
+        .map_err(AppError::from)?
         .into_iter()
-        .filter(|attempt| attempt.account_id == view.account_id)
         .map(|attempt| {
             json!({
                 "id": attempt.id,
@@ -703,9 +703,8 @@ async fn ask_compliance(call: Call) -> Result<Response, ApiFailure> {
     let asked = call
         .state
         .app
-        .ask(
-            &call.user.actor(),
-            app::contact::AskedBy::Api,
+        .ask_as(
+            &call.user,
             &app::contact::Question {
                 creditor: &view.creditor,
                 account_ref: &view.account_ref,
@@ -739,9 +738,14 @@ async fn check_compliance(call: Call) -> Result<Response, ApiFailure> {
         Err(error) => return Ok(unprocessable(format!("not JSON: {error}"), "request")),
     };
     Ok(match app::compliance_json::parse_request(&value) {
-        Ok(request) => ok(app::compliance_json::answer_json(
-            &call.state.app.rules().check(&request),
-        )),
+        Ok(request) => {
+            let answer = call
+                .state
+                .app
+                .check(&call.user, &request)
+                .map_err(AppError::from)?;
+            ok(app::compliance_json::answer_json(&answer))
+        }
         Err(malformed) => unprocessable(malformed.reason, &malformed.field),
     })
 }
@@ -750,9 +754,10 @@ async fn list_promises(call: Call) -> Result<Response, ApiFailure> {
     let view = call.account().await?;
     let promises: Vec<Value> = call
         .state
-        .store
-        .promises(view.account_id)
-        .await?
+        .app
+        .promises(&call.user, &view)
+        .await
+        .map_err(AppError::from)?
         .into_iter()
         .map(|promise| {
             let payments: Vec<Value> = promise
@@ -889,9 +894,10 @@ async fn list_notes(call: Call) -> Result<Response, ApiFailure> {
     let view = call.account().await?;
     let notes: Vec<Value> = call
         .state
-        .store
-        .notes(view.account_id)
-        .await?
+        .app
+        .notes(&call.user, &view)
+        .await
+        .map_err(AppError::from)?
         .into_iter()
         .map(|note| {
             json!({

@@ -101,7 +101,7 @@ impl FromRequestParts<AppState> for Signed {
         let Some(token) = cookie_token(&parts.headers) else {
             return Err(AppError::SignIn);
         };
-        match state.store.session(&token).await? {
+        match state.app.session(&token).await? {
             Some(session) => Ok(Signed(session)),
             None => Err(AppError::SignIn),
         }
@@ -148,7 +148,7 @@ impl FromRequestParts<AppState> for ApiCaller {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "));
         if let Some(token) = bearer {
-            return match state.store.api_token_user(token.trim()).await? {
+            return match state.app.api_token_user(token.trim()).await? {
                 Some(user) => Ok(ApiCaller {
                     user,
                     session: None,
@@ -159,7 +159,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         let Some(token) = cookie_token(&parts.headers) else {
             return Err(AppError::ApiUnauthorized);
         };
-        match state.store.session(&token).await? {
+        match state.app.session(&token).await? {
             Some(session) => Ok(ApiCaller {
                 user: session.user.clone(),
                 session: Some(session),

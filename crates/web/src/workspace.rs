@@ -3,7 +3,7 @@
 //! (and the compliance engine), render.
 
 use crate::AppState;
-use crate::auth::{Permission, SESSION_COOKIE, Signed, same_site};
+use crate::auth::{SESSION_COOKIE, Signed, same_site};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{self, Words};
 use app::contact::{Asked, ZoneBasis};
@@ -98,7 +98,7 @@ pub async fn login(
         };
         Ok((status, html(&page)?).into_response())
     };
-    match state.store.log_in(&form.username, &form.password).await? {
+    match state.app.log_in(&form.username, &form.password).await? {
         Login::Ok { token, session } => {
             let cookie = format!(
                 "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
@@ -134,7 +134,7 @@ pub async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
-    state.store.log_out(&signed.0).await?;
+    state.app.log_out(&signed.0).await?;
     let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     Ok((
         StatusCode::SEE_OTHER,
@@ -158,10 +158,7 @@ pub async fn switch_language(
         Language::En => Language::Es,
         Language::Es => Language::En,
     };
-    state
-        .store
-        .set_language(&user.actor(), user.id, other)
-        .await?;
+    state.app.set_language(user, other).await?;
     let back = headers
         .get(header::REFERER)
         .and_then(|value| value.to_str().ok())
@@ -243,7 +240,6 @@ async fn queue_page(
 }
 
 pub async fn queue(State(state): State<AppState>, signed: Signed) -> Result<Response, AppError> {
-    signed.require(Permission::WorkAccounts)?;
     queue_page(&state, &signed, String::new(), StatusCode::OK).await
 }
 
@@ -446,22 +442,9 @@ pub(crate) async fn account_page(
     let zone = known.zones().display();
     let (banner, budget, validation) = banner_rows(t, &known, &channels, &view, now, &zone);
 
+    let records = state.app.account_records(user, &view).await?;
     let mut accounts = Vec::new();
-    for (creditor_id, creditor, account_ref) in
-        state.store.debtor_account_refs(view.debtor_id).await?
-    {
-        if !user.may_see_creditor(creditor_id) {
-            continue;
-        }
-        let sibling = if account_ref == view.account_ref && creditor == view.creditor {
-            None
-        } else {
-            state
-                .store
-                .account_view(&creditor, &account_ref, state.today())
-                .await?
-        };
-        let row = sibling.as_ref().unwrap_or(&view);
+    for row in &records.accounts {
         let money = |amount: Amount| row.currency.format(amount);
         accounts.push(AccountRow {
             href: account_href(&row.creditor, &row.account_ref),
@@ -480,7 +463,7 @@ pub(crate) async fn account_page(
                 .map(|hold| hold.code())
                 .collect::<Vec<_>>()
                 .join(", "),
-            current: sibling.is_none(),
+            current: row.account_id == view.account_id,
         });
     }
 
@@ -550,7 +533,7 @@ pub(crate) async fn account_page(
             who: attempt.username.unwrap_or_default(),
         });
     }
-    for note in state.store.notes(view.account_id).await? {
+    for note in records.notes {
         timeline.push(TimelineRow {
             at: local(note.at, &zone),
             sort: note.at,
@@ -560,7 +543,7 @@ pub(crate) async fn account_page(
             who: note.username.unwrap_or_default(),
         });
     }
-    for promise in state.store.promises(view.account_id).await? {
+    for promise in records.promises {
         let schedule: Vec<String> = promise
             .payments
             .iter()
@@ -580,7 +563,7 @@ pub(crate) async fn account_page(
             who: promise.username.unwrap_or_default(),
         });
     }
-    for callback in state.store.callbacks(view.account_id).await? {
+    for callback in records.callbacks {
         timeline.push(TimelineRow {
             at: local(callback.due_at, &zone),
             sort: callback.due_at,
@@ -590,8 +573,7 @@ pub(crate) async fn account_page(
             who: callback.username,
         });
     }
-    let key = format!("{}/{}", view.creditor, view.account_ref);
-    for event in state.store.audit_log(Some(&key), 50).await? {
+    for event in records.audit {
         let at = Timestamp::from_microsecond(event.recorded_at_us).unwrap_or(now);
         timeline.push(TimelineRow {
             at: local(at, &zone),
@@ -614,11 +596,7 @@ pub(crate) async fn account_page(
             })
             .collect();
     }
-    let locked_by = state
-        .store
-        .locked_by_other(user, view.account_id, now)
-        .await?
-        .unwrap_or_default();
+    let locked_by = records.locked_by.unwrap_or_default();
     // Sensitive identity: shown to the roles that may see it, masked for the others.
     let identity = state.app.identity(user, &view).await?;
     let none = t.get("identity.none").to_string();
@@ -749,7 +727,6 @@ pub async fn banner(
     signed: Signed,
     Path((creditor, account_ref)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    signed.require(Permission::ViewAccounts)?;
     let user = signed.user();
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
     let (known, channels) = state.app.compliance_view(&view).await?;
@@ -785,7 +762,6 @@ pub async fn account(
     Path((creditor, account_ref)): Path<(String, String)>,
     Query(done): Query<Done>,
 ) -> Result<Response, AppError> {
-    signed.require(Permission::ViewAccounts)?;
     let view = visible_view(&state, signed.user(), &creditor, &account_ref).await?;
     let t = words(signed.user());
     let flash = match done.done.as_str() {
