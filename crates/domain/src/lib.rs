@@ -6,6 +6,7 @@
 pub mod account;
 pub mod aging;
 pub mod allocation;
+pub mod arrangement;
 pub mod contact;
 pub mod creditor;
 pub mod ids;

@@ -6,6 +6,12 @@
 //! promise, reopens a plan and breaks a completed settlement (whose discount is reversed).
 //!
 //! **Invariant:** every change of status writes an audit event in the same transaction.
+//!
+//! **Invariant:** statuses are `domain::arrangement` enums. `move_arrangement` and
+//! `move_promise` are the only writers of `arrangements.status` and `promises.status`
+//! after the insert: each refuses a move `can_become` does not allow from the status read
+//! in the same transaction, and writes only if the row still holds it. A stored code
+//! the domain does not know is `StoreError::Corrupt`.
 
 use crate::accounts::{set_status as set_account_status, status_of};
 use crate::audit::{AuditEvent, LedgerRow, WriteTx};
@@ -13,7 +19,8 @@ use crate::creditors::creditor_from_row;
 use crate::sessions::SessionUser;
 use crate::workspace::Seen;
 use crate::{Actor, Store, StoreError};
-use domain::account::Status;
+use domain::account::{ArrangementKind, Status};
+use domain::arrangement::{ArrangementStatus, PromiseStatus};
 use domain::creditor::CreditorPolicy;
 use domain::ledger::{Buckets, Entry, Reason};
 use domain::money::Amount;
@@ -34,11 +41,74 @@ pub enum Kind {
 
 impl Kind {
     pub fn code(self) -> &'static str {
-        match self {
-            Kind::Plan => "plan",
-            Kind::Settlement => "settlement",
+        ArrangementKind::from(self).code()
+    }
+
+    /// The kind stored in `arrangements.kind` (never a promise: promises have a table).
+    pub fn parse(code: &str) -> Option<Kind> {
+        match ArrangementKind::parse(code)? {
+            ArrangementKind::Plan => Some(Kind::Plan),
+            ArrangementKind::Settlement => Some(Kind::Settlement),
+            ArrangementKind::Promise => None,
         }
     }
+}
+
+impl From<Kind> for ArrangementKind {
+    fn from(kind: Kind) -> ArrangementKind {
+        match kind {
+            Kind::Plan => ArrangementKind::Plan,
+            Kind::Settlement => ArrangementKind::Settlement,
+        }
+    }
+}
+
+fn stored_kind(code: &str) -> Result<Kind, StoreError> {
+    Kind::parse(code).ok_or_else(|| StoreError::Corrupt(format!("arrangement kind {code:?}")))
+}
+
+fn stored_arrangement_status(code: &str) -> Result<ArrangementStatus, StoreError> {
+    ArrangementStatus::parse(code)
+        .ok_or_else(|| StoreError::Corrupt(format!("arrangement status {code:?}")))
+}
+
+fn stored_promise_status(code: &str) -> Result<PromiseStatus, StoreError> {
+    PromiseStatus::parse(code)
+        .ok_or_else(|| StoreError::Corrupt(format!("promise status {code:?}")))
+}
+
+/// The SQL list (`'active', 'completed'`) of the arrangement states `keep` picks: the
+/// store's filters are the domain's predicates, never spelled out again.
+fn arrangement_codes(keep: fn(ArrangementStatus) -> bool) -> String {
+    sql_list(
+        ArrangementStatus::ALL
+            .iter()
+            .copied()
+            .filter(|status| keep(*status))
+            .map(ArrangementStatus::code),
+    )
+}
+
+/// The SQL list of the promise states `keep` picks.
+fn promise_codes(keep: fn(PromiseStatus) -> bool) -> String {
+    sql_list(
+        PromiseStatus::ALL
+            .iter()
+            .copied()
+            .filter(|status| keep(*status))
+            .map(PromiseStatus::code),
+    )
+}
+
+fn sql_list(codes: impl Iterator<Item = &'static str>) -> String {
+    let quoted: Vec<String> = codes
+        .map(|code| {
+            // Codes are the domain's snake_case literals: nothing to escape.
+            debug_assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            format!("'{code}'")
+        })
+        .collect();
+    quoted.join(", ")
 }
 
 /// One dated amount of a plan or settlement.
@@ -292,12 +362,15 @@ pub(crate) async fn review(
     let today = tx.today();
     // Only accounts with something to review. The open promises and running
     // arrangements are few next to a file's accounts: read them once and intersect.
-    let rows = sqlx::query(
-        "SELECT account_id FROM promises WHERE status IN ('open', 'kept') \
-         UNION SELECT account_id FROM arrangements WHERE status IN ('active', 'completed')",
-    )
-    .fetch_all(tx.conn())
-    .await?;
+    let sql = format!(
+        "SELECT account_id FROM promises WHERE status IN ({}) \
+         UNION SELECT account_id FROM arrangements WHERE status IN ({})",
+        promise_codes(PromiseStatus::is_reviewed),
+        arrangement_codes(ArrangementStatus::is_reviewed),
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(tx.conn())
+        .await?;
     let mut reviewable = std::collections::HashSet::new();
     for row in rows {
         reviewable.insert(row.try_get::<i64, _>(0)?);
@@ -325,13 +398,16 @@ async fn end_with_account(
     account_ids: &[i64],
     actor: &Actor,
 ) -> Result<u64, StoreError> {
-    let rows = sqlx::query(
+    let sql = format!(
         "SELECT DISTINCT r.account_id, a.status, c.code, a.account_ref FROM arrangements r \
          JOIN accounts a ON a.id = r.account_id JOIN creditors c ON c.id = a.creditor_id \
-         WHERE r.status IN ('active', 'pending_approval') AND a.status <> 'active' ORDER BY r.account_id",
-    )
-    .fetch_all(tx.conn())
-    .await?;
+         WHERE r.status IN ({}) AND a.status <> $1 ORDER BY r.account_id",
+        arrangement_codes(ArrangementStatus::is_running),
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(Status::Active.code())
+        .fetch_all(tx.conn())
+        .await?;
     let wanted: std::collections::HashSet<i64> = account_ids.iter().copied().collect();
     let mut ended = 0;
     for row in rows {
@@ -367,18 +443,22 @@ async fn review_account(
     today: Date,
     actor: &Actor,
 ) -> Result<u64, StoreError> {
-    let promises = sqlx::query(
-        "SELECT id, status, created_at_us FROM promises WHERE account_id = $1 AND status IN ('open', 'kept')",
-    )
-    .bind(account_id)
-    .fetch_all(tx.conn())
-    .await?;
-    let arrangements = sqlx::query(
-        "SELECT id, kind, status, starts_on, misses, discount_entry_id FROM arrangements WHERE account_id = $1 AND status IN ('active', 'completed')",
-    )
-    .bind(account_id)
-    .fetch_all(tx.conn())
-    .await?;
+    let sql = format!(
+        "SELECT id, status, created_at_us FROM promises WHERE account_id = $1 AND status IN ({}) ORDER BY id",
+        promise_codes(PromiseStatus::is_reviewed),
+    );
+    let promises = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .fetch_all(tx.conn())
+        .await?;
+    let sql = format!(
+        "SELECT id, kind, status, starts_on, misses, discount_entry_id FROM arrangements WHERE account_id = $1 AND status IN ({}) ORDER BY id",
+        arrangement_codes(ArrangementStatus::is_reviewed),
+    );
+    let arrangements = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .fetch_all(tx.conn())
+        .await?;
     if promises.is_empty() && arrangements.is_empty() {
         return Ok(0);
     }
@@ -388,6 +468,7 @@ async fn review_account(
     for row in promises {
         let (id, status, created_at_us): (i64, String, i64) =
             (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let status = stored_promise_status(&status)?;
         let dues = dues_of(
             tx.conn(),
             "SELECT due_on, amount_minor FROM promise_payments WHERE promise_id = $1 ORDER BY seq",
@@ -398,23 +479,17 @@ async fn review_account(
         let received = received_since(tx.conn(), account_id, promised_on).await?;
         let progress = schedule::progress(&dues, &received, policy.grace_days, today);
         let standing = schedule::standing(&progress);
-        let next = if standing.misses > 0 {
-            "broken"
-        } else if standing.fully_paid {
-            "kept"
-        } else {
-            "open"
-        };
+        let next = status.review(standing);
         if next != status {
-            set_status(
+            move_promise(tx, id, status, next).await?;
+            audit_review(
                 tx,
                 actor,
-                "promises",
-                id,
-                &status,
-                next,
-                &entity_key,
                 "promise",
+                id,
+                status.code(),
+                next.code(),
+                &entity_key,
             )
             .await?;
             changes += 1;
@@ -436,21 +511,12 @@ async fn review_account(
             row.try_get(4)?,
             row.try_get(5)?,
         );
+        let (kind, status) = (stored_kind(&kind)?, stored_arrangement_status(&status)?);
         let dues = dues_of(tx.conn(), ARRANGEMENT_DUES, id).await?;
         let received = received_since(tx.conn(), account_id, parse_date(&starts_on)?).await?;
         let progress = schedule::progress(&dues, &received, policy.grace_days, today);
         let standing = schedule::standing(&progress);
-        let broken = match kind.as_str() {
-            "plan" => standing.misses >= policy.plan_misses_to_break,
-            _ => standing.misses > 0,
-        };
-        let next = if standing.fully_paid {
-            "completed"
-        } else if broken {
-            "broken"
-        } else {
-            "active"
-        };
+        let next = status.review(kind.into(), standing, policy.plan_misses_to_break);
         if i64::from(standing.misses) != misses {
             sqlx::query("UPDATE arrangements SET misses = $1 WHERE id = $2")
                 .bind(i64::from(standing.misses))
@@ -461,26 +527,26 @@ async fn review_account(
         if next == status {
             continue;
         }
-        let seq = set_status(
+        move_arrangement(tx, id, status, next).await?;
+        let seq = audit_review(
             tx,
             actor,
-            "arrangements",
+            kind.code(),
             id,
-            &status,
-            next,
+            status.code(),
+            next.code(),
             &entity_key,
-            &kind,
         )
         .await?;
         changes += 1;
-        if next != "active" {
+        if next != ArrangementStatus::Active {
             sqlx::query("UPDATE arrangements SET ended_at_us = $1 WHERE id = $2")
                 .bind(tx.now_us())
                 .bind(id)
                 .execute(tx.conn())
                 .await?;
         }
-        if kind == "settlement" && next == "completed" {
+        if kind == Kind::Settlement && next == ArrangementStatus::Completed {
             // Paid as agreed: the rest of the debt is written down.
             let owed = balance(tx, account_id).await?;
             let discount = write_down(&owed);
@@ -501,7 +567,7 @@ async fn review_account(
                 set_account_status(tx, account_id, from, Status::Settled).await?;
             }
         }
-        if kind == "settlement" && status == "completed" {
+        if kind == Kind::Settlement && status == ArrangementStatus::Completed {
             // A payment of a completed settlement came back: the settlement is broken
             // and its discount reversed, so the full debt is owed again.
             if let Some(entry_id) = discount_entry {
@@ -545,32 +611,55 @@ pub(crate) async fn cancel_running(
     account_id: i64,
     audit_seq: i64,
 ) -> Result<u64, StoreError> {
-    let running: Vec<i64> = sqlx::query(
-        "SELECT id FROM arrangements WHERE account_id = $1 AND status IN ('active', 'pending_approval') ORDER BY id",
-    )
-    .bind(account_id)
-    .fetch_all(tx.conn())
-    .await?
-    .iter()
-    .map(|row| row.try_get(0))
-    .collect::<Result<_, _>>()?;
-    for id in &running {
-        end_arrangement(tx, *id, "cancelled", audit_seq).await?;
+    let running = running_on(tx, account_id, None).await?;
+    for (id, status) in &running {
+        end_arrangement(tx, *id, *status, ArrangementStatus::Cancelled, audit_seq).await?;
     }
     Ok(running.len() as u64)
 }
 
-/// An arrangement ends (`cancelled` or `superseded`), and any approval still pending for
-/// it is cancelled in the same transaction.
+/// The arrangements running or waiting for approval on an account (but `except`), by id.
+async fn running_on(
+    tx: &mut WriteTx,
+    account_id: i64,
+    except: Option<i64>,
+) -> Result<Vec<(i64, ArrangementStatus)>, StoreError> {
+    let sql = format!(
+        "SELECT id, status FROM arrangements WHERE account_id = $1 AND status IN ({}) ORDER BY id",
+        arrangement_codes(ArrangementStatus::is_running),
+    );
+    let mut running = Vec::new();
+    for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .fetch_all(tx.conn())
+        .await?
+    {
+        let id: i64 = row.try_get(0)?;
+        if Some(id) != except {
+            running.push((
+                id,
+                stored_arrangement_status(&row.try_get::<String, _>(1)?)?,
+            ));
+        }
+    }
+    Ok(running)
+}
+
+/// An arrangement ends (`to` is `cancelled` or `superseded`), and any approval still
+/// pending for it is cancelled in the same transaction.
 async fn end_arrangement(
     tx: &mut WriteTx,
     id: i64,
-    status: &'static str,
+    from: ArrangementStatus,
+    to: ArrangementStatus,
     audit_seq: i64,
 ) -> Result<(), StoreError> {
-    debug_assert!(matches!(status, "cancelled" | "superseded"));
-    sqlx::query("UPDATE arrangements SET status = $1, ended_at_us = $2 WHERE id = $3")
-        .bind(status)
+    debug_assert!(matches!(
+        to,
+        ArrangementStatus::Cancelled | ArrangementStatus::Superseded
+    ));
+    move_arrangement(tx, id, from, to).await?;
+    sqlx::query("UPDATE arrangements SET ended_at_us = $1 WHERE id = $2")
         .bind(tx.now_us())
         .bind(id)
         .execute(tx.conn())
@@ -579,42 +668,96 @@ async fn end_arrangement(
         "UPDATE approvals SET status = 'cancelled', decided_at_us = $1, decision_note = $2 WHERE arrangement_id = $3 AND status = 'pending'",
     )
     .bind(tx.now_us())
-    .bind(format!("the arrangement was {status} (audit event {audit_seq})"))
+    .bind(format!("the arrangement was {to} (audit event {audit_seq})"))
     .bind(id)
     .execute(tx.conn())
     .await?;
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn set_status(
+/// The one writer of `arrangements.status`: the move from `from` (read in this
+/// transaction) to `to`, refused unless the domain allows it, and written only if the
+/// row still holds `from`.
+async fn move_arrangement(
+    tx: &mut WriteTx,
+    id: i64,
+    from: ArrangementStatus,
+    to: ArrangementStatus,
+) -> Result<(), StoreError> {
+    if !from.can_become(to) {
+        return Err(StoreError::Conflict(format!(
+            "arrangement {id} is {from}: it cannot become {to}"
+        )));
+    }
+    let written = sqlx::query("UPDATE arrangements SET status = $1 WHERE id = $2 AND status = $3")
+        .bind(to.code())
+        .bind(id)
+        .bind(from.code())
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    if written != 1 {
+        return Err(StoreError::Conflict(format!(
+            "arrangement {id} is no longer {from}"
+        )));
+    }
+    Ok(())
+}
+
+/// The one writer of `promises.status`, under the same rules as [`move_arrangement`].
+async fn move_promise(
+    tx: &mut WriteTx,
+    id: i64,
+    from: PromiseStatus,
+    to: PromiseStatus,
+) -> Result<(), StoreError> {
+    if !from.can_become(to) {
+        return Err(StoreError::Conflict(format!(
+            "promise {id} is {from}: it cannot become {to}"
+        )));
+    }
+    let written = sqlx::query("UPDATE promises SET status = $1 WHERE id = $2 AND status = $3")
+        .bind(to.code())
+        .bind(id)
+        .bind(from.code())
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    if written != 1 {
+        return Err(StoreError::Conflict(format!(
+            "promise {id} is no longer {from}"
+        )));
+    }
+    Ok(())
+}
+
+/// The audit event of a move the review made (`what` is promise, plan or settlement).
+async fn audit_review(
     tx: &mut WriteTx,
     actor: &Actor,
-    table: &'static str,
+    what: &str,
     id: i64,
     from: &str,
     to: &str,
     entity_key: &str,
-    what: &str,
 ) -> Result<i64, StoreError> {
-    let seq = tx
-        .audit(AuditEvent {
-            actor: &actor.name,
-            action: &format!("{what}.{}", if to == "active" { "reopened" } else { to }),
-            entity: "account",
-            entity_key,
-            before: Some(json!({ what: id, "status": from })),
-            after: Some(json!({ what: id, "status": to })),
-            reason: "payments received against its schedule",
-        })
-        .await?;
-    let sql = format!("UPDATE {table} SET status = $1 WHERE id = $2");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(to)
-        .bind(id)
-        .execute(tx.conn())
-        .await?;
-    Ok(seq)
+    tx.audit(AuditEvent {
+        actor: &actor.name,
+        action: &format!(
+            "{what}.{}",
+            if to == ArrangementStatus::Active.code() {
+                "reopened"
+            } else {
+                to
+            }
+        ),
+        entity: "account",
+        entity_key,
+        before: Some(json!({ what: id, "status": from })),
+        after: Some(json!({ what: id, "status": to })),
+        reason: "payments received against its schedule",
+    })
+    .await
 }
 
 const ARRANGEMENT_DUES: &str =
@@ -650,8 +793,10 @@ impl Store {
     pub async fn review_arrangements(&self, actor: &Actor) -> Result<u64, StoreError> {
         let mut tx = self.write().await?;
         let rows = sqlx::query(
-            "SELECT account_id FROM promises WHERE status = 'open' UNION SELECT account_id FROM arrangements WHERE status = 'active'",
+            "SELECT account_id FROM promises WHERE status = $1 UNION SELECT account_id FROM arrangements WHERE status = $2",
         )
+        .bind(PromiseStatus::Open.code())
+        .bind(ArrangementStatus::Active.code())
         .fetch_all(tx.conn())
         .await?;
         let ids: Vec<i64> = rows
@@ -755,26 +900,16 @@ impl Store {
         let total = Amount::checked_sum(dues.iter().map(|due| due.amount))
             .ok_or_else(|| StoreError::Invalid("the total is too large".into()))?;
         let kind = new.kind();
-        let previous: Vec<(i64, String)> = sqlx::query(
-            "SELECT id, status FROM arrangements WHERE account_id = $1 AND status IN ('active', 'pending_approval') ORDER BY id",
-        )
-        .bind(account_id)
-        .fetch_all(tx.conn())
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-        .collect::<Result<_, StoreError>>()?;
-        let superseded: Vec<i64> = previous
+        let previous = running_on(&mut tx, account_id, None).await?;
+        let superseded: Vec<(i64, ArrangementStatus)> = previous
             .iter()
-            .filter(|(_, status)| needs_approval.is_none() || status == "pending_approval")
-            .map(|(id, _)| *id)
+            .copied()
+            .filter(|(_, status)| {
+                needs_approval.is_none() || *status == ArrangementStatus::PendingApproval
+            })
             .collect();
         let id = tx.next_id("arrangements").await?;
-        let status = if needs_approval.is_some() {
-            "pending_approval"
-        } else {
-            "active"
-        };
+        let status = ArrangementStatus::start(needs_approval.is_some());
         let entity_key = format!("{}/{}", seen.creditor, seen.account_ref);
         let schedule: Vec<serde_json::Value> = dues
             .iter()
@@ -791,13 +926,13 @@ impl Store {
                 before: None,
                 after: Some(json!({
                     kind.code(): id,
-                    "status": status,
+                    "status": status.code(),
                     "total_minor": total.minor(),
                     "balance_minor": owed.minor(),
                     "frequency": frequency,
                     "apr_bps": apr_bps,
                     "dues": schedule,
-                    "supersedes": superseded,
+                    "supersedes": superseded.iter().map(|(id, _)| *id).collect::<Vec<i64>>(),
                     "needs_approval": needs_approval.as_ref().map(|(role, why)| json!({"role": role.code(), "why": why})),
                 })),
                 reason: match kind {
@@ -814,7 +949,7 @@ impl Store {
         .bind(id)
         .bind(account_id)
         .bind(kind.code())
-        .bind(status)
+        .bind(status.code())
         .bind(total.minor())
         .bind(owed.minor())
         .bind(frequency)
@@ -837,8 +972,8 @@ impl Store {
                 .execute(tx.conn())
                 .await?;
         }
-        for previous in superseded {
-            end_arrangement(&mut tx, previous, "superseded", seq).await?;
+        for (previous, from) in superseded {
+            end_arrangement(&mut tx, previous, from, ArrangementStatus::Superseded, seq).await?;
         }
         let approval = match needs_approval {
             Some((role, why)) => Some((
@@ -904,8 +1039,9 @@ impl Store {
             "SELECT p.id, p.kind, c.code, a.account_ref, p.arrangement_id, p.amount_minor, p.reason_code, p.detail, p.required_role, u.username, p.requested_at_us, p.status, a.creditor_id \
              FROM approvals p JOIN accounts a ON a.id = p.account_id JOIN creditors c ON c.id = a.creditor_id LEFT JOIN users u ON u.id = p.requested_by \
              LEFT JOIN arrangements r ON r.id = p.arrangement_id \
-             WHERE p.status = 'pending' AND (p.arrangement_id IS NULL OR r.status = 'pending_approval') ORDER BY p.id",
+             WHERE p.status = 'pending' AND (p.arrangement_id IS NULL OR r.status = $1) ORDER BY p.id",
         )
+        .bind(ArrangementStatus::PendingApproval.code())
         .fetch_all(&self.pool)
         .await?;
         let mut list = Vec::new();
@@ -1011,9 +1147,10 @@ impl Store {
                     .fetch_one(tx.conn())
                     .await?
                     .try_get(0)?;
+                let standing = stored_arrangement_status(&standing)?;
                 // Cancelling an arrangement cancels its approval in the same transaction;
                 // databases from before that rule may still hold such approvals.
-                if standing != "pending_approval" {
+                if standing != ArrangementStatus::PendingApproval {
                     return Err(StoreError::Conflict(format!(
                         "the {kind} of approval {approval_id} is {standing}: there is nothing to decide"
                     )));
@@ -1026,25 +1163,23 @@ impl Store {
                         )));
                     }
                 }
-                let next = if approve { "active" } else { "rejected" };
-                sqlx::query("UPDATE arrangements SET status = $1 WHERE id = $2")
-                    .bind(next)
-                    .bind(arrangement_id)
-                    .execute(tx.conn())
-                    .await?;
+                let next = if approve {
+                    ArrangementStatus::Active
+                } else {
+                    ArrangementStatus::Rejected
+                };
+                move_arrangement(&mut tx, arrangement_id, standing, next).await?;
                 if approve {
-                    let running: Vec<i64> = sqlx::query(
-                        "SELECT id FROM arrangements WHERE account_id = $1 AND status IN ('active', 'pending_approval') AND id <> $2",
-                    )
-                    .bind(account_id)
-                    .bind(arrangement_id)
-                    .fetch_all(tx.conn())
-                    .await?
-                    .iter()
-                    .map(|row| row.try_get(0))
-                    .collect::<Result<_, _>>()?;
-                    for previous in running {
-                        end_arrangement(&mut tx, previous, "superseded", seq).await?;
+                    let running = running_on(&mut tx, account_id, Some(arrangement_id)).await?;
+                    for (previous, from) in running {
+                        end_arrangement(
+                            &mut tx,
+                            previous,
+                            from,
+                            ArrangementStatus::Superseded,
+                            seq,
+                        )
+                        .await?;
                     }
                 }
             }

@@ -3,6 +3,7 @@
 
 use crate::sessions::SessionUser;
 use crate::{Store, StoreError};
+use domain::arrangement::PromiseStatus;
 use domain::creditor::CreditorPolicy;
 use domain::money::{Amount, Currency};
 use sqlx::Row;
@@ -181,10 +182,11 @@ impl Store {
                 )
             }
         };
+        let (kept, broken) = (PromiseStatus::Kept.code(), PromiseStatus::Broken.code());
         let sql = format!(
             "SELECT u.username, \
-               (SELECT CAST(COUNT(*) AS BIGINT) FROM promises p WHERE p.user_id = u.id AND p.status = 'kept'{accounts}), \
-               (SELECT CAST(COUNT(*) AS BIGINT) FROM promises p WHERE p.user_id = u.id AND p.status = 'broken'{accounts}) \
+               (SELECT CAST(COUNT(*) AS BIGINT) FROM promises p WHERE p.user_id = u.id AND p.status = '{kept}'{accounts}), \
+               (SELECT CAST(COUNT(*) AS BIGINT) FROM promises p WHERE p.user_id = u.id AND p.status = '{broken}'{accounts}) \
              FROM users u WHERE u.role = 'agent' AND u.disabled = 0{team} ORDER BY u.username"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -11,6 +11,7 @@ use crate::audit::{AuditEvent, WriteTx};
 use crate::decisions::{self, NewDecision};
 use crate::sessions::SessionUser;
 use crate::{Store, StoreError};
+use domain::arrangement::{ArrangementStatus, PromiseStatus};
 use domain::money::Amount;
 use jiff::civil::Date;
 use jiff::{Span, Timestamp};
@@ -210,6 +211,8 @@ impl Store {
     ) -> Result<Vec<QueueCandidate>, StoreError> {
         let now_us = now.as_microsecond();
         let filter = creditor_filter(user);
+        let (promise_open, arrangement_active) =
+            (PromiseStatus::Open.code(), ArrangementStatus::Active.code());
         let callbacks = format!(
             "SELECT a.id, c.code, a.account_ref, cb.id FROM callbacks cb JOIN accounts a ON a.id = cb.account_id \
              JOIN creditors c ON c.id = a.creditor_id LEFT JOIN account_locks l ON l.account_id = a.id \
@@ -223,8 +226,8 @@ impl Store {
              WHERE a.status = 'active'{filter} AND (a.assigned_user_id IS NULL OR a.assigned_user_id = $1) \
                AND (l.account_id IS NULL OR l.locked_until_us <= $2 OR l.user_id = $1) \
                AND NOT EXISTS (SELECT 1 FROM account_holds h WHERE h.account_id = a.id AND h.released_at_us IS NULL AND h.kind IN ({QUEUE_BLOCKING_HOLDS})) \
-               AND NOT EXISTS (SELECT 1 FROM promises p WHERE p.account_id = a.id AND p.status = 'open') \
-               AND NOT EXISTS (SELECT 1 FROM arrangements r WHERE r.account_id = a.id AND r.status = 'active') \
+               AND NOT EXISTS (SELECT 1 FROM promises p WHERE p.account_id = a.id AND p.status = '{promise_open}') \
+               AND NOT EXISTS (SELECT 1 FROM arrangements r WHERE r.account_id = a.id AND r.status = '{arrangement_active}') \
                AND NOT EXISTS (SELECT 1 FROM contact_attempts t WHERE t.account_id = a.id AND t.at_us > $4) \
              ORDER BY a.status, a.priority DESC, a.id LIMIT $3"
         );
@@ -270,13 +273,15 @@ impl Store {
     /// full count of a million-account queue would cost seconds on every queue page).
     pub async fn queue_size(&self, user: &SessionUser, now: Timestamp) -> Result<i64, StoreError> {
         let filter = creditor_filter(user);
+        let (promise_open, arrangement_active) =
+            (PromiseStatus::Open.code(), ArrangementStatus::Active.code());
         let sql = format!(
             "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM accounts a LEFT JOIN account_locks l ON l.account_id = a.id \
              WHERE a.status = 'active'{filter} AND (a.assigned_user_id IS NULL OR a.assigned_user_id = $1) \
                AND (l.account_id IS NULL OR l.locked_until_us <= $2 OR l.user_id = $1) \
                AND NOT EXISTS (SELECT 1 FROM account_holds h WHERE h.account_id = a.id AND h.released_at_us IS NULL AND h.kind IN ({QUEUE_BLOCKING_HOLDS})) \
-               AND NOT EXISTS (SELECT 1 FROM promises p WHERE p.account_id = a.id AND p.status = 'open') \
-               AND NOT EXISTS (SELECT 1 FROM arrangements r WHERE r.account_id = a.id AND r.status = 'active') \
+               AND NOT EXISTS (SELECT 1 FROM promises p WHERE p.account_id = a.id AND p.status = '{promise_open}') \
+               AND NOT EXISTS (SELECT 1 FROM arrangements r WHERE r.account_id = a.id AND r.status = '{arrangement_active}') \
                AND NOT EXISTS (SELECT 1 FROM contact_attempts t WHERE t.account_id = a.id AND t.at_us > $3) \
              ORDER BY a.status, a.priority DESC, a.id LIMIT {}) AS queue",
             QUEUE_COUNT_MAX + 1
@@ -642,11 +647,12 @@ impl Store {
                 reason: "promise to pay",
             })
             .await?;
-        sqlx::query("INSERT INTO promises (id, account_id, user_id, created_at_us, status, total_minor, audit_seq) VALUES ($1, $2, $3, $4, 'open', $5, $6)")
+        sqlx::query("INSERT INTO promises (id, account_id, user_id, created_at_us, status, total_minor, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(id)
             .bind(account_id)
             .bind(user.id)
             .bind(tx.now_us())
+            .bind(PromiseStatus::Open.code())
             .bind(total.minor())
             .bind(seq)
             .execute(tx.conn())

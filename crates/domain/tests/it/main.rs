@@ -1,6 +1,8 @@
 //! Property tests of the domain's invariants: money never overflows silently, ledger
-//! balances are the sum of their entries, aging buckets tile the day line.
+//! balances are the sum of their entries, aging buckets tile the day line, promises and
+//! arrangements move only as their states allow.
 
+mod arrangement;
 mod plan;
 
 use domain::aging::AgingScheme;

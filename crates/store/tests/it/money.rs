@@ -571,6 +571,136 @@ async fn a_promise_kept_by_its_payment_and_a_broken_one_back_in_the_queue() {
     }
 }
 
+async fn promise_statuses(store: &Store, account_id: i64) -> Vec<String> {
+    store
+        .promises(account_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|promise| promise.status)
+        .collect()
+}
+
+/// A kept promise whose payment comes back is open again, and broken once its date and
+/// grace have passed; broken is final, whatever comes in later.
+#[tokio::test]
+async fn a_kept_promise_reopens_when_its_payment_returns_then_breaks_for_good() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let id = account_id(&store, "S-1").await;
+        store
+            .record_promise(
+                &ana,
+                seen_of("S-1", version(&store, "S-1").await),
+                today(),
+                &[(date(2026, 11, 25), Amount::from_minor(100_00))],
+            )
+            .await
+            .unwrap();
+        assert_eq!(promise_statuses(&store, id).await, ["open"]);
+        post(
+            &store,
+            &[payment("S-1", "PROMISED", date(2026, 11, 23), 100_00)],
+        )
+        .await;
+        assert_eq!(promise_statuses(&store, id).await, ["kept"]);
+        post(&store, &[nsf("PROMISED", date(2026, 11, 23), 100_00)]).await;
+        assert_eq!(promise_statuses(&store, id).await, ["open"]);
+        let later = on_day(&db, date(2026, 12, 1)).await;
+        assert_eq!(later.review_arrangements(&actor()).await.unwrap(), 1);
+        assert_eq!(promise_statuses(&later, id).await, ["broken"]);
+        post(&later, &[payment("S-1", "LATE", date(2026, 12, 1), 100_00)]).await;
+        assert_eq!(promise_statuses(&later, id).await, ["broken"]);
+        let log = log_of(&later, "S-1").await;
+        for action in ["promise.kept", "promise.open", "promise.broken"] {
+            assert!(
+                log.contains(&("test:clerk".into(), action.into())),
+                "{action}: {log:?}"
+            );
+        }
+        assert_eq!(later.verify_audit().await.unwrap().broken, None);
+    }
+}
+
+/// A stored status or kind the domain does not know is corrupt data: the store decides
+/// nothing on it and writes nothing.
+#[tokio::test]
+async fn an_unknown_stored_status_or_kind_is_corrupt() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let sam = user(&store, "sam").await;
+        let settled = arrange(
+            &store,
+            &ana,
+            "S-2",
+            settlement(&[(date(2026, 12, 1), 600_00)]),
+        )
+        .await;
+        execute(
+            &store,
+            &format!(
+                "UPDATE arrangements SET kind = 'promise' WHERE id = {}",
+                settled.id
+            ),
+        )
+        .await;
+        let reviewed = store.review_arrangements(&actor()).await;
+        assert!(
+            matches!(&reviewed, Err(store::StoreError::Corrupt(message)) if message.contains("kind")),
+            "{reviewed:?}"
+        );
+        execute(
+            &store,
+            &format!(
+                "UPDATE arrangements SET kind = 'settlement' WHERE id = {}",
+                settled.id
+            ),
+        )
+        .await;
+        assert_eq!(store.review_arrangements(&actor()).await.unwrap(), 0);
+
+        let p1 = account_id(&store, "P-1").await;
+        let waiting = arrange(
+            &store,
+            &ana,
+            "P-1",
+            monthly_plan(1000_00, 60, date(2026, 12, 1)),
+        )
+        .await;
+        let (approval, _, _) = waiting.approval.expect("60 months is over policy");
+        execute(
+            &store,
+            &format!(
+                "UPDATE arrangements SET status = 'waiting' WHERE id = {}",
+                waiting.id
+            ),
+        )
+        .await;
+        let decided = store.decide_approval(&sam, approval, true, "ok").await;
+        assert!(
+            matches!(&decided, Err(store::StoreError::Corrupt(message)) if message.contains("waiting")),
+            "{decided:?}"
+        );
+        assert_eq!(status_of(&store, p1).await, ["waiting"]);
+        execute(
+            &store,
+            &format!(
+                "UPDATE arrangements SET status = 'pending_approval' WHERE id = {}",
+                waiting.id
+            ),
+        )
+        .await;
+        store
+            .decide_approval(&sam, approval, true, "ok")
+            .await
+            .unwrap();
+        assert_eq!(status_of(&store, p1).await, ["active"]);
+        assert_eq!(store.verify_audit().await.unwrap().broken, None);
+    }
+}
+
 #[tokio::test]
 async fn an_unmatched_item_is_matched_by_hand_or_dismissed_and_stays_resolved() {
     for db in engines().await {
