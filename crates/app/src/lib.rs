@@ -12,6 +12,7 @@ pub mod compliance_json;
 pub mod contact;
 pub mod dialer;
 pub mod money;
+pub mod operator;
 pub mod session;
 pub mod workspace;
 
@@ -35,6 +36,25 @@ impl App {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The same use cases with the clock pinned at `instant` (the demo records a
+    /// morning's history; tests move time).
+    pub fn at(&self, instant: jiff::Timestamp) -> App {
+        App {
+            store: self.store.clone().with_clock(store::Clock::Fixed(instant)),
+            rules: self.rules,
+        }
+    }
+
+    /// Now, by the store's clock.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.store.now()
+    }
+
+    /// Today's business date.
+    pub fn today(&self) -> jiff::civil::Date {
+        self.store.today()
     }
 
     pub fn rules(&self) -> &'static RuleSet {

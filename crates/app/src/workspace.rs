@@ -356,6 +356,7 @@ impl App {
         view: &AccountView,
         version: i64,
         local: jiff::civil::DateTime,
+        note: Option<&str>,
     ) -> Result<Result<i64, CallbackProblem>, Error> {
         require(user, Permission::WorkAccounts)?;
         let zone =
@@ -369,7 +370,7 @@ impl App {
         };
         Ok(Ok(self
             .store
-            .schedule_callback(user, seen(view, version), due_at, None)
+            .schedule_callback(user, seen(view, version), due_at, note)
             .await?))
     }
 }

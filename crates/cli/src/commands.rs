@@ -417,15 +417,15 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
         }) => audit_log(&globals, entity.as_deref(), limit, json).await,
         Command::Batch(BatchCommand::Age { as_of }) => batch_age(&globals, as_of).await,
         Command::Batch(BatchCommand::Arrangements) => {
-            let store = globals.open().await?;
-            let changes = store.review_arrangements(&globals.actor()).await?;
+            let app = globals.open().await?;
+            let changes = app.review_arrangements(&globals.actor()).await?;
             println!("{changes} promises, plans and settlements changed status");
             Ok(ExitCode::SUCCESS)
         }
         Command::Batch(BatchCommand::Prioritize) => {
-            let store = globals.open().await?;
-            let scored = store.prioritize(&globals.actor()).await;
-            store.close().await;
+            let app = globals.open().await?;
+            let scored = app.prioritize(&globals.actor()).await;
+            app.close().await;
             println!("{} active accounts prioritized", scored?);
             Ok(ExitCode::SUCCESS)
         }
@@ -441,18 +441,17 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             at,
             json,
         }) => {
-            let store = globals.open().await?;
+            let app = globals.open().await?;
             let ask = Ask {
                 creditor: &creditor,
                 account: &account,
                 action: &action,
                 contact: contact.as_deref(),
-                at: at.unwrap_or_else(|| store.now()),
+                at: at.unwrap_or_else(|| app.now()),
                 json,
             };
-            let app = app::App::new(store.clone(), context::rule_set()?);
             let code = compliance_ask(&app, &globals.actor(), &ask).await;
-            store.close().await;
+            app.close().await;
             code
         }
         Command::Compliance(ComplianceCommand::Log {
@@ -461,11 +460,11 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             limit,
             json,
         }) => {
-            let store = globals.open().await?;
-            let decisions = store
+            let app = globals.open().await?;
+            let decisions = app
                 .decisions_for_account(&creditor, &account, limit.clamp(1, 100_000))
                 .await;
-            store.close().await;
+            app.close().await;
             let decisions = decisions?;
             if json {
                 println!("{}", output::decisions_json(&decisions));
@@ -481,10 +480,9 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             compliance_packs(dir.as_deref(), json)
         }
         Command::Compliance(ComplianceCommand::FilterCalls { at, json }) => {
-            let store = globals.open().await?;
-            let app = app::App::new(store.clone(), context::rule_set()?);
+            let app = globals.open().await?;
             let code = dialer::filter_calls(&app, &globals.actor(), at, json).await;
-            store.close().await;
+            app.close().await;
             code
         }
         Command::Plan(command) => plan::run(command),
@@ -503,7 +501,7 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
 }
 
 async fn serve(globals: &Globals, listen: &str) -> Result<ExitCode> {
-    let store = globals.open().await?;
+    let store = globals.open_store().await?;
     web::serve(store, context::web_config()?, listen).await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -532,7 +530,7 @@ pub struct Imported {
 /// Reads the file once, writing placements as they parse; a file with any problem is
 /// rolled back whole and reported.
 pub async fn import_placements_file(
-    store: &store::Store,
+    app: &app::App,
     actor: &store::Actor,
     file: &std::path::Path,
     mapping: &Mapping,
@@ -554,10 +552,12 @@ pub async fn import_placements_file(
         file_name: &file_name,
         placed_on,
     };
-    let outcome = store.import_placements(actor, &request, &mut source).await;
+    let outcome = app.import_placements(actor, &request, &mut source).await;
     source.bar.finish_and_clear();
     let outcome = match outcome {
-        Err(store::StoreError::Rejected(report)) => return Err(anyhow!(InputError(report))),
+        Err(app::Error::Store(store::StoreError::Rejected(report))) => {
+            return Err(anyhow!(InputError(report)));
+        }
         other => other?,
     };
     let summary = source.summary.expect("set when the store commits");
@@ -628,11 +628,11 @@ async fn import_placements(
         Some(date) => date,
         None => context::today()?,
     };
-    let store = globals.open().await?;
+    let app = globals.open().await?;
     let imported =
-        import_placements_file(&store, &globals.actor(), file, &mapping, placed_on).await?;
+        import_placements_file(&app, &globals.actor(), file, &mapping, placed_on).await?;
     output::print_import(&file.display().to_string(), &imported, json);
-    store.close().await;
+    app.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -664,9 +664,9 @@ async fn account_show(
         Some(date) => date,
         None => context::today()?,
     };
-    let store = globals.open().await?;
-    let view = store.account_view(creditor, account_ref, as_of).await?;
-    store.close().await;
+    let app = globals.open().await?;
+    let view = app.account_as_of(creditor, account_ref, as_of).await?;
+    app.close().await;
     let Some(view) = view else {
         eprintln!("no account {account_ref:?} for creditor {creditor:?}");
         return Ok(ExitCode::from(3));
@@ -692,7 +692,7 @@ fn parse_code<T>(what: &str, text: &str, parse: fn(&str) -> Option<T>, codes: St
 
 async fn account_change(globals: &Globals, command: AccountCommand) -> Result<ExitCode> {
     use domain::account::{HoldKind, Status};
-    let store = globals.open().await?;
+    let app = globals.open().await?;
     let actor = globals.actor();
     let result = match command {
         AccountCommand::Show { .. } => unreachable!("handled by account_show"),
@@ -703,8 +703,7 @@ async fn account_change(globals: &Globals, command: AccountCommand) -> Result<Ex
             reason,
         } => {
             let to = parse_code("status", &status, Status::parse, Status::codes())?;
-            store
-                .change_status(&actor, &creditor, &account_ref, to, &reason)
+            app.change_status(&actor, &creditor, &account_ref, to, &reason)
                 .await
                 .map(|from| {
                     println!("{creditor} {account_ref}: {from} -> {to}");
@@ -718,8 +717,7 @@ async fn account_change(globals: &Globals, command: AccountCommand) -> Result<Ex
             reason,
         } => {
             let kind = parse_code("hold", &kind, HoldKind::parse, HoldKind::codes())?;
-            store
-                .place_hold(&actor, &creditor, &account_ref, kind, &detail, &reason)
+            app.place_hold(&actor, &creditor, &account_ref, kind, &detail, &reason)
                 .await
                 .map(|()| {
                     println!("{creditor} {account_ref}: {kind} hold placed");
@@ -732,22 +730,21 @@ async fn account_change(globals: &Globals, command: AccountCommand) -> Result<Ex
             reason,
         } => {
             let kind = parse_code("hold", &kind, HoldKind::parse, HoldKind::codes())?;
-            store
-                .release_hold(&actor, &creditor, &account_ref, kind, &reason)
+            app.release_hold(&actor, &creditor, &account_ref, kind, &reason)
                 .await
                 .map(|()| {
                     println!("{creditor} {account_ref}: {kind} hold released");
                 })
         }
     };
-    store.close().await;
+    app.close().await;
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(store::StoreError::NotFound(message)) => {
+        Err(app::Error::Store(store::StoreError::NotFound(message))) => {
             eprintln!("{message}");
             Ok(ExitCode::from(3))
         }
-        Err(store::StoreError::Conflict(message)) => {
+        Err(app::Error::Store(store::StoreError::Conflict(message))) => {
             eprintln!("{message}");
             Ok(ExitCode::from(2))
         }
@@ -756,13 +753,13 @@ async fn account_change(globals: &Globals, command: AccountCommand) -> Result<Ex
 }
 
 async fn creditor(globals: &Globals, command: CreditorCommand) -> Result<ExitCode> {
-    let store = globals.open().await?;
+    let app = globals.open().await?;
     let actor = globals.actor();
     match command {
         CreditorCommand::Add { code, name } => {
             let code = CreditorCode::parse(&code)
                 .map_err(|error| anyhow!(InputError(format!("creditor code {code:?}: {error}"))))?;
-            let creditor = store.add_creditor(&actor, &code, &name).await?;
+            let creditor = app.add_creditor(&actor, &code, &name).await?;
             println!("added creditor {} ({})", creditor.code, creditor.name);
         }
         CreditorCommand::Set {
@@ -782,13 +779,13 @@ async fn creditor(globals: &Globals, command: CreditorCommand) -> Result<ExitCod
                         })
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let creditor = store
+            let creditor = app
                 .set_creditor(&actor, &code, name.as_deref(), &pairs, &reason)
                 .await?;
             print!("{}", output::creditor_text(&creditor));
         }
         CreditorCommand::Show { code, json } => {
-            let creditor = store
+            let creditor = app
                 .creditor(&code)
                 .await?
                 .ok_or_else(|| anyhow!(InputError(format!("no creditor {code:?}"))))?;
@@ -802,17 +799,17 @@ async fn creditor(globals: &Globals, command: CreditorCommand) -> Result<ExitCod
             }
         }
         CreditorCommand::List => {
-            for creditor in store.creditors().await? {
+            for creditor in app.creditors().await? {
                 println!("{}\t{}", creditor.code, creditor.name);
             }
         }
     }
-    store.close().await;
+    app.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
 async fn user(globals: &Globals, command: UserCommand) -> Result<ExitCode> {
-    let store = globals.open().await?;
+    let app = globals.open().await?;
     match command {
         UserCommand::Add {
             name,
@@ -826,20 +823,19 @@ async fn user(globals: &Globals, command: UserCommand) -> Result<ExitCode> {
                 )))
             })?;
             let password = read_password(password_stdin)?;
-            let user = store
+            let user = app
                 .add_user(&globals.actor(), &name, role, &password)
                 .await?;
             println!("added user {} ({})", user.username, user.role);
         }
         UserCommand::List => {
-            for user in store.users().await? {
+            for user in app.users().await? {
                 let state = if user.disabled { "disabled" } else { "active" };
                 println!("{}\t{}\t{state}", user.username, user.role);
             }
         }
         UserCommand::Assign { name, creditors } => {
-            store
-                .assign_creditors(&globals.actor(), &name, &creditors)
+            app.assign_creditors(&globals.actor(), &name, &creditors)
                 .await?;
             println!(
                 "{name} works {}",
@@ -851,13 +847,13 @@ async fn user(globals: &Globals, command: UserCommand) -> Result<ExitCode> {
             );
         }
         UserCommand::Token { name, label } => {
-            let token = store
+            let token = app
                 .create_api_token(&globals.actor(), &name, &label)
                 .await?;
             println!("{token}");
         }
     }
-    store.close().await;
+    app.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -1010,9 +1006,9 @@ async fn batch_age(globals: &Globals, as_of: Option<Date>) -> Result<ExitCode> {
         Some(date) => date,
         None => context::today()?,
     };
-    let store = globals.open().await?;
-    let outcome = store.age_accounts(&globals.actor(), as_of).await?;
-    store.close().await;
+    let app = globals.open().await?;
+    let outcome = app.age_accounts(&globals.actor(), as_of).await?;
+    app.close().await;
     println!(
         "aged {} active accounts as of {as_of}: {} moved to another bucket",
         outcome.accounts_aged, outcome.moves
@@ -1026,9 +1022,9 @@ async fn audit_log(
     limit: i64,
     json: bool,
 ) -> Result<ExitCode> {
-    let store = globals.open().await?;
-    let entries = store.audit_log(entity, limit).await?;
-    store.close().await;
+    let app = globals.open().await?;
+    let entries = app.audit_log(entity, limit).await?;
+    app.close().await;
     for entry in entries {
         let at = jiff::Timestamp::from_microsecond(entry.recorded_at_us)
             .map(|at| at.to_string())
@@ -1055,9 +1051,9 @@ async fn audit_log(
 }
 
 async fn audit_verify(globals: &Globals) -> Result<ExitCode> {
-    let store = globals.open().await?;
-    let report = store.verify_audit().await?;
-    store.close().await;
+    let app = globals.open().await?;
+    let report = app.verify_audit().await?;
+    app.close().await;
     match report.broken {
         None => {
             let plural = |count: u64, one: &str, many: &str| {
@@ -1104,12 +1100,10 @@ fn file_refs(imported: &Imported) -> Vec<(String, String)> {
 /// A morning's work by the demo agent, so the workspace opens on real history: call
 /// attempts (each allowed by the compliance engine at its time, with its decision),
 /// promises, notes and a few callbacks. Returns (attempts, promises).
-async fn demo_activity(store: &store::Store, agent_id: i64) -> Result<(usize, usize)> {
+async fn demo_activity(app: &app::App, agent_id: i64) -> Result<(usize, usize)> {
     use domain::contact::Disposition;
-    use store::workspace::Seen;
-    let rules = context::rule_set()?;
-    let agent = store.session_user(agent_id).await?;
-    let now = store.now();
+    let agent = app.session_user(agent_id).await?;
+    let now = app.now();
     let today = context::today()?;
     let dispositions = [
         Disposition::NoAnswer,
@@ -1119,21 +1113,21 @@ async fn demo_activity(store: &store::Store, agent_id: i64) -> Result<(usize, us
         Disposition::Promise,
     ];
     let (mut attempts, mut promises) = (0, 0);
-    let candidates = store.queue_candidates(&agent, now, 40).await?;
+    let candidates = app.queue_candidates(&agent, 40).await?;
     for (index, candidate) in candidates.iter().enumerate() {
         // Earlier this morning: the agent worked the queue at its own pace.
         let at = now
             .checked_sub(jiff::Span::new().minutes(30 + 7 * index as i64))
             .unwrap_or(now);
-        let then = app::App::new(store.clone().with_clock(store::Clock::Fixed(at)), rules);
+        let then = app.at(at);
         let known = then
             .known(&candidate.creditor, &candidate.account_ref)
             .await?;
         let Some(phone) = known.usable_point(compliance::facts::Action::Call) else {
             continue;
         };
-        let Some(view) = store
-            .account_view(&candidate.creditor, &candidate.account_ref, today)
+        let Some(view) = app
+            .account_as_of(&candidate.creditor, &candidate.account_ref, today)
             .await?
         else {
             continue;
@@ -1153,28 +1147,35 @@ async fn demo_activity(store: &store::Store, agent_id: i64) -> Result<(usize, us
             continue;
         };
         attempts += 1;
-        let mut seen = Seen {
-            creditor: &candidate.creditor,
-            account_ref: &candidate.account_ref,
-            version: view.version + 1,
-        };
+        let version = view.version + 1;
         if disposition == Disposition::Promise {
             let part = domain::money::Amount::from_minor((view.balance().minor() / 10).max(2_500));
-            let payments = [
-                (today + jiff::Span::new().days(7), part),
-                (today + jiff::Span::new().days(21), part),
-            ];
-            if part <= view.balance() {
-                store.record_promise(&agent, seen, today, &payments).await?;
+            let lines = [7, 21].map(|days| app::workspace::PromiseLine {
+                row: 1,
+                due_on: today + jiff::Span::new().days(days),
+                amount: part,
+            });
+            if app
+                .record_promise(&agent, &view, version, &lines)
+                .await?
+                .is_ok()
+            {
                 promises += 1;
-                seen.version += 1;
             }
         }
         if disposition == Disposition::RightPartyContact {
             let tomorrow = now.checked_add(jiff::Span::new().hours(24)).unwrap_or(now);
-            store
-                .schedule_callback(&agent, seen, tomorrow, Some("call back after payday"))
-                .await?;
+            let zone = app::contact::zones_now(&view.time_zones, view.state.as_deref(), None);
+            let local = zone.display().to_datetime(tomorrow);
+            app.schedule_callback(
+                &agent,
+                &view,
+                version,
+                local,
+                Some("call back after payday"),
+            )
+            .await?
+            .map_err(|_| anyhow!("a callback tomorrow is in the future"))?;
         }
     }
     Ok((attempts, promises))
@@ -1184,7 +1185,7 @@ async fn demo_activity(store: &store::Store, agent_id: i64) -> Result<(usize, us
 /// for the exceptions list, and one returned NSF), plans and settlements the agent
 /// agreed, some waiting for the supervisor, and a refund of an overpayment.
 async fn demo_money(
-    store: &store::Store,
+    app: &app::App,
     actor: &store::Actor,
     agent_id: i64,
 ) -> Result<(u64, u64, usize, usize)> {
@@ -1192,27 +1193,26 @@ async fn demo_money(
     use domain::payment::{
         IncomingPayment, IncomingReturn, Item, ItemKind, Method, Original, Source,
     };
-    use store::arrangements::{Kind, MoneyChange, NewArrangement};
-    let agent = store.session_user(agent_id).await?;
+    use store::arrangements::MoneyChange;
+    let agent = app.session_user(agent_id).await?;
     // The clients' contracts: no agent settles for less than 250.00 on their own.
-    for creditor in store.creditors().await? {
-        store
-            .set_creditor(
-                actor,
-                &creditor.code,
-                None,
-                &[("agent_settlement_floor".into(), "250.00".into())],
-                "demo: client contract sets an agent settlement floor",
-            )
-            .await?;
+    for creditor in app.creditors().await? {
+        app.set_creditor(
+            actor,
+            &creditor.code,
+            None,
+            &[("agent_settlement_floor".into(), "250.00".into())],
+            "demo: client contract sets an agent settlement floor",
+        )
+        .await?;
     }
     let today = context::today()?;
     let days = |count: i64| today + jiff::Span::new().days(count);
-    let candidates = store.queue_candidates(&agent, store.now(), 60).await?;
+    let candidates = app.queue_candidates(&agent, 60).await?;
     let mut views = Vec::new();
     for candidate in &candidates {
-        if let Some(view) = store
-            .account_view(&candidate.creditor, &candidate.account_ref, today)
+        if let Some(view) = app
+            .account_as_of(&candidate.creditor, &candidate.account_ref, today)
             .await?
             && view.balance().minor() > 300_00
         {
@@ -1270,7 +1270,7 @@ async fn demo_money(
         dry_run: false,
     };
     use store::money::Posting;
-    let report = store
+    let report = app
         .post_payments(
             actor,
             &posting(Source::Csv, "lockbox-demo.csv", "lockbox file"),
@@ -1293,19 +1293,18 @@ async fn demo_money(
             return_code: None,
         }),
     };
-    store
-        .post_payments(
-            actor,
-            &posting(Source::Csv, "returns-demo.csv", "returned items"),
-            &[nsf],
-        )
-        .await?;
+    app.post_payments(
+        actor,
+        &posting(Source::Csv, "returns-demo.csv", "returned items"),
+        &[nsf],
+    )
+    .await?;
     let mut plans = 0;
     let mut settlements = 0;
     for (index, stale) in views[..10].iter().enumerate() {
         // The lockbox file may have paid into the same debtor's accounts: read it again.
-        let Some(view) = store
-            .account_view(&stale.creditor, &stale.account_ref, today)
+        let Some(view) = app
+            .account_as_of(&stale.creditor, &stale.account_ref, today)
             .await?
         else {
             continue;
@@ -1315,76 +1314,73 @@ async fn demo_money(
         if !balance.is_positive() {
             continue;
         }
-        let new = match index {
+        match index {
             // Plans within policy (6 and 12 monthly installments) and one of 60, over the
             // creditor's longest term, waiting for the supervisor: the store decides.
-            0..=2 => NewArrangement::Plan(domain::plan::PlanTerms {
-                balance,
-                down_payment: Amount::ZERO,
-                down_payment_on: None,
-                apr: domain::money::BasisPoints::new(0).expect("zero"),
-                frequency: domain::plan::Frequency::Monthly,
-                first_due: days(10),
-                sizing: domain::plan::Sizing::Count([6, 12, 60][index]),
-            }),
+            0..=2 => {
+                let request = app::money::PlanRequest {
+                    frequency: domain::plan::Frequency::Monthly,
+                    sizing: domain::plan::Sizing::Count([6, 12, 60][index]),
+                    first_due: days(10),
+                    down_payment: Amount::ZERO,
+                    down_payment_on: None,
+                    apr: domain::money::BasisPoints::new(0).expect("zero"),
+                };
+                if app
+                    .agree_plan(&agent, view, view.version, &request)
+                    .await?
+                    .is_ok()
+                {
+                    plans += 1;
+                }
+            }
             // Settlements: 15% off (within the agent's authority) and 35% off (needs a
             // supervisor).
             3 | 4 => {
                 let discount_bps = if index == 3 { 1500 } else { 3500 };
                 let offer = Amount::from_minor(balance.minor() * (10_000 - discount_bps) / 10_000);
-                NewArrangement::Settlement(vec![domain::settlement::SettlementPayment {
+                let line = app::money::SettlementLine {
+                    row: 1,
                     due_on: days(14),
                     amount: offer,
-                }])
+                };
+                if app
+                    .offer_settlement(&agent, view, view.version, &[line])
+                    .await?
+                    .is_ok()
+                {
+                    settlements += 1;
+                }
             }
-            // An overpayment and the agent's refund request.
+            // An overpayment by wire and the agent's refund request.
             5 => {
-                let over = Amount::from_minor(balance.minor() + 40_00);
-                let payment = IncomingPayment {
-                    creditor: Some(view.creditor.clone()),
-                    account_ref: view.account_ref.clone(),
-                    fallback_ref: None,
-                    payment_ref: format!("WIRE-{}", view.account_id),
-                    paid_on: days(-3),
-                    amount: over,
+                let payment = app::money::NewPayment {
+                    amount: Amount::from_minor(balance.minor() + 40_00),
                     method: Method::Wire,
-                    trace: None,
+                    paid_on: Some(days(-3)),
+                    reference: format!("WIRE-{}", view.account_id),
                 };
-                let posting = Posting {
-                    source: Source::Agent,
-                    file_name: "agent",
-                    sha256: "",
-                    user_id: Some(agent.id),
-                    reason: "payoff by wire",
-                    dry_run: false,
-                };
-                store
-                    .post_user_payment(&agent, seen(view), &posting, payment)
-                    .await?;
-                let Some(paid) = store
-                    .account_view(&view.creditor, &view.account_ref, today)
+                app.take_payment(&agent, view, view.version, &payment, Source::Agent)
+                    .await?
+                    .map_err(|problems| anyhow!("the demo's wire payment: {problems:?}"))?;
+                let Some(paid) = app
+                    .account_as_of(&view.creditor, &view.account_ref, today)
                     .await?
                 else {
                     continue;
                 };
-                store
-                    .request_money_change(
-                        &agent,
-                        seen(&paid),
-                        MoneyChange::Refund,
-                        domain::ledger::Buckets::ZERO,
-                        "overpayment",
-                        "debtor wired 40.00 more than the payoff",
-                    )
-                    .await?;
-                continue;
+                let refund = app::money::ChangeRequest {
+                    change: MoneyChange::Refund,
+                    amount: None,
+                    bucket: domain::ledger::Bucket::Principal,
+                    reason_code: "overpayment".into(),
+                    note: "debtor wired 40.00 more than the payoff".into(),
+                };
+                app.request_change(&agent, &paid, paid.version, &refund)
+                    .await?
+                    .map_err(|problems| anyhow!("the demo's refund: {problems:?}"))?;
             }
-            _ => continue,
-        };
-        store.create_arrangement(&agent, seen(view), &new).await?;
-        match new.kind() {
-            Kind::Plan => plans += 1,
-            Kind::Settlement => settlements += 1,
+            _ => {}
         }
     }
     Ok((
@@ -1395,17 +1391,9 @@ async fn demo_money(
     ))
 }
 
-fn seen(view: &store::view::AccountView) -> store::workspace::Seen<'_> {
-    store::workspace::Seen {
-        creditor: &view.creditor,
-        account_ref: &view.account_ref,
-        version: view.version,
-    }
-}
-
 /// Holds and status changes a real portfolio has a month after placement.
 async fn demo_flags(
-    store: &store::Store,
+    app: &app::App,
     actor: &store::Actor,
     accounts: &[(String, String)],
 ) -> Result<usize> {
@@ -1414,66 +1402,61 @@ async fn demo_flags(
     for (index, (creditor, account_ref)) in accounts.iter().enumerate() {
         let result = match index % 7 {
             0 => {
-                store
-                    .place_hold(
-                        actor,
-                        creditor,
-                        account_ref,
-                        HoldKind::Dispute,
-                        "debtor says the balance was paid in full",
-                        "verbal dispute on inbound call",
-                    )
-                    .await
+                app.place_hold(
+                    actor,
+                    creditor,
+                    account_ref,
+                    HoldKind::Dispute,
+                    "debtor says the balance was paid in full",
+                    "verbal dispute on inbound call",
+                )
+                .await
             }
             1 => {
-                store
-                    .place_hold(
-                        actor,
-                        creditor,
-                        account_ref,
-                        HoldKind::Cease,
-                        "letter dated last week",
-                        "written cease-communication request",
-                    )
-                    .await
+                app.place_hold(
+                    actor,
+                    creditor,
+                    account_ref,
+                    HoldKind::Cease,
+                    "letter dated last week",
+                    "written cease-communication request",
+                )
+                .await
             }
             2 => {
-                store
-                    .place_hold(
-                        actor,
-                        creditor,
-                        account_ref,
-                        HoldKind::Attorney,
-                        "Ramirez & Cole LLP, (555) 010-2233",
-                        "debtor represented by counsel",
-                    )
-                    .await
+                app.place_hold(
+                    actor,
+                    creditor,
+                    account_ref,
+                    HoldKind::Attorney,
+                    "Ramirez & Cole LLP, (555) 010-2233",
+                    "debtor represented by counsel",
+                )
+                .await
             }
             3 => {
-                store
-                    .place_hold(
-                        actor,
-                        creditor,
-                        account_ref,
-                        HoldKind::Bankruptcy,
-                        "case 26-10457, chapter 7, filed 2026-10-02",
-                        "bankruptcy notice from court",
-                    )
-                    .await
+                app.place_hold(
+                    actor,
+                    creditor,
+                    account_ref,
+                    HoldKind::Bankruptcy,
+                    "case 26-10457, chapter 7, filed 2026-10-02",
+                    "bankruptcy notice from court",
+                )
+                .await
             }
             4 => {
-                store
-                    .place_hold(
-                        actor,
-                        creditor,
-                        account_ref,
-                        HoldKind::Deceased,
-                        "obituary on file",
-                        "next of kin reported death",
-                    )
-                    .await
+                app.place_hold(
+                    actor,
+                    creditor,
+                    account_ref,
+                    HoldKind::Deceased,
+                    "obituary on file",
+                    "next of kin reported death",
+                )
+                .await
             }
-            5 => store
+            5 => app
                 .change_status(
                     actor,
                     creditor,
@@ -1483,7 +1466,7 @@ async fn demo_flags(
                 )
                 .await
                 .map(|_| ()),
-            _ => store
+            _ => app
                 .change_status(
                     actor,
                     creditor,
@@ -1510,7 +1493,7 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
         }
     }
     let db = format!("sqlite://{DEMO_DATABASE}");
-    let store = context::open_store(&db).await?;
+    let app = app::App::new(context::open_store(&db).await?, context::rule_set()?);
     let actor = store::Actor::new("demo");
     let today = context::today()?;
     // The portfolio was placed a month ago, so tonight's aging run has moves to record.
@@ -1527,20 +1510,19 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
         out.flush()?;
     }
     let imported =
-        import_placements_file(&store, &actor, &file, &Mapping::standard(), placed_on).await;
+        import_placements_file(&app, &actor, &file, &Mapping::standard(), placed_on).await;
     std::fs::remove_file(&file).ok();
     let imported = imported?;
-    let aged = store.age_accounts(&actor, today).await?;
+    let aged = app.age_accounts(&actor, today).await?;
     let refs = file_refs(&imported);
-    let flagged = demo_flags(&store, &actor, &refs).await?;
+    let flagged = demo_flags(&app, &actor, &refs).await?;
     // A dialer list as of now, so the decision log has entries (at night they are all
     // denials by the time of day: also worth seeing).
-    let now = store.now();
-    let app = app::App::new(store.clone(), context::rule_set()?);
+    let now = app.now();
     let (_, dialed) = app.dialer_list(&actor, now, false).await?;
     let mut agent_id = None;
     for (name, role) in DEMO_USERS {
-        let user = store.add_user(&actor, name, *role, DEMO_PASSWORD).await?;
+        let user = app.add_user(&actor, name, *role, DEMO_PASSWORD).await?;
         if *name == "agent" {
             agent_id = Some(user.id);
         }
@@ -1554,15 +1536,15 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
             (_, Role::Agent | Role::Supervisor) => creditors.clone(),
             _ => continue,
         };
-        store.assign_creditors(&actor, name, &works).await?;
+        app.assign_creditors(&actor, name, &works).await?;
     }
-    store.prioritize(&actor).await?;
+    app.prioritize(&actor).await?;
     let (attempts, promises) = match agent_id {
-        Some(id) => demo_activity(&store, id).await?,
+        Some(id) => demo_activity(&app, id).await?,
         None => (0, 0),
     };
     let (paid, exceptions, plans, settlements) = match agent_id {
-        Some(id) => demo_money(&store, &actor, id).await?,
+        Some(id) => demo_money(&app, &actor, id).await?,
         None => (0, 0, 0, 0),
     };
     println!(
@@ -1605,12 +1587,12 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
         println!("  {name:<12} {role}");
     }
     if no_serve {
-        store.close().await;
+        app.close().await;
         return Ok(ExitCode::SUCCESS);
     }
     println!(
         "Serving on http://{listen}/  (Ctrl-C to stop): sign in as agent (N: next account) or supervisor (Team)"
     );
-    web::serve(store, context::web_config()?, listen).await?;
+    web::serve(app.store().clone(), context::web_config()?, listen).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -27,7 +27,13 @@ impl Globals {
         Actor::new(name)
     }
 
-    pub async fn open(&self) -> Result<Store> {
+    /// The use cases over the database `--db` names, with the rule packs in force.
+    pub async fn open(&self) -> Result<app::App> {
+        Ok(app::App::new(open_store(&self.db).await?, rule_set()?))
+    }
+
+    /// The store alone, for the web server (which builds its own use cases).
+    pub async fn open_store(&self) -> Result<Store> {
         open_store(&self.db).await
     }
 }

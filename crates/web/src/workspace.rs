@@ -1251,7 +1251,7 @@ pub async fn schedule_callback(
         Ok(local) => {
             state
                 .app
-                .schedule_callback(user, &view, form.version, local)
+                .schedule_callback(user, &view, form.version, local, None)
                 .await
         }
         Err(_) => Ok(Err(CallbackProblem)),

@@ -160,7 +160,7 @@ async fn import_placements(
     let store = crate::context::open_store(&import_db).await?;
     let started = Instant::now();
     let imported = import_placements_file(
-        &store,
+        &app::App::new(store.clone(), compliance::packs::RuleSet::builtin()),
         &store::Actor::new("bench"),
         &file,
         &Mapping::standard(),

@@ -31,8 +31,8 @@ pub async fn import_payments(
             )))
         })?,
     };
-    let store = globals.open().await?;
-    let creditors = store.creditors().await?;
+    let app = globals.open().await?;
+    let creditors = app.creditors().await?;
     if let Some(code) = creditor
         && !creditors.iter().any(|known| known.code == code)
     {
@@ -70,7 +70,7 @@ pub async fn import_payments(
         reason: &reason,
         dry_run,
     };
-    let report = store
+    let report = app
         .post_payments(&globals.actor(), &posting, &parsed.items)
         .await?;
     let digits_of = |code: Option<&str>| {
@@ -232,9 +232,11 @@ pub async fn remittance(
     format: &str,
     output: Option<&Path>,
 ) -> Result<ExitCode> {
-    let store = globals.open().await?;
-    let statement = match store.remittance(creditor, from, to).await {
-        Err(store::StoreError::NotFound(message) | store::StoreError::Invalid(message)) => {
+    let app = globals.open().await?;
+    let statement = match app.remittance(creditor, from, to).await {
+        Err(app::Error::Store(
+            store::StoreError::NotFound(message) | store::StoreError::Invalid(message),
+        )) => {
             return Err(anyhow!(InputError(message)));
         }
         other => other?,
@@ -430,8 +432,8 @@ pub async fn trust_report(
     to: jiff::civil::Date,
     json_output: bool,
 ) -> Result<ExitCode> {
-    let store = globals.open().await?;
-    let report = store.trust_report(from, to).await?;
+    let app = globals.open().await?;
+    let report = app.trust_report(from, to).await?;
     if json_output {
         let creditors: Vec<Value> = report
             .creditors

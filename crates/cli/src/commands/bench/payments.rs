@@ -109,7 +109,7 @@ async fn measure(
 ) -> Result<ExitCode> {
     let store = crate::context::open_store(url).await?;
     crate::commands::import_placements_file(
-        &store,
+        &app::App::new(store.clone(), compliance::packs::RuleSet::builtin()),
         &store::Actor::new("bench"),
         placements,
         &ingest::mapping::Mapping::standard(),

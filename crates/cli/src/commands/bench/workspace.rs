@@ -329,7 +329,14 @@ async fn prepare(
         store.engine().name()
     );
     let started = Instant::now();
-    let imported = import_placements_file(store, actor, &file, &Mapping::standard(), as_of).await?;
+    let imported = import_placements_file(
+        &app::App::new(store.clone(), compliance::packs::RuleSet::builtin()),
+        actor,
+        &file,
+        &Mapping::standard(),
+        as_of,
+    )
+    .await?;
     let import = started.elapsed().as_secs_f64();
     anyhow::ensure!(
         imported.outcome.accounts_created == options.accounts,
