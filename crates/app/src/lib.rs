@@ -16,6 +16,19 @@ pub mod operator;
 pub mod session;
 pub mod workspace;
 
+/// The store's types the adapters name — views, errors, who acts — re-exported so that
+/// `web` and `cli` depend on this crate, not on the store: what the store does is reached
+/// only through the use cases.
+pub mod model {
+    pub use store::{
+        Actor, AuditReport, BUSINESS_TIME_ZONE_DEFAULT, Clock, Engine, PiiKey, Store, StoreError,
+    };
+    pub use store::{
+        aging, arrangements, audit, creditors, db, decisions, import, money, money_views,
+        remittance, sessions, users, view, workspace,
+    };
+}
+
 use compliance::packs::RuleSet;
 use domain::permission::{Permission, allows};
 use store::Store;

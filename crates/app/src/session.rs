@@ -26,6 +26,12 @@ impl App {
         Ok(self.store.api_token_user(token).await?)
     }
 
+    /// Hashes a throwaway password once so the first sign-in is not slower than the
+    /// others (a timing difference would tell which user names exist).
+    pub async fn warm_up(&self) {
+        self.store.warm_up_authentication().await;
+    }
+
     /// The user's own language for the workspace.
     pub async fn set_language(&self, user: &SessionUser, language: Language) -> Result<(), Error> {
         Ok(self

@@ -4,6 +4,7 @@ use crate::InputError;
 use crate::context::{self, Globals};
 use crate::output;
 use anyhow::{Context as _, Result, anyhow};
+use app::model::import::ImportFile;
 use clap::Subcommand;
 use domain::ids::CreditorCode;
 use domain::party::Role;
@@ -14,7 +15,6 @@ use jiff::civil::Date;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use store::import::ImportFile;
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -522,7 +522,7 @@ fn progress_bar(length: u64, message: &'static str) -> ProgressBar {
 
 pub struct Imported {
     pub summary: placement::FileSummary,
-    pub outcome: store::import::ImportOutcome,
+    pub outcome: app::model::import::ImportOutcome,
     /// Every 97th (creditor, account_ref) of the file, for demos and spot checks.
     pub sample: Vec<(String, String)>,
 }
@@ -531,7 +531,7 @@ pub struct Imported {
 /// rolled back whole and reported.
 pub async fn import_placements_file(
     app: &app::App,
-    actor: &store::Actor,
+    actor: &app::model::Actor,
     file: &std::path::Path,
     mapping: &Mapping,
     placed_on: Date,
@@ -555,7 +555,7 @@ pub async fn import_placements_file(
     let outcome = app.import_placements(actor, &request, &mut source).await;
     source.bar.finish_and_clear();
     let outcome = match outcome {
-        Err(app::Error::Store(store::StoreError::Rejected(report))) => {
+        Err(app::Error::Store(app::model::StoreError::Rejected(report))) => {
             return Err(anyhow!(InputError(report)));
         }
         other => other?,
@@ -579,7 +579,7 @@ struct FileSource {
     summary: Option<placement::FileSummary>,
 }
 
-impl store::import::PlacementSource for FileSource {
+impl app::model::import::PlacementSource for FileSource {
     fn next_placement(&mut self) -> Option<domain::placement::Placement> {
         let checked = self.checked.as_mut()?;
         let placement = checked.next_placement();
@@ -597,12 +597,12 @@ impl store::import::PlacementSource for FileSource {
         placement
     }
 
-    fn finish(&mut self) -> std::result::Result<store::import::SourceSummary, String> {
+    fn finish(&mut self) -> std::result::Result<app::model::import::SourceSummary, String> {
         let checked = self.checked.take().expect("finish is called once");
         let summary = checked
             .finish()
             .map_err(|rejection| rejection.to_string())?;
-        let result = store::import::SourceSummary {
+        let result = app::model::import::SourceSummary {
             sha256: summary.sha256.clone(),
             rows: summary.rows,
         };
@@ -740,11 +740,11 @@ async fn account_change(globals: &Globals, command: AccountCommand) -> Result<Ex
     app.close().await;
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(app::Error::Store(store::StoreError::NotFound(message))) => {
+        Err(app::Error::Store(app::model::StoreError::NotFound(message))) => {
             eprintln!("{message}");
             Ok(ExitCode::from(3))
         }
-        Err(app::Error::Store(store::StoreError::Conflict(message))) => {
+        Err(app::Error::Store(app::model::StoreError::Conflict(message))) => {
             eprintln!("{message}");
             Ok(ExitCode::from(2))
         }
@@ -924,7 +924,11 @@ struct Ask<'a> {
     json: bool,
 }
 
-async fn compliance_ask(app: &app::App, actor: &store::Actor, ask: &Ask<'_>) -> Result<ExitCode> {
+async fn compliance_ask(
+    app: &app::App,
+    actor: &app::model::Actor,
+    ask: &Ask<'_>,
+) -> Result<ExitCode> {
     let action = compliance::facts::Action::parse(ask.action).ok_or_else(|| {
         anyhow!(InputError(format!(
             "--action {:?}: not one of call, sms, email, letter, visit, credit_report, lawsuit",
@@ -1186,14 +1190,14 @@ async fn demo_activity(app: &app::App, agent_id: i64) -> Result<(usize, usize)> 
 /// agreed, some waiting for the supervisor, and a refund of an overpayment.
 async fn demo_money(
     app: &app::App,
-    actor: &store::Actor,
+    actor: &app::model::Actor,
     agent_id: i64,
 ) -> Result<(u64, u64, usize, usize)> {
+    use app::model::arrangements::MoneyChange;
     use domain::money::Amount;
     use domain::payment::{
         IncomingPayment, IncomingReturn, Item, ItemKind, Method, Original, Source,
     };
-    use store::arrangements::MoneyChange;
     let agent = app.session_user(agent_id).await?;
     // The clients' contracts: no agent settles for less than 250.00 on their own.
     for creditor in app.creditors().await? {
@@ -1269,7 +1273,7 @@ async fn demo_money(
         reason,
         dry_run: false,
     };
-    use store::money::Posting;
+    use app::model::money::Posting;
     let report = app
         .post_payments(
             actor,
@@ -1394,7 +1398,7 @@ async fn demo_money(
 /// Holds and status changes a real portfolio has a month after placement.
 async fn demo_flags(
     app: &app::App,
-    actor: &store::Actor,
+    actor: &app::model::Actor,
     accounts: &[(String, String)],
 ) -> Result<usize> {
     use domain::account::{HoldKind, Status};
@@ -1494,7 +1498,7 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
     }
     let db = format!("sqlite://{DEMO_DATABASE}");
     let app = app::App::new(context::open_store(&db).await?, context::rule_set()?);
-    let actor = store::Actor::new("demo");
+    let actor = app::model::Actor::new("demo");
     let today = context::today()?;
     // The portfolio was placed a month ago, so tonight's aging run has moves to record.
     let placed_on = today - jiff::Span::new().days(DEMO_PLACED_DAYS_AGO);

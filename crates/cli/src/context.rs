@@ -1,12 +1,12 @@
 //! What every command needs: the store, the actor, "today".
 
 use anyhow::{Context as _, Result, bail};
+use app::model::{Actor, Clock, PiiKey, Store};
 use compliance::packs::RuleSet;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use std::path::Path;
-use store::{Actor, Clock, PiiKey, Store};
 
 pub struct Globals {
     pub db: String,
@@ -16,7 +16,7 @@ pub struct Globals {
 /// The agency's business time zone: it decides what "today" is for aging, placement
 /// dates, ledger entries and arrangements. Contact windows use each debtor's own zones,
 /// never this one.
-pub use store::BUSINESS_TIME_ZONE_DEFAULT;
+pub use app::model::BUSINESS_TIME_ZONE_DEFAULT;
 
 impl Globals {
     pub fn actor(&self) -> Actor {
@@ -72,7 +72,7 @@ pub fn pii_key(db: &str) -> Result<PiiKey> {
     if let Ok(path) = std::env::var("ARREARS_PII_KEY_FILE") {
         return Ok(PiiKey::load_or_create(std::path::Path::new(&path))?);
     }
-    match store::db::sqlite_path(db) {
+    match app::model::db::sqlite_path(db) {
         Some(path) => {
             let mut key_path = path.into_os_string();
             key_path.push(".key");
@@ -86,7 +86,7 @@ pub fn pii_key(db: &str) -> Result<PiiKey> {
 }
 
 pub async fn open_store(db: &str) -> Result<Store> {
-    store::Engine::of_url(db)
+    app::model::Engine::of_url(db)
         .map_err(|error| anyhow::anyhow!(crate::InputError(error.to_string())))?;
     let key = pii_key(db)?;
     Ok(Store::open(db, key, clock()?)
@@ -97,7 +97,7 @@ pub async fn open_store(db: &str) -> Result<Store> {
 
 /// A database URL without its secrets, for messages.
 pub fn redact(url: &str) -> String {
-    store::db::redact(url)
+    app::model::db::redact(url)
 }
 
 /// The compliance rule packs in force: the built-in ones, or every `*.toml` file in the

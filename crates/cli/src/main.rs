@@ -69,13 +69,13 @@ fn main() -> ExitCode {
                 eprintln!("{input}");
                 return ExitCode::from(2);
             }
-            let store_error = error
-                .downcast_ref::<store::StoreError>()
-                .or_else(|| match error.downcast_ref::<app::Error>() {
+            let store_error = error.downcast_ref::<app::model::StoreError>().or_else(|| {
+                match error.downcast_ref::<app::Error>() {
                     Some(app::Error::Store(error)) => Some(error),
                     _ => None,
-                });
-            if let Some(store::StoreError::Invalid(message)) = store_error {
+                }
+            });
+            if let Some(app::model::StoreError::Invalid(message)) = store_error {
                 eprintln!("error: {message}");
                 return ExitCode::from(2);
             }

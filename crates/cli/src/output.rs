@@ -1,10 +1,10 @@
 //! How results look on a terminal and in JSON. Amounts are decimal strings in JSON.
 
 use crate::commands::Imported;
+use app::model::creditors::Creditor;
+use app::model::view::AccountView;
 use serde_json::{Value, json};
 use std::fmt::Write;
-use store::creditors::Creditor;
-use store::view::AccountView;
 
 pub fn account_json(view: &AccountView) -> Value {
     let money = |amount: domain::money::Amount| view.currency.format(amount);
@@ -315,7 +315,7 @@ pub fn answer_text(
 }
 
 /// `arrears compliance log --json`.
-pub fn decisions_json(decisions: &[store::decisions::Decision]) -> Value {
+pub fn decisions_json(decisions: &[app::model::decisions::Decision]) -> Value {
     let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
     let items: Vec<Value> = decisions
         .iter()
@@ -344,7 +344,7 @@ pub fn decisions_json(decisions: &[store::decisions::Decision]) -> Value {
 pub fn decisions_text(
     creditor: &str,
     account_ref: &str,
-    decisions: &[store::decisions::Decision],
+    decisions: &[app::model::decisions::Decision],
 ) -> String {
     let mut text = String::new();
     if decisions.is_empty() {

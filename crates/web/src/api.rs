@@ -13,6 +13,9 @@ use crate::AppState;
 use crate::auth::{ApiCaller, Permission};
 use crate::error::{AppError, FieldError};
 use crate::workspace;
+use app::model::StoreError;
+use app::model::sessions::SessionUser;
+use app::model::view::AccountView;
 use app::workspace::{Attempted, PromiseLine, PromiseProblem};
 use axum::Router;
 use axum::body::Bytes;
@@ -25,9 +28,6 @@ use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use store::StoreError;
-use store::sessions::SessionUser;
-use store::view::AccountView;
 
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
@@ -710,7 +710,7 @@ async fn ask_compliance(call: Call) -> Result<Response, ApiFailure> {
                 account_ref: &view.account_ref,
                 action,
                 contact,
-                at: call.state.store.now(),
+                at: call.state.app.now(),
             },
         )
         .await;
@@ -805,7 +805,8 @@ async fn record_promise(call: Call) -> Result<Response, ApiFailure> {
     let mut lines = Vec::new();
     match body.get("payments") {
         Some(Value::Array(payments))
-            if !payments.is_empty() && payments.len() <= store::workspace::PROMISE_PAYMENTS_MAX =>
+            if !payments.is_empty()
+                && payments.len() <= app::model::workspace::PROMISE_PAYMENTS_MAX =>
         {
             for (index, payment) in payments.iter().enumerate() {
                 let text = |key: &str, errors: &mut Vec<FieldError>| -> Option<String> {
@@ -864,7 +865,7 @@ async fn record_promise(call: Call) -> Result<Response, ApiFailure> {
             "payments",
             &format!(
                 "1 to {} objects with due_on and amount",
-                store::workspace::PROMISE_PAYMENTS_MAX
+                app::model::workspace::PROMISE_PAYMENTS_MAX
             ),
         )),
     }
@@ -1228,7 +1229,7 @@ fn schemas() -> Value {
                 "action": {"enum": ["call", "sms", "email", "letter", "visit"], "default": "call"},
                 "contact": {"type": "string", "description": "One of the debtor's usable contact point values (not needed for letters and visits)"},
                 "disposition": {"enum": domain::contact::Disposition::ALL.iter().map(|disposition| disposition.code()).collect::<Vec<_>>()},
-                "note": {"type": "string", "maxLength": store::workspace::NOTE_LENGTH_MAX},
+                "note": {"type": "string", "maxLength": app::model::workspace::NOTE_LENGTH_MAX},
                 "version": version,
             },
         },
@@ -1265,7 +1266,7 @@ fn schemas() -> Value {
                 "payments": {
                     "type": "array",
                     "minItems": 1,
-                    "maxItems": store::workspace::PROMISE_PAYMENTS_MAX,
+                    "maxItems": app::model::workspace::PROMISE_PAYMENTS_MAX,
                     "items": schema_ref("PromisedPayment"),
                     "description": "Dated amounts, one per day; their total at most the balance",
                 },
@@ -1291,7 +1292,7 @@ fn schemas() -> Value {
             "required": ["version", "body"],
             "properties": {
                 "version": version,
-                "body": {"type": "string", "minLength": 1, "maxLength": store::workspace::NOTE_LENGTH_MAX},
+                "body": {"type": "string", "minLength": 1, "maxLength": app::model::workspace::NOTE_LENGTH_MAX},
             },
         },
         "NewDispute": {
@@ -1460,7 +1461,7 @@ fn money_schemas(
                 "change": {"enum": crate::money::CHANGES},
                 "amount": {"type": "string", "description": "Decimal; a negative adjustment lowers the balance. Empty: the whole credit (refund) or everything owed (write-off)"},
                 "bucket": {"enum": ["principal", "interest", "fees"], "description": "What an adjustment or write-off moves; default principal"},
-                "reason_code": {"enum": store::arrangements::REASON_CODES},
+                "reason_code": {"enum": app::model::arrangements::REASON_CODES},
                 "note": {"type": "string"},
             },
         },

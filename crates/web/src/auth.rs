@@ -8,10 +8,10 @@
 
 use crate::AppState;
 use crate::error::AppError;
+use app::model::sessions::{Session, SessionUser};
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use store::sessions::{Session, SessionUser};
 
 pub const SESSION_COOKIE: &str = "arrears_session";
 

@@ -2,10 +2,10 @@
 //! object for the API. Internal errors are logged with their detail and shown as
 //! "internal error" only.
 
+use app::model::StoreError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
-use store::StoreError;
 
 /// A field a user must correct: its form name and the message key (i18n) or text.
 #[derive(Clone, Debug, PartialEq, Eq)]

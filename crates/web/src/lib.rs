@@ -14,15 +14,14 @@ pub mod i18n;
 pub mod money;
 pub mod workspace;
 
+use app::model::Store;
 use axum::http::StatusCode;
 use axum::routing::get;
-use store::Store;
 
 #[derive(Clone)]
 pub struct AppState {
     /// The use cases; every action goes through them.
     app: app::App,
-    store: Store,
     /// The agency's business time zone: what "today" is (promise dates, aging).
     business_zone: jiff::tz::TimeZone,
 }
@@ -30,7 +29,7 @@ pub struct AppState {
 impl AppState {
     /// Today's business date.
     pub fn today(&self) -> jiff::civil::Date {
-        self.business_zone.to_datetime(self.store.now()).date()
+        self.business_zone.to_datetime(self.app.now()).date()
     }
 }
 
@@ -45,7 +44,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             rules: RuleSet::builtin(),
-            business_zone: jiff::tz::TimeZone::get(store::BUSINESS_TIME_ZONE_DEFAULT)
+            business_zone: jiff::tz::TimeZone::get(app::model::BUSINESS_TIME_ZONE_DEFAULT)
                 .expect("the bundled tz database has New York"),
         }
     }
@@ -183,8 +182,7 @@ pub fn router_with(store: Store, config: Config) -> Router {
             // the pages show.
             let store = store.with_business_zone(config.business_zone.clone());
             AppState {
-                app: app::App::new(store.clone(), config.rules),
-                store,
+                app: app::App::new(store, config.rules),
                 business_zone: config.business_zone,
             }
         })
@@ -206,7 +204,7 @@ pub async fn serve_with(
     config: Config,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
-    store.warm_up_authentication().await;
+    app::App::new(store.clone(), config.rules).warm_up().await;
     axum::serve(listener, router_with(store, config))
         .with_graceful_shutdown(async {
             tokio::signal::ctrl_c().await.ok();

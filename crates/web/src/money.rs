@@ -11,6 +11,9 @@ use crate::auth::Signed;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Words;
 use crate::workspace::{self, Extras, account_href, field, visible_view};
+use app::model::arrangements::{MoneyChange, REASON_CODES};
+use app::model::money::{Method, Source};
+use app::model::view::AccountView;
 use app::money::{
     Agreed, ChangeProblem, ChangeRequest, CheckedSettlement, NewPayment, PaymentProblem,
     PlanProblem, PlanRequest, QuotedPlan, Resolution, SettlementLine, SettlementProblem,
@@ -23,9 +26,6 @@ use domain::money::{Amount, BasisPoints};
 use domain::plan::{Frequency, Sizing};
 use jiff::civil::Date;
 use serde::Deserialize;
-use store::arrangements::{MoneyChange, REASON_CODES};
-use store::money::{Method, Source};
-use store::view::AccountView;
 
 /// Rows of the settlement form (the domain allows up to six payments; three fit a form).
 pub const SETTLEMENT_ROWS: usize = 3;
@@ -750,10 +750,10 @@ async fn refused(
 ) -> Result<Response, AppError> {
     let t = Words::new(signed.user().language);
     let (status, error) = match error {
-        AppError::Store(store::StoreError::Conflict(_)) => {
+        AppError::Store(app::model::StoreError::Conflict(_)) => {
             (StatusCode::CONFLICT, field("version", t, "error.stale"))
         }
-        AppError::Store(store::StoreError::Invalid(message)) => (
+        AppError::Store(app::model::StoreError::Invalid(message)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             FieldError {
                 field: field_name.into(),
@@ -1146,7 +1146,7 @@ pub struct ApprovalRow {
 /// The pending approvals `user` sees, as rows.
 pub(crate) async fn approval_rows(
     state: &AppState,
-    user: &store::sessions::SessionUser,
+    user: &app::model::sessions::SessionUser,
 ) -> Result<Vec<ApprovalRow>, AppError> {
     let t = Words::new(user.language);
     Ok(state
@@ -1280,7 +1280,7 @@ pub async fn decide_approval(
         })
         .into_response()),
         Err(AppError::Store(
-            store::StoreError::Invalid(message) | store::StoreError::Conflict(message),
+            app::model::StoreError::Invalid(message) | app::model::StoreError::Conflict(message),
         )) => {
             approvals_page(
                 &state,
@@ -1455,12 +1455,12 @@ pub(crate) mod api {
     };
     use crate::error::{AppError, FieldError};
     use crate::i18n::Words;
+    use app::model::money::Source;
+    use app::model::view::AccountView;
     use axum::http::StatusCode;
     use axum::response::{IntoResponse, Response};
     use domain::money::Amount;
     use serde_json::{Map, Value, json};
-    use store::money::Source;
-    use store::view::AccountView;
 
     fn money(view: &AccountView, amount: Amount) -> String {
         view.currency.format(amount)
@@ -1868,7 +1868,7 @@ pub(crate) mod api {
                 "id": id,
                 "status": if approve { "approved" } else { "rejected" },
             }))),
-            Err(AppError::Store(store::StoreError::Invalid(message))) => {
+            Err(AppError::Store(app::model::StoreError::Invalid(message))) => {
                 Err(invalid("decision", &message))
             }
             Err(other) => Err(other.into()),

@@ -7,6 +7,8 @@ use crate::auth::{SESSION_COOKIE, Signed, same_site};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{self, Words};
 use app::contact::{Asked, ZoneBasis};
+use app::model::sessions::{Login, SessionUser};
+use app::model::view::AccountView;
 use app::workspace::{
     AssignProblem, AttemptInput, AttemptProblem, Attempted, CallbackProblem, HoldProblem,
     NoteProblem, PromiseLine, PromiseProblem,
@@ -23,8 +25,6 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::Deserialize;
-use store::sessions::{Login, SessionUser};
-use store::view::AccountView;
 
 /// Rows of the promise form.
 const PROMISE_ROWS: usize = 3;
@@ -102,7 +102,7 @@ pub async fn login(
         Login::Ok { token, session } => {
             let cookie = format!(
                 "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-                store::sessions::SESSION_HOURS * 3600
+                app::model::sessions::SESSION_HOURS * 3600
             );
             Ok((
                 StatusCode::SEE_OTHER,
@@ -437,7 +437,7 @@ pub(crate) async fn account_page(
 ) -> Result<Response, AppError> {
     let user = signed.user();
     let t = words(user);
-    let now = state.store.now();
+    let now = state.app.now();
     let (known, channels) = state.app.compliance_view(&view).await?;
     let zone = known.zones().display();
     let (banner, budget, validation) = banner_rows(t, &known, &channels, &view, now, &zone);
@@ -736,7 +736,7 @@ pub async fn banner(
         &known,
         &channels,
         &view,
-        state.store.now(),
+        state.app.now(),
         &zone,
     );
     let fragment = BannerFragment {
@@ -817,8 +817,10 @@ pub(crate) fn field(field: &str, t: Words, key: &str) -> FieldError {
 /// the store said.
 fn store_refusal(error: AppError, t: Words, field_name: &str) -> Result<FieldError, AppError> {
     match error {
-        AppError::Store(store::StoreError::Conflict(_)) => Ok(field("version", t, "error.stale")),
-        AppError::Store(store::StoreError::Invalid(message)) => Ok(FieldError {
+        AppError::Store(app::model::StoreError::Conflict(_)) => {
+            Ok(field("version", t, "error.stale"))
+        }
+        AppError::Store(app::model::StoreError::Invalid(message)) => Ok(FieldError {
             field: field_name.into(),
             message,
         }),
@@ -1691,7 +1693,7 @@ pub async fn contact_status(
             .set_contact_status(user, &view, form.version, &form.value, status)
             .await
             .map_err(AppError::from),
-        None => Err(AppError::Store(store::StoreError::Invalid(
+        None => Err(AppError::Store(app::model::StoreError::Invalid(
             "verified, bad or wrong_party".into(),
         ))),
     };

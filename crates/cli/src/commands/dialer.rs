@@ -1,10 +1,10 @@
 //! `arrears compliance filter-calls`: the dialer list (`app::dialer`) on standard output.
 
 use anyhow::Result;
+use app::model::Actor;
 use jiff::Timestamp;
 use std::io::Write;
 use std::process::ExitCode;
-use store::Actor;
 
 pub async fn filter_calls(
     app: &app::App,

@@ -4,6 +4,7 @@
 use crate::InputError;
 use crate::context::{self, Globals};
 use anyhow::{Result, anyhow};
+use app::model::money::{Outcome, Posting};
 use domain::money::{Amount, Currency};
 use domain::payment::ItemKind;
 use ingest::payments::{self, Format};
@@ -11,7 +12,6 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
-use store::money::{Outcome, Posting};
 
 pub async fn import_payments(
     globals: &Globals,
@@ -235,7 +235,7 @@ pub async fn remittance(
     let app = globals.open().await?;
     let statement = match app.remittance(creditor, from, to).await {
         Err(app::Error::Store(
-            store::StoreError::NotFound(message) | store::StoreError::Invalid(message),
+            app::model::StoreError::NotFound(message) | app::model::StoreError::Invalid(message),
         )) => {
             return Err(anyhow!(InputError(message)));
         }
