@@ -16,7 +16,7 @@ use axum::http::request::Parts;
 pub const SESSION_COOKIE: &str = "arrears_session";
 
 /// What a user may do and who may: the one table, in `domain`.
-pub use domain::permission::{Permission, allows};
+pub use domain::permission::Permission;
 
 /// A signed-in browser session.
 pub struct Signed(pub Session);
@@ -24,14 +24,6 @@ pub struct Signed(pub Session);
 impl Signed {
     pub fn user(&self) -> &SessionUser {
         &self.0.user
-    }
-
-    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
-        if allows(self.0.user.role, permission) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
     }
 
     /// The form's (or header's) CSRF token must be the session's, and the browser must
@@ -116,12 +108,11 @@ pub struct ApiCaller {
 }
 
 impl ApiCaller {
+    /// The permission a route declares, checked by `app` before the body is read (so
+    /// a caller without it gets 403, not a 422 about a body it may not send); each use
+    /// case checks its own again.
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
-        if allows(self.user.role, permission) {
-            Ok(())
-        } else {
-            Err(AppError::ApiForbidden)
-        }
+        app::require(&self.user, permission).map_err(AppError::from)
     }
 
     /// Writes by a browser session must carry the CSRF header; token callers need not.
