@@ -1,0 +1,635 @@
+//! What agents record on the account page: attempts, promises, notes, callbacks,
+//! disputes, flags and contact points. Each form is parsed here into `app`'s input and
+//! the use case's problems are put in the user's words.
+
+use super::*;
+
+#[derive(Deserialize)]
+pub struct AttemptForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    pub(crate) version: i64,
+    #[serde(default)]
+    pub(crate) action: String,
+    #[serde(default)]
+    pub(crate) contact: String,
+    #[serde(default)]
+    pub(crate) disposition: String,
+    #[serde(default)]
+    pub(crate) note: String,
+}
+
+/// An attempt as the form or the API gives it, parsed into the use case's input; the
+/// fields that do not parse, by their identifiers.
+pub fn parse_attempt(
+    action: &str,
+    contact: &str,
+    disposition: &str,
+    note: &str,
+    version: i64,
+) -> Result<AttemptInput, Vec<&'static str>> {
+    let action = if action.is_empty() {
+        Some(Action::Call)
+    } else {
+        Action::parse(action).filter(|action| action.is_communication())
+    };
+    let disposition = Disposition::parse(disposition);
+    let mut wrong = Vec::new();
+    if action.is_none() {
+        wrong.push("action");
+    }
+    if disposition.is_none() {
+        wrong.push("disposition");
+    }
+    let (Some(action), Some(disposition)) = (action, disposition) else {
+        return Err(wrong);
+    };
+    Ok(AttemptInput {
+        action,
+        contact: Some(contact.trim().to_string()).filter(|contact| !contact.is_empty()),
+        disposition,
+        note: Some(note.to_string()),
+        version,
+    })
+}
+
+/// A field of an attempt to correct, in the user's words.
+pub(crate) fn attempt_field(t: Words, field_name: &str) -> FieldError {
+    match field_name {
+        "action" => FieldError {
+            field: "action".into(),
+            message: "call, sms, email, letter or visit".into(),
+        },
+        "disposition" => field("disposition", t, "error.disposition"),
+        "contact" => field("contact", t, "error.contact"),
+        _ => field("note", t, "error.note"),
+    }
+}
+
+/// The problems the use case found, as field errors.
+pub(crate) fn attempt_problems(t: Words, problems: &[AttemptProblem]) -> Vec<FieldError> {
+    problems
+        .iter()
+        .map(|problem| attempt_field(t, problem.field()))
+        .collect()
+}
+
+/// A refusal as the page shows it: each rule, the zone note, and when next allowed.
+pub(crate) fn refusal(t: Words, asked: &Asked) -> Refusal {
+    let zone = asked.zones.display();
+    let mut reasons = reasons(asked);
+    reasons.extend(zone_note(t, asked));
+    Refusal {
+        reasons,
+        next: asked
+            .answer
+            .next_allowed_at
+            .map(|at| local(at, &zone))
+            .unwrap_or_else(|| t.get("compliance.never").into()),
+    }
+}
+
+pub async fn log_attempt(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<AttemptForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let t = words(user);
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let input = match parse_attempt(
+        &form.action,
+        &form.contact,
+        &form.disposition,
+        &form.note,
+        form.version,
+    ) {
+        Ok(input) => input,
+        Err(fields) => {
+            let errors = fields.iter().map(|name| attempt_field(t, name)).collect();
+            return refuse(&state, &signed, view, errors).await;
+        }
+    };
+    let extras = match state.app.log_attempt(user, &view, &input).await {
+        Ok(Attempted::Logged(_)) => {
+            return after_write(
+                &state,
+                &signed,
+                &creditor,
+                &account_ref,
+                Ok(()),
+                "attempt",
+                "note",
+            )
+            .await;
+        }
+        Err(error) => {
+            return after_write(
+                &state,
+                &signed,
+                &creditor,
+                &account_ref,
+                Err(error.into()),
+                "attempt",
+                "note",
+            )
+            .await;
+        }
+        Ok(Attempted::Invalid(problems)) => Extras {
+            errors: attempt_problems(t, &problems),
+            ..Extras::default()
+        },
+        Ok(Attempted::Refused(asked)) => Extras {
+            refusal: Some(refusal(t, &asked)),
+            ..Extras::default()
+        },
+    };
+    account_page(
+        &state,
+        &signed,
+        view,
+        extras,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct PromiseForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    pub(crate) version: i64,
+    #[serde(default)]
+    pub(crate) date_1: String,
+    #[serde(default)]
+    pub(crate) amount_1: String,
+    #[serde(default)]
+    pub(crate) date_2: String,
+    #[serde(default)]
+    pub(crate) amount_2: String,
+    #[serde(default)]
+    pub(crate) date_3: String,
+    #[serde(default)]
+    pub(crate) amount_3: String,
+}
+
+pub async fn record_promise(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<PromiseForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let t = words(user);
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let given = [
+        (form.date_1.as_str(), form.amount_1.as_str()),
+        (form.date_2.as_str(), form.amount_2.as_str()),
+        (form.date_3.as_str(), form.amount_3.as_str()),
+    ];
+    let (lines, mut rows, mut errors) = parse_promise(&view, t, &given);
+    if errors.is_empty() {
+        match state
+            .app
+            .record_promise(user, &view, form.version, &lines)
+            .await
+        {
+            Ok(Ok(_)) => {
+                return after_write(
+                    &state,
+                    &signed,
+                    &creditor,
+                    &account_ref,
+                    Ok(()),
+                    "promise",
+                    "date_1",
+                )
+                .await;
+            }
+            Ok(Err(problems)) => {
+                errors = promise_problems(t, &problems, &mut rows);
+            }
+            Err(error) => {
+                return after_write(
+                    &state,
+                    &signed,
+                    &creditor,
+                    &account_ref,
+                    Err(error.into()),
+                    "promise",
+                    "date_1",
+                )
+                .await;
+            }
+        }
+    }
+    let extras = Extras {
+        errors,
+        promise_rows: rows,
+        ..Extras::default()
+    };
+    account_page(
+        &state,
+        &signed,
+        view,
+        extras,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// A promise's rows as typed: dates `YYYY-MM-DD`, amounts like `125.50` (a dot for the
+/// cents, never a comma). Returns the lines that parse, the form rows to show again, and
+/// the fields that do not parse; empty rows are skipped.
+pub(crate) fn parse_promise(
+    view: &AccountView,
+    t: Words,
+    given: &[(&str, &str)],
+) -> (Vec<PromiseLine>, Vec<PromiseRow>, Vec<FieldError>) {
+    let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    let mut lines = Vec::new();
+    for (index, (date, amount)) in given.iter().enumerate() {
+        let index = index + 1;
+        let mut row = PromiseRow {
+            index,
+            date: date.trim().to_string(),
+            amount: amount.trim().to_string(),
+            ..PromiseRow::default()
+        };
+        if row.date.is_empty() && row.amount.is_empty() {
+            rows.push(row);
+            continue;
+        }
+        let parsed_date = row.date.parse::<Date>().ok();
+        let parsed_amount = view.currency.parse_amount(&row.amount).ok();
+        if parsed_date.is_none() {
+            row.date_error = true;
+            errors.push(field(&format!("date_{index}"), t, "error.date"));
+        }
+        if parsed_amount.is_none() {
+            row.amount_error = true;
+            errors.push(field(&format!("amount_{index}"), t, "error.amount"));
+        }
+        if let (Some(due_on), Some(amount)) = (parsed_date, parsed_amount) {
+            lines.push(PromiseLine {
+                row: index,
+                due_on,
+                amount,
+            });
+        }
+        rows.push(row);
+    }
+    (lines, rows, errors)
+}
+
+/// What the use case found, as the page shows it: the fields, and the rows to mark.
+pub(crate) fn promise_problems(
+    t: Words,
+    problems: &[PromiseProblem],
+    rows: &mut [PromiseRow],
+) -> Vec<FieldError> {
+    problems
+        .iter()
+        .map(|problem| {
+            let key = match problem {
+                PromiseProblem::Empty | PromiseProblem::TooMany => {
+                    if let Some(first) = rows.first_mut() {
+                        first.date_error = true;
+                        first.amount_error = true;
+                    }
+                    "error.date"
+                }
+                PromiseProblem::DateInPast(row) => {
+                    if let Some(row) = rows.get_mut(row - 1) {
+                        row.date_error = true;
+                    }
+                    "error.date"
+                }
+                PromiseProblem::AmountNotPositive(row) => {
+                    if let Some(row) = rows.get_mut(row - 1) {
+                        row.amount_error = true;
+                    }
+                    "error.amount"
+                }
+                PromiseProblem::AboveBalance => {
+                    for row in rows.iter_mut().filter(|row| !row.amount.is_empty()) {
+                        row.amount_error = true;
+                    }
+                    "error.amount_above_balance"
+                }
+            };
+            field(&problem.field(), t, key)
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    pub(crate) version: i64,
+    #[serde(default)]
+    pub(crate) body: String,
+}
+
+pub async fn add_note(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<NoteForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let result = match state
+        .app
+        .add_note(user, &view, form.version, &form.body)
+        .await
+    {
+        Ok(Err(NoteProblem)) => {
+            let errors = vec![field("body", words(user), "error.note")];
+            return refuse(&state, &signed, view, errors).await;
+        }
+        Ok(Ok(_)) => Ok(()),
+        Err(error) => Err(error.into()),
+    };
+    after_write(
+        &state,
+        &signed,
+        &creditor,
+        &account_ref,
+        result,
+        "note",
+        "body",
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct CallbackForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    pub(crate) version: i64,
+    #[serde(default)]
+    pub(crate) at: String,
+}
+
+pub async fn schedule_callback(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<CallbackForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let t = words(user);
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let scheduled = match form.at.parse::<jiff::civil::DateTime>() {
+        Ok(local) => {
+            state
+                .app
+                .schedule_callback(user, &view, form.version, local, None)
+                .await
+        }
+        Err(_) => Ok(Err(CallbackProblem)),
+    };
+    let result = match scheduled {
+        Ok(Err(CallbackProblem)) => {
+            return refuse(&state, &signed, view, vec![field("at", t, "error.when")]).await;
+        }
+        Ok(Ok(_)) => Ok(()),
+        Err(error) => Err(error.into()),
+    };
+    after_write(
+        &state,
+        &signed,
+        &creditor,
+        &account_ref,
+        result,
+        "callback",
+        "at",
+    )
+    .await
+}
+
+// ---------------------------------------------------------------- disputes and flags
+
+#[derive(Deserialize)]
+pub struct DisputeForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    pub(crate) version: i64,
+    #[serde(default)]
+    pub(crate) detail: String,
+}
+
+/// A hold the use case refused, as the page shows it.
+pub(crate) fn hold_problem(t: Words, problem: HoldProblem) -> FieldError {
+    match problem {
+        HoldProblem::Detail => field("detail", t, "error.detail"),
+        HoldProblem::Evidence => field("evidence", t, "error.evidence"),
+        HoldProblem::Kind => FieldError {
+            field: "kind".into(),
+            message: "cease, attorney, bankruptcy or deceased".into(),
+        },
+    }
+}
+
+/// Logs a dispute: the account goes on a dispute hold (no collection until verified,
+/// 12 CFR 1006.38(d)(2)) and enters the supervisors' dispute queue.
+pub async fn log_dispute(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<DisputeForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let result = match state
+        .app
+        .log_dispute(user, &view, form.version, &form.detail)
+        .await
+    {
+        Ok(Err(problem)) => {
+            let errors = vec![hold_problem(words(user), problem)];
+            return refuse(&state, &signed, view, errors).await;
+        }
+        Ok(Ok(())) => Ok(()),
+        Err(error) => Err(error.into()),
+    };
+    after_write(
+        &state,
+        &signed,
+        &creditor,
+        &account_ref,
+        result,
+        "flag",
+        "detail",
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct FlagForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    pub(crate) version: i64,
+    #[serde(default)]
+    pub(crate) kind: String,
+    #[serde(default)]
+    pub(crate) evidence: String,
+    #[serde(default)]
+    pub(crate) op: String,
+}
+
+pub async fn save_flag(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<FlagForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let saved = match domain::account::HoldKind::parse(&form.kind) {
+        Some(kind) => {
+            state
+                .app
+                .save_flag(
+                    user,
+                    &view,
+                    form.version,
+                    kind,
+                    form.op != "clear",
+                    &form.evidence,
+                )
+                .await
+        }
+        None => Ok(Err(HoldProblem::Kind)),
+    };
+    let result = match saved {
+        Ok(Err(problem)) => {
+            let errors = vec![hold_problem(words(user), problem)];
+            return refuse(&state, &signed, view, errors).await;
+        }
+        Ok(Ok(())) => Ok(()),
+        Err(error) => Err(error.into()),
+    };
+    after_write(
+        &state,
+        &signed,
+        &creditor,
+        &account_ref,
+        result,
+        "flag",
+        "evidence",
+    )
+    .await
+}
+
+// ---------------------------------------------------------------- contact points
+
+#[derive(Deserialize)]
+pub struct ContactStatusForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    pub(crate) version: i64,
+    #[serde(default)]
+    pub(crate) value: String,
+    #[serde(default)]
+    pub(crate) status: String,
+}
+
+pub async fn contact_status(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<ContactStatusForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let result = match domain::party::ContactStatus::parse(&form.status) {
+        Some(status) => state
+            .app
+            .set_contact_status(user, &view, form.version, &form.value, status)
+            .await
+            .map_err(AppError::from),
+        None => Err(AppError::Store(app::model::StoreError::Invalid(
+            "verified, bad or wrong_party".into(),
+        ))),
+    };
+    after_write(
+        &state,
+        &signed,
+        &creditor,
+        &account_ref,
+        result,
+        "flag",
+        "value",
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    pub(crate) version: i64,
+    #[serde(default)]
+    pub(crate) kind: String,
+    #[serde(default)]
+    pub(crate) value: String,
+    #[serde(default)]
+    pub(crate) source: String,
+}
+
+/// Adds a number or address (from a skip trace, the debtor, …), normalised.
+pub async fn add_contact(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<ContactForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let t = words(user);
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let Some(point) = app::workspace::NewPoint::parse(&form.kind, &form.value) else {
+        return refuse(
+            &state,
+            &signed,
+            view,
+            vec![field("value", t, "error.contact_value")],
+        )
+        .await;
+    };
+    let result = state
+        .app
+        .add_contact(user, &view, form.version, point, &form.source)
+        .await
+        .map_err(AppError::from);
+    after_write(
+        &state,
+        &signed,
+        &creditor,
+        &account_ref,
+        result,
+        "flag",
+        "value",
+    )
+    .await
+}

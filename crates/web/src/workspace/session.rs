@@ -1,0 +1,143 @@
+//! Sign-in and sign-out, the user's language, where each role lands.
+
+use super::*;
+
+// ---------------------------------------------------------------- sign-in
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub(crate) struct LoginPage {
+    pub(crate) t: Words,
+    pub(crate) error: String,
+    pub(crate) username: String,
+}
+
+/// The browser's preferred language between ours (before anyone has signed in).
+pub(crate) fn browser_language(headers: &HeaderMap) -> Language {
+    let first = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(',').next())
+        .unwrap_or("");
+    if first.trim().to_ascii_lowercase().starts_with("es") {
+        Language::Es
+    } else {
+        Language::En
+    }
+}
+
+pub async fn login_page(headers: HeaderMap) -> Result<Html<String>, AppError> {
+    html(&LoginPage {
+        t: Words::new(browser_language(&headers)),
+        error: String::new(),
+        username: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    pub(crate) username: String,
+    pub(crate) password: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    same_site(&headers)?;
+    let t = Words::new(browser_language(&headers));
+    let refused = |status: StatusCode, error: String| -> Result<Response, AppError> {
+        let page = LoginPage {
+            t,
+            error,
+            username: form.username.clone(),
+        };
+        Ok((status, html(&page)?).into_response())
+    };
+    match state.app.log_in(&form.username, &form.password).await? {
+        Login::Ok { token, session } => {
+            let cookie = format!(
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+                app::model::sessions::SESSION_HOURS * 3600
+            );
+            Ok((
+                StatusCode::SEE_OTHER,
+                [
+                    (header::SET_COOKIE, cookie),
+                    (header::LOCATION, landing(session.user.role).into()),
+                ],
+            )
+                .into_response())
+        }
+        Login::Refused => refused(StatusCode::UNAUTHORIZED, t.get("login.refused").into()),
+        Login::LockedOut { until } => refused(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("{} {until}", t.get("login.locked")),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    state.app.log_out(&signed.0).await?;
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    Ok((
+        StatusCode::SEE_OTHER,
+        [
+            (header::SET_COOKIE, cookie),
+            (header::LOCATION, "/login".into()),
+        ],
+    )
+        .into_response())
+}
+
+pub async fn switch_language(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let other = match user.language {
+        Language::En => Language::Es,
+        Language::Es => Language::En,
+    };
+    state.app.set_language(user, other).await?;
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|referer| referer.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|slash| rest[slash..].to_string()))
+        .unwrap_or_else(|| "/queue".into());
+    Ok(Redirect::to(&back).into_response())
+}
+
+/// Where a role starts its day: those who work accounts the queue; supervisors too
+/// (their team view is a click away); admins the team view; billing the exceptions
+/// list; auditors search.
+pub fn landing(role: domain::party::Role) -> &'static str {
+    use domain::party::Role;
+    match role {
+        Role::Agent | Role::Supervisor | Role::Manager => "/queue",
+        Role::Admin => "/team",
+        Role::Billing => "/exceptions",
+        Role::Auditor => "/search",
+    }
+}
+
+pub async fn root(signed: Signed) -> Redirect {
+    Redirect::to(landing(signed.user().role))
+}

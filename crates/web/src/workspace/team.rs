@@ -1,0 +1,218 @@
+//! The supervisors' team view: the day's work per agent, open disputes, approvals,
+//! promise-kept rates, assignment.
+
+use super::*;
+
+// ---------------------------------------------------------------- supervisors
+
+pub(crate) struct AgentRow {
+    pub(crate) username: String,
+    pub(crate) accounts_worked: i64,
+    pub(crate) attempts: i64,
+    pub(crate) right_party_contacts: i64,
+    pub(crate) promises: i64,
+    pub(crate) promised: String,
+}
+
+pub(crate) struct DisputeRow {
+    pub(crate) href: String,
+    pub(crate) label: String,
+    pub(crate) debtor: String,
+    pub(crate) placed: String,
+    pub(crate) detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "team.html")]
+pub(crate) struct TeamPage {
+    pub(crate) t: Words,
+    pub(crate) csrf: String,
+    pub(crate) username: String,
+    pub(crate) query: String,
+    pub(crate) today: String,
+    pub(crate) flash: String,
+    pub(crate) errors: Vec<FieldError>,
+    pub(crate) agents: Vec<AgentRow>,
+    pub(crate) disputes: Vec<DisputeRow>,
+    pub(crate) approvals: Vec<crate::money::ApprovalRow>,
+    pub(crate) kept_rates: Vec<KeptRow>,
+}
+
+pub(crate) struct KeptRow {
+    pub(crate) username: String,
+    pub(crate) kept: i64,
+    pub(crate) broken: i64,
+    pub(crate) rate: String,
+}
+
+pub(crate) async fn team_page(
+    state: &AppState,
+    signed: &Signed,
+    flash: String,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let user = signed.user();
+    let today = state.today();
+    let start = state
+        .business_zone
+        .to_timestamp(today.to_datetime(jiff::civil::Time::midnight()))
+        .map_err(|error| AppError::Internal(error.to_string()))?;
+    let end = start
+        .checked_add(jiff::Span::new().hours(24))
+        .map_err(|error| AppError::Internal(error.to_string()))?;
+    let usd = domain::money::Currency::parse("USD").expect("USD is in the table");
+    let day = state.app.team_day(user, start, end).await?;
+    let agents = day
+        .agents
+        .into_iter()
+        .map(|day| AgentRow {
+            username: day.username,
+            accounts_worked: day.accounts_worked,
+            attempts: day.attempts,
+            right_party_contacts: day.right_party_contacts,
+            promises: day.promises,
+            promised: usd.format(Amount::from_minor(day.promised_minor)),
+        })
+        .collect();
+    let disputes = day
+        .disputes
+        .into_iter()
+        .map(|dispute| DisputeRow {
+            href: account_href(&dispute.creditor, &dispute.account_ref),
+            label: format!("{} {}", dispute.creditor, dispute.account_ref),
+            debtor: dispute.debtor_name,
+            placed: local(dispute.placed_at, &state.business_zone),
+            detail: dispute.detail,
+        })
+        .collect();
+    let approvals = crate::money::approval_rows(state, user).await?;
+    let kept_rates = day
+        .kept_rates
+        .into_iter()
+        .map(|rate| KeptRow {
+            rate: rate
+                .rate_bps()
+                .map(|bps| format!("{}.{} %", bps / 100, (bps % 100) / 10))
+                .unwrap_or_else(|| "—".into()),
+            username: rate.username,
+            kept: rate.kept,
+            broken: rate.broken,
+        })
+        .collect();
+    let page = TeamPage {
+        approvals,
+        kept_rates,
+        t: words(user),
+        csrf: signed.0.csrf_token.clone(),
+        username: user.username.clone(),
+        query: String::new(),
+        today: today.to_string(),
+        flash,
+        errors,
+        agents,
+        disputes,
+    };
+    Ok((status, html(&page)?).into_response())
+}
+
+/// The team page again with a field to correct (422).
+pub(crate) async fn team_refusal(
+    state: &AppState,
+    signed: &Signed,
+    error: FieldError,
+) -> Result<Response, AppError> {
+    team_page(
+        state,
+        signed,
+        String::new(),
+        vec![error],
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+pub(crate) fn field_error(field: &str, message: String) -> FieldError {
+    FieldError {
+        field: field.into(),
+        message,
+    }
+}
+
+pub async fn team(State(state): State<AppState>, signed: Signed) -> Result<Response, AppError> {
+    team_page(&state, &signed, String::new(), Vec::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    #[serde(default)]
+    pub(crate) creditor: String,
+    #[serde(default)]
+    pub(crate) account_ref: String,
+    #[serde(default)]
+    pub(crate) agent: String,
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Form(form): Form<AssignForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let agent = Some(form.agent.trim()).filter(|agent| !agent.is_empty());
+    let t = words(user);
+    match state
+        .app
+        .assign_account(user, form.creditor.trim(), form.account_ref.trim(), agent)
+        .await?
+    {
+        Ok(()) => {
+            team_page(
+                &state,
+                &signed,
+                t.get("team.assigned").into(),
+                Vec::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(AssignProblem::Account) => {
+            team_refusal(&state, &signed, field("account_ref", t, "error.not_found")).await
+        }
+        Err(AssignProblem::Agent(message)) => {
+            team_refusal(&state, &signed, field_error("agent", message)).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReassignForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    #[serde(default)]
+    pub(crate) from: String,
+    #[serde(default)]
+    pub(crate) to: String,
+}
+
+pub async fn reassign(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Form(form): Form<ReassignForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let t = words(user);
+    match state.app.reassign_queue(user, &form.from, &form.to).await? {
+        Ok(moved) => {
+            let flash = format!("{moved} {}", t.get("team.moved"));
+            team_page(&state, &signed, flash, Vec::new(), StatusCode::OK).await
+        }
+        Err(message) => team_refusal(&state, &signed, field_error("from", message)).await,
+    }
+}
