@@ -1192,7 +1192,7 @@ async fn demo_money(
     app: &app::App,
     actor: &app::model::Actor,
     agent_id: i64,
-) -> Result<(u64, u64, usize, usize)> {
+) -> Result<(u64, u64, usize, usize, bool)> {
     use app::model::arrangements::MoneyChange;
     use domain::money::Amount;
     use domain::payment::{
@@ -1224,7 +1224,7 @@ async fn demo_money(
         }
     }
     if views.len() < 20 {
-        return Ok((0, 0, 0, 0));
+        return Ok((0, 0, 0, 0, false));
     }
     // The lockbox file: accounts 10.. pay something last week.
     let mut items = Vec::new();
@@ -1305,6 +1305,7 @@ async fn demo_money(
     .await?;
     let mut plans = 0;
     let mut settlements = 0;
+    let mut refunded = false;
     for (index, stale) in views[..10].iter().enumerate() {
         // The lockbox file may have paid into the same debtor's accounts: read it again.
         let Some(view) = app
@@ -1356,8 +1357,11 @@ async fn demo_money(
                     settlements += 1;
                 }
             }
-            // An overpayment by wire and the agent's refund request.
-            5 => {
+            // An overpayment by wire and the agent's refund request, on a debtor with no
+            // other account (what is paid beyond a balance goes to the debtor's other
+            // debts first, leaving no credit to refund).
+            5.. if !refunded && app.account_records(&agent, view).await?.accounts.len() == 1 => {
+                refunded = true;
                 let payment = app::money::NewPayment {
                     amount: Amount::from_minor(balance.minor() + 40_00),
                     method: Method::Wire,
@@ -1392,6 +1396,7 @@ async fn demo_money(
         report.exceptions_added,
         plans,
         settlements,
+        refunded,
     ))
 }
 
@@ -1547,9 +1552,9 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
         Some(id) => demo_activity(&app, id).await?,
         None => (0, 0),
     };
-    let (paid, exceptions, plans, settlements) = match agent_id {
+    let (paid, exceptions, plans, settlements, refunded) = match agent_id {
         Some(id) => demo_money(&app, &actor, id).await?,
-        None => (0, 0, 0, 0),
+        None => (0, 0, 0, 0, false),
     };
     println!(
         "Arrears demo: {DEMO_DATABASE} with {} accounts of {} debtors for creditors {}",
@@ -1580,7 +1585,8 @@ async fn demo(accounts: u64, seed: u64, listen: &str, no_serve: bool) -> Result<
         "the agent's morning: {attempts} call attempts (each checked by the compliance engine), {promises} promises to pay, callbacks for tomorrow"
     );
     println!(
-        "money: a lockbox file of {paid} payments (one returned NSF, {exceptions} unmatched on the exceptions list), {plans} payment plans and {settlements} settlements (some waiting for the supervisor's approval), a refund request"
+        "money: a lockbox file of {paid} payments (one returned NSF, {exceptions} unmatched on the exceptions list), {plans} payment plans and {settlements} settlements (some waiting for the supervisor's approval){}",
+        if refunded { ", a refund request" } else { "" }
     );
     let month_start = today.first_of_month();
     println!(

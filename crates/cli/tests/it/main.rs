@@ -35,12 +35,17 @@ impl Env {
     }
 
     fn arrears_with_input(&self, db: &str, args: &[&str], input: Option<&str>) -> Output {
+        self.arrears_at(NOW, db, args, input)
+    }
+
+    /// The binary with its clock pinned at `now`.
+    fn arrears_at(&self, now: &str, db: &str, args: &[&str], input: Option<&str>) -> Output {
         let mut command = Command::new(env!("CARGO_BIN_EXE_arrears"));
         command
             .args(["--db", db])
             .args(args)
             .current_dir(self.dir.path())
-            .env("ARREARS_NOW", NOW)
+            .env("ARREARS_NOW", now)
             .env("ARREARS_PII_KEY", KEY)
             .env("ARREARS_ACTOR", "test:clerk")
             .env_remove("ARREARS_DATABASE_URL")
@@ -522,6 +527,45 @@ fn the_demo_builds_a_portfolio_with_users_holds_and_aging() {
         &["demo", "--accounts", "300", "--no-serve"],
     );
     assert!(again.contains("with 300 accounts"), "{again}");
+}
+
+/// A newcomer runs the demo whenever they find Arrears: the portfolio is dated from that
+/// day, so the demo must build whatever the day and hour (it once failed on an afternoon
+/// in December: its overpayment had gone to the debtor's other debt, leaving nothing to
+/// refund).
+#[test]
+fn the_demo_works_whatever_the_day_and_hour() {
+    for now in [
+        "2026-12-06T18:25:00Z",
+        "2027-02-28T23:59:00Z",
+        "2027-07-04T04:00:00Z",
+        "2028-02-29T12:00:00Z",
+    ] {
+        let env = Env::new();
+        let output = env.arrears_at(
+            now,
+            "sqlite://arrears.db",
+            &["demo", "--accounts", "300", "--no-serve"],
+            None,
+        );
+        assert!(
+            output.status.success(),
+            "demo at {now}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let printed = String::from_utf8_lossy(&output.stdout);
+        assert!(printed.contains("a refund request"), "{now}: {printed}");
+        let verified = env.arrears_at(
+            now,
+            &env.sqlite("arrears-demo.db"),
+            &["audit", "verify"],
+            None,
+        );
+        assert!(
+            String::from_utf8_lossy(&verified.stdout).starts_with("audit log intact"),
+            "{now}"
+        );
+    }
 }
 
 #[test]
