@@ -526,6 +526,36 @@ pub(crate) async fn refuse(
     .await
 }
 
+/// How a form on the account page is answered, whatever its use case: done → back to the
+/// page saying so; the use case's problems (in the user's words) → the page again with
+/// them (422); a store refusal (a stale form, an invalid value) → as [`after_write`]
+/// shows it.
+pub(crate) async fn answer_form<T>(
+    state: &AppState,
+    signed: &Signed,
+    view: AccountView,
+    outcome: Result<Result<T, Vec<FieldError>>, app::Error>,
+    done: &str,
+    field_name: &str,
+) -> Result<Response, AppError> {
+    let result = match outcome {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(errors)) => return refuse(state, signed, view, errors).await,
+        Err(error) => Err(error.into()),
+    };
+    let (creditor, account_ref) = (view.creditor, view.account_ref);
+    after_write(
+        state,
+        signed,
+        &creditor,
+        &account_ref,
+        result,
+        done,
+        field_name,
+    )
+    .await
+}
+
 pub(crate) fn field(field: &str, t: Words, key: &str) -> FieldError {
     FieldError {
         field: field.to_string(),

@@ -348,28 +348,12 @@ pub async fn add_note(
     signed.check_csrf(&headers, &form.csrf)?;
     let user = signed.user();
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let result = match state
+    let outcome = state
         .app
         .add_note(user, &view, form.version, &form.body)
         .await
-    {
-        Ok(Err(NoteProblem)) => {
-            let errors = vec![field("body", words(user), "error.note")];
-            return refuse(&state, &signed, view, errors).await;
-        }
-        Ok(Ok(_)) => Ok(()),
-        Err(error) => Err(error.into()),
-    };
-    after_write(
-        &state,
-        &signed,
-        &creditor,
-        &account_ref,
-        result,
-        "note",
-        "body",
-    )
-    .await
+        .map(|added| added.map_err(|NoteProblem| vec![field("body", words(user), "error.note")]));
+    answer_form(&state, &signed, view, outcome, "note", "body").await
 }
 
 #[derive(Deserialize)]
@@ -390,9 +374,8 @@ pub async fn schedule_callback(
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
     let user = signed.user();
-    let t = words(user);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let scheduled = match form.at.parse::<jiff::civil::DateTime>() {
+    let outcome = match form.at.parse::<jiff::civil::DateTime>() {
         Ok(local) => {
             state
                 .app
@@ -400,24 +383,11 @@ pub async fn schedule_callback(
                 .await
         }
         Err(_) => Ok(Err(CallbackProblem)),
-    };
-    let result = match scheduled {
-        Ok(Err(CallbackProblem)) => {
-            return refuse(&state, &signed, view, vec![field("at", t, "error.when")]).await;
-        }
-        Ok(Ok(_)) => Ok(()),
-        Err(error) => Err(error.into()),
-    };
-    after_write(
-        &state,
-        &signed,
-        &creditor,
-        &account_ref,
-        result,
-        "callback",
-        "at",
-    )
-    .await
+    }
+    .map(|scheduled| {
+        scheduled.map_err(|CallbackProblem| vec![field("at", words(user), "error.when")])
+    });
+    answer_form(&state, &signed, view, outcome, "callback", "at").await
 }
 
 // ---------------------------------------------------------------- disputes and flags
@@ -455,28 +425,12 @@ pub async fn log_dispute(
     signed.check_csrf(&headers, &form.csrf)?;
     let user = signed.user();
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let result = match state
+    let outcome = state
         .app
         .log_dispute(user, &view, form.version, &form.detail)
         .await
-    {
-        Ok(Err(problem)) => {
-            let errors = vec![hold_problem(words(user), problem)];
-            return refuse(&state, &signed, view, errors).await;
-        }
-        Ok(Ok(())) => Ok(()),
-        Err(error) => Err(error.into()),
-    };
-    after_write(
-        &state,
-        &signed,
-        &creditor,
-        &account_ref,
-        result,
-        "flag",
-        "detail",
-    )
-    .await
+        .map(|logged| logged.map_err(|problem| vec![hold_problem(words(user), problem)]));
+    answer_form(&state, &signed, view, outcome, "flag", "detail").await
 }
 
 #[derive(Deserialize)]
@@ -502,7 +456,7 @@ pub async fn save_flag(
     signed.check_csrf(&headers, &form.csrf)?;
     let user = signed.user();
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let saved = match domain::account::HoldKind::parse(&form.kind) {
+    let outcome = match domain::account::HoldKind::parse(&form.kind) {
         Some(kind) => {
             state
                 .app
@@ -517,25 +471,9 @@ pub async fn save_flag(
                 .await
         }
         None => Ok(Err(HoldProblem::Kind)),
-    };
-    let result = match saved {
-        Ok(Err(problem)) => {
-            let errors = vec![hold_problem(words(user), problem)];
-            return refuse(&state, &signed, view, errors).await;
-        }
-        Ok(Ok(())) => Ok(()),
-        Err(error) => Err(error.into()),
-    };
-    after_write(
-        &state,
-        &signed,
-        &creditor,
-        &account_ref,
-        result,
-        "flag",
-        "evidence",
-    )
-    .await
+    }
+    .map(|saved| saved.map_err(|problem| vec![hold_problem(words(user), problem)]));
+    answer_form(&state, &signed, view, outcome, "flag", "evidence").await
 }
 
 // ---------------------------------------------------------------- contact points
@@ -561,26 +499,18 @@ pub async fn contact_status(
     signed.check_csrf(&headers, &form.csrf)?;
     let user = signed.user();
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let result = match domain::party::ContactStatus::parse(&form.status) {
+    let outcome = match domain::party::ContactStatus::parse(&form.status) {
         Some(status) => state
             .app
             .set_contact_status(user, &view, form.version, &form.value, status)
             .await
-            .map_err(AppError::from),
-        None => Err(AppError::Store(app::model::StoreError::Invalid(
-            "verified, bad or wrong_party".into(),
-        ))),
+            .map(Ok),
+        None => Ok(Err(vec![FieldError {
+            field: "value".into(),
+            message: "verified, bad or wrong_party".into(),
+        }])),
     };
-    after_write(
-        &state,
-        &signed,
-        &creditor,
-        &account_ref,
-        result,
-        "flag",
-        "value",
-    )
-    .await
+    answer_form(&state, &signed, view, outcome, "flag", "value").await
 }
 
 #[derive(Deserialize)]
@@ -606,30 +536,18 @@ pub async fn add_contact(
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
     let user = signed.user();
-    let t = words(user);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let Some(point) = app::workspace::NewPoint::parse(&form.kind, &form.value) else {
-        return refuse(
-            &state,
-            &signed,
-            view,
-            vec![field("value", t, "error.contact_value")],
-        )
-        .await;
+    let outcome = match app::workspace::NewPoint::parse(&form.kind, &form.value) {
+        Some(point) => state
+            .app
+            .add_contact(user, &view, form.version, point, &form.source)
+            .await
+            .map(Ok),
+        None => Ok(Err(vec![field(
+            "value",
+            words(user),
+            "error.contact_value",
+        )])),
     };
-    let result = state
-        .app
-        .add_contact(user, &view, form.version, point, &form.source)
-        .await
-        .map_err(AppError::from);
-    after_write(
-        &state,
-        &signed,
-        &creditor,
-        &account_ref,
-        result,
-        "flag",
-        "value",
-    )
-    .await
+    answer_form(&state, &signed, view, outcome, "flag", "value").await
 }
