@@ -13,6 +13,7 @@ pub mod contact;
 pub mod dialer;
 pub mod money;
 pub mod session;
+pub mod views;
 pub mod workspace;
 
 use compliance::packs::RuleSet;
