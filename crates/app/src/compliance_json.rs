@@ -339,30 +339,10 @@ fn parse_history(value: &Value, field: &str) -> Parsed<HistoryEntry> {
     })
 }
 
-/// The answer object of the contract.
+/// The answer object of the contract: [`crate::views::ComplianceAnswer`] as a value
+/// (what the decision log stores as text).
 pub fn answer_json(answer: &Answer) -> Value {
-    let violations: Vec<Value> = answer
-        .violations
-        .iter()
-        .map(|violation| {
-            json!({
-                "rule": violation.rule,
-                "citation": violation.citation,
-                "message": violation.message,
-                "clears_at": violation.clears_at.map(|at| at.to_string()),
-            })
-        })
-        .collect();
-    json!({
-        "decision": if answer.allowed() { "allow" } else { "deny" },
-        "violations": violations,
-        "next_allowed_at": answer.next_allowed_at.map(|at| at.to_string()),
-        "packs": answer
-            .packs
-            .iter()
-            .map(|pack| format!("{}@{}", pack.id, pack.version))
-            .collect::<Vec<_>>(),
-    })
+    serde_json::to_value(crate::views::ComplianceAnswer::of(answer)).expect("a view serialises")
 }
 
 /// A request in the contract's JSON: what the decision log stores, so an examiner can

@@ -674,7 +674,7 @@ async fn account_show(
     if json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&output::account_json(&view))?
+            serde_json::to_string_pretty(&app::views::Account::of(&view))?
         );
     } else {
         print!("{}", output::account_text(&view));

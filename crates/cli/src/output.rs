@@ -1,78 +1,11 @@
-//! How results look on a terminal and in JSON. Amounts are decimal strings in JSON.
+//! How results look on a terminal and in JSON. Amounts are decimal strings in JSON. An
+//! account's JSON is the API's (`app::views::Account`); the rest is written here.
 
 use crate::commands::Imported;
 use app::model::creditors::Creditor;
 use app::model::view::AccountView;
 use serde_json::{Value, json};
 use std::fmt::Write;
-
-pub fn account_json(view: &AccountView) -> Value {
-    let money = |amount: domain::money::Amount| view.currency.format(amount);
-    let entries: Vec<Value> = view
-        .entries
-        .iter()
-        .map(|entry| {
-            json!({
-                "seq": entry.seq,
-                "reason": entry.reason.code(),
-                "effective_on": entry.effective_on.to_string(),
-                "recorded_at": entry.recorded_at.to_string(),
-                "amount": money(entry.amounts.total().expect("checked when derived")),
-                "principal": money(entry.amounts.principal),
-                "interest": money(entry.amounts.interest),
-                "fees": money(entry.amounts.fees),
-                "memo": entry.memo,
-            })
-        })
-        .collect();
-    let itemization = view.itemization.map(|item| {
-        json!({
-            "itemization_date": item.date.to_string(),
-            "balance_at_itemization": money(item.balance),
-            "interest_since": money(item.interest),
-            "fees_since": money(item.fees),
-            "payments_since": money(item.payments),
-            "credits_since": money(item.credits),
-        })
-    });
-    json!({
-        "creditor": view.creditor,
-        "account_ref": view.account_ref,
-        "currency": view.currency.code(),
-        "status": view.status.code(),
-        "product": view.product.code(),
-        "original_creditor": view.original_creditor,
-        "balance": money(view.balance()),
-        "principal": money(view.balances.principal),
-        "interest": money(view.balances.interest),
-        "fees": money(view.balances.fees),
-        "as_of": view.as_of.to_string(),
-        "days_past_due": view.days_past_due,
-        "aging_bucket": view.aging_bucket,
-        "delinquent_since": view.delinquent_since.to_string(),
-        "placed_on": view.placed_on.to_string(),
-        "apr_bps": view.apr_bps,
-        "charge_off_date": view.charge_off_date.map(|date| date.to_string()),
-        "statute_expires_on": view.statute_expires_on.map(|date| date.to_string()),
-        "itemization": itemization,
-        "holds": view.holds.iter().map(|hold| hold.code()).collect::<Vec<_>>(),
-        "debtor": {
-            "debtor_ref": view.debtor_ref,
-            "name": view.debtor_name,
-            "language": view.language,
-            "time_zones": view.time_zones,
-            "state": view.state,
-            "contact_points": view.contact_points.iter().map(|point| json!({
-                "kind": point.kind, "value": point.value, "status": point.status,
-                "consent": point.consent, "source": point.source,
-            })).collect::<Vec<_>>(),
-        },
-        "aging_history": view.aging_history.iter().map(|moved| json!({
-            "bucket": moved.bucket, "days_past_due": moved.days_past_due, "moved_on": moved.moved_on.to_string(),
-        })).collect::<Vec<_>>(),
-        "entries": entries,
-    })
-}
 
 pub fn account_text(view: &AccountView) -> String {
     let money = |amount: domain::money::Amount| {

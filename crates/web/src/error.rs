@@ -5,14 +5,10 @@
 use app::model::StoreError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde_json::json;
 
-/// A field a user must correct: its form name and the message key (i18n) or text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
+/// A field a user must correct: its form (or request) name and the message. The API
+/// answers with it as it is (`app::views::FieldError`).
+pub use app::views::FieldError;
 
 #[derive(Debug)]
 pub enum AppError {
@@ -77,16 +73,12 @@ pub fn escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-fn api(status: StatusCode, error: &str, fields: &[FieldError]) -> Response {
-    let fields: Vec<serde_json::Value> = fields
-        .iter()
-        .map(|field| json!({"field": field.field, "message": field.message}))
-        .collect();
-    (
-        status,
-        axum::Json(json!({"error": error, "fields": fields})),
-    )
-        .into_response()
+fn api(status: StatusCode, error: &str, fields: Vec<FieldError>) -> Response {
+    let body = app::views::ErrorBody {
+        error: error.to_string(),
+        fields,
+    };
+    (status, axum::Json(body)).into_response()
 }
 
 impl IntoResponse for AppError {
@@ -112,15 +104,21 @@ impl IntoResponse for AppError {
             AppError::ApiUnauthorized => api(
                 StatusCode::UNAUTHORIZED,
                 "sign in or send a bearer token",
-                &[],
+                Vec::new(),
             ),
-            AppError::ApiForbidden => api(StatusCode::FORBIDDEN, "forbidden for this role", &[]),
-            AppError::ApiCsrf => api(StatusCode::FORBIDDEN, "missing or wrong X-CSRF-Token", &[]),
-            AppError::ApiNotFound => api(StatusCode::NOT_FOUND, "not found", &[]),
-            AppError::ApiInvalid(fields) => {
-                api(StatusCode::UNPROCESSABLE_ENTITY, "invalid input", &fields)
+            AppError::ApiForbidden => {
+                api(StatusCode::FORBIDDEN, "forbidden for this role", Vec::new())
             }
-            AppError::ApiConflict(message) => api(StatusCode::CONFLICT, &message, &[]),
+            AppError::ApiCsrf => api(
+                StatusCode::FORBIDDEN,
+                "missing or wrong X-CSRF-Token",
+                Vec::new(),
+            ),
+            AppError::ApiNotFound => api(StatusCode::NOT_FOUND, "not found", Vec::new()),
+            AppError::ApiInvalid(fields) => {
+                api(StatusCode::UNPROCESSABLE_ENTITY, "invalid input", fields)
+            }
+            AppError::ApiConflict(message) => api(StatusCode::CONFLICT, &message, Vec::new()),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 page(StatusCode::INTERNAL_SERVER_ERROR, "500", "internal error")

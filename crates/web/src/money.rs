@@ -1456,41 +1456,25 @@ pub(crate) mod api {
     use crate::error::{AppError, FieldError};
     use crate::i18n::Words;
     use app::model::money::Source;
-    use app::model::view::AccountView;
+    use app::views;
     use axum::http::StatusCode;
     use axum::response::{IntoResponse, Response};
-    use domain::money::Amount;
-    use serde_json::{Map, Value, json};
-
-    fn money(view: &AccountView, amount: Amount) -> String {
-        view.currency.format(amount)
-    }
+    use serde_json::{Map, Value};
 
     pub(crate) async fn list_payments(call: Call) -> Result<Response, ApiFailure> {
         let view = call.account().await?;
-        let payments: Vec<Value> = call
+        let payments = call
             .state
             .app
             .payments(&call.user, &view)
             .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .map(|payment| {
-                json!({
-                    "id": payment.id,
-                    "payment_ref": payment.payment_ref,
-                    "amount": money(&view, payment.amount),
-                    "applied": money(&view, payment.applied),
-                    "method": payment.method,
-                    "paid_on": payment.paid_on,
-                    "source": payment.source,
-                    "user": payment.username,
-                    "returned_on": payment.returned_on,
-                    "return_code": payment.return_code,
-                })
-            })
-            .collect();
-        Ok(ok(json!({"payments": payments})))
+            .map_err(AppError::from)?;
+        Ok(ok(views::PaymentList {
+            payments: payments
+                .iter()
+                .map(|payment| views::Payment::of(payment, view.currency))
+                .collect(),
+        }))
     }
 
     /// The account's version now (after a write).
@@ -1525,7 +1509,10 @@ pub(crate) mod api {
         {
             Ok(id) => Ok((
                 StatusCode::CREATED,
-                axum::Json(json!({"id": id, "version": version_now(&call).await?})),
+                axum::Json(views::Created {
+                    id,
+                    version: version_now(&call).await?,
+                }),
             )
                 .into_response()),
             Err(errors) => Err(AppError::ApiInvalid(errors).into()),
@@ -1544,32 +1531,13 @@ pub(crate) mod api {
         }
     }
 
-    fn arranged(agreed: &Agreed, mut answer: Value, version: i64) -> Response {
-        let (status, id, approval, role, reason) = match agreed {
-            Agreed::Active { id } => (StatusCode::CREATED, *id, None, None, None),
-            Agreed::Pending {
-                id,
-                approval_id,
-                role,
-                why,
-            } => (
-                StatusCode::ACCEPTED,
-                *id,
-                Some(*approval_id),
-                Some(role.code()),
-                Some(why.clone()),
-            ),
+    /// 201 for an arrangement active at once, 202 for one waiting for approval.
+    fn arranged(agreed: &Agreed, terms: views::Terms, version: i64) -> Response {
+        let status = match agreed {
+            Agreed::Active { .. } => StatusCode::CREATED,
+            Agreed::Pending { .. } => StatusCode::ACCEPTED,
         };
-        answer["id"] = json!(id);
-        answer["status"] = json!(if approval.is_some() {
-            "pending_approval"
-        } else {
-            "active"
-        });
-        answer["approval_id"] = json!(approval);
-        answer["required_role"] = json!(role);
-        answer["reason"] = json!(reason);
-        answer["version"] = json!(version);
+        let answer = views::Arrangement::of(agreed, terms, version);
         (status, axum::Json(answer)).into_response()
     }
 
@@ -1612,32 +1580,8 @@ pub(crate) mod api {
                 Ok(done) => done,
                 Err(errors) => return Err(AppError::ApiInvalid(errors).into()),
             };
-        let schedule: Vec<Value> = quoted
-            .schedule
-            .installments
-            .iter()
-            .map(|installment| {
-                json!({
-                    "due_on": installment.due_on.to_string(),
-                    "amount": money(&view, installment.amount),
-                    "principal": money(&view, installment.principal),
-                    "interest": money(&view, installment.interest),
-                })
-            })
-            .collect();
-        let breaches: Vec<Value> = quoted
-            .breaches
-            .iter()
-            .map(|breach| json!({"code": breach.code(), "message": breach.message(view.currency)}))
-            .collect();
-        let answer = json!({
-            "kind": "plan",
-            "total": money(&view, quoted.schedule.total),
-            "total_interest": money(&view, quoted.schedule.total_interest),
-            "schedule": schedule,
-            "breaches": breaches,
-        });
-        Ok(arranged(&agreed, answer, version_now(&call).await?))
+        let terms = views::Terms::plan(&quoted, view.currency);
+        Ok(arranged(&agreed, terms, version_now(&call).await?))
     }
 
     /// `settle_date_2` → `payments[1].due_on`; `settle_amount_2` → `payments[1].amount`.
@@ -1724,23 +1668,8 @@ pub(crate) mod api {
                     .into());
                 }
             };
-        let schedule: Vec<Value> = checked
-            .offer
-            .payments()
-            .iter()
-            .map(|payment| {
-                json!({"due_on": payment.due_on.to_string(), "amount": money(&view, payment.amount)})
-            })
-            .collect();
-        let bps = checked.offer.discount_bps();
-        let answer = json!({
-            "kind": "settlement",
-            "total": money(&view, checked.offer.total()),
-            "discount": money(&view, checked.offer.discount()),
-            "discount_percent": format!("{}.{:02}", bps / 100, bps % 100),
-            "schedule": schedule,
-        });
-        Ok(arranged(&agreed, answer, version_now(&call).await?))
+        let terms = views::Terms::settlement(&checked, view.currency);
+        Ok(arranged(&agreed, terms, version_now(&call).await?))
     }
 
     pub(crate) async fn list_approvals(call: Call) -> Result<Response, ApiFailure> {
@@ -1750,36 +1679,9 @@ pub(crate) mod api {
             .approvals(&call.user)
             .await
             .map_err(AppError::from)?;
-        let list: Vec<Value> = items
-            .iter()
-            .map(|item| {
-                let approval = &item.approval;
-                let reason = match approval.kind.as_str() {
-                    "plan" | "settlement" => approval.detail.clone(),
-                    _ => serde_json::from_str::<Value>(&approval.detail)
-                        .ok()
-                        .and_then(|detail| detail["note"].as_str().map(str::to_string))
-                        .unwrap_or_default(),
-                };
-                json!({
-                    "id": approval.id,
-                    "kind": approval.kind,
-                    "creditor": approval.creditor,
-                    "account_ref": approval.account_ref,
-                    "arrangement_id": approval.arrangement_id,
-                    "amount": item.currency.format(approval.amount),
-                    "reason_code": approval.reason_code,
-                    "reason": reason,
-                    "required_role": approval.required_role,
-                    "requested_by": approval.requested_by,
-                    "requested_at": jiff::Timestamp::from_microsecond(approval.requested_at_us)
-                        .map(|at| at.to_string())
-                        .unwrap_or_default(),
-                    "status": approval.status,
-                })
-            })
-            .collect();
-        Ok(ok(json!({"approvals": list})))
+        Ok(ok(views::ApprovalList {
+            approvals: items.iter().map(views::Approval::of).collect(),
+        }))
     }
 
     pub(crate) async fn request_change(call: Call) -> Result<Response, ApiFailure> {
@@ -1818,11 +1720,15 @@ pub(crate) mod api {
                 };
                 Ok((
                     status,
-                    axum::Json(json!({
-                        "status": if approval.is_some() { "pending_approval" } else { "posted" },
-                        "approval_id": approval,
-                        "version": version_now(&call).await?,
-                    })),
+                    axum::Json(views::MoneyChanged {
+                        status: views::Code(if approval.is_some() {
+                            views::ChangeStatus::PendingApproval
+                        } else {
+                            views::ChangeStatus::Posted
+                        }),
+                        approval_id: approval,
+                        version: version_now(&call).await?,
+                    }),
                 )
                     .into_response())
             }
@@ -1864,10 +1770,14 @@ pub(crate) mod api {
             .await
             .map_err(AppError::from)
         {
-            Ok(()) => Ok(ok(json!({
-                "id": id,
-                "status": if approve { "approved" } else { "rejected" },
-            }))),
+            Ok(()) => Ok(ok(views::Decided {
+                id,
+                status: views::Code(if approve {
+                    views::Decision::Approved
+                } else {
+                    views::Decision::Rejected
+                }),
+            })),
             Err(AppError::Store(app::model::StoreError::Invalid(message))) => {
                 Err(invalid("decision", &message))
             }

@@ -287,6 +287,35 @@ fn same_answer_through_every_door(env: &Env, db: &str) {
             denied += 1;
         }
     }
+    // One account view through both doors: `account show --json` is the API's answer.
+    let (status, _, from_api) = http(
+        server.address,
+        "GET",
+        "/api/v1/accounts/NBANK/WA-1",
+        &[("Authorization", &bearer)],
+        "",
+    );
+    assert_eq!(status, 200, "{from_api}");
+    let from_api: Value = serde_json::from_str(&from_api).unwrap();
+    let from_cli: Value = serde_json::from_str(&env.ok(
+        db,
+        &[
+            "account",
+            "show",
+            "--creditor",
+            "NBANK",
+            "--account",
+            "WA-1",
+            "--as-of",
+            from_api["as_of"].as_str().unwrap(),
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(from_cli, from_api, "account show --json and the API");
+    assert_eq!(from_cli["debtor_state"], "WA");
+    assert_eq!(from_cli["entries"][0]["reason"], "placement");
+
     // The doors agree on more than "allow": four of the five are denied, each for its
     // own reason (the two calls to Seattle's mobile today, New York's hour, every US
     // zone's hour, the cease request), and all read the same history.

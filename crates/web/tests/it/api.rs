@@ -12,7 +12,7 @@ use store::{Actor, Clock, PiiKey, Store};
 
 /// 23:00 in New York, 20:00 in California.
 const NOW: &str = "2026-11-24T04:00:00Z";
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 const PLACEMENTS: &str = "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,address_line1,city,state,postal_code,phone_mobile,time_zone\n\
 NBANK,NY-1,P-1,Ann,Bee,100.00,USD,2026-05-01,1 Main St,Albany,NY,12207,(518) 555-0101,America/New_York\n\
 NBANK,CA-1,P-2,Cy,Dee,250.00,USD,2026-05-01,1 Main St,Fresno,CA,93701,(559) 555-0102,America/Los_Angeles\n\
@@ -21,14 +21,14 @@ OTHER,OT-1,P-3,Ed,Fox,100.00,USD,2026-05-01,1 Main St,Fresno,CA,93701,(559) 555-
 // ---------------------------------------------------------------- a small HTTP client
 
 #[derive(Debug)]
-struct Reply {
-    status: u16,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body)
             .unwrap_or_else(|error| panic!("not JSON ({error}): {self:?}"))
     }
@@ -55,7 +55,7 @@ fn dechunk(mut body: &str) -> String {
 }
 
 /// One HTTP/1.1 request on its own connection.
-async fn http(
+pub(crate) async fn http(
     address: SocketAddr,
     method: &str,
     path: &str,
@@ -112,22 +112,22 @@ async fn http(
 }
 
 /// An API client with one bearer token (or none).
-struct Client {
-    address: SocketAddr,
-    token: String,
+pub(crate) struct Client {
+    pub(crate) address: SocketAddr,
+    pub(crate) token: String,
 }
 
 impl Client {
-    fn auth(&self) -> String {
+    pub(crate) fn auth(&self) -> String {
         format!("Bearer {}", self.token)
     }
 
-    async fn get(&self, path: &str) -> Reply {
+    pub(crate) async fn get(&self, path: &str) -> Reply {
         let auth = self.auth();
         http(self.address, "GET", path, &[("Authorization", &auth)], None).await
     }
 
-    async fn post(&self, path: &str, body: &Value) -> Reply {
+    pub(crate) async fn post(&self, path: &str, body: &Value) -> Reply {
         let auth = self.auth();
         let body = body.to_string();
         http(
@@ -140,7 +140,7 @@ impl Client {
         .await
     }
 
-    async fn version(&self, account: &str) -> i64 {
+    pub(crate) async fn version(&self, account: &str) -> i64 {
         let reply = self.get(account).await;
         assert_eq!(reply.status, 200, "{reply:?}");
         reply.json()["version"].as_i64().unwrap()
@@ -151,13 +151,13 @@ impl Client {
 
 use crate::fixture::Source;
 
-struct Fixture {
-    address: SocketAddr,
-    store: Store,
+pub(crate) struct Fixture {
+    pub(crate) address: SocketAddr,
+    pub(crate) store: Store,
     /// An agent working NBANK only.
-    agent: Client,
+    pub(crate) agent: Client,
     /// An auditor: sees every creditor, works none.
-    auditor: Client,
+    pub(crate) auditor: Client,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     _dir: tempfile::TempDir,
 }
@@ -169,7 +169,7 @@ impl Drop for Fixture {
 }
 
 impl Fixture {
-    async fn start() -> Fixture {
+    pub(crate) async fn start() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("arrears.db").display());
         let clock = Clock::Fixed(NOW.parse().unwrap());
@@ -230,9 +230,9 @@ impl Fixture {
     }
 }
 
-const NY: &str = "/api/v1/accounts/NBANK/NY-1";
-const CA: &str = "/api/v1/accounts/NBANK/CA-1";
-const OTHER: &str = "/api/v1/accounts/OTHER/OT-1";
+pub(crate) const NY: &str = "/api/v1/accounts/NBANK/NY-1";
+pub(crate) const CA: &str = "/api/v1/accounts/NBANK/CA-1";
+pub(crate) const OTHER: &str = "/api/v1/accounts/OTHER/OT-1";
 
 fn fields(reply: &Reply) -> Vec<String> {
     reply.json()["fields"]

@@ -6,6 +6,7 @@ mod e2e;
 mod fixture;
 mod money;
 mod money_browser;
+mod openapi;
 mod workspace;
 
 use std::io::{Read, Write};
