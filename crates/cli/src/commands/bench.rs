@@ -160,7 +160,7 @@ async fn import_placements(
     let store = crate::context::open_store(&import_db).await?;
     let started = Instant::now();
     let imported = import_placements_file(
-        &app::App::new(store.clone(), compliance::packs::RuleSet::builtin()),
+        &app::App::new(store.clone(), ::compliance::packs::RuleSet::builtin()),
         &store::Actor::new("bench"),
         &file,
         &Mapping::standard(),
@@ -255,9 +255,9 @@ async fn floor_insert(db: &str, file: &std::path::Path) -> Result<f64> {
 
 /// A realistic mix: calls, texts, emails, letters and credit reports, at all hours, for
 /// consumers in one to three zones with up to 12 earlier contacts, some with holds.
-fn mix(index: u64) -> compliance::check::Request {
-    use compliance::check::{Consumer, Debt, Request};
-    use compliance::facts::{Action, Direction, HistoryEntry, Outcome, Purpose, Recipient};
+fn mix(index: u64) -> ::compliance::check::Request {
+    use ::compliance::check::{Consumer, Debt, Request};
+    use ::compliance::facts::{Action, Direction, HistoryEntry, Outcome, Purpose, Recipient};
     const ZONES: &[&[&str]] = &[
         &["America/New_York"],
         &["America/Chicago", "America/Denver"],
@@ -337,7 +337,7 @@ fn mix(index: u64) -> compliance::check::Request {
 }
 
 fn compliance_checks(checks: u64) -> Result<ExitCode> {
-    let requests: Vec<compliance::check::Request> =
+    let requests: Vec<::compliance::check::Request> =
         (0..checks.clamp(1, 100_000)).map(mix).collect();
     let rounds = checks.div_ceil(requests.len() as u64).max(1);
     // Floor: reading each request's clock, the least any check must do.
@@ -353,7 +353,8 @@ fn compliance_checks(checks: u64) -> Result<ExitCode> {
     let mut denied = 0u64;
     for _ in 0..rounds {
         for request in &requests {
-            denied += u64::from(!compliance::check::check(std::hint::black_box(request)).allowed());
+            denied +=
+                u64::from(!::compliance::check::check(std::hint::black_box(request)).allowed());
         }
     }
     let seconds = started.elapsed().as_secs_f64();

@@ -1,0 +1,122 @@
+//! `arrears creditor …` and `arrears user …`: the creditors' policies and the users.
+
+use super::*;
+
+pub(crate) async fn creditor(globals: &Globals, command: CreditorCommand) -> Result<ExitCode> {
+    let app = globals.open().await?;
+    let actor = globals.actor();
+    match command {
+        CreditorCommand::Add { code, name } => {
+            let code = CreditorCode::parse(&code)
+                .map_err(|error| anyhow!(InputError(format!("creditor code {code:?}: {error}"))))?;
+            let creditor = app.add_creditor(&actor, &code, &name).await?;
+            println!("added creditor {} ({})", creditor.code, creditor.name);
+        }
+        CreditorCommand::Set {
+            code,
+            settings,
+            name,
+            reason,
+        } => {
+            let pairs = settings
+                .iter()
+                .map(|setting| {
+                    setting
+                        .split_once('=')
+                        .map(|(key, value)| (key.trim().to_string(), value.trim().to_string()))
+                        .ok_or_else(|| {
+                            anyhow!(InputError(format!("{setting:?}: expected KEY=VALUE")))
+                        })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let creditor = app
+                .set_creditor(&actor, &code, name.as_deref(), &pairs, &reason)
+                .await?;
+            print!("{}", output::creditor_text(&creditor));
+        }
+        CreditorCommand::Show { code, json } => {
+            let creditor = app
+                .creditor(&code)
+                .await?
+                .ok_or_else(|| anyhow!(InputError(format!("no creditor {code:?}"))))?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&output::creditor_json(&creditor))?
+                );
+            } else {
+                print!("{}", output::creditor_text(&creditor));
+            }
+        }
+        CreditorCommand::List => {
+            for creditor in app.creditors().await? {
+                println!("{}\t{}", creditor.code, creditor.name);
+            }
+        }
+    }
+    app.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) async fn user(globals: &Globals, command: UserCommand) -> Result<ExitCode> {
+    let app = globals.open().await?;
+    match command {
+        UserCommand::Add {
+            name,
+            role,
+            password_stdin,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow!(InputError(format!(
+                    "--role {role:?}: expected one of {}",
+                    Role::codes()
+                )))
+            })?;
+            let password = read_password(password_stdin)?;
+            let user = app
+                .add_user(&globals.actor(), &name, role, &password)
+                .await?;
+            println!("added user {} ({})", user.username, user.role);
+        }
+        UserCommand::List => {
+            for user in app.users().await? {
+                let state = if user.disabled { "disabled" } else { "active" };
+                println!("{}\t{}\t{state}", user.username, user.role);
+            }
+        }
+        UserCommand::Assign { name, creditors } => {
+            app.assign_creditors(&globals.actor(), &name, &creditors)
+                .await?;
+            println!(
+                "{name} works {}",
+                if creditors.is_empty() {
+                    "no creditor".to_string()
+                } else {
+                    creditors.join(", ")
+                }
+            );
+        }
+        UserCommand::Token { name, label } => {
+            let token = app
+                .create_api_token(&globals.actor(), &name, &label)
+                .await?;
+            println!("{token}");
+        }
+    }
+    app.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn read_password(from_stdin: bool) -> Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let first = rpassword::prompt_password("Password: ")?;
+    let second = rpassword::prompt_password("Repeat password: ")?;
+    if first != second {
+        return Err(anyhow!(InputError("the passwords differ".into())));
+    }
+    Ok(first)
+}

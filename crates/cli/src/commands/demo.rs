@@ -1,0 +1,534 @@
+//! `arrears demo`: a realistic portfolio whatever the day, worked a month by its users
+//! through the same use cases the workspace calls, then served.
+
+use super::*;
+
+/// Demo users: (name, role). Their password is printed when the demo starts.
+pub const DEMO_USERS: &[(&str, Role)] = &[
+    ("agent", Role::Agent),
+    ("agent2", Role::Agent),
+    ("supervisor", Role::Supervisor),
+    ("manager", Role::Manager),
+    ("billing", Role::Billing),
+    ("admin", Role::Admin),
+    ("auditor", Role::Auditor),
+];
+pub const DEMO_PASSWORD: &str = "arrears-demo-2026";
+pub const DEMO_DATABASE: &str = "arrears-demo.db";
+pub(crate) const DEMO_PLACED_DAYS_AGO: i64 = 30;
+
+/// A sample of accounts of the demo portfolio, spread over the file.
+pub(crate) fn file_refs(imported: &Imported) -> Vec<(String, String)> {
+    imported.sample.clone()
+}
+
+/// A morning's work by the demo agent, so the workspace opens on real history: call
+/// attempts (each allowed by the compliance engine at its time, with its decision),
+/// promises, notes and a few callbacks. Returns (attempts, promises).
+pub(crate) async fn demo_activity(app: &app::App, agent_id: i64) -> Result<(usize, usize)> {
+    use domain::contact::Disposition;
+    let agent = app.session_user(agent_id).await?;
+    let now = app.now();
+    let today = context::today()?;
+    let dispositions = [
+        Disposition::NoAnswer,
+        Disposition::LeftMessage,
+        Disposition::RightPartyContact,
+        Disposition::Busy,
+        Disposition::Promise,
+    ];
+    let (mut attempts, mut promises) = (0, 0);
+    let candidates = app.queue_candidates(&agent, 40).await?;
+    for (index, candidate) in candidates.iter().enumerate() {
+        // Earlier this morning: the agent worked the queue at its own pace.
+        let at = now
+            .checked_sub(jiff::Span::new().minutes(30 + 7 * index as i64))
+            .unwrap_or(now);
+        let then = app.at(at);
+        let known = then
+            .known(&candidate.creditor, &candidate.account_ref)
+            .await?;
+        let Some(phone) = known.usable_point(::compliance::facts::Action::Call) else {
+            continue;
+        };
+        let Some(view) = app
+            .account_as_of(&candidate.creditor, &candidate.account_ref, today)
+            .await?
+        else {
+            continue;
+        };
+        let disposition = dispositions[index % dispositions.len()];
+        let input = app::workspace::AttemptInput {
+            action: ::compliance::facts::Action::Call,
+            contact: Some(phone.value.clone()),
+            disposition,
+            note: (disposition == Disposition::RightPartyContact)
+                .then(|| "Debtor confirmed the address; asked for a payoff letter.".to_string()),
+            version: view.version,
+        };
+        // Refused at that time (the hour, the week's calls): the agent moved on.
+        let app::workspace::Attempted::Logged(_) = then.log_attempt(&agent, &view, &input).await?
+        else {
+            continue;
+        };
+        attempts += 1;
+        let version = view.version + 1;
+        if disposition == Disposition::Promise {
+            let part = domain::money::Amount::from_minor((view.balance().minor() / 10).max(2_500));
+            let lines = [7, 21].map(|days| app::workspace::PromiseLine {
+                row: 1,
+                due_on: today + jiff::Span::new().days(days),
+                amount: part,
+            });
+            if app
+                .record_promise(&agent, &view, version, &lines)
+                .await?
+                .is_ok()
+            {
+                promises += 1;
+            }
+        }
+        if disposition == Disposition::RightPartyContact {
+            let tomorrow = now.checked_add(jiff::Span::new().hours(24)).unwrap_or(now);
+            let zone = app::contact::zones_now(&view.time_zones, view.state.as_deref(), None);
+            let local = zone.display().to_datetime(tomorrow);
+            app.schedule_callback(
+                &agent,
+                &view,
+                version,
+                local,
+                Some("call back after payday"),
+            )
+            .await?
+            .map_err(|_| anyhow!("a callback tomorrow is in the future"))?;
+        }
+    }
+    Ok((attempts, promises))
+}
+
+/// Money a month after placement: a lockbox file of payments (two that match nothing,
+/// for the exceptions list, and one returned NSF), plans and settlements the agent
+/// agreed, some waiting for the supervisor, and a refund of an overpayment.
+pub(crate) async fn demo_money(
+    app: &app::App,
+    actor: &app::model::Actor,
+    agent_id: i64,
+) -> Result<(u64, u64, usize, usize, bool)> {
+    use app::model::arrangements::MoneyChange;
+    use domain::money::Amount;
+    use domain::payment::{
+        IncomingPayment, IncomingReturn, Item, ItemKind, Method, Original, Source,
+    };
+    let agent = app.session_user(agent_id).await?;
+    // The clients' contracts: no agent settles for less than 250.00 on their own.
+    for creditor in app.creditors().await? {
+        app.set_creditor(
+            actor,
+            &creditor.code,
+            None,
+            &[("agent_settlement_floor".into(), "250.00".into())],
+            "demo: client contract sets an agent settlement floor",
+        )
+        .await?;
+    }
+    let today = context::today()?;
+    let days = |count: i64| today + jiff::Span::new().days(count);
+    let candidates = app.queue_candidates(&agent, 60).await?;
+    let mut views = Vec::new();
+    for candidate in &candidates {
+        if let Some(view) = app
+            .account_as_of(&candidate.creditor, &candidate.account_ref, today)
+            .await?
+            && view.balance().minor() > 300_00
+        {
+            views.push(view);
+        }
+    }
+    if views.len() < 20 {
+        return Ok((0, 0, 0, 0, false));
+    }
+    // The lockbox file: accounts 10.. pay something last week.
+    let mut items = Vec::new();
+    for (index, view) in views[10..].iter().enumerate() {
+        let amount =
+            Amount::from_minor((view.balance().minor() / (3 + index as i64 % 5)).max(25_00));
+        items.push(Item {
+            line: index as u64 + 2,
+            kind: ItemKind::Payment(IncomingPayment {
+                creditor: Some(view.creditor.clone()),
+                account_ref: view.account_ref.clone(),
+                fallback_ref: None,
+                payment_ref: format!("LBX-{}", 7100 + index),
+                paid_on: days(-7 + index as i64 % 5),
+                amount,
+                method: if index % 3 == 0 {
+                    Method::Check
+                } else {
+                    Method::Ach
+                },
+                trace: None,
+            }),
+        });
+    }
+    let creditor = views[0].creditor.clone();
+    for (line, reference) in [(90, "0000000000"), (91, "UNKNOWN-4471")] {
+        items.push(Item {
+            line,
+            kind: ItemKind::Payment(IncomingPayment {
+                creditor: Some(creditor.clone()),
+                account_ref: reference.into(),
+                fallback_ref: None,
+                payment_ref: format!("LBX-X{line}"),
+                paid_on: days(-6),
+                amount: Amount::from_minor(75_00),
+                method: Method::Check,
+                trace: None,
+            }),
+        });
+    }
+    let posting = |source, file_name, reason| Posting {
+        source,
+        file_name,
+        sha256: "",
+        user_id: None,
+        reason,
+        dry_run: false,
+    };
+    use app::model::money::Posting;
+    let report = app
+        .post_payments(
+            actor,
+            &posting(Source::Csv, "lockbox-demo.csv", "lockbox file"),
+            &items,
+        )
+        .await?;
+    // The bank returns one of them for insufficient funds.
+    let returned = &views[10];
+    let nsf = Item {
+        line: 2,
+        kind: ItemKind::Return(IncomingReturn {
+            creditor: Some(returned.creditor.clone()),
+            original: Original::PaymentRef("LBX-7100".into()),
+            return_ref: "RET-7100".into(),
+            returned_on: days(-2),
+            amount: match &items[0].kind {
+                ItemKind::Payment(payment) => payment.amount,
+                ItemKind::Return(_) => unreachable!("the first item is a payment"),
+            },
+            return_code: None,
+        }),
+    };
+    app.post_payments(
+        actor,
+        &posting(Source::Csv, "returns-demo.csv", "returned items"),
+        &[nsf],
+    )
+    .await?;
+    let mut plans = 0;
+    let mut settlements = 0;
+    let mut refunded = false;
+    for (index, stale) in views[..10].iter().enumerate() {
+        // The lockbox file may have paid into the same debtor's accounts: read it again.
+        let Some(view) = app
+            .account_as_of(&stale.creditor, &stale.account_ref, today)
+            .await?
+        else {
+            continue;
+        };
+        let view = &view;
+        let balance = view.balance();
+        if !balance.is_positive() {
+            continue;
+        }
+        match index {
+            // Plans within policy (6 and 12 monthly installments) and one of 60, over the
+            // creditor's longest term, waiting for the supervisor: the store decides.
+            0..=2 => {
+                let request = app::money::PlanRequest {
+                    frequency: domain::plan::Frequency::Monthly,
+                    sizing: domain::plan::Sizing::Count([6, 12, 60][index]),
+                    first_due: days(10),
+                    down_payment: Amount::ZERO,
+                    down_payment_on: None,
+                    apr: domain::money::BasisPoints::new(0).expect("zero"),
+                };
+                if app
+                    .agree_plan(&agent, view, view.version, &request)
+                    .await?
+                    .is_ok()
+                {
+                    plans += 1;
+                }
+            }
+            // Settlements: 15% off (within the agent's authority) and 35% off (needs a
+            // supervisor).
+            3 | 4 => {
+                let discount_bps = if index == 3 { 1500 } else { 3500 };
+                let offer = Amount::from_minor(balance.minor() * (10_000 - discount_bps) / 10_000);
+                let line = app::money::SettlementLine {
+                    row: 1,
+                    due_on: days(14),
+                    amount: offer,
+                };
+                if app
+                    .offer_settlement(&agent, view, view.version, &[line])
+                    .await?
+                    .is_ok()
+                {
+                    settlements += 1;
+                }
+            }
+            // An overpayment by wire and the agent's refund request, on a debtor with no
+            // other account (what is paid beyond a balance goes to the debtor's other
+            // debts first, leaving no credit to refund).
+            5.. if !refunded && app.account_records(&agent, view).await?.accounts.len() == 1 => {
+                refunded = true;
+                let payment = app::money::NewPayment {
+                    amount: Amount::from_minor(balance.minor() + 40_00),
+                    method: Method::Wire,
+                    paid_on: Some(days(-3)),
+                    reference: format!("WIRE-{}", view.account_id),
+                };
+                app.take_payment(&agent, view, view.version, &payment, Source::Agent)
+                    .await?
+                    .map_err(|problems| anyhow!("the demo's wire payment: {problems:?}"))?;
+                let Some(paid) = app
+                    .account_as_of(&view.creditor, &view.account_ref, today)
+                    .await?
+                else {
+                    continue;
+                };
+                let refund = app::money::ChangeRequest {
+                    change: MoneyChange::Refund,
+                    amount: None,
+                    bucket: domain::ledger::Bucket::Principal,
+                    reason_code: "overpayment".into(),
+                    note: "debtor wired 40.00 more than the payoff".into(),
+                };
+                app.request_change(&agent, &paid, paid.version, &refund)
+                    .await?
+                    .map_err(|problems| anyhow!("the demo's refund: {problems:?}"))?;
+            }
+            _ => {}
+        }
+    }
+    Ok((
+        report.payments_posted,
+        report.exceptions_added,
+        plans,
+        settlements,
+        refunded,
+    ))
+}
+
+/// Holds and status changes a real portfolio has a month after placement.
+pub(crate) async fn demo_flags(
+    app: &app::App,
+    actor: &app::model::Actor,
+    accounts: &[(String, String)],
+) -> Result<usize> {
+    use domain::account::{HoldKind, Status};
+    let mut flagged = 0;
+    for (index, (creditor, account_ref)) in accounts.iter().enumerate() {
+        let result = match index % 7 {
+            0 => {
+                app.place_hold(
+                    actor,
+                    creditor,
+                    account_ref,
+                    HoldKind::Dispute,
+                    "debtor says the balance was paid in full",
+                    "verbal dispute on inbound call",
+                )
+                .await
+            }
+            1 => {
+                app.place_hold(
+                    actor,
+                    creditor,
+                    account_ref,
+                    HoldKind::Cease,
+                    "letter dated last week",
+                    "written cease-communication request",
+                )
+                .await
+            }
+            2 => {
+                app.place_hold(
+                    actor,
+                    creditor,
+                    account_ref,
+                    HoldKind::Attorney,
+                    "Ramirez & Cole LLP, (555) 010-2233",
+                    "debtor represented by counsel",
+                )
+                .await
+            }
+            3 => {
+                app.place_hold(
+                    actor,
+                    creditor,
+                    account_ref,
+                    HoldKind::Bankruptcy,
+                    "case 26-10457, chapter 7, filed 2026-10-02",
+                    "bankruptcy notice from court",
+                )
+                .await
+            }
+            4 => {
+                app.place_hold(
+                    actor,
+                    creditor,
+                    account_ref,
+                    HoldKind::Deceased,
+                    "obituary on file",
+                    "next of kin reported death",
+                )
+                .await
+            }
+            5 => app
+                .change_status(
+                    actor,
+                    creditor,
+                    account_ref,
+                    Status::Recalled,
+                    "creditor recalled the account",
+                )
+                .await
+                .map(|_| ()),
+            _ => app
+                .change_status(
+                    actor,
+                    creditor,
+                    account_ref,
+                    Status::Closed,
+                    "closed: sold to debt buyer",
+                )
+                .await
+                .map(|_| ()),
+        };
+        result?;
+        flagged += 1;
+    }
+    Ok(flagged)
+}
+
+pub(crate) async fn demo(
+    accounts: u64,
+    seed: u64,
+    listen: &str,
+    no_serve: bool,
+) -> Result<ExitCode> {
+    for suffix in ["", "-wal", "-shm", ".key"] {
+        let path = format!("{DEMO_DATABASE}{suffix}");
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error).with_context(|| format!("cannot remove {path}")),
+        }
+    }
+    let db = format!("sqlite://{DEMO_DATABASE}");
+    let app = app::App::new(context::open_store(&db).await?, context::rule_set()?);
+    let actor = app::model::Actor::new("demo");
+    let today = context::today()?;
+    // The portfolio was placed a month ago, so tonight's aging run has moves to record.
+    let placed_on = today - jiff::Span::new().days(DEMO_PLACED_DAYS_AGO);
+    let file = std::env::temp_dir().join(format!("arrears-demo-{}.csv", std::process::id()));
+    {
+        let config = ingest::generate::GeneratorConfig {
+            accounts,
+            seed,
+            as_of: placed_on,
+        };
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&file)?);
+        ingest::generate::write_placements(&config, &mut out)?;
+        out.flush()?;
+    }
+    let imported =
+        import_placements_file(&app, &actor, &file, &Mapping::standard(), placed_on).await;
+    std::fs::remove_file(&file).ok();
+    let imported = imported?;
+    let aged = app.age_accounts(&actor, today).await?;
+    let refs = file_refs(&imported);
+    let flagged = demo_flags(&app, &actor, &refs).await?;
+    // A dialer list as of now, so the decision log has entries (at night they are all
+    // denials by the time of day: also worth seeing).
+    let now = app.now();
+    let (_, dialed) = app.dialer_list(&actor, now, false).await?;
+    let mut agent_id = None;
+    for (name, role) in DEMO_USERS {
+        let user = app.add_user(&actor, name, *role, DEMO_PASSWORD).await?;
+        if *name == "agent" {
+            agent_id = Some(user.id);
+        }
+    }
+    // Agents and supervisors see only the creditors they work: the first agent works
+    // every client, the second all but the first (to show segregation).
+    let creditors: Vec<String> = imported.summary.creditors.iter().cloned().collect();
+    for (name, role) in DEMO_USERS {
+        let works = match (*name, role) {
+            ("agent2", _) => creditors[1..].to_vec(),
+            (_, Role::Agent | Role::Supervisor) => creditors.clone(),
+            _ => continue,
+        };
+        app.assign_creditors(&actor, name, &works).await?;
+    }
+    app.prioritize(&actor).await?;
+    let (attempts, promises) = match agent_id {
+        Some(id) => demo_activity(&app, id).await?,
+        None => (0, 0),
+    };
+    let (paid, exceptions, plans, settlements, refunded) = match agent_id {
+        Some(id) => demo_money(&app, &actor, id).await?,
+        None => (0, 0, 0, 0, false),
+    };
+    println!(
+        "Arrears demo: {DEMO_DATABASE} with {} accounts of {} debtors for creditors {}",
+        imported.outcome.accounts_created,
+        imported.outcome.debtors_created,
+        imported
+            .summary
+            .creditors
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "placed {placed_on}, aged to {today} ({} bucket moves); {flagged} accounts with holds or a changed status",
+        aged.moves
+    );
+    println!(
+        "dialer list at {now}: {} phones callable, {} denied by the compliance check ({} decisions logged)",
+        dialed.listed, dialed.denied, dialed.logged
+    );
+    if let Some((creditor, account_ref)) = refs.first() {
+        println!(
+            "  why each was or wasn't listed: arrears --db {db} compliance log --creditor {creditor} --account {account_ref}"
+        );
+    }
+    println!(
+        "the agent's morning: {attempts} call attempts (each checked by the compliance engine), {promises} promises to pay, callbacks for tomorrow"
+    );
+    println!(
+        "money: a lockbox file of {paid} payments (one returned NSF, {exceptions} unmatched on the exceptions list), {plans} payment plans and {settlements} settlements (some waiting for the supervisor's approval){}",
+        if refunded { ", a refund request" } else { "" }
+    );
+    let month_start = today.first_of_month();
+    println!(
+        "  remittance: arrears --db {db} remittance --creditor CODE --from {month_start} --to {today} [--format pdf --output FILE]"
+    );
+    println!("Demo users (password {DEMO_PASSWORD:?} for each):");
+    for (name, role) in DEMO_USERS {
+        println!("  {name:<12} {role}");
+    }
+    if no_serve {
+        app.close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "Serving on http://{listen}/  (Ctrl-C to stop): sign in as agent (N: next account) or supervisor (Team)"
+    );
+    web::serve(app.store().clone(), context::web_config()?, listen).await?;
+    Ok(ExitCode::SUCCESS)
+}
