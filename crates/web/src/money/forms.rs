@@ -1,0 +1,420 @@
+//! The account page's money forms: take a payment, the plan wizard, settlement offers,
+//! money changes and recall.
+
+use super::*;
+
+// ---------------------------------------------------------------- account page handlers
+
+pub(crate) async fn rerender(
+    state: &AppState,
+    signed: &Signed,
+    view: AccountView,
+    errors: Vec<FieldError>,
+    money: MoneyForms,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let extras = Extras {
+        errors,
+        money,
+        ..Extras::default()
+    };
+    workspace::account_page(state, signed, view, extras, status).await
+}
+
+pub(crate) fn done(view: &AccountView, what: &str) -> Response {
+    Redirect::to(&format!(
+        "{}?done={what}",
+        account_href(&view.creditor, &view.account_ref)
+    ))
+    .into_response()
+}
+
+/// A stale form (409) or a store refusal (422) shown on the page; other errors pass.
+pub(crate) async fn refused(
+    state: &AppState,
+    signed: &Signed,
+    creditor: &str,
+    account_ref: &str,
+    error: AppError,
+    field_name: &str,
+    money: MoneyForms,
+) -> Result<Response, AppError> {
+    let t = Words::new(signed.user().language);
+    let (status, error) = match error {
+        AppError::Store(app::model::StoreError::Conflict(_)) => {
+            (StatusCode::CONFLICT, field("version", t, "error.stale"))
+        }
+        AppError::Store(app::model::StoreError::Invalid(message)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FieldError {
+                field: field_name.into(),
+                message,
+            },
+        ),
+        other => return Err(other),
+    };
+    let view = visible_view(state, signed.user(), creditor, account_ref).await?;
+    rerender(state, signed, view, vec![error], money, status).await
+}
+
+/// How a money form is answered: a redirect naming what was done, the page again with
+/// the form's errors (422), or a stale form or store refusal shown on `field_name`.
+pub(crate) async fn answer(
+    state: &AppState,
+    signed: &Signed,
+    view: AccountView,
+    outcome: Result<Result<&'static str, Vec<FieldError>>, AppError>,
+    field_name: &str,
+    forms: impl Fn(Vec<FieldError>) -> MoneyForms,
+) -> Result<Response, AppError> {
+    match outcome {
+        Ok(Ok(what)) => Ok(done(&view, what)),
+        Ok(Err(errors)) => {
+            let money = forms(errors.clone());
+            rerender(
+                state,
+                signed,
+                view,
+                errors,
+                money,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(error) => {
+            let (creditor, account_ref) = (view.creditor.clone(), view.account_ref.clone());
+            refused(
+                state,
+                signed,
+                &creditor,
+                &account_ref,
+                error,
+                field_name,
+                forms(Vec::new()),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PaymentForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    pub(crate) version: i64,
+    #[serde(flatten)]
+    pub(crate) input: PaymentInput,
+}
+
+pub async fn post_payment(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<PaymentForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let t = Words::new(user.language);
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let outcome = match parse_payment(&view, t, state.today(), &form.input) {
+        Err(errors) => Ok(Err(errors)),
+        Ok(payment) => answered(
+            state
+                .app
+                .take_payment(user, &view, form.version, &payment, Source::Agent)
+                .await,
+            |problems| payment_problems(t, &problems),
+        ),
+    }
+    .map(|taken| taken.map(|_| "payment"));
+    let forms = |_| MoneyForms {
+        payment: form.input.clone(),
+        ..MoneyForms::default()
+    };
+    answer(&state, &signed, view, outcome, "amount", forms).await
+}
+
+#[derive(Deserialize)]
+pub struct PlanForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    pub(crate) version: i64,
+    #[serde(flatten)]
+    pub(crate) input: PlanInput,
+}
+
+/// The wizard's "Quote": the schedule and the policy's breaches, nothing saved (htmx
+/// swaps `#plan-quote` out of the page; without JavaScript the whole page shows it).
+pub async fn plan_quote(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<PlanForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let t = Words::new(user.language);
+    let mut forms = MoneyForms {
+        plan: form.input.clone(),
+        ..MoneyForms::default()
+    };
+    let quoted = match parse_plan(&view, t, state.today(), &form.input) {
+        Err(errors) => Ok(Err(errors)),
+        Ok(request) => answered(
+            state.app.quote_plan(user, &view, &request).await,
+            |problems| plan_problems(&view, t, &problems),
+        ),
+    }?;
+    match quoted {
+        Ok(quoted) => forms.quote = Some(quote_view(&view, &quoted)),
+        Err(errors) => forms.plan_errors = errors,
+    }
+    // 200 either way: a quote is a question, and htmx swaps only successful answers.
+    rerender(&state, &signed, view, Vec::new(), forms, StatusCode::OK).await
+}
+
+/// The wizard's "Agree".
+pub async fn plan_agree(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<PlanForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let t = Words::new(user.language);
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let forms = |errors: Vec<FieldError>| MoneyForms {
+        plan: form.input.clone(),
+        plan_errors: errors,
+        ..MoneyForms::default()
+    };
+    let outcome = match parse_plan(&view, t, state.today(), &form.input) {
+        Err(errors) => Ok(Err(errors)),
+        Ok(request) => answered(
+            state
+                .app
+                .agree_plan(user, &view, form.version, &request)
+                .await,
+            |problems| plan_problems(&view, t, &problems),
+        ),
+    }
+    .map(|agreed| {
+        agreed.map(|(agreed, _)| match agreed {
+            Agreed::Active { .. } => "plan_active",
+            Agreed::Pending { .. } => "plan_pending",
+        })
+    });
+    answer(&state, &signed, view, outcome, "plan", forms).await
+}
+
+#[derive(Deserialize)]
+pub struct SettlementForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    pub(crate) version: i64,
+    #[serde(default)]
+    pub(crate) settle_date_1: String,
+    #[serde(default)]
+    pub(crate) settle_amount_1: String,
+    #[serde(default)]
+    pub(crate) settle_date_2: String,
+    #[serde(default)]
+    pub(crate) settle_amount_2: String,
+    #[serde(default)]
+    pub(crate) settle_date_3: String,
+    #[serde(default)]
+    pub(crate) settle_amount_3: String,
+}
+
+impl SettlementForm {
+    fn given(&self) -> [(&str, &str); SETTLEMENT_ROWS] {
+        [
+            (&self.settle_date_1, &self.settle_amount_1),
+            (&self.settle_date_2, &self.settle_amount_2),
+            (&self.settle_date_3, &self.settle_amount_3),
+        ]
+    }
+
+    fn rows(&self) -> Vec<SettlementRow> {
+        self.given()
+            .iter()
+            .enumerate()
+            .map(|(index, (date, amount))| SettlementRow {
+                index: index + 1,
+                date: date.trim().to_string(),
+                amount: amount.trim().to_string(),
+            })
+            .collect()
+    }
+}
+
+/// "Check": the offer's discount and whether it needs approval, nothing saved.
+pub async fn settlement_check(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<SettlementForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let t = Words::new(user.language);
+    let mut forms = MoneyForms {
+        settlement_rows: form.rows(),
+        ..MoneyForms::default()
+    };
+    let checked = match parse_settlement(&view, t, &form.given()) {
+        Err(errors) => Ok(Err(errors)),
+        Ok(lines) => answered(
+            state.app.check_settlement(user, &view, &lines).await,
+            |problems| settlement_problems(t, &problems),
+        ),
+    }?;
+    match checked {
+        Ok(checked) => forms.settlement = Some(settlement_view(&view, t, &checked)),
+        Err(errors) => forms.settlement_errors = errors,
+    }
+    rerender(&state, &signed, view, Vec::new(), forms, StatusCode::OK).await
+}
+
+/// "Offer": recorded, active or waiting for approval.
+pub async fn settlement_offer(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<SettlementForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let t = Words::new(user.language);
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let forms = |errors: Vec<FieldError>| MoneyForms {
+        settlement_rows: form.rows(),
+        settlement_errors: errors,
+        ..MoneyForms::default()
+    };
+    let outcome = match parse_settlement(&view, t, &form.given()) {
+        Err(errors) => Ok(Err(errors)),
+        Ok(lines) => answered(
+            state
+                .app
+                .offer_settlement(user, &view, form.version, &lines)
+                .await,
+            |problems| settlement_problems(t, &problems),
+        ),
+    }
+    .map(|agreed| {
+        agreed.map(|(agreed, _)| match agreed {
+            Agreed::Active { .. } => "settlement_active",
+            Agreed::Pending { .. } => "settlement_pending",
+        })
+    });
+    answer(&state, &signed, view, outcome, "settlement", forms).await
+}
+
+#[derive(Deserialize)]
+pub struct ChangeForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    pub(crate) version: i64,
+    #[serde(flatten)]
+    pub(crate) input: ChangeInput,
+}
+
+/// A refund, adjustment or write-off as typed (the form's or the API's fields).
+#[derive(Deserialize, Default)]
+pub struct ChangeInput {
+    #[serde(default)]
+    pub change: String,
+    #[serde(default)]
+    pub amount: String,
+    /// The bucket an adjustment or a write-off of an amount moves (default principal).
+    #[serde(default)]
+    pub bucket: String,
+    #[serde(default)]
+    pub reason_code: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The refund, adjustment and write-off form (`app::money`'s `request_change`).
+pub async fn money_change(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<ChangeForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let t = Words::new(user.language);
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let outcome = match parse_change(&view, t, &form.input) {
+        Err(errors) => Ok(Err(errors)),
+        Ok(request) => answered(
+            state
+                .app
+                .request_change(user, &view, form.version, &request)
+                .await,
+            |problems| change_problems(t, &problems),
+        ),
+    }
+    .map(|requested| {
+        requested.map(|approval| match approval {
+            None => "change_posted",
+            Some(_) => "change_pending",
+        })
+    });
+    answer(&state, &signed, view, outcome, "change_amount", |_| {
+        MoneyForms::default()
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct RecallForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    pub(crate) version: i64,
+    #[serde(default)]
+    pub(crate) note: String,
+}
+
+/// Returns the account to its creditor (supervisors and above).
+pub async fn recall(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path((creditor, account_ref)): Path<(String, String)>,
+    Form(form): Form<RecallForm>,
+) -> Result<Response, AppError> {
+    signed.check_csrf(&headers, &form.csrf)?;
+    let user = signed.user();
+    let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    match state
+        .app
+        .recall(user, &view, form.version, &form.note)
+        .await
+    {
+        Ok(()) => Ok(done(&view, "recalled")),
+        Err(error) => {
+            refused(
+                &state,
+                &signed,
+                &creditor,
+                &account_ref,
+                error.into(),
+                "recall_note",
+                MoneyForms::default(),
+            )
+            .await
+        }
+    }
+}
