@@ -1,0 +1,130 @@
+//! Contact attempts, each saved with the compliance decision that allowed it, and the
+//! refusals' decisions.
+
+use super::*;
+
+impl Store {
+    /// Logs a contact attempt with the compliance decision that allowed it, in one
+    /// transaction; a callback it answers is marked done.
+    pub async fn record_attempt(
+        &self,
+        user: &SessionUser,
+        seen: Seen<'_>,
+        attempt: &NewAttempt,
+        decision: &NewDecision,
+    ) -> Result<i64, StoreError> {
+        if let Some(note) = &attempt.note {
+            check_note(note)?;
+        }
+        let seal = self.key().seal_key();
+        let actor = user.actor();
+        let mut tx = self.write().await?;
+        let account_id = touch(&mut tx, user, seen).await?;
+        if decision.account_id != account_id || !decision.allowed {
+            return Err(StoreError::Invalid(
+                "an attempt is logged only with the compliance decision that allowed it".into(),
+            ));
+        }
+        let decision_id = decisions::append(
+            &mut tx,
+            &seal,
+            &actor,
+            &format!("{} attempt by an agent", attempt.action),
+            std::slice::from_ref(decision),
+        )
+        .await?;
+        let id = tx.next_id("contact_attempts").await?;
+        let seq = tx
+            .audit(AuditEvent {
+                actor: &actor.name,
+                action: "account.attempt",
+                entity: "account",
+                entity_key: &entity_key(seen),
+                before: None,
+                after: Some(json!({
+                    "attempt": id,
+                    "action": attempt.action,
+                    "contact_point": attempt.contact_point,
+                    "disposition": attempt.disposition,
+                    "decision": decision_id,
+                })),
+                reason: "contact attempt logged",
+            })
+            .await?;
+        sqlx::query(
+            "INSERT INTO contact_attempts (id, account_id, user_id, at_us, action, contact_point, direction, recipient, outcome, disposition, note, decision_id, audit_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(id)
+        .bind(account_id)
+        .bind(user.id)
+        .bind(attempt.at.as_microsecond())
+        .bind(&attempt.action)
+        .bind(&attempt.contact_point)
+        .bind(&attempt.direction)
+        .bind(&attempt.recipient)
+        .bind(&attempt.outcome)
+        .bind(&attempt.disposition)
+        .bind(&attempt.note)
+        .bind(decision_id)
+        .bind(seq)
+        .execute(tx.conn())
+        .await?;
+        sqlx::query("UPDATE callbacks SET done_at_us = $1 WHERE account_id = $2 AND user_id = $3 AND done_at_us IS NULL AND due_at_us <= $1")
+            .bind(attempt.at.as_microsecond())
+            .bind(account_id)
+            .bind(user.id)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Records a refused attempt's decision (the agent asked; the engine said no).
+    pub async fn record_refusal(
+        &self,
+        user: &SessionUser,
+        decision: &NewDecision,
+    ) -> Result<(), StoreError> {
+        self.record_decisions(
+            &user.actor(),
+            &format!(
+                "{} attempt refused by the compliance check",
+                decision.action
+            ),
+            std::slice::from_ref(decision),
+        )
+        .await
+    }
+
+    /// Contact attempts on every account of the debtor of `account_id` (the compliance
+    /// history: frequency limits count across a consumer's debts), oldest first.
+    pub async fn debtor_attempts(&self, account_id: i64) -> Result<Vec<Attempt>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.account_id, a.account_ref, u.username, t.at_us, t.action, t.contact_point, t.direction, t.recipient, t.outcome, t.disposition, t.note \
+             FROM contact_attempts t JOIN accounts a ON a.id = t.account_id LEFT JOIN users u ON u.id = t.user_id \
+             WHERE a.debtor_id = (SELECT debtor_id FROM accounts WHERE id = $1) ORDER BY t.at_us, t.id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Attempt {
+                    id: row.try_get(0)?,
+                    account_id: row.try_get(1)?,
+                    account_ref: row.try_get(2)?,
+                    username: row.try_get(3)?,
+                    at: instant(row.try_get(4)?)?,
+                    action: row.try_get(5)?,
+                    contact_point: row.try_get(6)?,
+                    direction: row.try_get(7)?,
+                    recipient: row.try_get(8)?,
+                    outcome: row.try_get(9)?,
+                    disposition: row.try_get(10)?,
+                    note: row.try_get(11)?,
+                })
+            })
+            .collect()
+    }
+}

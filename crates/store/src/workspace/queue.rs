@@ -1,0 +1,181 @@
+//! The work queue: who is next, how many remain, the lock an agent takes, the order.
+
+use super::*;
+
+impl Store {
+    /// Accounts the user may work next, best first: their callbacks due by `now`, then
+    /// active accounts of their creditors with no hold that stops calls, no open promise
+    /// and no running plan or settlement (a break puts them back), not locked by someone
+    /// else, by priority. At most `limit`.
+    pub async fn queue_candidates(
+        &self,
+        user: &SessionUser,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<QueueCandidate>, StoreError> {
+        let now_us = now.as_microsecond();
+        let filter = creditor_filter(user);
+        let (promise_open, arrangement_active) =
+            (PromiseStatus::Open.code(), ArrangementStatus::Active.code());
+        let callbacks = format!(
+            "SELECT a.id, c.code, a.account_ref, cb.id FROM callbacks cb JOIN accounts a ON a.id = cb.account_id \
+             JOIN creditors c ON c.id = a.creditor_id LEFT JOIN account_locks l ON l.account_id = a.id \
+             WHERE cb.user_id = $1 AND cb.done_at_us IS NULL AND cb.due_at_us <= $2 AND a.status = 'active'{filter} \
+               AND (l.account_id IS NULL OR l.locked_until_us <= $2 OR l.user_id = $1) \
+             ORDER BY cb.due_at_us, cb.id LIMIT $3"
+        );
+        let queue = format!(
+            "SELECT a.id, c.code, a.account_ref FROM accounts a JOIN creditors c ON c.id = a.creditor_id \
+             LEFT JOIN account_locks l ON l.account_id = a.id \
+             WHERE a.status = 'active'{filter} AND (a.assigned_user_id IS NULL OR a.assigned_user_id = $1) \
+               AND (l.account_id IS NULL OR l.locked_until_us <= $2 OR l.user_id = $1) \
+               AND NOT EXISTS (SELECT 1 FROM account_holds h WHERE h.account_id = a.id AND h.released_at_us IS NULL AND h.kind IN ({QUEUE_BLOCKING_HOLDS})) \
+               AND NOT EXISTS (SELECT 1 FROM promises p WHERE p.account_id = a.id AND p.status = '{promise_open}') \
+               AND NOT EXISTS (SELECT 1 FROM arrangements r WHERE r.account_id = a.id AND r.status = '{arrangement_active}') \
+               AND NOT EXISTS (SELECT 1 FROM contact_attempts t WHERE t.account_id = a.id AND t.at_us > $4) \
+             ORDER BY a.status, a.priority DESC, a.id LIMIT $3"
+        );
+        let mut candidates = Vec::new();
+        for row in sqlx::query(sqlx::AssertSqlSafe(callbacks))
+            .bind(user.id)
+            .bind(now_us)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+        {
+            candidates.push(QueueCandidate {
+                account_id: row.try_get(0)?,
+                creditor: row.try_get(1)?,
+                account_ref: row.try_get(2)?,
+                callback_id: Some(row.try_get(3)?),
+            });
+        }
+        for row in sqlx::query(sqlx::AssertSqlSafe(queue))
+            .bind(user.id)
+            .bind(now_us)
+            .bind(limit)
+            .bind(rested_since(now))
+            .fetch_all(&self.pool)
+            .await?
+        {
+            let account_id: i64 = row.try_get(0)?;
+            if candidates.iter().any(|seen| seen.account_id == account_id) {
+                continue;
+            }
+            candidates.push(QueueCandidate {
+                account_id,
+                creditor: row.try_get(1)?,
+                account_ref: row.try_get(2)?,
+                callback_id: None,
+            });
+        }
+        Ok(candidates)
+    }
+
+    /// How many accounts are left in the user's queue (before the compliance check),
+    /// counted up to `QUEUE_COUNT_MAX + 1` (more reads as "more than the maximum": a
+    /// full count of a million-account queue would cost seconds on every queue page).
+    pub async fn queue_size(&self, user: &SessionUser, now: Timestamp) -> Result<i64, StoreError> {
+        let filter = creditor_filter(user);
+        let (promise_open, arrangement_active) =
+            (PromiseStatus::Open.code(), ArrangementStatus::Active.code());
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM accounts a LEFT JOIN account_locks l ON l.account_id = a.id \
+             WHERE a.status = 'active'{filter} AND (a.assigned_user_id IS NULL OR a.assigned_user_id = $1) \
+               AND (l.account_id IS NULL OR l.locked_until_us <= $2 OR l.user_id = $1) \
+               AND NOT EXISTS (SELECT 1 FROM account_holds h WHERE h.account_id = a.id AND h.released_at_us IS NULL AND h.kind IN ({QUEUE_BLOCKING_HOLDS})) \
+               AND NOT EXISTS (SELECT 1 FROM promises p WHERE p.account_id = a.id AND p.status = '{promise_open}') \
+               AND NOT EXISTS (SELECT 1 FROM arrangements r WHERE r.account_id = a.id AND r.status = '{arrangement_active}') \
+               AND NOT EXISTS (SELECT 1 FROM contact_attempts t WHERE t.account_id = a.id AND t.at_us > $3) \
+             ORDER BY a.status, a.priority DESC, a.id LIMIT {}) AS queue",
+            QUEUE_COUNT_MAX + 1
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(user.id)
+            .bind(now.as_microsecond())
+            .bind(rested_since(now))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// Reserves the account for the user for `LOCK_MINUTES` unless someone else holds a
+    /// live lock on it; releases the user's other locks. `false`: taken.
+    pub async fn try_lock(
+        &self,
+        user: &SessionUser,
+        account_id: i64,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let now_us = now.as_microsecond();
+        let until = now
+            .checked_add(Span::new().minutes(LOCK_MINUTES))
+            .map_err(|error| StoreError::Invalid(error.to_string()))?;
+        let taken = sqlx::query(
+            "INSERT INTO account_locks (account_id, user_id, locked_at_us, locked_until_us) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (account_id) DO UPDATE SET user_id = excluded.user_id, locked_at_us = excluded.locked_at_us, locked_until_us = excluded.locked_until_us \
+             WHERE account_locks.locked_until_us <= $3 OR account_locks.user_id = $2",
+        )
+        .bind(account_id)
+        .bind(user.id)
+        .bind(now_us)
+        .bind(until.as_microsecond())
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        if taken {
+            sqlx::query("DELETE FROM account_locks WHERE user_id = $1 AND account_id <> $2")
+                .bind(user.id)
+                .bind(account_id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(taken)
+    }
+
+    /// Who else holds a live lock on the account, if anyone.
+    pub async fn locked_by_other(
+        &self,
+        user: &SessionUser,
+        account_id: i64,
+        now: Timestamp,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.username FROM account_locks l JOIN users u ON u.id = l.user_id WHERE l.account_id = $1 AND l.user_id <> $2 AND l.locked_until_us > $3",
+        )
+        .bind(account_id)
+        .bind(user.id)
+        .bind(now.as_microsecond())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| row.try_get(0))
+            .transpose()
+            .map_err(Into::into)
+    }
+
+    /// Sets each active account's queue priority: its balance in minor units (the most
+    /// money first). Returns the number of accounts scored.
+    pub async fn prioritize(&self, actor: &crate::Actor) -> Result<u64, StoreError> {
+        let mut tx = self.write().await?;
+        let scored = sqlx::query(
+            "UPDATE accounts SET priority = (SELECT CAST(COALESCE(SUM(e.principal_minor + e.interest_minor + e.fees_minor), 0) AS BIGINT) FROM ledger_entries e WHERE e.account_id = accounts.id) WHERE status = 'active'",
+        )
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+        tx.audit(AuditEvent {
+            actor: &actor.name,
+            action: "batch.prioritize",
+            entity: "accounts",
+            entity_key: "queue",
+            before: None,
+            after: Some(json!({"accounts": scored, "rule": "balance, largest first"})),
+            reason: "queue priorities",
+        })
+        .await?;
+        tx.commit().await?;
+        self.analyze("accounts").await?;
+        Ok(scored)
+    }
+}
