@@ -5,11 +5,18 @@
 //! single seeded PRNG stream drives every choice and only integer arithmetic is used (amounts
 //! are integer cents, dates are day numbers), so the bytes are identical on every platform.
 //! Rows are generated and written one at a time, so memory stays constant at any size.
+//! The tables it draws from (creditors and their reference formats, names, streets, states
+//! and cities, vehicles) are data files compiled in: `data/generate/`, read by
+//! `generate/tables.rs`.
 
 // Money literals are written as dollars_cents (`25_000_00` is $25,000.00).
 #![allow(clippy::inconsistent_digit_grouping)]
 
+mod tables;
+
 use std::io::Write;
+
+use tables::{City, Creditor, Offer, State};
 
 /// What to generate. Output is a pure function of these fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,21 +51,22 @@ pub fn write_placements<W: Write>(
     rows.csv.write_record(PLACEMENT_COLUMNS)?;
     let mut rng = Rng::new(config.seed);
     let as_of = day_number(config.as_of);
-    // The first five debtors go to the five creditors in a seeded order, one account each, so
-    // any file of five or more rows shows every creditor; after that creditors are weighted.
-    let opening = rng.permutation5();
-    let mut debtor_counters = [0u64; CREDITORS.len()];
-    let mut account_counters = [0u64; CREDITORS.len()];
+    let creditors = tables::creditors();
+    // The first debtors go to the creditors in a seeded order, one account each, so any file
+    // with a row per creditor shows every creditor; after that creditors are weighted.
+    let opening = rng.permutation(creditors.len());
+    let mut debtor_counters = vec![0u64; creditors.len()];
+    let mut account_counters = vec![0u64; creditors.len()];
     let (mut written, mut debtors) = (0u64, 0u64);
     while written < config.accounts {
-        let (creditor, group) = match opening.get(debtors as usize) {
-            Some(&c) => (CREDITORS[c], 1),
+        let (ci, group) = match opening.get(debtors as usize) {
+            Some(&c) => (c, 1),
             None => (
-                *rng.weighted(CREDITORS, |c| c.weight()),
+                rng.weighted_index(creditors, |c| c.weight),
                 group_size(&mut rng),
             ),
         };
-        let ci = creditor as usize;
+        let creditor = &creditors[ci];
         debtor_counters[ci] += 1;
         let debtor = make_debtor(&mut rng, creditor, debtor_counters[ci], as_of);
         let group = group.min(config.accounts - written);
@@ -71,10 +79,11 @@ pub fn write_placements<W: Write>(
         debtors += 1;
     }
     rows.csv.flush()?;
-    let creditors = CREDITORS
+    let creditors = creditors
         .iter()
-        .filter(|c| debtor_counters[**c as usize] > 0)
-        .map(|c| c.code().to_string())
+        .zip(&debtor_counters)
+        .filter(|(_, debtors)| **debtors > 0)
+        .map(|(c, _)| c.code.clone())
         .collect();
     Ok(GenerateSummary {
         accounts: written,
@@ -154,20 +163,26 @@ impl Rng {
     }
 
     fn weighted<'a, T>(&mut self, items: &'a [T], weight: impl Fn(&T) -> u64) -> &'a T {
+        &items[self.weighted_index(items, weight)]
+    }
+
+    /// Index of an item drawn with probability proportional to its weight.
+    fn weighted_index<T>(&mut self, items: &[T], weight: impl Fn(&T) -> u64) -> usize {
         let total: u64 = items.iter().map(&weight).sum();
         let mut r = self.below(total);
-        for item in items {
+        for (i, item) in items.iter().enumerate() {
             let w = weight(item);
             if r < w {
-                return item;
+                return i;
             }
             r -= w;
         }
-        &items[items.len() - 1]
+        items.len() - 1
     }
 
-    fn permutation5(&mut self) -> [usize; 5] {
-        let mut p = [0, 1, 2, 3, 4];
+    /// `0..n` shuffled (Fisher–Yates from the end).
+    fn permutation(&mut self, n: usize) -> Vec<usize> {
+        let mut p: Vec<usize> = (0..n).collect();
         for i in (1..p.len()).rev() {
             let j = self.below(i as u64 + 1) as usize;
             p.swap(i, j);
@@ -223,25 +238,8 @@ fn add_years(day: i64, years: i64) -> i64 {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Creditors and products.
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Creditor {
-    Autofin,
-    Cityutil,
-    Mercyhosp,
-    Nbank,
-    Telcom,
-}
-
-/// Sorted by code, so the summary's creditor list comes out sorted.
-const CREDITORS: &[Creditor] = &[
-    Creditor::Autofin,
-    Creditor::Cityutil,
-    Creditor::Mercyhosp,
-    Creditor::Nbank,
-    Creditor::Telcom,
-];
+// Products. The creditors, what they place and their reference formats are data
+// (`data/generate/creditors.toml`, see `tables`).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Product {
@@ -256,63 +254,23 @@ enum Product {
     Other,
 }
 
-impl Creditor {
-    fn code(self) -> &'static str {
-        match self {
-            Creditor::Autofin => "AUTOFIN",
-            Creditor::Cityutil => "CITYUTIL",
-            Creditor::Mercyhosp => "MERCYHOSP",
-            Creditor::Nbank => "NBANK",
-            Creditor::Telcom => "TELCOM",
-        }
-    }
-
-    /// Share of debtors; the smallest is still 12% so every creditor shows up early.
-    fn weight(self) -> u64 {
-        match self {
-            Creditor::Autofin => 12,
-            Creditor::Cityutil => 15,
-            Creditor::Mercyhosp => 20,
-            Creditor::Nbank => 40,
-            Creditor::Telcom => 13,
-        }
-    }
-
-    fn products(self) -> &'static [(Product, u64)] {
-        match self {
-            Creditor::Autofin => &[(Product::AutoLoan, 1)],
-            Creditor::Cityutil => &[(Product::Utility, 1)],
-            Creditor::Mercyhosp => &[(Product::Medical, 1)],
-            Creditor::Nbank => &[
-                (Product::CreditCard, 76),
-                (Product::PersonalLoan, 20),
-                (Product::Mortgage, 4),
-            ],
-            Creditor::Telcom => &[
-                (Product::Telecom, 82),
-                (Product::Other, 10),
-                (Product::Commercial, 8),
-            ],
-        }
-    }
-
-    /// The creditor's customer id; the counter guarantees uniqueness per creditor.
-    fn debtor_ref(self, n: u64) -> String {
-        match self {
-            Creditor::Autofin => format!("AFC{n:07}"),
-            Creditor::Cityutil => format!("CU{n:08}"),
-            Creditor::Mercyhosp => format!("G{n:08}"),
-            Creditor::Nbank => {
-                let body = format!("{n:09}");
-                let check = luhn_digit(&body);
-                format!("C{body}{check}")
-            }
-            Creditor::Telcom => format!("TC{n:08}"),
-        }
-    }
-}
-
 impl Product {
+    const ALL: [Product; 9] = [
+        Product::CreditCard,
+        Product::PersonalLoan,
+        Product::AutoLoan,
+        Product::Mortgage,
+        Product::Utility,
+        Product::Telecom,
+        Product::Medical,
+        Product::Commercial,
+        Product::Other,
+    ];
+
+    fn parse(code: &str) -> Option<Product> {
+        Product::ALL.into_iter().find(|p| p.as_str() == code)
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Product::CreditCard => "credit_card",
@@ -373,45 +331,12 @@ impl Product {
     }
 }
 
-fn original_creditor(rng: &mut Rng, creditor: Creditor, product: Product) -> Option<&'static str> {
-    let options: &[&str] = match (creditor, product) {
-        (Creditor::Nbank, Product::CreditCard) => {
-            &["Summit Card Services", "Lakeshore Outfitters Card"]
-        }
-        (Creditor::Nbank, Product::PersonalLoan) => &["Pioneer Lending LLC"],
-        (Creditor::Nbank, Product::Mortgage) => &["Heritage Home Loans"],
-        (Creditor::Autofin, _) => &["Riverside Motors Finance", "Valley Auto Credit"],
-        (Creditor::Mercyhosp, _) => &["Mercy Physicians Group", "Mercy Emergency Associates"],
-        (Creditor::Telcom, _) => &["Skyline Wireless"],
-        _ => &[],
-    };
-    if options.is_empty() || !rng.chance(250) {
+/// Names the original creditor on some accounts, when the creditor's data names any.
+fn original_creditor(rng: &mut Rng, offer: &'static Offer) -> Option<&'static str> {
+    if offer.original_creditors.is_empty() || !rng.chance(250) {
         return None;
     }
-    Some(*rng.pick(options))
-}
-
-/// Creditor-specific formats; every one embeds the per-creditor counter `n` at a position
-/// fixed by the other (fixed-width) parts, so refs never repeat within a creditor.
-fn account_ref(rng: &mut Rng, creditor: Creditor, product: Product, n: u64, year: i64) -> String {
-    match (creditor, product) {
-        (Creditor::Nbank, Product::CreditCard) => {
-            let body = format!(
-                "{}{n:09}",
-                rng.pick(&["400012", "414709", "426428", "455651"])
-            );
-            let check = luhn_digit(&body);
-            format!("{body}{check}")
-        }
-        (Creditor::Nbank, Product::PersonalLoan) => format!("PL{n:010}"),
-        (Creditor::Nbank, _) => format!("ML{n:010}"),
-        (Creditor::Autofin, _) => format!("AF-{n:07}"),
-        (Creditor::Cityutil, _) => {
-            format!("{:03}-{n:07}-{:02}", rng.range(100, 999), rng.range(1, 99))
-        }
-        (Creditor::Mercyhosp, _) => format!("H{:02}{n:08}", year.rem_euclid(100)),
-        (Creditor::Telcom, _) => format!("8{n:09}"),
-    }
+    Some(rng.pick(&offer.original_creditors).as_str())
 }
 
 /// Luhn check digit, so card-like and customer numbers pass the checks real systems apply.
@@ -461,8 +386,9 @@ struct Account {
     service_id: Option<String>,
 }
 
-fn make_account(rng: &mut Rng, creditor: Creditor, n: u64, as_of: i64) -> Account {
-    let product = rng.weighted(creditor.products(), |p| p.1).0;
+fn make_account(rng: &mut Rng, creditor: &'static Creditor, n: u64, as_of: i64) -> Account {
+    let offer = rng.weighted(&creditor.products, |p| p.weight);
+    let product = offer.product;
     let age = delinquency_age(rng);
     let delinquent = as_of - age;
     let year = civil_from_days(delinquent).0;
@@ -498,9 +424,9 @@ fn make_account(rng: &mut Rng, creditor: Creditor, n: u64, as_of: i64) -> Accoun
         .then(|| split_balance(rng, product, apr_bps, balance));
     let last_payment = post_payment.or_else(|| prior_payment(rng, delinquent, balance));
     Account {
-        account_ref: account_ref(rng, creditor, product, n, year),
+        account_ref: offer.account_ref.render(rng, n, Some(year)),
         product,
-        original_creditor: original_creditor(rng, creditor, product),
+        original_creditor: original_creditor(rng, offer),
         delinquent,
         balance,
         itemization,
@@ -615,25 +541,13 @@ fn prior_payment(rng: &mut Rng, delinquent: i64, balance: u64) -> Option<(i64, u
     Some((date, amount))
 }
 
-const VEHICLES: &[(&str, &str, &[&str])] = &[
-    ("Honda", "2HG", &["Civic", "Accord", "CR-V"]),
-    ("Toyota", "4T1", &["Camry", "Corolla", "RAV4"]),
-    ("Ford", "1FT", &["F-150", "Escape", "Fusion"]),
-    ("Chevrolet", "1G1", &["Silverado", "Malibu", "Equinox"]),
-    ("Nissan", "1N4", &["Altima", "Rogue", "Sentra"]),
-    ("Hyundai", "5NP", &["Elantra", "Sonata", "Tucson"]),
-    ("Kia", "KNA", &["Optima", "Soul", "Sorento"]),
-    ("Jeep", "1C4", &["Wrangler", "Grand Cherokee", "Cherokee"]),
-    ("Dodge", "2C3", &["Charger", "Durango"]),
-    ("Subaru", "4S3", &["Outback", "Forester"]),
-];
-
 /// e.g. "2017 Honda Civic VIN 2HGFC2F59HH512345"; the car predates the default.
 fn vehicle(rng: &mut Rng, delinquent_year: i64) -> String {
-    let (make, wmi, models) = *rng.pick(VEHICLES);
-    let model = rng.pick(models);
+    let vehicle = rng.pick(tables::vehicles());
+    let model = rng.pick(&vehicle.models);
     let year = delinquent_year - rng.range(1, 9) as i64;
-    format!("{year} {make} {model} VIN {}", vin(rng, wmi, year))
+    let make = vehicle.make;
+    format!("{year} {make} {model} VIN {}", vin(rng, vehicle.wmi, year))
 }
 
 /// A structurally valid VIN: WMI, random VDS, real check digit, model-year code, plant, serial.
@@ -714,19 +628,25 @@ struct Debtor {
     time_zone: Option<&'static str>,
 }
 
-fn make_debtor(rng: &mut Rng, creditor: Creditor, n: u64, as_of: i64) -> Debtor {
-    let state = rng.weighted(STATES, |s| s.weight.max(STATE_FLOOR));
-    let city = rng.weighted(state.cities, |c| c.weight);
-    let spanish = rng.chance(if SPANISH_HEAVY.contains(&state.code) {
+/// Every state gets at least this weight so small states still appear in modest files.
+const STATE_FLOOR: u64 = 30;
+
+fn make_debtor(rng: &mut Rng, creditor: &Creditor, n: u64, as_of: i64) -> Debtor {
+    let state = rng.weighted(tables::states(), |s| s.weight.max(STATE_FLOOR));
+    let city = rng.weighted(&state.cities, |c| c.weight);
+    let spanish = rng.chance(if tables::spanish_heavy_states().contains(&state.code) {
         250
     } else {
         70
     });
     let hispanic = rng.chance(if spanish { 900 } else { 120 });
     let (firsts, lasts) = if hispanic {
-        (HISPANIC_FIRST, HISPANIC_LAST)
+        (
+            tables::hispanic_first_names(),
+            tables::hispanic_last_names(),
+        )
     } else {
-        (FIRST_NAMES, LAST_NAMES)
+        (tables::first_names(), tables::last_names())
     };
     let (first, last) = (*rng.pick(firsts), *rng.pick(lasts));
     // An empty language means English to the importer, so only English speakers get one.
@@ -745,7 +665,7 @@ fn make_debtor(rng: &mut Rng, creditor: Creditor, n: u64, as_of: i64) -> Debtor 
     let phone_style = rng.below(3);
     let email = rng.chance(550).then(|| email(rng, first, last, dob));
     Debtor {
-        debtor_ref: creditor.debtor_ref(n),
+        debtor_ref: creditor.debtor_ref.render(rng, n, None),
         first,
         last,
         dob,
@@ -785,7 +705,7 @@ fn street_address(rng: &mut Rng) -> (String, Option<String>) {
     } else {
         ""
     };
-    let street = rng.pick(STREETS);
+    let street = rng.pick(tables::streets());
     let suffix = rng.pick(&[
         "St", "Ave", "Rd", "Dr", "Ln", "Blvd", "Ct", "Way", "Pl", "Pkwy",
     ]);
@@ -811,7 +731,7 @@ fn phones(rng: &mut Rng, city: &City) -> [Option<Phone>; 3] {
             continue;
         }
         let mut phone = Phone {
-            area: *rng.pick(city.areas),
+            area: *rng.pick(&city.areas),
             exchange: exchange(rng),
             line: rng.below(10_000) as u16,
         };
@@ -963,8 +883,13 @@ impl<W: Write> Rows<W> {
         })
     }
 
-    fn write(&mut self, creditor: Creditor, debtor: &Debtor, account: &Account) -> csv::Result<()> {
-        self.text(creditor.code())?;
+    fn write(
+        &mut self,
+        creditor: &Creditor,
+        debtor: &Debtor,
+        account: &Account,
+    ) -> csv::Result<()> {
+        self.text(&creditor.code)?;
         self.text(&account.account_ref)?;
         self.text(&debtor.debtor_ref)?;
         self.text(debtor.first)?;
@@ -1035,387 +960,6 @@ fn push_digits(out: &mut Vec<u8>, n: u64, width: usize) {
     out.extend_from_slice(&buf[i.min(buf.len().saturating_sub(width))..]);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Reference data.
-
-#[rustfmt::skip] // compact rows; rustfmt would put each item on its own line
-const FIRST_NAMES: &[&str] = &[
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
-    "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah",
-    "Christopher", "Karen", "Charles", "Lisa", "Daniel", "Nancy", "Matthew", "Betty", "Anthony",
-    "Sandra", "Mark", "Ashley", "Steven", "Kimberly", "Andrew", "Emily", "Joshua", "Donna",
-    "Kevin", "Michelle", "Brian", "Amanda", "Tyrone", "Latoya", "DeShawn", "Keisha", "Jamal",
-    "Aaliyah", "Wei", "Mei", "Priya", "Raj", "Sean", "Bridget", "Zoë", "Chloé", "Darnell",
-];
-
-#[rustfmt::skip] // compact rows; rustfmt would put each item on its own line
-const HISPANIC_FIRST: &[&str] = &[
-    "José", "María", "Juan", "Ana", "Luis", "Carmen", "Carlos", "Rosa", "Jorge", "Guadalupe",
-    "Miguel", "Sofía", "Jesús", "Lucía", "Andrés", "Isabel", "Ramón", "Inés", "Martín", "Elena",
-    "Alejandro", "Verónica", "Raúl", "Mónica", "Héctor", "Adriana", "Fernando", "Ximena",
-];
-
-#[rustfmt::skip] // compact rows; rustfmt would put each item on its own line
-const LAST_NAMES: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Anderson",
-    "Taylor", "Thomas", "Moore", "Jackson", "Martin", "Lee", "Thompson", "White", "Harris",
-    "Clark", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Hill",
-    "Green", "Adams", "Baker", "Nelson", "Carter", "Mitchell", "Roberts", "Campbell", "Parker",
-    "Evans", "Edwards", "Collins", "Stewart", "Murphy", "O'Brien", "McCarthy", "Nguyen", "Kim",
-    "Patel", "Chen", "Washington", "Kowalski", "Schmidt", "Yazzie", "Kealoha",
-];
-
-#[rustfmt::skip] // compact rows; rustfmt would put each item on its own line
-const HISPANIC_LAST: &[&str] = &[
-    "García", "Rodríguez", "Martínez", "Hernández", "López", "González", "Pérez", "Sánchez",
-    "Ramírez", "Torres", "Flores", "Rivera", "Gómez", "Díaz", "Cruz", "Morales", "Reyes",
-    "Gutiérrez", "Ortiz", "Núñez", "Jiménez", "Ruiz", "Álvarez", "Castillo", "Vásquez", "Romero",
-    "Mendoza", "Herrera", "Medina", "Aguilar", "Peña", "De la Cruz",
-];
-
-#[rustfmt::skip] // compact rows; rustfmt would put each item on its own line
-const STREETS: &[&str] = &[
-    "Main", "Oak", "Maple", "Cedar", "Pine", "Elm", "Washington", "Lincoln", "Park", "Lake",
-    "Hill", "Sunset", "Highland", "Jefferson", "Franklin", "Church", "River", "Spring", "Walnut",
-    "Chestnut", "Ridge", "Meadow", "Willow", "Jackson", "Madison", "Center", "Mill", "2nd", "3rd",
-    "5th", "Martin Luther King Jr", "Camino Real", "Rio Grande", "Magnolia", "Peachtree",
-];
-
-/// States where Spanish-preferring debtors are more common (keeps the overall share ~15%).
-const SPANISH_HEAVY: &[&str] = &["AZ", "CA", "CO", "FL", "IL", "NJ", "NM", "NV", "NY", "TX"];
-
-struct City {
-    name: &'static str,
-    zone: &'static str,
-    /// First three ZIP digits (the sectional center), so postal codes match the state.
-    zip3: u16,
-    /// Local area codes, all in the city's time zone.
-    areas: &'static [u16],
-    weight: u64,
-}
-
-struct State {
-    code: &'static str,
-    /// Population in units of 100k.
-    weight: u64,
-    cities: &'static [City],
-}
-
-/// Every state gets at least this weight so small states still appear in modest files.
-const STATE_FLOOR: u64 = 30;
-
-const fn city(
-    name: &'static str,
-    zone: &'static str,
-    zip3: u16,
-    areas: &'static [u16],
-    weight: u64,
-) -> City {
-    City {
-        name,
-        zone,
-        zip3,
-        areas,
-        weight,
-    }
-}
-
-const fn state(code: &'static str, weight: u64, cities: &'static [City]) -> State {
-    State {
-        code,
-        weight,
-        cities,
-    }
-}
-
-const ET: &str = "America/New_York";
-const CT: &str = "America/Chicago";
-const MT: &str = "America/Denver";
-const PT: &str = "America/Los_Angeles";
-
-#[rustfmt::skip] // compact rows; rustfmt would put each item on its own line
-const STATES: &[State] = &[
-    state("AL", 51, &[
-        city("Birmingham", CT, 352, &[205], 4),
-        city("Montgomery", CT, 361, &[334], 2),
-        city("Mobile", CT, 366, &[251], 2),
-        city("Huntsville", CT, 358, &[256], 2),
-    ]),
-    state("AK", 7, &[
-        city("Anchorage", "America/Anchorage", 995, &[907], 6),
-        city("Fairbanks", "America/Anchorage", 997, &[907], 2),
-        city("Juneau", "America/Juneau", 998, &[907], 2),
-        city("Adak", "America/Adak", 995, &[907], 1),
-    ]),
-    state("AZ", 74, &[
-        city("Phoenix", "America/Phoenix", 850, &[602, 480, 623], 8),
-        city("Tucson", "America/Phoenix", 857, &[520], 3),
-        city("Flagstaff", "America/Phoenix", 860, &[928], 1),
-        // The Navajo Nation observes DST, unlike the rest of Arizona.
-        city("Window Rock", MT, 865, &[928], 1),
-    ]),
-    state("AR", 31, &[
-        city("Little Rock", CT, 722, &[501], 3),
-        city("Fayetteville", CT, 727, &[479], 2),
-        city("Jonesboro", CT, 724, &[870], 1),
-    ]),
-    state("CA", 390, &[
-        city("Los Angeles", PT, 900, &[213, 323], 5),
-        city("San Diego", PT, 921, &[619, 858], 3),
-        city("San Francisco", PT, 941, &[415], 2),
-        city("Sacramento", PT, 958, &[916], 2),
-        city("Fresno", PT, 937, &[559], 1),
-    ]),
-    state("CO", 59, &[
-        city("Denver", MT, 802, &[303, 720], 4),
-        city("Colorado Springs", MT, 809, &[719], 2),
-        city("Fort Collins", MT, 805, &[970], 1),
-    ]),
-    state("CT", 36, &[
-        city("Hartford", ET, 61, &[860], 2),
-        city("New Haven", ET, 65, &[203, 475], 2),
-        city("Bridgeport", ET, 66, &[203, 475], 2),
-    ]),
-    state("DE", 10, &[
-        city("Wilmington", ET, 198, &[302], 2),
-        city("Dover", ET, 199, &[302], 1),
-    ]),
-    state("DC", 7, &[city("Washington", ET, 200, &[202], 1)]),
-    state("FL", 227, &[
-        city("Miami", ET, 331, &[305, 786], 5),
-        city("Orlando", ET, 328, &[407, 321], 3),
-        city("Tampa", ET, 336, &[813], 3),
-        city("Jacksonville", ET, 322, &[904], 2),
-        city("Tallahassee", ET, 323, &[850], 1),
-        // The western panhandle keeps Central time.
-        city("Pensacola", CT, 325, &[850], 1),
-    ]),
-    state("GA", 110, &[
-        city("Atlanta", ET, 303, &[404, 470, 678], 5),
-        city("Savannah", ET, 314, &[912], 1),
-        city("Augusta", ET, 309, &[706], 1),
-    ]),
-    state("HI", 14, &[
-        city("Honolulu", "Pacific/Honolulu", 968, &[808], 4),
-        city("Hilo", "Pacific/Honolulu", 967, &[808], 1),
-    ]),
-    state("ID", 20, &[
-        city("Boise", "America/Boise", 837, &[208, 986], 4),
-        city("Idaho Falls", "America/Boise", 834, &[208, 986], 1),
-        // The panhandle is on Pacific time.
-        city("Coeur d'Alene", PT, 838, &[208, 986], 2),
-        city("Lewiston", PT, 835, &[208, 986], 1),
-    ]),
-    state("IL", 125, &[
-        city("Chicago", CT, 606, &[312, 773], 6),
-        city("Springfield", CT, 627, &[217], 1),
-        city("Rockford", CT, 611, &[815, 779], 1),
-        city("Peoria", CT, 616, &[309], 1),
-    ]),
-    state("IN", 69, &[
-        city("Indianapolis", "America/Indiana/Indianapolis", 462, &[317, 463], 5),
-        city("Fort Wayne", "America/Indiana/Indianapolis", 468, &[260], 2),
-        // Northwest and southwest corners are on Central time.
-        city("Gary", CT, 464, &[219], 2),
-        city("Evansville", CT, 477, &[812], 1),
-    ]),
-    state("IA", 32, &[
-        city("Des Moines", CT, 503, &[515], 3),
-        city("Cedar Rapids", CT, 524, &[319], 1),
-        city("Davenport", CT, 528, &[563], 1),
-    ]),
-    state("KS", 29, &[
-        city("Wichita", CT, 672, &[316], 3),
-        city("Kansas City", CT, 661, &[913], 2),
-        city("Topeka", CT, 666, &[785], 1),
-        city("Goodland", MT, 677, &[785], 1),
-    ]),
-    state("KY", 45, &[
-        city("Louisville", "America/Kentucky/Louisville", 402, &[502], 4),
-        city("Lexington", ET, 405, &[859], 2),
-        city("Bowling Green", CT, 421, &[270, 364], 1),
-        city("Paducah", CT, 420, &[270, 364], 1),
-    ]),
-    state("LA", 46, &[
-        city("New Orleans", CT, 701, &[504], 3),
-        city("Baton Rouge", CT, 708, &[225], 2),
-        city("Shreveport", CT, 711, &[318], 1),
-    ]),
-    state("ME", 14, &[
-        city("Portland", ET, 41, &[207], 2),
-        city("Bangor", ET, 44, &[207], 1),
-    ]),
-    state("MD", 62, &[
-        city("Baltimore", ET, 212, &[410, 443], 3),
-        city("Silver Spring", ET, 209, &[301, 240], 2),
-        city("Frederick", ET, 217, &[301, 240], 1),
-    ]),
-    state("MA", 70, &[
-        city("Boston", ET, 21, &[617, 857], 4),
-        city("Worcester", ET, 16, &[508, 774], 2),
-        city("Springfield", ET, 11, &[413], 1),
-    ]),
-    state("MI", 100, &[
-        city("Detroit", "America/Detroit", 482, &[313], 5),
-        city("Grand Rapids", "America/Detroit", 495, &[616], 2),
-        city("Lansing", "America/Detroit", 489, &[517], 1),
-        city("Marquette", "America/Detroit", 498, &[906], 1),
-        // Counties bordering Wisconsin follow Central time.
-        city("Ironwood", "America/Menominee", 499, &[906], 1),
-    ]),
-    state("MN", 57, &[
-        city("Minneapolis", CT, 554, &[612], 3),
-        city("Saint Paul", CT, 551, &[651], 2),
-        city("Duluth", CT, 558, &[218], 1),
-    ]),
-    state("MS", 29, &[
-        city("Jackson", CT, 392, &[601, 769], 2),
-        city("Gulfport", CT, 395, &[228], 1),
-        city("Tupelo", CT, 388, &[662], 1),
-    ]),
-    state("MO", 62, &[
-        city("Kansas City", CT, 641, &[816], 3),
-        city("St. Louis", CT, 631, &[314], 3),
-        city("Springfield", CT, 658, &[417], 1),
-    ]),
-    state("MT", 11, &[
-        city("Billings", MT, 591, &[406], 2),
-        city("Missoula", MT, 598, &[406], 1),
-        city("Great Falls", MT, 594, &[406], 1),
-    ]),
-    state("NE", 20, &[
-        city("Omaha", CT, 681, &[402, 531], 4),
-        city("Lincoln", CT, 685, &[402, 531], 2),
-        city("North Platte", CT, 691, &[308], 1),
-        city("Scottsbluff", MT, 693, &[308], 1),
-    ]),
-    state("NV", 32, &[
-        city("Las Vegas", PT, 891, &[702, 725], 4),
-        city("Reno", PT, 895, &[775], 1),
-    ]),
-    state("NH", 14, &[
-        city("Manchester", ET, 31, &[603], 2),
-        city("Nashua", ET, 30, &[603], 1),
-        city("Concord", ET, 33, &[603], 1),
-    ]),
-    state("NJ", 93, &[
-        city("Newark", ET, 71, &[973, 862], 3),
-        city("Jersey City", ET, 73, &[201, 551], 2),
-        city("Trenton", ET, 86, &[609], 1),
-        city("Camden", ET, 81, &[856], 1),
-    ]),
-    state("NM", 21, &[
-        city("Albuquerque", MT, 871, &[505], 3),
-        city("Las Cruces", MT, 880, &[575], 1),
-        city("Santa Fe", MT, 875, &[505], 1),
-    ]),
-    state("NY", 196, &[
-        city("New York", ET, 100, &[212, 646, 917], 4),
-        city("Brooklyn", ET, 112, &[718, 347], 4),
-        city("Buffalo", ET, 142, &[716], 1),
-        city("Rochester", ET, 146, &[585], 1),
-        city("Albany", ET, 122, &[518], 1),
-    ]),
-    state("NC", 108, &[
-        city("Charlotte", ET, 282, &[704, 980], 3),
-        city("Raleigh", ET, 276, &[919, 984], 3),
-        city("Greensboro", ET, 274, &[336], 1),
-        city("Asheville", ET, 288, &[828], 1),
-    ]),
-    state("ND", 8, &[
-        city("Fargo", CT, 581, &[701], 3),
-        city("Bismarck", CT, 585, &[701], 2),
-        city("Mandan", "America/North_Dakota/New_Salem", 585, &[701], 1),
-        city("Dickinson", MT, 586, &[701], 1),
-    ]),
-    state("OH", 118, &[
-        city("Columbus", ET, 432, &[614, 380], 3),
-        city("Cleveland", ET, 441, &[216], 2),
-        city("Cincinnati", ET, 452, &[513], 2),
-        city("Toledo", ET, 436, &[419], 1),
-    ]),
-    state("OK", 41, &[
-        city("Oklahoma City", CT, 731, &[405], 3),
-        city("Tulsa", CT, 741, &[918], 2),
-        city("Lawton", CT, 735, &[580], 1),
-    ]),
-    state("OR", 42, &[
-        city("Portland", PT, 972, &[503, 971], 4),
-        city("Salem", PT, 973, &[503, 971], 1),
-        city("Eugene", PT, 974, &[541, 458], 1),
-        // Malheur County runs on Mountain time with Boise.
-        city("Ontario", "America/Boise", 979, &[541, 458], 1),
-    ]),
-    state("PA", 130, &[
-        city("Philadelphia", ET, 191, &[215, 267], 4),
-        city("Pittsburgh", ET, 152, &[412], 2),
-        city("Allentown", ET, 181, &[610, 484], 1),
-        city("Harrisburg", ET, 171, &[717], 1),
-    ]),
-    state("RI", 11, &[
-        city("Providence", ET, 29, &[401], 2),
-        city("Warwick", ET, 28, &[401], 1),
-    ]),
-    state("SC", 54, &[
-        city("Columbia", ET, 292, &[803], 2),
-        city("Charleston", ET, 294, &[843], 2),
-        city("Greenville", ET, 296, &[864], 1),
-    ]),
-    state("SD", 9, &[
-        city("Sioux Falls", CT, 571, &[605], 3),
-        city("Pierre", CT, 575, &[605], 1),
-        city("Rapid City", MT, 577, &[605], 2),
-    ]),
-    state("TN", 71, &[
-        city("Nashville", CT, 372, &[615, 629], 3),
-        city("Memphis", CT, 381, &[901], 2),
-        city("Knoxville", ET, 379, &[865], 2),
-        city("Chattanooga", ET, 374, &[423], 1),
-    ]),
-    state("TX", 305, &[
-        city("Houston", CT, 770, &[713, 832, 281], 6),
-        city("Dallas", CT, 752, &[214, 469, 972], 6),
-        city("San Antonio", CT, 782, &[210], 4),
-        city("Austin", CT, 787, &[512, 737], 3),
-        city("El Paso", MT, 799, &[915], 2),
-    ]),
-    state("UT", 34, &[
-        city("Salt Lake City", MT, 841, &[801, 385], 3),
-        city("Provo", MT, 846, &[801, 385], 1),
-        city("St. George", MT, 847, &[435], 1),
-    ]),
-    state("VT", 6, &[
-        city("Burlington", ET, 54, &[802], 2),
-        city("Montpelier", ET, 56, &[802], 1),
-    ]),
-    state("VA", 87, &[
-        city("Virginia Beach", ET, 234, &[757], 2),
-        city("Richmond", ET, 232, &[804], 2),
-        city("Arlington", ET, 222, &[703, 571], 2),
-        city("Roanoke", ET, 240, &[540], 1),
-    ]),
-    state("WA", 78, &[
-        city("Seattle", PT, 981, &[206], 4),
-        city("Spokane", PT, 992, &[509], 2),
-        city("Tacoma", PT, 984, &[253], 1),
-        city("Vancouver", PT, 986, &[360], 1),
-    ]),
-    state("WV", 18, &[
-        city("Charleston", ET, 253, &[304, 681], 2),
-        city("Huntington", ET, 257, &[304, 681], 1),
-        city("Morgantown", ET, 265, &[304, 681], 1),
-    ]),
-    state("WI", 59, &[
-        city("Milwaukee", CT, 532, &[414], 3),
-        city("Madison", CT, 537, &[608], 2),
-        city("Green Bay", CT, 543, &[920], 1),
-    ]),
-    state("WY", 6, &[
-        city("Cheyenne", MT, 820, &[307], 1),
-        city("Casper", MT, 826, &[307], 1),
-    ]),
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1480,7 +1024,10 @@ mod tests {
     }
 
     fn state_areas(code: &str) -> HashSet<u16> {
-        let state = STATES.iter().find(|s| s.code == code).expect("known state");
+        let state = tables::states()
+            .iter()
+            .find(|s| s.code == code)
+            .expect("known state");
         state
             .cities
             .iter()
@@ -1532,7 +1079,7 @@ mod tests {
         assert_eq!(rows.len(), 10_000);
         let states: HashSet<&str> = rows.iter().map(|r| get(r, "state")).collect();
         assert_eq!(states.len(), 51, "all 50 states plus DC");
-        assert_eq!(states.len(), STATES.len());
+        assert_eq!(states.len(), tables::states().len());
         let creditors: HashSet<&str> = rows.iter().map(|r| get(r, "creditor")).collect();
         assert_eq!(creditors.len(), 5);
         let languages: HashSet<&str> = rows.iter().map(|r| get(r, "language")).collect();
@@ -1733,7 +1280,7 @@ mod tests {
         let zip = get(r, "postal_code");
         assert!(zip.len() == 5 && zip.bytes().all(|b| b.is_ascii_digit()));
         let zip3: u16 = zip[..3].parse().unwrap();
-        let st = STATES.iter().find(|s| s.code == state).unwrap();
+        let st = tables::states().iter().find(|s| s.code == state).unwrap();
         assert!(
             st.cities
                 .iter()
@@ -1822,8 +1369,8 @@ mod tests {
                 "{city}"
             );
         }
-        for st in STATES {
-            for c in st.cities {
+        for st in tables::states() {
+            for c in &st.cities {
                 assert!(jiff::tz::TimeZone::get(c.zone).is_ok(), "{}", c.zone);
                 assert!(!c.areas.is_empty());
             }
