@@ -25,12 +25,36 @@ pub struct DialerCandidate {
     pub validation_notice_sent_at: Option<jiff::Timestamp>,
 }
 
-const CANDIDATES_QUERY: &str = "SELECT a.id, c.code, a.account_ref, p.kind, p.value, d.time_zones, d.state, d.id, a.validation_notice_sent_at_us \
-    FROM accounts a JOIN creditors c ON c.id = a.creditor_id JOIN debtors d ON d.id = a.debtor_id \
-    JOIN contact_points p ON p.debtor_id = d.id \
-    WHERE a.status = 'active' AND p.kind IN ('phone_home', 'phone_mobile', 'phone_work') \
-      AND p.status NOT IN ('bad', 'wrong_party') \
-    ORDER BY c.code, a.account_ref, p.id";
+/// Every active account's usable phones. The kinds and statuses come from the domain's
+/// vocabulary (`ContactKind::is_phone`, `ContactStatus::is_usable`), never copied here.
+fn candidates_query() -> String {
+    use domain::party::{ContactKind, ContactStatus};
+    let list = |codes: Vec<&str>| {
+        let quoted: Vec<String> = codes.iter().map(|code| format!("'{code}'")).collect();
+        quoted.join(", ")
+    };
+    let phones = list(
+        ContactKind::ALL
+            .iter()
+            .filter(|kind| kind.is_phone())
+            .map(|kind| kind.code())
+            .collect(),
+    );
+    let usable = list(
+        ContactStatus::ALL
+            .iter()
+            .filter(|status| status.is_usable())
+            .map(|status| status.code())
+            .collect(),
+    );
+    format!(
+        "SELECT a.id, c.code, a.account_ref, p.kind, p.value, d.time_zones, d.state, d.id, a.validation_notice_sent_at_us \
+         FROM accounts a JOIN creditors c ON c.id = a.creditor_id JOIN debtors d ON d.id = a.debtor_id \
+         JOIN contact_points p ON p.debtor_id = d.id \
+         WHERE a.status = 'active' AND p.kind IN ({phones}) AND p.status IN ({usable}) \
+         ORDER BY c.code, a.account_ref, p.id"
+    )
+}
 
 impl Store {
     /// Calls `each` for every (active account, usable phone), in creditor and account order.
@@ -40,7 +64,8 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let holds = open_holds(&self.pool).await?;
         let mut connection = self.pool.acquire().await?;
-        let mut rows = sqlx::query(CANDIDATES_QUERY).fetch(&mut *connection);
+        let sql = candidates_query();
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *connection);
         let mut count = 0;
         while let Some(row) = rows.try_next().await? {
             let account_id: i64 = row.try_get(0)?;
