@@ -1192,6 +1192,15 @@ impl Store {
                     interest: Amount::from_minor(detail["interest_minor"].as_i64().unwrap_or(0)),
                     fees: Amount::from_minor(detail["fees_minor"].as_i64().unwrap_or(0)),
                 };
+                // Checked again on the balance now: a payment, a return or another
+                // change since the request may have made it a credit or a payout.
+                let owed = balance(&mut tx, account_id).await?;
+                let (policy, _, _) = policy_of_account(tx.conn(), account_id).await?;
+                fits_balance(change, &movement, &owed, &policy).map_err(|why| {
+                    StoreError::Conflict(format!(
+                        "the balance has changed since this was requested: {why}; reject it and ask again"
+                    ))
+                })?;
                 apply_change(&mut tx, account_id, change, movement, &reason_code, seq).await?;
             }
             _ => {}
@@ -1228,44 +1237,16 @@ impl Store {
                 // A refund pays back the credit balance (or part of it).
                 let asked = movement.total().unwrap_or(Amount::ZERO);
                 let credit = Amount::from_minor(-total.minor());
-                if !credit.is_positive() {
-                    return Err(StoreError::Invalid(
-                        "the account has no credit balance to refund".into(),
-                    ));
-                }
-                let refund = if asked.is_positive() { asked } else { credit };
-                if refund > credit {
-                    return Err(StoreError::Invalid(format!(
-                        "the refund is larger than the credit balance ({})",
-                        policy.currency.format(credit)
-                    )));
-                }
                 Buckets {
-                    principal: refund,
+                    principal: if asked.is_positive() { asked } else { credit },
                     ..Buckets::ZERO
                 }
             }
-            MoneyChange::WriteOff => {
-                // Writes off what is owed (every positive bucket), unless told otherwise.
-                if movement == Buckets::ZERO {
-                    write_down(&owed)
-                } else {
-                    // Never more than is owed in a bucket: that would make a credit.
-                    for bucket in domain::ledger::Bucket::ALL {
-                        let owed_here = owed.get(bucket).max(Amount::ZERO);
-                        if -movement.get(bucket).minor() > owed_here.minor() {
-                            return Err(StoreError::Invalid(format!(
-                                "the write-off is larger than the {} owed ({})",
-                                bucket.code(),
-                                policy.currency.format(owed_here)
-                            )));
-                        }
-                    }
-                    movement
-                }
-            }
-            MoneyChange::Adjustment => movement,
+            // Writes off what is owed (every positive bucket), unless told otherwise.
+            MoneyChange::WriteOff if movement == Buckets::ZERO => write_down(&owed),
+            _ => movement,
         };
+        fits_balance(change, &movement, &owed, &policy).map_err(StoreError::Invalid)?;
         let reason = match change {
             MoneyChange::Refund => Reason::Refund,
             MoneyChange::Adjustment => Reason::Adjustment,
@@ -1376,6 +1357,46 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The balance rules of a refund or a write-off, on what the account owes now: a refund
+/// pays back no more than the credit balance, and a write-off takes no bucket below zero
+/// (that would make a credit). Checked when the change is requested and again, on the
+/// balance read in that transaction, when it is approved.
+fn fits_balance(
+    change: MoneyChange,
+    movement: &Buckets,
+    owed: &Buckets,
+    policy: &CreditorPolicy,
+) -> Result<(), String> {
+    match change {
+        MoneyChange::Refund => {
+            let credit = Amount::from_minor(-owed.total().unwrap_or(Amount::ZERO).minor());
+            if !credit.is_positive() {
+                return Err("the account has no credit balance to refund".into());
+            }
+            if movement.total().unwrap_or(Amount::ZERO) > credit {
+                return Err(format!(
+                    "the refund is larger than the credit balance ({})",
+                    policy.currency.format(credit)
+                ));
+            }
+        }
+        MoneyChange::WriteOff => {
+            for bucket in domain::ledger::Bucket::ALL {
+                let owed_here = owed.get(bucket).max(Amount::ZERO);
+                if -movement.get(bucket).minor() > owed_here.minor() {
+                    return Err(format!(
+                        "the write-off is larger than the {} owed ({})",
+                        bucket.code(),
+                        policy.currency.format(owed_here)
+                    ));
+                }
+            }
+        }
+        MoneyChange::Adjustment => {}
+    }
+    Ok(())
 }
 
 async fn apply_change(

@@ -946,3 +946,76 @@ async fn authority_is_decided_on_the_balance_read_in_the_transaction() {
         assert_eq!(store.verify_audit().await.unwrap().broken, None);
     }
 }
+
+/// Regression (found by the app's model test): an approval posted a write-off or a
+/// refund as requested, whatever had happened to the balance since — a write-off of
+/// everything owed, approved after a payment, left a credit; a refund of a credit,
+/// approved after the overpayment came back, paid out money never received. Approving
+/// now checks the change again on the balance read in the approving transaction.
+#[tokio::test]
+async fn an_approved_write_off_or_refund_is_checked_again_on_the_balance_then() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let sam = user(&store, "sam").await;
+        let write_off = store
+            .request_money_change(
+                &ana,
+                seen_of("S-1", version(&store, "S-1").await),
+                MoneyChange::WriteOff,
+                Buckets::ZERO,
+                "uncollectible",
+                "everything owed",
+            )
+            .await
+            .unwrap()
+            .expect("above the threshold: waits for approval");
+        post(
+            &store,
+            &[payment("S-1", "AFTER-ASK", date(2026, 11, 23), 300_00)],
+        )
+        .await;
+        let approved = store.decide_approval(&sam, write_off, true, "ok").await;
+        assert!(
+            matches!(&approved, Err(store::StoreError::Conflict(message)) if message.contains("larger than the principal owed")),
+            "{approved:?}"
+        );
+        assert_eq!(state(&store, "S-1").await, (700_00, "active".into()));
+        store
+            .decide_approval(&sam, write_off, false, "ask again")
+            .await
+            .unwrap();
+
+        post(
+            &store,
+            &[payment("R-1", "TWICE", date(2026, 11, 23), 150_00)],
+        )
+        .await;
+        assert_eq!(state(&store, "R-1").await, (-50_00, "paid".into()));
+        let refund = store
+            .request_money_change(
+                &ana,
+                seen_of("R-1", version(&store, "R-1").await),
+                MoneyChange::Refund,
+                Buckets::ZERO,
+                "overpayment",
+                "debtor paid twice",
+            )
+            .await
+            .unwrap()
+            .expect("an agent's refund waits for approval");
+        post(&store, &[nsf("TWICE", date(2026, 11, 24), 150_00)]).await;
+        assert_eq!(state(&store, "R-1").await, (125_00, "active".into()));
+        let approved = store.decide_approval(&sam, refund, true, "ok").await;
+        assert!(
+            matches!(&approved, Err(store::StoreError::Conflict(message)) if message.contains("no credit balance")),
+            "{approved:?}"
+        );
+        assert_eq!(state(&store, "R-1").await, (125_00, "active".into()));
+        assert_eq!(
+            store.approvals(&sam).await.unwrap().len(),
+            1,
+            "still to decide"
+        );
+    }
+}
