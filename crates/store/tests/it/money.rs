@@ -1019,3 +1019,85 @@ async fn an_approved_write_off_or_refund_is_checked_again_on_the_balance_then() 
         );
     }
 }
+
+/// Regression (found by the app's model test): payments counted toward a promise or an
+/// arrangement by their date, so one taken earlier the same day — already in the balance
+/// the settlement was agreed on — counted again: the settlement completed early and
+/// wrote down more than the discount agreed, and a promise was kept by money paid before
+/// it. What counts now is what was posted after the promise or arrangement was made.
+#[tokio::test]
+async fn a_payment_made_before_an_arrangement_does_not_count_toward_it() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let id = account_id(&store, "S-1").await;
+        post(
+            &store,
+            &[payment("S-1", "BEFORE", date(2026, 11, 23), 300_00)],
+        )
+        .await;
+        // 700.00 settled for 560.00: 140.00 off.
+        let arranged = arrange(
+            &store,
+            &ana,
+            "S-1",
+            settlement(&[(date(2026, 12, 1), 560_00)]),
+        )
+        .await;
+        assert_eq!(arranged.approval, None);
+        post(
+            &store,
+            &[payment("S-1", "AFTER-1", date(2026, 11, 23), 260_00)],
+        )
+        .await;
+        assert_eq!(
+            status_of(&store, id).await,
+            ["active"],
+            "260.00 of the 560.00 agreed came in"
+        );
+        assert_eq!(state(&store, "S-1").await, (440_00, "active".into()));
+        post(
+            &store,
+            &[payment("S-1", "AFTER-2", date(2026, 11, 23), 300_00)],
+        )
+        .await;
+        assert_eq!(status_of(&store, id).await, ["completed"]);
+        let view = store
+            .account_view("ACME", "S-1", today())
+            .await
+            .unwrap()
+            .unwrap();
+        let discount: Vec<i64> = view
+            .entries
+            .iter()
+            .filter(|entry| entry.reason.code() == "settlement_discount")
+            .map(|entry| entry.amounts.total().unwrap().minor())
+            .collect();
+        assert_eq!(discount, [-140_00], "the discount agreed, no more");
+        assert_eq!(state(&store, "S-1").await, (0, "settled".into()));
+
+        let s2 = account_id(&store, "S-2").await;
+        post(
+            &store,
+            &[payment("S-2", "EARLIER", date(2026, 11, 23), 100_00)],
+        )
+        .await;
+        store
+            .record_promise(
+                &ana,
+                seen_of("S-2", version(&store, "S-2").await),
+                today(),
+                &[(date(2026, 11, 25), Amount::from_minor(100_00))],
+            )
+            .await
+            .unwrap();
+        store.review_arrangements(&actor()).await.unwrap();
+        assert_eq!(promise_statuses(&store, s2).await, ["open"]);
+        post(
+            &store,
+            &[payment("S-2", "PROMISED", date(2026, 11, 23), 100_00)],
+        )
+        .await;
+        assert_eq!(promise_statuses(&store, s2).await, ["kept"]);
+    }
+}
