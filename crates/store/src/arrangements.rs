@@ -522,7 +522,19 @@ async fn review_account(
         let received = received_after(tx.conn(), account_id, audit_seq).await?;
         let progress = schedule::progress(&dues, &received, policy.grace_days, today);
         let standing = schedule::standing(&progress);
-        let next = status.review(kind.into(), standing, policy.plan_misses_to_break);
+        let mut next = status.review(kind.into(), standing, policy.plan_misses_to_break);
+        if status == ArrangementStatus::Completed
+            && next == ArrangementStatus::Active
+            && !running_on(tx, account_id, Some(id))
+                .await?
+                .iter()
+                .all(|(_, other)| *other != ArrangementStatus::Active)
+        {
+            // A payment of a completed arrangement came back, but a newer one runs on
+            // the account now: that one is in force (one active at once), so the old one
+            // does not come back to life — it is broken.
+            next = ArrangementStatus::Broken;
+        }
         if i64::from(standing.misses) != misses {
             sqlx::query("UPDATE arrangements SET misses = $1 WHERE id = $2")
                 .bind(i64::from(standing.misses))

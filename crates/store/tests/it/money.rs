@@ -1101,3 +1101,54 @@ async fn a_payment_made_before_an_arrangement_does_not_count_toward_it() {
         assert_eq!(promise_statuses(&store, s2).await, ["kept"]);
     }
 }
+
+/// Regression (found by the app's model test): a returned payment reopened a completed
+/// plan even though a newer one had started on the account since, leaving two active.
+/// The newer one is in force; the old one breaks.
+#[tokio::test]
+async fn a_completed_plan_whose_payment_returns_breaks_when_a_newer_one_runs() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let id = account_id(&store, "P-1").await;
+        post(
+            &store,
+            &[payment("P-1", "EARLIER", date(2026, 11, 23), 100_00)],
+        )
+        .await;
+        arrange(
+            &store,
+            &ana,
+            "P-1",
+            monthly_plan(900_00, 1, date(2026, 12, 1)),
+        )
+        .await;
+        post(
+            &store,
+            &[payment("P-1", "IN-FULL", date(2026, 11, 23), 900_00)],
+        )
+        .await;
+        assert_eq!(status_of(&store, id).await, ["completed"]);
+        // The earlier payment comes back: 100.00 and the 25.00 fee are owed again, and a
+        // new plan is agreed for them.
+        post(&store, &[nsf("EARLIER", date(2026, 11, 23), 100_00)]).await;
+        assert_eq!(state(&store, "P-1").await, (125_00, "active".into()));
+        arrange(
+            &store,
+            &ana,
+            "P-1",
+            monthly_plan(125_00, 1, date(2026, 12, 15)),
+        )
+        .await;
+        assert_eq!(status_of(&store, id).await, ["completed", "active"]);
+        // Then the first plan's payment comes back too.
+        post(&store, &[nsf("IN-FULL", date(2026, 11, 24), 900_00)]).await;
+        assert_eq!(status_of(&store, id).await, ["broken", "active"]);
+        assert_eq!(state(&store, "P-1").await, (1050_00, "active".into()));
+        let log = log_of(&store, "P-1").await;
+        assert!(
+            log.contains(&("test:clerk".into(), "plan.broken".into())),
+            "{log:?}"
+        );
+    }
+}
