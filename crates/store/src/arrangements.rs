@@ -1440,7 +1440,8 @@ async fn apply_change(
     let status = status_of(tx, account_id).await?;
     let next = match change {
         MoneyChange::WriteOff if !owed.is_positive() => Some(Status::WrittenOff),
-        _ if status == Status::Active && owed.is_zero() => Some(Status::Paid),
+        // As when a payment posts: an active account that owes nothing (or is owed) is paid.
+        _ if status == Status::Active && !owed.is_positive() => Some(Status::Paid),
         _ if status == Status::Paid && owed.is_positive() => Some(Status::Active),
         _ => None,
     };

@@ -1152,3 +1152,30 @@ async fn a_completed_plan_whose_payment_returns_breaks_when_a_newer_one_runs() {
         );
     }
 }
+
+/// Regression (found by the app's model test): an adjustment that took an account below
+/// zero left it active — in the queue, to be called about a debt it no longer owed —
+/// where a payment doing the same makes it paid. Both follow the posting's rule now.
+#[tokio::test]
+async fn an_adjustment_below_zero_leaves_the_account_paid_like_an_overpayment() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let sam = user(&store, "sam").await;
+        let approval = store
+            .request_money_change(
+                &sam,
+                seen_of("S-1", version(&store, "S-1").await),
+                MoneyChange::Adjustment,
+                Buckets {
+                    principal: Amount::from_minor(-1100_00),
+                    ..Buckets::ZERO
+                },
+                "billing_error",
+                "placed at the wrong balance",
+            )
+            .await
+            .unwrap();
+        assert_eq!(approval, None, "a supervisor posts it at once");
+        assert_eq!(state(&store, "S-1").await, (-100_00, "paid".into()));
+    }
+}
