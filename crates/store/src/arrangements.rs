@@ -2,8 +2,10 @@
 //! that need a person's say: refunds, adjustments, write-offs and recalls.
 //!
 //! An arrangement's standing is always recomputed from the payments received (not
-//! returned) since it started, with `domain::schedule`: so a returned payment un-keeps a
-//! promise, reopens a plan and breaks a completed settlement (whose discount is reversed).
+//! returned) since it was made — posted after it, whatever their date: earlier ones are
+//! already in the balance it was agreed on — with `domain::schedule`: so a returned
+//! payment un-keeps a promise, reopens a plan and breaks a completed settlement (whose
+//! discount is reversed).
 //!
 //! **Invariant:** every change of status writes an audit event in the same transaction.
 //!
@@ -307,17 +309,22 @@ pub(crate) async fn balance(tx: &mut WriteTx, account_id: i64) -> Result<Buckets
     })
 }
 
-async fn received_since(
+/// The payments (not returned) that count toward a promise or arrangement: those posted
+/// after it was made (`audit_seq` is its creation event's). Earlier ones, whatever their
+/// date, are already in the balance it was agreed on; counting one made earlier the same
+/// day again would keep a promise, or complete a settlement and write the rest down, on
+/// money that had already lowered the debt.
+async fn received_after(
     connection: &mut sqlx::AnyConnection,
     account_id: i64,
-    since: Date,
+    audit_seq: i64,
 ) -> Result<Vec<Received>, StoreError> {
     let rows = sqlx::query(
         "SELECT p.paid_on, pe.amount_minor FROM payment_entries pe JOIN payments p ON p.id = pe.payment_id \
-         WHERE pe.account_id = $1 AND p.returned_on IS NULL AND p.paid_on >= $2 ORDER BY p.paid_on, p.id",
+         WHERE pe.account_id = $1 AND p.returned_on IS NULL AND p.audit_seq > $2 ORDER BY p.paid_on, p.id",
     )
     .bind(account_id)
-    .bind(since.to_string())
+    .bind(audit_seq)
     .fetch_all(connection)
     .await?;
     rows.iter()
@@ -444,7 +451,7 @@ async fn review_account(
     actor: &Actor,
 ) -> Result<u64, StoreError> {
     let sql = format!(
-        "SELECT id, status, created_at_us FROM promises WHERE account_id = $1 AND status IN ({}) ORDER BY id",
+        "SELECT id, status, audit_seq FROM promises WHERE account_id = $1 AND status IN ({}) ORDER BY id",
         promise_codes(PromiseStatus::is_reviewed),
     );
     let promises = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -452,7 +459,7 @@ async fn review_account(
         .fetch_all(tx.conn())
         .await?;
     let sql = format!(
-        "SELECT id, kind, status, starts_on, misses, discount_entry_id FROM arrangements WHERE account_id = $1 AND status IN ({}) ORDER BY id",
+        "SELECT id, kind, status, audit_seq, misses, discount_entry_id FROM arrangements WHERE account_id = $1 AND status IN ({}) ORDER BY id",
         arrangement_codes(ArrangementStatus::is_reviewed),
     );
     let arrangements = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -466,7 +473,7 @@ async fn review_account(
     let entity_key = format!("{creditor}/{account_ref}");
     let mut changes = 0;
     for row in promises {
-        let (id, status, created_at_us): (i64, String, i64) =
+        let (id, status, audit_seq): (i64, String, i64) =
             (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
         let status = stored_promise_status(&status)?;
         let dues = dues_of(
@@ -475,8 +482,7 @@ async fn review_account(
             id,
         )
         .await?;
-        let promised_on = tx.date_at(created_at_us);
-        let received = received_since(tx.conn(), account_id, promised_on).await?;
+        let received = received_after(tx.conn(), account_id, audit_seq).await?;
         let progress = schedule::progress(&dues, &received, policy.grace_days, today);
         let standing = schedule::standing(&progress);
         let next = status.review(standing);
@@ -496,11 +502,11 @@ async fn review_account(
         }
     }
     for row in arrangements {
-        let (id, kind, status, starts_on, misses, discount_entry): (
+        let (id, kind, status, audit_seq, misses, discount_entry): (
             i64,
             String,
             String,
-            String,
+            i64,
             i64,
             Option<i64>,
         ) = (
@@ -513,10 +519,22 @@ async fn review_account(
         );
         let (kind, status) = (stored_kind(&kind)?, stored_arrangement_status(&status)?);
         let dues = dues_of(tx.conn(), ARRANGEMENT_DUES, id).await?;
-        let received = received_since(tx.conn(), account_id, parse_date(&starts_on)?).await?;
+        let received = received_after(tx.conn(), account_id, audit_seq).await?;
         let progress = schedule::progress(&dues, &received, policy.grace_days, today);
         let standing = schedule::standing(&progress);
-        let next = status.review(kind.into(), standing, policy.plan_misses_to_break);
+        let mut next = status.review(kind.into(), standing, policy.plan_misses_to_break);
+        if status == ArrangementStatus::Completed
+            && next == ArrangementStatus::Active
+            && !running_on(tx, account_id, Some(id))
+                .await?
+                .iter()
+                .all(|(_, other)| *other != ArrangementStatus::Active)
+        {
+            // A payment of a completed arrangement came back, but a newer one runs on
+            // the account now: that one is in force (one active at once), so the old one
+            // does not come back to life — it is broken.
+            next = ArrangementStatus::Broken;
+        }
         if i64::from(standing.misses) != misses {
             sqlx::query("UPDATE arrangements SET misses = $1 WHERE id = $2")
                 .bind(i64::from(standing.misses))
@@ -1002,7 +1020,7 @@ impl Store {
     pub async fn arrangements(&self, account_id: i64) -> Result<Vec<ArrangementView>, StoreError> {
         let mut connection = self.pool.acquire().await?;
         let rows = sqlx::query(
-            "SELECT r.id, r.kind, r.status, r.total_minor, r.balance_minor, r.frequency, r.apr_bps, r.starts_on, u.username, r.misses \
+            "SELECT r.id, r.kind, r.status, r.total_minor, r.balance_minor, r.frequency, r.apr_bps, r.starts_on, u.username, r.misses, r.audit_seq \
              FROM arrangements r LEFT JOIN users u ON u.id = r.created_by WHERE r.account_id = $1 ORDER BY r.id",
         )
         .bind(account_id)
@@ -1015,7 +1033,7 @@ impl Store {
             let id: i64 = row.try_get(0)?;
             let starts_on = parse_date(&row.try_get::<String, _>(7)?)?;
             let dues = dues_of(&mut connection, ARRANGEMENT_DUES, id).await?;
-            let received = received_since(&mut connection, account_id, starts_on).await?;
+            let received = received_after(&mut connection, account_id, row.try_get(10)?).await?;
             views.push(ArrangementView {
                 id,
                 kind: row.try_get(1)?,
@@ -1192,6 +1210,15 @@ impl Store {
                     interest: Amount::from_minor(detail["interest_minor"].as_i64().unwrap_or(0)),
                     fees: Amount::from_minor(detail["fees_minor"].as_i64().unwrap_or(0)),
                 };
+                // Checked again on the balance now: a payment, a return or another
+                // change since the request may have made it a credit or a payout.
+                let owed = balance(&mut tx, account_id).await?;
+                let (policy, _, _) = policy_of_account(tx.conn(), account_id).await?;
+                fits_balance(change, &movement, &owed, &policy).map_err(|why| {
+                    StoreError::Conflict(format!(
+                        "the balance has changed since this was requested: {why}; reject it and ask again"
+                    ))
+                })?;
                 apply_change(&mut tx, account_id, change, movement, &reason_code, seq).await?;
             }
             _ => {}
@@ -1228,44 +1255,16 @@ impl Store {
                 // A refund pays back the credit balance (or part of it).
                 let asked = movement.total().unwrap_or(Amount::ZERO);
                 let credit = Amount::from_minor(-total.minor());
-                if !credit.is_positive() {
-                    return Err(StoreError::Invalid(
-                        "the account has no credit balance to refund".into(),
-                    ));
-                }
-                let refund = if asked.is_positive() { asked } else { credit };
-                if refund > credit {
-                    return Err(StoreError::Invalid(format!(
-                        "the refund is larger than the credit balance ({})",
-                        policy.currency.format(credit)
-                    )));
-                }
                 Buckets {
-                    principal: refund,
+                    principal: if asked.is_positive() { asked } else { credit },
                     ..Buckets::ZERO
                 }
             }
-            MoneyChange::WriteOff => {
-                // Writes off what is owed (every positive bucket), unless told otherwise.
-                if movement == Buckets::ZERO {
-                    write_down(&owed)
-                } else {
-                    // Never more than is owed in a bucket: that would make a credit.
-                    for bucket in domain::ledger::Bucket::ALL {
-                        let owed_here = owed.get(bucket).max(Amount::ZERO);
-                        if -movement.get(bucket).minor() > owed_here.minor() {
-                            return Err(StoreError::Invalid(format!(
-                                "the write-off is larger than the {} owed ({})",
-                                bucket.code(),
-                                policy.currency.format(owed_here)
-                            )));
-                        }
-                    }
-                    movement
-                }
-            }
-            MoneyChange::Adjustment => movement,
+            // Writes off what is owed (every positive bucket), unless told otherwise.
+            MoneyChange::WriteOff if movement == Buckets::ZERO => write_down(&owed),
+            _ => movement,
         };
+        fits_balance(change, &movement, &owed, &policy).map_err(StoreError::Invalid)?;
         let reason = match change {
             MoneyChange::Refund => Reason::Refund,
             MoneyChange::Adjustment => Reason::Adjustment,
@@ -1378,6 +1377,46 @@ impl Store {
     }
 }
 
+/// The balance rules of a refund or a write-off, on what the account owes now: a refund
+/// pays back no more than the credit balance, and a write-off takes no bucket below zero
+/// (that would make a credit). Checked when the change is requested and again, on the
+/// balance read in that transaction, when it is approved.
+fn fits_balance(
+    change: MoneyChange,
+    movement: &Buckets,
+    owed: &Buckets,
+    policy: &CreditorPolicy,
+) -> Result<(), String> {
+    match change {
+        MoneyChange::Refund => {
+            let credit = Amount::from_minor(-owed.total().unwrap_or(Amount::ZERO).minor());
+            if !credit.is_positive() {
+                return Err("the account has no credit balance to refund".into());
+            }
+            if movement.total().unwrap_or(Amount::ZERO) > credit {
+                return Err(format!(
+                    "the refund is larger than the credit balance ({})",
+                    policy.currency.format(credit)
+                ));
+            }
+        }
+        MoneyChange::WriteOff => {
+            for bucket in domain::ledger::Bucket::ALL {
+                let owed_here = owed.get(bucket).max(Amount::ZERO);
+                if -movement.get(bucket).minor() > owed_here.minor() {
+                    return Err(format!(
+                        "the write-off is larger than the {} owed ({})",
+                        bucket.code(),
+                        policy.currency.format(owed_here)
+                    ));
+                }
+            }
+        }
+        MoneyChange::Adjustment => {}
+    }
+    Ok(())
+}
+
 async fn apply_change(
     tx: &mut WriteTx,
     account_id: i64,
@@ -1401,7 +1440,8 @@ async fn apply_change(
     let status = status_of(tx, account_id).await?;
     let next = match change {
         MoneyChange::WriteOff if !owed.is_positive() => Some(Status::WrittenOff),
-        _ if status == Status::Active && owed.is_zero() => Some(Status::Paid),
+        // As when a payment posts: an active account that owes nothing (or is owed) is paid.
+        _ if status == Status::Active && !owed.is_positive() => Some(Status::Paid),
         _ if status == Status::Paid && owed.is_positive() => Some(Status::Active),
         _ => None,
     };

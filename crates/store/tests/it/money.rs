@@ -946,3 +946,236 @@ async fn authority_is_decided_on_the_balance_read_in_the_transaction() {
         assert_eq!(store.verify_audit().await.unwrap().broken, None);
     }
 }
+
+/// Regression (found by the app's model test): an approval posted a write-off or a
+/// refund as requested, whatever had happened to the balance since — a write-off of
+/// everything owed, approved after a payment, left a credit; a refund of a credit,
+/// approved after the overpayment came back, paid out money never received. Approving
+/// now checks the change again on the balance read in the approving transaction.
+#[tokio::test]
+async fn an_approved_write_off_or_refund_is_checked_again_on_the_balance_then() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let sam = user(&store, "sam").await;
+        let write_off = store
+            .request_money_change(
+                &ana,
+                seen_of("S-1", version(&store, "S-1").await),
+                MoneyChange::WriteOff,
+                Buckets::ZERO,
+                "uncollectible",
+                "everything owed",
+            )
+            .await
+            .unwrap()
+            .expect("above the threshold: waits for approval");
+        post(
+            &store,
+            &[payment("S-1", "AFTER-ASK", date(2026, 11, 23), 300_00)],
+        )
+        .await;
+        let approved = store.decide_approval(&sam, write_off, true, "ok").await;
+        assert!(
+            matches!(&approved, Err(store::StoreError::Conflict(message)) if message.contains("larger than the principal owed")),
+            "{approved:?}"
+        );
+        assert_eq!(state(&store, "S-1").await, (700_00, "active".into()));
+        store
+            .decide_approval(&sam, write_off, false, "ask again")
+            .await
+            .unwrap();
+
+        post(
+            &store,
+            &[payment("R-1", "TWICE", date(2026, 11, 23), 150_00)],
+        )
+        .await;
+        assert_eq!(state(&store, "R-1").await, (-50_00, "paid".into()));
+        let refund = store
+            .request_money_change(
+                &ana,
+                seen_of("R-1", version(&store, "R-1").await),
+                MoneyChange::Refund,
+                Buckets::ZERO,
+                "overpayment",
+                "debtor paid twice",
+            )
+            .await
+            .unwrap()
+            .expect("an agent's refund waits for approval");
+        post(&store, &[nsf("TWICE", date(2026, 11, 24), 150_00)]).await;
+        assert_eq!(state(&store, "R-1").await, (125_00, "active".into()));
+        let approved = store.decide_approval(&sam, refund, true, "ok").await;
+        assert!(
+            matches!(&approved, Err(store::StoreError::Conflict(message)) if message.contains("no credit balance")),
+            "{approved:?}"
+        );
+        assert_eq!(state(&store, "R-1").await, (125_00, "active".into()));
+        assert_eq!(
+            store.approvals(&sam).await.unwrap().len(),
+            1,
+            "still to decide"
+        );
+    }
+}
+
+/// Regression (found by the app's model test): payments counted toward a promise or an
+/// arrangement by their date, so one taken earlier the same day — already in the balance
+/// the settlement was agreed on — counted again: the settlement completed early and
+/// wrote down more than the discount agreed, and a promise was kept by money paid before
+/// it. What counts now is what was posted after the promise or arrangement was made.
+#[tokio::test]
+async fn a_payment_made_before_an_arrangement_does_not_count_toward_it() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let id = account_id(&store, "S-1").await;
+        post(
+            &store,
+            &[payment("S-1", "BEFORE", date(2026, 11, 23), 300_00)],
+        )
+        .await;
+        // 700.00 settled for 560.00: 140.00 off.
+        let arranged = arrange(
+            &store,
+            &ana,
+            "S-1",
+            settlement(&[(date(2026, 12, 1), 560_00)]),
+        )
+        .await;
+        assert_eq!(arranged.approval, None);
+        post(
+            &store,
+            &[payment("S-1", "AFTER-1", date(2026, 11, 23), 260_00)],
+        )
+        .await;
+        assert_eq!(
+            status_of(&store, id).await,
+            ["active"],
+            "260.00 of the 560.00 agreed came in"
+        );
+        assert_eq!(state(&store, "S-1").await, (440_00, "active".into()));
+        post(
+            &store,
+            &[payment("S-1", "AFTER-2", date(2026, 11, 23), 300_00)],
+        )
+        .await;
+        assert_eq!(status_of(&store, id).await, ["completed"]);
+        let view = store
+            .account_view("ACME", "S-1", today())
+            .await
+            .unwrap()
+            .unwrap();
+        let discount: Vec<i64> = view
+            .entries
+            .iter()
+            .filter(|entry| entry.reason.code() == "settlement_discount")
+            .map(|entry| entry.amounts.total().unwrap().minor())
+            .collect();
+        assert_eq!(discount, [-140_00], "the discount agreed, no more");
+        assert_eq!(state(&store, "S-1").await, (0, "settled".into()));
+
+        let s2 = account_id(&store, "S-2").await;
+        post(
+            &store,
+            &[payment("S-2", "EARLIER", date(2026, 11, 23), 100_00)],
+        )
+        .await;
+        store
+            .record_promise(
+                &ana,
+                seen_of("S-2", version(&store, "S-2").await),
+                today(),
+                &[(date(2026, 11, 25), Amount::from_minor(100_00))],
+            )
+            .await
+            .unwrap();
+        store.review_arrangements(&actor()).await.unwrap();
+        assert_eq!(promise_statuses(&store, s2).await, ["open"]);
+        post(
+            &store,
+            &[payment("S-2", "PROMISED", date(2026, 11, 23), 100_00)],
+        )
+        .await;
+        assert_eq!(promise_statuses(&store, s2).await, ["kept"]);
+    }
+}
+
+/// Regression (found by the app's model test): a returned payment reopened a completed
+/// plan even though a newer one had started on the account since, leaving two active.
+/// The newer one is in force; the old one breaks.
+#[tokio::test]
+async fn a_completed_plan_whose_payment_returns_breaks_when_a_newer_one_runs() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let id = account_id(&store, "P-1").await;
+        post(
+            &store,
+            &[payment("P-1", "EARLIER", date(2026, 11, 23), 100_00)],
+        )
+        .await;
+        arrange(
+            &store,
+            &ana,
+            "P-1",
+            monthly_plan(900_00, 1, date(2026, 12, 1)),
+        )
+        .await;
+        post(
+            &store,
+            &[payment("P-1", "IN-FULL", date(2026, 11, 23), 900_00)],
+        )
+        .await;
+        assert_eq!(status_of(&store, id).await, ["completed"]);
+        // The earlier payment comes back: 100.00 and the 25.00 fee are owed again, and a
+        // new plan is agreed for them.
+        post(&store, &[nsf("EARLIER", date(2026, 11, 23), 100_00)]).await;
+        assert_eq!(state(&store, "P-1").await, (125_00, "active".into()));
+        arrange(
+            &store,
+            &ana,
+            "P-1",
+            monthly_plan(125_00, 1, date(2026, 12, 15)),
+        )
+        .await;
+        assert_eq!(status_of(&store, id).await, ["completed", "active"]);
+        // Then the first plan's payment comes back too.
+        post(&store, &[nsf("IN-FULL", date(2026, 11, 24), 900_00)]).await;
+        assert_eq!(status_of(&store, id).await, ["broken", "active"]);
+        assert_eq!(state(&store, "P-1").await, (1050_00, "active".into()));
+        let log = log_of(&store, "P-1").await;
+        assert!(
+            log.contains(&("test:clerk".into(), "plan.broken".into())),
+            "{log:?}"
+        );
+    }
+}
+
+/// Regression (found by the app's model test): an adjustment that took an account below
+/// zero left it active — in the queue, to be called about a debt it no longer owed —
+/// where a payment doing the same makes it paid. Both follow the posting's rule now.
+#[tokio::test]
+async fn an_adjustment_below_zero_leaves_the_account_paid_like_an_overpayment() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let sam = user(&store, "sam").await;
+        let approval = store
+            .request_money_change(
+                &sam,
+                seen_of("S-1", version(&store, "S-1").await),
+                MoneyChange::Adjustment,
+                Buckets {
+                    principal: Amount::from_minor(-1100_00),
+                    ..Buckets::ZERO
+                },
+                "billing_error",
+                "placed at the wrong balance",
+            )
+            .await
+            .unwrap();
+        assert_eq!(approval, None, "a supervisor posts it at once");
+        assert_eq!(state(&store, "S-1").await, (-100_00, "paid".into()));
+    }
+}
