@@ -120,6 +120,17 @@ impl Batch {
         self.values.extend(row);
     }
 
+    /// A row whose width is known only at run time (the benchmarks' floors).
+    pub fn push_values(&mut self, row: Vec<Value>) {
+        assert_eq!(
+            row.len(),
+            self.columns.len(),
+            "row width matches the column list of {}",
+            self.table
+        );
+        self.values.extend(row);
+    }
+
     /// The buffered rows as a batch of their own (same table, columns and constants),
     /// leaving this one empty.
     pub fn take(&mut self) -> Batch {

@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod db;
 pub mod decisions;
 pub mod dialer;
+pub mod floor;
 pub mod import;
 pub mod money;
 pub mod money_views;

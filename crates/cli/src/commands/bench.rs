@@ -219,38 +219,23 @@ fn tempfile_dir(dir: Option<std::path::PathBuf>) -> Result<std::path::PathBuf> {
 /// The floor: the same CSV rows, unparsed, each inserted with one prepared statement into
 /// a table of text columns, in one transaction, through the same driver and pragmas.
 async fn floor_insert(db: &str, file: &std::path::Path) -> Result<f64> {
-    let (pool, _) = store::db::connect(db).await?;
-    let columns = ingest::generate::PLACEMENT_COLUMNS;
-    let definition: Vec<String> = columns
-        .iter()
-        .map(|column| format!("{column} TEXT"))
-        .collect();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "CREATE TABLE floor_rows ({})",
-        definition.join(", ")
-    )))
-    .execute(&pool)
-    .await?;
-    let placeholders = vec!["?"; columns.len()].join(", ");
-    let insert = format!(
-        "INSERT INTO floor_rows ({}) VALUES ({placeholders})",
-        columns.join(", ")
-    );
-    let started = Instant::now();
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let mut reader = csv::Reader::from_path(file)?;
-    let mut record = csv::StringRecord::new();
-    while reader.read_record(&mut record)? {
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert.clone()));
-        for field in record.iter() {
-            query = query.bind(field.to_string());
-        }
-        query.execute(&mut *tx).await?;
-    }
-    tx.commit().await?;
-    let seconds = started.elapsed().as_secs_f64();
-    pool.close().await;
-    Ok(seconds)
+    let mut records = reader.records();
+    let mut next = || {
+        records.next().map(|record| {
+            record
+                .map(|record| record.iter().map(str::to_string).collect())
+                .map_err(|error| error.to_string())
+        })
+    };
+    Ok(store::floor::insert_text_rows(
+        db,
+        "floor_rows",
+        ingest::generate::PLACEMENT_COLUMNS,
+        store::floor::FloorKind::PerRow,
+        &mut next,
+    )
+    .await?)
 }
 
 /// A realistic mix: calls, texts, emails, letters and credit reports, at all hours, for

@@ -170,14 +170,7 @@ async fn measure(
     Ok(ExitCode::SUCCESS)
 }
 
-#[derive(Clone, Copy)]
-enum Floor {
-    /// Multi-row INSERTs, as many rows per statement as the posting writes: the least
-    /// work that stores the file's rows.
-    MultiRow,
-    /// One prepared INSERT per row: what a naive loader pays per statement.
-    PerRow,
-}
+use store::floor::FloorKind as Floor;
 
 /// The floor: the CSV rows, unparsed, into one table of text columns without indexes,
 /// in one transaction, through the same driver.
@@ -190,57 +183,20 @@ async fn floor(url: &str, file: &Path, kind: Floor) -> Result<f64> {
         "amount",
         "method",
     ];
-    let (pool, engine) = store::db::connect(url).await?;
-    sqlx::query("DROP TABLE IF EXISTS floor_payments")
-        .execute(&pool)
-        .await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "CREATE TABLE floor_payments ({})",
-        COLUMNS
-            .iter()
-            .map(|column| format!("{column} TEXT"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )))
-    .execute(&pool)
-    .await?;
-    let placeholders: Vec<String> = (1..=COLUMNS.len())
-        .map(|index| match engine {
-            store::Engine::Sqlite => "?".to_string(),
-            store::Engine::Postgres => format!("${index}"),
-        })
-        .collect();
-    let insert = format!(
-        "INSERT INTO floor_payments ({}) VALUES ({})",
-        COLUMNS.join(", "),
-        placeholders.join(", ")
-    );
-    let started = Instant::now();
-    let mut tx = pool.begin().await?;
     let mut reader = csv::Reader::from_path(file)?;
-    let mut record = csv::StringRecord::new();
-    let mut batch = store::batch::Batch::new(engine, "floor_payments", COLUMNS, "");
-    while reader.read_record(&mut record)? {
-        match kind {
-            Floor::MultiRow => {
-                let field = |index: usize| store::batch::Value::from(&record[index]);
-                batch.push([field(0), field(1), field(2), field(3), field(4), field(5)]);
-                if batch.is_full() {
-                    batch.flush(&mut tx).await?;
-                }
-            }
-            Floor::PerRow => {
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(insert.clone()));
-                for field in record.iter() {
-                    query = query.bind(field.to_string());
-                }
-                query.execute(&mut *tx).await?;
-            }
-        }
-    }
-    batch.flush(&mut tx).await?;
-    tx.commit().await?;
-    let seconds = started.elapsed().as_secs_f64();
-    pool.close().await;
-    Ok(seconds)
+    let mut records = reader.records();
+    let mut next = || {
+        records.next().map(|record| {
+            record
+                .map(|record| {
+                    record
+                        .iter()
+                        .take(COLUMNS.len())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .map_err(|error| error.to_string())
+        })
+    };
+    Ok(store::floor::insert_text_rows(url, "floor_payments", COLUMNS, kind, &mut next).await?)
 }

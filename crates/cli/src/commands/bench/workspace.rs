@@ -126,13 +126,7 @@ pub async fn workspace(options: Options) -> Result<ExitCode> {
 }
 
 pub(super) async fn admin(admin_url: &str, sql: &str) -> Result<()> {
-    let (pool, _) = store::db::connect(admin_url).await?;
-    let result = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
-        .execute(&pool)
-        .await;
-    pool.close().await;
-    result?;
-    Ok(())
+    Ok(store::floor::admin(admin_url, sql).await?)
 }
 
 /// Where this run's accounts live (creating the folder, and the PostgreSQL database).
@@ -247,13 +241,11 @@ async fn run(
         // Planner statistics, as autovacuum gathers them within minutes of a bulk load:
         // measure the steady state, not a race with autovacuum (without statistics the
         // planner takes the freshly loaded tables for empty).
-        sqlx::query("ANALYZE").execute(store.pool()).await?;
+        store.analyze_all().await?;
     }
     let usernames = agents(&store, &actor, options.agents).await?;
     // Locks left by an earlier run on a reused database: every run starts unlocked.
-    sqlx::query("DELETE FROM account_locks")
-        .execute(store.pool())
-        .await?;
+    store.clear_locks().await?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

@@ -1,0 +1,126 @@
+//! The benchmarks' floors and chores (`arrears bench`): the least work that stores the
+//! same rows — text columns, no indexes, one transaction, the same driver and pragmas —
+//! against which the real paths are measured, and the administrative SQL a benchmark
+//! needs (throwaway databases, planner statistics, stale locks). Kept here so that SQL
+//! never leaves the store, even for measuring it.
+
+use crate::batch::{Batch, Value};
+use crate::db::{self, Engine};
+use crate::{Store, StoreError};
+use std::time::Instant;
+
+/// How a floor inserts its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FloorKind {
+    /// Multi-row INSERTs, as many rows per statement as the store's bulk writes: the
+    /// least work that stores the rows.
+    MultiRow,
+    /// One prepared INSERT per row: what a naive loader pays per statement.
+    PerRow,
+}
+
+/// One row of text, or why the source could not give it.
+pub type FloorRow = Result<Vec<String>, String>;
+
+/// Creates `table` (text `columns`, dropped first if there) in the database at `url` and
+/// inserts every row `next` gives, in one transaction (`BEGIN IMMEDIATE` on SQLite, as
+/// the store writes). Returns the seconds from the first read to the commit: reading the
+/// rows is part of the floor, as it is of the path measured.
+pub async fn insert_text_rows(
+    url: &str,
+    table: &'static str,
+    columns: &'static [&'static str],
+    kind: FloorKind,
+    next: &mut dyn FnMut() -> Option<FloorRow>,
+) -> Result<f64, StoreError> {
+    assert!(
+        table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "a floor table is a plain name"
+    );
+    let (pool, engine) = db::connect(url).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP TABLE IF EXISTS {table}")))
+        .execute(&pool)
+        .await?;
+    let definition: Vec<String> = columns
+        .iter()
+        .map(|column| format!("{column} TEXT"))
+        .collect();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE TABLE {table} ({})",
+        definition.join(", ")
+    )))
+    .execute(&pool)
+    .await?;
+    let placeholders: Vec<String> = (1..=columns.len())
+        .map(|index| match engine {
+            Engine::Sqlite => "?".to_string(),
+            Engine::Postgres => format!("${index}"),
+        })
+        .collect();
+    let insert = format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
+        columns.join(", "),
+        placeholders.join(", ")
+    );
+    let started = Instant::now();
+    let mut tx = match engine {
+        Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Engine::Postgres => pool.begin().await?,
+    };
+    let mut batch = Batch::new(engine, table, columns, "");
+    while let Some(row) = next() {
+        let row = row.map_err(StoreError::Invalid)?;
+        match kind {
+            FloorKind::MultiRow => {
+                batch.push_values(row.into_iter().map(Value::from).collect());
+                if batch.is_full() {
+                    batch.flush(&mut tx).await?;
+                }
+            }
+            FloorKind::PerRow => {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(insert.clone()));
+                for field in row {
+                    query = query.bind(field);
+                }
+                query.execute(&mut *tx).await?;
+            }
+        }
+    }
+    batch.flush(&mut tx).await?;
+    tx.commit().await?;
+    let seconds = started.elapsed().as_secs_f64();
+    pool.close().await;
+    Ok(seconds)
+}
+
+/// Runs one administrative statement (`CREATE DATABASE …`, `DROP DATABASE …`) on the
+/// server at `url`.
+pub async fn admin(url: &str, sql: &str) -> Result<(), StoreError> {
+    let (pool, _) = db::connect(url).await?;
+    let result = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&pool)
+        .await;
+    pool.close().await;
+    result?;
+    Ok(())
+}
+
+impl Store {
+    /// Planner statistics for every table (PostgreSQL; SQLite plans from its indexes),
+    /// as autovacuum gathers them within minutes of a bulk load.
+    pub async fn analyze_all(&self) -> Result<(), StoreError> {
+        if self.engine() == Engine::Postgres {
+            sqlx::query("ANALYZE").execute(self.pool()).await?;
+        }
+        Ok(())
+    }
+
+    /// Drops every agent's account lock (a benchmark reusing a database starts with
+    /// none). Not audited: locks are not records, they end by themselves.
+    pub async fn clear_locks(&self) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM account_locks")
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}
