@@ -239,6 +239,25 @@ fn write_down(owed: &Buckets) -> Buckets {
     }
 }
 
+/// The movement that takes what is owed down by at most `cap`: principal first, then
+/// interest, then fees (what a settlement's discount forgives; credits are left alone).
+fn write_down_at_most(owed: &Buckets, cap: Amount) -> Buckets {
+    let mut left = cap.minor().max(0);
+    let mut take = |amount: Amount| {
+        let taken = amount.minor().max(0).min(left);
+        left -= taken;
+        Amount::from_minor(-taken)
+    };
+    let principal = take(owed.principal);
+    let interest = take(owed.interest);
+    let fees = take(owed.fees);
+    Buckets {
+        principal,
+        interest,
+        fees,
+    }
+}
+
 pub(crate) async fn append_entry(
     tx: &mut WriteTx,
     account_id: i64,
@@ -459,7 +478,7 @@ async fn review_account(
         .fetch_all(tx.conn())
         .await?;
     let sql = format!(
-        "SELECT id, kind, status, audit_seq, misses, discount_entry_id FROM arrangements WHERE account_id = $1 AND status IN ({}) ORDER BY id",
+        "SELECT id, kind, status, audit_seq, misses, discount_entry_id, balance_minor - total_minor FROM arrangements WHERE account_id = $1 AND status IN ({}) ORDER BY id",
         arrangement_codes(ArrangementStatus::is_reviewed),
     );
     let arrangements = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -517,6 +536,9 @@ async fn review_account(
             row.try_get(4)?,
             row.try_get(5)?,
         );
+        // What the settlement forgives, at most: the balance it was agreed on less its
+        // total (the discount its maker's authority, or an approval, covered).
+        let agreed_discount = Amount::from_minor(row.try_get::<i64, _>(6)?.max(0));
         let (kind, status) = (stored_kind(&kind)?, stored_arrangement_status(&status)?);
         let dues = dues_of(tx.conn(), ARRANGEMENT_DUES, id).await?;
         let received = received_after(tx.conn(), account_id, audit_seq).await?;
@@ -565,9 +587,12 @@ async fn review_account(
                 .await?;
         }
         if kind == Kind::Settlement && next == ArrangementStatus::Completed {
-            // Paid as agreed: the rest of the debt is written down.
+            // Paid as agreed: the rest of the debt it was agreed on is written down —
+            // never more than the discount agreed. Debt that appeared since (a payment
+            // made before it that came back, a returned-payment fee, an adjustment)
+            // stays owed, and the account stays active for it.
             let owed = balance(tx, account_id).await?;
-            let discount = write_down(&owed);
+            let discount = write_down_at_most(&owed, agreed_discount);
             if let Ok(entry) = Entry::new(Reason::SettlementDiscount, discount, today) {
                 let entry_id =
                     append_entry(tx, account_id, &entry, None, Some("settlement paid"), seq)
@@ -578,10 +603,14 @@ async fn review_account(
                     .execute(tx.conn())
                     .await?;
             }
-            // Paid as agreed on an active account (a payment in full may already
-            // have made it paid, which it stays).
+            // Paid as agreed on an active account that now owes nothing (a payment in
+            // full may already have made it paid, which it stays).
             let from = status_of(tx, account_id).await?;
-            if from == Status::Active {
+            let left = balance(tx, account_id)
+                .await?
+                .total()
+                .unwrap_or(Amount::ZERO);
+            if from == Status::Active && !left.is_positive() {
                 set_account_status(tx, account_id, from, Status::Settled).await?;
             }
         }

@@ -455,12 +455,8 @@ async fn money_changes_within_the_balance(world: &World) -> Checked {
 }
 
 /// (4) A settlement paid forgives no more than the discount agreed (and authorised):
-/// its balance when agreed less its total.
-///
-/// KNOWN BUG (not fixed; `regressions::known_bug_…`, ignored): debt that appears after a
-/// settlement is agreed — a payment made before it returned, a returned-payment fee, a
-/// positive adjustment — is forgiven too when it is paid. The default seed does not
-/// meet it; other seeds may, and then fail here.
+/// its balance when agreed less its total — also when debt appeared after it was agreed
+/// (a payment made before it returned, a returned-payment fee, a positive adjustment).
 async fn settlements_forgive_what_was_agreed(world: &World) -> Checked {
     let sql = "SELECT e.id, e.principal_minor + e.interest_minor + e.fees_minor, v.action, v.after_json \
                FROM ledger_entries e JOIN audit_events v ON v.seq = e.audit_seq \
