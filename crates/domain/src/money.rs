@@ -124,9 +124,21 @@ fn parse_digits(digits: &str) -> Result<i64, AmountError> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AmountError {
     NotADecimal,
-    TooManyDecimals { minor_digits: u8 },
+    TooManyDecimals {
+        minor_digits: u8,
+    },
     TooLarge,
+    /// Beyond [`AMOUNT_MAX_MAJOR`] of the currency's major units, either sign.
+    AboveLimit {
+        max_major: i64,
+    },
 }
+
+/// The largest amount Arrears takes at any edge (files, forms, the API, the command
+/// line), in major units of the currency: one hundred billion. Far above any real debt
+/// or payment, and far below overflow: even in a three-decimal currency, 90,000 such
+/// amounts still add up in an `i64` of minor units, and every sum is checked anyway.
+pub const AMOUNT_MAX_MAJOR: i64 = 100_000_000_000;
 
 impl fmt::Display for AmountError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -144,6 +156,12 @@ impl fmt::Display for AmountError {
                 )
             }
             AmountError::TooLarge => write!(f, "amount too large"),
+            AmountError::AboveLimit { max_major } => {
+                write!(
+                    f,
+                    "more than the largest amount Arrears takes ({max_major})"
+                )
+            }
         }
     }
 }
@@ -183,8 +201,31 @@ impl Currency {
         amount.to_decimal_string(self.minor_digits)
     }
 
+    /// An amount of this currency as written (`125.50`), at most [`AMOUNT_MAX_MAJOR`]
+    /// either way.
     pub fn parse_amount(self, text: &str) -> Result<Amount, AmountError> {
-        Amount::parse_decimal(text, self.minor_digits)
+        let amount = Amount::parse_decimal(text, self.minor_digits)?;
+        self.within_limit(amount)
+    }
+
+    /// The largest amount taken in this currency, in minor units.
+    pub fn amount_max(self) -> Amount {
+        Amount::from_minor(AMOUNT_MAX_MAJOR * 10i64.pow(u32::from(self.minor_digits)))
+    }
+
+    /// `amount` if it is within [`AMOUNT_MAX_MAJOR`] either way.
+    pub fn within_limit(self, amount: Amount) -> Result<Amount, AmountError> {
+        if amount
+            .minor()
+            .checked_abs()
+            .is_some_and(|size| size <= self.amount_max().minor())
+        {
+            Ok(amount)
+        } else {
+            Err(AmountError::AboveLimit {
+                max_major: AMOUNT_MAX_MAJOR,
+            })
+        }
     }
 }
 

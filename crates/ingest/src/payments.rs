@@ -216,6 +216,26 @@ pub fn read(
         Format::Bai2 => {
             let parsed = bai2::parse(bytes)
                 .map_err(|p| reject(vec![problem(p.line as u64, p.field, "", p.reason)]))?;
+            // Lockbox files carry no currency per item: amounts are held to the dollar's
+            // limit, the widest of the creditors' usual two-decimal currencies.
+            let too_large: Vec<Problem> = parsed
+                .transactions
+                .iter()
+                .filter_map(|transaction| {
+                    let limit = domain::money::Currency::USD.within_limit(transaction.amount);
+                    limit.err().map(|error| {
+                        problem(
+                            transaction.line as u64,
+                            "amount",
+                            &transaction.amount.minor().to_string(),
+                            error.to_string(),
+                        )
+                    })
+                })
+                .collect();
+            if !too_large.is_empty() {
+                return Err(reject(too_large));
+            }
             let mut items = Vec::new();
             let mut listed = Vec::new();
             for transaction in &parsed.transactions {

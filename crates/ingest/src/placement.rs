@@ -397,7 +397,10 @@ impl<R: Read> Row<'_, R> {
         let text = self.optional(field)?;
         // With an unknown currency, still check the syntax (up to 4 decimals).
         let minor_digits = currency.map_or(4, Currency::minor_digits);
-        let amount = Amount::parse_decimal(&text, minor_digits);
+        let amount = Amount::parse_decimal(&text, minor_digits).and_then(|amount| match currency {
+            Some(currency) => currency.within_limit(amount),
+            None => Ok(amount),
+        });
         let amount = self.parsed(field, &text, amount)?;
         if amount.is_negative() {
             self.fail(field, &text, "must not be negative");

@@ -266,6 +266,17 @@ pub(crate) async fn append_entry(
     memo: Option<&str>,
     audit_seq: i64,
 ) -> Result<i64, StoreError> {
+    // Never a row that makes the balance unrepresentable: checked before it is written,
+    // in the writing transaction.
+    balance(tx, account_id)
+        .await?
+        .checked_add(&entry.amounts())
+        .filter(|after| after.total().is_some())
+        .ok_or_else(|| {
+            StoreError::Invalid(
+                "the amount would make the account's balance larger than Arrears can hold".into(),
+            )
+        })?;
     let id = tx.next_id("ledger_entries").await?;
     let seq: i64 = sqlx::query(
         "SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM ledger_entries WHERE account_id = $1",

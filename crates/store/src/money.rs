@@ -1095,7 +1095,13 @@ impl Poster<'_> {
         account.balance = account
             .balance
             .checked_add(&entry.amounts())
-            .ok_or_else(|| StoreError::Invalid("the balance overflows".into()))?;
+            .filter(|after| after.total().is_some())
+            .ok_or_else(|| {
+                StoreError::Invalid(
+                    "the amount would make the account's balance larger than Arrears can hold"
+                        .into(),
+                )
+            })?;
         let owed = account.balance.total().unwrap_or(Amount::ZERO);
         let next_status = match account.status.as_str() {
             "active" if !owed.is_positive() => Some("paid"),

@@ -172,14 +172,23 @@ impl Store {
             }
         }
         lines.sort_by(|a, b| (a.on, &a.payment_ref, a.kind).cmp(&(b.on, &b.payment_ref, b.kind)));
-        let sum = |pick: &dyn Fn(&RemittanceLine) -> i64| -> Amount {
-            Amount::from_minor(lines.iter().map(pick).sum())
+        // Every total checked: a statement never wraps to a wrong figure.
+        let sum = |pick: &dyn Fn(&RemittanceLine) -> i64| -> Result<Amount, StoreError> {
+            lines
+                .iter()
+                .try_fold(0i64, |total, line| total.checked_add(pick(line)))
+                .map(Amount::from_minor)
+                .ok_or_else(|| {
+                    StoreError::Invalid(
+                        "the statement's totals are larger than Arrears can hold".into(),
+                    )
+                })
         };
-        let collected = sum(&|line| line.amount.minor().max(0));
-        let returned = sum(&|line| (-line.amount.minor()).max(0));
-        let net_collected = sum(&|line| line.amount.minor());
-        let fee = sum(&|line| line.fee.minor());
-        let net_to_remit = sum(&|line| line.net.minor());
+        let collected = sum(&|line| line.amount.minor().max(0))?;
+        let returned = sum(&|line| (-line.amount.minor()).max(0))?;
+        let net_collected = sum(&|line| line.amount.minor())?;
+        let fee = sum(&|line| line.fee.minor())?;
+        let net_to_remit = sum(&|line| line.net.minor())?;
         Ok(Remittance {
             creditor: known.code,
             creditor_name: known.name,

@@ -555,8 +555,14 @@ fn the_demo_builds_a_portfolio_with_users_holds_and_aging() {
 /// refund).
 #[test]
 fn the_demo_works_whatever_the_day_and_hour() {
+    // Issue 13, finding 16: 17:15 UTC on 2026-12-06 failed; then days, hours, both DST
+    // changes in New York, a holiday, a leap day.
     for now in [
+        "2026-12-06T17:15:00Z",
         "2026-12-06T18:25:00Z",
+        "2026-11-01T06:30:00Z",
+        "2027-03-14T07:30:00Z",
+        "2026-12-25T15:00:00Z",
         "2027-02-28T23:59:00Z",
         "2027-07-04T04:00:00Z",
         "2028-02-29T12:00:00Z",

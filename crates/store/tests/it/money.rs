@@ -1179,3 +1179,46 @@ async fn an_adjustment_below_zero_leaves_the_account_paid_like_an_overpayment() 
         assert_eq!(state(&store, "S-1").await, (-100_00, "paid".into()));
     }
 }
+
+/// Issue 13, finding 1: a ledger row that would make a balance unrepresentable is
+/// refused inside the writing transaction — even from a caller that skipped the edge's
+/// amount limit — and nothing is kept: the account still reads and the audit verifies.
+#[tokio::test]
+async fn an_entry_that_would_overflow_the_balance_is_refused_and_nothing_is_kept() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let sam = user(&store, "sam").await;
+        let huge = Buckets {
+            fees: Amount::from_minor(i64::MAX / 2),
+            ..Buckets::ZERO
+        };
+        let first = store
+            .request_money_change(
+                &sam,
+                seen_of("S-1", version(&store, "S-1").await),
+                MoneyChange::Adjustment,
+                huge,
+                "billing_error",
+                "",
+            )
+            .await;
+        assert!(first.is_ok(), "{first:?}");
+        let before = state(&store, "S-1").await;
+        let second = store
+            .request_money_change(
+                &sam,
+                seen_of("S-1", version(&store, "S-1").await),
+                MoneyChange::Adjustment,
+                huge,
+                "billing_error",
+                "",
+            )
+            .await;
+        assert!(
+            matches!(&second, Err(store::StoreError::Invalid(message)) if message.contains("larger than Arrears can hold")),
+            "{second:?}"
+        );
+        assert_eq!(state(&store, "S-1").await, before, "nothing kept");
+        assert_eq!(store.verify_audit().await.unwrap().broken, None);
+    }
+}

@@ -957,3 +957,46 @@ async fn money_changes_through_the_api() {
         .await;
     assert_eq!(refused.status, 403);
 }
+
+/// Issue 13, findings 1 and 2: an amount beyond what Arrears takes is refused at the edge
+/// (422 naming the field) — an adjustment that would have made the balance
+/// unrepresentable, a payment that would have wrapped the remittance — and nothing is
+/// kept: the account still reads, at the same balance and version.
+#[tokio::test]
+async fn amounts_beyond_the_limit_are_refused_and_nothing_is_kept() {
+    let fixture = Fixture::start().await;
+    let agent = &fixture.agent;
+    let before = agent.get(CA).await.json();
+    let version = agent.version(CA).await;
+    let huge = "92233720368547758.07";
+    let adjustment = agent
+        .post(
+            &format!("{CA}/money-changes"),
+            &json!({"version": version, "change": "adjustment", "amount": huge, "bucket": "fees", "reason_code": "billing_error"}),
+        )
+        .await;
+    assert_eq!(adjustment.status, 422, "{adjustment:?}");
+    assert_eq!(fields(&adjustment), ["amount"]);
+    let payment = agent
+        .post(
+            &format!("{CA}/payments"),
+            &json!({"version": version, "amount": huge, "method": "card"}),
+        )
+        .await;
+    assert_eq!(payment.status, 422, "{payment:?}");
+    assert_eq!(fields(&payment), ["amount"]);
+    // One hundred billion and a cent: just over the limit.
+    let over = agent
+        .post(
+            &format!("{CA}/payments"),
+            &json!({"version": version, "amount": "100000000000.01", "method": "card"}),
+        )
+        .await;
+    assert_eq!(over.status, 422, "{over:?}");
+    let after = agent.get(CA).await;
+    assert_eq!(after.status, 200, "{after:?}");
+    let after = after.json();
+    assert_eq!(after["balance"], before["balance"]);
+    assert_eq!(after["version"], before["version"]);
+    assert!(fixture.store.verify_audit().await.unwrap().broken.is_none());
+}
