@@ -218,7 +218,10 @@ impl App {
         query: &str,
     ) -> Result<Vec<store::workspace::Found>, Error> {
         require(user, Permission::ViewAccounts)?;
-        Ok(self.store.search(user, query).await?)
+        // Only roles that may see the SSN's last 4 may find debtors by it; otherwise four
+        // digits are an account reference like any other query.
+        let by_identity = domain::permission::allows(user.role, Permission::SeeSensitive);
+        Ok(self.store.search(user, query, by_identity).await?)
     }
 }
 

@@ -17,19 +17,25 @@ pub const SEARCH_RESULTS_MAX: i64 = 50;
 impl Store {
     /// Accounts of the user's creditors matching `query`: an account reference (exact),
     /// a phone number or email address of the debtor (exact, normalised), the last 4
-    /// digits of the SSN (through its blind index), or a name (every word a prefix of the
+    /// digits of the SSN (through its blind index) when `by_identity` (the caller's role
+    /// may see it; every such search is audited), or a name (every word a prefix of the
     /// first or last name, any case).
-    pub async fn search(&self, user: &SessionUser, query: &str) -> Result<Vec<Found>, StoreError> {
+    pub async fn search(
+        &self,
+        user: &SessionUser,
+        query: &str,
+        by_identity: bool,
+    ) -> Result<Vec<Found>, StoreError> {
         let query = query.trim();
         if query.is_empty() || query.chars().count() > 200 {
             return Ok(Vec::new());
         }
+        let ssn =
+            by_identity && query.len() == 4 && query.bytes().all(|byte| byte.is_ascii_digit());
         let filter = creditor_filter(user);
         let select = "SELECT c.code, a.account_ref, d.first_name, d.last_name, a.status FROM accounts a \
              JOIN creditors c ON c.id = a.creditor_id JOIN debtors d ON d.id = a.debtor_id";
-        let (condition, values): (String, Vec<String>) = if query.len() == 4
-            && query.bytes().all(|byte| byte.is_ascii_digit())
-        {
+        let (condition, values): (String, Vec<String>) = if ssn {
             (
                 "d.ssn_last4_index = $1".into(),
                 vec![self.key().blind_index("ssn_last4", query)],
@@ -79,6 +85,25 @@ impl Store {
             statement = statement.bind(value);
         }
         let rows = statement.fetch_all(&self.pool).await?;
+        if ssn {
+            // Who looked up whom by identity, and how many they found; the digits are
+            // kept only as their blind index.
+            let mut tx = self.write().await?;
+            tx.audit(AuditEvent {
+                actor: &user.username,
+                action: "search.ssn_last4",
+                entity: "user",
+                entity_key: &user.username,
+                before: None,
+                after: Some(json!({
+                    "ssn_last4_index": self.key().blind_index("ssn_last4", query),
+                    "matches": rows.len(),
+                })),
+                reason: "search by the last 4 digits of the SSN",
+            })
+            .await?;
+            tx.commit().await?;
+        }
         rows.iter()
             .map(|row| {
                 let first: String = row.try_get(2)?;

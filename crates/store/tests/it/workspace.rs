@@ -310,3 +310,74 @@ async fn a_callback_due_now_comes_before_everything_else() {
         store.close().await;
     }
 }
+
+/// Issue 13, finding 3: a role that sees the SSN masked cannot find debtors by its last
+/// 4 digits (four digits are then an account reference like any other query); a role
+/// that may see it can, and every such search is audited without the digits.
+#[tokio::test]
+async fn only_roles_that_see_the_ssn_find_debtors_by_it_and_each_search_is_audited() {
+    let (file, summary) = generated_file(60, 9);
+    let mut reader = csv::Reader::from_path(file.path()).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|header| header == name).unwrap();
+    let (creditor, account_ref, last4) = reader
+        .records()
+        .map(Result::unwrap)
+        .find(|row| !row[column("ssn_last4")].is_empty())
+        .map(|row| {
+            (
+                row[column("creditor")].to_string(),
+                row[column("account_ref")].to_string(),
+                row[column("ssn_last4")].to_string(),
+            )
+        })
+        .expect("the generator writes some SSNs");
+    for db in engines().await {
+        let store = db.open().await;
+        import(&store, file.path(), &summary).await;
+        for (name, role) in [("bo", Role::Billing), ("au", Role::Auditor)] {
+            store
+                .add_user(&actor(), name, role, PASSWORD)
+                .await
+                .unwrap();
+        }
+        let billing = signed_in(&store, "bo").await.user;
+        let auditor = signed_in(&store, "au").await.user;
+        let masked = store.search(&billing, &last4, false).await.unwrap();
+        assert!(
+            !masked
+                .iter()
+                .any(|found| found.creditor == creditor && found.account_ref == account_ref),
+            "billing found {account_ref} by its SSN: {masked:?}"
+        );
+        let clear = store.search(&auditor, &last4, true).await.unwrap();
+        assert!(
+            clear
+                .iter()
+                .any(|found| found.creditor == creditor && found.account_ref == account_ref),
+            "{clear:?}"
+        );
+        let audited = store.audit_log(Some("au"), 50).await.unwrap();
+        let search = audited
+            .iter()
+            .find(|event| event.action == "search.ssn_last4")
+            .expect("the auditor's search is audited");
+        let after: serde_json::Value =
+            serde_json::from_str(search.after_json.as_deref().unwrap_or_default()).unwrap();
+        let index = after["ssn_last4_index"].as_str().unwrap_or_default();
+        assert!(
+            index.len() == 64 && index != last4 && after["ssn_last4"].is_null(),
+            "only the blind index is kept: {after}"
+        );
+        assert!(
+            !store
+                .audit_log(Some("bo"), 50)
+                .await
+                .unwrap()
+                .iter()
+                .any(|event| event.action == "search.ssn_last4")
+        );
+        assert_eq!(store.verify_audit().await.unwrap().broken, None);
+        store.close().await;
+    }
+}
