@@ -158,8 +158,10 @@ impl App {
 /// Decisions written per transaction and audit event.
 const DECISIONS_PER_BATCH: usize = 10_000;
 
-/// RFC 4180 quoting when a field needs it.
+/// A text cell of the list: safe to open in a spreadsheet, then RFC 4180 quoting when
+/// it needs it.
 fn csv_field(text: &str) -> String {
+    let text = crate::export::spreadsheet_text(text);
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {

@@ -11,6 +11,7 @@
 pub mod compliance_json;
 pub mod contact;
 pub mod dialer;
+pub mod export;
 pub mod money;
 pub mod operator;
 pub mod session;

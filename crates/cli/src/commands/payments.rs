@@ -294,13 +294,15 @@ pub async fn remittance(
                 "net",
             ])?;
             for line in &statement.lines {
+                // References and methods come from the creditors' and banks' files.
+                let text = |value: &str| app::export::spreadsheet_text(value).into_owned();
                 writer.write_record([
                     line.kind.to_string(),
                     line.on.to_string(),
-                    line.account_ref.clone(),
-                    line.payment_ref.clone(),
-                    line.method.clone(),
-                    line.return_code.clone().unwrap_or_default(),
+                    text(&line.account_ref),
+                    text(&line.payment_ref),
+                    text(&line.method),
+                    text(line.return_code.as_deref().unwrap_or_default()),
                     line.days_delinquent.to_string(),
                     money(line.amount),
                     line.rate_bps.to_string(),

@@ -252,3 +252,44 @@ fn a_payment_csv_with_bad_rows_is_refused_whole() {
     .unwrap();
     assert_eq!(view["balance"], "100.00", "nothing was posted");
 }
+
+/// Issue 13, finding 7: a payment reference that is a spreadsheet formula lands in the
+/// remittance CSV as text (`'=HYPERLINK(…)`), so opening the statement runs nothing; the
+/// amounts (a return's `-10.00`) stay numbers.
+#[test]
+fn a_formula_in_a_payment_reference_reaches_the_remittance_csv_as_text() {
+    let env = Env::new();
+    let db = env.sqlite("formula.db");
+    let placements = env.write(
+        "placements.csv",
+        "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since\nACME,A-1,D1,Ann,Lee,100.00,USD,2026-06-01\n",
+    );
+    env.ok(&db, &["import", "placements", placements.to_str().unwrap()]);
+    let file = env.write(
+        "payments.csv",
+        "creditor,account_ref,payment_ref,paid_on,amount,method\nACME,A-1,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",2026-11-20,10.00,ach\n",
+    );
+    env.ok(&db, &["import", "payments", file.to_str().unwrap()]);
+    let csv = env.ok(
+        &db,
+        &[
+            "remittance",
+            "--creditor",
+            "ACME",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--format",
+            "csv",
+        ],
+    );
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let line = reader.records().next().unwrap().unwrap();
+    assert_eq!(
+        &line[3], "'=HYPERLINK(\"http://evil.example\",\"x\")",
+        "{csv}"
+    );
+    assert_eq!(&line[7], "10.00");
+    assert!(!csv.contains(",=HYPERLINK"), "{csv}");
+}
