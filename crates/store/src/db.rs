@@ -81,6 +81,11 @@ pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
 pub async fn connect(url: &str) -> Result<(AnyPool, Engine), StoreError> {
     sqlx::any::install_default_drivers();
     let engine = Engine::of_url(url)?;
+    if engine == Engine::Sqlite
+        && let Some(path) = sqlite_path(url)
+    {
+        create_private(&path)?;
+    }
     let url = match engine {
         // Create the file on first use.
         Engine::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
@@ -114,6 +119,29 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Engine), StoreError> {
         .connect_with(options)
         .await?;
     Ok((pool, engine))
+}
+
+/// A SQLite database holds encrypted identity and the whole ledger: it is created
+/// readable by its owner only (0600), before SQLite opens it, so its `-wal` and `-shm`
+/// files (which SQLite creates with the database's permissions) are private too. An
+/// existing file is left as the operator set it.
+fn create_private(path: &std::path::Path) -> Result<(), StoreError> {
+    if path.as_os_str().is_empty() || path == std::path::Path::new(":memory:") {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // A folder that does not exist, say: SQLite will say so in its own words.
+        Err(_) => Ok(()),
+    }
 }
 
 /// A versioned migration. Both engines have the same list (checked by a test).

@@ -24,6 +24,8 @@ pub struct AppState {
     app: app::App,
     /// The agency's business time zone: what "today" is (promise dates, aging).
     business_zone: jiff::tz::TimeZone,
+    /// The session cookie is sent only over HTTPS (`Secure`): behind a TLS proxy.
+    cookie_secure: bool,
 }
 
 impl AppState {
@@ -38,6 +40,9 @@ impl AppState {
 pub struct Config {
     pub rules: &'static RuleSet,
     pub business_zone: jiff::tz::TimeZone,
+    /// Mark the session cookie `Secure` (`ARREARS_COOKIE_SECURE=1`): set it when Arrears
+    /// is served over HTTPS, as it should be in production.
+    pub cookie_secure: bool,
 }
 
 impl Default for Config {
@@ -46,8 +51,38 @@ impl Default for Config {
             rules: RuleSet::builtin(),
             business_zone: jiff::tz::TimeZone::get(app::model::BUSINESS_TIME_ZONE_DEFAULT)
                 .expect("the bundled tz database has New York"),
+            cookie_secure: false,
         }
     }
+}
+
+/// The security headers of every answer: a content security policy that allows only this
+/// site's own scripts, styles and forms and no framing; no MIME sniffing; the referrer
+/// kept on this site; and, unless the answer says otherwise (the static assets), nothing
+/// cached — pages show debtors' identities and balances.
+async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::HeaderValue;
+    use axum::http::header;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 pub fn router(store: Store) -> Router {
@@ -184,8 +219,10 @@ pub fn router_with(store: Store, config: Config) -> Router {
             AppState {
                 app: app::App::new(store, config.rules),
                 business_zone: config.business_zone,
+                cookie_secure: config.cookie_secure,
             }
         })
+        .layer(axum::middleware::map_response(security_headers))
 }
 
 pub async fn serve(store: Store, config: Config, listen: &str) -> std::io::Result<()> {

@@ -1,3 +1,4 @@
+use crate::support::{actor, sqlite_db};
 use store::db::MIGRATIONS;
 
 #[test]
@@ -60,4 +61,39 @@ fn database_urls_are_redacted_in_messages() {
         .unwrap_err()
         .to_string();
     assert!(!error.contains("s3cret"), "{error}");
+}
+
+/// Issue 13, finding 12: a new SQLite database, which holds the ledger and the encrypted
+/// identities, is readable by its owner only, and so are its WAL files.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_sqlite_database_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = sqlite_db();
+    let store = db.open().await;
+    store
+        .add_user(
+            &actor(),
+            "ana",
+            domain::party::Role::Agent,
+            "correct horse battery",
+        )
+        .await
+        .unwrap();
+    let path = store::db::sqlite_path(&db.url).unwrap();
+    let mut checked = 0;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        if let Ok(metadata) = std::fs::metadata(&file) {
+            assert_eq!(
+                metadata.permissions().mode() & 0o777,
+                0o600,
+                "{}",
+                file.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "the database and its WAL exist");
+    store.close().await;
 }

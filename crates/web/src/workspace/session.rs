@@ -58,8 +58,9 @@ pub async fn login(
     match state.app.log_in(&form.username, &form.password).await? {
         Login::Ok { token, session } => {
             let cookie = format!(
-                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-                app::model::sessions::SESSION_HOURS * 3600
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+                app::model::sessions::SESSION_HOURS * 3600,
+                if state.cookie_secure { "; Secure" } else { "" }
             );
             Ok((
                 StatusCode::SEE_OTHER,
@@ -92,7 +93,10 @@ pub async fn logout(
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
     state.app.log_out(&signed.0).await?;
-    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    let cookie = format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        if state.cookie_secure { "; Secure" } else { "" }
+    );
     Ok((
         StatusCode::SEE_OTHER,
         [

@@ -54,6 +54,15 @@ impl Fixture {
     /// The server at `now`, with PORTFOLIO imported and the given (user, role,
     /// creditors) signed up.
     pub async fn start(now: &str, users: &[(&str, domain::party::Role, &[&str])]) -> Fixture {
+        Fixture::start_with(now, users, web::Config::default()).await
+    }
+
+    /// The server with the operator's settings.
+    pub async fn start_with(
+        now: &str,
+        users: &[(&str, domain::party::Role, &[&str])],
+        config: web::Config,
+    ) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("arrears.db").display());
         let clock = Clock::Fixed(now.parse().unwrap());
@@ -82,7 +91,7 @@ impl Fixture {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let server = tokio::spawn(web::serve_on(store.clone(), listener));
+        let server = tokio::spawn(web::serve_with(store.clone(), config, listener));
         Fixture {
             store,
             address,
@@ -146,7 +155,7 @@ impl Response {
 }
 
 pub struct Client {
-    address: std::net::SocketAddr,
+    pub address: std::net::SocketAddr,
     pub cookie: Option<String>,
 }
 

@@ -1,7 +1,7 @@
 //! The agent workspace over HTTP, as a browser without JavaScript would use it: forms,
 //! redirects, the session cookie and its CSRF token.
 
-use crate::fixture::{Client, Fixture, Response};
+use crate::fixture::{Client, Fixture, PASSWORD, Response};
 use domain::party::Role;
 
 /// 10:00 in New York and Boston, 07:00 in Seattle (before Regulation F's 08:00).
@@ -689,4 +689,82 @@ async fn refusals_are_in_the_users_language() {
     assert_eq!(later.status, 303, "{}", later.body);
     let page = ana.get("/accounts/NBANK/NY-1").await;
     assert!(page.body.contains("2026-11-23 16:30 EST"), "{}", page.body);
+}
+
+/// Issue 13, finding 12: every answer carries the security headers; pages (which show
+/// identities and balances) are not cached, the static assets are; the session cookie is
+/// `Secure` when the operator says Arrears is served over HTTPS.
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_the_cookie_can_be_secure() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let mut anonymous = Client {
+        address: fixture.address,
+        cookie: None,
+    };
+    let page = ana.get("/accounts/NBANK/NY-1").await;
+    let login = anonymous.get("/login").await;
+    let missing = ana.get("/accounts/NBANK/NOPE").await;
+    let asset = ana.get("/assets/app.css").await;
+    for (what, answer) in [
+        ("page", &page),
+        ("login", &login),
+        ("404", &missing),
+        ("asset", &asset),
+    ] {
+        let csp = answer.header("content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{what}: {csp:?}"
+        );
+        assert_eq!(
+            answer.header("x-content-type-options"),
+            Some("nosniff"),
+            "{what}"
+        );
+        assert_eq!(
+            answer.header("referrer-policy"),
+            Some("same-origin"),
+            "{what}"
+        );
+    }
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    assert!(
+        asset
+            .header("cache-control")
+            .unwrap_or_default()
+            .starts_with("public"),
+        "assets stay cacheable"
+    );
+    let set_cookie =
+        |client: &Response| client.header("set-cookie").unwrap_or_default().to_string();
+    let plain = anonymous
+        .post("/login", &[("username", "ana"), ("password", PASSWORD)])
+        .await;
+    assert!(
+        !set_cookie(&plain).contains("Secure"),
+        "{}",
+        set_cookie(&plain)
+    );
+    let secure = Fixture::start_with(
+        NOW,
+        &[("ana", Role::Agent, &["NBANK"])],
+        web::Config {
+            cookie_secure: true,
+            ..web::Config::default()
+        },
+    )
+    .await;
+    let mut client = Client {
+        address: secure.address,
+        cookie: None,
+    };
+    let signed = client
+        .post("/login", &[("username", "ana"), ("password", PASSWORD)])
+        .await;
+    assert!(
+        set_cookie(&signed).contains("; Secure"),
+        "{}",
+        set_cookie(&signed)
+    );
 }
