@@ -1157,8 +1157,13 @@ impl Store {
         let required = Role::parse(&row.try_get::<String, _>(6)?)
             .ok_or_else(|| StoreError::Corrupt("approval role".into()))?;
         if role_rank(user.role) < role_rank(required) {
+            let article = if required.code().starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
             return Err(StoreError::Invalid(format!(
-                "this needs a {} (or above) to decide",
+                "this needs {article} {} (or above) to decide",
                 required.code()
             )));
         }

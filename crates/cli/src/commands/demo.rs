@@ -419,6 +419,12 @@ pub(crate) async fn demo(
     listen: &str,
     no_serve: bool,
 ) -> Result<ExitCode> {
+    // The hints below name the binary as it was run (`target/release/arrears` after
+    // `cargo run --release`), so they work as printed without `arrears` on the PATH.
+    let program = std::env::args()
+        .next()
+        .filter(|program| !program.is_empty())
+        .unwrap_or_else(|| "arrears".into());
     for suffix in ["", "-wal", "-shm", ".key"] {
         let path = format!("{DEMO_DATABASE}{suffix}");
         match std::fs::remove_file(&path) {
@@ -504,7 +510,7 @@ pub(crate) async fn demo(
     );
     if let Some((creditor, account_ref)) = refs.first() {
         println!(
-            "  why each was or wasn't listed: arrears --db {db} compliance log --creditor {creditor} --account {account_ref}"
+            "  why each was or wasn't listed: {program} --db {db} compliance log --creditor {creditor} --account {account_ref}"
         );
     }
     println!(
@@ -516,7 +522,7 @@ pub(crate) async fn demo(
     );
     let month_start = today.first_of_month();
     println!(
-        "  remittance: arrears --db {db} remittance --creditor CODE --from {month_start} --to {today} [--format pdf --output FILE]"
+        "  remittance: {program} --db {db} remittance --creditor CODE --from {month_start} --to {today} [--format pdf --output FILE]"
     );
     println!("Demo users (password {DEMO_PASSWORD:?} for each):");
     for (name, role) in DEMO_USERS {
