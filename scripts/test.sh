@@ -21,6 +21,9 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# A C compiler: SQLite is compiled in, and the fuzz workspace's check builds C too.
+command -v cc >/dev/null || apt_install build-essential
+
 # The sqlite3 shell: the tamper test edits a database behind Arrears' back with it.
 command -v sqlite3 >/dev/null || apt_install sqlite3
 
