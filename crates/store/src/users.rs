@@ -36,12 +36,71 @@ fn check_username(username: &str) -> Result<(), StoreError> {
     }
 }
 
-fn check_password(password: &str) -> Result<(), StoreError> {
+/// Passwords long enough to pass the length rule that are among the first any attacker
+/// tries (from public breach lists); checked case-insensitively.
+const COMMON_PASSWORDS: &[&str] = &[
+    "123456789012",
+    "1234567890123",
+    "12345678901234",
+    "123456789123",
+    "098765432109",
+    "111111111111",
+    "000000000000",
+    "qwertyuiopas",
+    "qwerty123456",
+    "qwertyuiop12",
+    "1q2w3e4r5t6y",
+    "password1234",
+    "password12345",
+    "passwordpassword",
+    "passw0rd1234",
+    "p@ssw0rd1234",
+    "p@ssword1234",
+    "iloveyou1234",
+    "abcdefghijkl",
+    "abc123456789",
+    "abcd12345678",
+    "letmein12345",
+    "welcome12345",
+    "welcome123456",
+    "changeme1234",
+    "administrator",
+    "adminadmin12",
+    "admin1234567",
+    "trustno1trustno1",
+    "football1234",
+    "baseball1234",
+    "sunshine1234",
+    "princess1234",
+    "dragon123456",
+    "monkey123456",
+    "superman1234",
+    "starwars1234",
+    "correcthorsebatterystaple",
+];
+
+/// The password rules: 12 to 1,024 characters, not the user name (nor containing a
+/// name of four letters or more), not one character repeated, not a common password.
+fn check_password(username: &str, password: &str) -> Result<(), StoreError> {
     let length = password.chars().count();
     if !(PASSWORD_LENGTH_MIN..=PASSWORD_LENGTH_MAX).contains(&length) {
         return Err(StoreError::Invalid(format!(
             "a password has {PASSWORD_LENGTH_MIN} to {PASSWORD_LENGTH_MAX} characters"
         )));
+    }
+    let lower = password.to_lowercase();
+    let name = username.to_lowercase();
+    if lower == name || (name.chars().count() >= 4 && lower.contains(&name)) {
+        return Err(StoreError::Invalid(
+            "a password may not contain the user name".into(),
+        ));
+    }
+    let mut chars = lower.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) || COMMON_PASSWORDS.contains(&lower.as_str()) {
+        return Err(StoreError::Invalid(
+            "this password is among the first an attacker tries: choose another".into(),
+        ));
     }
     Ok(())
 }
@@ -67,10 +126,11 @@ impl Store {
         password: &str,
     ) -> Result<User, StoreError> {
         check_username(username)?;
-        check_password(password)?;
+        check_password(username, password)?;
         let password_hash = hash_password(password.to_string()).await?;
         let mut tx = self.write().await?;
-        let taken = sqlx::query("SELECT id FROM users WHERE username = $1")
+        // `Ana` and `ana` would be two people no one can tell apart in the audit log.
+        let taken = sqlx::query("SELECT id FROM users WHERE lower(username) = lower($1)")
             .bind(username)
             .fetch_optional(tx.conn())
             .await?;

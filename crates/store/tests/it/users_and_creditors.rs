@@ -120,3 +120,49 @@ async fn creditor_policy_changes_are_checked_and_audited() {
         store.close().await;
     }
 }
+
+/// Issue 13, finding 13: an admin's password of twelve digits, one that is the user
+/// name, one character repeated are refused; `Upper` and `upper` cannot both be users.
+#[tokio::test]
+async fn weak_passwords_and_names_differing_only_in_case_are_refused() {
+    for db in engines().await {
+        let store = db.open().await;
+        for (name, password) in [
+            ("root", "123456789012"),
+            ("mallory", "mallory-mallory"),
+            ("eve", "eeeeeeeeeeeeeeee"),
+            ("trent", "Password1234"),
+        ] {
+            let refused = store
+                .add_user(&actor(), name, domain::party::Role::Admin, password)
+                .await;
+            assert!(
+                matches!(refused, Err(store::StoreError::Invalid(_))),
+                "{name}/{password}: {refused:?}"
+            );
+        }
+        store
+            .add_user(
+                &actor(),
+                "Upper",
+                domain::party::Role::Agent,
+                "correct horse battery",
+            )
+            .await
+            .unwrap();
+        let twin = store
+            .add_user(
+                &actor(),
+                "upper",
+                domain::party::Role::Agent,
+                "correct horse battery",
+            )
+            .await;
+        assert!(
+            matches!(twin, Err(store::StoreError::Conflict(_))),
+            "{twin:?}"
+        );
+        assert_eq!(store.users().await.unwrap().len(), 1);
+        store.close().await;
+    }
+}
