@@ -9,6 +9,7 @@ pub mod allocation;
 pub mod arrangement;
 pub mod contact;
 pub mod creditor;
+pub mod date;
 pub mod ids;
 pub mod ledger;
 pub mod money;

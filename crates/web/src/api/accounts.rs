@@ -210,7 +210,7 @@ pub(crate) async fn record_promise(call: Call) -> Result<Response, ApiFailure> {
                     continue;
                 }
                 let due_on = text("due_on", &mut errors).map(|text| {
-                    text.parse::<jiff::civil::Date>().map_err(|_| {
+                    domain::date::parse_date(&text).ok_or_else(|| {
                         field_error(&format!("payments[{index}].due_on"), "a date YYYY-MM-DD")
                     })
                 });

@@ -406,7 +406,7 @@ pub fn parse_plan(
             field("installments", t, "error.installments")
         });
     }
-    let first_due = input.first_due.trim().parse::<Date>().ok();
+    let first_due = domain::date::parse_date(input.first_due.trim());
     if first_due.is_none() {
         errors.push(field("first_due", t, "error.date"));
     }
@@ -421,7 +421,7 @@ pub fn parse_plan(
     let down_payment_on = if input.down_payment_on.trim().is_empty() {
         Some(None)
     } else {
-        input.down_payment_on.trim().parse::<Date>().ok().map(Some)
+        domain::date::parse_date(input.down_payment_on.trim()).map(Some)
     };
     if down_payment_on.is_none() {
         errors.push(field("down_payment_on", t, "error.date"));
@@ -532,7 +532,7 @@ pub fn parse_settlement(
         if date.trim().is_empty() && amount.trim().is_empty() {
             continue;
         }
-        let due_on = date.trim().parse::<Date>().ok();
+        let due_on = domain::date::parse_date(date.trim());
         let amount = parse_money(view, amount);
         if due_on.is_none() {
             errors.push(field(&format!("settle_date_{row}"), t, "error.date"));
@@ -609,7 +609,7 @@ pub fn parse_payment(
     let paid_on = if input.paid_on.trim().is_empty() {
         Some(None)
     } else {
-        input.paid_on.trim().parse::<Date>().ok().map(Some)
+        domain::date::parse_date(input.paid_on.trim()).map(Some)
     };
     if paid_on.is_none() {
         errors.push(field("paid_on", t, "error.paid_on"));

@@ -266,7 +266,7 @@ pub(crate) fn parse_promise(
             rows.push(row);
             continue;
         }
-        let parsed_date = row.date.parse::<Date>().ok();
+        let parsed_date = domain::date::parse_date(&row.date);
         let parsed_amount = view.currency.parse_amount(&row.amount).ok();
         if parsed_date.is_none() {
             row.date_error = true;

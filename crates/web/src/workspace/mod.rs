@@ -35,7 +35,6 @@ use domain::contact::Disposition;
 use domain::money::Amount;
 use domain::party::Language;
 use jiff::Timestamp;
-use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 

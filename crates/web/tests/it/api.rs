@@ -392,6 +392,15 @@ async fn promises_are_checked_field_by_field_and_stale_versions_refused() {
         )
         .await;
     assert_eq!(fields(&dated), ["payments[0].due_on"], "a past date");
+    // Issue 13, finding 14: a signed, six-digit year is no date anyone typed.
+    let expanded = agent
+        .post(
+            &promises,
+            &json!({"version": version, "payments": [{"due_on": "+002026-12-20", "amount": "10.00"}]}),
+        )
+        .await;
+    assert_eq!(expanded.status, 422, "{expanded:?}");
+    assert_eq!(fields(&expanded), ["payments[0].due_on"]);
     let empty = agent
         .post(&promises, &json!({"version": version, "payments": []}))
         .await;
