@@ -742,24 +742,16 @@ async fn move_arrangement(
     from: ArrangementStatus,
     to: ArrangementStatus,
 ) -> Result<(), StoreError> {
-    if !from.can_become(to) {
-        return Err(StoreError::Conflict(format!(
-            "arrangement {id} is {from}: it cannot become {to}"
-        )));
-    }
-    let written = sqlx::query("UPDATE arrangements SET status = $1 WHERE id = $2 AND status = $3")
-        .bind(to.code())
-        .bind(id)
-        .bind(from.code())
-        .execute(tx.conn())
-        .await?
-        .rows_affected();
-    if written != 1 {
-        return Err(StoreError::Conflict(format!(
-            "arrangement {id} is no longer {from}"
-        )));
-    }
-    Ok(())
+    let allowed = from.can_become(to);
+    guarded_move(
+        tx,
+        Guarded::Arrangement,
+        id,
+        allowed,
+        from.code(),
+        to.code(),
+    )
+    .await
 }
 
 /// The one writer of `promises.status`, under the same rules as [`move_arrangement`].
@@ -769,21 +761,51 @@ async fn move_promise(
     from: PromiseStatus,
     to: PromiseStatus,
 ) -> Result<(), StoreError> {
-    if !from.can_become(to) {
+    let allowed = from.can_become(to);
+    guarded_move(tx, Guarded::Promise, id, allowed, from.code(), to.code()).await
+}
+
+/// The tables whose `status` column only the domain's transitions may change.
+#[derive(Clone, Copy)]
+enum Guarded {
+    Arrangement,
+    Promise,
+}
+
+/// Writes `to` over `from` when the domain `allowed` it and the row still holds `from`.
+async fn guarded_move(
+    tx: &mut WriteTx,
+    table: Guarded,
+    id: i64,
+    allowed: bool,
+    from: &str,
+    to: &str,
+) -> Result<(), StoreError> {
+    let (what, sql) = match table {
+        Guarded::Arrangement => (
+            "arrangement",
+            "UPDATE arrangements SET status = $1 WHERE id = $2 AND status = $3",
+        ),
+        Guarded::Promise => (
+            "promise",
+            "UPDATE promises SET status = $1 WHERE id = $2 AND status = $3",
+        ),
+    };
+    if !allowed {
         return Err(StoreError::Conflict(format!(
-            "promise {id} is {from}: it cannot become {to}"
+            "{what} {id} is {from}: it cannot become {to}"
         )));
     }
-    let written = sqlx::query("UPDATE promises SET status = $1 WHERE id = $2 AND status = $3")
-        .bind(to.code())
+    let written = sqlx::query(sql)
+        .bind(to)
         .bind(id)
-        .bind(from.code())
+        .bind(from)
         .execute(tx.conn())
         .await?
         .rows_affected();
     if written != 1 {
         return Err(StoreError::Conflict(format!(
-            "promise {id} is no longer {from}"
+            "{what} {id} is no longer {from}"
         )));
     }
     Ok(())

@@ -16,12 +16,7 @@ pub(crate) async fn get_account(call: Call) -> Result<Response, ApiFailure> {
 
 pub(crate) async fn list_attempts(call: Call) -> Result<Response, ApiFailure> {
     let view = call.account().await?;
-    let attempts = call
-        .state
-        .app
-        .attempts(&call.user, &view)
-        .await
-        .map_err(AppError::from)?;
+    let attempts = call.state.app.attempts(&call.user, &view).await?;
     Ok(ok(views::AttemptList {
         attempts: attempts.iter().map(views::Attempt::of).collect(),
     }))
@@ -49,8 +44,7 @@ pub(crate) async fn log_attempt(call: Call) -> Result<Response, ApiFailure> {
         .state
         .app
         .log_attempt(&call.user, &view, &input)
-        .await
-        .map_err(AppError::from)?;
+        .await?;
     Ok(match result {
         Attempted::Logged(id) => created(id, version),
         Attempted::Invalid(problems) => {
@@ -130,11 +124,7 @@ pub(crate) async fn check_compliance(call: Call) -> Result<Response, ApiFailure>
     };
     Ok(match app::compliance_json::parse_request(&value) {
         Ok(request) => {
-            let answer = call
-                .state
-                .app
-                .check(&call.user, &request)
-                .map_err(AppError::from)?;
+            let answer = call.state.app.check(&call.user, &request)?;
             ok(views::ComplianceAnswer::of(&answer))
         }
         Err(malformed) => unprocessable(malformed.reason, &malformed.field),
@@ -143,12 +133,7 @@ pub(crate) async fn check_compliance(call: Call) -> Result<Response, ApiFailure>
 
 pub(crate) async fn list_promises(call: Call) -> Result<Response, ApiFailure> {
     let view = call.account().await?;
-    let promises = call
-        .state
-        .app
-        .promises(&call.user, &view)
-        .await
-        .map_err(AppError::from)?;
+    let promises = call.state.app.promises(&call.user, &view).await?;
     Ok(ok(views::PromiseList {
         promises: promises
             .iter()
@@ -267,12 +252,7 @@ pub(crate) async fn record_promise(call: Call) -> Result<Response, ApiFailure> {
 
 pub(crate) async fn list_notes(call: Call) -> Result<Response, ApiFailure> {
     let view = call.account().await?;
-    let notes = call
-        .state
-        .app
-        .notes(&call.user, &view)
-        .await
-        .map_err(AppError::from)?;
+    let notes = call.state.app.notes(&call.user, &view).await?;
     Ok(ok(views::NoteList {
         notes: notes.iter().map(views::Note::of).collect(),
     }))

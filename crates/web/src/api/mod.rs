@@ -490,6 +490,12 @@ impl From<StoreError> for ApiFailure {
     }
 }
 
+impl From<app::Error> for ApiFailure {
+    fn from(error: app::Error) -> ApiFailure {
+        ApiFailure(AppError::from(error))
+    }
+}
+
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
         let api = match self.0 {

@@ -15,12 +15,7 @@ use serde_json::{Map, Value};
 
 pub(crate) async fn list_payments(call: Call) -> Result<Response, ApiFailure> {
     let view = call.account().await?;
-    let payments = call
-        .state
-        .app
-        .payments(&call.user, &view)
-        .await
-        .map_err(AppError::from)?;
+    let payments = call.state.app.payments(&call.user, &view).await?;
     Ok(ok(views::PaymentList {
         payments: payments
             .iter()
@@ -223,12 +218,7 @@ pub(crate) async fn offer_settlement(call: Call) -> Result<Response, ApiFailure>
 }
 
 pub(crate) async fn list_approvals(call: Call) -> Result<Response, ApiFailure> {
-    let items = call
-        .state
-        .app
-        .approvals(&call.user)
-        .await
-        .map_err(AppError::from)?;
+    let items = call.state.app.approvals(&call.user).await?;
     Ok(ok(views::ApprovalList {
         approvals: items.iter().map(views::Approval::of).collect(),
     }))
