@@ -242,7 +242,10 @@ pub async fn serve_with(
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
     app::App::new(store.clone(), config.rules).warm_up().await;
-    axum::serve(listener, router_with(store, config))
+    // Handlers may read the peer address as `ConnectInfo<SocketAddr>` (sign-in throttling).
+    let service =
+        router_with(store, config).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(async {
             tokio::signal::ctrl_c().await.ok();
         })
