@@ -11,7 +11,9 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+mod input;
 pub mod money;
+pub mod server;
 pub mod workspace;
 
 use app::model::Store;
@@ -43,6 +45,8 @@ pub struct Config {
     /// Mark the session cookie `Secure` (`ARREARS_COOKIE_SECURE=1`): set it when Arrears
     /// is served over HTTPS, as it should be in production.
     pub cookie_secure: bool,
+    /// Connection cap and timeouts of the server loop (`server::run`).
+    pub limits: server::ServerLimits,
 }
 
 impl Default for Config {
@@ -52,6 +56,7 @@ impl Default for Config {
             business_zone: jiff::tz::TimeZone::get(app::model::BUSINESS_TIME_ZONE_DEFAULT)
                 .expect("the bundled tz database has New York"),
             cookie_secure: false,
+            limits: server::ServerLimits::default(),
         }
     }
 }
@@ -222,6 +227,7 @@ pub fn router_with(store: Store, config: Config) -> Router {
                 cookie_secure: config.cookie_secure,
             }
         })
+        .layer(axum::middleware::from_fn(input::refuse_hidden_characters))
         .layer(axum::middleware::map_response(security_headers))
 }
 
@@ -242,14 +248,11 @@ pub async fn serve_with(
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
     app::App::new(store.clone(), config.rules).warm_up().await;
-    // Handlers may read the peer address as `ConnectInfo<SocketAddr>` (sign-in throttling).
-    let service =
-        router_with(store, config).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(async {
-            tokio::signal::ctrl_c().await.ok();
-        })
-        .await
+    let limits = config.limits.clone();
+    server::run(listener, router_with(store, config), limits, async {
+        tokio::signal::ctrl_c().await.ok();
+    })
+    .await
 }
 
 async fn health() -> &'static str {

@@ -1009,3 +1009,40 @@ async fn amounts_beyond_the_limit_are_refused_and_nothing_is_kept() {
     assert_eq!(after["version"], before["version"]);
     assert!(fixture.store.verify_audit().await.unwrap().broken.is_none());
 }
+
+#[tokio::test]
+async fn hidden_characters_in_any_text_field_are_refused_naming_it() {
+    let fixture = Fixture::start().await;
+    let agent = &fixture.agent;
+    let version = agent.version(CA).await;
+    let notes = format!("{CA}/notes");
+    for (text, field) in [
+        ("called\u{0}back", "body"),
+        ("\u{FEFF}called back", "body"),
+        ("paid \u{202E}00.001$", "body"),
+    ] {
+        let reply = agent
+            .post(&notes, &json!({"version": version, "body": text}))
+            .await;
+        assert_eq!(reply.status, 422, "{reply:?}");
+        assert_eq!(fields(&reply), [field], "{reply:?}");
+    }
+    // Inside a nested array too, named by its path.
+    let promise = agent
+        .post(
+            &format!("{CA}/promises"),
+            &json!({"version": version, "payments": [{"due_on": "2026-12-01", "amount": "10.00\u{0}"}]}),
+        )
+        .await;
+    assert_eq!(promise.status, 422, "{promise:?}");
+    assert_eq!(fields(&promise), ["payments[0].amount"]);
+    // Nothing was written; ordinary accents and line breaks still are.
+    assert_eq!(agent.get(&notes).await.json(), json!({"notes": []}));
+    let fine = agent
+        .post(
+            &notes,
+            &json!({"version": version, "body": "Sra. Núñez: llamar\r\ndespués\tde las 5"}),
+        )
+        .await;
+    assert_eq!(fine.status, 201, "{fine:?}");
+}

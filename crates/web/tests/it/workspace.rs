@@ -165,6 +165,26 @@ async fn an_agent_takes_the_next_account_logs_an_attempt_and_a_promise() {
         )
         .await;
     assert_eq!(forged.status, 403);
+
+    // A NUL or a stray byte-order mark typed or pasted into a form is refused, naming
+    // the field; nothing is stored.
+    let page = ana.get("/accounts/NBANK/NY-1").await;
+    let version = page.version();
+    for body in ["late\u{0}note", "late\u{FEFF}note"] {
+        let refused = ana
+            .post(
+                "/accounts/NBANK/NY-1/notes",
+                &[("csrf", &csrf), ("version", &version), ("body", body)],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(
+            refused.body.contains("body: character 5"),
+            "{}",
+            refused.body
+        );
+    }
+    assert_eq!(ana.get("/accounts/NBANK/NY-1").await.version(), version);
 }
 
 #[tokio::test]
