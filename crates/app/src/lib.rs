@@ -26,7 +26,7 @@ pub mod model {
         Actor, AuditReport, BUSINESS_TIME_ZONE_DEFAULT, Clock, Engine, PiiKey, Store, StoreError,
     };
     pub use store::{
-        aging, arrangements, audit, creditors, db, decisions, import, money, money_views,
+        accounts, aging, arrangements, audit, creditors, db, decisions, import, money, money_views,
         remittance, sessions, users, view, workspace,
     };
 }

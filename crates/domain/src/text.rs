@@ -13,19 +13,41 @@
 //!   U+2066–U+2069), which can make a text display other than it reads ("Trojan Source");
 //! - the noncharacters U+FFFE and U+FFFF.
 
+/// The refused code points, inclusive ranges, with why: the one list both the check
+/// below and the API document's [`pattern`] are made from.
+pub const REFUSED: &[(u32, u32, &str)] = &[
+    (0x0, 0x0, "a NUL character"),
+    (0x1, 0x8, "a control character"),
+    (0xB, 0xC, "a control character"),
+    (0xE, 0x1F, "a control character"),
+    (0x7F, 0x9F, "a control character"),
+    (0x202A, 0x202E, "a bidirectional-text control character"),
+    (0x2066, 0x2069, "a bidirectional-text control character"),
+    (0xFEFF, 0xFEFF, "a byte-order mark (U+FEFF)"),
+    (0xFFFE, 0xFFFF, "a Unicode noncharacter"),
+];
+
 /// Why a character is refused, for messages.
 pub fn refused_reason(c: char) -> Option<&'static str> {
-    match c {
-        '\t' | '\n' | '\r' => None,
-        '\u{0}' => Some("a NUL character"),
-        c if c.is_control() => Some("a control character"),
-        '\u{FEFF}' => Some("a byte-order mark (U+FEFF)"),
-        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
-            Some("a bidirectional-text control character")
+    let code = u32::from(c);
+    REFUSED
+        .iter()
+        .find(|(from, to, _)| (*from..=*to).contains(&code))
+        .map(|(_, _, reason)| *reason)
+}
+
+/// A regular expression (ECMA-262, as JSON Schema uses) matching exactly the texts with
+/// no refused character.
+pub fn pattern() -> String {
+    let mut class = String::new();
+    for (from, to, _) in REFUSED {
+        if from == to {
+            class.push_str(&format!("\\u{from:04X}"));
+        } else {
+            class.push_str(&format!("\\u{from:04X}-\\u{to:04X}"));
         }
-        '\u{FFFE}' | '\u{FFFF}' => Some("a Unicode noncharacter"),
-        _ => None,
     }
+    format!("^[^{class}]*$")
 }
 
 /// The first refused character of `text`: its position (counted in characters, from 1)
@@ -61,6 +83,23 @@ mod tests {
         ] {
             assert_eq!(first_refused(text), None, "{text:?}");
         }
+    }
+
+    #[test]
+    fn the_list_refuses_every_c0_and_c1_control_but_tab_and_line_ends() {
+        for code in 0..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(code) else {
+                continue;
+            };
+            let expected = (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+                || matches!(code, 0x202A..=0x202E | 0x2066..=0x2069 | 0xFEFF | 0xFFFE | 0xFFFF);
+            assert_eq!(refused_reason(c).is_some(), expected, "U+{code:04X}");
+        }
+        assert!(
+            pattern().starts_with("^[^\\u0000\\u0001-\\u0008"),
+            "{}",
+            pattern()
+        );
     }
 
     #[test]

@@ -221,6 +221,7 @@ async fn read_body_within(
     request: Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let api = request.uri().path().starts_with("/api/");
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -228,6 +229,7 @@ async fn read_body_within(
         .and_then(|value| value.parse::<u64>().ok());
     if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
         return refuse(
+            api,
             StatusCode::PAYLOAD_TOO_LARGE,
             "the request body is larger than the server accepts",
         );
@@ -235,10 +237,12 @@ async fn read_body_within(
     let (parts, body) = request.into_parts();
     match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
         Err(_) => refuse(
+            api,
             StatusCode::REQUEST_TIMEOUT,
             "the request body did not arrive in time",
         ),
         Ok(Err(_)) => refuse(
+            api,
             StatusCode::PAYLOAD_TOO_LARGE,
             "the request body is larger than the server accepts",
         ),
@@ -249,8 +253,21 @@ async fn read_body_within(
     }
 }
 
-fn refuse(status: StatusCode, message: &'static str) -> Response {
-    let mut response = (status, format!("{message}\n")).into_response();
+/// The answer to a body refused before any handler: JSON (the API's error shape) on
+/// `/api/`, plain text elsewhere; the connection is closed after it.
+fn refuse(api: bool, status: StatusCode, message: &'static str) -> Response {
+    let mut response = if api {
+        (
+            status,
+            axum::Json(app::views::ErrorBody {
+                error: message.into(),
+                fields: Vec::new(),
+            }),
+        )
+            .into_response()
+    } else {
+        (status, format!("{message}\n")).into_response()
+    };
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));

@@ -120,7 +120,16 @@ impl Postgres {
             );
             return None;
         };
-        let name = format!("arrears_test_cli_{}_{}", std::process::id(), rand_suffix());
+        // scripts/test.sh names its run, and drops only its own databases at the end.
+        let run = std::env::var("ARREARS_TEST_RUN")
+            .ok()
+            .filter(|run| !run.is_empty() && run.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .unwrap_or_else(|| "local".into());
+        let name = format!(
+            "arrears_test_{run}_cli_{}_{}",
+            std::process::id(),
+            rand_suffix()
+        );
         admin(&admin_url, &format!("CREATE DATABASE {name}"));
         let base = admin_url
             .rsplit_once('/')

@@ -297,10 +297,7 @@ async fn tokens_roles_and_creditors_decide_who_sees_and_does_what() {
         let version = 1;
         let reply = fixture
             .agent
-            .post(
-                &format!("{OTHER}/{list}"),
-                &json!({"version": version, "body": "x"}),
-            )
+            .post(&format!("{OTHER}/{list}"), &json!({"version": version}))
             .await;
         assert_eq!(reply.status, 404, "{list}: {reply:?}");
     }
@@ -1036,6 +1033,12 @@ async fn hidden_characters_in_any_text_field_are_refused_naming_it() {
         .await;
     assert_eq!(promise.status, 422, "{promise:?}");
     assert_eq!(fields(&promise), ["payments[0].amount"]);
+    // A field no request has is refused by name, not ignored (a misspelt `bodyy`).
+    let misspelt = agent
+        .post(&notes, &json!({"version": version, "bodyy": "called"}))
+        .await;
+    assert_eq!(misspelt.status, 422, "{misspelt:?}");
+    assert_eq!(fields(&misspelt), ["bodyy"]);
     // Nothing was written; ordinary accents and line breaks still are.
     assert_eq!(agent.get(&notes).await.json(), json!({"notes": []}));
     let fine = agent
