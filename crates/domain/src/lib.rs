@@ -20,3 +20,4 @@ pub mod placement;
 pub mod plan;
 pub mod schedule;
 pub mod settlement;
+pub mod throttle;
