@@ -26,6 +26,8 @@ pub struct AppState {
     business_zone: jiff::tz::TimeZone,
     /// The session cookie is sent only over HTTPS (`Secure`): behind a TLS proxy.
     cookie_secure: bool,
+    /// A proxy of ours stands in front: the client is the last `X-Forwarded-For` address.
+    trusted_proxy: bool,
 }
 
 impl AppState {
@@ -43,6 +45,11 @@ pub struct Config {
     /// Mark the session cookie `Secure` (`ARREARS_COOKIE_SECURE=1`): set it when Arrears
     /// is served over HTTPS, as it should be in production.
     pub cookie_secure: bool,
+    /// Arrears is reached only through a reverse proxy of ours that appends the client's
+    /// address to `X-Forwarded-For` (`ARREARS_TRUSTED_PROXY=1`): sign-in throttling then
+    /// counts that address instead of the proxy's. Leave it off when clients can reach
+    /// the server directly, or any client could name itself anyone.
+    pub trusted_proxy: bool,
 }
 
 impl Default for Config {
@@ -52,6 +59,7 @@ impl Default for Config {
             business_zone: jiff::tz::TimeZone::get(app::model::BUSINESS_TIME_ZONE_DEFAULT)
                 .expect("the bundled tz database has New York"),
             cookie_secure: false,
+            trusted_proxy: false,
         }
     }
 }
@@ -220,6 +228,7 @@ pub fn router_with(store: Store, config: Config) -> Router {
                 app: app::App::new(store, config.rules),
                 business_zone: config.business_zone,
                 cookie_secure: config.cookie_secure,
+                trusted_proxy: config.trusted_proxy,
             }
         })
         .layer(axum::middleware::map_response(security_headers))

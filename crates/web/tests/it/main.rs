@@ -7,6 +7,7 @@ mod fixture;
 mod money;
 mod money_browser;
 mod openapi;
+mod sign_in;
 mod workspace;
 
 use std::io::{Read, Write};
