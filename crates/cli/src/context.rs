@@ -142,17 +142,18 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet> {
 
 /// The web server's settings from the environment.
 pub fn web_config() -> Result<web::Config> {
-    let cookie_secure = match std::env::var("ARREARS_COOKIE_SECURE").as_deref() {
-        Err(_) | Ok("" | "0" | "false" | "no") => false,
-        Ok("1" | "true" | "yes") => true,
-        Ok(other) => {
-            anyhow::bail!("ARREARS_COOKIE_SECURE={other:?}: expected 1 or 0 (true or false)")
+    let flag = |name: &str| -> Result<bool> {
+        match std::env::var(name).as_deref() {
+            Err(_) | Ok("" | "0" | "false" | "no") => Ok(false),
+            Ok("1" | "true" | "yes") => Ok(true),
+            Ok(other) => anyhow::bail!("{name}={other:?}: expected 1 or 0 (true or false)"),
         }
     };
     Ok(web::Config {
         rules: rule_set()?,
         business_zone: business_time_zone()?,
-        cookie_secure,
+        cookie_secure: flag("ARREARS_COOKIE_SECURE")?,
+        trusted_proxy: flag("ARREARS_TRUSTED_PROXY")?,
         limits: server_limits()?,
     })
 }

@@ -327,7 +327,10 @@ pub fn decisions_text(
 /// A text table: each column as wide as its widest cell (header included, counted in
 /// characters), two spaces apart; the last column is not padded.
 pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|header| header.chars().count()).collect();
+    let mut widths: Vec<usize> = headers
+        .iter()
+        .map(|header| header.chars().count())
+        .collect();
     for row in rows {
         debug_assert_eq!(row.len(), headers.len(), "a row has a cell per column");
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -370,7 +373,12 @@ mod table_tests {
                     "maria.nunez@example.com".into(),
                     "deny".into(),
                 ],
-                vec!["2026-12-06T20:23:05Z".into(), "letter".into(), "(none)".into(), "allow".into()],
+                vec![
+                    "2026-12-06T20:23:05Z".into(),
+                    "letter".into(),
+                    "(none)".into(),
+                    "allow".into(),
+                ],
             ],
         );
         let lines: Vec<&str> = text.lines().collect();
@@ -378,7 +386,15 @@ mod table_tests {
             words.iter().map(|word| line.find(word).unwrap()).collect()
         };
         let header = starts(lines[0], &["action", "contact", "verdict"]);
-        assert_eq!(starts(lines[1], &["call", "maria", "deny"]), header, "{text}");
-        assert_eq!(starts(lines[2], &["letter", "(none)", "allow"]), header, "{text}");
+        assert_eq!(
+            starts(lines[1], &["call", "maria", "deny"]),
+            header,
+            "{text}"
+        );
+        assert_eq!(
+            starts(lines[2], &["letter", "(none)", "allow"]),
+            header,
+            "{text}"
+        );
     }
 }

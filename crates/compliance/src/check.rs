@@ -222,7 +222,8 @@ impl<'r> Question<'r> {
         let consumer = &request.consumer;
         let action = request.action;
         let communication = action.is_communication();
-        // The consumer's own time and call count do not limit contact with their attorney.
+        // The consumer's own time and call count, a cease request and representation do
+        // not limit contact with their attorney, who is not "the consumer" (1006.6(a)).
         let to_consumer_side = request.recipient != Recipient::Attorney;
         match &rule.kind {
             Kind::TimeOfDay { hours } => {
@@ -320,8 +321,11 @@ impl<'r> Question<'r> {
                         request.purpose,
                         Purpose::CeaseConfirmation | Purpose::RemedyNotice
                     );
+                // The consumer's attorney is not "the consumer" (12 CFR 1006.6(a)): a
+                // cease request does not stop communications with them. An estate's
+                // representative is the consumer there, so it does.
                 fact(
-                    communication && consumer.cease_requested && !exempt,
+                    communication && consumer.cease_requested && to_consumer_side && !exempt,
                     "the consumer asked the collector to cease communication",
                 )
             }

@@ -21,3 +21,4 @@ pub mod plan;
 pub mod schedule;
 pub mod settlement;
 pub mod text;
+pub mod throttle;

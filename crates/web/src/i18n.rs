@@ -420,8 +420,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
     (
         "login.locked",
-        "Too many failed attempts: try again after",
-        "Demasiados intentos fallidos: vuelva a intentarlo después de las",
+        "Too many failed sign-ins: try again in",
+        "Demasiados intentos fallidos: vuelva a intentarlo en",
     ),
     ("queue.title", "Work queue", "Cola de trabajo"),
     ("queue.next", "Next account", "Siguiente cuenta"),

@@ -28,6 +28,8 @@ pub struct AppState {
     business_zone: jiff::tz::TimeZone,
     /// The session cookie is sent only over HTTPS (`Secure`): behind a TLS proxy.
     cookie_secure: bool,
+    /// A proxy of ours stands in front: the client is the last `X-Forwarded-For` address.
+    trusted_proxy: bool,
 }
 
 impl AppState {
@@ -47,6 +49,11 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Connection cap and timeouts of the server loop (`server::run`).
     pub limits: server::ServerLimits,
+    /// Arrears is reached only through a reverse proxy of ours that appends the client's
+    /// address to `X-Forwarded-For` (`ARREARS_TRUSTED_PROXY=1`): sign-in throttling then
+    /// counts that address instead of the proxy's. Leave it off when clients can reach
+    /// the server directly, or any client could name itself anyone.
+    pub trusted_proxy: bool,
 }
 
 impl Default for Config {
@@ -57,6 +64,7 @@ impl Default for Config {
                 .expect("the bundled tz database has New York"),
             cookie_secure: false,
             limits: server::ServerLimits::default(),
+            trusted_proxy: false,
         }
     }
 }
@@ -225,6 +233,7 @@ pub fn router_with(store: Store, config: Config) -> Router {
                 app: app::App::new(store, config.rules),
                 business_zone: config.business_zone,
                 cookie_secure: config.cookie_secure,
+                trusted_proxy: config.trusted_proxy,
             }
         })
         .layer(axum::middleware::from_fn(input::refuse_hidden_characters))

@@ -6,4 +6,5 @@
 mod invariants;
 mod model;
 mod regressions;
+mod sign_in;
 mod support;

@@ -878,7 +878,7 @@ fn the_dialer_list_holds_only_lawful_calls() {
     assert_eq!(decisions[0]["request"]["now"], "2026-06-01T16:00:00Z");
     assert_eq!(
         decisions[0]["answer"]["violations"][0]["citation"],
-        "12 CFR 1006.6(c)"
+        "12 CFR 1006.6(a), 1006.6(c)"
     );
     assert!(
         decisions[0]["packs"][0]

@@ -303,7 +303,7 @@ const CITATIONS: &[(&str, &str)] = &[
     ("us.consumer_inconvenient_time", "12 CFR 1006.6(b)(1)(i)"),
     ("us.call_frequency", "12 CFR 1006.14(b)(2)(i)(A)"),
     ("us.call_after_conversation", "12 CFR 1006.14(b)(2)(i)(B)"),
-    ("us.cease_communication", "12 CFR 1006.6(c)"),
+    ("us.cease_communication", "12 CFR 1006.6(a), 1006.6(c)"),
     ("us.attorney_represented", "12 CFR 1006.6(b)(2)"),
     ("us.workplace_prohibited", "12 CFR 1006.6(b)(3)"),
     ("us.electronic_opt_out", "12 CFR 1006.6(e), 1006.14(h)"),
@@ -336,7 +336,7 @@ const MA: &str = "us-ma.call_frequency";
 const HOURS: &str = "12 CFR 1006.6(b)(1)(i)";
 const SEVEN_CALLS: &str = "12 CFR 1006.14(b)(2)(i)(A)";
 const SEVEN_DAYS: &str = "12 CFR 1006.14(b)(2)(i)(B)";
-const CEASE_CITE: &str = "12 CFR 1006.6(c)";
+const CEASE_CITE: &str = "12 CFR 1006.6(a), 1006.6(c)";
 const ATTORNEY_CITE: &str = "12 CFR 1006.6(b)(2)";
 const WORKPLACE_CITE: &str = "12 CFR 1006.6(b)(3)";
 const OPT_OUT_CITE: &str = "12 CFR 1006.6(e), 1006.14(h)";
@@ -1260,6 +1260,87 @@ fn cases() -> Vec<Case> {
             ask("2026-06-01T15:00:00Z", Lawsuit).cease(),
             allow(),
         ),
+        // 1006.6(a): the consumer's attorney is not "the consumer"; a cease request
+        // (1006.6(c)) stops communications with the consumer, not with the attorney.
+        case(
+            "after a cease request the consumer's attorney may be called",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Call)
+                .cease()
+                .to(Recipient::Attorney),
+            allow(),
+        ),
+        case(
+            "after a cease request the consumer's attorney may be written to",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Letter)
+                .cease()
+                .to(Recipient::Attorney),
+            allow(),
+        ),
+        case(
+            "after a cease request the consumer's attorney may be emailed",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Email)
+                .cease()
+                .to(Recipient::Attorney),
+            allow(),
+        ),
+        case(
+            "after a cease request the attorney may be called at 22:00 local (no hours)",
+            CEASE_CITE,
+            ask("2026-06-02T02:00:00Z", Call) // 06-01 22:00 EDT
+                .cease()
+                .to(Recipient::Attorney),
+            allow(),
+        ),
+        case(
+            "after a cease request an email to the consumer is denied",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Email).cease(),
+            deny(&[CEASE]).never(CEASE).next_null(),
+        ),
+        case(
+            "after a cease request an sms to the consumer is denied",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Sms).cease(),
+            deny(&[CEASE]).never(CEASE).next_null(),
+        ),
+        case(
+            "after a cease request the estate's representative is not called",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Call)
+                .cease()
+                .to(Recipient::EstateRepresentative),
+            deny(&[CEASE]).never(CEASE).next_null(),
+        ),
+        case(
+            "after a cease request the estate's representative is not written to",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Letter)
+                .cease()
+                .deceased()
+                .to(Recipient::EstateRepresentative),
+            deny(&[CEASE]).never(CEASE).next_null(),
+        ),
+        case(
+            "cease and represented: only the attorney may be called",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Call).cease().represented(),
+            deny(&[CEASE, ATTORNEY])
+                .never(CEASE)
+                .never(ATTORNEY)
+                .next_null(),
+        ),
+        case(
+            "cease and represented: the attorney is allowed",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Call)
+                .cease()
+                .represented()
+                .to(Recipient::Attorney),
+            allow(),
+        ),
         // ---------------- us.attorney_represented ----------------------------------
         case(
             "a represented consumer is not called",
@@ -1691,6 +1772,15 @@ fn cases() -> Vec<Case> {
             ask("2026-06-01T15:00:00Z", Call)
                 .bankrupt()
                 .represented()
+                .to(Recipient::Attorney),
+            deny(&[BANKRUPTCY]).never(BANKRUPTCY).next_null(),
+        ),
+        case(
+            "the stay still forbids calling the attorney after a cease request",
+            STAY,
+            ask("2026-06-01T15:00:00Z", Call)
+                .cease()
+                .bankrupt()
                 .to(Recipient::Attorney),
             deny(&[BANKRUPTCY]).never(BANKRUPTCY).next_null(),
         ),

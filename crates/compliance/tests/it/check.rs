@@ -112,6 +112,13 @@ fn facts_that_only_a_change_can_clear() {
     confirmation.action = Action::Letter;
     confirmation.purpose = Purpose::CeaseConfirmation;
     assert!(check(&confirmation).allowed());
+    // The consumer's attorney is not the consumer (12 CFR 1006.6(a)).
+    let mut attorney = cease.clone();
+    attorney.recipient = Recipient::Attorney;
+    assert!(check(&attorney).allowed());
+    let mut estate = cease.clone();
+    estate.recipient = Recipient::EstateRepresentative;
+    assert_eq!(rules(&estate), ["us.cease_communication"]);
     let mut represented = base.clone();
     represented.consumer.attorney_represented = true;
     assert_eq!(rules(&represented), ["us.attorney_represented"]);

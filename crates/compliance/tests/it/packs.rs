@@ -210,7 +210,7 @@ fn a_state_pack_applies_to_its_state_from_its_effective_date_and_is_recorded() {
         .iter()
         .map(|pack| format!("{}@{}", pack.id, pack.version))
         .collect();
-    assert_eq!(packs, ["us@2026.11.0", "us-ny@t1"]);
+    assert_eq!(packs, ["us@2026.12.0", "us-ny@t1"]);
 
     // Another state: the pack is not in force, nor recorded.
     let mut elsewhere = ask.clone();
@@ -236,6 +236,62 @@ fn a_state_pack_applies_to_its_state_from_its_effective_date_and_is_recorded() {
         rules_of(&rules, &on_new_year),
         ["us.time_of_day", "us-ny.call_frequency"]
     );
+}
+
+/// A state rule of kind `cease_communication` means what the federal one does: it stops
+/// communications with the consumer's side, not with the consumer's attorney (the
+/// contract's `us.cease_communication`, 12 CFR 1006.6(a)), and keeps the letter
+/// exceptions.
+#[test]
+fn a_state_cease_rule_spares_the_attorney_as_the_federal_one_does() {
+    const STATE_CEASE: &str = r#"format = 1
+id = "us-ny"
+version = "t1"
+title = "test"
+states = ["NY"]
+
+[[rule]]
+id = "us-ny.cease_communication"
+kind = "cease_communication"
+citation = "Test cease"
+effective_from = 2026-01-01
+"#;
+    let rules =
+        RuleSet::from_texts("test", [("us.toml", FEDERAL), ("us-ny.toml", STATE_CEASE)]).unwrap();
+    let mut ask = new_yorker("2026-06-01T15:00:00Z", &[]);
+    ask.consumer.cease_requested = true;
+    for action in [Action::Call, Action::Letter, Action::Email, Action::Sms] {
+        let mut to_consumer = ask.clone();
+        to_consumer.action = action;
+        let answer = rules.check(&to_consumer);
+        let cited: Vec<(&str, &str)> = answer
+            .violations
+            .iter()
+            .map(|violation| (violation.rule, violation.citation))
+            .collect();
+        assert_eq!(
+            cited,
+            [
+                ("us.cease_communication", "12 CFR 1006.6(a), 1006.6(c)"),
+                ("us-ny.cease_communication", "Test cease"),
+            ],
+            "{action:?}"
+        );
+        let mut to_estate = to_consumer.clone();
+        to_estate.recipient = Recipient::EstateRepresentative;
+        assert_eq!(
+            rules_of(&rules, &to_estate),
+            ["us.cease_communication", "us-ny.cease_communication"],
+            "{action:?}"
+        );
+        let mut to_attorney = to_consumer.clone();
+        to_attorney.recipient = Recipient::Attorney;
+        assert!(rules.check(&to_attorney).allowed(), "{action:?}");
+    }
+    let mut confirmation = ask.clone();
+    confirmation.action = Action::Letter;
+    confirmation.purpose = Purpose::CeaseConfirmation;
+    assert!(rules.check(&confirmation).allowed());
 }
 
 fn washingtonian(now: &str, history: Vec<HistoryEntry>, action: Action) -> Request {

@@ -7,7 +7,6 @@ use domain::party::Role;
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::SocketAddr;
-use store::sessions::Login;
 use store::{Actor, Clock, PiiKey, Store};
 
 /// 23:00 in New York, 20:00 in California.
@@ -323,9 +322,16 @@ async fn tokens_roles_and_creditors_decide_who_sees_and_does_what() {
     assert_eq!(fixture.agent.version(CA).await, version, "nothing written");
 
     // A browser session may use the API too, with its CSRF token on writes.
-    let Login::Ok { session, token } = fixture.store.log_in("ana", PASSWORD).await.unwrap() else {
-        panic!("ana could not sign in");
+    let ana = fixture.store.authenticate("ana", PASSWORD).await.unwrap();
+    let attempt = store::sessions::SignInAttempt {
+        username: "ana",
+        client: "127.0.0.1",
     };
+    let (session, token) = fixture
+        .store
+        .open_session(&ana.expect("ana signs in"), attempt)
+        .await
+        .unwrap();
     let cookie = format!("arrears_session={token}");
     let read = http(address, "GET", CA, &[("Cookie", &cookie)], None).await;
     assert_eq!(read.status, 200, "{read:?}");

@@ -8,6 +8,7 @@ mod money;
 mod money_browser;
 mod openapi;
 mod server;
+mod sign_in;
 mod workspace;
 
 use std::io::{Read, Write};
