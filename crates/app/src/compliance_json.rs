@@ -5,7 +5,7 @@
 
 use compliance::check::{Answer, Consumer, ContactPoint, Debt, Request};
 use compliance::facts::{
-    Action, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
+    Action, Consent, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
 };
 use compliance::hours::LocalWindow;
 use jiff::Timestamp;
@@ -147,6 +147,11 @@ pub fn parse_request(value: &Value) -> Parsed<Request> {
         None | Some(Value::Null) => None,
         Some(point) => Some(parse_contact_point(point)?),
     };
+    let consents = list(map, "", "consents")?
+        .iter()
+        .enumerate()
+        .map(|(index, consent)| parse_consent(consent, &format!("consents[{index}]")))
+        .collect::<Parsed<Vec<_>>>()?;
     Ok(Request {
         now: instant(required(map, "", "now")?, "now")?,
         action,
@@ -171,6 +176,28 @@ pub fn parse_request(value: &Value) -> Parsed<Request> {
         consumer: parse_consumer(required(map, "", "consumer")?)?,
         debts,
         history,
+        consents,
+    })
+}
+
+/// A consent given directly by the consumer: `given_at`, `from`, `to` (instants) and
+/// `action` (default `call`). A window whose `from` is not before `to` is empty, not
+/// malformed: the contract lists no such rule, and an empty window lifts nothing.
+fn parse_consent(value: &Value, field: &str) -> Parsed<Consent> {
+    let map = object(value, field)?;
+    let at = |key: &str| instant(required(map, field, key)?, &path(field, key));
+    Ok(Consent {
+        given_at: at("given_at")?,
+        from: at("from")?,
+        to: at("to")?,
+        action: optional_code(
+            map,
+            field,
+            "action",
+            Action::Call,
+            Action::parse,
+            &codes_of(Action::ALL, Action::code),
+        )?,
     })
 }
 
@@ -336,6 +363,7 @@ fn parse_history(value: &Value, field: &str) -> Parsed<HistoryEntry> {
             Recipient::parse,
             &codes_of(Recipient::ALL, Recipient::code),
         )?,
+        consent: boolean(map, field, "consent")?,
     })
 }
 
@@ -387,6 +415,19 @@ pub fn request_json(request: &Request) -> Value {
                 "outcome": entry.outcome.code(),
                 "direction": entry.direction.code(),
                 "recipient": entry.recipient.code(),
+                "consent": entry.consent,
+            })
+        })
+        .collect();
+    let consents: Vec<Value> = request
+        .consents
+        .iter()
+        .map(|consent| {
+            json!({
+                "given_at": consent.given_at.to_string(),
+                "from": consent.from.to_string(),
+                "to": consent.to.to_string(),
+                "action": consent.action.code(),
             })
         })
         .collect();
@@ -418,5 +459,6 @@ pub fn request_json(request: &Request) -> Value {
         },
         "debts": debts,
         "history": history,
+        "consents": consents,
     })
 }

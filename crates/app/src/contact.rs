@@ -193,6 +193,9 @@ pub fn history(attempts: &[Attempt]) -> Result<Vec<HistoryEntry>, Error> {
                     .ok_or_else(|| corrupt("direction", &attempt.direction))?,
                 recipient: Recipient::parse(&attempt.recipient)
                     .ok_or_else(|| corrupt("recipient", &attempt.recipient))?,
+                // Attempts do not record a consent the consumer gave yet: every call
+                // placed counts toward the frequency limits.
+                consent: false,
             })
         })
         .collect()
@@ -316,6 +319,9 @@ impl Facts<'_> {
                 ..Debt::default()
             }],
             history: self.history.to_vec(),
+            // No consent given directly by the consumer is stored yet (callbacks the
+            // consumer asks for come later): none lifts a rule.
+            consents: Vec::new(),
         };
         let answer = rules.check(&request);
         Asked {

@@ -54,6 +54,7 @@ fn ask(now: &str, action: Action) -> Ask {
             ..Debt::default()
         }],
         history: Vec::new(),
+        consents: Vec::new(),
     })
 }
 
@@ -172,6 +173,7 @@ impl Ask {
             outcome,
             direction,
             recipient,
+            consent: false,
         });
         self
     }

@@ -28,6 +28,7 @@ fn request(now: &str, action: Action) -> Request {
             ..Debt::default()
         }],
         history: Vec::new(),
+        consents: Vec::new(),
     }
 }
 
@@ -39,6 +40,7 @@ fn entry(when: &str, action: Action, outcome: Outcome, debt: &str) -> HistoryEnt
         outcome,
         direction: Direction::Outbound,
         recipient: Recipient::Consumer,
+        consent: false,
     }
 }
 
@@ -348,6 +350,7 @@ pub(crate) mod properties {
                                     Direction::Outbound
                                 },
                                 recipient: Recipient::Consumer,
+                                consent: false,
                             },
                         )
                         .collect();
@@ -405,6 +408,7 @@ pub(crate) mod properties {
                     outcome: Outcome::NoAnswer,
                     direction: Direction::Outbound,
                     recipient: Recipient::Consumer,
+                    consent: false,
                 });
                 prop_assert!(!check(&more).allowed());
             }

@@ -164,6 +164,7 @@ fn new_yorker(now: &str, calls: &[&str]) -> Request {
             .iter()
             .map(|when| contact(when, Action::Call, Outcome::NoAnswer, "D-2"))
             .collect(),
+        consents: Vec::new(),
     }
 }
 
@@ -175,6 +176,7 @@ fn contact(when: &str, action: Action, outcome: Outcome, debt: &str) -> HistoryE
         outcome,
         direction: Direction::Outbound,
         recipient: Recipient::Consumer,
+        consent: false,
     }
 }
 
@@ -210,7 +212,7 @@ fn a_state_pack_applies_to_its_state_from_its_effective_date_and_is_recorded() {
         .iter()
         .map(|pack| format!("{}@{}", pack.id, pack.version))
         .collect();
-    assert_eq!(packs, ["us@2026.12.0", "us-ny@t1"]);
+    assert_eq!(packs, ["us@2026.12.1", "us-ny@t1"]);
 
     // Another state: the pack is not in force, nor recorded.
     let mut elsewhere = ask.clone();
