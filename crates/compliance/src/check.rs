@@ -168,7 +168,7 @@ enum Lift {
     /// 1006.6(b)(1)): an action at t inside the window of a consent for that action.
     Window,
     /// The call frequencies (`contact_frequency`, `call_after_conversation`; 12 CFR
-    /// 1006.14(b)(3)(i)): a call at t inside the window of a call consent given at most
+    /// 1006.14(b)(3)): a call at t inside the window of a call consent given at most
     /// 7 days (168 hours) before t.
     RecentCall,
 }
@@ -560,7 +560,7 @@ fn latest_clearing(violations: &[Violation]) -> Option<Option<Timestamp>> {
 /// A contact the collector made to the consumer's side that reached a number or an
 /// address: outbound, not to the attorney, and for calls one that connected (busy and
 /// not-connected calls did not, comment 14(b)(3)(ii)-1) and was not placed under a
-/// consent the consumer gave directly (1006.14(b)(3)(i); the contract's `"consent": true`).
+/// consent the consumer gave directly (1006.14(b)(3); the contract's `"consent": true`).
 fn is_counted_contact(entry: &HistoryEntry) -> bool {
     entry.direction == Direction::Outbound
         && entry.recipient != Recipient::Attorney

@@ -133,7 +133,7 @@ pub struct HistoryEntry {
     pub direction: Direction,
     pub recipient: Recipient,
     /// A call placed under a consent the consumer gave directly (the contract's
-    /// `"consent": true`): not a counted call (12 CFR 1006.14(b)(3)(i)). It can still be
+    /// `"consent": true`): not a counted call (12 CFR 1006.14(b)(3)). It can still be
     /// a conversation. Meaningless for other actions.
     pub consent: bool,
 }
@@ -164,10 +164,10 @@ impl HistoryEntry {
 }
 
 /// How long a consent lifts the call-frequency limits after it was given: 7 days
-/// (12 CFR 1006.14(b)(3)(i), "within the past seven days"), in hours as the contract says.
+/// (12 CFR 1006.14(b)(3), "within the past seven days"), in hours as the contract says.
 pub const CONSENT_LIFTS_FREQUENCY_HOURS: i64 = 7 * 24;
 
-/// Consent given directly by the consumer (12 CFR 1006.6(b)(1), 1006.14(b)(3)(i)): at
+/// Consent given directly by the consumer (12 CFR 1006.6(b)(1), 1006.14(b)(3)): at
 /// `given_at` the consumer asked to be contacted with `action` at an instant in
 /// [`from`, `to`) — for example a callback they requested. A window whose `from` is not
 /// before `to` holds no instant. A consent given after `now` is unknown.

@@ -81,7 +81,7 @@ pub enum Kind {
 impl Kind {
     /// The kinds consent given directly by the consumer can lift (contract: "Consent
     /// given directly by the consumer"): the consumer's own time (12 CFR 1006.6(b)(1))
-    /// and the call frequencies (1006.14(b)(3)(i)). Cease, representation, disputes,
+    /// and the call frequencies (1006.14(b)(3)). Cease, representation, disputes,
     /// bankruptcy, opt-outs and the rest never are.
     pub fn can_be_lifted_by_consent(&self) -> bool {
         matches!(
