@@ -462,3 +462,115 @@ pub fn request_json(request: &Request) -> Value {
         "consents": consents,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request_with(extra: &str) -> Value {
+        let text = format!(
+            r#"{{"now": "2026-06-02T01:30:00Z", "action": "call", "debt_id": "D-1",
+              "consumer": {{"time_zones": ["America/New_York"]}}, "debts": [{{"id": "D-1"}}]{extra}}}"#
+        );
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn field_of(extra: &str) -> String {
+        match parse_request(&request_with(extra)) {
+            Ok(_) => "parsed".into(),
+            Err(malformed) => format!("{}: {}", malformed.field, malformed.reason),
+        }
+    }
+
+    #[test]
+    fn consents_are_read_with_call_as_the_default_action() {
+        let request = parse_request(&request_with(
+            r#", "consents": [
+                {"given_at": "2026-06-01T18:00:00Z", "from": "2026-06-02T01:15:00Z", "to": "2026-06-02T01:45:00Z"},
+                {"given_at": "2026-06-01T18:00:00Z", "from": "2026-06-02T01:15:00Z", "to": "2026-06-02T01:45:00Z", "action": "sms"}],
+              "history": [{"at": "2026-06-01T18:00:00Z", "debt_id": "D-1", "action": "call", "outcome": "conversation", "consent": true},
+                          {"at": "2026-06-01T17:00:00Z", "debt_id": "D-1", "action": "call", "outcome": "no_answer"}]"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            request.consents,
+            [
+                Consent {
+                    given_at: "2026-06-01T18:00:00Z".parse().unwrap(),
+                    from: "2026-06-02T01:15:00Z".parse().unwrap(),
+                    to: "2026-06-02T01:45:00Z".parse().unwrap(),
+                    action: Action::Call,
+                },
+                Consent {
+                    given_at: "2026-06-01T18:00:00Z".parse().unwrap(),
+                    from: "2026-06-02T01:15:00Z".parse().unwrap(),
+                    to: "2026-06-02T01:45:00Z".parse().unwrap(),
+                    action: Action::Sms,
+                },
+            ]
+        );
+        let marks: Vec<bool> = request.history.iter().map(|entry| entry.consent).collect();
+        assert_eq!(marks, [true, false]);
+        // Omitted: no consent; null is omitted.
+        assert!(
+            parse_request(&request_with(""))
+                .unwrap()
+                .consents
+                .is_empty()
+        );
+        assert!(
+            parse_request(&request_with(r#", "consents": null"#))
+                .unwrap()
+                .consents
+                .is_empty()
+        );
+        // The contract's JSON written back reads as the same request (the decision log).
+        assert_eq!(parse_request(&request_json(&request)).unwrap(), request);
+    }
+
+    #[test]
+    fn a_malformed_consent_is_named_by_its_json_path() {
+        let cases = [
+            (
+                r#", "consents": {"given_at": "2026-06-01T18:00:00Z"}"#,
+                "consents: expected a list",
+            ),
+            (
+                r#", "consents": ["tomorrow"]"#,
+                "consents[0]: expected an object",
+            ),
+            (
+                r#", "consents": [{"from": "2026-06-02T01:15:00Z", "to": "2026-06-02T01:45:00Z"}]"#,
+                "consents[0].given_at: required",
+            ),
+            (
+                r#", "consents": [{"given_at": "2026-06-01T18:00:00Z", "to": "2026-06-02T01:45:00Z"}]"#,
+                "consents[0].from: required",
+            ),
+            (
+                r#", "consents": [{"given_at": "2026-06-01T18:00:00Z", "from": "2026-06-02T01:15:00Z", "to": null}]"#,
+                "consents[0].to: required",
+            ),
+            (
+                r#", "consents": [{"given_at": "2026-06-01T18:00:00Z", "from": "2026-06-02T01:15:00Z", "to": "2026-06-02T01:45:00Z"},
+                                   {"given_at": "2026-06-01 18:00", "from": "2026-06-02T01:15:00Z", "to": "2026-06-02T01:45:00Z"}]"#,
+                "consents[1].given_at: expected an RFC 3339 instant such as 2026-03-09T13:30:00Z",
+            ),
+            (
+                r#", "consents": [{"given_at": "2026-06-01T18:00:00Z", "from": "2026-06-02T01:15:00Z", "to": 5}]"#,
+                "consents[0].to: expected a string",
+            ),
+            (
+                r#", "consents": [{"given_at": "2026-06-01T18:00:00Z", "from": "2026-06-02T01:15:00Z", "to": "2026-06-02T01:45:00Z", "action": "fax"}]"#,
+                "consents[0].action: \"fax\" is not one of call, sms, email, letter, visit, credit_report, lawsuit",
+            ),
+            (
+                r#", "history": [{"at": "2026-06-01T18:00:00Z", "debt_id": "D-1", "action": "call", "outcome": "no_answer", "consent": "yes"}]"#,
+                "history[0].consent: expected true or false",
+            ),
+        ];
+        for (extra, expected) in cases {
+            assert_eq!(field_of(extra), expected, "{extra}");
+        }
+    }
+}

@@ -579,6 +579,35 @@ mod tests {
         );
     }
 
+    /// Arrears does not record consent given directly by the consumer yet: every call
+    /// it placed counts toward the frequencies, and no consent lifts a rule.
+    #[test]
+    fn stored_attempts_carry_no_consent_and_questions_no_consents() {
+        let calls = history(&[
+            attempt("call", "no_answer"),
+            attempt("call", "conversation"),
+        ])
+        .unwrap();
+        assert!(calls.iter().all(|entry| !entry.consent), "{calls:?}");
+        let facts = Facts {
+            account_ref: "A-1",
+            stored_zones: &[],
+            state: Some("NY"),
+            holds: &[],
+            dispute_placed_at_us: None,
+            validation_notice_sent_at: None,
+            history: &calls,
+        };
+        let asked = facts.ask(
+            RuleSet::builtin(),
+            "2026-06-02T01:30:00Z".parse().unwrap(),
+            Action::Call,
+            None,
+            None,
+        );
+        assert!(asked.request.consents.is_empty());
+    }
+
     #[test]
     fn no_known_zone_means_every_zone_of_the_fifty_states_and_dc() {
         let known = zones_now(&[], Some("NY"), None);

@@ -150,7 +150,6 @@ pub fn rule_set_json(rules: &compliance::packs::RuleSet) -> Value {
                 .iter()
                 .map(|rule| {
                     let parameters: serde_json::Map<String, Value> = rule
-                        .kind
                         .parameters()
                         .into_iter()
                         .map(|(name, value)| (name.to_string(), Value::String(value)))
@@ -189,7 +188,6 @@ pub fn rule_set_text(rules: &compliance::packs::RuleSet) -> String {
         let _ = writeln!(text, "{} — {} ({scope})", pack.label(), pack.title);
         for rule in &pack.rules {
             let parameters: Vec<String> = rule
-                .kind
                 .parameters()
                 .into_iter()
                 .map(|(name, value)| format!("{name}={value}"))

@@ -784,6 +784,49 @@ fn compliance_check_answers_one_line_per_request_or_nothing_at_all() {
     );
 }
 
+/// The contract's optional `consents` (consent given directly by the consumer): a call at
+/// 21:30 local inside the window the consumer asked for is allowed, the same call without
+/// it is not, and a malformed consent is named by its JSON path.
+#[test]
+fn compliance_check_reads_consents_given_by_the_consumer() {
+    let env = Env::new();
+    // 2026-06-02T01:30:00Z is 21:30 EDT on 06-01; the callback window is 21:15 … 21:45.
+    let late = r#"{"now": "2026-06-02T01:30:00Z", "action": "call", "debt_id": "D-1", "consumer": {"time_zones": ["America/New_York"]}, "debts": [{"id": "D-1"}]"#;
+    let consent = r#""consents": [{"given_at": "2026-06-01T18:00:00Z", "from": "2026-06-02T01:15:00Z", "to": "2026-06-02T01:45:00Z"}]"#;
+    let file = env.write("consents.json", &format!("{late}, {consent}}}\n{late}}}\n"));
+    let out = env.ok(
+        "sqlite://unused.db",
+        &["compliance", "check", file.to_str().unwrap()],
+    );
+    let answers: Vec<Value> = out
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(answers[0]["decision"], "allow", "{out}");
+    assert_eq!(answers[1]["decision"], "deny");
+    assert_eq!(answers[1]["violations"][0]["rule"], "us.time_of_day");
+    assert_eq!(answers[1]["next_allowed_at"], "2026-06-02T12:00:00Z");
+
+    let bad = env.write(
+        "bad-consent.json",
+        &format!(
+            "{late}, {}}}\n",
+            consent.replace(r#", "to": "2026-06-02T01:45:00Z""#, "")
+        ),
+    );
+    let output = env.arrears(
+        "sqlite://unused.db",
+        &["compliance", "check", bad.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("request 1 (line 1): consents[0].to: required"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn the_dialer_list_holds_only_lawful_calls() {
     let env = Env::new();
@@ -975,6 +1018,19 @@ fn compliance_packs_load_from_files_and_bad_ones_are_named() {
     assert_eq!(ids, ["us", "us-ma", "us-wa"]);
     assert_eq!(listed["packs"][1]["rules"][0]["id"], "us-ma.call_frequency");
     assert_eq!(listed["packs"][1]["rules"][0]["parameters"]["max"], "2");
+    // Which rules a consent given directly by the consumer lifts is listed too.
+    assert_eq!(
+        listed["packs"][1]["rules"][0]["parameters"]["lifted_by_consent"],
+        "true"
+    );
+    assert_eq!(
+        listed["packs"][1]["rules"][1]["id"],
+        "us-ma.visit_frequency"
+    );
+    assert_eq!(
+        listed["packs"][1]["rules"][1]["parameters"]["lifted_by_consent"],
+        Value::Null
+    );
 
     let folder = env.path("packs");
     std::fs::create_dir(&folder).unwrap();

@@ -146,7 +146,7 @@ pub(crate) fn request_schemas() -> Map<String, Value> {
     let Value::Object(all) = json!({
         "ComplianceRequest": {
             "type": "object",
-            "description": "A compliance request exactly as docs/compliance-check.md fixes it: now, action, debt_id, recipient, purpose, contact_point, consumer, debts, history",
+            "description": "A compliance request exactly as docs/compliance-check.md fixes it: now, action, debt_id, recipient, purpose, contact_point, consumer, debts, history, consents",
             "required": ["now", "action", "debt_id", "consumer"],
             "properties": {
                 "now": {"type": "string", "format": "date-time"},
@@ -157,6 +157,7 @@ pub(crate) fn request_schemas() -> Map<String, Value> {
                 "consumer": {"type": "object"},
                 "debts": {"type": "array", "items": {"type": "object"}},
                 "history": {"type": "array", "items": {"type": "object"}},
+                "consents": {"type": "array", "items": {"type": "object"}, "description": "Consent given directly by the consumer: {given_at, from, to, action (default call)}"},
             },
         },
         "ComplianceAsk": {
