@@ -130,6 +130,7 @@ pub fn read(
     let problem = |line: u64, column: &str, value: &str, reason: String| Problem {
         file: file_name.to_string(),
         line,
+        offset: None,
         column: column.to_string(),
         value: value.to_string(),
         reason,
@@ -141,7 +142,10 @@ pub fn read(
                 reject(
                     problems
                         .into_iter()
-                        .map(|p| problem(p.line as u64, p.field, "", p.reason))
+                        .map(|p| Problem {
+                            offset: p.offset.map(|offset| offset as u64),
+                            ..problem(p.line as u64, p.field, "", p.reason)
+                        })
                         .collect(),
                 )
             })?;
@@ -150,7 +154,7 @@ pub fn read(
             let mut warnings: Vec<String> = parsed
                 .warnings
                 .iter()
-                .map(|p| format!("{file_name}:{}: {}: {}", p.line, p.field, p.reason))
+                .map(|p| p.describe(file_name))
                 .collect();
             for entry in &parsed.entries {
                 let line = entry.line as u64;
@@ -305,6 +309,7 @@ fn read_csv(
     let problem = |line: u64, column: &str, value: &str, reason: String| Problem {
         file: file_name.to_string(),
         line,
+        offset: None,
         column: column.to_string(),
         value: value.to_string(),
         reason,

@@ -30,11 +30,15 @@ pub const SENSITIVE_FIELDS: &[&str] = &["date_of_birth", "ssn_last4"];
 /// Longest free-text value (names, address lines, collateral) accepted.
 pub const TEXT_LENGTH_MAX: usize = 200;
 
-/// One thing wrong with a file, printed as `FILE:LINE: COLUMN: VALUE: reason`.
+/// One thing wrong with a file, printed as `FILE:LINE: COLUMN: VALUE: reason` (or
+/// `FILE:record N (byte B): …` for a bank file without line breaks).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     pub file: String,
+    /// 1-based line; in a bank file without line breaks, the record number.
     pub line: u64,
+    /// In a bank file without line breaks, the byte offset where the record starts.
+    pub offset: Option<u64>,
     pub column: String,
     pub value: String,
     pub reason: String,
@@ -42,11 +46,11 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}: {}: {}: {}",
-            self.file, self.line, self.column, self.value, self.reason
-        )
+        match self.offset {
+            None => write!(f, "{}:{}", self.file, self.line)?,
+            Some(offset) => write!(f, "{}:record {} (byte {offset})", self.file, self.line)?,
+        }
+        write!(f, ": {}: {}: {}", self.column, self.value, self.reason)
     }
 }
 
@@ -122,6 +126,7 @@ fn single(file: &str, line: u64, column: &str, value: &str, reason: &str) -> Rej
         problems: vec![Problem {
             file: file.to_string(),
             line,
+            offset: None,
             column: column.to_string(),
             value: value.to_string(),
             reason: reason.to_string(),
@@ -220,6 +225,7 @@ impl<R: Read> PlacementReader<R> {
         Problem {
             file: self.file.clone(),
             line,
+            offset: None,
             column: column.to_string(),
             value: value.to_string(),
             reason: reason.to_string(),
