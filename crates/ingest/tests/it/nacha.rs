@@ -128,10 +128,7 @@ fn at_most_100_problems_are_reported() {
 /// back, without line breaks, then `ending` (nothing, LF or CR LF).
 fn unbroken(name: &str, ending: &str) -> Vec<u8> {
     let text = String::from_utf8(fixture(name)).unwrap();
-    let mut records: String = text
-        .lines()
-        .map(|line| format!("{line:<94}"))
-        .collect();
+    let mut records: String = text.lines().map(|line| format!("{line:<94}")).collect();
     records.push_str(ending);
     records.into_bytes()
 }
