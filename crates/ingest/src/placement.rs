@@ -186,15 +186,25 @@ impl<R: Read> PlacementReader<R> {
 
     /// The next row: its line number and the placement, or every problem on that line.
     pub fn next_row(&mut self) -> Option<(u64, Result<Placement, Vec<Problem>>)> {
+        self.next_parsed().map(|row| (row.line, row.placement))
+    }
+
+    /// The next row with what a file check needs beyond the placement.
+    pub fn next_parsed(&mut self) -> Option<ParsedRow> {
         let read = self.reader.read_byte_record(&mut self.record);
         let line = self.record.position().map_or(0, |position| position.line());
+        let refused = |line: u64, problems: Vec<Problem>| ParsedRow {
+            line,
+            placement: Err(problems),
+            refused_key: None,
+        };
         match read {
             Ok(false) => None,
             Err(error) => {
                 let line = error.position().map_or(line, |position| position.line());
-                Some((
+                Some(refused(
                     line,
-                    Err(vec![self.problem(line, "row", "", &error.to_string())]),
+                    vec![self.problem(line, "row", "", &error.to_string())],
                 ))
             }
             Ok(true) if self.record.len() != self.header_len => {
@@ -203,20 +213,29 @@ impl<R: Read> PlacementReader<R> {
                     self.record.len(),
                     self.header_len
                 );
-                Some((line, Err(vec![self.problem(line, "row", "", &reason)])))
+                Some(refused(line, vec![self.problem(line, "row", "", &reason)]))
             }
             Ok(true) => {
                 let mut row = Row {
                     reader: self,
                     line,
                     problems: Vec::new(),
+                    refused_key: None,
                 };
                 let placement = row.parse();
-                let problems = row.problems;
-                match placement {
-                    Some(placement) if problems.is_empty() => Some((line, Ok(placement))),
-                    _ => Some((line, Err(problems))),
-                }
+                let (problems, refused_key) = (row.problems, row.refused_key);
+                Some(match placement {
+                    Some(placement) if problems.is_empty() => ParsedRow {
+                        line,
+                        placement: Ok(placement),
+                        refused_key: None,
+                    },
+                    _ => ParsedRow {
+                        line,
+                        placement: Err(problems),
+                        refused_key,
+                    },
+                })
             }
         }
     }
@@ -283,11 +302,21 @@ fn resolve_columns(
     Ok((columns, ignored))
 }
 
+/// A row as read: its line, the placement or every problem of the row.
+pub struct ParsedRow {
+    pub line: u64,
+    pub placement: Result<Placement, Vec<Problem>>,
+    /// A refused row's creditor and account_ref, when both parse: a later row repeating
+    /// them is still named as its duplicate.
+    pub refused_key: Option<(String, String)>,
+}
+
 /// Parses one record, collecting a problem per bad field instead of stopping at the first.
 struct Row<'a, R: Read> {
     reader: &'a PlacementReader<R>,
     line: u64,
     problems: Vec<Problem>,
+    refused_key: Option<(String, String)>,
 }
 
 fn field_index(field: &str) -> usize {
@@ -447,6 +476,14 @@ impl<R: Read> Row<'_, R> {
                 derived_time_zones(address.as_ref().and_then(Option::as_ref), phones.as_deref())
             }
         });
+        if !self.problems.is_empty()
+            && let (Some(creditor), Some(account_ref)) = (&creditor, &account_ref)
+        {
+            self.refused_key = Some((
+                creditor.as_str().to_string(),
+                account_ref.as_str().to_string(),
+            ));
+        }
         Some(Placement {
             creditor: creditor?,
             account_ref: account_ref?,
@@ -890,12 +927,18 @@ impl<R: Read> CheckedPlacements<R> {
     /// The next valid placement, or `None` once the file is exhausted (or, after a
     /// problem, once the rest has been checked).
     pub fn next_placement(&mut self) -> Option<Placement> {
-        while let Some((line, parsed)) = self.reader.next_row() {
+        while let Some(row) = self.reader.next_parsed() {
             self.rows += 1;
-            let problems = match parsed {
+            let line = row.line;
+            let problems = match row.placement {
                 Ok(placement) => match self
                     .duplicates
-                    .check(&self.reader, line, &placement)
+                    .check(
+                        &self.reader,
+                        line,
+                        placement.creditor.as_str(),
+                        placement.account_ref.as_str(),
+                    )
                     .or_else(|| self.debtors.check(&self.reader, line, &placement))
                 {
                     None => {
@@ -910,7 +953,16 @@ impl<R: Read> CheckedPlacements<R> {
                     }
                     Some(problem) => vec![problem],
                 },
-                Err(problems) => problems,
+                Err(mut problems) => {
+                    if let Some((creditor, account_ref)) = &row.refused_key
+                        && let Some(duplicate) =
+                            self.duplicates
+                                .check(&self.reader, line, creditor, account_ref)
+                    {
+                        problems.push(duplicate);
+                    }
+                    problems
+                }
             };
             self.record(problems);
         }
@@ -966,18 +1018,20 @@ struct DuplicateCheck {
 }
 
 impl DuplicateCheck {
+    /// Rows refused for other reasons count too: their account is taken all the same.
     fn check<R: Read>(
         &mut self,
         reader: &PlacementReader<R>,
         line: u64,
-        placement: &Placement,
+        creditor: &str,
+        account_ref: &str,
     ) -> Option<Problem> {
-        let key = fingerprint(placement.creditor.as_str(), placement.account_ref.as_str());
+        let key = fingerprint(creditor, account_ref);
         let first = *self.first_line.entry(key).or_insert(line);
         (first != line).then(|| {
             let column = reader.mapping.header_for("account_ref");
             let reason = format!("duplicate of line {first} (same creditor and account_ref)");
-            reader.problem(line, column, placement.account_ref.as_str(), &reason)
+            reader.problem(line, column, account_ref, &reason)
         })
     }
 }

@@ -201,3 +201,32 @@ fn without_a_zone_every_plausible_zone_is_kept() {
     );
     assert!(zones[2].is_empty(), "nothing known, nothing guessed");
 }
+
+/// Issue 13, finding 10: a row refused for its amount hid that a later row repeats its
+/// account, so fixing the file took two rounds. Both are named in one.
+#[test]
+fn a_row_repeating_a_refused_rows_account_is_named_as_its_duplicate() {
+    let file = file_with(&[
+        HEADER,
+        "NBANK,A-1,D-1,Ana,Ruiz,1e3,USD,2026-01-15,,,",
+        "NBANK,A-1,D-2,Bo,Lee,50.00,USD,2026-01-15,,,",
+        "NBANK,A-2,D-3,Cy,Ng,50.00,USD,2026-01-15,,,",
+        "NBANK,A-2,D-4,Di,Wu,5O.00,USD,2026-01-15,,,",
+        "NBANK,A-3,D-5,Ed,Ma,0,USD,2026-01-15,,,",
+        "NBANK,A-3,D-6,Fa,Oh,-1,USD,2026-01-15,,,",
+    ]);
+    let text = check(&file).unwrap_err().to_string();
+    for expected in [
+        ":2: balance: 1e3: not a plain decimal amount",
+        ":3: account_ref: A-1: duplicate of line 2 (same creditor and account_ref)",
+        ":5: balance: 5O.00: ",
+        ":5: account_ref: A-2: duplicate of line 4 (same creditor and account_ref)",
+        ":6: balance: 0: must be greater than zero",
+        ":7: account_ref: A-3: duplicate of line 6 (same creditor and account_ref)",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+}
