@@ -30,6 +30,28 @@ pub const SENSITIVE_FIELDS: &[&str] = &["date_of_birth", "ssn_last4"];
 /// Longest free-text value (names, address lines, collateral) accepted.
 pub const TEXT_LENGTH_MAX: usize = 200;
 
+/// Characters of a value a report repeats; a longer one is cut there (see [`echo`]).
+pub const ECHO_CHARS_MAX: usize = 80;
+
+/// A value as a report repeats it: control characters escaped (`\r`, `\n`, `\u{0}`), and
+/// past [`ECHO_CHARS_MAX`] characters cut short with the value's length, so a 10 MB field
+/// is not printed whole: `xxxx…xxxx… (10000000 bytes)`.
+pub fn echo(value: &str) -> String {
+    let mut echoed = String::new();
+    for (count, character) in value.chars().enumerate() {
+        if count == ECHO_CHARS_MAX {
+            echoed.push_str(&format!("… ({} bytes)", value.len()));
+            break;
+        }
+        if character.is_control() {
+            echoed.extend(character.escape_default());
+        } else {
+            echoed.push(character);
+        }
+    }
+    echoed
+}
+
 /// One thing wrong with a file, printed as `FILE:LINE: COLUMN: VALUE: reason` (or
 /// `FILE:record N (byte B): …` for a bank file without line breaks).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +64,20 @@ pub struct Problem {
     pub column: String,
     pub value: String,
     pub reason: String,
+}
+
+impl Problem {
+    /// A problem on `line`; the column and value are kept as [`echo`] repeats them.
+    pub fn new(file: &str, line: u64, column: &str, value: &str, reason: &str) -> Problem {
+        Problem {
+            file: file.to_string(),
+            line,
+            offset: None,
+            column: echo(column),
+            value: echo(value),
+            reason: reason.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Problem {
@@ -100,9 +136,62 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// Line endings as the CSV reader counts lines right: CR LF (RFC 4180's own) and a lone
+/// CR become LF. The csv crate ends a record at the CR and counts the LF after it into
+/// the next record, naming every row of a CR LF file one line early. Inside a quoted
+/// value a CR LF becomes LF too, which no field accepts either way (text fields refuse
+/// control characters).
+pub struct LineEndings<R> {
+    inner: R,
+    after_cr: bool,
+}
+
+impl<R> LineEndings<R> {
+    pub fn new(inner: R) -> Self {
+        LineEndings {
+            inner,
+            after_cr: false,
+        }
+    }
+
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+}
+
+impl<R: Read> Read for LineEndings<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let count = self.inner.read(buffer)?;
+            if count == 0 {
+                return Ok(0);
+            }
+            let chunk = &buffer[..count];
+            if !self.after_cr && !chunk.contains(&b'\r') {
+                return Ok(count);
+            }
+            // Only ever drops bytes, so the bytes are moved down in place.
+            let mut kept = 0;
+            for index in 0..count {
+                let byte = buffer[index];
+                if byte == b'\n' && self.after_cr {
+                    self.after_cr = false;
+                    continue;
+                }
+                self.after_cr = byte == b'\r';
+                buffer[kept] = if byte == b'\r' { b'\n' } else { byte };
+                kept += 1;
+            }
+            if kept > 0 {
+                return Ok(kept);
+            }
+        }
+    }
+}
+
 pub struct PlacementReader<R: Read> {
     file: String,
-    reader: csv::Reader<HashingReader<R>>,
+    reader: csv::Reader<LineEndings<HashingReader<R>>>,
     mapping: Mapping,
     /// For each of [`PLACEMENT_FIELDS`], the column index it is read from.
     columns: Vec<Option<usize>>,
@@ -123,14 +212,7 @@ impl PlacementReader<File> {
 
 fn single(file: &str, line: u64, column: &str, value: &str, reason: &str) -> Rejection {
     Rejection {
-        problems: vec![Problem {
-            file: file.to_string(),
-            line,
-            offset: None,
-            column: column.to_string(),
-            value: value.to_string(),
-            reason: reason.to_string(),
-        }],
+        problems: vec![Problem::new(file, line, column, value, reason)],
         problems_total: 1,
     }
 }
@@ -144,7 +226,7 @@ impl<R: Read> PlacementReader<R> {
         };
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
-            .from_reader(hashing);
+            .from_reader(LineEndings::new(hashing));
         let headers = reader
             .byte_headers()
             .map_err(|error| single(&file, 1, "header", "", &error.to_string()))?
@@ -172,7 +254,7 @@ impl<R: Read> PlacementReader<R> {
     }
 
     pub fn bytes_read(&self) -> u64 {
-        self.reader.get_ref().bytes_read
+        self.reader.get_ref().get_ref().bytes_read
     }
 
     pub fn ignored_columns(&self) -> &[String] {
@@ -181,7 +263,7 @@ impl<R: Read> PlacementReader<R> {
 
     /// SHA-256 (hex) of the bytes read so far; of the whole file once rows run out.
     pub fn sha256(&self) -> String {
-        hex::encode(self.reader.get_ref().hasher.clone().finalize())
+        hex::encode(self.reader.get_ref().get_ref().hasher.clone().finalize())
     }
 
     /// The next row: its line number and the placement, or every problem on that line.
@@ -221,6 +303,7 @@ impl<R: Read> PlacementReader<R> {
                     line,
                     problems: Vec::new(),
                     refused_key: None,
+                    not_text: 0,
                 };
                 let placement = row.parse();
                 let (problems, refused_key) = (row.problems, row.refused_key);
@@ -241,14 +324,7 @@ impl<R: Read> PlacementReader<R> {
     }
 
     fn problem(&self, line: u64, column: &str, value: &str, reason: &str) -> Problem {
-        Problem {
-            file: self.file.clone(),
-            line,
-            offset: None,
-            column: column.to_string(),
-            value: value.to_string(),
-            reason: reason.to_string(),
-        }
+        Problem::new(&self.file, line, column, value, reason)
     }
 }
 
@@ -317,7 +393,13 @@ struct Row<'a, R: Read> {
     line: u64,
     problems: Vec<Problem>,
     refused_key: Option<(String, String)>,
+    /// Fields (by their index in [`PLACEMENT_FIELDS`]) found not to be UTF-8: named once,
+    /// then read as empty without being called missing.
+    not_text: u64,
 }
+
+// `Row::not_text` holds a bit per field.
+const _: () = assert!(PLACEMENT_FIELDS.len() <= 64);
 
 fn field_index(field: &str) -> usize {
     PLACEMENT_FIELDS
@@ -333,15 +415,19 @@ impl<R: Read> Row<'_, R> {
         if let Some(constant) = self.reader.mapping.constant(field) {
             return constant.trim();
         }
-        let Some(column) = self.reader.columns[field_index(field)] else {
+        let index = field_index(field);
+        let Some(column) = self.reader.columns[index] else {
             return "";
         };
         let bytes = self.reader.record.get(column).unwrap_or_default();
         match std::str::from_utf8(bytes) {
             Ok(text) => text.trim(),
             Err(_) => {
-                let lossy = String::from_utf8_lossy(bytes).to_string();
-                self.fail(field, &lossy, "not valid UTF-8");
+                if self.not_text & (1 << index) == 0 {
+                    self.not_text |= 1 << index;
+                    let lossy = String::from_utf8_lossy(bytes).to_string();
+                    self.fail(field, &lossy, "not valid UTF-8");
+                }
                 ""
             }
         }
@@ -372,7 +458,7 @@ impl<R: Read> Row<'_, R> {
 
     fn required(&mut self, field: &str) -> Option<String> {
         let text = self.optional(field);
-        if text.is_none() {
+        if text.is_none() && self.not_text & (1 << field_index(field)) == 0 {
             self.fail(field, "", "required");
         }
         text

@@ -2,6 +2,7 @@
 
 mod bai2;
 mod nacha;
+mod payments;
 
 use ingest::mapping::Mapping;
 use ingest::placement::{PROBLEMS_REPORTED_MAX, PlacementReader, Rejection, validate};
@@ -229,4 +230,81 @@ fn a_row_repeating_a_refused_rows_account_is_named_as_its_duplicate() {
             "{expected:?} missing from:\n{text}"
         );
     }
+}
+
+fn file_of_bytes(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    file.write_all(bytes).unwrap();
+    file
+}
+
+/// Issue 13, finding 11: with CRLF line endings (RFC 4180's own) problems were named one
+/// line early.
+#[test]
+fn problems_in_a_crlf_file_name_their_lines() {
+    let rows = [
+        HEADER,
+        "NBANK,A-1,D-1,Ana,Ruiz,10.00,USD,2026-01-15,,,",
+        "NBANK,A-2,D-2,Bo,Lee,1e3,USD,2026-01-15,,,",
+        "NBANK,A-3,D-3,\"Cy\r\nNg\",Ng,10.00,USD,2026-01-15,,,",
+        "NBANK,A-4,D-4,Di,Wu,10.00,XYZ,2026-01-15,,,",
+    ];
+    let file = file_of_bytes(format!("{}\r\n", rows.join("\r\n")).as_bytes());
+    let text = check(&file).unwrap_err().to_string();
+    let name = file.path().display().to_string();
+    assert!(text.contains(&format!("{name}:3: balance: 1e3:")), "{text}");
+    // A quoted name with a line break in it (refused: no control characters) starts on
+    // line 4; the next row starts on line 6.
+    assert!(text.contains(&format!("{name}:4: first_name: ")), "{text}");
+    assert!(
+        text.contains(&format!("{name}:6: currency: XYZ:")),
+        "{text}"
+    );
+}
+
+/// Invalid UTF-8 is named with its line and column, and the rest of the file is still
+/// checked, on the right lines.
+#[test]
+fn invalid_utf8_is_named_by_line_and_column_and_the_rest_still_checked() {
+    let mut bytes =
+        format!("{HEADER}\nNBANK,A-1,D-1,Ana,Ruiz,10.00,USD,2026-01-15,,,\n").into_bytes();
+    bytes.extend_from_slice(b"NBANK,A-2,D-2,Jos\xe9,Lee,10.00,USD,2026-01-15,,,\n");
+    bytes.extend_from_slice(b"NBANK,A-3,D-3,Cy,Ng,1e3,USD,2026-01-15,,,\n");
+    bytes.extend_from_slice(b"NBANK,A-4,D-4,Di,\xff\xfe,10.00,USD,2026-01-15,,,\n");
+    let file = file_of_bytes(&bytes);
+    let text = check(&file).unwrap_err().to_string();
+    let name = file.path().display().to_string();
+    for expected in [
+        format!("{name}:3: first_name: Jos\u{fffd}: not valid UTF-8"),
+        format!("{name}:4: balance: 1e3:"),
+        format!("{name}:5: last_name: \u{fffd}\u{fffd}: not valid UTF-8"),
+    ] {
+        assert!(
+            text.contains(&expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    assert!(
+        text.ends_with("\n3 problems; nothing was imported"),
+        "{text}"
+    );
+}
+
+/// A 10 MB value is not echoed whole: 80 characters, then how long it was.
+#[test]
+fn a_huge_bad_value_is_echoed_cut_short() {
+    let huge = "x".repeat(10_000_000);
+    let file = file_with(&[
+        HEADER,
+        &format!("NBANK,A-1,D-1,{huge},Ruiz,10.00,USD,2026-01-15,,,"),
+    ]);
+    let text = check(&file).unwrap_err().to_string();
+    assert!(text.len() < 1_000, "{} bytes of report", text.len());
+    assert!(
+        text.contains(&format!(
+            ":2: first_name: {}… (10000000 bytes): at most 200 characters",
+            "x".repeat(80)
+        )),
+        "{text}"
+    );
 }
