@@ -110,6 +110,26 @@ impl fmt::Display for Rejection {
     }
 }
 
+/// Something in a row that is imported all the same but needs a person's attention,
+/// printed as `FILE:LINE: COLUMN: reason` (today: a partial mailing address).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub file: String,
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.file, self.line, self.column, self.reason
+        )
+    }
+}
+
 /// What a valid file holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileSummary {
@@ -118,6 +138,10 @@ pub struct FileSummary {
     pub creditors: BTreeSet<String>,
     /// Headers the layout does not know; their data is not imported.
     pub ignored_columns: Vec<String>,
+    /// The first warnings (as many as problems would be reported), in file order.
+    pub warnings: Vec<Warning>,
+    /// Every warning, counted: one per row with an incomplete address.
+    pub warnings_total: u64,
 }
 
 /// A reader that hashes every byte it passes on, so the file's SHA-256 costs no extra read.
@@ -279,6 +303,7 @@ impl<R: Read> PlacementReader<R> {
             line,
             placement: Err(problems),
             refused_key: None,
+            warnings: Vec::new(),
         };
         match read {
             Ok(false) => None,
@@ -304,19 +329,23 @@ impl<R: Read> PlacementReader<R> {
                     problems: Vec::new(),
                     refused_key: None,
                     not_text: 0,
+                    warnings: Vec::new(),
                 };
                 let placement = row.parse();
-                let (problems, refused_key) = (row.problems, row.refused_key);
+                let (problems, refused_key, warnings) =
+                    (row.problems, row.refused_key, row.warnings);
                 Some(match placement {
                     Some(placement) if problems.is_empty() => ParsedRow {
                         line,
                         placement: Ok(placement),
                         refused_key: None,
+                        warnings,
                     },
                     _ => ParsedRow {
                         line,
                         placement: Err(problems),
                         refused_key,
+                        warnings: Vec::new(),
                     },
                 })
             }
@@ -385,6 +414,8 @@ pub struct ParsedRow {
     /// A refused row's creditor and account_ref, when both parse: a later row repeating
     /// them is still named as its duplicate.
     pub refused_key: Option<(String, String)>,
+    /// What an accepted row is imported with but should be looked at.
+    pub warnings: Vec<Warning>,
 }
 
 /// Parses one record, collecting a problem per bad field instead of stopping at the first.
@@ -396,6 +427,7 @@ struct Row<'a, R: Read> {
     /// Fields (by their index in [`PLACEMENT_FIELDS`]) found not to be UTF-8: named once,
     /// then read as empty without being called missing.
     not_text: u64,
+    warnings: Vec<Warning>,
 }
 
 // `Row::not_text` holds a bit per field.
@@ -786,6 +818,9 @@ impl<R: Read> Row<'_, R> {
         Some(Some(text))
     }
 
+    /// The mailing address, if any part of one is given. A partial one (say, a state and
+    /// ZIP code without a street or city) is kept, incomplete and not mailable, with a
+    /// warning; a part that is given must be valid.
     fn address(&mut self) -> Option<Option<MailingAddress>> {
         let line1 = self.free_text("address_line1", false);
         let line2 = self.free_text("address_line2", false);
@@ -793,19 +828,14 @@ impl<R: Read> Row<'_, R> {
         let state = self.optional("state");
         let postal_code = self.optional("postal_code");
         let country = self.optional("country").unwrap_or_else(|| "US".to_string());
-        if line1.is_none() && city.is_none() && state.is_none() && postal_code.is_none() {
+        let before = self.problems.len();
+        if line1.is_none()
+            && line2.is_none()
+            && city.is_none()
+            && state.is_none()
+            && postal_code.is_none()
+        {
             return Some(None);
-        }
-        let mut complete = true;
-        for (field, value) in [
-            ("address_line1", &line1),
-            ("city", &city),
-            ("postal_code", &postal_code),
-        ] {
-            if value.is_none() {
-                self.fail(field, "", "required when an address is given");
-                complete = false;
-            }
         }
         if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
             self.fail(
@@ -813,36 +843,44 @@ impl<R: Read> Row<'_, R> {
                 &country,
                 "expected an ISO 3166-1 alpha-2 code such as US",
             );
-            complete = false;
         }
         if country == "US" {
-            complete &= self.us_state_and_zip(state.as_deref(), postal_code.as_deref());
+            self.us_state_and_zip(state.as_deref(), postal_code.as_deref());
         }
-        if !complete {
+        if self.problems.len() > before {
             return None;
         }
-        Some(Some(MailingAddress {
-            line1: line1?,
+        let address = MailingAddress {
+            line1,
             line2,
-            city: city?,
+            city,
             state,
-            postal_code: postal_code?,
+            postal_code,
             country,
-        }))
+        };
+        let missing = address.missing();
+        if !missing.is_empty() {
+            let columns: Vec<String> = missing
+                .iter()
+                .map(|field| self.column_name(field))
+                .collect();
+            let warning = Warning {
+                file: self.reader.file.clone(),
+                line: self.line,
+                column: columns.join(", "),
+                reason: "missing: the address is kept as incomplete (nothing is mailed to it) and the account joins the locate list".into(),
+            };
+            self.warnings.push(warning);
+        }
+        Some(Some(address))
     }
 
-    fn us_state_and_zip(&mut self, state: Option<&str>, postal_code: Option<&str>) -> bool {
-        let mut valid = true;
-        match state {
-            Some(state) if US_STATES.contains(&state) => {}
-            Some(state) => {
-                self.fail("state", state, "not a USPS state or territory code");
-                valid = false;
-            }
-            None => {
-                self.fail("state", "", "required for a US address");
-                valid = false;
-            }
+    /// A US state and ZIP code, each when given: a USPS code, `12345` or `12345-6789`.
+    fn us_state_and_zip(&mut self, state: Option<&str>, postal_code: Option<&str>) {
+        if let Some(state) = state
+            && !US_STATES.contains(&state)
+        {
+            self.fail("state", state, "not a USPS state or territory code");
         }
         if let Some(zip) = postal_code {
             let digits = |part: &str, len: usize| {
@@ -858,10 +896,8 @@ impl<R: Read> Row<'_, R> {
                     zip,
                     "expected a ZIP code: 12345 or 12345-6789",
                 );
-                valid = false;
             }
         }
-        valid
     }
 
     fn phones(&mut self) -> Option<Vec<(ContactKind, PhoneNumber)>> {
@@ -970,6 +1006,8 @@ pub struct CheckedPlacements<R: Read> {
     problems_max: usize,
     rows: u64,
     creditors: BTreeSet<String>,
+    warnings: Vec<Warning>,
+    warnings_total: u64,
 }
 
 impl CheckedPlacements<File> {
@@ -999,6 +1037,8 @@ impl<R: Read> CheckedPlacements<R> {
             problems_max,
             rows: 0,
             creditors: BTreeSet::new(),
+            warnings: Vec::new(),
+            warnings_total: 0,
         }
     }
 
@@ -1032,6 +1072,9 @@ impl<R: Read> CheckedPlacements<R> {
                             self.creditors
                                 .insert(placement.creditor.as_str().to_string());
                         }
+                        self.warnings_total += row.warnings.len() as u64;
+                        let room = self.problems_max.saturating_sub(self.warnings.len());
+                        self.warnings.extend(row.warnings.into_iter().take(room));
                         if self.report.problems_total == 0 {
                             return Some(placement);
                         }
@@ -1074,6 +1117,8 @@ impl<R: Read> CheckedPlacements<R> {
             rows: self.rows,
             creditors: self.creditors,
             ignored_columns: self.reader.ignored_columns().to_vec(),
+            warnings: self.warnings,
+            warnings_total: self.warnings_total,
         })
     }
 }

@@ -195,6 +195,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_exception_creditor.sql"),
         postgres: include_str!("../migrations/postgres/0007_exception_creditor.sql"),
     },
+    Migration {
+        version: 8,
+        name: "address_incomplete",
+        sqlite: include_str!("../migrations/sqlite/0008_address_incomplete.sql"),
+        postgres: include_str!("../migrations/postgres/0008_address_incomplete.sql"),
+    },
 ];
 
 /// Applies the migrations not yet applied, each in its own transaction.

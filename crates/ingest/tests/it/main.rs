@@ -308,3 +308,64 @@ fn a_huge_bad_value_is_echoed_cut_short() {
         "{text}"
     );
 }
+
+/// Issue 13, finding 9: a row with a state and ZIP code but no street or city refused the
+/// whole file. Such rows import, their address incomplete (not mailable), each counted
+/// as a warning; the state still decides the time zones.
+#[test]
+fn partial_addresses_import_with_a_warning_and_their_state_still_counts() {
+    let file = file_with(&[
+        "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,address_line1,city,state,postal_code",
+        "NBANK,A-1,D-1,Ana,Ruiz,10.00,USD,2026-01-15,1 Main St,Boston,MA,02110",
+        "NBANK,A-2,D-2,Bo,Lee,10.00,USD,2026-01-15,,,TX,79901",
+        "NBANK,A-3,D-3,Cy,Ng,10.00,USD,2026-01-15,9 Elm St,Austin,,",
+        "NBANK,A-4,D-4,Di,Wu,10.00,USD,2026-01-15,,,,",
+    ]);
+    let summary = check(&file).unwrap_or_else(|rejection| panic!("{rejection}"));
+    assert_eq!(summary.rows, 4);
+    assert_eq!(summary.warnings_total, 2);
+    let name = file.path().display().to_string();
+    let warnings: Vec<String> = summary.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            format!(
+                "{name}:3: address_line1, city: missing: the address is kept as incomplete (nothing is mailed to it) and the account joins the locate list"
+            ),
+            format!(
+                "{name}:4: state, postal_code: missing: the address is kept as incomplete (nothing is mailed to it) and the account joins the locate list"
+            ),
+        ]
+    );
+    let mut reader =
+        PlacementReader::open(file.path(), &Mapping::standard(), date(2026, 11, 23)).unwrap();
+    let mut placements = Vec::new();
+    while let Some((_, placement)) = reader.next_row() {
+        placements.push(placement.unwrap());
+    }
+    let partial = placements[1].address.as_ref().unwrap();
+    assert!(!partial.is_mailable());
+    assert_eq!(
+        (partial.state.as_deref(), partial.postal_code.as_deref()),
+        (Some("TX"), Some("79901"))
+    );
+    assert_eq!(
+        placements[1].time_zones,
+        ["America/Chicago", "America/Denver"],
+        "Texas decides the zones without a street"
+    );
+    assert!(placements[0].address.as_ref().unwrap().is_mailable());
+    assert!(placements[3].address.is_none());
+
+    // A part that is given must still be right.
+    let bad = file_with(&[
+        "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,state,postal_code",
+        "NBANK,A-1,D-1,Ana,Ruiz,10.00,USD,2026-01-15,XX,7990",
+    ]);
+    let text = check(&bad).unwrap_err().to_string();
+    assert!(text.contains(":2: state: XX: not a USPS state"), "{text}");
+    assert!(
+        text.contains(":2: postal_code: 7990: expected a ZIP code"),
+        "{text}"
+    );
+}
