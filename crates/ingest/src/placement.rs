@@ -34,20 +34,24 @@ pub const TEXT_LENGTH_MAX: usize = 200;
 pub const ECHO_CHARS_MAX: usize = 80;
 
 /// A value as a report repeats it: control characters escaped (`\r`, `\n`, `\u{0}`), and
-/// past [`ECHO_CHARS_MAX`] characters cut short with the value's length, so a 10 MB field
-/// is not printed whole: `xxxx…xxxx… (10000000 bytes)`.
+/// past [`ECHO_CHARS_MAX`] characters (escapes counted as written) cut short with the
+/// value's length, so a 10 MB field is not printed whole: `xxxx…xxxx… (10000000 bytes)`.
 pub fn echo(value: &str) -> String {
     let mut echoed = String::new();
-    for (count, character) in value.chars().enumerate() {
-        if count == ECHO_CHARS_MAX {
+    let mut count = 0;
+    for character in value.chars() {
+        let piece: String = if character.is_control() {
+            character.escape_default().collect()
+        } else {
+            character.to_string()
+        };
+        let length = piece.chars().count();
+        if count + length > ECHO_CHARS_MAX {
             echoed.push_str(&format!("… ({} bytes)", value.len()));
             break;
         }
-        if character.is_control() {
-            echoed.extend(character.escape_default());
-        } else {
-            echoed.push(character);
-        }
+        count += length;
+        echoed.push_str(&piece);
     }
     echoed
 }
@@ -393,7 +397,9 @@ fn resolve_columns(
         }
     }
     if !problems.is_empty() {
+        // A header of a million repeated columns is reported like a million bad rows.
         let problems_total = problems.len() as u64;
+        problems.truncate(PROBLEMS_REPORTED_MAX);
         return Err(Rejection {
             problems,
             problems_total,

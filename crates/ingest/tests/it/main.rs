@@ -369,3 +369,33 @@ fn partial_addresses_import_with_a_warning_and_their_state_still_counts() {
         "{text}"
     );
 }
+
+/// Found writing the placement CSV fuzz target (docs/fuzzing.md): a header's problems
+/// were all reported, however many — a header of 5,000 repeated columns gave 5,000.
+#[test]
+fn a_headers_problems_are_reported_bounded_but_counted() {
+    let header = format!("{HEADER}{}", ",x".repeat(PROBLEMS_REPORTED_MAX + 500));
+    let file = file_with(&[&header]);
+    let rejection = check(&file).unwrap_err();
+    assert_eq!(rejection.problems.len(), PROBLEMS_REPORTED_MAX);
+    assert_eq!(rejection.problems_total, PROBLEMS_REPORTED_MAX as u64 + 499);
+}
+
+/// Found by the placement CSV fuzz target (docs/fuzzing.md): a value of control
+/// characters was cut at 80 characters before they were escaped, so its echo grew to
+/// hundreds (`\u{0}` is five characters).
+#[test]
+fn an_echoed_value_of_control_characters_stays_short() {
+    let zeros = "\0".repeat(100);
+    let file = file_with(&[
+        HEADER,
+        &format!("NBANK,A-1,D-1,\"Bo{zeros}\",Ruiz,10.00,USD,2026-01-15,,,"),
+    ]);
+    let rejection = check(&file).unwrap_err();
+    let value = &rejection.problems[0].value;
+    assert_eq!(
+        value,
+        &format!("Bo{}… (102 bytes)", "\\u{0}".repeat(15)),
+        "{rejection}"
+    );
+}
