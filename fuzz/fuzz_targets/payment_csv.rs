@@ -19,6 +19,10 @@ use ingest::payments::{Format, PaymentFile, read};
 use ingest::placement::{ECHO_CHARS_MAX, Rejection};
 use libfuzzer_sys::fuzz_target;
 
+#[path = "csv_common.rs"]
+mod csv_common;
+use csv_common::{lines_of, with_crlf};
+
 /// Creditor `A` keeps dollars, `B` yen (no minor digits); others are unknown.
 fn currency_of(code: &str) -> Option<Currency> {
     match code {
@@ -45,17 +49,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(file) => accepted(file, lines),
         Err(rejection) => refused(rejection, lines),
     }
-    if !data.contains(&b'\r') {
-        let crlf: Vec<u8> = data
-            .iter()
-            .flat_map(|&byte| {
-                if byte == b'\n' {
-                    vec![b'\r', b'\n']
-                } else {
-                    vec![byte]
-                }
-            })
-            .collect();
+    if let Some(crlf) = with_crlf(data) {
         match (&verdict, &parse(&crlf)) {
             (Ok(first), Ok(second)) => {
                 assert_eq!(first.items, second.items, "CR LF changed the items")
@@ -68,19 +62,6 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
-
-/// The number of lines of `data` as an editor counts them: LF, CR LF and CR end a line.
-fn lines_of(data: &[u8]) -> u64 {
-    let mut lines = 1;
-    let mut previous = 0u8;
-    for &byte in data {
-        if byte == b'\r' || (byte == b'\n' && previous != b'\r') {
-            lines += 1;
-        }
-        previous = byte;
-    }
-    lines
-}
 
 fn refused(rejection: &Rejection, lines: u64) {
     assert!(!rejection.problems.is_empty(), "refused without a problem");

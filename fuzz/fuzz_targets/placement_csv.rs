@@ -23,6 +23,10 @@ use ingest::placement::{
 };
 use libfuzzer_sys::fuzz_target;
 
+#[path = "csv_common.rs"]
+mod csv_common;
+use csv_common::{lines_of, with_crlf};
+
 const PROBLEMS_MAX: usize = 20;
 
 fuzz_target!(|data: &[u8]| {
@@ -32,17 +36,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(summary) => accepted(summary, &placements),
         Err(rejection) => refused(rejection, lines),
     }
-    if !data.contains(&b'\r') {
-        let crlf: Vec<u8> = data
-            .iter()
-            .flat_map(|&byte| {
-                if byte == b'\n' {
-                    vec![b'\r', b'\n']
-                } else {
-                    vec![byte]
-                }
-            })
-            .collect();
+    if let Some(crlf) = with_crlf(data) {
         let (again, placements_again) = check(&crlf);
         assert_eq!(placements_again, placements, "CR LF changed the placements");
         match (&verdict, &again) {
@@ -72,19 +66,6 @@ fn check(data: &[u8]) -> (Result<FileSummary, Rejection>, Vec<Placement>) {
         placements.push(placement);
     }
     (checked.finish(), placements)
-}
-
-/// The number of lines of `data` as an editor counts them: LF, CR LF and CR end a line.
-fn lines_of(data: &[u8]) -> u64 {
-    let mut lines = 1;
-    let mut previous = 0u8;
-    for &byte in data {
-        if byte == b'\r' || (byte == b'\n' && previous != b'\r') {
-            lines += 1;
-        }
-        previous = byte;
-    }
-    lines
 }
 
 fn echoed(text: &str, what: &str, problem: &Problem) {

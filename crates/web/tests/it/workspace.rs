@@ -774,36 +774,12 @@ async fn every_answer_carries_the_security_headers_and_the_cookie_can_be_secure(
 #[tokio::test]
 async fn an_incomplete_address_is_marked_and_takes_no_letter() {
     let fixture = fixture().await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("partial.csv");
-    std::fs::write(
-        &file,
-        "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,state,postal_code,phone_mobile\n\
-         NBANK,PA-1,P-9,Gus,Hale,300.00,USD,2026-05-01,NY,12207,(518) 555-0109\n",
-    )
-    .unwrap();
-    let today = jiff::civil::date(2026, 11, 20);
-    let checked = ingest::placement::CheckedPlacements::open(
-        &file,
-        &ingest::mapping::Mapping::standard(),
-        today,
-        100,
-    )
-    .unwrap();
-    let name = file.display().to_string();
-    let request = store::import::ImportFile {
-        file_name: &name,
-        placed_on: today,
-    };
     fixture
-        .store
-        .import_placements(
-            &store::Actor::new("test:setup"),
-            &request,
-            &mut crate::fixture::Source(Some(checked)),
+        .import(
+            "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,state,postal_code,phone_mobile\n\
+             NBANK,PA-1,P-9,Gus,Hale,300.00,USD,2026-05-01,NY,12207,(518) 555-0109\n",
         )
-        .await
-        .unwrap();
+        .await;
     let mut ana = fixture.sign_in("ana").await;
     let whole = ana.get("/accounts/NBANK/NY-1").await;
     assert!(!whole.body.contains("address-incomplete"));
