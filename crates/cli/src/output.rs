@@ -29,6 +29,12 @@ pub fn account_text(view: &AccountView) -> String {
             view.time_zones.join(", ")
         }
     );
+    if view.address_incomplete {
+        let _ = writeln!(
+            text,
+            "address     incomplete: nothing is mailed to it (see `arrears locate list`)"
+        );
+    }
     let _ = writeln!(
         text,
         "balance     {}  (principal {}, interest {}, fees {})",
@@ -88,9 +94,26 @@ pub fn print_import(file: &str, imported: &Imported, json: bool) {
             "entries_created": outcome.entries_created,
             "creditors_created": outcome.creditors_created,
             "ignored_columns": imported.summary.ignored_columns,
+            "addresses_incomplete": outcome.addresses_incomplete,
+            "warnings_total": imported.summary.warnings_total,
+            "warnings": imported.summary.warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
         });
         println!("{value}");
         return;
+    }
+    // Warnings first: what was imported all the same but needs a person.
+    for warning in &imported.summary.warnings {
+        println!("warning: {warning}");
+    }
+    let unreported = imported.summary.warnings_total - imported.summary.warnings.len() as u64;
+    if unreported > 0 {
+        println!("warning: ... and {unreported} more");
+    }
+    if imported.summary.warnings_total > 0 {
+        println!(
+            "{} warnings: rows with an incomplete address (see `arrears locate list`)",
+            imported.summary.warnings_total
+        );
     }
     if outcome.import_id.is_none() {
         println!(

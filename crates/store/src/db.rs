@@ -195,8 +195,14 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_exception_creditor.sql"),
         postgres: include_str!("../migrations/postgres/0007_exception_creditor.sql"),
     },
-    // Versions 8 and 9 are other branches' (issue 13); `migrate` applies each version
-    // not yet applied, so a gap is harmless.
+    Migration {
+        version: 8,
+        name: "address_incomplete",
+        sqlite: include_str!("../migrations/sqlite/0008_address_incomplete.sql"),
+        postgres: include_str!("../migrations/postgres/0008_address_incomplete.sql"),
+    },
+    // Version 9 is another branch's (issue 13); `migrate` applies each version not yet
+    // applied, so a gap is harmless.
     Migration {
         version: 10,
         name: "sign_in_throttle",

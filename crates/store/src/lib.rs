@@ -17,6 +17,7 @@ pub mod decisions;
 pub mod dialer;
 pub mod floor;
 pub mod import;
+pub mod locate;
 pub mod money;
 pub mod money_views;
 pub mod remittance;

@@ -210,6 +210,29 @@ impl store::import::PlacementSource for Source {
     }
 }
 
+/// Imports a placement file's text with the real reader.
+pub async fn import_text(store: &Store, text: &str) -> store::import::ImportOutcome {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("more-placements.csv");
+    std::fs::write(&path, text).unwrap();
+    let mapping = ingest::mapping::Mapping::standard();
+    let checked =
+        ingest::placement::CheckedPlacements::open(&path, &mapping, first_day(), 100).unwrap();
+    let name = path.display().to_string();
+    let request = store::import::ImportFile {
+        file_name: &name,
+        placed_on: first_day(),
+    };
+    store
+        .import_placements(
+            &Actor::new("test:setup"),
+            &request,
+            &mut Source(Some(checked)),
+        )
+        .await
+        .unwrap()
+}
+
 /// Imports [`PORTFOLIO`] with the real reader, sets [`POLICIES`] and adds [`USERS`];
 /// returns the users as their sessions see them, in [`USERS`] order.
 pub async fn set_up(store: &Store) -> Vec<SessionUser> {

@@ -1096,3 +1096,111 @@ days = 7
     .unwrap();
     assert_eq!(builtin["decision"], "allow");
 }
+
+/// Issue 13, finding 9: a placement file with partial addresses imports on both engines;
+/// the summary counts them as warnings naming `FILE:LINE: field: reason` (text and
+/// `--json`), and `arrears locate list` names their accounts, to whoever may see them.
+#[test]
+fn partial_addresses_import_with_warnings_and_are_on_the_locate_list() {
+    let env = Env::new();
+    let file = env.write(
+        "partial.csv",
+        "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,address_line1,city,state,postal_code\n\
+         ACME,A-1,D-1,Ana,Ruiz,10.00,USD,2026-01-15,1 Main St,Boston,MA,02110\n\
+         ACME,A-2,D-2,Bo,Lee,20.00,USD,2026-01-15,,,TX,79901\n\
+         BETA,B-1,E-1,Cy,Ng,30.00,USD,2026-01-15,9 Elm St,,WA,98101\n",
+    );
+    let file_arg = file.to_str().unwrap();
+    let postgres = Postgres::create();
+    let mut databases = vec![env.sqlite("arrears.db")];
+    databases.extend(postgres.as_ref().map(|postgres| postgres.url.clone()));
+    for db in &databases {
+        let text = env.ok(db, &["import", "placements", file_arg]);
+        assert!(
+            text.contains(&format!(
+                "warning: {file_arg}:3: address_line1, city: missing: the address is kept as incomplete (nothing is mailed to it) and the account joins the locate list\n"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("warning: {file_arg}:4: city: missing:")),
+            "{text}"
+        );
+        assert!(
+            text.contains("2 warnings: rows with an incomplete address"),
+            "{text}"
+        );
+        assert!(text.contains("imported 3 accounts"), "{text}");
+
+        let listed = env.ok(db, &["locate", "list"]);
+        let lines: Vec<&str> = listed.lines().collect();
+        assert_eq!(lines.len(), 4, "{listed}");
+        assert!(
+            lines[0].starts_with("creditor  account  debtor  name"),
+            "{listed}"
+        );
+        assert!(
+            lines[1].starts_with("ACME      A-2      D-2     Bo Lee  active  TX, 79901"),
+            "{listed}"
+        );
+        assert!(lines[1].ends_with("address_line1, city"), "{listed}");
+        assert!(lines[2].starts_with("BETA      B-1"), "{listed}");
+        assert_eq!(lines[3], "2 accounts to locate");
+        let beta: Value =
+            serde_json::from_str(&env.ok(db, &["locate", "list", "--creditor", "BETA", "--json"]))
+                .unwrap();
+        assert_eq!(beta["total"], 1);
+        assert_eq!(beta["accounts"][0]["account_ref"], "B-1");
+        assert_eq!(beta["accounts"][0]["address"]["postal_code"], "98101");
+        assert_eq!(beta["accounts"][0]["missing"], serde_json::json!(["city"]));
+
+        // An agent of ACME sees ACME's only.
+        let added = env.arrears_with_input(
+            db,
+            &["user", "add", "ana", "--role", "agent", "--password-stdin"],
+            Some("a long enough passphrase 7"),
+        );
+        assert!(added.status.success(), "{added:?}");
+        env.ok(db, &["user", "assign", "ana", "--creditor", "ACME"]);
+        let ana: Value =
+            serde_json::from_str(&env.ok(db, &["locate", "list", "--user", "ana", "--json"]))
+                .unwrap();
+        assert_eq!(ana["total"], 1);
+        assert_eq!(ana["accounts"][0]["account_ref"], "A-2");
+        let unknown = env.arrears(db, &["locate", "list", "--creditor", "NOPE"]);
+        assert_eq!(unknown.status.code(), Some(2));
+
+        let shown = env.ok(
+            db,
+            &["account", "show", "--creditor", "ACME", "--account", "A-2"],
+        );
+        assert!(shown.contains("address     incomplete"), "{shown}");
+        let json: Value = serde_json::from_str(&env.ok(
+            db,
+            &[
+                "account",
+                "show",
+                "--creditor",
+                "ACME",
+                "--account",
+                "A-2",
+                "--json",
+            ],
+        ))
+        .unwrap();
+        assert_eq!(json["debtor_address_incomplete"], true);
+    }
+    // The summary's JSON carries the warnings too.
+    let again = env.sqlite("again.db");
+    let summary: Value =
+        serde_json::from_str(&env.ok(&again, &["import", "placements", file_arg, "--json"]))
+            .unwrap();
+    assert_eq!(summary["warnings_total"], 2);
+    assert_eq!(summary["addresses_incomplete"], 2);
+    assert_eq!(
+        summary["warnings"][0],
+        format!(
+            "{file_arg}:3: address_line1, city: missing: the address is kept as incomplete (nothing is mailed to it) and the account joins the locate list"
+        )
+    );
+}
