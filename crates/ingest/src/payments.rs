@@ -374,6 +374,15 @@ fn read_csv(
                 .and_then(|index| record.get(index))
                 .unwrap_or_default();
             match std::str::from_utf8(bytes) {
+                // A NUL, a stray byte-order mark or another hidden character
+                // (`domain::text`) is named like invalid UTF-8: never stored.
+                Ok(text) if domain::text::first_refused(text).is_some() => {
+                    let message = domain::text::refusal_message(text).unwrap_or_default();
+                    found.add(problem(line, name, text, message));
+                    not_text.push(name);
+                    bad = true;
+                    texts.push("");
+                }
                 Ok(text) => texts.push(text.trim()),
                 Err(_) => {
                     let lossy = String::from_utf8_lossy(bytes);

@@ -459,6 +459,17 @@ impl<R: Read> Row<'_, R> {
         };
         let bytes = self.reader.record.get(column).unwrap_or_default();
         match std::str::from_utf8(bytes) {
+            // A NUL, a stray byte-order mark or another hidden character (`domain::text`)
+            // is named like invalid UTF-8 and the field read as empty: never stored.
+            Ok(text) if domain::text::first_refused(text).is_some() => {
+                if self.not_text & (1 << index) == 0 {
+                    self.not_text |= 1 << index;
+                    let message = domain::text::refusal_message(text).unwrap_or_default();
+                    let text = text.to_string();
+                    self.fail(field, &text, &message);
+                }
+                ""
+            }
             Ok(text) => text.trim(),
             Err(_) => {
                 if self.not_text & (1 << index) == 0 {

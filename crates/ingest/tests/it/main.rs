@@ -399,3 +399,33 @@ fn an_echoed_value_of_control_characters_stays_short() {
         "{rejection}"
     );
 }
+
+/// A NUL, a byte-order mark pasted inside a field, or a bidirectional override is named
+/// by line and column and the file refused; a BOM at the start of the file is fine.
+#[test]
+fn hidden_characters_inside_fields_are_named_and_refused() {
+    let mut text = String::from("\u{FEFF}");
+    text.push_str(HEADER);
+    text.push('\n');
+    text.push_str("NBANK,A-1,D-1,Ana,Ruiz,10.00,USD,2026-01-15,,,\n");
+    text.push_str("NBANK,\u{FEFF}A-2,D-2,Bo,Lee,10.00,USD,2026-01-15,,,\n");
+    text.push_str("NBANK,A-3,D-3,Cy\u{0},Ng,10.00,USD,2026-01-15,,,\n");
+    text.push_str("NBANK,A-4,D-4,Di,Wu\u{202E},10.00,USD,2026-01-15,,,\n");
+    let file = file_of_bytes(text.as_bytes());
+    let report = check(&file).unwrap_err().to_string();
+    let name = file.path().display().to_string();
+    for expected in [
+        format!("{name}:3: account_ref: "),
+        format!("{name}:4: first_name: "),
+        format!("{name}:5: last_name: "),
+    ] {
+        assert!(
+            report.contains(&expected),
+            "{expected:?} missing from:\n{report}"
+        );
+    }
+    assert!(report.contains("byte-order mark (U+FEFF)"), "{report}");
+    assert!(report.contains("NUL character (U+0000)"), "{report}");
+    assert!(report.contains("bidirectional-text control"), "{report}");
+    assert!(!report.contains(&format!("{name}:2:")), "{report}");
+}

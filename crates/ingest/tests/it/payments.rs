@@ -81,3 +81,17 @@ fn a_huge_bad_value_in_a_payment_file_is_echoed_cut_short() {
     );
     assert!(text.contains("pay.csv:3: amount: 1\\n0:"), "{text}");
 }
+
+/// A hidden character in a payment reference would make two references that look the
+/// same differ: named and refused.
+#[test]
+fn hidden_characters_in_a_payment_file_are_named_and_refused() {
+    let text = format!(
+        "{HEADER}\nNBANK,A-1,P-1,2026-11-01,10.00,ach\nNBANK,A-2,\u{FEFF}P-2,2026-11-01,10.00,ach\nNBANK,A-3,P-3\u{0},2026-11-01,10.00,ach\n"
+    );
+    let report = read_csv(text.as_bytes()).unwrap_err().to_string();
+    assert!(report.contains("pay.csv:3: payment_ref: "), "{report}");
+    assert!(report.contains("byte-order mark"), "{report}");
+    assert!(report.contains("pay.csv:4: payment_ref: "), "{report}");
+    assert!(report.contains("NUL character"), "{report}");
+}
