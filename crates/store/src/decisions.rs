@@ -10,6 +10,7 @@
 use crate::audit::{AuditEvent, GENESIS_HASH, WriteTx, chain_hash};
 use crate::batch::{Batch, Value};
 use crate::crypto::SealKey;
+use crate::seal::Tally;
 use crate::{Actor, Store, StoreError};
 use jiff::Timestamp;
 use serde_json::json;
@@ -262,6 +263,8 @@ pub(crate) async fn append(
             audit_seq,
         };
         let hash = sealed.hash(seal, &prev_hash);
+        tx.sealed()
+            .add("compliance_decisions", crate::seal::hash_sum(&hash));
         batch.push::<17>([
             Value::from(id),
             Value::from(decision.account_id),
@@ -309,14 +312,15 @@ pub(crate) async fn append(
 }
 
 /// Recomputes every decision's hash and link; the last must be the one the latest
-/// decisions audit event names. Returns the number of decisions or the first problem.
+/// decisions audit event names. Returns what the decisions add up to (for the sealed
+/// head's count) or the first problem.
 pub(crate) async fn verify(
     connection: &mut AnyConnection,
     seal: &SealKey,
-) -> Result<Result<u64, String>, StoreError> {
+) -> Result<Result<Tally, String>, StoreError> {
     use futures_util::TryStreamExt;
     let mut running = GENESIS_HASH.to_string();
-    let mut count = 0u64;
+    let mut tally = Tally::new();
     let mut problem = None;
     {
         let mut rows = sqlx::query(
@@ -363,8 +367,8 @@ pub(crate) async fn verify(
                 ));
                 break;
             }
+            tally.row(Some(id), crate::seal::hash_sum(&hash));
             running = hash;
-            count += 1;
         }
     }
     if let Some(problem) = problem {
@@ -390,5 +394,5 @@ pub(crate) async fn verify(
             "compliance decisions: the last decision is not the one the audit log recorded last (decisions were removed or added behind Arrears' back)".into(),
         ));
     }
-    Ok(Ok(count))
+    Ok(Ok(tally))
 }

@@ -58,7 +58,9 @@ pub(crate) async fn audit_verify(globals: &Globals) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(broken) => {
-            println!("audit log BROKEN: {broken}");
+            for problem in broken.lines() {
+                println!("audit log BROKEN: {problem}");
+            }
             Ok(ExitCode::from(1))
         }
     }

@@ -11,5 +11,6 @@ mod decisions;
 mod import;
 mod migrations;
 mod money;
+mod tamper;
 mod users_and_creditors;
 mod workspace;
