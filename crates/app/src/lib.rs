@@ -27,7 +27,7 @@ pub mod model {
     };
     pub use store::{
         aging, arrangements, audit, creditors, db, decisions, import, money, money_views,
-        remittance, sessions, users, view, workspace,
+        remittance, rotate, sessions, users, view, workspace,
     };
 }
 

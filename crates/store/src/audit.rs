@@ -366,6 +366,27 @@ impl WriteTx {
         &mut self.digests
     }
 
+    /// After every event, row and hash was sealed afresh under `seal` (a key rotation):
+    /// the head moves to the re-sealed chain's end and is sealed with the new key.
+    pub(crate) fn resealed(&mut self, seal: SealKey, head_hash: String, digests: Digests) {
+        self.seal = seal;
+        self.head_hash = head_hash;
+        self.digests = digests;
+    }
+
+    /// Writes the head as it stands now (commit writes it again), so a check inside the
+    /// transaction sees it.
+    pub(crate) async fn store_head(&mut self) -> Result<(), StoreError> {
+        write_head(
+            &mut self.tx,
+            &self.seal,
+            self.head_seq,
+            &self.head_hash,
+            &self.digests,
+        )
+        .await
+    }
+
     pub fn engine(&self) -> Engine {
         self.engine
     }
@@ -420,6 +441,108 @@ impl WriteTx {
     pub async fn rollback(self) -> Result<(), StoreError> {
         self.tx.rollback().await?;
         Ok(())
+    }
+}
+
+/// Events, ledger rows and the like re-sealed per statement round in a key rotation.
+const RESEAL_PAGE_ROWS: i64 = 1_000;
+
+/// Re-chains every event under `seal` (a key rotation). `rewrite` gives an event's new
+/// `after_json` from its action and old one (the decision log's hashes it names change
+/// too). The chain's new last hash.
+pub(crate) async fn rechain_events(
+    connection: &mut AnyConnection,
+    seal: &SealKey,
+    rewrite: impl Fn(&str, Option<String>) -> Option<String>,
+) -> Result<String, StoreError> {
+    let mut running = GENESIS_HASH.to_string();
+    let mut after_seq = 0i64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT seq, recorded_at_us, actor, action, entity, entity_key, before_json, after_json, reason FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after_seq)
+        .bind(RESEAL_PAGE_ROWS)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            let seq: i64 = row.try_get(0)?;
+            let action: String = row.try_get(3)?;
+            let before: Option<String> = row.try_get(6)?;
+            let after = rewrite(&action, row.try_get(7)?);
+            let hash = event_hash(
+                seal,
+                &running,
+                seq,
+                row.try_get(1)?,
+                &row.try_get::<String, _>(2)?,
+                &action,
+                &row.try_get::<String, _>(4)?,
+                &row.try_get::<String, _>(5)?,
+                before.as_deref(),
+                after.as_deref(),
+                &row.try_get::<String, _>(8)?,
+            );
+            sqlx::query(
+                "UPDATE audit_events SET after_json = $1, prev_hash = $2, hash = $3 WHERE seq = $4",
+            )
+            .bind(after)
+            .bind(&running)
+            .bind(&hash)
+            .bind(seq)
+            .execute(&mut *connection)
+            .await?;
+            running = hash;
+            after_seq = seq;
+        }
+        if (rows.len() as i64) < RESEAL_PAGE_ROWS {
+            return Ok(running);
+        }
+    }
+}
+
+/// Re-seals every ledger row's `row_hash` under `seal` (a key rotation).
+pub(crate) async fn reseal_ledger(
+    connection: &mut AnyConnection,
+    seal: &SealKey,
+) -> Result<(), StoreError> {
+    let mut after_id = 0i64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, account_id, seq, reason, principal_minor, interest_minor, fees_minor, effective_on, recorded_at_us, corrects_entry_id, memo, audit_seq FROM ledger_entries WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(RESEAL_PAGE_ROWS)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            let reason: String = row.try_get(3)?;
+            let effective_on: String = row.try_get(7)?;
+            let memo: Option<String> = row.try_get(10)?;
+            let ledger_row = LedgerRow {
+                id: row.try_get(0)?,
+                account_id: row.try_get(1)?,
+                seq: row.try_get(2)?,
+                reason: &reason,
+                principal_minor: row.try_get(4)?,
+                interest_minor: row.try_get(5)?,
+                fees_minor: row.try_get(6)?,
+                effective_on: &effective_on,
+                recorded_at_us: row.try_get(8)?,
+                corrects_entry_id: row.try_get(9)?,
+                memo: memo.as_deref(),
+                audit_seq: row.try_get(11)?,
+            };
+            sqlx::query("UPDATE ledger_entries SET row_hash = $1 WHERE id = $2")
+                .bind(ledger_row.hash(seal))
+                .bind(ledger_row.id)
+                .execute(&mut *connection)
+                .await?;
+            after_id = ledger_row.id;
+        }
+        if (rows.len() as i64) < RESEAL_PAGE_ROWS {
+            return Ok(());
+        }
     }
 }
 

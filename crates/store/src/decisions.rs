@@ -311,6 +311,92 @@ pub(crate) async fn append(
     Ok(first_id)
 }
 
+/// Re-chains every decision under `seal` (a key rotation): for each hash in `named` (the
+/// ones audit events record), its new hash.
+pub(crate) async fn rechain(
+    connection: &mut AnyConnection,
+    seal: &SealKey,
+    named: &std::collections::HashSet<String>,
+) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    const PAGE_ROWS: i64 = 1_000;
+    let mut renamed = std::collections::HashMap::new();
+    let mut running = GENESIS_HASH.to_string();
+    let mut after_id = 0i64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT id, account_id, decided_at_us, recorded_at_us, actor, asked_by, action, contact_point, decision, rules, next_allowed_at_us, packs, request_json, answer_json, audit_seq, hash \
+             FROM compliance_decisions WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(PAGE_ROWS)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            let id: i64 = row.try_get(0)?;
+            let (actor, asked_by, action): (String, String, String) =
+                (row.try_get(4)?, row.try_get(5)?, row.try_get(6)?);
+            let contact_point: Option<String> = row.try_get(7)?;
+            let (decision, rules, packs): (String, String, String) =
+                (row.try_get(8)?, row.try_get(9)?, row.try_get(11)?);
+            let (request_json, answer_json): (String, String) =
+                (row.try_get(12)?, row.try_get(13)?);
+            let old_hash: String = row.try_get(15)?;
+            let hash = Sealed {
+                id,
+                account_id: row.try_get(1)?,
+                decided_at_us: row.try_get(2)?,
+                recorded_at_us: row.try_get(3)?,
+                actor: &actor,
+                asked_by: &asked_by,
+                action: &action,
+                contact_point: contact_point.as_deref(),
+                decision: &decision,
+                rules: &rules,
+                next_allowed_at_us: row.try_get(10)?,
+                packs: &packs,
+                request_json: &request_json,
+                answer_json: &answer_json,
+                audit_seq: row.try_get(14)?,
+            }
+            .hash(seal, &running);
+            sqlx::query("UPDATE compliance_decisions SET prev_hash = $1, hash = $2 WHERE id = $3")
+                .bind(&running)
+                .bind(&hash)
+                .bind(id)
+                .execute(&mut *connection)
+                .await?;
+            if named.contains(&old_hash) {
+                renamed.insert(old_hash, hash.clone());
+            }
+            running = hash;
+            after_id = id;
+        }
+        if (rows.len() as i64) < PAGE_ROWS {
+            return Ok(renamed);
+        }
+    }
+}
+
+/// The last hash each `compliance.decisions` event names.
+pub(crate) async fn hashes_named_by_events(
+    connection: &mut AnyConnection,
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let rows =
+        sqlx::query("SELECT after_json FROM audit_events WHERE action = 'compliance.decisions'")
+            .fetch_all(&mut *connection)
+            .await?;
+    let mut named = std::collections::HashSet::new();
+    for row in rows {
+        let after: Option<String> = row.try_get(0)?;
+        named.extend(
+            after
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .and_then(|value| value["last_hash"].as_str().map(str::to_string)),
+        );
+    }
+    Ok(named)
+}
+
 /// Recomputes every decision's hash and link; the last must be the one the latest
 /// decisions audit event names. Returns what the decisions add up to (for the sealed
 /// head's count) or the first problem.

@@ -20,6 +20,7 @@ pub mod import;
 pub mod money;
 pub mod money_views;
 pub mod remittance;
+pub mod rotate;
 pub mod seal;
 pub mod sessions;
 pub mod users;
@@ -174,14 +175,20 @@ impl Store {
 
     pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
         let now = self.now();
-        WriteTx::begin(
+        let begun = WriteTx::begin(
             &self.pool,
             self.engine,
             now.as_microsecond(),
             self.business_zone.clone(),
             self.key.seal_key(),
         )
-        .await
+        .await;
+        if let Err(StoreError::Corrupt(_)) = &begun {
+            // A head sealed with another key: the key was rotated since this store was
+            // opened (say so), or else the head was tampered with.
+            self.check_key().await?;
+        }
+        begun
     }
 
     /// Refreshes the planner's statistics of `table` after a bulk change (PostgreSQL;

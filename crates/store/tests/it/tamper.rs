@@ -13,13 +13,13 @@ use store::Store;
 use store::decisions::NewDecision;
 use store::money::Posting;
 
-const PASSWORD: &str = "correct horse battery";
-const PLACEMENTS: &str = "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since\n\
-ACME,A-1,D1,Ann,Lee,1000.00,USD,2026-03-01\n\
-ACME,A-2,D2,Bob,Ray,1000.00,USD,2026-03-01\n\
-BETA,B-1,D3,Cy,Dee,500.00,USD,2026-03-01\n";
+pub const PASSWORD: &str = "correct horse battery";
+const PLACEMENTS: &str = "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,date_of_birth,ssn_last4\n\
+ACME,A-1,D1,Ann,Lee,1000.00,USD,2026-03-01,1980-02-03,1234\n\
+ACME,A-2,D2,Bob,Ray,1000.00,USD,2026-03-01,1975-06-07,\n\
+BETA,B-1,D3,Cy,Dee,500.00,USD,2026-03-01,,\n";
 
-fn payment(account: &str, reference: &str, minor: i64) -> Item {
+pub fn payment(account: &str, reference: &str, minor: i64) -> Item {
     Item {
         line: 1,
         kind: ItemKind::Payment(IncomingPayment {
@@ -49,7 +49,7 @@ fn nsf(reference: &str, minor: i64) -> Item {
     }
 }
 
-async fn post(store: &Store, items: &[Item]) {
+pub async fn post(store: &Store, items: &[Item]) {
     let posting = Posting {
         source: Source::Csv,
         file_name: "payments.csv",
@@ -84,11 +84,12 @@ fn decision(account_id: i64, minute: i64) -> NewDecision {
     }
 }
 
-/// Accounts ACME/A-1 (id 1, debtor D1 Ann Lee), ACME/A-2 (id 2), BETA/B-1 (id 3); user
+/// Accounts ACME/A-1 (id 1, debtor D1 Ann Lee, born 1980-02-03, SSN last 4 1234),
+/// ACME/A-2 (id 2, born 1975-06-07), BETA/B-1 (id 3); user
 /// maria (id 1) works ACME; a dispute hold (id 1) on A-1; payment PAY-1 (id 1, 50.00) on
 /// A-2; one batch of compliance decisions; and a last event after all of them, so none
 /// of the rows the tests edit was written by the chain's last event.
-async fn setup(db: &TestDb) -> Store {
+pub async fn setup(db: &TestDb) -> Store {
     let store = db.open().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("placements.csv");
@@ -126,7 +127,7 @@ async fn setup(db: &TestDb) -> Store {
     store
 }
 
-async fn intact(store: &Store) -> Option<String> {
+pub async fn intact(store: &Store) -> Option<String> {
     store.verify_audit().await.unwrap().broken
 }
 
