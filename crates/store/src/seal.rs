@@ -911,8 +911,8 @@ pub(crate) async fn reseal_rows(
             for row in &rows {
                 let scanned = (scan.read)(row, Mode::Seal(key))?;
                 let sum = scanned.outcome.expect("sealing cannot fail");
-                let (update, [first, second]) = (scan.by_id, scanned.key);
-                if update {
+                let [first, second] = scanned.key;
+                if scan.by_id {
                     let sql = format!("UPDATE {} SET seal = $1 WHERE id = $2", scan.table);
                     sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(scanned.seal)

@@ -142,6 +142,14 @@ pub(crate) async fn rotate_key(globals: &Globals, new_key_file: &Path) -> Result
         "only the key in {} opens this database now: set ARREARS_PII_KEY_FILE to it (or ARREARS_PII_KEY to its contents) for every arrears process, then retire the old key",
         new_key_file.display()
     );
+    let from_environment = std::env::var_os("ARREARS_PII_KEY").is_some()
+        || std::env::var_os("ARREARS_PII_KEY_FILE").is_some();
+    if !from_environment && let Some(path) = app::model::db::sqlite_path(&globals.db) {
+        println!(
+            "(or put it in place of {}.key, the key file beside the database)",
+            path.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
