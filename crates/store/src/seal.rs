@@ -863,10 +863,15 @@ pub(crate) async fn verify_rows(
             }
             checked += 1;
         }
+        drop(rows);
         // A table with an altered row cannot add up: that row is already named.
         if !altered
             && let Some(problem) = tally.compare(scan.table, head.get(scan.table), scan.by_id)
         {
+            let problem = match explain(connection, scan.table).await? {
+                Some(detail) => format!("{problem}: {detail}"),
+                None => problem,
+            };
             note(problem, &mut problems);
         }
     }
@@ -878,6 +883,100 @@ pub(crate) async fn verify_rows(
     } else {
         Err(problems)
     })
+}
+
+/// Where the audit log can tell what a deleted row was: the holds whose placing event
+/// has no row any more; the users whose creditors are not the ones their last
+/// assignment event recorded. Only asked once a table does not add up.
+async fn explain(
+    connection: &mut AnyConnection,
+    table: &str,
+) -> Result<Option<String>, StoreError> {
+    const NAMED_MAX: usize = 5;
+    let mut named = Vec::new();
+    match table {
+        "account_holds" => {
+            let rows = sqlx::query(
+                "SELECT e.seq, e.entity_key, e.after_json FROM audit_events e \
+                 WHERE e.action = 'account.hold.place' AND NOT EXISTS (SELECT 1 FROM account_holds h WHERE h.audit_seq = e.seq) \
+                 ORDER BY e.seq",
+            )
+            .fetch_all(&mut *connection)
+            .await?;
+            for row in rows.iter().take(NAMED_MAX) {
+                let (seq, account): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+                let after: Option<String> = row.try_get(2)?;
+                let kind = after
+                    .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                    .and_then(|value| value["hold"].as_str().map(str::to_string))
+                    .unwrap_or_default();
+                named.push(format!(
+                    "the {kind} hold on {account} placed by audit event {seq} has no row"
+                ));
+            }
+        }
+        "user_creditors" => {
+            let mut recorded: BTreeMap<String, (i64, Vec<String>)> = BTreeMap::new();
+            for row in sqlx::query(
+                "SELECT seq, entity_key, after_json FROM audit_events WHERE action = 'user.creditors' ORDER BY seq",
+            )
+            .fetch_all(&mut *connection)
+            .await?
+            {
+                let (seq, user): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+                let after: Option<String> = row.try_get(2)?;
+                let mut codes: Vec<String> = after
+                    .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                    .and_then(|value| {
+                        value["creditors"].as_array().map(|codes| {
+                            codes
+                                .iter()
+                                .filter_map(|code| code.as_str().map(str::to_string))
+                                .collect()
+                        })
+                    })
+                    .unwrap_or_default();
+                codes.sort();
+                codes.dedup();
+                recorded.insert(user, (seq, codes));
+            }
+            let mut current: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for row in sqlx::query(
+                "SELECT u.username, c.code FROM user_creditors uc JOIN users u ON u.id = uc.user_id JOIN creditors c ON c.id = uc.creditor_id ORDER BY u.username, c.code",
+            )
+            .fetch_all(&mut *connection)
+            .await?
+            {
+                current
+                    .entry(row.try_get(0)?)
+                    .or_default()
+                    .push(row.try_get(1)?);
+            }
+            let users: std::collections::BTreeSet<&String> =
+                recorded.keys().chain(current.keys()).collect();
+            let list = |codes: &[String]| {
+                if codes.is_empty() {
+                    "no creditor".to_string()
+                } else {
+                    codes.join(", ")
+                }
+            };
+            for user in users {
+                let works = current.get(user).cloned().unwrap_or_default();
+                let (seq, last) = recorded.get(user).cloned().unwrap_or_default();
+                if works != last && named.len() < NAMED_MAX {
+                    let since = if seq > 0 {
+                        format!("audit event {seq} assigned {}", list(&last))
+                    } else {
+                        "no audit event assigned any".into()
+                    };
+                    named.push(format!("{user:?} works {}; {since}", list(&works)));
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok((!named.is_empty()).then(|| named.join("; ")))
 }
 
 /// Rows re-sealed per statement round when every row is sealed afresh.

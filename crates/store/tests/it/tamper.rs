@@ -207,7 +207,9 @@ async fn a_deleted_hold_is_named() {
         execute(&store, "DELETE FROM account_holds WHERE id = 1").await;
         let broken = broken(&store).await;
         assert!(
-            broken.contains("account_holds 1 ") && broken.contains("missing"),
+            broken.contains("account_holds 1 ")
+                && broken.contains("missing")
+                && broken.contains("the dispute hold on ACME/A-1 placed by audit event"),
             "{broken}"
         );
         store.close().await;
@@ -362,6 +364,22 @@ async fn a_changed_creditor_assignment_is_named() {
         let broken = self::broken(&store).await;
         assert!(
             broken.contains("user_creditors") && broken.contains("maria"),
+            "{broken}"
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_creditor_assignment_is_named() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        // maria no longer works ACME: she drops out of its queue unnoticed.
+        execute(&store, "DELETE FROM user_creditors WHERE user_id = 1").await;
+        let broken = broken(&store).await;
+        assert!(
+            broken.contains("user_creditors: 1 row sealed, 0 left")
+                && broken.contains("\"maria\" works no creditor; audit event 3 assigned ACME"),
             "{broken}"
         );
         store.close().await;
