@@ -235,8 +235,20 @@ pub(crate) async fn seal_existing(
         .await?
         .map(|row| row.try_get(0))
         .transpose()?;
-    if stored.is_some_and(|stored| stored != key.check_value()) {
-        return Err(StoreError::Config(crate::PII_KEY_MISMATCH.into()));
+    match stored {
+        Some(stored) if stored != key.check_value() => {
+            return Err(StoreError::Config(crate::PII_KEY_MISMATCH.into()));
+        }
+        Some(_) => {}
+        // A new database: the key that seals it is the one it records, in the same
+        // transaction (another process opening it at once with another key is refused).
+        None => {
+            sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
+                .bind(crate::PII_KEY_CHECK_SETTING)
+                .bind(key.check_value())
+                .execute(&mut *connection)
+                .await?;
+        }
     }
     let seal = key.seal_key();
     let mut digests = crate::seal::reseal_rows(connection, &seal).await?;
