@@ -289,6 +289,66 @@ pub(crate) async fn seal_existing(
     write_head(connection, &seal, seq, &hash, &digests).await
 }
 
+/// A ledger row's sealed columns, then its `row_hash` (column 12).
+const LEDGER_SELECT: &str = "SELECT id, account_id, seq, reason, principal_minor, interest_minor, fees_minor, effective_on, recorded_at_us, corrects_entry_id, memo, audit_seq, row_hash FROM ledger_entries";
+
+/// A ledger row as [`LEDGER_SELECT`] reads it.
+struct StoredLedgerRow {
+    numbers: [i64; 8],
+    corrects_entry_id: Option<i64>,
+    reason: String,
+    effective_on: String,
+    memo: Option<String>,
+}
+
+impl StoredLedgerRow {
+    fn read(row: &sqlx::any::AnyRow) -> Result<StoredLedgerRow, StoreError> {
+        Ok(StoredLedgerRow {
+            numbers: [
+                row.try_get(0)?,
+                row.try_get(1)?,
+                row.try_get(2)?,
+                row.try_get(4)?,
+                row.try_get(5)?,
+                row.try_get(6)?,
+                row.try_get(8)?,
+                row.try_get(11)?,
+            ],
+            corrects_entry_id: row.try_get(9)?,
+            reason: row.try_get(3)?,
+            effective_on: row.try_get(7)?,
+            memo: row.try_get(10)?,
+        })
+    }
+
+    fn row(&self) -> LedgerRow<'_> {
+        let [
+            id,
+            account_id,
+            seq,
+            principal_minor,
+            interest_minor,
+            fees_minor,
+            recorded_at_us,
+            audit_seq,
+        ] = self.numbers;
+        LedgerRow {
+            id,
+            account_id,
+            seq,
+            reason: &self.reason,
+            principal_minor,
+            interest_minor,
+            fees_minor,
+            effective_on: &self.effective_on,
+            recorded_at_us,
+            corrects_entry_id: self.corrects_entry_id,
+            memo: self.memo.as_deref(),
+            audit_seq,
+        }
+    }
+}
+
 /// A write transaction. Opening one takes the audit lock (the `audit_head` row), so
 /// writers are serialised and ids handed out by [`WriteTx::next_id`] are safe.
 pub struct WriteTx {
@@ -520,31 +580,15 @@ pub(crate) async fn reseal_ledger(
 ) -> Result<(), StoreError> {
     let mut after_id = 0i64;
     loop {
-        let rows = sqlx::query(
-            "SELECT id, account_id, seq, reason, principal_minor, interest_minor, fees_minor, effective_on, recorded_at_us, corrects_entry_id, memo, audit_seq FROM ledger_entries WHERE id > $1 ORDER BY id LIMIT $2",
-        )
-        .bind(after_id)
-        .bind(RESEAL_PAGE_ROWS)
-        .fetch_all(&mut *connection)
-        .await?;
+        let sql = format!("{LEDGER_SELECT} WHERE id > $1 ORDER BY id LIMIT $2");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after_id)
+            .bind(RESEAL_PAGE_ROWS)
+            .fetch_all(&mut *connection)
+            .await?;
         for row in &rows {
-            let reason: String = row.try_get(3)?;
-            let effective_on: String = row.try_get(7)?;
-            let memo: Option<String> = row.try_get(10)?;
-            let ledger_row = LedgerRow {
-                id: row.try_get(0)?,
-                account_id: row.try_get(1)?,
-                seq: row.try_get(2)?,
-                reason: &reason,
-                principal_minor: row.try_get(4)?,
-                interest_minor: row.try_get(5)?,
-                fees_minor: row.try_get(6)?,
-                effective_on: &effective_on,
-                recorded_at_us: row.try_get(8)?,
-                corrects_entry_id: row.try_get(9)?,
-                memo: memo.as_deref(),
-                audit_seq: row.try_get(11)?,
-            };
+            let read = StoredLedgerRow::read(row)?;
+            let ledger_row = read.row();
             sqlx::query("UPDATE ledger_entries SET row_hash = $1 WHERE id = $2")
                 .bind(ledger_row.hash(seal))
                 .bind(ledger_row.id)
@@ -736,29 +780,12 @@ async fn verify_ledger(
     report: &mut AuditReport,
 ) -> Result<Option<Tally>, StoreError> {
     use futures_util::TryStreamExt;
-    let mut rows = sqlx::query(
-        "SELECT id, account_id, seq, reason, principal_minor, interest_minor, fees_minor, effective_on, recorded_at_us, corrects_entry_id, memo, audit_seq, row_hash FROM ledger_entries ORDER BY id",
-    )
-    .fetch(&mut *connection);
+    let sql = format!("{LEDGER_SELECT} ORDER BY id");
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *connection);
     let mut tally = Tally::new();
     while let Some(row) = rows.try_next().await? {
-        let reason: String = row.try_get(3)?;
-        let effective_on: String = row.try_get(7)?;
-        let memo: Option<String> = row.try_get(10)?;
-        let ledger_row = LedgerRow {
-            id: row.try_get(0)?,
-            account_id: row.try_get(1)?,
-            seq: row.try_get(2)?,
-            reason: &reason,
-            principal_minor: row.try_get(4)?,
-            interest_minor: row.try_get(5)?,
-            fees_minor: row.try_get(6)?,
-            effective_on: &effective_on,
-            recorded_at_us: row.try_get(8)?,
-            corrects_entry_id: row.try_get(9)?,
-            memo: memo.as_deref(),
-            audit_seq: row.try_get(11)?,
-        };
+        let read = StoredLedgerRow::read(&row)?;
+        let ledger_row = read.row();
         let stored: String = row.try_get(12)?;
         if ledger_row.hash(seal) != stored {
             report.broken = Some(format!(

@@ -126,6 +126,76 @@ impl Sealed<'_> {
     }
 }
 
+/// A decision's sealed columns, then `prev_hash` (15) and `hash` (16).
+const DECISION_SELECT: &str = "SELECT id, account_id, decided_at_us, recorded_at_us, actor, asked_by, action, contact_point, decision, rules, next_allowed_at_us, packs, request_json, answer_json, audit_seq, prev_hash, hash FROM compliance_decisions";
+
+/// A decision as [`DECISION_SELECT`] reads it.
+struct StoredDecision {
+    /// id, account_id, decided_at_us, recorded_at_us, audit_seq.
+    numbers: [i64; 5],
+    next_allowed_at_us: Option<i64>,
+    contact_point: Option<String>,
+    /// actor, asked_by, action, decision, rules, packs, request_json, answer_json.
+    texts: [String; 8],
+}
+
+impl StoredDecision {
+    fn read(row: &sqlx::any::AnyRow) -> Result<StoredDecision, StoreError> {
+        Ok(StoredDecision {
+            numbers: [
+                row.try_get(0)?,
+                row.try_get(1)?,
+                row.try_get(2)?,
+                row.try_get(3)?,
+                row.try_get(14)?,
+            ],
+            next_allowed_at_us: row.try_get(10)?,
+            contact_point: row.try_get(7)?,
+            texts: [
+                row.try_get(4)?,
+                row.try_get(5)?,
+                row.try_get(6)?,
+                row.try_get(8)?,
+                row.try_get(9)?,
+                row.try_get(11)?,
+                row.try_get(12)?,
+                row.try_get(13)?,
+            ],
+        })
+    }
+
+    fn sealed(&self) -> Sealed<'_> {
+        let [id, account_id, decided_at_us, recorded_at_us, audit_seq] = self.numbers;
+        let [
+            actor,
+            asked_by,
+            action,
+            decision,
+            rules,
+            packs,
+            request_json,
+            answer_json,
+        ] = &self.texts;
+        Sealed {
+            id,
+            account_id,
+            decided_at_us,
+            recorded_at_us,
+            actor,
+            asked_by,
+            action,
+            contact_point: self.contact_point.as_deref(),
+            decision,
+            rules,
+            next_allowed_at_us: self.next_allowed_at_us,
+            packs,
+            request_json,
+            answer_json,
+            audit_seq,
+        }
+    }
+}
+
 async fn last_hash(connection: &mut AnyConnection) -> Result<String, StoreError> {
     let row = sqlx::query("SELECT hash FROM compliance_decisions ORDER BY id DESC LIMIT 1")
         .fetch_optional(connection)
@@ -323,42 +393,18 @@ pub(crate) async fn rechain(
     let mut running = GENESIS_HASH.to_string();
     let mut after_id = 0i64;
     loop {
-        let rows = sqlx::query(
-            "SELECT id, account_id, decided_at_us, recorded_at_us, actor, asked_by, action, contact_point, decision, rules, next_allowed_at_us, packs, request_json, answer_json, audit_seq, hash \
-             FROM compliance_decisions WHERE id > $1 ORDER BY id LIMIT $2",
-        )
-        .bind(after_id)
-        .bind(PAGE_ROWS)
-        .fetch_all(&mut *connection)
-        .await?;
+        let sql = format!("{DECISION_SELECT} WHERE id > $1 ORDER BY id LIMIT $2");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after_id)
+            .bind(PAGE_ROWS)
+            .fetch_all(&mut *connection)
+            .await?;
         for row in &rows {
-            let id: i64 = row.try_get(0)?;
-            let (actor, asked_by, action): (String, String, String) =
-                (row.try_get(4)?, row.try_get(5)?, row.try_get(6)?);
-            let contact_point: Option<String> = row.try_get(7)?;
-            let (decision, rules, packs): (String, String, String) =
-                (row.try_get(8)?, row.try_get(9)?, row.try_get(11)?);
-            let (request_json, answer_json): (String, String) =
-                (row.try_get(12)?, row.try_get(13)?);
-            let old_hash: String = row.try_get(15)?;
-            let hash = Sealed {
-                id,
-                account_id: row.try_get(1)?,
-                decided_at_us: row.try_get(2)?,
-                recorded_at_us: row.try_get(3)?,
-                actor: &actor,
-                asked_by: &asked_by,
-                action: &action,
-                contact_point: contact_point.as_deref(),
-                decision: &decision,
-                rules: &rules,
-                next_allowed_at_us: row.try_get(10)?,
-                packs: &packs,
-                request_json: &request_json,
-                answer_json: &answer_json,
-                audit_seq: row.try_get(14)?,
-            }
-            .hash(seal, &running);
+            let read = StoredDecision::read(row)?;
+            let sealed = read.sealed();
+            let id = sealed.id;
+            let old_hash: String = row.try_get(16)?;
+            let hash = sealed.hash(seal, &running);
             sqlx::query("UPDATE compliance_decisions SET prev_hash = $1, hash = $2 WHERE id = $3")
                 .bind(&running)
                 .bind(&hash)
@@ -409,37 +455,12 @@ pub(crate) async fn verify(
     let mut tally = Tally::new();
     let mut problem = None;
     {
-        let mut rows = sqlx::query(
-            "SELECT id, account_id, decided_at_us, recorded_at_us, actor, asked_by, action, contact_point, decision, rules, next_allowed_at_us, packs, request_json, answer_json, audit_seq, prev_hash, hash \
-             FROM compliance_decisions ORDER BY id",
-        )
-        .fetch(&mut *connection);
+        let sql = format!("{DECISION_SELECT} ORDER BY id");
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *connection);
         while let Some(row) = rows.try_next().await? {
-            let id: i64 = row.try_get(0)?;
-            let (actor, asked_by, action): (String, String, String) =
-                (row.try_get(4)?, row.try_get(5)?, row.try_get(6)?);
-            let contact_point: Option<String> = row.try_get(7)?;
-            let (decision, rules, packs): (String, String, String) =
-                (row.try_get(8)?, row.try_get(9)?, row.try_get(11)?);
-            let (request_json, answer_json): (String, String) =
-                (row.try_get(12)?, row.try_get(13)?);
-            let sealed = Sealed {
-                id,
-                account_id: row.try_get(1)?,
-                decided_at_us: row.try_get(2)?,
-                recorded_at_us: row.try_get(3)?,
-                actor: &actor,
-                asked_by: &asked_by,
-                action: &action,
-                contact_point: contact_point.as_deref(),
-                decision: &decision,
-                rules: &rules,
-                next_allowed_at_us: row.try_get(10)?,
-                packs: &packs,
-                request_json: &request_json,
-                answer_json: &answer_json,
-                audit_seq: row.try_get(14)?,
-            };
+            let read = StoredDecision::read(&row)?;
+            let sealed = read.sealed();
+            let id = sealed.id;
             let (prev_hash, hash): (String, String) = (row.try_get(15)?, row.try_get(16)?);
             if prev_hash != running {
                 problem = Some(format!(
