@@ -4,8 +4,8 @@
 #
 # Uses the PostgreSQL at $ARREARS_TEST_POSTGRES_URL (default: postgres@127.0.0.1:5432,
 # trust auth). When none answers, installs Debian's postgresql and starts it. Each test
-# creates its own throwaway database (arrears_test_*) and drops it; leftovers of this run
-# are dropped at the end. PostgreSQL tests are required: they fail rather than skip.
+# creates its own throwaway database (arrears_test_<run>_*) and drops it; leftovers of
+# this run, and only of this run, are dropped at the end. PostgreSQL tests are required: they fail rather than skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,9 +53,13 @@ if ! postgres_ready; then
   postgres_ready || { echo "test: PostgreSQL did not start" >&2; exit 1; }
 fi
 
+# This run's name: its tests' databases are arrears_test_<run>_…, and only those are
+# dropped at the end (another run on a shared server keeps its own).
+export ARREARS_TEST_RUN="r$(date +%s)$$"
+
 drop_leftovers() {
   command -v psql >/dev/null || return 0
-  psql "$ARREARS_TEST_POSTGRES_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'arrears\_test\_%'" 2>/dev/null |
+  psql "$ARREARS_TEST_POSTGRES_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'arrears\_test\_${ARREARS_TEST_RUN}\_%'" 2>/dev/null |
     while read -r name; do
       psql "$ARREARS_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null 2>&1 || true
     done
@@ -74,6 +78,11 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --no-fail-fast
 fi
+
+# schemathesis against the API's OpenAPI document on a served demo portfolio: zero
+# failures (docs/workspace.md, "The API"). Needs python3 (venv) and sqlite3.
+command -v python3 >/dev/null || apt_install python3 python3-venv
+bash scripts/schemathesis.sh
 
 # The fuzz targets (their own workspace, see docs/fuzzing.md) must keep compiling with
 # the parsers they drive; running them is a separate command.

@@ -4,7 +4,8 @@
 //!
 //! - refused: the problem is on a line the input has;
 //! - accepted: the input is UTF-8; every transaction comes from a `16` record, in order,
-//!   with the type code and (unsigned) amount of its fields;
+//!   with the type code and (unsigned) amount of its fields (trimmed of spaces; a `88`
+//!   after it goes on with its next field);
 //! - and the trailers' control totals are really checked: the same file with one
 //!   transaction's amount changed by one digit is refused.
 
@@ -40,9 +41,23 @@ fn accepted(data: &[u8], file: &Bai2File) {
         let line = transaction.line;
         assert!(line > previous, "transactions out of order");
         previous = line;
-        let raw = lines[line - 1].trim_end_matches('\r').trim_end();
-        let body = raw.strip_suffix('/').unwrap_or(raw);
-        let mut fields = body.split(',');
+        let body = |raw: &'_ str| {
+            let raw = raw.trim_end_matches('\r').trim_end();
+            raw.strip_suffix('/').unwrap_or(raw).to_string()
+        };
+        let raw = body(lines[line - 1]);
+        // The record and its continuations' bodies, each continuing with the next field.
+        let mut joined = raw.clone();
+        for more in lines[line..]
+            .iter()
+            .map(|more| body(more))
+            .filter(|more| !more.is_empty())
+            .take_while(|more| more.split(',').next().map(str::trim) == Some("88"))
+        {
+            joined.push(',');
+            joined.push_str(more.split_once(',').map_or("", |(_, rest)| rest));
+        }
+        let mut fields = joined.split(',').map(str::trim);
         assert_eq!(
             fields.next(),
             Some("16"),

@@ -2,7 +2,8 @@
 //! must keep the promises of crates/ingest/src/nacha.rs, checked here against the raw
 //! input, independently of the parser:
 //!
-//! - refused: at least one problem, at most 100, each on a line the input has;
+//! - refused: at least one problem, at most 100, each on a line the input has (in a
+//!   file without line breaks: on a record it has, at that record's byte offset);
 //! - accepted: the input is ASCII; every `6` record is an entry, in order, with the
 //!   transaction code, amount, identification, name and trace number of its columns and
 //!   a kind that agrees with its code and addenda, and the effective date of its batch
@@ -32,12 +33,23 @@ fn refused(data: &[u8], problems: &[Problem]) {
         problems.len()
     );
     let last_line = std::str::from_utf8(data).map_or(1, |text| text.lines().count().max(1));
+    let last_record = data.len().div_ceil(RECORD_LENGTH).max(1);
     for problem in problems {
-        assert!(
-            (1..=last_line).contains(&problem.line),
-            "a problem on line {} of a {last_line}-line input: {problem:?}",
-            problem.line
-        );
+        match problem.offset {
+            None => assert!(
+                (1..=last_line).contains(&problem.line),
+                "a problem on line {} of a {last_line}-line input: {problem:?}",
+                problem.line
+            ),
+            Some(offset) => {
+                assert!(
+                    (1..=last_record).contains(&problem.line),
+                    "a problem on record {} of a {last_record}-record input: {problem:?}",
+                    problem.line
+                );
+                assert_eq!(offset, (problem.line - 1) * RECORD_LENGTH, "{problem:?}");
+            }
+        }
         assert!(
             !problem.field.is_empty() && !problem.reason.is_empty(),
             "{problem:?}"
@@ -87,20 +99,40 @@ impl Totals {
     }
 }
 
+/// The records of `text` as the rules say: lines, or, when the text has no line break
+/// before its last line ending and is longer than a record, 94-character slices.
+fn lines_or_records(text: &str) -> (Vec<&str>, bool) {
+    let body = text.trim_end_matches(['\r', '\n']);
+    if body.len() > RECORD_LENGTH && !body.contains(['\r', '\n']) {
+        let records = (0..body.len())
+            .step_by(RECORD_LENGTH)
+            .map(|start| &body[start..(start + RECORD_LENGTH).min(body.len())])
+            .collect();
+        (records, true)
+    } else {
+        (text.lines().collect(), false)
+    }
+}
+
 fn accepted(data: &[u8], file: &NachaFile) {
     let text = std::str::from_utf8(data).expect("accepted bytes that are not UTF-8");
     assert!(text.is_ascii(), "accepted a file that is not ASCII");
+    let (lines, unbroken) = lines_or_records(text);
     let mut entries = file.entries.iter().peekable();
     let (mut batch, mut whole) = (Totals::default(), Totals::default());
     let mut batches = 0;
     let mut effective = String::new();
     let mut controlled = false;
-    for (index, raw) in text.lines().enumerate() {
+    for (index, raw) in lines.iter().enumerate() {
         let line = index + 1;
         let raw = raw.trim_end_matches('\r');
         assert!(
             raw.len() <= RECORD_LENGTH,
             "line {line}: accepted a long record"
+        );
+        assert!(
+            !unbroken || raw.len() == RECORD_LENGTH,
+            "record {line}: accepted a record cut short"
         );
         let record = format!("{raw:<RECORD_LENGTH$}");
         match &record[..1] {
@@ -174,11 +206,14 @@ fn accepted(data: &[u8], file: &NachaFile) {
     // One entry's amount changed by one digit: the controls no longer agree.
     if !file.entries.is_empty() {
         let entry = &file.entries[data.len() % file.entries.len()];
-        let start = data
-            .split_inclusive(|&byte| byte == b'\n')
-            .take(entry.line - 1)
-            .map(<[u8]>::len)
-            .sum::<usize>();
+        let start = if unbroken {
+            (entry.line - 1) * RECORD_LENGTH
+        } else {
+            data.split_inclusive(|&byte| byte == b'\n')
+                .take(entry.line - 1)
+                .map(<[u8]>::len)
+                .sum::<usize>()
+        };
         let mut changed = data.to_vec();
         let digit = &mut changed[start + 38];
         assert!(digit.is_ascii_digit());

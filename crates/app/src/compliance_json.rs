@@ -5,7 +5,7 @@
 
 use compliance::check::{Answer, Consumer, ContactPoint, Debt, Request};
 use compliance::facts::{
-    Action, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
+    Action, Consent, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
 };
 use compliance::hours::LocalWindow;
 use jiff::Timestamp;
@@ -147,6 +147,11 @@ pub fn parse_request(value: &Value) -> Parsed<Request> {
         None | Some(Value::Null) => None,
         Some(point) => Some(parse_contact_point(point)?),
     };
+    let consents = list(map, "", "consents")?
+        .iter()
+        .enumerate()
+        .map(|(index, consent)| parse_consent(consent, &format!("consents[{index}]")))
+        .collect::<Parsed<Vec<_>>>()?;
     Ok(Request {
         now: instant(required(map, "", "now")?, "now")?,
         action,
@@ -171,6 +176,28 @@ pub fn parse_request(value: &Value) -> Parsed<Request> {
         consumer: parse_consumer(required(map, "", "consumer")?)?,
         debts,
         history,
+        consents,
+    })
+}
+
+/// A consent given directly by the consumer: `given_at`, `from`, `to` (instants) and
+/// `action` (default `call`). A window whose `from` is not before `to` is empty, not
+/// malformed: the contract lists no such rule, and an empty window lifts nothing.
+fn parse_consent(value: &Value, field: &str) -> Parsed<Consent> {
+    let map = object(value, field)?;
+    let at = |key: &str| instant(required(map, field, key)?, &path(field, key));
+    Ok(Consent {
+        given_at: at("given_at")?,
+        from: at("from")?,
+        to: at("to")?,
+        action: optional_code(
+            map,
+            field,
+            "action",
+            Action::Call,
+            Action::parse,
+            &codes_of(Action::ALL, Action::code),
+        )?,
     })
 }
 
@@ -336,6 +363,7 @@ fn parse_history(value: &Value, field: &str) -> Parsed<HistoryEntry> {
             Recipient::parse,
             &codes_of(Recipient::ALL, Recipient::code),
         )?,
+        consent: boolean(map, field, "consent")?,
     })
 }
 
@@ -387,6 +415,19 @@ pub fn request_json(request: &Request) -> Value {
                 "outcome": entry.outcome.code(),
                 "direction": entry.direction.code(),
                 "recipient": entry.recipient.code(),
+                "consent": entry.consent,
+            })
+        })
+        .collect();
+    let consents: Vec<Value> = request
+        .consents
+        .iter()
+        .map(|consent| {
+            json!({
+                "given_at": consent.given_at.to_string(),
+                "from": consent.from.to_string(),
+                "to": consent.to.to_string(),
+                "action": consent.action.code(),
             })
         })
         .collect();
@@ -418,5 +459,118 @@ pub fn request_json(request: &Request) -> Value {
         },
         "debts": debts,
         "history": history,
+        "consents": consents,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request_with(extra: &str) -> Value {
+        let text = format!(
+            r#"{{"now": "2026-06-02T01:30:00Z", "action": "call", "debt_id": "D-1",
+              "consumer": {{"time_zones": ["America/New_York"]}}, "debts": [{{"id": "D-1"}}]{extra}}}"#
+        );
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn field_of(extra: &str) -> String {
+        match parse_request(&request_with(extra)) {
+            Ok(_) => "parsed".into(),
+            Err(malformed) => format!("{}: {}", malformed.field, malformed.reason),
+        }
+    }
+
+    #[test]
+    fn consents_are_read_with_call_as_the_default_action() {
+        let request = parse_request(&request_with(
+            r#", "consents": [
+                {"given_at": "2026-06-01T18:00:00Z", "from": "2026-06-02T01:15:00Z", "to": "2026-06-02T01:45:00Z"},
+                {"given_at": "2026-06-01T18:00:00Z", "from": "2026-06-02T01:15:00Z", "to": "2026-06-02T01:45:00Z", "action": "sms"}],
+              "history": [{"at": "2026-06-01T18:00:00Z", "debt_id": "D-1", "action": "call", "outcome": "conversation", "consent": true},
+                          {"at": "2026-06-01T17:00:00Z", "debt_id": "D-1", "action": "call", "outcome": "no_answer"}]"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            request.consents,
+            [
+                Consent {
+                    given_at: "2026-06-01T18:00:00Z".parse().unwrap(),
+                    from: "2026-06-02T01:15:00Z".parse().unwrap(),
+                    to: "2026-06-02T01:45:00Z".parse().unwrap(),
+                    action: Action::Call,
+                },
+                Consent {
+                    given_at: "2026-06-01T18:00:00Z".parse().unwrap(),
+                    from: "2026-06-02T01:15:00Z".parse().unwrap(),
+                    to: "2026-06-02T01:45:00Z".parse().unwrap(),
+                    action: Action::Sms,
+                },
+            ]
+        );
+        let marks: Vec<bool> = request.history.iter().map(|entry| entry.consent).collect();
+        assert_eq!(marks, [true, false]);
+        // Omitted: no consent; null is omitted.
+        assert!(
+            parse_request(&request_with(""))
+                .unwrap()
+                .consents
+                .is_empty()
+        );
+        assert!(
+            parse_request(&request_with(r#", "consents": null"#))
+                .unwrap()
+                .consents
+                .is_empty()
+        );
+        // The contract's JSON written back reads as the same request (the decision log).
+        assert_eq!(parse_request(&request_json(&request)).unwrap(), request);
+    }
+
+    #[test]
+    fn a_malformed_consent_is_named_by_its_json_path() {
+        let cases = [
+            (
+                r#", "consents": {"given_at": "2026-06-01T18:00:00Z"}"#,
+                "consents: expected a list",
+            ),
+            (
+                r#", "consents": ["tomorrow"]"#,
+                "consents[0]: expected an object",
+            ),
+            (
+                r#", "consents": [{"from": "2026-06-02T01:15:00Z", "to": "2026-06-02T01:45:00Z"}]"#,
+                "consents[0].given_at: required",
+            ),
+            (
+                r#", "consents": [{"given_at": "2026-06-01T18:00:00Z", "to": "2026-06-02T01:45:00Z"}]"#,
+                "consents[0].from: required",
+            ),
+            (
+                r#", "consents": [{"given_at": "2026-06-01T18:00:00Z", "from": "2026-06-02T01:15:00Z", "to": null}]"#,
+                "consents[0].to: required",
+            ),
+            (
+                r#", "consents": [{"given_at": "2026-06-01T18:00:00Z", "from": "2026-06-02T01:15:00Z", "to": "2026-06-02T01:45:00Z"},
+                                   {"given_at": "2026-06-01 18:00", "from": "2026-06-02T01:15:00Z", "to": "2026-06-02T01:45:00Z"}]"#,
+                "consents[1].given_at: expected an RFC 3339 instant such as 2026-03-09T13:30:00Z",
+            ),
+            (
+                r#", "consents": [{"given_at": "2026-06-01T18:00:00Z", "from": "2026-06-02T01:15:00Z", "to": 5}]"#,
+                "consents[0].to: expected a string",
+            ),
+            (
+                r#", "consents": [{"given_at": "2026-06-01T18:00:00Z", "from": "2026-06-02T01:15:00Z", "to": "2026-06-02T01:45:00Z", "action": "fax"}]"#,
+                "consents[0].action: \"fax\" is not one of call, sms, email, letter, visit, credit_report, lawsuit",
+            ),
+            (
+                r#", "history": [{"at": "2026-06-01T18:00:00Z", "debt_id": "D-1", "action": "call", "outcome": "no_answer", "consent": "yes"}]"#,
+                "history[0].consent: expected true or false",
+            ),
+        ];
+        for (extra, expected) in cases {
+            assert_eq!(field_of(extra), expected, "{extra}");
+        }
+    }
 }

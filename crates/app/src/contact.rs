@@ -193,6 +193,9 @@ pub fn history(attempts: &[Attempt]) -> Result<Vec<HistoryEntry>, Error> {
                     .ok_or_else(|| corrupt("direction", &attempt.direction))?,
                 recipient: Recipient::parse(&attempt.recipient)
                     .ok_or_else(|| corrupt("recipient", &attempt.recipient))?,
+                // Attempts do not record a consent the consumer gave yet: every call
+                // placed counts toward the frequency limits.
+                consent: false,
             })
         })
         .collect()
@@ -316,6 +319,9 @@ impl Facts<'_> {
                 ..Debt::default()
             }],
             history: self.history.to_vec(),
+            // No consent given directly by the consumer is stored yet (callbacks the
+            // consumer asks for come later): none lifts a rule.
+            consents: Vec::new(),
         };
         let answer = rules.check(&request);
         Asked {
@@ -571,6 +577,35 @@ mod tests {
             error.to_string().contains("contact attempt 7: outcome"),
             "{error}"
         );
+    }
+
+    /// Arrears does not record consent given directly by the consumer yet: every call
+    /// it placed counts toward the frequencies, and no consent lifts a rule.
+    #[test]
+    fn stored_attempts_carry_no_consent_and_questions_no_consents() {
+        let calls = history(&[
+            attempt("call", "no_answer"),
+            attempt("call", "conversation"),
+        ])
+        .unwrap();
+        assert!(calls.iter().all(|entry| !entry.consent), "{calls:?}");
+        let facts = Facts {
+            account_ref: "A-1",
+            stored_zones: &[],
+            state: Some("NY"),
+            holds: &[],
+            dispute_placed_at_us: None,
+            validation_notice_sent_at: None,
+            history: &calls,
+        };
+        let asked = facts.ask(
+            RuleSet::builtin(),
+            "2026-06-02T01:30:00Z".parse().unwrap(),
+            Action::Call,
+            None,
+            None,
+        );
+        assert!(asked.request.consents.is_empty());
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod compliance_json;
 pub mod contact;
 pub mod dialer;
 pub mod export;
+pub mod locate;
 pub mod money;
 pub mod operator;
 pub mod session;
@@ -26,8 +27,8 @@ pub mod model {
         Actor, AuditReport, BUSINESS_TIME_ZONE_DEFAULT, Clock, Engine, PiiKey, Store, StoreError,
     };
     pub use store::{
-        aging, arrangements, audit, creditors, db, decisions, import, money, money_views,
-        remittance, rotate, sessions, users, view, workspace,
+        accounts, aging, arrangements, audit, creditors, db, decisions, import, locate, money,
+        money_views, remittance, rotate, sessions, users, view, workspace,
     };
 }
 

@@ -96,6 +96,12 @@ impl Schema for i64 {
     }
 }
 
+impl Schema for bool {
+    fn schema() -> Value {
+        json!({"type": "boolean"})
+    }
+}
+
 impl Schema for u32 {
     fn schema() -> Value {
         json!({"type": "integer", "minimum": 0})
@@ -352,6 +358,9 @@ view! {
         pub debtor_time_zones: Vec<String>,
         /// The state of the debtor's mailing address (two letters)
         pub debtor_state: Option<String>,
+        /// The debtor's mailing address is only partly known (say, a state and ZIP code
+        /// without a street): nothing is mailed to it and the account is on the locate list
+        pub debtor_address_incomplete: bool,
         /// Principal + interest + fees
         pub balance: Decimal,
         pub principal: Decimal,
@@ -450,6 +459,7 @@ impl Account {
             debtor_language: view.language.clone(),
             debtor_time_zones: view.time_zones.clone(),
             debtor_state: view.state.clone(),
+            debtor_address_incomplete: view.address_incomplete,
             balance: money(view.balance()),
             principal: money(view.balances.principal),
             interest: money(view.balances.interest),

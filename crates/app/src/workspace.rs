@@ -38,6 +38,8 @@ pub enum AttemptProblem {
     Contact,
     /// Longer than [`NOTE_LENGTH_MAX`] characters.
     Note,
+    /// A letter, and the debtor's address is incomplete: nothing can be mailed to it.
+    Address,
 }
 
 impl AttemptProblem {
@@ -46,6 +48,7 @@ impl AttemptProblem {
             AttemptProblem::Action => "action",
             AttemptProblem::Contact => "contact",
             AttemptProblem::Note => "note",
+            AttemptProblem::Address => "address",
         }
     }
 }
@@ -133,6 +136,9 @@ impl App {
         };
         if crate::contact::needs_point(input.action) && point.is_none() {
             problems.push(AttemptProblem::Contact);
+        }
+        if input.action == Action::Letter && view.address_incomplete {
+            problems.push(AttemptProblem::Address);
         }
         let note = input
             .note

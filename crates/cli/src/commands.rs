@@ -44,6 +44,9 @@ pub enum Command {
     /// Look at accounts.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Accounts whose debtor must be located (docs/placement-file.md).
+    #[command(subcommand)]
+    Locate(LocateCommand),
     /// Creditors (clients) and their policies.
     #[command(subcommand)]
     Creditor(CreditorCommand),
@@ -195,6 +198,24 @@ pub enum AccountCommand {
         kind: String,
         #[arg(long)]
         reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum LocateCommand {
+    /// Accounts (not closed) whose debtor's mailing address is incomplete — a placement
+    /// row gave, say, a state and ZIP code but no street or city: nothing is mailed to
+    /// them until the debtor is located.
+    List {
+        /// One creditor's accounts only.
+        #[arg(long)]
+        creditor: Option<String>,
+        /// Only what this user may see (their role and creditors); default: every
+        /// creditor's.
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -384,6 +405,7 @@ mod compliance;
 mod demo;
 mod dialer;
 mod import;
+mod locate;
 mod payments;
 pub mod plan;
 
@@ -440,6 +462,11 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             json,
         }) => account_show(&globals, &creditor, &account_ref, as_of, json).await,
         Command::Account(command) => account_change(&globals, command).await,
+        Command::Locate(LocateCommand::List {
+            creditor,
+            user,
+            json,
+        }) => locate::locate_list(&globals, creditor.as_deref(), user.as_deref(), json).await,
         Command::Creditor(command) => creditor(&globals, command).await,
         Command::User(command) => user(&globals, command).await,
         Command::Audit(AuditCommand::Verify) => audit_verify(&globals).await,

@@ -142,16 +142,52 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet> {
 
 /// The web server's settings from the environment.
 pub fn web_config() -> Result<web::Config> {
-    let cookie_secure = match std::env::var("ARREARS_COOKIE_SECURE").as_deref() {
-        Err(_) | Ok("" | "0" | "false" | "no") => false,
-        Ok("1" | "true" | "yes") => true,
-        Ok(other) => {
-            anyhow::bail!("ARREARS_COOKIE_SECURE={other:?}: expected 1 or 0 (true or false)")
+    let flag = |name: &str| -> Result<bool> {
+        match std::env::var(name).as_deref() {
+            Err(_) | Ok("" | "0" | "false" | "no") => Ok(false),
+            Ok("1" | "true" | "yes") => Ok(true),
+            Ok(other) => anyhow::bail!("{name}={other:?}: expected 1 or 0 (true or false)"),
         }
     };
     Ok(web::Config {
         rules: rule_set()?,
         business_zone: business_time_zone()?,
-        cookie_secure,
+        cookie_secure: flag("ARREARS_COOKIE_SECURE")?,
+        trusted_proxy: flag("ARREARS_TRUSTED_PROXY")?,
+        limits: server_limits()?,
+    })
+}
+
+/// The server loop's cap and timeouts from the environment (docs/deployment.md); each
+/// unset variable keeps its default.
+fn server_limits() -> Result<web::server::ServerLimits> {
+    fn number(name: &str, default: u64, min: u64, max: u64) -> Result<u64> {
+        match std::env::var(name) {
+            Err(_) => Ok(default),
+            Ok(text) => match text.trim().parse::<u64>() {
+                Ok(value) if (min..=max).contains(&value) => Ok(value),
+                _ => anyhow::bail!("{name}={text:?}: expected a whole number from {min} to {max}"),
+            },
+        }
+    }
+    let defaults = web::server::ServerLimits::default();
+    let seconds = |name: &str, default: std::time::Duration| -> Result<std::time::Duration> {
+        Ok(std::time::Duration::from_secs(number(
+            name,
+            default.as_secs(),
+            1,
+            3_600,
+        )?))
+    };
+    Ok(web::server::ServerLimits {
+        max_connections: number(
+            "ARREARS_MAX_CONNECTIONS",
+            defaults.max_connections as u64,
+            1,
+            1_000_000,
+        )? as usize,
+        header_timeout: seconds("ARREARS_HEADER_TIMEOUT_SECS", defaults.header_timeout)?,
+        body_timeout: seconds("ARREARS_BODY_TIMEOUT_SECS", defaults.body_timeout)?,
+        write_timeout: seconds("ARREARS_WRITE_TIMEOUT_SECS", defaults.write_timeout)?,
     })
 }

@@ -29,6 +29,12 @@ pub fn account_text(view: &AccountView) -> String {
             view.time_zones.join(", ")
         }
     );
+    if view.address_incomplete {
+        let _ = writeln!(
+            text,
+            "address     incomplete: nothing is mailed to it (see `arrears locate list`)"
+        );
+    }
     let _ = writeln!(
         text,
         "balance     {}  (principal {}, interest {}, fees {})",
@@ -88,9 +94,26 @@ pub fn print_import(file: &str, imported: &Imported, json: bool) {
             "entries_created": outcome.entries_created,
             "creditors_created": outcome.creditors_created,
             "ignored_columns": imported.summary.ignored_columns,
+            "addresses_incomplete": outcome.addresses_incomplete,
+            "warnings_total": imported.summary.warnings_total,
+            "warnings": imported.summary.warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
         });
         println!("{value}");
         return;
+    }
+    // Warnings first: what was imported all the same but needs a person.
+    for warning in &imported.summary.warnings {
+        println!("warning: {warning}");
+    }
+    let unreported = imported.summary.warnings_total - imported.summary.warnings.len() as u64;
+    if unreported > 0 {
+        println!("warning: ... and {unreported} more");
+    }
+    if imported.summary.warnings_total > 0 {
+        println!(
+            "{} warnings: rows with an incomplete address (see `arrears locate list`)",
+            imported.summary.warnings_total
+        );
     }
     if outcome.import_id.is_none() {
         println!(
@@ -150,7 +173,6 @@ pub fn rule_set_json(rules: &compliance::packs::RuleSet) -> Value {
                 .iter()
                 .map(|rule| {
                     let parameters: serde_json::Map<String, Value> = rule
-                        .kind
                         .parameters()
                         .into_iter()
                         .map(|(name, value)| (name.to_string(), Value::String(value)))
@@ -189,7 +211,6 @@ pub fn rule_set_text(rules: &compliance::packs::RuleSet) -> String {
         let _ = writeln!(text, "{} — {} ({scope})", pack.label(), pack.title);
         for rule in &pack.rules {
             let parameters: Vec<String> = rule
-                .kind
                 .parameters()
                 .into_iter()
                 .map(|(name, value)| format!("{name}={value}"))
@@ -287,30 +308,114 @@ pub fn decisions_text(
         );
         return text;
     }
-    let _ = writeln!(
-        text,
-        "{:<22} {:<6} {:<16} {:<5} {:<22} {:<32} {:<10} packs",
-        "decided at", "action", "contact", "", "next allowed", "rules", "asked by"
-    );
-    for decision in decisions {
-        let _ = writeln!(
-            text,
-            "{:<22} {:<6} {:<16} {:<5} {:<22} {:<32} {:<10} {}",
-            decision.decided_at.to_string(),
-            decision.action,
-            decision.contact_point.as_deref().unwrap_or("-"),
-            if decision.allowed { "allow" } else { "deny" },
-            decision
-                .next_allowed_at
-                .map_or_else(|| "-".to_string(), |at| at.to_string()),
-            if decision.rules.is_empty() {
-                "-".to_string()
+    let rows = decisions
+        .iter()
+        .map(|decision| {
+            vec![
+                decision.decided_at.to_string(),
+                decision.action.clone(),
+                decision.contact_point.clone().unwrap_or_else(|| "-".into()),
+                if decision.allowed { "allow" } else { "deny" }.to_string(),
+                decision
+                    .next_allowed_at
+                    .map_or_else(|| "-".to_string(), |at| at.to_string()),
+                if decision.rules.is_empty() {
+                    "-".to_string()
+                } else {
+                    decision.rules.join(",")
+                },
+                format!("{}:{}", decision.asked_by, decision.actor),
+                decision.packs.join(","),
+            ]
+        })
+        .collect::<Vec<_>>();
+    text.push_str(&table(
+        &[
+            "decided at",
+            "action",
+            "contact",
+            "verdict",
+            "next allowed",
+            "rules",
+            "asked by",
+            "packs",
+        ],
+        &rows,
+    ));
+    text
+}
+
+/// A text table: each column as wide as its widest cell (header included, counted in
+/// characters), two spaces apart; the last column is not padded.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers
+        .iter()
+        .map(|header| header.chars().count())
+        .collect();
+    for row in rows {
+        debug_assert_eq!(row.len(), headers.len(), "a row has a cell per column");
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    let mut line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut out = String::new();
+        for (index, (cell, width)) in cells.zip(&widths).enumerate() {
+            if index + 1 == widths.len() {
+                out.push_str(cell);
             } else {
-                decision.rules.join(",")
-            },
-            format!("{}:{}", decision.asked_by, decision.actor),
-            decision.packs.join(",")
-        );
+                out.push_str(cell);
+                out.extend(std::iter::repeat_n(' ', width - cell.chars().count() + 2));
+            }
+        }
+        text.push_str(out.trim_end());
+        text.push('\n');
+    };
+    line(&mut headers.iter().copied());
+    for row in rows {
+        line(&mut row.iter().map(String::as_str));
     }
     text
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::table;
+
+    #[test]
+    fn every_column_starts_where_its_header_does() {
+        let text = table(
+            &["decided at", "action", "contact", "verdict"],
+            &[
+                vec![
+                    "2026-12-06T20:23:04.123456Z".into(),
+                    "call".into(),
+                    "maria.nunez@example.com".into(),
+                    "deny".into(),
+                ],
+                vec![
+                    "2026-12-06T20:23:05Z".into(),
+                    "letter".into(),
+                    "(none)".into(),
+                    "allow".into(),
+                ],
+            ],
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        let starts = |line: &str, words: &[&str]| -> Vec<usize> {
+            words.iter().map(|word| line.find(word).unwrap()).collect()
+        };
+        let header = starts(lines[0], &["action", "contact", "verdict"]);
+        assert_eq!(
+            starts(lines[1], &["call", "maria", "deny"]),
+            header,
+            "{text}"
+        );
+        assert_eq!(
+            starts(lines[2], &["letter", "(none)", "allow"]),
+            header,
+            "{text}"
+        );
+    }
 }

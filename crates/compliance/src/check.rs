@@ -5,9 +5,14 @@
 //! Every violated rule is reported, each with the instant it alone clears (or `None` when
 //! only a change of facts can clear it); `next_allowed_at` is the first instant all rules
 //! allow, found by jumping to the latest clearing instant until nothing forbids.
+//!
+//! Consent given directly by the consumer (`Request::consents`) lifts the rules a pack
+//! marks `lifted_by_consent`, each as its kind says (`Lift`); a rule it does not lift now
+//! clears at the earlier of its usual clearing instant and the start of the next consent
+//! window that lifts it, so each rule still forbids throughout [t, its clearing instant).
 
 use crate::facts::{
-    Action, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
+    Action, Consent, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
 };
 use crate::frequency::{block_after, over_limit_until, start_of_local_date};
 use crate::hours::{
@@ -61,6 +66,9 @@ pub struct Request {
     pub consumer: Consumer,
     pub debts: Vec<Debt>,
     pub history: Vec<HistoryEntry>,
+    /// Consent given directly by the consumer (contract: `consents`); those given after
+    /// `now` are unknown.
+    pub consents: Vec<Consent>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,6 +154,23 @@ struct Question<'r> {
     /// History entries with their local dates.
     history: Vec<(&'r HistoryEntry, Date)>,
     debt: Option<&'r Debt>,
+    /// The consents known at `now` (given at or before it) with a non-empty window.
+    consents: Vec<&'r Consent>,
+    /// `now` and the contract's 60 days: no clearing instant is looked for beyond it.
+    horizon: Option<Timestamp>,
+}
+
+/// How consent given directly by the consumer lifts a rule marked `lifted_by_consent`,
+/// by the rule's kind (contract: "Consent given directly by the consumer").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lift {
+    /// The consumer's own time (`time_of_day`, `consumer_inconvenient_time`; 12 CFR
+    /// 1006.6(b)(1)): an action at t inside the window of a consent for that action.
+    Window,
+    /// The call frequencies (`contact_frequency`, `call_after_conversation`; 12 CFR
+    /// 1006.14(b)(3)): a call at t inside the window of a call consent given at most
+    /// 7 days (168 hours) before t.
+    RecentCall,
 }
 
 impl<'r> Question<'r> {
@@ -161,13 +186,69 @@ impl<'r> Question<'r> {
             .iter()
             .map(|entry| (entry, zone.to_datetime(entry.at).date()))
             .collect();
+        let consents = request
+            .consents
+            .iter()
+            .filter(|consent| consent.given_at <= request.now && consent.from < consent.to)
+            .collect();
         Question {
             request,
             rules: packs.iter().flat_map(|pack| pack.rules.iter()).collect(),
             zone,
             history,
             debt: request.debts.iter().find(|debt| debt.id == request.debt_id),
+            consents,
+            horizon: request
+                .now
+                .checked_add(Span::new().hours(SEARCH_HORIZON_DAYS * 24))
+                .ok(),
         }
+    }
+
+    /// How consent lifts `rule`, if it does.
+    fn lift_of(rule: &Rule) -> Option<Lift> {
+        if !rule.lifted_by_consent {
+            return None;
+        }
+        match rule.kind {
+            Kind::TimeOfDay { .. } | Kind::ConsumerInconvenientTime => Some(Lift::Window),
+            Kind::ContactFrequency { .. } | Kind::CallAfterConversation { .. } => {
+                Some(Lift::RecentCall)
+            }
+            _ => None,
+        }
+    }
+
+    /// The consents that can lift a rule the `lift` way for this request's action.
+    fn consents_for(&self, lift: Lift) -> impl Iterator<Item = &'r Consent> + '_ {
+        let action = self.request.action;
+        self.consents
+            .iter()
+            .copied()
+            .filter(move |consent| match lift {
+                Lift::Window => consent.action == action,
+                Lift::RecentCall => action == Action::Call && consent.action == Action::Call,
+            })
+    }
+
+    /// Whether a known consent lifts a rule the `lift` way at `at`.
+    fn lifted(&self, lift: Lift, at: Timestamp) -> bool {
+        self.consents_for(lift)
+            .any(|consent| consent.covers(at) && (lift == Lift::Window || consent.is_recent_at(at)))
+    }
+
+    /// The first instant after `at` (within the horizon) at which a known consent starts
+    /// lifting a rule the `lift` way: the start of the next consent window in which it
+    /// no longer forbids. Each consent lifts on an interval starting at its `from` (for
+    /// `RecentCall`, [`from`, `to`) up to 168 hours after `given_at`), so when the rule
+    /// forbids at `at` the next lifted instant is such a start.
+    fn next_lift(&self, lift: Lift, at: Timestamp) -> Option<Timestamp> {
+        self.consents_for(lift)
+            .filter(|consent| consent.from > at)
+            .filter(|consent| lift == Lift::Window || consent.is_recent_at(consent.from))
+            .map(|consent| consent.from)
+            .filter(|from| self.horizon.is_some_and(|horizon| *from <= horizon))
+            .min()
     }
 
     fn local_date(&self, instant: Timestamp) -> Date {
@@ -178,14 +259,12 @@ impl<'r> Question<'r> {
     /// throughout [t, its clears_at), so jumping to the latest clearing instant skips no
     /// allowed instant.
     fn next_allowed(&self, violations: &[Violation]) -> Option<Timestamp> {
-        let now = self.request.now;
-        let horizon = now
-            .checked_add(Span::new().hours(SEARCH_HORIZON_DAYS * 24))
-            .ok()?;
-        let mut at = now;
+        let horizon = self.horizon?;
+        let mut at = self.request.now;
         let mut latest = latest_clearing(violations)?;
-        // Each round moves past at least one rule's block; a few dozen rounds is plenty.
-        for _ in 0..64 {
+        // Each round moves past at least one rule's block; a few dozen rounds is plenty,
+        // and a few more per consent window (each may be a stop on the way).
+        for _ in 0..(64 + 4 * self.consents.len()) {
             let Some(next) = latest else {
                 return Some(at);
             };
@@ -203,7 +282,18 @@ impl<'r> Question<'r> {
         let today = self.local_date(at);
         let mut found = Vec::new();
         for rule in self.rules.iter().filter(|rule| rule.in_force(today)) {
-            if let Some((message, clears_at)) = self.forbids(rule, at, today) {
+            let lift = Question::lift_of(rule);
+            if lift.is_some_and(|lift| self.lifted(lift, at)) {
+                continue;
+            }
+            if let Some((message, usual)) = self.forbids(rule, at, today) {
+                // Consent lifts the rule from the start of its next window on, if that
+                // is before the rule would clear anyway.
+                let consent = lift.and_then(|lift| self.next_lift(lift, at));
+                let clears_at = match (usual, consent) {
+                    (Some(usual), Some(consent)) => Some(usual.min(consent)),
+                    (usual, consent) => usual.or(consent),
+                };
                 found.push(Violation {
                     rule: rule.id,
                     citation: rule.citation,
@@ -222,7 +312,8 @@ impl<'r> Question<'r> {
         let consumer = &request.consumer;
         let action = request.action;
         let communication = action.is_communication();
-        // The consumer's own time and call count do not limit contact with their attorney.
+        // The consumer's own time and call count, a cease request and representation do
+        // not limit contact with their attorney, who is not "the consumer" (1006.6(a)).
         let to_consumer_side = request.recipient != Recipient::Attorney;
         match &rule.kind {
             Kind::TimeOfDay { hours } => {
@@ -320,8 +411,11 @@ impl<'r> Question<'r> {
                         request.purpose,
                         Purpose::CeaseConfirmation | Purpose::RemedyNotice
                     );
+                // The consumer's attorney is not "the consumer" (12 CFR 1006.6(a)): a
+                // cease request does not stop communications with them. An estate's
+                // representative is the consumer there, so it does.
                 fact(
-                    communication && consumer.cease_requested && !exempt,
+                    communication && consumer.cease_requested && to_consumer_side && !exempt,
                     "the consumer asked the collector to cease communication",
                 )
             }
@@ -465,12 +559,13 @@ fn latest_clearing(violations: &[Violation]) -> Option<Option<Timestamp>> {
 
 /// A contact the collector made to the consumer's side that reached a number or an
 /// address: outbound, not to the attorney, and for calls one that connected (busy and
-/// not-connected calls did not, comment 14(b)(3)(ii)-1).
+/// not-connected calls did not, comment 14(b)(3)(ii)-1) and was not placed under a
+/// consent the consumer gave directly (1006.14(b)(3); the contract's `"consent": true`).
 fn is_counted_contact(entry: &HistoryEntry) -> bool {
     entry.direction == Direction::Outbound
         && entry.recipient != Recipient::Attorney
         && !(entry.action == Action::Call
-            && matches!(entry.outcome, Outcome::Busy | Outcome::NotConnected))
+            && (entry.consent || matches!(entry.outcome, Outcome::Busy | Outcome::NotConnected)))
 }
 
 fn contact_words(counts: &[Action]) -> String {

@@ -79,6 +79,20 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kinds consent given directly by the consumer can lift (contract: "Consent
+    /// given directly by the consumer"): the consumer's own time (12 CFR 1006.6(b)(1))
+    /// and the call frequencies (1006.14(b)(3)). Cease, representation, disputes,
+    /// bankruptcy, opt-outs and the rest never are.
+    pub fn can_be_lifted_by_consent(&self) -> bool {
+        matches!(
+            self,
+            Kind::TimeOfDay { .. }
+                | Kind::ConsumerInconvenientTime
+                | Kind::ContactFrequency { .. }
+                | Kind::CallAfterConversation { .. }
+        )
+    }
+
     /// The kind's name in pack files.
     pub fn name(&self) -> &'static str {
         match self {
@@ -159,12 +173,26 @@ pub struct Rule {
     /// First local date the rule is no longer in force.
     pub effective_until: Option<Date>,
     pub kind: Kind,
+    /// Whether consent given directly by the consumer lifts the rule (pack parameter
+    /// `lifted_by_consent`; only the kinds of `Kind::can_be_lifted_by_consent`). How it
+    /// lifts is the kind's: see `check`.
+    pub lifted_by_consent: bool,
 }
 
 impl Rule {
     /// Whether the rule is in force on local date `on`.
     pub fn in_force(&self, on: Date) -> bool {
         self.effective_from <= on && self.effective_until.is_none_or(|until| on < until)
+    }
+
+    /// The parameters as written in pack files, for listings: the kind's, then
+    /// `lifted_by_consent` when set.
+    pub fn parameters(&self) -> Vec<(&'static str, String)> {
+        let mut parameters = self.kind.parameters();
+        if self.lifted_by_consent {
+            parameters.push(("lifted_by_consent", "true".into()));
+        }
+        parameters
     }
 }
 
@@ -250,6 +278,7 @@ struct RuleFile {
     wait_days: Option<i64>,
     same_instant_counts_once: Option<bool>,
     contact_points: Option<Vec<String>>,
+    lifted_by_consent: Option<bool>,
 }
 
 impl RuleFile {
@@ -274,14 +303,15 @@ impl RuleFile {
             "same_instant_counts_once",
         );
         note(self.contact_points.is_some(), "contact_points");
+        note(self.lifted_by_consent.is_some(), "lifted_by_consent");
         given
     }
 }
 
 /// The kinds and the parameters each takes (required ones first; see `kind`).
 const KINDS: &[(&str, &[&str])] = &[
-    ("time_of_day", &["from", "until"]),
-    ("consumer_inconvenient_time", &[]),
+    ("time_of_day", &["from", "until", "lifted_by_consent"]),
+    ("consumer_inconvenient_time", &["lifted_by_consent"]),
     (
         "contact_frequency",
         &[
@@ -292,9 +322,10 @@ const KINDS: &[(&str, &[&str])] = &[
             "days",
             "same_instant_counts_once",
             "contact_points",
+            "lifted_by_consent",
         ],
     ),
-    ("call_after_conversation", &["days"]),
+    ("call_after_conversation", &["days", "lifted_by_consent"]),
     ("cease_communication", &[]),
     ("attorney_represented", &[]),
     ("workplace_prohibited", &[]),
@@ -497,12 +528,15 @@ fn rule(pack_id: &str, file: &RuleFile) -> Result<Rule, FieldError> {
             format!("kind `{}` takes no parameter `{extra}`", file.kind),
         ));
     }
+    let kind = kind(file)?;
+    debug_assert!(file.lifted_by_consent.is_none() || kind.can_be_lifted_by_consent());
     Ok(Rule {
         id: leak(file.id.clone()),
         citation: leak(file.citation.clone()),
         effective_from,
         effective_until,
-        kind: kind(file)?,
+        kind,
+        lifted_by_consent: file.lifted_by_consent.unwrap_or(false),
     })
 }
 

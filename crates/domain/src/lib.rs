@@ -20,3 +20,5 @@ pub mod placement;
 pub mod plan;
 pub mod schedule;
 pub mod settlement;
+pub mod text;
+pub mod throttle;

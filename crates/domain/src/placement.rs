@@ -73,16 +73,46 @@ pub struct LastPayment {
     pub amount: Option<Amount>,
 }
 
+/// A mailing address as the creditor gave it. Real placement files have rows with only
+/// part of one (a state and ZIP code but no street or city): such an address is kept,
+/// because the state and ZIP still decide the debtor's time zones and state rules, but it
+/// is not mailable — nothing may be mailed to it until the debtor is located.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MailingAddress {
-    pub line1: String,
+    pub line1: Option<String>,
     pub line2: Option<String>,
-    pub city: String,
-    /// USPS code, see [`crate::party::US_STATES`]; `None` outside the US.
+    pub city: Option<String>,
+    /// USPS code, see [`crate::party::US_STATES`]; `None` outside the US (or not given).
     pub state: Option<String>,
-    pub postal_code: String,
+    pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2.
     pub country: String,
+}
+
+impl MailingAddress {
+    /// The parts a letter needs that are missing, by field name: a street line, a city,
+    /// a postal code, and in the US a state.
+    pub fn missing(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.line1.is_none() {
+            missing.push("address_line1");
+        }
+        if self.city.is_none() {
+            missing.push("city");
+        }
+        if self.country == "US" && self.state.is_none() {
+            missing.push("state");
+        }
+        if self.postal_code.is_none() {
+            missing.push("postal_code");
+        }
+        missing
+    }
+
+    /// Whether a letter can be mailed to it: nothing [`missing`](Self::missing).
+    pub fn is_mailable(&self) -> bool {
+        self.missing().is_empty()
+    }
 }
 
 impl Placement {

@@ -2,11 +2,14 @@
 //! the agency's accounts, each with its bank and customer references, for matching
 //! payments to accounts.
 //!
-//! Records are comma-separated and end with `/`; `88` continues the record before it.
-//! `01` file header, `02` group header, `03` account identifier (with summary amounts),
-//! `16` transaction detail, `49` account trailer, `98` group trailer, `99` file trailer.
-//! The trailers' control totals and record counts are checked. Every problem names the
-//! line and field; arbitrary bytes never panic.
+//! Records are comma-separated and end with `/`; `88` continues the record before it
+//! with its next field, in the same format (an account's summaries, a transaction's
+//! references, and once begun its free text). `01` file header, `02` group header, `03`
+//! account identifier (with summary amounts), `16` transaction detail, `49` account
+//! trailer, `98` group trailer, `99` file trailer. The trailers' control totals (every
+//! amount of the `03`s, their continuations included, and of the `16`s) and record
+//! counts (`88`s included) are checked. Every problem names the line and field;
+//! arbitrary bytes never panic.
 
 use domain::money::Amount;
 
@@ -52,14 +55,103 @@ impl Problem {
     }
 }
 
-/// A logical record: its first line, the fields (continuations joined), and how many
-/// physical records it took.
+/// A logical record: its code and its physical records (the first after its code, then
+/// each `88`), each as its line and its text without the `/` that ends it.
 struct Logical {
     line: usize,
-    fields: Vec<String>,
-    physical: u64,
-    /// Continuation lines of a `16` record: more of its free text.
-    more_text: String,
+    code: String,
+    parts: Vec<(usize, String)>,
+}
+
+impl Logical {
+    fn physical(&self) -> u64 {
+        self.parts.len() as u64
+    }
+
+    fn fields(&self) -> Fields<'_> {
+        Fields {
+            parts: &self.parts,
+            part: 0,
+            rest: self.parts.first().map(|(_, text)| text.as_str()),
+        }
+    }
+}
+
+/// A field as read: its physical line, its text (trimmed of spaces), and whether it is
+/// the last of its physical record.
+#[derive(Clone, Copy)]
+struct Field<'a> {
+    line: usize,
+    text: &'a str,
+    last_in_record: bool,
+}
+
+/// The fields of a logical record in order: a continuation (`88`) goes on with the next
+/// field of the record it continues (BAI2: "in the same format").
+struct Fields<'a> {
+    parts: &'a [(usize, String)],
+    part: usize,
+    /// What is left of the current physical record; `None` once its last field is read.
+    rest: Option<&'a str>,
+}
+
+impl<'a> Fields<'a> {
+    fn next_field(&mut self) -> Option<Field<'a>> {
+        loop {
+            let line = self.parts.get(self.part)?.0;
+            if let Some(rest) = self.rest {
+                let (text, after) = match rest.split_once(',') {
+                    Some((text, after)) => (text, Some(after)),
+                    None => (rest, None),
+                };
+                self.rest = after;
+                return Some(Field {
+                    line,
+                    text: text.trim(),
+                    last_in_record: after.is_none(),
+                });
+            }
+            self.part += 1;
+            self.rest = self.parts.get(self.part).map(|(_, text)| text.as_str());
+        }
+    }
+
+    /// Whether what is left of the current physical record is only empty fields.
+    fn rest_of_record_is_empty(&self) -> bool {
+        self.rest
+            .is_none_or(|rest| rest.bytes().all(|byte| byte == b',' || byte == b' '))
+    }
+
+    /// Skips what is left of the current physical record.
+    fn skip_rest_of_record(&mut self) {
+        self.rest = None;
+    }
+
+    /// The first field of the next physical record, without taking it.
+    fn peek_two(&self) -> (Option<Field<'a>>, Option<Field<'a>>) {
+        let mut ahead = Fields {
+            parts: self.parts,
+            part: self.part,
+            rest: self.rest,
+        };
+        let first = ahead.next_field();
+        (first, ahead.next_field())
+    }
+
+    /// Free text: the rest of the current physical record, then every later one, joined
+    /// by a space.
+    fn text(&mut self) -> String {
+        let mut text = self.rest.take().unwrap_or("").trim_end().to_string();
+        for (_, more) in self.parts.get(self.part + 1..).unwrap_or_default() {
+            let more = more.trim_end();
+            if !text.is_empty() && !more.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(more);
+        }
+        self.part = self.parts.len();
+        text.trim().to_string()
+    }
 }
 
 fn problem(line: usize, field: &'static str, reason: impl Into<String>) -> Problem {
@@ -80,7 +172,7 @@ fn records(text: &str) -> Result<Vec<Logical>, Problem> {
         }
         let body = raw.strip_suffix('/').unwrap_or(raw);
         let (code, rest) = body.split_once(',').unwrap_or((body, ""));
-        if code == "88" {
+        if code.trim() == "88" {
             let Some(previous) = logical.last_mut() else {
                 return Err(problem(
                     line,
@@ -88,33 +180,118 @@ fn records(text: &str) -> Result<Vec<Logical>, Problem> {
                     "a continuation (88) with nothing to continue",
                 ));
             };
-            // A continuation of free text adds to the last field; otherwise more fields.
-            if previous.fields.first().is_some_and(|first| first == "16") {
-                if !previous.more_text.is_empty() {
-                    previous.more_text.push(' ');
-                }
-                previous.more_text.push_str(rest.trim_end());
-            } else {
-                previous.fields.extend(rest.split(',').map(str::to_string));
-            }
-            previous.physical += 1;
+            previous.parts.push((line, rest.to_string()));
             continue;
-        }
-        let mut fields = vec![code.to_string()];
-        if code == "16" {
-            // Free text (the last field) may hold commas: split only the fixed fields.
-            fields.extend(rest.splitn(7, ',').map(str::to_string));
-        } else {
-            fields.extend(rest.split(',').map(str::to_string));
         }
         logical.push(Logical {
             line,
-            fields,
-            physical: 1,
-            more_text: String::new(),
+            code: code.trim().to_string(),
+            parts: vec![(line, rest.to_string())],
         });
     }
     Ok(logical)
+}
+
+/// How many availability fields follow a funds type (`S`: immediate, one-day, two-or-more
+/// days; `V`: value date and time; `D`: a count, then that many day/amount pairs);
+/// they distribute the amount, they are not further amounts.
+fn skip_availability(fields: &mut Fields<'_>, funds_type: Field<'_>) -> Result<(), Problem> {
+    let line = funds_type.line;
+    let missing = || problem(line, "funds type", "missing availability fields");
+    let skip = match funds_type.text {
+        "" | "0" | "1" | "2" | "Z" => 0,
+        "V" => 2,
+        "S" => 3,
+        "D" => {
+            let pairs: u64 = fields
+                .next_field()
+                .and_then(|count| count.text.parse().ok())
+                .ok_or_else(|| {
+                    problem(
+                        line,
+                        "funds type",
+                        "distributed availability without a count",
+                    )
+                })?;
+            pairs
+                .checked_mul(2)
+                .ok_or_else(|| problem(line, "funds type", "too many availability pairs"))?
+        }
+        other => {
+            return Err(problem(
+                line,
+                "funds type",
+                format!("{other:?} is not 0, 1, 2, Z, S, V or D"),
+            ));
+        }
+    };
+    for _ in 0..skip {
+        fields.next_field().ok_or_else(missing)?;
+    }
+    Ok(())
+}
+
+/// Whether `text` could be an item count (digits, or defaulted) and `next` a funds type.
+fn count_and_funds_type(text: &str, next: &str) -> bool {
+    text.bytes().all(|byte| byte.is_ascii_digit())
+        && matches!(next, "" | "0" | "1" | "2" | "Z" | "S" | "V" | "D")
+}
+
+fn is_type_code(text: &str) -> bool {
+    text.len() == 3 && text.bytes().all(|byte| byte.is_ascii_digit())
+}
+
+/// The summaries of an account identifier (`03`) after its account number and currency:
+/// type code, amount, item count, funds type and availability, over as many physical
+/// records as it takes; adds each amount to `total`.
+fn summaries(fields: &mut Fields<'_>, total: &mut i64) -> Result<(), Problem> {
+    while let Some(type_code) = fields.next_field() {
+        if type_code.text.is_empty() && fields.rest_of_record_is_empty() {
+            // `…,015,35217175,,,/`: an empty field before the `/` is no summary.
+            fields.skip_rest_of_record();
+            continue;
+        }
+        if !is_type_code(type_code.text) {
+            return Err(problem(
+                type_code.line,
+                "type code",
+                format!("{:?} is not a three-digit type code", type_code.text),
+            ));
+        }
+        let Some(value) = fields.next_field() else {
+            return Ok(());
+        };
+        add(total, amount(value.text, value.line)?, value.line, "amount")?;
+        if value.last_in_record {
+            // The record ended after the amount. The next field normally goes on (the
+            // item count); when it cannot be one and begins a summary instead, the `/`
+            // defaulted this summary's count and funds type.
+            match fields.peek_two() {
+                (None, _) => return Ok(()),
+                (Some(next), after) => {
+                    let after = after.map_or("", |field| field.text);
+                    if !count_and_funds_type(next.text, after) && is_type_code(next.text) {
+                        continue;
+                    }
+                }
+            }
+        }
+        let Some(item_count) = fields.next_field() else {
+            return Ok(());
+        };
+        if !item_count.text.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(problem(
+                item_count.line,
+                "item count",
+                format!("{:?} is not a count", item_count.text),
+            ));
+        }
+        let Some(funds_type) = fields.next_field() else {
+            return Ok(());
+        };
+        skip_availability(fields, funds_type)?;
+    }
+    Ok(())
 }
 
 fn amount(text: &str, line: usize) -> Result<i64, Problem> {
@@ -175,107 +352,74 @@ pub fn parse(bytes: &[u8]) -> Result<Bai2File, Problem> {
     let mut state = 0u8; // 0 before 01, 1 in file, 2 in group, 3 in account, 4 after 99
     for record in records(text)? {
         let line = record.line;
-        let field = |index: usize| record.fields.get(index).map_or("", String::as_str);
+        // Fields by position, the record code being field 0 (as the BAI2 layouts count).
+        let mut all = Vec::new();
+        let mut reading = record.fields();
+        while let Some(field) = reading.next_field() {
+            all.push(field.text);
+        }
+        let field = |index: usize| -> &str {
+            match index {
+                0 => record.code.as_str(),
+                _ => all.get(index - 1).copied().unwrap_or(""),
+            }
+        };
         let code = field(0);
         match (code, state) {
             ("01", 0) => {
                 state = 1;
-                file.records += record.physical;
+                file.records += record.physical();
             }
             ("02", 1) => {
                 state = 2;
                 group = Tally::default();
-                group.records = record.physical;
+                group.records = record.physical();
                 group_currency = field(6).to_string();
                 as_of = crate::nacha::yymmdd(field(4));
             }
             ("03", 2) => {
                 state = 3;
                 account = Tally::default();
-                account.records = record.physical;
-                account_number = field(1).to_string();
-                currency = Some(field(2))
+                account.records = record.physical();
+                let mut fields = record.fields();
+                account_number = fields
+                    .next_field()
+                    .map_or("", |field| field.text)
+                    .to_string();
+                currency = Some(fields.next_field().map_or("", |field| field.text))
                     .filter(|code| !code.is_empty())
                     .unwrap_or(&group_currency)
                     .to_string();
-                // Summary items: type code, amount, item count, funds type (in threes).
-                let mut index = 3;
-                while index + 1 < record.fields.len() {
-                    add(
-                        &mut account.total,
-                        amount(field(index + 1), line)?,
-                        line,
-                        "amount",
-                    )?;
-                    index += 4;
-                    if field(index - 1) == "S" || field(index - 1) == "V" || field(index - 1) == "D"
-                    {
-                        return Err(problem(
-                            line,
-                            "funds type",
-                            "distributed availability in a summary is not supported",
-                        ));
-                    }
-                }
+                summaries(&mut fields, &mut account.total)?;
             }
             ("16", 3) => {
-                account.records += record.physical;
-                let type_code: u16 = field(1).parse().map_err(|_| {
-                    problem(line, "type code", format!("{:?} is not a number", field(1)))
-                })?;
-                let value = amount(field(2), line)?;
-                add(&mut account.total, value, line, "amount")?;
-                // Funds type decides how many fields come before the references.
-                let rest: Vec<&str> = record.fields[4.min(record.fields.len())..]
-                    .iter()
-                    .map(String::as_str)
-                    .collect();
-                let joined = rest.join(",");
-                let mut parts: Vec<&str> = joined.split(',').collect();
-                let skip = match field(3) {
-                    "" | "0" | "1" | "2" | "Z" => 0,
-                    "V" => 2,
-                    "S" => 3,
-                    "D" => {
-                        let pairs: usize =
-                            parts.first().and_then(|n| n.parse().ok()).ok_or_else(|| {
-                                problem(
-                                    line,
-                                    "funds type",
-                                    "distributed availability without a count",
-                                )
-                            })?;
-                        pairs
-                            .checked_mul(2)
-                            .and_then(|fields| fields.checked_add(1))
-                            .ok_or_else(|| {
-                                problem(line, "funds type", "too many availability pairs")
-                            })?
-                    }
-                    other => {
-                        return Err(problem(
-                            line,
-                            "funds type",
-                            format!("{other:?} is not 0, 1, 2, Z, S, V or D"),
-                        ));
-                    }
+                account.records += record.physical();
+                let mut fields = record.fields();
+                let mut next = || {
+                    fields.next_field().unwrap_or(Field {
+                        line,
+                        text: "",
+                        last_in_record: true,
+                    })
                 };
-                if parts.len() < skip {
-                    return Err(problem(line, "funds type", "missing availability fields"));
-                }
-                parts.drain(..skip);
-                let bank_reference = parts.first().copied().unwrap_or("").trim().to_string();
-                let customer_reference = parts.get(1).copied().unwrap_or("").trim().to_string();
-                let mut text = parts
-                    .get(2..)
-                    .map(|rest| rest.join(","))
-                    .unwrap_or_default();
-                if !record.more_text.is_empty() {
-                    if !text.trim().is_empty() {
-                        text.push(' ');
-                    }
-                    text.push_str(&record.more_text);
-                }
+                let type_field = next();
+                let type_code: u16 = type_field.text.parse().map_err(|_| {
+                    problem(
+                        type_field.line,
+                        "type code",
+                        format!("{:?} is not a number", type_field.text),
+                    )
+                })?;
+                let value_field = next();
+                let value = amount(value_field.text, value_field.line)?;
+                add(&mut account.total, value, value_field.line, "amount")?;
+                let funds_type = next();
+                // Funds type decides how many fields come before the references.
+                skip_availability(&mut fields, funds_type)?;
+                let mut next = || fields.next_field().map_or("", |field| field.text);
+                let bank_reference = next().to_string();
+                let customer_reference = next().to_string();
+                let text = fields.text();
                 transactions.push(Transaction {
                     line,
                     account: account_number.clone(),
@@ -284,13 +428,13 @@ pub fn parse(bytes: &[u8]) -> Result<Bai2File, Problem> {
                     amount: Amount::from_minor(value.abs()),
                     bank_reference,
                     customer_reference,
-                    text: text.trim().to_string(),
+                    text,
                     as_of,
                 });
             }
             ("49", 3) => {
                 state = 2;
-                account.records += record.physical;
+                account.records += record.physical();
                 let stated = amount(field(1), line)?;
                 if stated != account.total {
                     return Err(problem(
@@ -319,7 +463,7 @@ pub fn parse(bytes: &[u8]) -> Result<Bai2File, Problem> {
             }
             ("98", 2) => {
                 state = 1;
-                group.records += record.physical;
+                group.records += record.physical();
                 let stated = amount(field(1), line)?;
                 if stated != group.total {
                     return Err(problem(
@@ -351,7 +495,7 @@ pub fn parse(bytes: &[u8]) -> Result<Bai2File, Problem> {
             }
             ("99", 1) => {
                 state = 4;
-                file.records += record.physical;
+                file.records += record.physical();
                 let stated = amount(field(1), line)?;
                 if stated != file.total {
                     return Err(problem(

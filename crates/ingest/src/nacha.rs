@@ -4,9 +4,13 @@
 //!
 //! Records: `1` file header, `5` batch header, `6` entry detail, `7` addenda, `8` batch
 //! control, `9` file control (and `9999…` block padding). Lines may have their trailing
-//! spaces trimmed (some writers do); they are padded back to 94. Every problem names the
-//! file, line and field; the batch and file controls (entry counts, entry hash, debit and
-//! credit totals) are checked against the entries. Arbitrary bytes never panic.
+//! spaces trimmed (some writers do); they are padded back to 94. Some banks write the
+//! records back to back without line breaks (a file of 94 × N characters, perhaps with
+//! one line ending after the last): such a file is cut into records and read exactly as
+//! the line-broken one, record N standing where line N would be. Every problem names the
+//! file, the line (or the record and its byte offset) and the field; the batch and file
+//! controls (entry counts, entry hash, debit and credit totals) are checked against the
+//! entries. Arbitrary bytes never panic.
 
 use domain::money::Amount;
 
@@ -27,7 +31,8 @@ pub enum EntryKind {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
-    /// 1-based line of the entry detail record.
+    /// 1-based line of the entry detail record (its record number in a file without line
+    /// breaks: the same number).
     pub line: usize,
     pub transaction_code: u8,
     pub kind: EntryKind,
@@ -55,20 +60,33 @@ pub struct NachaFile {
 /// A problem with a file: where and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
+    /// 1-based line; in a file without line breaks, the record number.
     pub line: usize,
+    /// In a file without line breaks, the byte offset where the record starts.
+    pub offset: Option<usize>,
     pub field: &'static str,
     pub reason: String,
 }
 
 impl Problem {
-    /// `FILE:LINE: FIELD: reason`.
+    /// `FILE:LINE: FIELD: reason`, or `FILE:record N (byte B): FIELD: reason` in a file
+    /// without line breaks.
     pub fn describe(&self, file: &str) -> String {
-        format!("{file}:{}: {}: {}", self.line, self.field, self.reason)
+        format!("{file}:{}: {}: {}", self.place(), self.field, self.reason)
+    }
+
+    /// `LINE`, or `record N (byte B)`.
+    pub fn place(&self) -> String {
+        match self.offset {
+            None => self.line.to_string(),
+            Some(offset) => format!("record {} (byte {offset})", self.line),
+        }
     }
 }
 
 struct Record<'a> {
     line: usize,
+    offset: Option<usize>,
     text: &'a str,
 }
 
@@ -91,10 +109,72 @@ impl Record<'_> {
     fn problem(&self, field: &'static str, reason: String) -> Problem {
         Problem {
             line: self.line,
+            offset: self.offset,
             field,
             reason,
         }
     }
+}
+
+/// A record as read: its line (or record number), its byte offset when the file has no
+/// line breaks, and its 94 characters.
+struct Raw {
+    line: usize,
+    offset: Option<usize>,
+    text: String,
+}
+
+/// The file's records, padded to 94, and the problems of those that are not records.
+/// A file whose text (line endings at its end aside) has no line break and is longer
+/// than a record is records back to back.
+fn split_records(text: &str, problems: &mut Vec<Problem>) -> Vec<Raw> {
+    let body = text.trim_end_matches(['\r', '\n']);
+    let mut records = Vec::new();
+    if body.len() > RECORD_LENGTH && !body.contains(['\r', '\n']) {
+        // ASCII (checked before): byte offsets are character offsets.
+        for (index, start) in (0..body.len()).step_by(RECORD_LENGTH).enumerate() {
+            let end = (start + RECORD_LENGTH).min(body.len());
+            let chunk = &body[start..end];
+            if chunk.len() < RECORD_LENGTH {
+                problems.push(Problem {
+                    line: index + 1,
+                    offset: Some(start),
+                    field: "record",
+                    reason: format!(
+                        "{} characters left over; a file without line breaks is {RECORD_LENGTH}-character records back to back",
+                        chunk.len()
+                    ),
+                });
+                break;
+            }
+            records.push(Raw {
+                line: index + 1,
+                offset: Some(start),
+                text: chunk.to_string(),
+            });
+        }
+        return records;
+    }
+    for (index, raw) in text.lines().enumerate() {
+        let raw = raw.trim_end_matches('\r');
+        if raw.len() > RECORD_LENGTH {
+            if problems.len() < 100 {
+                problems.push(Problem {
+                    line: index + 1,
+                    offset: None,
+                    field: "record",
+                    reason: format!("{} characters, a record has {RECORD_LENGTH}", raw.len()),
+                });
+            }
+            continue;
+        }
+        records.push(Raw {
+            line: index + 1,
+            offset: None,
+            text: format!("{raw:<width$}", width = RECORD_LENGTH),
+        });
+    }
+    records
 }
 
 /// What an entry is, by the last digit of its transaction code: 2 a live credit, 7 a
@@ -117,6 +197,7 @@ fn is_debit_side(transaction_code: u8) -> bool {
 #[derive(Default)]
 struct Batch {
     line: usize,
+    offset: Option<usize>,
     effective_on: Option<jiff::civil::Date>,
     entries_and_addenda: u64,
     hash: u64,
@@ -132,26 +213,13 @@ pub fn parse(bytes: &[u8]) -> Result<NachaFile, Vec<Problem>> {
         _ => {
             return Err(vec![Problem {
                 line: 1,
+                offset: None,
                 field: "file",
                 reason: "not an ASCII text file".into(),
             }]);
         }
     };
-    let mut padded = Vec::new();
-    for (index, raw) in text.lines().enumerate() {
-        let raw = raw.trim_end_matches('\r');
-        if raw.len() > RECORD_LENGTH {
-            if problems.len() < 100 {
-                problems.push(Problem {
-                    line: index + 1,
-                    field: "record",
-                    reason: format!("{} characters, a record has {RECORD_LENGTH}", raw.len()),
-                });
-            }
-            continue;
-        }
-        padded.push((index + 1, format!("{raw:<width$}", width = RECORD_LENGTH)));
-    }
+    let padded = split_records(text, &mut problems);
     let mut file = NachaFile {
         entries: Vec::new(),
         batches: 0,
@@ -161,8 +229,13 @@ pub fn parse(bytes: &[u8]) -> Result<NachaFile, Vec<Problem>> {
     let mut totals = Batch::default();
     let mut seen_header = false;
     let mut seen_control = false;
-    for (line, text) in &padded {
-        let record = Record { line: *line, text };
+    for raw in &padded {
+        let (line, text) = (&raw.line, &raw.text);
+        let record = Record {
+            line: raw.line,
+            offset: raw.offset,
+            text,
+        };
         if problems.len() >= 100 {
             break;
         }
@@ -183,6 +256,7 @@ pub fn parse(bytes: &[u8]) -> Result<NachaFile, Vec<Problem>> {
                 } else {
                     batch = Some(Batch {
                         line: *line,
+                        offset: record.offset,
                         effective_on: yymmdd(record.field(70, 75)),
                         ..Batch::default()
                     });
@@ -214,6 +288,7 @@ pub fn parse(bytes: &[u8]) -> Result<NachaFile, Vec<Problem>> {
                 if let Some(open) = &batch {
                     Err(Problem {
                         line: open.line,
+                        offset: open.offset,
                         field: "record",
                         reason: "a batch without its control record (8)".into(),
                     })
@@ -232,7 +307,8 @@ pub fn parse(bytes: &[u8]) -> Result<NachaFile, Vec<Problem>> {
     }
     if !seen_control && problems.is_empty() {
         problems.push(Problem {
-            line: padded.last().map_or(1, |(line, _)| *line),
+            line: padded.last().map_or(1, |raw| raw.line),
+            offset: padded.last().and_then(|raw| raw.offset),
             field: "record",
             reason: "no file control record (9)".into(),
         });

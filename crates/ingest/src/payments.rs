@@ -8,7 +8,7 @@
 //! BAI2 file every credit (type codes 100–399) is a payment matched by its customer
 //! reference, then its bank reference; debits are listed, not posted.
 
-use crate::placement::{Problem, Rejection, parse_date};
+use crate::placement::{LineEndings, Problem, Rejection, parse_date};
 use crate::{bai2, nacha};
 use domain::money::{Amount, Currency};
 use domain::payment::{IncomingPayment, IncomingReturn, Item, ItemKind, Method, Original};
@@ -127,12 +127,8 @@ pub fn read(
             problems_total: total,
         }
     };
-    let problem = |line: u64, column: &str, value: &str, reason: String| Problem {
-        file: file_name.to_string(),
-        line,
-        column: column.to_string(),
-        value: value.to_string(),
-        reason,
+    let problem = |line: u64, column: &str, value: &str, reason: String| {
+        Problem::new(file_name, line, column, value, &reason)
     };
     match format {
         Format::Csv => read_csv(file_name, bytes, currency_of),
@@ -141,7 +137,10 @@ pub fn read(
                 reject(
                     problems
                         .into_iter()
-                        .map(|p| problem(p.line as u64, p.field, "", p.reason))
+                        .map(|p| Problem {
+                            offset: p.offset.map(|offset| offset as u64),
+                            ..problem(p.line as u64, p.field, "", p.reason)
+                        })
                         .collect(),
                 )
             })?;
@@ -150,7 +149,7 @@ pub fn read(
             let mut warnings: Vec<String> = parsed
                 .warnings
                 .iter()
-                .map(|p| format!("{file_name}:{}: {}: {}", p.line, p.field, p.reason))
+                .map(|p| p.describe(file_name))
                 .collect();
             for entry in &parsed.entries {
                 let line = entry.line as u64;
@@ -302,19 +301,20 @@ fn read_csv(
     currency_of: &dyn Fn(&str) -> Option<Currency>,
 ) -> Result<PaymentFile, Rejection> {
     let mut found = Found::default();
-    let problem = |line: u64, column: &str, value: &str, reason: String| Problem {
-        file: file_name.to_string(),
-        line,
-        column: column.to_string(),
-        value: value.to_string(),
-        reason,
+    let problem = |line: u64, column: &str, value: &str, reason: String| {
+        Problem::new(file_name, line, column, value, &reason)
     };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes));
-    let headers = match reader.headers() {
-        Ok(headers) => headers.clone(),
+        .from_reader(LineEndings::new(
+            bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes),
+        ));
+    let headers: Vec<String> = match reader.byte_headers() {
+        Ok(headers) => headers
+            .iter()
+            .map(|header| String::from_utf8_lossy(header).trim().to_string())
+            .collect(),
         Err(error) => {
             return Err(Rejection {
                 problems: vec![problem(1, "header", "", error.to_string())],
@@ -322,14 +322,14 @@ fn read_csv(
             });
         }
     };
-    let index = |name: &str| headers.iter().position(|header| header.trim() == name);
+    let index = |name: &str| headers.iter().position(|header| header == name);
     for name in REQUIRED {
         if index(name).is_none() {
             found.add(problem(1, name, "", "required column missing".into()));
         }
     }
-    for header in headers.iter() {
-        if !COLUMNS.contains(&header.trim()) {
+    for header in &headers {
+        if !COLUMNS.contains(&header.as_str()) {
             found.add(problem(
                 1,
                 header,
@@ -344,10 +344,10 @@ fn read_csv(
     let columns: Vec<Option<usize>> = COLUMNS.iter().map(|name| index(name)).collect();
     let mut items = Vec::new();
     let mut seen_refs: HashSet<(String, String)> = HashSet::new();
-    let mut record = csv::StringRecord::new();
+    let mut record = csv::ByteRecord::new();
     loop {
         let line = reader.position().line() + 1;
-        match reader.read_record(&mut record) {
+        match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(error) => {
@@ -365,19 +365,47 @@ fn read_csv(
             ));
             continue;
         }
+        // Each field as text; one that is not UTF-8 is named and read as empty.
+        let mut texts: Vec<&str> = Vec::with_capacity(COLUMNS.len());
+        let mut not_text: Vec<&str> = Vec::new();
+        let mut bad = false;
+        for (name, column) in COLUMNS.iter().zip(&columns) {
+            let bytes = column
+                .and_then(|index| record.get(index))
+                .unwrap_or_default();
+            match std::str::from_utf8(bytes) {
+                // A NUL, a stray byte-order mark or another hidden character
+                // (`domain::text`) is named like invalid UTF-8: never stored.
+                Ok(text) if domain::text::first_refused(text).is_some() => {
+                    let message = domain::text::refusal_message(text).unwrap_or_default();
+                    found.add(problem(line, name, text, message));
+                    not_text.push(name);
+                    bad = true;
+                    texts.push("");
+                }
+                Ok(text) => texts.push(text.trim()),
+                Err(_) => {
+                    let lossy = String::from_utf8_lossy(bytes);
+                    found.add(problem(line, name, &lossy, "not valid UTF-8".into()));
+                    not_text.push(name);
+                    bad = true;
+                    texts.push("");
+                }
+            }
+        }
         let field = |name: &str| -> &str {
             let position = COLUMNS
                 .iter()
                 .position(|column| *column == name)
                 .expect("known");
-            columns[position]
-                .and_then(|index| record.get(index))
-                .unwrap_or("")
-                .trim()
+            texts[position]
         };
         let before = found.total;
         for name in ["creditor", "account_ref", "payment_ref", "reverses"] {
             let value = field(name);
+            if not_text.contains(&name) {
+                continue;
+            }
             if value.is_empty() && REQUIRED.contains(&name) {
                 found.add(problem(line, name, value, "required".into()));
             } else if value.len() > REFERENCE_LENGTH_MAX {
@@ -389,13 +417,14 @@ fn read_csv(
                 ));
             }
         }
-        let mut bad = found.total > before;
+        bad |= found.total > before;
         let creditor = field("creditor").to_string();
         let account_ref = field("account_ref").to_string();
         let payment_ref = field("payment_ref").to_string();
         let reverses = field("reverses").to_string();
         let paid_on = match parse_date(field("paid_on")) {
             Ok(date) => Some(date),
+            Err(_) if not_text.contains(&"paid_on") => None,
             Err(reason) => {
                 found.add(problem(line, "paid_on", field("paid_on"), reason));
                 None
@@ -412,6 +441,7 @@ fn read_csv(
         }
         let amount = match currency.map(|currency| currency.parse_amount(field("amount"))) {
             None => None,
+            Some(_) if not_text.contains(&"amount") => None,
             Some(Ok(amount)) if amount.is_positive() => Some(amount),
             Some(Ok(_)) => {
                 found.add(problem(

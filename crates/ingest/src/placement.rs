@@ -30,23 +30,67 @@ pub const SENSITIVE_FIELDS: &[&str] = &["date_of_birth", "ssn_last4"];
 /// Longest free-text value (names, address lines, collateral) accepted.
 pub const TEXT_LENGTH_MAX: usize = 200;
 
-/// One thing wrong with a file, printed as `FILE:LINE: COLUMN: VALUE: reason`.
+/// Characters of a value a report repeats; a longer one is cut there (see [`echo`]).
+pub const ECHO_CHARS_MAX: usize = 80;
+
+/// A value as a report repeats it: control characters escaped (`\r`, `\n`, `\u{0}`), and
+/// past [`ECHO_CHARS_MAX`] characters (escapes counted as written) cut short with the
+/// value's length, so a 10 MB field is not printed whole: `xxxx…xxxx… (10000000 bytes)`.
+pub fn echo(value: &str) -> String {
+    let mut echoed = String::new();
+    let mut count = 0;
+    for character in value.chars() {
+        let piece: String = if character.is_control() {
+            character.escape_default().collect()
+        } else {
+            character.to_string()
+        };
+        let length = piece.chars().count();
+        if count + length > ECHO_CHARS_MAX {
+            echoed.push_str(&format!("… ({} bytes)", value.len()));
+            break;
+        }
+        count += length;
+        echoed.push_str(&piece);
+    }
+    echoed
+}
+
+/// One thing wrong with a file, printed as `FILE:LINE: COLUMN: VALUE: reason` (or
+/// `FILE:record N (byte B): …` for a bank file without line breaks).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     pub file: String,
+    /// 1-based line; in a bank file without line breaks, the record number.
     pub line: u64,
+    /// In a bank file without line breaks, the byte offset where the record starts.
+    pub offset: Option<u64>,
     pub column: String,
     pub value: String,
     pub reason: String,
 }
 
+impl Problem {
+    /// A problem on `line`; the column and value are kept as [`echo`] repeats them.
+    pub fn new(file: &str, line: u64, column: &str, value: &str, reason: &str) -> Problem {
+        Problem {
+            file: file.to_string(),
+            line,
+            offset: None,
+            column: echo(column),
+            value: echo(value),
+            reason: reason.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}: {}: {}: {}",
-            self.file, self.line, self.column, self.value, self.reason
-        )
+        match self.offset {
+            None => write!(f, "{}:{}", self.file, self.line)?,
+            Some(offset) => write!(f, "{}:record {} (byte {offset})", self.file, self.line)?,
+        }
+        write!(f, ": {}: {}: {}", self.column, self.value, self.reason)
     }
 }
 
@@ -70,6 +114,26 @@ impl fmt::Display for Rejection {
     }
 }
 
+/// Something in a row that is imported all the same but needs a person's attention,
+/// printed as `FILE:LINE: COLUMN: reason` (today: a partial mailing address).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub file: String,
+    pub line: u64,
+    pub column: String,
+    pub reason: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.file, self.line, self.column, self.reason
+        )
+    }
+}
+
 /// What a valid file holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileSummary {
@@ -78,6 +142,10 @@ pub struct FileSummary {
     pub creditors: BTreeSet<String>,
     /// Headers the layout does not know; their data is not imported.
     pub ignored_columns: Vec<String>,
+    /// The first warnings (as many as problems would be reported), in file order.
+    pub warnings: Vec<Warning>,
+    /// Every warning, counted: one per row with an incomplete address.
+    pub warnings_total: u64,
 }
 
 /// A reader that hashes every byte it passes on, so the file's SHA-256 costs no extra read.
@@ -96,9 +164,62 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// Line endings as the CSV reader counts lines right: CR LF (RFC 4180's own) and a lone
+/// CR become LF. The csv crate ends a record at the CR and counts the LF after it into
+/// the next record, naming every row of a CR LF file one line early. Inside a quoted
+/// value a CR LF becomes LF too, which no field accepts either way (text fields refuse
+/// control characters).
+pub struct LineEndings<R> {
+    inner: R,
+    after_cr: bool,
+}
+
+impl<R> LineEndings<R> {
+    pub fn new(inner: R) -> Self {
+        LineEndings {
+            inner,
+            after_cr: false,
+        }
+    }
+
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+}
+
+impl<R: Read> Read for LineEndings<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let count = self.inner.read(buffer)?;
+            if count == 0 {
+                return Ok(0);
+            }
+            let chunk = &buffer[..count];
+            if !self.after_cr && !chunk.contains(&b'\r') {
+                return Ok(count);
+            }
+            // Only ever drops bytes, so the bytes are moved down in place.
+            let mut kept = 0;
+            for index in 0..count {
+                let byte = buffer[index];
+                if byte == b'\n' && self.after_cr {
+                    self.after_cr = false;
+                    continue;
+                }
+                self.after_cr = byte == b'\r';
+                buffer[kept] = if byte == b'\r' { b'\n' } else { byte };
+                kept += 1;
+            }
+            if kept > 0 {
+                return Ok(kept);
+            }
+        }
+    }
+}
+
 pub struct PlacementReader<R: Read> {
     file: String,
-    reader: csv::Reader<HashingReader<R>>,
+    reader: csv::Reader<LineEndings<HashingReader<R>>>,
     mapping: Mapping,
     /// For each of [`PLACEMENT_FIELDS`], the column index it is read from.
     columns: Vec<Option<usize>>,
@@ -119,13 +240,7 @@ impl PlacementReader<File> {
 
 fn single(file: &str, line: u64, column: &str, value: &str, reason: &str) -> Rejection {
     Rejection {
-        problems: vec![Problem {
-            file: file.to_string(),
-            line,
-            column: column.to_string(),
-            value: value.to_string(),
-            reason: reason.to_string(),
-        }],
+        problems: vec![Problem::new(file, line, column, value, reason)],
         problems_total: 1,
     }
 }
@@ -139,7 +254,7 @@ impl<R: Read> PlacementReader<R> {
         };
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
-            .from_reader(hashing);
+            .from_reader(LineEndings::new(hashing));
         let headers = reader
             .byte_headers()
             .map_err(|error| single(&file, 1, "header", "", &error.to_string()))?
@@ -167,7 +282,7 @@ impl<R: Read> PlacementReader<R> {
     }
 
     pub fn bytes_read(&self) -> u64 {
-        self.reader.get_ref().bytes_read
+        self.reader.get_ref().get_ref().bytes_read
     }
 
     pub fn ignored_columns(&self) -> &[String] {
@@ -176,20 +291,31 @@ impl<R: Read> PlacementReader<R> {
 
     /// SHA-256 (hex) of the bytes read so far; of the whole file once rows run out.
     pub fn sha256(&self) -> String {
-        hex::encode(self.reader.get_ref().hasher.clone().finalize())
+        hex::encode(self.reader.get_ref().get_ref().hasher.clone().finalize())
     }
 
     /// The next row: its line number and the placement, or every problem on that line.
     pub fn next_row(&mut self) -> Option<(u64, Result<Placement, Vec<Problem>>)> {
+        self.next_parsed().map(|row| (row.line, row.placement))
+    }
+
+    /// The next row with what a file check needs beyond the placement.
+    pub fn next_parsed(&mut self) -> Option<ParsedRow> {
         let read = self.reader.read_byte_record(&mut self.record);
         let line = self.record.position().map_or(0, |position| position.line());
+        let refused = |line: u64, problems: Vec<Problem>| ParsedRow {
+            line,
+            placement: Err(problems),
+            refused_key: None,
+            warnings: Vec::new(),
+        };
         match read {
             Ok(false) => None,
             Err(error) => {
                 let line = error.position().map_or(line, |position| position.line());
-                Some((
+                Some(refused(
                     line,
-                    Err(vec![self.problem(line, "row", "", &error.to_string())]),
+                    vec![self.problem(line, "row", "", &error.to_string())],
                 ))
             }
             Ok(true) if self.record.len() != self.header_len => {
@@ -198,32 +324,40 @@ impl<R: Read> PlacementReader<R> {
                     self.record.len(),
                     self.header_len
                 );
-                Some((line, Err(vec![self.problem(line, "row", "", &reason)])))
+                Some(refused(line, vec![self.problem(line, "row", "", &reason)]))
             }
             Ok(true) => {
                 let mut row = Row {
                     reader: self,
                     line,
                     problems: Vec::new(),
+                    refused_key: None,
+                    not_text: 0,
+                    warnings: Vec::new(),
                 };
                 let placement = row.parse();
-                let problems = row.problems;
-                match placement {
-                    Some(placement) if problems.is_empty() => Some((line, Ok(placement))),
-                    _ => Some((line, Err(problems))),
-                }
+                let (problems, refused_key, warnings) =
+                    (row.problems, row.refused_key, row.warnings);
+                Some(match placement {
+                    Some(placement) if problems.is_empty() => ParsedRow {
+                        line,
+                        placement: Ok(placement),
+                        refused_key: None,
+                        warnings,
+                    },
+                    _ => ParsedRow {
+                        line,
+                        placement: Err(problems),
+                        refused_key,
+                        warnings: Vec::new(),
+                    },
+                })
             }
         }
     }
 
     fn problem(&self, line: u64, column: &str, value: &str, reason: &str) -> Problem {
-        Problem {
-            file: self.file.clone(),
-            line,
-            column: column.to_string(),
-            value: value.to_string(),
-            reason: reason.to_string(),
-        }
+        Problem::new(&self.file, line, column, value, reason)
     }
 }
 
@@ -263,7 +397,9 @@ fn resolve_columns(
         }
     }
     if !problems.is_empty() {
+        // A header of a million repeated columns is reported like a million bad rows.
         let problems_total = problems.len() as u64;
+        problems.truncate(PROBLEMS_REPORTED_MAX);
         return Err(Rejection {
             problems,
             problems_total,
@@ -277,12 +413,31 @@ fn resolve_columns(
     Ok((columns, ignored))
 }
 
+/// A row as read: its line, the placement or every problem of the row.
+pub struct ParsedRow {
+    pub line: u64,
+    pub placement: Result<Placement, Vec<Problem>>,
+    /// A refused row's creditor and account_ref, when both parse: a later row repeating
+    /// them is still named as its duplicate.
+    pub refused_key: Option<(String, String)>,
+    /// What an accepted row is imported with but should be looked at.
+    pub warnings: Vec<Warning>,
+}
+
 /// Parses one record, collecting a problem per bad field instead of stopping at the first.
 struct Row<'a, R: Read> {
     reader: &'a PlacementReader<R>,
     line: u64,
     problems: Vec<Problem>,
+    refused_key: Option<(String, String)>,
+    /// Fields (by their index in [`PLACEMENT_FIELDS`]) found not to be UTF-8: named once,
+    /// then read as empty without being called missing.
+    not_text: u64,
+    warnings: Vec<Warning>,
 }
+
+// `Row::not_text` holds a bit per field.
+const _: () = assert!(PLACEMENT_FIELDS.len() <= 64);
 
 fn field_index(field: &str) -> usize {
     PLACEMENT_FIELDS
@@ -298,15 +453,30 @@ impl<R: Read> Row<'_, R> {
         if let Some(constant) = self.reader.mapping.constant(field) {
             return constant.trim();
         }
-        let Some(column) = self.reader.columns[field_index(field)] else {
+        let index = field_index(field);
+        let Some(column) = self.reader.columns[index] else {
             return "";
         };
         let bytes = self.reader.record.get(column).unwrap_or_default();
         match std::str::from_utf8(bytes) {
+            // A NUL, a stray byte-order mark or another hidden character (`domain::text`)
+            // is named like invalid UTF-8 and the field read as empty: never stored.
+            Ok(text) if domain::text::first_refused(text).is_some() => {
+                if self.not_text & (1 << index) == 0 {
+                    self.not_text |= 1 << index;
+                    let message = domain::text::refusal_message(text).unwrap_or_default();
+                    let text = text.to_string();
+                    self.fail(field, &text, &message);
+                }
+                ""
+            }
             Ok(text) => text.trim(),
             Err(_) => {
-                let lossy = String::from_utf8_lossy(bytes).to_string();
-                self.fail(field, &lossy, "not valid UTF-8");
+                if self.not_text & (1 << index) == 0 {
+                    self.not_text |= 1 << index;
+                    let lossy = String::from_utf8_lossy(bytes).to_string();
+                    self.fail(field, &lossy, "not valid UTF-8");
+                }
                 ""
             }
         }
@@ -337,7 +507,7 @@ impl<R: Read> Row<'_, R> {
 
     fn required(&mut self, field: &str) -> Option<String> {
         let text = self.optional(field);
-        if text.is_none() {
+        if text.is_none() && self.not_text & (1 << field_index(field)) == 0 {
             self.fail(field, "", "required");
         }
         text
@@ -441,6 +611,14 @@ impl<R: Read> Row<'_, R> {
                 derived_time_zones(address.as_ref().and_then(Option::as_ref), phones.as_deref())
             }
         });
+        if !self.problems.is_empty()
+            && let (Some(creditor), Some(account_ref)) = (&creditor, &account_ref)
+        {
+            self.refused_key = Some((
+                creditor.as_str().to_string(),
+                account_ref.as_str().to_string(),
+            ));
+        }
         Some(Placement {
             creditor: creditor?,
             account_ref: account_ref?,
@@ -657,6 +835,9 @@ impl<R: Read> Row<'_, R> {
         Some(Some(text))
     }
 
+    /// The mailing address, if any part of one is given. A partial one (say, a state and
+    /// ZIP code without a street or city) is kept, incomplete and not mailable, with a
+    /// warning; a part that is given must be valid.
     fn address(&mut self) -> Option<Option<MailingAddress>> {
         let line1 = self.free_text("address_line1", false);
         let line2 = self.free_text("address_line2", false);
@@ -664,19 +845,14 @@ impl<R: Read> Row<'_, R> {
         let state = self.optional("state");
         let postal_code = self.optional("postal_code");
         let country = self.optional("country").unwrap_or_else(|| "US".to_string());
-        if line1.is_none() && city.is_none() && state.is_none() && postal_code.is_none() {
+        let before = self.problems.len();
+        if line1.is_none()
+            && line2.is_none()
+            && city.is_none()
+            && state.is_none()
+            && postal_code.is_none()
+        {
             return Some(None);
-        }
-        let mut complete = true;
-        for (field, value) in [
-            ("address_line1", &line1),
-            ("city", &city),
-            ("postal_code", &postal_code),
-        ] {
-            if value.is_none() {
-                self.fail(field, "", "required when an address is given");
-                complete = false;
-            }
         }
         if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
             self.fail(
@@ -684,36 +860,44 @@ impl<R: Read> Row<'_, R> {
                 &country,
                 "expected an ISO 3166-1 alpha-2 code such as US",
             );
-            complete = false;
         }
         if country == "US" {
-            complete &= self.us_state_and_zip(state.as_deref(), postal_code.as_deref());
+            self.us_state_and_zip(state.as_deref(), postal_code.as_deref());
         }
-        if !complete {
+        if self.problems.len() > before {
             return None;
         }
-        Some(Some(MailingAddress {
-            line1: line1?,
+        let address = MailingAddress {
+            line1,
             line2,
-            city: city?,
+            city,
             state,
-            postal_code: postal_code?,
+            postal_code,
             country,
-        }))
+        };
+        let missing = address.missing();
+        if !missing.is_empty() {
+            let columns: Vec<String> = missing
+                .iter()
+                .map(|field| self.column_name(field))
+                .collect();
+            let warning = Warning {
+                file: self.reader.file.clone(),
+                line: self.line,
+                column: columns.join(", "),
+                reason: "missing: the address is kept as incomplete (nothing is mailed to it) and the account joins the locate list".into(),
+            };
+            self.warnings.push(warning);
+        }
+        Some(Some(address))
     }
 
-    fn us_state_and_zip(&mut self, state: Option<&str>, postal_code: Option<&str>) -> bool {
-        let mut valid = true;
-        match state {
-            Some(state) if US_STATES.contains(&state) => {}
-            Some(state) => {
-                self.fail("state", state, "not a USPS state or territory code");
-                valid = false;
-            }
-            None => {
-                self.fail("state", "", "required for a US address");
-                valid = false;
-            }
+    /// A US state and ZIP code, each when given: a USPS code, `12345` or `12345-6789`.
+    fn us_state_and_zip(&mut self, state: Option<&str>, postal_code: Option<&str>) {
+        if let Some(state) = state
+            && !US_STATES.contains(&state)
+        {
+            self.fail("state", state, "not a USPS state or territory code");
         }
         if let Some(zip) = postal_code {
             let digits = |part: &str, len: usize| {
@@ -729,10 +913,8 @@ impl<R: Read> Row<'_, R> {
                     zip,
                     "expected a ZIP code: 12345 or 12345-6789",
                 );
-                valid = false;
             }
         }
-        valid
     }
 
     fn phones(&mut self) -> Option<Vec<(ContactKind, PhoneNumber)>> {
@@ -841,6 +1023,8 @@ pub struct CheckedPlacements<R: Read> {
     problems_max: usize,
     rows: u64,
     creditors: BTreeSet<String>,
+    warnings: Vec<Warning>,
+    warnings_total: u64,
 }
 
 impl CheckedPlacements<File> {
@@ -870,6 +1054,8 @@ impl<R: Read> CheckedPlacements<R> {
             problems_max,
             rows: 0,
             creditors: BTreeSet::new(),
+            warnings: Vec::new(),
+            warnings_total: 0,
         }
     }
 
@@ -884,12 +1070,18 @@ impl<R: Read> CheckedPlacements<R> {
     /// The next valid placement, or `None` once the file is exhausted (or, after a
     /// problem, once the rest has been checked).
     pub fn next_placement(&mut self) -> Option<Placement> {
-        while let Some((line, parsed)) = self.reader.next_row() {
+        while let Some(row) = self.reader.next_parsed() {
             self.rows += 1;
-            let problems = match parsed {
+            let line = row.line;
+            let problems = match row.placement {
                 Ok(placement) => match self
                     .duplicates
-                    .check(&self.reader, line, &placement)
+                    .check(
+                        &self.reader,
+                        line,
+                        placement.creditor.as_str(),
+                        placement.account_ref.as_str(),
+                    )
                     .or_else(|| self.debtors.check(&self.reader, line, &placement))
                 {
                     None => {
@@ -897,6 +1089,9 @@ impl<R: Read> CheckedPlacements<R> {
                             self.creditors
                                 .insert(placement.creditor.as_str().to_string());
                         }
+                        self.warnings_total += row.warnings.len() as u64;
+                        let room = self.problems_max.saturating_sub(self.warnings.len());
+                        self.warnings.extend(row.warnings.into_iter().take(room));
                         if self.report.problems_total == 0 {
                             return Some(placement);
                         }
@@ -904,7 +1099,16 @@ impl<R: Read> CheckedPlacements<R> {
                     }
                     Some(problem) => vec![problem],
                 },
-                Err(problems) => problems,
+                Err(mut problems) => {
+                    if let Some((creditor, account_ref)) = &row.refused_key
+                        && let Some(duplicate) =
+                            self.duplicates
+                                .check(&self.reader, line, creditor, account_ref)
+                    {
+                        problems.push(duplicate);
+                    }
+                    problems
+                }
             };
             self.record(problems);
         }
@@ -930,6 +1134,8 @@ impl<R: Read> CheckedPlacements<R> {
             rows: self.rows,
             creditors: self.creditors,
             ignored_columns: self.reader.ignored_columns().to_vec(),
+            warnings: self.warnings,
+            warnings_total: self.warnings_total,
         })
     }
 }
@@ -960,18 +1166,20 @@ struct DuplicateCheck {
 }
 
 impl DuplicateCheck {
+    /// Rows refused for other reasons count too: their account is taken all the same.
     fn check<R: Read>(
         &mut self,
         reader: &PlacementReader<R>,
         line: u64,
-        placement: &Placement,
+        creditor: &str,
+        account_ref: &str,
     ) -> Option<Problem> {
-        let key = fingerprint(placement.creditor.as_str(), placement.account_ref.as_str());
+        let key = fingerprint(creditor, account_ref);
         let first = *self.first_line.entry(key).or_insert(line);
         (first != line).then(|| {
             let column = reader.mapping.header_for("account_ref");
             let reason = format!("duplicate of line {first} (same creditor and account_ref)");
-            reader.problem(line, column, placement.account_ref.as_str(), &reason)
+            reader.problem(line, column, account_ref, &reason)
         })
     }
 }

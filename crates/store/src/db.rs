@@ -196,10 +196,22 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0007_exception_creditor.sql"),
     },
     Migration {
+        version: 8,
+        name: "address_incomplete",
+        sqlite: include_str!("../migrations/sqlite/0008_address_incomplete.sql"),
+        postgres: include_str!("../migrations/postgres/0008_address_incomplete.sql"),
+    },
+    Migration {
         version: AUDIT_SEAL_VERSION,
         name: "audit_seal",
         sqlite: include_str!("../migrations/sqlite/0009_audit_seal.sql"),
         postgres: include_str!("../migrations/postgres/0009_audit_seal.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "sign_in_throttle",
+        sqlite: include_str!("../migrations/sqlite/0010_sign_in_throttle.sql"),
+        postgres: include_str!("../migrations/postgres/0010_sign_in_throttle.sql"),
     },
 ];
 

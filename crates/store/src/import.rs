@@ -60,6 +60,9 @@ pub struct ImportOutcome {
     pub contact_points_created: u64,
     pub entries_created: u64,
     pub creditors_created: Vec<String>,
+    /// Debtors created with a partial mailing address: their accounts are on the locate
+    /// list.
+    pub addresses_incomplete: u64,
 }
 
 const DEBTOR_COLUMNS: &[&str] = &[
@@ -79,6 +82,7 @@ const DEBTOR_COLUMNS: &[&str] = &[
     "date_of_birth_enc",
     "ssn_last4_enc",
     "ssn_last4_index",
+    "address_incomplete",
     "seal",
 ];
 const CONTACT_COLUMNS: &[&str] = &["id", "debtor_id", "kind", "value", "source"];
@@ -459,6 +463,7 @@ impl Importer<'_> {
     ) -> Result<(), StoreError> {
         let key = self.store.key();
         let address = placement.address.as_ref();
+        let incomplete = address.is_some_and(|address| !address.is_mailable());
         let ssn_index = placement
             .ssn_last4
             .as_deref()
@@ -482,11 +487,11 @@ impl Importer<'_> {
             placement.last_name.as_str().into(),
             placement.language.code().into(),
             placement.time_zones.join(",").into(),
-            address.map(|a| a.line1.clone()).into(),
+            address.and_then(|a| a.line1.clone()).into(),
             address.and_then(|a| a.line2.clone()).into(),
-            address.map(|a| a.city.clone()).into(),
+            address.and_then(|a| a.city.clone()).into(),
             address.and_then(|a| a.state.clone()).into(),
-            address.map(|a| a.postal_code.clone()).into(),
+            address.and_then(|a| a.postal_code.clone()).into(),
             address.map(|a| a.country.clone()).into(),
             placement
                 .date_of_birth
@@ -498,9 +503,11 @@ impl Importer<'_> {
                 .map(|last4| key.encrypt(last4))
                 .into(),
             ssn_index.into(),
+            i64::from(incomplete).into(),
             seal.text.into(),
         ];
         self.outcome.debtors_created += 1;
+        self.outcome.addresses_incomplete += u64::from(incomplete);
         self.batches.debtors.push(row);
         Ok(())
     }
@@ -653,6 +660,7 @@ impl Importer<'_> {
             "contact_points_created": outcome.contact_points_created,
             "entries_created": outcome.entries_created,
             "creditors_created": outcome.creditors_created,
+            "addresses_incomplete": outcome.addresses_incomplete,
             "creditor_policy": (!outcome.creditors_created.is_empty()).then(creditors::default_policy_json),
         });
         let seq = tx

@@ -17,6 +17,7 @@ pub mod decisions;
 pub mod dialer;
 pub mod floor;
 pub mod import;
+pub mod locate;
 pub mod money;
 pub mod money_views;
 pub mod remittance;
@@ -90,6 +91,9 @@ pub struct Store {
     clock: Clock,
     /// The agency's business time zone: what "today" is for the ledger and arrangements.
     business_zone: jiff::tz::TimeZone,
+    /// Argon2 password verifications run (shared by clones): sign-in does the same work
+    /// whether or not the user exists, which tests check by counting.
+    password_verifications: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// The business time zone when none is configured (`ARREARS_BUSINESS_TZ`).
@@ -110,6 +114,7 @@ impl Store {
             clock,
             business_zone: jiff::tz::TimeZone::get(BUSINESS_TIME_ZONE_DEFAULT)
                 .map_err(|error| StoreError::Config(format!("time zone database: {error}")))?,
+            password_verifications: Default::default(),
         };
         store.check_key().await?;
         Ok(store)
@@ -158,6 +163,12 @@ impl Store {
     pub fn with_business_zone(mut self, zone: jiff::tz::TimeZone) -> Store {
         self.business_zone = zone;
         self
+    }
+
+    /// How many Argon2 password verifications this store (and its clones) has run.
+    pub fn password_verifications(&self) -> u64 {
+        self.password_verifications
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn business_zone(&self) -> &jiff::tz::TimeZone {

@@ -51,6 +51,9 @@ pub struct AccountView {
     pub language: String,
     pub time_zones: Vec<String>,
     pub state: Option<String>,
+    /// The debtor's mailing address is only partly known (not mailable): the account is
+    /// on the locate list.
+    pub address_incomplete: bool,
     pub currency: Currency,
     pub status: Status,
     pub product: Product,
@@ -93,7 +96,7 @@ fn parse_optional_date(text: Option<String>) -> Result<Option<Date>, StoreError>
 const ACCOUNT_QUERY: &str = "SELECT a.id, c.code, a.account_ref, d.debtor_ref, d.first_name, d.last_name, d.language, d.time_zones, d.state, \
     a.currency, a.status, a.product, a.original_creditor, a.delinquent_since, a.placed_on, a.apr_bps, a.charge_off_date, a.statute_expires_on, \
     a.itemization_date, a.itemization_balance_minor, a.itemization_interest_minor, a.itemization_fees_minor, a.itemization_payments_minor, a.itemization_credits_minor, \
-    c.policy, d.id, a.creditor_id, a.version, a.validation_notice_sent_at_us \
+    c.policy, d.id, a.creditor_id, a.version, a.validation_notice_sent_at_us, d.address_incomplete \
     FROM accounts a JOIN creditors c ON c.id = a.creditor_id JOIN debtors d ON d.id = a.debtor_id \
     WHERE c.code = $1 AND a.account_ref = $2";
 
@@ -169,6 +172,7 @@ impl Store {
                 .map(str::to_string)
                 .collect(),
             state: row.try_get(8)?,
+            address_incomplete: row.try_get::<i64, _>(29)? != 0,
             currency: Currency::parse(&currency_code)
                 .ok_or_else(|| corrupt(format!("currency {currency_code}")))?,
             status: Status::parse(&status).ok_or_else(|| corrupt(format!("status {status}")))?,

@@ -8,10 +8,11 @@
 
 use crate::AppState;
 use crate::error::AppError;
-use app::model::sessions::{Session, SessionUser};
-use axum::extract::FromRequestParts;
+use app::model::sessions::{Access, Session, SessionUser, Suspension};
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use std::net::{IpAddr, SocketAddr};
 
 pub const SESSION_COOKIE: &str = "arrears_session";
 
@@ -93,11 +94,22 @@ impl FromRequestParts<AppState> for Signed {
         let Some(token) = cookie_token(&parts.headers) else {
             return Err(AppError::SignIn);
         };
+        // A session whose user is locked out or disabled goes back to sign-in too.
         match state.app.session(&token).await? {
-            Some(session) => Ok(Signed(session)),
-            None => Err(AppError::SignIn),
+            Access::Granted(session) => Ok(Signed(session)),
+            Access::Suspended(_) | Access::Denied => Err(AppError::SignIn),
         }
     }
+}
+
+/// Why a valid token or session does not work now, for the API's 401.
+fn suspended(suspension: Suspension) -> AppError {
+    AppError::ApiSuspended(match suspension {
+        Suspension::LockedOut { until } => format!(
+            "this user is locked out after too many failed sign-ins until {until}; their tokens and sessions work again then"
+        ),
+        Suspension::Disabled => "this user is disabled".to_string(),
+    })
 }
 
 /// An API caller: a bearer token (`Authorization: Bearer arr_…`), or a browser session
@@ -140,22 +152,121 @@ impl FromRequestParts<AppState> for ApiCaller {
             .and_then(|value| value.strip_prefix("Bearer "));
         if let Some(token) = bearer {
             return match state.app.api_token_user(token.trim()).await? {
-                Some(user) => Ok(ApiCaller {
+                Access::Granted(user) => Ok(ApiCaller {
                     user,
                     session: None,
                 }),
-                None => Err(AppError::ApiUnauthorized),
+                Access::Suspended(suspension) => Err(suspended(suspension)),
+                Access::Denied => Err(AppError::ApiUnauthorized),
             };
         }
         let Some(token) = cookie_token(&parts.headers) else {
             return Err(AppError::ApiUnauthorized);
         };
         match state.app.session(&token).await? {
-            Some(session) => Ok(ApiCaller {
+            Access::Granted(session) => Ok(ApiCaller {
                 user: session.user.clone(),
                 session: Some(session),
             }),
-            None => Err(AppError::ApiUnauthorized),
+            Access::Suspended(suspension) => Err(suspended(suspension)),
+            Access::Denied => Err(AppError::ApiUnauthorized),
         }
+    }
+}
+
+/// The client's address as sign-in throttling counts it (`app::session::client_key`):
+/// the socket's peer (the server hands every request its `ConnectInfo<SocketAddr>`), or,
+/// when `Config::trusted_proxy` says a proxy of ours stands in front, the last address
+/// of `X-Forwarded-For` — the one that proxy appended; those before it are whatever the
+/// client wrote. `None` when neither is known (a router driven without a socket).
+pub struct ClientAddress(pub Option<IpAddr>);
+
+/// See [`ClientAddress`].
+pub fn client_address(
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+    trusted_proxy: bool,
+) -> Option<IpAddr> {
+    let forwarded = || {
+        let last = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()?
+            .to_str()
+            .ok()?
+            .rsplit(',')
+            .next()?
+            .trim();
+        last.parse::<IpAddr>()
+            .ok()
+            .or_else(|| last.parse::<SocketAddr>().ok().map(|address| address.ip()))
+    };
+    trusted_proxy
+        .then(forwarded)
+        .flatten()
+        .or(peer.map(|peer| peer.ip()))
+}
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| *peer);
+        Ok(ClientAddress(client_address(
+            peer,
+            &parts.headers,
+            state.trusted_proxy,
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(forwarded: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in forwarded {
+            headers.append("x-forwarded-for", value.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn the_client_is_the_peer_unless_a_trusted_proxy_names_it_last() {
+        let proxy: SocketAddr = "10.0.0.2:51000".parse().unwrap();
+        let proxy_ip = Some(proxy.ip());
+        let spoofed = headers(&["198.51.100.9, 203.0.113.7"]);
+        // Not behind a trusted proxy: what the client wrote is ignored.
+        assert_eq!(client_address(Some(proxy), &spoofed, false), proxy_ip);
+        // Behind one: the address it appended (the last), not the client's own claims.
+        assert_eq!(
+            client_address(Some(proxy), &spoofed, true),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        assert_eq!(
+            client_address(
+                Some(proxy),
+                &headers(&["198.51.100.9", "[2001:db8::1]:443"]),
+                true
+            ),
+            Some("2001:db8::1".parse().unwrap())
+        );
+        // Nothing usable forwarded: the peer.
+        assert_eq!(
+            client_address(Some(proxy), &headers(&["nonsense"]), true),
+            proxy_ip
+        );
+        assert_eq!(
+            client_address(Some(proxy), &HeaderMap::new(), true),
+            proxy_ip
+        );
+        assert_eq!(client_address(None, &HeaderMap::new(), false), None);
     }
 }

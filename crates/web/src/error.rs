@@ -20,6 +20,8 @@ pub enum AppError {
     /// The store said no (conflict, invalid), with its message.
     Store(StoreError),
     ApiUnauthorized,
+    /// 401: the token or session is valid but its user may not act now, and why.
+    ApiSuspended(String),
     ApiForbidden,
     ApiCsrf,
     ApiNotFound,
@@ -106,6 +108,7 @@ impl IntoResponse for AppError {
                 "sign in or send a bearer token",
                 Vec::new(),
             ),
+            AppError::ApiSuspended(message) => api(StatusCode::UNAUTHORIZED, &message, Vec::new()),
             AppError::ApiForbidden => {
                 api(StatusCode::FORBIDDEN, "forbidden for this role", Vec::new())
             }

@@ -420,8 +420,8 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ),
     (
         "login.locked",
-        "Too many failed attempts: try again after",
-        "Demasiados intentos fallidos: vuelva a intentarlo después de las",
+        "Too many failed sign-ins: try again in",
+        "Demasiados intentos fallidos: vuelva a intentarlo en",
     ),
     ("queue.title", "Work queue", "Cola de trabajo"),
     ("queue.next", "Next account", "Siguiente cuenta"),
@@ -457,6 +457,16 @@ const CATALOG: &[(&str, &str, &str)] = &[
     ("account.bucket", "Aging", "Antigüedad"),
     ("account.status", "Status", "Estado"),
     ("account.flags", "Flags", "Marcas"),
+    (
+        "account.address_incomplete",
+        "Address incomplete",
+        "Dirección incompleta",
+    ),
+    (
+        "account.address_incomplete_help",
+        "Only part of the mailing address is known: nothing is mailed to it, and the account is on the locate list.",
+        "Solo se conoce parte de la dirección postal: no se envía nada por correo y la cuenta está en la lista de localización.",
+    ),
     ("account.language", "Debtor's language", "Idioma del deudor"),
     (
         "account.local_time",
@@ -592,6 +602,11 @@ const CATALOG: &[(&str, &str, &str)] = &[
         "error.contact",
         "Choose one of the debtor's numbers or addresses.",
         "Elija uno de los números o direcciones del deudor.",
+    ),
+    (
+        "error.letter_address",
+        "The debtor's address is incomplete: a letter cannot be mailed.",
+        "La dirección del deudor está incompleta: no se puede enviar una carta.",
     ),
     (
         "error.note",

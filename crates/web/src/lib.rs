@@ -11,7 +11,9 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+mod input;
 pub mod money;
+pub mod server;
 pub mod workspace;
 
 use app::model::Store;
@@ -26,6 +28,8 @@ pub struct AppState {
     business_zone: jiff::tz::TimeZone,
     /// The session cookie is sent only over HTTPS (`Secure`): behind a TLS proxy.
     cookie_secure: bool,
+    /// A proxy of ours stands in front: the client is the last `X-Forwarded-For` address.
+    trusted_proxy: bool,
 }
 
 impl AppState {
@@ -43,6 +47,13 @@ pub struct Config {
     /// Mark the session cookie `Secure` (`ARREARS_COOKIE_SECURE=1`): set it when Arrears
     /// is served over HTTPS, as it should be in production.
     pub cookie_secure: bool,
+    /// Connection cap and timeouts of the server loop (`server::run`).
+    pub limits: server::ServerLimits,
+    /// Arrears is reached only through a reverse proxy of ours that appends the client's
+    /// address to `X-Forwarded-For` (`ARREARS_TRUSTED_PROXY=1`): sign-in throttling then
+    /// counts that address instead of the proxy's. Leave it off when clients can reach
+    /// the server directly, or any client could name itself anyone.
+    pub trusted_proxy: bool,
 }
 
 impl Default for Config {
@@ -52,6 +63,8 @@ impl Default for Config {
             business_zone: jiff::tz::TimeZone::get(app::model::BUSINESS_TIME_ZONE_DEFAULT)
                 .expect("the bundled tz database has New York"),
             cookie_secure: false,
+            limits: server::ServerLimits::default(),
+            trusted_proxy: false,
         }
     }
 }
@@ -220,8 +233,10 @@ pub fn router_with(store: Store, config: Config) -> Router {
                 app: app::App::new(store, config.rules),
                 business_zone: config.business_zone,
                 cookie_secure: config.cookie_secure,
+                trusted_proxy: config.trusted_proxy,
             }
         })
+        .layer(axum::middleware::from_fn(input::refuse_hidden_characters))
         .layer(axum::middleware::map_response(security_headers))
 }
 
@@ -242,14 +257,11 @@ pub async fn serve_with(
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
     app::App::new(store.clone(), config.rules).warm_up().await;
-    // Handlers may read the peer address as `ConnectInfo<SocketAddr>` (sign-in throttling).
-    let service =
-        router_with(store, config).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(async {
-            tokio::signal::ctrl_c().await.ok();
-        })
-        .await
+    let limits = config.limits.clone();
+    server::run(listener, router_with(store, config), limits, async {
+        tokio::signal::ctrl_c().await.ok();
+    })
+    .await
 }
 
 async fn health() -> &'static str {

@@ -4,6 +4,8 @@
 //! fails the suite instead of silently testing SQLite alone.
 
 mod invariants;
+mod locate;
 mod model;
 mod regressions;
+mod sign_in;
 mod support;

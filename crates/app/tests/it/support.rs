@@ -94,7 +94,12 @@ pub async fn postgres_db() -> Option<TestDb> {
         }
     };
     let name = format!(
-        "arrears_test_{}_app_{}",
+        "arrears_test_{}_{}_app_{}",
+        // scripts/test.sh names its run, and drops only its own databases at the end.
+        std::env::var("ARREARS_TEST_RUN")
+            .ok()
+            .filter(|run| !run.is_empty() && run.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .unwrap_or_else(|| "local".into()),
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::SeqCst)
     );
@@ -203,6 +208,29 @@ impl store::import::PlacementSource for Source {
             rows: summary.rows,
         })
     }
+}
+
+/// Imports a placement file's text with the real reader.
+pub async fn import_text(store: &Store, text: &str) -> store::import::ImportOutcome {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("more-placements.csv");
+    std::fs::write(&path, text).unwrap();
+    let mapping = ingest::mapping::Mapping::standard();
+    let checked =
+        ingest::placement::CheckedPlacements::open(&path, &mapping, first_day(), 100).unwrap();
+    let name = path.display().to_string();
+    let request = store::import::ImportFile {
+        file_name: &name,
+        placed_on: first_day(),
+    };
+    store
+        .import_placements(
+            &Actor::new("test:setup"),
+            &request,
+            &mut Source(Some(checked)),
+        )
+        .await
+        .unwrap()
 }
 
 /// Imports [`PORTFOLIO`] with the real reader, sets [`POLICIES`] and adds [`USERS`];

@@ -296,6 +296,7 @@ fn mix(index: u64) -> ::compliance::check::Request {
             ][((spread >> 24) + n) as usize % 4],
             direction: Direction::Outbound,
             recipient: Recipient::Consumer,
+            consent: false,
         })
         .collect();
     let consumer = Consumer {
@@ -329,6 +330,7 @@ fn mix(index: u64) -> ::compliance::check::Request {
             ..Debt::default()
         }],
         history,
+        consents: Vec::new(),
     }
 }
 

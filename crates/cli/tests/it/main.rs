@@ -121,7 +121,16 @@ impl Postgres {
             );
             return None;
         };
-        let name = format!("arrears_test_cli_{}_{}", std::process::id(), rand_suffix());
+        // scripts/test.sh names its run, and drops only its own databases at the end.
+        let run = std::env::var("ARREARS_TEST_RUN")
+            .ok()
+            .filter(|run| !run.is_empty() && run.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .unwrap_or_else(|| "local".into());
+        let name = format!(
+            "arrears_test_{run}_cli_{}_{}",
+            std::process::id(),
+            rand_suffix()
+        );
         admin(&admin_url, &format!("CREATE DATABASE {name}"));
         let base = admin_url
             .rsplit_once('/')
@@ -779,6 +788,49 @@ fn compliance_check_answers_one_line_per_request_or_nothing_at_all() {
     );
 }
 
+/// The contract's optional `consents` (consent given directly by the consumer): a call at
+/// 21:30 local inside the window the consumer asked for is allowed, the same call without
+/// it is not, and a malformed consent is named by its JSON path.
+#[test]
+fn compliance_check_reads_consents_given_by_the_consumer() {
+    let env = Env::new();
+    // 2026-06-02T01:30:00Z is 21:30 EDT on 06-01; the callback window is 21:15 … 21:45.
+    let late = r#"{"now": "2026-06-02T01:30:00Z", "action": "call", "debt_id": "D-1", "consumer": {"time_zones": ["America/New_York"]}, "debts": [{"id": "D-1"}]"#;
+    let consent = r#""consents": [{"given_at": "2026-06-01T18:00:00Z", "from": "2026-06-02T01:15:00Z", "to": "2026-06-02T01:45:00Z"}]"#;
+    let file = env.write("consents.json", &format!("{late}, {consent}}}\n{late}}}\n"));
+    let out = env.ok(
+        "sqlite://unused.db",
+        &["compliance", "check", file.to_str().unwrap()],
+    );
+    let answers: Vec<Value> = out
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(answers[0]["decision"], "allow", "{out}");
+    assert_eq!(answers[1]["decision"], "deny");
+    assert_eq!(answers[1]["violations"][0]["rule"], "us.time_of_day");
+    assert_eq!(answers[1]["next_allowed_at"], "2026-06-02T12:00:00Z");
+
+    let bad = env.write(
+        "bad-consent.json",
+        &format!(
+            "{late}, {}}}\n",
+            consent.replace(r#", "to": "2026-06-02T01:45:00Z""#, "")
+        ),
+    );
+    let output = env.arrears(
+        "sqlite://unused.db",
+        &["compliance", "check", bad.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("request 1 (line 1): consents[0].to: required"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn the_dialer_list_holds_only_lawful_calls() {
     let env = Env::new();
@@ -873,7 +925,7 @@ fn the_dialer_list_holds_only_lawful_calls() {
     assert_eq!(decisions[0]["request"]["now"], "2026-06-01T16:00:00Z");
     assert_eq!(
         decisions[0]["answer"]["violations"][0]["citation"],
-        "12 CFR 1006.6(c)"
+        "12 CFR 1006.6(a), 1006.6(c)"
     );
     assert!(
         decisions[0]["packs"][0]
@@ -970,6 +1022,19 @@ fn compliance_packs_load_from_files_and_bad_ones_are_named() {
     assert_eq!(ids, ["us", "us-ma", "us-wa"]);
     assert_eq!(listed["packs"][1]["rules"][0]["id"], "us-ma.call_frequency");
     assert_eq!(listed["packs"][1]["rules"][0]["parameters"]["max"], "2");
+    // Which rules a consent given directly by the consumer lifts is listed too.
+    assert_eq!(
+        listed["packs"][1]["rules"][0]["parameters"]["lifted_by_consent"],
+        "true"
+    );
+    assert_eq!(
+        listed["packs"][1]["rules"][1]["id"],
+        "us-ma.visit_frequency"
+    );
+    assert_eq!(
+        listed["packs"][1]["rules"][1]["parameters"]["lifted_by_consent"],
+        Value::Null
+    );
 
     let folder = env.path("packs");
     std::fs::create_dir(&folder).unwrap();
@@ -1034,4 +1099,112 @@ days = 7
     ))
     .unwrap();
     assert_eq!(builtin["decision"], "allow");
+}
+
+/// Issue 13, finding 9: a placement file with partial addresses imports on both engines;
+/// the summary counts them as warnings naming `FILE:LINE: field: reason` (text and
+/// `--json`), and `arrears locate list` names their accounts, to whoever may see them.
+#[test]
+fn partial_addresses_import_with_warnings_and_are_on_the_locate_list() {
+    let env = Env::new();
+    let file = env.write(
+        "partial.csv",
+        "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,address_line1,city,state,postal_code\n\
+         ACME,A-1,D-1,Ana,Ruiz,10.00,USD,2026-01-15,1 Main St,Boston,MA,02110\n\
+         ACME,A-2,D-2,Bo,Lee,20.00,USD,2026-01-15,,,TX,79901\n\
+         BETA,B-1,E-1,Cy,Ng,30.00,USD,2026-01-15,9 Elm St,,WA,98101\n",
+    );
+    let file_arg = file.to_str().unwrap();
+    let postgres = Postgres::create();
+    let mut databases = vec![env.sqlite("arrears.db")];
+    databases.extend(postgres.as_ref().map(|postgres| postgres.url.clone()));
+    for db in &databases {
+        let text = env.ok(db, &["import", "placements", file_arg]);
+        assert!(
+            text.contains(&format!(
+                "warning: {file_arg}:3: address_line1, city: missing: the address is kept as incomplete (nothing is mailed to it) and the account joins the locate list\n"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("warning: {file_arg}:4: city: missing:")),
+            "{text}"
+        );
+        assert!(
+            text.contains("2 warnings: rows with an incomplete address"),
+            "{text}"
+        );
+        assert!(text.contains("imported 3 accounts"), "{text}");
+
+        let listed = env.ok(db, &["locate", "list"]);
+        let lines: Vec<&str> = listed.lines().collect();
+        assert_eq!(lines.len(), 4, "{listed}");
+        assert!(
+            lines[0].starts_with("creditor  account  debtor  name"),
+            "{listed}"
+        );
+        assert!(
+            lines[1].starts_with("ACME      A-2      D-2     Bo Lee  active  TX, 79901"),
+            "{listed}"
+        );
+        assert!(lines[1].ends_with("address_line1, city"), "{listed}");
+        assert!(lines[2].starts_with("BETA      B-1"), "{listed}");
+        assert_eq!(lines[3], "2 accounts to locate");
+        let beta: Value =
+            serde_json::from_str(&env.ok(db, &["locate", "list", "--creditor", "BETA", "--json"]))
+                .unwrap();
+        assert_eq!(beta["total"], 1);
+        assert_eq!(beta["accounts"][0]["account_ref"], "B-1");
+        assert_eq!(beta["accounts"][0]["address"]["postal_code"], "98101");
+        assert_eq!(beta["accounts"][0]["missing"], serde_json::json!(["city"]));
+
+        // An agent of ACME sees ACME's only.
+        let added = env.arrears_with_input(
+            db,
+            &["user", "add", "ana", "--role", "agent", "--password-stdin"],
+            Some("a long enough passphrase 7"),
+        );
+        assert!(added.status.success(), "{added:?}");
+        env.ok(db, &["user", "assign", "ana", "--creditor", "ACME"]);
+        let ana: Value =
+            serde_json::from_str(&env.ok(db, &["locate", "list", "--user", "ana", "--json"]))
+                .unwrap();
+        assert_eq!(ana["total"], 1);
+        assert_eq!(ana["accounts"][0]["account_ref"], "A-2");
+        let unknown = env.arrears(db, &["locate", "list", "--creditor", "NOPE"]);
+        assert_eq!(unknown.status.code(), Some(2));
+
+        let shown = env.ok(
+            db,
+            &["account", "show", "--creditor", "ACME", "--account", "A-2"],
+        );
+        assert!(shown.contains("address     incomplete"), "{shown}");
+        let json: Value = serde_json::from_str(&env.ok(
+            db,
+            &[
+                "account",
+                "show",
+                "--creditor",
+                "ACME",
+                "--account",
+                "A-2",
+                "--json",
+            ],
+        ))
+        .unwrap();
+        assert_eq!(json["debtor_address_incomplete"], true);
+    }
+    // The summary's JSON carries the warnings too.
+    let again = env.sqlite("again.db");
+    let summary: Value =
+        serde_json::from_str(&env.ok(&again, &["import", "placements", file_arg, "--json"]))
+            .unwrap();
+    assert_eq!(summary["warnings_total"], 2);
+    assert_eq!(summary["addresses_incomplete"], 2);
+    assert_eq!(
+        summary["warnings"][0],
+        format!(
+            "{file_arg}:3: address_line1, city: missing: the address is kept as incomplete (nothing is mailed to it) and the account joins the locate list"
+        )
+    );
 }

@@ -9,7 +9,7 @@
 
 use compliance::check::{Consumer, ContactPoint, Debt, Request, check};
 use compliance::facts::{
-    Action, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
+    Action, Consent, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
 };
 use compliance::hours::LocalWindow;
 use jiff::Timestamp;
@@ -54,6 +54,7 @@ fn ask(now: &str, action: Action) -> Ask {
             ..Debt::default()
         }],
         history: Vec::new(),
+        consents: Vec::new(),
     })
 }
 
@@ -172,6 +173,7 @@ impl Ask {
             outcome,
             direction,
             recipient,
+            consent: false,
         });
         self
     }
@@ -207,6 +209,26 @@ impl Ask {
             Direction::Outbound,
             Recipient::Attorney,
         )
+    }
+    /// A consent given directly by the consumer at `given_at` to be contacted with
+    /// `action` in [`from`, `to`).
+    fn consent(mut self, given_at: &str, from: &str, to: &str, action: Action) -> Self {
+        self.0.consents.push(Consent {
+            given_at: at(given_at),
+            from: at(from),
+            to: at(to),
+            action,
+        });
+        self
+    }
+    /// Marks the last history entry `"consent": true` (placed under such a consent).
+    fn under_consent(mut self) -> Self {
+        self.0
+            .history
+            .last_mut()
+            .expect("a history entry to mark")
+            .consent = true;
+        self
     }
     /// Outbound no-answer calls about `debt` at each instant.
     fn calls(mut self, whens: &[&str], debt: &str) -> Self {
@@ -303,7 +325,7 @@ const CITATIONS: &[(&str, &str)] = &[
     ("us.consumer_inconvenient_time", "12 CFR 1006.6(b)(1)(i)"),
     ("us.call_frequency", "12 CFR 1006.14(b)(2)(i)(A)"),
     ("us.call_after_conversation", "12 CFR 1006.14(b)(2)(i)(B)"),
-    ("us.cease_communication", "12 CFR 1006.6(c)"),
+    ("us.cease_communication", "12 CFR 1006.6(a), 1006.6(c)"),
     ("us.attorney_represented", "12 CFR 1006.6(b)(2)"),
     ("us.workplace_prohibited", "12 CFR 1006.6(b)(3)"),
     ("us.electronic_opt_out", "12 CFR 1006.6(e), 1006.14(h)"),
@@ -336,7 +358,7 @@ const MA: &str = "us-ma.call_frequency";
 const HOURS: &str = "12 CFR 1006.6(b)(1)(i)";
 const SEVEN_CALLS: &str = "12 CFR 1006.14(b)(2)(i)(A)";
 const SEVEN_DAYS: &str = "12 CFR 1006.14(b)(2)(i)(B)";
-const CEASE_CITE: &str = "12 CFR 1006.6(c)";
+const CEASE_CITE: &str = "12 CFR 1006.6(a), 1006.6(c)";
 const ATTORNEY_CITE: &str = "12 CFR 1006.6(b)(2)";
 const WORKPLACE_CITE: &str = "12 CFR 1006.6(b)(3)";
 const OPT_OUT_CITE: &str = "12 CFR 1006.6(e), 1006.14(h)";
@@ -347,6 +369,11 @@ const STAY: &str = "11 U.S.C. 362(a)";
 const DECEASED_CITE: &str = "12 CFR 1006.2(e), 1006.6(a)";
 const MA_CITE: &str = "940 CMR 7.04(1)(f); 209 CMR 18.16(1)(d)";
 const FACTS_AS_OF_NOW: &str = "contract: facts are taken as of now";
+/// Consent given directly by the consumer lifts the time rules (the contract's section
+/// of that name) …
+const CONSENT_HOURS: &str = "12 CFR 1006.6(b)(1)";
+/// … and the call frequencies, for 7 days after it was given.
+const CONSENT_CALLS: &str = "12 CFR 1006.14(b)(3)";
 
 const NY: &str = "America/New_York";
 const LA: &str = "America/Los_Angeles";
@@ -1260,6 +1287,87 @@ fn cases() -> Vec<Case> {
             ask("2026-06-01T15:00:00Z", Lawsuit).cease(),
             allow(),
         ),
+        // 1006.6(a): the consumer's attorney is not "the consumer"; a cease request
+        // (1006.6(c)) stops communications with the consumer, not with the attorney.
+        case(
+            "after a cease request the consumer's attorney may be called",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Call)
+                .cease()
+                .to(Recipient::Attorney),
+            allow(),
+        ),
+        case(
+            "after a cease request the consumer's attorney may be written to",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Letter)
+                .cease()
+                .to(Recipient::Attorney),
+            allow(),
+        ),
+        case(
+            "after a cease request the consumer's attorney may be emailed",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Email)
+                .cease()
+                .to(Recipient::Attorney),
+            allow(),
+        ),
+        case(
+            "after a cease request the attorney may be called at 22:00 local (no hours)",
+            CEASE_CITE,
+            ask("2026-06-02T02:00:00Z", Call) // 06-01 22:00 EDT
+                .cease()
+                .to(Recipient::Attorney),
+            allow(),
+        ),
+        case(
+            "after a cease request an email to the consumer is denied",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Email).cease(),
+            deny(&[CEASE]).never(CEASE).next_null(),
+        ),
+        case(
+            "after a cease request an sms to the consumer is denied",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Sms).cease(),
+            deny(&[CEASE]).never(CEASE).next_null(),
+        ),
+        case(
+            "after a cease request the estate's representative is not called",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Call)
+                .cease()
+                .to(Recipient::EstateRepresentative),
+            deny(&[CEASE]).never(CEASE).next_null(),
+        ),
+        case(
+            "after a cease request the estate's representative is not written to",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Letter)
+                .cease()
+                .deceased()
+                .to(Recipient::EstateRepresentative),
+            deny(&[CEASE]).never(CEASE).next_null(),
+        ),
+        case(
+            "cease and represented: only the attorney may be called",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Call).cease().represented(),
+            deny(&[CEASE, ATTORNEY])
+                .never(CEASE)
+                .never(ATTORNEY)
+                .next_null(),
+        ),
+        case(
+            "cease and represented: the attorney is allowed",
+            CEASE_CITE,
+            ask("2026-06-01T15:00:00Z", Call)
+                .cease()
+                .represented()
+                .to(Recipient::Attorney),
+            allow(),
+        ),
         // ---------------- us.attorney_represented ----------------------------------
         case(
             "a represented consumer is not called",
@@ -1695,6 +1803,15 @@ fn cases() -> Vec<Case> {
             deny(&[BANKRUPTCY]).never(BANKRUPTCY).next_null(),
         ),
         case(
+            "the stay still forbids calling the attorney after a cease request",
+            STAY,
+            ask("2026-06-01T15:00:00Z", Call)
+                .cease()
+                .bankrupt()
+                .to(Recipient::Attorney),
+            deny(&[BANKRUPTCY]).never(BANKRUPTCY).next_null(),
+        ),
+        case(
             "the stay forbids even the cease confirmation letter",
             STAY,
             ask("2026-06-01T15:00:00Z", Letter)
@@ -1935,6 +2052,445 @@ fn cases() -> Vec<Case> {
                 .clears(FREQUENCY, "2026-03-10T04:00:00Z")
                 .clears(INCONVENIENT, "2026-03-09T14:00:00Z") // 10:00 EDT today
                 .next("2026-03-10T14:00:00Z"), // 10:00 EDT on 03-10
+        ),
+    ]);
+    // ---------------- consent given directly by the consumer -------------------------
+    // Contract: a known consent (given_at ≤ now) for an action lifts us.time_of_day and
+    // us.consumer_inconvenient_time at any t in [from, to); a known `call` consent lifts
+    // us.call_frequency, us.call_after_conversation and the state frequency rules for a
+    // call at t in [from, to) when t − given_at ≤ 168 h; a history call marked consent is
+    // not counted (but can be a conversation); a time rule forbidding now clears at the
+    // earlier of its usual clearing instant and the start of the next consent window in
+    // which it no longer forbids. Everything else is unchanged.
+    //
+    // June 2026, New York is EDT (−4): 2026-06-02T01:30:00Z is 06-01 21:30 local. The
+    // callback the consumer asked for at 14:00 EDT (18:00Z) that day: 21:15 … 21:45 EDT.
+    const GIVEN: &str = "2026-06-01T18:00:00Z";
+    const CALLBACK_FROM: &str = "2026-06-02T01:15:00Z"; // 21:15 EDT
+    const CALLBACK_TO: &str = "2026-06-02T01:45:00Z"; // 21:45 EDT
+    const LATE: &str = "2026-06-02T01:30:00Z"; // 21:30 EDT
+    const NEXT_MORNING: &str = "2026-06-02T12:00:00Z"; // 06-02 08:00 EDT
+    let late_call = || ask(LATE, Call);
+    let callback = |request: Ask| request.consent(GIVEN, CALLBACK_FROM, CALLBACK_TO, Call);
+    table.extend([
+        case(
+            "consent: a call at 21:30 local inside the consumer's callback window is allowed",
+            CONSENT_HOURS,
+            callback(late_call()),
+            allow(),
+        ),
+        case(
+            "consent: the same 21:30 call without the consent is denied until 08:00",
+            HOURS,
+            late_call(),
+            deny(&[TOD])
+                .clears(TOD, NEXT_MORNING)
+                .next(NEXT_MORNING),
+        ),
+        case(
+            "consent: the window's from is inside (21:15 allowed)",
+            CONSENT_HOURS,
+            callback(ask(CALLBACK_FROM, Call)),
+            allow(),
+        ),
+        case(
+            "consent: the window's to is outside (21:45 denied until 08:00)",
+            CONSENT_HOURS,
+            callback(ask(CALLBACK_TO, Call)),
+            // No later consent window: the usual 08:00 EDT of 06-02.
+            deny(&[TOD])
+                .clears(TOD, NEXT_MORNING)
+                .next(NEXT_MORNING),
+        ),
+        case(
+            "consent: given after now it is unknown (21:30 denied)",
+            CONSENT_HOURS,
+            late_call().consent("2026-06-02T01:30:01Z", CALLBACK_FROM, CALLBACK_TO, Call),
+            deny(&[TOD])
+                .clears(TOD, NEXT_MORNING)
+                .next(NEXT_MORNING),
+        ),
+        case(
+            "consent: given at exactly now it is known (21:30 allowed)",
+            CONSENT_HOURS,
+            late_call().consent(LATE, CALLBACK_FROM, CALLBACK_TO, Call),
+            allow(),
+        ),
+        case(
+            "consent: an sms consent does not allow a call at 21:30",
+            CONSENT_HOURS,
+            late_call().consent(GIVEN, CALLBACK_FROM, CALLBACK_TO, Sms),
+            deny(&[TOD])
+                .clears(TOD, NEXT_MORNING)
+                .next(NEXT_MORNING),
+        ),
+        case(
+            "consent: an sms consent allows the sms at 21:30",
+            CONSENT_HOURS,
+            ask(LATE, Sms).consent(GIVEN, CALLBACK_FROM, CALLBACK_TO, Sms),
+            allow(),
+        ),
+        case(
+            "consent: a call consent does not allow an email at 21:30",
+            CONSENT_HOURS,
+            callback(ask(LATE, Email)),
+            deny(&[TOD]).clears(TOD, NEXT_MORNING),
+        ),
+        case(
+            "consent: an empty window (from = to) lifts nothing",
+            CONSENT_HOURS,
+            late_call().consent(GIVEN, LATE, LATE, Call),
+            deny(&[TOD]).clears(TOD, NEXT_MORNING),
+        ),
+        // Clearing instants that move to the start of the next consent window.
+        case(
+            "consent: at 21:10 the time rule clears at 21:30, when the callback window opens",
+            CONSENT_HOURS,
+            ask("2026-06-02T01:10:00Z", Call) // 21:10 EDT
+                .consent(GIVEN, "2026-06-02T01:30:00Z", "2026-06-02T02:00:00Z", Call),
+            // usual 08:00 EDT (12:00Z) vs the window opening at 21:30 EDT (01:30Z)
+            deny(&[TOD])
+                .clears(TOD, "2026-06-02T01:30:00Z")
+                .next("2026-06-02T01:30:00Z"),
+        ),
+        case(
+            "consent: at 06:00 the time rule clears at 07:00, when the callback window opens",
+            CONSENT_HOURS,
+            ask("2026-06-01T10:00:00Z", Call) // 06:00 EDT
+                .consent(
+                    "2026-05-31T20:00:00Z",
+                    "2026-06-01T11:00:00Z", // 07:00 EDT
+                    "2026-06-01T11:30:00Z",
+                    Call,
+                ),
+            // usual 08:00 EDT (12:00Z) vs the window opening at 07:00 EDT (11:00Z)
+            deny(&[TOD])
+                .clears(TOD, "2026-06-01T11:00:00Z")
+                .next("2026-06-01T11:00:00Z"),
+        ),
+        case(
+            "consent: a window opening after 08:00 does not move the clearing",
+            CONSENT_HOURS,
+            ask("2026-06-02T01:10:00Z", Call) // 06-01 21:10 EDT
+                .consent(GIVEN, "2026-06-03T02:00:00Z", "2026-06-03T02:30:00Z", Call),
+            // window 06-02 22:00 EDT is later than the usual 06-02 08:00 EDT: the earlier wins
+            deny(&[TOD])
+                .clears(TOD, NEXT_MORNING)
+                .next(NEXT_MORNING),
+        ),
+        case(
+            "consent: an sms window does not move a call's clearing",
+            CONSENT_HOURS,
+            ask("2026-06-02T01:10:00Z", Call)
+                .consent(GIVEN, "2026-06-02T01:30:00Z", "2026-06-02T02:00:00Z", Sms),
+            deny(&[TOD])
+                .clears(TOD, NEXT_MORNING)
+                .next(NEXT_MORNING),
+        ),
+        case(
+            "consent: a consent given after now does not move the clearing",
+            CONSENT_HOURS,
+            ask("2026-06-02T01:10:00Z", Call).consent(
+                "2026-06-02T01:20:00Z", // after now (01:10Z): unknown
+                "2026-06-02T01:30:00Z",
+                "2026-06-02T02:00:00Z",
+                Call,
+            ),
+            deny(&[TOD])
+                .clears(TOD, NEXT_MORNING)
+                .next(NEXT_MORNING),
+        ),
+        // us.consumer_inconvenient_time
+        case(
+            "consent: a call at 12:35 inside an inconvenient 12:00-13:30 but in the callback window",
+            CONSENT_HOURS,
+            ask("2026-06-01T16:35:00Z", Call) // 12:35 EDT
+                .window("12:00", "13:30")
+                .consent(
+                    "2026-06-01T13:00:00Z",
+                    "2026-06-01T16:30:00Z", // 12:30 EDT
+                    "2026-06-01T16:45:00Z", // 12:45 EDT
+                    Call,
+                ),
+            allow(),
+        ),
+        case(
+            "consent: at 12:10 the inconvenient window clears at 12:30, when the callback opens",
+            CONSENT_HOURS,
+            ask("2026-06-01T16:10:00Z", Call) // 12:10 EDT
+                .window("12:00", "13:30")
+                .consent(
+                    "2026-06-01T13:00:00Z",
+                    "2026-06-01T16:30:00Z",
+                    "2026-06-01T16:45:00Z",
+                    Call,
+                ),
+            // usual 13:30 EDT (17:30Z) vs the window opening at 12:30 EDT (16:30Z)
+            deny(&[INCONVENIENT])
+                .clears(INCONVENIENT, "2026-06-01T16:30:00Z")
+                .next("2026-06-01T16:30:00Z"),
+        ),
+        // us.call_frequency: the contract week (7 calls at 12:00Z on 03-03 … 03-09), now
+        // 2026-03-09T13:30:00Z (09:30 EDT).
+        case(
+            "consent: 7 calls in 7 days, a call inside a call consent window given 30 min ago",
+            CONSENT_CALLS,
+            ask("2026-03-09T13:30:00Z", Call).calls(&week, "D-1").consent(
+                "2026-03-09T13:00:00Z",
+                "2026-03-09T13:15:00Z",
+                "2026-03-09T14:00:00Z",
+                Call,
+            ),
+            allow(),
+        ),
+        case(
+            "consent: given exactly 168 hours before the call it still lifts the 7-in-7",
+            CONSENT_CALLS,
+            ask("2026-03-09T13:30:00Z", Call).calls(&week, "D-1").consent(
+                "2026-03-02T13:30:00Z", // t − given_at = 7 × 24 h
+                "2026-03-09T13:15:00Z",
+                "2026-03-09T14:00:00Z",
+                Call,
+            ),
+            allow(),
+        ),
+        case(
+            "consent: given 168 hours and a second before the call it does not",
+            CONSENT_CALLS,
+            ask("2026-03-09T13:30:00Z", Call).calls(&week, "D-1").consent(
+                "2026-03-02T13:29:59Z",
+                "2026-03-09T13:15:00Z",
+                "2026-03-09T14:00:00Z",
+                Call,
+            ),
+            // as the contract example: 03-10 00:00 EDT, next 08:00 EDT
+            deny(&[FREQUENCY])
+                .clears(FREQUENCY, "2026-03-10T04:00:00Z")
+                .next("2026-03-10T12:00:00Z"),
+        ),
+        case(
+            "consent: given 8 days before the call it does not lift the 7-in-7",
+            CONSENT_CALLS,
+            ask("2026-03-09T13:30:00Z", Call).calls(&week, "D-1").consent(
+                "2026-03-01T13:30:00Z", // 8 × 24 h before now
+                "2026-03-09T13:15:00Z",
+                "2026-03-09T14:00:00Z",
+                Call,
+            ),
+            deny(&[FREQUENCY])
+                .clears(FREQUENCY, "2026-03-10T04:00:00Z")
+                .next("2026-03-10T12:00:00Z"),
+        ),
+        case(
+            "consent: an sms consent does not lift the 7-in-7 for a call",
+            CONSENT_CALLS,
+            ask("2026-03-09T13:30:00Z", Call).calls(&week, "D-1").consent(
+                "2026-03-09T13:00:00Z",
+                "2026-03-09T13:15:00Z",
+                "2026-03-09T14:00:00Z",
+                Sms,
+            ),
+            deny(&[FREQUENCY]).clears(FREQUENCY, "2026-03-10T04:00:00Z"),
+        ),
+        case(
+            "consent: 7 calls in 7 days clear at 14:00 today, when the callback window opens",
+            CONSENT_CALLS,
+            ask("2026-03-09T13:30:00Z", Call).calls(&week, "D-1").consent(
+                "2026-03-09T13:00:00Z",
+                "2026-03-09T18:00:00Z", // 14:00 EDT, 5 h after it was given
+                "2026-03-09T18:30:00Z",
+                Call,
+            ),
+            // usual 03-10 00:00 EDT (04:00Z) vs the window opening at 18:00Z
+            deny(&[FREQUENCY])
+                .clears(FREQUENCY, "2026-03-09T18:00:00Z")
+                .next("2026-03-09T18:00:00Z"),
+        ),
+        case(
+            "consent: a window opening more than 168 hours after its consent does not move the clearing",
+            CONSENT_CALLS,
+            ask("2026-03-09T13:30:00Z", Call).calls(&week, "D-1").consent(
+                "2026-03-02T14:00:00Z", // known, and < 168 h before now …
+                "2026-03-09T15:00:00Z", // … but 169 h before the window opens
+                "2026-03-09T16:00:00Z",
+                Call,
+            ),
+            deny(&[FREQUENCY])
+                .clears(FREQUENCY, "2026-03-10T04:00:00Z")
+                .next("2026-03-10T12:00:00Z"),
+        ),
+        case(
+            "consent: at 21:10 one callback window at 21:30 clears both the hours and the 7-in-7",
+            CONSENT_CALLS,
+            ask("2026-03-10T01:10:00Z", Call) // 03-09 21:10 EDT
+                .calls(&week, "D-1")
+                .consent(
+                    "2026-03-09T13:00:00Z",
+                    "2026-03-10T01:30:00Z", // 03-09 21:30 EDT, 12.5 h after it was given
+                    "2026-03-10T02:00:00Z",
+                    Call,
+                ),
+            // usual: hours 03-10 08:00 EDT (12:00Z), 7-in-7 03-10 00:00 EDT (04:00Z);
+            // both lifted from 01:30Z
+            deny(&[TOD, FREQUENCY])
+                .clears(TOD, "2026-03-10T01:30:00Z")
+                .clears(FREQUENCY, "2026-03-10T01:30:00Z")
+                .next("2026-03-10T01:30:00Z"),
+        ),
+        case(
+            "consent: a consent call in the history is not counted (6 counted calls)",
+            CONSENT_CALLS,
+            ask("2026-03-09T13:30:00Z", Call)
+                .calls(&week[..6], "D-1") // 03-03 … 03-08
+                .calls(&["2026-03-09T12:00:00Z"], "D-1")
+                .under_consent(),
+            allow(),
+        ),
+        // us.call_after_conversation: a conversation on 06-01 (C) blocks 06-01 … 06-07.
+        case(
+            "consent: a call inside a callback window asked for in the conversation",
+            CONSENT_CALLS,
+            ask("2026-06-03T14:15:00Z", Call) // 10:15 EDT on C+2
+                .h("2026-06-01T14:00:00Z", Call, Conversation, "D-1")
+                .consent(
+                    "2026-06-01T14:05:00Z",
+                    "2026-06-03T14:00:00Z",
+                    "2026-06-03T14:30:00Z",
+                    Call,
+                ),
+            allow(),
+        ),
+        case(
+            "consent: without it the conversation blocks the call until C+7",
+            SEVEN_DAYS,
+            ask("2026-06-03T14:15:00Z", Call).h("2026-06-01T14:00:00Z", Call, Conversation, "D-1"),
+            // C+7 = 06-08 00:00 EDT = 04:00Z; 08:00 EDT = 12:00Z
+            deny(&[AFTER_CONVERSATION])
+                .clears(AFTER_CONVERSATION, "2026-06-08T04:00:00Z")
+                .next("2026-06-08T12:00:00Z"),
+        ),
+        case(
+            "consent: before the callback window the conversation's block clears when it opens",
+            CONSENT_CALLS,
+            ask("2026-06-03T13:00:00Z", Call) // 09:00 EDT
+                .h("2026-06-01T14:00:00Z", Call, Conversation, "D-1")
+                .consent(
+                    "2026-06-01T14:05:00Z",
+                    "2026-06-03T14:00:00Z",
+                    "2026-06-03T14:30:00Z",
+                    Call,
+                ),
+            // usual 06-08 00:00 EDT vs the window opening at 06-03 14:00Z (48 h after)
+            deny(&[AFTER_CONVERSATION])
+                .clears(AFTER_CONVERSATION, "2026-06-03T14:00:00Z")
+                .next("2026-06-03T14:00:00Z"),
+        ),
+        case(
+            "consent: a consent call that reached the consumer is still a conversation",
+            CONSENT_CALLS,
+            ask("2026-06-04T14:00:00Z", Call)
+                .consent(
+                    "2026-06-03T13:00:00Z",
+                    "2026-06-03T14:00:00Z",
+                    "2026-06-03T14:30:00Z",
+                    Call,
+                )
+                .h("2026-06-03T14:10:00Z", Call, Conversation, "D-1")
+                .under_consent(),
+            // C = 06-03 (10:10 EDT); C+7 = 06-10 00:00 EDT = 04:00Z; the window is over
+            deny(&[AFTER_CONVERSATION])
+                .clears(AFTER_CONVERSATION, "2026-06-10T04:00:00Z")
+                .next("2026-06-10T12:00:00Z"),
+        ),
+        // us-ma.call_frequency: 2 calls on 03-04 and 03-07, now 03-09 15:00Z (11:00 EDT).
+        case(
+            "consent: MA's 2-in-7 is lifted for a call inside a call consent window",
+            CONSENT_CALLS,
+            ask("2026-03-09T15:00:00Z", Call)
+                .state("MA")
+                .calls(&["2026-03-04T15:00:00Z", "2026-03-07T15:00:00Z"], "D-1")
+                .consent(
+                    "2026-03-09T14:50:00Z",
+                    "2026-03-09T14:55:00Z",
+                    "2026-03-09T15:30:00Z",
+                    Call,
+                ),
+            allow(),
+        ),
+        case(
+            "consent: MA's 2-in-7 still limits an sms under a call consent",
+            CONSENT_CALLS,
+            ask("2026-03-09T15:00:00Z", Sms)
+                .state("MA")
+                .calls(&["2026-03-04T15:00:00Z", "2026-03-07T15:00:00Z"], "D-1")
+                .consent(
+                    "2026-03-09T14:50:00Z",
+                    "2026-03-09T14:55:00Z",
+                    "2026-03-09T15:30:00Z",
+                    Call,
+                ),
+            // D=03-10: 03-04 … 03-10 holds 2; D=03-11: 03-05 … holds 1 → 03-11 00:00 EDT
+            deny(&[MA])
+                .clears(MA, "2026-03-11T04:00:00Z")
+                .next("2026-03-11T12:00:00Z"),
+        ),
+        case(
+            "consent: MA does not count a consent call",
+            CONSENT_CALLS,
+            ask("2026-03-09T15:00:00Z", Call)
+                .state("MA")
+                .calls(&["2026-03-04T15:00:00Z", "2026-03-07T15:00:00Z"], "D-1")
+                .under_consent(),
+            allow(),
+        ),
+        case(
+            "consent: MA counts an sms marked consent (only calls are uncounted)",
+            CONSENT_CALLS,
+            ask("2026-03-09T15:00:00Z", Call)
+                .state("MA")
+                .calls(&["2026-03-04T15:00:00Z"], "D-1")
+                .h("2026-03-07T15:00:00Z", Sms, Sent, "D-1")
+                .under_consent(),
+            deny(&[MA]).clears(MA, "2026-03-11T04:00:00Z"),
+        ),
+        // Every other rule still forbids inside a consent window (21:30 EDT, callback).
+        case(
+            "consent: a callback window with cease requested is still denied",
+            CEASE_CITE,
+            callback(late_call()).cease(),
+            deny(&[CEASE]).never(CEASE).next_null(),
+        ),
+        case(
+            "consent: a callback window while represented is still denied",
+            ATTORNEY_CITE,
+            callback(late_call()).represented(),
+            deny(&[ATTORNEY]).never(ATTORNEY).next_null(),
+        ),
+        case(
+            "consent: a callback window during a bankruptcy is still denied",
+            STAY,
+            callback(late_call()).bankrupt(),
+            deny(&[BANKRUPTCY]).never(BANKRUPTCY).next_null(),
+        ),
+        case(
+            "consent: a callback window with a dispute pending is still denied",
+            DISPUTE_CITE,
+            callback(late_call()).dispute("D-1", "2026-05-20T15:00:00Z"),
+            deny(&[DISPUTE]).never(DISPUTE).next_null(),
+        ),
+        case(
+            "consent: an sms window after an sms opt-out is still denied",
+            OPT_OUT_CITE,
+            ask(LATE, Sms)
+                .consent(GIVEN, CALLBACK_FROM, CALLBACK_TO, Sms)
+                .sms_opted_out(),
+            deny(&[OPT_OUT]).never(OPT_OUT).next_null(),
+        ),
+        case(
+            "consent: a callback window for a deceased consumer is still denied",
+            DECEASED_CITE,
+            callback(late_call()).deceased(),
+            deny(&[DECEASED]).never(DECEASED).next_null(),
         ),
     ]);
     // A multi-debt request whose debts are all listed even without history about them.

@@ -2,7 +2,7 @@
 
 use compliance::check::{Consumer, ContactPoint, Debt, Request, check};
 use compliance::facts::{
-    Action, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
+    Action, Consent, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
 };
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -28,6 +28,7 @@ fn request(now: &str, action: Action) -> Request {
             ..Debt::default()
         }],
         history: Vec::new(),
+        consents: Vec::new(),
     }
 }
 
@@ -39,6 +40,7 @@ fn entry(when: &str, action: Action, outcome: Outcome, debt: &str) -> HistoryEnt
         outcome,
         direction: Direction::Outbound,
         recipient: Recipient::Consumer,
+        consent: false,
     }
 }
 
@@ -112,6 +114,13 @@ fn facts_that_only_a_change_can_clear() {
     confirmation.action = Action::Letter;
     confirmation.purpose = Purpose::CeaseConfirmation;
     assert!(check(&confirmation).allowed());
+    // The consumer's attorney is not the consumer (12 CFR 1006.6(a)).
+    let mut attorney = cease.clone();
+    attorney.recipient = Recipient::Attorney;
+    assert!(check(&attorney).allowed());
+    let mut estate = cease.clone();
+    estate.recipient = Recipient::EstateRepresentative;
+    assert_eq!(rules(&estate), ["us.cease_communication"]);
     let mut represented = base.clone();
     represented.consumer.attorney_represented = true;
     assert_eq!(rules(&represented), ["us.attorney_represented"]);
@@ -285,6 +294,17 @@ pub(crate) mod properties {
                 Action::Letter,
                 Action::Email,
             ]),
+            // Marked `"consent": true` (a call placed under a consent), now and then.
+            prop::bool::weighted(0.2),
+        );
+        // Consents known at now: given up to 10 days before it (some too long ago to
+        // lift the frequencies), for a window of up to 6 hours starting between 12 hours
+        // before and 36 hours after it (often before the usual next allowed instant).
+        let consent = (
+            0i64..(10 * 24 * 60),
+            -(12 * 60)..(36 * 60i64),
+            1i64..(6 * 60),
+            prop::sample::select(vec![Action::Call, Action::Call, Action::Sms, Action::Email]),
         );
         (
             0i64..(270 * 24 * 60),
@@ -299,9 +319,10 @@ pub(crate) mod properties {
             prop::sample::select(vec!["MA", "NY", "WA"]),
             prop::option::of(1i64..(40 * 24 * 60)),
             prop::collection::vec(history_entry, 0..14),
+            prop::collection::vec(consent, 0..4),
         )
             .prop_map(
-                |(minutes, zones, action, state, notice_minutes_ago, history)| {
+                |(minutes, zones, action, state, notice_minutes_ago, history, consents)| {
                     let now = at("2026-03-01T00:00:00Z")
                         .checked_add(jiff::Span::new().minutes(minutes))
                         .unwrap();
@@ -325,8 +346,8 @@ pub(crate) mod properties {
                     ask.debts[0].validation_notice_sent_at = notice_minutes_ago.map(before);
                     ask.history = history
                         .into_iter()
-                        .map(
-                            |(minutes_ago, outcome, debt, inbound, action)| HistoryEntry {
+                        .map(|(minutes_ago, outcome, debt, inbound, action, consent)| {
+                            HistoryEntry {
                                 at: before(minutes_ago),
                                 debt_id: debt.into(),
                                 action,
@@ -341,8 +362,25 @@ pub(crate) mod properties {
                                     Direction::Outbound
                                 },
                                 recipient: Recipient::Consumer,
-                            },
-                        )
+                                consent,
+                            }
+                        })
+                        .collect();
+                    ask.consents = consents
+                        .into_iter()
+                        .map(|(given_minutes_ago, from_minutes, minutes, action)| {
+                            let from = now
+                                .checked_add(jiff::Span::new().minutes(from_minutes))
+                                .unwrap();
+                            Consent {
+                                given_at: before(given_minutes_ago),
+                                from,
+                                to: from
+                                    .checked_add(jiff::Span::new().minutes(minutes))
+                                    .unwrap(),
+                                action,
+                            }
+                        })
                         .collect();
                     ask
                 },
@@ -398,9 +436,60 @@ pub(crate) mod properties {
                     outcome: Outcome::NoAnswer,
                     direction: Direction::Outbound,
                     recipient: Recipient::Consumer,
+                    consent: false,
                 });
                 prop_assert!(!check(&more).allowed());
             }
+        }
+
+        /// Consent given directly by the consumer only lifts rules (contract: "Consent
+        /// given directly by the consumer"): with the consents and the `"consent": true`
+        /// marks taken away, every rule that forbids still forbids and clears no earlier,
+        /// and no allow becomes a deny nor the next allowed instant earlier.
+        #[test]
+        fn a_consent_never_turns_an_allow_into_a_deny(ask in any_request()) {
+            let mut without = ask.clone();
+            without.consents.clear();
+            for entry in &mut without.history {
+                entry.consent = false;
+            }
+            let with_consent = check(&ask);
+            let plain = check(&without);
+            for violation in &with_consent.violations {
+                let Some(same) = plain.violations.iter().find(|plain| plain.rule == violation.rule) else {
+                    return Err(TestCaseError::fail(format!("{} forbids only with consent", violation.rule)));
+                };
+                if let Some(plain_clears) = same.clears_at {
+                    prop_assert!(
+                        violation.clears_at.is_some_and(|clears| clears <= plain_clears),
+                        "{} clears at {:?} with consent, {plain_clears} without", violation.rule, violation.clears_at
+                    );
+                }
+            }
+            if plain.allowed() {
+                prop_assert!(with_consent.allowed());
+            }
+            if let Some(plain_next) = plain.next_allowed_at {
+                prop_assert!(
+                    with_consent.next_allowed_at.is_some_and(|next| next <= plain_next),
+                    "next {:?} with consent, {plain_next} without", with_consent.next_allowed_at
+                );
+            }
+        }
+
+        /// A consent given after now is unknown: it changes nothing.
+        #[test]
+        fn a_consent_given_after_now_changes_nothing(ask in any_request(), later in 1i64..(5 * 24 * 60), from in 0i64..(24 * 60)) {
+            let mut more = ask.clone();
+            let given_at = ask.now.checked_add(jiff::Span::new().minutes(later)).unwrap();
+            let from = ask.now.checked_add(jiff::Span::new().minutes(from)).unwrap();
+            more.consents.push(Consent {
+                given_at,
+                from,
+                to: from.checked_add(jiff::Span::new().hours(12)).unwrap(),
+                action: ask.action,
+            });
+            prop_assert_eq!(check(&more), check(&ask));
         }
 
         #[test]

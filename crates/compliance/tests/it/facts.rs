@@ -87,6 +87,7 @@ fn entry(
         outcome,
         direction,
         recipient,
+        consent: false,
     }
 }
 

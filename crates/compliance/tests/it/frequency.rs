@@ -23,6 +23,7 @@ fn call(when: &str, outcome: Outcome) -> HistoryEntry {
         outcome,
         direction: Direction::Outbound,
         recipient: Recipient::Consumer,
+        consent: false,
     }
 }
 
@@ -154,6 +155,7 @@ fn any_history() -> impl Strategy<Value = Vec<HistoryEntry>> {
                 outcome,
                 direction: Direction::Outbound,
                 recipient: Recipient::Consumer,
+                consent: false,
             }
         });
     prop::collection::vec(entry, 0..30)

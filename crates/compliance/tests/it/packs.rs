@@ -3,9 +3,9 @@
 
 use compliance::check::{Consumer, ContactPoint, Debt, Request, check};
 use compliance::facts::{
-    Action, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
+    Action, Consent, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
 };
-use compliance::packs::{BUILTIN, RuleSet, parse_pack};
+use compliance::packs::{BUILTIN, Kind, RuleSet, parse_pack};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -126,6 +126,18 @@ fn a_bad_pack_is_refused_naming_its_line_and_field() {
     assert!(refused("format = 1\nid = \"us-ny\"\nversion = \n").starts_with("us-ny.toml:3: "));
     assert!(refused(&STATE_PACK.replace("max = 3", "maxx = 3")).contains("unknown field `maxx`"));
 
+    // Consent lifts only the consumer's own time and the call frequencies: a rule of
+    // any other kind cannot be marked lifted by it.
+    assert_eq!(
+        refused(&STATE_PACK.replace("days = 7", "days = 7\nlifted_by_consent = true")),
+        "loaded"
+    );
+    let cease = "format = 1\nid = \"us-ny\"\nversion = \"t1\"\ntitle = \"test\"\nstates = [\"NY\"]\n\n[[rule]]\nid = \"us-ny.cease\"\nkind = \"cease_communication\"\ncitation = \"Test 2\"\neffective_from = 2026-01-01\nlifted_by_consent = true\n";
+    assert_eq!(
+        refused(cease),
+        "us-ny.toml:12: rule[1].lifted_by_consent: kind `cease_communication` takes no parameter `lifted_by_consent`"
+    );
+
     let error = RuleSet::from_texts("folder", [("us-ny.toml", STATE_PACK)]).unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -164,6 +176,7 @@ fn new_yorker(now: &str, calls: &[&str]) -> Request {
             .iter()
             .map(|when| contact(when, Action::Call, Outcome::NoAnswer, "D-2"))
             .collect(),
+        consents: Vec::new(),
     }
 }
 
@@ -175,6 +188,7 @@ fn contact(when: &str, action: Action, outcome: Outcome, debt: &str) -> HistoryE
         outcome,
         direction: Direction::Outbound,
         recipient: Recipient::Consumer,
+        consent: false,
     }
 }
 
@@ -210,7 +224,7 @@ fn a_state_pack_applies_to_its_state_from_its_effective_date_and_is_recorded() {
         .iter()
         .map(|pack| format!("{}@{}", pack.id, pack.version))
         .collect();
-    assert_eq!(packs, ["us@2026.11.0", "us-ny@t1"]);
+    assert_eq!(packs, ["us@2026.12.1", "us-ny@t1"]);
 
     // Another state: the pack is not in force, nor recorded.
     let mut elsewhere = ask.clone();
@@ -236,6 +250,62 @@ fn a_state_pack_applies_to_its_state_from_its_effective_date_and_is_recorded() {
         rules_of(&rules, &on_new_year),
         ["us.time_of_day", "us-ny.call_frequency"]
     );
+}
+
+/// A state rule of kind `cease_communication` means what the federal one does: it stops
+/// communications with the consumer's side, not with the consumer's attorney (the
+/// contract's `us.cease_communication`, 12 CFR 1006.6(a)), and keeps the letter
+/// exceptions.
+#[test]
+fn a_state_cease_rule_spares_the_attorney_as_the_federal_one_does() {
+    const STATE_CEASE: &str = r#"format = 1
+id = "us-ny"
+version = "t1"
+title = "test"
+states = ["NY"]
+
+[[rule]]
+id = "us-ny.cease_communication"
+kind = "cease_communication"
+citation = "Test cease"
+effective_from = 2026-01-01
+"#;
+    let rules =
+        RuleSet::from_texts("test", [("us.toml", FEDERAL), ("us-ny.toml", STATE_CEASE)]).unwrap();
+    let mut ask = new_yorker("2026-06-01T15:00:00Z", &[]);
+    ask.consumer.cease_requested = true;
+    for action in [Action::Call, Action::Letter, Action::Email, Action::Sms] {
+        let mut to_consumer = ask.clone();
+        to_consumer.action = action;
+        let answer = rules.check(&to_consumer);
+        let cited: Vec<(&str, &str)> = answer
+            .violations
+            .iter()
+            .map(|violation| (violation.rule, violation.citation))
+            .collect();
+        assert_eq!(
+            cited,
+            [
+                ("us.cease_communication", "12 CFR 1006.6(a), 1006.6(c)"),
+                ("us-ny.cease_communication", "Test cease"),
+            ],
+            "{action:?}"
+        );
+        let mut to_estate = to_consumer.clone();
+        to_estate.recipient = Recipient::EstateRepresentative;
+        assert_eq!(
+            rules_of(&rules, &to_estate),
+            ["us.cease_communication", "us-ny.cease_communication"],
+            "{action:?}"
+        );
+        let mut to_attorney = to_consumer.clone();
+        to_attorney.recipient = Recipient::Attorney;
+        assert!(rules.check(&to_attorney).allowed(), "{action:?}");
+    }
+    let mut confirmation = ask.clone();
+    confirmation.action = Action::Letter;
+    confirmation.purpose = Purpose::CeaseConfirmation;
+    assert!(rules.check(&confirmation).allowed());
 }
 
 fn washingtonian(now: &str, history: Vec<HistoryEntry>, action: Action) -> Request {
@@ -430,4 +500,103 @@ days = 90
     )
     .unwrap();
     assert_eq!(set.lookback_days(compliance::facts::Action::Call), Some(91));
+}
+
+/// The contract's "Consent given directly by the consumer" lifts `us.time_of_day`,
+/// `us.consumer_inconvenient_time`, `us.call_frequency`, `us.call_after_conversation` and
+/// the state frequency rules, and nothing else: the shipped packs mark exactly those
+/// (every state frequency rule that limits calls; consent lifts frequency for calls only).
+#[test]
+fn the_built_in_packs_mark_lifted_by_consent_exactly_the_rules_the_contract_names() {
+    let mut lifted = Vec::new();
+    for pack in RuleSet::builtin().packs() {
+        for rule in &pack.rules {
+            if rule.lifted_by_consent {
+                lifted.push(rule.id);
+            }
+            let state_call_frequency = !pack.is_federal()
+                && matches!(&rule.kind, Kind::ContactFrequency { actions, .. } if actions.contains(&Action::Call));
+            if state_call_frequency {
+                assert!(rule.lifted_by_consent, "{} limits calls", rule.id);
+            }
+        }
+    }
+    lifted.sort_unstable();
+    assert_eq!(
+        lifted,
+        [
+            "us-ma.call_frequency",
+            "us-wa.cell_phone_daily",
+            "us-wa.communication_frequency",
+            "us.call_after_conversation",
+            "us.call_frequency",
+            "us.consumer_inconvenient_time",
+            "us.time_of_day",
+        ]
+    );
+}
+
+/// In Washington a callback the consumer asked for lifts the state's frequency limits (the
+/// contract's "state frequency rules") and the federal hours, but not RCW 19.16.250(13)(c)'s
+/// 21:00 … 07:30: the contract lifts the federal time rules only.
+#[test]
+fn washingtons_hours_are_not_lifted_by_consent_but_its_frequencies_are() {
+    let callback = |given_at: &str, from: &str, to: &str| Consent {
+        given_at: at(given_at),
+        from: at(from),
+        to: at(to),
+        action: Action::Call,
+    };
+    // 21:30 PDT on 05-07 inside a 21:15 … 21:45 callback asked for at 14:00 PDT.
+    let mut late = washingtonian("2026-05-08T04:30:00Z", Vec::new(), Action::Call);
+    late.consents = vec![callback(
+        "2026-05-07T21:00:00Z",
+        "2026-05-08T04:15:00Z",
+        "2026-05-08T04:45:00Z",
+    )];
+    let answer = check(&late);
+    assert_eq!(rules_of(RuleSet::builtin(), &late), ["us-wa.time_of_day"]);
+    // It clears at 07:30 PDT (14:30Z); the callback is over by then, so the federal
+    // 08:00 PDT (15:00Z) decides the next call.
+    assert_eq!(
+        answer.violations[0].clears_at,
+        Some(at("2026-05-08T14:30:00Z"))
+    );
+    assert_eq!(answer.next_allowed_at, Some(at("2026-05-08T15:00:00Z")));
+
+    // Two calls and a text today to the mobile, three communications this week: both
+    // Washington limits forbid at 13:00 PDT …
+    let history = vec![
+        contact("2026-05-05T17:00:00Z", Action::Letter, Outcome::Sent, "D-1"),
+        contact(
+            "2026-05-07T16:00:00Z",
+            Action::Call,
+            Outcome::NoAnswer,
+            "D-1",
+        ),
+        contact("2026-05-07T18:00:00Z", Action::Sms, Outcome::Sent, "D-1"),
+    ];
+    let mut busy_day = washingtonian("2026-05-07T20:00:00Z", history, Action::Call);
+    busy_day.contact_point = Some(ContactPoint {
+        kind: ContactPointKind::Mobile,
+        workplace: false,
+    });
+    assert_eq!(
+        rules_of(RuleSet::builtin(), &busy_day),
+        ["us-wa.communication_frequency", "us-wa.cell_phone_daily"]
+    );
+    // … but not for a call inside the window of a call consent given an hour ago.
+    let mut called_back = busy_day.clone();
+    called_back.consents = vec![callback(
+        "2026-05-07T19:00:00Z",
+        "2026-05-07T19:55:00Z",
+        "2026-05-07T20:30:00Z",
+    )];
+    assert!(check(&called_back).allowed());
+    // An sms is not a call: a call consent lifts nothing for it.
+    called_back.action = Action::Sms;
+    assert_eq!(
+        rules_of(RuleSet::builtin(), &called_back),
+        ["us-wa.communication_frequency", "us-wa.cell_phone_daily"]
+    );
 }

@@ -131,3 +131,71 @@ fn control_totals_that_overflow_are_refused_not_wrapped() {
     let problem = parse(group.as_bytes()).unwrap_err();
     assert_eq!(problem.field, "group control total");
 }
+
+/// The Citi sample with its account identifier (`03`) written as some banks write it:
+/// its summaries carried over `88` records. `shape` replaces the `03` line; the trailers'
+/// record counts grow by the `88`s added.
+fn citi_with_summary(shape: &str) -> String {
+    let added = shape.lines().count() - 1;
+    fixture("example.bai2")
+        .replace("03,77777777,GBP,010,10000,,,015,10000,,,/", shape)
+        .replace("49,20001,10/", &format!("49,20001,{}/", 10 + added))
+        .replace("98,20001,1,12/", &format!("98,20001,1,{}/", 12 + added))
+        .replace("99,20001,1,14/", &format!("99,20001,1,{}/", 14 + added))
+}
+
+/// Issue 13, finding 8: the amounts on an `03`'s continuation records were read out of
+/// step (a trailing empty field before the `/`), so the `49` total failed.
+#[test]
+fn summary_amounts_on_an_accounts_continuation_records_count_toward_its_control_total() {
+    let citi = parse(fixture("example.bai2").as_bytes()).unwrap();
+    for shape in [
+        // One summary a record, each ending `,,,/` (a bank in the US writes them so).
+        "03,77777777,GBP,010,10000,,,/\n88,015,10000,,,/",
+        // The specification's own example: a type code ends the record, its amount
+        // begins the continuation.
+        "03,77777777,GBP,010,10000,,,015/\n88,10000,,/",
+        // Continued twice, spaces after the commas, the last summary's count and funds
+        // type defaulted by the record's end.
+        "03, 77777777, GBP, 010/\n88, 10000, , , 015/\n88, 10000/",
+        // Item counts and funds types given, including availability (immediate, one
+        // day, two or more days) which is not a further amount.
+        "03,77777777,GBP,010,10000,2,S,4000,3000,3000/\n88,015,10000,1,0/",
+    ] {
+        let file = citi_with_summary(shape);
+        let parsed = parse(file.as_bytes())
+            .unwrap_or_else(|problem| panic!("{shape:?}: {}", problem.describe("citi.bai2")));
+        // The same transaction, on a line as many further down as records were added.
+        let mut moved = citi.transactions.clone();
+        moved[0].line += shape.lines().count() - 1;
+        assert_eq!(parsed.transactions, moved, "{shape:?}");
+    }
+    // The continuation's amount does count: changed, the trailer disagrees.
+    let changed = citi_with_summary("03,77777777,GBP,010,10000,,,/\n88,015,10001,,,/");
+    assert_eq!(
+        parse(changed.as_bytes()).unwrap_err().describe("citi.bai2"),
+        "citi.bai2:13: account control total: the trailer says 20001, the account's amounts make 20002"
+    );
+    // A summary whose funds type is nonsense is named on the continuation's line.
+    let odd = citi_with_summary("03,77777777,GBP,010,10000,,,/\n88,015,10000,,Q/");
+    let problem = parse(odd.as_bytes()).unwrap_err();
+    assert_eq!((problem.line, problem.field), (4, "funds type"));
+}
+
+/// A transaction (`16`) whose references are on its continuation (the specification's
+/// lockbox example): the fields go on, then the text.
+#[test]
+fn a_transactions_references_may_continue_on_the_next_record() {
+    let file = "01,B,C,150716,0713,1,,,2/\n02,C,B,1,150715,2340,USD,2/\n03,1,USD,/\n16,115,500,S,100,200,200/\n88,BREF,CREF,LOCKBOX DEPOSIT\n88,FOR AF-0000001/\n49,500,5/\n98,500,1,7/\n99,500,1,9/\n";
+    let parsed = parse(file.as_bytes()).unwrap();
+    let credit = &parsed.transactions[0];
+    assert_eq!(credit.amount.minor(), 500);
+    assert_eq!(
+        (
+            credit.bank_reference.as_str(),
+            credit.customer_reference.as_str(),
+            credit.text.as_str()
+        ),
+        ("BREF", "CREF", "LOCKBOX DEPOSIT FOR AF-0000001")
+    );
+}

@@ -2,6 +2,7 @@
 
 mod bai2;
 mod nacha;
+mod payments;
 
 use ingest::mapping::Mapping;
 use ingest::placement::{PROBLEMS_REPORTED_MAX, PlacementReader, Rejection, validate};
@@ -200,4 +201,231 @@ fn without_a_zone_every_plausible_zone_is_kept() {
         "a zone on file is taken as given"
     );
     assert!(zones[2].is_empty(), "nothing known, nothing guessed");
+}
+
+/// Issue 13, finding 10: a row refused for its amount hid that a later row repeats its
+/// account, so fixing the file took two rounds. Both are named in one.
+#[test]
+fn a_row_repeating_a_refused_rows_account_is_named_as_its_duplicate() {
+    let file = file_with(&[
+        HEADER,
+        "NBANK,A-1,D-1,Ana,Ruiz,1e3,USD,2026-01-15,,,",
+        "NBANK,A-1,D-2,Bo,Lee,50.00,USD,2026-01-15,,,",
+        "NBANK,A-2,D-3,Cy,Ng,50.00,USD,2026-01-15,,,",
+        "NBANK,A-2,D-4,Di,Wu,5O.00,USD,2026-01-15,,,",
+        "NBANK,A-3,D-5,Ed,Ma,0,USD,2026-01-15,,,",
+        "NBANK,A-3,D-6,Fa,Oh,-1,USD,2026-01-15,,,",
+    ]);
+    let text = check(&file).unwrap_err().to_string();
+    for expected in [
+        ":2: balance: 1e3: not a plain decimal amount",
+        ":3: account_ref: A-1: duplicate of line 2 (same creditor and account_ref)",
+        ":5: balance: 5O.00: ",
+        ":5: account_ref: A-2: duplicate of line 4 (same creditor and account_ref)",
+        ":6: balance: 0: must be greater than zero",
+        ":7: account_ref: A-3: duplicate of line 6 (same creditor and account_ref)",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+}
+
+fn file_of_bytes(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    file.write_all(bytes).unwrap();
+    file
+}
+
+/// Issue 13, finding 11: with CRLF line endings (RFC 4180's own) problems were named one
+/// line early.
+#[test]
+fn problems_in_a_crlf_file_name_their_lines() {
+    let rows = [
+        HEADER,
+        "NBANK,A-1,D-1,Ana,Ruiz,10.00,USD,2026-01-15,,,",
+        "NBANK,A-2,D-2,Bo,Lee,1e3,USD,2026-01-15,,,",
+        "NBANK,A-3,D-3,\"Cy\r\nNg\",Ng,10.00,USD,2026-01-15,,,",
+        "NBANK,A-4,D-4,Di,Wu,10.00,XYZ,2026-01-15,,,",
+    ];
+    let file = file_of_bytes(format!("{}\r\n", rows.join("\r\n")).as_bytes());
+    let text = check(&file).unwrap_err().to_string();
+    let name = file.path().display().to_string();
+    assert!(text.contains(&format!("{name}:3: balance: 1e3:")), "{text}");
+    // A quoted name with a line break in it (refused: no control characters) starts on
+    // line 4; the next row starts on line 6.
+    assert!(text.contains(&format!("{name}:4: first_name: ")), "{text}");
+    assert!(
+        text.contains(&format!("{name}:6: currency: XYZ:")),
+        "{text}"
+    );
+}
+
+/// Invalid UTF-8 is named with its line and column, and the rest of the file is still
+/// checked, on the right lines.
+#[test]
+fn invalid_utf8_is_named_by_line_and_column_and_the_rest_still_checked() {
+    let mut bytes =
+        format!("{HEADER}\nNBANK,A-1,D-1,Ana,Ruiz,10.00,USD,2026-01-15,,,\n").into_bytes();
+    bytes.extend_from_slice(b"NBANK,A-2,D-2,Jos\xe9,Lee,10.00,USD,2026-01-15,,,\n");
+    bytes.extend_from_slice(b"NBANK,A-3,D-3,Cy,Ng,1e3,USD,2026-01-15,,,\n");
+    bytes.extend_from_slice(b"NBANK,A-4,D-4,Di,\xff\xfe,10.00,USD,2026-01-15,,,\n");
+    let file = file_of_bytes(&bytes);
+    let text = check(&file).unwrap_err().to_string();
+    let name = file.path().display().to_string();
+    for expected in [
+        format!("{name}:3: first_name: Jos\u{fffd}: not valid UTF-8"),
+        format!("{name}:4: balance: 1e3:"),
+        format!("{name}:5: last_name: \u{fffd}\u{fffd}: not valid UTF-8"),
+    ] {
+        assert!(
+            text.contains(&expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    assert!(
+        text.ends_with("\n3 problems; nothing was imported"),
+        "{text}"
+    );
+}
+
+/// A 10 MB value is not echoed whole: 80 characters, then how long it was.
+#[test]
+fn a_huge_bad_value_is_echoed_cut_short() {
+    let huge = "x".repeat(10_000_000);
+    let file = file_with(&[
+        HEADER,
+        &format!("NBANK,A-1,D-1,{huge},Ruiz,10.00,USD,2026-01-15,,,"),
+    ]);
+    let text = check(&file).unwrap_err().to_string();
+    assert!(text.len() < 1_000, "{} bytes of report", text.len());
+    assert!(
+        text.contains(&format!(
+            ":2: first_name: {}… (10000000 bytes): at most 200 characters",
+            "x".repeat(80)
+        )),
+        "{text}"
+    );
+}
+
+/// Issue 13, finding 9: a row with a state and ZIP code but no street or city refused the
+/// whole file. Such rows import, their address incomplete (not mailable), each counted
+/// as a warning; the state still decides the time zones.
+#[test]
+fn partial_addresses_import_with_a_warning_and_their_state_still_counts() {
+    let file = file_with(&[
+        "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,address_line1,city,state,postal_code",
+        "NBANK,A-1,D-1,Ana,Ruiz,10.00,USD,2026-01-15,1 Main St,Boston,MA,02110",
+        "NBANK,A-2,D-2,Bo,Lee,10.00,USD,2026-01-15,,,TX,79901",
+        "NBANK,A-3,D-3,Cy,Ng,10.00,USD,2026-01-15,9 Elm St,Austin,,",
+        "NBANK,A-4,D-4,Di,Wu,10.00,USD,2026-01-15,,,,",
+    ]);
+    let summary = check(&file).unwrap_or_else(|rejection| panic!("{rejection}"));
+    assert_eq!(summary.rows, 4);
+    assert_eq!(summary.warnings_total, 2);
+    let name = file.path().display().to_string();
+    let warnings: Vec<String> = summary.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            format!(
+                "{name}:3: address_line1, city: missing: the address is kept as incomplete (nothing is mailed to it) and the account joins the locate list"
+            ),
+            format!(
+                "{name}:4: state, postal_code: missing: the address is kept as incomplete (nothing is mailed to it) and the account joins the locate list"
+            ),
+        ]
+    );
+    let mut reader =
+        PlacementReader::open(file.path(), &Mapping::standard(), date(2026, 11, 23)).unwrap();
+    let mut placements = Vec::new();
+    while let Some((_, placement)) = reader.next_row() {
+        placements.push(placement.unwrap());
+    }
+    let partial = placements[1].address.as_ref().unwrap();
+    assert!(!partial.is_mailable());
+    assert_eq!(
+        (partial.state.as_deref(), partial.postal_code.as_deref()),
+        (Some("TX"), Some("79901"))
+    );
+    assert_eq!(
+        placements[1].time_zones,
+        ["America/Chicago", "America/Denver"],
+        "Texas decides the zones without a street"
+    );
+    assert!(placements[0].address.as_ref().unwrap().is_mailable());
+    assert!(placements[3].address.is_none());
+
+    // A part that is given must still be right.
+    let bad = file_with(&[
+        "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,state,postal_code",
+        "NBANK,A-1,D-1,Ana,Ruiz,10.00,USD,2026-01-15,XX,7990",
+    ]);
+    let text = check(&bad).unwrap_err().to_string();
+    assert!(text.contains(":2: state: XX: not a USPS state"), "{text}");
+    assert!(
+        text.contains(":2: postal_code: 7990: expected a ZIP code"),
+        "{text}"
+    );
+}
+
+/// Found writing the placement CSV fuzz target (docs/fuzzing.md): a header's problems
+/// were all reported, however many — a header of 5,000 repeated columns gave 5,000.
+#[test]
+fn a_headers_problems_are_reported_bounded_but_counted() {
+    let header = format!("{HEADER}{}", ",x".repeat(PROBLEMS_REPORTED_MAX + 500));
+    let file = file_with(&[&header]);
+    let rejection = check(&file).unwrap_err();
+    assert_eq!(rejection.problems.len(), PROBLEMS_REPORTED_MAX);
+    assert_eq!(rejection.problems_total, PROBLEMS_REPORTED_MAX as u64 + 499);
+}
+
+/// Found by the placement CSV fuzz target (docs/fuzzing.md): a value of control
+/// characters was cut at 80 characters before they were escaped, so its echo grew to
+/// hundreds (`\u{0}` is five characters).
+#[test]
+fn an_echoed_value_of_control_characters_stays_short() {
+    let zeros = "\0".repeat(100);
+    let file = file_with(&[
+        HEADER,
+        &format!("NBANK,A-1,D-1,\"Bo{zeros}\",Ruiz,10.00,USD,2026-01-15,,,"),
+    ]);
+    let rejection = check(&file).unwrap_err();
+    let value = &rejection.problems[0].value;
+    assert_eq!(
+        value,
+        &format!("Bo{}… (102 bytes)", "\\u{0}".repeat(15)),
+        "{rejection}"
+    );
+}
+
+/// A NUL, a byte-order mark pasted inside a field, or a bidirectional override is named
+/// by line and column and the file refused; a BOM at the start of the file is fine.
+#[test]
+fn hidden_characters_inside_fields_are_named_and_refused() {
+    let mut text = String::from("\u{FEFF}");
+    text.push_str(HEADER);
+    text.push('\n');
+    text.push_str("NBANK,A-1,D-1,Ana,Ruiz,10.00,USD,2026-01-15,,,\n");
+    text.push_str("NBANK,\u{FEFF}A-2,D-2,Bo,Lee,10.00,USD,2026-01-15,,,\n");
+    text.push_str("NBANK,A-3,D-3,Cy\u{0},Ng,10.00,USD,2026-01-15,,,\n");
+    text.push_str("NBANK,A-4,D-4,Di,Wu\u{202E},10.00,USD,2026-01-15,,,\n");
+    let file = file_of_bytes(text.as_bytes());
+    let report = check(&file).unwrap_err().to_string();
+    let name = file.path().display().to_string();
+    for expected in [
+        format!("{name}:3: account_ref: "),
+        format!("{name}:4: first_name: "),
+        format!("{name}:5: last_name: "),
+    ] {
+        assert!(
+            report.contains(&expected),
+            "{expected:?} missing from:\n{report}"
+        );
+    }
+    assert!(report.contains("byte-order mark (U+FEFF)"), "{report}");
+    assert!(report.contains("NUL character (U+0000)"), "{report}");
+    assert!(report.contains("bidirectional-text control"), "{report}");
+    assert!(!report.contains(&format!("{name}:2:")), "{report}");
 }

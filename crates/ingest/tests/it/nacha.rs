@@ -123,3 +123,101 @@ fn at_most_100_problems_are_reported() {
     let long_lines = format!("{}\n", "X".repeat(95)).repeat(150);
     assert_eq!(parse(long_lines.as_bytes()).unwrap_err().len(), 100);
 }
+
+/// The file as some banks send it: every line padded to 94 characters and written back to
+/// back, without line breaks, then `ending` (nothing, LF or CR LF).
+fn unbroken(name: &str, ending: &str) -> Vec<u8> {
+    let text = String::from_utf8(fixture(name)).unwrap();
+    let mut records: String = text.lines().map(|line| format!("{line:<94}")).collect();
+    records.push_str(ending);
+    records.into_bytes()
+}
+
+/// Issue 13, finding 8: "470 characters, a record has 94" for a file written without line
+/// breaks. It now reads exactly as the same file with them.
+#[test]
+fn files_without_line_breaks_parse_like_the_line_broken_ones() {
+    for name in [
+        "ppd-debit.ach",
+        "web-debit.ach",
+        "ppd-mixedDebitCredit.ach",
+        "20110805A.ach",
+        "cor-example.ach",
+        "return-WEB.ach",
+    ] {
+        let lines = parse(&fixture(name)).unwrap();
+        for ending in ["", "\n", "\r\n"] {
+            let records = parse(&unbroken(name, ending))
+                .unwrap_or_else(|problems| panic!("{name} {ending:?}: {problems:?}"));
+            assert_eq!(records.entries, lines.entries, "{name} {ending:?}");
+            assert_eq!(records.batches, lines.batches, "{name} {ending:?}");
+            let warnings = |file: &ingest::nacha::NachaFile| -> Vec<(usize, &str, String)> {
+                file.warnings
+                    .iter()
+                    .map(|warning| (warning.line, warning.field, warning.reason.clone()))
+                    .collect()
+            };
+            assert_eq!(warnings(&records), warnings(&lines), "{name} {ending:?}");
+        }
+    }
+    // The block of ten records ends in `9` filler records; without them it is the same.
+    let padded = unbroken("ppd-debit.ach", "");
+    let filler = "9".repeat(94);
+    let text = String::from_utf8(padded.clone()).unwrap();
+    let trimmed = text.trim_end_matches(filler.as_str());
+    assert!(trimmed.len() < text.len(), "the sample is padded");
+    assert_eq!(
+        parse(trimmed.as_bytes()).unwrap().entries,
+        parse(&padded).unwrap().entries
+    );
+}
+
+#[test]
+fn problems_in_a_file_without_line_breaks_name_the_record_and_its_byte_offset() {
+    let records = String::from_utf8(unbroken("ppd-debit.ach", "\r\n")).unwrap();
+    // An amount changed behind the controls' back: found at the batch control, record 4.
+    let changed = records.replace("12345678         0100000000", "12345678         0100000001");
+    let problems = parse(changed.as_bytes()).unwrap_err();
+    assert_eq!(
+        problems[0].describe("x.ach"),
+        "x.ach:record 4 (byte 282): total debit amount: the control says 100000000, the batch's entries make 100000001"
+    );
+    // Letters in the amount of the entry, record 3.
+    let letters = records.replace("12345678         0100000000", "12345678         01000000O0");
+    let problems = parse(letters.as_bytes()).unwrap_err();
+    assert_eq!(
+        problems[0].describe("x.ach"),
+        "x.ach:record 3 (byte 188): amount: \"01000000O0\" is not a number"
+    );
+    // A record cut short: the characters left over are named where they start.
+    let cut = &records[..records.len() - 2 - 40];
+    let problems = parse(cut.as_bytes()).unwrap_err();
+    let last = problems.last().unwrap().describe("x.ach");
+    assert_eq!(
+        last,
+        format!(
+            "x.ach:record 10 (byte 846): record: 54 characters left over; a file without line breaks is 94-character records back to back"
+        ),
+        "{problems:?}"
+    );
+}
+
+/// The payment import reads such a file into the same items, and its report names the
+/// record and byte.
+#[test]
+fn payment_files_without_line_breaks_give_the_same_items_and_name_records_in_reports() {
+    use ingest::payments::{Format, read};
+    let today = jiff::civil::date(2026, 11, 23);
+    let read_file = |bytes: &[u8]| read("x.ach", bytes, Format::Nacha, &|_| None, today);
+    let lines = read_file(&fixture("return-WEB.ach")).unwrap();
+    let records = read_file(&unbroken("return-WEB.ach", "\n")).unwrap();
+    assert_eq!(records.items, lines.items);
+    assert_eq!(records.listed, lines.listed);
+    let text = String::from_utf8(unbroken("return-WEB.ach", "")).unwrap();
+    let changed = text.replace("0000012354M", "0000012355M");
+    let report = read_file(changed.as_bytes()).unwrap_err().to_string();
+    assert!(
+        report.starts_with("x.ach:record 5 (byte 376): total debit amount: : the control says"),
+        "{report}"
+    );
+}

@@ -190,3 +190,114 @@ async fn aging_never_runs_backwards() {
         store.close().await;
     }
 }
+
+/// Issue 13, finding 9: rows with a partial address (a state and ZIP code, no street or
+/// city) import; the address is kept incomplete, the accounts are on the locate list of
+/// whoever may see them, and the state still decides the zones.
+#[tokio::test]
+async fn partial_addresses_import_incomplete_and_their_accounts_are_on_the_locate_list() {
+    use domain::party::Role;
+    let file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    std::fs::write(
+        file.path(),
+        "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,address_line1,city,state,postal_code\n\
+         ACME,A-1,D-1,Ana,Ruiz,10.00,USD,2026-01-15,1 Main St,Boston,MA,02110\n\
+         ACME,A-2,D-2,Bo,Lee,20.00,USD,2026-01-15,,,TX,79901\n\
+         ACME,A-3,D-2,Bo,Lee,30.00,USD,2026-01-15,,,,\n\
+         OTHER,B-1,E-1,Cy,Ng,40.00,USD,2026-01-15,9 Elm St,,WA,98101\n\
+         OTHER,B-2,E-2,Di,Wu,50.00,USD,2026-01-15,,,,\n",
+    )
+    .unwrap();
+    for db in engines().await {
+        let store = db.open().await;
+        let outcome = try_import(&store, file.path())
+            .await
+            .unwrap_or_else(|error| panic!("{:?}: {error}", db.engine));
+        assert_eq!(outcome.accounts_created, 5, "{:?}", db.engine);
+        assert_eq!(outcome.addresses_incomplete, 2, "{:?}", db.engine);
+
+        let partial = store
+            .account_view("ACME", "A-2", today())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(partial.address_incomplete, "{:?}", db.engine);
+        assert_eq!(partial.state.as_deref(), Some("TX"));
+        assert_eq!(partial.time_zones, ["America/Chicago", "America/Denver"]);
+        let complete = store
+            .account_view("ACME", "A-1", today())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!complete.address_incomplete);
+        let none = store
+            .account_view("OTHER", "B-2", today())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!none.address_incomplete, "no address is not a partial one");
+
+        // The operator sees every creditor's; A-3 is the same debtor as A-2.
+        let listed =
+            |list: Vec<store::locate::Locate>| -> Vec<(String, String, Vec<&'static str>)> {
+                list.into_iter()
+                    .map(|entry| {
+                        let missing = entry.address.missing();
+                        (entry.creditor, entry.account_ref, missing)
+                    })
+                    .collect()
+            };
+        let all = store.locate_list(None, None).await.unwrap();
+        assert_eq!(
+            listed(all),
+            [
+                ("ACME".into(), "A-2".into(), vec!["address_line1", "city"]),
+                ("ACME".into(), "A-3".into(), vec!["address_line1", "city"]),
+                ("OTHER".into(), "B-1".into(), vec!["city"]),
+            ],
+            "{:?}",
+            db.engine
+        );
+        let other = store.locate_list(None, Some("OTHER")).await.unwrap();
+        assert_eq!(other.len(), 1);
+        assert_eq!(other[0].address.postal_code.as_deref(), Some("98101"));
+
+        // An agent of ACME sees ACME's only, even when asking for OTHER's.
+        let ana = store
+            .add_user(&actor(), "ana", Role::Agent, "a long enough passphrase 7")
+            .await
+            .unwrap();
+        store
+            .assign_creditors(&actor(), "ana", &["ACME".to_string()])
+            .await
+            .unwrap();
+        let ana = store.session_user(ana.id).await.unwrap();
+        let seen = store.locate_list(Some(&ana), None).await.unwrap();
+        assert_eq!(seen.len(), 2, "{:?}", db.engine);
+        assert!(seen.iter().all(|entry| entry.creditor == "ACME"));
+        assert!(
+            store
+                .locate_list(Some(&ana), Some("OTHER"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // A closed account has no one left to locate for.
+        store
+            .change_status(
+                &actor(),
+                "ACME",
+                "A-3",
+                domain::account::Status::Closed,
+                "recalled",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.locate_list(None, Some("ACME")).await.unwrap().len(),
+            1
+        );
+        store.close().await;
+    }
+}

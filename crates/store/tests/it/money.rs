@@ -14,7 +14,7 @@ use domain::settlement::SettlementPayment;
 use jiff::civil::{Date, date};
 use store::arrangements::{MoneyChange, NewArrangement};
 use store::money::{Outcome, Posting};
-use store::sessions::{Login, SessionUser};
+use store::sessions::SessionUser;
 use store::workspace::Seen;
 use store::{Clock, Store};
 
@@ -62,10 +62,8 @@ async fn setup(db: &TestDb) -> Store {
 }
 
 async fn user(store: &Store, name: &str) -> SessionUser {
-    match store.log_in(name, PASSWORD).await.unwrap() {
-        Login::Ok { session, .. } => session.user,
-        other => panic!("{other:?}"),
-    }
+    let user = store.authenticate(name, PASSWORD).await.unwrap().unwrap();
+    store.session_user(user.id).await.unwrap()
 }
 
 /// The same database seen on another day.

@@ -5,7 +5,6 @@ use crate::support::*;
 use crate::tamper::{PASSWORD, intact, payment, post, setup};
 use domain::account::Status;
 use domain::party::Role;
-use store::sessions::Login;
 use store::{Clock, PiiKey, Store, StoreError};
 
 async fn open_with(db: &TestDb, key: &PiiKey) -> Result<Store, StoreError> {
@@ -23,10 +22,8 @@ async fn cipher(store: &Store) -> (String, String, String) {
 
 /// Who finds debtor D1 (account A-1) by the last 4 of the SSN.
 async fn found_by_ssn(store: &Store) -> Vec<String> {
-    let maria = match store.log_in("maria", PASSWORD).await.unwrap() {
-        Login::Ok { session, .. } => session.user,
-        other => panic!("{other:?}"),
-    };
+    let maria = store.session_user(1).await.unwrap();
+    assert_eq!(maria.username, "maria");
     store
         .search(&maria, "1234", true)
         .await

@@ -80,7 +80,12 @@ pub async fn postgres_db() -> Option<TestDb> {
         }
     };
     let name = format!(
-        "arrears_test_{}_{}",
+        "arrears_test_{}_{}_{}",
+        // scripts/test.sh names its run, and drops only its own databases at the end.
+        std::env::var("ARREARS_TEST_RUN")
+            .ok()
+            .filter(|run| !run.is_empty() && run.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .unwrap_or_else(|| "local".into()),
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::SeqCst)
     );

@@ -4,57 +4,225 @@
 use crate::support::*;
 use domain::money::Amount;
 use domain::party::Role;
+use domain::throttle::{Limit, Limits};
 use store::StoreError;
-use store::sessions::{LOGIN_FAILURES_MAX, Login};
+use store::sessions::{Access, SignInAttempt, Suspension};
 use store::workspace::{NewAttempt, Seen};
 
 const PASSWORD: &str = "correct horse battery";
 
 async fn signed_in(store: &store::Store, name: &str) -> store::sessions::Session {
-    match store.log_in(name, PASSWORD).await.unwrap() {
-        Login::Ok { session, token } => {
-            let again = store.session(&token).await.unwrap().unwrap();
-            assert_eq!(again.id, session.id);
-            session
-        }
-        other => panic!("{name} could not sign in: {other:?}"),
+    signed_in_with_token(store, name).await.0
+}
+
+async fn signed_in_with_token(
+    store: &store::Store,
+    name: &str,
+) -> (store::sessions::Session, String) {
+    let user = store
+        .authenticate(name, PASSWORD)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{name} could not sign in"));
+    let attempt = SignInAttempt {
+        username: name,
+        client: "192.0.2.1",
+    };
+    let (session, token) = store.open_session(&user, attempt).await.unwrap();
+    match store.session(&token).await.unwrap() {
+        Access::Granted(again) => assert_eq!(again.id, session.id),
+        other => panic!("{name}'s new session: {other:?}"),
     }
+    (session, token)
+}
+
+/// Small limits, so the store's counting is seen in a few steps (the policy's own
+/// numbers are `app::session::SIGN_IN_LIMITS`, tested in the app suite).
+const LIMITS: Limits = Limits {
+    user_and_client: Limit {
+        failures: 2,
+        window: jiff::SignedDuration::from_mins(15),
+        lock: jiff::SignedDuration::from_mins(15),
+    },
+    client: Limit {
+        failures: 3,
+        window: jiff::SignedDuration::from_mins(15),
+        lock: jiff::SignedDuration::from_mins(15),
+    },
+    user: Limit {
+        failures: 4,
+        window: jiff::SignedDuration::from_mins(15),
+        lock: jiff::SignedDuration::from_mins(15),
+    },
+};
+
+fn from<'a>(username: &'a str, client: &'a str) -> SignInAttempt<'a> {
+    SignInAttempt { username, client }
 }
 
 #[tokio::test]
-async fn sign_in_locks_out_after_repeated_failures_and_sessions_end() {
+async fn failed_sign_ins_are_counted_per_name_and_client_and_a_locked_user_is_suspended() {
     for db in engines().await {
         let store = db.open().await;
         store
             .add_user(&actor(), "ana", Role::Agent, PASSWORD)
             .await
             .unwrap();
-        assert!(matches!(
-            store.log_in("nobody", PASSWORD).await.unwrap(),
-            Login::Refused
-        ));
-        for _ in 1..LOGIN_FAILURES_MAX {
-            assert!(matches!(
-                store.log_in("ana", "wrong password!").await.unwrap(),
-                Login::Refused
-            ));
+        let token = store
+            .create_api_token(&actor(), "ana", "dialer")
+            .await
+            .unwrap();
+        let (_, session) = signed_in_with_token(&store, "ana").await;
+        let now = store.now();
+
+        // A name no user has is counted like any other, and its counters kept.
+        let after = store
+            .record_failed_sign_in(from("nobody", "192.0.2.7"), &LIMITS)
+            .await
+            .unwrap();
+        assert_eq!(
+            after,
+            store
+                .sign_in_counters(from("nobody", "192.0.2.7"))
+                .await
+                .unwrap()
+        );
+        assert_eq!(after.user.unwrap().failures, 1);
+        assert_eq!(after.client.unwrap().failures, 1);
+        // The second failure for the name from that client locks the pair only.
+        let after = store
+            .record_failed_sign_in(from("nobody", "192.0.2.7"), &LIMITS)
+            .await
+            .unwrap();
+        assert!(after.user_and_client.unwrap().locked_at(now).is_some());
+        assert_eq!(after.user.unwrap().locked_at(now), None);
+        let elsewhere = store
+            .sign_in_counters(from("nobody", "192.0.2.8"))
+            .await
+            .unwrap();
+        assert_eq!(
+            elsewhere.locked_at(now),
+            None,
+            "another client is not refused"
+        );
+
+        // Names are counted case-insensitively, across clients.
+        for client in ["198.51.100.1", "198.51.100.2", "198.51.100.3"] {
+            let after = store
+                .record_failed_sign_in(from("ANA", client), &LIMITS)
+                .await
+                .unwrap();
+            assert_eq!(after.locked_at(now), None);
         }
         assert!(matches!(
-            store.log_in("ana", "wrong password!").await.unwrap(),
-            Login::LockedOut { .. }
+            store.api_token_user(&token).await.unwrap(),
+            Access::Granted(_)
         ));
-        // Locked: even the right password is refused until the lock ends.
-        assert!(matches!(
-            store.log_in("ana", PASSWORD).await.unwrap(),
-            Login::LockedOut { .. }
-        ));
-        execute(&store, "UPDATE users SET locked_until_us = 0").await;
-        let session = signed_in(&store, "ana").await;
-        assert!(store.session("not-a-token").await.unwrap().is_none());
-        store.log_out(&session).await.unwrap();
+        // The user limit: ana is locked for everyone, her token and session suspended.
+        let after = store
+            .record_failed_sign_in(from("ana", "198.51.100.4"), &LIMITS)
+            .await
+            .unwrap();
+        let until = after
+            .user
+            .unwrap()
+            .locked_at(now)
+            .expect("the name is locked");
+        let locked = Suspension::LockedOut { until };
+        assert_eq!(
+            store.api_token_user(&token).await.unwrap(),
+            Access::Suspended(locked)
+        );
+        assert_eq!(
+            store.session(&session).await.unwrap(),
+            Access::Suspended(locked)
+        );
         let log = store.audit_log(Some("ana"), 50).await.unwrap();
         let actions: Vec<&str> = log.iter().map(|event| event.action.as_str()).collect();
         assert!(actions.contains(&"user.locked"), "{actions:?}");
+        assert_eq!(
+            actions
+                .iter()
+                .filter(|action| **action == "user.login_failed")
+                .count(),
+            4,
+            "{actions:?}"
+        );
+        // What was typed for no user is not kept.
+        assert!(
+            store
+                .audit_log(Some("nobody"), 50)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store.audit_log(Some("(unknown)"), 50).await.unwrap().len(),
+            2
+        );
+
+        // When the lock ends, so does the suspension; a success forgets the pair.
+        let later = store.clone().with_clock(store::Clock::Fixed(until));
+        assert!(matches!(
+            later.api_token_user(&token).await.unwrap(),
+            Access::Granted(_)
+        ));
+        assert!(matches!(
+            later.session(&session).await.unwrap(),
+            Access::Granted(_)
+        ));
+        later
+            .record_failed_sign_in(from("ana", "203.0.113.5"), &LIMITS)
+            .await
+            .unwrap();
+        let user = later.authenticate("ana", PASSWORD).await.unwrap().unwrap();
+        later
+            .open_session(&user, from("ana", "203.0.113.5"))
+            .await
+            .unwrap();
+        let counters = later
+            .sign_in_counters(from("ana", "203.0.113.5"))
+            .await
+            .unwrap();
+        assert_eq!(counters.user_and_client, None);
+        assert_eq!(counters.user.unwrap().failures, 1, "the name's count stays");
+
+        // A disabled user's token and session stop working too.
+        execute(&later, "UPDATE users SET disabled = 1").await;
+        assert_eq!(
+            later.api_token_user(&token).await.unwrap(),
+            Access::Suspended(Suspension::Disabled)
+        );
+        assert_eq!(
+            later.session(&session).await.unwrap(),
+            Access::Suspended(Suspension::Disabled)
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn sessions_end_and_unknown_tokens_open_nothing() {
+    for db in engines().await {
+        let store = db.open().await;
+        store
+            .add_user(&actor(), "ana", Role::Agent, PASSWORD)
+            .await
+            .unwrap();
+        assert_eq!(store.authenticate("nobody", PASSWORD).await.unwrap(), None);
+        assert_eq!(
+            store.authenticate("ana", "wrong password!").await.unwrap(),
+            None
+        );
+        let session = signed_in(&store, "ana").await;
+        assert_eq!(store.session("not-a-token").await.unwrap(), Access::Denied);
+        assert_eq!(
+            store.api_token_user("arr_nope").await.unwrap(),
+            Access::Denied
+        );
+        store.log_out(&session).await.unwrap();
+        let log = store.audit_log(Some("ana"), 50).await.unwrap();
+        let actions: Vec<&str> = log.iter().map(|event| event.action.as_str()).collect();
         assert!(actions.contains(&"user.login") && actions.contains(&"user.logout"));
         store.close().await;
     }

@@ -98,12 +98,34 @@ impl Route {
     }
 }
 
+impl Route {
+    /// A field of `body` that the route's request schema does not name (bodies that are
+    /// not JSON are left to the handler, which says so).
+    fn unknown_field(&self, body: &[u8]) -> Option<String> {
+        static COMPONENTS: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        let components = COMPONENTS.get_or_init(request_schemas);
+        let schema = components.get(self.request?)?;
+        let value: Value = serde_json::from_slice(body).ok()?;
+        unknown_field(&value, schema, components, "")
+    }
+}
+
 /// Answered by the wrapper around every operation.
 const COMMON_RESPONSES: &[Outcome] = &[
     (401, "No valid bearer token or session", "Error"),
     (
         403,
         "The caller's role lacks the permission, or a session write lacks X-CSRF-Token",
+        "Error",
+    ),
+    (
+        408,
+        "The request body did not arrive within the server's body timeout",
+        "Error",
+    ),
+    (
+        413,
+        "The request body is larger than the server reads (2 MiB)",
         "Error",
     ),
     (500, "Internal error", "Error"),
@@ -197,7 +219,7 @@ pub static ROUTES: &[Route] = &[
             (
                 422,
                 "Invalid input (`fields`), or refused by the compliance check (`compliance`: the check's answer)",
-                "Refusal",
+                "InvalidOrRefused",
             ),
         ],
         handler: |call| Box::pin(log_attempt(call)),
@@ -416,6 +438,9 @@ fn method_router(route: &'static Route) -> MethodRouter<AppState> {
                 if route.verb.writes() {
                     caller.check_write(&headers)?;
                 }
+                if let Some(field) = route.unknown_field(&body) {
+                    return Err(invalid(&field, "not a field of this request"));
+                }
                 let call = Call {
                     state,
                     user: caller.user,
@@ -550,7 +575,13 @@ pub(crate) fn store_invalid(error: AppError, field: &str) -> ApiFailure {
 pub(crate) fn required_version(body: &Map<String, Value>, errors: &mut Vec<FieldError>) -> i64 {
     let (field, message) = match body.get("version") {
         Some(Value::Null) | None => ("version", "required: the account's version"),
-        Some(value) => match value.as_i64() {
+        // JSON has one number type: `400.0` is the integer 400 (as JSON Schema says).
+        Some(value) => match value.as_i64().or_else(|| {
+            value
+                .as_f64()
+                .filter(|number| number.fract() == 0.0 && number.abs() < 9.0e15)
+                .map(|number| number as i64)
+        }) {
             Some(version) => return version,
             None => ("version", "expected an integer"),
         },

@@ -84,6 +84,8 @@ pub(crate) struct AccountPage {
     pub(crate) debtor_language: &'static str,
     pub(crate) local_time: String,
     pub(crate) state: String,
+    /// The debtor's address is only partly known: nothing is mailed to it.
+    pub(crate) address_incomplete: bool,
     pub(crate) locked_by: String,
     pub(crate) flash: String,
     pub(crate) refusal: Option<Refusal>,
@@ -341,6 +343,7 @@ pub(crate) async fn account_page(
         },
         local_time: local(now, &zone),
         state: view.state.clone().unwrap_or_default(),
+        address_incomplete: view.address_incomplete,
         locked_by,
         flash: extras.flash,
         refusal: extras.refusal,

@@ -62,6 +62,7 @@ pub(crate) fn attempt_field(t: Words, field_name: &str) -> FieldError {
         },
         "disposition" => field("disposition", t, "error.disposition"),
         "contact" => field("contact", t, "error.contact"),
+        "address" => field("action", t, "error.letter_address"),
         _ => field("note", t, "error.note"),
     }
 }

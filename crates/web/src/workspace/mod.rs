@@ -16,12 +16,13 @@ pub use session::*;
 pub use team::*;
 
 use crate::AppState;
-use crate::auth::{SESSION_COOKIE, Signed, same_site};
+use crate::auth::{ClientAddress, SESSION_COOKIE, Signed, same_site};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{self, Words};
 use app::contact::{Asked, ZoneBasis};
-use app::model::sessions::{Login, SessionUser};
+use app::model::sessions::SessionUser;
 use app::model::view::AccountView;
+use app::session::SignIn;
 use app::workspace::{
     AssignProblem, AttemptInput, AttemptProblem, Attempted, CallbackProblem, HoldProblem,
     NoteProblem, PromiseLine, PromiseProblem,

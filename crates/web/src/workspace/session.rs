@@ -40,23 +40,28 @@ pub struct LoginForm {
     pub(crate) password: String,
 }
 
+/// Signs in. A refusal is the same answer (status, page, headers) whether or not the user
+/// name exists; when too many sign-ins failed from this client or for this name it is
+/// 429 with `Retry-After`, again the same for any name (`app::session`).
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     same_site(&headers)?;
     let t = Words::new(browser_language(&headers));
-    let refused = |status: StatusCode, error: String| -> Result<Response, AppError> {
-        let page = LoginPage {
-            t,
-            error,
-            username: form.username.clone(),
-        };
-        Ok((status, html(&page)?).into_response())
+    let page = |error: String| LoginPage {
+        t,
+        error,
+        username: form.username.clone(),
     };
-    match state.app.log_in(&form.username, &form.password).await? {
-        Login::Ok { token, session } => {
+    match state
+        .app
+        .log_in(&form.username, &form.password, client)
+        .await?
+    {
+        SignIn::Ok { token, session } => {
             let cookie = format!(
                 "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
                 app::model::sessions::SESSION_HOURS * 3600,
@@ -71,11 +76,24 @@ pub async fn login(
             )
                 .into_response())
         }
-        Login::Refused => refused(StatusCode::UNAUTHORIZED, t.get("login.refused").into()),
-        Login::LockedOut { until } => refused(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("{} {until}", t.get("login.locked")),
-        ),
+        SignIn::Refused => Ok((
+            StatusCode::UNAUTHORIZED,
+            html(&page(t.get("login.refused").into()))?,
+        )
+            .into_response()),
+        SignIn::Throttled { until } => {
+            // Whole seconds, rounded up: retrying at the advertised time is never early.
+            let wait = until.duration_since(state.app.now());
+            let seconds = (wait.as_secs() + i64::from(wait.subsec_nanos() > 0)).max(1);
+            let minutes = (seconds + 59) / 60;
+            let message = format!("{} {minutes} min.", t.get("login.locked"));
+            Ok((
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, seconds.to_string())],
+                html(&page(message))?,
+            )
+                .into_response())
+        }
     }
 }
 

@@ -7,7 +7,6 @@ use domain::party::Role;
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::SocketAddr;
-use store::sessions::Login;
 use store::{Actor, Clock, PiiKey, Store};
 
 /// 23:00 in New York, 20:00 in California.
@@ -297,10 +296,7 @@ async fn tokens_roles_and_creditors_decide_who_sees_and_does_what() {
         let version = 1;
         let reply = fixture
             .agent
-            .post(
-                &format!("{OTHER}/{list}"),
-                &json!({"version": version, "body": "x"}),
-            )
+            .post(&format!("{OTHER}/{list}"), &json!({"version": version}))
             .await;
         assert_eq!(reply.status, 404, "{list}: {reply:?}");
     }
@@ -326,9 +322,16 @@ async fn tokens_roles_and_creditors_decide_who_sees_and_does_what() {
     assert_eq!(fixture.agent.version(CA).await, version, "nothing written");
 
     // A browser session may use the API too, with its CSRF token on writes.
-    let Login::Ok { session, token } = fixture.store.log_in("ana", PASSWORD).await.unwrap() else {
-        panic!("ana could not sign in");
+    let ana = fixture.store.authenticate("ana", PASSWORD).await.unwrap();
+    let attempt = store::sessions::SignInAttempt {
+        username: "ana",
+        client: "127.0.0.1",
     };
+    let (session, token) = fixture
+        .store
+        .open_session(&ana.expect("ana signs in"), attempt)
+        .await
+        .unwrap();
     let cookie = format!("arrears_session={token}");
     let read = http(address, "GET", CA, &[("Cookie", &cookie)], None).await;
     assert_eq!(read.status, 200, "{read:?}");
@@ -1008,4 +1011,47 @@ async fn amounts_beyond_the_limit_are_refused_and_nothing_is_kept() {
     assert_eq!(after["balance"], before["balance"]);
     assert_eq!(after["version"], before["version"]);
     assert!(fixture.store.verify_audit().await.unwrap().broken.is_none());
+}
+
+#[tokio::test]
+async fn hidden_characters_in_any_text_field_are_refused_naming_it() {
+    let fixture = Fixture::start().await;
+    let agent = &fixture.agent;
+    let version = agent.version(CA).await;
+    let notes = format!("{CA}/notes");
+    for (text, field) in [
+        ("called\u{0}back", "body"),
+        ("\u{FEFF}called back", "body"),
+        ("paid \u{202E}00.001$", "body"),
+    ] {
+        let reply = agent
+            .post(&notes, &json!({"version": version, "body": text}))
+            .await;
+        assert_eq!(reply.status, 422, "{reply:?}");
+        assert_eq!(fields(&reply), [field], "{reply:?}");
+    }
+    // Inside a nested array too, named by its path.
+    let promise = agent
+        .post(
+            &format!("{CA}/promises"),
+            &json!({"version": version, "payments": [{"due_on": "2026-12-01", "amount": "10.00\u{0}"}]}),
+        )
+        .await;
+    assert_eq!(promise.status, 422, "{promise:?}");
+    assert_eq!(fields(&promise), ["payments[0].amount"]);
+    // A field no request has is refused by name, not ignored (a misspelt `bodyy`).
+    let misspelt = agent
+        .post(&notes, &json!({"version": version, "bodyy": "called"}))
+        .await;
+    assert_eq!(misspelt.status, 422, "{misspelt:?}");
+    assert_eq!(fields(&misspelt), ["bodyy"]);
+    // Nothing was written; ordinary accents and line breaks still are.
+    assert_eq!(agent.get(&notes).await.json(), json!({"notes": []}));
+    let fine = agent
+        .post(
+            &notes,
+            &json!({"version": version, "body": "Sra. Núñez: llamar\r\ndespués\tde las 5"}),
+        )
+        .await;
+    assert_eq!(fine.status, 201, "{fine:?}");
 }

@@ -34,7 +34,7 @@
 
 use serde_json::{Value, json};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -64,6 +64,17 @@ const POLL: Duration = Duration::from_millis(50);
 pub struct Browser {
     driver: Driver,
     session: String,
+    /// Chromium's profile, removed when the browser is dropped (after its session ends:
+    /// fields drop after `Drop::drop`), so no run leaves profiles in the temporary folder.
+    _profile: tempfile::TempDir,
+}
+
+/// Where a screenshot named `name` is written: under the build's `target/`, never over
+/// the tracked docs/screenshots (scripts/refresh-screenshots.sh copies them there).
+pub fn screenshot_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("../screenshots")
+        .join(name)
 }
 
 /// An element found in the page. It goes stale when the page replaces it (an htmx swap):
@@ -117,6 +128,11 @@ impl Browser {
         let driver = Driver::start().await;
         let mut args: Vec<String> = FLAGS.iter().map(|flag| flag.to_string()).collect();
         args.push(format!("--window-size={},{}", VIEWPORT.0, VIEWPORT.1));
+        let profile = tempfile::Builder::new()
+            .prefix("arrears-chromium-")
+            .tempdir()
+            .expect("a temporary folder for Chromium's profile");
+        args.push(format!("--user-data-dir={}", profile.path().display()));
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
@@ -130,7 +146,11 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no sessionId in {created}"))
             .to_string();
-        let browser = Browser { driver, session };
+        let browser = Browser {
+            driver,
+            session,
+            _profile: profile,
+        };
         // Chromium's window includes some browser UI even when headless: size the window so
         // that the viewport, which the page lays out in and screenshots show, is exact.
         let (width, height) = (VIEWPORT.0 as i64, VIEWPORT.1 as i64);
@@ -815,6 +835,12 @@ async fn the_browser_sees_the_home_page() {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
     let size = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
     assert_eq!((size(16), size(20)), VIEWPORT, "the PNG's width and height");
+
+    // Chromium wrote its profile in the browser's own folder, which goes with it.
+    let profile = browser._profile.path().to_path_buf();
+    assert!(profile.join("Default").exists() || profile.read_dir().unwrap().next().is_some());
+    browser.close();
+    assert!(!profile.exists(), "{} left behind", profile.display());
 }
 
 /// Two browsers at once do not share a page, and a chord reaches the page's key handlers.

@@ -2,7 +2,7 @@
 //! account with the keyboard, read the compliance banner, log a no-answer, record a
 //! promise, see both on the timeline; be refused a call outside the debtor's hours;
 //! never see another creditor's account; switch to Spanish. Takes the screenshots in
-//! docs/screenshots/ that the README shows.
+//! target/screenshots/; scripts/refresh-screenshots.sh copies them to docs/screenshots/, which the README shows.
 
 use crate::browser::{Browser, WAIT};
 use crate::fixture::{Fixture, PASSWORD};
@@ -13,9 +13,7 @@ use std::path::PathBuf;
 const NOW: &str = "2026-11-23T15:00:00Z";
 
 fn screenshot(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../docs/screenshots")
-        .join(name)
+    crate::browser::screenshot_path(name)
 }
 
 async fn sign_in(browser: &Browser, fixture: &Fixture, user: &str) {

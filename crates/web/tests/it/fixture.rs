@@ -100,6 +100,30 @@ impl Fixture {
         }
     }
 
+    /// Imports more placements (a file's text), placed on the portfolio's day.
+    pub async fn import(&self, text: &str) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("more.csv");
+        std::fs::write(&file, text).unwrap();
+        let today = jiff::civil::date(2026, 11, 20);
+        let mapping = ingest::mapping::Mapping::standard();
+        let checked =
+            ingest::placement::CheckedPlacements::open(&file, &mapping, today, 100).unwrap();
+        let name = file.display().to_string();
+        let request = store::import::ImportFile {
+            file_name: &name,
+            placed_on: today,
+        };
+        self.store
+            .import_placements(
+                &Actor::new("test:setup"),
+                &request,
+                &mut Source(Some(checked)),
+            )
+            .await
+            .unwrap();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }

@@ -7,6 +7,8 @@ mod fixture;
 mod money;
 mod money_browser;
 mod openapi;
+mod server;
+mod sign_in;
 mod workspace;
 
 use std::io::{Read, Write};
@@ -131,6 +133,25 @@ async fn the_compliance_check_over_http() {
     let body: serde_json::Value =
         serde_json::from_str(malformed.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     assert_eq!(body["field"], "action");
+    // The contract's consents: the consumer's own callback window allows 22:00 local
+    // (02:00Z is 22:00 EDT on 03-08); a malformed one is named by its JSON path.
+    let consent = r#""consents": [{"given_at": "2026-03-08T20:00:00Z", "from": "2026-03-09T01:45:00Z", "to": "2026-03-09T02:15:00Z"}]}"#;
+    let called_back = late.replacen("}]}", &format!("}}], {consent}"), 1);
+    let response = post(address, "/api/v1/compliance/check", &token, &called_back).await;
+    let body: serde_json::Value =
+        serde_json::from_str(response.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["decision"], "allow", "{called_back}");
+    let malformed = post(
+        address,
+        "/api/v1/compliance/check",
+        &token,
+        &called_back.replace(r#", "to": "2026-03-09T02:15:00Z""#, ""),
+    )
+    .await;
+    assert!(malformed.starts_with("HTTP/1.1 422"), "{malformed}");
+    let body: serde_json::Value =
+        serde_json::from_str(malformed.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["field"], "consents[0].to");
     server.abort();
 }
 
@@ -149,7 +170,11 @@ fn a_logged_request_reads_back_as_the_same_request() {
         "dispute": {"received_at": "2026-03-02T15:00:00Z", "verification_sent_at": null},
         "undeliverable_notice_at": null}, {"id": "D-2"}],
       "history": [{"at": "2026-03-08T14:00:00Z", "debt_id": "D-2", "action": "visit",
-        "outcome": "no_contact", "direction": "inbound", "recipient": "attorney"}]
+        "outcome": "no_contact", "direction": "inbound", "recipient": "attorney"},
+        {"at": "2026-03-08T15:00:00Z", "debt_id": "D-1", "action": "call",
+        "outcome": "voicemail", "consent": true}],
+      "consents": [{"given_at": "2026-03-08T14:00:00Z", "from": "2026-03-09T22:00:00Z",
+        "to": "2026-03-09T22:30:00Z", "action": "sms"}]
     }"#;
     let value: serde_json::Value = serde_json::from_str(text).unwrap();
     let request = app::compliance_json::parse_request(&value).unwrap();
@@ -160,6 +185,8 @@ fn a_logged_request_reads_back_as_the_same_request() {
         written["consumer"]["inconvenient_windows"][0]["to"],
         "06:15"
     );
+    assert_eq!(written["history"][1]["consent"], true);
+    assert_eq!(written["consents"][0]["action"], "sms");
 }
 
 /// Every word a template asks for exists in English and Spanish (a missing key renders

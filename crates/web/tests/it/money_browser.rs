@@ -1,7 +1,7 @@
 //! Acceptance 4 of "Money in", in real headless Chromium: an agent builds a plan within
 //! the creditor's policy and it is active at once; a plan outside policy appears in the
 //! supervisor's approvals queue and becomes active when approved; a settlement above the
-//! agent's authority needs a supervisor. Takes docs/screenshots/approvals.png.
+//! agent's authority needs a supervisor. Takes approvals.png (target/screenshots/; see scripts/refresh-screenshots.sh).
 
 use crate::browser::{Browser, WAIT};
 use crate::fixture::{Fixture, PASSWORD};
@@ -12,9 +12,7 @@ use std::path::PathBuf;
 const NOW: &str = "2026-11-23T15:00:00Z";
 
 fn screenshot(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../docs/screenshots")
-        .join(name)
+    crate::browser::screenshot_path(name)
 }
 
 async fn sign_in(browser: &Browser, fixture: &Fixture, user: &str) {

@@ -165,6 +165,26 @@ async fn an_agent_takes_the_next_account_logs_an_attempt_and_a_promise() {
         )
         .await;
     assert_eq!(forged.status, 403);
+
+    // A NUL or a stray byte-order mark typed or pasted into a form is refused, naming
+    // the field; nothing is stored.
+    let page = ana.get("/accounts/NBANK/NY-1").await;
+    let version = page.version();
+    for body in ["late\u{0}note", "late\u{FEFF}note"] {
+        let refused = ana
+            .post(
+                "/accounts/NBANK/NY-1/notes",
+                &[("csrf", &csrf), ("version", &version), ("body", body)],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(
+            refused.body.contains("body: character 5"),
+            "{}",
+            refused.body
+        );
+    }
+    assert_eq!(ana.get("/accounts/NBANK/NY-1").await.version(), version);
 }
 
 #[tokio::test]
@@ -766,5 +786,56 @@ async fn every_answer_carries_the_security_headers_and_the_cookie_can_be_secure(
         set_cookie(&signed).contains("; Secure"),
         "{}",
         set_cookie(&signed)
+    );
+}
+
+/// Issue 13, finding 9: an account whose debtor's address came only in part says so
+/// where the page shows the address (English and Spanish), and no letter is logged to it.
+#[tokio::test]
+async fn an_incomplete_address_is_marked_and_takes_no_letter() {
+    let fixture = fixture().await;
+    fixture
+        .import(
+            "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,state,postal_code,phone_mobile\n\
+             NBANK,PA-1,P-9,Gus,Hale,300.00,USD,2026-05-01,NY,12207,(518) 555-0109\n",
+        )
+        .await;
+    let mut ana = fixture.sign_in("ana").await;
+    let whole = ana.get("/accounts/NBANK/NY-1").await;
+    assert!(!whole.body.contains("address-incomplete"));
+    let page = ana.get("/accounts/NBANK/PA-1").await;
+    assert!(
+        page.body
+            .contains("NY · <strong class=\"address-incomplete\" id=\"address-incomplete\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(">Address incomplete</strong>"));
+    let letter = ana
+        .post(
+            "/accounts/NBANK/PA-1/attempts",
+            &[
+                ("csrf", &page.csrf()),
+                ("version", &page.version()),
+                ("action", "letter"),
+                ("disposition", "no_answer"),
+            ],
+        )
+        .await;
+    assert_eq!(letter.status, 422, "{}", letter.body);
+    assert!(
+        letter.body.contains(
+            "<li data-field=\"action\">The debtor&#39;s address is incomplete: a letter cannot be mailed.</li>"
+        ),
+        "{}",
+        letter.body
+    );
+    let queue = ana.get("/queue").await;
+    ana.post("/me/language", &[("csrf", &queue.csrf())]).await;
+    let page = ana.get("/accounts/NBANK/PA-1").await;
+    assert!(
+        page.body.contains(">Dirección incompleta</strong>"),
+        "{}",
+        page.body
     );
 }
