@@ -28,7 +28,7 @@ pub mod model {
     };
     pub use store::{
         accounts, aging, arrangements, audit, creditors, db, decisions, import, locate, money,
-        money_views, remittance, sessions, users, view, workspace,
+        money_views, remittance, rotate, sessions, users, view, workspace,
     };
 }
 

@@ -197,6 +197,16 @@ impl App {
         Ok(self.store.verify_audit().await?)
     }
 
+    /// Re-encrypts every sensitive field and re-seals the audit log under `new_key`, in
+    /// one transaction; refused when the audit log does not verify first.
+    pub async fn rotate_key(
+        &self,
+        actor: &Actor,
+        new_key: &store::PiiKey,
+    ) -> Result<store::rotate::Rotation, Error> {
+        Ok(self.store.rotate_key(actor, new_key).await?)
+    }
+
     /// The examiner's view of one account's compliance decisions.
     pub async fn decisions_for_account(
         &self,

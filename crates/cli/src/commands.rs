@@ -56,6 +56,9 @@ pub enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Operating the installation: the PII key.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Nightly batch steps.
     #[command(subcommand)]
     Batch(BatchCommand),
@@ -283,7 +286,8 @@ pub enum UserCommand {
 
 #[derive(Subcommand)]
 pub enum AuditCommand {
-    /// Recompute the hash chain and ledger row hashes; exit 1 at the first broken link.
+    /// Recompute the hash chain, the sealed head, the ledger's row hashes, the decision
+    /// log and every sealed row; exit 1 naming what was edited, deleted or rewound.
     Verify,
     /// Who did what, when and why: the latest events, oldest first.
     Log {
@@ -295,6 +299,19 @@ pub enum AuditCommand {
         limit: i64,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Re-encrypt every sensitive field and re-seal the audit log under a new PII key, in
+    /// one transaction (refused when `audit verify` fails). Stop every other `arrears`
+    /// process first; afterwards only the new key opens the database.
+    RotateKey {
+        /// The new key (64 hex digits); a fresh random key is written there (mode 0600)
+        /// when the file does not exist.
+        #[arg(long)]
+        new_key_file: PathBuf,
     },
 }
 
@@ -458,6 +475,9 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             limit,
             json,
         }) => audit_log(&globals, entity.as_deref(), limit, json).await,
+        Command::Admin(AdminCommand::RotateKey { new_key_file }) => {
+            rotate_key(&globals, &new_key_file).await
+        }
         Command::Batch(BatchCommand::Age { as_of }) => batch_age(&globals, as_of).await,
         Command::Batch(BatchCommand::Arrangements) => {
             let app = globals.open().await?;

@@ -1,6 +1,7 @@
 //! Changes to an account's lifecycle status and holds, each audited with its reason.
 
 use crate::audit::{AuditEvent, WriteTx};
+use crate::seal::{self, AccountRow, HoldRow};
 use crate::sessions::SessionUser;
 use crate::workspace::Seen;
 use crate::{Actor, Store, StoreError};
@@ -210,15 +211,27 @@ async fn insert_hold(
             reason,
         })
         .await?;
-    sqlx::query("INSERT INTO account_holds (id, account_id, kind, detail, placed_at_us, released_at_us, audit_seq) VALUES ($1, $2, $3, $4, $5, NULL, $6)")
+    let hold = HoldRow {
+        id,
+        account_id,
+        kind: kind.code(),
+        detail,
+        placed_at_us: tx.now_us(),
+        audit_seq: seq,
+        released_at_us: None,
+    };
+    let sealed = seal::seal(tx.seal(), &hold);
+    sqlx::query("INSERT INTO account_holds (id, account_id, kind, detail, placed_at_us, released_at_us, audit_seq, seal) VALUES ($1, $2, $3, $4, $5, NULL, $6, $7)")
         .bind(id)
         .bind(account_id)
         .bind(kind.code())
         .bind(detail)
-        .bind(tx.now_us())
+        .bind(hold.placed_at_us)
         .bind(seq)
+        .bind(&sealed.text)
         .execute(tx.conn())
         .await?;
+    tx.sealed().add("account_holds", sealed.sum);
     Ok(())
 }
 
@@ -244,11 +257,38 @@ async fn end_hold(
         reason,
     })
     .await?;
-    sqlx::query("UPDATE account_holds SET released_at_us = $1 WHERE id = $2")
-        .bind(tx.now_us())
+    let row = sqlx::query(
+        "SELECT account_id, kind, placed_at_us, audit_seq, released_at_us, seal FROM account_holds WHERE id = $1",
+    )
+    .bind(hold_id)
+    .fetch_one(tx.conn())
+    .await?;
+    let stored_kind: String = row.try_get(1)?;
+    let stored: Option<String> = row.try_get(5)?;
+    let held = HoldRow {
+        id: hold_id,
+        account_id: row.try_get(0)?,
+        kind: &stored_kind,
+        detail: &detail,
+        placed_at_us: row.try_get(2)?,
+        audit_seq: row.try_get(3)?,
+        released_at_us: row.try_get(4)?,
+    };
+    let old = seal::check_before_writing(tx.seal(), &held, stored.as_deref(), || {
+        format!("account_holds {hold_id} (account_id {account_id}, {kind})")
+    })?;
+    let released = HoldRow {
+        released_at_us: Some(tx.now_us()),
+        ..held
+    };
+    let new = seal::seal(tx.seal(), &released);
+    sqlx::query("UPDATE account_holds SET released_at_us = $1, seal = $2 WHERE id = $3")
+        .bind(released.released_at_us)
+        .bind(&new.text)
         .bind(hold_id)
         .execute(tx.conn())
         .await?;
+    tx.sealed().replace("account_holds", old, new.sum);
     Ok(())
 }
 
@@ -280,21 +320,46 @@ pub(crate) async fn set_status(
             "the account is {from}; it cannot become {to}"
         )));
     }
-    let moved = sqlx::query(
-        "UPDATE accounts SET status = $1, version = version + 1 WHERE id = $2 AND status = $3",
+    let row = sqlx::query(
+        "SELECT creditor_id, account_ref, debtor_id, currency, status, seal FROM accounts WHERE id = $1",
     )
-    .bind(to.code())
     .bind(account_id)
-    .bind(from.code())
-    .execute(tx.conn())
+    .fetch_one(tx.conn())
     .await?;
+    let (account_ref, currency): (String, String) = (row.try_get(1)?, row.try_get(3)?);
+    let (status, stored): (String, Option<String>) = (row.try_get(4)?, row.try_get(5)?);
     // Writers are serialised by the audit lock: the status read in this transaction is
     // the stored one, or the caller passed a wrong `from`.
     assert_eq!(
-        moved.rows_affected(),
-        1,
+        status,
+        from.code(),
         "account {account_id} was not {from} when moved to {to}"
     );
+    let before = AccountRow {
+        id: account_id,
+        creditor_id: row.try_get(0)?,
+        account_ref: &account_ref,
+        debtor_id: row.try_get(2)?,
+        currency: &currency,
+        status: from.code(),
+    };
+    let old = seal::check_before_writing(tx.seal(), &before, stored.as_deref(), || {
+        format!("accounts {account_id} (account_ref {account_ref:?})")
+    })?;
+    let new = seal::seal(
+        tx.seal(),
+        &AccountRow {
+            status: to.code(),
+            ..before
+        },
+    );
+    sqlx::query("UPDATE accounts SET status = $1, seal = $2, version = version + 1 WHERE id = $3")
+        .bind(to.code())
+        .bind(&new.text)
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    tx.sealed().replace("accounts", old, new.sum);
     Ok(())
 }
 

@@ -303,6 +303,8 @@ pub(crate) async fn append_entry(
         audit_seq,
     };
     let hash = row.hash(tx.seal());
+    tx.sealed()
+        .add("ledger_entries", crate::seal::hash_sum(&hash));
     sqlx::query(
         "INSERT INTO ledger_entries (id, account_id, seq, reason, principal_minor, interest_minor, fees_minor, effective_on, recorded_at_us, corrects_entry_id, memo, audit_seq, row_hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",

@@ -3,12 +3,16 @@
 //!
 //! **Invariant:** `audit_events.seq` runs 1, 2, 3… without gaps; each event's
 //! `prev_hash` is the previous event's `hash` (64 zeros for the first); `audit_head`
-//! holds the last `seq` and `hash`. Ledger rows carry a `row_hash` of their own content.
-//! `verify` recomputes all of it and names the first broken link.
+//! holds the last `seq` and `hash`, the sealed tables' row counts and digests
+//! (`crate::seal`), and a `seal` over all three, so the head cannot be rewound without
+//! the key. Ledger rows carry a `row_hash` of their own content. `verify` recomputes all
+//! of it and names the first broken link. A write transaction checks the head's seal
+//! before it writes anything, so a rewound head is never sealed anew.
 
 use crate::StoreError;
 use crate::crypto::SealKey;
 use crate::db::Engine;
+use crate::seal::{Digests, Tally, hash_sum};
 use hmac::Mac;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
@@ -117,6 +121,234 @@ impl LedgerRow<'_> {
     }
 }
 
+/// Appends `event` after the event `prev_seq` (whose hash is `prev_hash`): its seq and
+/// hash. The caller moves the head.
+pub(crate) async fn append_event(
+    connection: &mut AnyConnection,
+    seal: &SealKey,
+    prev_seq: i64,
+    prev_hash: &str,
+    now_us: i64,
+    event: AuditEvent<'_>,
+) -> Result<(i64, String), StoreError> {
+    let seq = prev_seq + 1;
+    let before = event.before.as_ref().map(serde_json::Value::to_string);
+    let after = event.after.as_ref().map(serde_json::Value::to_string);
+    let hash = event_hash(
+        seal,
+        prev_hash,
+        seq,
+        now_us,
+        event.actor,
+        event.action,
+        event.entity,
+        event.entity_key,
+        before.as_deref(),
+        after.as_deref(),
+        event.reason,
+    );
+    sqlx::query(
+        "INSERT INTO audit_events (seq, recorded_at_us, actor, action, entity, entity_key, before_json, after_json, reason, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(seq)
+    .bind(now_us)
+    .bind(event.actor)
+    .bind(event.action)
+    .bind(event.entity)
+    .bind(event.entity_key)
+    .bind(before)
+    .bind(after)
+    .bind(event.reason)
+    .bind(prev_hash)
+    .bind(&hash)
+    .execute(connection)
+    .await?;
+    Ok((seq, hash))
+}
+
+/// The head's seal: its last event and hash and the sealed tables' digests, under the
+/// seal key ("audit head" keeps it apart from every event and row hash).
+fn head_seal(seal: &SealKey, seq: i64, hash: &str, sealed_rows: &str) -> String {
+    chain_hash(
+        seal,
+        "audit head",
+        &[Some(&seq.to_string()), Some(hash), Some(sealed_rows)],
+    )
+}
+
+/// The head as read, checked against its seal: the sealed tables' digests, or what is
+/// wrong with it.
+pub(crate) fn check_head(
+    seal: &SealKey,
+    seq: i64,
+    hash: &str,
+    sealed_rows: Option<&str>,
+    stored_seal: Option<&str>,
+) -> Result<Digests, String> {
+    let (Some(sealed_rows), Some(stored_seal)) = (sealed_rows, stored_seal) else {
+        return Err(format!(
+            "audit_head is not sealed (it says the chain ends at event {seq}): the log's end may have been rewound behind Arrears' back"
+        ));
+    };
+    if head_seal(seal, seq, hash, sealed_rows) != stored_seal {
+        return Err(format!(
+            "audit_head does not match its seal (it says the chain ends at event {seq}): the log's end was rewound, or the head edited, behind Arrears' back"
+        ));
+    }
+    Digests::parse(sealed_rows)
+        .ok_or_else(|| "audit_head: its sealed row counts are not ones Arrears writes".into())
+}
+
+/// Moves the head to `seq`/`hash` with `digests`, sealed.
+pub(crate) async fn write_head(
+    connection: &mut AnyConnection,
+    seal: &SealKey,
+    seq: i64,
+    hash: &str,
+    digests: &Digests,
+) -> Result<(), StoreError> {
+    let sealed_rows = digests.text();
+    sqlx::query(
+        "UPDATE audit_head SET seq = $1, hash = $2, sealed_rows = $3, seal = $4 WHERE id = 1",
+    )
+    .bind(seq)
+    .bind(hash)
+    .bind(&sealed_rows)
+    .bind(head_seal(seal, seq, hash, &sealed_rows))
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Seals a database written before seals existed (migration 9, in its transaction):
+/// every sealed row as it is now, the tables' digests and the head. When events were
+/// recorded before, an `audit.seal` event says from when the seals vouch for the rows.
+pub(crate) async fn seal_existing(
+    connection: &mut AnyConnection,
+    key: &crate::PiiKey,
+    now_us: i64,
+) -> Result<(), StoreError> {
+    let stored: Option<String> = sqlx::query("SELECT value FROM settings WHERE key = $1")
+        .bind(crate::PII_KEY_CHECK_SETTING)
+        .fetch_optional(&mut *connection)
+        .await?
+        .map(|row| row.try_get(0))
+        .transpose()?;
+    match stored {
+        Some(stored) if stored != key.check_value() => {
+            return Err(StoreError::Config(crate::PII_KEY_MISMATCH.into()));
+        }
+        Some(_) => {}
+        // A new database: the key that seals it is the one it records, in the same
+        // transaction (another process opening it at once with another key is refused).
+        None => {
+            sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2)")
+                .bind(crate::PII_KEY_CHECK_SETTING)
+                .bind(key.check_value())
+                .execute(&mut *connection)
+                .await?;
+        }
+    }
+    let seal = key.seal_key();
+    let mut digests = crate::seal::reseal_rows(connection, &seal).await?;
+    for (table, column) in [
+        ("ledger_entries", "row_hash"),
+        ("compliance_decisions", "hash"),
+    ] {
+        let digest = crate::seal::hash_digest(connection, table, column).await?;
+        digests.set(table, digest);
+    }
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *connection)
+        .await?;
+    let (mut seq, mut hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
+    if seq > 0 {
+        let counts: serde_json::Map<String, serde_json::Value> = crate::seal::TABLES
+            .iter()
+            .map(|table| (table.to_string(), digests.get(table).rows.into()))
+            .collect();
+        (seq, hash) = append_event(
+            connection,
+            &seal,
+            seq,
+            &hash,
+            now_us,
+            AuditEvent {
+                actor: "arrears",
+                action: "audit.seal",
+                entity: "audit",
+                entity_key: "rows",
+                before: None,
+                after: Some(serde_json::Value::Object(counts)),
+                reason: "rows sealed at the upgrade to schema 9: from here on audit verify names an edit or deletion of them",
+            },
+        )
+        .await?;
+    }
+    write_head(connection, &seal, seq, &hash, &digests).await
+}
+
+/// A ledger row's sealed columns, then its `row_hash` (column 12).
+const LEDGER_SELECT: &str = "SELECT id, account_id, seq, reason, principal_minor, interest_minor, fees_minor, effective_on, recorded_at_us, corrects_entry_id, memo, audit_seq, row_hash FROM ledger_entries";
+
+/// A ledger row as [`LEDGER_SELECT`] reads it.
+struct StoredLedgerRow {
+    numbers: [i64; 8],
+    corrects_entry_id: Option<i64>,
+    reason: String,
+    effective_on: String,
+    memo: Option<String>,
+}
+
+impl StoredLedgerRow {
+    fn read(row: &sqlx::any::AnyRow) -> Result<StoredLedgerRow, StoreError> {
+        Ok(StoredLedgerRow {
+            numbers: [
+                row.try_get(0)?,
+                row.try_get(1)?,
+                row.try_get(2)?,
+                row.try_get(4)?,
+                row.try_get(5)?,
+                row.try_get(6)?,
+                row.try_get(8)?,
+                row.try_get(11)?,
+            ],
+            corrects_entry_id: row.try_get(9)?,
+            reason: row.try_get(3)?,
+            effective_on: row.try_get(7)?,
+            memo: row.try_get(10)?,
+        })
+    }
+
+    fn row(&self) -> LedgerRow<'_> {
+        let [
+            id,
+            account_id,
+            seq,
+            principal_minor,
+            interest_minor,
+            fees_minor,
+            recorded_at_us,
+            audit_seq,
+        ] = self.numbers;
+        LedgerRow {
+            id,
+            account_id,
+            seq,
+            reason: &self.reason,
+            principal_minor,
+            interest_minor,
+            fees_minor,
+            effective_on: &self.effective_on,
+            recorded_at_us,
+            corrects_entry_id: self.corrects_entry_id,
+            memo: self.memo.as_deref(),
+            audit_seq,
+        }
+    }
+}
+
 /// A write transaction. Opening one takes the audit lock (the `audit_head` row), so
 /// writers are serialised and ids handed out by [`WriteTx::next_id`] are safe.
 pub struct WriteTx {
@@ -125,6 +357,8 @@ pub struct WriteTx {
     seal: SealKey,
     head_seq: i64,
     head_hash: String,
+    /// The sealed tables' row counts and digests, kept current by every writer of them.
+    digests: Digests,
     now_us: i64,
     /// The agency's business time zone (dates of entries, promises kept or broken).
     zone: jiff::tz::TimeZone,
@@ -146,17 +380,34 @@ impl WriteTx {
         };
         let mut tx = pool.begin_with(begin).await?;
         let row = sqlx::query(
-            "UPDATE audit_head SET touched_at_us = $1 WHERE id = 1 RETURNING seq, hash",
+            "UPDATE audit_head SET touched_at_us = $1 WHERE id = 1 RETURNING seq, hash, sealed_rows, seal",
         )
         .bind(now_us)
         .fetch_one(&mut *tx)
         .await?;
+        let (head_seq, head_hash): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+        let (sealed_rows, stored_seal): (Option<String>, Option<String>) =
+            (row.try_get(2)?, row.try_get(3)?);
+        // Sealing a head someone rewound would make the rewind part of the record.
+        let digests = check_head(
+            &seal,
+            head_seq,
+            &head_hash,
+            sealed_rows.as_deref(),
+            stored_seal.as_deref(),
+        )
+        .map_err(|problem| {
+            StoreError::Corrupt(format!(
+                "{problem}; nothing more is written until the database is put right (run `arrears audit verify`)"
+            ))
+        })?;
         Ok(WriteTx {
             tx,
             engine,
             seal,
-            head_seq: row.try_get(0)?,
-            head_hash: row.try_get(1)?,
+            head_seq,
+            head_hash,
+            digests,
             now_us,
             zone,
         })
@@ -180,6 +431,32 @@ impl WriteTx {
 
     pub(crate) fn seal(&self) -> &SealKey {
         &self.seal
+    }
+
+    /// The sealed tables' digests: every writer of a sealed row records it here.
+    pub(crate) fn sealed(&mut self) -> &mut Digests {
+        &mut self.digests
+    }
+
+    /// After every event, row and hash was sealed afresh under `seal` (a key rotation):
+    /// the head moves to the re-sealed chain's end and is sealed with the new key.
+    pub(crate) fn resealed(&mut self, seal: SealKey, head_hash: String, digests: Digests) {
+        self.seal = seal;
+        self.head_hash = head_hash;
+        self.digests = digests;
+    }
+
+    /// Writes the head as it stands now (commit writes it again), so a check inside the
+    /// transaction sees it.
+    pub(crate) async fn store_head(&mut self) -> Result<(), StoreError> {
+        write_head(
+            &mut self.tx,
+            &self.seal,
+            self.head_seq,
+            &self.head_hash,
+            &self.digests,
+        )
+        .await
     }
 
     pub fn engine(&self) -> Engine {
@@ -206,38 +483,14 @@ impl WriteTx {
     }
 
     pub async fn audit(&mut self, event: AuditEvent<'_>) -> Result<i64, StoreError> {
-        let seq = self.head_seq + 1;
-        let before = event.before.as_ref().map(serde_json::Value::to_string);
-        let after = event.after.as_ref().map(serde_json::Value::to_string);
-        let hash = event_hash(
+        let (seq, hash) = append_event(
+            &mut self.tx,
             &self.seal,
+            self.head_seq,
             &self.head_hash,
-            seq,
             self.now_us,
-            event.actor,
-            event.action,
-            event.entity,
-            event.entity_key,
-            before.as_deref(),
-            after.as_deref(),
-            event.reason,
-        );
-        sqlx::query(
-            "INSERT INTO audit_events (seq, recorded_at_us, actor, action, entity, entity_key, before_json, after_json, reason, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            event,
         )
-        .bind(seq)
-        .bind(self.now_us)
-        .bind(event.actor)
-        .bind(event.action)
-        .bind(event.entity)
-        .bind(event.entity_key)
-        .bind(before)
-        .bind(after)
-        .bind(event.reason)
-        .bind(&self.head_hash)
-        .bind(&hash)
-        .execute(&mut *self.tx)
         .await?;
         self.head_seq = seq;
         self.head_hash = hash;
@@ -245,11 +498,14 @@ impl WriteTx {
     }
 
     pub async fn commit(mut self) -> Result<(), StoreError> {
-        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-            .bind(self.head_seq)
-            .bind(&self.head_hash)
-            .execute(&mut *self.tx)
-            .await?;
+        write_head(
+            &mut self.tx,
+            &self.seal,
+            self.head_seq,
+            &self.head_hash,
+            &self.digests,
+        )
+        .await?;
         self.tx.commit().await?;
         Ok(())
     }
@@ -260,13 +516,106 @@ impl WriteTx {
     }
 }
 
+/// Events, ledger rows and the like re-sealed per statement round in a key rotation.
+const RESEAL_PAGE_ROWS: i64 = 1_000;
+
+/// Re-chains every event under `seal` (a key rotation). `rewrite` gives an event's new
+/// `after_json` from its action and old one (the decision log's hashes it names change
+/// too). The chain's new last hash.
+pub(crate) async fn rechain_events(
+    connection: &mut AnyConnection,
+    seal: &SealKey,
+    rewrite: impl Fn(&str, Option<String>) -> Option<String>,
+) -> Result<String, StoreError> {
+    let mut running = GENESIS_HASH.to_string();
+    let mut after_seq = 0i64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT seq, recorded_at_us, actor, action, entity, entity_key, before_json, after_json, reason FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after_seq)
+        .bind(RESEAL_PAGE_ROWS)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            let seq: i64 = row.try_get(0)?;
+            let action: String = row.try_get(3)?;
+            let before: Option<String> = row.try_get(6)?;
+            let after = rewrite(&action, row.try_get(7)?);
+            let hash = event_hash(
+                seal,
+                &running,
+                seq,
+                row.try_get(1)?,
+                &row.try_get::<String, _>(2)?,
+                &action,
+                &row.try_get::<String, _>(4)?,
+                &row.try_get::<String, _>(5)?,
+                before.as_deref(),
+                after.as_deref(),
+                &row.try_get::<String, _>(8)?,
+            );
+            sqlx::query(
+                "UPDATE audit_events SET after_json = $1, prev_hash = $2, hash = $3 WHERE seq = $4",
+            )
+            .bind(after)
+            .bind(&running)
+            .bind(&hash)
+            .bind(seq)
+            .execute(&mut *connection)
+            .await?;
+            running = hash;
+            after_seq = seq;
+        }
+        if (rows.len() as i64) < RESEAL_PAGE_ROWS {
+            return Ok(running);
+        }
+    }
+}
+
+/// Re-seals every ledger row's `row_hash` under `seal` (a key rotation).
+pub(crate) async fn reseal_ledger(
+    connection: &mut AnyConnection,
+    seal: &SealKey,
+) -> Result<(), StoreError> {
+    let mut after_id = 0i64;
+    loop {
+        let sql = format!("{LEDGER_SELECT} WHERE id > $1 ORDER BY id LIMIT $2");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after_id)
+            .bind(RESEAL_PAGE_ROWS)
+            .fetch_all(&mut *connection)
+            .await?;
+        for row in &rows {
+            let read = StoredLedgerRow::read(row)?;
+            let ledger_row = read.row();
+            sqlx::query("UPDATE ledger_entries SET row_hash = $1 WHERE id = $2")
+                .bind(ledger_row.hash(seal))
+                .bind(ledger_row.id)
+                .execute(&mut *connection)
+                .await?;
+            after_id = ledger_row.id;
+        }
+        if (rows.len() as i64) < RESEAL_PAGE_ROWS {
+            return Ok(());
+        }
+    }
+}
+
 /// The result of checking the whole log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditReport {
     pub events: u64,
     pub ledger_entries: u64,
     pub decisions: u64,
-    /// The first inconsistency found, if any.
+    /// Rows of the row-sealed tables checked against their seals (`crate::seal`).
+    pub sealed_rows: u64,
+    /// The chain's last event and its hash, as the sealed head records them: kept
+    /// outside the database, they show a later rollback of the whole database.
+    pub head_seq: i64,
+    pub head_hash: String,
+    /// What is wrong, if anything: the first broken link of the chain, or else every
+    /// sealed row that was altered (one line each).
     pub broken: Option<String>,
 }
 
@@ -277,43 +626,93 @@ pub(crate) async fn verify(
     engine: Engine,
     seal: &SealKey,
 ) -> Result<AuditReport, StoreError> {
-    let mut report = AuditReport {
-        events: 0,
-        ledger_entries: 0,
-        decisions: 0,
-        broken: None,
-    };
     let begin = match engine {
         Engine::Sqlite => "BEGIN",
         Engine::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     };
     let mut snapshot = pool.begin_with(begin).await?;
-    let connection: &mut AnyConnection = &mut snapshot;
-    let (last_seq, last_hash) = verify_chain(connection, seal, &mut report).await?;
-    if report.broken.is_none() {
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&mut *connection)
-            .await?;
-        let (head_seq, head_hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
-        if head_seq != last_seq || head_hash != last_hash {
-            report.broken = Some(format!(
-                "audit_head says the chain ends at event {head_seq}, but the last event is {last_seq}: events were removed or added behind Arrears' back"
-            ));
-        }
-    }
-    if report.broken.is_none() {
-        verify_ledger(connection, seal, &mut report).await?;
-    }
-    if report.broken.is_none() {
-        verify_import_counts(connection, &mut report).await?;
-    }
-    if report.broken.is_none() {
-        match crate::decisions::verify(connection, seal).await? {
-            Ok(count) => report.decisions = count,
-            Err(problem) => report.broken = Some(problem),
-        }
-    }
+    let report = verify_on(&mut snapshot, seal).await?;
     snapshot.rollback().await?;
+    Ok(report)
+}
+
+/// Checks everything `connection` sees (a read snapshot, or a write transaction that
+/// holds the audit lock): the chain, the sealed head, the ledger's row hashes, the
+/// imports' counts, the decision log, and every sealed row and table.
+pub(crate) async fn verify_on(
+    connection: &mut AnyConnection,
+    seal: &SealKey,
+) -> Result<AuditReport, StoreError> {
+    let mut report = AuditReport {
+        events: 0,
+        ledger_entries: 0,
+        decisions: 0,
+        sealed_rows: 0,
+        head_seq: 0,
+        head_hash: GENESIS_HASH.to_string(),
+        broken: None,
+    };
+    let (last_seq, last_hash) = verify_chain(connection, seal, &mut report).await?;
+    if report.broken.is_some() {
+        return Ok(report);
+    }
+    let head = sqlx::query("SELECT seq, hash, sealed_rows, seal FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *connection)
+        .await?;
+    let (head_seq, head_hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
+    let (sealed_rows, stored_seal): (Option<String>, Option<String>) =
+        (head.try_get(2)?, head.try_get(3)?);
+    let digests = match check_head(
+        seal,
+        head_seq,
+        &head_hash,
+        sealed_rows.as_deref(),
+        stored_seal.as_deref(),
+    ) {
+        Ok(digests) => digests,
+        Err(problem) => {
+            report.broken = Some(problem);
+            return Ok(report);
+        }
+    };
+    (report.head_seq, report.head_hash) = (head_seq, head_hash.clone());
+    if head_seq != last_seq || head_hash != last_hash {
+        report.broken = Some(format!(
+            "audit_head says the chain ends at event {head_seq}, but the last event is {last_seq}: events were removed or added behind Arrears' back"
+        ));
+        return Ok(report);
+    }
+    // From here on each part is independent of the others: every problem is named.
+    let mut problems = Vec::new();
+    let ledger = verify_ledger(connection, seal, &mut report).await?;
+    problems.extend(report.broken.take());
+    verify_import_counts(connection, &mut report).await?;
+    problems.extend(report.broken.take());
+    let decisions = match crate::decisions::verify(connection, seal).await? {
+        Ok(tally) => {
+            report.decisions = tally.digest.rows as u64;
+            Some(tally)
+        }
+        Err(problem) => {
+            problems.push(problem);
+            None
+        }
+    };
+    if let Some(ledger) = ledger {
+        problems.extend(ledger.compare("ledger_entries", digests.get("ledger_entries"), true));
+    }
+    if let Some(decisions) = decisions {
+        problems.extend(decisions.compare(
+            "compliance_decisions",
+            digests.get("compliance_decisions"),
+            true,
+        ));
+    }
+    match crate::seal::verify_rows(connection, seal, &digests).await? {
+        Ok(rows) => report.sealed_rows = rows,
+        Err(more) => problems.extend(more),
+    }
+    report.broken = (!problems.is_empty()).then(|| problems.join("\n"));
     Ok(report)
 }
 
@@ -373,45 +772,32 @@ async fn verify_chain(
     Ok((expected_seq - 1, running_hash))
 }
 
+/// Each ledger row against its `row_hash`; what the rows add up to (`None` when one is
+/// broken).
 async fn verify_ledger(
     connection: &mut AnyConnection,
     seal: &SealKey,
     report: &mut AuditReport,
-) -> Result<(), StoreError> {
+) -> Result<Option<Tally>, StoreError> {
     use futures_util::TryStreamExt;
-    let mut rows = sqlx::query(
-        "SELECT id, account_id, seq, reason, principal_minor, interest_minor, fees_minor, effective_on, recorded_at_us, corrects_entry_id, memo, audit_seq, row_hash FROM ledger_entries ORDER BY id",
-    )
-    .fetch(&mut *connection);
+    let sql = format!("{LEDGER_SELECT} ORDER BY id");
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *connection);
+    let mut tally = Tally::new();
     while let Some(row) = rows.try_next().await? {
-        let reason: String = row.try_get(3)?;
-        let effective_on: String = row.try_get(7)?;
-        let memo: Option<String> = row.try_get(10)?;
-        let ledger_row = LedgerRow {
-            id: row.try_get(0)?,
-            account_id: row.try_get(1)?,
-            seq: row.try_get(2)?,
-            reason: &reason,
-            principal_minor: row.try_get(4)?,
-            interest_minor: row.try_get(5)?,
-            fees_minor: row.try_get(6)?,
-            effective_on: &effective_on,
-            recorded_at_us: row.try_get(8)?,
-            corrects_entry_id: row.try_get(9)?,
-            memo: memo.as_deref(),
-            audit_seq: row.try_get(11)?,
-        };
+        let read = StoredLedgerRow::read(&row)?;
+        let ledger_row = read.row();
         let stored: String = row.try_get(12)?;
         if ledger_row.hash(seal) != stored {
             report.broken = Some(format!(
                 "ledger entry {} (account id {}, entry {}): content does not match its row_hash (the row was altered)",
                 ledger_row.id, ledger_row.account_id, ledger_row.seq
             ));
-            return Ok(());
+            return Ok(None);
         }
+        tally.row(Some(ledger_row.id), hash_sum(&stored));
         report.ledger_entries += 1;
     }
-    Ok(())
+    Ok(Some(tally))
 }
 
 /// Rows deleted behind our back leave an import's recorded counts higher than what is

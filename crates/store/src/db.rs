@@ -201,8 +201,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_address_incomplete.sql"),
         postgres: include_str!("../migrations/postgres/0008_address_incomplete.sql"),
     },
-    // Version 9 is another branch's (issue 13); `migrate` applies each version not yet
-    // applied, so a gap is harmless.
+    Migration {
+        version: AUDIT_SEAL_VERSION,
+        name: "audit_seal",
+        sqlite: include_str!("../migrations/sqlite/0009_audit_seal.sql"),
+        postgres: include_str!("../migrations/postgres/0009_audit_seal.sql"),
+    },
     Migration {
         version: 10,
         name: "sign_in_throttle",
@@ -211,11 +215,22 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-/// Applies the migrations not yet applied, each in its own transaction.
+/// The migration that adds row seals and the sealed head: the rows already there are
+/// sealed with the key in its transaction (`audit::seal_existing`).
+pub const AUDIT_SEAL_VERSION: i64 = 9;
+
 /// Serialises migrations of concurrent processes on PostgreSQL.
 const MIGRATION_LOCK_KEY: i64 = 0x4172_7265_6172_7301;
 
-pub async fn migrate(pool: &AnyPool, engine: Engine) -> Result<(), StoreError> {
+/// Applies the migrations not yet applied, each in its own transaction. Versions need
+/// not be contiguous: each is applied once, in increasing order. `key` seals the rows
+/// already there when seals are introduced; `now_us` dates that in the audit log.
+pub async fn migrate(
+    pool: &AnyPool,
+    engine: Engine,
+    key: &crate::PiiKey,
+    now_us: i64,
+) -> Result<(), StoreError> {
     pool.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at_us BIGINT NOT NULL)",
     )
@@ -248,6 +263,9 @@ pub async fn migrate(pool: &AnyPool, engine: Engine) -> Result<(), StoreError> {
             Engine::Postgres => migration.postgres,
         };
         tx.execute(sqlx::AssertSqlSafe(sql)).await?;
+        if migration.version == AUDIT_SEAL_VERSION {
+            crate::audit::seal_existing(&mut tx, key, now_us).await?;
+        }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at_us) VALUES ($1, $2, $3)",
         )

@@ -10,6 +10,7 @@
 use crate::audit::{AuditEvent, GENESIS_HASH, WriteTx, chain_hash};
 use crate::batch::{Batch, Value};
 use crate::crypto::SealKey;
+use crate::seal::Tally;
 use crate::{Actor, Store, StoreError};
 use jiff::Timestamp;
 use serde_json::json;
@@ -122,6 +123,76 @@ impl Sealed<'_> {
             Some(self.answer_json),
         ]);
         chain_hash(seal, prev_hash, &fields)
+    }
+}
+
+/// A decision's sealed columns, then `prev_hash` (15) and `hash` (16).
+const DECISION_SELECT: &str = "SELECT id, account_id, decided_at_us, recorded_at_us, actor, asked_by, action, contact_point, decision, rules, next_allowed_at_us, packs, request_json, answer_json, audit_seq, prev_hash, hash FROM compliance_decisions";
+
+/// A decision as [`DECISION_SELECT`] reads it.
+struct StoredDecision {
+    /// id, account_id, decided_at_us, recorded_at_us, audit_seq.
+    numbers: [i64; 5],
+    next_allowed_at_us: Option<i64>,
+    contact_point: Option<String>,
+    /// actor, asked_by, action, decision, rules, packs, request_json, answer_json.
+    texts: [String; 8],
+}
+
+impl StoredDecision {
+    fn read(row: &sqlx::any::AnyRow) -> Result<StoredDecision, StoreError> {
+        Ok(StoredDecision {
+            numbers: [
+                row.try_get(0)?,
+                row.try_get(1)?,
+                row.try_get(2)?,
+                row.try_get(3)?,
+                row.try_get(14)?,
+            ],
+            next_allowed_at_us: row.try_get(10)?,
+            contact_point: row.try_get(7)?,
+            texts: [
+                row.try_get(4)?,
+                row.try_get(5)?,
+                row.try_get(6)?,
+                row.try_get(8)?,
+                row.try_get(9)?,
+                row.try_get(11)?,
+                row.try_get(12)?,
+                row.try_get(13)?,
+            ],
+        })
+    }
+
+    fn sealed(&self) -> Sealed<'_> {
+        let [id, account_id, decided_at_us, recorded_at_us, audit_seq] = self.numbers;
+        let [
+            actor,
+            asked_by,
+            action,
+            decision,
+            rules,
+            packs,
+            request_json,
+            answer_json,
+        ] = &self.texts;
+        Sealed {
+            id,
+            account_id,
+            decided_at_us,
+            recorded_at_us,
+            actor,
+            asked_by,
+            action,
+            contact_point: self.contact_point.as_deref(),
+            decision,
+            rules,
+            next_allowed_at_us: self.next_allowed_at_us,
+            packs,
+            request_json,
+            answer_json,
+            audit_seq,
+        }
     }
 }
 
@@ -262,6 +333,8 @@ pub(crate) async fn append(
             audit_seq,
         };
         let hash = sealed.hash(seal, &prev_hash);
+        tx.sealed()
+            .add("compliance_decisions", crate::seal::hash_sum(&hash));
         batch.push::<17>([
             Value::from(id),
             Value::from(decision.account_id),
@@ -308,48 +381,86 @@ pub(crate) async fn append(
     Ok(first_id)
 }
 
+/// Re-chains every decision under `seal` (a key rotation): for each hash in `named` (the
+/// ones audit events record), its new hash.
+pub(crate) async fn rechain(
+    connection: &mut AnyConnection,
+    seal: &SealKey,
+    named: &std::collections::HashSet<String>,
+) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    const PAGE_ROWS: i64 = 1_000;
+    let mut renamed = std::collections::HashMap::new();
+    let mut running = GENESIS_HASH.to_string();
+    let mut after_id = 0i64;
+    loop {
+        let sql = format!("{DECISION_SELECT} WHERE id > $1 ORDER BY id LIMIT $2");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after_id)
+            .bind(PAGE_ROWS)
+            .fetch_all(&mut *connection)
+            .await?;
+        for row in &rows {
+            let read = StoredDecision::read(row)?;
+            let sealed = read.sealed();
+            let id = sealed.id;
+            let old_hash: String = row.try_get(16)?;
+            let hash = sealed.hash(seal, &running);
+            sqlx::query("UPDATE compliance_decisions SET prev_hash = $1, hash = $2 WHERE id = $3")
+                .bind(&running)
+                .bind(&hash)
+                .bind(id)
+                .execute(&mut *connection)
+                .await?;
+            if named.contains(&old_hash) {
+                renamed.insert(old_hash, hash.clone());
+            }
+            running = hash;
+            after_id = id;
+        }
+        if (rows.len() as i64) < PAGE_ROWS {
+            return Ok(renamed);
+        }
+    }
+}
+
+/// The last hash each `compliance.decisions` event names.
+pub(crate) async fn hashes_named_by_events(
+    connection: &mut AnyConnection,
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let rows =
+        sqlx::query("SELECT after_json FROM audit_events WHERE action = 'compliance.decisions'")
+            .fetch_all(&mut *connection)
+            .await?;
+    let mut named = std::collections::HashSet::new();
+    for row in rows {
+        let after: Option<String> = row.try_get(0)?;
+        named.extend(
+            after
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .and_then(|value| value["last_hash"].as_str().map(str::to_string)),
+        );
+    }
+    Ok(named)
+}
+
 /// Recomputes every decision's hash and link; the last must be the one the latest
-/// decisions audit event names. Returns the number of decisions or the first problem.
+/// decisions audit event names. Returns what the decisions add up to (for the sealed
+/// head's count) or the first problem.
 pub(crate) async fn verify(
     connection: &mut AnyConnection,
     seal: &SealKey,
-) -> Result<Result<u64, String>, StoreError> {
+) -> Result<Result<Tally, String>, StoreError> {
     use futures_util::TryStreamExt;
     let mut running = GENESIS_HASH.to_string();
-    let mut count = 0u64;
+    let mut tally = Tally::new();
     let mut problem = None;
     {
-        let mut rows = sqlx::query(
-            "SELECT id, account_id, decided_at_us, recorded_at_us, actor, asked_by, action, contact_point, decision, rules, next_allowed_at_us, packs, request_json, answer_json, audit_seq, prev_hash, hash \
-             FROM compliance_decisions ORDER BY id",
-        )
-        .fetch(&mut *connection);
+        let sql = format!("{DECISION_SELECT} ORDER BY id");
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *connection);
         while let Some(row) = rows.try_next().await? {
-            let id: i64 = row.try_get(0)?;
-            let (actor, asked_by, action): (String, String, String) =
-                (row.try_get(4)?, row.try_get(5)?, row.try_get(6)?);
-            let contact_point: Option<String> = row.try_get(7)?;
-            let (decision, rules, packs): (String, String, String) =
-                (row.try_get(8)?, row.try_get(9)?, row.try_get(11)?);
-            let (request_json, answer_json): (String, String) =
-                (row.try_get(12)?, row.try_get(13)?);
-            let sealed = Sealed {
-                id,
-                account_id: row.try_get(1)?,
-                decided_at_us: row.try_get(2)?,
-                recorded_at_us: row.try_get(3)?,
-                actor: &actor,
-                asked_by: &asked_by,
-                action: &action,
-                contact_point: contact_point.as_deref(),
-                decision: &decision,
-                rules: &rules,
-                next_allowed_at_us: row.try_get(10)?,
-                packs: &packs,
-                request_json: &request_json,
-                answer_json: &answer_json,
-                audit_seq: row.try_get(14)?,
-            };
+            let read = StoredDecision::read(&row)?;
+            let sealed = read.sealed();
+            let id = sealed.id;
             let (prev_hash, hash): (String, String) = (row.try_get(15)?, row.try_get(16)?);
             if prev_hash != running {
                 problem = Some(format!(
@@ -363,8 +474,8 @@ pub(crate) async fn verify(
                 ));
                 break;
             }
+            tally.row(Some(id), crate::seal::hash_sum(&hash));
             running = hash;
-            count += 1;
         }
     }
     if let Some(problem) = problem {
@@ -390,5 +501,5 @@ pub(crate) async fn verify(
             "compliance decisions: the last decision is not the one the audit log recorded last (decisions were removed or added behind Arrears' back)".into(),
         ));
     }
-    Ok(Ok(count))
+    Ok(Ok(tally))
 }

@@ -12,6 +12,7 @@
 use crate::audit::{AuditEvent, LedgerRow, WriteTx};
 use crate::batch::{Batch, Literal, Value};
 use crate::creditors::{self, Creditor};
+use crate::seal::{self, AccountRow, DebtorRow, Digests};
 use crate::{Actor, Store, StoreError};
 use domain::aging::days_past_due;
 use domain::ids::CreditorCode;
@@ -22,6 +23,9 @@ use jiff::civil::Date;
 use serde_json::json;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
+
+/// The status every imported account starts in.
+const IMPORTED_STATUS: domain::account::Status = domain::account::Status::Active;
 
 /// The import's business facts, known before reading.
 pub struct ImportFile<'a> {
@@ -79,6 +83,7 @@ const DEBTOR_COLUMNS: &[&str] = &[
     "ssn_last4_enc",
     "ssn_last4_index",
     "address_incomplete",
+    "seal",
 ];
 const CONTACT_COLUMNS: &[&str] = &["id", "debtor_id", "kind", "value", "source"];
 const ACCOUNT_COLUMNS: &[&str] = &[
@@ -103,6 +108,7 @@ const ACCOUNT_COLUMNS: &[&str] = &[
     "itemization_fees_minor",
     "itemization_payments_minor",
     "itemization_credits_minor",
+    "seal",
 ];
 const LEDGER_COLUMNS: &[&str] = &[
     "id",
@@ -142,10 +148,7 @@ impl Batches {
                     ("created_at_us", Literal::Int(now_us)),
                 ]),
             accounts: Batch::new(engine, "accounts", ACCOUNT_COLUMNS, "").with_constants(vec![
-                (
-                    "status",
-                    Literal::Code(domain::account::Status::Active.code()),
-                ),
+                ("status", Literal::Code(IMPORTED_STATUS.code())),
                 ("placed_on", Literal::Date(placed_on)),
                 ("import_id", Literal::Int(import_id)),
             ]),
@@ -236,6 +239,8 @@ struct Importer<'a> {
     placed_on: Date,
     source: String,
     outcome: ImportOutcome,
+    /// What the rows written add to the sealed tables' digests (`crate::seal`).
+    sealed: Digests,
 }
 
 impl Store {
@@ -270,6 +275,7 @@ impl Store {
             placed_on: file.placed_on,
             source: format!("placement:{}", base_name(file.file_name)),
             outcome: ImportOutcome::default(),
+            sealed: Digests::default(),
         };
         // While the database writes one batch, the next is parsed and built: the two
         // halves run on different threads (sqlx's SQLite worker, this task) at once.
@@ -462,6 +468,17 @@ impl Importer<'_> {
             .ssn_last4
             .as_deref()
             .map(|last4| key.blind_index("ssn_last4", last4));
+        let seal = seal::seal(
+            &self.seal,
+            &DebtorRow {
+                id,
+                creditor_id,
+                debtor_ref: placement.debtor_ref.as_str(),
+                first_name: &placement.first_name,
+                last_name: &placement.last_name,
+            },
+        );
+        self.sealed.add("debtors", seal.sum);
         let row = [
             id.into(),
             creditor_id.into(),
@@ -487,6 +504,7 @@ impl Importer<'_> {
                 .into(),
             ssn_index.into(),
             i64::from(incomplete).into(),
+            seal.text.into(),
         ];
         self.outcome.debtors_created += 1;
         self.outcome.addresses_incomplete += u64::from(incomplete);
@@ -529,6 +547,18 @@ impl Importer<'_> {
         let itemization = placement.itemization.as_ref();
         let minor =
             |amount: Option<domain::money::Amount>| Value::Int(amount.map(|amount| amount.minor()));
+        let seal = seal::seal(
+            &self.seal,
+            &AccountRow {
+                id,
+                creditor_id,
+                account_ref: placement.account_ref.as_str(),
+                debtor_id,
+                currency: placement.currency.code(),
+                status: IMPORTED_STATUS.code(),
+            },
+        );
+        self.sealed.add("accounts", seal.sum);
         let row = [
             id.into(),
             creditor_id.into(),
@@ -551,6 +581,7 @@ impl Importer<'_> {
             minor(itemization.map(|item| item.fees)),
             minor(itemization.map(|item| item.payments)),
             minor(itemization.map(|item| item.credits)),
+            seal.text.into(),
         ];
         self.outcome.accounts_created += 1;
         self.batches.accounts.push(row);
@@ -587,6 +618,7 @@ impl Importer<'_> {
             audit_seq: self.audit_seq,
         };
         let row_hash = ledger_row.hash(&self.seal);
+        self.sealed.add("ledger_entries", seal::hash_sum(&row_hash));
         let row = [
             id.into(),
             account_id.into(),
@@ -646,6 +678,7 @@ impl Importer<'_> {
             seq, self.audit_seq,
             "the import's audit seq was reserved before its rows"
         );
+        tx.sealed().merge(&self.sealed);
         sqlx::query(
             "INSERT INTO imports (id, kind, file_name, sha256, rows_in_file, accounts_created, debtors_created, entries_created, actor, recorded_at_us, audit_seq) \
              VALUES ($1, 'placements', $2, $3, $4, $5, $6, $7, $8, $9, $10)",

@@ -21,6 +21,8 @@ pub mod locate;
 pub mod money;
 pub mod money_views;
 pub mod remittance;
+pub mod rotate;
+pub mod seal;
 pub mod sessions;
 pub mod users;
 pub mod view;
@@ -97,13 +99,14 @@ pub struct Store {
 /// The business time zone when none is configured (`ARREARS_BUSINESS_TZ`).
 pub const BUSINESS_TIME_ZONE_DEFAULT: &str = "America/New_York";
 
-const PII_KEY_CHECK_SETTING: &str = "pii_key_check";
+pub(crate) const PII_KEY_CHECK_SETTING: &str = "pii_key_check";
+pub(crate) const PII_KEY_MISMATCH: &str = "the PII key does not match this database (set ARREARS_PII_KEY or ARREARS_PII_KEY_FILE to the key it was created with)";
 
 impl Store {
     /// Connects, applies pending migrations and checks the PII key against the database.
     pub async fn open(url: &str, key: PiiKey, clock: Clock) -> Result<Store, StoreError> {
         let (pool, engine) = db::connect(url).await?;
-        db::migrate(&pool, engine).await?;
+        db::migrate(&pool, engine, &key, clock.now().as_microsecond()).await?;
         let store = Store {
             pool,
             engine,
@@ -125,9 +128,7 @@ impl Store {
             .await?;
         match stored {
             Some((stored,)) if stored == check => Ok(()),
-            Some(_) => Err(StoreError::Config(
-                "the PII key does not match this database (set ARREARS_PII_KEY or ARREARS_PII_KEY_FILE to the key it was created with)".into(),
-            )),
+            Some(_) => Err(StoreError::Config(PII_KEY_MISMATCH.into())),
             None => {
                 sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
                     .bind(PII_KEY_CHECK_SETTING)
@@ -185,14 +186,20 @@ impl Store {
 
     pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
         let now = self.now();
-        WriteTx::begin(
+        let begun = WriteTx::begin(
             &self.pool,
             self.engine,
             now.as_microsecond(),
             self.business_zone.clone(),
             self.key.seal_key(),
         )
-        .await
+        .await;
+        if let Err(StoreError::Corrupt(_)) = &begun {
+            // A head sealed with another key: the key was rotated since this store was
+            // opened (say so), or else the head was tampered with.
+            self.check_key().await?;
+        }
+        begun
     }
 
     /// Refreshes the planner's statistics of `table` after a bulk change (PostgreSQL;

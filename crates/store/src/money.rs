@@ -14,6 +14,7 @@
 use crate::audit::{AuditEvent, LedgerRow, WriteTx};
 use crate::batch::{Batch, Literal, Value};
 use crate::creditors::{Creditor, creditor_from_row};
+use crate::seal::{self, Digests, PaymentRow};
 use crate::{Actor, Store, StoreError};
 use domain::account::Status;
 use domain::allocation::{self, Owing};
@@ -130,6 +131,8 @@ struct KnownPayment {
 
 struct Poster<'a> {
     seal: crate::crypto::SealKey,
+    /// What the rows written add to the sealed tables' digests (`crate::seal`).
+    sealed: Digests,
     now_us: i64,
     audit_seq: i64,
     import_id: i64,
@@ -169,6 +172,7 @@ const PAYMENT_COLUMNS: &[&str] = &[
     "paid_on",
     "trace",
     "user_id",
+    "seal",
 ];
 const PAYMENT_ENTRY_COLUMNS: &[&str] = &["payment_id", "entry_id", "account_id", "amount_minor"];
 const LEDGER_COLUMNS: &[&str] = &[
@@ -445,6 +449,7 @@ impl Store {
         let audit_seq = tx.next_audit_seq();
         let mut poster = Poster {
             seal: self.key.seal_key(),
+            sealed: Digests::default(),
             now_us,
             audit_seq,
             import_id,
@@ -916,6 +921,29 @@ impl Poster<'_> {
             report_shares.push((self.accounts[id].account_ref.clone(), share));
         }
         let account_ref = self.accounts[&account_id].account_ref.clone();
+        let paid_on = payment.paid_on.to_string();
+        let seal = seal::seal(
+            &self.seal,
+            &PaymentRow {
+                id: payment_id,
+                creditor_id,
+                account_id,
+                payment_ref: &payment.payment_ref,
+                trace: payment.trace.as_deref(),
+                source: self.posting.source.code(),
+                user_id: self.posting.user_id,
+                recorded_at_us: self.now_us,
+                audit_seq: self.audit_seq,
+                amount_minor: payment.amount.minor(),
+                method: payment.method.code(),
+                paid_on: &paid_on,
+                returned_on: None,
+                return_code: None,
+                return_ref: None,
+                returned_audit_seq: None,
+            },
+        );
+        self.sealed.add("payments", seal.sum);
         self.payments.push([
             payment_id.into(),
             creditor_id.into(),
@@ -923,9 +951,10 @@ impl Poster<'_> {
             payment.payment_ref.as_str().into(),
             payment.amount.minor().into(),
             payment.method.code().into(),
-            payment.paid_on.to_string().into(),
+            paid_on.into(),
             payment.trace.clone().into(),
             Value::Int(self.posting.user_id),
+            seal.text.into(),
         ]);
         self.remember(
             payment.payment_ref.clone(),
@@ -1129,6 +1158,7 @@ impl Poster<'_> {
             audit_seq: self.audit_seq,
         };
         let hash = row.hash(&self.seal);
+        self.sealed.add("ledger_entries", seal::hash_sum(&hash));
         self.ledger.push([
             id.into(),
             account_id.into(),
@@ -1248,15 +1278,17 @@ impl Poster<'_> {
     }
 
     async fn finish(mut self, mut tx: WriteTx, actor: &Actor) -> Result<PostingReport, StoreError> {
+        tx.sealed().merge(&self.sealed);
         for (payment_id, returned_on, return_code, return_ref) in &self.returned {
-            sqlx::query("UPDATE payments SET returned_on = $1, return_code = $2, return_ref = $3, returned_audit_seq = $4 WHERE id = $5")
-                .bind(returned_on.to_string())
-                .bind(return_code.clone())
-                .bind(return_ref)
-                .bind(self.audit_seq)
-                .bind(*payment_id)
-                .execute(tx.conn())
-                .await?;
+            mark_returned(
+                &mut tx,
+                *payment_id,
+                &returned_on.to_string(),
+                return_code.as_deref(),
+                return_ref,
+                self.audit_seq,
+            )
+            .await?;
         }
         let changed: Vec<(i64, Status, Status)> = self
             .accounts
@@ -1333,4 +1365,70 @@ impl Poster<'_> {
         self.report.import_id = Some(self.import_id);
         Ok(self.report)
     }
+}
+
+/// Records a payment's return, re-sealing the row; a row that no longer matches its seal
+/// is refused (its return would seal the edit).
+async fn mark_returned(
+    tx: &mut WriteTx,
+    payment_id: i64,
+    returned_on: &str,
+    return_code: Option<&str>,
+    return_ref: &str,
+    audit_seq: i64,
+) -> Result<(), StoreError> {
+    let row = sqlx::query(
+        "SELECT creditor_id, account_id, payment_ref, trace, source, user_id, recorded_at_us, audit_seq, amount_minor, method, paid_on, returned_on, return_code, return_ref, returned_audit_seq, seal FROM payments WHERE id = $1",
+    )
+    .bind(payment_id)
+    .fetch_one(tx.conn())
+    .await?;
+    let payment_ref: String = row.try_get(2)?;
+    let trace: Option<String> = row.try_get(3)?;
+    let source: String = row.try_get(4)?;
+    let (method, paid_on): (String, String) = (row.try_get(9)?, row.try_get(10)?);
+    let was_returned_on: Option<String> = row.try_get(11)?;
+    let was_return_code: Option<String> = row.try_get(12)?;
+    let was_return_ref: Option<String> = row.try_get(13)?;
+    let stored: Option<String> = row.try_get(15)?;
+    let before = PaymentRow {
+        id: payment_id,
+        creditor_id: row.try_get(0)?,
+        account_id: row.try_get(1)?,
+        payment_ref: &payment_ref,
+        trace: trace.as_deref(),
+        source: &source,
+        user_id: row.try_get(5)?,
+        recorded_at_us: row.try_get(6)?,
+        audit_seq: row.try_get(7)?,
+        amount_minor: row.try_get(8)?,
+        method: &method,
+        paid_on: &paid_on,
+        returned_on: was_returned_on.as_deref(),
+        return_code: was_return_code.as_deref(),
+        return_ref: was_return_ref.as_deref(),
+        returned_audit_seq: row.try_get(14)?,
+    };
+    let old = seal::check_before_writing(tx.seal(), &before, stored.as_deref(), || {
+        format!("payments {payment_id} (payment_ref {payment_ref:?})")
+    })?;
+    let after = PaymentRow {
+        returned_on: Some(returned_on),
+        return_code,
+        return_ref: Some(return_ref),
+        returned_audit_seq: Some(audit_seq),
+        ..before
+    };
+    let new = seal::seal(tx.seal(), &after);
+    sqlx::query("UPDATE payments SET returned_on = $1, return_code = $2, return_ref = $3, returned_audit_seq = $4, seal = $5 WHERE id = $6")
+        .bind(returned_on)
+        .bind(return_code)
+        .bind(return_ref)
+        .bind(audit_seq)
+        .bind(&new.text)
+        .bind(payment_id)
+        .execute(tx.conn())
+        .await?;
+    tx.sealed().replace("payments", old, new.sum);
+    Ok(())
 }

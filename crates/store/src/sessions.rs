@@ -11,6 +11,7 @@
 //! billing, admins and auditors see all.
 
 use crate::audit::AuditEvent;
+use crate::seal::{self, AssignmentRow};
 use crate::users::User;
 use crate::{Actor, Store, StoreError};
 use domain::party::{Language, Role};
@@ -473,16 +474,48 @@ impl Store {
             reason: "creditor assignment",
         })
         .await?;
+        // The assignments replaced leave the sealed count; each must still be the one
+        // Arrears sealed (else this change would cover an edit up).
+        let current =
+            sqlx::query("SELECT creditor_id, seal FROM user_creditors WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_all(tx.conn())
+                .await?;
+        for row in current {
+            let (creditor_id, stored): (i64, Option<String>) = (row.try_get(0)?, row.try_get(1)?);
+            let assignment = AssignmentRow {
+                user_id,
+                creditor_id,
+            };
+            let old =
+                seal::check_before_writing(tx.seal(), &assignment, stored.as_deref(), || {
+                    format!("user_creditors (user {username:?}, creditor id {creditor_id})")
+                })?;
+            tx.sealed().remove("user_creditors", old);
+        }
         sqlx::query("DELETE FROM user_creditors WHERE user_id = $1")
             .bind(user_id)
             .execute(tx.conn())
             .await?;
-        for id in ids {
-            sqlx::query("INSERT INTO user_creditors (user_id, creditor_id) VALUES ($1, $2) ON CONFLICT (user_id, creditor_id) DO NOTHING")
-                .bind(user_id)
-                .bind(id)
-                .execute(tx.conn())
-                .await?;
+        ids.sort_unstable();
+        ids.dedup();
+        for creditor_id in ids {
+            let sealed = seal::seal(
+                tx.seal(),
+                &AssignmentRow {
+                    user_id,
+                    creditor_id,
+                },
+            );
+            sqlx::query(
+                "INSERT INTO user_creditors (user_id, creditor_id, seal) VALUES ($1, $2, $3)",
+            )
+            .bind(user_id)
+            .bind(creditor_id)
+            .bind(&sealed.text)
+            .execute(tx.conn())
+            .await?;
+            tx.sealed().add("user_creditors", sealed.sum);
         }
         tx.commit().await
     }

@@ -151,15 +151,29 @@ impl Store {
                 reason: "user added",
             })
             .await?;
-        sqlx::query("INSERT INTO users (id, username, role, password_hash, disabled, created_at_us, audit_seq) VALUES ($1, $2, $3, $4, 0, $5, $6)")
+        let sealed = crate::seal::seal(
+            tx.seal(),
+            &crate::seal::UserRow {
+                id,
+                username,
+                password_hash: &password_hash,
+                created_at_us: tx.now_us(),
+                audit_seq: seq,
+                role: role.code(),
+                disabled: 0,
+            },
+        );
+        sqlx::query("INSERT INTO users (id, username, role, password_hash, disabled, created_at_us, audit_seq, seal) VALUES ($1, $2, $3, $4, 0, $5, $6, $7)")
             .bind(id)
             .bind(username)
             .bind(role.code())
             .bind(&password_hash)
             .bind(tx.now_us())
             .bind(seq)
+            .bind(&sealed.text)
             .execute(tx.conn())
             .await?;
+        tx.sealed().add("users", sealed.sum);
         tx.commit().await?;
         Ok(User {
             id,

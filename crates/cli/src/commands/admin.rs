@@ -1,6 +1,9 @@
-//! `arrears creditor …` and `arrears user …`: the creditors' policies and the users.
+//! `arrears creditor …`, `arrears user …` and `arrears admin …`: the creditors' policies, the
+//! users, and the PII key.
 
 use super::*;
+use app::model::PiiKey;
+use std::path::Path;
 
 pub(crate) async fn creditor(globals: &Globals, command: CreditorCommand) -> Result<ExitCode> {
     let app = globals.open().await?;
@@ -104,6 +107,49 @@ pub(crate) async fn user(globals: &Globals, command: UserCommand) -> Result<Exit
         }
     }
     app.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `arrears admin rotate-key --new-key-file FILE`.
+pub(crate) async fn rotate_key(globals: &Globals, new_key_file: &Path) -> Result<ExitCode> {
+    let new_key = PiiKey::load_or_create(new_key_file).map_err(|error| {
+        anyhow!(InputError(format!(
+            "--new-key-file {}: {error}",
+            new_key_file.display()
+        )))
+    })?;
+    let app = globals.open().await?;
+    let rotated = app.rotate_key(&globals.actor(), &new_key).await;
+    app.close().await;
+    let rotation = rotated?;
+    println!(
+        "key rotated: {} re-encrypted; {}, {}, {} and {} re-sealed",
+        plural(
+            rotation.sensitive_values,
+            "sensitive value",
+            "sensitive values"
+        ),
+        plural(rotation.events, "event", "events"),
+        plural(rotation.ledger_entries, "ledger entry", "ledger entries"),
+        plural(
+            rotation.decisions,
+            "compliance decision",
+            "compliance decisions"
+        ),
+        plural(rotation.sealed_rows, "sealed row", "sealed rows")
+    );
+    println!(
+        "only the key in {} opens this database now: set ARREARS_PII_KEY_FILE to it (or ARREARS_PII_KEY to its contents) for every arrears process, then retire the old key",
+        new_key_file.display()
+    );
+    let from_environment = std::env::var_os("ARREARS_PII_KEY").is_some()
+        || std::env::var_os("ARREARS_PII_KEY_FILE").is_some();
+    if !from_environment && let Some(path) = app::model::db::sqlite_path(&globals.db) {
+        println!(
+            "(or put it in place of {}.key, the key file beside the database)",
+            path.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -42,24 +42,32 @@ pub(crate) async fn audit_verify(globals: &Globals) -> Result<ExitCode> {
     app.close().await;
     match report.broken {
         None => {
-            let plural = |count: u64, one: &str, many: &str| {
-                format!("{count} {}", if count == 1 { one } else { many })
-            };
             println!(
-                "audit log intact: {}, {}, {} verified",
+                "audit log intact: {}, {}, {}, {} verified",
                 plural(report.events, "event", "events"),
                 plural(report.ledger_entries, "ledger entry", "ledger entries"),
                 plural(
                     report.decisions,
                     "compliance decision",
                     "compliance decisions"
-                )
+                ),
+                plural(report.sealed_rows, "sealed row", "sealed rows")
             );
+            // Kept outside the database, the head shows a rollback of the whole database
+            // (which no seal inside it can): a later head must extend this one.
+            println!("head: event {}, hash {}", report.head_seq, report.head_hash);
             Ok(ExitCode::SUCCESS)
         }
         Some(broken) => {
-            println!("audit log BROKEN: {broken}");
+            for problem in broken.lines() {
+                println!("audit log BROKEN: {problem}");
+            }
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// `1 event`, `2 events`.
+pub(crate) fn plural(count: u64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }

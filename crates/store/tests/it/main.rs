@@ -11,5 +11,7 @@ mod decisions;
 mod import;
 mod migrations;
 mod money;
+mod rotation;
+mod tamper;
 mod users_and_creditors;
 mod workspace;
