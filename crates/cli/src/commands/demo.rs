@@ -454,6 +454,7 @@ pub(crate) async fn demo(
         import_placements_file(&app, &actor, &file, &Mapping::standard(), placed_on).await;
     std::fs::remove_file(&file).ok();
     let imported = imported?;
+    let to_locate = demo_partial_addresses(&app, &actor, &imported, placed_on).await?;
     let aged = app.age_accounts(&actor, today).await?;
     let refs = file_refs(&imported);
     let flagged = demo_flags(&app, &actor, &refs).await?;
@@ -520,6 +521,9 @@ pub(crate) async fn demo(
         "money: a lockbox file of {paid} payments (one returned NSF, {exceptions} unmatched on the exceptions list), {plans} payment plans and {settlements} settlements (some waiting for the supervisor's approval){}",
         if refunded { ", a refund request" } else { "" }
     );
+    println!(
+        "  {to_locate} accounts placed with a partial address (state and ZIP only) to locate: {program} --db {db} locate list"
+    );
     let month_start = today.first_of_month();
     println!(
         "  remittance: {program} --db {db} remittance --creditor CODE --from {month_start} --to {today} [--format pdf --output FILE]"
@@ -537,4 +541,52 @@ pub(crate) async fn demo(
     );
     web::serve(app.store().clone(), context::web_config()?, listen).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A second, small placement file as creditors send them: some rows carry only a state and
+/// ZIP code. They import with a warning each, their addresses kept incomplete (nothing is
+/// mailed to them), and their accounts make the locate list. Returns how many.
+async fn demo_partial_addresses(
+    app: &app::App,
+    actor: &app::model::Actor,
+    imported: &Imported,
+    placed_on: jiff::civil::Date,
+) -> Result<usize> {
+    let Some(creditor) = imported.summary.creditors.iter().next() else {
+        return Ok(0);
+    };
+    let delinquent = placed_on - jiff::Span::new().days(120);
+    let rows = [
+        (
+            "SKIP-0001",
+            "SKIPD-0001",
+            "Rosa",
+            "Delgado",
+            "2318.40",
+            "TX",
+            "78501",
+        ),
+        (
+            "SKIP-0002",
+            "SKIPD-0002",
+            "Wayne",
+            "Porter",
+            "874.15",
+            "OH",
+            "44105",
+        ),
+    ];
+    let mut text = String::from(
+        "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,address_line1,city,state,postal_code\n",
+    );
+    for (account, debtor, first, last, balance, state, zip) in rows {
+        text.push_str(&format!(
+            "{creditor},{account},{debtor},{first},{last},{balance},USD,{delinquent},,,{state},{zip}\n"
+        ));
+    }
+    let file = std::env::temp_dir().join(format!("arrears-demo-skip-{}.csv", std::process::id()));
+    std::fs::write(&file, text)?;
+    let outcome = import_placements_file(app, actor, &file, &Mapping::standard(), placed_on).await;
+    std::fs::remove_file(&file).ok();
+    Ok(outcome?.outcome.addresses_incomplete as usize)
 }

@@ -576,6 +576,17 @@ fn the_demo_builds_a_portfolio_with_users_holds_and_aging() {
         log.contains("deny") && log.contains("us.dispute_pending"),
         "{log}"
     );
+    // A second file placed accounts with only a state and ZIP: they wait on the locate
+    // list, and the demo says so.
+    assert!(
+        output.contains("2 accounts placed with a partial address"),
+        "{output}"
+    );
+    let locate = env.ok(&demo, &["locate", "list"]);
+    assert!(
+        locate.contains("SKIP-0001") && locate.contains("2 accounts to locate"),
+        "{locate}"
+    );
     // Running it again starts from scratch.
     let again = env.ok(
         "sqlite://arrears.db",
