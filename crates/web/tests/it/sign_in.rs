@@ -90,7 +90,12 @@ async fn databases() -> Vec<Db> {
         }
     };
     let name = format!(
-        "arrears_test_{}_web_{}",
+        "arrears_test_{}_{}_web_{}",
+        // scripts/test.sh names its run, and drops only its own databases at the end.
+        std::env::var("ARREARS_TEST_RUN")
+            .ok()
+            .filter(|run| !run.is_empty() && run.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .unwrap_or_else(|| "local".into()),
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::SeqCst)
     );
