@@ -38,11 +38,7 @@ pub async fn refuse_hidden_characters(request: Request, next: Next) -> Response 
         .unwrap_or_default();
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, crate::server::MAX_BODY_BYTES).await else {
-        return (
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "the request body is larger than the server accepts\n",
-        )
-            .into_response();
+        return crate::server::too_large(parts.uri.path().starts_with("/api/"));
     };
     let refused = match kind.as_str() {
         "application/x-www-form-urlencoded" => {

@@ -228,11 +228,7 @@ async fn read_body_within(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
-        return refuse(
-            api,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "the request body is larger than the server accepts",
-        );
+        return too_large(api);
     }
     let (parts, body) = request.into_parts();
     match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
@@ -241,16 +237,21 @@ async fn read_body_within(
             StatusCode::REQUEST_TIMEOUT,
             "the request body did not arrive in time",
         ),
-        Ok(Err(_)) => refuse(
-            api,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "the request body is larger than the server accepts",
-        ),
+        Ok(Err(_)) => too_large(api),
         Ok(Ok(bytes)) => {
             next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
                 .await
         }
     }
+}
+
+/// 413: a body over [`MAX_BODY_BYTES`].
+pub(crate) fn too_large(api: bool) -> Response {
+    refuse(
+        api,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "the request body is larger than the server accepts",
+    )
 }
 
 /// The answer to a body refused before any handler: JSON (the API's error shape) on
@@ -291,7 +292,22 @@ impl<T> WriteTimeout<T> {
         }
     }
 
-    /// Called when a write could not progress: starts the clock, or reports it ran out.
+    /// A write's outcome: ready resets the clock; pending starts it, or fails the write
+    /// once it has run out.
+    fn progress<V>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<V>>,
+    ) -> Poll<io::Result<V>> {
+        match polled {
+            Poll::Pending => self.poll_stalled(cx).map(Err),
+            ready => {
+                self.stalled = None;
+                ready
+            }
+        }
+    }
+
     fn poll_stalled(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
         let timeout = self.timeout;
         let sleep = self
@@ -323,13 +339,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for WriteTimeout<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.io).poll_write(cx, buf) {
-            Poll::Pending => self.poll_stalled(cx).map(Err),
-            ready => {
-                self.stalled = None;
-                ready
-            }
-        }
+        let polled = Pin::new(&mut self.io).poll_write(cx, buf);
+        self.progress(cx, polled)
     }
 
     fn poll_write_vectored(
@@ -337,13 +348,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for WriteTimeout<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.io).poll_write_vectored(cx, bufs) {
-            Poll::Pending => self.poll_stalled(cx).map(Err),
-            ready => {
-                self.stalled = None;
-                ready
-            }
-        }
+        let polled = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.progress(cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -351,13 +357,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for WriteTimeout<T> {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match Pin::new(&mut self.io).poll_flush(cx) {
-            Poll::Pending => self.poll_stalled(cx).map(Err),
-            ready => {
-                self.stalled = None;
-                ready
-            }
-        }
+        let polled = Pin::new(&mut self.io).poll_flush(cx);
+        self.progress(cx, polled)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
