@@ -23,7 +23,7 @@ pub const REFUSED: &[(u32, u32, &str)] = &[
     (0x7F, 0x9F, "a control character"),
     (0x202A, 0x202E, "a bidirectional-text control character"),
     (0x2066, 0x2069, "a bidirectional-text control character"),
-    (0xFEFF, 0xFEFF, "a byte-order mark (U+FEFF)"),
+    (0xFEFF, 0xFEFF, "a byte-order mark"),
     (0xFFFE, 0xFFFF, "a Unicode noncharacter"),
 ];
 
@@ -110,7 +110,7 @@ mod tests {
         );
         assert_eq!(
             first_refused("\u{FEFF}ACME").map(|(at, _, why)| (at, why)),
-            Some((1, "a byte-order mark (U+FEFF)"))
+            Some((1, "a byte-order mark"))
         );
         assert!(first_refused("x\u{202E}gpj.exe").is_some());
         assert!(first_refused("bell\u{7}").is_some());
