@@ -113,6 +113,27 @@ impl Amount {
     }
 }
 
+/// The digits of a whole part written with or without thousands commas: `1250`,
+/// `1,250`, `12,345,678`; `None` when a comma is anywhere else (`12,5`, `1,2345`, `,250`).
+fn ungroup(whole: &str) -> Option<String> {
+    if !whole.contains(',') {
+        return Some(whole.to_string());
+    }
+    let mut groups = whole.split(',');
+    let first = groups.next()?;
+    if first.is_empty() || first.len() > 3 || !first.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut digits = first.to_string();
+    for group in groups {
+        if group.len() != 3 || !group.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.push_str(group);
+    }
+    Some(digits)
+}
+
 fn parse_digits(digits: &str) -> Result<i64, AmountError> {
     digits.bytes().try_fold(0i64, |acc, b| {
         acc.checked_mul(10)
@@ -206,6 +227,91 @@ impl Currency {
     pub fn parse_amount(self, text: &str) -> Result<Amount, AmountError> {
         let amount = Amount::parse_decimal(text, self.minor_digits)?;
         self.within_limit(amount)
+    }
+
+    /// An amount as a person types it in a form: what [`Currency::parse_amount`] takes,
+    /// and also with this currency's symbol in front (`$1,250.00`, `US$ 12`), spaces
+    /// around it, and thousands grouped by commas in the right places (`1,250.00`,
+    /// `12,345,678`). Anything ambiguous is refused: a comma that is not a thousands
+    /// separator (`12,5`, `1,25`, `1,2345`), a point as a grouping (`1.250,00`), a
+    /// symbol of another currency. The API and files stay strict (`parse_amount`).
+    pub fn parse_typed(self, text: &str) -> Result<Amount, AmountError> {
+        let text = text.trim();
+        let (negative, rest) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest.trim_start()),
+            None => (false, text),
+        };
+        let rest = self
+            .symbols()
+            .iter()
+            .find_map(|symbol| rest.strip_prefix(symbol))
+            .unwrap_or(rest)
+            .trim_start();
+        if rest.starts_with(['-', '+']) {
+            return Err(AmountError::NotADecimal);
+        }
+        let (whole, fraction) = match rest.split_once('.') {
+            Some((whole, fraction)) => (whole, Some(fraction)),
+            None => (rest, None),
+        };
+        let whole = ungroup(whole).ok_or(AmountError::NotADecimal)?;
+        let mut plain = String::with_capacity(rest.len() + 1);
+        if negative {
+            plain.push('-');
+        }
+        plain.push_str(&whole);
+        if let Some(fraction) = fraction {
+            plain.push('.');
+            plain.push_str(fraction);
+        }
+        self.parse_amount(&plain)
+    }
+
+    /// The symbols a person may type before an amount of this currency.
+    fn symbols(self) -> &'static [&'static str] {
+        match self.code {
+            "USD" => &["US$", "USD", "$"],
+            "EUR" => &["EUR", "\u{20ac}"],
+            "GBP" => &["GBP", "\u{a3}"],
+            "CAD" => &["CA$", "CAD", "$"],
+            "MXN" => &["MX$", "MXN", "$"],
+            _ => &[],
+        }
+    }
+
+    /// An amount for people to read: the symbol, thousands grouped, the currency's
+    /// decimals: `$1,250.00`, `-$7.05`; a currency without a symbol here is written
+    /// after the number (`1,250.00 CHF`). Arrears' pages use the same form in English
+    /// and Spanish (US Spanish writes amounts as US English does).
+    pub fn display(self, amount: Amount) -> String {
+        let plain = amount.to_decimal_string(self.minor_digits);
+        let (sign, unsigned) = match plain.strip_prefix('-') {
+            Some(rest) => ("-", rest),
+            None => ("", plain.as_str()),
+        };
+        let (whole, fraction) = match unsigned.split_once('.') {
+            Some((whole, fraction)) => (whole, Some(fraction)),
+            None => (unsigned, None),
+        };
+        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+        for (index, digit) in whole.chars().enumerate() {
+            if index > 0 && (whole.len() - index) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        if let Some(fraction) = fraction {
+            grouped.push('.');
+            grouped.push_str(fraction);
+        }
+        match self.code {
+            "USD" => format!("{sign}${grouped}"),
+            "EUR" => format!("{sign}\u{20ac}{grouped}"),
+            "GBP" => format!("{sign}\u{a3}{grouped}"),
+            "CAD" => format!("{sign}CA${grouped}"),
+            "MXN" => format!("{sign}MX${grouped}"),
+            code => format!("{sign}{grouped} {code}"),
+        }
     }
 
     /// The largest amount taken in this currency, in minor units.
@@ -415,6 +521,66 @@ impl BasisPoints {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn people_may_type_symbols_and_thousands_commas_but_nothing_ambiguous() {
+        let usd = Currency::USD;
+        for (typed, minor) in [
+            ("1,250.00", 125_000),
+            ("$1,250.00", 125_000),
+            (" $ 1,250 ", 125_000),
+            ("US$12", 1_200),
+            ("12,345,678.9", 1_234_567_890),
+            ("-$7.05", -705),
+            ("1250", 125_000),
+            ("0.5", 50),
+        ] {
+            assert_eq!(usd.parse_typed(typed), Ok(Amount(minor)), "{typed}");
+        }
+        for bad in [
+            "12,5",
+            "1,25",
+            "1,2345",
+            ",250",
+            "1.250,00",
+            "1,250.",
+            "\u{20ac}5",
+            "$",
+            "1,,250",
+            "12,50.00",
+            "$-5",
+            "1 250",
+        ] {
+            assert!(usd.parse_typed(bad).is_err(), "{bad} should be refused");
+        }
+        assert_eq!(
+            Currency::parse("EUR").unwrap().parse_typed("\u{20ac}1,000"),
+            Ok(Amount(100_000))
+        );
+        // The strict parser of files and the API is unchanged.
+        assert!(usd.parse_amount("1,250.00").is_err());
+    }
+
+    #[test]
+    fn amounts_are_displayed_with_symbol_and_grouping() {
+        let usd = Currency::USD;
+        assert_eq!(usd.display(Amount(18_579_984)), "$185,799.84");
+        assert_eq!(usd.display(Amount(-705)), "-$7.05");
+        assert_eq!(usd.display(Amount(0)), "$0.00");
+        assert_eq!(usd.display(Amount(100_000)), "$1,000.00");
+        assert_eq!(usd.display(Amount(99_999)), "$999.99");
+        let chf = Currency::parse("CHF").unwrap();
+        assert_eq!(chf.display(Amount(123_456_789)), "1,234,567.89 CHF");
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(jpy.display(Amount(1_234_567)), "1,234,567 JPY");
+        // What is displayed is typed back to the same amount.
+        for minor in [0, 5, 99_999, 100_000, 18_579_984, -705] {
+            assert_eq!(
+                usd.parse_typed(&usd.display(Amount(minor))),
+                Ok(Amount(minor))
+            );
+        }
+    }
 
     #[test]
     fn parses_the_spec_examples() {

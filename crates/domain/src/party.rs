@@ -64,7 +64,8 @@ code_enum! {
     }
 }
 
-/// A US phone number normalised to E.164 (`+16175550123`).
+/// A US phone number normalised to E.164 (`+16175550123`); [`PhoneNumber::display`] writes
+/// it for people, and [`PhoneNumber::parse`] reads that back.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PhoneNumber(String);
 
@@ -97,6 +98,12 @@ impl PhoneNumber {
 
     pub fn area_code(&self) -> &str {
         &self.0[2..5]
+    }
+
+    /// The number as people read it in the US: `(617) 555-0123`.
+    pub fn display(&self) -> String {
+        let digits = &self.0[2..];
+        format!("({}) {}-{}", &digits[..3], &digits[3..6], &digits[6..])
     }
 }
 
@@ -143,6 +150,13 @@ pub const US_STATES: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phones_are_displayed_the_us_way_and_read_back() {
+        let phone = PhoneNumber::parse("+16175550123").unwrap();
+        assert_eq!(phone.display(), "(617) 555-0123");
+        assert_eq!(PhoneNumber::parse(&phone.display()), Some(phone));
+    }
 
     #[test]
     fn phone_numbers_normalise() {

@@ -151,14 +151,20 @@ impl Browser {
             session,
             _profile: profile,
         };
-        // Chromium's window includes some browser UI even when headless: size the window so
-        // that the viewport, which the page lays out in and screenshots show, is exact.
-        let (width, height) = (VIEWPORT.0 as i64, VIEWPORT.1 as i64);
+        browser.set_viewport(VIEWPORT).await;
+        Some(browser)
+    }
+
+    /// Sizes the window so that the viewport, which the page lays out in and screenshots
+    /// show, is exactly `width`x`height` (Chromium's window includes some browser UI even
+    /// when headless): 1280x720 for the desk's "fits one screen" checks.
+    pub async fn set_viewport(&self, (width, height): (u32, u32)) {
+        let (width, height) = (width as i64, height as i64);
         let mut window = (width, height);
         for _ in 0..3 {
             let rect = json!({"width": window.0, "height": window.1});
-            browser.call("POST", "window/rect", rect).await;
-            let inner = browser
+            self.call("POST", "window/rect", rect).await;
+            let inner = self
                 .execute("return [innerWidth, innerHeight];", vec![])
                 .await;
             let (Some(inner_width), Some(inner_height)) = (inner[0].as_i64(), inner[1].as_i64())
@@ -166,7 +172,7 @@ impl Browser {
                 panic!("no viewport size: {inner}");
             };
             if (inner_width, inner_height) == (width, height) {
-                return Some(browser);
+                return;
             }
             window = (
                 window.0 + width - inner_width,
@@ -174,6 +180,65 @@ impl Browser {
             );
         }
         panic!("cannot size the viewport to {width}x{height}");
+    }
+
+    /// Runs axe-core (vendored in `tests/assets/axe.min.js`, never served by Arrears) on
+    /// the current page and panics listing every violation: rule, impact, help and the
+    /// offending elements. `page` names the page in the message.
+    pub async fn assert_accessible(&self, page: &str) {
+        let found = self.accessibility_violations().await;
+        if !found.is_empty() {
+            let url = self.current_url().await;
+            panic!(
+                "axe-core finds {} violation(s) on {page} ({url}):\n{}",
+                found.len(),
+                found.join("\n")
+            );
+        }
+    }
+
+    /// axe-core's violations on the current page, one `- rule (impact): help` line each
+    /// followed by the offending elements.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        const AXE: &str = include_str!("../assets/axe.min.js");
+        let script = format!(
+            "{AXE}\nconst done = arguments[arguments.length - 1];\n\
+             axe.run(document, {{resultTypes: ['violations']}})\n\
+             .then(r => done(r.violations.map(v => ({{id: v.id, impact: v.impact, help: v.help, \
+             nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary)}}))))\n\
+             .catch(e => done([{{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}}]));"
+        );
+        let violations = self
+            .call(
+                "POST",
+                "execute/async",
+                json!({"script": script, "args": []}),
+            )
+            .await;
+        violations
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|v| {
+                let nodes: Vec<String> = v["nodes"]
+                    .as_array()
+                    .map(|nodes| {
+                        nodes
+                            .iter()
+                            .map(|n| n.as_str().unwrap_or("?").replace('\n', " "))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "- {} ({}): {}\n    {}",
+                    v["id"].as_str().unwrap_or("?"),
+                    v["impact"].as_str().unwrap_or("?"),
+                    v["help"].as_str().unwrap_or("?"),
+                    nodes.join("\n    ")
+                )
+            })
+            .collect()
     }
 
     /// Opens `url` and waits for the page to load.
@@ -828,6 +893,20 @@ async fn the_browser_sees_the_home_page() {
     // business: only that the page came from our server.
     assert!(browser.current_url().await.starts_with(&server.url("/")));
     assert!(browser.html().await.contains("<h1"));
+    browser.assert_accessible("the sign-in page").await;
+    // axe-core does find what it is asked to: an image without a text alternative.
+    browser
+        .execute(
+            "document.querySelector('main, body').insertAdjacentHTML('beforeend', \
+             '<img src=\"/assets/none.png\">');",
+            vec![],
+        )
+        .await;
+    let found = browser.accessibility_violations().await;
+    assert!(
+        found.iter().any(|line| line.starts_with("- image-alt")),
+        "axe-core should name the image without alt text: {found:?}"
+    );
 
     let shot = dir.path().join("shots/home.png");
     browser.screenshot(&shot).await;

@@ -194,8 +194,10 @@ fn a_logged_request_reads_back_as_the_same_request() {
 #[test]
 fn every_template_word_is_in_both_languages() {
     let keys: Vec<(&str, &str, &str)> = web::i18n::keys().collect();
+    let mut seen = std::collections::HashSet::new();
     for (key, english, spanish) in &keys {
         assert!(!english.is_empty() && !spanish.is_empty(), "{key}");
+        assert!(seen.insert(*key), "{key} is in the catalog twice");
     }
     let templates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
     let mut asked = 0;

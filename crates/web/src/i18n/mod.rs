@@ -1,8 +1,30 @@
 //! The workspace's words in English and Spanish. Every key has both (a test checks);
 //! templates ask `t.get("key")`. Debtor-facing call scripts are here too, in the
 //! debtor's language, whatever the agent's.
+//!
+//! The catalog is split by area (`desk`, `queue`, `worklist`, `roles`, `arrangements`,
+//! `labels`) so each feature keeps its words next to each other; a key is unique across
+//! all of them (a test checks).
+
+mod arrangements;
+mod desk;
+mod labels;
+mod queue;
+mod roles;
+mod worklist;
 
 use domain::party::Language;
+
+/// Every area's words, searched in order.
+const CATALOGS: &[&[(&str, &str, &str)]] = &[
+    CATALOG,
+    desk::WORDS,
+    queue::WORDS,
+    worklist::WORDS,
+    roles::WORDS,
+    arrangements::WORDS,
+    labels::WORDS,
+];
 
 /// (key, English, Spanish).
 const CATALOG: &[(&str, &str, &str)] = &[
@@ -689,7 +711,23 @@ impl Words {
 
     /// The text of `key`; the key itself when missing (a test keeps that from happening).
     pub fn get(&self, key: &str) -> &'static str {
-        lookup(CATALOG, key, self.language).unwrap_or("??")
+        CATALOGS
+            .iter()
+            .find_map(|table| lookup(table, key, self.language))
+            .unwrap_or("??")
+    }
+
+    /// The human label of a stored code of some kind (`label("disposition",
+    /// "right_party")` reads key `disposition.right_party`), so no internal code reaches a
+    /// page. A code without a label shows as itself (a test per kind keeps that from
+    /// happening).
+    pub fn label(&self, kind: &str, code: &str) -> String {
+        let key = format!("{kind}.{code}");
+        CATALOGS
+            .iter()
+            .find_map(|table| lookup(table, &key, self.language))
+            .map(str::to_string)
+            .unwrap_or_else(|| code.to_string())
     }
 
     /// The `lang` attribute.
@@ -723,5 +761,9 @@ pub fn script(key: &str, language: Language, agent: &str, debtor: &str) -> Strin
 
 /// Every key, for the completeness test.
 pub fn keys() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
-    CATALOG.iter().chain(SCRIPTS).copied()
+    CATALOGS
+        .iter()
+        .flat_map(|table| table.iter())
+        .chain(SCRIPTS)
+        .copied()
 }

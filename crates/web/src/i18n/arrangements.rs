@@ -1,0 +1,3 @@
+//! Words of the arrangements area: (key, English, Spanish).
+
+pub(super) const WORDS: &[(&str, &str, &str)] = &[];

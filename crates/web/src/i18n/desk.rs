@@ -1,0 +1,3 @@
+//! Words of the desk area: (key, English, Spanish).
+
+pub(super) const WORDS: &[(&str, &str, &str)] = &[];

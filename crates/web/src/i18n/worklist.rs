@@ -1,0 +1,3 @@
+//! Words of the worklist area: (key, English, Spanish).
+
+pub(super) const WORDS: &[(&str, &str, &str)] = &[];
