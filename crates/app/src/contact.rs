@@ -13,12 +13,16 @@
 //! - which contact points are usable (`ContactStatus::is_usable`);
 //! - the outcome each disposition amounts to;
 //! - earlier attempts as history: a stored attempt that does not read back is an error,
-//!   never "no history".
+//!   never "no history"; a call placed under a consent the debtor gave is marked so;
+//! - the consents the debtor gave directly (callbacks they asked for), passed with every
+//!   question about any of their accounts;
+//! - whether an account may be called now: through one of its usable phones, each asked
+//!   (`Known::callable`), never through an email address or no number at all.
 
 use crate::{App, Error};
 use compliance::check::{Answer, Consumer, ContactPoint, Debt, Request};
 use compliance::facts::{
-    Action, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
+    Action, Consent, ContactPointKind, Direction, HistoryEntry, Outcome, Purpose, Recipient,
 };
 use compliance::packs::RuleSet;
 use domain::account::HoldKind;
@@ -28,7 +32,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use store::StoreError;
 use store::decisions::NewDecision;
-use store::workspace::Attempt;
+use store::workspace::{Attempt, ConsentGiven};
 
 /// Who put a question to the engine, as the decision log names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,9 +197,31 @@ pub fn history(attempts: &[Attempt]) -> Result<Vec<HistoryEntry>, Error> {
                     .ok_or_else(|| corrupt("direction", &attempt.direction))?,
                 recipient: Recipient::parse(&attempt.recipient)
                     .ok_or_else(|| corrupt("recipient", &attempt.recipient))?,
-                // Attempts do not record a consent the consumer gave yet: every call
-                // placed counts toward the frequency limits.
-                consent: false,
+                // A call placed inside the window of a consent the debtor gave directly
+                // is not a counted call (12 CFR 1006.14(b)(3)).
+                consent: attempt.under_consent && attempt.action == Action::Call.code(),
+            })
+        })
+        .collect()
+}
+
+/// The consents the debtor gave as the engine's facts; one that does not read back is an
+/// error (leaving it out would deny a call the debtor asked for, keeping it in unread
+/// would lift a rule nobody agreed to lift: neither is silent).
+pub fn consents(stored: &[ConsentGiven]) -> Result<Vec<Consent>, Error> {
+    stored
+        .iter()
+        .map(|consent| {
+            Ok(Consent {
+                given_at: consent.given_at,
+                from: consent.from,
+                to: consent.to,
+                action: Action::parse(&consent.action).ok_or_else(|| {
+                    Error::Store(StoreError::Corrupt(format!(
+                        "consent action {:?}",
+                        consent.action
+                    )))
+                })?,
             })
         })
         .collect()
@@ -228,6 +254,8 @@ pub struct Facts<'a> {
     pub dispute_placed_at_us: Option<i64>,
     pub validation_notice_sent_at: Option<Timestamp>,
     pub history: &'a [HistoryEntry],
+    /// The consents the debtor gave directly, on any of their accounts.
+    pub consents: &'a [Consent],
 }
 
 /// A question and its answer.
@@ -319,9 +347,13 @@ impl Facts<'_> {
                 ..Debt::default()
             }],
             history: self.history.to_vec(),
-            // No consent given directly by the consumer is stored yet (callbacks the
-            // consumer asks for come later): none lifts a rule.
-            consents: Vec::new(),
+            // Windows over by `at` lift nothing: the log keeps the question short.
+            consents: self
+                .consents
+                .iter()
+                .filter(|consent| consent.to > at)
+                .cloned()
+                .collect(),
         };
         let answer = rules.check(&request);
         Asked {
@@ -349,6 +381,8 @@ pub struct Known {
     /// The debtor's attempts on all their accounts, oldest first (also the timeline's).
     pub attempts: Vec<Attempt>,
     pub history: Vec<HistoryEntry>,
+    /// The consents the debtor gave directly (callbacks they asked for).
+    pub consents: Vec<Consent>,
 }
 
 impl Known {
@@ -361,6 +395,50 @@ impl Known {
             dispute_placed_at_us: self.dispute_placed_at_us,
             validation_notice_sent_at: self.validation_notice_sent_at,
             history: &self.history,
+            consents: &self.consents,
+        }
+    }
+
+    /// The usable points `action` goes through, in the order they were added (for a
+    /// call: phones only, never an email address).
+    pub fn usable_points(&self, action: Action) -> impl Iterator<Item = &Point> {
+        self.points
+            .iter()
+            .filter(move |point| point.is_usable() && point.serves(action))
+    }
+
+    /// Whether a call at `at` would be placed under a consent the debtor gave (inside
+    /// its window, given by then): such a call is not counted.
+    pub fn call_under_consent(&self, action: Action, at: Timestamp) -> bool {
+        action == Action::Call
+            && self.consents.iter().any(|consent| {
+                consent.action == Action::Call && consent.given_at <= at && consent.covers(at)
+            })
+    }
+
+    /// Whether the debtor may be called at `at`: each usable phone asked in turn, the
+    /// first allowed wins. `Refused` carries the answer that clears first (the reason
+    /// and "allowed from"); `NoPhone` when no usable phone is on file (the account is
+    /// for the email and mail channels).
+    pub fn callable(&self, rules: &RuleSet, at: Timestamp) -> Callable {
+        let mut refused: Option<Asked> = None;
+        for point in self.usable_points(Action::Call) {
+            let asked = self.ask(rules, at, Action::Call, Some(point));
+            if asked.allowed() {
+                return Callable::Yes(Box::new(asked));
+            }
+            let clears_sooner = match (&refused, asked.answer.next_allowed_at) {
+                (None, _) => true,
+                (Some(_), None) => false,
+                (Some(best), Some(next)) => best.answer.next_allowed_at.is_none_or(|b| next < b),
+            };
+            if clears_sooner {
+                refused = Some(asked);
+            }
+        }
+        match refused {
+            Some(asked) => Callable::Refused(Box::new(asked)),
+            None => Callable::NoPhone,
         }
     }
 
@@ -418,6 +496,17 @@ impl Known {
     }
 }
 
+/// Whether a debtor may be called at an instant (`Known::callable`).
+#[derive(Clone, Debug)]
+pub enum Callable {
+    /// Through this phone (the question and its answer).
+    Yes(Box<Asked>),
+    /// Every usable phone is refused; the answer that clears first.
+    Refused(Box<Asked>),
+    /// No usable phone on file.
+    NoPhone,
+}
+
 /// The channels the workspace's banner shows, in order.
 pub const CHANNELS: &[Action] = &[
     Action::Call,
@@ -432,8 +521,15 @@ impl App {
     pub async fn known(&self, creditor: &str, account_ref: &str) -> Result<Known, Error> {
         let facts = self.store.contact_facts(creditor, account_ref).await?;
         let attempts = self.store.debtor_attempts(facts.account_id).await?;
+        let consents = consents(
+            &self
+                .store
+                .debtor_consents(facts.account_id, Timestamp::MIN)
+                .await?,
+        )?;
         Ok(Known {
             account_id: facts.account_id,
+            consents,
             history: history(&attempts)?,
             points: points(&facts.contact_points)?,
             attempts,
@@ -564,6 +660,7 @@ mod tests {
             outcome: outcome.into(),
             disposition: "no_answer".into(),
             note: None,
+            under_consent: false,
         }
     }
 
@@ -579,16 +676,27 @@ mod tests {
         );
     }
 
-    /// Arrears does not record consent given directly by the consumer yet: every call
-    /// it placed counts toward the frequencies, and no consent lifts a rule.
+    /// A call placed under a consent the debtor gave is marked so in the history (not a
+    /// counted call); other calls are not, nor is anything but a call; the debtor's
+    /// consents go with the question, those whose window is over by then left out.
     #[test]
-    fn stored_attempts_carry_no_consent_and_questions_no_consents() {
-        let calls = history(&[
-            attempt("call", "no_answer"),
-            attempt("call", "conversation"),
-        ])
-        .unwrap();
-        assert!(calls.iter().all(|entry| !entry.consent), "{calls:?}");
+    fn calls_placed_under_consent_are_marked_and_consents_go_with_the_question() {
+        let mut under = attempt("call", "conversation");
+        under.under_consent = true;
+        let mut letter = attempt("letter", "sent");
+        letter.under_consent = true;
+        let calls = history(&[attempt("call", "no_answer"), under, letter]).unwrap();
+        let marks: Vec<bool> = calls.iter().map(|entry| entry.consent).collect();
+        assert_eq!(marks, [false, true, false]);
+        let at: Timestamp = "2026-06-02T11:30:00Z".parse().unwrap();
+        let window = |from: &str, to: &str| Consent {
+            given_at: "2026-06-01T15:00:00Z".parse().unwrap(),
+            from: from.parse().unwrap(),
+            to: to.parse().unwrap(),
+            action: Action::Call,
+        };
+        let over = window("2026-06-01T20:00:00Z", "2026-06-01T20:30:00Z");
+        let current = window("2026-06-02T11:30:00Z", "2026-06-02T12:00:00Z");
         let facts = Facts {
             account_ref: "A-1",
             stored_zones: &[],
@@ -597,15 +705,12 @@ mod tests {
             dispute_placed_at_us: None,
             validation_notice_sent_at: None,
             history: &calls,
+            consents: &[over, current.clone()],
         };
-        let asked = facts.ask(
-            RuleSet::builtin(),
-            "2026-06-02T01:30:00Z".parse().unwrap(),
-            Action::Call,
-            None,
-            None,
-        );
-        assert!(asked.request.consents.is_empty());
+        // 07:30 in New York: the time rule would forbid it, the consent lifts it.
+        let asked = facts.ask(RuleSet::builtin(), at, Action::Call, None, None);
+        assert_eq!(asked.request.consents, [current]);
+        assert!(asked.allowed(), "{:?}", asked.answer);
     }
 
     #[test]

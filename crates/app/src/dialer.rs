@@ -1,12 +1,12 @@
 //! The dialer list: the accounts that may be called at an instant, for an outbound
 //! dialer. Each (account, phone) is put to the compliance pipeline (`contact`) with what
 //! the store knows — the debtor's zones (recomputed with the number's area code), state,
-//! holds and contact attempts as far back as the rule set looks — and every decision is
-//! logged before the list is handed out.
+//! holds, contact attempts as far back as the rule set looks and the consents the debtor
+//! gave — and every decision is logged before the list is handed out.
 
-use crate::contact::{AskedBy, Facts, Point, ZoneBasis, history};
+use crate::contact::{AskedBy, Facts, Point, ZoneBasis, consents, history};
 use crate::{App, Error};
-use compliance::facts::{Action, HistoryEntry};
+use compliance::facts::{Action, Consent, HistoryEntry};
 use compliance::hours::convenient_until;
 use domain::account::HoldKind;
 use domain::party::{ContactKind, ContactStatus};
@@ -64,6 +64,11 @@ impl App {
         for (debtor_id, attempts) in &attempts {
             histories.insert(*debtor_id, history(attempts)?);
         }
+        let mut given: std::collections::HashMap<i64, Vec<Consent>> =
+            std::collections::HashMap::new();
+        for (debtor_id, stored) in &self.store.consents_by_debtor(at).await? {
+            given.insert(*debtor_id, consents(stored)?);
+        }
         self.store
             .for_each_dialer_candidate(&mut |candidate| {
                 if failure.is_some() {
@@ -73,7 +78,12 @@ impl App {
                     .get(&candidate.debtor_id)
                     .map(Vec::as_slice)
                     .unwrap_or_default();
-                match self.consider(&candidate, history, at, json, &mut out, &mut tally) {
+                let consents = given
+                    .get(&candidate.debtor_id)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let known = (history, consents);
+                match self.consider(&candidate, known, at, json, &mut out, &mut tally) {
                     Ok(Some(decision)) => decisions.push(decision),
                     Ok(None) => {}
                     Err(error) => failure = Some(error),
@@ -95,7 +105,7 @@ impl App {
     fn consider(
         &self,
         candidate: &DialerCandidate,
-        history: &[HistoryEntry],
+        (history, consents): (&[HistoryEntry], &[Consent]),
         at: Timestamp,
         json: bool,
         out: &mut impl Write,
@@ -122,6 +132,7 @@ impl App {
             dispute_placed_at_us: candidate.dispute_placed_at_us,
             validation_notice_sent_at: candidate.validation_notice_sent_at,
             history,
+            consents,
         };
         let asked = facts.ask(self.rules, at, Action::Call, Some(&point), None);
         if asked.zones.basis == ZoneBasis::EveryUsZone {

@@ -15,6 +15,7 @@ pub mod export;
 pub mod locate;
 pub mod money;
 pub mod operator;
+pub mod queue;
 pub mod session;
 pub mod views;
 pub mod workspace;

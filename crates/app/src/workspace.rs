@@ -12,10 +12,9 @@ use domain::permission::Permission;
 use jiff::civil::Date;
 use store::sessions::SessionUser;
 use store::view::AccountView;
-use store::workspace::{NOTE_LENGTH_MAX, NewAttempt, QueueCandidate, Seen};
+use store::workspace::{NOTE_LENGTH_MAX, NewAttempt, Seen};
 
-/// How many queue candidates "Next account" considers per press.
-pub const NEXT_ACCOUNT_CANDIDATES: i64 = 50;
+pub use crate::queue::{CallbackProblem, NEXT_ACCOUNT_CANDIDATES, Queue, Scheduled};
 
 /// What an agent (or an integration) submits to log a contact attempt.
 #[derive(Clone, Debug)]
@@ -89,30 +88,6 @@ impl App {
         Ok(view)
     }
 
-    /// "Next account": the first queue candidate the compliance engine lets the agent
-    /// call now, locked to them; `None` when no candidate may be called.
-    pub async fn next_account(&self, user: &SessionUser) -> Result<Option<QueueCandidate>, Error> {
-        require(user, Permission::WorkAccounts)?;
-        let now = self.store.now();
-        let candidates = self
-            .store
-            .queue_candidates(user, now, NEXT_ACCOUNT_CANDIDATES)
-            .await?;
-        for candidate in candidates {
-            let known = self
-                .known(&candidate.creditor, &candidate.account_ref)
-                .await?;
-            let point = known.usable_point(Action::Call);
-            if !known.ask(self.rules, now, Action::Call, point).allowed() {
-                continue;
-            }
-            if self.store.try_lock(user, known.account_id, now).await? {
-                return Ok(Some(candidate));
-            }
-        }
-        Ok(None)
-    }
-
     /// Logs a contact attempt on `view` (an account the user may see), asking the
     /// compliance engine first: a refusal is recorded in the decision log and nothing
     /// else is saved. A stale `version` is a `Store(Conflict)`.
@@ -167,6 +142,7 @@ impl App {
             outcome: outcome_of(input.disposition, input.action).code().into(),
             disposition: input.disposition.code().into(),
             note: note.map(str::to_string),
+            under_consent: known.call_under_consent(input.action, now),
         };
         let seen = Seen {
             creditor: &view.creditor,
@@ -190,33 +166,7 @@ impl App {
 
 // ---------------------------------------------------------------- the queue
 
-/// The agent's queue as the queue page shows it.
-#[derive(Clone, Debug)]
-pub struct Queue {
-    /// Accounts the agent may still take today (capped at `QUEUE_COUNT_MAX`).
-    pub remaining: i64,
-    /// More than the cap.
-    pub more: bool,
-    /// Callbacks due now, first in the queue.
-    pub callbacks_due: Vec<QueueCandidate>,
-}
-
 impl App {
-    pub async fn queue(&self, user: &SessionUser) -> Result<Queue, Error> {
-        require(user, Permission::WorkAccounts)?;
-        let now = self.store.now();
-        let counted = self.store.queue_size(user, now).await?;
-        let due = self.store.queue_candidates(user, now, 20).await?;
-        Ok(Queue {
-            remaining: counted.min(store::workspace::QUEUE_COUNT_MAX),
-            more: counted > store::workspace::QUEUE_COUNT_MAX,
-            callbacks_due: due
-                .into_iter()
-                .filter(|candidate| candidate.callback_id.is_some())
-                .collect(),
-        })
-    }
-
     /// Accounts matching `query` among the user's creditors.
     pub async fn search(
         &self,
@@ -320,7 +270,7 @@ impl App {
     }
 }
 
-fn seen(view: &AccountView, version: i64) -> Seen<'_> {
+pub(crate) fn seen(view: &AccountView, version: i64) -> Seen<'_> {
     Seen {
         creditor: &view.creditor,
         account_ref: &view.account_ref,
@@ -333,10 +283,6 @@ fn seen(view: &AccountView, version: i64) -> Seen<'_> {
 /// A note that is empty or longer than `NOTE_LENGTH_MAX` characters (field `body`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NoteProblem;
-
-/// A callback time that is not in the debtor's future (field `at`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CallbackProblem;
 
 impl App {
     pub async fn add_note(
@@ -354,32 +300,6 @@ impl App {
         Ok(Ok(self
             .store
             .add_note(user, seen(view, version), body)
-            .await?))
-    }
-
-    /// Schedules a callback at `local`, a time on the debtor's wall clock (their first
-    /// plausible zone), which must be in the future.
-    pub async fn schedule_callback(
-        &self,
-        user: &SessionUser,
-        view: &AccountView,
-        version: i64,
-        local: jiff::civil::DateTime,
-        note: Option<&str>,
-    ) -> Result<Result<i64, CallbackProblem>, Error> {
-        require(user, Permission::WorkAccounts)?;
-        let zone =
-            crate::contact::zones_now(&view.time_zones, view.state.as_deref(), None).display();
-        let Some(due_at) = zone
-            .to_timestamp(local)
-            .ok()
-            .filter(|due_at| *due_at > self.store.now())
-        else {
-            return Ok(Err(CallbackProblem));
-        };
-        Ok(Ok(self
-            .store
-            .schedule_callback(user, seen(view, version), due_at, note)
             .await?))
     }
 }

@@ -25,34 +25,44 @@ pub struct DialerCandidate {
     pub validation_notice_sent_at: Option<jiff::Timestamp>,
 }
 
-/// Every active account's usable phones. The kinds and statuses come from the domain's
-/// vocabulary (`ContactKind::is_phone`, `ContactStatus::is_usable`), never copied here.
-fn candidates_query() -> String {
-    use domain::party::{ContactKind, ContactStatus};
-    let list = |codes: Vec<&str>| {
-        let quoted: Vec<String> = codes.iter().map(|code| format!("'{code}'")).collect();
-        quoted.join(", ")
-    };
-    let phones = list(
+/// The phone kinds, quoted for SQL, from the domain's vocabulary (`ContactKind::is_phone`).
+pub(crate) fn phone_kinds() -> String {
+    use domain::party::ContactKind;
+    quoted(
         ContactKind::ALL
             .iter()
             .filter(|kind| kind.is_phone())
-            .map(|kind| kind.code())
-            .collect(),
-    );
-    let usable = list(
+            .map(|kind| kind.code()),
+    )
+}
+
+/// The usable statuses, quoted for SQL (`ContactStatus::is_usable`).
+pub(crate) fn usable_statuses() -> String {
+    use domain::party::ContactStatus;
+    quoted(
         ContactStatus::ALL
             .iter()
             .filter(|status| status.is_usable())
-            .map(|status| status.code())
-            .collect(),
-    );
+            .map(|status| status.code()),
+    )
+}
+
+fn quoted<'a>(codes: impl Iterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = codes.map(|code| format!("'{code}'")).collect();
+    quoted.join(", ")
+}
+
+/// Every active account's usable phones. The kinds and statuses come from the domain's
+/// vocabulary, never copied here.
+fn candidates_query() -> String {
     format!(
         "SELECT a.id, c.code, a.account_ref, p.kind, p.value, d.time_zones, d.state, d.id, a.validation_notice_sent_at_us \
          FROM accounts a JOIN creditors c ON c.id = a.creditor_id JOIN debtors d ON d.id = a.debtor_id \
          JOIN contact_points p ON p.debtor_id = d.id \
          WHERE a.status = 'active' AND p.kind IN ({phones}) AND p.status IN ({usable}) \
-         ORDER BY c.code, a.account_ref, p.id"
+         ORDER BY c.code, a.account_ref, p.id",
+        phones = phone_kinds(),
+        usable = usable_statuses(),
     )
 }
 
@@ -218,7 +228,7 @@ impl Store {
         since: jiff::Timestamp,
     ) -> Result<HashMap<i64, Vec<crate::workspace::Attempt>>, StoreError> {
         let rows = sqlx::query(
-            "SELECT a.debtor_id, t.id, t.account_id, a.account_ref, t.at_us, t.action, t.contact_point, t.direction, t.recipient, t.outcome, t.disposition \
+            "SELECT a.debtor_id, t.id, t.account_id, a.account_ref, t.at_us, t.action, t.contact_point, t.direction, t.recipient, t.outcome, t.disposition, t.under_consent \
              FROM contact_attempts t JOIN accounts a ON a.id = t.account_id WHERE t.at_us >= $1 ORDER BY t.at_us, t.id",
         )
         .bind(since.as_microsecond())
@@ -244,7 +254,32 @@ impl Store {
                     outcome: row.try_get(9)?,
                     disposition: row.try_get(10)?,
                     note: None,
+                    under_consent: row.try_get::<i64, _>(11)? == 1,
                 });
+        }
+        Ok(by_debtor)
+    }
+}
+
+impl Store {
+    /// Consents given by debtors whose window ends after `since`, per debtor (the
+    /// dialer's questions carry them).
+    pub async fn consents_by_debtor(
+        &self,
+        since: jiff::Timestamp,
+    ) -> Result<HashMap<i64, Vec<crate::workspace::ConsentGiven>>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT debtor_id, given_at_us, from_us, to_us, action FROM consents WHERE to_us > $1 ORDER BY given_at_us, id",
+        )
+        .bind(since.as_microsecond())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_debtor: HashMap<i64, Vec<crate::workspace::ConsentGiven>> = HashMap::new();
+        for row in rows {
+            by_debtor
+                .entry(row.try_get(0)?)
+                .or_default()
+                .push(crate::workspace::consent_of(&row, 1)?);
         }
         Ok(by_debtor)
     }

@@ -98,6 +98,8 @@ pub(crate) async fn demo_activity(app: &app::App, agent_id: i64) -> Result<(usiz
                 version,
                 local,
                 Some("call back after payday"),
+                // The debtor asked for it: their consent to a call then.
+                true,
             )
             .await?
             .map_err(|_| anyhow!("a callback tomorrow is in the future"))?;

@@ -47,13 +47,14 @@ impl Store {
                     "contact_point": attempt.contact_point,
                     "disposition": attempt.disposition,
                     "decision": decision_id,
+                    "under_consent": attempt.under_consent,
                 })),
                 reason: "contact attempt logged",
             })
             .await?;
         sqlx::query(
-            "INSERT INTO contact_attempts (id, account_id, user_id, at_us, action, contact_point, direction, recipient, outcome, disposition, note, decision_id, audit_seq) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            "INSERT INTO contact_attempts (id, account_id, user_id, at_us, action, contact_point, direction, recipient, outcome, disposition, note, decision_id, audit_seq, under_consent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(id)
         .bind(account_id)
@@ -68,6 +69,7 @@ impl Store {
         .bind(&attempt.note)
         .bind(decision_id)
         .bind(seq)
+        .bind(i64::from(attempt.under_consent))
         .execute(tx.conn())
         .await?;
         sqlx::query("UPDATE callbacks SET done_at_us = $1 WHERE account_id = $2 AND user_id = $3 AND done_at_us IS NULL AND due_at_us <= $1")
@@ -101,7 +103,7 @@ impl Store {
     /// history: frequency limits count across a consumer's debts), oldest first.
     pub async fn debtor_attempts(&self, account_id: i64) -> Result<Vec<Attempt>, StoreError> {
         let rows = sqlx::query(
-            "SELECT t.id, t.account_id, a.account_ref, u.username, t.at_us, t.action, t.contact_point, t.direction, t.recipient, t.outcome, t.disposition, t.note \
+            "SELECT t.id, t.account_id, a.account_ref, u.username, t.at_us, t.action, t.contact_point, t.direction, t.recipient, t.outcome, t.disposition, t.note, t.under_consent \
              FROM contact_attempts t JOIN accounts a ON a.id = t.account_id LEFT JOIN users u ON u.id = t.user_id \
              WHERE a.debtor_id = (SELECT debtor_id FROM accounts WHERE id = $1) ORDER BY t.at_us, t.id",
         )
@@ -123,6 +125,7 @@ impl Store {
                     outcome: row.try_get(9)?,
                     disposition: row.try_get(10)?,
                     note: row.try_get(11)?,
+                    under_consent: row.try_get::<i64, _>(12)? == 1,
                 })
             })
             .collect()

@@ -2,9 +2,9 @@
 //! so no two agents work one account), contact attempts with the compliance decision
 //! behind each, notes, callbacks and promises to pay.
 //!
-//! **Invariants:** an account is locked to at most one agent at a time (a single
-//! conditional upsert on `account_locks`, atomic on both engines); an agent holds at most
-//! one lock; every attempt, note, callback and promise is audited and bumps the
+//! **Invariants:** a debtor — all their accounts — is locked to at most one agent at a
+//! time (a single conditional upsert on `debtor_locks`, atomic on both engines); an agent
+//! holds at most one lock; every attempt, note, callback and promise is audited and bumps the
 //! account's `version`, and a change made against an older version is refused.
 
 use crate::audit::{AuditEvent, WriteTx};
@@ -33,8 +33,9 @@ pub use team::{AgentDay, OpenDispute};
 pub const QUEUE_COUNT_MAX: i64 = 1_000;
 /// How long "Next account" reserves an account for the agent.
 pub const LOCK_MINUTES: i64 = 15;
-/// An account someone tried to contact leaves the queue for this long (callbacks
-/// excepted), so the queue moves on instead of redialling.
+/// A debtor someone tried to contact, on any of their accounts, leaves the queue for this
+/// long (callbacks excepted), so the queue moves on instead of redialling the same
+/// numbers through a sibling account: the cool-down is 240 minutes.
 pub const REST_AFTER_ATTEMPT_HOURS: i64 = 4;
 /// Longest note or attempt comment.
 pub const NOTE_LENGTH_MAX: usize = 2_000;
@@ -49,6 +50,7 @@ const QUEUE_BLOCKING_HOLDS: &str =
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueueCandidate {
     pub account_id: i64,
+    pub debtor_id: i64,
     pub creditor: String,
     pub account_ref: String,
     /// A callback the user scheduled that is due now.
@@ -79,6 +81,9 @@ pub struct NewAttempt {
     pub outcome: String,
     pub disposition: String,
     pub note: Option<String>,
+    /// A call placed inside the window of a consent the debtor gave directly (not a
+    /// counted call, 12 CFR 1006.14(b)(3)).
+    pub under_consent: bool,
 }
 
 /// A contact attempt as stored.
@@ -96,6 +101,8 @@ pub struct Attempt {
     pub outcome: String,
     pub disposition: String,
     pub note: Option<String>,
+    /// Placed under a consent the debtor gave directly.
+    pub under_consent: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,6 +131,26 @@ pub struct Callback {
     pub due_at: Timestamp,
     pub note: Option<String>,
     pub done: bool,
+    /// The debtor asked for this callback (their consent was recorded with it).
+    pub requested_by_debtor: bool,
+}
+
+/// Consent given directly by the debtor, as recorded: at `given_at` they asked to be
+/// contacted with `action` (the compliance contract's code) at an instant in
+/// [`from`, `to`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsentGiven {
+    pub given_at: Timestamp,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub action: String,
+}
+
+/// The consent recorded with a callback the debtor asked for: their window, given now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallbackConsent {
+    pub from: Timestamp,
+    pub to: Timestamp,
 }
 
 fn instant(us: i64) -> Result<Timestamp, StoreError> {
@@ -207,4 +234,17 @@ fn rested_since(now: Timestamp) -> i64 {
 
 fn entity_key(seen: Seen<'_>) -> String {
     format!("{}/{}", seen.creditor, seen.account_ref)
+}
+
+/// A `consents` row read from column `first` on: given_at_us, from_us, to_us, action.
+pub(crate) fn consent_of(
+    row: &sqlx::any::AnyRow,
+    first: usize,
+) -> Result<ConsentGiven, StoreError> {
+    Ok(ConsentGiven {
+        given_at: instant(row.try_get(first)?)?,
+        from: instant(row.try_get(first + 1)?)?,
+        to: instant(row.try_get(first + 2)?)?,
+        action: row.try_get(first + 3)?,
+    })
 }

@@ -5,8 +5,10 @@ use super::*;
 impl Store {
     /// Accounts the user may work next, best first: their callbacks due by `now`, then
     /// active accounts of their creditors with no hold that stops calls, no open promise
-    /// and no running plan or settlement (a break puts them back), not locked by someone
-    /// else, by priority. At most `limit`.
+    /// and no running plan or settlement (a break puts them back), whose debtor has a
+    /// phone that is not known bad, no attempt on any of their accounts in the last
+    /// `REST_AFTER_ATTEMPT_HOURS` and is not held by someone else, by priority. At most
+    /// `limit` of each.
     pub async fn queue_candidates(
         &self,
         user: &SessionUser,
@@ -15,25 +17,18 @@ impl Store {
     ) -> Result<Vec<QueueCandidate>, StoreError> {
         let now_us = now.as_microsecond();
         let filter = creditor_filter(user);
-        let (promise_open, arrangement_active) =
-            (PromiseStatus::Open.code(), ArrangementStatus::Active.code());
         let callbacks = format!(
-            "SELECT a.id, c.code, a.account_ref, cb.id FROM callbacks cb JOIN accounts a ON a.id = cb.account_id \
-             JOIN creditors c ON c.id = a.creditor_id LEFT JOIN account_locks l ON l.account_id = a.id \
+            "SELECT a.id, c.code, a.account_ref, cb.id, a.debtor_id FROM callbacks cb JOIN accounts a ON a.id = cb.account_id \
+             JOIN creditors c ON c.id = a.creditor_id \
              WHERE cb.user_id = $1 AND cb.done_at_us IS NULL AND cb.due_at_us <= $2 AND a.status = 'active'{filter} \
-               AND (l.account_id IS NULL OR l.locked_until_us <= $2 OR l.user_id = $1) \
-             ORDER BY cb.due_at_us, cb.id LIMIT $3"
+               AND {not_held} \
+             ORDER BY cb.due_at_us, cb.id LIMIT $3",
+            not_held = NOT_HELD_BY_OTHERS,
         );
         let queue = format!(
-            "SELECT a.id, c.code, a.account_ref FROM accounts a JOIN creditors c ON c.id = a.creditor_id \
-             LEFT JOIN account_locks l ON l.account_id = a.id \
-             WHERE a.status = 'active'{filter} AND (a.assigned_user_id IS NULL OR a.assigned_user_id = $1) \
-               AND (l.account_id IS NULL OR l.locked_until_us <= $2 OR l.user_id = $1) \
-               AND NOT EXISTS (SELECT 1 FROM account_holds h WHERE h.account_id = a.id AND h.released_at_us IS NULL AND h.kind IN ({QUEUE_BLOCKING_HOLDS})) \
-               AND NOT EXISTS (SELECT 1 FROM promises p WHERE p.account_id = a.id AND p.status = '{promise_open}') \
-               AND NOT EXISTS (SELECT 1 FROM arrangements r WHERE r.account_id = a.id AND r.status = '{arrangement_active}') \
-               AND NOT EXISTS (SELECT 1 FROM contact_attempts t WHERE t.account_id = a.id AND t.at_us > $4) \
-             ORDER BY a.status, a.priority DESC, a.id LIMIT $3"
+            "SELECT a.id, c.code, a.account_ref, a.debtor_id FROM accounts a JOIN creditors c ON c.id = a.creditor_id \
+             WHERE {queue} ORDER BY a.status, a.priority DESC, a.id LIMIT $3",
+            queue = queue_conditions(user),
         );
         let mut candidates = Vec::new();
         for row in sqlx::query(sqlx::AssertSqlSafe(callbacks))
@@ -45,6 +40,7 @@ impl Store {
         {
             candidates.push(QueueCandidate {
                 account_id: row.try_get(0)?,
+                debtor_id: row.try_get(4)?,
                 creditor: row.try_get(1)?,
                 account_ref: row.try_get(2)?,
                 callback_id: Some(row.try_get(3)?),
@@ -64,6 +60,7 @@ impl Store {
             }
             candidates.push(QueueCandidate {
                 account_id,
+                debtor_id: row.try_get(3)?,
                 creditor: row.try_get(1)?,
                 account_ref: row.try_get(2)?,
                 callback_id: None,
@@ -76,19 +73,11 @@ impl Store {
     /// counted up to `QUEUE_COUNT_MAX + 1` (more reads as "more than the maximum": a
     /// full count of a million-account queue would cost seconds on every queue page).
     pub async fn queue_size(&self, user: &SessionUser, now: Timestamp) -> Result<i64, StoreError> {
-        let filter = creditor_filter(user);
-        let (promise_open, arrangement_active) =
-            (PromiseStatus::Open.code(), ArrangementStatus::Active.code());
         let sql = format!(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM accounts a LEFT JOIN account_locks l ON l.account_id = a.id \
-             WHERE a.status = 'active'{filter} AND (a.assigned_user_id IS NULL OR a.assigned_user_id = $1) \
-               AND (l.account_id IS NULL OR l.locked_until_us <= $2 OR l.user_id = $1) \
-               AND NOT EXISTS (SELECT 1 FROM account_holds h WHERE h.account_id = a.id AND h.released_at_us IS NULL AND h.kind IN ({QUEUE_BLOCKING_HOLDS})) \
-               AND NOT EXISTS (SELECT 1 FROM promises p WHERE p.account_id = a.id AND p.status = '{promise_open}') \
-               AND NOT EXISTS (SELECT 1 FROM arrangements r WHERE r.account_id = a.id AND r.status = '{arrangement_active}') \
-               AND NOT EXISTS (SELECT 1 FROM contact_attempts t WHERE t.account_id = a.id AND t.at_us > $3) \
-             ORDER BY a.status, a.priority DESC, a.id LIMIT {}) AS queue",
-            QUEUE_COUNT_MAX + 1
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM accounts a WHERE {queue} \
+             ORDER BY a.status, a.priority DESC, a.id LIMIT {limit}) AS queue",
+            queue = queue_conditions(user).replace("$4", "$3"),
+            limit = QUEUE_COUNT_MAX + 1
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(user.id)
@@ -99,8 +88,10 @@ impl Store {
         Ok(row.try_get(0)?)
     }
 
-    /// Reserves the account for the user for `LOCK_MINUTES` unless someone else holds a
-    /// live lock on it; releases the user's other locks. `false`: taken.
+    /// Reserves the debtor of `account_id` — all their accounts — for the user for
+    /// `LOCK_MINUTES` unless someone else holds a live lock on them, with one
+    /// conditional upsert on `debtor_locks` (atomic on both engines, however many agents
+    /// press at once); then releases the user's other locks. `false`: taken.
     pub async fn try_lock(
         &self,
         user: &SessionUser,
@@ -110,31 +101,53 @@ impl Store {
         let now_us = now.as_microsecond();
         let until = now
             .checked_add(Span::new().minutes(LOCK_MINUTES))
-            .map_err(|error| StoreError::Invalid(error.to_string()))?;
+            .map_err(|error| StoreError::Invalid(error.to_string()))?
+            .as_microsecond();
         let taken = sqlx::query(
-            "INSERT INTO account_locks (account_id, user_id, locked_at_us, locked_until_us) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (account_id) DO UPDATE SET user_id = excluded.user_id, locked_at_us = excluded.locked_at_us, locked_until_us = excluded.locked_until_us \
-             WHERE account_locks.locked_until_us <= $3 OR account_locks.user_id = $2",
+            "INSERT INTO debtor_locks (debtor_id, user_id, locked_at_us, locked_until_us) \
+             SELECT debtor_id, $2, $3, $4 FROM accounts WHERE id = $1 \
+             ON CONFLICT (debtor_id) DO UPDATE SET user_id = excluded.user_id, locked_at_us = excluded.locked_at_us, locked_until_us = excluded.locked_until_us \
+             WHERE debtor_locks.locked_until_us <= $3 OR debtor_locks.user_id = $2",
         )
         .bind(account_id)
         .bind(user.id)
         .bind(now_us)
-        .bind(until.as_microsecond())
+        .bind(until)
         .execute(&self.pool)
         .await?
         .rows_affected()
             == 1;
-        if taken {
-            sqlx::query("DELETE FROM account_locks WHERE user_id = $1 AND account_id <> $2")
-                .bind(user.id)
-                .bind(account_id)
-                .execute(&self.pool)
-                .await?;
+        if !taken {
+            return Ok(false);
         }
-        Ok(taken)
+        sqlx::query(
+            "DELETE FROM debtor_locks WHERE user_id = $1 AND debtor_id <> (SELECT debtor_id FROM accounts WHERE id = $2)",
+        )
+        .bind(user.id)
+        .bind(account_id)
+        .execute(&self.pool)
+        .await?;
+        // The account the agent opens, for the team's view of who works what; whoever
+        // holds the debtor holds their accounts.
+        sqlx::query(
+            "INSERT INTO account_locks (account_id, user_id, locked_at_us, locked_until_us) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (account_id) DO UPDATE SET user_id = excluded.user_id, locked_at_us = excluded.locked_at_us, locked_until_us = excluded.locked_until_us",
+        )
+        .bind(account_id)
+        .bind(user.id)
+        .bind(now_us)
+        .bind(until)
+        .execute(&self.pool)
+        .await?;
+        sqlx::query("DELETE FROM account_locks WHERE user_id = $1 AND account_id <> $2")
+            .bind(user.id)
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(true)
     }
 
-    /// Who else holds a live lock on the account, if anyone.
+    /// Who else holds a live lock on the account's debtor, if anyone.
     pub async fn locked_by_other(
         &self,
         user: &SessionUser,
@@ -142,7 +155,8 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<String>, StoreError> {
         let row = sqlx::query(
-            "SELECT u.username FROM account_locks l JOIN users u ON u.id = l.user_id WHERE l.account_id = $1 AND l.user_id <> $2 AND l.locked_until_us > $3",
+            "SELECT u.username FROM debtor_locks l JOIN users u ON u.id = l.user_id \
+             WHERE l.debtor_id = (SELECT debtor_id FROM accounts WHERE id = $1) AND l.user_id <> $2 AND l.locked_until_us > $3",
         )
         .bind(account_id)
         .bind(user.id)
@@ -178,4 +192,27 @@ impl Store {
         self.analyze("accounts").await?;
         Ok(scored)
     }
+}
+
+/// The debtor of account `a` is not held by another user than `$1` at `$2`.
+const NOT_HELD_BY_OTHERS: &str = "NOT EXISTS (SELECT 1 FROM debtor_locks dl WHERE dl.debtor_id = a.debtor_id AND dl.user_id <> $1 AND dl.locked_until_us > $2)";
+
+/// The conditions on account `a` of the user's queue: `$1` the user, `$2` now, `$4` the
+/// start of the cool-down (attempts after it, on any of the debtor's accounts, keep the
+/// debtor out).
+fn queue_conditions(user: &SessionUser) -> String {
+    let filter = creditor_filter(user);
+    let (promise_open, arrangement_active) =
+        (PromiseStatus::Open.code(), ArrangementStatus::Active.code());
+    format!(
+        "a.status = 'active'{filter} AND (a.assigned_user_id IS NULL OR a.assigned_user_id = $1) \
+           AND {NOT_HELD_BY_OTHERS} \
+           AND NOT EXISTS (SELECT 1 FROM account_holds h WHERE h.account_id = a.id AND h.released_at_us IS NULL AND h.kind IN ({QUEUE_BLOCKING_HOLDS})) \
+           AND NOT EXISTS (SELECT 1 FROM promises p WHERE p.account_id = a.id AND p.status = '{promise_open}') \
+           AND NOT EXISTS (SELECT 1 FROM arrangements r WHERE r.account_id = a.id AND r.status = '{arrangement_active}') \
+           AND NOT EXISTS (SELECT 1 FROM accounts s JOIN contact_attempts t ON t.account_id = s.id WHERE s.debtor_id = a.debtor_id AND t.at_us > $4) \
+           AND EXISTS (SELECT 1 FROM contact_points p WHERE p.debtor_id = a.debtor_id AND p.kind IN ({phones}) AND p.status IN ({usable}))",
+        phones = crate::dialer::phone_kinds(),
+        usable = crate::dialer::usable_statuses(),
+    )
 }

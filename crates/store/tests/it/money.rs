@@ -19,13 +19,14 @@ use store::workspace::Seen;
 use store::{Clock, Store};
 
 const PASSWORD: &str = "correct horse battery";
-const PLACEMENTS: &str = "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since\n\
-ACME,S-1,D1,Ann,Lee,1000.00,USD,2026-03-01\n\
-ACME,S-2,D2,Bob,Ray,1000.00,USD,2026-03-01\n\
-ACME,P-1,D3,Cy,Dee,1000.00,USD,2026-03-01\n\
-ACME,R-1,D4,Di,Eck,100.00,USD,2026-03-01\n\
-ACME,M-OLD,D5,Ed,Fox,300.00,USD,2025-01-01\n\
-ACME,M-NEW,D5,Ed,Fox,200.00,USD,2026-01-01\n";
+// Each debtor has a phone: the call queue hands out only debtors it can call.
+const PLACEMENTS: &str = "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,phone_mobile\n\
+ACME,S-1,D1,Ann,Lee,1000.00,USD,2026-03-01,(617) 555-0141\n\
+ACME,S-2,D2,Bob,Ray,1000.00,USD,2026-03-01,(617) 555-0142\n\
+ACME,P-1,D3,Cy,Dee,1000.00,USD,2026-03-01,(617) 555-0143\n\
+ACME,R-1,D4,Di,Eck,100.00,USD,2026-03-01,(617) 555-0144\n\
+ACME,M-OLD,D5,Ed,Fox,300.00,USD,2025-01-01,(617) 555-0145\n\
+ACME,M-NEW,D5,Ed,Fox,200.00,USD,2026-01-01,(617) 555-0145\n";
 
 async fn setup(db: &TestDb) -> Store {
     let store = db.open().await;

@@ -352,6 +352,7 @@ async fn attempts_notes_and_promises_are_audited_and_stale_forms_refused() {
             outcome: "no_answer".into(),
             disposition: "no_answer".into(),
             note: None,
+            under_consent: false,
         };
         let decision = store::decisions::NewDecision {
             account_id: facts.account_id,
@@ -458,7 +459,7 @@ async fn a_callback_due_now_comes_before_everything_else() {
             version: 0,
         };
         store
-            .schedule_callback(&ana, seen, in_an_hour, Some("after payday"))
+            .schedule_callback(&ana, seen, in_an_hour, Some("after payday"), None)
             .await
             .unwrap();
         let queue = store.queue_candidates(&ana, now, 100).await.unwrap();

@@ -491,6 +491,7 @@ pub async fn account(
         "attempt" => t.get("attempt.logged"),
         "promise" => t.get("promise.recorded"),
         "flag" | "note" | "callback" => t.get("flags.saved"),
+        "callback_outside_hours" => t.get("queue.callback_outside_hours"),
         "payment" => t.get("money.payment_posted"),
         "plan_active" => t.get("plan.active"),
         "plan_pending" => t.get("plan.pending"),

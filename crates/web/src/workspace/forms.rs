@@ -364,6 +364,12 @@ pub struct CallbackForm {
     pub(crate) version: i64,
     #[serde(default)]
     pub(crate) at: String,
+    /// `yes`: the debtor asked for this time (their consent); `no`: the agent chose it.
+    /// Absent: yes unless the wrap-up's disposition says otherwise.
+    #[serde(default)]
+    pub(crate) requested_by_debtor: Option<String>,
+    #[serde(default)]
+    pub(crate) disposition: Option<String>,
 }
 
 pub async fn schedule_callback(
@@ -375,20 +381,31 @@ pub async fn schedule_callback(
 ) -> Result<Response, AppError> {
     signed.check_csrf(&headers, &form.csrf)?;
     let user = signed.user();
+    let t = words(user);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
+    let requested = match form.requested_by_debtor.as_deref() {
+        Some(answer) => answer == "yes",
+        None => app::queue::requested_by_default(
+            form.disposition.as_deref().and_then(Disposition::parse),
+        ),
+    };
     let outcome = match form.at.parse::<jiff::civil::DateTime>() {
         Ok(local) => {
             state
                 .app
-                .schedule_callback(user, &view, form.version, local, None)
+                .schedule_callback(user, &view, form.version, local, None, requested)
                 .await
         }
-        Err(_) => Ok(Err(CallbackProblem)),
-    }
-    .map(|scheduled| {
-        scheduled.map_err(|CallbackProblem| vec![field("at", words(user), "error.when")])
+        Err(_) => Ok(Err(CallbackProblem::NotInFuture)),
+    };
+    let done = match &outcome {
+        Ok(Ok(scheduled)) if scheduled.outside_hours => "callback_outside_hours",
+        _ => "callback",
+    };
+    let outcome = outcome.map(|scheduled| {
+        scheduled.map_err(|problem| vec![super::queue::callback_problem(t, &problem)])
     });
-    answer_form(&state, &signed, view, outcome, "callback", "at").await
+    answer_form(&state, &signed, view, outcome, done, "at").await
 }
 
 // ---------------------------------------------------------------- disputes and flags

@@ -7,7 +7,11 @@ use super::*;
 pub(crate) struct CallbackRow {
     pub(crate) href: String,
     pub(crate) label: String,
+    /// "due now", or "waiting: allowed from …" — what "Next account" would do now.
     pub(crate) due: String,
+    pub(crate) waiting: bool,
+    /// Why it waits (the rules that forbid a call now).
+    pub(crate) reason: String,
 }
 
 #[derive(Template)]
@@ -22,6 +26,68 @@ pub(crate) struct QueuePage {
     pub(crate) callbacks: Vec<CallbackRow>,
 }
 
+/// A due callback as the queue lists it: due now only when "Next account" would hand
+/// it out now.
+fn callback_row(t: Words, callback: &app::queue::DueCallback) -> CallbackRow {
+    use app::queue::CallbackState;
+    let candidate = &callback.candidate;
+    let (due, waiting, reason) = match &callback.state {
+        CallbackState::DueNow => (t.get("queue.due_now").to_string(), false, String::new()),
+        CallbackState::NoPhone => (t.get("queue.no_phone").to_string(), true, String::new()),
+        CallbackState::Waiting(asked) => {
+            let due = match asked.answer.next_allowed_at {
+                Some(at) => format!(
+                    "{} {}",
+                    t.get("queue.waiting"),
+                    local(at, &asked.zones.display())
+                ),
+                None => t.get("queue.waiting_never").to_string(),
+            };
+            (due, true, reason_text(asked))
+        }
+    };
+    CallbackRow {
+        href: account_href(&candidate.creditor, &candidate.account_ref),
+        label: format!("{} {}", candidate.creditor, candidate.account_ref),
+        due,
+        waiting,
+        reason,
+    }
+}
+
+/// The rules that forbid, as one line.
+fn reason_text(asked: &Asked) -> String {
+    reasons(asked)
+        .iter()
+        .map(|reason| reason.message.clone())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A callback refused at scheduling, next to its field: why, and from when a call
+/// would be allowed.
+pub(crate) fn callback_problem(t: Words, problem: &CallbackProblem) -> FieldError {
+    match problem {
+        CallbackProblem::NotInFuture => field("at", t, "error.when"),
+        CallbackProblem::Refused(asked) => {
+            let next = asked
+                .answer
+                .next_allowed_at
+                .map(|at| local(at, &asked.zones.display()))
+                .unwrap_or_else(|| t.get("compliance.never").into());
+            FieldError {
+                field: "at".into(),
+                message: format!(
+                    "{}: {} — {} {next}",
+                    t.get("callback.refused"),
+                    reason_text(asked),
+                    t.get("callback.allowed_from"),
+                ),
+            }
+        }
+    }
+}
+
 pub(crate) async fn queue_page(
     state: &AppState,
     signed: &Signed,
@@ -29,6 +95,7 @@ pub(crate) async fn queue_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let user = signed.user();
+    let t = words(user);
     let queue = state.app.queue(user).await?;
     let remaining = if queue.more {
         format!("{}+", queue.remaining)
@@ -36,16 +103,12 @@ pub(crate) async fn queue_page(
         queue.remaining.to_string()
     };
     let callbacks = queue
-        .callbacks_due
+        .callbacks
         .iter()
-        .map(|candidate| CallbackRow {
-            href: account_href(&candidate.creditor, &candidate.account_ref),
-            label: format!("{} {}", candidate.creditor, candidate.account_ref),
-            due: words(user).get("queue.due_now").to_string(),
-        })
+        .map(|callback| callback_row(t, callback))
         .collect();
     let page = QueuePage {
-        t: words(user),
+        t,
         csrf: signed.0.csrf_token.clone(),
         username: user.username.clone(),
         query: String::new(),

@@ -21,7 +21,7 @@ const WRONG: &str = "not the password";
 const NOW: &str = "2026-11-23T15:00:00Z";
 
 /// A database for one test: a SQLite file, or a fresh PostgreSQL database dropped after.
-struct Db {
+pub(crate) struct Db {
     url: String,
     key: PiiKey,
     _dir: Option<tempfile::TempDir>,
@@ -29,7 +29,7 @@ struct Db {
 }
 
 impl Db {
-    async fn open(&self, now: &str) -> Store {
+    pub(crate) async fn open(&self, now: &str) -> Store {
         let clock = Clock::Fixed(now.parse().unwrap());
         Store::open(&self.url, self.key.clone(), clock)
             .await
@@ -62,7 +62,7 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// SQLite always; PostgreSQL when `ARREARS_TEST_POSTGRES_URL` is set (and required when
 /// `ARREARS_REQUIRE_POSTGRES=1`).
-async fn databases() -> Vec<Db> {
+pub(crate) async fn databases() -> Vec<Db> {
     let dir = tempfile::tempdir().unwrap();
     let mut databases = vec![Db {
         url: format!("sqlite://{}", dir.path().join("arrears.db").display()),

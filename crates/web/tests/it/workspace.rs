@@ -456,6 +456,7 @@ async fn the_dialer_list_counts_the_attempts_agents_logged() {
         outcome: "no_answer".into(),
         disposition: "no_answer".into(),
         note: None,
+        under_consent: false,
     };
     let decision = store::decisions::NewDecision {
         account_id: facts.account_id,
