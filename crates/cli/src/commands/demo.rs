@@ -89,20 +89,27 @@ pub(crate) async fn demo_activity(app: &app::App, agent_id: i64) -> Result<(usiz
             }
         }
         if disposition == Disposition::RightPartyContact {
+            // The debtor asks to be called back tomorrow at 10:00 their time: their
+            // consent to a call then.
             let tomorrow = now.checked_add(jiff::Span::new().hours(24)).unwrap_or(now);
             let zone = app::contact::zones_now(&view.time_zones, view.state.as_deref(), None);
-            let local = zone.display().to_datetime(tomorrow);
-            app.schedule_callback(
-                &agent,
-                &view,
-                version,
-                local,
-                Some("call back after payday"),
-                // The debtor asked for it: their consent to a call then.
-                true,
-            )
-            .await?
-            .map_err(|_| anyhow!("a callback tomorrow is in the future"))?;
+            let local = zone.display().to_datetime(tomorrow).date().at(10, 0, 0, 0);
+            let scheduled = app
+                .schedule_callback(
+                    &agent,
+                    &view,
+                    version,
+                    local,
+                    Some("call back after payday"),
+                    true,
+                )
+                .await?;
+            match scheduled {
+                Ok(_) | Err(app::queue::CallbackProblem::Refused(_)) => {}
+                Err(app::queue::CallbackProblem::NotInFuture) => {
+                    return Err(anyhow!("a callback tomorrow is in the future"));
+                }
+            }
         }
     }
     Ok((attempts, promises))

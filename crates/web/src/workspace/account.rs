@@ -43,7 +43,9 @@ pub(crate) struct PointRow {
     pub(crate) kind: String,
     pub(crate) value: String,
     pub(crate) status: String,
-    pub(crate) usable: bool,
+    /// Usable and a phone: what the attempt form offers as the number called (a call
+    /// never goes to an email address).
+    pub(crate) dialable: bool,
 }
 
 pub(crate) struct DispositionRow {
@@ -196,8 +198,10 @@ pub(crate) async fn account_page(
             kind: point.kind.clone(),
             value: point.value.clone(),
             status: point.status.clone(),
-            usable: domain::party::ContactStatus::parse(&point.status)
-                .is_some_and(|status| status.is_usable()),
+            dialable: domain::party::ContactStatus::parse(&point.status)
+                .is_some_and(|status| status.is_usable())
+                && domain::party::ContactKind::parse(&point.kind)
+                    .is_some_and(|kind| kind.is_phone()),
         })
         .collect();
     let dispositions = Disposition::ALL

@@ -324,6 +324,12 @@ async fn a_callback_the_debtor_asked_for_at_0730_is_handed_out_and_not_counted()
         let (address, server) = serve(store.clone()).await;
         let mut ana = sign_in(address, "ana").await;
         assert_eq!(next(&mut ana).await.as_deref(), Some("NY-1"));
+        // The attempt form (a call) offers the phone, never the email address on file.
+        let page = ana.get("/accounts/NBANK/NY-1").await;
+        let select = &page.body[page.body.find("id=\"attempt-contact\"").unwrap()..];
+        let select = &select[..select.find("</select>").unwrap()];
+        assert!(select.contains("value=\"+15185550101\""), "{select}");
+        assert!(!select.contains("ann@example.com"), "{select}");
         let agent = user(&store, "ana").await;
         log_call(
             &app_at(&store, NOW),
