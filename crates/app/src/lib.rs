@@ -17,6 +17,7 @@ pub mod money;
 pub mod operator;
 pub mod session;
 pub mod views;
+pub mod worklist;
 pub mod workspace;
 
 /// The store's types the adapters name — views, errors, who acts — re-exported so that

@@ -9,6 +9,7 @@ mod money_browser;
 mod openapi;
 mod server;
 mod sign_in;
+mod worklist;
 mod workspace;
 
 use std::io::{Read, Write};
