@@ -18,6 +18,7 @@ pub mod operator;
 pub mod queue;
 pub mod session;
 pub mod views;
+pub mod worklist;
 pub mod workspace;
 
 /// The store's types the adapters name — views, errors, who acts — re-exported so that

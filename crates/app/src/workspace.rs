@@ -164,23 +164,6 @@ impl App {
     }
 }
 
-// ---------------------------------------------------------------- the queue
-
-impl App {
-    /// Accounts matching `query` among the user's creditors.
-    pub async fn search(
-        &self,
-        user: &SessionUser,
-        query: &str,
-    ) -> Result<Vec<store::workspace::Found>, Error> {
-        require(user, Permission::ViewAccounts)?;
-        // Only roles that may see the SSN's last 4 may find debtors by it; otherwise four
-        // digits are an account reference like any other query.
-        let by_identity = domain::permission::allows(user.role, Permission::SeeSensitive);
-        Ok(self.store.search(user, query, by_identity).await?)
-    }
-}
-
 // ---------------------------------------------------------------- promises
 
 /// One dated amount of a promise, as the agent entered it on row `row` (from 1).

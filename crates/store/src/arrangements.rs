@@ -324,6 +324,7 @@ pub(crate) async fn append_entry(
     .bind(&hash)
     .execute(tx.conn())
     .await?;
+    crate::workspace::refresh_balances(tx.conn(), &[account_id]).await?;
     Ok(id)
 }
 

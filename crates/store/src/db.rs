@@ -219,7 +219,17 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_queue_consents.sql"),
         postgres: include_str!("../migrations/postgres/0011_queue_consents.sql"),
     },
+    Migration {
+        version: WORKLIST_VERSION,
+        name: "worklist",
+        sqlite: include_str!("../migrations/sqlite/0012_worklist.sql"),
+        postgres: include_str!("../migrations/postgres/0012_worklist.sql"),
+    },
 ];
+
+/// The migration that adds the folded names search compares: the names already there
+/// are folded in Rust in its transaction (`workspace::fold_existing_names`).
+pub const WORKLIST_VERSION: i64 = 12;
 
 /// The migration that adds row seals and the sealed head: the rows already there are
 /// sealed with the key in its transaction (`audit::seal_existing`).
@@ -271,6 +281,9 @@ pub async fn migrate(
         tx.execute(sqlx::AssertSqlSafe(sql)).await?;
         if migration.version == AUDIT_SEAL_VERSION {
             crate::audit::seal_existing(&mut tx, key, now_us).await?;
+        }
+        if migration.version == WORKLIST_VERSION {
+            crate::workspace::fold_existing_names(&mut tx).await?;
         }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at_us) VALUES ($1, $2, $3)",

@@ -71,6 +71,8 @@ const DEBTOR_COLUMNS: &[&str] = &[
     "debtor_ref",
     "first_name",
     "last_name",
+    "first_name_folded",
+    "last_name_folded",
     "language",
     "time_zones",
     "address_line1",
@@ -108,6 +110,7 @@ const ACCOUNT_COLUMNS: &[&str] = &[
     "itemization_fees_minor",
     "itemization_payments_minor",
     "itemization_credits_minor",
+    "balance_minor",
     "seal",
 ];
 const LEDGER_COLUMNS: &[&str] = &[
@@ -485,6 +488,8 @@ impl Importer<'_> {
             placement.debtor_ref.as_str().into(),
             placement.first_name.as_str().into(),
             placement.last_name.as_str().into(),
+            domain::text::fold(&placement.first_name).into(),
+            domain::text::fold(&placement.last_name).into(),
             placement.language.code().into(),
             placement.time_zones.join(",").into(),
             address.and_then(|a| a.line1.clone()).into(),
@@ -581,6 +586,15 @@ impl Importer<'_> {
             minor(itemization.map(|item| item.fees)),
             minor(itemization.map(|item| item.payments)),
             minor(itemization.map(|item| item.credits)),
+            // The opening entry's total: the ledger this import writes (see
+            // `workspace::refresh_balances`).
+            placement
+                .opening_entry(self.placed_on)
+                .amounts()
+                .total()
+                .ok_or_else(|| StoreError::Invalid("the opening balance overflows".into()))?
+                .minor()
+                .into(),
             seal.text.into(),
         ];
         self.outcome.accounts_created += 1;

@@ -1359,6 +1359,7 @@ impl Poster<'_> {
         .execute(tx.conn())
         .await?;
         tracing::debug!("posting: audited, reviewing arrangements");
+        crate::workspace::refresh_balances(tx.conn(), &touched).await?;
         crate::arrangements::review(&mut tx, &touched, actor).await?;
         tracing::debug!("posting: arrangements reviewed, committing");
         tx.commit().await?;

@@ -149,6 +149,7 @@ pub fn router_with(store: Store, config: Config) -> Router {
         .route("/queue", get(workspace::queue))
         .route("/queue/next", post(workspace::next_account))
         .route("/search", get(workspace::search))
+        .route("/worklist", get(workspace::worklist))
         .route(
             "/accounts/{creditor}/{account_ref}",
             get(workspace::account),

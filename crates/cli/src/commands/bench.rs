@@ -37,8 +37,10 @@ pub enum BenchCommand {
         connections: u32,
     },
     /// The agent workspace with N generated accounts loaded: K agents in a closed loop on
-    /// loopback press "Next account" and open the account page, beside the floor of a
-    /// static asset from the same server over the same connections.
+    /// loopback press "Next account", open the account page and the work list (nine
+    /// filters and orders in turn: bucket, balance range, never worked, promises due
+    /// today, broken promises, callbacks, by name, a deeper page), beside the floor of a
+    /// static asset from the same server over the same connections; p50/p95/p99 of each.
     Workspace {
         #[arg(long, default_value_t = 1_000_000)]
         accounts: u64,

@@ -78,6 +78,14 @@ impl Store {
             .bind(user.id)
             .execute(tx.conn())
             .await?;
+        // The work list's "last worked".
+        sqlx::query(
+            "UPDATE accounts SET last_worked_at_us = $1 WHERE id = $2 AND last_worked_at_us < $1",
+        )
+        .bind(attempt.at.as_microsecond())
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
         tx.commit().await?;
         Ok(id)
     }

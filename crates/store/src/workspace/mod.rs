@@ -25,9 +25,17 @@ mod promises;
 mod queue;
 mod search;
 mod team;
+mod worklist;
 
-pub use search::{Found, SEARCH_RESULTS_MAX};
+pub use search::{
+    Found, MatchedOn, SEARCH_MATCHES_MAX, SEARCH_QUERY_LENGTH_MAX, SEARCH_RESULTS_MAX, Searched,
+};
 pub use team::{AgentDay, OpenDispute};
+pub use worklist::{
+    CurrencyTotal, NotWorked, TODAY_ROWS_MAX, Today, TodayItem, WORKLIST_COUNT_MAX,
+    WORKLIST_PAGE_ROWS, Worklist, WorklistFilter, WorklistRow, WorklistSort,
+};
+pub(crate) use worklist::{fold_existing_names, refresh_balances};
 
 /// The queue size shown is exact up to this many accounts.
 pub const QUEUE_COUNT_MAX: i64 = 1_000;

@@ -14,4 +14,5 @@ mod money;
 mod rotation;
 mod tamper;
 mod users_and_creditors;
+mod worklist;
 mod workspace;

@@ -25,9 +25,10 @@ async fn found_by_ssn(store: &Store) -> Vec<String> {
     let maria = store.session_user(1).await.unwrap();
     assert_eq!(maria.username, "maria");
     store
-        .search(&maria, "1234", true)
+        .search(&maria, "1234", true, 1)
         .await
         .unwrap()
+        .found
         .into_iter()
         .map(|found| found.account_ref)
         .collect()

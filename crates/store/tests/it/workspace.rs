@@ -512,14 +512,18 @@ async fn only_roles_that_see_the_ssn_find_debtors_by_it_and_each_search_is_audit
         }
         let billing = signed_in(&store, "bo").await.user;
         let auditor = signed_in(&store, "au").await.user;
-        let masked = store.search(&billing, &last4, false).await.unwrap();
+        let masked = store
+            .search(&billing, &last4, false, 1)
+            .await
+            .unwrap()
+            .found;
         assert!(
             !masked
                 .iter()
                 .any(|found| found.creditor == creditor && found.account_ref == account_ref),
             "billing found {account_ref} by its SSN: {masked:?}"
         );
-        let clear = store.search(&auditor, &last4, true).await.unwrap();
+        let clear = store.search(&auditor, &last4, true, 1).await.unwrap().found;
         assert!(
             clear
                 .iter()

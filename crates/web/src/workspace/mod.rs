@@ -1,19 +1,23 @@
-//! The agent workspace: sign-in (`session`), the work queue and search (`queue`), the
-//! account page (`account`), what agents record on it (`forms`) and the supervisors'
-//! team view (`team`). Handlers stay thin: check CSRF, parse the form into `app`'s
+//! The agent workspace: sign-in (`session`), the work queue (`queue`), search
+//! (`search`), the work list (`worklist`), the account page (`account`), what agents
+//! record on it (`forms`) and the supervisors' team view (`team`). Handlers stay thin: check CSRF, parse the form into `app`'s
 //! input, call the use case, render.
 
 mod account;
 mod forms;
 mod queue;
+mod search;
 mod session;
 mod team;
+mod worklist;
 
 pub use account::*;
 pub use forms::*;
 pub use queue::*;
+pub use search::*;
 pub use session::*;
 pub use team::*;
+pub use worklist::*;
 
 use crate::AppState;
 use crate::auth::{ClientAddress, SESSION_COOKIE, Signed, same_site};

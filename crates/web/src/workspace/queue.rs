@@ -1,4 +1,4 @@
-//! The work queue, "Next account" and search.
+//! The work queue and "Next account".
 
 use super::*;
 
@@ -161,59 +161,4 @@ pub async fn next_account(
     }
     let message = words(user).get("queue.empty").to_string();
     queue_page(&state, &signed, message, StatusCode::OK).await
-}
-
-// ---------------------------------------------------------------- search
-
-pub(crate) struct FoundRow {
-    pub(crate) href: String,
-    pub(crate) account_ref: String,
-    pub(crate) creditor: String,
-    pub(crate) debtor: String,
-    pub(crate) status: String,
-}
-
-#[derive(Template)]
-#[template(path = "search.html")]
-pub(crate) struct SearchPage {
-    pub(crate) t: Words,
-    pub(crate) csrf: String,
-    pub(crate) username: String,
-    pub(crate) query: String,
-    pub(crate) results: Vec<FoundRow>,
-}
-
-#[derive(Deserialize)]
-pub struct SearchQuery {
-    #[serde(default)]
-    pub(crate) q: String,
-}
-
-pub async fn search(
-    State(state): State<AppState>,
-    signed: Signed,
-    Query(query): Query<SearchQuery>,
-) -> Result<Response, AppError> {
-    let user = signed.user();
-    let results = state
-        .app
-        .search(user, &query.q)
-        .await?
-        .into_iter()
-        .map(|found| FoundRow {
-            href: account_href(&found.creditor, &found.account_ref),
-            account_ref: found.account_ref,
-            creditor: found.creditor,
-            debtor: found.debtor_name,
-            status: found.status,
-        })
-        .collect();
-    let page = SearchPage {
-        t: words(user),
-        csrf: signed.0.csrf_token.clone(),
-        username: user.username.clone(),
-        query: query.q,
-        results,
-    };
-    Ok(html(&page)?.into_response())
 }

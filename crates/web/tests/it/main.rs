@@ -10,6 +10,7 @@ mod openapi;
 mod queue;
 mod server;
 mod sign_in;
+mod worklist;
 mod workspace;
 
 use std::io::{Read, Write};

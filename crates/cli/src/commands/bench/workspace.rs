@@ -1,8 +1,9 @@
 //! `arrears bench workspace`: the agent workspace with N generated accounts loaded. The
 //! real server runs in this process on 127.0.0.1; K simulated agents, each on its own
 //! keep-alive connection, sign in and then loop **closed**: `POST /queue/next`, follow
-//! the 303 to the account page, and fetch `/assets/app.css` — the floor, a static answer
-//! from the same server over the same connection at the same rate. Latency is measured
+//! the 303 to the account page, open the work list with the next of `WORKLIST_PATHS`
+//! (each filter and order in turn), and fetch `/assets/app.css` — the floor, a static
+//! answer from the same server over the same connection at the same rate. Latency is measured
 //! by the client, from the first byte written to the last byte read; the client (one
 //! thread) and the server share the machine's cores.
 //!
@@ -40,6 +41,22 @@ const FLOOR_PATH: &str = "/assets/app.css";
 const NEXT: usize = 0;
 const PAGE: usize = 1;
 const FLOOR: usize = 2;
+const WORKLIST: usize = 3;
+
+/// The work list as agents open it, one filter or order per iteration in turn: every
+/// index path of `store::workspace::worklist` (balance, bucket and days past due, last
+/// worked, name, promises due, broken promises, callbacks, a deeper page).
+const WORKLIST_PATHS: &[&str] = &[
+    "/worklist",
+    "/worklist?bucket=181%2B&sort=days",
+    "/worklist?balance_min=1%2C000&balance_max=5%2C000",
+    "/worklist?worked=never&sort=worked",
+    "/worklist?due_today=1",
+    "/worklist?broken=1",
+    "/worklist?callbacks=1",
+    "/worklist?sort=name",
+    "/worklist?bucket=31-60&balance_min=500&page=3",
+];
 
 pub struct Options {
     pub accounts: u64,
@@ -411,8 +428,8 @@ struct Cpu {
 
 /// What the load gave.
 struct Run {
-    endpoints: [Endpoint; 3],
-    /// Iterations (next + page + floor) begun in the measured window.
+    endpoints: [Endpoint; 4],
+    /// Iterations (next + page + work list + floor) begun in the measured window.
     iterations: u64,
     measured: Duration,
     cpu: Cpu,
@@ -462,7 +479,7 @@ async fn client(plan: Plan, usernames: Vec<String>) -> Result<Run> {
             ))
         })
         .collect();
-    let mut endpoints: [Endpoint; 3] = Default::default();
+    let mut endpoints: [Endpoint; 4] = Default::default();
     let mut iterations = 0;
     let mut accounts = HashSet::new();
     for task in tasks {
@@ -584,6 +601,15 @@ async fn check_first(agent: &mut Agent, host: &str) -> Result<usize> {
         "GET {location} answered {} without the compliance banner",
         answer.status
     );
+    for path in WORKLIST_PATHS {
+        let list = agent.get(host, path);
+        let answer = agent.connection.exchange(&list).await?;
+        anyhow::ensure!(
+            answer.status == 200 && contains(answer.body, b"id=\"count\""),
+            "GET {path} answered {} without the work list's count",
+            answer.status
+        );
+    }
     let floor = agent.get(host, FLOOR_PATH);
     let answer = agent.connection.exchange(&floor).await?;
     anyhow::ensure!(
@@ -596,8 +622,10 @@ async fn check_first(agent: &mut Agent, host: &str) -> Result<usize> {
 
 #[derive(Default)]
 struct Tally {
-    endpoints: [Endpoint; 3],
+    endpoints: [Endpoint; 4],
     iterations: u64,
+    /// Work lists opened, to take the next of `WORKLIST_PATHS`.
+    worklists: u64,
     accounts: HashSet<String>,
 }
 
@@ -642,6 +670,18 @@ async fn work(
             record(&mut tally.endpoints[PAGE], shown, measured);
             tally.accounts.insert(location);
         }
+        let path = WORKLIST_PATHS[(tally.worklists % WORKLIST_PATHS.len() as u64) as usize];
+        tally.worklists += 1;
+        let list = agent.get(&host, path);
+        let listed = timed(&mut agent.connection, &list, |status, answer| {
+            if status == 200 && contains(answer.body, b"id=\"count\"") {
+                Ok(())
+            } else {
+                Err(format!("GET {path} answered {status}"))
+            }
+        })
+        .await;
+        record(&mut tally.endpoints[WORKLIST], listed, measured);
         let fetched = timed(&mut agent.connection, &floor, |status, _| {
             if status == 200 {
                 Ok(())
@@ -751,7 +791,7 @@ fn report(
     if engine == Engine::Postgres {
         println!("  planner statistics gathered (ANALYZE) after preparing, as autovacuum would");
     }
-    let [next, page, floor] = &run.endpoints;
+    let [next, page, floor, worklist] = &run.endpoints;
     let ms = |nanos: u64| nanos as f64 / 1e6;
     let ratio = |endpoint: &Endpoint, quantile: f64| {
         endpoint.percentile(quantile) as f64 / floor.percentile(quantile).max(1) as f64
@@ -781,6 +821,7 @@ fn report(
     };
     line("next account  POST /queue/next (→ 303)", next, true);
     line("account page  GET /accounts/{creditor}/{ref}", page, true);
+    line("work list     GET /worklist?… (9 filters)", worklist, true);
     line(
         &format!("floor         GET {FLOOR_PATH} ({} bytes)", run.floor_bytes),
         floor,
@@ -799,7 +840,7 @@ fn report(
         })
     };
     println!(
-        "  {:.1} agent iterations/s (next + page + floor); CPU per iteration: server {} ({database}), client {}; machine busy {}; {} distinct accounts served",
+        "  {:.1} agent iterations/s (next + page + work list + floor); CPU per iteration: server {} ({database}), client {}; machine busy {}; {} distinct accounts served",
         run.iterations as f64 / seconds,
         process(|ticks| ticks.0),
         process(|ticks| ticks.1),
@@ -818,9 +859,10 @@ fn report(
         }
     };
     println!(
-        "  target p95 ≤ {TARGET_P95_MS:.0} ms: next account {}; account page {}",
+        "  target p95 ≤ {TARGET_P95_MS:.0} ms: next account {}; account page {}; work list {}",
         verdict(next),
-        verdict(page)
+        verdict(page),
+        verdict(worklist)
     );
     let errors: u64 = run.endpoints.iter().map(|endpoint| endpoint.errors).sum();
     Ok(if errors == 0 {
