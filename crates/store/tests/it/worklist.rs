@@ -332,7 +332,7 @@ async fn the_work_list_finds_what_is_due_today_broken_waiting_or_never_worked() 
             .unwrap();
         let later = now.checked_add(jiff::Span::new().hours(2)).unwrap();
         store
-            .schedule_callback(&ana, seen("A-3"), later, None)
+            .schedule_callback(&ana, seen("A-3"), later, None, None)
             .await
             .unwrap();
         // A broken promise on A-4 (the review that breaks it is tested in the money
@@ -389,6 +389,7 @@ async fn the_work_list_finds_what_is_due_today_broken_waiting_or_never_worked() 
             outcome: "no_answer".into(),
             disposition: "no_answer".into(),
             note: None,
+            under_consent: false,
         };
         let decision = store::decisions::NewDecision {
             account_id: facts.account_id,
