@@ -115,9 +115,12 @@ impl Store {
         Ok(())
     }
 
-    /// Drops every agent's account lock (a benchmark reusing a database starts with
-    /// none). Not audited: locks are not records, they end by themselves.
+    /// Drops every agent's debtor and account lock (a benchmark reusing a database
+    /// starts with none). Not audited: locks are not records, they end by themselves.
     pub async fn clear_locks(&self) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM debtor_locks")
+            .execute(self.pool())
+            .await?;
         sqlx::query("DELETE FROM account_locks")
             .execute(self.pool())
             .await?;

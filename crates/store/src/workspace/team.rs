@@ -179,6 +179,13 @@ impl Store {
             .bind(agent_id.unwrap_or(0))
             .execute(tx.conn())
             .await?;
+        sqlx::query(
+            "DELETE FROM debtor_locks WHERE debtor_id = (SELECT debtor_id FROM accounts WHERE id = $1) AND user_id <> $2",
+        )
+        .bind(account_id)
+        .bind(agent_id.unwrap_or(0))
+        .execute(tx.conn())
+        .await?;
         tx.commit().await
     }
 

@@ -309,6 +309,26 @@ async fn the_queue_segregates_creditors_and_two_agents_never_share_an_account() 
                 .unwrap(),
             Some("ana".to_string())
         );
+        // A supervisor gives that account to Ben: Ana's hold on its debtor ends with it.
+        store
+            .add_user(&actor(), "sue", Role::Supervisor, PASSWORD)
+            .await
+            .unwrap();
+        store
+            .assign_creditors(&actor(), "sue", &codes)
+            .await
+            .unwrap();
+        let sue = signed_in(&store, "sue").await.user;
+        store
+            .assign_account(&sue, &all[0].creditor, &all[0].account_ref, Some("ben"))
+            .await
+            .unwrap();
+        let bens = store.queue_candidates(&ben, now, 1000).await.unwrap();
+        assert!(
+            bens.iter()
+                .any(|candidate| candidate.account_id == all[0].account_id)
+        );
+        assert!(store.try_lock(&ben, all[0].account_id, now).await.unwrap());
         store.close().await;
     }
 }
