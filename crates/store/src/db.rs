@@ -213,6 +213,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_sign_in_throttle.sql"),
         postgres: include_str!("../migrations/postgres/0010_sign_in_throttle.sql"),
     },
+    Migration {
+        version: 13,
+        name: "desk",
+        sqlite: include_str!("../migrations/sqlite/0013_desk.sql"),
+        postgres: include_str!("../migrations/postgres/0013_desk.sql"),
+    },
 ];
 
 /// The migration that adds row seals and the sealed head: the rows already there are

@@ -25,9 +25,13 @@ mod promises;
 mod queue;
 mod search;
 mod team;
+mod verification;
 
 pub use search::{Found, SEARCH_RESULTS_MAX};
 pub use team::{AgentDay, OpenDispute};
+pub use verification::{
+    DISPLAY_NAME_LENGTH_MAX, FieldCheck, IdentityClaim, VERIFY_FIELDS_MIN, Verification,
+};
 
 /// The queue size shown is exact up to this many accounts.
 pub const QUEUE_COUNT_MAX: i64 = 1_000;

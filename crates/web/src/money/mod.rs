@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::auth::Signed;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Words;
-use crate::workspace::{self, Extras, account_href, field, visible_view};
+use crate::workspace::{self, Extras, Sent, account_href, field, visible_view};
 use app::model::arrangements::{MoneyChange, REASON_CODES};
 use app::model::money::{Method, Source};
 use app::model::view::AccountView;
