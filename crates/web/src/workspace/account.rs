@@ -478,11 +478,26 @@ pub(crate) async fn account_page(
             continue;
         }
         let at = Timestamp::from_microsecond(event.recorded_at_us).unwrap_or(now);
+        // A right-party check reads in the agent's language, not the log's English.
+        let text = if event.action == "account.verification" {
+            let verified = event
+                .after_json
+                .as_deref()
+                .is_some_and(|after| after.contains("\"verified\":true"));
+            t.get(if verified {
+                "desk.verified_at"
+            } else {
+                "desk.not_verified_at"
+            })
+            .to_string()
+        } else {
+            event.reason
+        };
         timeline.push(row(
             at,
             "audit",
             t.label("event", &event.action),
-            event.reason,
+            text,
             event.actor,
         ));
     }

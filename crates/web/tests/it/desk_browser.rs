@@ -177,6 +177,13 @@ async fn an_agents_call_on_one_screen_from_verification_to_save_and_next() {
         timeline.contains("promised 1,000 on the 30th"),
         "{timeline}"
     );
+    assert!(timeline.contains("Persona verificada"), "{timeline}");
+
+    // "N" on the desk takes the next account, as on the queue.
+    browser.press("n").await;
+    browser.wait_for("#call", WAIT).await;
+    let taken = browser.current_url().await;
+    assert!(!taken.ends_with("/accounts/NBANK/NY-1"), "{taken}");
 }
 
 #[tokio::test]
