@@ -232,4 +232,22 @@ async fn a_refused_call_keeps_the_note_with_the_focus_on_the_reason() {
             .ends_with("/accounts/NBANK/WA-1/attempts")
     );
     browser.assert_accessible("a refused call").await;
+
+    // The dialer hook: a softphone listening for `arrears:dial` gets the number and may
+    // keep the browser from following the tel: link.
+    browser
+        .execute(
+            "window.dialed = null; document.addEventListener('arrears:dial', function (e) { window.dialed = e.detail.number; e.preventDefault(); });",
+            vec![],
+        )
+        .await;
+    browser.click("#contact-points a[data-dial]").await;
+    let dialed = browser.execute("return window.dialed;", vec![]).await;
+    assert_eq!(dialed, "+12065550103");
+    assert!(
+        browser
+            .current_url()
+            .await
+            .ends_with("/accounts/NBANK/WA-1/attempts")
+    );
 }
