@@ -10,6 +10,7 @@
 
 pub mod compliance_json;
 pub mod contact;
+pub mod desk;
 pub mod dialer;
 pub mod export;
 pub mod locate;

@@ -225,6 +225,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_worklist.sql"),
         postgres: include_str!("../migrations/postgres/0012_worklist.sql"),
     },
+    Migration {
+        version: 13,
+        name: "desk",
+        sqlite: include_str!("../migrations/sqlite/0013_desk.sql"),
+        postgres: include_str!("../migrations/postgres/0013_desk.sql"),
+    },
 ];
 
 /// The migration that adds the folded names search compares: the names already there

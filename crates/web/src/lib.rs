@@ -179,6 +179,10 @@ pub fn router_with(store: Store, config: Config) -> Router {
             post(workspace::save_flag),
         )
         .route(
+            "/accounts/{creditor}/{account_ref}/verify",
+            post(workspace::verify),
+        )
+        .route(
             "/accounts/{creditor}/{account_ref}/banner",
             get(workspace::banner),
         )

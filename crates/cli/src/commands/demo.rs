@@ -13,6 +13,16 @@ pub const DEMO_USERS: &[(&str, Role)] = &[
     ("admin", Role::Admin),
     ("auditor", Role::Auditor),
 ];
+/// The names the demo's users give debtors on the phone (the call script).
+const DEMO_DISPLAY_NAMES: &[(&str, &str)] = &[
+    ("agent", "Maria Lopez"),
+    ("agent2", "James Carter"),
+    ("supervisor", "Linda Nguyen"),
+    ("manager", "Robert Hayes"),
+    ("billing", "Priya Shah"),
+    ("admin", "Tom Becker"),
+    ("auditor", "Grace Kim"),
+];
 pub const DEMO_PASSWORD: &str = "arrears-demo-2026";
 pub const DEMO_DATABASE: &str = "arrears-demo.db";
 pub(crate) const DEMO_PLACED_DAYS_AGO: i64 = 30;
@@ -477,6 +487,9 @@ pub(crate) async fn demo(
         if *name == "agent" {
             agent_id = Some(user.id);
         }
+    }
+    for (name, display_name) in DEMO_DISPLAY_NAMES {
+        app.set_display_name(&actor, name, display_name).await?;
     }
     // Agents and supervisors see only the creditors they work: the first agent works
     // every client, the second all but the first (to show segregation).

@@ -25,12 +25,16 @@ mod promises;
 mod queue;
 mod search;
 mod team;
+mod verification;
 mod worklist;
 
 pub use search::{
     Found, MatchedOn, SEARCH_MATCHES_MAX, SEARCH_QUERY_LENGTH_MAX, SEARCH_RESULTS_MAX, Searched,
 };
 pub use team::{AgentDay, OpenDispute};
+pub use verification::{
+    DISPLAY_NAME_LENGTH_MAX, FieldCheck, IdentityClaim, VERIFY_FIELDS_MIN, Verification,
+};
 pub use worklist::{
     CurrencyTotal, NotWorked, TODAY_ROWS_MAX, Today, TodayItem, WORKLIST_COUNT_MAX,
     WORKLIST_PAGE_ROWS, Worklist, WorklistFilter, WorklistRow, WorklistSort,

@@ -574,3 +574,115 @@ async fn only_roles_that_see_the_ssn_find_debtors_by_it_and_each_search_is_audit
         store.close().await;
     }
 }
+
+/// The collector's desk: a right-party check compares what the caller says with the
+/// encrypted identity on file and keeps only, per field, whether it matched — the values
+/// typed are in no row and no audit event; display names start as the user name.
+#[tokio::test]
+async fn a_right_party_check_keeps_which_fields_matched_and_never_the_values() {
+    use store::workspace::{FieldCheck, IdentityClaim};
+    let (file, summary) = generated_file(60, 9);
+    let mut reader = csv::Reader::from_path(file.path()).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|header| header == name).unwrap();
+    let (creditor, account_ref, dob, last4) = reader
+        .records()
+        .map(Result::unwrap)
+        .find(|row| {
+            !row[column("ssn_last4")].is_empty() && !row[column("date_of_birth")].is_empty()
+        })
+        .map(|row| {
+            (
+                row[column("creditor")].to_string(),
+                row[column("account_ref")].to_string(),
+                row[column("date_of_birth")].to_string(),
+                row[column("ssn_last4")].to_string(),
+            )
+        })
+        .expect("the generator writes identities");
+    let wrong_last4 = if last4 == "0000" { "1111" } else { "0000" };
+    for db in engines().await {
+        let store = db.open().await;
+        import(&store, file.path(), &summary).await;
+        store
+            .add_user(&actor(), "ana", Role::Agent, PASSWORD)
+            .await
+            .unwrap();
+        let ana = signed_in(&store, "ana").await.user;
+        assert_eq!(
+            store.display_name(ana.id).await.unwrap().as_deref(),
+            Some("ana")
+        );
+        store
+            .set_display_name("test:clerk", "ana", "Ana Torres")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.display_name(ana.id).await.unwrap().as_deref(),
+            Some("Ana Torres")
+        );
+        let view = store
+            .account_view(&creditor, &account_ref, today())
+            .await
+            .unwrap()
+            .unwrap();
+        let since = store.now();
+        assert_eq!(
+            store
+                .last_verification(view.account_id, since)
+                .await
+                .unwrap(),
+            None
+        );
+        let wrong = IdentityClaim {
+            date_of_birth: Some(&dob),
+            ssn_last4: Some(wrong_last4),
+            postal_code: None,
+        };
+        let checked = store
+            .check_identity(&ana, &creditor, &account_ref, view.account_id, wrong)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                checked.date_of_birth,
+                checked.ssn_last4,
+                checked.postal_code
+            ),
+            (FieldCheck::Match, FieldCheck::NoMatch, FieldCheck::NotAsked)
+        );
+        assert!(!checked.verified);
+        let right = IdentityClaim {
+            date_of_birth: Some(&dob),
+            ssn_last4: Some(&last4),
+            postal_code: None,
+        };
+        let checked = store
+            .check_identity(&ana, &creditor, &account_ref, view.account_id, right)
+            .await
+            .unwrap();
+        assert!(checked.verified);
+        let last = store
+            .last_verification(view.account_id, since)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(last.verified && last.username.as_deref() == Some("ana"));
+        let key = format!("{creditor}/{account_ref}");
+        let events = store.audit_log(Some(&key), 50).await.unwrap();
+        let checks: Vec<_> = events
+            .iter()
+            .filter(|event| event.action == "account.verification")
+            .collect();
+        assert_eq!(checks.len(), 2);
+        for event in checks {
+            let after = event.after_json.clone().unwrap_or_default();
+            assert!(
+                !after.contains(&dob) && !after.contains(&last4) && !after.contains(wrong_last4),
+                "{after}"
+            );
+        }
+        assert_eq!(store.verify_audit().await.unwrap().broken, None);
+        store.close().await;
+    }
+}

@@ -1,3 +1,103 @@
 //! Words of the desk area: (key, English, Spanish).
 
-pub(super) const WORDS: &[(&str, &str, &str)] = &[];
+pub(super) const WORDS: &[(&str, &str, &str)] = &[
+    ("desk.call", "The call", "La llamada"),
+    ("desk.side", "Account details", "Detalles de la cuenta"),
+    ("desk.total_balance", "All accounts", "Todas las cuentas"),
+    ("desk.arrangement", "Arrangement", "Acuerdo"),
+    ("desk.next_due", "next due", "próximo vencimiento"),
+    ("desk.none", "None", "Ninguno"),
+    ("desk.last_payment", "Last payment", "Último pago"),
+    ("desk.placed", "Placed", "Asignada"),
+    ("desk.charged_off", "charged off", "castigada"),
+    (
+        "desk.original_creditor",
+        "Original creditor",
+        "Acreedor original",
+    ),
+    (
+        "desk.verify_title",
+        "Verify the right party",
+        "Verificar a la persona",
+    ),
+    (
+        "desk.do_not_disclose",
+        "Do not disclose the debt until the caller is verified.",
+        "No revele la deuda hasta verificar a quien llama.",
+    ),
+    ("desk.ssn_last4", "SSN last 4", "Últimos 4 del SSN"),
+    ("desk.zip", "ZIP code", "Código postal"),
+    ("desk.verify", "Check", "Comprobar"),
+    ("desk.match", "Matches", "Coincide"),
+    ("desk.no_match", "Does not match", "No coincide"),
+    (
+        "desk.verified_at",
+        "Right party verified",
+        "Persona verificada",
+    ),
+    ("desk.not_verified_at", "Not verified", "No verificada"),
+    (
+        "desk.verified_flash",
+        "Right party verified: go on with the call.",
+        "Persona verificada: siga con la llamada.",
+    ),
+    (
+        "desk.not_verified_flash",
+        "Not verified: do not disclose the debt.",
+        "No verificada: no revele la deuda.",
+    ),
+    (
+        "desk.error_ssn",
+        "Type the last 4 digits of the SSN.",
+        "Escriba los últimos 4 dígitos del SSN.",
+    ),
+    (
+        "desk.error_zip",
+        "Type a 5-digit ZIP code.",
+        "Escriba un código postal de 5 dígitos.",
+    ),
+    (
+        "desk.error_too_few",
+        "Ask at least two of date of birth, SSN last 4 and ZIP code.",
+        "Pregunte al menos dos: fecha de nacimiento, últimos 4 del SSN y código postal.",
+    ),
+    ("desk.negotiate", "Negotiate", "Negociar"),
+    ("desk.offer", "Offer", "Oferta"),
+    ("desk.offer_on", "on", "el"),
+    ("desk.offer_in_full", "In full:", "Total:"),
+    ("desk.wrap_up", "Wrap-up", "Cierre"),
+    (
+        "desk.callback_optional",
+        "Callback (debtor's time, optional)",
+        "Devolver la llamada (hora del deudor, opcional)",
+    ),
+    ("desk.save_next", "Save and next", "Guardar y siguiente"),
+    ("desk.address", "Postal address", "Dirección postal"),
+    (
+        "desk.combined_payoff",
+        "Combined payoff",
+        "Total para saldar todo",
+    ),
+    ("desk.debtor_time", "Debtor's time", "Hora del deudor"),
+    (
+        "desk.date_past",
+        "Choose today or a later date.",
+        "Elija hoy o una fecha posterior.",
+    ),
+    (
+        "desk.stale",
+        "This account changed while you were working on it.",
+        "Esta cuenta cambió mientras trabajaba en ella.",
+    ),
+    ("desk.latest", "Latest", "Lo último"),
+    (
+        "desk.stale_kept",
+        "The page shows the account as it is now and keeps what you typed: check it and send again.",
+        "La página muestra la cuenta tal como está ahora y conserva lo que escribió: revíselo y envíelo de nuevo.",
+    ),
+    (
+        "desk.queue_empty",
+        "Saved. Nothing else in your queue may be called now.",
+        "Guardado. Nada más en su cola se puede llamar ahora.",
+    ),
+];

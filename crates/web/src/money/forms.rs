@@ -12,10 +12,12 @@ pub(crate) async fn rerender(
     errors: Vec<FieldError>,
     money: MoneyForms,
     status: StatusCode,
+    sent: Sent,
 ) -> Result<Response, AppError> {
     let extras = Extras {
         errors,
         money,
+        sent,
         ..Extras::default()
     };
     workspace::account_page(state, signed, view, extras, status).await
@@ -29,7 +31,9 @@ pub(crate) fn done(view: &AccountView, what: &str) -> Response {
     .into_response()
 }
 
-/// A stale form (409) or a store refusal (422) shown on the page; other errors pass.
+/// A stale form (409) or a store refusal (422) shown on the page with what was typed;
+/// other errors pass.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn refused(
     state: &AppState,
     signed: &Signed,
@@ -38,6 +42,7 @@ pub(crate) async fn refused(
     error: AppError,
     field_name: &str,
     money: MoneyForms,
+    sent: Sent,
 ) -> Result<Response, AppError> {
     let t = Words::new(signed.user().language);
     let (status, error) = match error {
@@ -54,7 +59,7 @@ pub(crate) async fn refused(
         other => return Err(other),
     };
     let view = visible_view(state, signed.user(), creditor, account_ref).await?;
-    rerender(state, signed, view, vec![error], money, status).await
+    rerender(state, signed, view, vec![error], money, status, sent).await
 }
 
 /// How a money form is answered: a redirect naming what was done, the page again with
@@ -66,6 +71,7 @@ pub(crate) async fn answer(
     outcome: Result<Result<&'static str, Vec<FieldError>>, AppError>,
     field_name: &str,
     forms: impl Fn(Vec<FieldError>) -> MoneyForms,
+    sent: impl Fn() -> Sent,
 ) -> Result<Response, AppError> {
     match outcome {
         Ok(Ok(what)) => Ok(done(&view, what)),
@@ -78,6 +84,7 @@ pub(crate) async fn answer(
                 errors,
                 money,
                 StatusCode::UNPROCESSABLE_ENTITY,
+                sent(),
             )
             .await
         }
@@ -91,10 +98,24 @@ pub(crate) async fn answer(
                 error,
                 field_name,
                 forms(Vec::new()),
+                sent(),
             )
             .await
         }
     }
+}
+
+/// An amount as a person types it (`$1,250.00`) in the strict form the parsers share
+/// with the API (`1250.00`); what does not read as an amount is left as typed, to be
+/// refused next to its field.
+fn typed_amount(view: &AccountView, text: &str) -> String {
+    if text.trim().is_empty() {
+        return String::new();
+    }
+    view.currency
+        .parse_typed(text)
+        .map(|amount| view.currency.format(amount))
+        .unwrap_or_else(|_| text.to_string())
 }
 
 #[derive(Deserialize)]
@@ -117,7 +138,11 @@ pub async fn post_payment(
     let user = signed.user();
     let t = Words::new(user.language);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let outcome = match parse_payment(&view, t, state.today(), &form.input) {
+    let typed = PaymentInput {
+        amount: typed_amount(&view, &form.input.amount),
+        ..form.input.clone()
+    };
+    let outcome = match parse_payment(&view, t, state.today(), &typed) {
         Err(errors) => Ok(Err(errors)),
         Ok(payment) => answered(
             state
@@ -132,7 +157,8 @@ pub async fn post_payment(
         payment: form.input.clone(),
         ..MoneyForms::default()
     };
-    answer(&state, &signed, view, outcome, "amount", forms).await
+    let sent = || Sent::new("payment", &[]);
+    answer(&state, &signed, view, outcome, "amount", forms, sent).await
 }
 
 #[derive(Deserialize)]
@@ -161,7 +187,7 @@ pub async fn plan_quote(
         plan: form.input.clone(),
         ..MoneyForms::default()
     };
-    let quoted = match parse_plan(&view, t, state.today(), &form.input) {
+    let quoted = match parse_plan(&view, t, state.today(), &typed_plan(&view, &form.input)) {
         Err(errors) => Ok(Err(errors)),
         Ok(request) => answered(
             state.app.quote_plan(user, &view, &request).await,
@@ -173,7 +199,24 @@ pub async fn plan_quote(
         Err(errors) => forms.plan_errors = errors,
     }
     // 200 either way: a quote is a question, and htmx swaps only successful answers.
-    rerender(&state, &signed, view, Vec::new(), forms, StatusCode::OK).await
+    rerender(
+        &state,
+        &signed,
+        view,
+        Vec::new(),
+        forms,
+        StatusCode::OK,
+        Sent::new("plan", &[]),
+    )
+    .await
+}
+
+fn typed_plan(view: &AccountView, input: &PlanInput) -> PlanInput {
+    PlanInput {
+        installment_amount: typed_amount(view, &input.installment_amount),
+        down_payment: typed_amount(view, &input.down_payment),
+        ..input.clone()
+    }
 }
 
 /// The wizard's "Agree".
@@ -193,7 +236,7 @@ pub async fn plan_agree(
         plan_errors: errors,
         ..MoneyForms::default()
     };
-    let outcome = match parse_plan(&view, t, state.today(), &form.input) {
+    let outcome = match parse_plan(&view, t, state.today(), &typed_plan(&view, &form.input)) {
         Err(errors) => Ok(Err(errors)),
         Ok(request) => answered(
             state
@@ -209,7 +252,8 @@ pub async fn plan_agree(
             Agreed::Pending { .. } => "plan_pending",
         })
     });
-    answer(&state, &signed, view, outcome, "plan", forms).await
+    let sent = || Sent::new("plan", &[]);
+    answer(&state, &signed, view, outcome, "plan", forms, sent).await
 }
 
 #[derive(Deserialize)]
@@ -238,6 +282,14 @@ impl SettlementForm {
             (&self.settle_date_2, &self.settle_amount_2),
             (&self.settle_date_3, &self.settle_amount_3),
         ]
+    }
+
+    /// The rows with their amounts as the parsers read them (`$1,250.00` → `1250.00`).
+    fn typed(&self, view: &AccountView) -> Vec<(String, String)> {
+        self.given()
+            .iter()
+            .map(|(date, amount)| (date.to_string(), typed_amount(view, amount)))
+            .collect()
     }
 
     fn rows(&self) -> Vec<SettlementRow> {
@@ -269,7 +321,12 @@ pub async fn settlement_check(
         settlement_rows: form.rows(),
         ..MoneyForms::default()
     };
-    let checked = match parse_settlement(&view, t, &form.given()) {
+    let typed = form.typed(&view);
+    let given: Vec<(&str, &str)> = typed
+        .iter()
+        .map(|(d, a)| (d.as_str(), a.as_str()))
+        .collect();
+    let checked = match parse_settlement(&view, t, &given) {
         Err(errors) => Ok(Err(errors)),
         Ok(lines) => answered(
             state.app.check_settlement(user, &view, &lines).await,
@@ -280,7 +337,16 @@ pub async fn settlement_check(
         Ok(checked) => forms.settlement = Some(settlement_view(&view, t, &checked)),
         Err(errors) => forms.settlement_errors = errors,
     }
-    rerender(&state, &signed, view, Vec::new(), forms, StatusCode::OK).await
+    rerender(
+        &state,
+        &signed,
+        view,
+        Vec::new(),
+        forms,
+        StatusCode::OK,
+        Sent::new("settlement", &[]),
+    )
+    .await
 }
 
 /// "Offer": recorded, active or waiting for approval.
@@ -300,7 +366,12 @@ pub async fn settlement_offer(
         settlement_errors: errors,
         ..MoneyForms::default()
     };
-    let outcome = match parse_settlement(&view, t, &form.given()) {
+    let typed = form.typed(&view);
+    let given: Vec<(&str, &str)> = typed
+        .iter()
+        .map(|(d, a)| (d.as_str(), a.as_str()))
+        .collect();
+    let outcome = match parse_settlement(&view, t, &given) {
         Err(errors) => Ok(Err(errors)),
         Ok(lines) => answered(
             state
@@ -316,7 +387,8 @@ pub async fn settlement_offer(
             Agreed::Pending { .. } => "settlement_pending",
         })
     });
-    answer(&state, &signed, view, outcome, "settlement", forms).await
+    let sent = || Sent::new("settlement", &[]);
+    answer(&state, &signed, view, outcome, "settlement", forms, sent).await
 }
 
 #[derive(Deserialize)]
@@ -356,7 +428,14 @@ pub async fn money_change(
     let user = signed.user();
     let t = Words::new(user.language);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let outcome = match parse_change(&view, t, &form.input) {
+    let typed = ChangeInput {
+        change: form.input.change.clone(),
+        amount: typed_amount(&view, &form.input.amount),
+        bucket: form.input.bucket.clone(),
+        reason_code: form.input.reason_code.clone(),
+        note: form.input.note.clone(),
+    };
+    let outcome = match parse_change(&view, t, &typed) {
         Err(errors) => Ok(Err(errors)),
         Ok(request) => answered(
             state
@@ -372,9 +451,28 @@ pub async fn money_change(
             Some(_) => "change_pending",
         })
     });
-    answer(&state, &signed, view, outcome, "change_amount", |_| {
-        MoneyForms::default()
-    })
+    let input = &form.input;
+    let sent = || {
+        Sent::new(
+            "change",
+            &[
+                ("change", &input.change),
+                ("amount", &input.amount),
+                ("bucket", &input.bucket),
+                ("reason_code", &input.reason_code),
+                ("note", &input.note),
+            ],
+        )
+    };
+    answer(
+        &state,
+        &signed,
+        view,
+        outcome,
+        "change_amount",
+        |_| MoneyForms::default(),
+        sent,
+    )
     .await
 }
 
@@ -413,6 +511,7 @@ pub async fn recall(
                 error.into(),
                 "recall_note",
                 MoneyForms::default(),
+                Sent::new("recall", &[("note", &form.note)]),
             )
             .await
         }

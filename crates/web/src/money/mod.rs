@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::auth::Signed;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Words;
-use crate::workspace::{self, Extras, account_href, field, visible_view};
+use crate::workspace::{self, Extras, Sent, account_href, field, visible_view};
 use app::model::arrangements::{MoneyChange, REASON_CODES};
 use app::model::money::{Method, Source};
 use app::model::view::AccountView;
@@ -211,7 +211,7 @@ pub(crate) async fn section(
 ) -> Result<MoneySection, AppError> {
     let user = signed.user();
     let t = Words::new(user.language);
-    let money = |amount: Amount| view.currency.format(amount);
+    let money = |amount: Amount| view.currency.display(amount);
     let facts = state.app.money_view(user, view).await?;
     let payments = facts
         .payments
@@ -493,7 +493,7 @@ pub fn plan_problems(view: &AccountView, t: Words, problems: &[PlanProblem]) -> 
 }
 
 fn quote_view(view: &AccountView, quoted: &QuotedPlan) -> PlanQuote {
-    let money = |amount: Amount| view.currency.format(amount);
+    let money = |amount: Amount| view.currency.display(amount);
     PlanQuote {
         rows: quoted
             .schedule
@@ -576,7 +576,7 @@ pub fn settlement_problems(t: Words, problems: &[SettlementProblem]) -> Vec<Fiel
 }
 
 fn settlement_view(view: &AccountView, t: Words, checked: &CheckedSettlement) -> SettlementCheck {
-    let money = |amount: Amount| view.currency.format(amount);
+    let money = |amount: Amount| view.currency.display(amount);
     let approver = checked.authority.approver();
     SettlementCheck {
         total: money(checked.offer.total()),

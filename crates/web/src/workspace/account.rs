@@ -42,6 +42,10 @@ pub(crate) struct Refusal {
 pub(crate) struct PointRow {
     pub(crate) kind: String,
     pub(crate) value: String,
+    /// The value as people read it (`(617) 555-0123`).
+    pub(crate) shown: String,
+    /// `tel:` target and the dialer hook's number (E.164), empty for email.
+    pub(crate) dial: String,
     pub(crate) status: String,
     /// Usable and a phone: what the attempt form offers as the number called (a call
     /// never goes to an email address).
@@ -55,7 +59,10 @@ pub(crate) struct DispositionRow {
 }
 
 pub(crate) struct TimelineRow {
+    /// In the agent's (business) zone.
     pub(crate) at: String,
+    /// The same instant on the debtor's wall clock (shown on hover).
+    pub(crate) debtor_at: String,
     pub(crate) sort: Timestamp,
     pub(crate) kind: &'static str,
     pub(crate) label: String,
@@ -72,6 +79,34 @@ pub(crate) struct PromiseRow {
     pub(crate) amount_error: bool,
 }
 
+/// The sticky summary's running arrangement: a promise, plan or settlement.
+pub(crate) struct Running {
+    pub(crate) kind: String,
+    pub(crate) status: String,
+    /// Broken or waiting for approval: shown as a warning.
+    pub(crate) warn: bool,
+    pub(crate) next_due: String,
+}
+
+/// The right-party check as the page shows it.
+#[derive(Default)]
+pub(crate) struct VerificationShown {
+    /// The last check of this account, if any: when, by whom, which fields matched.
+    pub(crate) summary: String,
+    pub(crate) verified: bool,
+    /// Per field just checked: (field, matched).
+    pub(crate) fields: Vec<(&'static str, bool)>,
+}
+
+impl VerificationShown {
+    pub(crate) fn result(&self, field: &str) -> Option<bool> {
+        self.fields
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, matched)| *matched)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "account.html")]
 pub(crate) struct AccountPage {
@@ -81,6 +116,7 @@ pub(crate) struct AccountPage {
     pub(crate) query: String,
     pub(crate) base: String,
     pub(crate) account_ref: String,
+    pub(crate) creditor: String,
     pub(crate) version: i64,
     pub(crate) debtor_name: String,
     pub(crate) debtor_language: &'static str,
@@ -88,23 +124,45 @@ pub(crate) struct AccountPage {
     pub(crate) state: String,
     /// The debtor's address is only partly known: nothing is mailed to it.
     pub(crate) address_incomplete: bool,
+    pub(crate) address: Vec<String>,
     pub(crate) locked_by: String,
     pub(crate) flash: String,
     pub(crate) refusal: Option<Refusal>,
     pub(crate) errors: Vec<FieldError>,
+    /// The form that was sent and refused (`attempt`, `promise`, …), empty otherwise.
+    pub(crate) form: &'static str,
+    /// What was typed in it, by `form.field`.
+    pub(crate) typed: Vec<(String, String)>,
     pub(crate) banner: Vec<ChannelRow>,
     pub(crate) zone_unknown: bool,
     pub(crate) budget: String,
     pub(crate) validation: String,
+    // The sticky summary.
+    pub(crate) status: String,
+    pub(crate) holds: Vec<String>,
+    pub(crate) balance: String,
+    pub(crate) total_balance: String,
+    pub(crate) running: Option<Running>,
+    pub(crate) last_payment: String,
+    pub(crate) dpd: u32,
+    pub(crate) bucket: String,
+    pub(crate) placed_on: String,
+    pub(crate) charged_off_on: String,
+    pub(crate) original_creditor: String,
     pub(crate) accounts: Vec<AccountRow>,
+    pub(crate) combined_payoff: String,
     pub(crate) contact_points: Vec<PointRow>,
     pub(crate) dispositions: Vec<DispositionRow>,
     pub(crate) promise_rows: Vec<PromiseRow>,
+    pub(crate) today: String,
     pub(crate) script_lang: &'static str,
     pub(crate) dob: String,
     pub(crate) ssn: String,
+    pub(crate) verification: VerificationShown,
     pub(crate) script_opening: String,
     pub(crate) script_miranda: String,
+    /// Offers within the agent's authority and the creditor's policy, per tab.
+    pub(crate) offers: crate::workspace::desk::Offers,
     pub(crate) timeline: Vec<TimelineRow>,
     pub(crate) money: crate::money::MoneySection,
 }
@@ -112,6 +170,51 @@ pub(crate) struct AccountPage {
 impl AccountPage {
     fn has_error(&self, field: &str) -> bool {
         self.errors.iter().any(|error| error.field == field)
+    }
+
+    fn error_for(&self, field: &str) -> Option<&FieldError> {
+        self.errors.iter().find(|error| error.field == field)
+    }
+
+    /// The attributes of a field: invalid, described by its message, and focused when
+    /// it is the first to correct (identifiers only: no user text, safe unescaped).
+    fn invalid(&self, field: &str) -> String {
+        let refused_here = field == "contact" && self.refusal.is_some();
+        if !self.has_error(field) && !refused_here {
+            return String::new();
+        }
+        let described = if refused_here {
+            "refusal".to_string()
+        } else {
+            format!("err-{field}")
+        };
+        let first = self.refusal.is_some() && field == "contact"
+            || self.refusal.is_none()
+                && self
+                    .errors
+                    .first()
+                    .is_some_and(|error| error.field == field);
+        format!(
+            " aria-invalid=\"true\" aria-describedby=\"{described}\"{}",
+            if first { " autofocus" } else { "" }
+        )
+    }
+
+    /// What the agent typed in `form`'s `field` before a refusal.
+    fn typed(&self, key: &str) -> &str {
+        self.typed
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.as_str())
+            .unwrap_or("")
+    }
+
+    /// The tab open first: the one whose form was refused, else the promise.
+    fn tab_open(&self, tab: &str) -> bool {
+        match self.form {
+            "payment" | "plan" | "settlement" | "promise" => self.form == tab,
+            _ => tab == "promise",
+        }
     }
 }
 
@@ -123,6 +226,26 @@ pub(crate) struct Extras {
     pub(crate) errors: Vec<FieldError>,
     pub(crate) promise_rows: Vec<PromiseRow>,
     pub(crate) money: crate::money::MoneyForms,
+    pub(crate) sent: Sent,
+}
+
+/// The form a refused request came from and what was typed in it, shown again.
+#[derive(Default)]
+pub(crate) struct Sent {
+    pub(crate) form: &'static str,
+    pub(crate) typed: Vec<(String, String)>,
+}
+
+impl Sent {
+    pub(crate) fn new(form: &'static str, typed: &[(&str, &str)]) -> Sent {
+        Sent {
+            form,
+            typed: typed
+                .iter()
+                .map(|(field, value)| (format!("{form}.{field}"), value.to_string()))
+                .collect(),
+        }
+    }
 }
 
 pub(crate) fn reasons(asked: &Asked) -> Vec<Reason> {
@@ -152,6 +275,15 @@ pub(crate) async fn visible_view(
         .await?)
 }
 
+/// Audit events whose record the timeline already shows as its own row.
+const SHOWN_AS_RECORDS: &[&str] = &[
+    "account.attempt",
+    "account.note",
+    "account.promise",
+    "account.callback",
+    "payments.post",
+];
+
 pub(crate) async fn account_page(
     state: &AppState,
     signed: &Signed,
@@ -164,12 +296,18 @@ pub(crate) async fn account_page(
     let now = state.app.now();
     let (known, channels) = state.app.compliance_view(&view).await?;
     let zone = known.zones().display();
+    let agent_zone = &state.business_zone;
     let (banner, budget, validation) = banner_rows(t, &known, &channels, &view, now, &zone);
 
     let records = state.app.account_records(user, &view).await?;
     let mut accounts = Vec::new();
+    let mut combined = Some(Amount::ZERO);
     for row in &records.accounts {
-        let money = |amount: Amount| row.currency.format(amount);
+        let money = |amount: Amount| row.currency.display(amount);
+        combined = match (combined, row.currency == view.currency) {
+            (Some(sum), true) => sum.checked_add(row.balance()),
+            _ => None,
+        };
         accounts.push(AccountRow {
             href: account_href(&row.creditor, &row.account_ref),
             account_ref: row.account_ref.clone(),
@@ -179,12 +317,12 @@ pub(crate) async fn account_page(
             interest: money(row.balances.interest),
             fees: money(row.balances.fees),
             dpd: row.days_past_due,
-            bucket: row.aging_bucket.clone(),
-            status: row.status.code().to_string(),
+            bucket: t.label("bucket", &row.aging_bucket),
+            status: t.label("status", row.status.code()),
             flags: row
                 .holds
                 .iter()
-                .map(|hold| hold.code())
+                .map(|hold| t.label("hold", hold.code()))
                 .collect::<Vec<_>>()
                 .join(", "),
             current: row.account_id == view.account_id,
@@ -194,14 +332,22 @@ pub(crate) async fn account_page(
     let contact_points = view
         .contact_points
         .iter()
-        .map(|point| PointRow {
-            kind: point.kind.clone(),
-            value: point.value.clone(),
-            status: point.status.clone(),
-            dialable: domain::party::ContactStatus::parse(&point.status)
-                .is_some_and(|status| status.is_usable())
-                && domain::party::ContactKind::parse(&point.kind)
-                    .is_some_and(|kind| kind.is_phone()),
+        .map(|point| {
+            let phone = domain::party::PhoneNumber::parse(&point.value);
+            PointRow {
+                kind: t.label("contact_kind", &point.kind),
+                value: point.value.clone(),
+                shown: phone
+                    .as_ref()
+                    .map(|phone| phone.display())
+                    .unwrap_or_else(|| point.value.clone()),
+                dial: phone.map(|phone| phone.to_string()).unwrap_or_default(),
+                status: t.label("contact_status", &point.status),
+                dialable: domain::party::ContactStatus::parse(&point.status)
+                    .is_some_and(|status| status.is_usable())
+                    && domain::party::ContactKind::parse(&point.kind)
+                        .is_some_and(|kind| kind.is_phone()),
+            }
         })
         .collect();
     let dispositions = Disposition::ALL
@@ -218,21 +364,30 @@ pub(crate) async fn account_page(
         })
         .collect();
 
+    let row =
+        |at: Timestamp, kind: &'static str, label: String, text: String, who: String| TimelineRow {
+            at: local(at, agent_zone),
+            debtor_at: local(at, &zone),
+            sort: at,
+            kind,
+            label,
+            text,
+            who,
+        };
     let mut timeline = Vec::new();
     for entry in &view.entries {
-        timeline.push(TimelineRow {
-            at: local(entry.recorded_at, &zone),
-            sort: entry.recorded_at,
-            kind: "ledger",
-            label: entry.reason.code().to_string(),
-            text: format!(
+        timeline.push(row(
+            entry.recorded_at,
+            "ledger",
+            t.label("entry", entry.reason.code()),
+            format!(
                 "{} ({})",
                 view.currency
-                    .format(entry.amounts.total().unwrap_or(Amount::ZERO)),
+                    .display(entry.amounts.total().unwrap_or(Amount::ZERO)),
                 entry.effective_on
             ),
-            who: String::new(),
-        });
+            String::new(),
+        ));
     }
     // Read once with the compliance facts above, not again for the timeline.
     for attempt in known.attempts.iter().cloned() {
@@ -240,75 +395,115 @@ pub(crate) async fn account_page(
             continue;
         }
         let disposition = t.get(&format!("disposition.{}", attempt.disposition));
-        timeline.push(TimelineRow {
-            at: local(attempt.at, &zone),
-            sort: attempt.at,
-            kind: "attempt",
-            label: t.get(&format!("channel.{}", attempt.action)).to_string(),
-            text: format!(
+        let point = attempt.contact_point.map(|point| {
+            domain::party::PhoneNumber::parse(&point)
+                .map(|phone| phone.display())
+                .unwrap_or(point)
+        });
+        timeline.push(row(
+            attempt.at,
+            "attempt",
+            t.get(&format!("channel.{}", attempt.action)).to_string(),
+            format!(
                 "{disposition}{}{}",
-                attempt
-                    .contact_point
-                    .map(|point| format!(" · {point}"))
-                    .unwrap_or_default(),
+                point.map(|point| format!(" · {point}")).unwrap_or_default(),
                 attempt
                     .note
                     .map(|note| format!(" · {note}"))
                     .unwrap_or_default()
             ),
-            who: attempt.username.unwrap_or_default(),
-        });
+            attempt.username.unwrap_or_default(),
+        ));
     }
     for note in records.notes {
-        timeline.push(TimelineRow {
-            at: local(note.at, &zone),
-            sort: note.at,
-            kind: "note",
-            label: t.get("attempt.note").to_string(),
-            text: note.body,
-            who: note.username.unwrap_or_default(),
-        });
+        timeline.push(row(
+            note.at,
+            "note",
+            t.get("attempt.note").to_string(),
+            note.body,
+            note.username.unwrap_or_default(),
+        ));
     }
-    for promise in records.promises {
+    let mut running = None;
+    for promise in &records.promises {
         let schedule: Vec<String> = promise
             .payments
             .iter()
             .map(|(due_on, minor)| {
                 format!(
                     "{} {due_on}",
-                    view.currency.format(Amount::from_minor(*minor))
+                    view.currency.display(Amount::from_minor(*minor))
                 )
             })
             .collect();
-        timeline.push(TimelineRow {
-            at: local(promise.created_at, &zone),
-            sort: promise.created_at,
-            kind: "promise",
-            label: t.get("promise.title").to_string(),
-            text: format!("{} ({})", schedule.join(", "), promise.status),
-            who: promise.username.unwrap_or_default(),
-        });
+        if promise.status != "kept" {
+            let next = promise
+                .payments
+                .iter()
+                .find(|(due_on, _)| *due_on >= state.today())
+                .or(promise.payments.last());
+            running = Some(Running {
+                kind: t.get("promise.title").to_string(),
+                status: t.label("promise_status", &promise.status),
+                warn: promise.status == "broken",
+                next_due: next
+                    .map(|(due_on, minor)| {
+                        format!(
+                            "{} {due_on}",
+                            view.currency.display(Amount::from_minor(*minor))
+                        )
+                    })
+                    .unwrap_or_default(),
+            });
+        }
+        timeline.push(row(
+            promise.created_at,
+            "promise",
+            t.get("promise.title").to_string(),
+            format!(
+                "{} ({})",
+                schedule.join(", "),
+                t.label("promise_status", &promise.status)
+            ),
+            promise.username.clone().unwrap_or_default(),
+        ));
     }
     for callback in records.callbacks {
-        timeline.push(TimelineRow {
-            at: local(callback.due_at, &zone),
-            sort: callback.due_at,
-            kind: "callback",
-            label: t.get("callback.title").to_string(),
-            text: callback.note.unwrap_or_default(),
-            who: callback.username,
-        });
+        timeline.push(row(
+            callback.due_at,
+            "callback",
+            t.get("callback.title").to_string(),
+            callback.note.unwrap_or_default(),
+            callback.username,
+        ));
     }
     for event in records.audit {
+        if SHOWN_AS_RECORDS.contains(&event.action.as_str()) {
+            continue;
+        }
         let at = Timestamp::from_microsecond(event.recorded_at_us).unwrap_or(now);
-        timeline.push(TimelineRow {
-            at: local(at, &zone),
-            sort: at,
-            kind: "audit",
-            label: event.action,
-            text: event.reason,
-            who: event.actor,
-        });
+        // A right-party check reads in the agent's language, not the log's English.
+        let text = if event.action == "account.verification" {
+            let verified = event
+                .after_json
+                .as_deref()
+                .is_some_and(|after| after.contains("\"verified\":true"));
+            t.get(if verified {
+                "desk.verified_at"
+            } else {
+                "desk.not_verified_at"
+            })
+            .to_string()
+        } else {
+            event.reason
+        };
+        timeline.push(row(
+            at,
+            "audit",
+            t.label("event", &event.action),
+            text,
+            event.actor,
+        ));
     }
     timeline.sort_by_key(|row| std::cmp::Reverse(row.sort));
 
@@ -328,9 +523,40 @@ pub(crate) async fn account_page(
     let none = t.get("identity.none").to_string();
     let dob = identity.date_of_birth.unwrap_or_else(|| none.clone());
     let ssn = identity.ssn_last4.unwrap_or(none);
+    let desk = crate::workspace::desk::facts(state, user, &view).await?;
     let money = crate::money::section(state, signed, &view, extras.money).await?;
+    // A plan or settlement running outranks a promise in the summary.
+    if let Some(arrangement) = money.arrangements.iter().find(|arrangement| {
+        matches!(
+            arrangement.status.as_str(),
+            "active" | "pending_approval" | "broken"
+        )
+    }) {
+        running = Some(Running {
+            kind: arrangement.kind.clone(),
+            status: t.label("arrangement_status", &arrangement.status),
+            warn: arrangement.status != "active",
+            next_due: arrangement
+                .dues
+                .iter()
+                .find(|due| due.state != "paid")
+                .map(|due| format!("{} {}", due.amount, due.due_on))
+                .unwrap_or_default(),
+        });
+    }
+    let last_payment = money
+        .payments
+        .iter()
+        .filter(|payment| payment.returned.is_empty())
+        .max_by(|a, b| a.paid_on.cmp(&b.paid_on))
+        .map(|payment| format!("{} {}", payment.amount, payment.paid_on))
+        .unwrap_or_default();
+    let mut errors = extras.errors;
+    for error in errors.iter_mut().filter(|error| error.field == "version") {
+        error.message = stale_message(t, &timeline);
+    }
+    let agent_name = desk.agent_name.clone();
     let page = AccountPage {
-        money,
         dob,
         ssn,
         t,
@@ -339,6 +565,7 @@ pub(crate) async fn account_page(
         query: String::new(),
         base: account_href(&view.creditor, &view.account_ref),
         account_ref: view.account_ref.clone(),
+        creditor: view.creditor.clone(),
         version: view.version,
         debtor_name: view.debtor_name.clone(),
         debtor_language: match debtor_language {
@@ -348,34 +575,92 @@ pub(crate) async fn account_page(
         local_time: local(now, &zone),
         state: view.state.clone().unwrap_or_default(),
         address_incomplete: view.address_incomplete,
+        address: desk.address,
         locked_by,
         flash: extras.flash,
         refusal: extras.refusal,
-        errors: extras.errors,
+        errors,
+        form: extras.sent.form,
+        typed: extras.sent.typed,
         banner,
         zone_unknown: known.zones().basis == ZoneBasis::EveryUsZone,
         budget,
         validation,
+        status: t.label("status", view.status.code()),
+        holds: view
+            .holds
+            .iter()
+            .map(|hold| t.label("hold", hold.code()))
+            .collect(),
+        balance: view.currency.display(view.balance()),
+        total_balance: combined
+            .map(|sum| view.currency.display(sum))
+            .unwrap_or_default(),
+        running,
+        last_payment,
+        dpd: view.days_past_due,
+        bucket: t.label("bucket", &view.aging_bucket),
+        placed_on: view.placed_on.to_string(),
+        charged_off_on: view
+            .charge_off_date
+            .map(|date| date.to_string())
+            .unwrap_or_default(),
+        original_creditor: view.original_creditor.clone().unwrap_or_default(),
+        combined_payoff: if accounts.len() > 1 {
+            combined
+                .map(|sum| view.currency.display(sum))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        },
         accounts,
         contact_points,
         dispositions,
         promise_rows,
+        today: state.today().to_string(),
         script_lang: debtor_language.code(),
-        script_opening: i18n::script(
-            "opening",
-            debtor_language,
-            &user.username,
-            &view.debtor_name,
-        ),
+        verification: desk.verification,
+        offers: desk.offers,
+        script_opening: i18n::script("opening", debtor_language, &agent_name, &view.debtor_name),
         script_miranda: i18n::script(
             "mini_miranda",
             debtor_language,
-            &user.username,
+            &agent_name,
             &view.debtor_name,
         ),
         timeline,
+        money,
     };
     Ok((status, html(&page)?).into_response())
+}
+
+/// A stale form: what changed (the newest thing on the timeline), and that what was
+/// typed is kept on the page, which already shows the account as it is now.
+fn stale_message(t: Words, timeline: &[TimelineRow]) -> String {
+    // The newest change; at the same instant, what someone did before the ledger line.
+    let latest = timeline
+        .iter()
+        .max_by_key(|row| (row.sort, row.kind != "ledger"))
+        .map(|row| {
+            let who = if row.who.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", row.who)
+            };
+            format!(
+                " {}: {} {} ({}){who}.",
+                t.get("desk.latest"),
+                row.label,
+                row.text,
+                row.at
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "{}{latest} {}",
+        t.get("desk.stale"),
+        t.get("desk.stale_kept")
+    )
 }
 
 /// The reason a banner row or a refusal gives when the debtor's zone is unknown: the
@@ -493,6 +778,7 @@ pub async fn account(
     let t = words(signed.user());
     let flash = match done.done.as_str() {
         "attempt" => t.get("attempt.logged"),
+        "attempt_queue_empty" => t.get("desk.queue_empty"),
         "promise" => t.get("promise.recorded"),
         "flag" | "note" | "callback" => t.get("flags.saved"),
         "callback_outside_hours" => t.get("queue.callback_outside_hours"),
@@ -504,6 +790,8 @@ pub async fn account(
         "change_posted" => t.get("change.posted"),
         "change_pending" => t.get("change.pending"),
         "recalled" => t.get("recall.done"),
+        "verified" => t.get("desk.verified_flash"),
+        "not_verified" => t.get("desk.not_verified_flash"),
         _ => "",
     };
     let extras = Extras {
@@ -513,15 +801,18 @@ pub async fn account(
     account_page(&state, &signed, view, extras, StatusCode::OK).await
 }
 
-/// The account page again with the fields to correct (422); nothing was saved.
+/// The account page again with the fields to correct (422) and what was typed; nothing
+/// was saved.
 pub(crate) async fn refuse(
     state: &AppState,
     signed: &Signed,
     view: AccountView,
     errors: Vec<FieldError>,
+    sent: Sent,
 ) -> Result<Response, AppError> {
     let extras = Extras {
         errors,
+        sent,
         ..Extras::default()
     };
     account_page(
@@ -535,9 +826,9 @@ pub(crate) async fn refuse(
 }
 
 /// How a form on the account page is answered, whatever its use case: done → back to the
-/// page saying so; the use case's problems (in the user's words) → the page again with
-/// them (422); a store refusal (a stale form, an invalid value) → as [`after_write`]
-/// shows it.
+/// page saying so (303); the use case's problems (in the user's words) → the page again
+/// with them and what was typed (422); a store refusal (a stale form, an invalid value)
+/// → as [`after_write`] shows it.
 pub(crate) async fn answer_form<T>(
     state: &AppState,
     signed: &Signed,
@@ -545,10 +836,11 @@ pub(crate) async fn answer_form<T>(
     outcome: Result<Result<T, Vec<FieldError>>, app::Error>,
     done: &str,
     field_name: &str,
+    sent: Sent,
 ) -> Result<Response, AppError> {
     let result = match outcome {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(errors)) => return refuse(state, signed, view, errors).await,
+        Ok(Err(errors)) => return refuse(state, signed, view, errors, sent).await,
         Err(error) => Err(error.into()),
     };
     let (creditor, account_ref) = (view.creditor, view.account_ref);
@@ -560,6 +852,7 @@ pub(crate) async fn answer_form<T>(
         result,
         done,
         field_name,
+        sent,
     )
     .await
 }
@@ -590,6 +883,17 @@ pub(crate) fn store_refusal(
     }
 }
 
+/// Back to the account page after a write (303 See Other, so a refresh never sends the
+/// form again), naming what was done for the one-time notice.
+pub(crate) fn done_redirect(creditor: &str, account_ref: &str, done: &str) -> Response {
+    Redirect::to(&format!(
+        "{}?done={done}",
+        account_href(creditor, account_ref)
+    ))
+    .into_response()
+}
+
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn after_write(
     state: &AppState,
     signed: &Signed,
@@ -598,13 +902,10 @@ pub(crate) async fn after_write(
     result: Result<(), AppError>,
     done: &str,
     field_name: &str,
+    sent: Sent,
 ) -> Result<Response, AppError> {
     match result {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "{}?done={done}",
-            account_href(creditor, account_ref)
-        ))
-        .into_response()),
+        Ok(()) => Ok(done_redirect(creditor, account_ref, done)),
         Err(error) => {
             let t = words(signed.user());
             let error = store_refusal(error, t, field_name)?;
@@ -616,6 +917,7 @@ pub(crate) async fn after_write(
             let view = visible_view(state, signed.user(), creditor, account_ref).await?;
             let extras = Extras {
                 errors: vec![error],
+                sent,
                 ..Extras::default()
             };
             account_page(state, signed, view, extras, status).await

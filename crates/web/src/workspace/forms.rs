@@ -17,6 +17,26 @@ pub struct AttemptForm {
     pub(crate) disposition: String,
     #[serde(default)]
     pub(crate) note: String,
+    /// An optional callback on the debtor's wall clock (`YYYY-MM-DDTHH:MM`).
+    #[serde(default)]
+    pub(crate) callback_at: String,
+    /// `next`: "Save and next" (the next account from the queue after saving).
+    #[serde(default)]
+    pub(crate) then: String,
+}
+
+impl AttemptForm {
+    fn sent(&self) -> Sent {
+        Sent::new(
+            "attempt",
+            &[
+                ("contact", &self.contact),
+                ("disposition", &self.disposition),
+                ("note", &self.note),
+                ("callback_at", &self.callback_at),
+            ],
+        )
+    }
 }
 
 /// An attempt as the form or the API gives it, parsed into the use case's input; the
@@ -90,6 +110,9 @@ pub(crate) fn refusal(t: Words, asked: &Asked) -> Refusal {
     }
 }
 
+/// The wrap-up: logs the attempt (with its note), schedules the optional callback and,
+/// for "Save and next", opens the next account from the queue; any refusal shows the
+/// page again with what was typed.
 pub async fn log_attempt(
     State(state): State<AppState>,
     signed: Signed,
@@ -101,31 +124,51 @@ pub async fn log_attempt(
     let user = signed.user();
     let t = words(user);
     let view = visible_view(&state, user, &creditor, &account_ref).await?;
-    let input = match parse_attempt(
+    let parsed = parse_attempt(
         &form.action,
         &form.contact,
         &form.disposition,
         &form.note,
         form.version,
-    ) {
-        Ok(input) => input,
-        Err(fields) => {
-            let errors = fields.iter().map(|name| attempt_field(t, name)).collect();
-            return refuse(&state, &signed, view, errors).await;
+    );
+    let callback = match form.callback_at.trim() {
+        "" => Ok(None),
+        text => text.parse::<jiff::civil::DateTime>().map(Some),
+    };
+    let (input, callback) = match (parsed, callback) {
+        (Ok(input), Ok(callback)) => (input, callback),
+        (parsed, callback) => {
+            let mut errors: Vec<FieldError> = parsed
+                .err()
+                .unwrap_or_default()
+                .iter()
+                .map(|name| attempt_field(t, name))
+                .collect();
+            if callback.is_err() {
+                errors.push(field("callback_at", t, "error.when"));
+            }
+            return refuse(&state, &signed, view, errors, form.sent()).await;
         }
     };
-    let extras = match state.app.log_attempt(user, &view, &input).await {
-        Ok(Attempted::Logged(_)) => {
-            return after_write(
-                &state,
-                &signed,
-                &creditor,
-                &account_ref,
-                Ok(()),
-                "attempt",
-                "note",
-            )
-            .await;
+    let next = form.then == "next";
+    let outcome = state.app.wrap_up(user, &view, &input, callback, next).await;
+    let extras = match outcome {
+        Ok(WrappedUp::Saved {
+            next: Some(next), ..
+        }) => {
+            return Ok(Redirect::to(&format!(
+                "{}?done=attempt",
+                account_href(&next.creditor, &next.account_ref)
+            ))
+            .into_response());
+        }
+        Ok(WrappedUp::Saved { asked_next, .. }) => {
+            let done = if asked_next {
+                "attempt_queue_empty"
+            } else {
+                "attempt"
+            };
+            return Ok(done_redirect(&creditor, &account_ref, done));
         }
         Err(error) => {
             return after_write(
@@ -136,17 +179,29 @@ pub async fn log_attempt(
                 Err(error.into()),
                 "attempt",
                 "note",
+                form.sent(),
             )
             .await;
         }
-        Ok(Attempted::Invalid(problems)) => Extras {
+        Ok(WrappedUp::Invalid(problems)) => Extras {
             errors: attempt_problems(t, &problems),
             ..Extras::default()
         },
-        Ok(Attempted::Refused(asked)) => Extras {
+        Ok(WrappedUp::Callback(problem)) => Extras {
+            errors: vec![FieldError {
+                field: "callback_at".into(),
+                ..super::queue::callback_problem(t, &problem)
+            }],
+            ..Extras::default()
+        },
+        Ok(WrappedUp::Refused(asked)) => Extras {
             refusal: Some(refusal(t, &asked)),
             ..Extras::default()
         },
+    };
+    let extras = Extras {
+        sent: form.sent(),
+        ..extras
     };
     account_page(
         &state,
@@ -209,6 +264,7 @@ pub async fn record_promise(
                     Ok(()),
                     "promise",
                     "date_1",
+                    Sent::default(),
                 )
                 .await;
             }
@@ -224,6 +280,7 @@ pub async fn record_promise(
                     Err(error.into()),
                     "promise",
                     "date_1",
+                    Sent::new("promise", &[]),
                 )
                 .await;
             }
@@ -232,6 +289,7 @@ pub async fn record_promise(
     let extras = Extras {
         errors,
         promise_rows: rows,
+        sent: Sent::new("promise", &[]),
         ..Extras::default()
     };
     account_page(
@@ -244,8 +302,8 @@ pub async fn record_promise(
     .await
 }
 
-/// A promise's rows as typed: dates `YYYY-MM-DD`, amounts like `125.50` (a dot for the
-/// cents, never a comma). Returns the lines that parse, the form rows to show again, and
+/// A promise's rows as typed: dates `YYYY-MM-DD`, amounts as people type them
+/// (`1,250.00`, `$1,250.00`; an ambiguous `12,5` is refused). Returns the lines that parse, the form rows to show again, and
 /// the fields that do not parse; empty rows are skipped.
 pub(crate) fn parse_promise(
     view: &AccountView,
@@ -268,7 +326,7 @@ pub(crate) fn parse_promise(
             continue;
         }
         let parsed_date = domain::date::parse_date(&row.date);
-        let parsed_amount = view.currency.parse_amount(&row.amount).ok();
+        let parsed_amount = view.currency.parse_typed(&row.amount).ok();
         if parsed_date.is_none() {
             row.date_error = true;
             errors.push(field(&format!("date_{index}"), t, "error.date"));
@@ -310,7 +368,7 @@ pub(crate) fn promise_problems(
                     if let Some(row) = rows.get_mut(row - 1) {
                         row.date_error = true;
                     }
-                    "error.date"
+                    "desk.date_past"
                 }
                 PromiseProblem::AmountNotPositive(row) => {
                     if let Some(row) = rows.get_mut(row - 1) {
@@ -354,7 +412,8 @@ pub async fn add_note(
         .add_note(user, &view, form.version, &form.body)
         .await
         .map(|added| added.map_err(|NoteProblem| vec![field("body", words(user), "error.note")]));
-    answer_form(&state, &signed, view, outcome, "note", "body").await
+    let sent = Sent::new("note", &[("body", &form.body)]);
+    answer_form(&state, &signed, view, outcome, "note", "body", sent).await
 }
 
 #[derive(Deserialize)]
@@ -405,7 +464,8 @@ pub async fn schedule_callback(
     let outcome = outcome.map(|scheduled| {
         scheduled.map_err(|problem| vec![super::queue::callback_problem(t, &problem)])
     });
-    answer_form(&state, &signed, view, outcome, done, "at").await
+    let sent = Sent::new("callback", &[("at", &form.at)]);
+    answer_form(&state, &signed, view, outcome, done, "at", sent).await
 }
 
 // ---------------------------------------------------------------- disputes and flags
@@ -448,7 +508,8 @@ pub async fn log_dispute(
         .log_dispute(user, &view, form.version, &form.detail)
         .await
         .map(|logged| logged.map_err(|problem| vec![hold_problem(words(user), problem)]));
-    answer_form(&state, &signed, view, outcome, "flag", "detail").await
+    let sent = Sent::new("dispute", &[("detail", &form.detail)]);
+    answer_form(&state, &signed, view, outcome, "flag", "detail", sent).await
 }
 
 #[derive(Deserialize)]
@@ -491,7 +552,15 @@ pub async fn save_flag(
         None => Ok(Err(HoldProblem::Kind)),
     }
     .map(|saved| saved.map_err(|problem| vec![hold_problem(words(user), problem)]));
-    answer_form(&state, &signed, view, outcome, "flag", "evidence").await
+    let sent = Sent::new(
+        "flag",
+        &[
+            ("kind", &form.kind),
+            ("evidence", &form.evidence),
+            ("op", &form.op),
+        ],
+    );
+    answer_form(&state, &signed, view, outcome, "flag", "evidence", sent).await
 }
 
 // ---------------------------------------------------------------- contact points
@@ -528,7 +597,8 @@ pub async fn contact_status(
             message: "verified, bad or wrong_party".into(),
         }])),
     };
-    answer_form(&state, &signed, view, outcome, "flag", "value").await
+    let sent = Sent::new("contact_status", &[("value", &form.value)]);
+    answer_form(&state, &signed, view, outcome, "flag", "value", sent).await
 }
 
 #[derive(Deserialize)]
@@ -567,5 +637,13 @@ pub async fn add_contact(
             "error.contact_value",
         )])),
     };
-    answer_form(&state, &signed, view, outcome, "flag", "value").await
+    let sent = Sent::new(
+        "contact",
+        &[
+            ("kind", &form.kind),
+            ("value", &form.value),
+            ("source", &form.source),
+        ],
+    );
+    answer_form(&state, &signed, view, outcome, "flag", "value", sent).await
 }

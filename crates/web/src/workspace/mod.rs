@@ -4,6 +4,7 @@
 //! input, call the use case, render.
 
 mod account;
+mod desk;
 mod forms;
 mod queue;
 mod search;
@@ -12,6 +13,7 @@ mod team;
 mod worklist;
 
 pub use account::*;
+pub use desk::verify;
 pub use forms::*;
 pub use queue::*;
 pub use search::*;
@@ -24,12 +26,13 @@ use crate::auth::{ClientAddress, SESSION_COOKIE, Signed, same_site};
 use crate::error::{AppError, FieldError};
 use crate::i18n::{self, Words};
 use app::contact::{Asked, ZoneBasis};
+use app::desk::WrappedUp;
 use app::model::sessions::SessionUser;
 use app::model::view::AccountView;
 use app::session::SignIn;
 use app::workspace::{
-    AssignProblem, AttemptInput, AttemptProblem, Attempted, CallbackProblem, HoldProblem,
-    NoteProblem, PromiseLine, PromiseProblem,
+    AssignProblem, AttemptInput, AttemptProblem, CallbackProblem, HoldProblem, NoteProblem,
+    PromiseLine, PromiseProblem,
 };
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};

@@ -71,9 +71,12 @@ async fn an_agents_day_in_the_browser() {
     browser.type_text("#amount_2", "150.00").await;
     browser.click("#record-promise").await;
     let timeline = browser
-        .wait_for_text("#timeline", "100.00 2026-12-01, 150.00 2026-12-15", WAIT)
+        .wait_for_text("#timeline", "$100.00 2026-12-01, $150.00 2026-12-15", WAIT)
         .await;
-    assert!(timeline.contains("No answer · +15185550101"), "{timeline}");
+    assert!(
+        timeline.contains("No answer · (518) 555-0101"),
+        "{timeline}"
+    );
     browser.screenshot(&screenshot("account.png")).await;
 
     // Seattle at 07:00: the call is refused, with the rule and when it may be made.

@@ -2,6 +2,8 @@
 
 mod api;
 mod browser;
+mod desk;
+mod desk_browser;
 mod e2e;
 mod fixture;
 mod money;

@@ -65,7 +65,8 @@ async fn an_agent_takes_a_payment_and_it_lowers_the_balance() {
     assert!(page.body.contains("Payment posted."), "{}", page.body);
     assert!(page.body.contains("CARD-777"));
     assert!(
-        page.body.contains("<td class=\"num balance\">1000.00</td>"),
+        page.body
+            .contains("<dd id=\"balance\" class=\"balance\">$1,000.00</dd>"),
         "{}",
         page.body
     );
@@ -440,7 +441,12 @@ async fn an_overpayment_leaves_a_credit_and_its_refund_needs_approval() {
     )
     .await;
     assert_eq!(recalled.status, 303, "{}", recalled.body);
-    assert!(sue.get(NY2).await.body.contains("recalled"));
+    assert!(
+        sue.get(NY2)
+            .await
+            .body
+            .contains("<span class=\"badge\">Recalled</span>")
+    );
 }
 
 #[tokio::test]
@@ -464,7 +470,7 @@ async fn adjustments_and_write_offs_move_the_bucket_chosen() {
     let page = sue.get(NY1).await;
     assert!(
         page.body.contains(
-            "<td class=\"num balance\">1230.00</td><td class=\"num\">1200.00</td><td class=\"num\">0.00</td><td class=\"num\">30.00</td>"
+            "title=\"Principal $1,200.00 · Interest $0.00 · Fees $30.00\">$1,230.00</td>"
         ),
         "{}",
         page.body
@@ -499,9 +505,8 @@ async fn adjustments_and_write_offs_move_the_bucket_chosen() {
     assert_eq!(waived.status, 303, "{}", waived.body);
     let page = sue.get(NY1).await;
     assert!(
-        page.body.contains(
-            "<td class=\"num balance\">1200.00</td><td class=\"num\">1200.00</td><td class=\"num\">0.00</td><td class=\"num\">0.00</td>"
-        ),
+        page.body
+            .contains("title=\"Principal $1,200.00 · Interest $0.00 · Fees $0.00\">$1,200.00</td>"),
         "{}",
         page.body
     );

@@ -33,8 +33,10 @@ async fn set_date(browser: &Browser, id: &str, date: &str) {
         .await;
 }
 
-/// Fills the plan wizard and asks for a quote (htmx swaps the schedule in).
+/// Fills the plan wizard (its tab on the desk) and asks for a quote (htmx swaps the
+/// schedule in).
 async fn quote_plan(browser: &Browser, installments: &str) {
+    browser.click("#tab-plan").await;
     set_date(browser, "plan-first-due", "2026-12-01").await;
     browser.click("#sizing-count").await;
     let count = browser.find("#plan-installments").await;
@@ -99,6 +101,7 @@ async fn plans_and_settlements_within_and_beyond_authority_in_the_browser() {
     // A settlement of 800.00 for 520.00 (35 % off) is beyond an agent's 20 %.
     browser.goto(&fixture.url("/accounts/NBANK/NY-2")).await;
     browser.wait_for("#settlement-form", WAIT).await;
+    browser.click("#tab-settlement").await;
     set_date(&browser, "settle_date_1", "2026-12-01").await;
     browser.type_text("#settle_amount_1", "520.00").await;
     browser.click("#settlement-check-button").await;

@@ -76,7 +76,7 @@ async fn an_agent_takes_the_next_account_logs_an_attempt_and_a_promise() {
     assert_eq!(logged.status, 303, "{}", logged.body);
     let page = ana.get("/accounts/NBANK/NY-1").await;
     assert!(
-        page.body.contains("No answer · +15185550101"),
+        page.body.contains("No answer · (518) 555-0101"),
         "{}",
         page.body
     );
@@ -135,7 +135,7 @@ async fn an_agent_takes_the_next_account_logs_an_attempt_and_a_promise() {
     let page = ana.get("/accounts/NBANK/NY-1?done=promise").await;
     assert!(
         page.body
-            .contains("100.00 2026-12-01, 100.00 2027-01-01 (open)"),
+            .contains("$100.00 2026-12-01, $100.00 2027-01-01 (Open)"),
         "{}",
         page.body
     );
@@ -153,7 +153,9 @@ async fn an_agent_takes_the_next_account_logs_an_attempt_and_a_promise() {
         .await;
     assert_eq!(stale.status, 409);
     assert!(
-        stale.body.contains("Another user changed this account"),
+        stale
+            .body
+            .contains("This account changed while you were working on it."),
         "{}",
         stale.body
     );
@@ -807,7 +809,7 @@ async fn an_incomplete_address_is_marked_and_takes_no_letter() {
     let page = ana.get("/accounts/NBANK/PA-1").await;
     assert!(
         page.body
-            .contains("NY · <strong class=\"address-incomplete\" id=\"address-incomplete\""),
+            .contains("<strong class=\"address-incomplete\" id=\"address-incomplete\""),
         "{}",
         page.body
     );
