@@ -500,7 +500,9 @@ fn bucket_condition(
     label: &str,
     today: Date,
 ) -> String {
-    let mut alternatives = Vec::new();
+    // Creditors whose schemes give the bucket the same days share one condition, so the
+    // usual case (one scheme) is a single range of `accounts_worklist_delinquent`.
+    let mut by_bounds: Vec<(domain::aging::AgingBucket, Vec<i64>)> = Vec::new();
     for (id, _, policy) in policies {
         let Some(bucket) = policy
             .aging
@@ -510,32 +512,43 @@ fn bucket_condition(
         else {
             continue;
         };
-        let day = |days: u32| {
-            today
-                .checked_sub(Span::new().days(i64::from(days)))
-                .map(|date| date.to_string())
-                .unwrap_or_else(|_| "0000-01-01".into())
-        };
-        if bucket.min_days == 0 {
-            alternatives.push(format!(
-                "(a.creditor_id = {id} AND (a.balance_minor <= 0 OR a.delinquent_since >= '{today}'))"
-            ));
-            continue;
+        match by_bounds.iter_mut().find(|(bounds, _)| *bounds == bucket) {
+            Some((_, ids)) => ids.push(*id),
+            None => by_bounds.push((bucket, vec![*id])),
         }
-        // days = today - delinquent_since, so min ≤ days ≤ max is a date range.
-        let latest = day(bucket.min_days);
-        let earliest = bucket
-            .max_days
-            .map(|max| format!(" AND a.delinquent_since >= '{}'", day(max)))
-            .unwrap_or_default();
-        alternatives.push(format!(
-            "(a.creditor_id = {id} AND a.balance_minor > 0 AND a.delinquent_since <= '{latest}'{earliest})"
-        ));
     }
-    if alternatives.is_empty() {
-        return "1 = 0".into();
+    let day = |days: u32| {
+        today
+            .checked_sub(Span::new().days(i64::from(days)))
+            .map(|date| date.to_string())
+            .unwrap_or_else(|_| "0000-01-01".into())
+    };
+    let alternatives: Vec<String> = by_bounds
+        .iter()
+        .map(|(bucket, ids)| {
+            let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+            let creditors = format!("a.creditor_id IN ({})", ids.join(", "));
+            if bucket.min_days == 0 {
+                return format!(
+                    "({creditors} AND (a.balance_minor <= 0 OR a.delinquent_since >= '{today}'))"
+                );
+            }
+            // days = today - delinquent_since, so min ≤ days ≤ max is a date range.
+            let latest = day(bucket.min_days);
+            let earliest = bucket
+                .max_days
+                .map(|max| format!(" AND a.delinquent_since >= '{}'", day(max)))
+                .unwrap_or_default();
+            format!(
+                "({creditors} AND a.balance_minor > 0 AND a.delinquent_since <= '{latest}'{earliest})"
+            )
+        })
+        .collect();
+    match alternatives.len() {
+        0 => "1 = 0".into(),
+        1 => alternatives[0].clone(),
+        _ => format!("({})", alternatives.join(" OR ")),
     }
-    format!("({})", alternatives.join(" OR "))
 }
 
 fn bind_all<'q>(
