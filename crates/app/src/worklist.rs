@@ -5,6 +5,13 @@ use domain::permission::Permission;
 use store::sessions::SessionUser;
 use store::workspace::{Searched, Today, Worklist, WorklistFilter};
 
+/// The work list page: a page of the list and the "today" panel.
+#[derive(Clone, Debug)]
+pub struct WorklistPage {
+    pub list: Worklist,
+    pub today: Today,
+}
+
 impl App {
     /// Page `page` (from 1) of the accounts matching `query` among the user's creditors.
     pub async fn search(
@@ -21,15 +28,19 @@ impl App {
     }
 
     /// The accounts the user works matching `filter` (their creditors', and for an agent
-    /// those not assigned to someone else), one page, with the filter's count and totals.
+    /// those not assigned to someone else), one page, with the filter's count and
+    /// totals, and the "today" panel.
     pub async fn worklist(
         &self,
         user: &SessionUser,
         filter: &WorklistFilter,
-    ) -> Result<Worklist, Error> {
+    ) -> Result<WorklistPage, Error> {
         require(user, Permission::WorkAccounts)?;
         let (today, now) = (self.today(), self.now());
-        Ok(self.store.worklist(user, filter, today, now).await?)
+        Ok(WorklistPage {
+            list: self.store.worklist(user, filter, today, now).await?,
+            today: self.worklist_today(user).await?,
+        })
     }
 
     /// What is due today among the user's accounts: promised payments, the user's

@@ -1,6 +1,7 @@
 //! What must hold after every step, checked against the database itself:
 //!
-//! 1. every account's balance as the store reports it equals the sum of its ledger; a
+//! 1. every account's balance as the store reports it, and as the work list filters,
+//!    sorts and totals it (`accounts.balance_minor`), equals the sum of its ledger; a
 //!    payment's entries add up to its amount, and a returned payment's entries are each
 //!    reversed exactly once; a refund paid back no more than the credit balance, and a
 //!    write-off took no bucket below zero, on the balance when each was posted;
@@ -129,13 +130,19 @@ async fn statuses_are_known(world: &World) -> Checked {
 /// (1) The balance the store reports is the sum of the ledger.
 async fn balances_are_their_ledgers(world: &World) -> Checked {
     let sql = "SELECT c.code, a.account_ref, \
-               CAST(COALESCE(SUM(e.principal_minor + e.interest_minor + e.fees_minor), 0) AS BIGINT) \
+               CAST(COALESCE(SUM(e.principal_minor + e.interest_minor + e.fees_minor), 0) AS BIGINT), \
+               a.balance_minor \
                FROM accounts a JOIN creditors c ON c.id = a.creditor_id \
                LEFT JOIN ledger_entries e ON e.account_id = a.id \
-               GROUP BY c.code, a.account_ref ORDER BY c.code, a.account_ref";
+               GROUP BY c.code, a.account_ref, a.balance_minor ORDER BY c.code, a.account_ref";
     for row in rows(world, sql).await? {
-        let (creditor, account_ref, summed): (String, String, i64) =
-            (row.get(0), row.get(1), row.get(2));
+        let (creditor, account_ref, summed, listed): (String, String, i64, i64) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        if listed != summed {
+            return Err(failed(format!(
+                "{creditor}/{account_ref}: the work list's balance is {listed} but its ledger sums to {summed}"
+            )));
+        }
         let view = world
             .store()
             .account_view(&creditor, &account_ref, world.day)

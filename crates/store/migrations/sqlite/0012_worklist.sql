@@ -34,9 +34,10 @@ ALTER TABLE accounts ADD COLUMN last_worked_at_us BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX accounts_worklist_balance ON accounts (status, balance_minor, id);
 CREATE INDEX accounts_worklist_delinquent ON accounts (status, delinquent_since, id);
 CREATE INDEX accounts_worklist_worked ON accounts (status, last_worked_at_us, id);
--- Promises due on a day, broken promises: the list starts from these when asked.
+-- Promises due on a day, broken promises (the latest first in the "today" panel): the
+-- list starts from these when asked.
 CREATE INDEX promise_payments_due ON promise_payments (due_on, promise_id);
-CREATE INDEX promises_status ON promises (status, account_id);
+CREATE INDEX promises_status ON promises (status, id, account_id);
 
 UPDATE accounts SET balance_minor = (SELECT CAST(COALESCE(SUM(e.principal_minor + e.interest_minor + e.fees_minor), 0) AS BIGINT) FROM ledger_entries e WHERE e.account_id = accounts.id);
 UPDATE accounts SET last_worked_at_us = (SELECT COALESCE(MAX(t.at_us), 0) FROM contact_attempts t WHERE t.account_id = accounts.id);

@@ -466,3 +466,37 @@ fn seen_at(version: i64) -> Seen<'static> {
         version,
     }
 }
+
+/// Past `WORKLIST_COUNT_MAX` accounts the list says "more than" and shows no total (a
+/// total of part of the filter would mislead), and still pages.
+#[tokio::test]
+async fn a_broad_filter_is_counted_up_to_the_limit_and_not_totalled() {
+    let max = store::workspace::WORKLIST_COUNT_MAX;
+    let (file, summary) = generated_file(max as u64 + 50, 4);
+    for db in engines().await {
+        let store = db.open().await;
+        import(&store, file.path(), &summary).await;
+        store
+            .add_user(&actor(), "mo", Role::Manager, PASSWORD)
+            .await
+            .unwrap();
+        let mo = user(&store, "mo").await;
+        let list = store
+            .worklist(&mo, &WorklistFilter::default(), today(), store.now())
+            .await
+            .unwrap();
+        assert_eq!((list.count, list.more), (max, true));
+        assert!(list.totals.is_empty());
+        assert_eq!(list.rows.len(), 50);
+        let last_page = WorklistFilter {
+            page: u32::MAX,
+            ..WorklistFilter::default()
+        };
+        let last = store
+            .worklist(&mo, &last_page, today(), store.now())
+            .await
+            .unwrap();
+        assert_eq!(last.rows.len(), 50, "pages stop at the limit, full");
+        store.close().await;
+    }
+}

@@ -5,7 +5,8 @@
 use super::search::{form_urlencoded, grouped, money, page_number};
 use super::*;
 use app::model::workspace::{
-    NotWorked, TodayItem, WORKLIST_COUNT_MAX, WORKLIST_PAGE_ROWS, WorklistFilter, WorklistSort,
+    NotWorked, TodayItem, WORKLIST_COUNT_MAX, WORKLIST_PAGE_ROWS, Worklist, WorklistFilter,
+    WorklistSort,
 };
 use domain::account::Status;
 use domain::money::Currency;
@@ -215,6 +216,96 @@ fn today_rows(items: &[TodayItem], detail: impl Fn(&TodayItem) -> String) -> Vec
         .collect()
 }
 
+/// The filter form's choices, the chosen ones marked.
+struct Choices {
+    creditors: Vec<Choice>,
+    statuses: Vec<Choice>,
+    buckets: Vec<Choice>,
+    worked: Vec<Choice>,
+    sorts: Vec<Choice>,
+}
+
+fn choices(t: &Words, query: &WorklistQuery, filter: &WorklistFilter, list: &Worklist) -> Choices {
+    let choose = |value: &str, label: String, chosen: &str| Choice {
+        value: value.to_string(),
+        label,
+        selected: value == chosen,
+    };
+    let mut creditors = vec![choose(
+        "",
+        t.get("worklist.any").to_string(),
+        &query.creditor,
+    )];
+    creditors.extend(
+        list.creditors
+            .iter()
+            .map(|code| choose(code, code.clone(), query.creditor.trim())),
+    );
+    let statuses = Status::ALL
+        .iter()
+        .map(|status| {
+            choose(
+                status.code(),
+                t.label("worklist.status", status.code()),
+                filter.status.code(),
+            )
+        })
+        .collect();
+    let mut buckets = vec![choose("", t.get("worklist.any").to_string(), &query.bucket)];
+    buckets.extend(
+        list.buckets
+            .iter()
+            .map(|label| choose(label, bucket_label(t, label), query.bucket.trim())),
+    );
+    let worked_now = match filter.not_worked {
+        None => String::new(),
+        Some(NotWorked::Never) => "never".into(),
+        Some(NotWorked::ForDays(days)) => days.to_string(),
+    };
+    let mut worked = vec![
+        choose("", t.get("worklist.any").to_string(), &worked_now),
+        choose("never", t.get("worklist.never").to_string(), &worked_now),
+    ];
+    let mut offered: Vec<u32> = NOT_WORKED_DAYS.to_vec();
+    if let Some(NotWorked::ForDays(days)) = filter.not_worked
+        && !offered.contains(&days)
+    {
+        offered.push(days);
+        offered.sort();
+    }
+    worked.extend(offered.iter().map(|days| {
+        choose(
+            &days.to_string(),
+            t.get("worklist.worked.days")
+                .replace("{days}", &days.to_string()),
+            &worked_now,
+        )
+    }));
+    let sort_now = match filter.sort {
+        WorklistSort::Balance => "balance",
+        WorklistSort::DaysPastDue => "days",
+        WorklistSort::LastWorked => "worked",
+        WorklistSort::Name => "name",
+    };
+    let sorts = ["balance", "days", "worked", "name"]
+        .iter()
+        .map(|sort| {
+            choose(
+                sort,
+                t.get(&format!("worklist.sort.{sort}")).to_string(),
+                sort_now,
+            )
+        })
+        .collect();
+    Choices {
+        creditors,
+        statuses,
+        buckets,
+        worked,
+        sorts,
+    }
+}
+
 pub async fn worklist(
     State(state): State<AppState>,
     signed: Signed,
@@ -223,8 +314,7 @@ pub async fn worklist(
     let user = signed.user();
     let t = words(user);
     let (filter, problems) = parse_filter(&query);
-    let list = state.app.worklist(user, &filter).await?;
-    let today = state.app.worklist_today(user).await?;
+    let app::worklist::WorklistPage { list, today } = state.app.worklist(user, &filter).await?;
     let zone = &state.business_zone;
     // In the agency's business zone: users have no zone of their own yet.
     let time = |instant: Timestamp| local(instant, zone);
@@ -268,87 +358,17 @@ pub async fn worklist(
     };
     let pages = (list.count + WORKLIST_PAGE_ROWS - 1) / WORKLIST_PAGE_ROWS;
     let page = i64::from(filter.page).min(pages.max(1));
-    let choose = |value: &str, label: String, chosen: &str| Choice {
-        value: value.to_string(),
-        label,
-        selected: value == chosen,
-    };
-    let mut creditors = vec![choose(
-        "",
-        t.get("worklist.any").to_string(),
-        &query.creditor,
-    )];
-    creditors.extend(
-        list.creditors
-            .iter()
-            .map(|code| choose(code, code.clone(), query.creditor.trim())),
-    );
-    let statuses = Status::ALL
-        .iter()
-        .map(|status| {
-            choose(
-                status.code(),
-                t.label("worklist.status", status.code()),
-                filter.status.code(),
-            )
-        })
-        .collect();
-    let mut buckets = vec![choose("", t.get("worklist.any").to_string(), &query.bucket)];
-    buckets.extend(
-        list.buckets
-            .iter()
-            .map(|label| choose(label, bucket_label(&t, label), query.bucket.trim())),
-    );
-    let worked_now = match filter.not_worked {
-        None => String::new(),
-        Some(NotWorked::Never) => "never".into(),
-        Some(NotWorked::ForDays(days)) => days.to_string(),
-    };
-    let mut worked = vec![
-        choose("", t.get("worklist.any").to_string(), &worked_now),
-        choose("never", t.get("worklist.never").to_string(), &worked_now),
-    ];
-    let mut offered: Vec<u32> = NOT_WORKED_DAYS.to_vec();
-    if let Some(NotWorked::ForDays(days)) = filter.not_worked
-        && !offered.contains(&days)
-    {
-        offered.push(days);
-        offered.sort();
-    }
-    worked.extend(offered.iter().map(|days| {
-        choose(
-            &days.to_string(),
-            t.get("worklist.worked.days")
-                .replace("{days}", &days.to_string()),
-            &worked_now,
-        )
-    }));
-    let sort_now = match filter.sort {
-        WorklistSort::Balance => "balance",
-        WorklistSort::DaysPastDue => "days",
-        WorklistSort::LastWorked => "worked",
-        WorklistSort::Name => "name",
-    };
-    let sorts = ["balance", "days", "worked", "name"]
-        .iter()
-        .map(|sort| {
-            choose(
-                sort,
-                t.get(&format!("worklist.sort.{sort}")).to_string(),
-                sort_now,
-            )
-        })
-        .collect();
+    let choices = choices(&t, &query, &filter, &list);
     let page_number = u32::try_from(page).unwrap_or(1);
     let view = WorklistPage {
         csrf: signed.0.csrf_token.clone(),
         username: user.username.clone(),
         query: String::new(),
-        creditors,
-        statuses,
-        buckets,
-        worked,
-        sorts,
+        creditors: choices.creditors,
+        statuses: choices.statuses,
+        buckets: choices.buckets,
+        worked: choices.worked,
+        sorts: choices.sorts,
         balance_min: query.balance_min.clone(),
         balance_max: query.balance_max.clone(),
         balance_min_error: problems
