@@ -11,6 +11,7 @@
 pub mod compliance_json;
 pub mod contact;
 pub mod dialer;
+pub mod disputes;
 pub mod export;
 pub mod locate;
 pub mod money;
@@ -27,8 +28,8 @@ pub mod model {
         Actor, AuditReport, BUSINESS_TIME_ZONE_DEFAULT, Clock, Engine, PiiKey, Store, StoreError,
     };
     pub use store::{
-        accounts, aging, arrangements, audit, creditors, db, decisions, import, locate, money,
-        money_views, remittance, rotate, sessions, users, view, workspace,
+        accounts, aging, arrangements, audit, creditors, db, decisions, disputes, import, locate,
+        money, money_views, remittance, rotate, sessions, users, view, workspace,
     };
 }
 

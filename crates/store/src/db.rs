@@ -213,6 +213,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_sign_in_throttle.sql"),
         postgres: include_str!("../migrations/postgres/0010_sign_in_throttle.sql"),
     },
+    Migration {
+        version: 15,
+        name: "dispute_resolutions",
+        sqlite: include_str!("../migrations/sqlite/0015_dispute_resolutions.sql"),
+        postgres: include_str!("../migrations/postgres/0015_dispute_resolutions.sql"),
+    },
 ];
 
 /// The migration that adds row seals and the sealed head: the rows already there are

@@ -2,6 +2,7 @@
 
 mod api;
 mod browser;
+mod disputes_browser;
 mod e2e;
 mod fixture;
 mod money;
