@@ -168,7 +168,7 @@ impl Store {
                     "hold": if outcome.lifts_hold() { "released" } else { "kept" },
                     "status": if recalls { Status::Recalled.code() } else { status.code() },
                 })),
-                reason: note,
+                reason: &format!("{}: {note}", outcome.code()),
             })
             .await?;
         let id = tx.next_id("dispute_resolutions").await?;

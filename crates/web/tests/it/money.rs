@@ -804,4 +804,16 @@ async fn supervisors_resolve_disputes_and_the_hold_follows() {
             .body
             .contains("id=\"disputes-none\"")
     );
+    // The outcome, who and why are on the account's timeline.
+    let account = sue.get(NY1).await;
+    assert!(
+        account.body.contains("dispute.resolved"),
+        "{}",
+        account.body
+    );
+    assert!(
+        account
+            .body
+            .contains("withdrawn: consumer called to withdraw it")
+    );
 }
