@@ -41,13 +41,18 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ),
     (
         "arrangements.open.waiting",
-        "{what} is waiting for approval since {date}. Tick “Replace” to replace it, or leave it.",
-        "{what} espera aprobación desde el {date}. Marque «Sustituir» para sustituirlo, o déjelo.",
+        "{what} is waiting for approval since {date}.",
+        "{what} espera aprobación desde el {date}.",
     ),
     (
         "arrangements.open.running",
-        "{what} is in force since {date}. Tick “Replace” to replace it, or leave it.",
-        "{what} está vigente desde el {date}. Marque «Sustituir» para sustituirlo, o déjelo.",
+        "{what} is in force since {date}.",
+        "{what} está vigente desde el {date}.",
+    ),
+    (
+        "arrangements.open.advice",
+        "Tick “Replace” to replace it, or leave it.",
+        "Marque «Sustituir» para sustituirlo, o déjelo.",
     ),
     (
         "arrangements.replace",

@@ -518,7 +518,7 @@ pub fn plan_problems(view: &AccountView, t: Words, problems: &[PlanProblem]) -> 
                 },
                 PlanProblem::Open(open) => FieldError {
                     field: name.into(),
-                    message: open_words(t, open),
+                    message: refused_open_words(t, open),
                 },
             }
         })
@@ -605,7 +605,7 @@ pub fn settlement_problems(t: Words, problems: &[SettlementProblem]) -> Vec<Fiel
                 },
                 SettlementProblem::Open(open) => FieldError {
                     field: name,
-                    message: open_words(t, open),
+                    message: refused_open_words(t, open),
                 },
             }
         })
@@ -743,8 +743,17 @@ pub fn change_problems(t: Words, problems: &[ChangeProblem]) -> Vec<FieldError> 
         .collect()
 }
 
+/// Why a new one was refused: the open arrangement, and how to replace it.
+pub fn refused_open_words(t: Words, open: &OpenArrangement) -> String {
+    format!(
+        "{} {}",
+        open_words(t, open),
+        t.get("arrangements.open.advice")
+    )
+}
+
 /// The account's open arrangement in the user's words: "A 60-month plan is waiting
-/// for approval since 2026-12-06. …".
+/// for approval since 2026-12-06.".
 pub fn open_words(t: Words, open: &OpenArrangement) -> String {
     let n = open.dues.to_string();
     let what = match (open.kind, open.frequency) {

@@ -250,6 +250,15 @@ async fn plans_within_policy_are_active_and_outside_wait_for_a_supervisor() {
     assert_eq!(ana.get("/approvals").await.status, 403);
     let mut sue = fixture.sign_in("sue").await;
     let queue = sue.get("/approvals").await;
+    // The approval names the plan it replaces, and the account has no hold.
+    assert!(
+        queue
+            .body
+            .contains("<li class=\"conflict\">A 6-month plan is in force since 2026-11-23.</li>"),
+        "{}",
+        queue.body
+    );
+    assert!(queue.body.contains("No hold on the account."));
     assert!(queue.body.contains("Payment plan"), "{}", queue.body);
     assert!(queue.body.contains("the creditor allows 36"));
     let id = queue
