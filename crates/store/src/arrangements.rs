@@ -200,11 +200,7 @@ impl std::fmt::Display for OpenArrangement {
                 if self.dues == 1 { "" } else { "s" }
             ),
         };
-        write!(
-            f,
-            "{what} {state} since {}: replace it explicitly or leave it",
-            self.since_on
-        )
+        write!(f, "{what} {state} since {}", self.since_on)
     }
 }
 

@@ -19,7 +19,9 @@ impl Store {
     ) -> Result<i64, StoreError> {
         self.record_promise_replacing(user, seen, today, payments, Replace(false))
             .await?
-            .map_err(|open| StoreError::Invalid(open.to_string()))
+            .map_err(|open| {
+                StoreError::Invalid(format!("{open}: replace it explicitly or leave it"))
+            })
     }
 
     /// [`Store::record_promise`], refused (`Ok(Err)`, naming the open one) while the

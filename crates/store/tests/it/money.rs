@@ -1293,7 +1293,7 @@ async fn a_second_arrangement_is_refused_naming_the_open_one_unless_it_replaces_
         assert_eq!(refused.since_on, today());
         assert_eq!(
             refused.to_string(),
-            "a 4-month plan is active since 2026-11-23: replace it explicitly or leave it"
+            "a 4-month plan is active since 2026-11-23"
         );
         let promise = store
             .record_promise(

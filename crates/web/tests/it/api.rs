@@ -896,12 +896,18 @@ async fn money_through_the_api() {
     let queue = supervisor.get("/api/v1/approvals").await.json();
     let approvals = queue["approvals"].as_array().unwrap();
     assert_eq!(approvals.len(), 2, "{queue}");
-    let plan_approval = approvals
+    let plan = approvals
         .iter()
         .find(|approval| approval["kind"] == "plan")
-        .unwrap()["id"]
-        .as_i64()
         .unwrap();
+    // It names the plan it replaces, and the account's holds (none).
+    assert_eq!(
+        plan["conflicts"],
+        json!(["a 4-month plan is active since 2026-11-23"]),
+        "{plan}"
+    );
+    assert_eq!(plan["holds"], json!([]), "{plan}");
+    let plan_approval = plan["id"].as_i64().unwrap();
     let path = format!("/api/v1/approvals/{plan_approval}");
     assert_eq!(
         agent
