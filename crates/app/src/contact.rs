@@ -477,6 +477,37 @@ impl Known {
         self.facts().ask(rules, at, action, point, fallback)
     }
 
+    /// The compliance rules a dispute on this account stops collection by, asked
+    /// through the pipeline: the violations a letter about the debt meets with the
+    /// account's dispute (or, holding none, one received at `at`) that it does not meet
+    /// without it. Empty when the dispute does not stop collection (an untimely one).
+    /// What a plan's or settlement's approval is refused by (`money::decide_approval`).
+    pub fn dispute_stops(
+        &self,
+        rules: &RuleSet,
+        at: Timestamp,
+    ) -> Vec<store::arrangements::StopRule> {
+        let mut disputed = self.clone();
+        if !disputed.holds.contains(&HoldKind::Dispute) {
+            disputed.holds.push(HoldKind::Dispute);
+        }
+        disputed.dispute_placed_at_us = disputed.dispute_placed_at_us.or(Some(at.as_microsecond()));
+        let mut undisputed = self.clone();
+        undisputed.holds.retain(|hold| *hold != HoldKind::Dispute);
+        undisputed.dispute_placed_at_us = None;
+        let with = disputed.ask(rules, at, Action::Letter, None).answer;
+        let without = undisputed.ask(rules, at, Action::Letter, None).answer;
+        with.violations
+            .into_iter()
+            .filter(|violation| !without.violations.iter().any(|v| v.rule == violation.rule))
+            .map(|violation| store::arrangements::StopRule {
+                rule: violation.rule.to_string(),
+                citation: violation.citation.to_string(),
+                message: violation.message,
+            })
+            .collect()
+    }
+
     /// Counted calls about this account on the 7 local dates ending on `at`'s (first
     /// zone): the Reg F call budget shown to agents ("5 of 7").
     pub fn calls_in_last_seven_days(&self, at: Timestamp) -> usize {

@@ -218,6 +218,7 @@ impl App {
                     down_payment: Amount::ZERO,
                     down_payment_on: None,
                     apr: no_interest,
+                    replace: false,
                 };
                 let quoted = quote_plan(balance, &policy, today, &request).ok()?;
                 let first = quoted.schedule.installments.first()?;

@@ -12,6 +12,7 @@ pub mod compliance_json;
 pub mod contact;
 pub mod desk;
 pub mod dialer;
+pub mod disputes;
 pub mod export;
 pub mod locate;
 pub mod money;
@@ -30,8 +31,8 @@ pub mod model {
         Actor, AuditReport, BUSINESS_TIME_ZONE_DEFAULT, Clock, Engine, PiiKey, Store, StoreError,
     };
     pub use store::{
-        accounts, aging, arrangements, audit, creditors, db, decisions, import, locate, money,
-        money_views, remittance, rotate, sessions, users, view, workspace,
+        accounts, aging, arrangements, audit, creditors, db, decisions, disputes, import, locate,
+        money, money_views, remittance, rotate, sessions, users, view, workspace,
     };
 }
 

@@ -5,6 +5,7 @@
 //! problem naming its field, translated only by the pages.
 
 use crate::{App, Error, require};
+use domain::account::HoldKind;
 use domain::creditor::CreditorPolicy;
 use domain::ledger::{Bucket, Buckets};
 use domain::money::{Amount, BasisPoints, Currency};
@@ -13,7 +14,10 @@ use domain::permission::{Permission, allows, authority_rank};
 use domain::plan::{Frequency, PlanError, PlanTerms, PolicyBreach, Schedule, Sizing};
 use domain::settlement::{Authority, SettlementOffer, SettlementPayment};
 use jiff::civil::Date;
-use store::arrangements::{Approval, ArrangementView, MoneyChange, NewArrangement, REASON_CODES};
+use store::arrangements::{
+    Approval, ArrangementView, MoneyChange, NewArrangement, OpenArrangement, REASON_CODES, Replace,
+    StopRule,
+};
 use store::money::{IncomingPayment, Method, Outcome, Posting, Source};
 use store::money_views::{ExceptionView, PaymentView};
 use store::sessions::SessionUser;
@@ -232,6 +236,9 @@ pub struct PlanRequest {
     pub down_payment: Amount,
     pub down_payment_on: Option<Date>,
     pub apr: BasisPoints,
+    /// Whether it replaces the account's open promise, plan or settlement (else one
+    /// open refuses it: [`PlanProblem::Open`]).
+    pub replace: bool,
 }
 
 /// Why a plan could not be quoted; `field()` names the field.
@@ -249,6 +256,8 @@ pub enum PlanProblem {
         error: PlanError,
         by_amount: bool,
     },
+    /// Another arrangement is open on the account and this one does not replace it.
+    Open(OpenArrangement),
 }
 
 impl PlanProblem {
@@ -259,6 +268,7 @@ impl PlanProblem {
             PlanProblem::DownPaymentNegative => "down_payment",
             PlanProblem::Sizing { by_amount: true } => "installment_amount",
             PlanProblem::Sizing { by_amount: false } => "installments",
+            PlanProblem::Open(_) => "replace",
             PlanProblem::Quote { error, by_amount } => match error {
                 PlanError::AprTooHigh { .. } => "apr",
                 PlanError::DownPaymentNegative | PlanError::DownPaymentNotBelowBalance => {
@@ -420,9 +430,13 @@ impl App {
                 user,
                 seen(view, version),
                 &NewArrangement::Plan(quoted.terms),
+                Replace(request.replace),
             )
             .await?;
-        Ok(Ok((Agreed::of(arranged), quoted)))
+        Ok(match arranged {
+            Ok(arranged) => Ok((Agreed::of(arranged), quoted)),
+            Err(open) => Err(vec![PlanProblem::Open(open)]),
+        })
     }
 }
 
@@ -444,6 +458,8 @@ pub enum SettlementProblem {
     AmountNotPositive(usize),
     /// The offer as a whole (its message).
     Offer(String),
+    /// Another arrangement is open on the account and this one does not replace it.
+    Open(OpenArrangement),
 }
 
 impl SettlementProblem {
@@ -453,6 +469,7 @@ impl SettlementProblem {
             SettlementProblem::DateInPast(row) => format!("settle_date_{row}"),
             SettlementProblem::AmountNotPositive(row) => format!("settle_amount_{row}"),
             SettlementProblem::Offer(_) => "settlement".into(),
+            SettlementProblem::Open(_) => "replace".into(),
         }
     }
 }
@@ -521,13 +538,28 @@ impl App {
     }
 
     /// "Offer": recorded, active at once within the role's authority, else waiting for
-    /// the least role whose limit covers it (decided by the store).
+    /// the least role whose limit covers it (decided by the store). Refused while
+    /// another arrangement is open ([`App::offer_settlement_replacing`] replaces it).
     pub async fn offer_settlement(
         &self,
         user: &SessionUser,
         view: &AccountView,
         version: i64,
         lines: &[SettlementLine],
+    ) -> Result<Result<(Agreed, CheckedSettlement), Vec<SettlementProblem>>, Error> {
+        self.offer_settlement_replacing(user, view, version, lines, false)
+            .await
+    }
+
+    /// [`App::offer_settlement`], replacing the account's open promise, plan or
+    /// settlement when `replace` (superseded in the same transaction, audited).
+    pub async fn offer_settlement_replacing(
+        &self,
+        user: &SessionUser,
+        view: &AccountView,
+        version: i64,
+        lines: &[SettlementLine],
+        replace: bool,
     ) -> Result<Result<(Agreed, CheckedSettlement), Vec<SettlementProblem>>, Error> {
         let checked = match self.check_settlement(user, view, lines).await? {
             Ok(checked) => checked,
@@ -540,9 +572,13 @@ impl App {
                 user,
                 seen(view, version),
                 &NewArrangement::Settlement(payments),
+                Replace(replace),
             )
             .await?;
-        Ok(Ok((Agreed::of(arranged), checked)))
+        Ok(match arranged {
+            Ok(arranged) => Ok((Agreed::of(arranged), checked)),
+            Err(open) => Err(vec![SettlementProblem::Open(open)]),
+        })
     }
 }
 
@@ -707,18 +743,57 @@ impl App {
 
     /// Approves or rejects a pending request (the store checks the role, the creditor,
     /// that it is not the requester's own, and that what it approves can still start).
+    /// Approving a plan or settlement — collection — on a disputed account is refused
+    /// with the compliance rule that stops collection until the debt is verified: the
+    /// pipeline (`contact`) is asked with the account's facts, and the store refuses
+    /// when it reads the dispute hold inside the deciding transaction.
     pub async fn decide_approval(
         &self,
         user: &SessionUser,
         approval_id: i64,
         approve: bool,
         note: &str,
-    ) -> Result<(), Error> {
+    ) -> Result<Result<(), ApprovalProblem>, Error> {
         require(user, Permission::Supervise)?;
+        let mut stops = Vec::new();
+        if approve
+            && let Some(approval) = self.store.approval(user, approval_id).await?
+            && approval.arrangement_id.is_some()
+        {
+            let known = self
+                .known(&approval.creditor, &approval.account_ref)
+                .await?;
+            stops.push((
+                HoldKind::Dispute,
+                known.dispute_stops(self.rules(), self.now()),
+            ));
+        }
         Ok(self
             .store
-            .decide_approval(user, approval_id, approve, note.trim())
-            .await?)
+            .decide_approval(user, approval_id, approve, note.trim(), &stops)
+            .await?
+            .map_err(|refused| match refused {
+                store::arrangements::ApprovalRefused::Held { hold, rules } => {
+                    ApprovalProblem::Held { hold, rules }
+                }
+            }))
+    }
+}
+
+/// Why an approval was refused when decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApprovalProblem {
+    /// The account holds `hold` (a dispute), under which these compliance rules stop
+    /// collection: no plan or settlement starts.
+    Held {
+        hold: HoldKind,
+        rules: Vec<StopRule>,
+    },
+}
+
+impl ApprovalProblem {
+    pub fn field(&self) -> &'static str {
+        "decision"
     }
 }
 

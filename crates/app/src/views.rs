@@ -890,6 +890,10 @@ view! {
         pub requested_by: Option<String>,
         pub requested_at: Instant,
         pub status: String,
+        /// The account's holds in force (dispute, cease, attorney, bankruptcy, deceased, legal)
+        pub holds: Vec<String>,
+        /// The account's other open promise, plan or settlement, which approving replaces
+        pub conflicts: Vec<String>,
     }
 }
 
@@ -923,6 +927,16 @@ impl Approval {
             requested_by: approval.requested_by.clone(),
             requested_at: Instant::micros(approval.requested_at_us),
             status: approval.status.clone(),
+            holds: approval
+                .holds
+                .iter()
+                .map(|hold| hold.kind.code().to_string())
+                .collect(),
+            conflicts: approval
+                .conflicts
+                .iter()
+                .map(|open| open.to_string())
+                .collect(),
         }
     }
 }

@@ -16,6 +16,7 @@ code_enum! {
         Open => "open",
         Kept => "kept",
         Broken => "broken",
+        Superseded => "superseded",
     }
 }
 
@@ -28,16 +29,28 @@ impl PromiseStatus {
     /// | open   | broken         | a promised date (plus grace) passed unpaid        |
     /// | kept   | open           | a payment that kept it was returned               |
     /// | kept   | broken         | … returned, and its date (plus grace) has passed  |
+    /// | open   | superseded     | a plan, settlement or promise replaced it          |
     ///
-    /// `broken` is final: a broken promise is never reviewed again.
+    /// `broken` and `superseded` are final: such a promise is never reviewed again.
     pub fn can_become(self, next: PromiseStatus) -> bool {
         use PromiseStatus::*;
-        matches!((self, next), (Open, Kept | Broken) | (Kept, Open | Broken))
+        matches!(
+            (self, next),
+            (Open, Kept | Broken | Superseded) | (Kept, Open | Broken)
+        )
     }
 
     /// No move leaves it.
     pub fn is_final(self) -> bool {
-        self == PromiseStatus::Broken
+        matches!(self, PromiseStatus::Broken | PromiseStatus::Superseded)
+    }
+
+    /// Open: what the debtor is still to pay under it. An open promise counts as the
+    /// account's open arrangement ([`ArrangementStatus::is_open`]): payments meet the
+    /// dues of every promise and arrangement on the account, so two at once would count
+    /// one payment twice.
+    pub fn is_open(self) -> bool {
+        self == PromiseStatus::Open
     }
 
     /// Whether a review looks at a promise in this state (an open or kept one).
@@ -129,6 +142,27 @@ impl ArrangementStatus {
         )
     }
 
+    /// The account's open arrangement: at most one at a time (with a promise that is
+    /// [`PromiseStatus::is_open`]). Offering another is refused unless it explicitly
+    /// replaces the open one; a replacement that waits for approval leaves an active one
+    /// running until it is approved.
+    pub fn is_open(self) -> bool {
+        self.is_running()
+    }
+
+    /// Whether its unpaid dues are no longer owed under it: those of a rejected,
+    /// cancelled or superseded arrangement (all but the paid ones), and the dues of a
+    /// broken one whose deadline has not passed (`missed_kept`: the misses that broke
+    /// it stay shown as missed).
+    pub fn dues_cancelled(self) -> Option<DuesCancelled> {
+        use ArrangementStatus::*;
+        match self {
+            Rejected | Cancelled | Superseded => Some(DuesCancelled::Unpaid),
+            Broken => Some(DuesCancelled::Pending),
+            Active | PendingApproval | Completed => None,
+        }
+    }
+
     /// Whether the review looks at an arrangement in this state (an active or completed
     /// one: payments meet its dues, or one that completed it comes back).
     pub fn is_reviewed(self) -> bool {
@@ -159,6 +193,27 @@ impl ArrangementStatus {
             ArrangementStatus::Broken
         } else {
             ArrangementStatus::Active
+        }
+    }
+}
+
+/// Which dues of an ended arrangement are shown as cancelled
+/// ([`ArrangementStatus::dues_cancelled`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DuesCancelled {
+    /// Every due not paid in full (pending, missed; a partial one stays partial).
+    Unpaid,
+    /// Only those still pending.
+    Pending,
+}
+
+impl DuesCancelled {
+    /// Whether a due in `state` is shown as cancelled.
+    pub fn covers(self, state: crate::schedule::DueState) -> bool {
+        use crate::schedule::DueState;
+        match self {
+            DuesCancelled::Unpaid => matches!(state, DueState::Pending | DueState::Missed),
+            DuesCancelled::Pending => state == DueState::Pending,
         }
     }
 }

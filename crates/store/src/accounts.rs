@@ -235,7 +235,7 @@ async fn insert_hold(
     Ok(())
 }
 
-async fn end_hold(
+pub(crate) async fn end_hold(
     tx: &mut WriteTx,
     actor: &str,
     entity_key: &str,
@@ -364,7 +364,7 @@ pub(crate) async fn set_status(
 }
 
 /// Forms rendered before this change are stale now.
-async fn bump_version(tx: &mut WriteTx, account_id: i64) -> Result<(), StoreError> {
+pub(crate) async fn bump_version(tx: &mut WriteTx, account_id: i64) -> Result<(), StoreError> {
     sqlx::query("UPDATE accounts SET version = version + 1 WHERE id = $1")
         .bind(account_id)
         .execute(tx.conn())

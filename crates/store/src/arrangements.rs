@@ -21,7 +21,7 @@ use crate::creditors::creditor_from_row;
 use crate::sessions::SessionUser;
 use crate::workspace::Seen;
 use crate::{Actor, Store, StoreError};
-use domain::account::{ArrangementKind, Status};
+use domain::account::{ArrangementKind, HoldKind, Status};
 use domain::arrangement::{ArrangementStatus, PromiseStatus};
 use domain::creditor::CreditorPolicy;
 use domain::ledger::{Buckets, Entry, Reason};
@@ -152,6 +152,95 @@ pub struct Arranged {
     pub approval: Option<(i64, Role, String)>,
 }
 
+/// The account's open arrangement (a promise open, a plan or settlement active or
+/// waiting for approval): what refuses another, unless the other replaces it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenArrangement {
+    pub kind: ArrangementKind,
+    pub id: i64,
+    /// Waiting for approval (else running: active, or a promise open).
+    pub waiting: bool,
+    /// When it was made (and, waiting, since when it waits).
+    pub since_us: i64,
+    /// Its business date.
+    pub since_on: Date,
+    /// How many dated payments it has.
+    pub dues: usize,
+    pub frequency: Option<domain::plan::Frequency>,
+    pub total: Amount,
+}
+
+impl std::fmt::Display for OpenArrangement {
+    /// "a 60-month plan is waiting for approval since 2026-12-06" (the log's and the
+    /// API's words; the pages put it in the user's).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if self.waiting {
+            "is waiting for approval"
+        } else if self.kind == ArrangementKind::Promise {
+            "is open"
+        } else {
+            "is active"
+        };
+        let what = match (self.kind, self.frequency) {
+            (ArrangementKind::Plan, Some(domain::plan::Frequency::Monthly)) => {
+                format!("a {}-month plan", self.dues)
+            }
+            (ArrangementKind::Plan, Some(frequency)) => {
+                format!("a plan of {} {} installments", self.dues, frequency.code())
+            }
+            (ArrangementKind::Plan, None) => format!("a plan of {} installments", self.dues),
+            (ArrangementKind::Settlement, _) => format!(
+                "a settlement in {} payment{}",
+                self.dues,
+                if self.dues == 1 { "" } else { "s" }
+            ),
+            (ArrangementKind::Promise, _) => format!(
+                "a promise to pay in {} payment{}",
+                self.dues,
+                if self.dues == 1 { "" } else { "s" }
+            ),
+        };
+        write!(f, "{what} {state} since {}", self.since_on)
+    }
+}
+
+/// Whether a new promise, plan or settlement replaces the account's open one. Without
+/// it, one is refused while another is open ([`OpenArrangement`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Replace(pub bool);
+
+/// A rule that stops collection on an account while it holds a hold: the compliance
+/// pipeline's rule id, citation and message (`app::contact` asks; the store only
+/// refuses, inside the transaction, when it reads the hold).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StopRule {
+    pub rule: String,
+    pub citation: String,
+    pub message: String,
+}
+
+/// The holds under which an approval of collection (a plan or settlement) is refused,
+/// each with the rules that say so.
+pub type CollectionStops = [(HoldKind, Vec<StopRule>)];
+
+/// Why an approval was refused at decision time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApprovalRefused {
+    /// The account holds `hold`, and these rules stop collection under it.
+    Held {
+        hold: HoldKind,
+        rules: Vec<StopRule>,
+    },
+}
+
+/// A hold in force on an account, as the approvals and the disputes pages show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoldView {
+    pub kind: HoldKind,
+    pub detail: String,
+    pub placed_at_us: i64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArrangementView {
     pub id: i64,
@@ -165,6 +254,86 @@ pub struct ArrangementView {
     pub created_by: Option<String>,
     pub misses: i64,
     pub dues: Vec<DueProgress>,
+}
+
+/// One line about a schedule: "60 monthly installments of $3,096.66 from 2027-01-05 to
+/// 2031-12-05 · 3 paid, next due 2027-04-05, $0.00 overdue".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScheduleSummary {
+    pub dues: usize,
+    /// The amount most dues have (the level installment).
+    pub installment: Amount,
+    pub first_on: Date,
+    pub last_on: Date,
+    pub paid: usize,
+    /// The first due still pending (none once the arrangement ended).
+    pub next_due: Option<Date>,
+    /// Owed under it and past its grace: the unpaid part of missed and partial dues
+    /// (none once its dues are cancelled).
+    pub overdue: Amount,
+    /// Dues no longer owed under it (rejected, cancelled, superseded, or broken).
+    pub cancelled: usize,
+}
+
+impl ArrangementView {
+    /// Its status, parsed (the store wrote it).
+    pub fn state(&self) -> Option<ArrangementStatus> {
+        ArrangementStatus::parse(&self.status)
+    }
+
+    /// A due's state as shown: `cancelled` when the arrangement ended and the due is no
+    /// longer owed under it ([`ArrangementStatus::dues_cancelled`]), else its progress.
+    pub fn due_state(&self, due: &DueProgress) -> &'static str {
+        match self.state().and_then(ArrangementStatus::dues_cancelled) {
+            Some(cancelled) if cancelled.covers(due.state) => "cancelled",
+            _ => due.state.code(),
+        }
+    }
+
+    pub fn summary(&self) -> Option<ScheduleSummary> {
+        let first = self.dues.first()?;
+        let last = self.dues.last()?;
+        let mut counts: Vec<(Amount, usize)> = Vec::new();
+        for due in &self.dues {
+            match counts.iter_mut().find(|(amount, _)| *amount == due.amount) {
+                Some((_, count)) => *count += 1,
+                None => counts.push((due.amount, 1)),
+            }
+        }
+        let installment = counts
+            .iter()
+            .max_by_key(|(_, count)| *count)
+            .map(|(amount, _)| *amount)
+            .unwrap_or(first.amount);
+        let shown: Vec<&str> = self.dues.iter().map(|due| self.due_state(due)).collect();
+        let overdue_minor: i64 = self
+            .dues
+            .iter()
+            .zip(&shown)
+            .filter(|(due, state)| {
+                self.state()
+                    .is_some_and(|status| status.dues_cancelled().is_none())
+                    && due.state.is_miss()
+                    && **state != "cancelled"
+            })
+            .map(|(due, _)| (due.amount.minor() - due.paid.minor()).max(0))
+            .sum();
+        Some(ScheduleSummary {
+            dues: self.dues.len(),
+            installment,
+            first_on: first.due_on,
+            last_on: last.due_on,
+            paid: shown.iter().filter(|state| **state == "paid").count(),
+            next_due: self
+                .dues
+                .iter()
+                .zip(&shown)
+                .find(|(_, state)| **state == "pending")
+                .map(|(due, _)| due.due_on),
+            overdue: Amount::from_minor(overdue_minor),
+            cancelled: shown.iter().filter(|state| **state == "cancelled").count(),
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,6 +350,10 @@ pub struct Approval {
     pub requested_by: Option<String>,
     pub requested_at_us: i64,
     pub status: String,
+    /// The account's holds in force.
+    pub holds: Vec<HoldView>,
+    /// The account's other open arrangements (what approving this one would supersede).
+    pub conflicts: Vec<OpenArrangement>,
 }
 
 /// Refund, adjustment or write-off.
@@ -518,7 +691,15 @@ async fn review_account(
         let received = received_after(tx.conn(), account_id, audit_seq).await?;
         let progress = schedule::progress(&dues, &received, policy.grace_days, today);
         let standing = schedule::standing(&progress);
-        let next = status.review(standing);
+        let mut next = status.review(standing);
+        if status == PromiseStatus::Kept
+            && next == PromiseStatus::Open
+            && runs_beside(tx, account_id, ArrangementKind::Promise, id).await?
+        {
+            // A payment that kept it came back, but another arrangement runs on the
+            // account now (one open at once): the promise does not reopen — it is broken.
+            next = PromiseStatus::Broken;
+        }
         if next != status {
             move_promise(tx, id, status, next).await?;
             audit_review(
@@ -561,10 +742,7 @@ async fn review_account(
         let mut next = status.review(kind.into(), standing, policy.plan_misses_to_break);
         if status == ArrangementStatus::Completed
             && next == ArrangementStatus::Active
-            && !running_on(tx, account_id, Some(id))
-                .await?
-                .iter()
-                .all(|(_, other)| *other != ArrangementStatus::Active)
+            && runs_beside(tx, account_id, kind.into(), id).await?
         {
             // A payment of a completed arrangement came back, but a newer one runs on
             // the account now: that one is in force (one active at once), so the old one
@@ -704,6 +882,183 @@ async fn running_on(
         }
     }
     Ok(running)
+}
+
+/// The account's open promises and arrangements (promises first, then by id), with
+/// their business dates in `zone`.
+pub(crate) async fn open_on(
+    connection: &mut sqlx::AnyConnection,
+    account_id: i64,
+    zone: &jiff::tz::TimeZone,
+) -> Result<Vec<OpenArrangement>, StoreError> {
+    let sql = format!(
+        "SELECT p.id, p.created_at_us, p.total_minor, CAST((SELECT COUNT(*) FROM promise_payments pp WHERE pp.promise_id = p.id) AS BIGINT) \
+         FROM promises p WHERE p.account_id = $1 AND p.status IN ({}) ORDER BY p.id",
+        promise_codes(PromiseStatus::is_open),
+    );
+    let mut open = Vec::new();
+    for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .fetch_all(&mut *connection)
+        .await?
+    {
+        let since_us: i64 = row.try_get(1)?;
+        open.push(OpenArrangement {
+            kind: ArrangementKind::Promise,
+            id: row.try_get(0)?,
+            waiting: false,
+            since_us,
+            since_on: date_in(zone, since_us),
+            dues: usize::try_from(row.try_get::<i64, _>(3)?).unwrap_or(0),
+            frequency: None,
+            total: Amount::from_minor(row.try_get(2)?),
+        });
+    }
+    let sql = format!(
+        "SELECT r.id, r.kind, r.status, r.created_at_us, r.total_minor, r.frequency, CAST((SELECT COUNT(*) FROM arrangement_dues d WHERE d.arrangement_id = r.id) AS BIGINT) \
+         FROM arrangements r WHERE r.account_id = $1 AND r.status IN ({}) ORDER BY r.id",
+        arrangement_codes(ArrangementStatus::is_open),
+    );
+    for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .fetch_all(&mut *connection)
+        .await?
+    {
+        let since_us: i64 = row.try_get(3)?;
+        let status = stored_arrangement_status(&row.try_get::<String, _>(2)?)?;
+        let frequency: Option<String> = row.try_get(5)?;
+        open.push(OpenArrangement {
+            kind: stored_kind(&row.try_get::<String, _>(1)?)?.into(),
+            id: row.try_get(0)?,
+            waiting: status == ArrangementStatus::PendingApproval,
+            since_us,
+            since_on: date_in(zone, since_us),
+            dues: usize::try_from(row.try_get::<i64, _>(6)?).unwrap_or(0),
+            frequency: frequency
+                .as_deref()
+                .and_then(domain::plan::Frequency::parse),
+            total: Amount::from_minor(row.try_get(4)?),
+        });
+    }
+    Ok(open)
+}
+
+/// Supersedes the account's open promises and arrangements but `except` (an
+/// arrangement's id), audited by `audit_seq`: those waiting for approval always, the
+/// running ones (an active plan or settlement, an open promise) unless `keep_running`
+/// — a replacement that waits for approval leaves them running until it is approved.
+/// Their pending approvals are cancelled with them. Returns what was superseded.
+pub(crate) async fn supersede_open(
+    tx: &mut WriteTx,
+    account_id: i64,
+    except: Option<i64>,
+    keep_running: bool,
+    audit_seq: i64,
+) -> Result<Vec<OpenArrangement>, StoreError> {
+    let open = open_of(tx, account_id).await?;
+    let mut superseded = Vec::new();
+    for item in open {
+        let is_self = item.kind != ArrangementKind::Promise && Some(item.id) == except;
+        if is_self || (keep_running && !item.waiting) {
+            continue;
+        }
+        if item.kind == ArrangementKind::Promise {
+            move_promise(tx, item.id, PromiseStatus::Open, PromiseStatus::Superseded).await?;
+        } else {
+            let from = if item.waiting {
+                ArrangementStatus::PendingApproval
+            } else {
+                ArrangementStatus::Active
+            };
+            end_arrangement(tx, item.id, from, ArrangementStatus::Superseded, audit_seq).await?;
+        }
+        superseded.push(item);
+    }
+    Ok(superseded)
+}
+
+/// [`open_on`] inside a writing transaction.
+pub(crate) async fn open_of(
+    tx: &mut WriteTx,
+    account_id: i64,
+) -> Result<Vec<OpenArrangement>, StoreError> {
+    let zone = tx.zone();
+    open_on(tx.conn(), account_id, &zone).await
+}
+
+/// Whether something other than the promise or arrangement `id` of `kind` runs on the
+/// account (an open promise, an active plan or settlement).
+async fn runs_beside(
+    tx: &mut WriteTx,
+    account_id: i64,
+    kind: ArrangementKind,
+    id: i64,
+) -> Result<bool, StoreError> {
+    let is_self = |open: &OpenArrangement| {
+        open.id == id
+            && (open.kind == ArrangementKind::Promise) == (kind == ArrangementKind::Promise)
+    };
+    Ok(open_of(tx, account_id)
+        .await?
+        .iter()
+        .any(|open| !open.waiting && !is_self(open)))
+}
+
+/// The one-open rule, inside the writing transaction: `Err` names the open one when
+/// something is open and the new one does not replace it.
+pub(crate) async fn refuse_unless_replacing(
+    tx: &mut WriteTx,
+    account_id: i64,
+    replace: Replace,
+) -> Result<Result<(), OpenArrangement>, StoreError> {
+    if replace.0 {
+        return Ok(Ok(()));
+    }
+    Ok(match open_of(tx, account_id).await?.first() {
+        Some(open) => Err(*open),
+        None => Ok(()),
+    })
+}
+
+/// The account's holds in force, oldest first.
+pub(crate) async fn holds_on(
+    connection: &mut sqlx::AnyConnection,
+    account_id: i64,
+) -> Result<Vec<HoldView>, StoreError> {
+    sqlx::query(
+        "SELECT kind, detail, placed_at_us FROM account_holds WHERE account_id = $1 AND released_at_us IS NULL ORDER BY placed_at_us, id",
+    )
+    .bind(account_id)
+    .fetch_all(connection)
+    .await?
+    .iter()
+    .map(|row| {
+        let kind: String = row.try_get(0)?;
+        Ok(HoldView {
+            kind: HoldKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("hold {kind:?}")))?,
+            detail: row.try_get(1)?,
+            placed_at_us: row.try_get(2)?,
+        })
+    })
+    .collect()
+}
+
+/// The business date in `zone` at an instant (µs since the epoch).
+pub(crate) fn date_in(zone: &jiff::tz::TimeZone, instant_us: i64) -> Date {
+    jiff::Timestamp::from_microsecond(instant_us)
+        .map(|instant| zone.to_datetime(instant).date())
+        .unwrap_or(Date::MIN)
+}
+
+/// The audit's record of what a replacement superseded.
+pub(crate) fn superseded_json(items: &[OpenArrangement]) -> serde_json::Value {
+    json!(
+        items
+            .iter()
+            .map(|item| json!({"kind": item.kind.code(), "id": item.id}))
+            .collect::<Vec<_>>()
+    )
 }
 
 /// An arrangement ends (`to` is `cancelled` or `superseded`), and any approval still
@@ -902,7 +1257,8 @@ impl Store {
         user: &SessionUser,
         seen: Seen<'_>,
         new: &NewArrangement,
-    ) -> Result<Arranged, StoreError> {
+        replace: Replace,
+    ) -> Result<Result<Arranged, OpenArrangement>, StoreError> {
         let mut tx = self.write().await?;
         let account_id = locate(&mut tx, user, seen).await?;
         let status = status_of(&mut tx, account_id).await?;
@@ -983,13 +1339,17 @@ impl Store {
         let total = Amount::checked_sum(dues.iter().map(|due| due.amount))
             .ok_or_else(|| StoreError::Invalid("the total is too large".into()))?;
         let kind = new.kind();
-        let previous = running_on(&mut tx, account_id, None).await?;
-        let superseded: Vec<(i64, ArrangementStatus)> = previous
+        if let Err(open) = refuse_unless_replacing(&mut tx, account_id, replace).await? {
+            return Ok(Err(open));
+        }
+        let previous = open_of(&mut tx, account_id).await?;
+        // A replacement waiting for approval leaves what runs running until it is
+        // approved (then supersedes it); one active at once supersedes everything open.
+        let keep_running = needs_approval.is_some();
+        let superseded: Vec<OpenArrangement> = previous
             .iter()
             .copied()
-            .filter(|(_, status)| {
-                needs_approval.is_none() || *status == ArrangementStatus::PendingApproval
-            })
+            .filter(|open| open.waiting || !keep_running)
             .collect();
         let id = tx.next_id("arrangements").await?;
         let status = ArrangementStatus::start(needs_approval.is_some());
@@ -1015,7 +1375,7 @@ impl Store {
                     "frequency": frequency,
                     "apr_bps": apr_bps,
                     "dues": schedule,
-                    "supersedes": superseded.iter().map(|(id, _)| *id).collect::<Vec<i64>>(),
+                    "supersedes": superseded_json(&superseded),
                     "needs_approval": needs_approval.as_ref().map(|(role, why)| json!({"role": role.code(), "why": why})),
                 })),
                 reason: match kind {
@@ -1038,7 +1398,13 @@ impl Store {
         .bind(frequency)
         .bind(i64::from(apr_bps))
         .bind(starts_on.to_string())
-        .bind(previous.last().map(|(id, _)| *id))
+        .bind(
+            previous
+                .iter()
+                .rev()
+                .find(|open| open.kind != ArrangementKind::Promise)
+                .map(|open| open.id),
+        )
         .bind(user.id)
         .bind(tx.now_us())
         .bind(seq)
@@ -1055,9 +1421,7 @@ impl Store {
                 .execute(tx.conn())
                 .await?;
         }
-        for (previous, from) in superseded {
-            end_arrangement(&mut tx, previous, from, ArrangementStatus::Superseded, seq).await?;
-        }
+        supersede_open(&mut tx, account_id, Some(id), keep_running, seq).await?;
         let approval = match needs_approval {
             Some((role, why)) => Some((
                 insert_approval(
@@ -1079,7 +1443,7 @@ impl Store {
             None => None,
         };
         tx.commit().await?;
-        Ok(Arranged { id, approval })
+        Ok(Ok(Arranged { id, approval }))
     }
 
     pub async fn arrangements(&self, account_id: i64) -> Result<Vec<ArrangementView>, StoreError> {
@@ -1116,24 +1480,57 @@ impl Store {
         Ok(views)
     }
 
-    /// Pending approvals the user may decide (their creditors; at or below their role).
+    /// Pending approvals the user may decide (their creditors; at or below their role),
+    /// each with its account's holds and other open arrangements.
     pub async fn approvals(&self, user: &SessionUser) -> Result<Vec<Approval>, StoreError> {
+        self.pending_approvals(user, None).await
+    }
+
+    /// One pending approval of the user's creditors.
+    pub async fn approval(
+        &self,
+        user: &SessionUser,
+        id: i64,
+    ) -> Result<Option<Approval>, StoreError> {
+        Ok(self.pending_approvals(user, Some(id)).await?.pop())
+    }
+
+    async fn pending_approvals(
+        &self,
+        user: &SessionUser,
+        only: Option<i64>,
+    ) -> Result<Vec<Approval>, StoreError> {
         let rows = sqlx::query(
-            "SELECT p.id, p.kind, c.code, a.account_ref, p.arrangement_id, p.amount_minor, p.reason_code, p.detail, p.required_role, u.username, p.requested_at_us, p.status, a.creditor_id \
+            "SELECT p.id, p.kind, c.code, a.account_ref, p.arrangement_id, p.amount_minor, p.reason_code, p.detail, p.required_role, u.username, p.requested_at_us, p.status, a.creditor_id, a.id \
              FROM approvals p JOIN accounts a ON a.id = p.account_id JOIN creditors c ON c.id = a.creditor_id LEFT JOIN users u ON u.id = p.requested_by \
              LEFT JOIN arrangements r ON r.id = p.arrangement_id \
-             WHERE p.status = 'pending' AND (p.arrangement_id IS NULL OR r.status = $1) ORDER BY p.id",
+             WHERE p.status = 'pending' AND (p.arrangement_id IS NULL OR r.status = $1) AND ($2 < 0 OR p.id = $2) ORDER BY p.id",
         )
         .bind(ArrangementStatus::PendingApproval.code())
+        .bind(only.unwrap_or(-1))
         .fetch_all(&self.pool)
         .await?;
         let mut list = Vec::new();
+        let mut connection = self.pool.acquire().await?;
+        let zone = self.business_zone().clone();
         for row in rows {
             let creditor_id: i64 = row.try_get(12)?;
             if !user.may_see_creditor(creditor_id) {
                 continue;
             }
+            let account_id: i64 = row.try_get(13)?;
+            let arrangement_id: Option<i64> = row.try_get(4)?;
+            let holds = holds_on(&mut connection, account_id).await?;
+            let conflicts = open_on(&mut connection, account_id, &zone)
+                .await?
+                .into_iter()
+                .filter(|open| {
+                    open.kind == ArrangementKind::Promise || Some(open.id) != arrangement_id
+                })
+                .collect();
             list.push(Approval {
+                holds,
+                conflicts,
                 id: row.try_get(0)?,
                 kind: row.try_get(1)?,
                 creditor: row.try_get(2)?,
@@ -1152,14 +1549,18 @@ impl Store {
     }
 
     /// Approves or rejects a pending request. The decider needs the required role (or a
-    /// higher one) and may not approve their own request.
+    /// higher one) and may not approve their own request. Approving a plan or
+    /// settlement on an account that holds one of `stops`' holds is refused (`Ok(Err)`,
+    /// nothing kept) with the rules that stop collection under it — the hold read in
+    /// this transaction, so one placed a moment ago counts.
     pub async fn decide_approval(
         &self,
         user: &SessionUser,
         approval_id: i64,
         approve: bool,
         note: &str,
-    ) -> Result<(), StoreError> {
+        stops: &CollectionStops,
+    ) -> Result<Result<(), ApprovalRefused>, StoreError> {
         let mut tx = self.write().await?;
         let row = sqlx::query(
             "SELECT p.kind, p.account_id, p.arrangement_id, p.amount_minor, p.reason_code, p.detail, p.required_role, p.requested_by, p.status, a.creditor_id, c.code, a.account_ref \
@@ -1250,6 +1651,15 @@ impl Store {
                             "the account is {status}: a {kind} cannot start on it"
                         )));
                     }
+                    let held = holds_on(tx.conn(), account_id).await?;
+                    if let Some((hold, rules)) = stops.iter().find(|(hold, rules)| {
+                        !rules.is_empty() && held.iter().any(|held| held.kind == *hold)
+                    }) {
+                        return Ok(Err(ApprovalRefused::Held {
+                            hold: *hold,
+                            rules: rules.clone(),
+                        }));
+                    }
                 }
                 let next = if approve {
                     ArrangementStatus::Active
@@ -1258,17 +1668,9 @@ impl Store {
                 };
                 move_arrangement(&mut tx, arrangement_id, standing, next).await?;
                 if approve {
-                    let running = running_on(&mut tx, account_id, Some(arrangement_id)).await?;
-                    for (previous, from) in running {
-                        end_arrangement(
-                            &mut tx,
-                            previous,
-                            from,
-                            ArrangementStatus::Superseded,
-                            seq,
-                        )
-                        .await?;
-                    }
+                    // Approved, it is the account's one open arrangement: what still ran
+                    // beside it (the one it replaces) is superseded now.
+                    supersede_open(&mut tx, account_id, Some(arrangement_id), false, seq).await?;
                 }
             }
             (change, _) if approve => {
@@ -1294,7 +1696,7 @@ impl Store {
             _ => {}
         }
         tx.commit().await?;
-        Ok(())
+        Ok(Ok(()))
     }
 
     /// A refund of a credit balance, an adjustment or a write-off. Posted at once when
@@ -1436,15 +1838,29 @@ impl Store {
                 },
             })
             .await?;
-        let movement = write_down(&owed);
-        if let Ok(entry) = Entry::new(Reason::Recall, movement, tx.today()) {
-            append_entry(&mut tx, account_id, &entry, None, Some("recalled"), seq).await?;
-        }
-        set_account_status(&mut tx, account_id, from, Status::Recalled).await?;
-        cancel_running(&mut tx, account_id, seq).await?;
+        recall_in(&mut tx, account_id, from, &owed, seq).await?;
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Recalls an account (its status `from`, which may become recalled) owing `owed`:
+/// the balance leaves the books (a `recall` entry), the status becomes recalled and
+/// what ran on it is cancelled — all under the audit event `seq`.
+pub(crate) async fn recall_in(
+    tx: &mut WriteTx,
+    account_id: i64,
+    from: Status,
+    owed: &Buckets,
+    seq: i64,
+) -> Result<(), StoreError> {
+    let movement = write_down(owed);
+    if let Ok(entry) = Entry::new(Reason::Recall, movement, tx.today()) {
+        append_entry(tx, account_id, &entry, None, Some("recalled"), seq).await?;
+    }
+    set_account_status(tx, account_id, from, Status::Recalled).await?;
+    cancel_running(tx, account_id, seq).await?;
+    Ok(())
 }
 
 /// The balance rules of a refund or a write-off, on what the account owes now: a refund

@@ -422,6 +422,11 @@ impl WriteTx {
         self.date_at(self.now_us)
     }
 
+    /// The agency's business time zone.
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        self.zone.clone()
+    }
+
     /// The agency's business date at an instant (µs since the epoch).
     pub fn date_at(&self, instant_us: i64) -> jiff::civil::Date {
         jiff::Timestamp::from_microsecond(instant_us)

@@ -231,6 +231,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_desk.sql"),
         postgres: include_str!("../migrations/postgres/0013_desk.sql"),
     },
+    Migration {
+        version: 15,
+        name: "dispute_resolutions",
+        sqlite: include_str!("../migrations/sqlite/0015_dispute_resolutions.sql"),
+        postgres: include_str!("../migrations/postgres/0015_dispute_resolutions.sql"),
+    },
 ];
 
 /// The migration that adds the folded names search compares: the names already there

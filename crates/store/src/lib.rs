@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod db;
 pub mod decisions;
 pub mod dialer;
+pub mod disputes;
 pub mod floor;
 pub mod import;
 pub mod locate;

@@ -9,6 +9,7 @@ use axum::Router;
 use compliance::packs::RuleSet;
 pub mod api;
 pub mod auth;
+pub mod disputes;
 pub mod error;
 pub mod i18n;
 mod input;
@@ -224,6 +225,11 @@ pub fn router_with(store: Store, config: Config) -> Router {
         )
         .route("/approvals", get(money::approvals))
         .route("/approvals/{id}", post(money::decide_approval))
+        .route("/disputes", get(disputes::disputes))
+        .route(
+            "/disputes/{creditor}/{account_ref}",
+            post(disputes::resolve),
+        )
         .route("/exceptions", get(money::exceptions))
         .route("/exceptions/{id}", post(money::resolve_exception))
         .route("/team", get(workspace::team))

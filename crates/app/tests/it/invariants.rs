@@ -6,7 +6,8 @@
 //!    reversed exactly once; a refund paid back no more than the credit balance, and a
 //!    write-off took no bucket below zero, on the balance when each was posted;
 //! 2. no plan or settlement active or waiting for approval on an account that is not
-//!    active, and at most one active per account; an account whose money moved in the
+//!    active, and one open arrangement per account (at most one running — an active plan
+//!    or settlement, or an open promise — and at most one waiting for approval); an account whose money moved in the
 //!    step is not left active owing nothing (`moved_accounts_owe_or_leave_active`);
 //! 3. no pending approval of an arrangement that is not waiting for approval (and every
 //!    arrangement waiting has its pending approval);
@@ -208,11 +209,25 @@ async fn nothing_runs_on_an_inactive_account(world: &World) -> Checked {
             row.get::<String, _>(4)
         )));
     }
-    let sql = "SELECT account_id, CAST(COUNT(*) AS BIGINT) FROM arrangements WHERE status = 'active' \
+    // One open arrangement per account: at most one running (an active plan or
+    // settlement, or an open promise) and at most one waiting for approval (a
+    // replacement of the running one, which it supersedes when approved).
+    let sql = "SELECT account_id, CAST(COUNT(*) AS BIGINT) FROM \
+               (SELECT account_id FROM arrangements WHERE status = 'active' \
+                UNION ALL SELECT account_id FROM promises WHERE status = 'open') running \
                GROUP BY account_id HAVING COUNT(*) > 1";
     if let Some(row) = rows(world, sql).await?.first() {
         return Err(failed(format!(
-            "account {} has {} active arrangements",
+            "account {} has {} running arrangements (active plans or settlements, open promises)",
+            row.get::<i64, _>(0),
+            row.get::<i64, _>(1)
+        )));
+    }
+    let sql = "SELECT account_id, CAST(COUNT(*) AS BIGINT) FROM arrangements WHERE status = 'pending_approval' \
+               GROUP BY account_id HAVING COUNT(*) > 1";
+    if let Some(row) = rows(world, sql).await?.first() {
+        return Err(failed(format!(
+            "account {} has {} arrangements waiting for approval",
             row.get::<i64, _>(0),
             row.get::<i64, _>(1)
         )));

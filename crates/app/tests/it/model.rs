@@ -118,6 +118,8 @@ pub enum Op {
         down_in: Option<i64>,
         apr_bps: u32,
         stale: bool,
+        /// Replaces what is open on the account (else refused while one is).
+        replace: bool,
     },
     Settle {
         user: usize,
@@ -126,6 +128,7 @@ pub enum Op {
         parts: usize,
         first_due_in: i64,
         stale: bool,
+        replace: bool,
     },
     /// Approve or reject the `approval`-th approval (by id) of those pending, or of all
     /// (decided ones too) when not `pending`.
@@ -254,12 +257,13 @@ fn op() -> impl Strategy<Value = Op> {
             proptest::option::weighted(0.3, 0..10_i64),
             select(vec![0_u32, 0, 900, 2400]),
             stale(),
+            proptest::bool::weighted(0.5),
         ),
     )
         .prop_map(
             |(
                 (user, account, frequency, size),
-                (first_due_in, down_bps, down_in, apr_bps, stale),
+                (first_due_in, down_bps, down_in, apr_bps, stale, replace),
             )| {
                 Op::Plan {
                     user,
@@ -271,6 +275,7 @@ fn op() -> impl Strategy<Value = Op> {
                     down_in,
                     apr_bps,
                     stale,
+                    replace,
                 }
             },
         );
@@ -283,15 +288,17 @@ fn op() -> impl Strategy<Value = Op> {
         1..=3_usize,
         0..20_i64,
         stale(),
+        proptest::bool::weighted(0.5),
     )
         .prop_map(
-            |(user, account, discount_bps, parts, first_due_in, stale)| Op::Settle {
+            |(user, account, discount_bps, parts, first_due_in, stale, replace)| Op::Settle {
                 user,
                 account,
                 discount_bps,
                 parts,
                 first_due_in,
                 stale,
+                replace,
             },
         );
     let decide = (
@@ -733,6 +740,7 @@ impl World {
                 down_in,
                 apr_bps,
                 stale,
+                replace,
             } => {
                 let user = &self.users[*user];
                 let view = match self.view(user, *account).await {
@@ -749,6 +757,7 @@ impl World {
                     down_payment: share(view.balance(), *down_bps).max(Amount::ZERO),
                     down_payment_on: down_in.map(|after| days(self.day, after)),
                     apr: BasisPoints::new(*apr_bps).unwrap(),
+                    replace: *replace,
                 };
                 let version = view.version - i64::from(*stale);
                 match self.app.agree_plan(user, &view, version, &request).await {
@@ -779,6 +788,7 @@ impl World {
                 parts,
                 first_due_in,
                 stale,
+                replace,
             } => {
                 let user = &self.users[*user];
                 let view = match self.view(user, *account).await {
@@ -801,7 +811,7 @@ impl World {
                 let version = view.version - i64::from(*stale);
                 match self
                     .app
-                    .offer_settlement(user, &view, version, &lines)
+                    .offer_settlement_replacing(user, &view, version, &lines, *replace)
                     .await
                 {
                     Ok(Ok((agreed, checked))) => authorised(
@@ -847,7 +857,8 @@ impl World {
                 let row = rows[approval % rows.len()];
                 let (id, creditor_id): (i64, i64) = (row.get(0), row.get(1));
                 match self.app.decide_approval(user, id, *approve, "model").await {
-                    Ok(()) => authorised(
+                    Ok(Err(problem)) => Ok(format!("refused: {problem:?}")),
+                    Ok(Ok(())) => authorised(
                         user,
                         Permission::Supervise,
                         creditor_id,

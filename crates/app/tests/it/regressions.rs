@@ -84,6 +84,8 @@ fn a_payment_before_a_settlement_does_not_count_toward_it() {
             parts: 1,
             first_due_in: 0,
             stale: false,
+            // Found when a new arrangement replaced the open one by itself.
+            replace: true,
         },
         Op::Pay {
             user: SAM,
@@ -109,6 +111,8 @@ fn a_returned_payment_does_not_revive_a_completed_settlement_beside_a_newer_plan
             parts: 1,
             first_due_in: 5,
             stale: false,
+            // Found when a new arrangement replaced the open one by itself.
+            replace: true,
         },
         Op::Pay {
             user: ANA,
@@ -141,6 +145,8 @@ fn a_returned_payment_does_not_revive_a_completed_settlement_beside_a_newer_plan
             down_in: Some(2),
             apr_bps: 0,
             stale: false,
+            // Found when a new arrangement replaced the open one by itself.
+            replace: true,
         },
         Op::Return {
             payment: 0,
@@ -187,6 +193,8 @@ fn a_settlement_forgives_no_more_than_the_discount_agreed() {
             parts: 1,
             first_due_in: 0,
             stale: false,
+            // Found when a new arrangement replaced the open one by itself.
+            replace: true,
         },
         Op::Return {
             payment: 0,

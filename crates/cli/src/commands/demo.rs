@@ -270,6 +270,8 @@ pub(crate) async fn demo_money(
                     down_payment: Amount::ZERO,
                     down_payment_on: None,
                     apr: domain::money::BasisPoints::new(0).expect("zero"),
+                    // The debtor's promise, if any, gives way to the plan.
+                    replace: true,
                 };
                 if app
                     .agree_plan(&agent, view, view.version, &request)
@@ -290,7 +292,7 @@ pub(crate) async fn demo_money(
                     amount: offer,
                 };
                 if app
-                    .offer_settlement(&agent, view, view.version, &[line])
+                    .offer_settlement_replacing(&agent, view, view.version, &[line], true)
                     .await?
                     .is_ok()
                 {

@@ -27,6 +27,7 @@ const PROMISE_MOVES: &[(&str, &str)] = &[
     ("open", "broken"),
     ("kept", "open"),
     ("kept", "broken"),
+    ("open", "superseded"),
 ];
 
 #[test]
@@ -45,7 +46,7 @@ fn the_codes_are_the_stored_ones() {
         ]
     );
     let codes: Vec<&str> = PromiseStatus::ALL.iter().map(|s| s.code()).collect();
-    assert_eq!(codes, ["open", "kept", "broken"]);
+    assert_eq!(codes, ["open", "kept", "broken", "superseded"]);
     for status in ArrangementStatus::ALL {
         assert_eq!(ArrangementStatus::parse(status.code()), Some(*status));
     }
@@ -95,6 +96,54 @@ fn final_states_go_nowhere_and_the_others_somewhere() {
         assert!(!from.can_become(*from), "{from} → itself is no move");
     }
     assert!(PromiseStatus::Broken.is_final());
+    assert!(PromiseStatus::Superseded.is_final());
+}
+
+#[test]
+fn one_open_arrangement_counts_open_promises_and_running_plans() {
+    let open: Vec<&str> = PromiseStatus::ALL
+        .iter()
+        .filter(|status| status.is_open())
+        .map(|status| status.code())
+        .collect();
+    assert_eq!(open, ["open"]);
+    let open: Vec<&str> = ArrangementStatus::ALL
+        .iter()
+        .filter(|status| status.is_open())
+        .map(|status| status.code())
+        .collect();
+    assert_eq!(open, ["active", "pending_approval"]);
+}
+
+#[test]
+fn ended_arrangements_show_their_unpaid_dues_as_cancelled() {
+    use domain::arrangement::DuesCancelled;
+    use domain::schedule::DueState;
+    for status in [
+        ArrangementStatus::Rejected,
+        ArrangementStatus::Cancelled,
+        ArrangementStatus::Superseded,
+    ] {
+        let cancelled = status.dues_cancelled().unwrap();
+        assert_eq!(cancelled, DuesCancelled::Unpaid);
+        assert!(cancelled.covers(DueState::Pending), "{status}");
+        assert!(cancelled.covers(DueState::Missed), "{status}");
+        assert!(!cancelled.covers(DueState::Paid), "{status}");
+        assert!(!cancelled.covers(DueState::Partial), "{status}");
+    }
+    let broken = ArrangementStatus::Broken.dues_cancelled().unwrap();
+    assert!(broken.covers(DueState::Pending));
+    assert!(
+        !broken.covers(DueState::Missed),
+        "the misses that broke it stay"
+    );
+    for status in [
+        ArrangementStatus::Active,
+        ArrangementStatus::PendingApproval,
+        ArrangementStatus::Completed,
+    ] {
+        assert_eq!(status.dues_cancelled(), None, "{status}");
+    }
 }
 
 #[test]

@@ -1,10 +1,15 @@
 //! Promises to pay.
 
 use super::*;
+use crate::arrangements::{
+    OpenArrangement, Replace, open_of, refuse_unless_replacing, supersede_open, superseded_json,
+};
 
 impl Store {
     /// Records a promise to pay one or several dated amounts. The caller has checked the
-    /// amounts against the balance; dates must be today or later, in order.
+    /// amounts against the balance; dates must be today or later, in order. Refused
+    /// (`Invalid`, naming it) while the account has another open arrangement; see
+    /// [`Store::record_promise_replacing`] for the typed refusal and a replacement.
     pub async fn record_promise(
         &self,
         user: &SessionUser,
@@ -12,6 +17,25 @@ impl Store {
         today: Date,
         payments: &[(Date, Amount)],
     ) -> Result<i64, StoreError> {
+        self.record_promise_replacing(user, seen, today, payments, Replace(false))
+            .await?
+            .map_err(|open| {
+                StoreError::Invalid(format!("{open}: replace it explicitly or leave it"))
+            })
+    }
+
+    /// [`Store::record_promise`], refused (`Ok(Err)`, naming the open one) while the
+    /// account has an open promise or a plan or settlement active or waiting for
+    /// approval, unless it `replace`s them: then they are superseded (their approvals
+    /// cancelled) in the same transaction, audited with the promise.
+    pub async fn record_promise_replacing(
+        &self,
+        user: &SessionUser,
+        seen: Seen<'_>,
+        today: Date,
+        payments: &[(Date, Amount)],
+        replace: Replace,
+    ) -> Result<Result<i64, OpenArrangement>, StoreError> {
         if payments.is_empty() || payments.len() > PROMISE_PAYMENTS_MAX {
             return Err(StoreError::Invalid(format!(
                 "a promise has 1 to {PROMISE_PAYMENTS_MAX} dated amounts"
@@ -42,6 +66,10 @@ impl Store {
         }
         let mut tx = self.write().await?;
         let account_id = touch(&mut tx, user, seen).await?;
+        if let Err(open) = refuse_unless_replacing(&mut tx, account_id, replace).await? {
+            return Ok(Err(open));
+        }
+        let replaced = open_of(&mut tx, account_id).await?;
         let id = tx.next_id("promises").await?;
         let schedule: Vec<serde_json::Value> = payments
             .iter()
@@ -55,11 +83,13 @@ impl Store {
                 entity_key: &entity_key(seen),
                 before: None,
                 after: Some(
-                    json!({"promise": id, "total_minor": total.minor(), "payments": schedule}),
+                    json!({"promise": id, "total_minor": total.minor(), "payments": schedule, "supersedes": superseded_json(&replaced)}),
                 ),
                 reason: "promise to pay",
             })
             .await?;
+        // Before the promise is written: everything open now is what it replaces.
+        supersede_open(&mut tx, account_id, None, false, seq).await?;
         sqlx::query("INSERT INTO promises (id, account_id, user_id, created_at_us, status, total_minor, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(id)
             .bind(account_id)
@@ -80,7 +110,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        Ok(id)
+        Ok(Ok(id))
     }
 
     pub async fn promises(&self, account_id: i64) -> Result<Vec<Promise>, StoreError> {

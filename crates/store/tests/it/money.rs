@@ -4,6 +4,7 @@
 //! verifies, and the audit log names who did what.
 
 use crate::support::*;
+use domain::account::HoldKind;
 use domain::ledger::Buckets;
 use domain::money::Amount;
 use domain::money::BasisPoints;
@@ -12,7 +13,9 @@ use domain::payment::{IncomingPayment, IncomingReturn, Item, ItemKind, Method, O
 use domain::plan::{Frequency, PlanTerms, Sizing};
 use domain::settlement::SettlementPayment;
 use jiff::civil::{Date, date};
-use store::arrangements::{MoneyChange, NewArrangement};
+use store::arrangements::{
+    ApprovalRefused, MoneyChange, NewArrangement, OpenArrangement, Replace, StopRule,
+};
 use store::money::{Outcome, Posting};
 use store::sessions::SessionUser;
 use store::workspace::Seen;
@@ -176,7 +179,13 @@ async fn arrange(
         account_ref: account,
         version,
     };
-    store.create_arrangement(user, seen, &new).await.unwrap()
+    // Replacing: these tests are about what a plan or settlement does once made (the
+    // one-open rule has its own tests, which offer without replacing).
+    store
+        .create_arrangement(user, seen, &new, Replace(true))
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 fn settlement(payments: &[(Date, i64)]) -> NewArrangement {
@@ -368,12 +377,13 @@ async fn a_plan_breaks_after_the_configured_number_of_misses() {
         );
         let sam = user(&two_misses, "sam").await;
         let refused = two_misses
-            .decide_approval(&ana, approval.unwrap(), true, "")
+            .decide_approval(&ana, approval.unwrap(), true, "", &[])
             .await;
         assert!(refused.is_err(), "an agent cannot approve");
         two_misses
-            .decide_approval(&sam, approval.unwrap(), true, "ok")
+            .decide_approval(&sam, approval.unwrap(), true, "ok", &[])
             .await
+            .unwrap()
             .unwrap();
         assert_eq!(status_of(&two_misses, id).await, ["broken", "active"]);
         assert!(second > 0);
@@ -430,8 +440,9 @@ async fn an_overpayment_leaves_a_credit_that_a_supervisor_approves_refunding() {
             ("refund", 50_00)
         );
         store
-            .decide_approval(&sam, approval, true, "checked the bank statement")
+            .decide_approval(&sam, approval, true, "checked the bank statement", &[])
             .await
+            .unwrap()
             .unwrap();
         assert_eq!(state(&store, "R-1").await.0, 0);
         assert!(store.approvals(&sam).await.unwrap().is_empty());
@@ -677,7 +688,7 @@ async fn an_unknown_stored_status_or_kind_is_corrupt() {
             ),
         )
         .await;
-        let decided = store.decide_approval(&sam, approval, true, "ok").await;
+        let decided = store.decide_approval(&sam, approval, true, "ok", &[]).await;
         assert!(
             matches!(&decided, Err(store::StoreError::Corrupt(message)) if message.contains("waiting")),
             "{decided:?}"
@@ -692,8 +703,9 @@ async fn an_unknown_stored_status_or_kind_is_corrupt() {
         )
         .await;
         store
-            .decide_approval(&sam, approval, true, "ok")
+            .decide_approval(&sam, approval, true, "ok", &[])
             .await
+            .unwrap()
             .unwrap();
         assert_eq!(status_of(&store, p1).await, ["active"]);
         assert_eq!(store.verify_audit().await.unwrap().broken, None);
@@ -828,7 +840,7 @@ async fn a_recall_cancels_the_approvals_of_what_it_cancels() {
             store.approvals(&sam).await.unwrap().is_empty(),
             "the approval went with its plan"
         );
-        let approved = store.decide_approval(&sam, approval, true, "ok").await;
+        let approved = store.decide_approval(&sam, approval, true, "ok", &[]).await;
         assert!(
             matches!(approved, Err(store::StoreError::Conflict(_))),
             "{approved:?}"
@@ -841,6 +853,7 @@ async fn a_recall_cancels_the_approvals_of_what_it_cancels() {
                 &ana,
                 seen_of("P-1", version(&store, "P-1").await),
                 &monthly_plan(1000_00, 4, date(2026, 12, 1)),
+                Replace(false),
             )
             .await;
         assert!(
@@ -936,7 +949,12 @@ async fn authority_is_decided_on_the_balance_read_in_the_transaction() {
         )
         .await;
         let stale = store
-            .create_arrangement(&ana, seen_of("P-1", version(&store, "P-1").await), &quoted)
+            .create_arrangement(
+                &ana,
+                seen_of("P-1", version(&store, "P-1").await),
+                &quoted,
+                Replace(false),
+            )
             .await;
         assert!(
             matches!(&stale, Err(store::StoreError::Conflict(message)) if message.contains("900.00")),
@@ -974,15 +992,18 @@ async fn an_approved_write_off_or_refund_is_checked_again_on_the_balance_then() 
             &[payment("S-1", "AFTER-ASK", date(2026, 11, 23), 300_00)],
         )
         .await;
-        let approved = store.decide_approval(&sam, write_off, true, "ok").await;
+        let approved = store
+            .decide_approval(&sam, write_off, true, "ok", &[])
+            .await;
         assert!(
             matches!(&approved, Err(store::StoreError::Conflict(message)) if message.contains("larger than the principal owed")),
             "{approved:?}"
         );
         assert_eq!(state(&store, "S-1").await, (700_00, "active".into()));
         store
-            .decide_approval(&sam, write_off, false, "ask again")
+            .decide_approval(&sam, write_off, false, "ask again", &[])
             .await
+            .unwrap()
             .unwrap();
 
         post(
@@ -1005,7 +1026,7 @@ async fn an_approved_write_off_or_refund_is_checked_again_on_the_balance_then() 
             .expect("an agent's refund waits for approval");
         post(&store, &[nsf("TWICE", date(2026, 11, 24), 150_00)]).await;
         assert_eq!(state(&store, "R-1").await, (125_00, "active".into()));
-        let approved = store.decide_approval(&sam, refund, true, "ok").await;
+        let approved = store.decide_approval(&sam, refund, true, "ok", &[]).await;
         assert!(
             matches!(&approved, Err(store::StoreError::Conflict(message)) if message.contains("no credit balance")),
             "{approved:?}"
@@ -1219,5 +1240,337 @@ async fn an_entry_that_would_overflow_the_balance_is_refused_and_nothing_is_kept
         );
         assert_eq!(state(&store, "S-1").await, before, "nothing kept");
         assert_eq!(store.verify_audit().await.unwrap().broken, None);
+    }
+}
+
+/// Offers a plan or settlement at the account's version, with or without replacing
+/// what is open.
+async fn offer(
+    store: &Store,
+    user: &SessionUser,
+    account: &str,
+    new: NewArrangement,
+    replace: bool,
+) -> Result<store::arrangements::Arranged, OpenArrangement> {
+    let version = version(store, account).await;
+    store
+        .create_arrangement(user, seen_of(account, version), &new, Replace(replace))
+        .await
+        .unwrap()
+}
+
+/// One open arrangement per account: a settlement or a promise offered while a plan
+/// runs is refused naming the plan, and nothing is kept; offered as a replacement it
+/// supersedes the plan in the same transaction, audited.
+#[tokio::test]
+async fn a_second_arrangement_is_refused_naming_the_open_one_unless_it_replaces_it() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let id = account_id(&store, "P-1").await;
+        let plan = offer(
+            &store,
+            &ana,
+            "P-1",
+            monthly_plan(1000_00, 4, date(2026, 12, 1)),
+            false,
+        )
+        .await
+        .expect("nothing open yet");
+        let events = log_of(&store, "P-1").await.len();
+
+        let refused = offer(
+            &store,
+            &ana,
+            "P-1",
+            settlement(&[(date(2026, 12, 1), 700_00)]),
+            false,
+        )
+        .await
+        .expect_err("a plan is active");
+        assert_eq!(refused.kind, domain::account::ArrangementKind::Plan);
+        assert_eq!(refused.id, plan.id);
+        assert!(!refused.waiting);
+        assert_eq!(refused.since_on, today());
+        assert_eq!(
+            refused.to_string(),
+            "a 4-month plan is active since 2026-11-23"
+        );
+        let promise = store
+            .record_promise(
+                &ana,
+                seen_of("P-1", version(&store, "P-1").await),
+                today(),
+                &[(date(2026, 12, 1), Amount::from_minor(100_00))],
+            )
+            .await;
+        assert!(
+            matches!(&promise, Err(store::StoreError::Invalid(message)) if message.contains("4-month plan is active")),
+            "{promise:?}"
+        );
+        assert_eq!(status_of(&store, id).await, ["active"], "nothing kept");
+        assert_eq!(promise_statuses(&store, id).await, Vec::<String>::new());
+        assert_eq!(log_of(&store, "P-1").await.len(), events, "nothing audited");
+
+        // Replacing: the promise supersedes the plan.
+        let promised = store
+            .record_promise_replacing(
+                &ana,
+                seen_of("P-1", version(&store, "P-1").await),
+                today(),
+                &[(date(2026, 12, 1), Amount::from_minor(100_00))],
+                Replace(true),
+            )
+            .await
+            .unwrap()
+            .expect("a replacement");
+        assert_eq!(status_of(&store, id).await, ["superseded"]);
+        assert_eq!(promise_statuses(&store, id).await, ["open"]);
+        let plan_again = offer(
+            &store,
+            &ana,
+            "P-1",
+            monthly_plan(1000_00, 4, date(2026, 12, 1)),
+            false,
+        )
+        .await
+        .expect_err("the promise is open");
+        assert_eq!(plan_again.kind, domain::account::ArrangementKind::Promise);
+        assert_eq!(plan_again.id, promised);
+        assert!(
+            plan_again
+                .to_string()
+                .starts_with("a promise to pay in 1 payment is open since 2026-11-23")
+        );
+
+        // A replacement that needs approval leaves the promise running until approved;
+        // the approval shows the promise as the conflict it replaces.
+        let long = offer(
+            &store,
+            &ana,
+            "P-1",
+            monthly_plan(1000_00, 60, date(2026, 12, 5)),
+            true,
+        )
+        .await
+        .expect("a replacement");
+        let (approval, _, _) = long.approval.clone().expect("beyond policy");
+        assert_eq!(promise_statuses(&store, id).await, ["open"]);
+        let sam = user(&store, "sam").await;
+        let approvals = store.approvals(&sam).await.unwrap();
+        assert_eq!(approvals.len(), 1);
+        assert_eq!(approvals[0].conflicts.len(), 1);
+        assert_eq!(
+            approvals[0].conflicts[0].kind,
+            domain::account::ArrangementKind::Promise
+        );
+        store
+            .decide_approval(&sam, approval, true, "ok", &[])
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(status_of(&store, id).await, ["superseded", "active"]);
+        assert_eq!(promise_statuses(&store, id).await, ["superseded"]);
+        let actions: Vec<String> = log_of(&store, "P-1")
+            .await
+            .into_iter()
+            .map(|(_, action)| action)
+            .collect();
+        assert!(actions.contains(&"account.promise".to_string()));
+        assert!(actions.contains(&"approval.approved".to_string()));
+        state(&store, "P-1").await;
+    }
+}
+
+/// A plan waiting for approval on an account disputed since: approving it is refused
+/// in the deciding transaction with the rule that stops collection, and nothing moves;
+/// the approvals list shows the hold. Once the dispute is resolved it may be approved.
+#[tokio::test]
+async fn approving_a_plan_on_a_disputed_account_is_refused_with_the_rule() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let sam = user(&store, "sam").await;
+        let id = account_id(&store, "P-1").await;
+        let long = offer(
+            &store,
+            &ana,
+            "P-1",
+            monthly_plan(1000_00, 60, date(2026, 12, 5)),
+            false,
+        )
+        .await
+        .unwrap();
+        let (approval, _, _) = long.approval.expect("beyond policy");
+        store
+            .place_hold(
+                &actor(),
+                "ACME",
+                "P-1",
+                HoldKind::Dispute,
+                "says the debt was paid",
+                "dispute received",
+            )
+            .await
+            .unwrap();
+        let listed = store.approvals(&sam).await.unwrap();
+        assert_eq!(listed[0].holds.len(), 1);
+        assert_eq!(listed[0].holds[0].kind, HoldKind::Dispute);
+        assert_eq!(listed[0].holds[0].detail, "says the debt was paid");
+        let rule = StopRule {
+            rule: "us.dispute_pending".into(),
+            citation: "12 CFR 1006.38(d)(2)".into(),
+            message: "a timely dispute awaits verification".into(),
+        };
+        let stops = [(HoldKind::Dispute, vec![rule.clone()])];
+        let refused = store
+            .decide_approval(&sam, approval, true, "ok", &stops)
+            .await
+            .unwrap();
+        assert_eq!(
+            refused,
+            Err(ApprovalRefused::Held {
+                hold: HoldKind::Dispute,
+                rules: vec![rule],
+            })
+        );
+        assert_eq!(status_of(&store, id).await, ["pending_approval"]);
+        assert_eq!(store.approvals(&sam).await.unwrap().len(), 1, "still waits");
+        // Rejecting is no collection: allowed.
+        store
+            .release_hold(&actor(), "ACME", "P-1", HoldKind::Dispute, "verified")
+            .await
+            .unwrap();
+        store
+            .decide_approval(&sam, approval, true, "ok", &stops)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(status_of(&store, id).await, ["active"]);
+        state(&store, "P-1").await;
+    }
+}
+
+/// A rejected plan's dues are no longer owed: none shows as pending, the summary names
+/// no next due and nothing overdue.
+#[tokio::test]
+async fn a_rejected_plan_lists_no_pending_dues() {
+    for db in engines().await {
+        let store = setup(&db).await;
+        let ana = user(&store, "ana").await;
+        let sam = user(&store, "sam").await;
+        let id = account_id(&store, "P-1").await;
+        let long = offer(
+            &store,
+            &ana,
+            "P-1",
+            monthly_plan(1000_00, 60, date(2026, 12, 5)),
+            false,
+        )
+        .await
+        .unwrap();
+        let pending = &store.arrangements(id).await.unwrap()[0];
+        let summary = pending.summary().unwrap();
+        assert_eq!(summary.dues, 60);
+        assert_eq!(summary.next_due, Some(date(2026, 12, 5)));
+        assert_eq!(summary.installment, Amount::from_minor(16_67));
+        assert_eq!(summary.last_on, date(2031, 11, 5));
+        store
+            .decide_approval(&sam, long.approval.unwrap().0, false, "too long", &[])
+            .await
+            .unwrap()
+            .unwrap();
+        let later = on_day(&db, date(2027, 3, 1)).await;
+        let rejected = &later.arrangements(id).await.unwrap()[0];
+        assert_eq!(rejected.status, "rejected");
+        assert!(
+            rejected
+                .dues
+                .iter()
+                .all(|due| rejected.due_state(due) == "cancelled"),
+            "no pending or missed dues on a rejected plan"
+        );
+        let summary = rejected.summary().unwrap();
+        assert_eq!(
+            (summary.cancelled, summary.paid, summary.next_due),
+            (60, 0, None)
+        );
+        assert_eq!(summary.overdue, Amount::ZERO);
+    }
+}
+
+/// A supervisor resolves disputes: verified and withdrawn lift the hold, upheld keeps it
+/// and recalls the account; each leaves the open list, audited with who and why; a
+/// dispute already resolved, or another creditor's, is not found.
+#[tokio::test]
+async fn resolving_a_dispute_moves_its_hold_with_the_outcome() {
+    use store::disputes::Outcome;
+    for db in engines().await {
+        let store = setup(&db).await;
+        let sam = user(&store, "sam").await;
+        for account in ["S-1", "S-2"] {
+            store
+                .place_hold(
+                    &actor(),
+                    "ACME",
+                    account,
+                    HoldKind::Dispute,
+                    "not my debt",
+                    "dispute received",
+                )
+                .await
+                .unwrap();
+        }
+        let open: Vec<String> = store
+            .disputes(&sam)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|dispute| dispute.account_ref)
+            .collect();
+        assert_eq!(open, ["S-1", "S-2"]);
+        let empty = store
+            .resolve_dispute(&sam, "ACME", "S-1", Outcome::Verified, "  ")
+            .await;
+        assert!(
+            matches!(empty, Err(store::StoreError::Invalid(_))),
+            "{empty:?}"
+        );
+        store
+            .resolve_dispute(&sam, "ACME", "S-1", Outcome::Verified, "statement mailed")
+            .await
+            .unwrap();
+        store
+            .resolve_dispute(
+                &sam,
+                "ACME",
+                "S-2",
+                Outcome::Upheld,
+                "paid to the original creditor",
+            )
+            .await
+            .unwrap();
+        assert!(store.disputes(&sam).await.unwrap().is_empty());
+        let holds = |account: &'static str| {
+            let store = &store;
+            async move { store.contact_facts("ACME", account).await.unwrap().holds }
+        };
+        assert_eq!(
+            holds("S-1").await,
+            Vec::<HoldKind>::new(),
+            "verified: lifted"
+        );
+        assert_eq!(holds("S-2").await, [HoldKind::Dispute], "upheld: kept");
+        assert_eq!(state(&store, "S-1").await, (1000_00, "active".into()));
+        assert_eq!(state(&store, "S-2").await, (0, "recalled".into()));
+        let again = store
+            .resolve_dispute(&sam, "ACME", "S-2", Outcome::Withdrawn, "again")
+            .await;
+        assert!(
+            matches!(again, Err(store::StoreError::NotFound(_))),
+            "{again:?}"
+        );
+        let log = log_of(&store, "S-2").await;
+        assert!(log.contains(&("sam".to_string(), "dispute.resolved".to_string())));
     }
 }

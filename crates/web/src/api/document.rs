@@ -256,6 +256,7 @@ pub(crate) fn request_schemas() -> Map<String, Value> {
                 "down_payment": amount(AMOUNT_NOT_NEGATIVE, "Default 0"),
                 "down_payment_on": date("The down payment's date"),
                 "apr": {"type": "string", "pattern": "^[0-9]{1,2}(\\.[0-9]{1,4})?$", "description": "Annual percentage rate, e.g. \"0\" or \"5.25\"; default 0"},
+                "replace": {"type": "boolean", "description": "Replace the account's open promise, plan or settlement (default false: refused while one is open)"},
             },
         },
         "SettlementPayment": {
@@ -271,6 +272,7 @@ pub(crate) fn request_schemas() -> Map<String, Value> {
             "properties": {
                 "version": version,
                 "payments": {"type": "array", "minItems": 1, "maxItems": domain::settlement::SETTLEMENT_PAYMENTS_MAX, "items": schema_ref("SettlementPayment")},
+                "replace": {"type": "boolean", "description": "Replace the account's open promise, plan or settlement (default false: refused while one is open)"},
             },
         },
         "MoneyChange": {

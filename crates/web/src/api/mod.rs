@@ -590,6 +590,22 @@ pub(crate) fn required_version(body: &Map<String, Value>, errors: &mut Vec<Field
     0
 }
 
+/// A boolean field, false when absent.
+pub(crate) fn optional_bool(
+    body: &Map<String, Value>,
+    key: &str,
+    errors: &mut Vec<FieldError>,
+) -> bool {
+    match body.get(key) {
+        Some(Value::Bool(value)) => *value,
+        Some(Value::Null) | None => false,
+        Some(_) => {
+            errors.push(field_error(key, "expected true or false"));
+            false
+        }
+    }
+}
+
 pub(crate) fn optional_string<'a>(
     body: &'a Map<String, Value>,
     key: &str,

@@ -100,4 +100,9 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Saved. Nothing else in your queue may be called now.",
         "Guardado. Nada más en su cola se puede llamar ahora.",
     ),
+    (
+        "desk.replace_open",
+        "Replace the open promise, plan or settlement",
+        "Reemplazar la promesa, el plan o la liquidación abiertos",
+    ),
 ];

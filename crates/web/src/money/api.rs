@@ -2,7 +2,8 @@
 //! plans, settlements, money changes, approvals.
 
 use crate::api::{
-    ApiFailure, Call, field_error, invalid, ok, optional_string, required_version, store_invalid,
+    ApiFailure, Call, field_error, invalid, ok, optional_bool, optional_string, required_version,
+    store_invalid,
 };
 use crate::error::{AppError, FieldError};
 use crate::i18n::Words;
@@ -105,6 +106,11 @@ pub(crate) async fn create_plan(call: Call) -> Result<Response, ApiFailure> {
         down_payment: optional_string(&body, "down_payment", &mut errors).to_string(),
         down_payment_on: optional_string(&body, "down_payment_on", &mut errors).to_string(),
         apr: text_or_number(&body, "apr", &mut errors),
+        replace: if optional_bool(&body, "replace", &mut errors) {
+            "on".into()
+        } else {
+            String::new()
+        },
     };
     if !errors.is_empty() {
         return Err(AppError::ApiInvalid(errors).into());
@@ -155,6 +161,7 @@ pub(crate) async fn offer_settlement(call: Call) -> Result<Response, ApiFailure>
     let body = call.object()?;
     let mut errors = Vec::new();
     let version = required_version(&body, &mut errors);
+    let replace = optional_bool(&body, "replace", &mut errors);
     let mut given: Vec<(String, String)> = Vec::new();
     match body.get("payments") {
         Some(Value::Array(payments))
@@ -199,7 +206,7 @@ pub(crate) async fn offer_settlement(call: Call) -> Result<Response, ApiFailure>
     let offered = call
         .state
         .app
-        .offer_settlement(&call.user, &view, version, &lines)
+        .offer_settlement_replacing(&call.user, &view, version, &lines, replace)
         .await;
     let (agreed, checked) = match crate::money::answered(offered, |problems| {
         crate::money::settlement_problems(t, &problems)
@@ -310,7 +317,11 @@ pub(crate) async fn decide(call: Call) -> Result<Response, ApiFailure> {
         .await
         .map_err(AppError::from)
     {
-        Ok(()) => Ok(ok(views::Decided {
+        Ok(Err(problem)) => Err(invalid(
+            problem.field(),
+            &crate::money::approval_problem_words(Words::new(call.user.language), &problem),
+        )),
+        Ok(Ok(())) => Ok(ok(views::Decided {
             id,
             status: views::Code(if approve {
                 views::Decision::Approved

@@ -15,6 +15,25 @@ pub struct ApprovalRow {
     pub requested_at: String,
     pub required: String,
     pub may_decide: bool,
+    /// The account's holds in force, in the user's words.
+    pub holds: Vec<HoldRow>,
+    /// The account's other open arrangements (what approving this one replaces).
+    pub conflicts: Vec<String>,
+}
+
+pub struct HoldRow {
+    /// The hold's code (`dispute`, …).
+    pub kind: String,
+    pub label: String,
+    pub since: String,
+    pub detail: String,
+}
+
+/// The business date of an instant (µs).
+pub fn local_date(state: &AppState, instant_us: i64) -> String {
+    jiff::Timestamp::from_microsecond(instant_us)
+        .map(|at| state.business_zone.to_datetime(at).date().to_string())
+        .unwrap_or_default()
 }
 
 /// The pending approvals `user` sees, as rows.
@@ -49,6 +68,21 @@ pub(crate) async fn approval_rows(
                     .unwrap_or_default(),
                 required: role_word(t, item.required.code()).to_string(),
                 may_decide: item.may_decide,
+                holds: approval
+                    .holds
+                    .iter()
+                    .map(|hold| HoldRow {
+                        kind: hold.kind.code().to_string(),
+                        label: t.label("arrangements.hold", hold.kind.code()),
+                        since: local_date(state, hold.placed_at_us),
+                        detail: hold.detail.clone(),
+                    })
+                    .collect(),
+                conflicts: approval
+                    .conflicts
+                    .iter()
+                    .map(|open| open_words(t, open))
+                    .collect(),
             }
         })
         .collect())
@@ -147,12 +181,25 @@ pub async fn decide_approval(
         .await
         .map_err(AppError::from)
     {
-        Ok(()) => Ok(Redirect::to(if approve {
+        Ok(Ok(())) => Ok(Redirect::to(if approve {
             "/approvals?done=approved"
         } else {
             "/approvals?done=rejected"
         })
         .into_response()),
+        Ok(Err(problem)) => {
+            approvals_page(
+                &state,
+                &signed,
+                String::new(),
+                vec![FieldError {
+                    field: problem.field().into(),
+                    message: approval_problem_words(t, &problem),
+                }],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(AppError::Store(
             app::model::StoreError::Invalid(message) | app::model::StoreError::Conflict(message),
         )) => {

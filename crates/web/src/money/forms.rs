@@ -273,6 +273,9 @@ pub struct SettlementForm {
     pub(crate) settle_date_3: String,
     #[serde(default)]
     pub(crate) settle_amount_3: String,
+    /// Checked: replaces the account's open promise, plan or settlement.
+    #[serde(default)]
+    pub(crate) replace: String,
 }
 
 impl SettlementForm {
@@ -376,7 +379,13 @@ pub async fn settlement_offer(
         Ok(lines) => answered(
             state
                 .app
-                .offer_settlement(user, &view, form.version, &lines)
+                .offer_settlement_replacing(
+                    user,
+                    &view,
+                    form.version,
+                    &lines,
+                    checked(&form.replace),
+                )
                 .await,
             |problems| settlement_problems(t, &problems),
         ),

@@ -11,17 +11,21 @@ use crate::auth::Signed;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Words;
 use crate::workspace::{self, Extras, Sent, account_href, field, visible_view};
+use app::model::arrangements::OpenArrangement;
 use app::model::arrangements::{MoneyChange, REASON_CODES};
 use app::model::money::{Method, Source};
 use app::model::view::AccountView;
 use app::money::{
-    Agreed, ChangeProblem, ChangeRequest, CheckedSettlement, NewPayment, PaymentProblem,
-    PlanProblem, PlanRequest, QuotedPlan, Resolution, SettlementLine, SettlementProblem,
+    Agreed, ApprovalProblem, ChangeProblem, ChangeRequest, CheckedSettlement, NewPayment,
+    PaymentProblem, PlanProblem, PlanRequest, QuotedPlan, Resolution, SettlementLine,
+    SettlementProblem,
 };
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::account::ArrangementKind;
+use domain::money::Currency;
 use domain::money::{Amount, BasisPoints};
 use domain::plan::{Frequency, Sizing};
 use jiff::civil::Date;
@@ -65,6 +69,15 @@ pub struct PlanInput {
     /// Annual percentage rate, e.g. `0` or `5.25`.
     #[serde(default)]
     pub apr: String,
+    /// A checkbox: checked, the plan replaces the account's open promise, plan or
+    /// settlement (else one open refuses it, named on the `replace` field).
+    #[serde(default)]
+    pub replace: String,
+}
+
+/// Whether a checkbox was checked (`on`, or `true`/`1` from a script).
+pub fn checked(value: &str) -> bool {
+    matches!(value.trim(), "on" | "true" | "1" | "yes")
 }
 
 /// A payment as typed.
@@ -103,13 +116,20 @@ pub struct DueRow {
     pub due_on: String,
     pub amount: String,
     pub paid: String,
+    /// The state shown (`cancelled` for dues an ended arrangement no longer owes).
     pub state: String,
+    pub state_label: String,
 }
 
 pub struct ArrangementRow {
     pub id: i64,
     pub kind: String,
+    /// The stored code (for tests and styles).
     pub status: String,
+    /// Its label in the user's words.
+    pub status_label: String,
+    /// The schedule in one line ([`summary_words`]).
+    pub summary: String,
     pub total: String,
     pub balance_at_start: String,
     pub frequency: String,
@@ -212,6 +232,7 @@ pub(crate) async fn section(
     let user = signed.user();
     let t = Words::new(user.language);
     let money = |amount: Amount| view.currency.display(amount);
+    let display = money;
     let facts = state.app.money_view(user, view).await?;
     let payments = facts
         .payments
@@ -240,23 +261,30 @@ pub(crate) async fn section(
             kind: t
                 .get(&format!("money.kind.{}", arrangement.kind))
                 .to_string(),
-            status: arrangement.status,
-            total: money(arrangement.total),
-            balance_at_start: money(arrangement.balance_at_start),
+            status_label: t.label("arrangement_status", &arrangement.status),
+            summary: summary_words(t, view.currency, &arrangement),
+            status: arrangement.status.clone(),
+            total: display(arrangement.total),
+            balance_at_start: display(arrangement.balance_at_start),
             frequency: arrangement
                 .frequency
+                .as_ref()
                 .map(|code| t.get(&format!("frequency.{code}")).to_string())
                 .unwrap_or_default(),
             apr: percent(arrangement.apr_bps),
-            created_by: arrangement.created_by.unwrap_or_default(),
+            created_by: arrangement.created_by.clone().unwrap_or_default(),
             dues: arrangement
                 .dues
                 .iter()
-                .map(|due| DueRow {
-                    due_on: due.due_on.to_string(),
-                    amount: money(due.amount),
-                    paid: money(due.paid),
-                    state: due.state.code().to_string(),
+                .map(|due| {
+                    let state = arrangement.due_state(due);
+                    DueRow {
+                        due_on: due.due_on.to_string(),
+                        amount: display(due.amount),
+                        paid: display(due.paid),
+                        state: state.to_string(),
+                        state_label: t.label("due_state", state),
+                    }
                 })
                 .collect(),
         })
@@ -452,6 +480,7 @@ pub fn parse_plan(
             down_payment,
             down_payment_on,
             apr,
+            replace: checked(&input.replace),
         });
     }
     let rules =
@@ -486,6 +515,10 @@ pub fn plan_problems(view: &AccountView, t: Words, problems: &[PlanProblem]) -> 
                 PlanProblem::Quote { error, .. } => FieldError {
                     field: name.into(),
                     message: error.message(view.currency),
+                },
+                PlanProblem::Open(open) => FieldError {
+                    field: name.into(),
+                    message: refused_open_words(t, open),
                 },
             }
         })
@@ -569,6 +602,10 @@ pub fn settlement_problems(t: Words, problems: &[SettlementProblem]) -> Vec<Fiel
                 SettlementProblem::Offer(message) => FieldError {
                     field: name,
                     message: message.clone(),
+                },
+                SettlementProblem::Open(open) => FieldError {
+                    field: name,
+                    message: refused_open_words(t, open),
                 },
             }
         })
@@ -704,6 +741,96 @@ pub fn change_problems(t: Words, problems: &[ChangeProblem]) -> Vec<FieldError> 
             ChangeProblem::ReasonCode => field(problem.field(), t, "error.reason_code"),
         })
         .collect()
+}
+
+/// Why a new one was refused: the open arrangement, and how to replace it.
+pub fn refused_open_words(t: Words, open: &OpenArrangement) -> String {
+    format!(
+        "{} {}",
+        open_words(t, open),
+        t.get("arrangements.open.advice")
+    )
+}
+
+/// The account's open arrangement in the user's words: "A 60-month plan is waiting
+/// for approval since 2026-12-06.".
+pub fn open_words(t: Words, open: &OpenArrangement) -> String {
+    let n = open.dues.to_string();
+    let what = match (open.kind, open.frequency) {
+        (ArrangementKind::Plan, Some(Frequency::Monthly)) => {
+            t.get("arrangements.open.plan_monthly")
+        }
+        (ArrangementKind::Plan, _) => t.get("arrangements.open.plan"),
+        (ArrangementKind::Settlement, _) => t.get("arrangements.open.settlement"),
+        (ArrangementKind::Promise, _) => t.get("arrangements.open.promise"),
+    }
+    .replace("{n}", &n);
+    let sentence = if open.waiting {
+        t.get("arrangements.open.waiting")
+    } else {
+        t.get("arrangements.open.running")
+    };
+    sentence
+        .replace("{what}", &what)
+        .replace("{date}", &open.since_on.to_string())
+}
+
+/// Why an approval was refused, in the user's words, naming the rule and its citation.
+pub fn approval_problem_words(t: Words, problem: &ApprovalProblem) -> String {
+    match problem {
+        ApprovalProblem::Held { hold, rules } => {
+            let cited: Vec<String> = rules
+                .iter()
+                .map(|rule| format!("{} ({})", rule.rule, rule.citation))
+                .collect();
+            t.get("arrangements.refused.held")
+                .replace("{hold}", &t.label("arrangements.hold", hold.code()))
+                .replace("{rules}", &cited.join("; "))
+        }
+    }
+}
+
+/// A schedule's one line in the user's words: "60 monthly installments of $3,096.66
+/// from 2027-01-05 to 2031-12-05 · 3 paid, next due 2027-04-05, $0.00 overdue".
+pub fn summary_words(
+    t: Words,
+    currency: Currency,
+    arrangement: &app::model::arrangements::ArrangementView,
+) -> String {
+    let Some(summary) = arrangement.summary() else {
+        return String::new();
+    };
+    let money = |amount: Amount| currency.display(amount);
+    let n = summary.dues.to_string();
+    let shape = match arrangement.frequency.as_deref() {
+        Some(frequency) if summary.dues > 1 => t
+            .get("arrangements.summary.installments")
+            .replace("{every}", &t.label("arrangements.every", frequency)),
+        _ => t
+            .get("arrangements.summary.payments")
+            .replace("{total}", &money(arrangement.total)),
+    }
+    .replace("{n}", &n)
+    .replace("{amount}", &money(summary.installment))
+    .replace("{first}", &summary.first_on.to_string())
+    .replace("{last}", &summary.last_on.to_string());
+    let progress = match summary.next_due {
+        Some(next) => t
+            .get("arrangements.summary.progress")
+            .replace("{next}", &next.to_string()),
+        None => t.get("arrangements.summary.progress_done").to_string(),
+    }
+    .replace("{paid}", &summary.paid.to_string())
+    .replace("{overdue}", &money(summary.overdue));
+    let mut line = format!("{shape} · {progress}");
+    if summary.cancelled > 0 {
+        line.push_str(" · ");
+        line.push_str(
+            &t.get("arrangements.summary.cancelled")
+                .replace("{n}", &summary.cancelled.to_string()),
+        );
+    }
+    line
 }
 
 /// Form errors, or the use case's outcome (its problems already in the user's words).

@@ -827,11 +827,28 @@ async fn money_through_the_api() {
     assert_eq!(plan["status"], "active");
     assert_eq!(plan["schedule"].as_array().unwrap().len(), 4);
     assert_eq!(plan["schedule"][0]["amount"], "50.00");
-    // Outside policy (installments below 25.00, longer than 36 months): 202, waiting.
-    let pending = agent
+    // Another while it runs: refused on `replace`, naming the plan in force.
+    let refused = agent
         .post(
             &format!("{CA}/plans"),
             &json!({"version": plan["version"], "frequency": "monthly", "installments": 40, "first_due": "2026-12-01"}),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{refused:?}");
+    assert_eq!(refused.json()["fields"][0]["field"], "replace");
+    assert!(
+        refused.json()["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("A 4-month plan is in force since"),
+        "{refused:?}"
+    );
+    // Outside policy (installments below 25.00, longer than 36 months), replacing the
+    // running plan: 202, waiting.
+    let pending = agent
+        .post(
+            &format!("{CA}/plans"),
+            &json!({"version": plan["version"], "frequency": "monthly", "installments": 40, "first_due": "2026-12-01", "replace": true}),
         )
         .await;
     assert_eq!(pending.status, 202, "{pending:?}");
@@ -879,12 +896,18 @@ async fn money_through_the_api() {
     let queue = supervisor.get("/api/v1/approvals").await.json();
     let approvals = queue["approvals"].as_array().unwrap();
     assert_eq!(approvals.len(), 2, "{queue}");
-    let plan_approval = approvals
+    let plan = approvals
         .iter()
         .find(|approval| approval["kind"] == "plan")
-        .unwrap()["id"]
-        .as_i64()
         .unwrap();
+    // It names the plan it replaces, and the account's holds (none).
+    assert_eq!(
+        plan["conflicts"],
+        json!(["a 4-month plan is active since 2026-11-23"]),
+        "{plan}"
+    );
+    assert_eq!(plan["holds"], json!([]), "{plan}");
+    let plan_approval = plan["id"].as_i64().unwrap();
     let path = format!("/api/v1/approvals/{plan_approval}");
     assert_eq!(
         agent

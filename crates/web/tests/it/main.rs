@@ -4,6 +4,7 @@ mod api;
 mod browser;
 mod desk;
 mod desk_browser;
+mod disputes_browser;
 mod e2e;
 mod fixture;
 mod money;

@@ -215,7 +215,31 @@ async fn plans_within_policy_are_active_and_outside_wait_for_a_supervisor() {
         page.body
     );
 
-    let pending = submit(&mut ana, NY1, &format!("{NY1}/plans"), &plan("48")).await;
+    // Another plan while this one runs: refused on the `replace` field, naming it, and
+    // nothing kept; replacing it explicitly, it waits for a supervisor.
+    let refused = submit(&mut ana, NY1, &format!("{NY1}/plans"), &plan("48")).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("data-field=\"replace\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("A 6-month plan is in force since 2026-11-23."),
+        "{}",
+        refused.body
+    );
+    assert!(
+        !ana.get(NY1)
+            .await
+            .body
+            .contains("data-status=\"pending_approval\"")
+    );
+    let mut replacing = plan("48").to_vec();
+    replacing.push(("replace", "on"));
+    let pending = submit(&mut ana, NY1, &format!("{NY1}/plans"), &replacing).await;
     assert_eq!(
         pending.header("location"),
         Some("/accounts/NBANK/NY-1?done=plan_pending")
@@ -227,6 +251,15 @@ async fn plans_within_policy_are_active_and_outside_wait_for_a_supervisor() {
     assert_eq!(ana.get("/approvals").await.status, 403);
     let mut sue = fixture.sign_in("sue").await;
     let queue = sue.get("/approvals").await;
+    // The approval names the plan it replaces, and the account has no hold.
+    assert!(
+        queue
+            .body
+            .contains("<li class=\"conflict\">A 6-month plan is in force since 2026-11-23.</li>"),
+        "{}",
+        queue.body
+    );
+    assert!(queue.body.contains("No hold on the account."));
     assert!(queue.body.contains("Payment plan"), "{}", queue.body);
     assert!(queue.body.contains("the creditor allows 36"));
     let id = queue
@@ -329,7 +362,19 @@ async fn settlements_beyond_an_agents_authority_need_a_supervisor() {
         "{}",
         within.body
     );
-    let offered = submit(&mut ana, NY2, &format!("{NY2}/settlements"), &small).await;
+    // The 520.00 offer waits for approval: this one is refused unless it replaces it.
+    let refused = submit(&mut ana, NY2, &format!("{NY2}/settlements"), &small).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("A settlement in 1 payment(s) is waiting for approval since 2026-11-23."),
+        "{}",
+        refused.body
+    );
+    let mut replacing = small.to_vec();
+    replacing.push(("replace", "on"));
+    let offered = submit(&mut ana, NY2, &format!("{NY2}/settlements"), &replacing).await;
     assert_eq!(
         offered.header("location"),
         Some("/accounts/NBANK/NY-2?done=settlement_active")
@@ -624,4 +669,165 @@ async fn the_exceptions_list_and_the_kept_rate() {
     let team = sue.get("/team").await;
     assert!(team.body.contains("id=\"kept-rates\""), "{}", team.body);
     assert!(team.body.contains("data-agent=\"ana\""));
+}
+
+/// A schedule shows one line and its dues on demand; a rejected plan lists its dues as
+/// cancelled, none pending.
+#[tokio::test]
+async fn schedules_show_one_line_and_a_rejected_plan_no_pending_dues() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let plan = [
+        ("frequency", "monthly"),
+        ("sizing", "count"),
+        ("installments", "48"),
+        ("first_due", "2026-12-01"),
+        ("apr", "0"),
+    ];
+    let pending = submit(&mut ana, NY1, &format!("{NY1}/plans"), &plan).await;
+    assert_eq!(pending.status, 303, "{}", pending.body);
+    let page = ana.get(NY1).await;
+    assert!(
+        page.body.contains(
+            "48 monthly installments of $25.00 from 2026-12-01 to 2030-11-01 · 0 paid, next due 2026-12-01, $0.00 overdue"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<details class=\"schedule\">"));
+    assert!(!page.body.contains("<details class=\"schedule\" open"));
+
+    let mut sue = fixture.sign_in("sue").await;
+    let queue = sue.get("/approvals").await;
+    let id = queue
+        .attribute_after("<li data-approval", "data-approval")
+        .unwrap();
+    let rejected = sue
+        .post(
+            &format!("/approvals/{id}"),
+            &[
+                ("csrf", queue.csrf().as_str()),
+                ("decision", "reject"),
+                ("note", "too long"),
+            ],
+        )
+        .await;
+    assert_eq!(rejected.status, 303, "{}", rejected.body);
+    let page = ana.get(NY1).await;
+    assert!(
+        page.body.contains("data-status=\"rejected\""),
+        "{}",
+        page.body
+    );
+    assert_eq!(page.body.matches("data-state=\"cancelled\"").count(), 48);
+    assert!(!page.body.contains("data-state=\"pending\""));
+    assert!(
+        page.body
+            .contains("0 paid, nothing more due, $0.00 overdue · 48 no longer due")
+    );
+}
+
+/// Only supervisors see and resolve disputes; a refused form keeps what was typed and
+/// says why next to the field; the account's hold follows the outcome.
+#[tokio::test]
+async fn supervisors_resolve_disputes_and_the_hold_follows() {
+    use domain::account::HoldKind;
+    let fixture = fixture().await;
+    fixture
+        .store
+        .place_hold(
+            &store::Actor::new("test:setup"),
+            "NBANK",
+            "NY-1",
+            HoldKind::Dispute,
+            "not mine",
+            "dispute logged",
+        )
+        .await
+        .unwrap();
+    let mut ana = fixture.sign_in("ana").await;
+    assert_eq!(ana.get("/disputes").await.status, 403);
+    let csrf = ana.get(NY1).await.csrf();
+    let forbidden = ana
+        .post(
+            "/disputes/NBANK/NY-1",
+            &[
+                ("csrf", csrf.as_str()),
+                ("outcome", "withdrawn"),
+                ("note", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(forbidden.status, 403);
+
+    let mut sam = fixture.sign_in("sam").await;
+    assert!(
+        !sam.get("/disputes").await.body.contains("NY-1"),
+        "another creditor's"
+    );
+    let mut sue = fixture.sign_in("sue").await;
+    let page = sue.get("/disputes").await;
+    assert!(page.body.contains("not mine"), "{}", page.body);
+    let csrf = page.csrf();
+    let no_csrf = sue
+        .post(
+            "/disputes/NBANK/NY-1",
+            &[("outcome", "withdrawn"), ("note", "x")],
+        )
+        .await;
+    assert_eq!(no_csrf.status, 403);
+    let refused = sue
+        .post(
+            "/disputes/NBANK/NY-1",
+            &[
+                ("csrf", csrf.as_str()),
+                ("outcome", "withdrawn"),
+                ("note", " "),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"note-NBANK-NY-1-error\""),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("<option value=\"withdrawn\" selected>")
+    );
+    let facts = fixture.store.contact_facts("NBANK", "NY-1").await.unwrap();
+    assert_eq!(facts.holds, [HoldKind::Dispute]);
+    let resolved = sue
+        .post(
+            "/disputes/NBANK/NY-1",
+            &[
+                ("csrf", csrf.as_str()),
+                ("outcome", "withdrawn"),
+                ("note", "consumer called to withdraw it"),
+            ],
+        )
+        .await;
+    assert_eq!(resolved.status, 303, "{}", resolved.body);
+    let facts = fixture.store.contact_facts("NBANK", "NY-1").await.unwrap();
+    assert!(facts.holds.is_empty());
+    assert!(
+        sue.get("/disputes")
+            .await
+            .body
+            .contains("id=\"disputes-none\"")
+    );
+    // The outcome, who and why are on the account's timeline.
+    let account = sue.get(NY1).await;
+    assert!(
+        account.body.contains("dispute.resolved"),
+        "{}",
+        account.body
+    );
+    assert!(
+        account
+            .body
+            .contains("withdrawn: consumer called to withdraw it")
+    );
 }

@@ -86,6 +86,14 @@ async fn plans_and_settlements_within_and_beyond_authority_in_the_browser() {
         .wait_for_text("#plan-quote", "Outside the creditor's policy", WAIT)
         .await;
     assert!(quote.contains("the creditor allows 36"), "{quote}");
+    // The 6-month plan is in force: this one replaces it, as the wizard's "Replace"
+    // checkbox says (added to the form with the desk; submitted here as it would be).
+    browser
+        .execute(
+            "document.getElementById('plan-agree').form.insertAdjacentHTML('beforeend', '<input type=\"hidden\" name=\"replace\" value=\"on\">');",
+            vec![],
+        )
+        .await;
     browser.click("#plan-agree").await;
     browser
         .wait_for_text("#flash", "Plan sent for approval.", WAIT)

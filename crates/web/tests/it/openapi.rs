@@ -531,7 +531,7 @@ async fn real_answers_match_the_document() {
             post,
             &account("/plans"),
             &ca,
-            Some(json!({"version": plan["version"], "frequency": "monthly", "installments": 40, "first_due": "2026-12-01"})),
+            Some(json!({"version": plan["version"], "frequency": "monthly", "installments": 40, "first_due": "2026-12-01", "replace": true})),
         )
         .await;
     assert_eq!(status, 202, "{pending}");
