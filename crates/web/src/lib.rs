@@ -13,6 +13,7 @@ pub mod error;
 pub mod i18n;
 mod input;
 pub mod money;
+mod nav;
 pub mod server;
 pub mod workspace;
 
@@ -139,6 +140,7 @@ async fn asset(axum::extract::Path(name): axum::extract::Path<String>) -> axum::
 /// The router with the operator's settings.
 pub fn router_with(store: Store, config: Config) -> Router {
     use axum::routing::post;
+    let state = state_of(store, config);
     Router::new()
         .route("/", get(workspace::root))
         .route("/healthz", get(health))
@@ -225,19 +227,26 @@ pub fn router_with(store: Store, config: Config) -> Router {
         .route("/team/assign", post(workspace::assign))
         .route("/team/reassign", post(workspace::reassign))
         .merge(api::routes())
-        .with_state({
-            // The store dates entries and reviews arrangements on the same business day
-            // the pages show.
-            let store = store.with_business_zone(config.business_zone.clone());
-            AppState {
-                app: app::App::new(store, config.rules),
-                business_zone: config.business_zone,
-                cookie_secure: config.cookie_secure,
-                trusted_proxy: config.trusted_proxy,
-            }
-        })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            nav::forbidden_page,
+        ))
+        .with_state(state)
         .layer(axum::middleware::from_fn(input::refuse_hidden_characters))
         .layer(axum::middleware::map_response(security_headers))
+}
+
+/// The handlers' state: the use cases over the store, with the operator's settings.
+fn state_of(store: Store, config: Config) -> AppState {
+    // The store dates entries and reviews arrangements on the same business day the
+    // pages show.
+    let store = store.with_business_zone(config.business_zone.clone());
+    AppState {
+        app: app::App::new(store, config.rules),
+        business_zone: config.business_zone,
+        cookie_secure: config.cookie_secure,
+        trusted_proxy: config.trusted_proxy,
+    }
 }
 
 pub async fn serve(store: Store, config: Config, listen: &str) -> std::io::Result<()> {

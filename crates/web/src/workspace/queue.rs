@@ -15,6 +15,7 @@ pub(crate) struct CallbackRow {
 pub(crate) struct QueuePage {
     pub(crate) t: Words,
     pub(crate) csrf: String,
+    pub(crate) nav: crate::nav::Nav,
     pub(crate) username: String,
     pub(crate) query: String,
     pub(crate) remaining: String,
@@ -47,6 +48,7 @@ pub(crate) async fn queue_page(
     let page = QueuePage {
         t: words(user),
         csrf: signed.0.csrf_token.clone(),
+        nav: crate::nav::Nav::of(signed.user()),
         username: user.username.clone(),
         query: String::new(),
         remaining,
@@ -115,6 +117,7 @@ pub(crate) struct FoundRow {
 pub(crate) struct SearchPage {
     pub(crate) t: Words,
     pub(crate) csrf: String,
+    pub(crate) nav: crate::nav::Nav,
     pub(crate) username: String,
     pub(crate) query: String,
     pub(crate) results: Vec<FoundRow>,
@@ -148,6 +151,7 @@ pub async fn search(
     let page = SearchPage {
         t: words(user),
         csrf: signed.0.csrf_token.clone(),
+        nav: crate::nav::Nav::of(signed.user()),
         username: user.username.clone(),
         query: query.q,
         results,

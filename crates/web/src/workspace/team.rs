@@ -27,6 +27,7 @@ pub(crate) struct DisputeRow {
 pub(crate) struct TeamPage {
     pub(crate) t: Words,
     pub(crate) csrf: String,
+    pub(crate) nav: crate::nav::Nav,
     pub(crate) username: String,
     pub(crate) query: String,
     pub(crate) today: String,
@@ -105,6 +106,7 @@ pub(crate) async fn team_page(
         kept_rates,
         t: words(user),
         csrf: signed.0.csrf_token.clone(),
+        nav: crate::nav::Nav::of(signed.user()),
         username: user.username.clone(),
         query: String::new(),
         today: today.to_string(),

@@ -7,6 +7,7 @@ mod fixture;
 mod money;
 mod money_browser;
 mod openapi;
+mod roles;
 mod server;
 mod sign_in;
 mod workspace;
