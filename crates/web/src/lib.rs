@@ -7,11 +7,14 @@
 
 use axum::Router;
 use compliance::packs::RuleSet;
+mod admin;
 pub mod api;
+mod auditor;
 pub mod auth;
 pub mod error;
 pub mod i18n;
 mod input;
+mod landing;
 pub mod money;
 mod nav;
 pub mod server;
@@ -224,6 +227,19 @@ pub fn router_with(store: Store, config: Config) -> Router {
         .route("/exceptions", get(money::exceptions))
         .route("/exceptions/{id}", post(money::resolve_exception))
         .route("/team", get(workspace::team))
+        .route("/team/board", get(workspace::team_board))
+        .route("/overview", get(landing::overview))
+        .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route("/admin/creditors", get(admin::creditors))
+        .route(
+            "/admin/creditors/{code}",
+            get(admin::creditor).post(admin::set_policy),
+        )
+        .route("/audit", get(auditor::audit_log))
+        .route("/audit/export", get(auditor::audit_export))
+        .route("/audit/verify", post(auditor::verify))
+        .route("/audit/decisions", get(auditor::decision_log))
+        .route("/audit/decisions/export", get(auditor::decision_export))
         .route("/team/assign", post(workspace::assign))
         .route("/team/reassign", post(workspace::reassign))
         .merge(api::routes())

@@ -169,3 +169,288 @@ async fn a_forbidden_route_answers_a_403_page_in_the_users_language_with_a_way_b
         refused.body
     );
 }
+
+#[tokio::test]
+async fn every_new_form_needs_the_csrf_token() {
+    let fixture = every_role().await;
+    let (mut admin, _) = signed_in(&fixture, "root").await;
+    for (path, fields) in [
+        (
+            "/admin/users",
+            vec![
+                ("username", "zed"),
+                ("role", "agent"),
+                ("password", "blue kettle on a hill"),
+            ],
+        ),
+        (
+            "/admin/creditors/NBANK",
+            vec![("policy.plan_max_term_months", "24"), ("reason", "x")],
+        ),
+        ("/audit/verify", vec![]),
+    ] {
+        let mut with_wrong = fields.clone();
+        with_wrong.push(("csrf", "wrong"));
+        for attempt in [fields, with_wrong] {
+            let refused = admin.post(path, &attempt).await;
+            assert_eq!(refused.status, 403, "{path}: {}", refused.body);
+            assert!(refused.body.contains("This form expired"), "{path}");
+        }
+    }
+    let users = admin.get("/admin/users").await;
+    assert!(
+        !users.body.contains("data-user=\"zed\""),
+        "nothing was added"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_user_and_edits_a_policy_with_refusals_next_to_the_field() {
+    let fixture = every_role().await;
+    let (mut admin, _) = signed_in(&fixture, "root").await;
+    let page = admin.get("/admin/users").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("data-user=\"ana\""), "{}", page.body);
+    let csrf = page.csrf();
+
+    let weak = admin
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "zed"),
+                ("role", "agent"),
+                ("creditors", "NBANK"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, 422, "{}", weak.body);
+    assert!(weak.body.contains("id=\"password-error\""), "{}", weak.body);
+    assert!(
+        weak.body.contains("value=\"zed\""),
+        "the name typed is kept"
+    );
+    let added = admin
+        .post(
+            "/admin/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "zed"),
+                ("role", "agent"),
+                ("creditors", "NBANK"),
+                ("creditors", "CITYUTIL"),
+                ("password", "blue kettle on a hill"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert!(added.body.contains("User added: zed"), "{}", added.body);
+    let row = &added.body[added.body.find("data-user=\"zed\"").unwrap()..];
+    assert!(
+        row[..row.find("</tr>").unwrap()].contains("CITYUTIL, NBANK")
+            || row[..row.find("</tr>").unwrap()].contains("NBANK, CITYUTIL"),
+        "{row}"
+    );
+    // The new user signs in and lands on the work list.
+    let mut zed = Client {
+        address: fixture.address,
+        cookie: None,
+    };
+    let signed = zed
+        .post(
+            "/login",
+            &[("username", "zed"), ("password", "blue kettle on a hill")],
+        )
+        .await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    let root = zed.get("/").await;
+    assert_eq!(root.header("location"), Some("/worklist"));
+
+    let policy = admin.get("/admin/creditors/NBANK").await;
+    assert_eq!(policy.status, 200, "{}", policy.body);
+    let bad = admin
+        .post(
+            "/admin/creditors/NBANK",
+            &[
+                ("csrf", &csrf),
+                ("policy.plan_max_term_months", "lots"),
+                ("reason", "longer plans"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(
+        bad.body
+            .contains("id=\"policy-plan_max_term_months-error\""),
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body.contains("value=\"lots\""),
+        "the value typed is kept"
+    );
+    let good = admin
+        .post(
+            "/admin/creditors/NBANK",
+            &[
+                ("csrf", &csrf),
+                ("policy.plan_max_term_months", "24"),
+                ("reason", "longer plans"),
+            ],
+        )
+        .await;
+    assert_eq!(good.status, 303, "{}", good.body);
+    let saved = admin.get(good.header("location").unwrap()).await;
+    assert!(saved.body.contains("Policy saved."), "{}", saved.body);
+    assert!(
+        saved
+            .body
+            .contains("name=\"policy.plan_max_term_months\" value=\"24\""),
+        "{}",
+        saved.body
+    );
+
+    // The auditor finds the change, by whom and why.
+    let (mut auditor, _) = signed_in(&fixture, "aud").await;
+    let log = auditor
+        .get("/audit?actor=root&action=creditor.update")
+        .await;
+    assert_eq!(log.status, 200, "{}", log.body);
+    assert_eq!(log.body.matches("<tr data-seq=").count(), 1, "{}", log.body);
+    assert!(log.body.contains("longer plans"));
+    // Other roles may not administer.
+    let (mut manager, _) = signed_in(&fixture, "max").await;
+    assert_eq!(manager.get("/admin/users").await.status, 403);
+    assert_eq!(manager.get("/admin/creditors/NBANK").await.status, 403);
+}
+
+#[tokio::test]
+async fn the_auditor_filters_exports_and_verifies_and_others_may_not() {
+    let fixture = every_role().await;
+    // An agent calls NY-1 (an allowed decision) and takes the next account (a lock).
+    let (mut agent, _) = signed_in(&fixture, "ana").await;
+    let page = agent.get("/accounts/NBANK/NY-1").await;
+    let logged = agent
+        .post(
+            "/accounts/NBANK/NY-1/attempts",
+            &[
+                ("csrf", &page.csrf()),
+                ("version", &page.version()),
+                ("contact", "+15185550101"),
+                ("disposition", "no_answer"),
+            ],
+        )
+        .await;
+    assert_eq!(logged.status, 303, "{}", logged.body);
+    let next = agent.post("/queue/next", &[("csrf", &page.csrf())]).await;
+    assert_eq!(next.status, 303, "{}", next.body);
+    let account = next.header("location").unwrap().to_string();
+
+    let (mut auditor, _) = signed_in(&fixture, "aud").await;
+    let users = auditor.get("/audit?entity=user").await;
+    assert_eq!(users.status, 200);
+    let rows = users.body.matches("<tr data-seq=").count();
+    assert!(rows >= 6, "{}", users.body);
+    let href = users
+        .attribute_after("id=\"export\"", "href")
+        .unwrap()
+        .replace("&amp;", "&");
+    assert_eq!(href, "/audit/export?entity=user");
+    let csv = auditor.get(&href).await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert_eq!(csv.body.lines().count(), rows + 1, "{}", csv.body);
+    assert!(
+        csv.body.lines().skip(1).all(|line| line.contains(",user,")),
+        "{}",
+        csv.body
+    );
+    let bad = auditor.get("/audit?from=yesterday").await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("id=\"from-error\""), "{}", bad.body);
+
+    let decisions = auditor
+        .get("/audit/decisions?decision=allow&channel=call")
+        .await;
+    assert_eq!(decisions.status, 200, "{}", decisions.body);
+    assert!(decisions.body.contains("NBANK NY-1"), "{}", decisions.body);
+    let href = decisions
+        .attribute_after("id=\"export\"", "href")
+        .unwrap()
+        .replace("&amp;", "&");
+    let csv = auditor.get(&href).await;
+    assert!(
+        csv.body.starts_with("id,decided_at,creditor,account_ref"),
+        "{}",
+        csv.body
+    );
+    assert!(
+        csv.body
+            .lines()
+            .skip(1)
+            .all(|line| line.contains(",call,allow,")),
+        "{}",
+        csv.body
+    );
+    let denied = auditor.get("/audit/decisions?decision=deny").await;
+    assert!(denied.body.contains("id=\"empty\""), "{}", denied.body);
+
+    let verified = auditor
+        .post("/audit/verify", &[("csrf", &users.csrf())])
+        .await;
+    assert_eq!(verified.status, 200, "{}", verified.body);
+    assert!(
+        verified.body.contains("data-intact=\"true\""),
+        "{}",
+        verified.body
+    );
+    assert!(
+        verified.body.contains("The audit chain is intact"),
+        "{}",
+        verified.body
+    );
+
+    // Agents, supervisors and billing may not read the logs.
+    for user in ["ana", "sue", "bill"] {
+        let (mut client, _) = signed_in(&fixture, user).await;
+        for path in [
+            "/audit",
+            "/audit/export",
+            "/audit/decisions",
+            "/audit/decisions/export",
+        ] {
+            assert_eq!(client.get(path).await.status, 403, "{user} {path}");
+        }
+    }
+
+    // The supervisor's board shows the agent on that account, refreshed by htmx.
+    let (mut supervisor, _) = signed_in(&fixture, "sue").await;
+    let team = supervisor.get("/team").await;
+    assert!(
+        team.body.contains("hx-get=\"/team/board\""),
+        "{}",
+        team.body
+    );
+    assert!(team.body.contains("hx-trigger=\"every 30s\""));
+    let board = supervisor.get("/team/board").await;
+    assert_eq!(board.status, 200);
+    assert!(!board.body.contains("<nav"), "a fragment: {}", board.body);
+    let row = &board.body[board.body.find("data-agent=\"ana\"").unwrap()..];
+    assert!(
+        row[..row.find("</tr>").unwrap()].contains(&format!("href=\"{account}\"")),
+        "{row}"
+    );
+    assert_eq!(agent.get("/team/board").await.status, 403);
+
+    // The manager's overview: both creditors with their accounts and balances.
+    let (mut manager, _) = signed_in(&fixture, "max").await;
+    let overview = manager.get("/overview").await;
+    assert_eq!(overview.status, 200, "{}", overview.body);
+    let nbank = &overview.body[overview.body.find("data-creditor=\"NBANK\"").unwrap()..];
+    let nbank = &nbank[..nbank.find("</tr>").unwrap()];
+    assert!(nbank.contains("<td class=\"num\">4</td>"), "{nbank}");
+    assert!(nbank.contains("$3,350.00"), "{nbank}");
+    assert!(overview.body.contains("data-creditor=\"CITYUTIL\""));
+    assert_eq!(supervisor.get("/overview").await.status, 403);
+}
