@@ -8,6 +8,7 @@ mod money;
 mod money_browser;
 mod openapi;
 mod roles;
+mod roles_browser;
 mod server;
 mod sign_in;
 mod workspace;
