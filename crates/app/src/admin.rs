@@ -170,3 +170,70 @@ impl App {
         }
     }
 }
+
+/// Why a change to a user was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChangeProblem {
+    /// An administrator may not take their own role or lock themselves out.
+    Yourself,
+    /// The new password does not meet the rules.
+    Password(String),
+    /// A creditor code that does not exist.
+    Creditors(String),
+}
+
+impl ChangeProblem {
+    pub fn field(&self) -> &'static str {
+        match self {
+            ChangeProblem::Yourself => "username",
+            ChangeProblem::Password(_) => "password",
+            ChangeProblem::Creditors(_) => "creditors",
+        }
+    }
+}
+
+impl App {
+    /// Changes a user's role, disabled flag or password (audited, with `reason`).
+    pub async fn admin_change_user(
+        &self,
+        user: &SessionUser,
+        username: &str,
+        change: &store::user_admin::UserChange,
+        reason: &str,
+    ) -> Result<Result<(), ChangeProblem>, Error> {
+        use store::user_admin::UserChange;
+        require(user, Permission::Administer)?;
+        let yourself = username.eq_ignore_ascii_case(&user.username);
+        if yourself && matches!(change, UserChange::Role(_) | UserChange::Disabled(true)) {
+            return Ok(Err(ChangeProblem::Yourself));
+        }
+        match self
+            .store
+            .change_user(&user.actor(), username, change, reason)
+            .await
+        {
+            Ok(()) => Ok(Ok(())),
+            Err(StoreError::Invalid(message)) => Ok(Err(ChangeProblem::Password(message))),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Replaces the creditors a user works.
+    pub async fn admin_set_creditors(
+        &self,
+        user: &SessionUser,
+        username: &str,
+        creditors: &[String],
+    ) -> Result<Result<(), ChangeProblem>, Error> {
+        require(user, Permission::Administer)?;
+        for code in creditors {
+            if self.store.creditor(code).await?.is_none() {
+                return Ok(Err(ChangeProblem::Creditors(format!("no creditor {code}"))));
+            }
+        }
+        self.store
+            .assign_creditors(&user.actor(), username, creditors)
+            .await?;
+        Ok(Ok(()))
+    }
+}

@@ -31,7 +31,7 @@ pub mod model {
     };
     pub use store::{
         accounts, aging, arrangements, audit, boards, creditors, db, decisions, import, locate,
-        logs, money, money_views, remittance, rotate, sessions, users, view, workspace,
+        logs, money, money_views, remittance, rotate, sessions, user_admin, users, view, workspace,
     };
 }
 

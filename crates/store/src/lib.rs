@@ -26,6 +26,7 @@ pub mod remittance;
 pub mod rotate;
 pub mod seal;
 pub mod sessions;
+pub mod user_admin;
 pub mod users;
 pub mod view;
 pub mod workspace;

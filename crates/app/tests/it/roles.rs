@@ -280,3 +280,102 @@ async fn auditors_filter_export_and_verify_the_logs_agents_may_not() {
         );
     }
 }
+
+#[tokio::test]
+async fn admins_change_roles_lock_users_and_reset_passwords_and_the_seals_hold() {
+    use app::admin::ChangeProblem;
+    use store::user_admin::UserChange;
+    let mut databases = vec![sqlite_db()];
+    databases.extend(postgres_db().await);
+    for db in databases {
+        let store = db.open(instant_on(first_day())).await;
+        let users = set_up(&store).await;
+        let app = app::App::new(store.clone(), compliance::packs::RuleSet::builtin());
+        let promote = UserChange::Role(Role::Supervisor);
+        forbidden(
+            app.admin_change_user(&users[MAX], "ana", &promote, "x")
+                .await,
+        );
+
+        app.admin_change_user(&users[ADA], "ana", &promote, "team lead")
+            .await
+            .unwrap()
+            .unwrap();
+        let ana = store.session_user(users[ANA].id).await.unwrap();
+        assert_eq!(ana.role, Role::Supervisor);
+
+        let lock = UserChange::Disabled(true);
+        assert_eq!(
+            app.admin_change_user(&users[ADA], "ada", &lock, "oops")
+                .await
+                .unwrap(),
+            Err(ChangeProblem::Yourself)
+        );
+        app.admin_change_user(&users[ADA], "ana", &lock, "left the company")
+            .await
+            .unwrap()
+            .unwrap();
+        let listed = app.admin_users(&users[ADA]).await.unwrap();
+        assert!(
+            listed
+                .iter()
+                .find(|each| each.user.username == "ana")
+                .unwrap()
+                .user
+                .disabled
+        );
+        app.admin_change_user(&users[ADA], "ana", &UserChange::Disabled(false), "back")
+            .await
+            .unwrap()
+            .unwrap();
+
+        let weak = UserChange::Password("short".into());
+        let refused = app
+            .admin_change_user(&users[ADA], "ana", &weak, "forgot")
+            .await
+            .unwrap();
+        assert_eq!(refused.unwrap_err().field(), "password");
+        let fresh = UserChange::Password("violet ferry at dawn".into());
+        app.admin_change_user(&users[ADA], "ana", &fresh, "forgot")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            store
+                .authenticate("ana", "violet ferry at dawn")
+                .await
+                .unwrap()
+                .is_some()
+        );
+
+        assert_eq!(
+            app.admin_set_creditors(&users[ADA], "ana", &["NOPE".into()])
+                .await
+                .unwrap(),
+            Err(ChangeProblem::Creditors("no creditor NOPE".into()))
+        );
+        app.admin_set_creditors(&users[ADA], "ana", &["BETA".into()])
+            .await
+            .unwrap()
+            .unwrap();
+        let ana = store.session_user(users[ANA].id).await.unwrap();
+        assert_eq!(ana.creditor_ids.map(|ids| ids.len()), Some(1));
+
+        // Every change is audited, none shows a password hash, and the seals verify.
+        let filter = AuditFilter {
+            actor: Some("ada".into()),
+            action: Some("user.".into()),
+            ..AuditFilter::default()
+        };
+        let csv = app.audit_csv(&users[AUD], &filter).await.unwrap();
+        assert_eq!(csv.lines().count(), 1 + 5, "{csv}");
+        assert!(!csv.contains("argon2"), "{csv}");
+        assert!(
+            app.verify_audit_chain(&users[AUD])
+                .await
+                .unwrap()
+                .broken
+                .is_none()
+        );
+    }
+}
