@@ -369,3 +369,155 @@ pub async fn set_policy(
         }
     }
 }
+
+#[derive(Template)]
+#[template(path = "admin_user.html")]
+pub(crate) struct UserPage {
+    pub(crate) t: Words,
+    pub(crate) csrf: String,
+    pub(crate) nav: Nav,
+    pub(crate) username: String,
+    pub(crate) query: String,
+    pub(crate) flash: String,
+    pub(crate) subject: UserLine,
+    pub(crate) role: &'static str,
+    pub(crate) works: Vec<String>,
+    pub(crate) roles: Vec<&'static str>,
+    pub(crate) creditor_codes: Vec<String>,
+    pub(crate) errors: Vec<FieldError>,
+}
+
+impl UserPage {
+    pub(crate) fn error(&self, field: &str) -> String {
+        error_of(&self.errors, field)
+    }
+}
+
+async fn user_page(
+    state: &AppState,
+    signed: &Signed,
+    name: &str,
+    flash: String,
+    errors: Vec<FieldError>,
+) -> Result<Response, AppError> {
+    let user = signed.user();
+    let t = Words::new(user.language);
+    let found = state
+        .app
+        .admin_users(user)
+        .await?
+        .into_iter()
+        .find(|each| each.user.username == name)
+        .ok_or(AppError::NotFound)?;
+    let creditor_codes = state
+        .app
+        .admin_creditors(user)
+        .await?
+        .into_iter()
+        .map(|creditor| creditor.code)
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = UserPage {
+        role: found.user.role.code(),
+        works: found.creditors.clone(),
+        subject: UserLine {
+            role: t.label("roles.role", found.user.role.code()),
+            creditors: found.creditors.join(", "),
+            disabled: found.user.disabled,
+            username: found.user.username,
+        },
+        t,
+        csrf: signed.0.csrf_token.clone(),
+        nav: Nav::of(user),
+        username: user.username.clone(),
+        query: String::new(),
+        flash,
+        roles: Role::ALL.iter().map(|role| role.code()).collect(),
+        creditor_codes,
+        errors,
+    };
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+pub async fn user(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(name): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<SavedQuery>,
+) -> Result<Response, AppError> {
+    let flash = match query.saved {
+        Some(_) => Words::new(signed.user().language)
+            .get("roles.admin.changed")
+            .to_string(),
+        None => String::new(),
+    };
+    user_page(&state, &signed, &name, flash, Vec::new()).await
+}
+
+/// One of the user page's forms: `op` says which (`role`, `lock`, `unlock`,
+/// `password`, `creditors`).
+pub async fn change_user(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: String,
+) -> Result<Response, AppError> {
+    use app::model::user_admin::UserChange;
+    let form = fields(&body);
+    signed.check_csrf(&headers, &value(&form, "csrf"))?;
+    let user = signed.user();
+    let t = Words::new(user.language);
+    let reason = t.get("roles.admin.reason_by_admin");
+    let outcome = match value(&form, "op").as_str() {
+        "creditors" => {
+            let codes: Vec<String> = form
+                .iter()
+                .filter(|(key, _)| key == "creditors")
+                .map(|(_, code)| code.clone())
+                .collect();
+            state.app.admin_set_creditors(user, &name, &codes).await?
+        }
+        op => {
+            let change = match op {
+                "lock" => UserChange::Disabled(true),
+                "unlock" => UserChange::Disabled(false),
+                "password" => UserChange::Password(value(&form, "password")),
+                _ => match Role::parse(&value(&form, "role")) {
+                    Some(role) => UserChange::Role(role),
+                    None => {
+                        app::require(user, domain::permission::Permission::Administer)?;
+                        let error = FieldError {
+                            field: "role".into(),
+                            message: t.get("roles.admin.choose_role").into(),
+                        };
+                        return user_page(&state, &signed, &name, String::new(), vec![error]).await;
+                    }
+                },
+            };
+            state
+                .app
+                .admin_change_user(user, &name, &change, reason)
+                .await?
+        }
+    };
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/users/{name}?saved=1")).into_response()),
+        Err(problem) => {
+            let message = match &problem {
+                app::admin::ChangeProblem::Yourself => t.get("roles.admin.yourself").to_string(),
+                app::admin::ChangeProblem::Password(message)
+                | app::admin::ChangeProblem::Creditors(message) => message.clone(),
+            };
+            let error = FieldError {
+                field: problem.field().into(),
+                message,
+            };
+            user_page(&state, &signed, &name, String::new(), vec![error]).await
+        }
+    }
+}

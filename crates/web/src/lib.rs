@@ -230,6 +230,10 @@ pub fn router_with(store: Store, config: Config) -> Router {
         .route("/team/board", get(workspace::team_board))
         .route("/overview", get(landing::overview))
         .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route(
+            "/admin/users/{username}",
+            get(admin::user).post(admin::change_user),
+        )
         .route("/admin/creditors", get(admin::creditors))
         .route(
             "/admin/creditors/{code}",

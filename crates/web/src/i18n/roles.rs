@@ -194,4 +194,47 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("roles.admin.save", "Save policy", "Guardar política"),
     ("roles.admin.saved", "Policy saved.", "Política guardada."),
+    ("roles.admin.changed", "Saved.", "Guardado."),
+    (
+        "roles.admin.reason_by_admin",
+        "changed by an administrator",
+        "cambiado por un administrador",
+    ),
+    (
+        "roles.admin.yourself",
+        "You may not change your own role or lock yourself out.",
+        "No puede cambiar su propio rol ni bloquearse.",
+    ),
+    (
+        "roles.admin.back_to_users",
+        "Back to the users",
+        "Volver a los usuarios",
+    ),
+    ("roles.admin.change_role", "Change role", "Cambiar rol"),
+    (
+        "roles.admin.save_creditors",
+        "Save creditors",
+        "Guardar acreedores",
+    ),
+    ("roles.admin.access", "Access", "Acceso"),
+    (
+        "roles.admin.lock",
+        "Lock this user",
+        "Bloquear a este usuario",
+    ),
+    (
+        "roles.admin.unlock",
+        "Unlock this user",
+        "Desbloquear a este usuario",
+    ),
+    (
+        "roles.admin.new_password",
+        "New password",
+        "Nueva contraseña",
+    ),
+    (
+        "roles.admin.reset_password",
+        "Reset password",
+        "Restablecer contraseña",
+    ),
 ];

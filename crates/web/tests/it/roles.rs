@@ -454,3 +454,91 @@ async fn the_auditor_filters_exports_and_verifies_and_others_may_not() {
     assert!(overview.body.contains("data-creditor=\"CITYUTIL\""));
     assert_eq!(supervisor.get("/overview").await.status, 403);
 }
+
+#[tokio::test]
+async fn an_admin_changes_a_role_locks_and_unlocks_and_resets_a_password() {
+    let fixture = every_role().await;
+    let (mut admin, _) = signed_in(&fixture, "root").await;
+    let page = admin.get("/admin/users/ana").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page.csrf();
+    let refused = admin
+        .post("/admin/users/ana", &[("op", "lock"), ("csrf", "wrong")])
+        .await;
+    assert_eq!(refused.status, 403);
+
+    let locked = admin
+        .post("/admin/users/ana", &[("csrf", &csrf), ("op", "lock")])
+        .await;
+    assert_eq!(locked.status, 303, "{}", locked.body);
+    let mut ana = Client {
+        address: fixture.address,
+        cookie: None,
+    };
+    let refused = ana
+        .post(
+            "/login",
+            &[("username", "ana"), ("password", crate::fixture::PASSWORD)],
+        )
+        .await;
+    assert_ne!(refused.status, 303, "a locked user cannot sign in");
+    admin
+        .post("/admin/users/ana", &[("csrf", &csrf), ("op", "unlock")])
+        .await;
+
+    let weak = admin
+        .post(
+            "/admin/users/ana",
+            &[("csrf", &csrf), ("op", "password"), ("password", "short")],
+        )
+        .await;
+    assert_eq!(weak.status, 422);
+    assert!(weak.body.contains("id=\"password-error\""), "{}", weak.body);
+    let reset = admin
+        .post(
+            "/admin/users/ana",
+            &[
+                ("csrf", &csrf),
+                ("op", "password"),
+                ("password", "violet ferry at dawn"),
+            ],
+        )
+        .await;
+    assert_eq!(reset.status, 303, "{}", reset.body);
+    let signed = ana
+        .post(
+            "/login",
+            &[("username", "ana"), ("password", "violet ferry at dawn")],
+        )
+        .await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    assert_eq!(signed.header("location"), Some("/worklist"));
+
+    let promoted = admin
+        .post(
+            "/admin/users/ana",
+            &[("csrf", &csrf), ("op", "role"), ("role", "supervisor")],
+        )
+        .await;
+    assert_eq!(promoted.status, 303);
+    assert_eq!(ana.get("/").await.header("location"), Some("/team"));
+
+    let yourself = admin
+        .post("/admin/users/root", &[("csrf", &csrf), ("op", "lock")])
+        .await;
+    assert_eq!(yourself.status, 422);
+    assert!(
+        yourself.body.contains("lock yourself out"),
+        "{}",
+        yourself.body
+    );
+    let (mut auditor, _) = signed_in(&fixture, "aud").await;
+    let log = auditor.get("/audit?actor=root&action=user.").await;
+    // Lock, unlock, password, role: each audited as the admin's (beside their sign-in).
+    assert_eq!(
+        log.body.matches("changed by an administrator").count(),
+        4,
+        "{}",
+        log.body
+    );
+}
