@@ -240,6 +240,16 @@ async fn auditors_filter_export_and_verify_the_logs_agents_may_not() {
                 .is_empty(),
             "the account handed out was allowed"
         );
+        let by_rule = DecisionFilter {
+            rule: Some("us.no_such_rule".into()),
+            ..DecisionFilter::default()
+        };
+        assert!(
+            app.decision_log(&users[AUD], &by_rule, 0)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let csv = app.decisions_csv(&users[AUD], &mine).await.unwrap();
         assert_eq!(csv.lines().count(), rows.len() + 1, "{csv}");
         assert!(csv.contains(&format!(",{},", taken.account_ref)), "{csv}");
