@@ -47,6 +47,12 @@ async fn each_role_lands_on_its_page_and_every_new_page_is_accessible_in_both_la
     browser.set_viewport((1280, 720)).await;
     let fixture = every_role().await;
 
+    // An agent is on an account: the board shows it.
+    let mut ana = fixture.sign_in("ana").await;
+    let csrf = ana.get("/search").await.csrf();
+    let taken = ana.post("/queue/next", &[("csrf", &csrf)]).await;
+    let account = taken.header("location").expect("an account").to_string();
+
     // The supervisor lands on the live board.
     sign_in(&browser, &fixture, "sue", "/team").await;
     browser
@@ -55,6 +61,8 @@ async fn each_role_lands_on_its_page_and_every_new_page_is_accessible_in_both_la
     browser
         .wait_for("#dashboard tr[data-agent=ana]", WAIT)
         .await;
+    let now = format!("#dashboard tr[data-agent=ana] a[href='{account}']");
+    browser.wait_for(&now, WAIT).await;
     browser.screenshot(&screenshot_path("team-board.png")).await;
     accessible_in_both_languages(&browser, "team board").await;
     sign_out(&browser).await;
