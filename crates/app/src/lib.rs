@@ -8,6 +8,9 @@
 //! **Invariant:** no adapter builds a compliance request, decides a permission or moves
 //! a state by itself; they parse, call a use case here, and render its outcome.
 
+pub mod admin;
+pub mod auditor;
+pub mod board;
 pub mod compliance_json;
 pub mod contact;
 pub mod desk;
@@ -31,8 +34,9 @@ pub mod model {
         Actor, AuditReport, BUSINESS_TIME_ZONE_DEFAULT, Clock, Engine, PiiKey, Store, StoreError,
     };
     pub use store::{
-        accounts, aging, arrangements, audit, creditors, db, decisions, disputes, import, locate,
-        money, money_views, remittance, rotate, sessions, users, view, workspace,
+        accounts, aging, arrangements, audit, boards, creditors, db, decisions, disputes, import,
+        locate, logs, money, money_views, remittance, rotate, sessions, user_admin, users, view,
+        workspace,
     };
 }
 

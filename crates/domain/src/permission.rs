@@ -21,6 +21,12 @@ pub enum Permission {
     ReviewExceptions,
     /// Put questions to the compliance engine about consumers (the contract's check).
     AskCompliance,
+    /// The portfolio overview by creditor: accounts, balances, collections, kept rates.
+    Oversee,
+    /// Administration: users (add, role, creditors, lock, password) and creditors' policies.
+    Administer,
+    /// Read the audit log and the compliance decision log, export them, verify the chain.
+    ReadAudit,
 }
 
 impl Permission {
@@ -32,6 +38,9 @@ impl Permission {
         Permission::PostMoney,
         Permission::ReviewExceptions,
         Permission::AskCompliance,
+        Permission::Oversee,
+        Permission::Administer,
+        Permission::ReadAudit,
     ];
 
     pub fn code(self) -> &'static str {
@@ -43,6 +52,9 @@ impl Permission {
             Permission::PostMoney => "post_money",
             Permission::ReviewExceptions => "review_exceptions",
             Permission::AskCompliance => "ask_compliance",
+            Permission::Oversee => "oversee",
+            Permission::Administer => "administer",
+            Permission::ReadAudit => "read_audit",
         }
     }
 }
@@ -73,6 +85,9 @@ const TABLE: &[(Permission, &[Role])] = {
             Permission::AskCompliance,
             &[Agent, Supervisor, Manager, Billing, Admin, Auditor],
         ),
+        (Permission::Oversee, &[Manager, Admin]),
+        (Permission::Administer, &[Admin]),
+        (Permission::ReadAudit, &[Auditor, Admin, Manager]),
     ]
 };
 
@@ -125,8 +140,25 @@ mod tests {
             Permission::PostMoney,
             Permission::Supervise,
             Permission::ReviewExceptions,
+            Permission::Administer,
         ] {
             assert!(!allows(Role::Auditor, permission), "{permission:?}");
+        }
+        assert!(allows(Role::Auditor, Permission::ReadAudit));
+    }
+
+    #[test]
+    fn only_admins_administer_and_agents_read_no_audit_log() {
+        for role in Role::ALL {
+            assert_eq!(
+                allows(*role, Permission::Administer),
+                *role == Role::Admin,
+                "{role:?}"
+            );
+        }
+        for role in [Role::Agent, Role::Supervisor, Role::Billing] {
+            assert!(!allows(role, Permission::ReadAudit), "{role:?}");
+            assert!(!allows(role, Permission::Oversee), "{role:?}");
         }
     }
 }

@@ -81,7 +81,7 @@ const COMMON_PASSWORDS: &[&str] = &[
 
 /// The password rules: 12 to 1,024 characters, not the user name (nor containing a
 /// name of four letters or more), not one character repeated, not a common password.
-fn check_password(username: &str, password: &str) -> Result<(), StoreError> {
+pub(crate) fn check_password(username: &str, password: &str) -> Result<(), StoreError> {
     let length = password.chars().count();
     if !(PASSWORD_LENGTH_MIN..=PASSWORD_LENGTH_MAX).contains(&length) {
         return Err(StoreError::Invalid(format!(
@@ -106,7 +106,7 @@ fn check_password(username: &str, password: &str) -> Result<(), StoreError> {
 }
 
 /// Argon2id with the crate's default (OWASP) parameters, off the async runtime.
-async fn hash_password(password: String) -> Result<String, StoreError> {
+pub(crate) async fn hash_password(password: String) -> Result<String, StoreError> {
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())

@@ -45,6 +45,7 @@ pub struct DisputeRow {
 pub(crate) struct DisputesPage {
     pub(crate) t: Words,
     pub(crate) csrf: String,
+    pub(crate) nav: crate::nav::Nav,
     pub(crate) username: String,
     pub(crate) query: String,
     pub(crate) flash: String,
@@ -110,6 +111,7 @@ async fn page(
     let page = DisputesPage {
         t,
         csrf: signed.0.csrf_token.clone(),
+        nav: crate::nav::Nav::of(signed.user()),
         username: user.username.clone(),
         query: String::new(),
         flash,

@@ -10,6 +10,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 /// answers with it as it is (`app::views::FieldError`).
 pub use app::views::FieldError;
 
+/// Marks a 403 answered because the user's role may not use the route (not a CSRF
+/// refusal), so the page can be rendered for the signed-in user.
+#[derive(Clone, Copy, Debug)]
+pub struct ForbiddenForRole;
+
 #[derive(Debug)]
 pub enum AppError {
     /// Not signed in: to the sign-in page.
@@ -87,7 +92,13 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
             AppError::SignIn => Redirect::to("/login").into_response(),
-            AppError::Forbidden => page(StatusCode::FORBIDDEN, "403", "You may not do this."),
+            AppError::Forbidden => {
+                // A signed-in user gets the page in their language with their navigation
+                // (`nav::forbidden_page` replaces this one, seeing the mark).
+                let mut response = page(StatusCode::FORBIDDEN, "403", "You may not do this.");
+                response.extensions_mut().insert(ForbiddenForRole);
+                response
+            }
             AppError::NotFound => page(StatusCode::NOT_FOUND, "404", "Not found."),
             AppError::Csrf => page(
                 StatusCode::FORBIDDEN,

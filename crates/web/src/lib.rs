@@ -7,13 +7,17 @@
 
 use axum::Router;
 use compliance::packs::RuleSet;
+mod admin;
 pub mod api;
+mod auditor;
 pub mod auth;
 pub mod disputes;
 pub mod error;
 pub mod i18n;
 mod input;
+mod landing;
 pub mod money;
+mod nav;
 pub mod server;
 pub mod workspace;
 
@@ -140,6 +144,7 @@ async fn asset(axum::extract::Path(name): axum::extract::Path<String>) -> axum::
 /// The router with the operator's settings.
 pub fn router_with(store: Store, config: Config) -> Router {
     use axum::routing::post;
+    let state = state_of(store, config);
     Router::new()
         .route("/", get(workspace::root))
         .route("/healthz", get(health))
@@ -233,22 +238,46 @@ pub fn router_with(store: Store, config: Config) -> Router {
         .route("/exceptions", get(money::exceptions))
         .route("/exceptions/{id}", post(money::resolve_exception))
         .route("/team", get(workspace::team))
+        .route("/team/board", get(workspace::team_board))
+        .route("/overview", get(landing::overview))
+        .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route(
+            "/admin/users/{username}",
+            get(admin::user).post(admin::change_user),
+        )
+        .route("/admin/creditors", get(admin::creditors))
+        .route(
+            "/admin/creditors/{code}",
+            get(admin::creditor).post(admin::set_policy),
+        )
+        .route("/audit", get(auditor::audit_log))
+        .route("/audit/export", get(auditor::audit_export))
+        .route("/audit/verify", post(auditor::verify))
+        .route("/audit/decisions", get(auditor::decision_log))
+        .route("/audit/decisions/export", get(auditor::decision_export))
         .route("/team/assign", post(workspace::assign))
         .route("/team/reassign", post(workspace::reassign))
         .merge(api::routes())
-        .with_state({
-            // The store dates entries and reviews arrangements on the same business day
-            // the pages show.
-            let store = store.with_business_zone(config.business_zone.clone());
-            AppState {
-                app: app::App::new(store, config.rules),
-                business_zone: config.business_zone,
-                cookie_secure: config.cookie_secure,
-                trusted_proxy: config.trusted_proxy,
-            }
-        })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            nav::forbidden_page,
+        ))
+        .with_state(state)
         .layer(axum::middleware::from_fn(input::refuse_hidden_characters))
         .layer(axum::middleware::map_response(security_headers))
+}
+
+/// The handlers' state: the use cases over the store, with the operator's settings.
+fn state_of(store: Store, config: Config) -> AppState {
+    // The store dates entries and reviews arrangements on the same business day the
+    // pages show.
+    let store = store.with_business_zone(config.business_zone.clone());
+    AppState {
+        app: app::App::new(store, config.rules),
+        business_zone: config.business_zone,
+        cookie_secure: config.cookie_secure,
+        trusted_proxy: config.trusted_proxy,
+    }
 }
 
 pub async fn serve(store: Store, config: Config, listen: &str) -> std::io::Result<()> {

@@ -8,5 +8,6 @@ mod invariants;
 mod locate;
 mod model;
 mod regressions;
+mod roles;
 mod sign_in;
 mod support;

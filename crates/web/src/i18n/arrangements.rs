@@ -2,17 +2,6 @@
 
 pub(super) const WORDS: &[(&str, &str, &str)] = &[
     // States of plans, settlements and their dues.
-    ("arrangement_status.active", "active", "activo"),
-    (
-        "arrangement_status.pending_approval",
-        "waiting for approval",
-        "pendiente de aprobación",
-    ),
-    ("arrangement_status.completed", "completed", "cumplido"),
-    ("arrangement_status.broken", "broken", "incumplido"),
-    ("arrangement_status.rejected", "rejected", "rechazado"),
-    ("arrangement_status.cancelled", "cancelled", "cancelado"),
-    ("arrangement_status.superseded", "replaced", "sustituido"),
     ("due_state.pending", "pending", "pendiente"),
     ("due_state.paid", "paid", "pagado"),
     ("due_state.partial", "partly paid", "pagado en parte"),

@@ -50,6 +50,7 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ("promise_status.open", "Open", "Abierta"),
     ("promise_status.kept", "Kept", "Cumplida"),
     ("promise_status.broken", "Broken", "Incumplida"),
+    ("promise_status.superseded", "Replaced", "Sustituida"),
     ("arrangement_status.active", "Active", "Activo"),
     (
         "arrangement_status.pending_approval",

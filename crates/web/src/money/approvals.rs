@@ -93,6 +93,7 @@ pub(crate) async fn approval_rows(
 pub(crate) struct ApprovalsPage {
     pub(crate) t: Words,
     pub(crate) csrf: String,
+    pub(crate) nav: crate::nav::Nav,
     pub(crate) username: String,
     pub(crate) query: String,
     pub(crate) flash: String,
@@ -111,6 +112,7 @@ pub(crate) async fn approvals_page(
     let page = ApprovalsPage {
         t: Words::new(user.language),
         csrf: signed.0.csrf_token.clone(),
+        nav: crate::nav::Nav::of(signed.user()),
         username: user.username.clone(),
         query: String::new(),
         flash,

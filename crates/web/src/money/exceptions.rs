@@ -23,6 +23,7 @@ pub struct ExceptionRow {
 pub(crate) struct ExceptionsPage {
     pub(crate) t: Words,
     pub(crate) csrf: String,
+    pub(crate) nav: crate::nav::Nav,
     pub(crate) username: String,
     pub(crate) query: String,
     pub(crate) exceptions: Vec<ExceptionRow>,
@@ -138,6 +139,7 @@ pub(crate) async fn exceptions_page(
     let page = ExceptionsPage {
         t: Words::new(user.language),
         csrf: signed.0.csrf_token.clone(),
+        nav: crate::nav::Nav::of(signed.user()),
         username: user.username.clone(),
         query: String::new(),
         exceptions,

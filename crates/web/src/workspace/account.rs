@@ -112,6 +112,7 @@ impl VerificationShown {
 pub(crate) struct AccountPage {
     pub(crate) t: Words,
     pub(crate) csrf: String,
+    pub(crate) nav: crate::nav::Nav,
     pub(crate) username: String,
     pub(crate) query: String,
     pub(crate) base: String,
@@ -561,6 +562,7 @@ pub(crate) async fn account_page(
         ssn,
         t,
         csrf: signed.0.csrf_token.clone(),
+        nav: crate::nav::Nav::of(signed.user()),
         username: user.username.clone(),
         query: String::new(),
         base: account_href(&view.creditor, &view.account_ref),

@@ -19,6 +19,7 @@ pub(crate) struct CallbackRow {
 pub(crate) struct QueuePage {
     pub(crate) t: Words,
     pub(crate) csrf: String,
+    pub(crate) nav: crate::nav::Nav,
     pub(crate) username: String,
     pub(crate) query: String,
     pub(crate) remaining: String,
@@ -110,6 +111,7 @@ pub(crate) async fn queue_page(
     let page = QueuePage {
         t,
         csrf: signed.0.csrf_token.clone(),
+        nav: crate::nav::Nav::of(signed.user()),
         username: user.username.clone(),
         query: String::new(),
         remaining,

@@ -21,6 +21,7 @@ pub(crate) struct FoundRow {
 pub(crate) struct SearchPage {
     pub(crate) t: Words,
     pub(crate) csrf: String,
+    pub(crate) nav: crate::nav::Nav,
     pub(crate) username: String,
     pub(crate) query: String,
     pub(crate) results: Vec<FoundRow>,
@@ -120,6 +121,7 @@ pub async fn search(
         .replace("{pages}", &pages.max(1).to_string());
     let view = SearchPage {
         csrf: signed.0.csrf_token.clone(),
+        nav: crate::nav::Nav::of(signed.user()),
         username: user.username.clone(),
         results,
         summary,

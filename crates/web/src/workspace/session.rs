@@ -147,17 +147,9 @@ pub async fn switch_language(
     Ok(Redirect::to(&back).into_response())
 }
 
-/// Where a role starts its day: those who work accounts the queue; supervisors too
-/// (their team view is a click away); admins the team view; billing the exceptions
-/// list; auditors search.
+/// Where a role starts its day (`nav::Nav::landing`).
 pub fn landing(role: domain::party::Role) -> &'static str {
-    use domain::party::Role;
-    match role {
-        Role::Agent | Role::Supervisor | Role::Manager => "/queue",
-        Role::Admin => "/team",
-        Role::Billing => "/exceptions",
-        Role::Auditor => "/search",
-    }
+    crate::nav::Nav::landing(role)
 }
 
 pub async fn root(signed: Signed) -> Redirect {

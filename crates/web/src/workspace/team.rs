@@ -7,6 +7,10 @@ use super::*;
 
 pub(crate) struct AgentRow {
     pub(crate) username: String,
+    /// The account the agent holds now: (address, label); empty when none.
+    pub(crate) current_href: String,
+    pub(crate) current: String,
+    pub(crate) collected: String,
     pub(crate) accounts_worked: i64,
     pub(crate) attempts: i64,
     pub(crate) right_party_contacts: i64,
@@ -27,6 +31,7 @@ pub(crate) struct DisputeRow {
 pub(crate) struct TeamPage {
     pub(crate) t: Words,
     pub(crate) csrf: String,
+    pub(crate) nav: crate::nav::Nav,
     pub(crate) username: String,
     pub(crate) query: String,
     pub(crate) today: String,
@@ -45,6 +50,53 @@ pub(crate) struct KeptRow {
     pub(crate) rate: String,
 }
 
+/// The day's window in the business zone: [midnight, next midnight).
+fn today_window(state: &AppState) -> Result<(jiff::Timestamp, jiff::Timestamp), AppError> {
+    let start = state
+        .business_zone
+        .to_timestamp(state.today().to_datetime(jiff::civil::Time::midnight()))
+        .map_err(|error| AppError::Internal(error.to_string()))?;
+    let end = start
+        .checked_add(jiff::Span::new().hours(24))
+        .map_err(|error| AppError::Internal(error.to_string()))?;
+    Ok((start, end))
+}
+
+/// The live board's rows: each agent's account now and their day so far.
+async fn board_rows(
+    state: &AppState,
+    user: &SessionUser,
+    day: Vec<app::model::workspace::AgentDay>,
+) -> Result<Vec<AgentRow>, AppError> {
+    let (start, end) = today_window(state)?;
+    let usd = domain::money::Currency::parse("USD").expect("USD is in the table");
+    let now = state.app.team_now(user, start, end).await?;
+    Ok(day
+        .into_iter()
+        .map(|day| {
+            let live = now.iter().find(|live| live.username == day.username);
+            let current = live.and_then(|live| live.current.as_ref());
+            AgentRow {
+                current_href: current
+                    .map(|(creditor, account_ref)| account_href(creditor, account_ref))
+                    .unwrap_or_default(),
+                current: current
+                    .map(|(creditor, account_ref)| format!("{creditor} {account_ref}"))
+                    .unwrap_or_default(),
+                collected: usd.display(Amount::from_minor(
+                    live.map_or(0, |live| live.collected_minor),
+                )),
+                username: day.username,
+                accounts_worked: day.accounts_worked,
+                attempts: day.attempts,
+                right_party_contacts: day.right_party_contacts,
+                promises: day.promises,
+                promised: usd.display(Amount::from_minor(day.promised_minor)),
+            }
+        })
+        .collect())
+}
+
 pub(crate) async fn team_page(
     state: &AppState,
     signed: &Signed,
@@ -54,27 +106,9 @@ pub(crate) async fn team_page(
 ) -> Result<Response, AppError> {
     let user = signed.user();
     let today = state.today();
-    let start = state
-        .business_zone
-        .to_timestamp(today.to_datetime(jiff::civil::Time::midnight()))
-        .map_err(|error| AppError::Internal(error.to_string()))?;
-    let end = start
-        .checked_add(jiff::Span::new().hours(24))
-        .map_err(|error| AppError::Internal(error.to_string()))?;
-    let usd = domain::money::Currency::parse("USD").expect("USD is in the table");
+    let (start, end) = today_window(state)?;
     let day = state.app.team_day(user, start, end).await?;
-    let agents = day
-        .agents
-        .into_iter()
-        .map(|day| AgentRow {
-            username: day.username,
-            accounts_worked: day.accounts_worked,
-            attempts: day.attempts,
-            right_party_contacts: day.right_party_contacts,
-            promises: day.promises,
-            promised: usd.format(Amount::from_minor(day.promised_minor)),
-        })
-        .collect();
+    let agents = board_rows(state, user, day.agents).await?;
     let disputes = day
         .disputes
         .into_iter()
@@ -105,6 +139,7 @@ pub(crate) async fn team_page(
         kept_rates,
         t: words(user),
         csrf: signed.0.csrf_token.clone(),
+        nav: crate::nav::Nav::of(signed.user()),
         username: user.username.clone(),
         query: String::new(),
         today: today.to_string(),
@@ -141,6 +176,30 @@ pub(crate) fn field_error(field: &str, message: String) -> FieldError {
 
 pub async fn team(State(state): State<AppState>, signed: Signed) -> Result<Response, AppError> {
     team_page(&state, &signed, String::new(), Vec::new(), StatusCode::OK).await
+}
+
+/// The live board alone, for htmx to swap in every 30 seconds.
+#[derive(Template)]
+#[template(path = "team.html", block = "board")]
+pub(crate) struct BoardFragment {
+    pub(crate) t: Words,
+    pub(crate) today: String,
+    pub(crate) agents: Vec<AgentRow>,
+}
+
+pub async fn team_board(
+    State(state): State<AppState>,
+    signed: Signed,
+) -> Result<Response, AppError> {
+    let user = signed.user();
+    let (start, end) = today_window(&state)?;
+    let day = state.app.team_day(user, start, end).await?;
+    let fragment = BoardFragment {
+        t: words(user),
+        today: state.today().to_string(),
+        agents: board_rows(&state, user, day.agents).await?,
+    };
+    Ok(html(&fragment)?.into_response())
 }
 
 #[derive(Deserialize)]

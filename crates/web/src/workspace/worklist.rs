@@ -74,6 +74,7 @@ pub(crate) struct TodayRow {
 pub(crate) struct WorklistPage {
     pub(crate) t: Words,
     pub(crate) csrf: String,
+    pub(crate) nav: crate::nav::Nav,
     pub(crate) username: String,
     pub(crate) query: String,
     pub(crate) creditors: Vec<Choice>,
@@ -362,6 +363,7 @@ pub async fn worklist(
     let page_number = u32::try_from(page).unwrap_or(1);
     let view = WorklistPage {
         csrf: signed.0.csrf_token.clone(),
+        nav: crate::nav::Nav::of(signed.user()),
         username: user.username.clone(),
         query: String::new(),
         creditors: choices.creditors,

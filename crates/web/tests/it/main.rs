@@ -11,6 +11,8 @@ mod money;
 mod money_browser;
 mod openapi;
 mod queue;
+mod roles;
+mod roles_browser;
 mod server;
 mod sign_in;
 mod worklist;

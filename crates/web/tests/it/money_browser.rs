@@ -20,6 +20,17 @@ async fn sign_in(browser: &Browser, fixture: &Fixture, user: &str) {
     browser.type_text("#username", user).await;
     browser.type_text("#password", PASSWORD).await;
     browser.click("#sign-in").await;
+    // Every user here works accounts: signing in lands on their page (agents the work
+    // list); the queue is in their navigation.
+    let deadline = std::time::Instant::now() + WAIT;
+    while browser.current_url().await.ends_with("/login") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{user} is still on /login"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    browser.goto(&fixture.url("/queue")).await;
     browser.wait_for("#next", WAIT).await;
 }
 
