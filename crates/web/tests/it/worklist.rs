@@ -266,6 +266,9 @@ async fn the_work_list_and_search_in_the_browser() {
 
     // In Spanish, both pages are as accessible.
     browser.click("#language").await;
+    // The switch is a form post: wait for its answer before going elsewhere, or the
+    // navigation may cancel it.
+    browser.wait_for("html[lang=es]", WAIT).await;
     browser.goto(&fixture.url("/worklist?bucket=181%2B")).await;
     browser.wait_for_text("#count", "4 cuentas", WAIT).await;
     browser.assert_accessible("the work list in Spanish").await;
