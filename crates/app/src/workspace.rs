@@ -187,6 +187,9 @@ pub enum PromiseProblem {
     AboveBalance,
     /// More than `PROMISE_PAYMENTS_MAX` dated amounts.
     TooMany,
+    /// Another promise, plan or settlement is open on the account and the agent did not
+    /// ask to replace it (one open arrangement per account).
+    OpenArrangement,
 }
 
 impl PromiseProblem {
@@ -196,6 +199,7 @@ impl PromiseProblem {
             PromiseProblem::DateInPast(row) => format!("date_{row}"),
             PromiseProblem::AmountNotPositive(row) => format!("amount_{row}"),
             PromiseProblem::AboveBalance => "amount_1".into(),
+            PromiseProblem::OpenArrangement => "replace".into(),
         }
     }
 }
@@ -227,13 +231,16 @@ pub fn check_promise(lines: &[PromiseLine], balance: Amount, today: Date) -> Vec
 
 impl App {
     /// Records a promise to pay on `view` (an account the user sees), or says which
-    /// lines to correct. A stale `version` is a `Store(Conflict)`.
+    /// lines to correct. A stale `version` is a `Store(Conflict)`. With `replace` it
+    /// supersedes the promise, plan or settlement open on the account (in the same
+    /// transaction); without, an open one refuses it (`OpenArrangement`).
     pub async fn record_promise(
         &self,
         user: &SessionUser,
         view: &AccountView,
         version: i64,
         lines: &[PromiseLine],
+        replace: bool,
     ) -> Result<Result<i64, Vec<PromiseProblem>>, Error> {
         require(user, Permission::WorkAccounts)?;
         let today = self.store.today();
@@ -246,10 +253,17 @@ impl App {
             .map(|line| (line.due_on, line.amount))
             .collect();
         payments.sort_by_key(|(due_on, _)| *due_on);
-        Ok(Ok(self
+        let recorded = self
             .store
-            .record_promise(user, seen(view, version), today, &payments)
-            .await?))
+            .record_promise_replacing(
+                user,
+                seen(view, version),
+                today,
+                &payments,
+                store::arrangements::Replace(replace),
+            )
+            .await?;
+        Ok(recorded.map_err(|_open| vec![PromiseProblem::OpenArrangement]))
     }
 }
 

@@ -43,6 +43,10 @@ pub(crate) struct Nav {
     pub(crate) links: Vec<NavLink>,
     /// Search (every role that sees accounts).
     pub(crate) search: bool,
+    /// Work accounts: the guided call, wrap-up, notes, flags, contact points and "Next
+    /// account" on the account page (billing sees only what money it may post; admins
+    /// and auditors read).
+    pub(crate) work: bool,
 }
 
 impl Nav {
@@ -55,6 +59,7 @@ impl Nav {
                 .map(|(href, key, _)| NavLink { href, key })
                 .collect(),
             search: may(Permission::ViewAccounts),
+            work: may(Permission::WorkAccounts),
         }
     }
 

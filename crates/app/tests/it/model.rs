@@ -600,7 +600,11 @@ impl World {
                     })
                     .collect();
                 let version = view.version - i64::from(*stale);
-                match self.app.record_promise(user, &view, version, &lines).await {
+                match self
+                    .app
+                    .record_promise(user, &view, version, &lines, false)
+                    .await
+                {
                     Ok(Ok(id)) => authorised(
                         user,
                         Permission::WorkAccounts,

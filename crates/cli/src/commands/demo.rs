@@ -91,7 +91,7 @@ pub(crate) async fn demo_activity(app: &app::App, agent_id: i64) -> Result<(usiz
                 amount: part,
             });
             if app
-                .record_promise(&agent, &view, version, &lines)
+                .record_promise(&agent, &view, version, &lines, false)
                 .await?
                 .is_ok()
             {

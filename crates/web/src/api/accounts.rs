@@ -152,6 +152,7 @@ pub(crate) fn promise_field(t: crate::i18n::Words, problem: PromiseProblem) -> F
         }
         PromiseProblem::AboveBalance => ("payments".into(), "error.amount_above_balance"),
         PromiseProblem::Empty | PromiseProblem::TooMany => ("payments".into(), "error.date"),
+        PromiseProblem::OpenArrangement => ("payments".into(), "desk.open_arrangement"),
     };
     field_error(&field, t.get(key))
 }
@@ -235,7 +236,7 @@ pub(crate) async fn record_promise(call: Call) -> Result<Response, ApiFailure> {
     match call
         .state
         .app
-        .record_promise(&call.user, &view, version, &lines)
+        .record_promise(&call.user, &view, version, &lines, false)
         .await
         .map_err(|error| store_invalid(error.into(), "payments"))?
     {

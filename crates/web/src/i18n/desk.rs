@@ -105,4 +105,9 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Replace the open promise, plan or settlement",
         "Reemplazar la promesa, el plan o la liquidación abiertos",
     ),
+    (
+        "desk.open_arrangement",
+        "A promise, plan or settlement is already open on this account: tick \"Replace\" to replace it, or leave it.",
+        "Ya hay una promesa, un plan o una liquidación abiertos en esta cuenta: marque \"Reemplazar\" para sustituirlos, o déjelos.",
+    ),
 ];

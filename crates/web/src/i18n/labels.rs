@@ -118,6 +118,11 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ("event.settlement.create", "Settlement", "Liquidación"),
     ("event.approval.approved", "Approved", "Aprobado"),
     ("event.approval.rejected", "Rejected", "Rechazado"),
+    (
+        "event.dispute.resolved",
+        "Dispute resolved",
+        "Disputa resuelta",
+    ),
 ];
 
 #[cfg(test)]

@@ -230,6 +230,9 @@ pub struct PromiseForm {
     pub(crate) date_3: String,
     #[serde(default)]
     pub(crate) amount_3: String,
+    /// A checkbox: checked, the promise replaces the open promise, plan or settlement.
+    #[serde(default)]
+    pub(crate) replace: String,
 }
 
 pub async fn record_promise(
@@ -252,7 +255,7 @@ pub async fn record_promise(
     if errors.is_empty() {
         match state
             .app
-            .record_promise(user, &view, form.version, &lines)
+            .record_promise(user, &view, form.version, &lines, !form.replace.is_empty())
             .await
         {
             Ok(Ok(_)) => {
@@ -382,6 +385,7 @@ pub(crate) fn promise_problems(
                     }
                     "error.amount_above_balance"
                 }
+                PromiseProblem::OpenArrangement => "desk.open_arrangement",
             };
             field(&problem.field(), t, key)
         })

@@ -494,3 +494,52 @@ async fn the_desk_reads_as_people_read() {
         shown.body
     );
 }
+
+/// One open arrangement per account on the desk: a second promise is refused next to the
+/// "replace" box with what was typed kept; ticking it replaces the open promise.
+#[tokio::test]
+async fn a_second_promise_is_refused_next_to_replace_and_replaces_the_first_when_asked() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let promise = |csrf: String, version: String, amount: &'static str, replace: bool| {
+        let mut fields = vec![
+            ("csrf", csrf),
+            ("version", version),
+            ("date_1", "2026-12-01".to_string()),
+            ("amount_1", amount.to_string()),
+        ];
+        if replace {
+            fields.push(("replace", "on".to_string()));
+        }
+        fields
+    };
+    let (_, csrf, version) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    let first = promise(csrf, version, "100.00", false);
+    let first: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let recorded = ana.post("/accounts/NBANK/NY-1/promises", &first).await;
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+
+    let (_, csrf, version) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    let second = promise(csrf.clone(), version.clone(), "$250.00", false);
+    let second: Vec<(&str, &str)> = second.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = ana.post("/accounts/NBANK/NY-1/promises", &second).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let replace = tag(&refused.body, "promise-replace");
+    assert!(
+        replace.contains("aria-describedby=\"err-replace\""),
+        "{replace}"
+    );
+    assert!(refused.body.contains("already open on this account"));
+    assert!(tag(&refused.body, "amount_1").contains("value=\"$250.00\""));
+
+    let third = promise(csrf, version, "$250.00", true);
+    let third: Vec<(&str, &str)> = third.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let replaced = ana.post("/accounts/NBANK/NY-1/promises", &third).await;
+    assert_eq!(replaced.status, 303, "{}", replaced.body);
+    let (desk, _, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    assert!(desk.body.contains("$250.00"), "the new promise is shown");
+    assert!(
+        desk.body.contains("Replaced"),
+        "the first promise shows as replaced on the timeline or list"
+    );
+}

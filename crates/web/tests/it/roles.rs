@@ -542,3 +542,51 @@ async fn an_admin_changes_a_role_locks_and_unlocks_and_resets_a_password() {
         log.body
     );
 }
+
+/// The account page offers each role only the forms it may submit: agents and
+/// supervisors the whole guided call, billing only the payment it may post, admins and
+/// auditors nothing to
+/// submit but the language and sign-out.
+#[tokio::test]
+async fn the_account_page_offers_each_role_only_the_forms_it_may_submit() {
+    let fixture = every_role().await;
+    let forms = |page: &Response| -> Vec<String> {
+        page.body
+            .split("<form action=\"")
+            .skip(1)
+            .map(|rest| rest[..rest.find('"').unwrap()].to_string())
+            .filter(|action| action.starts_with("/accounts/") || action == "/queue/next")
+            .collect()
+    };
+    for (user, expected) in [
+        (
+            "ana",
+            &["/attempts", "/promises", "/verify", "/notes", "/queue/next"][..],
+        ),
+        ("bill", &["/payments"][..]),
+        ("root", &[][..]),
+        ("aud", &[][..]),
+    ] {
+        let (mut client, _) = signed_in(&fixture, user).await;
+        let page = client.get("/accounts/NBANK/NY-1").await;
+        assert_eq!(page.status, 200, "{user}: {}", page.body);
+        let offered = forms(&page);
+        for action in expected {
+            assert!(
+                offered.iter().any(|form| form.ends_with(action)),
+                "{user} should be offered {action}: {offered:?}"
+            );
+        }
+        for action in ["/attempts", "/promises", "/verify", "/notes", "/queue/next"] {
+            if !expected.contains(&action) {
+                assert!(
+                    !offered.iter().any(|form| form.ends_with(action)),
+                    "{user} is offered {action}, which it may not submit: {offered:?}"
+                );
+            }
+        }
+        if user == "aud" {
+            assert!(offered.is_empty(), "the auditor only reads: {offered:?}");
+        }
+    }
+}
