@@ -42,6 +42,7 @@ const NEXT: usize = 0;
 const PAGE: usize = 1;
 const FLOOR: usize = 2;
 const WORKLIST: usize = 3;
+const ATTEMPT: usize = 4;
 
 /// The work list as agents open it, one filter or order per iteration in turn: every
 /// index path of `store::workspace::worklist` (balance, bucket and days past due, last
@@ -428,8 +429,8 @@ struct Cpu {
 
 /// What the load gave.
 struct Run {
-    endpoints: [Endpoint; 4],
-    /// Iterations (next + page + work list + floor) begun in the measured window.
+    endpoints: [Endpoint; 5],
+    /// Iterations (next + page + attempt + work list + floor) begun in the measured window.
     iterations: u64,
     measured: Duration,
     cpu: Cpu,
@@ -479,7 +480,7 @@ async fn client(plan: Plan, usernames: Vec<String>) -> Result<Run> {
             ))
         })
         .collect();
-    let mut endpoints: [Endpoint; 4] = Default::default();
+    let mut endpoints: [Endpoint; 5] = Default::default();
     let mut iterations = 0;
     let mut accounts = HashSet::new();
     for task in tasks {
@@ -520,6 +521,22 @@ impl Agent {
         format!(
             "GET {path} HTTP/1.1\r\nHost: {host}\r\nCookie: {}\r\n\r\n",
             self.cookie
+        )
+        .into_bytes()
+    }
+
+    /// The wrap-up as the desk sends it: a call to `contact` that was not answered, with
+    /// the page's version; "Log attempt" (stay), answered 303 back to the page.
+    fn attempt(&self, host: &str, account: &str, version: &str, contact: &str) -> Vec<u8> {
+        let contact = contact.replace('+', "%2B");
+        let body = format!(
+            "csrf={}&version={version}&action=call&contact={contact}&disposition=no_answer&note=&then=stay",
+            self.csrf
+        );
+        format!(
+            "POST {account}/attempts HTTP/1.1\r\nHost: {host}\r\nCookie: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            self.cookie,
+            body.len()
         )
         .into_bytes()
     }
@@ -622,7 +639,7 @@ async fn check_first(agent: &mut Agent, host: &str) -> Result<usize> {
 
 #[derive(Default)]
 struct Tally {
-    endpoints: [Endpoint; 4],
+    endpoints: [Endpoint; 5],
     iterations: u64,
     /// Work lists opened, to take the next of `WORKLIST_PATHS`.
     worklists: u64,
@@ -661,13 +678,33 @@ async fn work(
             let page = agent.get(&host, &location);
             let shown = timed(&mut agent.connection, &page, |status, answer| {
                 if status == 200 && contains(answer.body, b"id=\"banner\"") {
-                    Ok(())
+                    // What the wrap-up needs: the account's version and a number the
+                    // attempt form offers (the first dialable phone).
+                    let body = String::from_utf8_lossy(answer.body);
+                    Ok(attempt_fields(&body))
                 } else {
                     Err(format!("GET {location} answered {status}"))
                 }
             })
             .await;
-            record(&mut tally.endpoints[PAGE], shown, measured);
+            let fields = record(&mut tally.endpoints[PAGE], shown, measured);
+            if let Some(fields) = fields {
+                let logged = match fields {
+                    Some((version, contact)) => {
+                        let post = agent.attempt(&host, &location, &version, &contact);
+                        timed(&mut agent.connection, &post, |status, _| {
+                            if status == 303 {
+                                Ok(())
+                            } else {
+                                Err(format!("POST {location}/attempts answered {status}"))
+                            }
+                        })
+                        .await
+                    }
+                    None => Err(format!("{location}: no version or number to call")),
+                };
+                record(&mut tally.endpoints[ATTEMPT], logged, measured);
+            }
             tally.accounts.insert(location);
         }
         let path = WORKLIST_PATHS[(tally.worklists % WORKLIST_PATHS.len() as u64) as usize];
@@ -700,6 +737,24 @@ async fn work(
         }
     }
     tally
+}
+
+/// The account's version and the first number the desk's attempt form offers.
+fn attempt_fields(page: &str) -> Option<(String, String)> {
+    let version = page
+        .split_once("name=\"version\" value=\"")?
+        .1
+        .split('"')
+        .next()?
+        .to_string();
+    let select = page.split_once("id=\"attempt-contact\"")?.1;
+    let contact = select
+        .split_once("<option value=\"")?
+        .1
+        .split('"')
+        .next()?
+        .to_string();
+    Some((version, contact))
 }
 
 /// What one exchange gave: its latency in nanoseconds and the caller's reading of the
@@ -791,7 +846,7 @@ fn report(
     if engine == Engine::Postgres {
         println!("  planner statistics gathered (ANALYZE) after preparing, as autovacuum would");
     }
-    let [next, page, floor, worklist] = &run.endpoints;
+    let [next, page, floor, worklist, attempt] = &run.endpoints;
     let ms = |nanos: u64| nanos as f64 / 1e6;
     let ratio = |endpoint: &Endpoint, quantile: f64| {
         endpoint.percentile(quantile) as f64 / floor.percentile(quantile).max(1) as f64
@@ -821,6 +876,7 @@ fn report(
     };
     line("next account  POST /queue/next (→ 303)", next, true);
     line("account page  GET /accounts/{creditor}/{ref}", page, true);
+    line("log attempt   POST …/attempts (→ 303)", attempt, true);
     line("work list     GET /worklist?… (9 filters)", worklist, true);
     line(
         &format!("floor         GET {FLOOR_PATH} ({} bytes)", run.floor_bytes),
@@ -840,7 +896,7 @@ fn report(
         })
     };
     println!(
-        "  {:.1} agent iterations/s (next + page + work list + floor); CPU per iteration: server {} ({database}), client {}; machine busy {}; {} distinct accounts served",
+        "  {:.1} agent iterations/s (next + page + attempt + work list + floor); CPU per iteration: server {} ({database}), client {}; machine busy {}; {} distinct accounts served",
         run.iterations as f64 / seconds,
         process(|ticks| ticks.0),
         process(|ticks| ticks.1),
@@ -859,9 +915,10 @@ fn report(
         }
     };
     println!(
-        "  target p95 ≤ {TARGET_P95_MS:.0} ms: next account {}; account page {}; work list {}",
+        "  target p95 ≤ {TARGET_P95_MS:.0} ms: next account {}; account page {}; log attempt {}; work list {}",
         verdict(next),
         verdict(page),
+        verdict(attempt),
         verdict(worklist)
     );
     let errors: u64 = run.endpoints.iter().map(|endpoint| endpoint.errors).sum();
