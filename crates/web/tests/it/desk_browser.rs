@@ -241,6 +241,15 @@ async fn a_refused_call_keeps_the_note_with_the_focus_on_the_reason() {
             vec![],
         )
         .await;
+    // Brought to the middle of the screen first, as a person scrolls to it: WebDriver may
+    // scroll it to the very top, under the desk's sticky summary.
+    browser
+        .execute(
+            "document.querySelector('#contact-points a[data-dial]')\
+             .scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await;
     browser.click("#contact-points a[data-dial]").await;
     let dialed = browser.execute("return window.dialed;", vec![]).await;
     assert_eq!(dialed, "+12065550103");
