@@ -1,7 +1,7 @@
 //! The auditor's pages: the audit log and the compliance decision log with their
 //! filters, paging (newest first), CSV exports of the filtered rows, and the button that
 //! verifies the audit chain as `arrears audit verify` does. Handlers parse the query
-//! into `store::logs` filters and call `app::auditor`.
+//! into `app::model::logs` filters and call `app::auditor`.
 
 use crate::AppState;
 use crate::auth::Signed;
