@@ -362,6 +362,9 @@ pub struct WriteTx {
     now_us: i64,
     /// The agency's business time zone (dates of entries, promises kept or broken).
     zone: jiff::tz::TimeZone,
+    /// SQLite: this process's turn to write (`Store::writer_turn`), held until the
+    /// transaction ends. Declared last: dropped after the transaction.
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl WriteTx {
@@ -371,6 +374,7 @@ impl WriteTx {
         now_us: i64,
         zone: jiff::tz::TimeZone,
         seal: SealKey,
+        turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     ) -> Result<WriteTx, StoreError> {
         let begin = match engine {
             Engine::Sqlite => "BEGIN IMMEDIATE",
@@ -410,6 +414,7 @@ impl WriteTx {
             digests,
             now_us,
             zone,
+            _turn: turn,
         })
     }
 

@@ -86,6 +86,16 @@ impl Store {
         .bind(account_id)
         .execute(tx.conn())
         .await?;
+        // The queue's cool-down: the latest attempt on any of the debtor's accounts, on
+        // each of them (migration 19; `queue::queue_conditions`).
+        sqlx::query(
+            "UPDATE accounts SET debtor_tried_at_us = $1 \
+             WHERE debtor_id = (SELECT debtor_id FROM accounts WHERE id = $2) AND debtor_tried_at_us < $1",
+        )
+        .bind(attempt.at.as_microsecond())
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
         tx.commit().await?;
         Ok(id)
     }

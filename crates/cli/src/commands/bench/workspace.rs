@@ -437,6 +437,8 @@ struct Run {
     /// Distinct accounts "next account" led to during the whole run.
     distinct_accounts: usize,
     floor_bytes: usize,
+    /// The work list's latencies by filter (`WORKLIST_PATHS`' order), sorted.
+    worklist_by_path: Vec<Vec<u64>>,
 }
 
 /// Signs every agent in, then runs them all on this thread until the window ends.
@@ -483,8 +485,12 @@ async fn client(plan: Plan, usernames: Vec<String>) -> Result<Run> {
     let mut endpoints: [Endpoint; 5] = Default::default();
     let mut iterations = 0;
     let mut accounts = HashSet::new();
+    let mut worklist_by_path = vec![Vec::new(); WORKLIST_PATHS.len()];
     for task in tasks {
         let tally = task.await?;
+        for (all, own) in worklist_by_path.iter_mut().zip(tally.worklist_by_path) {
+            all.extend(own);
+        }
         for (endpoint, own) in endpoints.iter_mut().zip(tally.endpoints) {
             endpoint.latencies.extend(own.latencies);
             endpoint.errors += own.errors;
@@ -498,6 +504,9 @@ async fn client(plan: Plan, usernames: Vec<String>) -> Result<Run> {
     for endpoint in &mut endpoints {
         endpoint.latencies.sort_unstable();
     }
+    for latencies in &mut worklist_by_path {
+        latencies.sort_unstable();
+    }
     Ok(Run {
         endpoints,
         iterations,
@@ -505,6 +514,7 @@ async fn client(plan: Plan, usernames: Vec<String>) -> Result<Run> {
         cpu: sampler.await?,
         distinct_accounts: accounts.len(),
         floor_bytes,
+        worklist_by_path,
     })
 }
 
@@ -643,6 +653,8 @@ struct Tally {
     iterations: u64,
     /// Work lists opened, to take the next of `WORKLIST_PATHS`.
     worklists: u64,
+    /// The work list's measured latencies by filter.
+    worklist_by_path: Vec<Vec<u64>>,
     accounts: HashSet<String>,
 }
 
@@ -654,7 +666,10 @@ async fn work(
     measured_from: Instant,
     deadline: Instant,
 ) -> Tally {
-    let mut tally = Tally::default();
+    let mut tally = Tally {
+        worklist_by_path: vec![Vec::new(); WORKLIST_PATHS.len()],
+        ..Tally::default()
+    };
     let next = agent.next(&host);
     let floor = agent.get(&host, FLOOR_PATH);
     loop {
@@ -707,7 +722,8 @@ async fn work(
             }
             tally.accounts.insert(location);
         }
-        let path = WORKLIST_PATHS[(tally.worklists % WORKLIST_PATHS.len() as u64) as usize];
+        let which = (tally.worklists % WORKLIST_PATHS.len() as u64) as usize;
+        let path = WORKLIST_PATHS[which];
         tally.worklists += 1;
         let list = agent.get(&host, path);
         let listed = timed(&mut agent.connection, &list, |status, answer| {
@@ -718,7 +734,11 @@ async fn work(
             }
         })
         .await;
+        let measured_before = tally.endpoints[WORKLIST].latencies.len();
         record(&mut tally.endpoints[WORKLIST], listed, measured);
+        if let Some(&nanos) = tally.endpoints[WORKLIST].latencies[measured_before..].first() {
+            tally.worklist_by_path[which].push(nanos);
+        }
         let fetched = timed(&mut agent.connection, &floor, |status, _| {
             if status == 200 {
                 Ok(())
@@ -878,6 +898,15 @@ fn report(
     line("account page  GET /accounts/{creditor}/{ref}", page, true);
     line("log attempt   POST …/attempts (→ 303)", attempt, true);
     line("work list     GET /worklist?… (9 filters)", worklist, true);
+    for (path, latencies) in WORKLIST_PATHS.iter().zip(&run.worklist_by_path) {
+        println!(
+            "    {path:<50} {:>6} answered  p50 {:7.2} ms  p95 {:7.2} ms  max {:8.2} ms",
+            latencies.len(),
+            ms(percentile(latencies, 0.50)),
+            ms(percentile(latencies, 0.95)),
+            ms(latencies.last().copied().unwrap_or(0)),
+        );
+    }
     line(
         &format!("floor         GET {FLOOR_PATH} ({} bytes)", run.floor_bytes),
         floor,
