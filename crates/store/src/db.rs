@@ -13,6 +13,13 @@ pub const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;
 /// Page cache per SQLite connection. The default 2 MiB thrashes once the unique indexes
 /// of a few hundred thousand accounts no longer fit.
 pub const SQLITE_CACHE_KIB: u64 = 64 * 1024;
+/// How much of a SQLite file is read through a memory map rather than copied into each
+/// connection's cache by `pread`: the connections then share the operating system's
+/// page cache, and a page is not copied once per connection. Measured at 1,000,000
+/// accounts with 8 agents: without it a third of the server's CPU was the kernel copying
+/// pages (`_copy_to_iter`). SQLite's own ceiling (`SQLITE_MAX_MMAP_SIZE`, 0x7fff0000)
+/// caps it; a larger file reads its tail as before.
+pub const SQLITE_MMAP_BYTES: u64 = 0x7fff_0000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
@@ -110,6 +117,11 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Engine), StoreError> {
                     connection
                         .execute(sqlx::AssertSqlSafe(format!(
                             "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"
+                        )))
+                        .await?;
+                    connection
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "PRAGMA mmap_size = {SQLITE_MMAP_BYTES}"
                         )))
                         .await?;
                 }
