@@ -246,13 +246,10 @@ mod tests {
 
     #[test]
     fn provider_urls_are_read_or_refused() {
-        let target = target("https://sms.example.com/v1/messages").unwrap();
-        assert!(target.tls);
-        assert_eq!(
-            (target.host.as_str(), target.port),
-            ("sms.example.com", 443)
-        );
-        assert_eq!(target.path, "/v1/messages");
+        let read = target("https://sms.example.com/v1/messages").unwrap();
+        assert!(read.tls);
+        assert_eq!((read.host.as_str(), read.port), ("sms.example.com", 443));
+        assert_eq!(read.path, "/v1/messages");
         assert_eq!(target("http://127.0.0.1:9000").unwrap().port, 9000);
         assert!(target("ftp://x").is_err());
         assert!(target("http://user:pw@host/").is_err());

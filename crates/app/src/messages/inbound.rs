@@ -149,7 +149,7 @@ pub fn parse_bounces(file: &str, bytes: &[u8]) -> Result<Vec<String>, String> {
     let text = text_of(file, bytes)?;
     let lines = lines_of(&text);
     let (top, body) = headers(file, &lines, 0, 1)?;
-    let (content_type, _, line) = header(&top, "Content-Type")
+    let (_, content_type, line) = header(&top, "Content-Type")
         .cloned()
         .ok_or_else(|| format!("{file}:1: Content-Type: missing (expected multipart/report)"))?;
     let lower = content_type.to_ascii_lowercase();
@@ -799,12 +799,12 @@ mod tests {
         let bad = REPORT.replace("Status: 5.1.1", "Status: five");
         assert_eq!(
             parse_bounces("r.eml", bad.as_bytes()).unwrap_err(),
-            "r.eml:17: Status: \"five\" is not a status code such as 5.1.1"
+            "r.eml:20: Status: \"five\" is not a status code such as 5.1.1"
         );
         let missing = REPORT.replace("Action: failed\r\n", "");
         assert_eq!(
             parse_bounces("r.eml", missing.as_bytes()).unwrap_err(),
-            "r.eml:15: Action: missing in this recipient's fields"
+            "r.eml:18: Action: missing in this recipient's fields"
         );
         let plain = "From: a@b\r\nContent-Type: text/plain\r\n\r\nhello\r\n";
         assert!(

@@ -79,6 +79,54 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Escriba lo que se respondió (de 1 a 2.000 caracteres).",
     ),
     ("queries.board", "Queries", "Consultas"),
+    // The timeline: a message's attempt row (its disposition is `message_TEMPLATE`) and
+    // the audit events of messages, opt-outs and queries.
+    (
+        "disposition.message_payment_reminder",
+        "Payment reminder sent",
+        "Recordatorio de pago enviado",
+    ),
+    (
+        "disposition.message_promise_confirmation",
+        "Promise confirmation sent",
+        "Confirmación de promesa enviada",
+    ),
+    (
+        "disposition.message_plan_confirmation",
+        "Plan confirmation sent",
+        "Confirmación de plan enviada",
+    ),
+    (
+        "disposition.message_validation_notice",
+        "Validation notice sent",
+        "Aviso de validación enviado",
+    ),
+    (
+        "disposition.message_opt_out_confirmation",
+        "Opt-out confirmation sent",
+        "Confirmación de baja enviada",
+    ),
+    (
+        "disposition.message_help",
+        "Help text sent",
+        "Texto de ayuda enviado",
+    ),
+    ("event.message.queued", "Message queued", "Mensaje en cola"),
+    (
+        "event.query.received",
+        "Inbound reply (query)",
+        "Respuesta recibida (consulta)",
+    ),
+    (
+        "event.query.answered",
+        "Query answered",
+        "Consulta respondida",
+    ),
+    (
+        "event.contact_point.esign_consent",
+        "E-SIGN consent recorded",
+        "Consentimiento E-SIGN registrado",
+    ),
     ("queries.board_open", "open", "abiertas"),
     ("queries.board_overdue", "overdue", "vencidas"),
 ];

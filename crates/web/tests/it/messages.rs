@@ -409,7 +409,15 @@ async fn inbound_stop_and_alto_opt_out_a_bad_signature_changes_nothing_and_repli
         },
         ..web::Config::default()
     };
-    let fixture = Fixture::start_with(NOW, &[("ana", Role::Agent, &["NBANK"])], config).await;
+    let fixture = Fixture::start_with(
+        NOW,
+        &[
+            ("ana", Role::Agent, &["NBANK"]),
+            ("sam", Role::Supervisor, &["NBANK"]),
+        ],
+        config,
+    )
+    .await;
     let app = app_of(&fixture);
     let actor = store::Actor::new("cli:test");
     let folder = tempfile::tempdir().unwrap();
@@ -533,4 +541,55 @@ async fn inbound_stop_and_alto_opt_out_a_bad_signature_changes_nothing_and_repli
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("I can pay on Friday"), "{}", page.body);
     assert!(page.body.contains("NBANK MA-1"), "{}", page.body);
+    // On the team board: one open, none overdue yet.
+    let mut supervisor = fixture.sign_in("sam").await;
+    let board = supervisor.get("/team").await;
+    assert!(
+        board
+            .body
+            .contains("<span class=\"num\">1</span> open · <span class=\"num\">0</span> overdue"),
+        "{}",
+        board.body
+    );
+    // The agent answers it with a note: it leaves the open list (audited).
+    let id = page
+        .attribute_after("<tr data-query", "data-query")
+        .unwrap();
+    let empty = agent
+        .post(
+            &format!("/queries/{id}/answer"),
+            &[("csrf", &page.csrf()), ("note", " ")],
+        )
+        .await;
+    assert_eq!(empty.status, 422, "{}", empty.body);
+    assert!(
+        empty.body.contains("aria-invalid=\"true\""),
+        "{}",
+        empty.body
+    );
+    let answered = agent
+        .post(
+            &format!("/queries/{id}/answer"),
+            &[
+                ("csrf", &page.csrf()),
+                ("note", "Called back, payment Friday"),
+            ],
+        )
+        .await;
+    assert_eq!(answered.status, 303, "{}", answered.body);
+    let after = agent.get("/queries").await;
+    assert!(
+        !after.body.contains("I can pay on Friday"),
+        "{}",
+        after.body
+    );
+    let events = fixture
+        .store
+        .audit_events(&store::logs::AuditFilter::default(), 0, 50)
+        .await
+        .unwrap();
+    assert!(
+        events.iter().any(|event| event.action == "query.answered"),
+        "audited"
+    );
 }
