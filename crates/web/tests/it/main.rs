@@ -8,6 +8,7 @@ mod disputes_browser;
 mod e2e;
 mod fixture;
 mod messages;
+mod messages_browser;
 mod money;
 mod money_browser;
 mod openapi;
