@@ -273,12 +273,14 @@ fn decode_quoted_printable(text: &str) -> String {
         let raw = line.as_bytes();
         let mut at = 0;
         while at < raw.len() {
-            if raw[at] == b'=' && at + 2 < raw.len() {
-                if let Ok(byte) = u8::from_str_radix(&line[at + 1..at + 3], 16) {
-                    bytes.push(byte);
-                    at += 3;
-                    continue;
-                }
+            let hex = |byte: u8| char::from(byte).to_digit(16);
+            if raw[at] == b'='
+                && at + 2 < raw.len()
+                && let (Some(high), Some(low)) = (hex(raw[at + 1]), hex(raw[at + 2]))
+            {
+                bytes.push((high * 16 + low) as u8);
+                at += 3;
+                continue;
             }
             bytes.push(raw[at]);
             at += 1;
@@ -512,6 +514,7 @@ impl App {
             .unwrap_or(received)
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn land_query(
         &self,
         actor: &Actor,
