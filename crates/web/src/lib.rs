@@ -266,6 +266,7 @@ pub fn router_with(store: Store, config: Config) -> Router {
             get(messages::unsubscribe_form).post(messages::unsubscribe),
         )
         .route("/outbox", get(messages::outbox))
+        .route("/outbox/{id}", get(messages::outbox_message))
         .route("/outbox/{id}/retry", post(messages::retry))
         .route("/api/v1/sms/inbound", post(messages::sms_inbound))
         .route("/queries", get(messages::queries))

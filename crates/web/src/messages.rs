@@ -178,6 +178,71 @@ pub async fn outbox(
     Ok(Html(page.render()?).into_response())
 }
 
+#[derive(Template)]
+#[template(path = "outbox_message.html")]
+struct MessagePage {
+    t: Words,
+    csrf: String,
+    nav: crate::nav::Nav,
+    username: String,
+    query: String,
+    id: i64,
+    account: String,
+    href: String,
+    channel: String,
+    recipient: String,
+    state: String,
+    created: String,
+    attempts: i64,
+    error: String,
+    subject: String,
+    body: String,
+    headers: String,
+}
+
+/// One message as it was sent (the content behind a timeline entry), for supervisors.
+pub async fn outbox_message(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let user = signed.user();
+    let t = Words::new(user.language);
+    let row = state.app.outbox_message_for(user, id).await?;
+    let page = MessagePage {
+        csrf: signed.0.csrf_token.clone(),
+        nav: crate::nav::Nav::of(user),
+        username: user.username.clone(),
+        query: String::new(),
+        id: row.id,
+        account: row
+            .account
+            .as_ref()
+            .map(|(creditor, account_ref)| format!("{creditor} {account_ref}"))
+            .unwrap_or_default(),
+        href: row
+            .account
+            .as_ref()
+            .map(|(creditor, account_ref)| account_href(creditor, account_ref))
+            .unwrap_or_default(),
+        channel: row.channel,
+        recipient: row.recipient,
+        state: t.get(&format!("outbox.state.{}", row.state)).to_string(),
+        created: local_time(&state, row.created_at),
+        attempts: row.attempts,
+        error: row.last_error.unwrap_or_default(),
+        subject: row.subject,
+        body: row.body_text,
+        headers: row
+            .headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\n"))
+            .collect(),
+        t,
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
 #[derive(Deserialize)]
 pub struct CsrfForm {
     #[serde(default)]

@@ -601,6 +601,25 @@ impl App {
         Ok(self.store.outbox_counts(None).await?)
     }
 
+    /// One message as a supervisor sees it (their creditors only; another creditor's is
+    /// as good as absent).
+    pub async fn outbox_message_for(
+        &self,
+        user: &store::sessions::SessionUser,
+        id: i64,
+    ) -> Result<OutboxRow, Error> {
+        crate::require(user, domain::permission::Permission::Supervise)?;
+        let absent = || Error::Store(store::StoreError::NotFound(format!("no message {id}")));
+        let row = self.store.outbox_message(id).await?.ok_or_else(absent)?;
+        if let Some((creditor, account_ref)) = &row.account {
+            // The account's visibility decides (creditor scope).
+            self.account(user, creditor, account_ref, self.today())
+                .await
+                .map_err(|_| absent())?;
+        }
+        Ok(row)
+    }
+
     /// One message as stored (the rendered content behind a timeline entry).
     pub async fn outbox_message(&self, id: i64) -> Result<Option<OutboxRow>, Error> {
         Ok(self.store.outbox_message(id).await?)

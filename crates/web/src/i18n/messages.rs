@@ -50,6 +50,9 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ("outbox.error", "Last error", "Último error"),
     ("outbox.retry", "Retry", "Reintentar"),
     ("outbox.retried", "Queued again.", "En cola de nuevo."),
+    ("outbox.message", "Message", "Mensaje"),
+    ("outbox.created", "Queued at", "En cola desde"),
+    ("outbox.content", "What was sent", "Lo que se envió"),
     ("queries.title", "Queries", "Consultas"),
     ("queries.open", "Open queries", "Consultas abiertas"),
     (

@@ -176,6 +176,17 @@ async fn email_goes_out_once_over_smtp_with_its_opt_out_and_one_click_stops_the_
         "{}",
         page.body
     );
+    // What was sent is there to read, headers and all.
+    let shown = supervisor.get(&format!("/outbox/{id}")).await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert!(shown.body.contains("Dear Ann Bee,"), "{}", shown.body);
+    assert!(
+        shown
+            .body
+            .contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+        "{}",
+        shown.body
+    );
 
     // The server comes back on the same port: the message goes out once.
     let sink = Sink::start(port).await;

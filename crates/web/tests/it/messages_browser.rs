@@ -65,6 +65,9 @@ async fn the_outbox_the_queries_and_the_opt_out_page_are_accessible() {
         browser.click("#language").await;
         browser.wait_for("html[lang=en]", WAIT).await;
     }
+    browser.goto(&fixture.url("/outbox/1")).await;
+    browser.wait_for("#message-body", WAIT).await;
+    browser.assert_accessible("a message in the outbox").await;
     let link = app.opt_out_link("ann@example.com");
     let path = link.strip_prefix("http://127.0.0.1:8080").unwrap();
     browser.goto(&fixture.url(path)).await;
