@@ -556,20 +556,6 @@ impl Store {
         Ok(out)
     }
 
-    /// The messages about an account, newest first.
-    pub async fn account_messages(&self, account_id: i64) -> Result<Vec<OutboxRow>, StoreError> {
-        let sql = format!(
-            "SELECT {OUTBOX_COLUMNS} {OUTBOX_FROM} WHERE o.account_id = $1 ORDER BY o.id DESC"
-        );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(account_id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(outbox_row)
-            .collect()
-    }
-
     /// What a message about the account is worded with.
     pub async fn message_facts(&self, account_id: i64) -> Result<MessageFacts, StoreError> {
         let row = sqlx::query(
@@ -947,15 +933,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// One query.
-    pub async fn query_by_id(&self, id: i64) -> Result<Option<QueryRow>, StoreError> {
-        Ok(self
-            .queries(None, i64::MAX)
-            .await?
-            .into_iter()
-            .find(|query| query.id == id))
     }
 
     /// Open and overdue (due before `now`) queries of the creditors `scope` names.

@@ -716,18 +716,6 @@ impl App {
             .collect())
     }
 
-    /// The queries on one account (the desk's timeline).
-    pub async fn account_queries(
-        &self,
-        user: &SessionUser,
-        creditor: &str,
-        account_ref: &str,
-    ) -> Result<Vec<QueryRow>, Error> {
-        crate::require(user, Permission::ViewAccounts)?;
-        let known = self.known(creditor, account_ref).await?;
-        Ok(self.store.queries(Some(known.account_id), 100).await?)
-    }
-
     /// Open and overdue queries of the user's creditors (the team board).
     pub async fn query_counts(&self, user: &SessionUser) -> Result<(i64, i64), Error> {
         crate::require(user, Permission::Supervise)?;
