@@ -90,3 +90,90 @@ fn email_is_queued_bounces_mark_the_address_bad_and_replies_become_queries() {
         assert!(env.arrears(db, &["audit", "verify"]).status.success());
     }
 }
+
+/// `arrears serve` delivers the outbox in the background and stops cleanly with the
+/// server: a text queued from the command line reaches the SMS folder without any
+/// `outbox deliver`, and an interrupt ends the server with status 0.
+#[test]
+fn the_server_delivers_the_outbox_in_the_background_and_stops_cleanly() {
+    let env = Env::new();
+    let placement = env.write(
+        "texts.csv",
+        "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,address_line1,city,state,postal_code,phone_mobile,language\n\
+         ACME,T-1,D-1,Ana,Ruiz,100.00,USD,2026-01-15,1 Main St,Boston,MA,02110,(617) 555-0101,es\n",
+    );
+    let postgres = Postgres::create();
+    let mut databases = vec![env.sqlite("serve.db")];
+    databases.extend(postgres.as_ref().map(|postgres| postgres.url.clone()));
+    for (index, db) in databases.iter().enumerate() {
+        env.ok(db, &["import", "placements", placement.to_str().unwrap()]);
+        let sent = env.ok(
+            db,
+            &[
+                "sms",
+                "send",
+                "--creditor",
+                "ACME",
+                "--account",
+                "T-1",
+                "--template",
+                "payment_reminder",
+            ],
+        );
+        assert!(sent.starts_with("queued as message 1"), "{sent}");
+        let folder = env.path(&format!("texts-{index}"));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_arrears"))
+            .args([
+                "--db",
+                db,
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .current_dir(env.path(""))
+            .env("ARREARS_NOW", crate::NOW)
+            .env("ARREARS_PII_KEY", crate::KEY)
+            .env("ARREARS_SMS_OUTBOX_DIR", &folder)
+            .env_remove("ARREARS_DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let text = loop {
+            let files: Vec<_> = std::fs::read_dir(&folder)
+                .map(|entries| entries.filter_map(Result::ok).collect())
+                .unwrap_or_default();
+            if let Some(file) = files.first() {
+                break std::fs::read_to_string(file.path()).unwrap();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the deliverer never wrote the text"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        assert!(text.starts_with("To: +16175550101\n"), "{text}");
+        assert!(
+            text.contains("Responda ALTO para no recibir más mensajes."),
+            "{text}"
+        );
+        let round = env.ok(db, &["outbox", "deliver"]);
+        assert!(
+            round.contains("    sent 1"),
+            "delivered once, by the server: {round}"
+        );
+        let interrupted = std::process::Command::new("kill")
+            .args(["-INT", &server.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(interrupted.success());
+        let status = server.wait().unwrap();
+        assert!(status.success(), "the server stops cleanly: {status:?}");
+    }
+}
