@@ -301,7 +301,7 @@ impl Store {
         .await?;
         sqlx::query(
             "INSERT INTO outbox (id, idempotency_key, account_id, attempt_id, channel, template, language, purpose, recipient, subject, body_text, body_html, headers, state, attempts, next_attempt_at_us, created_at_us, audit_seq) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'queued', 0, $14, $14, $15)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'queued', 0, $14, $15, $16)",
         )
         .bind(id)
         .bind(&message.idempotency_key)
@@ -316,6 +316,9 @@ impl Store {
         .bind(&message.body_text)
         .bind(&message.body_html)
         .bind(headers_text(&message.headers))
+        // A decision about a later instant (a text allowed only from 08:00) schedules
+        // the message for then.
+        .bind(now.max(decision.decided_at.as_microsecond()))
         .bind(now)
         .bind(seq)
         .execute(tx.conn())

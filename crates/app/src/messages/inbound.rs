@@ -656,10 +656,20 @@ impl App {
                 send.creditor = &account.creditor;
                 send.account_ref = &account.account_ref;
                 send.point = Some(&from);
-                confirmation = matches!(
-                    self.send_message(&actor, None, AskedBy::Api, &send).await?,
-                    Sent::Queued { .. }
-                );
+                // The one confirmation: now, or at the first instant the engine allows
+                // a text (a STOP at 07:00 is confirmed at 08:00 on the consumer's clock).
+                confirmation = match self.send_message(&actor, None, AskedBy::Api, &send).await? {
+                    Sent::Queued { .. } => true,
+                    Sent::Refused {
+                        next_allowed_at: Some(next),
+                        ..
+                    } => matches!(
+                        self.send_message_at(&actor, None, AskedBy::Api, &send, next)
+                            .await?,
+                        Sent::Queued { .. }
+                    ),
+                    Sent::Refused { .. } => false,
+                };
             }
             return Ok(SmsReply::OptedOut {
                 newly,

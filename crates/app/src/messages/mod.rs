@@ -265,6 +265,20 @@ impl App {
         asked_by: AskedBy,
         send: &Send<'_>,
     ) -> Result<Sent, MessageError> {
+        self.send_message_at(actor, user_id, asked_by, send, self.now())
+            .await
+    }
+
+    /// `send_message` asked about instant `at` (now or later): when allowed, the message
+    /// is queued now and delivered from `at`.
+    pub async fn send_message_at(
+        &self,
+        actor: &Actor,
+        user_id: Option<i64>,
+        asked_by: AskedBy,
+        send: &Send<'_>,
+        at: Timestamp,
+    ) -> Result<Sent, MessageError> {
         let template = Template::parse(send.template)
             .ok_or_else(|| MessageError::UnknownTemplate(send.template.to_string()))?;
         if !template.goes_by(send.channel) {
@@ -298,7 +312,7 @@ impl App {
             Template::OptOutConfirmation => Purpose::OptOutConfirmation,
             _ => Purpose::Collection,
         };
-        let now = self.now();
+        let now = at.max(self.now());
         let asked = known.ask_for(self.rules, now, action, purpose, Some(point));
         let decision = asked.decision(known.account_id, asked_by);
         if !asked.allowed() {

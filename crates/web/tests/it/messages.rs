@@ -604,3 +604,40 @@ async fn inbound_stop_and_alto_opt_out_a_bad_signature_changes_nothing_and_repli
         "audited"
     );
 }
+
+/// A STOP sent before 08:00 on the consumer's clock is honoured at once, and its one
+/// confirmation goes out at 08:00, not before.
+#[tokio::test]
+async fn a_stop_before_eight_is_confirmed_at_eight() {
+    let config = web::Config {
+        messages: app::messages::Settings {
+            sms_webhook_secret: Some("webhook secret".into()),
+            ..app::messages::Settings::default()
+        },
+        ..web::Config::default()
+    };
+    // 07:00 in Seattle.
+    let fixture = Fixture::start_with("2026-11-23T15:00:00Z", &[], config).await;
+    let app = app_of(&fixture);
+    let folder = tempfile::tempdir().unwrap();
+    let transports = Transports {
+        smtp: None,
+        sms: Some(channels::sms::SmsSender::Folder(
+            folder.path().to_path_buf(),
+        )),
+    };
+    let stop = "From=%2B12065550103&To=%2B15555550100&Body=Stop";
+    let (status, response) = webhook(&fixture, stop, signed(stop)).await;
+    assert_eq!(status, 200, "{response}");
+    assert!(
+        response.contains("\"newly\":true") && response.contains("\"confirmation_queued\":true"),
+        "{response}"
+    );
+    assert_eq!(app.deliver_due(&transports).await.unwrap().sent, 0);
+    let at_seven_59 = app.at("2026-11-23T15:59:00Z".parse().unwrap());
+    assert_eq!(at_seven_59.deliver_due(&transports).await.unwrap().sent, 0);
+    let at_eight = app.at("2026-11-23T16:00:00Z".parse().unwrap());
+    assert_eq!(at_eight.deliver_due(&transports).await.unwrap().sent, 1);
+    let files: Vec<_> = std::fs::read_dir(folder.path()).unwrap().collect();
+    assert_eq!(files.len(), 1);
+}
