@@ -256,6 +256,9 @@ pub struct Facts<'a> {
     pub history: &'a [HistoryEntry],
     /// The consents the debtor gave directly, on any of their accounts.
     pub consents: &'a [Consent],
+    /// The debtor opted out of email / of texts (`store::messages`).
+    pub email_opted_out: bool,
+    pub sms_opted_out: bool,
 }
 
 /// A question and its answer.
@@ -313,6 +316,26 @@ impl Facts<'_> {
         point: Option<&Point>,
         fallback_phone: Option<&str>,
     ) -> Asked {
+        self.ask_for(
+            rules,
+            at,
+            action,
+            Purpose::Collection,
+            point,
+            fallback_phone,
+        )
+    }
+
+    /// `ask` for a communication of another purpose (an opt-out confirmation).
+    pub fn ask_for(
+        &self,
+        rules: &RuleSet,
+        at: Timestamp,
+        action: Action,
+        purpose: Purpose,
+        point: Option<&Point>,
+        fallback_phone: Option<&str>,
+    ) -> Asked {
         let phone = point.and_then(Point::phone).or(fallback_phone);
         let zones = zones_now(self.stored_zones, self.state, phone);
         let holds = self.holds;
@@ -321,7 +344,7 @@ impl Facts<'_> {
             action,
             debt_id: self.account_ref.to_string(),
             recipient: Recipient::Consumer,
-            purpose: Purpose::Collection,
+            purpose,
             contact_point: point.map(|point| {
                 let kind = point.contract_kind();
                 ContactPoint {
@@ -336,6 +359,8 @@ impl Facts<'_> {
                 attorney_represented: holds.contains(&HoldKind::Attorney),
                 bankruptcy_filed: holds.contains(&HoldKind::Bankruptcy),
                 deceased: holds.contains(&HoldKind::Deceased),
+                email_opted_out: self.email_opted_out,
+                sms_opted_out: self.sms_opted_out,
                 ..Consumer::default()
             },
             debts: vec![Debt {
@@ -383,6 +408,9 @@ pub struct Known {
     pub history: Vec<HistoryEntry>,
     /// The consents the debtor gave directly (callbacks they asked for).
     pub consents: Vec<Consent>,
+    /// The debtor opted out of email / of texts (`store::messages`).
+    pub email_opted_out: bool,
+    pub sms_opted_out: bool,
 }
 
 impl Known {
@@ -396,6 +424,8 @@ impl Known {
             validation_notice_sent_at: self.validation_notice_sent_at,
             history: &self.history,
             consents: &self.consents,
+            email_opted_out: self.email_opted_out,
+            sms_opted_out: self.sms_opted_out,
         }
     }
 
@@ -473,8 +503,22 @@ impl Known {
         action: Action,
         point: Option<&Point>,
     ) -> Asked {
+        self.ask_for(rules, at, action, Purpose::Collection, point)
+    }
+
+    /// `ask` for a communication of `purpose` (an opt-out confirmation is allowed to a
+    /// consumer who opted out of the medium).
+    pub fn ask_for(
+        &self,
+        rules: &RuleSet,
+        at: Timestamp,
+        action: Action,
+        purpose: Purpose,
+        point: Option<&Point>,
+    ) -> Asked {
         let fallback = self.usable_point(Action::Call).and_then(Point::phone);
-        self.facts().ask(rules, at, action, point, fallback)
+        self.facts()
+            .ask_for(rules, at, action, purpose, point, fallback)
     }
 
     /// The compliance rules a dispute on this account stops collection by, asked
@@ -572,6 +616,8 @@ impl App {
             holds: facts.holds,
             dispute_placed_at_us: facts.dispute_placed_at_us,
             validation_notice_sent_at: facts.validation_notice_sent_at,
+            email_opted_out: facts.email_opted_out,
+            sms_opted_out: facts.sms_opted_out,
         })
     }
 
@@ -737,6 +783,8 @@ mod tests {
             validation_notice_sent_at: None,
             history: &calls,
             consents: &[over, current.clone()],
+            email_opted_out: false,
+            sms_opted_out: false,
         };
         // 07:30 in New York: the time rule would forbid it, the consent lifts it.
         let asked = facts.ask(RuleSet::builtin(), at, Action::Call, None, None);

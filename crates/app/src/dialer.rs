@@ -133,6 +133,9 @@ impl App {
             validation_notice_sent_at: candidate.validation_notice_sent_at,
             history,
             consents,
+            // Opt-outs of email and texts say nothing about a call.
+            email_opted_out: false,
+            sms_opted_out: false,
         };
         let asked = facts.ask(self.rules, at, Action::Call, Some(&point), None);
         if asked.zones.basis == ZoneBasis::EveryUsZone {

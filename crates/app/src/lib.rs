@@ -18,6 +18,7 @@ pub mod dialer;
 pub mod disputes;
 pub mod export;
 pub mod locate;
+pub mod messages;
 pub mod money;
 pub mod operator;
 pub mod queue;
@@ -35,8 +36,8 @@ pub mod model {
     };
     pub use store::{
         accounts, aging, arrangements, audit, boards, creditors, db, decisions, disputes, import,
-        locate, logs, money, money_views, remittance, rotate, sessions, user_admin, users, view,
-        workspace,
+        locate, logs, messages, money, money_views, remittance, rotate, sessions, user_admin,
+        users, view, workspace,
     };
 }
 
@@ -51,11 +52,17 @@ use store::sessions::SessionUser;
 pub struct App {
     store: Store,
     rules: &'static RuleSet,
+    /// Sender, links and webhook secret of email and texts (`messages::Settings`).
+    messages: std::sync::Arc<messages::Settings>,
 }
 
 impl App {
     pub fn new(store: Store, rules: &'static RuleSet) -> App {
-        App { store, rules }
+        App {
+            store,
+            rules,
+            messages: Default::default(),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -68,6 +75,7 @@ impl App {
         App {
             store: self.store.clone().with_clock(store::Clock::Fixed(instant)),
             rules: self.rules,
+            messages: self.messages.clone(),
         }
     }
 

@@ -86,6 +86,16 @@ pub enum Command {
     /// Payment plans (docs/money.md).
     #[command(subcommand)]
     Plan(crate::commands::plan::PlanCommand),
+    /// Email: send through the outbox, E-SIGN consents, bounces, inbound replies
+    /// (docs/messages.md).
+    #[command(subcommand)]
+    Email(crate::commands::messages::EmailCommand),
+    /// Text messages: send through the outbox (docs/messages.md).
+    #[command(subcommand)]
+    Sms(crate::commands::messages::SmsCommand),
+    /// The outbox of email and texts.
+    #[command(subcommand)]
+    Outbox(crate::commands::messages::OutboxCommand),
     /// Benchmarks (see docs/benchmarks.md).
     #[command(subcommand, hide = true)]
     Bench(crate::commands::bench::BenchCommand),
@@ -406,6 +416,7 @@ mod demo;
 mod dialer;
 mod import;
 mod locate;
+pub mod messages;
 mod payments;
 pub mod plan;
 
@@ -560,12 +571,29 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             payments::trust_report(&globals, from, to, json).await
         }
         Command::Bench(command) => bench::run(command).await,
+        Command::Email(command) => messages::email(&globals, command).await,
+        Command::Sms(command) => messages::sms(&globals, command).await,
+        Command::Outbox(command) => messages::outbox(&globals, command).await,
     }
 }
 
 async fn serve(globals: &Globals, listen: &str) -> Result<ExitCode> {
     let store = globals.open_store().await?;
-    web::serve(store, context::web_config()?, listen).await?;
+    let config = context::web_config()?;
+    // The outbox's deliverer runs beside the server and stops with it: a round in
+    // progress finishes, what it claimed is marked (or its lease lapses).
+    let deliverer_app =
+        app::App::new(store.clone(), config.rules).with_message_settings(config.messages.clone());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let deliverer = tokio::spawn(app::messages::run_deliverer(
+        deliverer_app,
+        context::transports()?,
+        stopped,
+    ));
+    let served = web::serve(store, config, listen).await;
+    stop.send(true).ok();
+    deliverer.await.ok();
+    served?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -29,7 +29,8 @@ impl Globals {
 
     /// The use cases over the database `--db` names, with the rule packs in force.
     pub async fn open(&self) -> Result<app::App> {
-        Ok(app::App::new(open_store(&self.db).await?, rule_set()?))
+        Ok(app::App::new(open_store(&self.db).await?, rule_set()?)
+            .with_message_settings(message_settings()))
     }
 
     /// The store alone, for the web server (which builds its own use cases).
@@ -155,7 +156,56 @@ pub fn web_config() -> Result<web::Config> {
         cookie_secure: flag("ARREARS_COOKIE_SECURE")?,
         trusted_proxy: flag("ARREARS_TRUSTED_PROXY")?,
         limits: server_limits()?,
+        messages: message_settings(),
     })
+}
+
+/// Sender, public address and webhook secret of email and texts from the environment
+/// (docs/messages.md); each unset variable keeps its default.
+pub fn message_settings() -> app::messages::Settings {
+    let defaults = app::messages::Settings::default();
+    let var = |name: &str, default: String| {
+        std::env::var(name)
+            .ok()
+            .filter(|value| !value.trim().is_empty())
+            .unwrap_or(default)
+    };
+    app::messages::Settings {
+        public_url: var("ARREARS_PUBLIC_URL", defaults.public_url),
+        mail_from: var("ARREARS_MAIL_FROM", defaults.mail_from),
+        sms_from: var("ARREARS_SMS_FROM", defaults.sms_from),
+        agency: var("ARREARS_AGENCY_NAME", defaults.agency),
+        sms_webhook_secret: std::env::var("ARREARS_SMS_WEBHOOK_SECRET")
+            .ok()
+            .filter(|secret| !secret.is_empty()),
+    }
+}
+
+/// Where the deliverer sends: `ARREARS_SMTP_URL`; `ARREARS_SMS_URL` (with
+/// `ARREARS_SMS_USER` and `ARREARS_SMS_TOKEN`) or `ARREARS_SMS_OUTBOX_DIR`. What is not
+/// configured waits in the outbox.
+pub fn transports() -> Result<app::messages::Transports> {
+    let smtp = match std::env::var("ARREARS_SMTP_URL") {
+        Ok(url) if !url.trim().is_empty() => {
+            Some(channels::email::Smtp::new(url.trim()).map_err(|error| anyhow::anyhow!(error))?)
+        }
+        _ => None,
+    };
+    let sms = match (
+        std::env::var("ARREARS_SMS_URL")
+            .ok()
+            .filter(|url| !url.is_empty()),
+        std::env::var_os("ARREARS_SMS_OUTBOX_DIR").filter(|dir| !dir.is_empty()),
+    ) {
+        (Some(url), _) => Some(channels::sms::SmsSender::Http {
+            url,
+            user: std::env::var("ARREARS_SMS_USER").unwrap_or_default(),
+            token: std::env::var("ARREARS_SMS_TOKEN").unwrap_or_default(),
+        }),
+        (None, Some(dir)) => Some(channels::sms::SmsSender::Folder(dir.into())),
+        (None, None) => None,
+    };
+    Ok(app::messages::Transports { smtp, sms })
 }
 
 /// The server loop's cap and timeouts from the environment (docs/deployment.md); each

@@ -67,6 +67,8 @@ pub struct CreditorPolicy {
     /// payment date, rate), ascending by days; the last band reached applies.
     pub commission_by_age: Vec<(u32, BasisPoints)>,
     pub aging: AgingScheme,
+    /// Business days to answer an inbound reply (a query) by.
+    pub query_response_business_days: u32,
 }
 
 impl Default for CreditorPolicy {
@@ -93,9 +95,13 @@ impl Default for CreditorPolicy {
             commission_bps: BasisPoints::new(25_00).expect("in range"),
             commission_by_age: Vec::new(),
             aging: AgingScheme::default(),
+            query_response_business_days: 2,
         }
     }
 }
+
+/// Most business days a creditor may allow to answer a query.
+pub const QUERY_RESPONSE_BUSINESS_DAYS_MAX: u32 = 30;
 
 /// A policy key with its meaning, for `--help` and docs.
 pub const POLICY_KEYS: &[(&str, &str)] = &[
@@ -126,6 +132,10 @@ pub const POLICY_KEYS: &[(&str, &str)] = &[
     (
         "grace_days",
         "days after a promise date before it is broken (default 5)",
+    ),
+    (
+        "query_response_business_days",
+        "business days to answer an inbound reply (a query) by, 0 to 30 (default 2)",
     ),
     (
         "plan_max_term_months",
@@ -309,6 +319,9 @@ impl CreditorPolicy {
                     .ok_or_else(|| bad(&MultiDebtAllocation::codes()))?
             }
             "grace_days" => self.grace_days = days(POLICY_DAYS_MAX)?,
+            "query_response_business_days" => {
+                self.query_response_business_days = days(QUERY_RESPONSE_BUSINESS_DAYS_MAX)?
+            }
             "plan_max_term_months" => self.plan_max_term_months = days(PLAN_TERM_MONTHS_MAX)?,
             "plan_min_installment" => self.plan_min_installment = amount(self.currency)?,
             "plan_min_down_payment_bps" => self.plan_min_down_payment_bps = bps()?,
@@ -351,6 +364,10 @@ impl CreditorPolicy {
                 self.multi_debt_allocation.code().to_string(),
             ),
             ("grace_days", self.grace_days.to_string()),
+            (
+                "query_response_business_days",
+                self.query_response_business_days.to_string(),
+            ),
             (
                 "plan_max_term_months",
                 self.plan_max_term_months.to_string(),

@@ -250,6 +250,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0015_dispute_resolutions.sql"),
     },
     Migration {
+        version: 17,
+        name: "messages",
+        sqlite: include_str!("../migrations/sqlite/0017_messages.sql"),
+        postgres: include_str!("../migrations/postgres/0017_messages.sql"),
+    },
+    Migration {
         version: 19,
         name: "queue_rest",
         sqlite: include_str!("../migrations/sqlite/0019_queue_rest.sql"),

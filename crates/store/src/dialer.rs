@@ -150,6 +150,10 @@ pub struct ContactFacts {
     /// The debtor's contact points: (kind, value, status), in the order they were added.
     pub contact_points: Vec<(String, String, String)>,
     pub validation_notice_sent_at: Option<jiff::Timestamp>,
+    /// The debtor opted out of email (`opt_outs`, store::messages).
+    pub email_opted_out: bool,
+    /// The debtor opted out of texts.
+    pub sms_opted_out: bool,
 }
 
 impl Store {
@@ -201,7 +205,10 @@ impl Store {
         .into_iter()
         .map(|point| Ok((point.try_get(0)?, point.try_get(1)?, point.try_get(2)?)))
         .collect::<Result<Vec<_>, StoreError>>()?;
+        let (email_opted_out, sms_opted_out) = self.opted_out(debtor_id).await?;
         Ok(ContactFacts {
+            email_opted_out,
+            sms_opted_out,
             account_id,
             creditor: creditor.to_string(),
             account_ref: account_ref.to_string(),

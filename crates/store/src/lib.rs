@@ -21,6 +21,7 @@ pub mod floor;
 pub mod import;
 pub mod locate;
 pub mod logs;
+pub mod messages;
 pub mod money;
 pub mod money_views;
 pub mod remittance;

@@ -16,6 +16,7 @@ pub mod error;
 pub mod i18n;
 mod input;
 mod landing;
+mod messages;
 pub mod money;
 mod nav;
 pub mod server;
@@ -59,6 +60,8 @@ pub struct Config {
     /// counts that address instead of the proxy's. Leave it off when clients can reach
     /// the server directly, or any client could name itself anyone.
     pub trusted_proxy: bool,
+    /// Sender, public address and webhook secret of email and texts.
+    pub messages: app::messages::Settings,
 }
 
 impl Default for Config {
@@ -70,6 +73,7 @@ impl Default for Config {
             cookie_secure: false,
             limits: server::ServerLimits::default(),
             trusted_proxy: false,
+            messages: app::messages::Settings::default(),
         }
     }
 }
@@ -257,6 +261,16 @@ pub fn router_with(store: Store, config: Config) -> Router {
         .route("/audit/decisions/export", get(auditor::decision_export))
         .route("/team/assign", post(workspace::assign))
         .route("/team/reassign", post(workspace::reassign))
+        .route(
+            "/unsubscribe/{token}",
+            get(messages::unsubscribe_form).post(messages::unsubscribe),
+        )
+        .route("/outbox", get(messages::outbox))
+        .route("/outbox/{id}", get(messages::outbox_message))
+        .route("/outbox/{id}/retry", post(messages::retry))
+        .route("/api/v1/sms/inbound", post(messages::sms_inbound))
+        .route("/queries", get(messages::queries))
+        .route("/queries/{id}/answer", post(messages::answer_query))
         .merge(api::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -273,7 +287,7 @@ fn state_of(store: Store, config: Config) -> AppState {
     // pages show.
     let store = store.with_business_zone(config.business_zone.clone());
     AppState {
-        app: app::App::new(store, config.rules),
+        app: app::App::new(store, config.rules).with_message_settings(config.messages),
         business_zone: config.business_zone,
         cookie_secure: config.cookie_secure,
         trusted_proxy: config.trusted_proxy,

@@ -9,9 +9,11 @@ use domain::permission::{Permission, allows};
 const PAGES: &[(&str, &str, Permission)] = &[
     ("/worklist", "roles.nav.worklist", Permission::WorkAccounts),
     ("/queue", "nav.queue", Permission::WorkAccounts),
+    ("/queries", "queries.title", Permission::WorkAccounts),
     ("/team", "nav.team", Permission::Supervise),
     ("/disputes", "roles.nav.disputes", Permission::Supervise),
     ("/approvals", "nav.approvals", Permission::Supervise),
+    ("/outbox", "outbox.title", Permission::Supervise),
     (
         "/exceptions",
         "nav.exceptions",

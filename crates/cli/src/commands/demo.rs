@@ -454,6 +454,13 @@ pub(crate) async fn demo(
             Err(error) => return Err(error).with_context(|| format!("cannot remove {path}")),
         }
     }
+    match std::fs::remove_dir_all(DEMO_SMS_FOLDER) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => {
+            return Err(error).with_context(|| format!("cannot remove {DEMO_SMS_FOLDER}"));
+        }
+    }
     let db = format!("sqlite://{DEMO_DATABASE}");
     let app = app::App::new(context::open_store(&db).await?, context::rule_set()?);
     let actor = app::model::Actor::new("demo");
@@ -552,6 +559,11 @@ pub(crate) async fn demo(
     println!(
         "  remittance: {program} --db {db} remittance --creditor CODE --from {month_start} --to {today} [--format pdf --output FILE]"
     );
+    let messages = demo_messages(&app, &actor, &refs).await?;
+    println!(
+        "messages: {} emails queued for an SMTP server that is not there (waiting on /outbox with the error), {} texts delivered to the folder {DEMO_SMS_FOLDER}/, one email opt-out and {} inbound replies on /queries",
+        messages.emails, messages.texts, messages.queries
+    );
     println!("Demo users (password {DEMO_PASSWORD:?} for each):");
     for (name, role) in DEMO_USERS {
         println!("  {name:<12} {role}");
@@ -565,6 +577,103 @@ pub(crate) async fn demo(
     );
     web::serve(app.store().clone(), context::web_config()?, listen).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where the demo's texts are delivered: one file per message.
+const DEMO_SMS_FOLDER: &str = "arrears-demo-sms";
+
+pub(crate) struct DemoMessages {
+    emails: usize,
+    texts: usize,
+    queries: usize,
+}
+
+/// A few emails and texts, each asked through the compliance pipeline at the last 13:00
+/// in New York: texts delivered to a local folder, emails left queued for an SMTP server
+/// that is not there (so the outbox shows them waiting with the error); one consumer
+/// opts out by the email's link; two replies (an email, a signed text) become queries.
+async fn demo_messages(
+    app: &app::App,
+    actor: &app::model::Actor,
+    refs: &[(String, String)],
+) -> Result<DemoMessages> {
+    use app::messages::{Channel, Send, Sent, Settings, Transports};
+    let zone = jiff::tz::TimeZone::get("America/New_York")?;
+    let now = app.now();
+    let local = zone.to_datetime(now);
+    let mut at = zone.to_timestamp(local.date().at(13, 0, 0, 0))?;
+    if at > now {
+        at = at.checked_sub(jiff::SignedDuration::from_hours(24))?;
+    }
+    let secret = "demo webhook secret";
+    let then = app.at(at).with_message_settings(Settings {
+        sms_webhook_secret: Some(secret.into()),
+        ..context::message_settings()
+    });
+    let (mut emails, mut texts) = (Vec::new(), Vec::new());
+    for (creditor, account_ref) in refs.iter().take(300) {
+        for (channel, sent) in [(Channel::Email, &mut emails), (Channel::Sms, &mut texts)] {
+            if sent.len() >= 3 {
+                continue;
+            }
+            let send = Send {
+                creditor,
+                account_ref,
+                channel,
+                template: "payment_reminder",
+                idempotency_key: None,
+                point: None,
+            };
+            if let Ok(Sent::Queued { id, .. }) = then
+                .send_message(actor, None, app::contact::AskedBy::Cli, &send)
+                .await
+                && let Some(row) = then.outbox_message(id).await?
+            {
+                sent.push((creditor.clone(), account_ref.clone(), row.recipient));
+            }
+        }
+        if emails.len() >= 3 && texts.len() >= 3 {
+            break;
+        }
+    }
+    std::fs::create_dir_all(DEMO_SMS_FOLDER)?;
+    let transports = Transports {
+        // Nothing listens on port 1: the emails wait, retried with backoff.
+        smtp: Some(channels::email::Smtp::new("smtp://127.0.0.1:1").map_err(anyhow::Error::msg)?),
+        sms: Some(channels::sms::SmsSender::Folder(DEMO_SMS_FOLDER.into())),
+    };
+    then.deliver_due(&transports).await?;
+    let mut queries = 0;
+    if let Some((_, _, address)) = emails.first() {
+        let link = then.opt_out_link(address);
+        if let Some(token) = link.rsplit('/').next() {
+            then.opt_out_by_link(token).await?;
+        }
+    }
+    if let Some((_, _, address)) = emails.get(1) {
+        let reply = format!(
+            "From: <{address}>\r\nTo: collections@localhost\r\nSubject: Re: Payment reminder\r\nMessage-ID: <demo-reply-1@example.com>\r\n\r\nI paid this last week by check. Please look again.\r\n"
+        );
+        then.email_inbound("demo-reply.eml", reply.as_bytes())
+            .await?;
+        queries += 1;
+    }
+    if let Some((_, _, number)) = texts.first() {
+        let body = format!(
+            "From={}&To=%2B15555550100&Body=Can+I+pay+half+now+and+half+next+month%3F&MessageSid=DEMO1",
+            number.replace('+', "%2B")
+        );
+        let signature = app::messages::hmac_hex(secret.as_bytes(), body.as_bytes());
+        then.sms_inbound(body.as_bytes(), Some(&signature))
+            .await
+            .map_err(|error| anyhow::anyhow!("demo text: {error}"))?;
+        queries += 1;
+    }
+    Ok(DemoMessages {
+        emails: emails.len(),
+        texts: texts.len(),
+        queries,
+    })
 }
 
 /// A second, small placement file as creditors send them: some rows carry only a state and

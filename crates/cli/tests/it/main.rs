@@ -3,6 +3,7 @@
 
 mod audit;
 mod compliance;
+mod messages;
 mod payments;
 mod plan;
 use serde_json::Value;

@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod decisions;
 mod import;
+mod messages;
 mod migrations;
 mod money;
 mod rotation;

@@ -18,7 +18,7 @@ pub fn openapi_document() -> Value {
         "info": {
             "title": "Arrears API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The agent workspace as JSON. Authenticate with `Authorization: Bearer arr_…` (an API token) or a browser session cookie; session writes also send the session's CSRF token in `X-CSRF-Token`. Amounts are decimal strings in the account's currency (a dot before the cents); instants are RFC 3339. Every write carries the account `version` it was based on and is refused with 409 if the account changed since. Errors are `{\"error\", \"fields\": [{\"field\", \"message\"}]}`.",
+            "description": "The agent workspace as JSON. Authenticate with `Authorization: Bearer arr_…` (an API token) or a browser session cookie; session writes also send the session's CSRF token in `X-CSRF-Token`. Amounts are decimal strings in the account's currency (a dot before the cents); instants are RFC 3339. Every write carries the account `version` it was based on and is refused with 409 if the account changed since. Errors are `{\"error\", \"fields\": [{\"field\", \"message\"}]}`. Not an operation of this API but beside it: the SMS provider's inbound webhook `POST /api/v1/sms/inbound` (a form of `From`, `To`, `Body`) authenticates with `X-Arrears-Signature: sha256=HEX`, the HMAC-SHA256 of the raw body under `ARREARS_SMS_WEBHOOK_SECRET`, instead of a token; anything else gets 401 and changes nothing (docs/messages.md).",
         },
         "security": [{"bearer": []}, {"session": []}],
         "paths": paths,

@@ -283,6 +283,8 @@ const SHOWN_AS_RECORDS: &[&str] = &[
     "account.promise",
     "account.callback",
     "payments.post",
+    // A queued message is its attempt row (messages).
+    "message.queued",
 ];
 
 pub(crate) async fn account_page(

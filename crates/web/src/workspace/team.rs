@@ -41,6 +41,8 @@ pub(crate) struct TeamPage {
     pub(crate) disputes: Vec<DisputeRow>,
     pub(crate) approvals: Vec<crate::money::ApprovalRow>,
     pub(crate) kept_rates: Vec<KeptRow>,
+    /// Open and overdue queries (messages' `team_queries.html`).
+    pub(crate) queries: (i64, i64),
 }
 
 pub(crate) struct KeptRow {
@@ -134,7 +136,9 @@ pub(crate) async fn team_page(
             broken: rate.broken,
         })
         .collect();
+    let queries = state.app.query_counts(user).await?;
     let page = TeamPage {
+        queries,
         approvals,
         kept_rates,
         t: words(user),

@@ -7,6 +7,8 @@ mod desk_browser;
 mod disputes_browser;
 mod e2e;
 mod fixture;
+mod messages;
+mod messages_browser;
 mod money;
 mod money_browser;
 mod openapi;

@@ -45,16 +45,18 @@ async fn signed_in(fixture: &Fixture, user: &str) -> (Client, Response) {
 async fn each_role_lands_on_its_page_and_its_navigation_offers_only_what_it_may_open() {
     let fixture = every_role().await;
     let expected: &[(&str, &str, &[&str])] = &[
-        ("ana", "/worklist", &["/worklist", "/queue"]),
+        ("ana", "/worklist", &["/worklist", "/queue", "/queries"]),
         (
             "sue",
             "/team",
             &[
                 "/worklist",
                 "/queue",
+                "/queries",
                 "/team",
                 "/disputes",
                 "/approvals",
+                "/outbox",
                 "/exceptions",
             ],
         ),
@@ -64,9 +66,11 @@ async fn each_role_lands_on_its_page_and_its_navigation_offers_only_what_it_may_
             &[
                 "/worklist",
                 "/queue",
+                "/queries",
                 "/team",
                 "/disputes",
                 "/approvals",
+                "/outbox",
                 "/exceptions",
                 "/overview",
                 "/audit",
@@ -81,6 +85,7 @@ async fn each_role_lands_on_its_page_and_its_navigation_offers_only_what_it_may_
                 "/team",
                 "/disputes",
                 "/approvals",
+                "/outbox",
                 "/exceptions",
                 "/overview",
                 "/admin/users",
@@ -119,7 +124,7 @@ async fn a_forbidden_route_answers_a_403_page_in_the_users_language_with_a_way_b
         "{}",
         team.body
     );
-    assert_eq!(nav_links(&team), ["/worklist", "/queue"]);
+    assert_eq!(nav_links(&team), ["/worklist", "/queue", "/queries"]);
     // A forbidden form post answers the same page.
     let assign = agent
         .post(
