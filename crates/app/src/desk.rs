@@ -17,7 +17,8 @@ use store::sessions::SessionUser;
 use store::view::AccountView;
 use store::workspace::{IdentityClaim, QueueCandidate, Verification};
 
-/// A right-party check counts for the call in progress: this long.
+/// A right-party check counts for the call in progress, until its wrap-up and never
+/// longer than this.
 pub const VERIFICATION_VALID_HOURS: i64 = 4;
 /// Days from today an offer's first payment is suggested on.
 pub const OFFER_DAYS_AHEAD: i64 = 7;
@@ -141,7 +142,10 @@ impl App {
             .await?))
     }
 
-    /// The account's right-party check of the call in progress, if any.
+    /// The account's right-party check of the call in progress, if any: a check ends
+    /// with the call's wrap-up (an attempt logged on any of the debtor's accounts after
+    /// it), so the next call verifies again; none counts longer than
+    /// `VERIFICATION_VALID_HOURS`.
     pub async fn last_verification(
         &self,
         user: &SessionUser,
@@ -255,23 +259,39 @@ impl App {
     /// The call's wrap-up: the attempt (with its note), an optional callback at `callback`
     /// on the debtor's wall clock, then, when `next`, the next account from the queue (as
     /// "Next account" takes it). The callback time is checked before anything is saved.
+    /// Who chose the callback's time: `requested_by_debtor` when the agent said, otherwise
+    /// the disposition's answer (`requested_by_default`: "callback requested" is the
+    /// debtor asking, which records their consent; any other the agent choosing).
     pub async fn wrap_up(
         &self,
         user: &SessionUser,
         view: &AccountView,
         attempt: &AttemptInput,
         callback: Option<DateTime>,
+        requested_by_debtor: Option<bool>,
         next: bool,
     ) -> Result<WrappedUp, Error> {
         require(user, Permission::WorkAccounts)?;
+        let requested = requested_by_debtor
+            .unwrap_or_else(|| crate::queue::requested_by_default(Some(attempt.disposition)));
         if let Some(local) = callback {
             let zone =
                 crate::contact::zones_now(&view.time_zones, view.state.as_deref(), None).display();
-            let future = zone
+            let Some(due_at) = zone
                 .to_timestamp(local)
-                .is_ok_and(|due_at| due_at > self.store.now());
-            if !future {
+                .ok()
+                .filter(|due_at| *due_at > self.store.now())
+            else {
                 return Ok(WrappedUp::Callback(CallbackProblem::NotInFuture));
+            };
+            // A time the agent chose that the engine forbids already is refused before
+            // the attempt is saved, so the agent corrects it and sends the call once.
+            if !requested {
+                let known = self.known(&view.creditor, &view.account_ref).await?;
+                if let crate::contact::Callable::Refused(asked) = known.callable(self.rules, due_at)
+                {
+                    return Ok(WrappedUp::Callback(CallbackProblem::Refused(asked)));
+                }
             }
         }
         match self.log_attempt(user, view, attempt).await? {
@@ -284,9 +304,6 @@ impl App {
             let now = self
                 .account(user, &view.creditor, &view.account_ref, view.as_of)
                 .await?;
-            // Asked for in the wrap-up with "callback requested": the debtor chose the time
-            // (their consent); with any other disposition the agent did.
-            let requested = crate::queue::requested_by_default(Some(attempt.disposition));
             if let Err(problem) = self
                 .schedule_callback(user, &now, now.version, local, None, requested)
                 .await?

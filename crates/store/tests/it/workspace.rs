@@ -667,7 +667,7 @@ async fn a_right_party_check_keeps_which_fields_matched_and_never_the_values() {
             .await
             .unwrap()
             .unwrap();
-        assert!(last.verified && last.username.as_deref() == Some("ana"));
+        assert!(last.verified && last.agent.as_deref() == Some("Ana Torres"));
         let key = format!("{creditor}/{account_ref}");
         let events = store.audit_log(Some(&key), 50).await.unwrap();
         let checks: Vec<_> = events

@@ -72,6 +72,12 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Devolver la llamada (hora del deudor, opcional)",
     ),
     ("desk.save_next", "Save and next", "Guardar y siguiente"),
+    (
+        "desk.who_debtor",
+        "The debtor asked (consent)",
+        "Lo pidió el deudor (consentimiento)",
+    ),
+    ("desk.who_agent", "I chose", "Lo elegí yo"),
     ("desk.address", "Postal address", "Dirección postal"),
     (
         "desk.combined_payoff",

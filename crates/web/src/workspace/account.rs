@@ -210,6 +210,21 @@ impl AccountPage {
             .unwrap_or("")
     }
 
+    /// The wrap-up's "who chose this time?" as sent back: what the agent chose, else what
+    /// the disposition they chose means (`app::queue::requested_by_default`), else none
+    /// chosen (the server decides from the disposition; the page's script shows it).
+    fn wrap_who(&self) -> &'static str {
+        match self.typed("attempt.requested_by_debtor") {
+            "yes" => "yes",
+            "no" => "no",
+            _ => match Disposition::parse(self.typed("attempt.disposition")) {
+                Some(disposition) if app::queue::requested_by_default(Some(disposition)) => "yes",
+                Some(_) => "no",
+                None => "",
+            },
+        }
+    }
+
     /// The tab open first: the one whose form was refused, else the promise.
     fn tab_open(&self, tab: &str) -> bool {
         match self.form {

@@ -106,7 +106,7 @@ fn shown(t: Words, last: Option<&Verification>, zone: &TimeZone) -> Verification
             t.get("desk.not_verified_at")
         },
         local(last.at, zone),
-        last.username
+        last.agent
             .as_ref()
             .map(|who| format!(" — {who}"))
             .unwrap_or_default()

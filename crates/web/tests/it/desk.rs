@@ -374,6 +374,49 @@ async fn the_right_party_check_answers_per_field_and_records_no_typed_value() {
         "{ssn}"
     );
 
+    // The check belongs to the call: once its wrap-up is logged, the next call on this
+    // debtor verifies again.
+    let (_, csrf, version) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    let logged = ana
+        .post(
+            "/accounts/NBANK/NY-1/attempts",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("contact", "+15185550101"),
+                ("disposition", "no_answer"),
+            ],
+        )
+        .await;
+    assert_eq!(logged.status, 303, "{}", logged.body);
+    let (after_call, csrf, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    assert!(!after_call.body.contains("id=\"verified\""));
+    assert!(
+        after_call
+            .body
+            .contains("Do not disclose the debt until the caller is verified.")
+    );
+    // "Verified by" names the agent as debtors hear them, not by their login.
+    fixture
+        .store
+        .set_display_name("admin", "ana", "Ana Torres")
+        .await
+        .unwrap();
+    let again = ana
+        .post(
+            "/accounts/NBANK/NY-1/verify",
+            &[
+                ("csrf", &csrf),
+                ("dob", "1980-04-12"),
+                ("ssn_last4", "4321"),
+                ("zip", ""),
+            ],
+        )
+        .await;
+    let shown = ana.get(again.header("location").unwrap()).await;
+    assert!(shown.body.contains("id=\"verified\""), "{}", shown.body);
+    assert!(shown.body.contains("— Ana Torres"), "{}", shown.body);
+
     // The audit log has who and which fields matched, never what was typed.
     let events = fixture
         .store
@@ -384,7 +427,7 @@ async fn the_right_party_check_answers_per_field_and_records_no_typed_value() {
         .iter()
         .filter(|event| event.action == "account.verification")
         .collect();
-    assert_eq!(checks.len(), 2);
+    assert_eq!(checks.len(), 3);
     for event in checks {
         assert_eq!(event.actor, "ana");
         let after = event.after_json.clone().unwrap_or_default();
@@ -541,5 +584,79 @@ async fn a_second_promise_is_refused_next_to_replace_and_replaces_the_first_when
     assert!(
         desk.body.contains("Replaced"),
         "the first promise shows as replaced on the timeline or list"
+    );
+}
+
+/// The wrap-up's callback: "callback requested" is the debtor choosing the time (their
+/// consent, so 07:30 on their clock is allowed); any other disposition is the agent
+/// choosing it (07:30 is refused next to the field, nothing saved) unless the agent says
+/// the debtor asked.
+#[tokio::test]
+async fn who_chose_the_callback_time_follows_the_disposition_unless_the_agent_says() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    async fn wrap_up(
+        client: &mut Client,
+        account: &str,
+        number: &str,
+        disposition: &str,
+        who: &str,
+    ) -> Response {
+        let path = format!("/accounts/NBANK/{account}");
+        let (_, csrf, version) = page(client, &path).await;
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("version", version.as_str()),
+            ("contact", number),
+            ("disposition", disposition),
+            ("note", "wants an early call"),
+            ("callback_at", "2026-11-24T07:30"),
+        ];
+        if !who.is_empty() {
+            fields.push(("requested_by_debtor", who));
+        }
+        client.post(&format!("{path}/attempts"), &fields).await
+    }
+    let (shown, _, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    assert!(!tag(&shown.body, "wrap-requested").contains(" checked"));
+    assert!(!tag(&shown.body, "wrap-chosen").contains(" checked"));
+
+    // "Left a message" and 07:30: the agent chose it, a call then is not allowed.
+    let refused = wrap_up(&mut ana, "NY-1", "+15185550101", "left_message", "").await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(tag(&refused.body, "wrap-callback").contains("aria-describedby=\"err-callback_at\""));
+    assert!(refused.body.contains("A call then is not allowed"));
+    assert!(
+        tag(&refused.body, "wrap-chosen").contains(" checked"),
+        "the page says the agent chose it"
+    );
+    assert!(refused.body.contains(">wants an early call</textarea>"));
+    let timeline = ana.get("/accounts/NBANK/NY-1").await;
+    assert!(
+        !timeline.body.contains("wants an early call"),
+        "nothing saved"
+    );
+
+    // The agent says the debtor asked: their consent, saved.
+    let saved = wrap_up(&mut ana, "NY-1", "+15185550101", "left_message", "yes").await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    // "Callback requested" without a word on who chose: the debtor did.
+    let saved = wrap_up(&mut ana, "NY-2", "+15185550102", "callback", "").await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let events = fixture
+        .store
+        .audit_log(Some("NBANK/NY-2"), 100)
+        .await
+        .unwrap();
+    assert!(
+        events.iter().any(|event| {
+            event
+                .after_json
+                .as_deref()
+                .unwrap_or("")
+                .contains("\"requested_by_debtor\":true")
+        }),
+        "the debtor's consent is recorded with the callback: {events:?}"
     );
 }

@@ -200,6 +200,31 @@ async fn a_refused_call_keeps_the_note_with_the_focus_on_the_reason() {
     browser
         .type_text("#attempt-note", "no answer, rang 8 times")
         .await;
+    // Who chose a callback's time follows the disposition until the agent says.
+    let checked = |id: &'static str| {
+        let browser = &browser;
+        async move { browser.find(id).await.property("checked").await == true }
+    };
+    assert!(!browser.find("#wrap-who").await.is_displayed().await);
+    browser.type_text("#wrap-callback", "11242026\t1000A").await;
+    assert!(
+        browser.find("#wrap-who").await.is_displayed().await,
+        "asked once a time is typed"
+    );
+    browser.click("#disposition-callback").await;
+    assert!(
+        checked("#wrap-requested").await,
+        "callback requested: the debtor asked"
+    );
+    browser.click("#disposition-left_message").await;
+    assert!(checked("#wrap-chosen").await, "any other: the agent chose");
+    browser.click("#wrap-requested").await;
+    browser.click("#disposition-wrong_number").await;
+    assert!(
+        checked("#wrap-requested").await,
+        "the agent's own answer stays"
+    );
+    browser.find("#wrap-callback").await.clear().await;
     browser.click("#disposition-no_answer").await;
     browser.click("#save-next").await;
     browser
