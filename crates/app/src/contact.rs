@@ -205,6 +205,14 @@ pub fn history(attempts: &[Attempt]) -> Result<Vec<HistoryEntry>, Error> {
         .collect()
 }
 
+/// Whether `action` at `at` is a call inside the window of a consent given by then.
+fn under_consent(consents: &[Consent], action: Action, at: Timestamp) -> bool {
+    action == Action::Call
+        && consents.iter().any(|consent| {
+            consent.action == Action::Call && consent.given_at <= at && consent.covers(at)
+        })
+}
+
 /// The consents the debtor gave as the engine's facts; one that does not read back is an
 /// error (leaving it out would deny a call the debtor asked for, keeping it in unread
 /// would lift a rule nobody agreed to lift: neither is silent).
@@ -271,6 +279,17 @@ pub struct Asked {
 impl Asked {
     pub fn allowed(&self) -> bool {
         self.answer.allowed()
+    }
+
+    /// Whether the action asked about is a call placed under a consent the debtor gave
+    /// directly (a callback they asked for): allowed by it where the time and frequency
+    /// rules would forbid, and not counted.
+    pub fn under_consent(&self) -> bool {
+        under_consent(
+            &self.request.consents,
+            self.request.action,
+            self.request.now,
+        )
     }
 
     /// The decision as the log records it.
@@ -410,10 +429,7 @@ impl Known {
     /// Whether a call at `at` would be placed under a consent the debtor gave (inside
     /// its window, given by then): such a call is not counted.
     pub fn call_under_consent(&self, action: Action, at: Timestamp) -> bool {
-        action == Action::Call
-            && self.consents.iter().any(|consent| {
-                consent.action == Action::Call && consent.given_at <= at && consent.covers(at)
-            })
+        under_consent(&self.consents, action, at)
     }
 
     /// Whether the debtor may be called at `at`: each usable phone asked in turn, the

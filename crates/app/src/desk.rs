@@ -91,6 +91,16 @@ pub enum WrappedUp {
     Callback(crate::queue::CallbackProblem),
 }
 
+/// The instant of a callback at `local` on the debtor's wall clock (their first
+/// plausible zone, as `App::schedule_callback` reads it); `None` when that clock never
+/// shows it.
+pub fn callback_instant(view: &AccountView, local: DateTime) -> Option<Timestamp> {
+    crate::contact::zones_now(&view.time_zones, view.state.as_deref(), None)
+        .display()
+        .to_timestamp(local)
+        .ok()
+}
+
 impl App {
     /// Compares what the caller says with the identity on file and records the outcome
     /// per field (never the values typed, never the stored ones handed out).
@@ -275,12 +285,8 @@ impl App {
         let requested = requested_by_debtor
             .unwrap_or_else(|| crate::queue::requested_by_default(Some(attempt.disposition)));
         if let Some(local) = callback {
-            let zone =
-                crate::contact::zones_now(&view.time_zones, view.state.as_deref(), None).display();
-            let Some(due_at) = zone
-                .to_timestamp(local)
-                .ok()
-                .filter(|due_at| *due_at > self.store.now())
+            let Some(due_at) =
+                callback_instant(view, local).filter(|due_at| *due_at > self.store.now())
             else {
                 return Ok(WrappedUp::Callback(CallbackProblem::NotInFuture));
             };
