@@ -660,3 +660,58 @@ async fn who_chose_the_callback_time_follows_the_disposition_unless_the_agent_sa
         "the debtor's consent is recorded with the callback: {events:?}"
     );
 }
+
+/// The timeline reads in the page's language: what Arrears wrote (why a hold was placed,
+/// why a contact point changed) is translated; what the agent typed is shown as typed.
+#[tokio::test]
+async fn the_timeline_reads_in_the_pages_language() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let (shown, csrf, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    let switched = ana.post("/me/language", &[("csrf", &shown.csrf())]).await;
+    assert_eq!(switched.status, 303);
+    let (_, _, version) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    let added = ana
+        .post(
+            "/accounts/NBANK/NY-1/contacts",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("kind", "phone_home"),
+                ("value", "(518) 555-0177"),
+                ("source", "skip trace"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let (_, _, version) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    let disputed = ana
+        .post(
+            "/accounts/NBANK/NY-1/disputes",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("detail", "says it was paid in May"),
+            ],
+        )
+        .await;
+    assert_eq!(disputed.status, 303, "{}", disputed.body);
+    let (desk, _, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    let timeline = &desk.body[desk.body.find("id=\"timeline\"").unwrap()..];
+    let timeline = &timeline[..timeline.find("</ol>").unwrap()];
+    for spanish in [
+        "punto de contacto añadido por un agente",
+        "disputa registrada por un agente",
+        "Bloqueo puesto",
+    ] {
+        assert!(timeline.contains(spanish), "{spanish}: {timeline}");
+    }
+    for english in [
+        "added by an agent",
+        "logged by an agent",
+        "Hold placed",
+        "Contact point added",
+    ] {
+        assert!(!timeline.contains(english), "{english}: {timeline}");
+    }
+}
