@@ -238,6 +238,9 @@ pub async fn creditors(
 /// A policy key with the value shown in its field and its error, if refused.
 pub(crate) struct PolicyField {
     pub(crate) key: String,
+    /// The key in the admin's words, and what it takes.
+    pub(crate) label: String,
+    pub(crate) hint: String,
     pub(crate) value: String,
     pub(crate) error: String,
 }
@@ -267,6 +270,7 @@ async fn creditor_page(
     problems: Vec<app::admin::PolicyProblem>,
 ) -> Result<Response, AppError> {
     let user = signed.user();
+    let t = Words::new(user.language);
     let creditor = state.app.admin_creditor(user, code).await?;
     let error = |key: &str| {
         problems
@@ -286,6 +290,8 @@ async fn creditor_page(
                 .map(|(_, value)| value.clone())
                 .unwrap_or(stored),
             error: error(key),
+            label: t.label("policy_key", key),
+            hint: t.label("policy_hint", key),
             key: key.to_string(),
         })
         .collect();

@@ -269,6 +269,15 @@ async fn an_admin_adds_a_user_and_edits_a_policy_with_refusals_next_to_the_field
 
     let policy = admin.get("/admin/creditors/NBANK").await;
     assert_eq!(policy.status, 200, "{}", policy.body);
+    // Each key in words, the key itself small beside it for those who use the CLI.
+    assert!(
+        policy.body.contains(
+            "Largest discount an agent may grant (basis points) <code class=\"key\">agent_max_discount_bps</code>"
+        ),
+        "{}",
+        policy.body
+    );
+    assert!(policy.body.contains("2000 = 20%"));
     let bad = admin
         .post(
             "/admin/creditors/NBANK",
@@ -309,6 +318,17 @@ async fn an_admin_adds_a_user_and_edits_a_policy_with_refusals_next_to_the_field
             .contains("name=\"policy.plan_max_term_months\" value=\"24\""),
         "{}",
         saved.body
+    );
+
+    let switched = admin.post("/me/language", &[("csrf", &csrf)]).await;
+    assert_eq!(switched.status, 303);
+    let spanish = admin.get("/admin/creditors/NBANK").await;
+    assert!(
+        spanish
+            .body
+            .contains("Plan más largo (meses) <code class=\"key\">plan_max_term_months</code>"),
+        "{}",
+        spanish.body
     );
 
     // The auditor finds the change, by whom and why.
