@@ -8,7 +8,8 @@ use crate::money::{PlanRequest, SettlementLine, check_settlement, quote_plan};
 use crate::workspace::{AttemptInput, AttemptProblem, Attempted, CallbackProblem};
 use crate::{App, Error, require};
 use domain::money::{Amount, BasisPoints};
-use domain::permission::Permission;
+use domain::party::Role;
+use domain::permission::{Permission, authority_rank};
 use domain::plan::{Frequency, Sizing};
 use domain::settlement::Authority;
 use jiff::civil::{Date, DateTime};
@@ -23,7 +24,7 @@ pub const VERIFICATION_VALID_HOURS: i64 = 4;
 /// Days from today an offer's first payment is suggested on.
 pub const OFFER_DAYS_AHEAD: i64 = 7;
 /// Plan lengths (monthly installments) suggested when the policy allows them.
-pub const PLAN_OFFER_MONTHS: &[u32] = &[3, 6, 12, 24];
+pub const PLAN_OFFER_MONTHS: &[u32] = &[3, 6, 12];
 
 /// A field of the right-party check to correct; `field()` is its form field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,17 +63,32 @@ fn digits(text: &str, count: usize) -> Option<Option<String>> {
         .then(|| Some(text.to_string()))
 }
 
-/// Offers on an account already within the agent's authority and the creditor's policy.
+/// What a collector offers on an account, each checked as the forms check it: the
+/// balance in full, monthly plans within the creditor's policy, and settlements — the
+/// largest discount the user may grant, and the next tier up marked with who approves.
 #[derive(Clone, Debug, Default)]
 pub struct Offers {
-    /// The balance in full, today (a payment) or on the day suggested (a promise).
+    /// The balance in full: paid today, or promised on `due_on`.
     pub in_full: Option<Amount>,
+    /// The day a promise, a plan's first installment or a settlement is suggested on.
     pub due_on: Option<Date>,
     /// Monthly plans without interest: (installments, the level installment).
     pub plans: Vec<(u32, Amount)>,
-    /// The lump sum at the agent's largest discount, and that discount.
-    pub settlement: Option<(Amount, BasisPoints)>,
+    /// Lump sums on `due_on`, smallest discount first.
+    pub settlements: Vec<SettlementOffer>,
 }
+
+/// A settlement to offer: the lump sum, its discount, and who must approve it (`None`:
+/// within the user's own authority).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettlementOffer {
+    pub amount: Amount,
+    pub discount: BasisPoints,
+    pub approver: Option<Role>,
+}
+
+/// The roles whose settlement limit is the next tier up from `role`'s, in order.
+const SETTLEMENT_TIERS: [Role; 3] = [Role::Agent, Role::Supervisor, Role::Manager];
 
 /// How a wrap-up went.
 #[derive(Debug)]
@@ -203,8 +219,10 @@ impl App {
         Ok(self.store.postal_address(view.account_id).await?)
     }
 
-    /// What the agent may offer right away on `view`: each suggestion passes the same
-    /// checks the forms apply (policy, authority) with the agent's role.
+    /// What the user may offer on `view` as a collector would: the balance in full, plans
+    /// of `PLAN_OFFER_MONTHS` within the creditor's policy, the settlement at the largest
+    /// discount the user's role may grant, and the next tier's (marked with its
+    /// approver). Each passes the checks the forms apply, with the user's role.
     pub async fn offers(
         &self,
         user: &SessionUser,
@@ -223,7 +241,6 @@ impl App {
         let no_interest = BasisPoints::new(0).expect("zero is a rate");
         let plans = PLAN_OFFER_MONTHS
             .iter()
-            .filter(|months| **months <= policy.plan_max_term_months)
             .filter_map(|months| {
                 let request = PlanRequest {
                     frequency: Frequency::Monthly,
@@ -242,27 +259,44 @@ impl App {
                     .then_some((*months, first.amount))
             })
             .collect();
-        let settlement = policy.max_discount_bps(user.role).and_then(|bps| {
-            let discount = balance.minor().checked_mul(i64::from(bps.get()))? / 10_000;
-            let amount = Amount::from_minor(balance.minor() - discount);
-            let line = SettlementLine {
-                row: 1,
-                due_on,
-                amount,
-            };
-            let checked = check_settlement(balance, &policy, user.role, today, &[line]).ok()?;
-            match checked.authority {
-                Authority::Within { discount_bps } if discount_bps > 0 => {
-                    Some((amount, BasisPoints::new(discount_bps)?))
-                }
-                _ => None,
-            }
-        });
+        // The user's own limit, then the next role's that is larger.
+        let own = policy.max_discount_bps(user.role);
+        let next = SETTLEMENT_TIERS
+            .iter()
+            .filter(|role| authority_rank(**role) > authority_rank(user.role))
+            .filter_map(|role| policy.max_discount_bps(*role))
+            .find(|bps| own.is_none_or(|own| bps.get() > own.get()));
+        let settlements = [own, next]
+            .into_iter()
+            .flatten()
+            .filter(|bps| bps.get() > 0)
+            .filter_map(|bps| {
+                let discount = balance.minor().checked_mul(i64::from(bps.get()))? / 10_000;
+                let amount = Amount::from_minor(balance.minor() - discount);
+                let line = SettlementLine {
+                    row: 1,
+                    due_on,
+                    amount,
+                };
+                let checked = check_settlement(balance, &policy, user.role, today, &[line]).ok()?;
+                let discount = match checked.authority {
+                    Authority::Within { discount_bps }
+                    | Authority::NeedsApproval { discount_bps, .. } => {
+                        BasisPoints::new(discount_bps)?
+                    }
+                };
+                Some(SettlementOffer {
+                    amount,
+                    discount,
+                    approver: checked.authority.approver(),
+                })
+            })
+            .collect();
         Ok(Offers {
             in_full: Some(balance),
             due_on: Some(due_on),
             plans,
-            settlement,
+            settlements,
         })
     }
 

@@ -715,3 +715,51 @@ async fn the_timeline_reads_in_the_pages_language() {
         assert!(!timeline.contains(english), "{english}: {timeline}");
     }
 }
+
+/// The negotiation tabs offer what a collector offers: the balance in full today, plans
+/// of 3, 6 and 12 months with the amount of each payment, the settlement at the largest
+/// discount the agent may grant, and the next tier marked as needing a supervisor.
+#[tokio::test]
+async fn the_offers_read_like_a_collectors_and_fill_their_form() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let (shown, _, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    let panel = |id: &str| {
+        let start = shown
+            .body
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no #{id}"));
+        let rest = &shown.body[start..];
+        rest[..rest.find("<form").unwrap()].to_string()
+    };
+    // $1,200.00 owed; the creditor's default policy: plans up to 36 months, an agent
+    // grants up to 20 %, a supervisor 40 %.
+    let payment = panel("panel-payment");
+    assert!(
+        payment.contains("data-fill=\"payment-amount=1200.00;payment-date=2026-11-23\">Pay in full today: $1,200.00</button>"),
+        "{payment}"
+    );
+    let plan = panel("panel-plan");
+    for offer in [
+        "3 monthly payments of $400.00 from 2026-11-30",
+        "6 monthly payments of $200.00 from 2026-11-30",
+        "12 monthly payments of $100.00 from 2026-11-30",
+    ] {
+        assert!(plan.contains(offer), "{offer}: {plan}");
+    }
+    assert!(!plan.contains("24 monthly"), "{plan}");
+    assert!(plan.contains("plan-installments=6;"), "{plan}");
+    let settlement = panel("panel-settlement");
+    assert!(
+        settlement.contains(
+            "class=\"offer\" data-fill=\"settle_date_1=2026-11-30;settle_amount_1=960.00\">Settle for $960.00 (20.00 % off) by 2026-11-30</button>"
+        ),
+        "{settlement}"
+    );
+    assert!(
+        settlement.contains(
+            "class=\"offer needs-approval\" data-fill=\"settle_date_1=2026-11-30;settle_amount_1=720.00\">Settle for $720.00 (40.00 % off) by 2026-11-30 <em>· needs a supervisor&#39;s approval</em>"
+        ),
+        "{settlement}"
+    );
+}

@@ -147,6 +147,18 @@ async fn an_agents_call_on_one_screen_from_verification_to_save_and_next() {
     let outside = outside_viewport(&browser, &call_panel).await;
     assert!(outside.is_empty(), "outside 1280×720: {outside:?}");
 
+    // A plan offer fills the plan form in one click.
+    browser.click("#tab-plan").await;
+    browser.click("#panel-plan button.offer:nth-of-type(2)").await;
+    assert_eq!(
+        browser
+            .find("#plan-installments")
+            .await
+            .property("value")
+            .await,
+        "6"
+    );
+
     // Wrap-up: "Promise to pay" with a note, then "Save and next".
     browser.click("#disposition-promise").await;
     browser
