@@ -28,6 +28,15 @@ async fn page(client: &mut Client, path: &str) -> (Response, String, String) {
     (page, csrf, version)
 }
 
+/// Sends `fields` to the form at `path`/`form` with the CSRF token and version of the
+/// page at `path`, as the form on that page would.
+async fn send(client: &mut Client, path: &str, form: &str, fields: &[(&str, &str)]) -> Response {
+    let (_, csrf, version) = page(client, path).await;
+    let mut all = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
+    all.extend_from_slice(fields);
+    client.post(&format!("{path}/{form}"), &all).await
+}
+
 /// The tag of the element with `id` in the page.
 fn tag<'a>(body: &'a str, id: &str) -> &'a str {
     let marker = format!("id=\"{id}\"");
@@ -208,20 +217,18 @@ async fn amounts_are_read_as_people_type_them_and_an_ambiguous_one_is_refused_ne
     assert!(refused.body.contains("id=\"err-amount\""));
 
     for (typed, reference) in [("1,250.00", "CARD-2"), ("$1,250.00", "CARD-3")] {
-        let (_, csrf, version) = page(&mut ana, "/accounts/NBANK/NY-1").await;
-        let posted = ana
-            .post(
-                "/accounts/NBANK/NY-1/payments",
-                &[
-                    ("csrf", &csrf),
-                    ("version", &version),
-                    ("amount", typed),
-                    ("method", "card"),
-                    ("paid_on", "2026-11-23"),
-                    ("reference", reference),
-                ],
-            )
-            .await;
+        let posted = send(
+            &mut ana,
+            "/accounts/NBANK/NY-1",
+            "payments",
+            &[
+                ("amount", typed),
+                ("method", "card"),
+                ("paid_on", "2026-11-23"),
+                ("reference", reference),
+            ],
+        )
+        .await;
         assert_eq!(posted.status, 303, "{typed}: {}", posted.body);
     }
     let shown = ana.get("/accounts/NBANK/NY-1").await;
@@ -376,18 +383,13 @@ async fn the_right_party_check_answers_per_field_and_records_no_typed_value() {
 
     // The check belongs to the call: once its wrap-up is logged, the next call on this
     // debtor verifies again.
-    let (_, csrf, version) = page(&mut ana, "/accounts/NBANK/NY-1").await;
-    let logged = ana
-        .post(
-            "/accounts/NBANK/NY-1/attempts",
-            &[
-                ("csrf", &csrf),
-                ("version", &version),
-                ("contact", "+15185550101"),
-                ("disposition", "no_answer"),
-            ],
-        )
-        .await;
+    let logged = send(
+        &mut ana,
+        "/accounts/NBANK/NY-1",
+        "attempts",
+        &[("contact", "+15185550101"), ("disposition", "no_answer")],
+    )
+    .await;
     assert_eq!(logged.status, 303, "{}", logged.body);
     let (after_call, csrf, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
     assert!(!after_call.body.contains("id=\"verified\""));
@@ -602,11 +604,7 @@ async fn who_chose_the_callback_time_follows_the_disposition_unless_the_agent_sa
         disposition: &str,
         who: &str,
     ) -> Response {
-        let path = format!("/accounts/NBANK/{account}");
-        let (_, csrf, version) = page(client, &path).await;
         let mut fields = vec![
-            ("csrf", csrf.as_str()),
-            ("version", version.as_str()),
             ("contact", number),
             ("disposition", disposition),
             ("note", "wants an early call"),
@@ -615,7 +613,13 @@ async fn who_chose_the_callback_time_follows_the_disposition_unless_the_agent_sa
         if !who.is_empty() {
             fields.push(("requested_by_debtor", who));
         }
-        client.post(&format!("{path}/attempts"), &fields).await
+        send(
+            client,
+            &format!("/accounts/NBANK/{account}"),
+            "attempts",
+            &fields,
+        )
+        .await
     }
     let (shown, _, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
     assert!(!tag(&shown.body, "wrap-requested").contains(" checked"));
@@ -667,34 +671,28 @@ async fn who_chose_the_callback_time_follows_the_disposition_unless_the_agent_sa
 async fn the_timeline_reads_in_the_pages_language() {
     let fixture = fixture().await;
     let mut ana = fixture.sign_in("ana").await;
-    let (shown, csrf, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
-    let switched = ana.post("/me/language", &[("csrf", &shown.csrf())]).await;
+    let (_, csrf, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    let switched = ana.post("/me/language", &[("csrf", &csrf)]).await;
     assert_eq!(switched.status, 303);
-    let (_, _, version) = page(&mut ana, "/accounts/NBANK/NY-1").await;
-    let added = ana
-        .post(
-            "/accounts/NBANK/NY-1/contacts",
-            &[
-                ("csrf", &csrf),
-                ("version", &version),
-                ("kind", "phone_home"),
-                ("value", "(518) 555-0177"),
-                ("source", "skip trace"),
-            ],
-        )
-        .await;
+    let added = send(
+        &mut ana,
+        "/accounts/NBANK/NY-1",
+        "contacts",
+        &[
+            ("kind", "phone_home"),
+            ("value", "(518) 555-0177"),
+            ("source", "skip trace"),
+        ],
+    )
+    .await;
     assert_eq!(added.status, 303, "{}", added.body);
-    let (_, _, version) = page(&mut ana, "/accounts/NBANK/NY-1").await;
-    let disputed = ana
-        .post(
-            "/accounts/NBANK/NY-1/disputes",
-            &[
-                ("csrf", &csrf),
-                ("version", &version),
-                ("detail", "says it was paid in May"),
-            ],
-        )
-        .await;
+    let disputed = send(
+        &mut ana,
+        "/accounts/NBANK/NY-1",
+        "disputes",
+        &[("detail", "says it was paid in May")],
+    )
+    .await;
     assert_eq!(disputed.status, 303, "{}", disputed.body);
     let (desk, _, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
     let timeline = &desk.body[desk.body.find("id=\"timeline\"").unwrap()..];

@@ -149,7 +149,9 @@ async fn an_agents_call_on_one_screen_from_verification_to_save_and_next() {
 
     // A plan offer fills the plan form in one click.
     browser.click("#tab-plan").await;
-    browser.click("#panel-plan button.offer:nth-of-type(2)").await;
+    browser
+        .click("#panel-plan button.offer:nth-of-type(2)")
+        .await;
     assert_eq!(
         browser
             .find("#plan-installments")
