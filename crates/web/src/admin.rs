@@ -95,7 +95,7 @@ async fn users_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = UsersPage {
-        frame: Frame::of(&signed),
+        frame: Frame::of(signed),
         flash,
         users,
         roles: Role::ALL.iter().map(|role| role.code()).collect(),
@@ -281,7 +281,7 @@ async fn creditor_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = CreditorPage {
-        frame: Frame::of(&signed),
+        frame: Frame::of(signed),
         flash,
         code: creditor.code,
         name: creditor.name,
@@ -408,7 +408,7 @@ async fn user_page(
             disabled: found.user.disabled,
             username: found.user.username,
         },
-        frame: Frame::of(&signed),
+        frame: Frame::of(signed),
         flash,
         roles: Role::ALL.iter().map(|role| role.code()).collect(),
         creditor_codes,

@@ -273,7 +273,7 @@ async fn audit_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page_view = AuditPage {
-        frame: Frame::of(&signed),
+        frame: Frame::of(signed),
         params: audit_params(&query),
         previous: (page > 0).then(|| page - 1),
         next: full.then(|| page + 1),
@@ -396,7 +396,7 @@ async fn decision_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let view = DecisionPage {
-        frame: Frame::of(&signed),
+        frame: Frame::of(signed),
         params: params(&[
             ("from", &query.from),
             ("until", &query.until),

@@ -135,34 +135,6 @@ pub(crate) async fn forbidden_page(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use domain::party::{Language, Role};
-
-    fn user(role: Role) -> SessionUser {
-        SessionUser {
-            id: 1,
-            username: "someone".into(),
-            role,
-            language: Language::En,
-            creditor_ids: None,
-        }
-    }
-
-    #[test]
-    fn every_landing_page_is_in_the_roles_navigation() {
-        for role in Role::ALL {
-            let nav = Nav::of(&user(*role));
-            let landing = Nav::landing(*role);
-            assert!(
-                nav.links.iter().any(|link| link.href == landing),
-                "{role:?} lands on {landing}, which its navigation does not offer"
-            );
-        }
-    }
-}
-
 /// What every page built on `base.html` shows around its content: the words, the
 /// session's CSRF token, the navigation, who is signed in and the search box's text. A
 /// page holds one as `frame` and derefs to it (`framed!`), so the base template reads
@@ -201,3 +173,31 @@ macro_rules! framed {
     )*};
 }
 pub(crate) use framed;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::party::{Language, Role};
+
+    fn user(role: Role) -> SessionUser {
+        SessionUser {
+            id: 1,
+            username: "someone".into(),
+            role,
+            language: Language::En,
+            creditor_ids: None,
+        }
+    }
+
+    #[test]
+    fn every_landing_page_is_in_the_roles_navigation() {
+        for role in Role::ALL {
+            let nav = Nav::of(&user(*role));
+            let landing = Nav::landing(*role);
+            assert!(
+                nav.links.iter().any(|link| link.href == landing),
+                "{role:?} lands on {landing}, which its navigation does not offer"
+            );
+        }
+    }
+}
