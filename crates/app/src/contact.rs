@@ -205,6 +205,25 @@ pub fn history(attempts: &[Attempt]) -> Result<Vec<HistoryEntry>, Error> {
         .collect()
 }
 
+/// The holds under which collection may stop, as the engine decides: a pending dispute
+/// (12 CFR 1006.38(d)(2)), a bankruptcy's automatic stay (11 U.S.C. 362(a)), a deceased
+/// debtor with no estate representative to write to (12 CFR 1006.6(a)), a cease request
+/// (12 CFR 1006.6(c)).
+pub const COLLECTION_HOLDS: [HoldKind; 4] = [
+    HoldKind::Dispute,
+    HoldKind::Bankruptcy,
+    HoldKind::Deceased,
+    HoldKind::Cease,
+];
+
+/// Whether `action` at `at` is a call inside the window of a consent given by then.
+fn under_consent(consents: &[Consent], action: Action, at: Timestamp) -> bool {
+    action == Action::Call
+        && consents.iter().any(|consent| {
+            consent.action == Action::Call && consent.given_at <= at && consent.covers(at)
+        })
+}
+
 /// The consents the debtor gave as the engine's facts; one that does not read back is an
 /// error (leaving it out would deny a call the debtor asked for, keeping it in unread
 /// would lift a rule nobody agreed to lift: neither is silent).
@@ -274,6 +293,17 @@ pub struct Asked {
 impl Asked {
     pub fn allowed(&self) -> bool {
         self.answer.allowed()
+    }
+
+    /// Whether the action asked about is a call placed under a consent the debtor gave
+    /// directly (a callback they asked for): allowed by it where the time and frequency
+    /// rules would forbid, and not counted.
+    pub fn under_consent(&self) -> bool {
+        under_consent(
+            &self.request.consents,
+            self.request.action,
+            self.request.now,
+        )
     }
 
     /// The decision as the log records it.
@@ -440,10 +470,7 @@ impl Known {
     /// Whether a call at `at` would be placed under a consent the debtor gave (inside
     /// its window, given by then): such a call is not counted.
     pub fn call_under_consent(&self, action: Action, at: Timestamp) -> bool {
-        action == Action::Call
-            && self.consents.iter().any(|consent| {
-                consent.action == Action::Call && consent.given_at <= at && consent.covers(at)
-            })
+        under_consent(&self.consents, action, at)
     }
 
     /// Whether the debtor may be called at `at`: each usable phone asked in turn, the
@@ -521,26 +548,44 @@ impl Known {
             .ask_for(rules, at, action, purpose, point, fallback)
     }
 
-    /// The compliance rules a dispute on this account stops collection by, asked
-    /// through the pipeline: the violations a letter about the debt meets with the
-    /// account's dispute (or, holding none, one received at `at`) that it does not meet
-    /// without it. Empty when the dispute does not stop collection (an untimely one).
-    /// What a plan's or settlement's approval is refused by (`money::decide_approval`).
-    pub fn dispute_stops(
+    /// The compliance rules that stop collection (a plan's or settlement's approval)
+    /// under each hold of `COLLECTION_HOLDS`, the account holding it or not: the rules
+    /// the engine names for a letter about the debt to the debtor (what any arrangement
+    /// needs: its terms in writing) with the hold that it does not name without it. A
+    /// dispute counts as received at `at` when none is on file; a hold whose rules are
+    /// empty does not stop collection (an untimely dispute). The store refuses the
+    /// approval when it reads one of these holds on the account in the deciding
+    /// transaction (`money::decide_approval`).
+    pub fn collection_stops(
         &self,
         rules: &RuleSet,
         at: Timestamp,
+    ) -> Vec<(HoldKind, Vec<store::arrangements::StopRule>)> {
+        COLLECTION_HOLDS
+            .iter()
+            .map(|hold| (*hold, self.stops_under(rules, at, *hold)))
+            .collect()
+    }
+
+    /// The rules that stop collection under `hold` (see `collection_stops`).
+    pub fn stops_under(
+        &self,
+        rules: &RuleSet,
+        at: Timestamp,
+        hold: HoldKind,
     ) -> Vec<store::arrangements::StopRule> {
-        let mut disputed = self.clone();
-        if !disputed.holds.contains(&HoldKind::Dispute) {
-            disputed.holds.push(HoldKind::Dispute);
+        let mut held = self.clone();
+        if !held.holds.contains(&hold) {
+            held.holds.push(hold);
         }
-        disputed.dispute_placed_at_us = disputed.dispute_placed_at_us.or(Some(at.as_microsecond()));
-        let mut undisputed = self.clone();
-        undisputed.holds.retain(|hold| *hold != HoldKind::Dispute);
-        undisputed.dispute_placed_at_us = None;
-        let with = disputed.ask(rules, at, Action::Letter, None).answer;
-        let without = undisputed.ask(rules, at, Action::Letter, None).answer;
+        let mut free = self.clone();
+        free.holds.retain(|kind| *kind != hold);
+        if hold == HoldKind::Dispute {
+            held.dispute_placed_at_us = held.dispute_placed_at_us.or(Some(at.as_microsecond()));
+            free.dispute_placed_at_us = None;
+        }
+        let with = held.ask(rules, at, Action::Letter, None).answer;
+        let without = free.ask(rules, at, Action::Letter, None).answer;
         with.violations
             .into_iter()
             .filter(|violation| !without.violations.iter().any(|v| v.rule == violation.rule))

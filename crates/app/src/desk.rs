@@ -8,7 +8,8 @@ use crate::money::{PlanRequest, SettlementLine, check_settlement, quote_plan};
 use crate::workspace::{AttemptInput, AttemptProblem, Attempted, CallbackProblem};
 use crate::{App, Error, require};
 use domain::money::{Amount, BasisPoints};
-use domain::permission::Permission;
+use domain::party::Role;
+use domain::permission::{Permission, authority_rank};
 use domain::plan::{Frequency, Sizing};
 use domain::settlement::Authority;
 use jiff::civil::{Date, DateTime};
@@ -17,12 +18,13 @@ use store::sessions::SessionUser;
 use store::view::AccountView;
 use store::workspace::{IdentityClaim, QueueCandidate, Verification};
 
-/// A right-party check counts for the call in progress: this long.
+/// A right-party check counts for the call in progress, until its wrap-up and never
+/// longer than this.
 pub const VERIFICATION_VALID_HOURS: i64 = 4;
 /// Days from today an offer's first payment is suggested on.
 pub const OFFER_DAYS_AHEAD: i64 = 7;
 /// Plan lengths (monthly installments) suggested when the policy allows them.
-pub const PLAN_OFFER_MONTHS: &[u32] = &[3, 6, 12, 24];
+pub const PLAN_OFFER_MONTHS: &[u32] = &[3, 6, 12];
 
 /// A field of the right-party check to correct; `field()` is its form field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,17 +63,32 @@ fn digits(text: &str, count: usize) -> Option<Option<String>> {
         .then(|| Some(text.to_string()))
 }
 
-/// Offers on an account already within the agent's authority and the creditor's policy.
+/// What a collector offers on an account, each checked as the forms check it: the
+/// balance in full, monthly plans within the creditor's policy, and settlements — the
+/// largest discount the user may grant, and the next tier up marked with who approves.
 #[derive(Clone, Debug, Default)]
 pub struct Offers {
-    /// The balance in full, today (a payment) or on the day suggested (a promise).
+    /// The balance in full: paid today, or promised on `due_on`.
     pub in_full: Option<Amount>,
+    /// The day a promise, a plan's first installment or a settlement is suggested on.
     pub due_on: Option<Date>,
     /// Monthly plans without interest: (installments, the level installment).
     pub plans: Vec<(u32, Amount)>,
-    /// The lump sum at the agent's largest discount, and that discount.
-    pub settlement: Option<(Amount, BasisPoints)>,
+    /// Lump sums on `due_on`, smallest discount first.
+    pub settlements: Vec<SettlementOffer>,
 }
+
+/// A settlement to offer: the lump sum, its discount, and who must approve it (`None`:
+/// within the user's own authority).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettlementOffer {
+    pub amount: Amount,
+    pub discount: BasisPoints,
+    pub approver: Option<Role>,
+}
+
+/// The roles whose settlement limit is the next tier up from `role`'s, in order.
+const SETTLEMENT_TIERS: [Role; 3] = [Role::Agent, Role::Supervisor, Role::Manager];
 
 /// How a wrap-up went.
 #[derive(Debug)]
@@ -88,6 +105,16 @@ pub enum WrappedUp {
     /// for a time the agent chose, one the engine would not allow a call at (the attempt
     /// is saved; the callback is not).
     Callback(crate::queue::CallbackProblem),
+}
+
+/// The instant of a callback at `local` on the debtor's wall clock (their first
+/// plausible zone, as `App::schedule_callback` reads it); `None` when that clock never
+/// shows it.
+pub fn callback_instant(view: &AccountView, local: DateTime) -> Option<Timestamp> {
+    crate::contact::zones_now(&view.time_zones, view.state.as_deref(), None)
+        .display()
+        .to_timestamp(local)
+        .ok()
 }
 
 impl App {
@@ -141,7 +168,10 @@ impl App {
             .await?))
     }
 
-    /// The account's right-party check of the call in progress, if any.
+    /// The account's right-party check of the call in progress, if any: a check ends
+    /// with the call's wrap-up (an attempt logged on any of the debtor's accounts after
+    /// it), so the next call verifies again; none counts longer than
+    /// `VERIFICATION_VALID_HOURS`.
     pub async fn last_verification(
         &self,
         user: &SessionUser,
@@ -189,8 +219,10 @@ impl App {
         Ok(self.store.postal_address(view.account_id).await?)
     }
 
-    /// What the agent may offer right away on `view`: each suggestion passes the same
-    /// checks the forms apply (policy, authority) with the agent's role.
+    /// What the user may offer on `view` as a collector would: the balance in full, plans
+    /// of `PLAN_OFFER_MONTHS` within the creditor's policy, the settlement at the largest
+    /// discount the user's role may grant, and the next tier's (marked with its
+    /// approver). Each passes the checks the forms apply, with the user's role.
     pub async fn offers(
         &self,
         user: &SessionUser,
@@ -209,7 +241,6 @@ impl App {
         let no_interest = BasisPoints::new(0).expect("zero is a rate");
         let plans = PLAN_OFFER_MONTHS
             .iter()
-            .filter(|months| **months <= policy.plan_max_term_months)
             .filter_map(|months| {
                 let request = PlanRequest {
                     frequency: Frequency::Monthly,
@@ -228,50 +259,79 @@ impl App {
                     .then_some((*months, first.amount))
             })
             .collect();
-        let settlement = policy.max_discount_bps(user.role).and_then(|bps| {
-            let discount = balance.minor().checked_mul(i64::from(bps.get()))? / 10_000;
-            let amount = Amount::from_minor(balance.minor() - discount);
-            let line = SettlementLine {
-                row: 1,
-                due_on,
-                amount,
-            };
-            let checked = check_settlement(balance, &policy, user.role, today, &[line]).ok()?;
-            match checked.authority {
-                Authority::Within { discount_bps } if discount_bps > 0 => {
-                    Some((amount, BasisPoints::new(discount_bps)?))
-                }
-                _ => None,
-            }
-        });
+        // The user's own limit, then the next role's that is larger.
+        let own = policy.max_discount_bps(user.role);
+        let next = SETTLEMENT_TIERS
+            .iter()
+            .filter(|role| authority_rank(**role) > authority_rank(user.role))
+            .filter_map(|role| policy.max_discount_bps(*role))
+            .find(|bps| own.is_none_or(|own| bps.get() > own.get()));
+        let settlements = [own, next]
+            .into_iter()
+            .flatten()
+            .filter(|bps| bps.get() > 0)
+            .filter_map(|bps| {
+                let discount = balance.minor().checked_mul(i64::from(bps.get()))? / 10_000;
+                let amount = Amount::from_minor(balance.minor() - discount);
+                let line = SettlementLine {
+                    row: 1,
+                    due_on,
+                    amount,
+                };
+                let checked = check_settlement(balance, &policy, user.role, today, &[line]).ok()?;
+                let discount = match checked.authority {
+                    Authority::Within { discount_bps }
+                    | Authority::NeedsApproval { discount_bps, .. } => {
+                        BasisPoints::new(discount_bps)?
+                    }
+                };
+                Some(SettlementOffer {
+                    amount,
+                    discount,
+                    approver: checked.authority.approver(),
+                })
+            })
+            .collect();
         Ok(Offers {
             in_full: Some(balance),
             due_on: Some(due_on),
             plans,
-            settlement,
+            settlements,
         })
     }
 
     /// The call's wrap-up: the attempt (with its note), an optional callback at `callback`
     /// on the debtor's wall clock, then, when `next`, the next account from the queue (as
     /// "Next account" takes it). The callback time is checked before anything is saved.
+    /// Who chose the callback's time: `requested_by_debtor` when the agent said, otherwise
+    /// the disposition's answer (`requested_by_default`: "callback requested" is the
+    /// debtor asking, which records their consent; any other the agent choosing).
     pub async fn wrap_up(
         &self,
         user: &SessionUser,
         view: &AccountView,
         attempt: &AttemptInput,
         callback: Option<DateTime>,
+        requested_by_debtor: Option<bool>,
         next: bool,
     ) -> Result<WrappedUp, Error> {
         require(user, Permission::WorkAccounts)?;
+        let requested = requested_by_debtor
+            .unwrap_or_else(|| crate::queue::requested_by_default(Some(attempt.disposition)));
         if let Some(local) = callback {
-            let zone =
-                crate::contact::zones_now(&view.time_zones, view.state.as_deref(), None).display();
-            let future = zone
-                .to_timestamp(local)
-                .is_ok_and(|due_at| due_at > self.store.now());
-            if !future {
+            let Some(due_at) =
+                callback_instant(view, local).filter(|due_at| *due_at > self.store.now())
+            else {
                 return Ok(WrappedUp::Callback(CallbackProblem::NotInFuture));
+            };
+            // A time the agent chose that the engine forbids already is refused before
+            // the attempt is saved, so the agent corrects it and sends the call once.
+            if !requested {
+                let known = self.known(&view.creditor, &view.account_ref).await?;
+                if let crate::contact::Callable::Refused(asked) = known.callable(self.rules, due_at)
+                {
+                    return Ok(WrappedUp::Callback(CallbackProblem::Refused(asked)));
+                }
             }
         }
         match self.log_attempt(user, view, attempt).await? {
@@ -284,9 +344,6 @@ impl App {
             let now = self
                 .account(user, &view.creditor, &view.account_ref, view.as_of)
                 .await?;
-            // Asked for in the wrap-up with "callback requested": the debtor chose the time
-            // (their consent); with any other disposition the agent did.
-            let requested = crate::queue::requested_by_default(Some(attempt.disposition));
             if let Err(problem) = self
                 .schedule_callback(user, &now, now.version, local, None, requested)
                 .await?

@@ -743,10 +743,11 @@ impl App {
 
     /// Approves or rejects a pending request (the store checks the role, the creditor,
     /// that it is not the requester's own, and that what it approves can still start).
-    /// Approving a plan or settlement — collection — on a disputed account is refused
-    /// with the compliance rule that stops collection until the debt is verified: the
-    /// pipeline (`contact`) is asked with the account's facts, and the store refuses
-    /// when it reads the dispute hold inside the deciding transaction.
+    /// Approving a plan or settlement — collection — on an account under a dispute, a
+    /// bankruptcy's automatic stay, a deceased debtor's flag or a cease request is
+    /// refused with the compliance rule that stops it: the pipeline (`contact`'s
+    /// `collection_stops`) is asked with the account's facts, and the store refuses when
+    /// it reads the hold inside the deciding transaction.
     pub async fn decide_approval(
         &self,
         user: &SessionUser,
@@ -763,10 +764,7 @@ impl App {
             let known = self
                 .known(&approval.creditor, &approval.account_ref)
                 .await?;
-            stops.push((
-                HoldKind::Dispute,
-                known.dispute_stops(self.rules(), self.now()),
-            ));
+            stops = known.collection_stops(self.rules(), self.now());
         }
         Ok(self
             .store
@@ -783,8 +781,9 @@ impl App {
 /// Why an approval was refused when decided.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ApprovalProblem {
-    /// The account holds `hold` (a dispute), under which these compliance rules stop
-    /// collection: no plan or settlement starts.
+    /// The account holds `hold` (a dispute, bankruptcy, deceased flag or cease
+    /// request), under which these compliance rules stop collection: no plan or
+    /// settlement starts.
     Held {
         hold: HoldKind,
         rules: Vec<StopRule>,

@@ -990,6 +990,58 @@ view! {
 }
 
 view! {
+    /// A callback scheduled through the API.
+    pub struct ScheduledCallback {
+        /// The callback's id
+        pub id: i64,
+        /// The account's version after this write
+        pub version: i64,
+        /// When it is due (the time given, on the debtor's clock)
+        pub due_at: Instant,
+        /// The debtor asked for this time: their consent to a call is recorded with it
+        pub requested_by_debtor: bool,
+        /// The end of the window the debtor consented to a call in (from due_at); null when the agent chose the time
+        pub consent_until: Option<Instant>,
+        /// The debtor asked for a time outside 08:00-21:00 on one of their clocks: allowed because they asked
+        pub outside_hours: bool,
+    }
+}
+
+view! {
+    /// The compliance check's answer for one of the account's contacts, as the contract
+    /// fixes it (docs/compliance-check.md), and whether a call now falls under the
+    /// debtor's consent.
+    pub struct AccountComplianceAnswer {
+        pub decision: Code<Verdict>,
+        pub violations: Vec<Violation>,
+        /// The first instant the action is allowed; null when not within 60 days
+        pub next_allowed_at: Option<Instant>,
+        /// The rule packs consulted, id@version
+        pub packs: Vec<String>,
+        /// A call now is inside the window of a consent the debtor gave directly (a callback they asked for): allowed by it where the time and frequency rules would forbid, and not counted
+        pub under_consent: bool,
+    }
+}
+
+impl AccountComplianceAnswer {
+    pub fn of(asked: &crate::contact::Asked) -> AccountComplianceAnswer {
+        let ComplianceAnswer {
+            decision,
+            violations,
+            next_allowed_at,
+            packs,
+        } = ComplianceAnswer::of(&asked.answer);
+        AccountComplianceAnswer {
+            decision,
+            violations,
+            next_allowed_at,
+            packs,
+            under_consent: asked.under_consent(),
+        }
+    }
+}
+
+view! {
     /// An attempt the compliance check refused: the error, and the check's answer
     /// (docs/compliance-check.md).
     pub struct Refusal {
@@ -1087,6 +1139,8 @@ pub fn components() -> Map<String, Value> {
     ErrorBody::collect(&mut all);
     Refusal::collect(&mut all);
     ComplianceMalformed::collect(&mut all);
+    ScheduledCallback::collect(&mut all);
+    AccountComplianceAnswer::collect(&mut all);
     all
 }
 

@@ -6,6 +6,7 @@ use crate::sessions::SessionUser;
 use crate::workspace::creditor_filter_on;
 use crate::{Store, StoreError};
 use domain::arrangement::PromiseStatus;
+use domain::money::{Amount, Currency};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use sqlx::Row;
@@ -16,8 +17,41 @@ pub struct AgentNow {
     pub username: String,
     /// The account the agent holds now (creditor code, account reference), if any.
     pub current: Option<(String, String)>,
-    /// Payments the agent took in [from, until), less those since returned.
-    pub collected_minor: i64,
+    /// Payments the agent took in [from, until) on accounts the viewer may see, less
+    /// those since returned: one total per currency, by currency code.
+    pub collected: Vec<(Currency, Amount)>,
+    /// Promises the agent recorded in [from, until) on accounts the viewer may see: one
+    /// total per currency.
+    pub promised: Vec<(Currency, Amount)>,
+}
+
+/// Totals per user and currency from rows of (user name, currency code, minor units);
+/// a total that would overflow is an error, never a wrapped number.
+fn per_currency(
+    rows: &[sqlx::any::AnyRow],
+) -> Result<std::collections::HashMap<String, Vec<(Currency, Amount)>>, StoreError> {
+    let mut totals: std::collections::HashMap<String, Vec<(Currency, Amount)>> =
+        std::collections::HashMap::new();
+    for row in rows {
+        let username: String = row.try_get(0)?;
+        let code: String = row.try_get(1)?;
+        let currency = Currency::parse(&code)
+            .ok_or_else(|| StoreError::Corrupt(format!("currency {code:?}")))?;
+        let amount = Amount::from_minor(row.try_get(2)?);
+        let sums = totals.entry(username).or_default();
+        match sums.iter_mut().find(|(known, _)| *known == currency) {
+            Some((_, sum)) => {
+                *sum = sum
+                    .checked_add(amount)
+                    .ok_or_else(|| StoreError::Invalid("a total beyond the amount limit".into()))?;
+            }
+            None => sums.push((currency, amount)),
+        }
+    }
+    for sums in totals.values_mut() {
+        sums.sort_by_key(|(currency, _)| currency.code());
+    }
+    Ok(totals)
 }
 
 /// One creditor's portfolio.
@@ -70,25 +104,45 @@ impl Store {
                (SELECT c.code FROM account_locks l JOIN accounts a ON a.id = l.account_id JOIN creditors c ON c.id = a.creditor_id \
                   WHERE l.user_id = u.id AND l.locked_until_us > $1{visible} ORDER BY l.locked_at_us DESC LIMIT 1), \
                (SELECT a.account_ref FROM account_locks l JOIN accounts a ON a.id = l.account_id \
-                  WHERE l.user_id = u.id AND l.locked_until_us > $1{visible} ORDER BY l.locked_at_us DESC LIMIT 1), \
-               (SELECT CAST(COALESCE(SUM(p.amount_minor), 0) AS BIGINT) FROM payments p \
-                  WHERE p.user_id = u.id AND p.recorded_at_us >= $2 AND p.recorded_at_us < $3 AND p.returned_on IS NULL) \
+                  WHERE l.user_id = u.id AND l.locked_until_us > $1{visible} ORDER BY l.locked_at_us DESC LIMIT 1) \
              FROM users u WHERE u.role = 'agent' AND u.disabled = 0{team} ORDER BY u.username"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now.as_microsecond())
-            .bind(from.as_microsecond())
-            .bind(until.as_microsecond())
             .fetch_all(&self.pool)
             .await?;
+        let collected = format!(
+            "SELECT u.username, a.currency, CAST(SUM(p.amount_minor) AS BIGINT) FROM payments p \
+               JOIN users u ON u.id = p.user_id JOIN accounts a ON a.id = p.account_id \
+             WHERE p.recorded_at_us >= $1 AND p.recorded_at_us < $2 AND p.returned_on IS NULL{visible} \
+             GROUP BY u.username, a.currency"
+        );
+        let promised = format!(
+            "SELECT u.username, a.currency, CAST(SUM(p.total_minor) AS BIGINT) FROM promises p \
+               JOIN users u ON u.id = p.user_id JOIN accounts a ON a.id = p.account_id \
+             WHERE p.created_at_us >= $1 AND p.created_at_us < $2{visible} \
+             GROUP BY u.username, a.currency"
+        );
+        let mut sums = Vec::new();
+        for sql in [collected, promised] {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(from.as_microsecond())
+                .bind(until.as_microsecond())
+                .fetch_all(&self.pool)
+                .await?;
+            sums.push(per_currency(&rows)?);
+        }
+        let [mut collected, mut promised] = <[_; 2]>::try_from(sums).expect("two sums");
         rows.iter()
             .map(|row| {
+                let username: String = row.try_get(0)?;
                 let code: Option<String> = row.try_get(1)?;
                 let account_ref: Option<String> = row.try_get(2)?;
                 Ok(AgentNow {
-                    username: row.try_get(0)?,
                     current: code.zip(account_ref),
-                    collected_minor: row.try_get(3)?,
+                    collected: collected.remove(&username).unwrap_or_default(),
+                    promised: promised.remove(&username).unwrap_or_default(),
+                    username,
                 })
             })
             .collect()

@@ -95,6 +95,20 @@
       var at = document.getElementById("wrap-callback");
       if (at) at.focus();
     }
+    // Who chose the callback's time follows the disposition until the agent says:
+    // "callback requested" is the debtor asking (their consent), any other the agent.
+    var who = document.getElementById("wrap-who");
+    if (who && !who.dataset.touched) {
+      var asked = document.getElementById(target.value === "callback" ? "wrap-requested" : "wrap-chosen");
+      if (asked) asked.checked = true;
+    }
+  });
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target && target.name === "requested_by_debtor" && event.isTrusted) {
+      var who = document.getElementById("wrap-who");
+      if (who && who.contains(target)) who.dataset.touched = "1";
+    }
   });
 
   document.addEventListener("keydown", function (event) {
@@ -126,8 +140,19 @@
     }
   });
 
+  // "Who chose this time?" matters once a callback time is typed: shown from then on.
+  function showWho() {
+    var at = document.getElementById("wrap-callback");
+    var who = document.getElementById("wrap-who");
+    if (at && who) who.hidden = !at.value && !who.querySelector("[aria-invalid=true]");
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target && event.target.id === "wrap-callback") showWho();
+  });
+
   function ready() {
     setUpTabs();
+    showWho();
     // Focus the first field to correct (autofocus does it too; this covers a page
     // restored from the cache).
     var invalid = document.querySelector("[autofocus]") || document.querySelector("[aria-invalid=true]");

@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::auth::Signed;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Words;
-use crate::nav::Nav;
+use crate::nav::{Frame, framed};
 use app::admin::UserWithCreditors;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -33,11 +33,7 @@ pub(crate) struct NewUser {
 #[derive(Template)]
 #[template(path = "admin_users.html")]
 pub(crate) struct UsersPage {
-    pub(crate) t: Words,
-    pub(crate) csrf: String,
-    pub(crate) nav: Nav,
-    pub(crate) username: String,
-    pub(crate) query: String,
+    pub(crate) frame: Frame,
     pub(crate) flash: String,
     pub(crate) users: Vec<UserLine>,
     pub(crate) roles: Vec<&'static str>,
@@ -99,11 +95,7 @@ async fn users_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = UsersPage {
-        t,
-        csrf: signed.0.csrf_token.clone(),
-        nav: Nav::of(user),
-        username: user.username.clone(),
-        query: String::new(),
+        frame: Frame::of(signed),
         flash,
         users,
         roles: Role::ALL.iter().map(|role| role.code()).collect(),
@@ -200,11 +192,7 @@ pub(crate) struct CreditorLine {
 #[derive(Template)]
 #[template(path = "admin_creditors.html")]
 pub(crate) struct CreditorsPage {
-    pub(crate) t: Words,
-    pub(crate) csrf: String,
-    pub(crate) nav: Nav,
-    pub(crate) username: String,
-    pub(crate) query: String,
+    pub(crate) frame: Frame,
     pub(crate) creditors: Vec<CreditorLine>,
 }
 
@@ -225,11 +213,7 @@ pub async fn creditors(
         })
         .collect();
     let page = CreditorsPage {
-        t: Words::new(user.language),
-        csrf: signed.0.csrf_token.clone(),
-        nav: Nav::of(user),
-        username: user.username.clone(),
-        query: String::new(),
+        frame: Frame::of(&signed),
         creditors,
     };
     Ok(Html(page.render()?))
@@ -238,6 +222,9 @@ pub async fn creditors(
 /// A policy key with the value shown in its field and its error, if refused.
 pub(crate) struct PolicyField {
     pub(crate) key: String,
+    /// The key in the admin's words, and what it takes.
+    pub(crate) label: String,
+    pub(crate) hint: String,
     pub(crate) value: String,
     pub(crate) error: String,
 }
@@ -245,11 +232,7 @@ pub(crate) struct PolicyField {
 #[derive(Template)]
 #[template(path = "admin_creditor.html")]
 pub(crate) struct CreditorPage {
-    pub(crate) t: Words,
-    pub(crate) csrf: String,
-    pub(crate) nav: Nav,
-    pub(crate) username: String,
-    pub(crate) query: String,
+    pub(crate) frame: Frame,
     pub(crate) flash: String,
     pub(crate) code: String,
     pub(crate) name: String,
@@ -267,6 +250,7 @@ async fn creditor_page(
     problems: Vec<app::admin::PolicyProblem>,
 ) -> Result<Response, AppError> {
     let user = signed.user();
+    let t = Words::new(user.language);
     let creditor = state.app.admin_creditor(user, code).await?;
     let error = |key: &str| {
         problems
@@ -286,6 +270,8 @@ async fn creditor_page(
                 .map(|(_, value)| value.clone())
                 .unwrap_or(stored),
             error: error(key),
+            label: t.label("policy_key", key),
+            hint: t.label("policy_hint", key),
             key: key.to_string(),
         })
         .collect();
@@ -295,11 +281,7 @@ async fn creditor_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = CreditorPage {
-        t: Words::new(user.language),
-        csrf: signed.0.csrf_token.clone(),
-        nav: Nav::of(user),
-        username: user.username.clone(),
-        query: String::new(),
+        frame: Frame::of(signed),
         flash,
         code: creditor.code,
         name: creditor.name,
@@ -373,11 +355,7 @@ pub async fn set_policy(
 #[derive(Template)]
 #[template(path = "admin_user.html")]
 pub(crate) struct UserPage {
-    pub(crate) t: Words,
-    pub(crate) csrf: String,
-    pub(crate) nav: Nav,
-    pub(crate) username: String,
-    pub(crate) query: String,
+    pub(crate) frame: Frame,
     pub(crate) flash: String,
     pub(crate) subject: UserLine,
     pub(crate) role: &'static str,
@@ -430,11 +408,7 @@ async fn user_page(
             disabled: found.user.disabled,
             username: found.user.username,
         },
-        t,
-        csrf: signed.0.csrf_token.clone(),
-        nav: Nav::of(user),
-        username: user.username.clone(),
-        query: String::new(),
+        frame: Frame::of(signed),
         flash,
         roles: Role::ALL.iter().map(|role| role.code()).collect(),
         creditor_codes,
@@ -521,3 +495,5 @@ pub async fn change_user(
         }
     }
 }
+
+framed!(UsersPage, CreditorsPage, CreditorPage, UserPage);

@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::auth::Signed;
 use crate::error::{AppError, FieldError};
 use crate::i18n::Words;
-use crate::nav::Nav;
+use crate::nav::{Frame, framed};
 use app::model::logs::{AuditFilter, DecisionFilter};
 use askama::Template;
 use axum::extract::{Form, Query, State};
@@ -75,11 +75,7 @@ pub(crate) struct DecisionLine {
 #[derive(Template)]
 #[template(path = "audit_log.html")]
 pub(crate) struct AuditPage {
-    pub(crate) t: Words,
-    pub(crate) csrf: String,
-    pub(crate) nav: Nav,
-    pub(crate) username: String,
-    pub(crate) query: String,
+    pub(crate) frame: Frame,
     pub(crate) filter: AuditQuery,
     pub(crate) errors: Vec<FieldError>,
     pub(crate) rows: Vec<AuditRow>,
@@ -94,11 +90,7 @@ pub(crate) struct AuditPage {
 #[derive(Template)]
 #[template(path = "decision_log.html")]
 pub(crate) struct DecisionPage {
-    pub(crate) t: Words,
-    pub(crate) csrf: String,
-    pub(crate) nav: Nav,
-    pub(crate) username: String,
-    pub(crate) query: String,
+    pub(crate) frame: Frame,
     pub(crate) filter: DecisionQuery,
     pub(crate) errors: Vec<FieldError>,
     pub(crate) rows: Vec<DecisionLine>,
@@ -281,11 +273,7 @@ async fn audit_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page_view = AuditPage {
-        t,
-        csrf: signed.0.csrf_token.clone(),
-        nav: Nav::of(user),
-        username: user.username.clone(),
-        query: String::new(),
+        frame: Frame::of(signed),
         params: audit_params(&query),
         previous: (page > 0).then(|| page - 1),
         next: full.then(|| page + 1),
@@ -408,11 +396,7 @@ async fn decision_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let view = DecisionPage {
-        t,
-        csrf: signed.0.csrf_token.clone(),
-        nav: Nav::of(user),
-        username: user.username.clone(),
-        query: String::new(),
+        frame: Frame::of(signed),
         params: params(&[
             ("from", &query.from),
             ("until", &query.until),
@@ -457,3 +441,5 @@ pub async fn decision_export(
         state.app.decisions_csv(user, &filter).await?,
     ))
 }
+
+framed!(AuditPage, DecisionPage);

@@ -137,6 +137,45 @@ pub(crate) async fn forbidden_page(
     }
 }
 
+/// What every page built on `base.html` shows around its content: the words, the
+/// session's CSRF token, the navigation, who is signed in and the search box's text. A
+/// page holds one as `frame` and derefs to it (`framed!`), so the base template reads
+/// these fields on any page without each page declaring and filling them again.
+pub(crate) struct Frame {
+    pub(crate) t: crate::i18n::Words,
+    pub(crate) csrf: String,
+    pub(crate) nav: Nav,
+    pub(crate) username: String,
+    pub(crate) query: String,
+}
+
+impl Frame {
+    pub(crate) fn of(signed: &crate::auth::Signed) -> Frame {
+        let user = signed.user();
+        Frame {
+            t: crate::i18n::Words::new(user.language),
+            csrf: signed.0.csrf_token.clone(),
+            nav: Nav::of(user),
+            username: user.username.clone(),
+            query: String::new(),
+        }
+    }
+}
+
+/// Gives a page struct with a `frame: Frame` field the frame's fields (`t`, `csrf`,
+/// `nav`, `username`, `query`), as `base.html` reads them.
+macro_rules! framed {
+    ($($page:ty),* $(,)?) => {$(
+        impl std::ops::Deref for $page {
+            type Target = $crate::nav::Frame;
+            fn deref(&self) -> &$crate::nav::Frame {
+                &self.frame
+            }
+        }
+    )*};
+}
+pub(crate) use framed;
+
 #[cfg(test)]
 mod tests {
     use super::*;

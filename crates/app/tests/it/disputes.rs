@@ -15,6 +15,32 @@ use store::Actor;
 const ANA: usize = 0;
 const SUE: usize = 3;
 
+/// A 60-month plan on A-1, beyond the creditor's policy: waiting for a supervisor.
+async fn plan_waiting_for_approval(app: &app::App, agent: &store::sessions::SessionUser) -> i64 {
+    let view = app
+        .account(agent, "ACME", "A-1", first_day())
+        .await
+        .unwrap();
+    let request = PlanRequest {
+        frequency: Frequency::Monthly,
+        sizing: Sizing::Count(60),
+        first_due: jiff::civil::date(2026, 12, 5),
+        down_payment: Amount::ZERO,
+        down_payment_on: None,
+        apr: BasisPoints::new(0).unwrap(),
+        replace: false,
+    };
+    let (agreed, _) = app
+        .agree_plan(agent, &view, view.version, &request)
+        .await
+        .unwrap()
+        .unwrap();
+    let Agreed::Pending { approval_id, .. } = agreed else {
+        panic!("beyond policy: {agreed:?}");
+    };
+    approval_id
+}
+
 #[tokio::test]
 async fn only_supervisors_resolve_disputes_and_a_disputed_plan_is_not_approved() {
     let mut databases = vec![sqlite_db()];
@@ -24,27 +50,7 @@ async fn only_supervisors_resolve_disputes_and_a_disputed_plan_is_not_approved()
         let users = set_up(&store).await;
         let app = app::App::new(store.clone(), compliance::packs::RuleSet::builtin());
         // A 60-month plan on A-1 waits for a supervisor; then A-1 is disputed.
-        let view = app
-            .account(&users[ANA], "ACME", "A-1", first_day())
-            .await
-            .unwrap();
-        let request = PlanRequest {
-            frequency: Frequency::Monthly,
-            sizing: Sizing::Count(60),
-            first_due: jiff::civil::date(2026, 12, 5),
-            down_payment: Amount::ZERO,
-            down_payment_on: None,
-            apr: BasisPoints::new(0).unwrap(),
-            replace: false,
-        };
-        let (agreed, _) = app
-            .agree_plan(&users[ANA], &view, view.version, &request)
-            .await
-            .unwrap()
-            .unwrap();
-        let Agreed::Pending { approval_id, .. } = agreed else {
-            panic!("beyond policy: {agreed:?}");
-        };
+        let approval_id = plan_waiting_for_approval(&app, &users[ANA]).await;
         store
             .place_hold(
                 &Actor::new("test:setup"),
@@ -119,5 +125,59 @@ async fn only_supervisors_resolve_disputes_and_a_disputed_plan_is_not_approved()
             .await
             .unwrap()
             .unwrap();
+    }
+}
+
+/// Approving collection is refused under each hold that stops it, with the rule the
+/// compliance engine names: a bankruptcy's automatic stay, a deceased debtor (no estate
+/// representative on file to write to), a cease request (the arrangement's terms would
+/// be a letter to the debtor); released, the plan is approved.
+#[tokio::test]
+async fn a_plan_is_not_approved_under_a_bankruptcy_a_death_or_a_cease_request() {
+    let mut databases = vec![sqlite_db()];
+    databases.extend(postgres_db().await);
+    for db in databases {
+        let store = db.open(instant_on(first_day())).await;
+        let users = set_up(&store).await;
+        let app = app::App::new(store.clone(), compliance::packs::RuleSet::builtin());
+        let approval_id = plan_waiting_for_approval(&app, &users[ANA]).await;
+        let setup = Actor::new("test:setup");
+        for (hold, rule) in [
+            (HoldKind::Bankruptcy, "us.bankruptcy_stay"),
+            (HoldKind::Deceased, "us.deceased"),
+            (HoldKind::Cease, "us.cease_communication"),
+        ] {
+            store
+                .place_hold(&setup, "ACME", "A-1", hold, "", "notice received")
+                .await
+                .unwrap();
+            let refused = app
+                .decide_approval(&users[SUE], approval_id, true, "ok")
+                .await
+                .unwrap();
+            let Err(ApprovalProblem::Held { hold: held, rules }) = refused else {
+                panic!("approved under {hold:?}: {refused:?}");
+            };
+            assert_eq!(held, hold);
+            assert!(rules.iter().any(|named| named.rule == rule), "{rules:?}");
+            let pending = app.approvals(&users[SUE]).await.unwrap();
+            let listed = pending
+                .iter()
+                .find(|item| item.approval.id == approval_id)
+                .expect("still waiting");
+            assert!(
+                listed.approval.holds.iter().any(|shown| shown.kind == hold),
+                "the approvals list shows the {hold:?} hold"
+            );
+            store
+                .release_hold(&setup, "ACME", "A-1", hold, "notice withdrawn")
+                .await
+                .unwrap();
+        }
+        app.decide_approval(&users[SUE], approval_id, true, "ok")
+            .await
+            .unwrap()
+            .unwrap();
+        store.close().await;
     }
 }

@@ -10,7 +10,6 @@ pub struct AgentDay {
     pub attempts: i64,
     pub right_party_contacts: i64,
     pub promises: i64,
-    pub promised_minor: i64,
 }
 
 /// An open dispute, for the dispute queue.
@@ -61,8 +60,7 @@ impl Store {
                (SELECT CAST(COUNT(DISTINCT t.account_id) AS BIGINT) FROM contact_attempts t WHERE t.user_id = u.id AND t.at_us >= $1 AND t.at_us < $2), \
                (SELECT CAST(COUNT(*) AS BIGINT) FROM contact_attempts t WHERE t.user_id = u.id AND t.at_us >= $1 AND t.at_us < $2), \
                (SELECT CAST(COUNT(*) AS BIGINT) FROM contact_attempts t WHERE t.user_id = u.id AND t.at_us >= $1 AND t.at_us < $2 AND t.disposition IN ({right_party})), \
-               (SELECT CAST(COUNT(*) AS BIGINT) FROM promises p WHERE p.user_id = u.id AND p.created_at_us >= $1 AND p.created_at_us < $2), \
-               (SELECT CAST(COALESCE(SUM(p.total_minor), 0) AS BIGINT) FROM promises p WHERE p.user_id = u.id AND p.created_at_us >= $1 AND p.created_at_us < $2) \
+               (SELECT CAST(COUNT(*) AS BIGINT) FROM promises p WHERE p.user_id = u.id AND p.created_at_us >= $1 AND p.created_at_us < $2) \
              FROM users u WHERE u.role = 'agent' AND u.disabled = 0{team} ORDER BY u.username"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -78,7 +76,6 @@ impl Store {
                     attempts: row.try_get(2)?,
                     right_party_contacts: row.try_get(3)?,
                     promises: row.try_get(4)?,
-                    promised_minor: row.try_get(5)?,
                 })
             })
             .collect()

@@ -60,7 +60,8 @@ pub struct IdentityClaim<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verification {
     pub at: Timestamp,
-    pub username: Option<String>,
+    /// The agent who checked, by the name they give debtors (`display_name`).
+    pub agent: Option<String>,
     pub date_of_birth: FieldCheck,
     pub ssn_last4: FieldCheck,
     pub postal_code: FieldCheck,
@@ -147,7 +148,7 @@ impl Store {
         tx.commit().await?;
         Ok(Verification {
             at: instant(at_us)?,
-            username: Some(user.username.clone()),
+            agent: self.display_name(user.id).await?,
             date_of_birth: checks[0],
             ssn_last4: checks[1],
             postal_code: checks[2],
@@ -155,14 +156,18 @@ impl Store {
         })
     }
 
-    /// The account's latest right-party check since `since`.
+    /// The account's latest right-party check since `since` that no call's wrap-up has
+    /// ended: `None` once an attempt is logged on any of the debtor's accounts after it
+    /// (later in the audit log), so each call verifies the caller again.
     pub async fn last_verification(
         &self,
         account_id: i64,
         since: Timestamp,
     ) -> Result<Option<Verification>, StoreError> {
         let row = sqlx::query(
-            "SELECT v.at_us, u.username, v.date_of_birth, v.ssn_last4, v.postal_code, v.verified FROM verifications v LEFT JOIN users u ON u.id = v.user_id WHERE v.account_id = $1 AND v.at_us >= $2 ORDER BY v.at_us DESC, v.id DESC LIMIT 1",
+            "SELECT v.at_us, COALESCE(u.display_name, u.username), v.date_of_birth, v.ssn_last4, v.postal_code, v.verified FROM verifications v LEFT JOIN users u ON u.id = v.user_id WHERE v.account_id = $1 AND v.at_us >= $2 \
+             AND NOT EXISTS (SELECT 1 FROM accounts mine JOIN accounts sibling ON sibling.debtor_id = mine.debtor_id JOIN contact_attempts c ON c.account_id = sibling.id WHERE mine.id = v.account_id AND c.at_us >= v.at_us AND c.audit_seq > v.audit_seq) \
+             ORDER BY v.at_us DESC, v.id DESC LIMIT 1",
         )
         .bind(account_id)
         .bind(since.as_microsecond())
@@ -178,7 +183,7 @@ impl Store {
         };
         Ok(Some(Verification {
             at: instant(row.try_get(0)?)?,
-            username: row.try_get(1)?,
+            agent: row.try_get(1)?,
             date_of_birth: check(2)?,
             ssn_last4: check(3)?,
             postal_code: check(4)?,

@@ -206,3 +206,37 @@ pub async fn execute(store: &Store, sql: &str) {
         .await
         .unwrap();
 }
+
+/// A call to `number` at `now` that nobody answered, with the compliance decision that
+/// allowed it: what an agent's attempt writes (`Store::record_attempt`).
+pub fn unanswered_call(
+    account_id: i64,
+    number: &str,
+    now: Timestamp,
+) -> (store::workspace::NewAttempt, store::decisions::NewDecision) {
+    let attempt = store::workspace::NewAttempt {
+        at: now,
+        action: "call".into(),
+        contact_point: Some(number.into()),
+        direction: "outbound".into(),
+        recipient: "consumer".into(),
+        outcome: "no_answer".into(),
+        disposition: "no_answer".into(),
+        note: None,
+        under_consent: false,
+    };
+    let decision = store::decisions::NewDecision {
+        account_id,
+        decided_at: now,
+        asked_by: "agent",
+        action: "call".into(),
+        contact_point: attempt.contact_point.clone(),
+        allowed: true,
+        rules: Vec::new(),
+        next_allowed_at: Some(now),
+        packs: vec!["us@t".into()],
+        request_json: "{}".into(),
+        answer_json: "{}".into(),
+    };
+    (attempt, decision)
+}

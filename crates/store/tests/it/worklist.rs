@@ -380,30 +380,7 @@ async fn the_work_list_finds_what_is_due_today_broken_waiting_or_never_worked() 
         };
         assert_eq!(list(never.clone()).await.count, 4);
         let facts = store.contact_facts("ACME", "A-1").await.unwrap();
-        let attempt = store::workspace::NewAttempt {
-            at: now,
-            action: "call".into(),
-            contact_point: Some("+16175550123".into()),
-            direction: "outbound".into(),
-            recipient: "consumer".into(),
-            outcome: "no_answer".into(),
-            disposition: "no_answer".into(),
-            note: None,
-            under_consent: false,
-        };
-        let decision = store::decisions::NewDecision {
-            account_id: facts.account_id,
-            decided_at: now,
-            asked_by: "agent",
-            action: "call".into(),
-            contact_point: attempt.contact_point.clone(),
-            allowed: true,
-            rules: Vec::new(),
-            next_allowed_at: Some(now),
-            packs: vec!["us@t".into()],
-            request_json: "{}".into(),
-            answer_json: "{}".into(),
-        };
+        let (attempt, decision) = unanswered_call(facts.account_id, "+16175550123", now);
         store
             .record_attempt(&ana, seen_at(1), &attempt, &decision)
             .await

@@ -7,7 +7,7 @@ use domain::party::Role;
 use domain::throttle::{Limit, Limits};
 use store::StoreError;
 use store::sessions::{Access, SignInAttempt, Suspension};
-use store::workspace::{NewAttempt, Seen};
+use store::workspace::Seen;
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -363,30 +363,7 @@ async fn attempts_notes_and_promises_are_audited_and_stale_forms_refused() {
             version,
         };
         let now = store.now();
-        let attempt = NewAttempt {
-            at: now,
-            action: "call".into(),
-            contact_point: Some("+16175550100".into()),
-            direction: "outbound".into(),
-            recipient: "consumer".into(),
-            outcome: "no_answer".into(),
-            disposition: "no_answer".into(),
-            note: None,
-            under_consent: false,
-        };
-        let decision = store::decisions::NewDecision {
-            account_id: facts.account_id,
-            decided_at: now,
-            asked_by: "agent",
-            action: "call".into(),
-            contact_point: attempt.contact_point.clone(),
-            allowed: true,
-            rules: Vec::new(),
-            next_allowed_at: Some(now),
-            packs: vec!["us@t".into()],
-            request_json: "{}".into(),
-            answer_json: "{}".into(),
-        };
+        let (attempt, decision) = unanswered_call(facts.account_id, "+16175550100", now);
         store
             .record_attempt(&ana, seen(0), &attempt, &decision)
             .await
@@ -667,7 +644,7 @@ async fn a_right_party_check_keeps_which_fields_matched_and_never_the_values() {
             .await
             .unwrap()
             .unwrap();
-        assert!(last.verified && last.username.as_deref() == Some("ana"));
+        assert!(last.verified && last.agent.as_deref() == Some("Ana Torres"));
         let key = format!("{creditor}/{account_ref}");
         let events = store.audit_log(Some(&key), 50).await.unwrap();
         let checks: Vec<_> = events

@@ -97,11 +97,89 @@ pub(crate) async fn ask_compliance(call: Call) -> Result<Response, ApiFailure> {
         )
         .await;
     match asked {
-        Ok(asked) => Ok(ok(views::ComplianceAnswer::of(&asked.answer))),
+        Ok(asked) => Ok(ok(views::AccountComplianceAnswer::of(&asked))),
         Err(app::contact::AskError::UnknownContact) => {
             Err(invalid("contact", "not one of the debtor's contact points"))
         }
         Err(app::contact::AskError::App(error)) => Err(AppError::from(error).into()),
+    }
+}
+
+/// `POST …/callbacks`: a callback at a time on the debtor's wall clock. One the debtor
+/// asked for records their consent to a call then; one the agent chose is refused
+/// (422 with the check's answer) unless a call then is allowed.
+pub(crate) async fn schedule_callback(call: Call) -> Result<Response, ApiFailure> {
+    let view = call.account().await?;
+    let body = call.object()?;
+    let mut errors = Vec::new();
+    let version = required_version(&body, &mut errors);
+    let at = optional_string(&body, "at", &mut errors);
+    let note = optional_string(&body, "note", &mut errors);
+    let requested = match body.get("requested_by_debtor") {
+        Some(Value::Bool(requested)) => *requested,
+        _ => {
+            errors.push(field_error(
+                "requested_by_debtor",
+                "required: true when the debtor asked for this time (their consent), false when the agent chose it",
+            ));
+            false
+        }
+    };
+    let local = at.parse::<jiff::civil::DateTime>();
+    if local.is_err() && !errors.iter().any(|error| error.field == "at") {
+        errors.push(field_error(
+            "at",
+            "a time on the debtor's clock, YYYY-MM-DDTHH:MM",
+        ));
+    }
+    let (Ok(local), true) = (local, errors.is_empty()) else {
+        return Err(AppError::ApiInvalid(errors).into());
+    };
+    let note = Some(note).filter(|note| !note.trim().is_empty());
+    let t = crate::i18n::Words::new(call.user.language);
+    let scheduled = call
+        .state
+        .app
+        .schedule_callback(&call.user, &view, version, local, note, requested)
+        .await
+        .map_err(|error| store_invalid(error.into(), "at"))?;
+    match scheduled {
+        Ok(scheduled) => {
+            let due_at = app::desk::callback_instant(&view, local)
+                .ok_or_else(|| invalid("at", "a time on the debtor's clock, YYYY-MM-DDTHH:MM"))?;
+            let consent_until = requested
+                .then(|| {
+                    due_at.checked_add(
+                        jiff::Span::new().minutes(app::queue::CALLBACK_CONSENT_MINUTES),
+                    )
+                })
+                .and_then(Result::ok);
+            Ok((
+                StatusCode::CREATED,
+                axum::Json(views::ScheduledCallback {
+                    id: scheduled.id,
+                    version: version + 1,
+                    due_at: due_at.into(),
+                    requested_by_debtor: requested,
+                    consent_until: consent_until.map(Into::into),
+                    outside_hours: scheduled.outside_hours,
+                }),
+            )
+                .into_response())
+        }
+        Err(app::queue::CallbackProblem::NotInFuture) => Err(invalid("at", t.get("error.when"))),
+        Err(app::queue::CallbackProblem::Refused(asked)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(views::Refusal {
+                error: "refused by the compliance check: a call then is not allowed".into(),
+                fields: vec![views::FieldError {
+                    field: "at".into(),
+                    message: t.get("callback.refused").into(),
+                }],
+                compliance: views::ComplianceAnswer::of(&asked.answer),
+            }),
+        )
+            .into_response()),
     }
 }
 
@@ -229,6 +307,7 @@ pub(crate) async fn record_promise(call: Call) -> Result<Response, ApiFailure> {
             ),
         )),
     }
+    let replace = optional_bool(&body, "replace", &mut errors);
     if !errors.is_empty() {
         return Err(AppError::ApiInvalid(errors).into());
     }
@@ -236,7 +315,7 @@ pub(crate) async fn record_promise(call: Call) -> Result<Response, ApiFailure> {
     match call
         .state
         .app
-        .record_promise(&call.user, &view, version, &lines, false)
+        .record_promise(&call.user, &view, version, &lines, replace)
         .await
         .map_err(|error| store_invalid(error.into(), "payments"))?
     {

@@ -143,6 +143,7 @@ fn date(description: &str) -> Value {
 pub(crate) fn request_schemas() -> Map<String, Value> {
     let version = json!({"type": "integer", "minimum": 0, "maximum": i64::MAX, "description": "The account's version as last read"});
     let note = text(app::model::workspace::NOTE_LENGTH_MAX);
+    let replace = json!({"type": "boolean", "description": "Replace the account's open promise, plan or settlement (default false: refused while one is open)"});
     let Value::Object(all) = json!({
         "ComplianceRequest": {
             "type": "object",
@@ -202,6 +203,18 @@ pub(crate) fn request_schemas() -> Map<String, Value> {
                     "items": schema_ref("PromisedPaymentIn"),
                     "description": "Dated amounts, one per day; their total at most the balance",
                 },
+                "replace": replace,
+            },
+        },
+        "NewCallback": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["version", "at", "requested_by_debtor"],
+            "properties": {
+                "version": version,
+                "at": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?$", "description": "A time in the future on the debtor's wall clock (their time zone on file, else their state's), e.g. 2026-11-24T10:30"},
+                "requested_by_debtor": {"type": "boolean", "description": "true: the debtor asked to be called then (their consent is recorded; a time outside 08:00-21:00 is allowed); false: the agent chose it (refused unless a call then is allowed)"},
+                "note": text(app::model::workspace::NOTE_LENGTH_MAX),
             },
         },
         "NewNote": {
@@ -256,7 +269,7 @@ pub(crate) fn request_schemas() -> Map<String, Value> {
                 "down_payment": amount(AMOUNT_NOT_NEGATIVE, "Default 0"),
                 "down_payment_on": date("The down payment's date"),
                 "apr": {"type": "string", "pattern": "^[0-9]{1,2}(\\.[0-9]{1,4})?$", "description": "Annual percentage rate, e.g. \"0\" or \"5.25\"; default 0"},
-                "replace": {"type": "boolean", "description": "Replace the account's open promise, plan or settlement (default false: refused while one is open)"},
+                "replace": replace,
             },
         },
         "SettlementPayment": {
@@ -272,7 +285,7 @@ pub(crate) fn request_schemas() -> Map<String, Value> {
             "properties": {
                 "version": version,
                 "payments": {"type": "array", "minItems": 1, "maxItems": domain::settlement::SETTLEMENT_PAYMENTS_MAX, "items": schema_ref("SettlementPayment")},
-                "replace": {"type": "boolean", "description": "Replace the account's open promise, plan or settlement (default false: refused while one is open)"},
+                "replace": replace,
             },
         },
         "MoneyChange": {

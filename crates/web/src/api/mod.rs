@@ -135,6 +135,7 @@ const ACCOUNT: &str = "/api/v1/accounts/{creditor}/{account_ref}";
 const ATTEMPTS: &str = "/api/v1/accounts/{creditor}/{account_ref}/attempts";
 const PROMISES: &str = "/api/v1/accounts/{creditor}/{account_ref}/promises";
 const NOTES: &str = "/api/v1/accounts/{creditor}/{account_ref}/notes";
+const CALLBACKS: &str = "/api/v1/accounts/{creditor}/{account_ref}/callbacks";
 const DISPUTES: &str = "/api/v1/accounts/{creditor}/{account_ref}/disputes";
 const CONTACTS: &str = "/api/v1/accounts/{creditor}/{account_ref}/contacts";
 const PAYMENTS: &str = "/api/v1/accounts/{creditor}/{account_ref}/payments";
@@ -234,8 +235,8 @@ pub static ROUTES: &[Route] = &[
         responses: &[
             (
                 200,
-                "The check's answer (docs/compliance-check.md)",
-                "ComplianceAnswer",
+                "The check's answer (docs/compliance-check.md), and whether a call now is under the debtor's consent",
+                "AccountComplianceAnswer",
             ),
             NOT_FOUND,
             INVALID,
@@ -273,11 +274,34 @@ pub static ROUTES: &[Route] = &[
         verb: Verb::Post,
         path: PROMISES,
         operation_id: "recordPromise",
-        summary: "Record a promise to pay one or several dated amounts (total at most the balance)",
+        summary: "Record a promise to pay one or several dated amounts (total at most the balance); `replace` replaces the account's open promise, plan or settlement",
         permission: Permission::WorkAccounts,
         request: Some("NewPromise"),
         responses: &[CREATED, NOT_FOUND, STALE, INVALID],
         handler: |call| Box::pin(record_promise(call)),
+    },
+    Route {
+        verb: Verb::Post,
+        path: CALLBACKS,
+        operation_id: "scheduleCallback",
+        summary: "Schedule a callback at a time on the debtor's clock: one the debtor asked for records their consent to a call then (30 minutes); one the agent chose is refused unless the compliance check allows a call then",
+        permission: Permission::WorkAccounts,
+        request: Some("NewCallback"),
+        responses: &[
+            (
+                201,
+                "Scheduled: when, who chose it, the consent recorded",
+                "ScheduledCallback",
+            ),
+            NOT_FOUND,
+            STALE,
+            (
+                422,
+                "Invalid input (`fields`: not a time in the debtor's future), or a time the agent chose at which the compliance check refuses a call (`compliance`: the check's answer)",
+                "InvalidOrRefused",
+            ),
+        ],
+        handler: |call| Box::pin(schedule_callback(call)),
     },
     Route {
         verb: Verb::Get,

@@ -120,8 +120,8 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ),
     (
         "arrangements.refused.held",
-        "Not approved: the account is on a {hold} hold, and collection must stop until the debt is verified — {rules}.",
-        "No aprobado: la cuenta tiene un bloqueo por {hold} y el cobro debe detenerse hasta verificar la deuda — {rules}.",
+        "Not approved: the account is on a {hold} hold, under which collection must stop — {rules}.",
+        "No aprobado: la cuenta tiene un bloqueo por {hold}, bajo el cual el cobro debe detenerse — {rules}.",
     ),
     // Dispute resolution.
     ("disputes.title", "Disputes", "Disputas"),

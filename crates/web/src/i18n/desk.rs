@@ -62,9 +62,31 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Pregunte al menos dos: fecha de nacimiento, últimos 4 del SSN y código postal.",
     ),
     ("desk.negotiate", "Negotiate", "Negociar"),
-    ("desk.offer", "Offer", "Oferta"),
-    ("desk.offer_on", "on", "el"),
-    ("desk.offer_in_full", "In full:", "Total:"),
+    (
+        "desk.offer_pay_today",
+        "Pay in full today: {amount}",
+        "Pagar el total hoy: {amount}",
+    ),
+    (
+        "desk.offer_promise",
+        "In full on {date}: {amount}",
+        "El total el {date}: {amount}",
+    ),
+    (
+        "desk.offer_plan",
+        "{count} monthly payments of {amount} from {date}",
+        "{count} pagos mensuales de {amount} desde el {date}",
+    ),
+    (
+        "desk.offer_settle",
+        "Settle for {amount} ({percent} off) by {date}",
+        "Liquidar por {amount} ({percent} de descuento) antes del {date}",
+    ),
+    (
+        "desk.offer_needs",
+        "needs a {role}'s approval",
+        "requiere la aprobación de un {role}",
+    ),
     ("desk.wrap_up", "Wrap-up", "Cierre"),
     (
         "desk.callback_optional",
@@ -72,6 +94,12 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Devolver la llamada (hora del deudor, opcional)",
     ),
     ("desk.save_next", "Save and next", "Guardar y siguiente"),
+    (
+        "desk.who_debtor",
+        "The debtor asked (consent)",
+        "Lo pidió el deudor (consentimiento)",
+    ),
+    ("desk.who_agent", "I chose", "Lo elegí yo"),
     ("desk.address", "Postal address", "Dirección postal"),
     (
         "desk.combined_payoff",

@@ -123,6 +123,149 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Dispute resolved",
         "Disputa resuelta",
     ),
+    ("event.promise.kept", "Promise kept", "Promesa cumplida"),
+    (
+        "event.promise.broken",
+        "Promise broken",
+        "Promesa incumplida",
+    ),
+    (
+        "event.promise.open",
+        "Promise open again",
+        "Promesa abierta de nuevo",
+    ),
+    ("event.plan.completed", "Plan completed", "Plan completado"),
+    ("event.plan.broken", "Plan broken", "Plan incumplido"),
+    (
+        "event.plan.reopened",
+        "Plan active again",
+        "Plan activo de nuevo",
+    ),
+    (
+        "event.settlement.completed",
+        "Settlement completed",
+        "Liquidación completada",
+    ),
+    (
+        "event.settlement.broken",
+        "Settlement broken",
+        "Liquidación incumplida",
+    ),
+    (
+        "event.settlement.reopened",
+        "Settlement active again",
+        "Liquidación activa de nuevo",
+    ),
+    ("event.refund.post", "Refund", "Reembolso"),
+    (
+        "event.refund.request",
+        "Refund requested",
+        "Reembolso solicitado",
+    ),
+    ("event.adjustment.post", "Adjustment", "Ajuste"),
+    (
+        "event.adjustment.request",
+        "Adjustment requested",
+        "Ajuste solicitado",
+    ),
+    ("event.write_off.post", "Write-off", "Castigo"),
+    (
+        "event.write_off.request",
+        "Write-off requested",
+        "Castigo solicitado",
+    ),
+    // A dispute's outcome on the timeline.
+    ("resolved.verified", "Verified", "Verificada"),
+    ("resolved.corrected", "Corrected", "Corregida"),
+    ("resolved.upheld", "Upheld", "Confirmada"),
+    ("resolved.withdrawn", "Withdrawn", "Retirada"),
+    // The reasons Arrears itself writes in the audit log, as the timeline shows them
+    // (what a person typed is shown as typed).
+    (
+        "reason.dispute logged by an agent",
+        "dispute logged by an agent",
+        "disputa registrada por un agente",
+    ),
+    (
+        "reason.flag set by an agent",
+        "flag set by an agent",
+        "marca puesta por un agente",
+    ),
+    (
+        "reason.contact point added by an agent",
+        "contact point added by an agent",
+        "punto de contacto añadido por un agente",
+    ),
+    (
+        "reason.contact point marked by an agent",
+        "contact point marked by an agent",
+        "punto de contacto marcado por un agente",
+    ),
+    (
+        "reason.payment plan agreed with the debtor",
+        "payment plan agreed with the debtor",
+        "plan de pagos acordado con el deudor",
+    ),
+    (
+        "reason.settlement offered to the debtor",
+        "settlement offered to the debtor",
+        "liquidación ofrecida al deudor",
+    ),
+    ("reason.approved", "approved", "aprobado"),
+    ("reason.rejected", "rejected", "rechazado"),
+    (
+        "reason.recalled by the creditor",
+        "recalled by the creditor",
+        "retirada por el acreedor",
+    ),
+    (
+        "reason.reassigned by a supervisor",
+        "reassigned by a supervisor",
+        "reasignada por un supervisor",
+    ),
+    (
+        "reason.payments received against its schedule",
+        "payments received against its schedule",
+        "pagos recibidos frente a su calendario",
+    ),
+    (
+        "reason.the account is no longer active",
+        "the account is no longer active",
+        "la cuenta ya no está activa",
+    ),
+    // Reason codes of refunds, adjustments and write-offs.
+    (
+        "reason_code.billing_error",
+        "Billing error",
+        "Error de facturación",
+    ),
+    ("reason_code.goodwill", "Goodwill", "Cortesía"),
+    ("reason_code.fee_waiver", "Fee waived", "Cargo condonado"),
+    (
+        "reason_code.interest_waiver",
+        "Interest waived",
+        "Intereses condonados",
+    ),
+    (
+        "reason_code.small_balance",
+        "Small balance",
+        "Saldo pequeño",
+    ),
+    ("reason_code.uncollectible", "Uncollectible", "Incobrable"),
+    ("reason_code.deceased", "Deceased", "Fallecido"),
+    ("reason_code.bankruptcy", "Bankruptcy", "Bancarrota"),
+    (
+        "reason_code.statute_expired",
+        "Statute of limitations expired",
+        "Prescripción vencida",
+    ),
+    (
+        "reason_code.duplicate_payment",
+        "Duplicate payment",
+        "Pago duplicado",
+    ),
+    ("reason_code.overpayment", "Overpayment", "Pago en exceso"),
+    ("reason_code.other", "Other", "Otro"),
 ];
 
 #[cfg(test)]
@@ -154,6 +297,20 @@ mod tests {
                 domain::ledger::Reason::ALL
                     .iter()
                     .map(|reason| reason.code().to_string())
+                    .collect(),
+            ),
+            (
+                "reason_code",
+                app::model::arrangements::REASON_CODES
+                    .iter()
+                    .map(|code| code.to_string())
+                    .collect(),
+            ),
+            (
+                "resolved",
+                app::model::disputes::Outcome::ALL
+                    .iter()
+                    .map(|outcome| outcome.code().to_string())
                     .collect(),
             ),
             (

@@ -237,4 +237,217 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Reset password",
         "Restablecer contraseña",
     ),
+    // Creditors' policy keys as the admin page names them, and a hint for each.
+    ("policy_key.currency", "Currency", "Moneda"),
+    (
+        "policy_hint.currency",
+        "ISO 4217 code the amounts are in, e.g. USD",
+        "Código ISO 4217 de los importes, p. ej. USD",
+    ),
+    (
+        "policy_key.interest_method",
+        "Interest method",
+        "Método de interés",
+    ),
+    (
+        "policy_hint.interest_method",
+        "none, or simple_daily_365 at each account's rate",
+        "none, o simple_daily_365 a la tasa de cada cuenta",
+    ),
+    ("policy_key.late_fee", "Late fee", "Cargo por atraso"),
+    (
+        "policy_hint.late_fee",
+        "Charged on a missed installment, e.g. 15.00",
+        "Se cobra por una cuota no pagada, p. ej. 15.00",
+    ),
+    (
+        "policy_key.returned_payment_fee",
+        "Returned payment fee",
+        "Cargo por pago devuelto",
+    ),
+    (
+        "policy_hint.returned_payment_fee",
+        "Charged when a payment comes back (NSF)",
+        "Se cobra cuando un pago es devuelto (sin fondos)",
+    ),
+    (
+        "policy_key.waterfall",
+        "Payment order",
+        "Orden de aplicación de pagos",
+    ),
+    (
+        "policy_hint.waterfall",
+        "Which buckets a payment pays first: fees,interest,principal in some order",
+        "Qué saldos paga primero un pago: fees,interest,principal en algún orden",
+    ),
+    (
+        "policy_key.multi_debt_allocation",
+        "Split across a debtor's accounts",
+        "Reparto entre las cuentas del deudor",
+    ),
+    (
+        "policy_hint.multi_debt_allocation",
+        "oldest_first, largest_first or proportional",
+        "oldest_first, largest_first o proportional",
+    ),
+    ("policy_key.grace_days", "Grace days", "Días de gracia"),
+    (
+        "policy_hint.grace_days",
+        "Days after a promise date before it counts as broken",
+        "Días tras la fecha prometida antes de darla por incumplida",
+    ),
+    (
+        "policy_key.plan_max_term_months",
+        "Longest plan (months)",
+        "Plan más largo (meses)",
+    ),
+    (
+        "policy_hint.plan_max_term_months",
+        "Longest plan allowed without approval",
+        "Plan más largo permitido sin aprobación",
+    ),
+    (
+        "policy_key.plan_min_installment",
+        "Smallest installment",
+        "Cuota mínima",
+    ),
+    (
+        "policy_hint.plan_min_installment",
+        "Smallest installment allowed without approval",
+        "Cuota más pequeña permitida sin aprobación",
+    ),
+    (
+        "policy_key.plan_min_down_payment_bps",
+        "Smallest down payment (basis points)",
+        "Pago inicial mínimo (puntos básicos)",
+    ),
+    (
+        "policy_hint.plan_min_down_payment_bps",
+        "Of the balance: 1000 = 10%",
+        "Del saldo: 1000 = 10 %",
+    ),
+    (
+        "policy_key.plan_misses_to_break",
+        "Missed installments that break a plan",
+        "Cuotas no pagadas que rompen un plan",
+    ),
+    ("policy_hint.plan_misses_to_break", "e.g. 2", "p. ej. 2"),
+    (
+        "policy_key.agent_max_discount_bps",
+        "Largest discount an agent may grant (basis points)",
+        "Descuento máximo que puede conceder un agente (puntos básicos)",
+    ),
+    (
+        "policy_hint.agent_max_discount_bps",
+        "2000 = 20%",
+        "2000 = 20 %",
+    ),
+    (
+        "policy_key.supervisor_max_discount_bps",
+        "Largest discount a supervisor may grant (basis points)",
+        "Descuento máximo que puede conceder un supervisor (puntos básicos)",
+    ),
+    (
+        "policy_hint.supervisor_max_discount_bps",
+        "4000 = 40%",
+        "4000 = 40 %",
+    ),
+    (
+        "policy_key.manager_max_discount_bps",
+        "Largest discount a manager may grant (basis points)",
+        "Descuento máximo que puede conceder un gerente (puntos básicos)",
+    ),
+    (
+        "policy_hint.manager_max_discount_bps",
+        "6000 = 60%",
+        "6000 = 60 %",
+    ),
+    (
+        "policy_key.agent_settlement_floor",
+        "Smallest settlement an agent may accept",
+        "Liquidación mínima que puede aceptar un agente",
+    ),
+    (
+        "policy_hint.agent_settlement_floor",
+        "A total, whatever the discount; 0.00: none",
+        "Un total, sea cual sea el descuento; 0.00: ninguno",
+    ),
+    (
+        "policy_key.supervisor_settlement_floor",
+        "Smallest settlement a supervisor may accept",
+        "Liquidación mínima que puede aceptar un supervisor",
+    ),
+    (
+        "policy_hint.supervisor_settlement_floor",
+        "0.00: none",
+        "0.00: ninguno",
+    ),
+    (
+        "policy_key.manager_settlement_floor",
+        "Smallest settlement a manager may accept",
+        "Liquidación mínima que puede aceptar un gerente",
+    ),
+    (
+        "policy_hint.manager_settlement_floor",
+        "Managers and admins; 0.00: none",
+        "Gerentes y administradores; 0.00: ninguno",
+    ),
+    (
+        "policy_key.approval_threshold",
+        "Approval needed above",
+        "Aprobación necesaria por encima de",
+    ),
+    (
+        "policy_hint.approval_threshold",
+        "Adjustments and write-offs above this wait for a supervisor",
+        "Ajustes y castigos por encima de esto esperan a un supervisor",
+    ),
+    (
+        "policy_key.commission_bps",
+        "Commission (basis points)",
+        "Comisión (puntos básicos)",
+    ),
+    (
+        "policy_hint.commission_bps",
+        "Contingency fee on collections: 2500 = 25%",
+        "Comisión sobre lo cobrado: 2500 = 25 %",
+    ),
+    (
+        "policy_key.commission_by_age",
+        "Commission by age of debt",
+        "Comisión según antigüedad de la deuda",
+    ),
+    (
+        "policy_hint.commission_by_age",
+        "DAYS:BPS pairs, e.g. 365:3000,730:3500",
+        "Pares DÍAS:PB, p. ej. 365:3000,730:3500",
+    ),
+    (
+        "policy_key.aging_bounds",
+        "Aging buckets (days past due)",
+        "Tramos de antigüedad (días de atraso)",
+    ),
+    (
+        "policy_hint.aging_bounds",
+        "Upper bounds, e.g. 30,60,90,120,150,180",
+        "Límites superiores, p. ej. 30,60,90,120,150,180",
+    ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::i18n::Words;
+    use domain::party::Language;
+
+    #[test]
+    fn every_policy_key_has_a_label_and_a_hint_in_both_languages() {
+        for language in [Language::En, Language::Es] {
+            let t = Words::new(language);
+            for (key, _) in domain::creditor::POLICY_KEYS {
+                for kind in ["policy_key", "policy_hint"] {
+                    assert_ne!(t.label(kind, key), *key, "{kind}.{key} in {language:?}");
+                }
+            }
+        }
+    }
+}

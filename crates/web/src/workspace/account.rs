@@ -210,6 +210,21 @@ impl AccountPage {
             .unwrap_or("")
     }
 
+    /// The wrap-up's "who chose this time?" as sent back: what the agent chose, else what
+    /// the disposition they chose means (`app::queue::requested_by_default`), else none
+    /// chosen (the server decides from the disposition; the page's script shows it).
+    fn wrap_who(&self) -> &'static str {
+        match self.typed("attempt.requested_by_debtor") {
+            "yes" => "yes",
+            "no" => "no",
+            _ => match Disposition::parse(self.typed("attempt.disposition")) {
+                Some(disposition) if app::queue::requested_by_default(Some(disposition)) => "yes",
+                Some(_) => "no",
+                None => "",
+            },
+        }
+    }
+
     /// The tab open first: the one whose form was refused, else the promise.
     fn tab_open(&self, tab: &str) -> bool {
         match self.form {
@@ -286,6 +301,35 @@ const SHOWN_AS_RECORDS: &[&str] = &[
     // A queued message is its attempt row (messages).
     "message.queued",
 ];
+
+/// What an audit event on the timeline says, in the page's language: the words Arrears
+/// wrote (a right-party check's outcome, a reason code, a dispute's outcome, the fixed
+/// reasons of `labels.rs`) translated; what a person typed (a note, evidence) as typed.
+fn event_text(t: Words, event: &app::model::audit::AuditEntry) -> String {
+    if event.action == "account.verification" {
+        let verified = event
+            .after_json
+            .as_deref()
+            .is_some_and(|after| after.contains("\"verified\":true"));
+        return t
+            .get(if verified {
+                "desk.verified_at"
+            } else {
+                "desk.not_verified_at"
+            })
+            .to_string();
+    }
+    if event.action == "dispute.resolved"
+        && let Some((outcome, note)) = event.reason.split_once(": ")
+    {
+        return format!("{}: {note}", t.label("resolved", outcome));
+    }
+    let reason_code = t.label("reason_code", &event.reason);
+    if reason_code != event.reason {
+        return reason_code;
+    }
+    t.label("reason", &event.reason)
+}
 
 pub(crate) async fn account_page(
     state: &AppState,
@@ -485,27 +529,12 @@ pub(crate) async fn account_page(
             continue;
         }
         let at = Timestamp::from_microsecond(event.recorded_at_us).unwrap_or(now);
-        // A right-party check reads in the agent's language, not the log's English.
-        let text = if event.action == "account.verification" {
-            let verified = event
-                .after_json
-                .as_deref()
-                .is_some_and(|after| after.contains("\"verified\":true"));
-            t.get(if verified {
-                "desk.verified_at"
-            } else {
-                "desk.not_verified_at"
-            })
-            .to_string()
-        } else {
-            event.reason
-        };
         timeline.push(row(
             at,
             "audit",
             t.label("event", &event.action),
-            text,
-            event.actor,
+            event_text(t, &event),
+            event.actor.clone(),
         ));
     }
     timeline.sort_by_key(|row| std::cmp::Reverse(row.sort));

@@ -9,6 +9,9 @@ pub(crate) struct Offer {
     pub(crate) label: String,
     /// `id=value` pairs separated by `;` (identifiers and plain numbers and dates).
     pub(crate) fill: String,
+    /// Who must approve it ("needs a supervisor's approval"); empty: within the user's
+    /// own authority.
+    pub(crate) approver: String,
 }
 
 /// Offers per negotiation tab.
@@ -42,38 +45,55 @@ pub(crate) async fn facts(
     let money = |amount: Amount| view.currency.display(amount);
     let plain = |amount: Amount| view.currency.format(amount);
     let mut shown_offers = Offers::default();
+    let today = state.today();
     if let (Some(full), Some(due_on)) = (offers.in_full, offers.due_on) {
-        shown_offers.promise.push(Offer {
-            label: format!("{} {} {due_on}", money(full), t.get("desk.offer_on")),
-            fill: format!("date_1={due_on};amount_1={}", plain(full)),
-        });
         shown_offers.payment.push(Offer {
-            label: format!("{} {}", t.get("desk.offer_in_full"), money(full)),
-            fill: format!("payment-amount={}", plain(full)),
+            label: t
+                .get("desk.offer_pay_today")
+                .replace("{amount}", &money(full)),
+            fill: format!("payment-amount={};payment-date={today}", plain(full)),
+            approver: String::new(),
+        });
+        shown_offers.promise.push(Offer {
+            label: t
+                .get("desk.offer_promise")
+                .replace("{amount}", &money(full))
+                .replace("{date}", &due_on.to_string()),
+            fill: format!("date_1={due_on};amount_1={}", plain(full)),
+            approver: String::new(),
         });
         for (months, installment) in &offers.plans {
             shown_offers.plan.push(Offer {
-                label: format!(
-                    "{months} × {} {}",
-                    money(*installment),
-                    t.get("frequency.monthly")
-                ),
+                label: t
+                    .get("desk.offer_plan")
+                    .replace("{count}", &months.to_string())
+                    .replace("{amount}", &money(*installment))
+                    .replace("{date}", &due_on.to_string()),
                 fill: format!(
                     "sizing-count=1;plan-installments={months};plan-first-due={due_on};plan-frequency=monthly"
                 ),
+                approver: String::new(),
             });
         }
-        if let Some((amount, bps)) = offers.settlement {
-            let bps = bps.get();
+        for settlement in &offers.settlements {
+            let bps = settlement.discount.get();
             shown_offers.settlement.push(Offer {
-                label: format!(
-                    "{} {} {due_on} (−{}.{:02} %)",
-                    money(amount),
-                    t.get("desk.offer_on"),
-                    bps / 100,
-                    bps % 100
+                label: t
+                    .get("desk.offer_settle")
+                    .replace("{amount}", &money(settlement.amount))
+                    .replace("{percent}", &format!("{}.{:02} %", bps / 100, bps % 100))
+                    .replace("{date}", &due_on.to_string()),
+                fill: format!(
+                    "settle_date_1={due_on};settle_amount_1={}",
+                    plain(settlement.amount)
                 ),
-                fill: format!("settle_date_1={due_on};settle_amount_1={}", plain(amount)),
+                approver: settlement
+                    .approver
+                    .map(|role| {
+                        t.get("desk.offer_needs")
+                            .replace("{role}", &t.label("role", role.code()))
+                    })
+                    .unwrap_or_default(),
             });
         }
     }
@@ -106,7 +126,7 @@ fn shown(t: Words, last: Option<&Verification>, zone: &TimeZone) -> Verification
             t.get("desk.not_verified_at")
         },
         local(last.at, zone),
-        last.username
+        last.agent
             .as_ref()
             .map(|who| format!(" — {who}"))
             .unwrap_or_default()

@@ -20,6 +20,10 @@ pub struct AttemptForm {
     /// An optional callback on the debtor's wall clock (`YYYY-MM-DDTHH:MM`).
     #[serde(default)]
     pub(crate) callback_at: String,
+    /// Who chose the callback's time: `yes` the debtor, `no` the agent; absent: the
+    /// disposition decides ("callback requested" is the debtor asking).
+    #[serde(default)]
+    pub(crate) requested_by_debtor: String,
     /// `next`: "Save and next" (the next account from the queue after saving).
     #[serde(default)]
     pub(crate) then: String,
@@ -34,6 +38,7 @@ impl AttemptForm {
                 ("disposition", &self.disposition),
                 ("note", &self.note),
                 ("callback_at", &self.callback_at),
+                ("requested_by_debtor", &self.requested_by_debtor),
             ],
         )
     }
@@ -151,7 +156,15 @@ pub async fn log_attempt(
         }
     };
     let next = form.then == "next";
-    let outcome = state.app.wrap_up(user, &view, &input, callback, next).await;
+    let requested = match form.requested_by_debtor.as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    };
+    let outcome = state
+        .app
+        .wrap_up(user, &view, &input, callback, requested, next)
+        .await;
     let extras = match outcome {
         Ok(WrappedUp::Saved {
             next: Some(next), ..
@@ -202,6 +215,17 @@ pub async fn log_attempt(
     let extras = Extras {
         sent: form.sent(),
         ..extras
+    };
+    // A callback refused after the attempt was saved: the page carries the version the
+    // attempt left, so sending the corrected callback is not a conflict.
+    let view = if extras
+        .errors
+        .iter()
+        .any(|error| error.field == "callback_at")
+    {
+        visible_view(&state, user, &creditor, &account_ref).await?
+    } else {
+        view
     };
     account_page(
         &state,

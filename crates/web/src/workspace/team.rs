@@ -71,8 +71,20 @@ async fn board_rows(
     day: Vec<app::model::workspace::AgentDay>,
 ) -> Result<Vec<AgentRow>, AppError> {
     let (start, end) = today_window(state)?;
-    let usd = domain::money::Currency::parse("USD").expect("USD is in the table");
     let now = state.app.team_now(user, start, end).await?;
+    // One total per currency ("$1,250.00 · €300.00"); none is "—".
+    let totals = |sums: Option<&Vec<(domain::money::Currency, Amount)>>| {
+        let shown: Vec<String> = sums
+            .into_iter()
+            .flatten()
+            .map(|(currency, amount)| currency.display(*amount))
+            .collect();
+        if shown.is_empty() {
+            "—".to_string()
+        } else {
+            shown.join(" · ")
+        }
+    };
     Ok(day
         .into_iter()
         .map(|day| {
@@ -85,15 +97,13 @@ async fn board_rows(
                 current: current
                     .map(|(creditor, account_ref)| format!("{creditor} {account_ref}"))
                     .unwrap_or_default(),
-                collected: usd.display(Amount::from_minor(
-                    live.map_or(0, |live| live.collected_minor),
-                )),
+                collected: totals(live.map(|live| &live.collected)),
+                promised: totals(live.map(|live| &live.promised)),
                 username: day.username,
                 accounts_worked: day.accounts_worked,
                 attempts: day.attempts,
                 right_party_contacts: day.right_party_contacts,
                 promises: day.promises,
-                promised: usd.display(Amount::from_minor(day.promised_minor)),
             }
         })
         .collect())

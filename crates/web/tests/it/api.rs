@@ -1078,3 +1078,116 @@ async fn hidden_characters_in_any_text_field_are_refused_naming_it() {
         .await;
     assert_eq!(fine.status, 201, "{fine:?}");
 }
+
+/// What the desk does with a callback, through the API: a time the agent chose is
+/// refused when a call then is not allowed; one the debtor asked for records their
+/// consent, and a call inside it is answered as allowed under consent; a second promise
+/// replaces the open one only when asked.
+#[tokio::test]
+async fn callbacks_consent_and_replacing_a_promise_through_the_api() {
+    let fixture = Fixture::start().await;
+    let agent = &fixture.agent;
+    let callbacks = format!("{NY}/callbacks");
+
+    // 07:30 tomorrow in Albany, chosen by the agent: before Regulation F's 08:00.
+    let version = agent.version(NY).await;
+    let chosen = agent
+        .post(
+            &callbacks,
+            &json!({"version": version, "at": "2026-11-24T07:30", "requested_by_debtor": false}),
+        )
+        .await;
+    assert_eq!(chosen.status, 422, "{chosen:?}");
+    assert_eq!(fields(&chosen), ["at"]);
+    let rules = chosen.json()["compliance"]["violations"].to_string();
+    assert!(rules.contains("us.time_of_day"), "{rules}");
+    assert_eq!(agent.version(NY).await, version, "nothing saved");
+    // Who chose must be said.
+    let unsaid = agent
+        .post(
+            &callbacks,
+            &json!({"version": version, "at": "2026-11-24T09:30"}),
+        )
+        .await;
+    assert_eq!(fields(&unsaid), ["requested_by_debtor"]);
+
+    // The debtor asked for 07:30: their consent, from 12:30Z for 30 minutes.
+    let asked = agent
+        .post(
+            &callbacks,
+            &json!({"version": version, "at": "2026-11-24T07:30", "requested_by_debtor": true, "note": "before work"}),
+        )
+        .await;
+    assert_eq!(asked.status, 201, "{asked:?}");
+    let asked = asked.json();
+    assert_eq!(asked["due_at"], "2026-11-24T12:30:00Z");
+    assert_eq!(asked["consent_until"], "2026-11-24T13:00:00Z");
+    assert_eq!(asked["outside_hours"], true);
+    assert_eq!(asked["version"], version + 1);
+
+    // At 07:40 in Albany a call is allowed under that consent; in Fresno (04:40) not.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let later = listener.local_addr().unwrap();
+    let store = fixture
+        .store
+        .clone()
+        .with_clock(Clock::Fixed("2026-11-24T12:40:00Z".parse().unwrap()));
+    let server = tokio::spawn(web::serve_on(store, listener));
+    let agent_later = Client {
+        address: later,
+        token: agent.token.clone(),
+    };
+    let now = agent_later
+        .post(&format!("{NY}/compliance"), &json!({"action": "call"}))
+        .await;
+    assert_eq!(now.status, 200, "{now:?}");
+    assert_eq!(
+        (
+            now.json()["decision"].clone(),
+            now.json()["under_consent"].clone()
+        ),
+        (json!("allow"), json!(true))
+    );
+    let elsewhere = agent_later
+        .post(&format!("{CA}/compliance"), &json!({"action": "call"}))
+        .await;
+    assert_eq!(
+        (
+            elsewhere.json()["decision"].clone(),
+            elsewhere.json()["under_consent"].clone()
+        ),
+        (json!("deny"), json!(false))
+    );
+    server.abort();
+
+    // A second promise is refused while one is open, and replaces it when asked.
+    let promises = format!("{CA}/promises");
+    let version = agent.version(CA).await;
+    let first = agent
+        .post(
+            &promises,
+            &json!({"version": version, "payments": [{"due_on": "2026-12-01", "amount": "50.00"}]}),
+        )
+        .await;
+    assert_eq!(first.status, 201, "{first:?}");
+    let version = first.json()["version"].as_i64().unwrap();
+    let second =
+        json!({"version": version, "payments": [{"due_on": "2026-12-05", "amount": "80.00"}]});
+    let refused = agent.post(&promises, &second).await;
+    assert_eq!(refused.status, 422, "{refused:?}");
+    let mut replacing = second.clone();
+    replacing["replace"] = json!(true);
+    let replaced = agent.post(&promises, &replacing).await;
+    assert_eq!(replaced.status, 201, "{replaced:?}");
+    let listed = agent.get(&promises).await.json();
+    let statuses: Vec<&str> = listed["promises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|promise| promise["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&"open") && statuses.contains(&"superseded"),
+        "{statuses:?}"
+    );
+}

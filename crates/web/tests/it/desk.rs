@@ -28,6 +28,15 @@ async fn page(client: &mut Client, path: &str) -> (Response, String, String) {
     (page, csrf, version)
 }
 
+/// Sends `fields` to the form at `path`/`form` with the CSRF token and version of the
+/// page at `path`, as the form on that page would.
+async fn send(client: &mut Client, path: &str, form: &str, fields: &[(&str, &str)]) -> Response {
+    let (_, csrf, version) = page(client, path).await;
+    let mut all = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
+    all.extend_from_slice(fields);
+    client.post(&format!("{path}/{form}"), &all).await
+}
+
 /// The tag of the element with `id` in the page.
 fn tag<'a>(body: &'a str, id: &str) -> &'a str {
     let marker = format!("id=\"{id}\"");
@@ -208,20 +217,18 @@ async fn amounts_are_read_as_people_type_them_and_an_ambiguous_one_is_refused_ne
     assert!(refused.body.contains("id=\"err-amount\""));
 
     for (typed, reference) in [("1,250.00", "CARD-2"), ("$1,250.00", "CARD-3")] {
-        let (_, csrf, version) = page(&mut ana, "/accounts/NBANK/NY-1").await;
-        let posted = ana
-            .post(
-                "/accounts/NBANK/NY-1/payments",
-                &[
-                    ("csrf", &csrf),
-                    ("version", &version),
-                    ("amount", typed),
-                    ("method", "card"),
-                    ("paid_on", "2026-11-23"),
-                    ("reference", reference),
-                ],
-            )
-            .await;
+        let posted = send(
+            &mut ana,
+            "/accounts/NBANK/NY-1",
+            "payments",
+            &[
+                ("amount", typed),
+                ("method", "card"),
+                ("paid_on", "2026-11-23"),
+                ("reference", reference),
+            ],
+        )
+        .await;
         assert_eq!(posted.status, 303, "{typed}: {}", posted.body);
     }
     let shown = ana.get("/accounts/NBANK/NY-1").await;
@@ -374,6 +381,44 @@ async fn the_right_party_check_answers_per_field_and_records_no_typed_value() {
         "{ssn}"
     );
 
+    // The check belongs to the call: once its wrap-up is logged, the next call on this
+    // debtor verifies again.
+    let logged = send(
+        &mut ana,
+        "/accounts/NBANK/NY-1",
+        "attempts",
+        &[("contact", "+15185550101"), ("disposition", "no_answer")],
+    )
+    .await;
+    assert_eq!(logged.status, 303, "{}", logged.body);
+    let (after_call, csrf, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    assert!(!after_call.body.contains("id=\"verified\""));
+    assert!(
+        after_call
+            .body
+            .contains("Do not disclose the debt until the caller is verified.")
+    );
+    // "Verified by" names the agent as debtors hear them, not by their login.
+    fixture
+        .store
+        .set_display_name("admin", "ana", "Ana Torres")
+        .await
+        .unwrap();
+    let again = ana
+        .post(
+            "/accounts/NBANK/NY-1/verify",
+            &[
+                ("csrf", &csrf),
+                ("dob", "1980-04-12"),
+                ("ssn_last4", "4321"),
+                ("zip", ""),
+            ],
+        )
+        .await;
+    let shown = ana.get(again.header("location").unwrap()).await;
+    assert!(shown.body.contains("id=\"verified\""), "{}", shown.body);
+    assert!(shown.body.contains("— Ana Torres"), "{}", shown.body);
+
     // The audit log has who and which fields matched, never what was typed.
     let events = fixture
         .store
@@ -384,7 +429,7 @@ async fn the_right_party_check_answers_per_field_and_records_no_typed_value() {
         .iter()
         .filter(|event| event.action == "account.verification")
         .collect();
-    assert_eq!(checks.len(), 2);
+    assert_eq!(checks.len(), 3);
     for event in checks {
         assert_eq!(event.actor, "ana");
         let after = event.after_json.clone().unwrap_or_default();
@@ -541,5 +586,178 @@ async fn a_second_promise_is_refused_next_to_replace_and_replaces_the_first_when
     assert!(
         desk.body.contains("Replaced"),
         "the first promise shows as replaced on the timeline or list"
+    );
+}
+
+/// The wrap-up's callback: "callback requested" is the debtor choosing the time (their
+/// consent, so 07:30 on their clock is allowed); any other disposition is the agent
+/// choosing it (07:30 is refused next to the field, nothing saved) unless the agent says
+/// the debtor asked.
+#[tokio::test]
+async fn who_chose_the_callback_time_follows_the_disposition_unless_the_agent_says() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    async fn wrap_up(
+        client: &mut Client,
+        account: &str,
+        number: &str,
+        disposition: &str,
+        who: &str,
+    ) -> Response {
+        let mut fields = vec![
+            ("contact", number),
+            ("disposition", disposition),
+            ("note", "wants an early call"),
+            ("callback_at", "2026-11-24T07:30"),
+        ];
+        if !who.is_empty() {
+            fields.push(("requested_by_debtor", who));
+        }
+        send(
+            client,
+            &format!("/accounts/NBANK/{account}"),
+            "attempts",
+            &fields,
+        )
+        .await
+    }
+    let (shown, _, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    assert!(!tag(&shown.body, "wrap-requested").contains(" checked"));
+    assert!(!tag(&shown.body, "wrap-chosen").contains(" checked"));
+
+    // "Left a message" and 07:30: the agent chose it, a call then is not allowed.
+    let refused = wrap_up(&mut ana, "NY-1", "+15185550101", "left_message", "").await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(tag(&refused.body, "wrap-callback").contains("aria-describedby=\"err-callback_at\""));
+    assert!(refused.body.contains("A call then is not allowed"));
+    assert!(
+        tag(&refused.body, "wrap-chosen").contains(" checked"),
+        "the page says the agent chose it"
+    );
+    assert!(refused.body.contains(">wants an early call</textarea>"));
+    let timeline = ana.get("/accounts/NBANK/NY-1").await;
+    assert!(
+        !timeline.body.contains("wants an early call"),
+        "nothing saved"
+    );
+
+    // The agent says the debtor asked: their consent, saved.
+    let saved = wrap_up(&mut ana, "NY-1", "+15185550101", "left_message", "yes").await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    // "Callback requested" without a word on who chose: the debtor did.
+    let saved = wrap_up(&mut ana, "NY-2", "+15185550102", "callback", "").await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let events = fixture
+        .store
+        .audit_log(Some("NBANK/NY-2"), 100)
+        .await
+        .unwrap();
+    assert!(
+        events.iter().any(|event| {
+            event
+                .after_json
+                .as_deref()
+                .unwrap_or("")
+                .contains("\"requested_by_debtor\":true")
+        }),
+        "the debtor's consent is recorded with the callback: {events:?}"
+    );
+}
+
+/// The timeline reads in the page's language: what Arrears wrote (why a hold was placed,
+/// why a contact point changed) is translated; what the agent typed is shown as typed.
+#[tokio::test]
+async fn the_timeline_reads_in_the_pages_language() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let (_, csrf, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    let switched = ana.post("/me/language", &[("csrf", &csrf)]).await;
+    assert_eq!(switched.status, 303);
+    let added = send(
+        &mut ana,
+        "/accounts/NBANK/NY-1",
+        "contacts",
+        &[
+            ("kind", "phone_home"),
+            ("value", "(518) 555-0177"),
+            ("source", "skip trace"),
+        ],
+    )
+    .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let disputed = send(
+        &mut ana,
+        "/accounts/NBANK/NY-1",
+        "disputes",
+        &[("detail", "says it was paid in May")],
+    )
+    .await;
+    assert_eq!(disputed.status, 303, "{}", disputed.body);
+    let (desk, _, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    let timeline = &desk.body[desk.body.find("id=\"timeline\"").unwrap()..];
+    let timeline = &timeline[..timeline.find("</ol>").unwrap()];
+    for spanish in [
+        "punto de contacto añadido por un agente",
+        "disputa registrada por un agente",
+        "Bloqueo puesto",
+    ] {
+        assert!(timeline.contains(spanish), "{spanish}: {timeline}");
+    }
+    for english in [
+        "added by an agent",
+        "logged by an agent",
+        "Hold placed",
+        "Contact point added",
+    ] {
+        assert!(!timeline.contains(english), "{english}: {timeline}");
+    }
+}
+
+/// The negotiation tabs offer what a collector offers: the balance in full today, plans
+/// of 3, 6 and 12 months with the amount of each payment, the settlement at the largest
+/// discount the agent may grant, and the next tier marked as needing a supervisor.
+#[tokio::test]
+async fn the_offers_read_like_a_collectors_and_fill_their_form() {
+    let fixture = fixture().await;
+    let mut ana = fixture.sign_in("ana").await;
+    let (shown, _, _) = page(&mut ana, "/accounts/NBANK/NY-1").await;
+    let panel = |id: &str| {
+        let start = shown
+            .body
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no #{id}"));
+        let rest = &shown.body[start..];
+        rest[..rest.find("<form").unwrap()].to_string()
+    };
+    // $1,200.00 owed; the creditor's default policy: plans up to 36 months, an agent
+    // grants up to 20 %, a supervisor 40 %.
+    let payment = panel("panel-payment");
+    assert!(
+        payment.contains("data-fill=\"payment-amount=1200.00;payment-date=2026-11-23\">Pay in full today: $1,200.00</button>"),
+        "{payment}"
+    );
+    let plan = panel("panel-plan");
+    for offer in [
+        "3 monthly payments of $400.00 from 2026-11-30",
+        "6 monthly payments of $200.00 from 2026-11-30",
+        "12 monthly payments of $100.00 from 2026-11-30",
+    ] {
+        assert!(plan.contains(offer), "{offer}: {plan}");
+    }
+    assert!(!plan.contains("24 monthly"), "{plan}");
+    assert!(plan.contains("plan-installments=6;"), "{plan}");
+    let settlement = panel("panel-settlement");
+    assert!(
+        settlement.contains(
+            "class=\"offer\" data-fill=\"settle_date_1=2026-11-30;settle_amount_1=960.00\">Settle for $960.00 (20.00 % off) by 2026-11-30</button>"
+        ),
+        "{settlement}"
+    );
+    assert!(
+        settlement.contains(
+            "class=\"offer needs-approval\" data-fill=\"settle_date_1=2026-11-30;settle_amount_1=720.00\">Settle for $720.00 (40.00 % off) by 2026-11-30 <em>· needs a supervisor&#39;s approval</em>"
+        ),
+        "{settlement}"
     );
 }

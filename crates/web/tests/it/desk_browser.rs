@@ -147,6 +147,20 @@ async fn an_agents_call_on_one_screen_from_verification_to_save_and_next() {
     let outside = outside_viewport(&browser, &call_panel).await;
     assert!(outside.is_empty(), "outside 1280×720: {outside:?}");
 
+    // A plan offer fills the plan form in one click.
+    browser.click("#tab-plan").await;
+    browser
+        .click("#panel-plan button.offer:nth-of-type(2)")
+        .await;
+    assert_eq!(
+        browser
+            .find("#plan-installments")
+            .await
+            .property("value")
+            .await,
+        "6"
+    );
+
     // Wrap-up: "Promise to pay" with a note, then "Save and next".
     browser.click("#disposition-promise").await;
     browser
@@ -200,6 +214,31 @@ async fn a_refused_call_keeps_the_note_with_the_focus_on_the_reason() {
     browser
         .type_text("#attempt-note", "no answer, rang 8 times")
         .await;
+    // Who chose a callback's time follows the disposition until the agent says.
+    let checked = |id: &'static str| {
+        let browser = &browser;
+        async move { browser.find(id).await.property("checked").await == true }
+    };
+    assert!(!browser.find("#wrap-who").await.is_displayed().await);
+    browser.type_text("#wrap-callback", "11242026\t1000A").await;
+    assert!(
+        browser.find("#wrap-who").await.is_displayed().await,
+        "asked once a time is typed"
+    );
+    browser.click("#disposition-callback").await;
+    assert!(
+        checked("#wrap-requested").await,
+        "callback requested: the debtor asked"
+    );
+    browser.click("#disposition-left_message").await;
+    assert!(checked("#wrap-chosen").await, "any other: the agent chose");
+    browser.click("#wrap-requested").await;
+    browser.click("#disposition-wrong_number").await;
+    assert!(
+        checked("#wrap-requested").await,
+        "the agent's own answer stays"
+    );
+    browser.find("#wrap-callback").await.clear().await;
     browser.click("#disposition-no_answer").await;
     browser.click("#save-next").await;
     browser

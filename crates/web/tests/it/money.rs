@@ -833,6 +833,6 @@ async fn supervisors_resolve_disputes_and_the_hold_follows() {
     assert!(
         account
             .body
-            .contains("withdrawn: consumer called to withdraw it")
+            .contains("Withdrawn: consumer called to withdraw it")
     );
 }

@@ -450,6 +450,46 @@ async fn real_answers_match_the_document() {
         .await;
     assert_eq!(status, 422);
 
+    // Callbacks: one the debtor asked for at 07:30 their time (their consent), one the
+    // agent chose then (refused with the check's answer), one not in the future.
+    let ny_version = agent.version(NY).await;
+    let (status, scheduled) = checker
+        .call(
+            a,
+            address,
+            post,
+            &account("/callbacks"),
+            &ny,
+            Some(json!({"version": ny_version, "at": "2026-11-24T07:30", "requested_by_debtor": true, "note": "asked for an early call"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{scheduled}");
+    assert_eq!(scheduled["outside_hours"], true);
+    let ny_version = scheduled["version"].as_i64().unwrap();
+    let (status, refusal) = checker
+        .call(
+            a,
+            address,
+            post,
+            &account("/callbacks"),
+            &ny,
+            Some(json!({"version": ny_version, "at": "2026-11-25T07:30", "requested_by_debtor": false})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(refusal["compliance"]["decision"], "deny");
+    let (status, _) = checker
+        .call(
+            a,
+            address,
+            post,
+            &account("/callbacks"),
+            &ny,
+            Some(json!({"version": ny_version, "at": "2026-11-20T10:00", "requested_by_debtor": true})),
+        )
+        .await;
+    assert_eq!(status, 422);
+
     // A promise, a note, a contact point.
     let (status, created) = checker
         .call(
@@ -709,6 +749,7 @@ async fn real_answers_match_the_document() {
         ("requestMoneyChange", 202),
         ("offerSettlement", 202),
         ("logAttempt", 422),
+        ("scheduleCallback", 422),
         ("decideApproval", 409),
     ] {
         assert!(

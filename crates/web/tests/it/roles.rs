@@ -274,6 +274,15 @@ async fn an_admin_adds_a_user_and_edits_a_policy_with_refusals_next_to_the_field
 
     let policy = admin.get("/admin/creditors/NBANK").await;
     assert_eq!(policy.status, 200, "{}", policy.body);
+    // Each key in words, the key itself small beside it for those who use the CLI.
+    assert!(
+        policy.body.contains(
+            "Largest discount an agent may grant (basis points) <code class=\"key\">agent_max_discount_bps</code>"
+        ),
+        "{}",
+        policy.body
+    );
+    assert!(policy.body.contains("2000 = 20%"));
     let bad = admin
         .post(
             "/admin/creditors/NBANK",
@@ -314,6 +323,17 @@ async fn an_admin_adds_a_user_and_edits_a_policy_with_refusals_next_to_the_field
             .contains("name=\"policy.plan_max_term_months\" value=\"24\""),
         "{}",
         saved.body
+    );
+
+    let switched = admin.post("/me/language", &[("csrf", &csrf)]).await;
+    assert_eq!(switched.status, 303);
+    let spanish = admin.get("/admin/creditors/NBANK").await;
+    assert!(
+        spanish
+            .body
+            .contains("Plan más largo (meses) <code class=\"key\">plan_max_term_months</code>"),
+        "{}",
+        spanish.body
     );
 
     // The auditor finds the change, by whom and why.
@@ -594,4 +614,60 @@ async fn the_account_page_offers_each_role_only_the_forms_it_may_submit() {
             assert!(offered.is_empty(), "the auditor only reads: {offered:?}");
         }
     }
+}
+
+/// The team board totals what each agent collected and promised today per currency: a
+/// payment in dollars and one in euros are two totals, never one sum in dollars.
+#[tokio::test]
+async fn the_team_board_totals_the_day_per_currency() {
+    let fixture = Fixture::start(
+        "2026-11-23T15:00:00Z",
+        &[
+            ("ana", Role::Agent, &["NBANK"]),
+            ("sue", Role::Supervisor, &["NBANK"]),
+        ],
+    )
+    .await;
+    fixture
+        .import(
+            "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,address_line1,city,state,postal_code,phone_mobile\n\
+             EURO,EU-1,E-1,Eva,Gil,500.00,EUR,2026-05-01,9 Main St,Albany,NY,12207,(518) 555-0199\n",
+        )
+        .await;
+    let actor = store::Actor::new("test:setup");
+    for user in ["ana", "sue"] {
+        fixture
+            .store
+            .assign_creditors(&actor, user, &["NBANK".to_string(), "EURO".to_string()])
+            .await
+            .unwrap();
+    }
+    let mut ana = fixture.sign_in("ana").await;
+    for (account, amount, reference) in [
+        ("/accounts/NBANK/NY-1", "100.00", "CARD-1"),
+        ("/accounts/EURO/EU-1", "40.00", "CARD-2"),
+        ("/accounts/NBANK/NY-2", "25.50", "CARD-3"),
+    ] {
+        let page = ana.get(account).await;
+        let posted = ana
+            .post(
+                &format!("{account}/payments"),
+                &[
+                    ("csrf", &page.csrf()),
+                    ("version", &page.version()),
+                    ("amount", amount),
+                    ("method", "card"),
+                    ("paid_on", "2026-11-23"),
+                    ("reference", reference),
+                ],
+            )
+            .await;
+        assert_eq!(posted.status, 303, "{}", posted.body);
+    }
+    let mut sue = fixture.sign_in("sue").await;
+    let board = sue.get("/team").await;
+    assert_eq!(board.status, 200);
+    let row = &board.body[board.body.find("data-agent=\"ana\"").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("€40.00 · $125.50"), "by currency code: {row}");
 }

@@ -140,7 +140,7 @@ async fn each_role_lands_on_its_page_and_every_new_page_is_accessible_in_both_la
             .attribute(field, "aria-describedby")
             .await
             .as_deref(),
-        Some("policy-plan_max_term_months-error")
+        Some("policy-plan_max_term_months-error policy-plan_max_term_months-hint")
     );
     browser
         .assert_accessible("creditor policy with an error")
