@@ -432,6 +432,16 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Upper bounds, e.g. 30,60,90,120,150,180",
         "Límites superiores, p. ej. 30,60,90,120,150,180",
     ),
+    (
+        "policy_key.query_response_business_days",
+        "Days to answer a debtor's query",
+        "Días para responder una consulta del deudor",
+    ),
+    (
+        "policy_hint.query_response_business_days",
+        "Business days from an inbound reply to its answer, e.g. 2",
+        "Días hábiles desde la respuesta recibida hasta contestarla, p. ej. 2",
+    ),
 ];
 
 #[cfg(test)]
