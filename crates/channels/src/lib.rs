@@ -1,7 +1,5 @@
-//! Channels: how Arrears speaks to the outside world. Today: plain PDF documents
-//! (statements, reports). Letters, email (SMTP), SMS and print-vendor exports will live
-//! here too.
+//! Channels: how Arrears speaks to the outside world. Documents (PDF) are written by
+//! the `pdf` crate; email (SMTP), SMS and print-vendor exports live here.
 //!
 //! **Invariant:** no IO here beyond the bytes returned; callers decide where they go.
-
-pub mod pdf;
+pub mod print;
