@@ -313,6 +313,27 @@ impl Facts<'_> {
         point: Option<&Point>,
         fallback_phone: Option<&str>,
     ) -> Asked {
+        self.ask_for(
+            rules,
+            at,
+            action,
+            Purpose::Collection,
+            point,
+            fallback_phone,
+        )
+    }
+
+    /// [`Facts::ask`] for a communication with another purpose than collection (a
+    /// letter confirming a cease request, a verification).
+    pub fn ask_for(
+        &self,
+        rules: &RuleSet,
+        at: Timestamp,
+        action: Action,
+        purpose: Purpose,
+        point: Option<&Point>,
+        fallback_phone: Option<&str>,
+    ) -> Asked {
         let phone = point.and_then(Point::phone).or(fallback_phone);
         let zones = zones_now(self.stored_zones, self.state, phone);
         let holds = self.holds;
@@ -321,7 +342,7 @@ impl Facts<'_> {
             action,
             debt_id: self.account_ref.to_string(),
             recipient: Recipient::Consumer,
-            purpose: Purpose::Collection,
+            purpose,
             contact_point: point.map(|point| {
                 let kind = point.contract_kind();
                 ContactPoint {
@@ -475,6 +496,20 @@ impl Known {
     ) -> Asked {
         let fallback = self.usable_point(Action::Call).and_then(Point::phone);
         self.facts().ask(rules, at, action, point, fallback)
+    }
+
+    /// Asks about a communication with `purpose` at `at` (a letter: no contact point).
+    pub fn ask_for(
+        &self,
+        rules: &RuleSet,
+        at: Timestamp,
+        action: Action,
+        purpose: Purpose,
+        point: Option<&Point>,
+    ) -> Asked {
+        let fallback = self.usable_point(Action::Call).and_then(Point::phone);
+        self.facts()
+            .ask_for(rules, at, action, purpose, point, fallback)
     }
 
     /// The compliance rules a dispute on this account stops collection by, asked

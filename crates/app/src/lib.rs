@@ -17,6 +17,7 @@ pub mod desk;
 pub mod dialer;
 pub mod disputes;
 pub mod export;
+pub mod letters;
 pub mod locate;
 pub mod money;
 pub mod operator;

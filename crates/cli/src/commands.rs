@@ -86,6 +86,12 @@ pub enum Command {
     /// Payment plans (docs/money.md).
     #[command(subcommand)]
     Plan(crate::commands::plan::PlanCommand),
+    /// Letters: preview and send one (docs/letters.md).
+    #[command(subcommand)]
+    Letter(crate::commands::letters::LetterCommand),
+    /// Letters queued for print: the vendor's batch.
+    #[command(subcommand)]
+    Letters(crate::commands::letters::LettersCommand),
     /// Benchmarks (see docs/benchmarks.md).
     #[command(subcommand, hide = true)]
     Bench(crate::commands::bench::BenchCommand),
@@ -405,6 +411,7 @@ mod compliance;
 mod demo;
 mod dialer;
 mod import;
+mod letters;
 mod locate;
 mod payments;
 pub mod plan;
@@ -468,6 +475,8 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             json,
         }) => locate::locate_list(&globals, creditor.as_deref(), user.as_deref(), json).await,
         Command::Creditor(command) => creditor(&globals, command).await,
+        Command::Letter(command) => letters::letter(&globals, command).await,
+        Command::Letters(command) => letters::letters(&globals, command).await,
         Command::User(command) => user(&globals, command).await,
         Command::Audit(AuditCommand::Verify) => audit_verify(&globals).await,
         Command::Audit(AuditCommand::Log {

@@ -363,7 +363,11 @@ fn letterhead(layout: &mut Layout, head: &Letterhead) {
     let right = PAGE_WIDTH - MARGIN;
     let mut y = 40.0 + BODY;
     for (index, line) in head.sender.iter().enumerate() {
-        let style = if index == 0 { Style::Bold } else { Style::Regular };
+        let style = if index == 0 {
+            Style::Bold
+        } else {
+            Style::Regular
+        };
         layout.text(MARGIN, y, style, 9.0, line);
         y += 11.0;
     }
@@ -482,7 +486,11 @@ fn block(layout: &mut Layout, block: &Block) {
 
 fn table(layout: &mut Layout, columns: &[Column], rows: &[Vec<String>]) {
     let width = PAGE_WIDTH - 2.0 * MARGIN;
-    let share: f32 = columns.iter().map(|c| c.width).sum::<f32>().max(f32::EPSILON);
+    let share: f32 = columns
+        .iter()
+        .map(|c| c.width)
+        .sum::<f32>()
+        .max(f32::EPSILON);
     let mut edges = Vec::with_capacity(columns.len());
     let mut x = MARGIN;
     for column in columns {

@@ -237,6 +237,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_dispute_resolutions.sql"),
         postgres: include_str!("../migrations/postgres/0015_dispute_resolutions.sql"),
     },
+    Migration {
+        version: 16,
+        name: "letters",
+        sqlite: include_str!("../migrations/sqlite/0016_letters.sql"),
+        postgres: include_str!("../migrations/postgres/0016_letters.sql"),
+    },
 ];
 
 /// The migration that adds the folded names search compares: the names already there

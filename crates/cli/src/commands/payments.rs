@@ -394,7 +394,9 @@ pub async fn remittance(
                 );
                 document.footer = format!("Arrears remittance {} {from}..{to}", statement.creditor);
                 document.push(pdf::Block::Lines(lines));
-                document.render().map_err(|error| anyhow!(error.to_string()))?
+                document
+                    .render()
+                    .map_err(|error| anyhow!(error.to_string()))?
             } else {
                 (lines.join("\n") + "\n").into_bytes()
             }

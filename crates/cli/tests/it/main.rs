@@ -3,6 +3,7 @@
 
 mod audit;
 mod compliance;
+mod letters;
 mod payments;
 mod plan;
 use serde_json::Value;

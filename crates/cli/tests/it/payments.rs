@@ -191,7 +191,10 @@ fn round_trip(env: &Env, db: &str) {
         .output()
         .unwrap();
     let fonts = String::from_utf8(fonts.stdout).unwrap();
-    assert!(fonts.contains("DejaVuSansMono") && !fonts.contains(" no  "), "{fonts}");
+    assert!(
+        fonts.contains("DejaVuSansMono") && !fonts.contains(" no  "),
+        "{fonts}"
+    );
     let trust: Value = serde_json::from_str(&env.ok(
         db,
         &[

@@ -16,7 +16,11 @@ fn text(bytes: &[u8]) -> String {
         .arg("-")
         .output()
         .expect("pdftotext (Debian poppler-utils) is installed");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout)
         .unwrap()
         .split_whitespace()
@@ -158,7 +162,13 @@ fn long_tables_break_across_pages_repeating_their_header_with_page_numbers() {
     let mut document = Document::new("Statement", Lang::Es);
     document.footer = "Estado de cuenta ACC-1".into();
     let rows: Vec<Vec<String>> = (1..=90)
-        .map(|n| vec![format!("2026-11-{:02}", n % 28 + 1), format!("Pago nº {n}"), format!("${n}.00")])
+        .map(|n| {
+            vec![
+                format!("2026-11-{:02}", n % 28 + 1),
+                format!("Pago nº {n}"),
+                format!("${n}.00"),
+            ]
+        })
         .collect();
     document.push(Block::Heading("Estado de cuenta".into()));
     document.push(Block::Table {
@@ -171,9 +181,16 @@ fn long_tables_break_across_pages_repeating_their_header_with_page_numbers() {
     });
     let bytes = document.render().unwrap();
     let text = text(&bytes);
-    assert!(text.contains("Página 1 de 2") && text.contains("Página 2 de 2"), "{text}");
+    assert!(
+        text.contains("Página 1 de 2") && text.contains("Página 2 de 2"),
+        "{text}"
+    );
     assert!(!text.contains("Página 1 de 3"));
-    assert_eq!(text.matches("Fecha Descripción Importe").count(), 2, "{text}");
+    assert_eq!(
+        text.matches("Fecha Descripción Importe").count(),
+        2,
+        "{text}"
+    );
     assert!(text.contains("Pago nº 90 $90.00"), "{text}");
     assert!(text.contains("Estado de cuenta ACC-1"));
 }
