@@ -719,3 +719,97 @@ fn store_document(dir: &Path, sha256: &str, bytes: &[u8]) -> Result<PathBuf, Let
     std::fs::rename(&temporary, &path).map_err(failed)?;
     Ok(path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(subject: &str, body: &str) -> TemplateText {
+        TemplateText {
+            name: "payment_reminder".into(),
+            lang: Lang::Es,
+            version: 0,
+            purpose: Purpose::Collection,
+            subject: subject.into(),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn a_template_that_does_not_render_is_refused_with_its_field_line_and_reason() {
+        let context = json!({ "debtor": { "name": "José" } });
+        let broken = text(
+            "Hola",
+            "Línea uno\nLínea dos\n{% if debtor.name %}sin cerrar",
+        );
+        match render(&broken, &context) {
+            Err(LetterError::Render {
+                field,
+                line,
+                reason,
+                ..
+            }) => {
+                assert_eq!(field, "body");
+                assert_eq!(line, 3);
+                assert!(
+                    reason.contains("endif") || reason.contains("end"),
+                    "{reason}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let unknown = text("Cuenta {{ account.ref }}", "");
+        match render(&unknown, &context) {
+            Err(LetterError::Render { field, line, .. }) => {
+                assert_eq!((field, line), ("subject", 1));
+            }
+            other => panic!("{other:?}"),
+        }
+        let fine = text(
+            "Hola {{ debtor.name }}",
+            "Señor {{ debtor.name }}, ¿tiene preguntas?",
+        );
+        assert_eq!(
+            render(&fine, &context).unwrap().body,
+            "Señor José, ¿tiene preguntas?"
+        );
+    }
+
+    #[test]
+    fn every_built_in_template_renders_in_both_languages_over_a_full_context() {
+        let context = json!({
+            "today": "1", "lang": "en",
+            "agency": { "name": "A", "address": ["x"], "phone": "1" },
+            "creditor": { "code": "C", "name": "C" },
+            "debtor": { "name": "D", "ref": "P", "address": ["a"] },
+            "account": { "ref": "R", "balance": "$1.00", "principal": "$1.00", "interest": "$0.00",
+                "fees": "$0.00", "status": "active", "product": "other", "original_creditor": null, "placed_on": "1" },
+            "itemization": null,
+            "validation": { "ends_on": "2" },
+            "arrangement": { "kind": "plan", "status": "active", "total": "$2.00", "starts_on": "1",
+                "schedule": [{ "due_on": "1", "amount": "$1.00" }, { "due_on": "2", "amount": "$1.00" }] },
+        });
+        for (name, purpose, en, es) in TEMPLATES {
+            for (lang, source) in [(Lang::En, en), (Lang::Es, es)] {
+                let (subject, body) = split(source);
+                assert!(!subject.is_empty() && !body.is_empty(), "{name}");
+                let template = TemplateText {
+                    name: name.to_string(),
+                    lang,
+                    version: 0,
+                    purpose: *purpose,
+                    subject,
+                    body,
+                };
+                let rendered = render(&template, &context).unwrap();
+                if *name == "plan_confirmation" {
+                    assert!(
+                        rendered.body.contains("1: $1.00\n2: $1.00"),
+                        "{}",
+                        rendered.body
+                    );
+                }
+            }
+        }
+    }
+}

@@ -209,9 +209,68 @@ fn letters(env: &Env, db: &str, documents: &std::path::Path) {
     ]);
     assert_eq!(unzip(&again, &["-Z1"]).trim(), "manifest.csv");
 
-    let log = ok(&["audit", "log", "--limit", "20"]);
-    assert_eq!(log.matches("letter.sent").count(), 2, "{log}");
-    assert_eq!(log.matches("letters.exported").count(), 1, "{log}");
+    // After a cease request only the letter confirming it may go; the refusal names
+    // its rule and keeps nothing but the decision.
+    ok(&[
+        "account",
+        "hold",
+        "cease",
+        "--creditor",
+        "MERCYHOSP",
+        "--account",
+        "H-2",
+        "--reason",
+        "debtor wrote asking us to stop",
+    ]);
+    let refused = run(&[
+        "letter",
+        "send",
+        "--creditor",
+        "MERCYHOSP",
+        "--account",
+        "H-2",
+        "--template",
+        "payment_reminder",
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("us.cease_communication"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    ok(&[
+        "letter",
+        "send",
+        "--creditor",
+        "MERCYHOSP",
+        "--account",
+        "H-2",
+        "--template",
+        "cease_confirmation",
+    ]);
+    let third = env.path("third.zip");
+    ok(&[
+        "letters",
+        "batch",
+        "--date",
+        "2026-11-23",
+        "--output",
+        third.to_str().unwrap(),
+    ]);
+    let manifest = Command::new("unzip")
+        .args(["-p", third.to_str().unwrap(), "manifest.csv"])
+        .output()
+        .unwrap();
+    let manifest = String::from_utf8(manifest.stdout).unwrap();
+    assert_eq!(manifest.lines().count(), 2, "{manifest}");
+    assert!(
+        manifest.contains(",cease_confirmation,MERCYHOSP,H-2,"),
+        "{manifest}"
+    );
+
+    let log = ok(&["audit", "log", "--limit", "40"]);
+    assert_eq!(log.matches("letter.sent").count(), 3, "{log}");
+    assert_eq!(log.matches("letters.exported").count(), 2, "{log}");
     assert!(ok(&["audit", "verify"]).contains("intact"));
 }
 
