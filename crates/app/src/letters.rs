@@ -690,6 +690,60 @@ impl App {
     }
 }
 
+/// One row of a return file, parsed: its line, the letter's SHA-256, the day the post
+/// office returned it, why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnRow {
+    pub line: u64,
+    pub sha256: String,
+    pub returned_on: Date,
+    pub reason: String,
+}
+
+/// A problem of a return file: line, field, why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnProblem {
+    pub line: u64,
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl App {
+    /// Records returned mail (`arrears letters returns`): every row must name a letter
+    /// Arrears sent, else nothing is recorded and each such row is named. Letters
+    /// recorded before change nothing. How many were new.
+    pub async fn record_mail_returns(
+        &self,
+        actor: &Actor,
+        file: &str,
+        rows: &[ReturnRow],
+    ) -> Result<Result<usize, Vec<ReturnProblem>>, Error> {
+        let mut problems = Vec::new();
+        let mut returns = Vec::with_capacity(rows.len());
+        for row in rows {
+            match self.store.letter_by_sha256(&row.sha256).await? {
+                Some((document_id, _)) => returns.push(store::letters::MailReturn {
+                    document_id,
+                    returned_on: row.returned_on,
+                    reason: row.reason.clone(),
+                }),
+                None => problems.push(ReturnProblem {
+                    line: row.line,
+                    field: "document_sha256",
+                    reason: "no letter Arrears sent has this SHA-256".into(),
+                }),
+            }
+        }
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        Ok(Ok(self
+            .store
+            .record_mail_returns(actor, file, &returns, self.now())
+            .await?))
+    }
+}
+
 /// A CSV field, quoted when needed, and spreadsheet-safe (a leading `=`, `+`, `-`, `@`
 /// is read as text).
 fn csv_field(text: &str) -> String {

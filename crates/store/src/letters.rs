@@ -369,3 +369,108 @@ impl Store {
         Ok(())
     }
 }
+
+/// A returned letter, as the return file names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailReturn {
+    pub document_id: i64,
+    pub returned_on: Date,
+    pub reason: String,
+}
+
+impl Store {
+    /// The letter with this SHA-256: (document id, account id), if one was sent.
+    pub async fn letter_by_sha256(&self, sha256: &str) -> Result<Option<(i64, i64)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, account_id FROM documents WHERE sha256 = $1 AND attempt_id IS NOT NULL ORDER BY id LIMIT 1",
+        )
+        .bind(sha256)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .transpose()
+    }
+
+    /// Records returned mail in one transaction: each letter not recorded before is
+    /// marked returned, its debtor's address incomplete (the locate list: nothing more
+    /// is mailed there), and `at` becomes the account's undeliverable notice. Letters
+    /// already recorded change nothing; with nothing new, nothing is written. How many
+    /// were new.
+    pub async fn record_mail_returns(
+        &self,
+        actor: &Actor,
+        file: &str,
+        returns: &[MailReturn],
+        at: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.write().await?;
+        let mut new = Vec::new();
+        for item in returns {
+            let known = sqlx::query("SELECT id FROM mail_returns WHERE document_id = $1")
+                .bind(item.document_id)
+                .fetch_optional(tx.conn())
+                .await?;
+            if known.is_none()
+                && !new
+                    .iter()
+                    .any(|n: &&MailReturn| n.document_id == item.document_id)
+            {
+                new.push(item);
+            }
+        }
+        if new.is_empty() {
+            return Ok(0);
+        }
+        let seq = tx
+            .audit(AuditEvent {
+                actor: &actor.name,
+                action: "letters.returned",
+                entity: "mail_returns",
+                entity_key: file,
+                before: None,
+                after: Some(json!({
+                    "documents": new.iter().map(|n| n.document_id).collect::<Vec<_>>(),
+                })),
+                reason: "returned mail: addresses undeliverable",
+            })
+            .await?;
+        for item in &new {
+            let id = tx.next_id("mail_returns").await?;
+            sqlx::query(
+                "INSERT INTO mail_returns (id, document_id, account_id, returned_on, reason, recorded_at_us, audit_seq) \
+                 SELECT $1, d.id, d.account_id, $2, $3, $4, $5 FROM documents d WHERE d.id = $6",
+            )
+            .bind(id)
+            .bind(item.returned_on.to_string())
+            .bind(&item.reason)
+            .bind(at.as_microsecond())
+            .bind(seq)
+            .bind(item.document_id)
+            .execute(tx.conn())
+            .await?;
+            sqlx::query(
+                "UPDATE debtors SET address_incomplete = 1 WHERE id = \
+                 (SELECT a.debtor_id FROM documents d JOIN accounts a ON a.id = d.account_id WHERE d.id = $1)",
+            )
+            .bind(item.document_id)
+            .execute(tx.conn())
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(new.len())
+    }
+
+    /// The account's undeliverable notice: when returned mail was last recorded.
+    pub async fn undeliverable_notice_at(
+        &self,
+        account_id: i64,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let us: Option<i64> =
+            sqlx::query("SELECT MAX(recorded_at_us) FROM mail_returns WHERE account_id = $1")
+                .bind(account_id)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?;
+        us.map(instant).transpose()
+    }
+}

@@ -3,6 +3,7 @@
 use super::*;
 use app::letters::{Agency, Lang, LetterError};
 use clap::Subcommand;
+use std::path::Path;
 
 #[derive(Subcommand)]
 pub enum LetterCommand {
@@ -43,6 +44,10 @@ pub enum LettersCommand {
         #[arg(long)]
         output: PathBuf,
     },
+    /// Record returned mail from a CSV file (columns document_sha256, returned_on,
+    /// reason): the addresses are undeliverable and the accounts join the locate list.
+    /// All or nothing; a file read twice changes nothing.
+    Returns { file: PathBuf },
 }
 
 /// The agency letters come from: `ARREARS_AGENCY_NAME`, `ARREARS_AGENCY_ADDRESS`
@@ -181,6 +186,117 @@ pub(crate) async fn letters(globals: &Globals, command: LettersCommand) -> Resul
                 batch.letters
             );
         }
+        LettersCommand::Returns { file } => return returns(globals, &file).await,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a return file: every problem named `FILE:LINE: FIELD: reason`.
+fn read_returns(file: &Path) -> Result<Vec<app::letters::ReturnRow>, Vec<String>> {
+    let name = file.display();
+    let mut reader = match csv::ReaderBuilder::new().flexible(true).from_path(file) {
+        Ok(reader) => reader,
+        Err(error) => return Err(vec![format!("{name}: {error}")]),
+    };
+    let headers = match reader.headers() {
+        Ok(headers) => headers.clone(),
+        Err(error) => return Err(vec![format!("{name}:1: {error}")]),
+    };
+    let column = |wanted: &str| headers.iter().position(|h| h.trim() == wanted);
+    let (Some(sha), Some(on)) = (column("document_sha256"), column("returned_on")) else {
+        return Err(vec![format!(
+            "{name}:1: header: expected the columns document_sha256, returned_on (and reason)"
+        )]);
+    };
+    let why = column("reason");
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                let line = error.position().map_or(0, |p| p.line());
+                problems.push(format!("{name}:{line}: {error}"));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        let value = |index: usize| record.get(index).unwrap_or("").trim().to_string();
+        let sha256 = value(sha).to_ascii_lowercase();
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            problems.push(format!(
+                "{name}:{line}: document_sha256: {:?}: expected 64 hexadecimal digits",
+                value(sha)
+            ));
+        }
+        let returned_on = match value(on).parse::<Date>() {
+            Ok(day) => Some(day),
+            Err(_) => {
+                problems.push(format!(
+                    "{name}:{line}: returned_on: {:?}: expected a date YYYY-MM-DD",
+                    value(on)
+                ));
+                None
+            }
+        };
+        if let Some(returned_on) = returned_on {
+            rows.push(app::letters::ReturnRow {
+                line,
+                sha256,
+                returned_on,
+                reason: why.map(value).unwrap_or_default(),
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+async fn returns(globals: &Globals, file: &Path) -> Result<ExitCode> {
+    let rows = match read_returns(file) {
+        Ok(rows) => rows,
+        Err(problems) => {
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            return Err(anyhow!(InputError(format!(
+                "{}: {} problem(s); nothing recorded",
+                file.display(),
+                problems.len()
+            ))));
+        }
+    };
+    let app = globals.open().await?;
+    let recorded = app
+        .record_mail_returns(&globals.actor(), &file.display().to_string(), &rows)
+        .await;
+    app.close().await;
+    match recorded? {
+        Ok(new) => {
+            println!(
+                "{new} returned letter(s) recorded, {} already known; their addresses are undeliverable",
+                rows.len() - new
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problems) => {
+            for problem in &problems {
+                eprintln!(
+                    "{}:{}: {}: {}",
+                    file.display(),
+                    problem.line,
+                    problem.field,
+                    problem.reason
+                );
+            }
+            Err(anyhow!(InputError(format!(
+                "{}: {} problem(s); nothing recorded",
+                file.display(),
+                problems.len()
+            ))))
+        }
+    }
 }

@@ -209,6 +209,81 @@ fn letters(env: &Env, db: &str, documents: &std::path::Path) {
     ]);
     assert_eq!(unzip(&again, &["-Z1"]).trim(), "manifest.csv");
 
+    // Returned mail: a bad file is refused whole, naming line and field; a good one
+    // makes the address undeliverable (the engine's undeliverable notice: passive
+    // credit reporting waits again) and puts the account on the locate list; read
+    // twice, it changes nothing.
+    let credit_report = || -> Value {
+        serde_json::from_str(&ok(&[
+            "compliance",
+            "ask",
+            "--creditor",
+            "MERCYHOSP",
+            "--account",
+            "H-1",
+            "--action",
+            "credit_report",
+            "--at",
+            "2026-12-10T15:00:00Z",
+            "--json",
+        ]))
+        .unwrap()
+    };
+    assert_eq!(credit_report()["decision"], "allow", "{}", credit_report());
+    let bad = env.write(
+        "bad-returns.csv",
+        &format!("document_sha256,returned_on,reason\n{sha},2026-12-01,moved\n{},2026-12-01,moved\nxyz,2026-13-01,\n", "0".repeat(64)),
+    );
+    let refused = run(&["letters", "returns", bad.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("bad-returns.csv:4: document_sha256: \"xyz\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bad-returns.csv:4: returned_on: \"2026-13-01\""),
+        "{stderr}"
+    );
+    assert_eq!(
+        credit_report()["decision"],
+        "allow",
+        "nothing recorded from a bad file"
+    );
+    let good = env.write(
+        "returns.csv",
+        &format!("document_sha256,returned_on,reason\n{sha},2026-12-01,moved\n"),
+    );
+    let first = ok(&["letters", "returns", good.to_str().unwrap()]);
+    assert!(
+        first.starts_with("1 returned letter(s) recorded"),
+        "{first}"
+    );
+    let again = ok(&["letters", "returns", good.to_str().unwrap()]);
+    assert!(
+        again.starts_with("0 returned letter(s) recorded, 1 already known"),
+        "{again}"
+    );
+    let answer = credit_report();
+    assert_eq!(answer["decision"], "deny", "{answer}");
+    assert!(
+        answer.to_string().contains("us.passive_credit_reporting"),
+        "{answer}"
+    );
+    let locate = ok(&["locate", "list", "--json"]);
+    assert!(locate.contains("\"H-1\""), "{locate}");
+    let unmailable = run(&[
+        "letter",
+        "send",
+        "--creditor",
+        "MERCYHOSP",
+        "--account",
+        "H-1",
+        "--template",
+        "payment_reminder",
+    ]);
+    assert_eq!(unmailable.status.code(), Some(2));
+
     // After a cease request only the letter confirming it may go; the refusal names
     // its rule and keeps nothing but the decision.
     ok(&[
@@ -271,6 +346,7 @@ fn letters(env: &Env, db: &str, documents: &std::path::Path) {
     let log = ok(&["audit", "log", "--limit", "40"]);
     assert_eq!(log.matches("letter.sent").count(), 3, "{log}");
     assert_eq!(log.matches("letters.exported").count(), 2, "{log}");
+    assert_eq!(log.matches("letters.returned").count(), 1, "{log}");
     assert!(ok(&["audit", "verify"]).contains("intact"));
 }
 

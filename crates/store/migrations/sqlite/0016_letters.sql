@@ -42,3 +42,17 @@ CREATE TABLE print_queue (
     export_audit_seq BIGINT REFERENCES audit_events (seq) DEFERRABLE INITIALLY DEFERRED
 );
 CREATE INDEX print_queue_day ON print_queue (queued_on, exported_at_us);
+
+-- Mail the post office returned (arrears letters returns): one row per returned
+-- letter, at most one per document, so a return file read twice changes nothing. The
+-- instant it was recorded is the engine's undeliverable notice for the account.
+CREATE TABLE mail_returns (
+    id INTEGER PRIMARY KEY,
+    document_id BIGINT NOT NULL UNIQUE REFERENCES documents (id),
+    account_id BIGINT NOT NULL REFERENCES accounts (id),
+    returned_on TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    recorded_at_us BIGINT NOT NULL,
+    audit_seq BIGINT NOT NULL REFERENCES audit_events (seq) DEFERRABLE INITIALLY DEFERRED
+);
+CREATE INDEX mail_returns_account ON mail_returns (account_id, recorded_at_us);
