@@ -23,6 +23,7 @@ pub mod money;
 pub mod operator;
 pub mod queue;
 pub mod session;
+pub mod statement;
 pub mod views;
 pub mod worklist;
 pub mod workspace;

@@ -205,6 +205,19 @@ pub enum AccountCommand {
         #[arg(long)]
         reason: String,
     },
+    /// The statement of account for the credit department (PDF): status and holds,
+    /// balances by bucket, ledger, payments, contact history, disputes.
+    Statement {
+        #[arg(long)]
+        creditor: String,
+        #[arg(long = "account")]
+        account_ref: String,
+        /// en | es (default: en).
+        #[arg(long, default_value = "en")]
+        lang: String,
+        #[arg(long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -468,6 +481,12 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             as_of,
             json,
         }) => account_show(&globals, &creditor, &account_ref, as_of, json).await,
+        Command::Account(AccountCommand::Statement {
+            creditor,
+            account_ref,
+            lang,
+            output,
+        }) => letters::statement(&globals, &creditor, &account_ref, &lang, &output).await,
         Command::Account(command) => account_change(&globals, command).await,
         Command::Locate(LocateCommand::List {
             creditor,

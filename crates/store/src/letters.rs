@@ -474,3 +474,37 @@ impl Store {
         us.map(instant).transpose()
     }
 }
+
+/// A dispute on an account, for its statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisputeLine {
+    pub placed_at: Timestamp,
+    pub released_at: Option<Timestamp>,
+    pub detail: String,
+    /// verified, corrected, upheld, withdrawn; none while open.
+    pub outcome: Option<String>,
+}
+
+impl Store {
+    /// Every dispute the account had, oldest first, with its resolution.
+    pub async fn account_disputes(&self, account_id: i64) -> Result<Vec<DisputeLine>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT h.placed_at_us, h.released_at_us, h.detail, r.outcome FROM account_holds h \
+             LEFT JOIN dispute_resolutions r ON r.hold_id = h.id \
+             WHERE h.account_id = $1 AND h.kind = 'dispute' ORDER BY h.id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DisputeLine {
+                    placed_at: instant(row.try_get(0)?)?,
+                    released_at: row.try_get::<Option<i64>, _>(1)?.map(instant).transpose()?,
+                    detail: row.try_get(2)?,
+                    outcome: row.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -300,3 +300,28 @@ async fn returns(globals: &Globals, file: &Path) -> Result<ExitCode> {
         }
     }
 }
+
+pub(crate) async fn statement(
+    globals: &Globals,
+    creditor: &str,
+    account_ref: &str,
+    code: &str,
+    output: &Path,
+) -> Result<ExitCode> {
+    let lang = lang(code)?;
+    let app = globals.open().await?;
+    let pdf = app.statement(creditor, account_ref, lang).await;
+    app.close().await;
+    let pdf = match pdf {
+        Ok(pdf) => pdf,
+        Err(LetterError::NoAccount(what)) => {
+            eprintln!("no account {what}");
+            return Ok(ExitCode::from(3));
+        }
+        Err(error) => return Err(failed(error)),
+    };
+    std::fs::write(output, &pdf)
+        .map_err(|error| anyhow!(InputError(format!("{}: {error}", output.display()))))?;
+    eprintln!("wrote {}", output.display());
+    Ok(ExitCode::SUCCESS)
+}

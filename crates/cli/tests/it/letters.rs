@@ -343,6 +343,50 @@ fn letters(env: &Env, db: &str, documents: &std::path::Path) {
         "{manifest}"
     );
 
+    // The credit department's statement shows the letters in the contact history, the
+    // hold, the balance by bucket; an unknown account is "not found".
+    let statement = env.path("statement.pdf");
+    ok(&[
+        "account",
+        "statement",
+        "--creditor",
+        "MERCYHOSP",
+        "--account",
+        "H-2",
+        "--lang",
+        "es",
+        "--output",
+        statement.to_str().unwrap(),
+    ]);
+    let text = pdf_text(&statement);
+    for expected in [
+        "Estado de cuenta",
+        "Cuenta H-2",
+        "Deudor Ann Bee (P-2)",
+        "Retenciones vigentes cease",
+        "Capital $310.00",
+        "Saldo $310.00",
+        "2026-11-23 placement $310.00 $0.00 $0.00",
+        "Historial de contactos",
+        "2026-11-23 15:00 letter sent — payment_reminder (es)",
+        "letter sent — cease_confirmation (en)",
+        "Disputas Ninguno.",
+        "Página 1 de 1",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in {text}");
+    }
+    let missing = run(&[
+        "account",
+        "statement",
+        "--creditor",
+        "MERCYHOSP",
+        "--account",
+        "H-404",
+        "--output",
+        statement.to_str().unwrap(),
+    ]);
+    assert_eq!(missing.status.code(), Some(3));
+
     let log = ok(&["audit", "log", "--limit", "40"]);
     assert_eq!(log.matches("letter.sent").count(), 3, "{log}");
     assert_eq!(log.matches("letters.exported").count(), 2, "{log}");
