@@ -9,6 +9,7 @@
 mod arrangements;
 mod desk;
 mod labels;
+mod letters;
 mod queue;
 mod roles;
 mod worklist;
@@ -24,6 +25,7 @@ const CATALOGS: &[&[(&str, &str, &str)]] = &[
     roles::WORDS,
     arrangements::WORDS,
     labels::WORDS,
+    letters::WORDS,
 ];
 
 /// (key, English, Spanish).

@@ -7,6 +7,7 @@ mod desk_browser;
 mod disputes_browser;
 mod e2e;
 mod fixture;
+mod letters;
 mod money;
 mod money_browser;
 mod openapi;
