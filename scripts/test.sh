@@ -27,6 +27,9 @@ command -v cc >/dev/null || apt_install build-essential
 # The sqlite3 shell: the tamper test edits a database behind Arrears' back with it.
 command -v sqlite3 >/dev/null || apt_install sqlite3
 
+# poppler-utils: the PDF tests read documents back with pdftotext and pdffonts.
+command -v pdftotext >/dev/null && command -v pdffonts >/dev/null || apt_install poppler-utils
+
 # Headless Chromium and its WebDriver: the web crate's browser tests drive the real UI.
 # Required like PostgreSQL: installed when missing, and those tests fail rather than skip.
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then

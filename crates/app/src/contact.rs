@@ -272,6 +272,9 @@ pub struct Facts<'a> {
     pub holds: &'a [HoldKind],
     pub dispute_placed_at_us: Option<i64>,
     pub validation_notice_sent_at: Option<Timestamp>,
+    /// When returned mail was last recorded for the account (the engine's
+    /// undeliverable notice).
+    pub undeliverable_notice_at: Option<Timestamp>,
     pub history: &'a [HistoryEntry],
     /// The consents the debtor gave directly, on any of their accounts.
     pub consents: &'a [Consent],
@@ -399,6 +402,7 @@ impl Facts<'_> {
                     .dispute_placed_at_us
                     .and_then(|us| Timestamp::from_microsecond(us).ok()),
                 validation_notice_sent_at: self.validation_notice_sent_at,
+                undeliverable_notice_at: self.undeliverable_notice_at,
                 ..Debt::default()
             }],
             history: self.history.to_vec(),
@@ -432,6 +436,7 @@ pub struct Known {
     pub holds: Vec<HoldKind>,
     pub dispute_placed_at_us: Option<i64>,
     pub validation_notice_sent_at: Option<Timestamp>,
+    pub undeliverable_notice_at: Option<Timestamp>,
     pub points: Vec<Point>,
     /// The debtor's attempts on all their accounts, oldest first (also the timeline's).
     pub attempts: Vec<Attempt>,
@@ -452,6 +457,7 @@ impl Known {
             holds: &self.holds,
             dispute_placed_at_us: self.dispute_placed_at_us,
             validation_notice_sent_at: self.validation_notice_sent_at,
+            undeliverable_notice_at: self.undeliverable_notice_at,
             history: &self.history,
             consents: &self.consents,
             email_opted_out: self.email_opted_out,
@@ -663,6 +669,7 @@ impl App {
             validation_notice_sent_at: facts.validation_notice_sent_at,
             email_opted_out: facts.email_opted_out,
             sms_opted_out: facts.sms_opted_out,
+            undeliverable_notice_at: self.store.undeliverable_notice_at(facts.account_id).await?,
         })
     }
 
@@ -826,6 +833,7 @@ mod tests {
             holds: &[],
             dispute_placed_at_us: None,
             validation_notice_sent_at: None,
+            undeliverable_notice_at: None,
             history: &calls,
             consents: &[over, current.clone()],
             email_opted_out: false,

@@ -131,6 +131,8 @@ impl App {
             holds: &candidate.holds,
             dispute_placed_at_us: candidate.dispute_placed_at_us,
             validation_notice_sent_at: candidate.validation_notice_sent_at,
+            // Calls: returned mail changes nothing the dialer is asked.
+            undeliverable_notice_at: None,
             history,
             consents,
             // Opt-outs of email and texts say nothing about a call.

@@ -379,6 +379,9 @@ view! {
         pub statute_expires_on: Option<Day>,
         /// The itemization date's figures (Regulation F), when the creditor gave them
         pub itemization: Option<Itemization>,
+        /// When the validation notice was sent (the validation period runs from it);
+        /// none: not sent yet
+        pub validation_notice_sent_at: Option<Instant>,
         /// Holds in force
         pub holds: Vec<Code<HoldKind>>,
         /// Bumped by every change; writes carry it and are refused (409) when stale
@@ -480,6 +483,7 @@ impl Account {
                 payments_since: money(item.payments),
                 credits_since: money(item.credits),
             }),
+            validation_notice_sent_at: view.validation_notice_sent_at.map(Instant::from),
             holds: view.holds.iter().copied().map(Code).collect(),
             version: view.version,
             contact_points: view.contact_points.iter().map(ContactPoint::of).collect(),

@@ -1,13 +1,13 @@
-//! Channels: how Arrears speaks to the outside world: plain PDF documents (statements,
-//! reports), email over SMTP (`email`) and text messages through a provider or a folder
-//! (`sms`).
+//! Channels: how Arrears speaks to the outside world: email over SMTP (`email`), text
+//! messages through a provider or a folder (`sms`) and the print vendor's files
+//! (`print`). Documents (PDF) are written by the `pdf` crate.
 //!
-//! **Invariant:** `pdf` does no IO (it returns bytes; callers decide where they go);
+//! **Invariant:** `print` does no IO (it returns bytes; callers decide where they go);
 //! `email` and `sms` are transports: they send what they are given, decide nothing about
 //! whether to send, and report failures as permanent or worth a retry.
 
 pub mod email;
-pub mod pdf;
+pub mod print;
 pub mod sms;
 
 /// Why a message was not handed over.

@@ -96,6 +96,12 @@ pub enum Command {
     /// The outbox of email and texts.
     #[command(subcommand)]
     Outbox(crate::commands::messages::OutboxCommand),
+    /// Letters: preview and send one (docs/letters.md).
+    #[command(subcommand)]
+    Letter(crate::commands::letters::LetterCommand),
+    /// Letters queued for print: the vendor's batch.
+    #[command(subcommand)]
+    Letters(crate::commands::letters::LettersCommand),
     /// Benchmarks (see docs/benchmarks.md).
     #[command(subcommand, hide = true)]
     Bench(crate::commands::bench::BenchCommand),
@@ -208,6 +214,19 @@ pub enum AccountCommand {
         kind: String,
         #[arg(long)]
         reason: String,
+    },
+    /// The statement of account for the credit department (PDF): status and holds,
+    /// balances by bucket, ledger, payments, contact history, disputes.
+    Statement {
+        #[arg(long)]
+        creditor: String,
+        #[arg(long = "account")]
+        account_ref: String,
+        /// en | es (default: en).
+        #[arg(long, default_value = "en")]
+        lang: String,
+        #[arg(long)]
+        output: PathBuf,
     },
 }
 
@@ -415,6 +434,7 @@ mod compliance;
 mod demo;
 mod dialer;
 mod import;
+mod letters;
 mod locate;
 pub mod messages;
 mod payments;
@@ -472,6 +492,12 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             as_of,
             json,
         }) => account_show(&globals, &creditor, &account_ref, as_of, json).await,
+        Command::Account(AccountCommand::Statement {
+            creditor,
+            account_ref,
+            lang,
+            output,
+        }) => letters::statement(&globals, &creditor, &account_ref, &lang, &output).await,
         Command::Account(command) => account_change(&globals, command).await,
         Command::Locate(LocateCommand::List {
             creditor,
@@ -479,6 +505,8 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             json,
         }) => locate::locate_list(&globals, creditor.as_deref(), user.as_deref(), json).await,
         Command::Creditor(command) => creditor(&globals, command).await,
+        Command::Letter(command) => letters::letter(&globals, command).await,
+        Command::Letters(command) => letters::letters(&globals, command).await,
         Command::User(command) => user(&globals, command).await,
         Command::Audit(AuditCommand::Verify) => audit_verify(&globals).await,
         Command::Audit(AuditCommand::Log {

@@ -250,6 +250,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0015_dispute_resolutions.sql"),
     },
     Migration {
+        version: 16,
+        name: "letters",
+        sqlite: include_str!("../migrations/sqlite/0016_letters.sql"),
+        postgres: include_str!("../migrations/postgres/0016_letters.sql"),
+    },
+    Migration {
         version: 17,
         name: "messages",
         sqlite: include_str!("../migrations/sqlite/0017_messages.sql"),

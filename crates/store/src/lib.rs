@@ -19,6 +19,7 @@ pub mod dialer;
 pub mod disputes;
 pub mod floor;
 pub mod import;
+pub mod letters;
 pub mod locate;
 pub mod logs;
 pub mod messages;

@@ -16,6 +16,7 @@ pub mod error;
 pub mod i18n;
 mod input;
 mod landing;
+pub mod letters;
 mod messages;
 pub mod money;
 mod nav;
@@ -163,6 +164,10 @@ pub fn router_with(store: Store, config: Config) -> Router {
         .route(
             "/accounts/{creditor}/{account_ref}",
             get(workspace::account),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/statement.pdf",
+            get(letters::statement_pdf),
         )
         .route(
             "/accounts/{creditor}/{account_ref}/attempts",

@@ -49,7 +49,9 @@ pub(crate) async fn account_change(globals: &Globals, command: AccountCommand) -
     let app = globals.open().await?;
     let actor = globals.actor();
     let result = match command {
-        AccountCommand::Show { .. } => unreachable!("handled by account_show"),
+        AccountCommand::Show { .. } | AccountCommand::Statement { .. } => {
+            unreachable!("handled by account_show and letters::statement")
+        }
         AccountCommand::Status {
             creditor,
             account_ref,

@@ -388,11 +388,15 @@ pub async fn remittance(
                 money(statement.net_to_remit)
             ));
             if format == "pdf" {
-                channels::pdf::text_document(
-                    &format!("Remittance {} {from} {to}", statement.creditor),
-                    &lines,
-                    &format!("Arrears remittance {} {from}..{to}", statement.creditor),
-                )
+                let mut document = pdf::Document::new(
+                    format!("Remittance {} {from} {to}", statement.creditor),
+                    pdf::Lang::En,
+                );
+                document.footer = format!("Arrears remittance {} {from}..{to}", statement.creditor);
+                document.push(pdf::Block::Lines(lines));
+                document
+                    .render()
+                    .map_err(|error| anyhow!(error.to_string()))?
             } else {
                 (lines.join("\n") + "\n").into_bytes()
             }

@@ -3,6 +3,7 @@
 
 mod audit;
 mod compliance;
+mod letters;
 mod messages;
 mod payments;
 mod plan;

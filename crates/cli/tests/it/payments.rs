@@ -178,8 +178,23 @@ fn round_trip(env: &Env, db: &str) {
     args.extend(["--format", "pdf", "--output", pdf.to_str().unwrap()]);
     env.ok(db, &args);
     let bytes = std::fs::read(&pdf).unwrap();
-    assert!(bytes.starts_with(b"%PDF-1.4") && bytes.ends_with(b"%%EOF\n"));
-    assert!(String::from_utf8_lossy(&bytes).contains("(Net to remit"));
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (Debian poppler-utils) is installed");
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("Net to remit"), "{text}");
+    assert!(text.contains("Page 1 of 1"), "{text}");
+    let fonts = std::process::Command::new("pdffonts")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    let fonts = String::from_utf8(fonts.stdout).unwrap();
+    assert!(
+        fonts.contains("DejaVuSansMono") && !fonts.contains(" no  "),
+        "{fonts}"
+    );
     let trust: Value = serde_json::from_str(&env.ok(
         db,
         &[

@@ -9,6 +9,7 @@
 mod arrangements;
 mod desk;
 mod labels;
+mod letters;
 mod messages;
 mod queue;
 mod roles;
@@ -26,6 +27,7 @@ const CATALOGS: &[&[(&str, &str, &str)]] = &[
     arrangements::WORDS,
     labels::WORDS,
     messages::WORDS,
+    letters::WORDS,
 ];
 
 /// (key, English, Spanish).

@@ -7,6 +7,7 @@ mod desk_browser;
 mod disputes_browser;
 mod e2e;
 mod fixture;
+mod letters;
 mod messages;
 mod messages_browser;
 mod money;

@@ -1,0 +1,869 @@
+//! Templates and letters.
+//!
+//! **Templates** have a subject and a body in English and Spanish, rendered with
+//! minijinja over a context built here from stored facts (`context`). The built-in text
+//! of each template is compiled in from `crates/app/letters/NAME.LANG.txt` (first line
+//! the subject, a blank line, the body) and is version 0; a manager's saved versions are
+//! stored (`store::letters`) and the latest wins. A template that does not render is
+//! refused with the field, line and reason ([`TemplateError`]). Email and SMS bodies go
+//! through the same call: [`App::render_template`] gives the subject and body of any
+//! template for an account.
+//!
+//! **Letters** are PDFs (the `pdf` crate): the validation notice keeps its legal
+//! structure in `pdf::notice` and takes the template's body as its editable paragraphs;
+//! every other template is a letter with the agency's letterhead, the subject as its
+//! title and the body's paragraphs. [`App::send_letter`] asks compliance through the
+//! pipeline (`contact`, action `letter`, the template's purpose) and, when allowed,
+//! stores the PDF content-addressed under the documents folder and records everything
+//! in one transaction (`store::letters::record_letter`).
+
+use crate::{App, Error};
+use compliance::facts::{Action, Purpose};
+use domain::money::{Amount, Currency};
+use jiff::civil::Date;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use store::Actor;
+use store::letters::SentLetter;
+
+/// The built-in templates: name, compliance purpose, English and Spanish text.
+pub const TEMPLATES: &[(&str, Purpose, &str, &str)] = &[
+    builtin!("validation_notice", Purpose::Collection),
+    builtin!("payment_reminder", Purpose::Collection),
+    builtin!("promise_confirmation", Purpose::Collection),
+    builtin!("plan_confirmation", Purpose::Collection),
+    builtin!("settlement_offer", Purpose::Collection),
+    builtin!("settlement_acceptance", Purpose::Collection),
+    builtin!("paid_in_full", Purpose::Collection),
+    builtin!("settled_in_full", Purpose::Collection),
+    builtin!("dispute_acknowledgment", Purpose::Collection),
+    builtin!("verification", Purpose::Verification),
+    builtin!("cease_confirmation", Purpose::CeaseConfirmation),
+    builtin!("repossession_notice", Purpose::Collection),
+    builtin!("disconnection_notice", Purpose::Collection),
+    builtin!("statement_of_account", Purpose::Collection),
+];
+
+macro_rules! builtin {
+    ($name:literal, $purpose:expr) => {
+        (
+            $name,
+            $purpose,
+            include_str!(concat!("../letters/", $name, ".en.txt")),
+            include_str!(concat!("../letters/", $name, ".es.txt")),
+        )
+    };
+}
+use builtin;
+
+/// A letter's language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Es,
+}
+
+impl Lang {
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code {
+            "en" => Some(Lang::En),
+            "es" => Some(Lang::Es),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Es => "es",
+        }
+    }
+
+    fn pdf(self) -> pdf::Lang {
+        match self {
+            Lang::En => pdf::Lang::En,
+            Lang::Es => pdf::Lang::Es,
+        }
+    }
+
+    /// A date as the reader writes it: "January 20, 2027" / "20 de enero de 2027".
+    pub fn date(self, date: Date) -> String {
+        const EN: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        const ES: [&str; 12] = [
+            "enero",
+            "febrero",
+            "marzo",
+            "abril",
+            "mayo",
+            "junio",
+            "julio",
+            "agosto",
+            "septiembre",
+            "octubre",
+            "noviembre",
+            "diciembre",
+        ];
+        let month = usize::try_from(date.month() - 1).unwrap_or(0);
+        match self {
+            Lang::En => format!("{} {}, {}", EN[month], date.day(), date.year()),
+            Lang::Es => format!("{} de {} de {}", date.day(), ES[month], date.year()),
+        }
+    }
+}
+
+/// Who the letters come from: the agency's name, address lines and phone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Agency {
+    pub name: String,
+    pub address: Vec<String>,
+    pub phone: String,
+}
+
+/// A template's text to render.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateText {
+    pub name: String,
+    pub lang: Lang,
+    /// 0: the built-in text.
+    pub version: i64,
+    pub purpose: Purpose,
+    pub subject: String,
+    pub body: String,
+}
+
+/// A rendered template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub body: String,
+}
+
+/// Why a template or letter was not rendered or sent.
+#[derive(Debug, thiserror::Error)]
+pub enum LetterError {
+    #[error("no template {0:?} (known: {known})", known = TEMPLATES.iter().map(|t| t.0).collect::<Vec<_>>().join(", "))]
+    UnknownTemplate(String),
+    #[error("no account {0}")]
+    NoAccount(String),
+    /// The template does not render: which field (`subject`, `body`), line and why.
+    #[error("template {name} ({lang}) {field}: line {line}: {reason}")]
+    Render {
+        name: String,
+        lang: &'static str,
+        field: &'static str,
+        line: usize,
+        reason: String,
+    },
+    #[error("the debtor's mailing address is incomplete (the account is on the locate list)")]
+    NotMailable,
+    /// Compliance refused the letter (the decision is logged): the rules that forbid.
+    #[error("refused by compliance: {}", .0.join(", "))]
+    Refused(Vec<String>),
+    #[error("documents folder {path}: {reason}")]
+    Documents { path: String, reason: String },
+    #[error("PDF: {0}")]
+    Pdf(String),
+    #[error(transparent)]
+    App(#[from] Error),
+}
+
+impl From<store::StoreError> for LetterError {
+    fn from(error: store::StoreError) -> LetterError {
+        LetterError::App(Error::Store(error))
+    }
+}
+
+/// A letter rendered for an account (not sent).
+#[derive(Clone, Debug)]
+pub struct Letter {
+    pub account_id: i64,
+    pub template: TemplateText,
+    pub rendered: Rendered,
+    /// The PDF.
+    pub pdf: Vec<u8>,
+    /// The text the reader reads (the subject, then the body).
+    pub content: String,
+    pub recipient: String,
+    pub address: Vec<String>,
+    pub mailable: bool,
+}
+
+/// A letter sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sent {
+    pub document_id: i64,
+    pub sha256: String,
+    pub path: PathBuf,
+}
+
+/// A print batch: the ZIP and how many letters are in it.
+#[derive(Clone, Debug)]
+pub struct PrintBatch {
+    pub letters: usize,
+    pub zip: Vec<u8>,
+}
+
+fn purpose_of(name: &str) -> Option<(Purpose, &'static str, &'static str)> {
+    TEMPLATES
+        .iter()
+        .find(|t| t.0 == name)
+        .map(|t| (t.1, t.2, t.3))
+}
+
+fn split(text: &str) -> (String, String) {
+    let (subject, body) = text.split_once('\n').unwrap_or((text, ""));
+    (subject.trim().to_string(), body.trim().to_string())
+}
+
+fn render_one(
+    name: &str,
+    lang: Lang,
+    field: &'static str,
+    source: &str,
+    context: &Value,
+) -> Result<String, LetterError> {
+    let mut env = minijinja::Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    let refused = |error: minijinja::Error| LetterError::Render {
+        name: name.to_string(),
+        lang: lang.code(),
+        field,
+        line: error.line().unwrap_or(1),
+        reason: error
+            .detail()
+            .unwrap_or(&error.kind().to_string())
+            .to_string(),
+    };
+    let template = env.template_from_str(source).map_err(refused)?;
+    template
+        .render(minijinja::Value::from(minijinja::value::Serde(context)))
+        .map_err(refused)
+}
+
+/// Renders a template's subject and body over `context`; the first failure names its
+/// field, line and reason.
+pub fn render(template: &TemplateText, context: &Value) -> Result<Rendered, LetterError> {
+    Ok(Rendered {
+        subject: render_one(
+            &template.name,
+            template.lang,
+            "subject",
+            &template.subject,
+            context,
+        )?,
+        body: render_one(
+            &template.name,
+            template.lang,
+            "body",
+            &template.body,
+            context,
+        )?,
+    })
+}
+
+fn money(currency: Currency, amount: Amount) -> String {
+    currency.display(amount)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Where a document with this hash lives under `dir` (`ab/abcdef….pdf`).
+pub fn document_path(dir: &Path, sha256: &str) -> PathBuf {
+    dir.join(&sha256[..2]).join(format!("{sha256}.pdf"))
+}
+
+impl App {
+    /// The text of a template in a language: the latest saved version, else the
+    /// built-in one.
+    pub async fn template_text(&self, name: &str, lang: Lang) -> Result<TemplateText, LetterError> {
+        let (purpose, en, es) =
+            purpose_of(name).ok_or_else(|| LetterError::UnknownTemplate(name.to_string()))?;
+        if let Some(stored) = self.store.latest_template(name, lang.code()).await? {
+            return Ok(TemplateText {
+                name: name.to_string(),
+                lang,
+                version: stored.version,
+                purpose,
+                subject: stored.subject,
+                body: stored.body,
+            });
+        }
+        let (subject, body) = split(if lang == Lang::En { en } else { es });
+        Ok(TemplateText {
+            name: name.to_string(),
+            lang,
+            version: 0,
+            purpose,
+            subject,
+            body,
+        })
+    }
+
+    /// Saves a new version of a template after rendering it on the account
+    /// `preview_on` (creditor, reference): one that does not render is refused with its
+    /// field, line and reason, and nothing is saved. The new version's number.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn save_template(
+        &self,
+        actor: &Actor,
+        name: &str,
+        lang: Lang,
+        subject: &str,
+        body: &str,
+        preview_on: (&str, &str),
+        agency: &Agency,
+        why: &str,
+    ) -> Result<i64, LetterError> {
+        let (purpose, _, _) =
+            purpose_of(name).ok_or_else(|| LetterError::UnknownTemplate(name.to_string()))?;
+        let (_, context) = self
+            .letter_context(preview_on.0, preview_on.1, lang, agency, self.today())
+            .await?;
+        let text = TemplateText {
+            name: name.to_string(),
+            lang,
+            version: 0,
+            purpose,
+            subject: subject.to_string(),
+            body: body.to_string(),
+        };
+        render(&text, &context)?;
+        Ok(self
+            .store
+            .save_template(actor, name, lang.code(), subject, body, self.now(), why)
+            .await?)
+    }
+
+    /// The facts a template is rendered with, read now, and the account's id. The
+    /// validation period is the one a notice sent on `sent_on` opens (the compliance
+    /// engine's `validation_period`).
+    pub async fn letter_context(
+        &self,
+        creditor: &str,
+        account_ref: &str,
+        lang: Lang,
+        agency: &Agency,
+        sent_on: Date,
+    ) -> Result<(store::view::AccountView, Value), LetterError> {
+        let view = self
+            .store
+            .account_view(creditor, account_ref, self.today())
+            .await?
+            .ok_or_else(|| LetterError::NoAccount(format!("{creditor}/{account_ref}")))?;
+        let creditor_name = self
+            .store
+            .creditor(creditor)
+            .await?
+            .map(|c| c.name)
+            .unwrap_or_else(|| creditor.to_string());
+        let address = self.store.postal_address(view.account_id).await?;
+        let currency = view.currency;
+        let balance = view.balance();
+        let itemization = view.itemization.map(|item| {
+            let credits = item
+                .payments
+                .checked_add(item.credits)
+                .unwrap_or(item.payments);
+            json!({
+                "date": lang.date(item.date),
+                "balance": money(currency, item.balance),
+                "interest": money(currency, item.interest),
+                "fees": money(currency, item.fees),
+                "payments": money(currency, credits),
+                "now": money(currency, balance),
+            })
+        });
+        let period = compliance::validation::validation_period(sent_on);
+        let arrangement = self
+            .store
+            .arrangements(view.account_id)
+            .await?
+            .into_iter()
+            .find(|a| a.status == "active" || a.status == "pending_approval");
+        let arrangement = arrangement.map(|a| {
+            json!({
+                "kind": a.kind,
+                "status": a.status,
+                "total": money(currency, a.total),
+                "starts_on": lang.date(a.starts_on),
+                "schedule": a.dues.iter().map(|due| json!({
+                    "due_on": lang.date(due.due_on),
+                    "amount": money(currency, due.amount),
+                })).collect::<Vec<_>>(),
+            })
+        });
+        let context = json!({
+            "today": lang.date(sent_on),
+            "lang": lang.code(),
+            "agency": { "name": agency.name, "address": agency.address, "phone": agency.phone },
+            "creditor": { "code": view.creditor, "name": creditor_name },
+            "debtor": { "name": view.debtor_name, "ref": view.debtor_ref, "address": address },
+            "account": {
+                "ref": view.account_ref,
+                "balance": money(currency, balance),
+                "principal": money(currency, view.balances.principal),
+                "interest": money(currency, view.balances.interest),
+                "fees": money(currency, view.balances.fees),
+                "status": view.status.code(),
+                "product": view.product.code(),
+                "original_creditor": view.original_creditor,
+                "placed_on": lang.date(view.placed_on),
+            },
+            "itemization": itemization,
+            "validation": { "ends_on": period.map(|p| lang.date(p.ends_on)) },
+            "arrangement": arrangement,
+        });
+        Ok((view, context))
+    }
+
+    /// Renders a template's subject and body for an account — letters, and the email
+    /// and SMS bodies of other channels.
+    pub async fn render_template(
+        &self,
+        name: &str,
+        lang: Lang,
+        creditor: &str,
+        account_ref: &str,
+        agency: &Agency,
+    ) -> Result<Rendered, LetterError> {
+        let template = self.template_text(name, lang).await?;
+        let (_, context) = self
+            .letter_context(creditor, account_ref, lang, agency, self.today())
+            .await?;
+        render(&template, &context)
+    }
+
+    /// A letter rendered for an account as of `sent_on`, nothing recorded (a preview).
+    pub async fn render_letter(
+        &self,
+        creditor: &str,
+        account_ref: &str,
+        name: &str,
+        lang: Lang,
+        agency: &Agency,
+        sent_on: Date,
+    ) -> Result<Letter, LetterError> {
+        let template = self.template_text(name, lang).await?;
+        let (view, context) = self
+            .letter_context(creditor, account_ref, lang, agency, sent_on)
+            .await?;
+        let rendered = render(&template, &context)?;
+        let address: Vec<String> = context["debtor"]["address"]
+            .as_array()
+            .map(|lines| {
+                lines
+                    .iter()
+                    .filter_map(|l| l.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut recipient_block = vec![view.debtor_name.clone()];
+        recipient_block.extend(address.iter().cloned());
+        let paragraphs: Vec<String> = rendered
+            .body
+            .split("\n\n")
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect();
+        let mut sender = vec![agency.name.clone()];
+        sender.extend(agency.address.iter().cloned());
+        sender.push(agency.phone.clone());
+        let document = if name == "validation_notice" {
+            let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+            let item = &context["itemization"];
+            let zero = money(view.currency, Amount::ZERO);
+            let or_zero = |v: &Value| {
+                if v.is_null() { zero.clone() } else { text(v) }
+            };
+            pdf::notice::ValidationNotice {
+                lang: lang.pdf(),
+                collector: sender,
+                date: lang.date(sent_on),
+                consumer: recipient_block,
+                account: view.account_ref.clone(),
+                creditor: text(&context["creditor"]["name"]),
+                itemization_date: if item.is_null() {
+                    lang.date(view.placed_on)
+                } else {
+                    text(&item["date"])
+                },
+                owed_then: if item.is_null() {
+                    text(&context["account"]["balance"])
+                } else {
+                    text(&item["balance"])
+                },
+                interest: or_zero(&item["interest"]),
+                fees: or_zero(&item["fees"]),
+                payments: or_zero(&item["payments"]),
+                owed_now: text(&context["account"]["balance"]),
+                period_ends: text(&context["validation"]["ends_on"]),
+                extra: paragraphs,
+            }
+            .document()
+        } else {
+            let mut blocks = vec![pdf::Block::Heading(rendered.subject.clone())];
+            blocks.extend(paragraphs.into_iter().map(pdf::Block::Paragraph));
+            pdf::Document {
+                title: rendered.subject.clone(),
+                lang: lang.pdf(),
+                letterhead: Some(pdf::Letterhead {
+                    sender,
+                    date: lang.date(sent_on),
+                    recipient: recipient_block,
+                    reference: vec![view.account_ref.clone()],
+                }),
+                blocks,
+                footer: format!("{} · {}", agency.name, view.account_ref),
+            }
+        };
+        let pdf = document
+            .render()
+            .map_err(|error| LetterError::Pdf(error.to_string()))?;
+        Ok(Letter {
+            account_id: view.account_id,
+            content: format!("{}\n\n{}", rendered.subject, rendered.body),
+            template,
+            rendered,
+            pdf,
+            recipient: view.debtor_name.clone(),
+            address,
+            mailable: !view.address_incomplete,
+        })
+    }
+
+    /// Sends a letter: compliance first (action `letter`, the template's purpose; a
+    /// refusal is logged with its rules and nothing else is kept), then the PDF stored
+    /// content-addressed under `documents`, then one transaction recording the decision,
+    /// the timeline entry, the document, the print-queue row and — for the validation
+    /// notice — the send instant on the account.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_letter(
+        &self,
+        actor: &Actor,
+        creditor: &str,
+        account_ref: &str,
+        name: &str,
+        lang: Lang,
+        agency: &Agency,
+        documents: &Path,
+    ) -> Result<Sent, LetterError> {
+        let at = self.now();
+        let today = self.today();
+        let letter = self
+            .render_letter(creditor, account_ref, name, lang, agency, today)
+            .await?;
+        if !letter.mailable {
+            return Err(LetterError::NotMailable);
+        }
+        let known = self.known(creditor, account_ref).await?;
+        let asked = known.ask_for(
+            self.rules,
+            at,
+            Action::Letter,
+            letter.template.purpose,
+            None,
+        );
+        let decision = asked.decision(known.account_id, crate::contact::AskedBy::Agent);
+        if !asked.allowed() {
+            self.store
+                .record_decisions(
+                    actor,
+                    &format!("{name} letter refused by the compliance check"),
+                    std::slice::from_ref(&decision),
+                )
+                .await?;
+            return Err(LetterError::Refused(decision.rules));
+        }
+        let sha256 = sha256_hex(&letter.pdf);
+        let path = store_document(documents, &sha256, &letter.pdf)?;
+        let document_id = self
+            .store
+            .record_letter(
+                actor,
+                &SentLetter {
+                    account_id: letter.account_id,
+                    at,
+                    decision: &decision,
+                    template: name,
+                    lang: lang.code(),
+                    template_version: letter.template.version,
+                    sha256: &sha256,
+                    size_bytes: i64::try_from(letter.pdf.len()).unwrap_or(i64::MAX),
+                    content: &letter.content,
+                    queued_on: today,
+                    recipient: &letter.recipient,
+                    address_lines: &letter.address,
+                    validation_notice: name == "validation_notice",
+                },
+            )
+            .await?;
+        Ok(Sent {
+            document_id,
+            sha256,
+            path,
+        })
+    }
+
+    /// The letters queued on `day` not exported yet, as a ZIP for the print vendor
+    /// (each PDF as `SHA256.pdf`, and `manifest.csv`), marked exported once `write`
+    /// has put the ZIP where it goes; a second batch of the same day has nothing in it
+    /// that the first had.
+    pub async fn print_batch(
+        &self,
+        actor: &Actor,
+        day: Date,
+        documents: &Path,
+        write: impl FnOnce(&[u8]) -> std::io::Result<()>,
+    ) -> Result<PrintBatch, LetterError> {
+        let queued = self.store.queued_letters(day).await?;
+        let mut entries = Vec::with_capacity(queued.len() + 1);
+        let mut manifest = String::from(
+            "recipient,address_line_1,address_line_2,address_line_3,template,creditor,account,document_sha256,file\n",
+        );
+        for letter in &queued {
+            let path = document_path(documents, &letter.sha256);
+            let bytes = std::fs::read(&path).map_err(|error| LetterError::Documents {
+                path: path.display().to_string(),
+                reason: error.to_string(),
+            })?;
+            if sha256_hex(&bytes) != letter.sha256 {
+                return Err(LetterError::Documents {
+                    path: path.display().to_string(),
+                    reason: "content does not match its SHA-256".into(),
+                });
+            }
+            let file = format!("{}.pdf", letter.sha256);
+            let line = |i: usize| letter.address_lines.get(i).cloned().unwrap_or_default();
+            let fields = [
+                letter.recipient.clone(),
+                line(0),
+                line(1),
+                line(2),
+                letter.template.clone(),
+                letter.creditor.clone(),
+                letter.account_ref.clone(),
+                letter.sha256.clone(),
+                file.clone(),
+            ];
+            let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+            manifest.push_str(&row.join(","));
+            manifest.push('\n');
+            entries.push((file, bytes));
+        }
+        entries.push(("manifest.csv".to_string(), manifest.into_bytes()));
+        let zip = channels::print::zip(&entries);
+        if queued.is_empty() {
+            write(&zip).map_err(|error| LetterError::Documents {
+                path: "output".into(),
+                reason: error.to_string(),
+            })?;
+            return Ok(PrintBatch { letters: 0, zip });
+        }
+        write(&zip).map_err(|error| LetterError::Documents {
+            path: "output".into(),
+            reason: error.to_string(),
+        })?;
+        let ids: Vec<i64> = queued.iter().map(|q| q.queue_id).collect();
+        self.store
+            .mark_exported(actor, day, &ids, &sha256_hex(&zip), self.now())
+            .await?;
+        Ok(PrintBatch {
+            letters: queued.len(),
+            zip,
+        })
+    }
+}
+
+/// One row of a return file, parsed: its line, the letter's SHA-256, the day the post
+/// office returned it, why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnRow {
+    pub line: u64,
+    pub sha256: String,
+    pub returned_on: Date,
+    pub reason: String,
+}
+
+/// A problem of a return file: line, field, why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnProblem {
+    pub line: u64,
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl App {
+    /// Records returned mail (`arrears letters returns`): every row must name a letter
+    /// Arrears sent, else nothing is recorded and each such row is named. Letters
+    /// recorded before change nothing. How many were new.
+    pub async fn record_mail_returns(
+        &self,
+        actor: &Actor,
+        file: &str,
+        rows: &[ReturnRow],
+    ) -> Result<Result<usize, Vec<ReturnProblem>>, Error> {
+        let mut problems = Vec::new();
+        let mut returns = Vec::with_capacity(rows.len());
+        for row in rows {
+            match self.store.letter_by_sha256(&row.sha256).await? {
+                Some((document_id, _)) => returns.push(store::letters::MailReturn {
+                    document_id,
+                    returned_on: row.returned_on,
+                    reason: row.reason.clone(),
+                }),
+                None => problems.push(ReturnProblem {
+                    line: row.line,
+                    field: "document_sha256",
+                    reason: "no letter Arrears sent has this SHA-256".into(),
+                }),
+            }
+        }
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        Ok(Ok(self
+            .store
+            .record_mail_returns(actor, file, &returns, self.now())
+            .await?))
+    }
+}
+
+/// A CSV field, quoted when needed, and spreadsheet-safe (a leading `=`, `+`, `-`, `@`
+/// is read as text).
+fn csv_field(text: &str) -> String {
+    let text = crate::export::spreadsheet_text(text);
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// Writes a document under `dir` by its hash (a temporary file renamed into place, so a
+/// reader never sees half of one); one already there is left as it is.
+fn store_document(dir: &Path, sha256: &str, bytes: &[u8]) -> Result<PathBuf, LetterError> {
+    let path = document_path(dir, sha256);
+    let failed = |error: std::io::Error| LetterError::Documents {
+        path: path.display().to_string(),
+        reason: error.to_string(),
+    };
+    if path.exists() {
+        return Ok(path);
+    }
+    let parent = path.parent().expect("under dir");
+    std::fs::create_dir_all(parent).map_err(failed)?;
+    let temporary = parent.join(format!(".{sha256}.{}.tmp", std::process::id()));
+    std::fs::write(&temporary, bytes).map_err(failed)?;
+    std::fs::rename(&temporary, &path).map_err(failed)?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(subject: &str, body: &str) -> TemplateText {
+        TemplateText {
+            name: "payment_reminder".into(),
+            lang: Lang::Es,
+            version: 0,
+            purpose: Purpose::Collection,
+            subject: subject.into(),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn a_template_that_does_not_render_is_refused_with_its_field_line_and_reason() {
+        let context = json!({ "debtor": { "name": "José" } });
+        let broken = text(
+            "Hola",
+            "Línea uno\nLínea dos\n{% if debtor.name %}sin cerrar",
+        );
+        match render(&broken, &context) {
+            Err(LetterError::Render {
+                field,
+                line,
+                reason,
+                ..
+            }) => {
+                assert_eq!(field, "body");
+                assert_eq!(line, 3);
+                assert!(
+                    reason.contains("endif") || reason.contains("end"),
+                    "{reason}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let unknown = text("Cuenta {{ account.ref }}", "");
+        match render(&unknown, &context) {
+            Err(LetterError::Render { field, line, .. }) => {
+                assert_eq!((field, line), ("subject", 1));
+            }
+            other => panic!("{other:?}"),
+        }
+        let fine = text(
+            "Hola {{ debtor.name }}",
+            "Señor {{ debtor.name }}, ¿tiene preguntas?",
+        );
+        assert_eq!(
+            render(&fine, &context).unwrap().body,
+            "Señor José, ¿tiene preguntas?"
+        );
+    }
+
+    #[test]
+    fn every_built_in_template_renders_in_both_languages_over_a_full_context() {
+        let context = json!({
+            "today": "1", "lang": "en",
+            "agency": { "name": "A", "address": ["x"], "phone": "1" },
+            "creditor": { "code": "C", "name": "C" },
+            "debtor": { "name": "D", "ref": "P", "address": ["a"] },
+            "account": { "ref": "R", "balance": "$1.00", "principal": "$1.00", "interest": "$0.00",
+                "fees": "$0.00", "status": "active", "product": "other", "original_creditor": null, "placed_on": "1" },
+            "itemization": null,
+            "validation": { "ends_on": "2" },
+            "arrangement": { "kind": "plan", "status": "active", "total": "$2.00", "starts_on": "1",
+                "schedule": [{ "due_on": "1", "amount": "$1.00" }, { "due_on": "2", "amount": "$1.00" }] },
+        });
+        for (name, purpose, en, es) in TEMPLATES {
+            for (lang, source) in [(Lang::En, en), (Lang::Es, es)] {
+                let (subject, body) = split(source);
+                assert!(!subject.is_empty() && !body.is_empty(), "{name}");
+                let template = TemplateText {
+                    name: name.to_string(),
+                    lang,
+                    version: 0,
+                    purpose: *purpose,
+                    subject,
+                    body,
+                };
+                let rendered = render(&template, &context).unwrap();
+                if *name == "plan_confirmation" {
+                    assert!(
+                        rendered.body.contains("1: $1.00\n2: $1.00"),
+                        "{}",
+                        rendered.body
+                    );
+                }
+            }
+        }
+    }
+}
