@@ -115,17 +115,38 @@ impl App {
             .store
             .queue_candidates(user, now, NEXT_ACCOUNT_CANDIDATES)
             .await?;
-        for candidate in candidates {
+        // Lock first, then ask: one write takes the first candidate no one else holds
+        // (agents pressing at once who find the best taken get the next without
+        // queueing for the writer again), and only the account taken is read and asked
+        // about. One the engine would not let be called now is passed over, and the
+        // next write moves the lock on (`lock_first` releases the agent's other locks).
+        let mut remaining = candidates;
+        while !remaining.is_empty() {
+            let ids: Vec<i64> = remaining
+                .iter()
+                .map(|candidate| candidate.account_id)
+                .collect();
+            let Some(taken) = self.store.lock_first(user, &ids, now).await? else {
+                break;
+            };
+            let index = ids
+                .iter()
+                .position(|id| *id == taken)
+                .expect("lock_first takes one of the accounts it is given");
+            // Those before it are held by other agents: not for this press.
+            let candidate = remaining
+                .drain(..=index)
+                .next_back()
+                .expect("index is in range");
             let known = self
                 .known(&candidate.creditor, &candidate.account_ref)
                 .await?;
-            if !matches!(known.callable(self.rules, now), Callable::Yes(_)) {
-                continue;
-            }
-            if self.store.try_lock(user, known.account_id, now).await? {
+            if matches!(known.callable(self.rules, now), Callable::Yes(_)) {
                 return Ok(Some(candidate));
             }
         }
+        // Nothing may be called now: hold no one.
+        self.store.release_locks(user).await?;
         Ok(None)
     }
 

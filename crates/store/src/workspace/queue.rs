@@ -89,45 +89,75 @@ impl Store {
     }
 
     /// Reserves the debtor of `account_id` — all their accounts — for the user for
-    /// `LOCK_MINUTES` unless someone else holds a live lock on them, with one
-    /// conditional upsert on `debtor_locks` (atomic on both engines, however many agents
-    /// press at once); then releases the user's other locks. `false`: taken.
+    /// `LOCK_MINUTES` unless someone else holds a live lock on them (see
+    /// [`Store::lock_first`]). `false`: taken.
     pub async fn try_lock(
         &self,
         user: &SessionUser,
         account_id: i64,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
+        Ok(self.lock_first(user, &[account_id], now).await?.is_some())
+    }
+
+    /// Reserves the debtor of the first of `account_ids` (best first) that no one else
+    /// holds — all that debtor's accounts — for the user for `LOCK_MINUTES`, with one
+    /// conditional upsert on `debtor_locks` per account tried (atomic on both engines,
+    /// however many agents press at once); then releases the user's other locks. All in
+    /// one write transaction, so agents pressing at once who find their first choice
+    /// taken try the next ones without queueing for the writer again (on PostgreSQL,
+    /// which has no single writer, each try is its own transaction). `None`: every one
+    /// was taken.
+    pub async fn lock_first(
+        &self,
+        user: &SessionUser,
+        account_ids: &[i64],
+        now: Timestamp,
+    ) -> Result<Option<i64>, StoreError> {
         let now_us = now.as_microsecond();
         let until = now
             .checked_add(Span::new().minutes(LOCK_MINUTES))
             .map_err(|error| StoreError::Invalid(error.to_string()))?
             .as_microsecond();
-        // One transaction for the four writes: one commit (one WAL sync on SQLite)
-        // instead of four, and no one sees the agent holding two debtors.
+        // One transaction for the writes: one commit (one WAL sync on SQLite) instead
+        // of several, and no one sees the agent holding two debtors.
         let _turn = self.writer_turn().await;
         let mut tx = match self.engine {
             crate::Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             crate::Engine::Postgres => self.pool.begin().await?,
         };
-        let taken = sqlx::query(
-            "INSERT INTO debtor_locks (debtor_id, user_id, locked_at_us, locked_until_us) \
-             SELECT debtor_id, $2, $3, $4 FROM accounts WHERE id = $1 \
-             ON CONFLICT (debtor_id) DO UPDATE SET user_id = excluded.user_id, locked_at_us = excluded.locked_at_us, locked_until_us = excluded.locked_until_us \
-             WHERE debtor_locks.locked_until_us <= $3 OR debtor_locks.user_id = $2",
-        )
-        .bind(account_id)
-        .bind(user.id)
-        .bind(now_us)
-        .bind(until)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !taken {
-            tx.rollback().await?;
-            return Ok(false);
+        let mut taken = None;
+        for &account_id in account_ids {
+            let locked = sqlx::query(
+                "INSERT INTO debtor_locks (debtor_id, user_id, locked_at_us, locked_until_us) \
+                 SELECT debtor_id, $2, $3, $4 FROM accounts WHERE id = $1 \
+                 ON CONFLICT (debtor_id) DO UPDATE SET user_id = excluded.user_id, locked_at_us = excluded.locked_at_us, locked_until_us = excluded.locked_until_us \
+                 WHERE debtor_locks.locked_until_us <= $3 OR debtor_locks.user_id = $2",
+            )
+            .bind(account_id)
+            .bind(user.id)
+            .bind(now_us)
+            .bind(until)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if locked {
+                taken = Some(account_id);
+                break;
+            }
+            if self.engine == crate::Engine::Postgres {
+                // PostgreSQL locked the other agent's row even though it did not update
+                // it: let go before the next try, or two agents each holding one and
+                // wanting the other's would deadlock. (SQLite has one writer: no cycle.)
+                tx.rollback().await?;
+                tx = self.pool.begin().await?;
+            }
         }
+        let Some(account_id) = taken else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
         sqlx::query(
             "DELETE FROM debtor_locks WHERE user_id = $1 AND debtor_id <> (SELECT debtor_id FROM accounts WHERE id = $2)",
         )
@@ -153,7 +183,27 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(Some(account_id))
+    }
+
+    /// Ends the user's holds on debtors and accounts ("Next account" found none it may
+    /// hand out after trying some).
+    pub async fn release_locks(&self, user: &SessionUser) -> Result<(), StoreError> {
+        let _turn = self.writer_turn().await;
+        let mut tx = match self.engine {
+            crate::Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            crate::Engine::Postgres => self.pool.begin().await?,
+        };
+        for table in ["debtor_locks", "account_locks"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE user_id = $1"
+            )))
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Who else holds a live lock on the account's debtor, if anyone.
