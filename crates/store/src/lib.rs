@@ -208,6 +208,26 @@ impl Store {
         }
     }
 
+    /// A write transaction outside the audit chain (the queue's locks: who is working
+    /// whom, not facts), with this process's writer turn on SQLite; hold the turn until
+    /// the transaction ends.
+    pub(crate) async fn unaudited_write(
+        &self,
+    ) -> Result<
+        (
+            Option<tokio::sync::OwnedMutexGuard<()>>,
+            sqlx::Transaction<'static, sqlx::Any>,
+        ),
+        StoreError,
+    > {
+        let turn = self.writer_turn().await;
+        let tx = match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => self.pool.begin().await?,
+        };
+        Ok((turn, tx))
+    }
+
     pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
         let turn = self.writer_turn().await;
         let now = self.now();

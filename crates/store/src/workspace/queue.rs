@@ -121,11 +121,7 @@ impl Store {
             .as_microsecond();
         // One transaction for the writes: one commit (one WAL sync on SQLite) instead
         // of several, and no one sees the agent holding two debtors.
-        let _turn = self.writer_turn().await;
-        let mut tx = match self.engine {
-            crate::Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            crate::Engine::Postgres => self.pool.begin().await?,
-        };
+        let (_turn, mut tx) = self.unaudited_write().await?;
         let mut taken = None;
         for &account_id in account_ids {
             let locked = sqlx::query(
@@ -189,11 +185,7 @@ impl Store {
     /// Ends the user's holds on debtors and accounts ("Next account" found none it may
     /// hand out after trying some).
     pub async fn release_locks(&self, user: &SessionUser) -> Result<(), StoreError> {
-        let _turn = self.writer_turn().await;
-        let mut tx = match self.engine {
-            crate::Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            crate::Engine::Postgres => self.pool.begin().await?,
-        };
+        let (_turn, mut tx) = self.unaudited_write().await?;
         for table in ["debtor_locks", "account_locks"] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE user_id = $1"
