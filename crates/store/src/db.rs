@@ -267,6 +267,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_queue_rest.sql"),
         postgres: include_str!("../migrations/postgres/0019_queue_rest.sql"),
     },
+    Migration {
+        version: 23,
+        name: "worklist_cover",
+        sqlite: include_str!("../migrations/sqlite/0023_worklist_cover.sql"),
+        postgres: include_str!("../migrations/postgres/0023_worklist_cover.sql"),
+    },
 ];
 
 /// The migration that adds the folded names search compares: the names already there
