@@ -175,6 +175,7 @@ fn lang_of(code: &str) -> Result<Lang, AppError> {
     Lang::parse(code).ok_or(AppError::NotFound)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn editor_page(
     state: &AppState,
     signed: &Signed,
