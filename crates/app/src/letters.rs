@@ -573,7 +573,12 @@ impl App {
     ) -> Result<Rendered, LetterError> {
         crate::require(user, Permission::EditTemplates)?;
         let draft = TemplateText {
-            subject: subject.to_string(),
+            // A text has no subject: whatever is given is not used.
+            subject: if Kind::of(name) == Kind::Sms {
+                String::new()
+            } else {
+                subject.to_string()
+            },
             body: body.to_string(),
             ..builtin_text(name, lang)?
         };

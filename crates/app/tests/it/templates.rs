@@ -173,7 +173,7 @@ async fn a_managers_saved_version_is_what_the_next_letter_email_and_text_say() {
                 max,
                 "payment_reminder.sms",
                 Lang::En,
-                "ignored",
+                "{{ a subject a text does not have",
                 "{{ agency.name }}: {{ account.ref }} owes {{ account.balance }}.",
                 on,
                 &agency(),
