@@ -138,9 +138,25 @@ async fn a_manager_is_refused_with_the_line_previews_saves_and_restores() {
         .unwrap()
         .replace("&#38;", "&");
     assert!(href.contains(&format!("body={}", encode(draft))), "{href}");
-    let pdf = max.get(&href).await;
-    assert_eq!(pdf.status, 200, "{href}: {}", pdf.body);
-    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    let (status, kind, pdf) = crate::letters::get_bytes(&max, &href).await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"), "{href}");
+    let text = crate::letters::pdf_text(&pdf);
+    assert!(text.contains("Pay NY-1"), "{text}");
+    assert!(text.contains("Hello Ann Bee, you owe $1,200.00."), "{text}");
+    // Without a draft, the PDF is the current (built-in) text.
+    let (_, _, current) = crate::letters::get_bytes(
+        &max,
+        "/admin/templates/payment_reminder/en/preview.pdf?creditor=NBANK&account=NY-1",
+    )
+    .await;
+    let text = crate::letters::pdf_text(&current);
+    assert!(text.contains("Payment reminder: account NY-1"), "{text}");
+    let (status, _, _) = crate::letters::get_bytes(
+        &max,
+        "/admin/templates/payment_reminder/en/preview.pdf?creditor=NBANK&account=NO-SUCH",
+    )
+    .await;
+    assert_eq!(status, 404);
     assert!(
         max.get(EDITOR)
             .await
