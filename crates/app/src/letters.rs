@@ -7,7 +7,16 @@
 //! stored (`store::letters`) and the latest wins. A template that does not render is
 //! refused with the field, line and reason ([`TemplateError`]). Email and SMS bodies go
 //! through the same call: [`App::render_template`] gives the subject and body of any
-//! template for an account.
+//! template for an account. Emails use the letter template of the same name (subject
+//! and body); texts have their own short templates, `NAME.sms` (a body only, no
+//! subject), checked on save to fit [`SMS_MAX_CHARS`] with what the channel adds.
+//!
+//! **The editor** (managers and admins, `Permission::EditTemplates`): the catalogue with
+//! each template's current version ([`App::templates_overview`]), a draft rendered on a
+//! real account the user may see without anything recorded ([`App::preview_template`],
+//! [`App::preview_template_pdf`]), a save that is refused when the draft does not render
+//! there ([`App::save_template`]), the history and a restore that saves an old version
+//! as the newest ([`App::restore_template`]).
 //!
 //! **Letters** are PDFs (the `pdf` crate): the validation notice keeps its legal
 //! structure in `pdf::notice` and takes the template's body as its editable paragraphs;
@@ -20,12 +29,14 @@
 use crate::{App, Error};
 use compliance::facts::{Action, Purpose};
 use domain::money::{Amount, Currency};
+use domain::permission::Permission;
 use jiff::civil::Date;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use store::Actor;
-use store::letters::SentLetter;
+use store::letters::{SentLetter, TemplateVersion};
+use store::sessions::SessionUser;
 
 /// The built-in templates: name, compliance purpose, English and Spanish text.
 pub const TEMPLATES: &[(&str, Purpose, &str, &str)] = &[
@@ -43,7 +54,67 @@ pub const TEMPLATES: &[(&str, Purpose, &str, &str)] = &[
     builtin!("repossession_notice", Purpose::Collection),
     builtin!("disconnection_notice", Purpose::Collection),
     builtin!("statement_of_account", Purpose::Collection),
+    builtin!("payment_reminder.sms", Purpose::Collection),
+    builtin!("opt_out_confirmation.sms", Purpose::OptOutConfirmation),
+    builtin!("help.sms", Purpose::Collection),
 ];
+
+/// The longest a text may be as sent — the template's rendering on the preview account,
+/// the debt-collector disclosure and the opt-out instruction the channel adds: three
+/// 153-character GSM segments.
+pub const SMS_MAX_CHARS: usize = 459;
+
+/// The variables a template is rendered with (`App::letter_context`), as a template
+/// names them; lists and objects that may be absent are marked in their meaning.
+pub const VARIABLES: &[&str] = &[
+    "today",
+    "agency.name",
+    "agency.phone",
+    "agency.address",
+    "creditor.name",
+    "creditor.code",
+    "debtor.name",
+    "debtor.ref",
+    "debtor.address",
+    "account.ref",
+    "account.balance",
+    "account.principal",
+    "account.interest",
+    "account.fees",
+    "account.status",
+    "account.product",
+    "account.original_creditor",
+    "account.placed_on",
+    "itemization",
+    "validation.ends_on",
+    "arrangement",
+    "arrangement.schedule",
+];
+
+/// What a template is: a letter (subject and body; also the email of the same name) or
+/// a text message (`NAME.sms`: a body only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Letter,
+    Sms,
+}
+
+impl Kind {
+    pub fn of(name: &str) -> Kind {
+        if name.ends_with(".sms") {
+            Kind::Sms
+        } else {
+            Kind::Letter
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Letter => "letter",
+            Kind::Sms => "sms",
+        }
+    }
+}
 
 macro_rules! builtin {
     ($name:literal, $purpose:expr) => {
@@ -77,6 +148,22 @@ impl Lang {
         match self {
             Lang::En => "en",
             Lang::Es => "es",
+        }
+    }
+
+    /// The party language of the same code.
+    pub fn language(self) -> domain::party::Language {
+        match self {
+            Lang::En => domain::party::Language::En,
+            Lang::Es => domain::party::Language::Es,
+        }
+    }
+
+    /// The letter language of a party language.
+    pub fn of(language: domain::party::Language) -> Lang {
+        match language {
+            domain::party::Language::Es => Lang::Es,
+            _ => Lang::En,
         }
     }
 
@@ -168,6 +255,26 @@ pub enum LetterError {
         line: usize,
         reason: String,
     },
+    /// A text template renders longer than a text may be.
+    #[error(
+        "template {name} ({lang}) body: the text as sent (with the disclosure and opt-out instruction the channel adds) is {chars} characters; at most {max} (3 SMS segments)",
+        max = SMS_MAX_CHARS
+    )]
+    TooLong {
+        name: String,
+        lang: &'static str,
+        chars: usize,
+    },
+    /// A text template is not a letter.
+    #[error("{0} is a text message template, not a letter")]
+    NotALetter(String),
+    /// No such version of the template to restore.
+    #[error("template {name} ({lang}) has no version {version}")]
+    NoVersion {
+        name: String,
+        lang: &'static str,
+        version: i64,
+    },
     #[error("the debtor's mailing address is incomplete (the account is on the locate list)")]
     NotMailable,
     /// Compliance refused the letter (the decision is logged): the rules that forbid.
@@ -224,9 +331,81 @@ fn purpose_of(name: &str) -> Option<(Purpose, &'static str, &'static str)> {
         .map(|t| (t.1, t.2, t.3))
 }
 
-fn split(text: &str) -> (String, String) {
+/// A built-in text: a letter's first line is its subject, a text's whole file its body.
+fn split(name: &str, text: &str) -> (String, String) {
+    if Kind::of(name) == Kind::Sms {
+        return (String::new(), text.trim().to_string());
+    }
     let (subject, body) = text.split_once('\n').unwrap_or((text, ""));
     (subject.trim().to_string(), body.trim().to_string())
+}
+
+/// The built-in text of a template in a language (version 0).
+fn builtin_text(name: &str, lang: Lang) -> Result<TemplateText, LetterError> {
+    let (purpose, en, es) =
+        purpose_of(name).ok_or_else(|| LetterError::UnknownTemplate(name.to_string()))?;
+    let (subject, body) = split(name, if lang == Lang::En { en } else { es });
+    Ok(TemplateText {
+        name: name.to_string(),
+        lang,
+        version: 0,
+        purpose,
+        subject,
+        body,
+    })
+}
+
+/// A text as it is sent: the rendered body, the debt-collector disclosure for
+/// collection texts (the reminder), then the opt-out instruction.
+pub fn sms_as_sent(name: &str, lang: Lang, body: &str) -> String {
+    let language = lang.language();
+    let mut text = body.trim().to_string();
+    if name == "payment_reminder.sms" {
+        text.push(' ');
+        text.push_str(crate::messages::wording::sms_disclosure(language));
+    }
+    text.push(' ');
+    text.push_str(crate::messages::sms_opt_out_instruction(language));
+    text
+}
+
+/// Refuses a text template whose rendering is longer than a text may be.
+fn check_length(template: &TemplateText, rendered: &Rendered) -> Result<(), LetterError> {
+    if Kind::of(&template.name) != Kind::Sms {
+        return Ok(());
+    }
+    let chars = sms_as_sent(&template.name, template.lang, &rendered.body)
+        .chars()
+        .count();
+    if chars > SMS_MAX_CHARS {
+        return Err(LetterError::TooLong {
+            name: template.name.clone(),
+            lang: template.lang.code(),
+            chars,
+        });
+    }
+    Ok(())
+}
+
+/// One template and language in the editor's catalogue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateSummary {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub purpose: Purpose,
+    pub lang: Lang,
+    /// 0: the built-in text.
+    pub version: i64,
+    /// Who saved the current version and when (none: built-in).
+    pub saved: Option<(String, jiff::Timestamp)>,
+}
+
+/// A template in the editor: its current text and every version, newest first, the
+/// built-in text last (version 0, no author).
+#[derive(Clone, Debug)]
+pub struct TemplateHistory {
+    pub current: TemplateText,
+    pub versions: Vec<TemplateVersion>,
 }
 
 fn render_one(
@@ -292,36 +471,159 @@ impl App {
     /// The text of a template in a language: the latest saved version, else the
     /// built-in one.
     pub async fn template_text(&self, name: &str, lang: Lang) -> Result<TemplateText, LetterError> {
-        let (purpose, en, es) =
-            purpose_of(name).ok_or_else(|| LetterError::UnknownTemplate(name.to_string()))?;
+        let builtin = builtin_text(name, lang)?;
         if let Some(stored) = self.store.latest_template(name, lang.code()).await? {
             return Ok(TemplateText {
-                name: name.to_string(),
-                lang,
                 version: stored.version,
-                purpose,
                 subject: stored.subject,
                 body: stored.body,
+                ..builtin
             });
         }
-        let (subject, body) = split(if lang == Lang::En { en } else { es });
-        Ok(TemplateText {
-            name: name.to_string(),
-            lang,
-            version: 0,
-            purpose,
-            subject,
-            body,
-        })
+        Ok(builtin)
     }
 
-    /// Saves a new version of a template after rendering it on the account
-    /// `preview_on` (creditor, reference): one that does not render is refused with its
-    /// field, line and reason, and nothing is saved. The new version's number.
+    /// Every template in both languages with its current version and who saved it
+    /// (managers and admins).
+    pub async fn templates_overview(
+        &self,
+        user: &SessionUser,
+    ) -> Result<Vec<TemplateSummary>, LetterError> {
+        crate::require(user, Permission::EditTemplates)?;
+        let saved = self.store.latest_template_versions().await?;
+        let mut out = Vec::with_capacity(TEMPLATES.len() * 2);
+        for (name, purpose, _, _) in TEMPLATES {
+            for lang in [Lang::En, Lang::Es] {
+                let latest = saved
+                    .iter()
+                    .find(|(n, l, ..)| n == name && l == lang.code());
+                out.push(TemplateSummary {
+                    name,
+                    kind: Kind::of(name),
+                    purpose: *purpose,
+                    lang,
+                    version: latest.map_or(0, |row| row.2),
+                    saved: latest.map(|row| (row.3.clone(), row.4)),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// A template's current text and its versions, newest first, the built-in text
+    /// last (managers and admins).
+    pub async fn template_history(
+        &self,
+        user: &SessionUser,
+        name: &str,
+        lang: Lang,
+    ) -> Result<TemplateHistory, LetterError> {
+        crate::require(user, Permission::EditTemplates)?;
+        let current = self.template_text(name, lang).await?;
+        let builtin = builtin_text(name, lang)?;
+        let mut versions = self.store.template_versions(name, lang.code()).await?;
+        versions.push(TemplateVersion {
+            version: 0,
+            subject: builtin.subject,
+            body: builtin.body,
+            created_by: String::new(),
+            created_at: jiff::Timestamp::UNIX_EPOCH,
+            reason: String::new(),
+        });
+        Ok(TemplateHistory { current, versions })
+    }
+
+    /// The context of an account the user may see (another creditor's is as good as
+    /// absent).
+    async fn preview_context(
+        &self,
+        user: &SessionUser,
+        preview_on: (&str, &str),
+        lang: Lang,
+        agency: &Agency,
+    ) -> Result<(store::view::AccountView, Value), LetterError> {
+        let absent = || LetterError::NoAccount(format!("{}/{}", preview_on.0, preview_on.1));
+        let (view, context) = match self
+            .letter_context(preview_on.0, preview_on.1, lang, agency, self.today())
+            .await
+        {
+            Ok(found) => found,
+            Err(LetterError::NoAccount(_)) => return Err(absent()),
+            Err(error) => return Err(error),
+        };
+        if !user.may_see_creditor(view.creditor_id) {
+            return Err(absent());
+        }
+        Ok((view, context))
+    }
+
+    /// A draft of a template rendered on the account `preview_on` (creditor,
+    /// reference) the user may see; nothing is recorded and what is sent is unchanged.
+    /// A text's body is returned as it would be sent; one too long is refused.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn preview_template(
+        &self,
+        user: &SessionUser,
+        name: &str,
+        lang: Lang,
+        subject: &str,
+        body: &str,
+        preview_on: (&str, &str),
+        agency: &Agency,
+    ) -> Result<Rendered, LetterError> {
+        crate::require(user, Permission::EditTemplates)?;
+        let draft = TemplateText {
+            // A text has no subject: whatever is given is not used.
+            subject: if Kind::of(name) == Kind::Sms {
+                String::new()
+            } else {
+                subject.to_string()
+            },
+            body: body.to_string(),
+            ..builtin_text(name, lang)?
+        };
+        let (_, context) = self.preview_context(user, preview_on, lang, agency).await?;
+        let mut rendered = render(&draft, &context)?;
+        check_length(&draft, &rendered)?;
+        if Kind::of(name) == Kind::Sms {
+            rendered.body = sms_as_sent(name, lang, &rendered.body);
+        }
+        Ok(rendered)
+    }
+
+    /// A draft letter as its PDF, on an account the user may see; nothing recorded.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn preview_template_pdf(
+        &self,
+        user: &SessionUser,
+        name: &str,
+        lang: Lang,
+        subject: &str,
+        body: &str,
+        preview_on: (&str, &str),
+        agency: &Agency,
+    ) -> Result<Vec<u8>, LetterError> {
+        crate::require(user, Permission::EditTemplates)?;
+        let draft = TemplateText {
+            subject: subject.to_string(),
+            body: body.to_string(),
+            ..builtin_text(name, lang)?
+        };
+        self.preview_context(user, preview_on, lang, agency).await?;
+        let letter = self
+            .letter_of(draft, preview_on.0, preview_on.1, agency, self.today())
+            .await?;
+        Ok(letter.pdf)
+    }
+
+    /// Saves a new version of a template (managers and admins) after rendering it on
+    /// the account `preview_on` (creditor, reference) the user may see: one that does
+    /// not render is refused with its field, line and reason, a text too long with its
+    /// length, and nothing is saved. The new version's number.
     #[allow(clippy::too_many_arguments)]
     pub async fn save_template(
         &self,
-        actor: &Actor,
+        user: &SessionUser,
         name: &str,
         lang: Lang,
         subject: &str,
@@ -330,23 +632,58 @@ impl App {
         agency: &Agency,
         why: &str,
     ) -> Result<i64, LetterError> {
-        let (purpose, _, _) =
-            purpose_of(name).ok_or_else(|| LetterError::UnknownTemplate(name.to_string()))?;
-        let (_, context) = self
-            .letter_context(preview_on.0, preview_on.1, lang, agency, self.today())
+        self.preview_template(user, name, lang, subject, body, preview_on, agency)
             .await?;
-        let text = TemplateText {
-            name: name.to_string(),
-            lang,
-            version: 0,
-            purpose,
-            subject: subject.to_string(),
-            body: body.to_string(),
+        let subject = if Kind::of(name) == Kind::Sms {
+            ""
+        } else {
+            subject
         };
-        render(&text, &context)?;
         Ok(self
             .store
-            .save_template(actor, name, lang.code(), subject, body, self.now(), why)
+            .save_template(
+                &user.actor(),
+                name,
+                lang.code(),
+                subject,
+                body,
+                self.now(),
+                why,
+            )
+            .await?)
+    }
+
+    /// Saves an earlier version (0: the built-in text) as the newest (managers and
+    /// admins). The new version's number.
+    pub async fn restore_template(
+        &self,
+        user: &SessionUser,
+        name: &str,
+        lang: Lang,
+        version: i64,
+        why: &str,
+    ) -> Result<i64, LetterError> {
+        let history = self.template_history(user, name, lang).await?;
+        let old = history
+            .versions
+            .into_iter()
+            .find(|each| each.version == version)
+            .ok_or_else(|| LetterError::NoVersion {
+                name: name.to_string(),
+                lang: lang.code(),
+                version,
+            })?;
+        Ok(self
+            .store
+            .save_template(
+                &user.actor(),
+                name,
+                lang.code(),
+                &old.subject,
+                &old.body,
+                self.now(),
+                why,
+            )
             .await?)
     }
 
@@ -442,11 +779,26 @@ impl App {
         account_ref: &str,
         agency: &Agency,
     ) -> Result<Rendered, LetterError> {
+        Ok(self
+            .render_with_context(name, lang, creditor, account_ref, agency)
+            .await?
+            .0)
+    }
+
+    /// `render_template` with the context it rendered over.
+    pub(crate) async fn render_with_context(
+        &self,
+        name: &str,
+        lang: Lang,
+        creditor: &str,
+        account_ref: &str,
+        agency: &Agency,
+    ) -> Result<(Rendered, Value), LetterError> {
         let template = self.template_text(name, lang).await?;
         let (_, context) = self
             .letter_context(creditor, account_ref, lang, agency, self.today())
             .await?;
-        render(&template, &context)
+        Ok((render(&template, &context)?, context))
     }
 
     /// A letter rendered for an account as of `sent_on`, nothing recorded (a preview).
@@ -460,6 +812,23 @@ impl App {
         sent_on: Date,
     ) -> Result<Letter, LetterError> {
         let template = self.template_text(name, lang).await?;
+        self.letter_of(template, creditor, account_ref, agency, sent_on)
+            .await
+    }
+
+    /// A letter of `template`'s text for an account as of `sent_on`.
+    async fn letter_of(
+        &self,
+        template: TemplateText,
+        creditor: &str,
+        account_ref: &str,
+        agency: &Agency,
+        sent_on: Date,
+    ) -> Result<Letter, LetterError> {
+        let (name, lang) = (template.name.clone(), template.lang);
+        if Kind::of(&name) == Kind::Sms {
+            return Err(LetterError::NotALetter(name));
+        }
         let (view, context) = self
             .letter_context(creditor, account_ref, lang, agency, sent_on)
             .await?;
@@ -845,8 +1214,9 @@ mod tests {
         });
         for (name, purpose, en, es) in TEMPLATES {
             for (lang, source) in [(Lang::En, en), (Lang::Es, es)] {
-                let (subject, body) = split(source);
-                assert!(!subject.is_empty() && !body.is_empty(), "{name}");
+                let (subject, body) = split(name, source);
+                assert_eq!(subject.is_empty(), Kind::of(name) == Kind::Sms, "{name}");
+                assert!(!body.is_empty(), "{name}");
                 let template = TemplateText {
                     name: name.to_string(),
                     lang,

@@ -175,6 +175,18 @@ pub fn message_settings() -> app::messages::Settings {
         mail_from: var("ARREARS_MAIL_FROM", defaults.mail_from),
         sms_from: var("ARREARS_SMS_FROM", defaults.sms_from),
         agency: var("ARREARS_AGENCY_NAME", defaults.agency),
+        agency_address: std::env::var("ARREARS_AGENCY_ADDRESS")
+            .ok()
+            .map(|lines| {
+                lines
+                    .split('|')
+                    .map(|line| line.trim().to_string())
+                    .filter(|line| !line.is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|lines| !lines.is_empty())
+            .unwrap_or(defaults.agency_address),
+        agency_phone: var("ARREARS_AGENCY_PHONE", defaults.agency_phone),
         sms_webhook_secret: std::env::var("ARREARS_SMS_WEBHOOK_SECRET")
             .ok()
             .filter(|secret| !secret.is_empty()),

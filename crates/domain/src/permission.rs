@@ -27,6 +27,8 @@ pub enum Permission {
     Administer,
     /// Read the audit log and the compliance decision log, export them, verify the chain.
     ReadAudit,
+    /// Edit the letter, email and text templates (a new version each save; restore).
+    EditTemplates,
 }
 
 impl Permission {
@@ -41,6 +43,7 @@ impl Permission {
         Permission::Oversee,
         Permission::Administer,
         Permission::ReadAudit,
+        Permission::EditTemplates,
     ];
 
     pub fn code(self) -> &'static str {
@@ -55,6 +58,7 @@ impl Permission {
             Permission::Oversee => "oversee",
             Permission::Administer => "administer",
             Permission::ReadAudit => "read_audit",
+            Permission::EditTemplates => "edit_templates",
         }
     }
 }
@@ -88,6 +92,7 @@ const TABLE: &[(Permission, &[Role])] = {
         (Permission::Oversee, &[Manager, Admin]),
         (Permission::Administer, &[Admin]),
         (Permission::ReadAudit, &[Auditor, Admin, Manager]),
+        (Permission::EditTemplates, &[Manager, Admin]),
     ]
 };
 

@@ -26,6 +26,18 @@ pub struct StoredTemplate {
     pub created_at: Timestamp,
 }
 
+/// A saved version of a template with why it was saved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateVersion {
+    pub version: i64,
+    pub subject: String,
+    pub body: String,
+    pub created_by: String,
+    pub created_at: Timestamp,
+    /// The reason the author gave (the audit event's).
+    pub reason: String,
+}
+
 /// A letter to record as sent.
 #[derive(Clone, Debug)]
 pub struct SentLetter<'a> {
@@ -104,6 +116,61 @@ impl Store {
             })
         })
         .transpose()
+    }
+
+    /// Every saved version of a template in a language, newest first, each with the
+    /// reason its author gave (the audit event's).
+    pub async fn template_versions(
+        &self,
+        name: &str,
+        lang: &str,
+    ) -> Result<Vec<TemplateVersion>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT t.version, t.subject, t.body, t.created_by, t.created_at_us, e.reason \
+             FROM letter_templates t JOIN audit_events e ON e.seq = t.audit_seq \
+             WHERE t.name = $1 AND t.lang = $2 ORDER BY t.version DESC",
+        )
+        .bind(name)
+        .bind(lang)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(TemplateVersion {
+                    version: row.try_get(0)?,
+                    subject: row.try_get(1)?,
+                    body: row.try_get(2)?,
+                    created_by: row.try_get(3)?,
+                    created_at: instant(row.try_get(4)?)?,
+                    reason: row.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The latest saved version of every template and language that has one: (name,
+    /// lang, version, saved by, saved at).
+    pub async fn latest_template_versions(
+        &self,
+    ) -> Result<Vec<(String, String, i64, String, Timestamp)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT t.name, t.lang, t.version, t.created_by, t.created_at_us FROM letter_templates t \
+             WHERE t.version = (SELECT MAX(l.version) FROM letter_templates l WHERE l.name = t.name AND l.lang = t.lang) \
+             ORDER BY t.name, t.lang",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                    instant(row.try_get(4)?)?,
+                ))
+            })
+            .collect()
     }
 
     /// Saves a new version of a template (the caller checked that it renders); its

@@ -21,6 +21,7 @@ mod messages;
 pub mod money;
 mod nav;
 pub mod server;
+mod template_editor;
 pub mod workspace;
 
 use app::model::Store;
@@ -258,6 +259,15 @@ pub fn router_with(store: Store, config: Config) -> Router {
         .route(
             "/admin/creditors/{code}",
             get(admin::creditor).post(admin::set_policy),
+        )
+        .route("/admin/templates", get(template_editor::list))
+        .route(
+            "/admin/templates/{name}/{lang}",
+            get(template_editor::editor).post(template_editor::submit),
+        )
+        .route(
+            "/admin/templates/{name}/{lang}/preview.pdf",
+            get(template_editor::preview_pdf),
         )
         .route("/audit", get(auditor::audit_log))
         .route("/audit/export", get(auditor::audit_export))

@@ -20,6 +20,11 @@ const PAGES: &[(&str, &str, Permission)] = &[
         Permission::ReviewExceptions,
     ),
     ("/overview", "roles.nav.overview", Permission::Oversee),
+    (
+        "/admin/templates",
+        "templates.title",
+        Permission::EditTemplates,
+    ),
     ("/admin/users", "roles.nav.users", Permission::Administer),
     (
         "/admin/creditors",

@@ -16,7 +16,6 @@ pub mod wording;
 use crate::contact::{AskedBy, Point};
 use crate::{App, Error};
 use compliance::facts::{Action, Purpose};
-use domain::money::{Amount, Currency};
 use domain::party::{ContactKind, Language};
 use hmac::Mac;
 use jiff::{SignedDuration, Timestamp};
@@ -34,8 +33,13 @@ pub struct Settings {
     pub mail_from: String,
     /// The number texts come from (`ARREARS_SMS_FROM`).
     pub sms_from: String,
-    /// The agency's name in messages (`ARREARS_AGENCY_NAME`).
+    /// The agency's name in messages and letters (`ARREARS_AGENCY_NAME`).
     pub agency: String,
+    /// The agency's postal address lines (`ARREARS_AGENCY_ADDRESS`, lines separated by
+    /// `|`).
+    pub agency_address: Vec<String>,
+    /// The agency's phone (`ARREARS_AGENCY_PHONE`).
+    pub agency_phone: String,
     /// The secret the SMS provider signs inbound webhooks with
     /// (`ARREARS_SMS_WEBHOOK_SECRET`); none: every inbound request is refused.
     pub sms_webhook_secret: Option<String>,
@@ -48,6 +52,8 @@ impl Default for Settings {
             mail_from: "Arrears <collections@localhost>".into(),
             sms_from: "+15555550100".into(),
             agency: "Arrears".into(),
+            agency_address: vec!["100 Main Street".into(), "Springfield, IL 62701".into()],
+            agency_phone: "(800) 555-0100".into(),
             sms_webhook_secret: None,
         }
     }
@@ -96,6 +102,9 @@ pub enum MessageError {
     UnknownTemplate(String),
     #[error("the template {template} is not sent by {channel}")]
     NotByChannel { template: String, channel: Channel },
+    /// The stored template does not render for this account (field, line, reason).
+    #[error("{0}")]
+    Wording(String),
     #[error("the debtor has no usable {0} contact point")]
     NoPoint(Channel),
     #[error(
@@ -203,6 +212,15 @@ pub const DELIVERY_BATCH: i64 = 50;
 
 impl App {
     /// The message settings.
+    /// Who letters and messages come from (the message settings' agency).
+    pub fn agency(&self) -> crate::letters::Agency {
+        crate::letters::Agency {
+            name: self.messages.agency.clone(),
+            address: self.messages.agency_address.clone(),
+            phone: self.messages.agency_phone.clone(),
+        }
+    }
+
     pub fn message_settings(&self) -> &Settings {
         &self.messages
     }
@@ -343,20 +361,26 @@ impl App {
         }
         let facts = self.store.message_facts(known.account_id).await?;
         let language = Language::parse(&facts.language).unwrap_or(Language::En);
-        let balance = Currency::parse(&facts.currency)
-            .map(|currency| currency.display(Amount::from_minor(facts.balance_minor)))
-            .unwrap_or_else(|| format!("{} {}", facts.balance_minor, facts.currency));
+        let (rendered, context) = self
+            .render_with_context(
+                &template.template_name(send.channel),
+                crate::letters::Lang::of(language),
+                send.creditor,
+                send.account_ref,
+                &self.agency(),
+            )
+            .await
+            .map_err(|error| match error {
+                crate::letters::LetterError::App(error) => MessageError::App(error),
+                other => MessageError::Wording(other.to_string()),
+            })?;
         let worded = wording::word(
             template,
             send.channel,
             language,
-            &wording::Facts {
-                debtor_name: format!("{} {}", facts.first_name, facts.last_name),
-                creditor: facts.creditor_name.clone(),
-                account_ref: send.account_ref.to_string(),
-                balance,
-                agency: self.messages.agency.clone(),
-            },
+            &rendered.subject,
+            &rendered.body,
+            &context,
         )
         .ok_or_else(|| MessageError::NotByChannel {
             template: send.template.to_string(),
@@ -407,7 +431,11 @@ impl App {
     ) -> NewMessage {
         let (body_text, body_html, headers) = match channel {
             Channel::Sms => (
-                format!("{} {}", worded.text, sms_opt_out_instruction(language)),
+                crate::letters::sms_as_sent(
+                    &template.template_name(channel),
+                    crate::letters::Lang::of(language),
+                    &worded.text,
+                ),
                 None,
                 Vec::new(),
             ),

@@ -11,3 +11,4 @@ mod regressions;
 mod roles;
 mod sign_in;
 mod support;
+mod templates;

@@ -13,6 +13,7 @@ mod letters;
 mod messages;
 mod queue;
 mod roles;
+mod templates;
 mod worklist;
 
 use domain::party::Language;
@@ -28,6 +29,7 @@ const CATALOGS: &[&[(&str, &str, &str)]] = &[
     labels::WORDS,
     messages::WORDS,
     letters::WORDS,
+    templates::WORDS,
 ];
 
 /// (key, English, Spanish).

@@ -9,7 +9,7 @@ const NOW: &str = "2026-11-23T15:00:00Z";
 
 /// GET with the client's session, the raw answer: status, content type, body bytes
 /// (off the runtime's thread: the server runs on it).
-async fn get_bytes(client: &Client, path: &str) -> (u16, String, Vec<u8>) {
+pub(crate) async fn get_bytes(client: &Client, path: &str) -> (u16, String, Vec<u8>) {
     let address = client.address;
     let cookie = client.cookie.clone().unwrap_or_default();
     let path = path.to_string();
@@ -47,7 +47,7 @@ fn raw_get(address: std::net::SocketAddr, cookie: &str, path: &str) -> (u16, Str
     (status, kind, raw[split + 4..].to_vec())
 }
 
-fn pdf_text(bytes: &[u8]) -> String {
+pub(crate) fn pdf_text(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("statement.pdf");
     std::fs::write(&path, bytes).unwrap();

@@ -18,6 +18,8 @@ mod roles;
 mod roles_browser;
 mod server;
 mod sign_in;
+mod templates;
+mod templates_browser;
 mod worklist;
 mod workspace;
 

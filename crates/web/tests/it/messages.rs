@@ -213,7 +213,7 @@ async fn email_goes_out_once_over_smtp_with_its_opt_out_and_one_click_stops_the_
     );
     assert_eq!(
         header(message, "Subject").as_deref(),
-        Some("Payment reminder: NBANK account NY-1")
+        Some("Payment reminder: account NY-1")
     );
     let message_id = header(message, "Message-ID").unwrap();
     assert!(message_id.ends_with("@agency.example>"), "{message_id}");
@@ -255,7 +255,7 @@ async fn email_goes_out_once_over_smtp_with_its_opt_out_and_one_click_stops_the_
         .unwrap();
     assert_eq!(entry.outcome, "sent");
     assert_eq!(entry.contact_point.as_deref(), Some("ann@example.com"));
-    assert_eq!(row.subject, "Payment reminder: NBANK account NY-1");
+    assert_eq!(row.subject, "Payment reminder: account NY-1");
 
     // Following the link: GET asks, and opts nobody out.
     let path = link.strip_prefix("https://arrears.example").unwrap();
