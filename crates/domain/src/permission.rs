@@ -27,6 +27,11 @@ pub enum Permission {
     Administer,
     /// Read the audit log and the compliance decision log, export them, verify the chain.
     ReadAudit,
+    /// Upload documents to accounts and attach them to disputes as evidence.
+    FileDocuments,
+    /// Export an account's evidence package (statement, letters, documents, contact
+    /// history and compliance decisions) for a dispute or a lawsuit.
+    ExportEvidence,
 }
 
 impl Permission {
@@ -41,6 +46,8 @@ impl Permission {
         Permission::Oversee,
         Permission::Administer,
         Permission::ReadAudit,
+        Permission::FileDocuments,
+        Permission::ExportEvidence,
     ];
 
     pub fn code(self) -> &'static str {
@@ -55,6 +62,8 @@ impl Permission {
             Permission::Oversee => "oversee",
             Permission::Administer => "administer",
             Permission::ReadAudit => "read_audit",
+            Permission::FileDocuments => "file_documents",
+            Permission::ExportEvidence => "export_evidence",
         }
     }
 }
@@ -88,6 +97,11 @@ const TABLE: &[(Permission, &[Role])] = {
         (Permission::Oversee, &[Manager, Admin]),
         (Permission::Administer, &[Admin]),
         (Permission::ReadAudit, &[Auditor, Admin, Manager]),
+        (
+            Permission::FileDocuments,
+            &[Agent, Supervisor, Manager, Billing],
+        ),
+        (Permission::ExportEvidence, &[Supervisor, Manager, Auditor]),
     ]
 };
 

@@ -267,6 +267,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_queue_rest.sql"),
         postgres: include_str!("../migrations/postgres/0019_queue_rest.sql"),
     },
+    Migration {
+        version: 20,
+        name: "documents",
+        sqlite: include_str!("../migrations/sqlite/0020_documents.sql"),
+        postgres: include_str!("../migrations/postgres/0020_documents.sql"),
+    },
 ];
 
 /// The migration that adds the folded names search compares: the names already there

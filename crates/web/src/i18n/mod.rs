@@ -8,6 +8,7 @@
 
 mod arrangements;
 mod desk;
+mod documents;
 mod labels;
 mod letters;
 mod messages;
@@ -28,6 +29,7 @@ const CATALOGS: &[&[(&str, &str, &str)]] = &[
     labels::WORDS,
     messages::WORDS,
     letters::WORDS,
+    documents::WORDS,
 ];
 
 /// (key, English, Spanish).
