@@ -13,7 +13,8 @@
 //!   response on a kept-alive connection (hyper's `header_read_timeout`);
 //! - **body timeout**: a request body must arrive whole within
 //!   [`ServerLimits::body_timeout`] (`408 Request Timeout`), and at most
-//!   [`MAX_BODY_BYTES`] of it (`413`);
+//!   [`MAX_BODY_BYTES`] of it (`413`) — but a document upload, which its handler streams
+//!   to disk under the route's own limit, chunk by chunk within the same timeout;
 //! - **write timeout**: a client that stops reading the answer is dropped after
 //!   [`ServerLimits::write_timeout`] without progress.
 //!
