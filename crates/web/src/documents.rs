@@ -150,6 +150,9 @@ fn internal(error: DocumentError) -> AppError {
     }
 }
 
+/// The least an upload refused as too large is read on (discarded) before answering.
+const DRAIN_MIN: u64 = 64 * 1024 * 1024;
+
 /// Reads a small text field whole (at most `max` bytes; more is cut).
 async fn small_text(field: &mut axum::extract::multipart::Field<'_>, max: usize) -> String {
     let mut bytes = Vec::new();
@@ -177,7 +180,8 @@ pub async fn upload(
     let mut pending = None;
     let mut refused: Option<(String, UploadProblem)> = None;
     let mut file_seen = false;
-    while let Ok(Some(mut field)) = multipart.next_field().await {
+    let mut gave_up = false;
+    while !gave_up && let Ok(Some(mut field)) = multipart.next_field().await {
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
             "csrf" => {
@@ -208,6 +212,25 @@ pub async fn upload(
                                     }
                                     other => return Err(internal(other)),
                                 }
+                                // Read on (discarding) so the browser gets the page
+                                // with the reason rather than a reset connection —
+                                // up to a bound, past which the connection is dropped.
+                                let bound = state
+                                    .app
+                                    .documents_settings()
+                                    .max_bytes
+                                    .saturating_mul(4)
+                                    .max(DRAIN_MIN);
+                                let mut drained = 0u64;
+                                while drained < bound {
+                                    match field.chunk().await {
+                                        Ok(Some(chunk)) => drained += chunk.len() as u64,
+                                        _ => break,
+                                    }
+                                }
+                                if drained >= bound {
+                                    gave_up = true;
+                                }
                                 break;
                             }
                         }
@@ -216,7 +239,7 @@ pub async fn upload(
                             break;
                         }
                         Err(_) => {
-                            // The body passed the route's limit (or the client gave up).
+                            // The body broke off (the client gave up, or the timeout).
                             refused = Some((
                                 upload.file_name().to_string(),
                                 UploadProblem::TooLarge {
@@ -235,6 +258,22 @@ pub async fn upload(
     }
     if !csrf_checked {
         return Err(AppError::Csrf);
+    }
+    // The gate every other form passes (`input::refuse_hidden_characters`), here for the
+    // one text field this form has.
+    if let Some(message) = domain::text::refusal_message(&note) {
+        let view = visible_view(&state, user, &creditor, &account_ref).await?;
+        return refuse(
+            &state,
+            &signed,
+            view,
+            vec![FieldError {
+                field: "doc_note".into(),
+                message,
+            }],
+            Sent::new("upload", &[("note", "")]),
+        )
+        .await;
     }
     let outcome = match (pending, refused) {
         (_, Some((file, problem))) => Err((file, problem)),

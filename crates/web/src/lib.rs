@@ -154,11 +154,6 @@ async fn asset(axum::extract::Path(name): axum::extract::Path<String>) -> axum::
 /// The router with the operator's settings.
 pub fn router_with(store: Store, config: Config) -> Router {
     use axum::routing::post;
-    // An upload's body is streamed, not read whole first (`server::read_body_within`
-    // lets it through): its own limit is the file's plus room for the form's fields.
-    let upload_limit = usize::try_from(config.documents.max_bytes)
-        .unwrap_or(usize::MAX)
-        .saturating_add(UPLOAD_FORM_ROOM);
     let state = state_of(store, config);
     Router::new()
         .route("/", get(workspace::root))
@@ -181,7 +176,10 @@ pub fn router_with(store: Store, config: Config) -> Router {
         )
         .route(
             "/accounts/{creditor}/{account_ref}/documents",
-            post(documents::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+            // Streamed, not read whole first (`server::read_body_within` lets it through
+            // within the body timeout): the handler counts the file against the upload
+            // limit, reads the form's small fields within bounds and discards the rest.
+            post(documents::upload).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route(
             "/accounts/{creditor}/{account_ref}/documents/{id}",
@@ -311,10 +309,6 @@ pub fn router_with(store: Store, config: Config) -> Router {
         .layer(axum::middleware::from_fn(input::refuse_hidden_characters))
         .layer(axum::middleware::map_response(security_headers))
 }
-
-/// What an upload's body may carry beyond the file: the boundaries, the CSRF token, the
-/// note.
-const UPLOAD_FORM_ROOM: usize = 64 * 1024;
 
 /// Whether a request is an upload, whose body the handler streams (`documents::upload`).
 pub(crate) fn is_upload(method: &axum::http::Method, path: &str) -> bool {

@@ -293,3 +293,61 @@ pub fn entries(zip: &[u8]) -> Vec<(String, Vec<u8>)> {
     }
     entries
 }
+
+/// Past the server's 2 MiB limit for other requests: an upload streams (accepted under
+/// its own limit, refused over it with the page), and its note passes the same
+/// hidden-character gate as every other form.
+#[tokio::test]
+async fn uploads_stream_past_the_servers_body_limit_under_their_own() {
+    let config = web::Config {
+        documents: app::documents::Settings {
+            dir: None,
+            max_bytes: 3 * 1024 * 1024,
+        },
+        ..web::Config::default()
+    };
+    let fixture = Fixture::start_with(NOW, &[("ana", Role::Agent, &["NBANK"])], config).await;
+    let mut ana = fixture.sign_in("ana").await;
+    let csrf = ana.get("/accounts/NBANK/NY-1").await.csrf();
+    let path = "/accounts/NBANK/NY-1/documents";
+    let mut scan = PDF.to_vec();
+    scan.resize(2_600_000, b'x');
+    let done = ana
+        .multipart(path, &[("csrf", &csrf), ("note", "")], ("scan.pdf", &scan))
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let stored = documents(&fixture, "NY-1").await;
+    assert_eq!(stored[0].size_bytes, 2_600_000);
+    let (_, bytes) = ana
+        .get_bytes(&format!("/accounts/NBANK/NY-1/documents/{}", stored[0].id))
+        .await;
+    assert_eq!(bytes, scan);
+    scan.resize(3_200_000, b'y');
+    let refused = ana
+        .multipart(
+            path,
+            &[("csrf", &csrf), ("note", "")],
+            ("bigger.pdf", &scan),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused
+            .body
+            .contains("bigger.pdf: the file is larger than the 3 MiB limit; nothing was stored.")
+    );
+    let hidden = ana
+        .multipart(
+            path,
+            &[("csrf", &csrf), ("note", "paid\u{202e}fdp.exe")],
+            ("other.pdf", b"%PDF-1.4 other"),
+        )
+        .await;
+    assert_eq!(hidden.status, 422);
+    assert!(
+        hidden.body.contains("id=\"err-doc_note\""),
+        "{}",
+        hidden.body
+    );
+    assert_eq!(documents(&fixture, "NY-1").await.len(), 1);
+}
