@@ -16,6 +16,7 @@ pub mod contact;
 pub mod desk;
 pub mod dialer;
 pub mod disputes;
+pub mod documents;
 pub mod export;
 pub mod letters;
 pub mod locate;
@@ -37,9 +38,9 @@ pub mod model {
         Actor, AuditReport, BUSINESS_TIME_ZONE_DEFAULT, Clock, Engine, PiiKey, Store, StoreError,
     };
     pub use store::{
-        accounts, aging, arrangements, audit, boards, creditors, db, decisions, disputes, import,
-        locate, logs, messages, money, money_views, remittance, rotate, sessions, user_admin,
-        users, view, workspace,
+        accounts, aging, arrangements, audit, boards, creditors, db, decisions, disputes,
+        documents, import, locate, logs, messages, money, money_views, remittance, rotate,
+        sessions, user_admin, users, view, workspace,
     };
 }
 
@@ -56,6 +57,8 @@ pub struct App {
     rules: &'static RuleSet,
     /// Sender, links and webhook secret of email and texts (`messages::Settings`).
     messages: std::sync::Arc<messages::Settings>,
+    /// The documents folder and the upload limit (`documents::Settings`).
+    documents: std::sync::Arc<documents::Settings>,
 }
 
 impl App {
@@ -64,7 +67,14 @@ impl App {
             store,
             rules,
             messages: Default::default(),
+            documents: Default::default(),
         }
+    }
+
+    /// The same use cases with the documents folder and upload limit set.
+    pub fn with_document_settings(mut self, settings: documents::Settings) -> App {
+        self.documents = std::sync::Arc::new(settings);
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -78,6 +88,7 @@ impl App {
             store: self.store.clone().with_clock(store::Clock::Fixed(instant)),
             rules: self.rules,
             messages: self.messages.clone(),
+            documents: self.documents.clone(),
         }
     }
 

@@ -215,6 +215,20 @@ pub enum AccountCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Documents of an account: upload a file, list letters and uploads.
+    #[command(subcommand)]
+    Document(DocumentCommand),
+    /// The evidence package of an account for a dispute or a lawsuit (ZIP): the
+    /// statement, every letter and document (checked against its SHA-256), the contact
+    /// history, the compliance decisions, the disputes and a manifest.
+    Portfolio {
+        #[arg(long)]
+        creditor: String,
+        #[arg(long = "account")]
+        account_ref: String,
+        #[arg(long)]
+        output: PathBuf,
+    },
     /// The statement of account for the credit department (PDF): status and holds,
     /// balances by bucket, ledger, payments, contact history, disputes.
     Statement {
@@ -433,6 +447,7 @@ pub mod bench;
 mod compliance;
 mod demo;
 mod dialer;
+mod documents;
 mod import;
 mod letters;
 mod locate;
@@ -446,6 +461,7 @@ use audit::*;
 use batch::*;
 use compliance::*;
 use demo::*;
+use documents::DocumentCommand;
 use import::*;
 pub use import::{Imported, import_placements_file};
 
@@ -498,6 +514,14 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             lang,
             output,
         }) => letters::statement(&globals, &creditor, &account_ref, &lang, &output).await,
+        Command::Account(AccountCommand::Document(command)) => {
+            documents::document(&globals, command).await
+        }
+        Command::Account(AccountCommand::Portfolio {
+            creditor,
+            account_ref,
+            output,
+        }) => documents::portfolio(&globals, &creditor, &account_ref, &output).await,
         Command::Account(command) => account_change(&globals, command).await,
         Command::Locate(LocateCommand::List {
             creditor,
@@ -607,7 +631,7 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
 
 async fn serve(globals: &Globals, listen: &str) -> Result<ExitCode> {
     let store = globals.open_store().await?;
-    let config = context::web_config()?;
+    let config = context::web_config(&globals.db)?;
     // The outbox's deliverer runs beside the server and stops with it: a round in
     // progress finishes, what it claimed is marked (or its lease lapses).
     let deliverer_app =

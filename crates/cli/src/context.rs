@@ -30,7 +30,8 @@ impl Globals {
     /// The use cases over the database `--db` names, with the rule packs in force.
     pub async fn open(&self) -> Result<app::App> {
         Ok(app::App::new(open_store(&self.db).await?, rule_set()?)
-            .with_message_settings(message_settings()))
+            .with_message_settings(message_settings())
+            .with_document_settings(document_settings(&self.db)?))
     }
 
     /// The store alone, for the web server (which builds its own use cases).
@@ -141,8 +142,45 @@ pub fn load_rule_set(dir: &Path) -> Result<RuleSet> {
     .map_err(|error| input(error.to_string()))
 }
 
-/// The web server's settings from the environment.
-pub fn web_config() -> Result<web::Config> {
+/// Where documents are stored: `ARREARS_DOCUMENTS_DIR`, else `documents/` beside the
+/// SQLite database file; none for PostgreSQL without `ARREARS_DOCUMENTS_DIR`.
+pub fn documents_dir(db: &str) -> Option<std::path::PathBuf> {
+    if let Ok(dir) = std::env::var("ARREARS_DOCUMENTS_DIR") {
+        return Some(std::path::PathBuf::from(dir));
+    }
+    app::model::db::sqlite_path(db).map(|file| {
+        file.parent()
+            .map(|parent| parent.to_path_buf())
+            .unwrap_or_default()
+            .join("documents")
+    })
+}
+
+/// The documents folder and the upload limit (`ARREARS_UPLOAD_MAX_BYTES`, bytes;
+/// default 10 MiB).
+pub fn document_settings(db: &str) -> Result<app::documents::Settings> {
+    let max_bytes = match std::env::var("ARREARS_UPLOAD_MAX_BYTES") {
+        Err(_) => app::documents::UPLOAD_MAX_BYTES_DEFAULT,
+        Ok(text) => text
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|bytes| *bytes > 0)
+            .ok_or_else(|| {
+                anyhow::anyhow!(crate::InputError(format!(
+                    "ARREARS_UPLOAD_MAX_BYTES={text:?}: expected a number of bytes above 0"
+                )))
+            })?,
+    };
+    Ok(app::documents::Settings {
+        dir: documents_dir(db),
+        max_bytes,
+    })
+}
+
+/// The web server's settings from the environment (`db`: where documents live by
+/// default).
+pub fn web_config(db: &str) -> Result<web::Config> {
     let flag = |name: &str| -> Result<bool> {
         match std::env::var(name).as_deref() {
             Err(_) | Ok("" | "0" | "false" | "no") => Ok(false),
@@ -157,6 +195,7 @@ pub fn web_config() -> Result<web::Config> {
         trusted_proxy: flag("ARREARS_TRUSTED_PROXY")?,
         limits: server_limits()?,
         messages: message_settings(),
+        documents: document_settings(db)?,
     })
 }
 

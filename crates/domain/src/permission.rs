@@ -29,6 +29,11 @@ pub enum Permission {
     ReadAudit,
     /// Edit the letter, email and text templates (a new version each save; restore).
     EditTemplates,
+    /// Upload documents to accounts and attach them to disputes as evidence.
+    FileDocuments,
+    /// Export an account's evidence package (statement, letters, documents, contact
+    /// history and compliance decisions) for a dispute or a lawsuit.
+    ExportEvidence,
 }
 
 impl Permission {
@@ -44,6 +49,8 @@ impl Permission {
         Permission::Administer,
         Permission::ReadAudit,
         Permission::EditTemplates,
+        Permission::FileDocuments,
+        Permission::ExportEvidence,
     ];
 
     pub fn code(self) -> &'static str {
@@ -59,6 +66,8 @@ impl Permission {
             Permission::Administer => "administer",
             Permission::ReadAudit => "read_audit",
             Permission::EditTemplates => "edit_templates",
+            Permission::FileDocuments => "file_documents",
+            Permission::ExportEvidence => "export_evidence",
         }
     }
 }
@@ -93,6 +102,11 @@ const TABLE: &[(Permission, &[Role])] = {
         (Permission::Administer, &[Admin]),
         (Permission::ReadAudit, &[Auditor, Admin, Manager]),
         (Permission::EditTemplates, &[Manager, Admin]),
+        (
+            Permission::FileDocuments,
+            &[Agent, Supervisor, Manager, Billing],
+        ),
+        (Permission::ExportEvidence, &[Supervisor, Manager, Auditor]),
     ]
 };
 

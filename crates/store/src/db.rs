@@ -268,6 +268,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0019_queue_rest.sql"),
     },
     Migration {
+        version: 20,
+        name: "documents",
+        sqlite: include_str!("../migrations/sqlite/0020_documents.sql"),
+        postgres: include_str!("../migrations/postgres/0020_documents.sql"),
+    },
+    Migration {
         version: 23,
         name: "worklist_cover",
         sqlite: include_str!("../migrations/sqlite/0023_worklist_cover.sql"),

@@ -17,6 +17,7 @@ pub mod db;
 pub mod decisions;
 pub mod dialer;
 pub mod disputes;
+pub mod documents;
 pub mod floor;
 pub mod import;
 pub mod letters;

@@ -38,6 +38,8 @@ pub struct DisputeRow {
     pub outcomes: Vec<OutcomeChoice>,
     pub note: String,
     pub errors: Vec<FieldError>,
+    /// The documents attached as evidence: (download link, name and size).
+    pub evidence: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -70,6 +72,7 @@ async fn page(
 ) -> Result<Response, AppError> {
     let user = signed.user();
     let t = Words::new(user.language);
+    let evidence = crate::documents::open_evidence(state, user).await?;
     let disputes = state
         .app
         .disputes(user)
@@ -103,6 +106,11 @@ async fn page(
                     .collect(),
                 note: mine.map(|kept| kept.note.to_string()).unwrap_or_default(),
                 errors: mine.map(|kept| kept.errors.clone()).unwrap_or_default(),
+                evidence: evidence
+                    .iter()
+                    .filter(|(key, _)| key.0 == dispute.creditor && key.1 == dispute.account_ref)
+                    .map(|(_, item)| item.clone())
+                    .collect(),
                 creditor: dispute.creditor,
                 account_ref: dispute.account_ref,
             }

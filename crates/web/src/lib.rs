@@ -12,6 +12,7 @@ pub mod api;
 mod auditor;
 pub mod auth;
 pub mod disputes;
+pub mod documents;
 pub mod error;
 pub mod i18n;
 mod input;
@@ -64,6 +65,9 @@ pub struct Config {
     pub trusted_proxy: bool,
     /// Sender, public address and webhook secret of email and texts.
     pub messages: app::messages::Settings,
+    /// The documents folder and the upload limit (`ARREARS_DOCUMENTS_DIR`,
+    /// `ARREARS_UPLOAD_MAX_BYTES`).
+    pub documents: app::documents::Settings,
 }
 
 impl Default for Config {
@@ -76,6 +80,7 @@ impl Default for Config {
             limits: server::ServerLimits::default(),
             trusted_proxy: false,
             messages: app::messages::Settings::default(),
+            documents: app::documents::Settings::default(),
         }
     }
 }
@@ -169,6 +174,25 @@ pub fn router_with(store: Store, config: Config) -> Router {
         .route(
             "/accounts/{creditor}/{account_ref}/statement.pdf",
             get(letters::statement_pdf),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/documents",
+            // Streamed, not read whole first (`server::read_body_within` lets it through
+            // within the body timeout): the handler counts the file against the upload
+            // limit, reads the form's small fields within bounds and discards the rest.
+            post(documents::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/documents/{id}",
+            get(documents::download),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/documents/{id}/evidence",
+            post(documents::evidence),
+        )
+        .route(
+            "/accounts/{creditor}/{account_ref}/portfolio",
+            post(documents::portfolio),
         )
         .route(
             "/accounts/{creditor}/{account_ref}/attempts",
@@ -296,13 +320,22 @@ pub fn router_with(store: Store, config: Config) -> Router {
         .layer(axum::middleware::map_response(security_headers))
 }
 
+/// Whether a request is an upload, whose body the handler streams (`documents::upload`).
+pub(crate) fn is_upload(method: &axum::http::Method, path: &str) -> bool {
+    method == axum::http::Method::POST
+        && path.starts_with("/accounts/")
+        && path.ends_with("/documents")
+}
+
 /// The handlers' state: the use cases over the store, with the operator's settings.
 fn state_of(store: Store, config: Config) -> AppState {
     // The store dates entries and reviews arrangements on the same business day the
     // pages show.
     let store = store.with_business_zone(config.business_zone.clone());
     AppState {
-        app: app::App::new(store, config.rules).with_message_settings(config.messages),
+        app: app::App::new(store, config.rules)
+            .with_message_settings(config.messages)
+            .with_document_settings(config.documents),
         business_zone: config.business_zone,
         cookie_secure: config.cookie_secure,
         trusted_proxy: config.trusted_proxy,

@@ -13,7 +13,8 @@
 //!   response on a kept-alive connection (hyper's `header_read_timeout`);
 //! - **body timeout**: a request body must arrive whole within
 //!   [`ServerLimits::body_timeout`] (`408 Request Timeout`), and at most
-//!   [`MAX_BODY_BYTES`] of it (`413`);
+//!   [`MAX_BODY_BYTES`] of it (`413`) — but a document upload, which its handler streams
+//!   to disk under the route's own limit, chunk by chunk within the same timeout;
 //! - **write timeout**: a client that stops reading the answer is dropped after
 //!   [`ServerLimits::write_timeout`] without progress.
 //!
@@ -222,6 +223,17 @@ async fn read_body_within(
     next: axum::middleware::Next,
 ) -> Response {
     let api = request.uri().path().starts_with("/api/");
+    if crate::is_upload(request.method(), request.uri().path()) {
+        // Streamed by its handler under the route's own limit; the body timeout still
+        // holds, chunk by chunk.
+        let (parts, body) = request.into_parts();
+        let body = axum::body::Body::from_stream(Deadline {
+            inner: body.into_data_stream(),
+            expired: Box::pin(tokio::time::sleep(timeout)),
+            done: false,
+        });
+        return next.run(Request::from_parts(parts, body)).await;
+    }
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -242,6 +254,30 @@ async fn read_body_within(
             next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
                 .await
         }
+    }
+}
+
+/// An upload's body that fails once the body timeout has passed.
+struct Deadline {
+    inner: axum::body::BodyDataStream,
+    expired: Pin<Box<tokio::time::Sleep>>,
+    done: bool,
+}
+
+impl futures_core::Stream for Deadline {
+    type Item = Result<axum::body::Bytes, axum::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if self.expired.as_mut().poll(cx).is_ready() {
+            self.done = true;
+            return Poll::Ready(Some(Err(axum::Error::new(
+                "the request body did not arrive in time",
+            ))));
+        }
+        Pin::new(&mut self.inner).poll_next(cx)
     }
 }
 

@@ -4,6 +4,7 @@
 //! fails the suite instead of silently testing SQLite alone.
 
 mod disputes;
+mod documents;
 mod invariants;
 mod locate;
 mod model;

@@ -49,8 +49,11 @@ pub(crate) async fn account_change(globals: &Globals, command: AccountCommand) -
     let app = globals.open().await?;
     let actor = globals.actor();
     let result = match command {
-        AccountCommand::Show { .. } | AccountCommand::Statement { .. } => {
-            unreachable!("handled by account_show and letters::statement")
+        AccountCommand::Show { .. }
+        | AccountCommand::Statement { .. }
+        | AccountCommand::Document(_)
+        | AccountCommand::Portfolio { .. } => {
+            unreachable!("handled by account_show, letters::statement and documents")
         }
         AccountCommand::Status {
             creditor,

@@ -520,6 +520,13 @@ pub(crate) async fn demo(
         Some(id) => demo_money(&app, &actor, id).await?,
         None => (0, 0, 0, 0, false),
     };
+    let documented = demo_documents(
+        &app.clone()
+            .with_document_settings(context::document_settings(&db)?),
+        &actor,
+        &refs,
+    )
+    .await?;
     println!(
         "Arrears demo: {DEMO_DATABASE} with {} accounts of {} debtors for creditors {}",
         imported.outcome.accounts_created,
@@ -555,6 +562,14 @@ pub(crate) async fn demo(
     println!(
         "  {to_locate} accounts placed with a partial address (state and ZIP only) to locate: {program} --db {db} locate list"
     );
+    if let Some((creditor, account_ref)) = documented {
+        println!(
+            "documents: {creditor} {account_ref} has a signed contract (PDF) and a proof of payment (PNG) uploaded, the receipt attached to its dispute as evidence (the desk's Documents panel, /disputes)"
+        );
+        println!(
+            "  its evidence package: {program} --db {db} account portfolio --creditor {creditor} --account {account_ref} --output portfolio.zip"
+        );
+    }
     let month_start = today.first_of_month();
     println!(
         "  remittance: {program} --db {db} remittance --creditor CODE --from {month_start} --to {today} [--format pdf --output FILE]"
@@ -575,8 +590,127 @@ pub(crate) async fn demo(
     println!(
         "Serving on http://{listen}/  (Ctrl-C to stop): sign in as agent (N: next account) or supervisor (Team)"
     );
-    web::serve(app.store().clone(), context::web_config()?, listen).await?;
+    web::serve(app.store().clone(), context::web_config(&db)?, listen).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Documents on the first disputed account: a signed contract (a PDF made here) and the
+/// debtor's proof of payment (a PNG made here), the receipt attached to the dispute as
+/// evidence. The account, if there was one to file them on.
+pub(crate) async fn demo_documents(
+    app: &app::App,
+    actor: &app::model::Actor,
+    accounts: &[(String, String)],
+) -> Result<Option<(String, String)>> {
+    // demo_flags puts a dispute on every seventh account from the first.
+    let Some((creditor, account_ref)) = accounts.first() else {
+        return Ok(None);
+    };
+    let mut contract = pdf::Document::new("Retail installment contract", pdf::Lang::En);
+    contract.push(pdf::Block::Heading("Retail installment contract".into()));
+    contract.push(pdf::Block::KeyValues(vec![
+        ("Creditor".into(), creditor.clone()),
+        ("Account".into(), account_ref.clone()),
+        ("Signed".into(), "by the buyer, electronically".into()),
+    ]));
+    contract.push(pdf::Block::Paragraph(
+        "The buyer promises to pay the amount financed with the finance charge in monthly installments as scheduled above.".into(),
+    ));
+    let contract = contract
+        .render()
+        .map_err(|error| anyhow!("demo contract: {error}"))?;
+    let mut ids = Vec::new();
+    for (name, bytes, note) in [
+        (
+            "signed-contract.pdf",
+            contract,
+            "signed contract from the creditor's file",
+        ),
+        (
+            "proof-of-payment.png",
+            receipt_png(),
+            "receipt the debtor sent with the dispute",
+        ),
+    ] {
+        let mut upload = app
+            .begin_operator_upload(creditor, account_ref, name)
+            .await
+            .map_err(|error| anyhow!(error.to_string()))?;
+        upload
+            .push(&bytes)
+            .map_err(|error| anyhow!(error.to_string()))?;
+        let uploaded = upload
+            .finish(app, actor, note)
+            .await
+            .map_err(|error| anyhow!(error.to_string()))?;
+        ids.push(uploaded.recorded.id());
+    }
+    let listed = app
+        .operator_documents(creditor, account_ref)
+        .await
+        .map_err(|error| anyhow!(error.to_string()))?;
+    if let (Some(dispute), Some(receipt)) = (listed.disputes.first(), ids.last()) {
+        app.operator_attach_evidence(actor, creditor, account_ref, dispute.hold_id, *receipt)
+            .await
+            .map_err(|error| anyhow!(error.to_string()))?;
+    }
+    Ok(Some((creditor.clone(), account_ref.clone())))
+}
+
+/// A small PNG (a grey "receipt" with dark lines of "text"), encoded here: stored
+/// deflate blocks, CRC-32 and Adler-32.
+fn receipt_png() -> Vec<u8> {
+    const WIDTH: u32 = 120;
+    const HEIGHT: u32 = 80;
+    let mut raw = Vec::new();
+    for y in 0..HEIGHT {
+        raw.push(0); // no filter
+        for x in 0..WIDTH {
+            let line = y % 10 >= 6 && y % 10 <= 7 && x > 10 && x < 10 + (y * 7 % 90) + 10;
+            raw.push(if line { 40 } else { 235 });
+        }
+    }
+    let crc = |bytes: &[u8]| {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &byte in bytes {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+            }
+        }
+        !crc
+    };
+    let mut zlib = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (index, block) in blocks.iter().enumerate() {
+        zlib.push(u8::from(index + 1 == blocks.len()));
+        let len = u16::try_from(block.len()).unwrap_or(u16::MAX);
+        zlib.extend_from_slice(&len.to_le_bytes());
+        zlib.extend_from_slice(&(!len).to_le_bytes());
+        zlib.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8; 4], data: &[u8]| {
+        png.extend_from_slice(&u32::try_from(data.len()).unwrap_or(0).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        png.extend_from_slice(&body);
+        png.extend_from_slice(&crc(&body).to_be_bytes());
+    };
+    let mut header = Vec::new();
+    header.extend_from_slice(&WIDTH.to_be_bytes());
+    header.extend_from_slice(&HEIGHT.to_be_bytes());
+    header.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit greyscale
+    chunk(b"IHDR", &header);
+    chunk(b"IDAT", &zlib);
+    chunk(b"IEND", &[]);
+    png
 }
 
 /// Where the demo's texts are delivered: one file per message.

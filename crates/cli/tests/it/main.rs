@@ -3,6 +3,7 @@
 
 mod audit;
 mod compliance;
+mod documents;
 mod letters;
 mod messages;
 mod payments;

@@ -8,6 +8,7 @@
 
 mod arrangements;
 mod desk;
+mod documents;
 mod labels;
 mod letters;
 mod messages;
@@ -30,6 +31,7 @@ const CATALOGS: &[&[(&str, &str, &str)]] = &[
     messages::WORDS,
     letters::WORDS,
     templates::WORDS,
+    documents::WORDS,
 ];
 
 /// (key, English, Spanish).

@@ -166,6 +166,8 @@ pub(crate) struct AccountPage {
     pub(crate) offers: crate::workspace::desk::Offers,
     pub(crate) timeline: Vec<TimelineRow>,
     pub(crate) money: crate::money::MoneySection,
+    /// Letters and uploads, the upload form, evidence and the evidence package.
+    pub(crate) documents: crate::documents::DocumentsPanel,
 }
 
 impl AccountPage {
@@ -557,6 +559,7 @@ pub(crate) async fn account_page(
     let ssn = identity.ssn_last4.unwrap_or(none);
     let desk = crate::workspace::desk::facts(state, user, &view).await?;
     let money = crate::money::section(state, signed, &view, extras.money).await?;
+    let documents = crate::documents::panel(state, user, &view).await?;
     // A plan or settlement running outranks a promise in the summary.
     if let Some(arrangement) = money.arrangements.iter().find(|arrangement| {
         matches!(
@@ -663,6 +666,7 @@ pub(crate) async fn account_page(
         ),
         timeline,
         money,
+        documents,
     };
     Ok((status, html(&page)?).into_response())
 }
@@ -825,6 +829,10 @@ pub async fn account(
         "recalled" => t.get("recall.done"),
         "verified" => t.get("desk.verified_flash"),
         "not_verified" => t.get("desk.not_verified_flash"),
+        "uploaded" => t.get("documents.uploaded"),
+        "duplicate" => t.get("documents.duplicate"),
+        "attached" => t.get("documents.attached"),
+        "detached" => t.get("documents.detached"),
         _ => "",
     };
     let extras = Extras {

@@ -61,9 +61,12 @@ impl Fixture {
     pub async fn start_with(
         now: &str,
         users: &[(&str, domain::party::Role, &[&str])],
-        config: web::Config,
+        mut config: web::Config,
     ) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
+        if config.documents.dir.is_none() {
+            config.documents.dir = Some(dir.path().join("documents"));
+        }
         let url = format!("sqlite://{}", dir.path().join("arrears.db").display());
         let clock = Clock::Fixed(now.parse().unwrap());
         let store = Store::open(&url, PiiKey::generate(), clock).await.unwrap();
@@ -206,6 +209,128 @@ impl Client {
             .map(|(key, value)| format!("{}={}", encode(key), encode(value)))
             .collect();
         self.send("POST", path, Some(body.join("&"))).await
+    }
+
+    /// A `multipart/form-data` POST: the text fields in order, then `file` (name, bytes).
+    pub async fn multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &[u8]),
+    ) -> Response {
+        const BOUNDARY: &str = "----arrears-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/pdf\r\n\r\n",
+                file.0
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file.1);
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        let (response, _) = self
+            .send_bytes(
+                "POST",
+                path,
+                Some((format!("multipart/form-data; boundary={BOUNDARY}"), body)),
+            )
+            .await;
+        response
+    }
+
+    /// A GET whose answer's body is bytes (a download).
+    pub async fn get_bytes(&mut self, path: &str) -> (Response, Vec<u8>) {
+        self.send_bytes("GET", path, None).await
+    }
+
+    /// A form POST whose answer's body is bytes (the evidence package).
+    pub async fn post_bytes(&mut self, path: &str, fields: &[(&str, &str)]) -> (Response, Vec<u8>) {
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(key, value)| format!("{}={}", encode(key), encode(value)))
+            .collect();
+        self.send_bytes(
+            "POST",
+            path,
+            Some((
+                "application/x-www-form-urlencoded".into(),
+                body.join("&").into_bytes(),
+            )),
+        )
+        .await
+    }
+
+    async fn send_bytes(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<(String, Vec<u8>)>,
+    ) -> (Response, Vec<u8>) {
+        let address = self.address;
+        let cookie = self.cookie.clone();
+        let method = method.to_string();
+        let path = path.to_string();
+        let raw = tokio::task::spawn_blocking(move || {
+            let mut stream = std::net::TcpStream::connect(address).unwrap();
+            let mut request =
+                format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+            if let Some(cookie) = cookie {
+                request.push_str(&format!("Cookie: {cookie}\r\n"));
+            }
+            let mut bytes = Vec::new();
+            if let Some((content_type, body)) = &body {
+                request.push_str(&format!(
+                    "Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                ));
+                bytes.extend_from_slice(request.as_bytes());
+                bytes.extend_from_slice(body);
+            } else {
+                request.push_str("\r\n");
+                bytes.extend_from_slice(request.as_bytes());
+            }
+            stream.write_all(&bytes).unwrap();
+            let mut raw = Vec::new();
+            stream.read_to_end(&mut raw).unwrap();
+            raw
+        })
+        .await
+        .unwrap();
+        let split = raw
+            .windows(4)
+            .position(|window| window == b"\r\n\r\n")
+            .unwrap_or(raw.len());
+        let head = String::from_utf8_lossy(&raw[..split]).to_string();
+        let body = raw.get(split + 4..).unwrap_or_default().to_vec();
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|line| line.split_whitespace().nth(1))
+            .and_then(|code| code.parse().ok())
+            .unwrap_or(0);
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|line| {
+                let (key, value) = line.split_once(':')?;
+                Some((key.trim().to_string(), value.trim().to_string()))
+            })
+            .collect();
+        (
+            Response {
+                status,
+                headers,
+                body: String::from_utf8_lossy(&body).to_string(),
+            },
+            body,
+        )
     }
 
     async fn send(&mut self, method: &str, path: &str, body: Option<String>) -> Response {

@@ -5,6 +5,8 @@ mod browser;
 mod desk;
 mod desk_browser;
 mod disputes_browser;
+mod documents;
+mod documents_browser;
 mod e2e;
 mod fixture;
 mod letters;

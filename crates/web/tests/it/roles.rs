@@ -613,7 +613,13 @@ async fn the_account_page_offers_each_role_only_the_forms_it_may_submit() {
             }
         }
         if user == "aud" {
-            assert!(offered.is_empty(), "the auditor only reads: {offered:?}");
+            // The one form an auditor sees downloads the evidence package (a read,
+            // audited as it leaves: docs/documents.md).
+            assert_eq!(
+                offered,
+                vec!["/accounts/NBANK/NY-1/portfolio".to_string()],
+                "the auditor only reads"
+            );
         }
     }
 }
