@@ -267,6 +267,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_queue_rest.sql"),
         postgres: include_str!("../migrations/postgres/0019_queue_rest.sql"),
     },
+    Migration {
+        version: 22,
+        name: "print_batches",
+        sqlite: include_str!("../migrations/sqlite/0022_print_batches.sql"),
+        postgres: include_str!("../migrations/postgres/0022_print_batches.sql"),
+    },
 ];
 
 /// The migration that adds the folded names search compares: the names already there

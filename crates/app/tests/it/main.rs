@@ -5,6 +5,7 @@
 
 mod disputes;
 mod invariants;
+mod letters;
 mod locate;
 mod model;
 mod regressions;
