@@ -322,6 +322,10 @@ pub struct Sent {
 pub struct PrintBatch {
     pub letters: usize,
     pub zip: Vec<u8>,
+    /// An earlier run opened this batch and stopped before completing it.
+    pub resumed: bool,
+    /// The batch as recorded (`None`: nothing to export).
+    pub batch: Option<store::letters::OpenBatch>,
 }
 
 fn purpose_of(name: &str) -> Option<(Purpose, &'static str, &'static str)> {
@@ -934,13 +938,23 @@ impl App {
     ) -> Result<Sent, LetterError> {
         let at = self.now();
         let today = self.today();
+        let known = match self.known(creditor, account_ref).await {
+            Ok(known) => known,
+            Err(Error::Store(store::StoreError::NotFound(_))) => {
+                return Err(LetterError::NoAccount(format!("{creditor}/{account_ref}")));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        // The letter is dated, and a validation notice's period counted, on the debtor's
+        // calendar: the send instant in the zone the compliance engine reads it in (the
+        // first of the consumer's zones), not the business zone's date.
+        let sent_on = debtor_date(&known, at);
         let letter = self
-            .render_letter(creditor, account_ref, name, lang, agency, today)
+            .render_letter(creditor, account_ref, name, lang, agency, sent_on)
             .await?;
         if !letter.mailable {
             return Err(LetterError::NotMailable);
         }
-        let known = self.known(creditor, account_ref).await?;
         let asked = known.ask_for(
             self.rules,
             at,
@@ -989,23 +1003,47 @@ impl App {
         })
     }
 
-    /// The letters queued on `day` not exported yet, as a ZIP for the print vendor
-    /// (each PDF as `SHA256.pdf`, and `manifest.csv`), marked exported once `write`
-    /// has put the ZIP where it goes; a second batch of the same day has nothing in it
-    /// that the first had.
+    /// The print batch of `day` as a ZIP for the print vendor (each PDF as
+    /// `SHA256.pdf`, and `manifest.csv`), written to `output` and then marked exported.
+    ///
+    /// Safe against a crash at any point: the batch and its letters are recorded first
+    /// (`store::letters::open_print_batch`), the ZIP is written to a temporary file
+    /// beside `output` and renamed into place, and only then is the batch completed. A
+    /// run that stopped before completing leaves the batch open, and the next run for
+    /// that day writes the same batch again (the same letters, the same bytes) and
+    /// completes it; letters queued since wait for the batch after. No letter is in two
+    /// batches. With nothing to export, a ZIP with only the manifest's header.
     pub async fn print_batch(
         &self,
         actor: &Actor,
         day: Date,
         documents: &Path,
-        write: impl FnOnce(&[u8]) -> std::io::Result<()>,
+        output: &Path,
     ) -> Result<PrintBatch, LetterError> {
-        let queued = self.store.queued_letters(day).await?;
+        let prepared = self.prepare_print_batch(actor, day, documents).await?;
+        write_atomically(output, &prepared.zip)?;
+        self.complete_print_batch(actor, &prepared).await?;
+        Ok(prepared)
+    }
+
+    /// The first step of [`App::print_batch`]: the batch recorded (or the open one
+    /// found) and its ZIP built, nothing written or marked exported yet.
+    pub async fn prepare_print_batch(
+        &self,
+        actor: &Actor,
+        day: Date,
+        documents: &Path,
+    ) -> Result<PrintBatch, LetterError> {
+        let batch = self.store.open_print_batch(actor, day, self.now()).await?;
+        let queued = batch
+            .as_ref()
+            .map(|batch| batch.letters.as_slice())
+            .unwrap_or_default();
         let mut entries = Vec::with_capacity(queued.len() + 1);
         let mut manifest = String::from(
             "recipient,address_line_1,address_line_2,address_line_3,template,creditor,account,document_sha256,file\n",
         );
-        for letter in &queued {
+        for letter in queued {
             let path = document_path(documents, &letter.sha256);
             let bytes = std::fs::read(&path).map_err(|error| LetterError::Documents {
                 path: path.display().to_string(),
@@ -1036,27 +1074,59 @@ impl App {
             entries.push((file, bytes));
         }
         entries.push(("manifest.csv".to_string(), manifest.into_bytes()));
-        let zip = channels::print::zip(&entries);
-        if queued.is_empty() {
-            write(&zip).map_err(|error| LetterError::Documents {
-                path: "output".into(),
-                reason: error.to_string(),
-            })?;
-            return Ok(PrintBatch { letters: 0, zip });
-        }
-        write(&zip).map_err(|error| LetterError::Documents {
-            path: "output".into(),
-            reason: error.to_string(),
-        })?;
-        let ids: Vec<i64> = queued.iter().map(|q| q.queue_id).collect();
-        self.store
-            .mark_exported(actor, day, &ids, &sha256_hex(&zip), self.now())
-            .await?;
         Ok(PrintBatch {
             letters: queued.len(),
-            zip,
+            zip: channels::print::zip(&entries),
+            resumed: batch.as_ref().is_some_and(|batch| batch.resumed),
+            batch,
         })
     }
+
+    /// The last step of [`App::print_batch`], once the ZIP is in place: the batch's
+    /// letters are exported.
+    pub async fn complete_print_batch(
+        &self,
+        actor: &Actor,
+        prepared: &PrintBatch,
+    ) -> Result<(), LetterError> {
+        if let Some(batch) = &prepared.batch {
+            self.store
+                .complete_print_batch(actor, batch, &sha256_hex(&prepared.zip), self.now())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The date of `at` on the debtor's calendar, as the compliance engine reads it: in the
+/// first of the consumer's plausible zones (`contact::Zones::display`).
+pub fn debtor_date(known: &crate::contact::Known, at: jiff::Timestamp) -> Date {
+    known.zones().display().to_datetime(at).date()
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, synced and renamed into
+/// place: a reader (the vendor's pickup) never sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), LetterError> {
+    use std::io::Write as _;
+    let failed = |error: std::io::Error| LetterError::Documents {
+        path: path.display().to_string(),
+        reason: error.to_string(),
+    };
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "batch.zip".into());
+    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        std::fs::remove_file(&temporary).ok();
+    }
+    written.map_err(failed)
 }
 
 /// One row of a return file, parsed: its line, the letter's SHA-256, the day the post

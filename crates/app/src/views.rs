@@ -994,6 +994,22 @@ view! {
 }
 
 view! {
+    /// What an inbound text did (the SMS provider's webhook, docs/messages.md).
+    pub struct SmsInboundReply {
+        /// opted_out (a stop word: STOP, ALTO, …), help (HELP or AYUDA: the help text), or query (anything else: a query to answer)
+        pub outcome: String,
+        /// opted_out: whether the number was not opted out before; null otherwise
+        pub newly: Option<bool>,
+        /// opted_out: whether the one confirmation was queued; null otherwise
+        pub confirmation_queued: Option<bool>,
+        /// help: whether the help text was queued; null otherwise
+        pub queued: Option<bool>,
+        /// query: where it landed (the account, or the unmatched list); null otherwise
+        pub detail: Option<String>,
+    }
+}
+
+view! {
     /// A callback scheduled through the API.
     pub struct ScheduledCallback {
         /// The callback's id
@@ -1145,6 +1161,7 @@ pub fn components() -> Map<String, Value> {
     ComplianceMalformed::collect(&mut all);
     ScheduledCallback::collect(&mut all);
     AccountComplianceAnswer::collect(&mut all);
+    SmsInboundReply::collect(&mut all);
     all
 }
 

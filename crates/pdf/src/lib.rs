@@ -173,10 +173,18 @@ enum Style {
 
 struct Face {
     font: Font,
-    /// char → (glyph id, advance in em).
+    /// The characters below `DENSE`: (glyph id, advance in em), indexed by code point
+    /// (`None`: not in the font). Letters are measured character by character many
+    /// times over, and a table look-up costs a fraction of hashing.
+    dense: Vec<Option<(u32, f32)>>,
+    /// The others: char → (glyph id, advance in em).
     glyphs: HashMap<char, (u32, f32)>,
     fallback: (u32, f32),
 }
+
+/// Code points looked up in a table rather than a map: Latin, Greek, Cyrillic and the
+/// general punctuation and currency blocks.
+const DENSE: u32 = 0x2100;
 
 impl Face {
     fn load(bytes: &'static [u8]) -> Face {
@@ -193,19 +201,39 @@ impl Face {
             }
         }
         let fallback = *glyphs.get(&'?').expect("the font has '?'");
+        let dense = (0..DENSE)
+            .map(|code| char::from_u32(code).and_then(|c| glyphs.get(&c).copied()))
+            .collect();
+        glyphs.retain(|c, _| u32::from(*c) >= DENSE);
         Face {
             font,
+            dense,
             glyphs,
             fallback,
         }
     }
 
     fn glyph(&self, c: char) -> (u32, f32) {
-        self.glyphs.get(&c).copied().unwrap_or(self.fallback)
+        let found = match self.dense.get(c as usize) {
+            Some(entry) => *entry,
+            None => self.glyphs.get(&c).copied(),
+        };
+        found.unwrap_or(self.fallback)
+    }
+
+    /// The advance of `text` in em: the sum of its characters' advances, in order.
+    fn advance(&self, text: &str) -> f32 {
+        self.advance_from(0.0, text)
+    }
+
+    /// `start` plus the advances of `text`'s characters, added in order (so measuring
+    /// a line piece by piece gives exactly what measuring it whole gives).
+    fn advance_from(&self, start: f32, text: &str) -> f32 {
+        text.chars().fold(start, |sum, c| sum + self.glyph(c).1)
     }
 
     fn width(&self, text: &str, size: f32) -> f32 {
-        text.chars().map(|c| self.glyph(c).1).sum::<f32>() * size
+        self.advance(text) * size
     }
 }
 
@@ -324,17 +352,27 @@ fn wrap(text: &str, style: Style, size: f32, width: f32) -> Vec<String> {
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {
         let mut line = String::new();
+        // The line's advance in em, summed character by character as `Face::width`
+        // sums it, so a line is measured once, not again with each word it takes.
+        let mut advance = 0.0f32;
         for word in paragraph.split_whitespace() {
-            let candidate = if line.is_empty() {
-                word.to_string()
+            if line.is_empty() {
+                line.push_str(word);
+                advance = face.advance(word);
             } else {
-                format!("{line} {word}")
-            };
-            if face.width(&candidate, size) <= width || line.is_empty() {
-                line = candidate;
-            } else {
-                lines.push(std::mem::take(&mut line));
-                line = word.to_string();
+                let candidate = face.advance_from(face.advance_from(advance, " "), word);
+                if candidate * size <= width {
+                    line.push(' ');
+                    line.push_str(word);
+                    advance = candidate;
+                } else {
+                    lines.push(std::mem::take(&mut line));
+                    line.push_str(word);
+                    advance = face.advance(word);
+                }
+            }
+            if advance * size <= width {
+                continue;
             }
             while face.width(&line, size) > width {
                 let mut cut = String::new();
@@ -353,6 +391,7 @@ fn wrap(text: &str, style: Style, size: f32, width: f32) -> Vec<String> {
                     break;
                 }
             }
+            advance = face.advance(&line);
         }
         lines.push(line);
     }

@@ -274,6 +274,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0020_documents.sql"),
     },
     Migration {
+        version: 22,
+        name: "print_batches",
+        sqlite: include_str!("../migrations/sqlite/0022_print_batches.sql"),
+        postgres: include_str!("../migrations/postgres/0022_print_batches.sql"),
+    },
+    Migration {
         version: 23,
         name: "worklist_cover",
         sqlite: include_str!("../migrations/sqlite/0023_worklist_cover.sql"),

@@ -369,39 +369,111 @@ impl Store {
 
     /// The letters queued on `day` and not exported yet, in queue order.
     pub async fn queued_letters(&self, day: Date) -> Result<Vec<QueuedLetter>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT q.id, d.id, d.sha256, d.template, c.code, a.account_ref, q.recipient, q.address_lines \
-             FROM print_queue q JOIN documents d ON d.id = q.document_id JOIN accounts a ON a.id = d.account_id \
-             JOIN creditors c ON c.id = a.creditor_id \
-             WHERE q.queued_on = $1 AND q.exported_at_us IS NULL ORDER BY q.id",
-        )
-        .bind(day.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let lines: String = row.try_get(7)?;
-                Ok(QueuedLetter {
-                    queue_id: row.try_get(0)?,
-                    document_id: row.try_get(1)?,
-                    sha256: row.try_get(2)?,
-                    template: row.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
-                    creditor: row.try_get(4)?,
-                    account_ref: row.try_get(5)?,
-                    recipient: row.try_get(6)?,
-                    address_lines: lines.lines().map(str::to_string).collect(),
-                })
-            })
+        let sql = format!(
+            "{QUEUED_LETTER_COLUMNS} WHERE q.queued_on = $1 AND q.exported_at_us IS NULL ORDER BY q.id"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(day.to_string())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(queued_letter)
             .collect()
     }
 
-    /// Marks queued letters exported in a batch (audited); one already exported is
-    /// refused, so no letter goes to the vendor twice.
-    pub async fn mark_exported(
+    /// Opens the print batch of `day` (audited), or finds the one a run left open.
+    /// A batch left open (its ZIP not confirmed written) is handed out again with the
+    /// same letters, so the run that follows a crash produces the same batch; else the
+    /// letters queued on `day` that are in no batch become a new one. `None`: nothing to
+    /// export. The letters are in queue order.
+    pub async fn open_print_batch(
         &self,
         actor: &Actor,
         day: Date,
-        queue_ids: &[i64],
+        at: Timestamp,
+    ) -> Result<Option<OpenBatch>, StoreError> {
+        let mut tx = self.write().await?;
+        let open = sqlx::query(
+            "SELECT id FROM print_batches WHERE queued_on = $1 AND completed_at_us IS NULL ORDER BY id LIMIT 1",
+        )
+        .bind(day.to_string())
+        .fetch_optional(tx.conn())
+        .await?;
+        if let Some(row) = open {
+            let id: i64 = row.try_get(0)?;
+            let letters = batch_letters(tx.conn(), id).await?;
+            tx.rollback().await?;
+            return Ok(Some(OpenBatch {
+                id,
+                day,
+                letters,
+                resumed: true,
+            }));
+        }
+        let waiting: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM print_queue WHERE queued_on = $1 AND exported_at_us IS NULL AND batch_id IS NULL",
+        )
+        .bind(day.to_string())
+        .fetch_one(tx.conn())
+        .await?
+        .try_get(0)?;
+        if waiting == 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let id = tx.next_id("print_batches").await?;
+        let seq = tx
+            .audit(AuditEvent {
+                actor: &actor.name,
+                action: "letters.batch_opened",
+                entity: "print_batch",
+                entity_key: &day.to_string(),
+                before: None,
+                after: Some(json!({ "batch": id, "letters": waiting })),
+                reason: "print batch opened: its letters are set aside for it",
+            })
+            .await?;
+        sqlx::query(
+            "INSERT INTO print_batches (id, queued_on, letters, opened_at_us, completed_at_us, sha256, audit_seq) \
+             VALUES ($1, $2, $3, $4, NULL, NULL, $5)",
+        )
+        .bind(id)
+        .bind(day.to_string())
+        .bind(waiting)
+        .bind(at.as_microsecond())
+        .bind(seq)
+        .execute(tx.conn())
+        .await?;
+        let taken = sqlx::query(
+            "UPDATE print_queue SET batch_id = $1 WHERE queued_on = $2 AND exported_at_us IS NULL AND batch_id IS NULL",
+        )
+        .bind(id)
+        .bind(day.to_string())
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+        if i64::try_from(taken).ok() != Some(waiting) {
+            return Err(StoreError::Conflict(format!(
+                "the letters queued on {day} changed while batch {id} was opened"
+            )));
+        }
+        let letters = batch_letters(tx.conn(), id).await?;
+        tx.commit().await?;
+        Ok(Some(OpenBatch {
+            id,
+            day,
+            letters,
+            resumed: false,
+        }))
+    }
+
+    /// Completes an open batch once its ZIP is in place (audited): its letters are
+    /// exported. A batch completed already is refused, so no letter goes to the vendor
+    /// twice.
+    pub async fn complete_print_batch(
+        &self,
+        actor: &Actor,
+        batch: &OpenBatch,
         batch_sha256: &str,
         at: Timestamp,
     ) -> Result<(), StoreError> {
@@ -411,30 +483,111 @@ impl Store {
                 actor: &actor.name,
                 action: "letters.exported",
                 entity: "print_batch",
-                entity_key: &day.to_string(),
+                entity_key: &batch.day.to_string(),
                 before: None,
-                after: Some(json!({ "letters": queue_ids.len(), "sha256": batch_sha256 })),
+                after: Some(json!({
+                    "batch": batch.id,
+                    "letters": batch.letters.len(),
+                    "sha256": batch_sha256,
+                })),
                 reason: "print batch exported",
             })
             .await?;
-        for id in queue_ids {
-            let done = sqlx::query(
-                "UPDATE print_queue SET exported_at_us = $1, export_audit_seq = $2 WHERE id = $3 AND exported_at_us IS NULL",
-            )
-            .bind(at.as_microsecond())
-            .bind(seq)
-            .bind(id)
-            .execute(tx.conn())
-            .await?;
-            if done.rows_affected() != 1 {
-                return Err(StoreError::Invalid(format!(
-                    "queued letter {id} was exported already"
-                )));
-            }
+        let done = sqlx::query(
+            "UPDATE print_batches SET completed_at_us = $1, sha256 = $2 WHERE id = $3 AND completed_at_us IS NULL",
+        )
+        .bind(at.as_microsecond())
+        .bind(batch_sha256)
+        .bind(batch.id)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+        if done != 1 {
+            return Err(StoreError::Conflict(format!(
+                "print batch {} was completed already",
+                batch.id
+            )));
+        }
+        let exported = sqlx::query(
+            "UPDATE print_queue SET exported_at_us = $1, export_audit_seq = $2 WHERE batch_id = $3 AND exported_at_us IS NULL",
+        )
+        .bind(at.as_microsecond())
+        .bind(seq)
+        .bind(batch.id)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+        if usize::try_from(exported).ok() != Some(batch.letters.len()) {
+            return Err(StoreError::Conflict(format!(
+                "print batch {}: {exported} of its {} letters were still to export",
+                batch.id,
+                batch.letters.len()
+            )));
         }
         tx.commit().await?;
         Ok(())
     }
+
+    /// The print batches of `day`, oldest first: (id, letters, completed).
+    pub async fn print_batches(&self, day: Date) -> Result<Vec<(i64, i64, bool)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, letters, completed_at_us FROM print_batches WHERE queued_on = $1 ORDER BY id",
+        )
+        .bind(day.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get::<Option<i64>, _>(2)?.is_some(),
+                ))
+            })
+            .collect()
+    }
+}
+
+/// A print batch opened (or left open by an earlier run) and its letters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenBatch {
+    pub id: i64,
+    pub day: Date,
+    pub letters: Vec<QueuedLetter>,
+    /// An earlier run opened it and did not complete it.
+    pub resumed: bool,
+}
+
+const QUEUED_LETTER_COLUMNS: &str = "SELECT q.id, d.id, d.sha256, d.template, c.code, a.account_ref, q.recipient, q.address_lines \
+     FROM print_queue q JOIN documents d ON d.id = q.document_id JOIN accounts a ON a.id = d.account_id \
+     JOIN creditors c ON c.id = a.creditor_id";
+
+fn queued_letter(row: &sqlx::any::AnyRow) -> Result<QueuedLetter, StoreError> {
+    let lines: String = row.try_get(7)?;
+    Ok(QueuedLetter {
+        queue_id: row.try_get(0)?,
+        document_id: row.try_get(1)?,
+        sha256: row.try_get(2)?,
+        template: row.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
+        creditor: row.try_get(4)?,
+        account_ref: row.try_get(5)?,
+        recipient: row.try_get(6)?,
+        address_lines: lines.lines().map(str::to_string).collect(),
+    })
+}
+
+async fn batch_letters(
+    conn: &mut sqlx::AnyConnection,
+    batch_id: i64,
+) -> Result<Vec<QueuedLetter>, StoreError> {
+    let sql = format!("{QUEUED_LETTER_COLUMNS} WHERE q.batch_id = $1 ORDER BY q.id");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(batch_id)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(queued_letter)
+        .collect()
 }
 
 /// A returned letter, as the return file names it.

@@ -307,7 +307,6 @@ pub fn router_with(store: Store, config: Config) -> Router {
         .route("/outbox", get(messages::outbox))
         .route("/outbox/{id}", get(messages::outbox_message))
         .route("/outbox/{id}/retry", post(messages::retry))
-        .route("/api/v1/sms/inbound", post(messages::sms_inbound))
         .route("/queries", get(messages::queries))
         .route("/queries/{id}/answer", post(messages::answer_query))
         .merge(api::routes())

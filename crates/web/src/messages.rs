@@ -263,54 +263,109 @@ pub async fn retry(
 }
 
 /// The SMS provider's inbound webhook (`POST /api/v1/sms/inbound`, form fields `From`,
-/// `To`, `Body`): authenticated by the HMAC-SHA256 of the raw body in
-/// `X-Arrears-Signature` (docs/messages.md), not by a session or token; anything else
+/// `To`, `Body`; in `api::WEBHOOKS`): authenticated by the HMAC-SHA256 of the raw body
+/// in `X-Arrears-Signature` (docs/messages.md), not by a session or token; anything else
 /// gets 401 and changes nothing.
-pub async fn sms_inbound(
-    State(state): State<AppState>,
+pub(crate) async fn sms_inbound(
+    state: AppState,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
     use app::messages::inbound::{SMS_SIGNATURE_HEADER, SmsInboundError, SmsReply};
+    use app::views::{ErrorBody, FieldError, SmsInboundReply};
     let signature = headers
         .get(SMS_SIGNATURE_HEADER)
         .and_then(|value| value.to_str().ok());
-    let json =
-        |status: StatusCode, value: serde_json::Value| (status, axum::Json(value)).into_response();
+    let error = |status: StatusCode, error: &str, fields: Vec<FieldError>| {
+        (
+            status,
+            axum::Json(ErrorBody {
+                error: error.to_string(),
+                fields,
+            }),
+        )
+            .into_response()
+    };
     match state.app.sms_inbound(&body, signature).await {
         Ok(reply) => {
-            let outcome = match reply {
+            let mut answer = SmsInboundReply {
+                outcome: String::new(),
+                newly: None,
+                confirmation_queued: None,
+                queued: None,
+                detail: None,
+            };
+            match reply {
                 SmsReply::OptedOut {
                     newly,
                     confirmation,
                 } => {
-                    serde_json::json!({"outcome": "opted_out", "newly": newly, "confirmation_queued": confirmation})
+                    answer.outcome = "opted_out".into();
+                    answer.newly = Some(newly);
+                    answer.confirmation_queued = Some(confirmation);
                 }
                 SmsReply::Help { queued } => {
-                    serde_json::json!({"outcome": "help", "queued": queued})
+                    answer.outcome = "help".into();
+                    answer.queued = Some(queued);
                 }
                 SmsReply::Query(landed) => {
-                    serde_json::json!({"outcome": "query", "detail": landed.to_string()})
+                    answer.outcome = "query".into();
+                    answer.detail = Some(landed.to_string());
                 }
-            };
-            json(StatusCode::OK, outcome)
+            }
+            (StatusCode::OK, axum::Json(answer)).into_response()
         }
-        Err(SmsInboundError::Unauthorized) => json(
+        Err(SmsInboundError::Unauthorized) => error(
             StatusCode::UNAUTHORIZED,
-            serde_json::json!({"error": "the request is not signed with the webhook secret"}),
+            "the request is not signed with the webhook secret",
+            Vec::new(),
         ),
-        Err(SmsInboundError::Missing(field)) => json(
+        Err(SmsInboundError::Missing(field)) => error(
             StatusCode::UNPROCESSABLE_ENTITY,
-            serde_json::json!({"error": "invalid input", "fields": [{"field": field, "message": "missing"}]}),
+            "invalid input",
+            vec![FieldError {
+                field: field.to_string(),
+                message: "missing".into(),
+            }],
         ),
-        Err(SmsInboundError::App(error)) => {
-            tracing::error!("sms inbound: {error}");
-            json(
+        Err(SmsInboundError::App(failure)) => {
+            tracing::error!("sms inbound: {failure}");
+            error(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                serde_json::json!({"error": "internal error"}),
+                "internal error",
+                Vec::new(),
             )
         }
     }
+}
+
+/// A query as the desk's timeline shows it: when it came, and its text (the subject
+/// of an email first) with whether it was answered — by whom, with what note — or by
+/// when it is to be.
+pub(crate) fn timeline_query(
+    t: Words,
+    query: &app::model::messages::QueryRow,
+    zone: &jiff::tz::TimeZone,
+) -> (jiff::Timestamp, String) {
+    let said = if query.subject.is_empty() {
+        format!("“{}”", query.body)
+    } else {
+        format!("{} — “{}”", query.subject, query.body)
+    };
+    let state = match (&query.answered_at, &query.answer_note) {
+        (Some(_), note) if query.state == "answered" => t
+            .get("timeline.query.answered")
+            .replace("{who}", query.answered_by.as_deref().unwrap_or("?"))
+            .replace("{note}", note.as_deref().unwrap_or("")),
+        _ => t.get("timeline.query.open").replace(
+            "{due}",
+            &zone
+                .to_datetime(query.due_at)
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string(),
+        ),
+    };
+    (query.received_at, format!("{said} · {state}"))
 }
 
 pub(crate) struct QueryLine {

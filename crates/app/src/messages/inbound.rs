@@ -726,6 +726,23 @@ impl App {
             .collect())
     }
 
+    /// The queries about an account (the desk's timeline), open first: the account as
+    /// the user was shown it (`App::account` applied the creditor scope).
+    pub async fn account_queries(
+        &self,
+        user: &SessionUser,
+        view: &store::view::AccountView,
+    ) -> Result<Vec<QueryRow>, Error> {
+        crate::require(user, Permission::ViewAccounts)?;
+        if !user.may_see_creditor(view.creditor_id) {
+            return Err(Error::Store(store::StoreError::NotFound(format!(
+                "no account {}/{}",
+                view.creditor, view.account_ref
+            ))));
+        }
+        Ok(self.store.queries(Some(view.account_id), 200).await?)
+    }
+
     /// Open and overdue queries of the user's creditors (the team board).
     pub async fn query_counts(&self, user: &SessionUser) -> Result<(i64, i64), Error> {
         crate::require(user, Permission::Supervise)?;

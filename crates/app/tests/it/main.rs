@@ -6,6 +6,7 @@
 mod disputes;
 mod documents;
 mod invariants;
+mod letters;
 mod locate;
 mod model;
 mod regressions;

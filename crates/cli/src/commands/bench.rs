@@ -11,6 +11,7 @@ use std::time::Instant;
 
 mod client;
 mod http;
+mod letters;
 mod payments;
 mod workspace;
 
@@ -76,6 +77,27 @@ pub enum BenchCommand {
         #[arg(long, default_value = "")]
         db: String,
     },
+    /// Send a validation notice to each of N freshly imported accounts through the real
+    /// letter path (compliance, PDF stored content-addressed, one transaction each),
+    /// beside the floor: one fixed notice rendered by the same PDF engine N times.
+    Letters {
+        #[arg(long, default_value_t = 10_000)]
+        count: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Letters sent at once (each still its own transaction); default: two per core
+        /// (one renders while the other waits on the database).
+        #[arg(long)]
+        senders: Option<u32>,
+        /// postgres://USER@HOST/DB to run on PostgreSQL (a throwaway database is created
+        /// beside DB and dropped at the end); default: a fresh SQLite file in DIR.
+        #[arg(long, default_value = "")]
+        db: String,
+        /// Folder for the generated file, the SQLite database and the documents (emptied
+        /// first, kept after; default: a temp dir removed at the end).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
     /// Import N generated accounts into a fresh SQLite file, beside the floor: the same
     /// CSV rows in multi-row INSERTs into one table of text columns, one transaction (and,
     /// for reference, one prepared INSERT per row).
@@ -110,6 +132,24 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
                 agents,
                 seconds,
                 seed,
+                db,
+                dir,
+            })
+            .await
+        }
+        BenchCommand::Letters {
+            count,
+            seed,
+            senders,
+            db,
+            dir,
+        } => {
+            letters::letters(letters::Options {
+                count,
+                seed,
+                senders: senders.unwrap_or_else(|| {
+                    2 * std::thread::available_parallelism().map_or(1, |n| n.get() as u32)
+                }),
                 db,
                 dir,
             })

@@ -34,8 +34,11 @@ pub(crate) fn file_refs(imported: &Imported) -> Vec<(String, String)> {
 
 /// A morning's work by the demo agent, so the workspace opens on real history: call
 /// attempts (each allowed by the compliance engine at its time, with its decision),
-/// promises, notes and a few callbacks. Returns (attempts, promises).
-pub(crate) async fn demo_activity(app: &app::App, agent_id: i64) -> Result<(usize, usize)> {
+/// promises, notes and a few callbacks. Returns the attempts and the accounts promised.
+pub(crate) async fn demo_activity(
+    app: &app::App,
+    agent_id: i64,
+) -> Result<(usize, Vec<(String, String)>)> {
     use domain::contact::Disposition;
     let agent = app.session_user(agent_id).await?;
     let now = app.now();
@@ -47,7 +50,7 @@ pub(crate) async fn demo_activity(app: &app::App, agent_id: i64) -> Result<(usiz
         Disposition::Busy,
         Disposition::Promise,
     ];
-    let (mut attempts, mut promises) = (0, 0);
+    let (mut attempts, mut promises) = (0, Vec::new());
     let candidates = app.queue_candidates(&agent, 40).await?;
     for (index, candidate) in candidates.iter().enumerate() {
         // Earlier this morning: the agent worked the queue at its own pace.
@@ -95,7 +98,7 @@ pub(crate) async fn demo_activity(app: &app::App, agent_id: i64) -> Result<(usiz
                 .await?
                 .is_ok()
             {
-                promises += 1;
+                promises.push((view.creditor.clone(), view.account_ref.clone()));
             }
         }
         if disposition == Disposition::RightPartyContact {
@@ -454,11 +457,13 @@ pub(crate) async fn demo(
             Err(error) => return Err(error).with_context(|| format!("cannot remove {path}")),
         }
     }
-    match std::fs::remove_dir_all(DEMO_SMS_FOLDER) {
-        Ok(()) => {}
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(error) => {
-            return Err(error).with_context(|| format!("cannot remove {DEMO_SMS_FOLDER}"));
+    for folder in [DEMO_SMS_FOLDER, DEMO_PRINT_FOLDER] {
+        match std::fs::remove_dir_all(folder) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => {
+                return Err(error).with_context(|| format!("cannot remove {folder}"));
+            }
         }
     }
     let db = format!("sqlite://{DEMO_DATABASE}");
@@ -480,8 +485,12 @@ pub(crate) async fn demo(
     }
     let imported =
         import_placements_file(&app, &actor, &file, &Mapping::standard(), placed_on).await;
+    let placed = super::letters::file_accounts(&file);
     std::fs::remove_file(&file).ok();
     let imported = imported?;
+    let documents = super::letters::documents_dir(&db)?;
+    let placed = placed?;
+    let notices = demo_notices(&app, &actor, &placed, placed_on, &documents).await?;
     let to_locate = demo_partial_addresses(&app, &actor, &imported, placed_on).await?;
     let aged = app.age_accounts(&actor, today).await?;
     let refs = file_refs(&imported);
@@ -512,10 +521,11 @@ pub(crate) async fn demo(
         app.assign_creditors(&actor, name, &works).await?;
     }
     app.prioritize(&actor).await?;
-    let (attempts, promises) = match agent_id {
+    let (attempts, promised) = match agent_id {
         Some(id) => demo_activity(&app, id).await?,
-        None => (0, 0),
+        None => (0, Vec::new()),
     };
+    let promises = promised.len();
     let (paid, exceptions, plans, settlements, refunded) = match agent_id {
         Some(id) => demo_money(&app, &actor, id).await?,
         None => (0, 0, 0, 0, false),
@@ -573,6 +583,20 @@ pub(crate) async fn demo(
     let month_start = today.first_of_month();
     println!(
         "  remittance: {program} --db {db} remittance --creditor CODE --from {month_start} --to {today} [--format pdf --output FILE]"
+    );
+    println!(
+        "letters: {} validation notices sent on placement ({} not sent: refused or no full address; at most {DEMO_NOTICES_MAX}) and exported in the print batch {}; their validation periods run until {}",
+        notices.sent,
+        notices.not_sent,
+        notices.batch.display(),
+        notices
+            .period_ends
+            .map(|day| day.to_string())
+            .unwrap_or_default()
+    );
+    let queued = demo_letters(&app, &actor, &placed, &promised, &documents).await?;
+    println!(
+        "  {queued} letters queued today for the next batch (payment reminders, promise confirmations): {program} --db {db} letters batch --date {today} --output FILE"
     );
     let messages = demo_messages(&app, &actor, &refs).await?;
     println!(
@@ -711,6 +735,152 @@ fn receipt_png() -> Vec<u8> {
     chunk(b"IDAT", &zlib);
     chunk(b"IEND", &[]);
     png
+}
+
+/// Where the demo's print batch goes.
+const DEMO_PRINT_FOLDER: &str = "arrears-demo-print";
+
+pub(crate) struct DemoNotices {
+    sent: usize,
+    not_sent: usize,
+    batch: std::path::PathBuf,
+    period_ends: Option<jiff::civil::Date>,
+}
+
+/// How many accounts of the portfolio get their validation notice on placement: every
+/// one in a small demo; in a big one the first of the file (a notice is a PDF rendered
+/// and stored: about 10 ms each, and the demo stays quick to build).
+const DEMO_NOTICES_MAX: usize = 500;
+
+/// The validation notices of the portfolio (the first [`DEMO_NOTICES_MAX`] accounts),
+/// sent through the letter path on the morning it was placed (10:00 in the business
+/// zone) — their validation periods still run today, passive credit reporting has
+/// cleared — and that day's print batch exported to the vendor that afternoon.
+async fn demo_notices(
+    app: &app::App,
+    actor: &app::model::Actor,
+    placed: &[(String, String, app::letters::Lang)],
+    placed_on: jiff::civil::Date,
+    documents: &std::path::Path,
+) -> Result<DemoNotices> {
+    let zone = app.store().business_zone().clone();
+    let morning = zone.to_timestamp(placed_on.at(10, 0, 0, 0))?;
+    let then = app.at(morning);
+    let agency = super::letters::agency();
+    let placed = &placed[..placed.len().min(DEMO_NOTICES_MAX)];
+    // Four at a time: one renders while another waits on the database; each send is
+    // still its own transaction.
+    let senders = 4;
+    let mut tasks = tokio::task::JoinSet::new();
+    for sender in 0..senders {
+        let then = then.clone();
+        let actor = actor.clone();
+        let agency = agency.clone();
+        let documents = documents.to_path_buf();
+        let mine: Vec<_> = placed
+            .iter()
+            .skip(sender)
+            .step_by(senders)
+            .cloned()
+            .collect();
+        tasks.spawn(async move {
+            let mut sent = 0;
+            for (creditor, account_ref, lang) in &mine {
+                match then
+                    .send_letter(
+                        &actor,
+                        creditor,
+                        account_ref,
+                        "validation_notice",
+                        *lang,
+                        &agency,
+                        &documents,
+                    )
+                    .await
+                {
+                    Ok(_) => sent += 1,
+                    Err(
+                        app::letters::LetterError::Refused(_)
+                        | app::letters::LetterError::NotMailable,
+                    ) => {}
+                    Err(error) => return Err(anyhow!("{creditor}/{account_ref}: {error}")),
+                }
+            }
+            Ok::<_, anyhow::Error>(sent)
+        });
+    }
+    let mut sent = 0;
+    while let Some(done) = tasks.join_next().await {
+        sent += done??;
+    }
+    std::fs::create_dir_all(DEMO_PRINT_FOLDER)?;
+    let batch = std::path::Path::new(DEMO_PRINT_FOLDER).join(format!("letters-{placed_on}.zip"));
+    let afternoon = zone.to_timestamp(placed_on.at(16, 0, 0, 0))?;
+    app.at(afternoon)
+        .print_batch(actor, placed_on, documents, &batch)
+        .await
+        .map_err(|error| anyhow!("the demo's print batch: {error}"))?;
+    Ok(DemoNotices {
+        sent,
+        not_sent: placed.len() - sent,
+        batch,
+        period_ends: ::compliance::validation::validation_period(placed_on).map(|p| p.ends_on),
+    })
+}
+
+/// Letters of the day, queued for the next print batch: a payment reminder to a few
+/// accounts, and the confirmation of each promise the agent took this morning.
+async fn demo_letters(
+    app: &app::App,
+    actor: &app::model::Actor,
+    placed: &[(String, String, app::letters::Lang)],
+    promised: &[(String, String)],
+    documents: &std::path::Path,
+) -> Result<usize> {
+    let agency = super::letters::agency();
+    let mut queued = 0;
+    let send = |creditor: String, account_ref: String, template: &'static str| {
+        let agency = agency.clone();
+        async move {
+            app.send_letter(
+                actor,
+                &creditor,
+                &account_ref,
+                template,
+                app::letters::Lang::En,
+                &agency,
+                documents,
+            )
+            .await
+        }
+    };
+    let mut reminders = 0;
+    // The last accounts of the file: the demo's holds and arrangements are on the first.
+    for (creditor, account_ref, _) in placed.iter().rev() {
+        if reminders == 3 {
+            break;
+        }
+        if send(creditor.clone(), account_ref.clone(), "payment_reminder")
+            .await
+            .is_ok()
+        {
+            reminders += 1;
+        }
+    }
+    queued += reminders;
+    for (creditor, account_ref) in promised {
+        if send(
+            creditor.clone(),
+            account_ref.clone(),
+            "promise_confirmation",
+        )
+        .await
+        .is_ok()
+        {
+            queued += 1;
+        }
+    }
+    Ok(queued)
 }
 
 /// Where the demo's texts are delivered: one file per message.

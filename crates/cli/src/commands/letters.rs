@@ -86,6 +86,34 @@ pub(crate) fn documents_dir(db: &str) -> Result<PathBuf> {
     }
 }
 
+/// The accounts of a placement file in the standard layout: (creditor, account_ref,
+/// the debtor's language, English when not given).
+pub(crate) fn file_accounts(file: &Path) -> Result<Vec<(String, String, Lang)>> {
+    let mut reader = csv::Reader::from_path(file)?;
+    let headers = reader.headers()?.clone();
+    let column = |name: &str| headers.iter().position(|header| header == name);
+    let (Some(creditor), Some(account)) = (column("creditor"), column("account_ref")) else {
+        return Err(anyhow!(
+            "{}: no creditor and account_ref columns",
+            file.display()
+        ));
+    };
+    let language = column("language");
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record?;
+        rows.push((
+            record.get(creditor).unwrap_or_default().to_string(),
+            record.get(account).unwrap_or_default().to_string(),
+            language
+                .and_then(|index| record.get(index))
+                .and_then(Lang::parse)
+                .unwrap_or(Lang::En),
+        ));
+    }
+    Ok(rows)
+}
+
 fn lang(code: &str) -> Result<Lang> {
     Lang::parse(code)
         .ok_or_else(|| anyhow!(InputError(format!("--lang {code:?}: expected en or es"))))
@@ -174,16 +202,19 @@ pub(crate) async fn letters(globals: &Globals, command: LettersCommand) -> Resul
             let documents = documents_dir(&globals.db)?;
             let app = globals.open().await?;
             let batch = app
-                .print_batch(&globals.actor(), date, &documents, |bytes| {
-                    std::fs::write(&output, bytes)
-                })
+                .print_batch(&globals.actor(), date, &documents, &output)
                 .await;
             app.close().await;
             let batch = batch.map_err(failed)?;
             println!(
-                "wrote {} ({} letters queued on {date})",
+                "wrote {} ({} letters queued on {date}{})",
                 output.display(),
-                batch.letters
+                batch.letters,
+                if batch.resumed {
+                    "; the batch an earlier run left unfinished, written again"
+                } else {
+                    ""
+                }
             );
         }
         LettersCommand::Returns { file } => return returns(globals, &file).await,

@@ -13,20 +13,32 @@ pub fn openapi_document() -> Value {
             .or_insert_with(|| json!({}));
         entry[route.verb.code()] = operation(route);
     }
+    for webhook in WEBHOOKS {
+        let entry = paths
+            .entry(webhook.path.to_string())
+            .or_insert_with(|| json!({}));
+        entry["post"] = webhook_operation(webhook);
+    }
+    let mut schemes = json!({
+        "bearer": {"type": "http", "scheme": "bearer", "description": "An API token, `arr_` and 64 hex digits"},
+        "session": {"type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE},
+    });
+    for webhook in WEBHOOKS {
+        let (scheme, header, description) = webhook.signature;
+        schemes[scheme] =
+            json!({"type": "apiKey", "in": "header", "name": header, "description": description});
+    }
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Arrears API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The agent workspace as JSON. Authenticate with `Authorization: Bearer arr_…` (an API token) or a browser session cookie; session writes also send the session's CSRF token in `X-CSRF-Token`. Amounts are decimal strings in the account's currency (a dot before the cents); instants are RFC 3339. Every write carries the account `version` it was based on and is refused with 409 if the account changed since. Errors are `{\"error\", \"fields\": [{\"field\", \"message\"}]}`. Not an operation of this API but beside it: the SMS provider's inbound webhook `POST /api/v1/sms/inbound` (a form of `From`, `To`, `Body`) authenticates with `X-Arrears-Signature: sha256=HEX`, the HMAC-SHA256 of the raw body under `ARREARS_SMS_WEBHOOK_SECRET`, instead of a token; anything else gets 401 and changes nothing (docs/messages.md).",
+            "description": "The agent workspace as JSON. Authenticate with `Authorization: Bearer arr_…` (an API token) or a browser session cookie; session writes also send the session's CSRF token in `X-CSRF-Token`. Amounts are decimal strings in the account's currency (a dot before the cents); instants are RFC 3339. Every write carries the account `version` it was based on and is refused with 409 if the account changed since. Errors are `{\"error\", \"fields\": [{\"field\", \"message\"}]}`. The SMS provider's inbound webhook `POST /api/v1/sms/inbound` (a form of `From`, `To`, `Body`) is called by the provider, not a user: it authenticates with `X-Arrears-Signature: sha256=HEX`, the HMAC-SHA256 of the raw body under `ARREARS_SMS_WEBHOOK_SECRET`, instead of a token; anything else gets 401 and changes nothing (docs/messages.md).",
         },
         "security": [{"bearer": []}, {"session": []}],
         "paths": paths,
         "components": {
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer", "description": "An API token, `arr_` and 64 hex digits"},
-                "session": {"type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE},
-            },
+            "securitySchemes": schemes,
             "schemas": schemas(),
         },
     })
@@ -85,11 +97,50 @@ pub(crate) fn operation(route: &Route) -> Value {
     operation
 }
 
+/// A webhook's operation: signed by its sender (its own security scheme), a form body.
+pub(crate) fn webhook_operation(webhook: &Webhook) -> Value {
+    let mut responses = Map::new();
+    for (status, description, schema) in webhook.responses {
+        responses.insert(
+            status.to_string(),
+            json!({
+                "description": description,
+                "content": {"application/json": {"schema": schema_ref(schema)}},
+            }),
+        );
+    }
+    json!({
+        "operationId": webhook.operation_id,
+        "summary": webhook.summary,
+        "security": [{webhook.signature.0: []}],
+        "requestBody": {
+            "required": true,
+            "content": {"application/x-www-form-urlencoded": {"schema": schema_ref(webhook.request)}},
+        },
+        "responses": responses,
+    })
+}
+
 /// The component schemas (JSON Schema 2020-12, as OpenAPI 3.1 uses): every answer's
 /// generated from its `app::views` type, and the request bodies, which the handlers
 /// parse field by field, written here.
 pub(crate) fn schemas() -> Value {
     let mut all = request_schemas();
+    // A provider's form: the fields Arrears reads; providers send more, which it ignores.
+    all.insert(
+        "SmsInbound".into(),
+        json!({
+            "type": "object",
+            "required": ["From", "To", "Body"],
+            "properties": {
+                "From": {"type": "string", "description": "The sender's number (E.164)"},
+                "To": {"type": "string", "description": "The agency's number the text was sent to"},
+                "Body": {"type": "string", "description": "The text"},
+                "MessageSid": {"type": "string", "description": "The provider's id of the message: a text delivered twice is taken once"},
+            },
+            "additionalProperties": true,
+        }),
+    );
     all.insert(
         "InvalidOrRefused".into(),
         json!({"anyOf": [schema_ref("Error"), schema_ref("Refusal")]}),

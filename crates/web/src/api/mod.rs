@@ -1,8 +1,9 @@
 //! The JSON API: the agent workspace for integrations (an account, its contact attempts,
 //! promises to pay and notes), and its OpenAPI 3.1 document.
 //!
-//! **Invariants:** one static table, [`ROUTES`], is the only place a route is declared:
-//! `routes()` registers exactly its entries and `/api/openapi.json` describes exactly
+//! **Invariants:** one static table, [`ROUTES`], is the only place a route is declared
+//! (and [`WEBHOOKS`] for the operations providers call, signed instead of authenticated):
+//! `routes()` registers exactly their entries and `/api/openapi.json` describes exactly
 //! them, so the document cannot drift from what is served. Every entry names the
 //! permission it needs; the one wrapper every handler runs behind authenticates the
 //! caller (`ApiCaller`), checks that permission (`ApiCaller::require`) and, on writes,
@@ -440,10 +441,96 @@ pub static ROUTES: &[Route] = &[
     },
 ];
 
-/// The API's routes, registered from [`ROUTES`] (merged into the app's router).
+/// The SMS provider's inbound webhook.
+pub const SMS_INBOUND: &str = "/api/v1/sms/inbound";
+
+type WebhookReply = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// An operation a provider calls, not a user: a `POST` authenticated by the sender's
+/// signature of the raw body (the handler checks it: anything else is 401 and changes
+/// nothing), not by a token or session, asking no permission. Registered by `routes()`
+/// and described by the document like [`ROUTES`].
+pub struct Webhook {
+    pub path: &'static str,
+    pub operation_id: &'static str,
+    pub summary: &'static str,
+    /// The component schema of the form (`application/x-www-form-urlencoded`) body.
+    pub request: &'static str,
+    /// The document's security scheme for the signature, the header it comes in, and
+    /// what it holds.
+    pub signature: (&'static str, &'static str, &'static str),
+    /// Every status the handler answers with (the server's 408 and 413 too).
+    pub responses: &'static [Outcome],
+    handler: fn(AppState, HeaderMap, Bytes) -> WebhookReply,
+}
+
+impl Webhook {
+    /// Whether `status` is one this operation documents.
+    pub fn documents(&self, status: u16) -> bool {
+        self.responses.iter().any(|(code, _, _)| *code == status)
+    }
+}
+
+/// The webhooks, one entry per operation: with [`ROUTES`], every route the API serves.
+pub static WEBHOOKS: &[Webhook] = &[Webhook {
+    path: SMS_INBOUND,
+    operation_id: "receiveSms",
+    summary: "An inbound text from the SMS provider: a stop word (STOP, ALTO, UNSUBSCRIBE, CANCEL, END, QUIT, PARAR) opts the number out and queues one confirmation, HELP or AYUDA queues the help text in the debtor's language, anything else becomes a query on the account of that number (docs/messages.md)",
+    request: "SmsInbound",
+    signature: (
+        "smsSignature",
+        "X-Arrears-Signature",
+        "`sha256=` and the hex HMAC-SHA256 of the raw body under ARREARS_SMS_WEBHOOK_SECRET",
+    ),
+    responses: &[
+        (200, "Taken: what the text did", "SmsInboundReply"),
+        (
+            401,
+            "No signature, a wrong one, or no webhook secret configured: nothing changed",
+            "Error",
+        ),
+        (
+            408,
+            "The request body did not arrive within the server's body timeout",
+            "Error",
+        ),
+        (
+            413,
+            "The request body is larger than the server reads (2 MiB)",
+            "Error",
+        ),
+        (
+            422,
+            "Signed, but From, To or Body is missing; or a field holds a character Arrears refuses (`fields` names it)",
+            "Error",
+        ),
+        (500, "Internal error", "Error"),
+    ],
+    handler: |state, headers, body| Box::pin(crate::messages::sms_inbound(state, headers, body)),
+}];
+
+/// The API's routes, registered from [`ROUTES`] and [`WEBHOOKS`] (merged into the app's
+/// router).
 pub fn routes() -> Router<AppState> {
-    ROUTES.iter().fold(Router::new(), |router, route| {
+    let router = ROUTES.iter().fold(Router::new(), |router, route| {
         router.route(route.path, method_router(route))
+    });
+    WEBHOOKS.iter().fold(router, |router, webhook| {
+        router.route(
+            webhook.path,
+            axum::routing::post(
+                move |State(state): State<AppState>, headers: HeaderMap, body: Bytes| async move {
+                    let response = (webhook.handler)(state, headers, body).await;
+                    debug_assert!(
+                        webhook.documents(response.status().as_u16()),
+                        "POST {} answered {}, which its entry in WEBHOOKS does not document",
+                        webhook.path,
+                        response.status()
+                    );
+                    response
+                },
+            ),
+        )
     })
 }
 

@@ -130,6 +130,27 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "E-SIGN consent recorded",
         "Consentimiento E-SIGN registrado",
     ),
+    // An inbound reply on the desk's timeline: its text, then answered or open.
+    (
+        "timeline.query.sms",
+        "Text from the debtor",
+        "Mensaje de texto del deudor",
+    ),
+    (
+        "timeline.query.email",
+        "Email from the debtor",
+        "Correo del deudor",
+    ),
+    (
+        "timeline.query.answered",
+        "answered by {who}: {note}",
+        "respondida por {who}: {note}",
+    ),
+    (
+        "timeline.query.open",
+        "not answered yet (answer by {due})",
+        "sin responder (responder antes de {due})",
+    ),
     ("queries.board_open", "open", "abiertas"),
     ("queries.board_overdue", "overdue", "vencidas"),
 ];

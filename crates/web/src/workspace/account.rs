@@ -302,6 +302,8 @@ const SHOWN_AS_RECORDS: &[&str] = &[
     "payments.post",
     // A queued message is its attempt row (messages).
     "message.queued",
+    // An inbound reply is its query row (messages), with its text.
+    "query.received",
 ];
 
 /// What an audit event on the timeline says, in the page's language: the words Arrears
@@ -524,6 +526,17 @@ pub(crate) async fn account_page(
             t.get("callback.title").to_string(),
             callback.note.unwrap_or_default(),
             callback.username,
+        ));
+    }
+    for query in state.app.account_queries(user, &view).await? {
+        let (at, text) = crate::messages::timeline_query(t, &query, agent_zone);
+        timeline.push(row(
+            at,
+            "query",
+            t.get(&format!("timeline.query.{}", query.channel))
+                .to_string(),
+            text,
+            query.from_value.clone(),
         ));
     }
     for event in records.audit {

@@ -211,7 +211,15 @@ impl Fixture {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let server = tokio::spawn(web::serve_on(store.clone(), listener));
+        // The SMS provider's webhook is part of the document: its secret is set.
+        let config = web::Config {
+            messages: app::messages::Settings {
+                sms_webhook_secret: Some(SMS_SECRET.into()),
+                ..app::messages::Settings::default()
+            },
+            ..web::Config::default()
+        };
+        let server = tokio::spawn(web::serve_with(store.clone(), config, listener));
         Fixture {
             address,
             store,
@@ -228,6 +236,9 @@ impl Fixture {
         }
     }
 }
+
+/// The SMS webhook's secret in the fixture's server.
+pub(crate) const SMS_SECRET: &str = "sms webhook secret";
 
 pub(crate) const NY: &str = "/api/v1/accounts/NBANK/NY-1";
 pub(crate) const CA: &str = "/api/v1/accounts/NBANK/CA-1";
@@ -609,7 +620,10 @@ async fn the_openapi_document_lists_every_route() {
         .values()
         .map(|operations| operations.as_object().unwrap().len())
         .sum();
-    assert_eq!(documented, web::api::ROUTES.len());
+    assert_eq!(
+        documented,
+        web::api::ROUTES.len() + web::api::WEBHOOKS.len()
+    );
     let mut ids = std::collections::BTreeSet::new();
     for route in web::api::ROUTES {
         let operation = &document["paths"][route.path][route.verb.code()];
@@ -649,6 +663,18 @@ async fn the_openapi_document_lists_every_route() {
             "{} {path}: {reply:?}",
             route.verb.code()
         );
+        assert!(reply.json().is_object());
+    }
+
+    for webhook in web::api::WEBHOOKS {
+        let operation = &document["paths"][webhook.path]["post"];
+        assert_eq!(operation["operationId"], webhook.operation_id);
+        assert!(ids.insert(webhook.operation_id), "{}", webhook.operation_id);
+        // A token is not a signature: 401, documented, as JSON.
+        let reply = agent.post(webhook.path, &json!({})).await;
+        assert_eq!(reply.status, 401, "{reply:?}");
+        assert!(webhook.documents(reply.status));
+        assert!(operation["responses"]["401"].is_object());
         assert!(reply.json().is_object());
     }
 

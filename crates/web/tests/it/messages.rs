@@ -548,6 +548,16 @@ async fn inbound_stop_and_alto_opt_out_a_bad_signature_changes_nothing_and_repli
     let (_, again) = webhook(&fixture, reply, signed(reply)).await;
     assert!(again.contains("nothing new"), "{again}");
     let mut agent = fixture.sign_in("ana").await;
+    // On the account desk's timeline: the text, from whom, not answered yet.
+    let desk = agent.get("/accounts/NBANK/MA-1").await;
+    assert_eq!(desk.status, 200, "{}", desk.body);
+    let line = timeline_line(&desk.body, "I can pay on Friday");
+    assert!(
+        line.contains("Text from the debtor")
+            && line.contains("not answered yet (answer by 2026-11-2")
+            && line.contains("+16175550104"),
+        "{line}"
+    );
     let page = agent.get("/queries").await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("I can pay on Friday"), "{}", page.body);
@@ -603,6 +613,124 @@ async fn inbound_stop_and_alto_opt_out_a_bad_signature_changes_nothing_and_repli
         events.iter().any(|event| event.action == "query.answered"),
         "audited"
     );
+    // The desk says it was answered, by whom and how, in the agent's language.
+    let desk = agent.get("/accounts/NBANK/MA-1").await;
+    let line = timeline_line(&desk.body, "I can pay on Friday");
+    assert!(
+        line.contains("answered by ana: Called back, payment Friday"),
+        "{line}"
+    );
+    assert_eq!(
+        desk.body.matches("I can pay on Friday").count(),
+        1,
+        "one row, not the audit event beside it"
+    );
+    let switched = agent.post("/me/language", &[("csrf", &desk.csrf())]).await;
+    assert_eq!(switched.status, 303, "{}", switched.body);
+    let desk = agent.get("/accounts/NBANK/MA-1").await;
+    let line = timeline_line(&desk.body, "I can pay on Friday");
+    assert!(
+        line.contains("Mensaje de texto del deudor")
+            && line.contains("respondida por ana: Called back, payment Friday"),
+        "{line}"
+    );
+}
+
+/// The timeline's line (`<li>…</li>`) that holds `text`.
+fn timeline_line(page: &str, text: &str) -> String {
+    let timeline = page
+        .split("id=\"timeline\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no timeline: {page}"));
+    timeline
+        .split("<li")
+        .find(|line| line.contains(text))
+        .unwrap_or_else(|| panic!("{text:?} is not on the timeline: {timeline}"))
+        .split("</li>")
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// HELP and AYUDA queue the help text in the debtor's language, opt nobody out and
+/// open no query.
+#[tokio::test]
+async fn help_and_ayuda_answer_with_the_help_text_and_change_nothing_else() {
+    let config = web::Config {
+        messages: app::messages::Settings {
+            sms_webhook_secret: Some("webhook secret".into()),
+            ..app::messages::Settings::default()
+        },
+        ..web::Config::default()
+    };
+    let fixture = Fixture::start_with(NOW, &[("ana", Role::Agent, &["NBANK"])], config).await;
+    let app = app_of(&fixture);
+    let actor = store::Actor::new("cli:test");
+    let folder = tempfile::tempdir().unwrap();
+    let transports = Transports {
+        smtp: None,
+        sms: Some(channels::sms::SmsSender::Folder(
+            folder.path().to_path_buf(),
+        )),
+    };
+    for body in [
+        "From=%2B15185550102&To=%2B15555550100&Body=HELP&MessageSid=SM-H1",
+        "From=%2B12065550103&To=%2B15555550100&Body=+Ayuda+&MessageSid=SM-H2",
+    ] {
+        let (status, response) = webhook(&fixture, body, signed(body)).await;
+        assert_eq!(status, 200, "{response}");
+        assert!(
+            response.contains("\"outcome\":\"help\"") && response.contains("\"queued\":true"),
+            "{response}"
+        );
+    }
+    assert_eq!(app.deliver_due(&transports).await.unwrap().sent, 2);
+    let texts: Vec<String> = std::fs::read_dir(folder.path())
+        .unwrap()
+        .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
+        .collect();
+    let to = |number: &str| {
+        texts
+            .iter()
+            .find(|text| text.starts_with(&format!("To: {number}\n")))
+            .unwrap_or_else(|| panic!("no text to {number}: {texts:?}"))
+            .clone()
+    };
+    let english = to("+15185550102");
+    assert!(
+        english.contains("this number sends account messages from a debt collector")
+            && english.contains("Reply STOP to opt out."),
+        "{english}"
+    );
+    let spanish = to("+12065550103");
+    assert!(
+        spanish.contains("este número envía mensajes de cuentas de un cobrador de deudas")
+            && spanish.contains("Responda ALTO para no recibir más mensajes."),
+        "{spanish}"
+    );
+    // Nobody opted out: the next text to either still goes.
+    for account in ["NY-2", "WA-1"] {
+        let later = app.at("2026-11-23T18:05:00Z".parse().unwrap());
+        let sent = later
+            .send_message(&actor, None, AskedBy::Cli, &reminder(account, Channel::Sms))
+            .await
+            .unwrap();
+        assert!(matches!(sent, Sent::Queued { .. }), "{account}: {sent:?}");
+    }
+    // No query: the queue is empty and the desk's timeline shows no reply.
+    assert!(
+        fixture.store.queries(None, 10).await.unwrap().is_empty(),
+        "a help word is not a query"
+    );
+    let mut agent = fixture.sign_in("ana").await;
+    let queries = agent.get("/queries").await;
+    assert!(
+        !queries.body.contains("HELP") && !queries.body.to_lowercase().contains("ayuda"),
+        "{}",
+        queries.body
+    );
+    let desk = agent.get("/accounts/NBANK/NY-2").await;
+    assert!(!desk.body.contains("Text from the debtor"), "{}", desk.body);
 }
 
 /// A STOP sent before 08:00 on the consumer's clock is honoured at once, and its one

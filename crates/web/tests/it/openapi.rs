@@ -5,7 +5,7 @@
 //! about objects: a property the schema does not declare is a problem too, so an
 //! answer cannot grow a field the document lacks, nor lose a required one.
 
-use crate::api::{CA, Client, Fixture, NY, PASSWORD, Reply, http};
+use crate::api::{CA, Client, Fixture, NY, PASSWORD, Reply, SMS_SECRET, http};
 use domain::party::Role;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -744,6 +744,62 @@ async fn real_answers_match_the_document() {
             route.operation_id
         );
     }
+    // The SMS provider's webhook: signed texts (a reply, a help word, a stop word), an
+    // unsigned one and one missing a field, each answered as the document says.
+    let document = &checker.document;
+    let webhook = &document["paths"][web::api::SMS_INBOUND]["post"];
+    assert_eq!(webhook["security"], json!([{"smsSignature": []}]));
+    for (body, signed, status, outcome) in [
+        (
+            "From=%2B15595550102&To=%2B15555550100&Body=Can+I+pay+Friday%3F&MessageSid=SM-Q1",
+            true,
+            200,
+            Some("query"),
+        ),
+        (
+            "From=%2B15185550101&To=%2B15555550100&Body=HELP&MessageSid=SM-H1",
+            true,
+            200,
+            Some("help"),
+        ),
+        (
+            "From=%2B15185550101&To=%2B15555550100&Body=STOP&MessageSid=SM-S1",
+            true,
+            200,
+            Some("opted_out"),
+        ),
+        (
+            "From=%2B15185550101&To=%2B15555550100&Body=STOP",
+            false,
+            401,
+            None,
+        ),
+        ("To=%2B15555550100&Body=hello", true, 422, None),
+    ] {
+        let signature = format!(
+            "sha256={}",
+            app::messages::hmac_hex(SMS_SECRET.as_bytes(), body.as_bytes())
+        );
+        let headers: Vec<(&str, &str)> = if signed {
+            vec![("X-Arrears-Signature", signature.as_str())]
+        } else {
+            Vec::new()
+        };
+        let reply = http(address, "POST", web::api::SMS_INBOUND, &headers, Some(body)).await;
+        assert_eq!(reply.status, status, "{body}: {reply:?}");
+        let schema =
+            &webhook["responses"][status.to_string()]["content"]["application/json"]["schema"];
+        let answer = reply.json();
+        let problems = validate(document, schema, &answer, "$");
+        assert!(
+            problems.is_empty(),
+            "receiveSms answered {status} not as documented:\n{problems:#?}\n{answer:#}"
+        );
+        if let Some(outcome) = outcome {
+            assert_eq!(answer["outcome"], outcome, "{answer}");
+        }
+    }
+
     for (operation, status) in [
         ("createPlan", 202),
         ("requestMoneyChange", 202),
