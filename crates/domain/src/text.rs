@@ -58,6 +58,15 @@ pub fn first_refused(text: &str) -> Option<(usize, char, &'static str)> {
         .find_map(|(index, c)| refused_reason(c).map(|reason| (index + 1, c, reason)))
 }
 
+/// `text` without its refused characters: for text Arrears did not type and cannot send
+/// back to be fixed (a debtor's reply relayed by an SMS provider), kept as readable as
+/// it came rather than refused whole.
+pub fn without_refused(text: &str) -> String {
+    text.chars()
+        .filter(|&c| refused_reason(c).is_none())
+        .collect()
+}
+
 /// The message for a refused character, naming where it is and its code point.
 pub fn refusal_message(text: &str) -> Option<String> {
     first_refused(text).map(|(position, c, reason)| {
@@ -120,6 +129,15 @@ mod tests {
             refusal_message("a\u{0}").unwrap(),
             "character 2 is a NUL character (U+0000), which a text may not contain"
         );
+    }
+
+    #[test]
+    fn without_refused_keeps_everything_else_as_it_came() {
+        assert_eq!(
+            without_refused("Paid\u{8B} in full\u{FEFF} today\u{202E}"),
+            "Paid in full today"
+        );
+        assert_eq!(without_refused("José\tpagó\r\n李"), "José\tpagó\r\n李");
     }
 }
 

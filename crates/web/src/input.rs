@@ -13,7 +13,10 @@ use serde_json::Value;
 
 /// The compliance check of the contract parses its own request and stores nothing; its
 /// malformed-request answer has the contract's shape (docs/compliance-check.md).
-const OWN_PARSER: &[&str] = &["/api/v1/compliance/check"];
+/// The SMS webhook checks its signature over the raw body first (an unsigned request
+/// is a 401 whatever it holds) and then drops the refused characters from the debtor's
+/// text itself (`App::sms_inbound`): a provider cannot fix a reply and would only retry.
+const OWN_PARSER: &[&str] = &["/api/v1/compliance/check", "/api/v1/sms/inbound"];
 
 pub async fn refuse_hidden_characters(request: Request, next: Next) -> Response {
     let writes = matches!(

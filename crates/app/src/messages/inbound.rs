@@ -612,8 +612,20 @@ impl App {
         if !super::constant_time_equal(expected.as_bytes(), given.as_bytes()) {
             return Err(SmsInboundError::Unauthorized);
         }
+        // What the provider relays is the debtor's text as typed: characters no stored
+        // text may hold are dropped rather than the reply refused (`web::input`'s check
+        // does not run on this route).
         let fields: Vec<(String, String)> =
-            serde_urlencoded::from_bytes(body).map_err(|_| SmsInboundError::Missing("Body"))?;
+            serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+                .map_err(|_| SmsInboundError::Missing("Body"))?
+                .into_iter()
+                .map(|(name, value)| {
+                    (
+                        domain::text::without_refused(&name),
+                        domain::text::without_refused(&value),
+                    )
+                })
+                .collect();
         let field = |name: &'static str| {
             fields
                 .iter()

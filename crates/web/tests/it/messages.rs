@@ -634,6 +634,18 @@ async fn inbound_stop_and_alto_opt_out_a_bad_signature_changes_nothing_and_repli
             && line.contains("respondida por ana: Called back, payment Friday"),
         "{line}"
     );
+    // A reply with characters no text may hold (a C1 control, a byte-order mark) is not
+    // refused — the provider could only retry it — but kept without them; unsigned, it
+    // is a 401 like any other.
+    let garbled = "From=%2B16175550104&To=%2B15555550100&Body=Paid%C2%8B+in+full%EF%BB%BF+today&MessageSid=SM2";
+    let (status, _) = webhook(&fixture, garbled, None).await;
+    assert_eq!(status, 401);
+    let (status, response) = webhook(&fixture, garbled, signed(garbled)).await;
+    assert_eq!(status, 200, "{response}");
+    assert!(response.contains("on NBANK/MA-1"), "{response}");
+    let desk = agent.get("/accounts/NBANK/MA-1").await;
+    let line = timeline_line(&desk.body, "Paid in full today");
+    assert!(line.contains("+16175550104"), "{line}");
 }
 
 /// The timeline's line (`<li>…</li>`) that holds `text`.
