@@ -133,16 +133,8 @@ pub async fn outbox(
         .into_iter()
         .map(|row| OutboxLine {
             id: row.id,
-            account: row
-                .account
-                .as_ref()
-                .map(|(creditor, account_ref)| format!("{creditor} {account_ref}"))
-                .unwrap_or_default(),
-            href: row
-                .account
-                .as_ref()
-                .map(|(creditor, account_ref)| account_href(creditor, account_ref))
-                .unwrap_or_default(),
+            account: account_label(&row.account),
+            href: account_link(&row.account),
             channel: row.channel,
             recipient: row.recipient,
             subject: if row.subject.is_empty() {
@@ -215,16 +207,8 @@ pub async fn outbox_message(
         username: user.username.clone(),
         query: String::new(),
         id: row.id,
-        account: row
-            .account
-            .as_ref()
-            .map(|(creditor, account_ref)| format!("{creditor} {account_ref}"))
-            .unwrap_or_default(),
-        href: row
-            .account
-            .as_ref()
-            .map(|(creditor, account_ref)| account_href(creditor, account_ref))
-            .unwrap_or_default(),
+        account: account_label(&row.account),
+        href: account_link(&row.account),
         channel: row.channel,
         recipient: row.recipient,
         state: t.get(&format!("outbox.state.{}", row.state)).to_string(),
@@ -413,16 +397,8 @@ async fn queries_page(
             let query = item.query;
             QueryLine {
                 id: query.id,
-                account: query
-                    .account
-                    .as_ref()
-                    .map(|(creditor, account_ref)| format!("{creditor} {account_ref}"))
-                    .unwrap_or_default(),
-                href: query
-                    .account
-                    .as_ref()
-                    .map(|(creditor, account_ref)| account_href(creditor, account_ref))
-                    .unwrap_or_default(),
+                account: account_label(&query.account),
+                href: account_link(&query.account),
                 channel: query.channel,
                 from: query.from_value,
                 subject: query.subject,
@@ -493,4 +469,20 @@ pub async fn answer_query(
         }
         Err(app::messages::inbound::QueryProblem::App(error)) => Err(error.into()),
     }
+}
+
+/// "CREDITOR REF" of a message's or query's account, or nothing when it matched none.
+fn account_label(account: &Option<(String, String)>) -> String {
+    account
+        .as_ref()
+        .map(|(creditor, account_ref)| format!("{creditor} {account_ref}"))
+        .unwrap_or_default()
+}
+
+/// The desk's address of a message's or query's account, or nothing when it matched none.
+fn account_link(account: &Option<(String, String)>) -> String {
+    account
+        .as_ref()
+        .map(|(creditor, account_ref)| account_href(creditor, account_ref))
+        .unwrap_or_default()
 }
