@@ -22,6 +22,7 @@ pub mod letters;
 pub mod locate;
 pub mod messages;
 pub mod money;
+pub mod nightly;
 pub mod operator;
 pub mod queue;
 pub mod session;

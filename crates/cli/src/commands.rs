@@ -437,6 +437,38 @@ pub enum BatchCommand {
     /// Review promises, plans and settlements against the payments received: keep,
     /// complete or break them (misses counted after the creditor's grace days).
     Arrangements,
+    /// The nightly run as of a date: monitor, accrue, age, status, score, strategy and
+    /// queue, chunk by chunk (docs/batch.md). A killed run resumes; a second run for the
+    /// same date changes nothing.
+    Run {
+        /// Business date the run is for (default: today).
+        #[arg(long)]
+        as_of: Option<Date>,
+        /// Compute everything and print what would happen; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Recompute every night from --as-of to the last run's date, in order (after a
+        /// backdated payment or a reversed return).
+        #[arg(long)]
+        replay: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Help with the running nightly runs: lease chunks until none is left
+    /// (PostgreSQL: several workers on one or many machines).
+    Worker {
+        /// Keep polling for new runs instead of stopping when none is running.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// The last nightly runs with their counts.
+    Runs {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 mod account;
@@ -548,6 +580,14 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             println!("{changes} promises, plans and settlements changed status");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Batch(BatchCommand::Run {
+            as_of,
+            dry_run,
+            replay,
+            json,
+        }) => batch_run(&globals, as_of, dry_run, replay, json).await,
+        Command::Batch(BatchCommand::Worker { wait }) => batch_worker(&globals, wait).await,
+        Command::Batch(BatchCommand::Runs { limit, json }) => batch_runs(&globals, limit, json).await,
         Command::Batch(BatchCommand::Prioritize) => {
             let app = globals.open().await?;
             let scored = app.prioritize(&globals.actor()).await;

@@ -573,6 +573,16 @@ pub(crate) async fn review(
     actor: &Actor,
 ) -> Result<u64, StoreError> {
     let today = tx.today();
+    review_as_of(tx, account_ids, today, actor).await
+}
+
+/// [`review`] as of a business date (the nightly run's).
+pub(crate) async fn review_as_of(
+    tx: &mut WriteTx,
+    account_ids: &[i64],
+    today: Date,
+    actor: &Actor,
+) -> Result<u64, StoreError> {
     // Only accounts with something to review. The open promises and running
     // arrangements are few next to a file's accounts: read them once and intersect.
     let sql = format!(

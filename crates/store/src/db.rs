@@ -285,6 +285,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_worklist_cover.sql"),
         postgres: include_str!("../migrations/postgres/0023_worklist_cover.sql"),
     },
+    Migration {
+        version: 24,
+        name: "nightly",
+        sqlite: include_str!("../migrations/sqlite/0024_nightly.sql"),
+        postgres: include_str!("../migrations/postgres/0024_nightly.sql"),
+    },
 ];
 
 /// The migration that adds the folded names search compares: the names already there

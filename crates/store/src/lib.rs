@@ -26,6 +26,7 @@ pub mod logs;
 pub mod messages;
 pub mod money;
 pub mod money_views;
+pub mod nightly;
 pub mod remittance;
 pub mod rotate;
 pub mod seal;

@@ -9,6 +9,7 @@ mod invariants;
 mod letters;
 mod locate;
 mod model;
+mod nightly;
 mod regressions;
 mod roles;
 mod sign_in;

@@ -1,0 +1,164 @@
+//! The nightly engine (`batch run`) on both engines: what a run writes, that a second
+//! run for the date and a dry run write nothing, that the past is refused without
+//! `--replay`, and that SQLite and PostgreSQL end in the same state.
+
+use crate::support::{first_day, instant_on, postgres_db, set_up, sqlite_db};
+use app::nightly::{Progress, RunRequest};
+use jiff::civil::Date;
+use sqlx::Row;
+use store::{Actor, Store};
+
+fn request(as_of: Date) -> RunRequest {
+    RunRequest {
+        as_of,
+        dry_run: false,
+        replay: false,
+        worker: "test".into(),
+    }
+}
+
+fn quiet(_: Progress) {}
+
+/// Interest accrues on ACME's accounts (18.00 %); BETA's accrue nothing.
+async fn with_interest(store: &Store) {
+    let actor = Actor::new("test:setup");
+    store
+        .set_creditor(
+            &actor,
+            "ACME",
+            None,
+            &[("interest_method".into(), "simple_daily_365".into())],
+            "interest on",
+        )
+        .await
+        .unwrap();
+    sqlx::query("UPDATE accounts SET apr_bps = 1800")
+        .execute(store.pool())
+        .await
+        .unwrap();
+}
+
+async fn interest_posted(store: &Store, account_ref: &str) -> i64 {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(e.interest_minor), 0) AS BIGINT) FROM ledger_entries e JOIN accounts a ON a.id = e.account_id \
+         WHERE a.account_ref = $1 AND e.memo = $2",
+    )
+    .bind(account_ref)
+    .bind(store::nightly::ACCRUAL_MEMO)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    row.try_get(0).unwrap()
+}
+
+async fn digest(store: &Store) -> String {
+    let digests = store.nightly_digest().await.unwrap();
+    digests.last().unwrap().1.clone()
+}
+
+/// Principal × 18 % × days / 365, rounded half-up: written out here, not taken from the
+/// engine.
+fn simple_interest_minor(principal_minor: i64, days: i64) -> i64 {
+    let numerator = i128::from(principal_minor) * 1800 * i128::from(days);
+    ((numerator * 2 + 3_650_000) / 7_300_000) as i64
+}
+
+#[tokio::test]
+async fn nightly_runs_accrue_age_and_prioritise_the_same_on_both_engines_and_repeat_nothing() {
+    let mut databases = vec![sqlite_db()];
+    databases.extend(postgres_db().await);
+    let mut final_digests = Vec::new();
+    for db in databases {
+        let start = first_day();
+        let store = db.open(instant_on(start)).await;
+        set_up(&store).await;
+        with_interest(&store).await;
+        let actor = Actor::new("test:batch");
+        let nights: Vec<Date> = (1..=3)
+            .map(|days| start.checked_add(jiff::Span::new().days(days)).unwrap())
+            .collect();
+        for night in &nights {
+            let store = db.open(instant_on(*night)).await;
+            let app = app::App::new(store.clone(), compliance::packs::RuleSet::builtin());
+            let reports = app.batch_run(&actor, &request(*night), &quiet).await.unwrap();
+            assert_eq!(reports.len(), 1);
+            assert!(!reports[0].already_done);
+        }
+        let last = *nights.last().unwrap();
+        let store = db.open(instant_on(last)).await;
+        let app = app::App::new(store.clone(), compliance::packs::RuleSet::builtin());
+        // A-1 owes 1,200.00 of principal since placement: three days of interest.
+        assert_eq!(
+            interest_posted(&store, "A-1").await,
+            simple_interest_minor(1200_00, 3)
+        );
+        assert_eq!(interest_posted(&store, "B-1").await, 0, "BETA does not accrue");
+        // Aged: every active account has a bucket; the queue's order is set.
+        let unaged: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM accounts a WHERE a.status = 'active' AND NOT EXISTS (SELECT 1 FROM aging_moves m WHERE m.account_id = a.id)",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(unaged, 0);
+        let prioritised: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE priority > 0")
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+        assert!(prioritised > 0, "accounts with a phone are prioritised");
+        let runs = app.batch_runs(10).await.unwrap();
+        assert_eq!(runs.len(), 3);
+        assert!(runs.iter().all(|run| run.status == store::nightly::RunStatus::Done));
+        let summary = runs[0].summary.as_ref().unwrap();
+        assert_eq!(
+            summary["accrue"]["interest_minor"].as_i64().unwrap(),
+            sqlx::query_scalar::<_, i64>(
+                "SELECT CAST(SUM(interest_minor) AS BIGINT) FROM ledger_entries WHERE effective_on = $1 AND memo = $2"
+            )
+            .bind(last.to_string())
+            .bind(store::nightly::ACCRUAL_MEMO)
+            .fetch_one(store.pool())
+            .await
+            .unwrap(),
+            "the summary counts what was posted"
+        );
+
+        // A second run for the date changes nothing; a dry run writes nothing.
+        let before = digest(&store).await;
+        let again = app.batch_run(&actor, &request(last), &quiet).await.unwrap();
+        assert!(again[0].already_done);
+        let dry = app
+            .batch_run(
+                &actor,
+                &RunRequest {
+                    dry_run: true,
+                    as_of: last.checked_add(jiff::Span::new().days(1)).unwrap(),
+                    ..request(last)
+                },
+                &quiet,
+            )
+            .await
+            .unwrap();
+        assert!(dry[0].dry_run);
+        assert!(
+            dry[0].summary["accrue"]["interest_minor"].as_i64().unwrap() > 0,
+            "a dry run tells what the next night would post: {}",
+            dry[0].summary
+        );
+        assert_eq!(digest(&store).await, before, "nothing was written");
+        assert_eq!(app.batch_runs(10).await.unwrap().len(), 3);
+
+        // The past needs --replay.
+        let refused = app.batch_run(&actor, &request(nights[0]), &quiet).await;
+        let message = refused.err().unwrap().to_string();
+        assert!(message.contains("--replay"), "{message}");
+        final_digests.push(before);
+    }
+    if final_digests.len() == 2 {
+        assert_eq!(
+            final_digests[0], final_digests[1],
+            "SQLite and PostgreSQL end in the same state"
+        );
+    }
+}

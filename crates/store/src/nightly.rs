@@ -1,0 +1,1235 @@
+//! The nightly engine's storage (issue 16, migration 24): runs as of a business date,
+//! their chunks of debtors, what a chunk is computed from (`ChunkFacts`) and the one
+//! transaction that writes a chunk's results and marks it done (`commit_chunk`).
+//!
+//! **Invariant:** a chunk's results and its "done" mark are written in one transaction,
+//! and a chunk already done is never written again (the mark is set with a guarded
+//! UPDATE inside that transaction): a run killed at any point and started again ends as
+//! an uninterrupted run does.
+//! **Invariant:** a debtor's accounts are always in one chunk (chunks are ranges of
+//! debtor ids), so no step ever sees half a debtor.
+//! **Invariant:** facts are read outside the write transaction (agents keep writing
+//! while a chunk computes); an account whose ledger or status changed between the read
+//! and the write is left for the next night (`ChunkOutcome::changed`), never written
+//! from stale facts.
+
+use crate::audit::{AuditEvent, LedgerRow};
+use crate::batch::Batch;
+use crate::{Actor, Store, StoreError};
+use domain::account::HoldKind;
+use domain::contact::{Disposition, Reached};
+use domain::creditor::CreditorPolicy;
+use domain::ledger::{Buckets, Entry};
+use domain::money::Amount;
+use jiff::civil::Date;
+use serde_json::json;
+use sqlx::Row;
+use std::collections::{BTreeMap, HashMap};
+
+/// Debtors per chunk: a chunk's write transaction holds the audit lock for a few
+/// milliseconds (agents' writes wait at most that long), and a killed run redoes at
+/// most one chunk per worker.
+pub const DEBTORS_PER_CHUNK: i64 = 1_000;
+/// How long a worker's lease on a chunk lasts before another worker may take it.
+pub const LEASE_MS: i64 = 120_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunStatus {
+    Running,
+    Done,
+}
+
+impl RunStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Done => "done",
+        }
+    }
+    fn parse(code: &str) -> Result<RunStatus, StoreError> {
+        match code {
+            "running" => Ok(RunStatus::Running),
+            "done" => Ok(RunStatus::Done),
+            other => Err(StoreError::Corrupt(format!("batch run status {other:?}"))),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Run {
+    pub id: i64,
+    pub as_of: Date,
+    pub replay: bool,
+    pub status: RunStatus,
+    pub chunks: i64,
+    pub chunks_done: i64,
+    pub started_at_us: i64,
+    pub finished_at_us: Option<i64>,
+    pub started_by: String,
+    pub strategy_id: Option<i64>,
+    pub model_id: Option<i64>,
+    /// Counts per step, summed over the chunks (`ChunkCounts`' keys), once done.
+    pub summary: Option<serde_json::Value>,
+    pub failures: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chunk {
+    pub run_id: i64,
+    pub chunk_no: i64,
+    pub first_debtor_id: i64,
+    pub last_debtor_id: i64,
+}
+
+/// One account as the nightly steps see it.
+#[derive(Clone, Debug)]
+pub struct NightlyAccount {
+    pub id: i64,
+    pub debtor_id: i64,
+    pub creditor_id: i64,
+    pub creditor_code: String,
+    pub account_ref: String,
+    pub product: String,
+    pub currency: String,
+    pub status: String,
+    pub delinquent_since: Date,
+    pub placed_on: Date,
+    pub apr_bps: i64,
+    pub statute_expires_on: Option<Date>,
+    pub time_barred_on: Option<Date>,
+    pub validation_notice_sent_at_us: Option<i64>,
+    pub balance: Buckets,
+    /// The balance at placement (the placement entries).
+    pub placed_minor: i64,
+    /// (effective date, principal movement) of every entry, in id order.
+    pub principal_movements: Vec<(Date, i64)>,
+    /// Interest the nightly accrual has posted so far (entries with `ACCRUAL_MEMO`).
+    pub accrued_interest_minor: i64,
+    pub last_bucket: Option<String>,
+    pub state: Option<String>,
+    pub language: String,
+    pub holds: Vec<HoldKind>,
+    pub has_phone: bool,
+    pub has_email: bool,
+    pub attempts_30d: u32,
+    pub conversations_90d: u32,
+    pub last_contact_at_us: Option<i64>,
+    pub promises_kept: u32,
+    pub promises_broken: u32,
+    pub promise_open: bool,
+    pub arrangement_running: bool,
+    pub payments: u32,
+    pub last_payment_on: Option<Date>,
+    pub collected_minor: i64,
+    pub previous: Option<Nightly>,
+}
+
+/// What the engine last decided for an account (`account_nightly`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Nightly {
+    pub as_of: Date,
+    pub score: Option<i64>,
+    pub score_reasons: Option<String>,
+    pub segment: Option<String>,
+    pub segment_since: Option<Date>,
+    pub arm: Option<String>,
+    pub steps_done: i64,
+    pub queue_priority: i64,
+}
+
+pub struct ChunkFacts {
+    pub accounts: Vec<NightlyAccount>,
+    /// The largest ledger entry id when the facts were read: an account with a later
+    /// entry at write time changed underneath (`ChunkOutcome::changed`).
+    pub ledger_high_water: i64,
+}
+
+/// An interest posting: `amount` is the nightly accrual (positive: Reason::Interest;
+/// negative after a backdated payment: Reason::Adjustment of the interest bucket).
+#[derive(Clone, Debug)]
+pub struct InterestPosting {
+    pub account_id: i64,
+    pub entry: Entry,
+}
+
+#[derive(Clone, Debug)]
+pub struct AgingMove {
+    pub account_id: i64,
+    pub bucket: String,
+    pub days_past_due: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct StrategyAction {
+    pub account_id: i64,
+    pub segment: String,
+    pub segment_since: Date,
+    pub arm: String,
+    pub step_no: i64,
+    /// `letter`, `email`, `sms`, `call`, `review`, `escalate`.
+    pub action: String,
+    /// The template, priority, question or escalation the step names.
+    pub detail: String,
+}
+
+/// Everything one chunk writes.
+#[derive(Clone, Debug, Default)]
+pub struct ChunkWrites {
+    pub interest: Vec<InterestPosting>,
+    pub aging: Vec<AgingMove>,
+    /// Accounts whose statute of limitations ran out (time-barred as of the run's date).
+    pub time_barred: Vec<i64>,
+    pub nightly: Vec<(i64, Nightly)>,
+    pub actions: Vec<StrategyAction>,
+    /// Counts per step for the run's summary (`{"accrue": {"accounts": 3, …}, …}`).
+    pub counts: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChunkOutcome {
+    /// Written; the accounts that changed while the chunk computed were left alone.
+    Written { changed: Vec<i64> },
+    /// Another worker finished this chunk first (its lease had expired): nothing written.
+    AlreadyDone,
+}
+
+/// The memo of every accrual entry: how the accrual finds what it posted before.
+pub const ACCRUAL_MEMO: &str = "nightly interest accrual";
+
+fn date(text: &str) -> Result<Date, StoreError> {
+    text.parse()
+        .map_err(|_| StoreError::Corrupt(format!("stored date {text:?}")))
+}
+
+fn optional_date(text: Option<String>) -> Result<Option<Date>, StoreError> {
+    text.as_deref().map(date).transpose()
+}
+
+fn run_of(row: &sqlx::any::AnyRow) -> Result<Run, StoreError> {
+    let summary: Option<String> = row.try_get(10)?;
+    Ok(Run {
+        id: row.try_get(0)?,
+        as_of: date(&row.try_get::<String, _>(1)?)?,
+        replay: row.try_get::<i64, _>(2)? == 1,
+        status: RunStatus::parse(&row.try_get::<String, _>(3)?)?,
+        chunks: row.try_get(4)?,
+        started_at_us: row.try_get(5)?,
+        finished_at_us: row.try_get(6)?,
+        started_by: row.try_get(7)?,
+        strategy_id: row.try_get(8)?,
+        model_id: row.try_get(9)?,
+        summary: summary
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|_| StoreError::Corrupt("batch run summary".into()))?,
+        chunks_done: row.try_get(11)?,
+        failures: row.try_get(12)?,
+    })
+}
+
+const RUN_COLUMNS: &str = "r.id, r.as_of, r.replay, r.status, r.chunks, r.started_at_us, r.finished_at_us, r.started_by, r.strategy_id, r.model_id, r.summary_json, \
+    (SELECT COUNT(*) FROM batch_chunks k WHERE k.run_id = r.id AND k.done_at_us IS NOT NULL), \
+    (SELECT COUNT(*) FROM batch_chunks k WHERE k.run_id = r.id AND k.failure IS NOT NULL)";
+
+/// The dispositions that mean someone on the consumer's side spoke with the collector.
+fn conversation_codes() -> String {
+    let codes: Vec<String> = Disposition::ALL
+        .iter()
+        .filter(|disposition| disposition.reached() == Reached::Conversation)
+        .map(|disposition| format!("'{}'", disposition.code()))
+        .collect();
+    codes.join(", ")
+}
+
+impl Store {
+    /// The latest date a run finished for.
+    pub async fn last_batch_date(&self) -> Result<Option<Date>, StoreError> {
+        let latest: Option<String> =
+            sqlx::query_scalar("SELECT MAX(as_of) FROM batch_runs WHERE status = 'done'")
+                .fetch_one(&self.pool)
+                .await?;
+        optional_date(latest)
+    }
+
+    /// The newest run for `as_of`, done or not.
+    pub async fn batch_run_for(&self, as_of: Date) -> Result<Option<Run>, StoreError> {
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM batch_runs r WHERE r.as_of = $1 ORDER BY r.id DESC LIMIT 1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(as_of.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(run_of).transpose()
+    }
+
+    /// A run by id.
+    pub async fn batch_run(&self, id: i64) -> Result<Run, StoreError> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM batch_runs r WHERE r.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("no batch run {id}")))?;
+        run_of(&row)
+    }
+
+    /// The runs still in progress, oldest first (what `batch worker` looks for).
+    pub async fn running_batch_runs(&self) -> Result<Vec<Run>, StoreError> {
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM batch_runs r WHERE r.status = 'running' ORDER BY r.id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(run_of).collect()
+    }
+
+    /// The last `limit` runs, newest first (the managers' page).
+    pub async fn batch_runs(&self, limit: i64) -> Result<Vec<Run>, StoreError> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM batch_runs r ORDER BY r.id DESC LIMIT $1");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(run_of).collect()
+    }
+
+    /// Debtor id ranges of at most `debtors_per_chunk` debtors that have an account,
+    /// in id order: every debtor with an account is in exactly one.
+    pub async fn debtor_chunks(
+        &self,
+        debtors_per_chunk: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        assert!(debtors_per_chunk > 0, "a chunk holds at least one debtor");
+        let mut chunks = Vec::new();
+        let mut after = i64::MIN;
+        loop {
+            // The chunk's last debtor: the `debtors_per_chunk`-th after `after`, or the
+            // last one there is.
+            let rows = sqlx::query(
+                "SELECT MIN(debtor_id), MAX(debtor_id), COUNT(*) FROM \
+                 (SELECT DISTINCT debtor_id FROM accounts WHERE debtor_id > $1 ORDER BY debtor_id LIMIT $2) d",
+            )
+            .bind(after)
+            .bind(debtors_per_chunk)
+            .fetch_one(&self.pool)
+            .await?;
+            let count: i64 = rows.try_get(2)?;
+            if count == 0 {
+                break;
+            }
+            let (first, last): (i64, i64) = (rows.try_get(0)?, rows.try_get(1)?);
+            chunks.push((first, last));
+            after = last;
+        }
+        Ok(chunks)
+    }
+
+    /// Opens the run for `as_of`, or the one already running for it (a killed run
+    /// resumes): its chunks are fixed when it opens, so a resumed run redoes exactly the
+    /// chunks it had not finished.
+    pub async fn open_batch_run(
+        &self,
+        actor: &Actor,
+        as_of: Date,
+        replay: bool,
+        strategy_id: Option<i64>,
+        model_id: Option<i64>,
+    ) -> Result<Run, StoreError> {
+        if let Some(run) = self.batch_run_for(as_of).await?
+            && run.status == RunStatus::Running
+        {
+            return Ok(run);
+        }
+        let chunks = self.debtor_chunks(DEBTORS_PER_CHUNK).await?;
+        let mut tx = self.write().await?;
+        // Checked again under the lock: two processes starting the same night open one run.
+        let running: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM batch_runs WHERE as_of = $1 AND status = 'running' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(as_of.to_string())
+        .fetch_optional(tx.conn())
+        .await?;
+        if let Some(id) = running {
+            tx.rollback().await?;
+            return self.batch_run(id).await;
+        }
+        let id = tx.next_id("batch_runs").await?;
+        let seq = tx
+            .audit(AuditEvent {
+                actor: &actor.name,
+                action: "batch.run.opened",
+                entity: "batch_run",
+                entity_key: &id.to_string(),
+                before: None,
+                after: Some(json!({
+                    "as_of": as_of.to_string(), "replay": replay, "chunks": chunks.len(),
+                    "strategy": strategy_id, "model": model_id,
+                })),
+                reason: if replay {
+                    "nightly run replayed"
+                } else {
+                    "nightly run"
+                },
+            })
+            .await?;
+        sqlx::query(
+            "INSERT INTO batch_runs (id, as_of, replay, status, chunks, debtors_per_chunk, strategy_id, model_id, started_at_us, started_by, audit_seq) \
+             VALUES ($1, $2, $3, 'running', $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(id)
+        .bind(as_of.to_string())
+        .bind(i64::from(replay))
+        .bind(chunks.len() as i64)
+        .bind(DEBTORS_PER_CHUNK)
+        .bind(strategy_id)
+        .bind(model_id)
+        .bind(tx.now_us())
+        .bind(&actor.name)
+        .bind(seq)
+        .execute(tx.conn())
+        .await?;
+        let mut batch = Batch::new(
+            self.engine,
+            "batch_chunks",
+            &["run_id", "chunk_no", "first_debtor_id", "last_debtor_id"],
+            "",
+        )
+        .with_constants(vec![("tries", crate::batch::Literal::Int(0))]);
+        for (chunk_no, (first, last)) in chunks.iter().enumerate() {
+            batch.push([
+                id.into(),
+                (chunk_no as i64).into(),
+                (*first).into(),
+                (*last).into(),
+            ]);
+            if batch.is_full() {
+                batch.flush(tx.conn()).await?;
+            }
+        }
+        batch.flush(tx.conn()).await?;
+        tx.commit().await?;
+        self.batch_run(id).await
+    }
+
+    /// Leases the next chunk of `run_id` no one holds (or whose holder's lease ran out)
+    /// to `worker` until `LEASE_MS` from now. None when every chunk is done or leased.
+    /// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so workers never queue on each other.
+    pub async fn lease_chunk(&self, run_id: i64, worker: &str) -> Result<Option<Chunk>, StoreError> {
+        let now_us = self.now().as_microsecond();
+        let (_turn, mut tx) = self.unaudited_write().await?;
+        let pick = match self.engine {
+            crate::Engine::Sqlite => {
+                "SELECT chunk_no FROM batch_chunks WHERE run_id = $1 AND done_at_us IS NULL \
+                 AND (lease_until_us IS NULL OR lease_until_us < $2) ORDER BY chunk_no LIMIT 1"
+            }
+            crate::Engine::Postgres => {
+                "SELECT chunk_no FROM batch_chunks WHERE run_id = $1 AND done_at_us IS NULL \
+                 AND (lease_until_us IS NULL OR lease_until_us < $2) ORDER BY chunk_no LIMIT 1 FOR UPDATE SKIP LOCKED"
+            }
+        };
+        let chunk_no: Option<i64> = sqlx::query_scalar(pick)
+            .bind(run_id)
+            .bind(now_us)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(chunk_no) = chunk_no else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let row = sqlx::query(
+            "UPDATE batch_chunks SET leased_by = $1, lease_until_us = $2, tries = tries + 1 \
+             WHERE run_id = $3 AND chunk_no = $4 RETURNING first_debtor_id, last_debtor_id",
+        )
+        .bind(worker)
+        .bind(now_us + LEASE_MS * 1_000)
+        .bind(run_id)
+        .bind(chunk_no)
+        .fetch_one(&mut *tx)
+        .await?;
+        let chunk = Chunk {
+            run_id,
+            chunk_no,
+            first_debtor_id: row.try_get(0)?,
+            last_debtor_id: row.try_get(1)?,
+        };
+        tx.commit().await?;
+        Ok(Some(chunk))
+    }
+
+    /// Records that a chunk failed (the lease is given up so another try may follow);
+    /// the run stays open.
+    pub async fn fail_chunk(&self, chunk: &Chunk, failure: &str) -> Result<(), StoreError> {
+        let (_turn, mut tx) = self.unaudited_write().await?;
+        sqlx::query(
+            "UPDATE batch_chunks SET failure = $1, lease_until_us = NULL WHERE run_id = $2 AND chunk_no = $3 AND done_at_us IS NULL",
+        )
+        .bind(failure)
+        .bind(chunk.run_id)
+        .bind(chunk.chunk_no)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every creditor's policy, by creditor id.
+    pub async fn creditor_policies(&self) -> Result<HashMap<i64, CreditorPolicy>, StoreError> {
+        let rows = sqlx::query("SELECT id, policy FROM creditors")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let policy: String = row.try_get(1)?;
+                let policy = CreditorPolicy::from_text(&policy)
+                    .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+                Ok((row.try_get(0)?, policy))
+            })
+            .collect()
+    }
+
+    /// What the steps compute a chunk's accounts from, as of `as_of` (attempts and
+    /// contacts counted back from the end of that day in the business zone). Active
+    /// accounts only: the others are neither accrued, aged, scored nor worked.
+    pub async fn chunk_facts(&self, chunk: &Chunk, as_of: Date) -> Result<ChunkFacts, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        let (first, last) = (chunk.first_debtor_id, chunk.last_debtor_id);
+        let ledger_high_water: i64 =
+            sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM ledger_entries")
+                .fetch_one(&mut *connection)
+                .await?;
+        let in_chunk = "a.debtor_id BETWEEN $1 AND $2 AND a.status = 'active'";
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT a.id, a.debtor_id, a.creditor_id, c.code, a.account_ref, a.product, a.currency, a.status, \
+             a.delinquent_since, a.placed_on, a.apr_bps, a.statute_expires_on, a.time_barred_on, a.validation_notice_sent_at_us, \
+             d.state, d.language \
+             FROM accounts a JOIN creditors c ON c.id = a.creditor_id JOIN debtors d ON d.id = a.debtor_id \
+             WHERE {in_chunk} ORDER BY a.id"
+        )))
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *connection)
+        .await?;
+        let mut accounts: Vec<NightlyAccount> = Vec::with_capacity(rows.len());
+        let mut index: HashMap<i64, usize> = HashMap::with_capacity(rows.len());
+        let mut by_debtor: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        for row in &rows {
+            let id: i64 = row.try_get(0)?;
+            let debtor_id: i64 = row.try_get(1)?;
+            index.insert(id, accounts.len());
+            by_debtor.entry(debtor_id).or_default().push(accounts.len());
+            accounts.push(NightlyAccount {
+                id,
+                debtor_id,
+                creditor_id: row.try_get(2)?,
+                creditor_code: row.try_get(3)?,
+                account_ref: row.try_get(4)?,
+                product: row.try_get(5)?,
+                currency: row.try_get(6)?,
+                status: row.try_get(7)?,
+                delinquent_since: date(&row.try_get::<String, _>(8)?)?,
+                placed_on: date(&row.try_get::<String, _>(9)?)?,
+                apr_bps: row.try_get(10)?,
+                statute_expires_on: optional_date(row.try_get(11)?)?,
+                time_barred_on: optional_date(row.try_get(12)?)?,
+                validation_notice_sent_at_us: row.try_get(13)?,
+                balance: Buckets::ZERO,
+                placed_minor: 0,
+                principal_movements: Vec::new(),
+                accrued_interest_minor: 0,
+                last_bucket: None,
+                state: row.try_get(14)?,
+                language: row.try_get(15)?,
+                holds: Vec::new(),
+                has_phone: false,
+                has_email: false,
+                attempts_30d: 0,
+                conversations_90d: 0,
+                last_contact_at_us: None,
+                promises_kept: 0,
+                promises_broken: 0,
+                promise_open: false,
+                arrangement_running: false,
+                payments: 0,
+                last_payment_on: None,
+                collected_minor: 0,
+                previous: None,
+            });
+        }
+        if accounts.is_empty() {
+            return Ok(ChunkFacts {
+                accounts,
+                ledger_high_water,
+            });
+        }
+        let chunk_accounts =
+            "SELECT a.id FROM accounts a WHERE a.debtor_id BETWEEN $1 AND $2 AND a.status = 'active'";
+        // The ledger, in id order: balances, principal by date, what accrual posted.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT e.account_id, e.reason, e.principal_minor, e.interest_minor, e.fees_minor, e.effective_on, e.memo \
+             FROM ledger_entries e WHERE e.account_id IN ({chunk_accounts}) ORDER BY e.account_id, e.id"
+        )))
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            let Some(&at) = index.get(&row.try_get::<i64, _>(0)?) else {
+                continue;
+            };
+            let account = &mut accounts[at];
+            let reason: String = row.try_get(1)?;
+            let amounts = Buckets {
+                principal: Amount::from_minor(row.try_get(2)?),
+                interest: Amount::from_minor(row.try_get(3)?),
+                fees: Amount::from_minor(row.try_get(4)?),
+            };
+            account.balance = account.balance.checked_add(&amounts).ok_or_else(|| {
+                StoreError::Corrupt(format!("account {}: balance overflows", account.id))
+            })?;
+            let effective_on = date(&row.try_get::<String, _>(5)?)?;
+            if amounts.principal.minor() != 0 {
+                account
+                    .principal_movements
+                    .push((effective_on, amounts.principal.minor()));
+            }
+            let memo: Option<String> = row.try_get(6)?;
+            if memo.as_deref() == Some(ACCRUAL_MEMO) {
+                account.accrued_interest_minor += amounts.interest.minor();
+            }
+            match reason.as_str() {
+                "placement" => {
+                    account.placed_minor += amounts.total().map(Amount::minor).unwrap_or(0);
+                }
+                "payment" => {
+                    account.payments += 1;
+                    account.collected_minor -= amounts.total().map(Amount::minor).unwrap_or(0);
+                    if account.last_payment_on.is_none_or(|on| on < effective_on) {
+                        account.last_payment_on = Some(effective_on);
+                    }
+                }
+                _ => {}
+            }
+        }
+        // The bucket each account was last aged into.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT m.account_id, m.bucket FROM aging_moves m WHERE m.account_id IN ({chunk_accounts}) ORDER BY m.account_id, m.id"
+        )))
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            if let Some(&at) = index.get(&row.try_get::<i64, _>(0)?) {
+                accounts[at].last_bucket = Some(row.try_get(1)?);
+            }
+        }
+        // Open holds.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT h.account_id, h.kind FROM account_holds h WHERE h.released_at_us IS NULL AND h.account_id IN ({chunk_accounts}) ORDER BY h.account_id, h.id"
+        )))
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            if let Some(&at) = index.get(&row.try_get::<i64, _>(0)?) {
+                let kind: String = row.try_get(1)?;
+                let kind = HoldKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("hold kind {kind:?}")))?;
+                accounts[at].holds.push(kind);
+            }
+        }
+        // Contact points: the debtor's usable phones and emails.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT p.debtor_id, p.kind FROM contact_points p WHERE p.debtor_id BETWEEN $1 AND $2 AND p.status IN ({usable})",
+            usable = crate::dialer::usable_statuses(),
+        )))
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            let debtor_id: i64 = row.try_get(0)?;
+            let kind: String = row.try_get(1)?;
+            let is_phone = domain::party::ContactKind::parse(&kind).is_some_and(|kind| kind.is_phone());
+            for &at in by_debtor.get(&debtor_id).into_iter().flatten() {
+                if is_phone {
+                    accounts[at].has_phone = true;
+                } else if kind == "email" {
+                    accounts[at].has_email = true;
+                }
+            }
+        }
+        // Attempts in the last 30 days, conversations in the last 90, the last contact.
+        let end_us = as_of
+            .tomorrow()
+            .ok()
+            .and_then(|day| self.business_zone.to_timestamp(day.at(0, 0, 0, 0)).ok())
+            .map(|instant| instant.as_microsecond())
+            .ok_or_else(|| StoreError::Invalid(format!("no day after {as_of}")))?;
+        let day_us: i64 = 86_400_000_000;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT t.account_id, t.at_us, CASE WHEN t.disposition IN ({conversations}) THEN 1 ELSE 0 END \
+             FROM contact_attempts t WHERE t.account_id IN ({chunk_accounts}) AND t.at_us < $3",
+            conversations = conversation_codes(),
+        )))
+        .bind(first)
+        .bind(last)
+        .bind(end_us)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            if let Some(&at) = index.get(&row.try_get::<i64, _>(0)?) {
+                let at_us: i64 = row.try_get(1)?;
+                let conversation = row.try_get::<i64, _>(2)? == 1;
+                let account = &mut accounts[at];
+                if at_us >= end_us - 30 * day_us {
+                    account.attempts_30d += 1;
+                }
+                if conversation && at_us >= end_us - 90 * day_us {
+                    account.conversations_90d += 1;
+                }
+                if account.last_contact_at_us.is_none_or(|last| last < at_us) {
+                    account.last_contact_at_us = Some(at_us);
+                }
+            }
+        }
+        // Promises by outcome; running arrangements.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT p.account_id, p.status FROM promises p WHERE p.account_id IN ({chunk_accounts})"
+        )))
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            if let Some(&at) = index.get(&row.try_get::<i64, _>(0)?) {
+                let status: String = row.try_get(1)?;
+                match domain::arrangement::PromiseStatus::parse(&status) {
+                    Some(domain::arrangement::PromiseStatus::Kept) => {
+                        accounts[at].promises_kept += 1
+                    }
+                    Some(domain::arrangement::PromiseStatus::Broken) => {
+                        accounts[at].promises_broken += 1
+                    }
+                    Some(domain::arrangement::PromiseStatus::Open) => {
+                        accounts[at].promise_open = true
+                    }
+                    Some(_) => {}
+                    None => return Err(StoreError::Corrupt(format!("promise status {status:?}"))),
+                }
+            }
+        }
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT r.account_id, r.status FROM arrangements r WHERE r.account_id IN ({chunk_accounts})"
+        )))
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            if let Some(&at) = index.get(&row.try_get::<i64, _>(0)?) {
+                let status: String = row.try_get(1)?;
+                let status = domain::arrangement::ArrangementStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("arrangement status {status:?}")))?;
+                if status.is_running() {
+                    accounts[at].arrangement_running = true;
+                }
+            }
+        }
+        // What the engine decided last time.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT n.account_id, n.as_of, n.score, n.score_reasons, n.segment, n.segment_since, n.arm, n.steps_done, n.queue_priority \
+             FROM account_nightly n WHERE n.account_id IN ({chunk_accounts})"
+        )))
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            if let Some(&at) = index.get(&row.try_get::<i64, _>(0)?) {
+                accounts[at].previous = Some(Nightly {
+                    as_of: date(&row.try_get::<String, _>(1)?)?,
+                    score: row.try_get(2)?,
+                    score_reasons: row.try_get(3)?,
+                    segment: row.try_get(4)?,
+                    segment_since: optional_date(row.try_get(5)?)?,
+                    arm: row.try_get(6)?,
+                    steps_done: row.try_get(7)?,
+                    queue_priority: row.try_get(8)?,
+                });
+            }
+        }
+        Ok(ChunkFacts {
+            accounts,
+            ledger_high_water,
+        })
+    }
+
+    /// Reviews the promises and arrangements of a chunk's accounts as of `as_of` (the
+    /// monitoring step; idempotent for a date: what was kept, broken or completed stays so).
+    pub async fn review_chunk(
+        &self,
+        actor: &Actor,
+        chunk: &Chunk,
+        as_of: Date,
+    ) -> Result<u64, StoreError> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT a.id FROM accounts a WHERE a.debtor_id BETWEEN $1 AND $2 ORDER BY a.id",
+        )
+        .bind(chunk.first_debtor_id)
+        .bind(chunk.last_debtor_id)
+        .fetch_all(&self.pool)
+        .await?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.write().await?;
+        let changes = crate::arrangements::review_as_of(&mut tx, &ids, as_of, actor).await?;
+        if changes == 0 {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(changes)
+    }
+
+    /// Writes a chunk's results and marks it done, in one transaction; a chunk already
+    /// done writes nothing. Accounts with a ledger entry after `ledger_high_water` (an
+    /// agent posted while the chunk computed) are left out.
+    pub async fn commit_chunk(
+        &self,
+        actor: &Actor,
+        chunk: &Chunk,
+        as_of: Date,
+        ledger_high_water: i64,
+        mut writes: ChunkWrites,
+        elapsed_us: i64,
+    ) -> Result<ChunkOutcome, StoreError> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE batch_chunks SET done_at_us = $1, elapsed_us = $2, failure = NULL WHERE run_id = $3 AND chunk_no = $4 AND done_at_us IS NULL",
+        )
+        .bind(tx.now_us())
+        .bind(elapsed_us)
+        .bind(chunk.run_id)
+        .bind(chunk.chunk_no)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+        if done != 1 {
+            tx.rollback().await?;
+            return Ok(ChunkOutcome::AlreadyDone);
+        }
+        let changed: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT e.account_id FROM ledger_entries e JOIN accounts a ON a.id = e.account_id \
+             WHERE a.debtor_id BETWEEN $1 AND $2 AND e.id > $3 \
+             UNION SELECT a.id FROM accounts a WHERE a.debtor_id BETWEEN $1 AND $2 AND a.status <> 'active' \
+             ORDER BY 1",
+        )
+        .bind(chunk.first_debtor_id)
+        .bind(chunk.last_debtor_id)
+        .bind(ledger_high_water)
+        .fetch_all(tx.conn())
+        .await?;
+        if !changed.is_empty() {
+            let changed_set: std::collections::HashSet<i64> = changed.iter().copied().collect();
+            writes.interest.retain(|posting| !changed_set.contains(&posting.account_id));
+            writes.aging.retain(|aging| !changed_set.contains(&aging.account_id));
+            writes.time_barred.retain(|id| !changed_set.contains(id));
+            writes.nightly.retain(|(id, _)| !changed_set.contains(id));
+            writes.actions.retain(|action| !changed_set.contains(&action.account_id));
+        }
+        writes.counts.insert(
+            "chunk".into(),
+            json!({"changed_while_computing": changed.len()}),
+        );
+        let seq = tx
+            .audit(AuditEvent {
+                actor: &actor.name,
+                action: "batch.chunk",
+                entity: "batch_run",
+                entity_key: &chunk.run_id.to_string(),
+                before: None,
+                after: Some(json!({
+                    "as_of": as_of.to_string(),
+                    "chunk": chunk.chunk_no,
+                    "debtors": [chunk.first_debtor_id, chunk.last_debtor_id],
+                    "counts": writes.counts,
+                })),
+                reason: "nightly run",
+            })
+            .await?;
+        write_interest(&mut tx, &writes.interest, seq).await?;
+        if !writes.aging.is_empty() {
+            let mut next_id = tx.next_id("aging_moves").await?;
+            let mut batch = Batch::new(
+                self.engine,
+                "aging_moves",
+                &["id", "account_id", "bucket", "days_past_due"],
+                "",
+            )
+            .with_constants(vec![
+                ("moved_on", crate::batch::Literal::Date(as_of)),
+                ("recorded_at_us", crate::batch::Literal::Int(tx.now_us())),
+            ]);
+            for aging in &writes.aging {
+                batch.push([
+                    next_id.into(),
+                    aging.account_id.into(),
+                    aging.bucket.clone().into(),
+                    i64::from(aging.days_past_due).into(),
+                ]);
+                next_id += 1;
+                if batch.is_full() {
+                    batch.flush(tx.conn()).await?;
+                }
+            }
+            batch.flush(tx.conn()).await?;
+        }
+        for id in &writes.time_barred {
+            sqlx::query("UPDATE accounts SET time_barred_on = $1 WHERE id = $2 AND time_barred_on IS NULL")
+                .bind(as_of.to_string())
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
+        }
+        write_nightly(&mut tx, chunk.run_id, &writes.nightly).await?;
+        write_actions(&mut tx, chunk.run_id, as_of, &writes.actions).await?;
+        sqlx::query("UPDATE batch_chunks SET counts_json = $1 WHERE run_id = $2 AND chunk_no = $3")
+            .bind(serde_json::Value::Object(writes.counts).to_string())
+            .bind(chunk.run_id)
+            .bind(chunk.chunk_no)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        Ok(ChunkOutcome::Written { changed })
+    }
+
+    /// Closes a run whose chunks are all done: the summary is the chunks' counts summed.
+    /// None while chunks remain.
+    pub async fn finish_batch_run(&self, actor: &Actor, run_id: i64) -> Result<Option<Run>, StoreError> {
+        let mut tx = self.write().await?;
+        let status: String = sqlx::query_scalar("SELECT status FROM batch_runs WHERE id = $1")
+            .bind(run_id)
+            .fetch_one(tx.conn())
+            .await?;
+        if status == RunStatus::Done.code() {
+            tx.rollback().await?;
+            return self.batch_run(run_id).await.map(Some);
+        }
+        let rows = sqlx::query(
+            "SELECT done_at_us, counts_json FROM batch_chunks WHERE run_id = $1 ORDER BY chunk_no",
+        )
+        .bind(run_id)
+        .fetch_all(tx.conn())
+        .await?;
+        let mut summary = serde_json::Map::new();
+        for row in &rows {
+            let done: Option<i64> = row.try_get(0)?;
+            if done.is_none() {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            let counts: Option<String> = row.try_get(1)?;
+            let counts: serde_json::Value = counts
+                .map(|text| serde_json::from_str(&text))
+                .transpose()
+                .map_err(|_| StoreError::Corrupt("batch chunk counts".into()))?
+                .unwrap_or(serde_json::Value::Null);
+            add_counts(&mut summary, &counts);
+        }
+        let summary = serde_json::Value::Object(summary);
+        tx.audit(AuditEvent {
+            actor: &actor.name,
+            action: "batch.run.done",
+            entity: "batch_run",
+            entity_key: &run_id.to_string(),
+            before: None,
+            after: Some(summary.clone()),
+            reason: "nightly run finished",
+        })
+        .await?;
+        sqlx::query(
+            "UPDATE batch_runs SET status = 'done', finished_at_us = $1, summary_json = $2 WHERE id = $3",
+        )
+        .bind(tx.now_us())
+        .bind(summary.to_string())
+        .bind(run_id)
+        .execute(tx.conn())
+        .await?;
+        tx.commit().await?;
+        self.batch_run(run_id).await.map(Some)
+    }
+}
+
+/// Adds every number of `counts` into `sum`, key by key (nested objects too).
+pub fn add_counts(sum: &mut serde_json::Map<String, serde_json::Value>, counts: &serde_json::Value) {
+    let serde_json::Value::Object(counts) = counts else {
+        return;
+    };
+    for (key, value) in counts {
+        match value {
+            serde_json::Value::Number(number) => {
+                let before = sum.get(key).and_then(serde_json::Value::as_i64).unwrap_or(0);
+                sum.insert(key.clone(), json!(before + number.as_i64().unwrap_or(0)));
+            }
+            serde_json::Value::Object(_) => {
+                let entry = sum
+                    .entry(key.clone())
+                    .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+                if let serde_json::Value::Object(inner) = entry {
+                    add_counts(inner, value);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Posts the accrual entries: sealed ledger rows like any other, in multi-row INSERTs.
+async fn write_interest(
+    tx: &mut crate::audit::WriteTx,
+    postings: &[InterestPosting],
+    audit_seq: i64,
+) -> Result<(), StoreError> {
+    if postings.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = postings.iter().map(|posting| posting.account_id).collect();
+    let id_list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT account_id, CAST(MAX(seq) AS BIGINT) FROM ledger_entries WHERE account_id IN ({}) GROUP BY account_id",
+        id_list.join(", ")
+    )))
+    .fetch_all(tx.conn())
+    .await?;
+    let mut seqs: HashMap<i64, i64> = HashMap::new();
+    for row in &rows {
+        seqs.insert(row.try_get(0)?, row.try_get(1)?);
+    }
+    let mut next_id = tx.next_id("ledger_entries").await?;
+    let now_us = tx.now_us();
+    for posting in postings {
+        let seq = seqs.get(&posting.account_id).copied().unwrap_or(0) + 1;
+        seqs.insert(posting.account_id, seq);
+        let amounts = posting.entry.amounts();
+        let effective_on = posting.entry.effective_on().to_string();
+        let row = LedgerRow {
+            id: next_id,
+            account_id: posting.account_id,
+            seq,
+            reason: posting.entry.reason().code(),
+            principal_minor: amounts.principal.minor(),
+            interest_minor: amounts.interest.minor(),
+            fees_minor: amounts.fees.minor(),
+            effective_on: &effective_on,
+            recorded_at_us: now_us,
+            corrects_entry_id: None,
+            memo: Some(ACCRUAL_MEMO),
+            audit_seq,
+        };
+        let hash = row.hash(tx.seal());
+        tx.sealed()
+            .add("ledger_entries", crate::seal::hash_sum(&hash));
+        sqlx::query(
+            "INSERT INTO ledger_entries (id, account_id, seq, reason, principal_minor, interest_minor, fees_minor, effective_on, recorded_at_us, corrects_entry_id, memo, audit_seq, row_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $12)",
+        )
+        .bind(next_id)
+        .bind(posting.account_id)
+        .bind(seq)
+        .bind(posting.entry.reason().code())
+        .bind(amounts.principal.minor())
+        .bind(amounts.interest.minor())
+        .bind(amounts.fees.minor())
+        .bind(&effective_on)
+        .bind(now_us)
+        .bind(ACCRUAL_MEMO)
+        .bind(audit_seq)
+        .bind(&hash)
+        .execute(tx.conn())
+        .await?;
+        next_id += 1;
+    }
+    crate::workspace::refresh_balances(tx.conn(), &ids).await?;
+    Ok(())
+}
+
+async fn write_nightly(
+    tx: &mut crate::audit::WriteTx,
+    run_id: i64,
+    rows: &[(i64, Nightly)],
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let engine = tx.engine();
+    let mut batch = Batch::new(
+        engine,
+        "account_nightly",
+        &[
+            "account_id",
+            "as_of",
+            "score",
+            "score_reasons",
+            "segment",
+            "segment_since",
+            "arm",
+            "steps_done",
+            "queue_priority",
+        ],
+        " ON CONFLICT (account_id) DO UPDATE SET run_id = excluded.run_id, as_of = excluded.as_of, score = excluded.score, \
+          score_reasons = excluded.score_reasons, segment = excluded.segment, segment_since = excluded.segment_since, \
+          arm = excluded.arm, steps_done = excluded.steps_done, queue_priority = excluded.queue_priority",
+    )
+    .with_constants(vec![("run_id", crate::batch::Literal::Int(run_id))]);
+    for (account_id, nightly) in rows {
+        batch.push([
+            (*account_id).into(),
+            nightly.as_of.to_string().into(),
+            nightly.score.into(),
+            nightly.score_reasons.clone().into(),
+            nightly.segment.clone().into(),
+            nightly.segment_since.map(|on| on.to_string()).into(),
+            nightly.arm.clone().into(),
+            nightly.steps_done.into(),
+            nightly.queue_priority.into(),
+        ]);
+        if batch.is_full() {
+            batch.flush(tx.conn()).await?;
+        }
+    }
+    batch.flush(tx.conn()).await?;
+    // The queue reads its order from `accounts.priority` (its index).
+    for (account_id, nightly) in rows {
+        sqlx::query("UPDATE accounts SET priority = $1 WHERE id = $2 AND priority <> $1")
+            .bind(nightly.queue_priority)
+            .bind(account_id)
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+async fn write_actions(
+    tx: &mut crate::audit::WriteTx,
+    run_id: i64,
+    as_of: Date,
+    actions: &[StrategyAction],
+) -> Result<(), StoreError> {
+    if actions.is_empty() {
+        return Ok(());
+    }
+    let mut next_id = tx.next_id("strategy_actions").await?;
+    let engine = tx.engine();
+    let mut batch = Batch::new(
+        engine,
+        "strategy_actions",
+        &[
+            "id",
+            "account_id",
+            "segment",
+            "segment_since",
+            "arm",
+            "step_no",
+            "action",
+            "detail",
+        ],
+        " ON CONFLICT (account_id, segment, segment_since, arm, step_no) DO NOTHING",
+    )
+    .with_constants(vec![
+        ("run_id", crate::batch::Literal::Int(run_id)),
+        ("due_on", crate::batch::Literal::Date(as_of)),
+        ("status", crate::batch::Literal::Code("pending")),
+        ("tries", crate::batch::Literal::Int(0)),
+    ]);
+    for action in actions {
+        batch.push([
+            next_id.into(),
+            action.account_id.into(),
+            action.segment.clone().into(),
+            action.segment_since.to_string().into(),
+            action.arm.clone().into(),
+            action.step_no.into(),
+            action.action.clone().into(),
+            action.detail.clone().into(),
+        ]);
+        next_id += 1;
+        if batch.is_full() {
+            batch.flush(tx.conn()).await?;
+        }
+    }
+    batch.flush(tx.conn()).await?;
+    Ok(())
+}
+
+/// The tables the nightly engine writes, each as the statement that reads its content
+/// (ids, dates and amounts; not the instants rows were written at, which differ between
+/// a killed-and-resumed run and an uninterrupted one).
+const DIGESTED: &[(&str, &str)] = &[
+    (
+        "ledger_entries",
+        "SELECT account_id, seq, reason, principal_minor, interest_minor, fees_minor, effective_on, COALESCE(memo, '') FROM ledger_entries ORDER BY account_id, seq",
+    ),
+    (
+        "aging_moves",
+        "SELECT account_id, bucket, days_past_due, moved_on FROM aging_moves ORDER BY account_id, id",
+    ),
+    (
+        "accounts",
+        "SELECT id, status, priority, balance_minor, COALESCE(time_barred_on, '') FROM accounts ORDER BY id",
+    ),
+    (
+        "account_nightly",
+        "SELECT account_id, as_of, COALESCE(score, -1), COALESCE(score_reasons, ''), COALESCE(segment, ''), COALESCE(segment_since, ''), COALESCE(arm, ''), steps_done, queue_priority FROM account_nightly ORDER BY account_id",
+    ),
+    (
+        "promises",
+        "SELECT id, account_id, status FROM promises ORDER BY id",
+    ),
+    (
+        "arrangements",
+        "SELECT id, account_id, status FROM arrangements ORDER BY id",
+    ),
+    (
+        "strategy_actions",
+        "SELECT account_id, segment, segment_since, arm, step_no, action, detail, due_on, status FROM strategy_actions ORDER BY account_id, segment, segment_since, arm, step_no",
+    ),
+];
+
+impl Store {
+    /// A SHA-256 per table of what the nightly engine writes, and of all of them: two
+    /// databases with equal digests hold the same balances, buckets, scores, segments,
+    /// arms, queue and treatment steps (`arrears batch digest`).
+    pub async fn nightly_digest(&self) -> Result<Vec<(&'static str, String)>, StoreError> {
+        use sha2::Digest;
+        let mut all = sha2::Sha256::new();
+        let mut digests = Vec::new();
+        for (table, sql) in DIGESTED {
+            let mut hasher = sha2::Sha256::new();
+            let rows = sqlx::query(sqlx::AssertSqlSafe(*sql))
+                .fetch_all(&self.pool)
+                .await?;
+            for row in &rows {
+                for column in 0..row.len() {
+                    let cell = match row.try_get::<i64, _>(column) {
+                        Ok(number) => number.to_string(),
+                        Err(_) => row.try_get::<String, _>(column)?,
+                    };
+                    hasher.update(cell.len().to_le_bytes());
+                    hasher.update(cell.as_bytes());
+                }
+                hasher.update(b"\n");
+            }
+            let digest = hex::encode(hasher.finalize());
+            all.update(table.as_bytes());
+            all.update(digest.as_bytes());
+            digests.push((*table, digest));
+        }
+        digests.push(("all", hex::encode(all.finalize())));
+        Ok(digests)
+    }
+}
