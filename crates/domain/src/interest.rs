@@ -295,6 +295,26 @@ mod tests {
     }
 
     #[test]
+    fn centuries_cost_no_more_than_days() {
+        // Walked segment by segment: 7,000 years of days are as quick as one.
+        let timeline = PrincipalTimeline::new([moved(date(1000, 1, 1), 1_000_00)]).unwrap();
+        let through = date(8000, 1, 1);
+        let days = i128::from((through - date(1000, 1, 1)).get_days());
+        let exact = accrued_exact(
+            &timeline,
+            date(1000, 1, 1),
+            through,
+            BasisPoints::new(5_00).unwrap(),
+        );
+        assert_eq!(
+            exact,
+            Ok(ExactInterest {
+                numerator: days * 1_000_00 * 5_00
+            })
+        );
+    }
+
+    #[test]
     fn entries_pick_their_reason_by_sign() {
         let night = date(2027, 3, 1);
         let up = accrual_entry(Amount::from_minor(12), night)
