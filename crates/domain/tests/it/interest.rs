@@ -168,6 +168,13 @@ fn the_worked_example_of_the_docs() {
     assert_eq!(posts.iter().sum::<i64>(), 16_18);
     // Rounding each day alone would drift: 9 × 0.59 + 22 × 0.49 = 16.09.
     assert_ne!(9 * 59 + 22 * 49, 16_18);
+    // The payment recorded on the 20th, backdated to the 10th.
+    let unaware = timeline(&rows[..1]);
+    let posted = accrued_through(&unaware, start, date(2027, 3, 19), apr(18_00)).unwrap();
+    assert_eq!(posted, Amount::from_minor(11_24));
+    let accrued = accrued_through(&tl, start, date(2027, 3, 20), apr(18_00)).unwrap();
+    assert_eq!(accrued, Amount::from_minor(10_75));
+    assert_eq!(to_post(accrued, posted), Ok(Amount::from_minor(-49)));
 }
 
 #[test]
