@@ -37,7 +37,12 @@ pub const PLAN_TERM_MONTHS_MAX: u32 = 120;
 pub struct CreditorPolicy {
     /// Currency the policy's amounts are written in.
     pub currency: Currency,
+    /// How interest accrues when it does: never `none` while `accrue_interest` is on.
     pub interest_method: InterestMethod,
+    /// Whether the nightly batch accrues interest on this creditor's accounts (at each
+    /// account's APR, by `interest_method`; docs/batch.md). Off by default.
+    pub accrue_interest: bool,
+    /// Charged once per missed installment (zero: never).
     pub late_fee: Amount,
     pub returned_payment_fee: Amount,
     /// Order in which a payment pays down buckets.
@@ -76,6 +81,7 @@ impl Default for CreditorPolicy {
         CreditorPolicy {
             currency: Currency::USD,
             interest_method: InterestMethod::SimpleDaily365,
+            accrue_interest: false,
             late_fee: Amount::ZERO,
             returned_payment_fee: Amount::ZERO,
             waterfall: [Bucket::Fees, Bucket::Interest, Bucket::Principal],
@@ -110,12 +116,16 @@ pub const POLICY_KEYS: &[(&str, &str)] = &[
         "ISO 4217 code the policy's amounts are written in (default USD)",
     ),
     (
+        "accrue_interest",
+        "true | false (default false): accrue interest nightly by interest_method, which must not be none",
+    ),
+    (
         "interest_method",
-        "none | simple_daily_365 (default simple_daily_365, at each account's apr_bps)",
+        "none | simple_daily_365 (default simple_daily_365, at each account's apr_bps): how interest accrues when accrue_interest is true",
     ),
     (
         "late_fee",
-        "fee assessed on a missed installment (default 0.00)",
+        "fee charged once per missed installment, after grace_days (default 0.00: none)",
     ),
     (
         "returned_payment_fee",
@@ -261,7 +271,22 @@ impl CreditorPolicy {
             .map_or(self.commission_bps, |(_, bps)| *bps)
     }
 
+    /// The method interest accrues by on this creditor's accounts, `None` when it does
+    /// not accrue (`accrue_interest` off). Never `Some(InterestMethod::None)`: `set`
+    /// refuses `accrue_interest=true` with `interest_method=none`.
+    pub fn accrual_method(&self) -> Option<InterestMethod> {
+        let method = self.accrue_interest.then_some(self.interest_method);
+        assert_ne!(method, Some(InterestMethod::None), "refused by set");
+        method
+    }
+
     /// Sets one key from its text form; the policy is unchanged on error.
+    ///
+    /// `accrue_interest=true` needs an `interest_method` other than `none`, and
+    /// `interest_method=none` needs `accrue_interest` off: keys are applied in the order
+    /// given, so turning interest off is `accrue_interest=false interest_method=none`
+    /// (the order the policy lists them in) and on from `none` is
+    /// `interest_method=simple_daily_365 accrue_interest=true`.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), PolicyError> {
         let bad = |expected: &str| PolicyError::BadValue {
             key: key.to_string(),
@@ -305,8 +330,27 @@ impl CreditorPolicy {
                 self.currency = currency;
             }
             "interest_method" => {
-                self.interest_method =
-                    InterestMethod::parse(value).ok_or_else(|| bad(&InterestMethod::codes()))?
+                let method =
+                    InterestMethod::parse(value).ok_or_else(|| bad(&InterestMethod::codes()))?;
+                if method == InterestMethod::None && self.accrue_interest {
+                    return Err(bad(
+                        "simple_daily_365 while accrue_interest is true (turn accrue_interest off first, or in the same change: accrue_interest=false interest_method=none)",
+                    ));
+                }
+                self.interest_method = method;
+            }
+            "accrue_interest" => {
+                let accrue = match value {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(bad("true or false")),
+                };
+                if accrue && self.interest_method == InterestMethod::None {
+                    return Err(bad(
+                        "false while interest_method is none (set interest_method=simple_daily_365 first, then accrue_interest=true)",
+                    ));
+                }
+                self.accrue_interest = accrue;
             }
             "late_fee" => self.late_fee = amount(self.currency)?,
             "returned_payment_fee" => self.returned_payment_fee = amount(self.currency)?,
@@ -355,6 +399,7 @@ impl CreditorPolicy {
         let waterfall: Vec<&str> = self.waterfall.iter().map(|bucket| bucket.code()).collect();
         vec![
             ("currency", self.currency.code().to_string()),
+            ("accrue_interest", self.accrue_interest.to_string()),
             ("interest_method", self.interest_method.code().to_string()),
             ("late_fee", money(self.late_fee)),
             ("returned_payment_fee", money(self.returned_payment_fee)),
@@ -520,8 +565,63 @@ mod tests {
             Err(PolicyError::BadValue { .. })
         ));
         policy.set("currency", "EUR").unwrap();
-        assert_eq!(policy.to_pairs()[2], ("late_fee", "0.00".to_string()));
+        assert!(
+            policy
+                .to_pairs()
+                .contains(&("late_fee", "0.00".to_string()))
+        );
         assert_eq!(policy.currency.code(), "EUR");
+    }
+}
+
+#[cfg(test)]
+mod interest_policy_tests {
+    use super::*;
+
+    #[test]
+    fn interest_accrues_only_when_switched_on_by_a_real_method() {
+        let mut policy = CreditorPolicy::default();
+        assert!(!policy.accrue_interest);
+        assert_eq!(policy.accrual_method(), None);
+        policy.set("accrue_interest", "true").unwrap();
+        assert_eq!(
+            policy.accrual_method(),
+            Some(InterestMethod::SimpleDaily365)
+        );
+        assert_eq!(
+            CreditorPolicy::from_text(&policy.to_text()),
+            Ok(policy.clone())
+        );
+        for odd in ["yes", "1", "TRUE", ""] {
+            assert!(policy.set("accrue_interest", odd).is_err(), "{odd:?}");
+        }
+    }
+
+    #[test]
+    fn no_method_and_accrual_on_is_refused_either_way_round() {
+        let mut on = CreditorPolicy::default();
+        on.set("accrue_interest", "true").unwrap();
+        let error = on.set("interest_method", "none").unwrap_err();
+        assert!(error.to_string().contains("accrue_interest"), "{error}");
+        assert_eq!(on.interest_method, InterestMethod::SimpleDaily365);
+        // Off in the order the policy lists its keys.
+        on.set("accrue_interest", "false").unwrap();
+        on.set("interest_method", "none").unwrap();
+        assert_eq!(on.accrual_method(), None);
+        let error = on.set("accrue_interest", "true").unwrap_err();
+        assert!(error.to_string().contains("interest_method"), "{error}");
+        assert!(!on.accrue_interest);
+        assert_eq!(CreditorPolicy::from_text(&on.to_text()), Ok(on.clone()));
+        // A stored text can never hold the contradiction.
+        assert!(CreditorPolicy::from_text("interest_method=none\naccrue_interest=true\n").is_err());
+    }
+
+    #[test]
+    fn policies_stored_before_the_key_existed_do_not_accrue() {
+        let stored = "interest_method=simple_daily_365\nlate_fee=15.00\n";
+        let policy = CreditorPolicy::from_text(stored).unwrap();
+        assert!(!policy.accrue_interest);
+        assert_eq!(policy.late_fee, Amount::from_minor(15_00));
     }
 }
 

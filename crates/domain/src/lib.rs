@@ -11,6 +11,8 @@ pub mod contact;
 pub mod creditor;
 pub mod date;
 pub mod ids;
+pub mod interest;
+pub mod late_fee;
 pub mod ledger;
 pub mod money;
 pub mod party;

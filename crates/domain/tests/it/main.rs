@@ -3,6 +3,7 @@
 //! arrangements move only as their states allow.
 
 mod arrangement;
+mod interest;
 mod plan;
 
 use domain::aging::AgingScheme;

@@ -245,20 +245,30 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Código ISO 4217 de los importes, p. ej. USD",
     ),
     (
+        "policy_key.accrue_interest",
+        "Accrue interest",
+        "Devengar intereses",
+    ),
+    (
+        "policy_hint.accrue_interest",
+        "true to accrue interest every night by the interest method (which must not be none), false to stop",
+        "true para devengar intereses cada noche según el método de interés (que no puede ser none), false para detenerlo",
+    ),
+    (
         "policy_key.interest_method",
         "Interest method",
         "Método de interés",
     ),
     (
         "policy_hint.interest_method",
-        "none, or simple_daily_365 at each account's rate",
-        "none, o simple_daily_365 a la tasa de cada cuenta",
+        "none, or simple_daily_365 at each account's rate; used when interest accrues",
+        "none, o simple_daily_365 a la tasa de cada cuenta; se usa cuando se devengan intereses",
     ),
     ("policy_key.late_fee", "Late fee", "Cargo por atraso"),
     (
         "policy_hint.late_fee",
-        "Charged on a missed installment, e.g. 15.00",
-        "Se cobra por una cuota no pagada, p. ej. 15.00",
+        "Charged once per missed installment after the grace days, e.g. 15.00 (0.00: none)",
+        "Se cobra una vez por cuota no pagada tras los días de gracia, p. ej. 15.00 (0.00: ninguno)",
     ),
     (
         "policy_key.returned_payment_fee",
