@@ -212,7 +212,11 @@ fn check(parsed: ModelFile) -> Result<Model, Failure> {
 fn finite(value: &Spanned<f64>, field: &str) -> Result<f64, Problem> {
     let number = *value.get_ref();
     if !number.is_finite() {
-        return Err(problem(value, field, format!("{number} is not a finite number")));
+        return Err(problem(
+            value,
+            field,
+            format!("{number} is not a finite number"),
+        ));
     }
     Ok(number)
 }
@@ -423,9 +427,7 @@ fn reference(field: &str, value: &Spanned<toml::Value>, kind: Kind) -> Result<In
             // Exact for any reference a person writes (below 2^53).
             Ok(Input::Number(*number as f64))
         }
-        (Kind::Number | Kind::OptionalNumber, toml::Value::Float(number))
-            if number.is_finite() =>
-        {
+        (Kind::Number | Kind::OptionalNumber, toml::Value::Float(number)) if number.is_finite() => {
             Ok(Input::Number(*number))
         }
         (Kind::Number | Kind::OptionalNumber, _) => Err(wrong("a finite number")),
@@ -455,6 +457,47 @@ fn string(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
 }
 
+/// The model as the Markdown tables of docs/scoring.md: one row per feature in the
+/// model's order, then the product weights.
+pub fn markdown_tables(model: &Model) -> String {
+    let mut out = String::new();
+    out.push_str(
+        "| Code | Feature | Transform | Weight | Reference | Reason (en) | Reason (es) |\n",
+    );
+    out.push_str("|---|---|---|---|---|---|---|\n");
+    for term in &model.terms {
+        let weight = match term.transform {
+            Transform::OneHot => "per product, below".to_string(),
+            _ => float(term.weights[0]),
+        };
+        let reference = match term.reference {
+            Input::Flag(flag) => flag.to_string(),
+            Input::Number(number) => format!("{number}"),
+            Input::Product(product) => product.code().to_string(),
+            Input::Missing => unreachable!("a reference is never missing"),
+        };
+        out.push_str(&format!(
+            "| {} | `{}` | `{}` | {weight} | {reference} | {} | {} |\n",
+            term.reason_code,
+            term.feature.name(),
+            term.transform,
+            term.reason_en,
+            term.reason_es
+        ));
+    }
+    let products = model
+        .terms
+        .iter()
+        .find(|term| term.transform == Transform::OneHot)
+        .expect("`product` takes only `one_hot`");
+    out.push_str("\n| Product | Weight |\n|---|---|\n");
+    for (product, weight) in Product::ALL.iter().zip(&products.weights) {
+        out.push_str(&format!("| `{}` | {} |\n", product.code(), float(*weight)));
+    }
+    out.push_str(&format!("\nIntercept: {}.\n", float(model.intercept)));
+    out
+}
+
 fn write_model(model: &Model, out: &mut String) -> fmt::Result {
     writeln!(out, "# Arrears propensity-to-pay model (docs/scoring.md).")?;
     writeln!(
@@ -462,7 +505,10 @@ fn write_model(model: &Model, out: &mut String) -> fmt::Result {
         "# score = round(1000 × 1 / (1 + e^−(intercept + Σ weight × transform(value))))"
     )?;
     match &model.fit {
-        None => writeln!(out, "# Weights written by hand: a starting prior, not fitted.")?,
+        None => writeln!(
+            out,
+            "# Weights written by hand: a starting prior, not fitted."
+        )?,
         Some(_) => writeln!(out, "# Weights fitted by `refit`; see [fit].")?,
     }
     writeln!(out)?;
@@ -489,6 +535,13 @@ fn write_model(model: &Model, out: &mut String) -> fmt::Result {
 
 fn write_term(term: &Term, out: &mut String) -> fmt::Result {
     writeln!(out)?;
+    writeln!(
+        out,
+        "# {} {}: {}",
+        term.reason_code,
+        term.feature.name(),
+        term.transform.meaning()
+    )?;
     writeln!(out, "[[feature]]")?;
     writeln!(out, "name = {}", string(term.feature.name()))?;
     writeln!(out, "transform = {}", string(&term.transform.to_string()))?;

@@ -87,12 +87,23 @@ pub struct FitReport {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum FitError {
-    TooFewSamples { samples: usize },
-    TooManySamples { samples: usize },
+    TooFewSamples {
+        samples: usize,
+    },
+    TooManySamples {
+        samples: usize,
+    },
     /// Too few paid or too few unpaid samples (both may be zero).
-    TooFewOfClass { positives: usize, negatives: usize },
-    BadOptions { reason: String },
-    NotConverged { iterations: u32 },
+    TooFewOfClass {
+        positives: usize,
+        negatives: usize,
+    },
+    BadOptions {
+        reason: String,
+    },
+    NotConverged {
+        iterations: u32,
+    },
     /// The equations have no unique solution (only with `l2` = 0).
     Singular,
 }
@@ -121,9 +132,8 @@ impl fmt::Display for FitError {
                 formatter,
                 "the fit did not converge in {iterations} iterations: raise l2"
             ),
-            FitError::Singular => formatter.write_str(
-                "the fit has no unique solution (collinear features): use l2 above 0",
-            ),
+            FitError::Singular => formatter
+                .write_str("the fit has no unique solution (collinear features): use l2 above 0"),
         }
     }
 }
@@ -146,8 +156,8 @@ pub fn refit(
         .partition(|index| !is_held_out(**index, options.holdout_every));
     let positives = samples.iter().filter(|(_, paid)| *paid).count();
 
-    let prior_auc = area_under_curve_of(model, samples, &every)
-        .expect("both classes present (checked above)");
+    let prior_auc =
+        area_under_curve_of(model, samples, &every).expect("both classes present (checked above)");
     let mut holdout_auc = None;
     let mut prior_holdout_auc = None;
     if !holdout.is_empty() {

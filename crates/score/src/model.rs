@@ -58,6 +58,20 @@ impl Transform {
         }
     }
 
+    /// What the transform computes, in words, for comments and docs.
+    pub fn meaning(self) -> String {
+        match self {
+            Transform::Identity => "x".into(),
+            Transform::Log1p => "ln(1 + x)".into(),
+            Transform::Cap(cap) => format!("min(x, {cap})"),
+            Transform::Recency(days) => {
+                format!("({days} − min(x, {days})) / {days}; never: 0")
+            }
+            Transform::Indicator => "1 if yes, else 0".into(),
+            Transform::OneHot => "the weight of the account's product".into(),
+        }
+    }
+
     /// Whether a feature of `kind` may take this transform.
     pub fn fits(self, kind: Kind) -> bool {
         match self {
@@ -92,9 +106,11 @@ impl Transform {
             (Transform::Indicator, Input::Flag(flag)) => out.push(if flag { 1.0 } else { 0.0 }),
             (Transform::Indicator, Input::Number(x)) => out.push(if x > 0.0 { 1.0 } else { 0.0 }),
             (Transform::OneHot, Input::Product(product)) => {
-                out.extend(Product::ALL.iter().map(|each| {
-                    if *each == product { 1.0 } else { 0.0 }
-                }));
+                out.extend(Product::ALL.iter().map(
+                    |each| {
+                        if *each == product { 1.0 } else { 0.0 }
+                    },
+                ));
             }
             (transform, input) => panic!("transform {transform} does not take {input:?}"),
         }
