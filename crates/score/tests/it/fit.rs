@@ -170,6 +170,18 @@ fn a_refit_finds_the_planted_weights_and_ranks_better_than_the_prior() {
         report.auc
     );
 
+    // Calibrated: with an unpenalised intercept the expected number of payers is the
+    // observed one.
+    let expected: f64 = samples
+        .iter()
+        .map(|(features, _)| fitted.explain(features).probability)
+        .sum();
+    let observed = report.positives as f64;
+    assert!(
+        (expected - observed).abs() < 1e-6 * observed,
+        "{expected} vs {observed}"
+    );
+
     assert_eq!(report.samples, 12_000);
     assert_eq!(report.holdout_samples, 2_400);
     assert_eq!(report.training_samples, 9_600);
