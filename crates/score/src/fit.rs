@@ -104,7 +104,8 @@ pub enum FitError {
     NotConverged {
         iterations: u32,
     },
-    /// The equations have no unique solution (only with `l2` = 0).
+    /// The equations have no unique solution (a numerical failure: `l2` above 0 makes
+    /// them positive definite).
     Singular,
 }
 
@@ -204,8 +205,10 @@ fn is_held_out(index: usize, every: usize) -> bool {
 
 fn check_options(options: &FitOptions) -> Result<(), FitError> {
     let bad = |reason: String| Err(FitError::BadOptions { reason });
-    if !(options.l2.is_finite() && options.l2 >= 0.0) {
-        return bad(format!("l2 {} is not a finite number ≥ 0", options.l2));
+    // Without a penalty the product's columns (which always sum to 1) are collinear
+    // with the intercept and the weights have no unique value.
+    if !(options.l2.is_finite() && options.l2 > 0.0) {
+        return bad(format!("l2 {} is not a finite number above 0", options.l2));
     }
     if !(options.tolerance.is_finite() && options.tolerance > 0.0) {
         return bad(format!("tolerance {} is not above 0", options.tolerance));

@@ -155,6 +155,7 @@ impl Term {
     fn value(&self, input: Input, columns: &mut Vec<f64>) -> f64 {
         columns.clear();
         self.transform.apply(input, columns);
+        assert_eq!(self.weights.len(), columns.len(), "one weight per column");
         self.weights
             .iter()
             .zip(columns.iter())
@@ -177,7 +178,10 @@ pub struct Fit {
     pub l2: f64,
 }
 
-/// A loaded, checked model. Build it with `Model::parse` (or `Model::default_model`).
+/// A loaded, checked model. Build it with `Model::parse` (or `Model::default_model`);
+/// the fields are public to read (an explain view, a listing). A model changed by hand
+/// must keep what `parse` checks (one term per feature, one weight per column of its
+/// transform, finite weights): scoring asserts it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Model {
     pub version: String,
@@ -224,6 +228,19 @@ impl Reason {
 pub struct Scored {
     pub score: u16,
     pub reasons: Vec<Reason>,
+}
+
+impl Scored {
+    /// The reason codes as the batch stores them: comma-separated, most harmful first,
+    /// e.g. `R11,R07,R10`; empty when nothing pulls the score down.
+    pub fn codes(&self) -> String {
+        let codes: Vec<&str> = self
+            .reasons
+            .iter()
+            .map(|reason| reason.code.as_str())
+            .collect();
+        codes.join(",")
+    }
 }
 
 /// Every feature's part, for an "explain" view.

@@ -258,3 +258,14 @@ fn a_written_model_reads_back_identically() {
     let written = awkward.to_toml();
     assert_eq!(Model::parse("awkward.toml", &written).unwrap(), awkward);
 }
+
+#[test]
+fn whole_numbers_are_weights_too() {
+    let text = default_text()
+        .replace("intercept = 2.0", "intercept = 2")
+        .replace("weight = -1.0", "weight = -1");
+    assert_eq!(
+        &Model::parse("whole.toml", &text).unwrap(),
+        Model::default_model()
+    );
+}

@@ -1,4 +1,4 @@
-use crate::{fresh_placement, in_good_standing};
+use crate::{SplitMix64, account, fresh_placement, in_good_standing};
 use domain::account::Product;
 use domain::party::Language;
 use score::{Feature, Features, Model};
@@ -230,4 +230,37 @@ fn scoring_twice_gives_the_same_answer() {
         default_model().score(&account),
         default_model().score(&account)
     );
+}
+
+#[test]
+fn on_any_account_lateness_never_helps_and_a_fresh_payment_never_hurts() {
+    let mut rng = SplitMix64(2026);
+    for _ in 0..2_000 {
+        let account = account(&mut rng);
+        let base = score(&account);
+        let later = Features {
+            days_past_due: account.days_past_due + 100,
+            ..account.clone()
+        };
+        assert!(score(&later) <= base, "{account:?}");
+        let paid_today = Features {
+            payments_count: account.payments_count + 1,
+            days_since_last_payment: Some(0),
+            ..account.clone()
+        };
+        assert!(score(&paid_today) >= base, "{account:?}");
+        let disputed = Features {
+            open_dispute: true,
+            ..account.clone()
+        };
+        assert!(score(&disputed) <= base, "{account:?}");
+    }
+}
+
+#[test]
+fn the_stored_codes_are_the_reasons_in_order() {
+    let scored = default_model().score(&fresh_placement());
+    // No payment ever (−1.0), no conversation (−0.7), no payment count (−0.4 × ln 4).
+    assert_eq!(scored.codes(), "R11,R07,R10");
+    assert_eq!(default_model().score(&in_good_standing()).codes(), "");
 }
