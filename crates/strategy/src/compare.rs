@@ -78,7 +78,10 @@ impl Tally {
             outcome.promises_kept,
             outcome.promises_made
         );
-        self.accounts = self.accounts.checked_add(1).expect("fewer than 2^64 accounts");
+        self.accounts = self
+            .accounts
+            .checked_add(1)
+            .expect("fewer than 2^64 accounts");
         self.placed_total_minor = checked_sum(self.placed_total_minor, outcome.placed_minor);
         self.collected_total_minor =
             checked_sum(self.collected_total_minor, outcome.collected_minor);
@@ -105,7 +108,10 @@ impl Tally {
         if other.accounts == 0 {
             return *self;
         }
-        let accounts = self.accounts.checked_add(other.accounts).expect("fewer than 2^64 accounts");
+        let accounts = self
+            .accounts
+            .checked_add(other.accounts)
+            .expect("fewer than 2^64 accounts");
         let (left, right, total) = (self.accounts as f64, other.accounts as f64, accounts as f64);
         let placed_delta = other.placed_mean - self.placed_mean;
         let collected_delta = other.collected_mean - self.collected_mean;
@@ -181,7 +187,9 @@ impl Tally {
 }
 
 fn checked_sum(total: i128, value: i64) -> i128 {
-    total.checked_add(i128::from(value)).expect("totals of i64 amounts fit in i128")
+    total
+        .checked_add(i128::from(value))
+        .expect("totals of i64 amounts fit in i128")
 }
 
 fn sample(moment: f64, accounts: u64) -> f64 {
@@ -215,7 +223,10 @@ impl Estimate {
 
 /// Wilson's score interval for `successes` of `trials` at 95%; `None` without trials.
 pub fn wilson(successes: u64, trials: u64) -> Option<Estimate> {
-    assert!(successes <= trials, "{successes} successes of {trials} trials");
+    assert!(
+        successes <= trials,
+        "{successes} successes of {trials} trials"
+    );
     if trials == 0 {
         return None;
     }
@@ -293,7 +304,11 @@ pub struct Comparison {
 /// different by chance.
 pub fn compare(champion: &Tally, challengers: &[(&str, &Tally)]) -> Comparison {
     let mut arms = vec![(crate::CHAMPION.to_string(), champion.metrics())];
-    arms.extend(challengers.iter().map(|(name, tally)| (name.to_string(), tally.metrics())));
+    arms.extend(
+        challengers
+            .iter()
+            .map(|(name, tally)| (name.to_string(), tally.metrics())),
+    );
     let verdicts = challengers
         .iter()
         .map(|(name, challenger)| verdict(name, champion, challenger))
@@ -326,7 +341,8 @@ fn verdict(name: &str, champion: &Tally, challenger: &Tally) -> ChallengerVerdic
         difference.signum() * f64::INFINITY
     };
     result.p_value = erfc(result.z.abs() / std::f64::consts::SQRT_2);
-    let enough = champion.accounts >= ACCOUNTS_PER_ARM_MIN && challenger.accounts >= ACCOUNTS_PER_ARM_MIN;
+    let enough =
+        champion.accounts >= ACCOUNTS_PER_ARM_MIN && challenger.accounts >= ACCOUNTS_PER_ARM_MIN;
     result.verdict = if !enough {
         Verdict::TooFewAccounts
     } else if result.z >= Z_95 {

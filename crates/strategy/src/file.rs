@@ -6,13 +6,11 @@
 //! once the shape is right, every rule is checked and every broken one reported.
 
 use crate::arms::ASSIGNMENT_BUCKETS;
-use crate::model::{
-    Action, Arm, CHAMPION, Conditions, Escalation, Path, Segment, Step, Strategy,
-};
+use crate::model::{Action, Arm, CHAMPION, Conditions, Escalation, Path, Segment, Step, Strategy};
 use crate::{
     CALL_PRIORITY_MAX, CHALLENGERS_MAX, MAX_RETRY_DAYS_DEFAULT, MAX_RETRY_DAYS_MAX,
-    NAME_LENGTH_MAX, REVIEW_LENGTH_MAX, SCORE_MAX, SEGMENTS_MAX, STEP_DAY_MAX,
-    STEPS_PER_PATH_MAX, TEXT_BYTES_MAX,
+    NAME_LENGTH_MAX, REVIEW_LENGTH_MAX, SCORE_MAX, SEGMENTS_MAX, STEP_DAY_MAX, STEPS_PER_PATH_MAX,
+    TEXT_BYTES_MAX,
 };
 use domain::account::{Product, Status};
 use domain::aging::AgingScheme;
@@ -232,7 +230,10 @@ fn check(
         problems.at(
             parsed.format.span(),
             "format",
-            format!("this build reads format {FORMAT}, not {}", parsed.format.get_ref()),
+            format!(
+                "this build reads format {FORMAT}, not {}",
+                parsed.format.get_ref()
+            ),
         );
     }
     check_name(problems, &parsed.name, "name");
@@ -256,10 +257,14 @@ fn check(
     };
     let max_retry_days = match &parsed.max_retry_days {
         None => MAX_RETRY_DAYS_DEFAULT,
-        Some(days) => {
-            bounded(problems, days, "max_retry_days", 0, i64::from(MAX_RETRY_DAYS_MAX))
-                .unwrap_or(MAX_RETRY_DAYS_DEFAULT)
-        }
+        Some(days) => bounded(
+            problems,
+            days,
+            "max_retry_days",
+            0,
+            i64::from(MAX_RETRY_DAYS_MAX),
+        )
+        .unwrap_or(MAX_RETRY_DAYS_DEFAULT),
     };
     let context = Context {
         currency,
@@ -321,7 +326,11 @@ fn bounded(
 ) -> Option<u32> {
     let number = *value.get_ref();
     if !(min..=max).contains(&number) {
-        problems.at(value.span(), field, format!("{number} is not {min} … {max}"));
+        problems.at(
+            value.span(),
+            field,
+            format!("{number} is not {min} … {max}"),
+        );
         return None;
     }
     u32::try_from(number).ok()
@@ -363,7 +372,10 @@ fn segments(
             problems.at(
                 file.name.span(),
                 format!("{field}.name"),
-                format!("`{name}` is already the name of segment[{}]", earlier.index + 1),
+                format!(
+                    "`{name}` is already the name of segment[{}]",
+                    earlier.index + 1
+                ),
             );
         }
         let conditions = conditions(problems, context, &field, file);
@@ -406,30 +418,55 @@ fn conditions(
     file: &SegmentFile,
 ) -> Conditions {
     let balance = |problems: &mut Problems<'_>, value: &Option<Spanned<toml::Value>>, name| {
-        value
-            .as_ref()
-            .and_then(|value| balance_minor(problems, context.currency, value, &format!("{field}.{name}")))
+        value.as_ref().and_then(|value| {
+            balance_minor(
+                problems,
+                context.currency,
+                value,
+                &format!("{field}.{name}"),
+            )
+        })
     };
     let score = |problems: &mut Problems<'_>, value: &Option<Spanned<i64>>, name| {
         let value = value.as_ref()?;
-        let score = bounded(problems, value, &format!("{field}.{name}"), 0, i64::from(SCORE_MAX))?;
+        let score = bounded(
+            problems,
+            value,
+            &format!("{field}.{name}"),
+            0,
+            i64::from(SCORE_MAX),
+        )?;
         u16::try_from(score).ok()
     };
     let days = |problems: &mut Problems<'_>, value: &Option<Spanned<i64>>, name| {
-        bounded(problems, value.as_ref()?, &format!("{field}.{name}"), 0, CONDITION_DAYS_MAX)
+        bounded(
+            problems,
+            value.as_ref()?,
+            &format!("{field}.{name}"),
+            0,
+            CONDITION_DAYS_MAX,
+        )
     };
-    let labels: Vec<String> = context.aging.buckets().iter().map(|bucket| bucket.label()).collect();
+    let labels: Vec<String> = context
+        .aging
+        .buckets()
+        .iter()
+        .map(|bucket| bucket.label())
+        .collect();
     let conditions = Conditions {
         balance_min_minor: balance(problems, &file.balance_min, "balance_min"),
         balance_max_minor: balance(problems, &file.balance_max, "balance_max"),
         buckets: codes(problems, field, "buckets", &file.buckets, |label| {
-            labels.contains(&label.to_string()).then(|| label.to_string()).ok_or_else(|| {
-                format!(
-                    "`{label}` is not a bucket of aging scheme {}: {}",
-                    context.aging.to_text(),
-                    labels.join(", ")
-                )
-            })
+            labels
+                .contains(&label.to_string())
+                .then(|| label.to_string())
+                .ok_or_else(|| {
+                    format!(
+                        "`{label}` is not a bucket of aging scheme {}: {}",
+                        context.aging.to_text(),
+                        labels.join(", ")
+                    )
+                })
         }),
         score_min: score(problems, &file.score_min, "score_min"),
         score_max: score(problems, &file.score_max, "score_max"),
@@ -441,7 +478,9 @@ fn conditions(
             US_STATES
                 .contains(&code)
                 .then(|| code.to_string())
-                .ok_or_else(|| format!("`{code}` is not a US state or territory (USPS code, e.g. TX)"))
+                .ok_or_else(|| {
+                    format!("`{code}` is not a US state or territory (USPS code, e.g. TX)")
+                })
         }),
         languages: codes(problems, field, "languages", &file.languages, |code| {
             Language::parse(code)
@@ -454,8 +493,16 @@ fn conditions(
             Status::parse(code)
                 .ok_or_else(|| format!("`{code}` is not a status: {}", Status::codes()))
         }),
-        days_since_contact_min: days(problems, &file.days_since_contact_min, "days_since_contact_min"),
-        days_since_contact_max: days(problems, &file.days_since_contact_max, "days_since_contact_max"),
+        days_since_contact_min: days(
+            problems,
+            &file.days_since_contact_min,
+            "days_since_contact_min",
+        ),
+        days_since_contact_max: days(
+            problems,
+            &file.days_since_contact_max,
+            "days_since_contact_max",
+        ),
         days_since_broken_promise_max: days(
             problems,
             &file.days_since_broken_promise_max,
@@ -463,13 +510,18 @@ fn conditions(
         ),
         time_barred: file.time_barred.as_ref().map(|barred| *barred.get_ref()),
     };
-    let mut ordered = |min: Option<i64>, max: Option<i64>, max_span: Option<Range<usize>>, name: &str| {
-        if let (Some(min), Some(max), Some(span)) = (min, max, max_span)
-            && min > max
-        {
-            problems.at(span, format!("{field}.{name}_max"), format!("{name}_min is above {name}_max"));
-        }
-    };
+    let mut ordered =
+        |min: Option<i64>, max: Option<i64>, max_span: Option<Range<usize>>, name: &str| {
+            if let (Some(min), Some(max), Some(span)) = (min, max, max_span)
+                && min > max
+            {
+                problems.at(
+                    span,
+                    format!("{field}.{name}_max"),
+                    format!("{name}_min is above {name}_max"),
+                );
+            }
+        };
     ordered(
         conditions.balance_min_minor,
         conditions.balance_max_minor,
@@ -500,8 +552,12 @@ fn balance_minor(
     field: &str,
 ) -> Option<i64> {
     let amount = match value.get_ref() {
-        toml::Value::String(text) => currency.parse_typed(text).map_err(|error| error.to_string()),
-        toml::Value::Integer(whole) => currency.parse_amount(&whole.to_string()).map_err(|error| error.to_string()),
+        toml::Value::String(text) => currency
+            .parse_typed(text)
+            .map_err(|error| error.to_string()),
+        toml::Value::Integer(whole) => currency
+            .parse_amount(&whole.to_string())
+            .map_err(|error| error.to_string()),
         other => Err(format!(
             "{} is not an amount: write it in {} as typed, e.g. \"1,250.00\", or as a whole number",
             other.type_str(),
@@ -557,7 +613,13 @@ fn path(problems: &mut Problems<'_>, field: &str, files: &[Spanned<StepFile>]) -
     for (index, spanned) in files.iter().enumerate() {
         let field = format!("{field}.step[{}]", index + 1);
         let file = spanned.get_ref();
-        let day = bounded(problems, &file.day, &format!("{field}.day"), 0, i64::from(STEP_DAY_MAX));
+        let day = bounded(
+            problems,
+            &file.day,
+            &format!("{field}.day"),
+            0,
+            i64::from(STEP_DAY_MAX),
+        );
         if let (Some(day), Some(previous)) = (day, steps.last())
             && day < previous.day
         {
@@ -600,7 +662,10 @@ fn action(problems: &mut Problems<'_>, field: &str, spanned: &Spanned<StepFile>)
         let reason = if given.is_empty() {
             "a step has one action: letter, email, sms, call, review or escalate".to_string()
         } else {
-            format!("a step has one action, this one has {}", given.join(" and "))
+            format!(
+                "a step has one action, this one has {}",
+                given.join(" and ")
+            )
         };
         problems.at(spanned.span(), field, reason);
         return None;
@@ -630,7 +695,13 @@ fn action(problems: &mut Problems<'_>, field: &str, spanned: &Spanned<StepFile>)
         return template(value, "sms").map(|template| Action::Sms { template });
     }
     if let Some(value) = &file.call {
-        let priority = bounded(problems, value, &format!("{field}.call"), 0, i64::from(CALL_PRIORITY_MAX))?;
+        let priority = bounded(
+            problems,
+            value,
+            &format!("{field}.call"),
+            0,
+            i64::from(CALL_PRIORITY_MAX),
+        )?;
         return Some(Action::Call {
             priority: u8::try_from(priority).ok()?,
         });
@@ -713,12 +784,20 @@ fn arms(
                 },
             );
         }
-        let share = bounded(problems, &file.share_percent, &format!("{field}.share_percent"), 1, 99);
+        let share = bounded(
+            problems,
+            &file.share_percent,
+            &format!("{field}.share_percent"),
+            1,
+            99,
+        );
         let mut paths: Vec<(usize, Path)> = Vec::new();
         for (path_index, path_file) in file.paths.iter().enumerate() {
             let path_field = format!("{field}.path[{}]", path_index + 1);
             let segment_name = path_file.get_ref().segment.get_ref();
-            let segment = segments.iter().find(|segment| segment.name == *segment_name);
+            let segment = segments
+                .iter()
+                .find(|segment| segment.name == *segment_name);
             let steps = path(problems, &path_field, &path_file.get_ref().steps);
             match segment {
                 None => problems.at(
@@ -726,11 +805,12 @@ fn arms(
                     format!("{path_field}.segment"),
                     format!("no segment is named `{segment_name}`"),
                 ),
-                Some(segment) if paths.iter().any(|(index, _)| *index == segment.index) => problems.at(
-                    path_file.get_ref().segment.span(),
-                    format!("{path_field}.segment"),
-                    format!("this challenger already has a path for `{segment_name}`"),
-                ),
+                Some(segment) if paths.iter().any(|(index, _)| *index == segment.index) => problems
+                    .at(
+                        path_file.get_ref().segment.span(),
+                        format!("{path_field}.segment"),
+                        format!("this challenger already has a path for `{segment_name}`"),
+                    ),
                 Some(segment) => paths.push((segment.index, steps)),
             }
         }
@@ -755,7 +835,10 @@ fn arms(
         problems.at(
             span,
             "champion_share_percent",
-            format!("the shares add up to {total}%, not 100% ({})", shares.join(", ")),
+            format!(
+                "the shares add up to {total}%, not 100% ({})",
+                shares.join(", ")
+            ),
         );
     }
     let mut first_bucket = 0;

@@ -75,9 +75,13 @@ impl Conditions {
             // Never: infinitely long ago.
             None => max.is_none(),
         };
-        let listed = |list: &[String], value: &str| list.is_empty() || list.iter().any(|x| x == value);
-        self.balance_min_minor.is_none_or(|min| facts.balance_minor >= min)
-            && self.balance_max_minor.is_none_or(|max| facts.balance_minor <= max)
+        let listed =
+            |list: &[String], value: &str| list.is_empty() || list.iter().any(|x| x == value);
+        self.balance_min_minor
+            .is_none_or(|min| facts.balance_minor >= min)
+            && self
+                .balance_max_minor
+                .is_none_or(|max| facts.balance_minor <= max)
             && listed(&self.buckets, facts.bucket_label)
             && (self.score_min.is_none() && self.score_max.is_none()
                 || facts.score.is_some_and(|score| {
@@ -89,7 +93,10 @@ impl Conditions {
                 || facts.state.is_some_and(|state| listed(&self.states, state)))
             && (self.languages.is_empty() || self.languages.contains(&facts.language))
             && (self.creditors.is_empty()
-                || self.creditors.iter().any(|code| code.as_str() == facts.creditor))
+                || self
+                    .creditors
+                    .iter()
+                    .any(|code| code.as_str() == facts.creditor))
             && (self.statuses.is_empty() || self.statuses.contains(&facts.status))
             && within(
                 facts.days_since_last_contact,
@@ -97,9 +104,13 @@ impl Conditions {
                 self.days_since_contact_max,
             )
             && self.days_since_broken_promise_max.is_none_or(|max| {
-                facts.days_since_broken_promise.is_some_and(|days| days <= max)
+                facts
+                    .days_since_broken_promise
+                    .is_some_and(|days| days <= max)
             })
-            && self.time_barred.is_none_or(|barred| barred == facts.time_barred)
+            && self
+                .time_barred
+                .is_none_or(|barred| barred == facts.time_barred)
     }
 }
 
@@ -135,7 +146,10 @@ impl Escalation {
     }
 
     pub fn parse(code: &str) -> Option<Escalation> {
-        Escalation::ALL.iter().copied().find(|value| value.code() == code)
+        Escalation::ALL
+            .iter()
+            .copied()
+            .find(|value| value.code() == code)
     }
 }
 
@@ -143,14 +157,24 @@ impl Escalation {
 /// every call, goes through compliance when it fires.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
-    Letter { template: String },
-    Email { template: String },
-    Sms { template: String },
+    Letter {
+        template: String,
+    },
+    Email {
+        template: String,
+    },
+    Sms {
+        template: String,
+    },
     /// Put the account on tomorrow's call queue with this priority (0 … 100, higher
     /// first).
-    Call { priority: u8 },
+    Call {
+        priority: u8,
+    },
     /// Put the question on a person's review list.
-    Review { question: String },
+    Review {
+        question: String,
+    },
     Escalate(Escalation),
 }
 
