@@ -200,15 +200,8 @@ impl Strategy {
             Ok(parsed) => parsed,
             Err(error) => {
                 let span = error.span().unwrap_or(0..0);
-                // An unknown key's span is the key itself: name it as the field.
-                let key = text.get(span.clone()).unwrap_or("").trim();
-                let field = if error.message().starts_with("unknown field") {
-                    key.trim_matches('"').to_string()
-                } else {
-                    String::new()
-                };
-                let reason = error.message().trim_end().to_string();
-                problems.at(span, field, reason);
+                let field = toml_error_field(text, span.clone(), error.message());
+                problems.at(span, field, error.message().trim_end());
                 return Err(problems.found);
             }
         };
@@ -217,6 +210,26 @@ impl Strategy {
             Some(strategy) if problems.found.is_empty() => Ok(strategy),
             _ => Err(problems.found),
         }
+    }
+}
+
+/// The key a TOML reader's error is about: the one its message names (`unknown field
+/// `x``, `missing field `x``), else the key of the `key = value` line it points at.
+fn toml_error_field(text: &str, span: Range<usize>, message: &str) -> String {
+    for prefix in ["unknown field `", "missing field `"] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some((key, _)) = rest.split_once('`')
+        {
+            return key.to_string();
+        }
+    }
+    let start = text[..span.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |newline| newline + 1);
+    let line = text[start..].lines().next().unwrap_or("");
+    match line.split_once('=') {
+        Some((key, _)) if is_code_name(key.trim()) => key.trim().to_string(),
+        _ => String::new(),
     }
 }
 
@@ -271,7 +284,7 @@ fn check(
         aging: &aging,
     };
     let segments = segments(problems, &context, &parsed.segments);
-    let arms = arms(problems, &context, &parsed, &segments);
+    let arms = arms(problems, &parsed, &segments);
     if !problems.found.is_empty() {
         return None;
     }
@@ -735,12 +748,7 @@ fn action(problems: &mut Problems<'_>, field: &str, spanned: &Spanned<StepFile>)
     }
 }
 
-fn arms(
-    problems: &mut Problems<'_>,
-    _context: &Context<'_>,
-    parsed: &StrategyFile,
-    segments: &[Segment],
-) -> Vec<Arm> {
+fn arms(problems: &mut Problems<'_>, parsed: &StrategyFile, segments: &[Segment]) -> Vec<Arm> {
     let champion_share = match &parsed.champion_share_percent {
         None if parsed.challengers.is_empty() => Some(100),
         None => {

@@ -119,6 +119,23 @@ fn an_unknown_key_is_named_with_its_line() {
 }
 
 #[test]
+fn a_value_of_the_wrong_type_or_a_missing_key_is_named() {
+    let text = BASE.replace("call = 80", "call = \"high\"");
+    assert_one(&text, Some("call = \"high\""), "call", "invalid type");
+    // A missing key is reported on its table's header.
+    let text = BASE.replace("  day = 5\n", "");
+    let found = problems(&text);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].field, "day");
+    assert_eq!(found[0].line, Some(line_of(&text, "call = 80") - 1));
+    assert!(
+        found[0].reason.contains("missing field `day`"),
+        "{}",
+        found[0]
+    );
+}
+
+#[test]
 fn a_file_that_is_not_toml_names_the_line() {
     let text = BASE.replace("call = 80", "call = = 80");
     let found = problems(&text);
