@@ -288,6 +288,16 @@ fn check(
     if !problems.found.is_empty() {
         return None;
     }
+    // What `segment_for` and `arm_for` rely on.
+    assert!(
+        segments
+            .last()
+            .is_some_and(|last| last.conditions.is_catch_all())
+    );
+    assert_eq!(
+        arms.last().map(|arm| arm.end_bucket),
+        Some(ASSIGNMENT_BUCKETS)
+    );
     Some(Strategy {
         name: parsed.name.into_inner(),
         file_name: file_name.to_string(),

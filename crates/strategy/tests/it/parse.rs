@@ -493,3 +493,29 @@ fn challenger_mistakes_are_named() {
         "0 is not 1 … 99",
     );
 }
+
+#[test]
+fn the_default_files_example_challenger_loads_once_uncommented() {
+    let (head, example) = strategy::DEFAULT.split_once("# [[challenger]]").unwrap();
+    let mut text = head.replace(
+        "max_retry_days = 14\n",
+        "max_retry_days = 14\nchampion_share_percent = 80\n",
+    );
+    text.push_str("[[challenger]]");
+    for line in example.lines() {
+        text.push_str(
+            line.strip_prefix("#")
+                .map_or(line, |rest| rest.strip_prefix(' ').unwrap_or(rest)),
+        );
+        text.push('\n');
+    }
+    let strategy = parse_ok(&text);
+    let arm = strategy.arm("early-sms").unwrap();
+    assert_eq!(arm.share_percent, 20);
+    let high = strategy
+        .segments()
+        .iter()
+        .find(|segment| segment.name == "high balance early")
+        .unwrap();
+    assert_eq!(strategy.path(high, "early-sms").steps.len(), 3);
+}
