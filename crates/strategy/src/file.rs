@@ -223,10 +223,9 @@ fn toml_error_field(text: &str, span: Range<usize>, message: &str) -> String {
             return key.to_string();
         }
     }
-    let start = text[..span.start.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |newline| newline + 1);
-    let line = text[start..].lines().next().unwrap_or("");
+    let before = text.get(..span.start).unwrap_or("");
+    let line = text[before.len()..].lines().next().unwrap_or("");
+    let line = before.rsplit('\n').next().unwrap_or("").to_string() + line;
     match line.split_once('=') {
         Some((key, _)) if is_code_name(key.trim()) => key.trim().to_string(),
         _ => String::new(),

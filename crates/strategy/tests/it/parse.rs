@@ -519,3 +519,36 @@ fn the_default_files_example_challenger_loads_once_uncommented() {
         .unwrap();
     assert_eq!(strategy.path(high, "early-sms").steps.len(), 3);
 }
+
+#[test]
+fn a_damaged_file_is_refused_with_lines_inside_it_never_a_panic() {
+    let lines: Vec<&str> = strategy::DEFAULT.lines().collect();
+    for (index, _) in lines.iter().enumerate() {
+        for replacement in [
+            None,
+            Some("day = 999999"),
+            Some("[[segment.step]]"),
+            Some("é = \"ü\""),
+        ] {
+            let mut damaged: Vec<&str> = lines.clone();
+            match replacement {
+                None => {
+                    damaged.remove(index);
+                }
+                Some(line) => damaged[index] = line,
+            }
+            let text = damaged.join("\n");
+            if let Err(found) = Strategy::parse("damaged.toml", &text) {
+                assert!(!found.is_empty());
+                for problem in found {
+                    assert!(
+                        problem
+                            .line
+                            .is_none_or(|line| (1..=damaged.len()).contains(&line)),
+                        "{problem}"
+                    );
+                }
+            }
+        }
+    }
+}
