@@ -14,18 +14,21 @@
 //! A dry run reads and computes every chunk and writes nothing.
 
 use crate::{App, Error};
-use domain::account::HoldKind;
+use domain::account::{HoldKind, Product, Status};
 use domain::aging::days_past_due;
 use domain::creditor::CreditorPolicy;
-use domain::ledger::{Buckets, Entry, Reason};
+use domain::interest;
+use domain::ledger::Entry;
 use domain::money::Amount;
+use domain::money::BasisPoints;
+use domain::party::Language;
 use jiff::civil::Date;
 use serde_json::json;
 use std::collections::HashMap;
 use store::Actor;
 use store::nightly::{
     AgingMove, Chunk, ChunkFacts, ChunkOutcome, ChunkWrites, InterestPosting, Nightly,
-    NightlyAccount, Run,
+    NightlyAccount, Run, StrategyAction,
 };
 
 /// What `batch run` was asked to do.
@@ -63,6 +66,8 @@ pub struct RunReport {
 pub struct Steps<'a> {
     pub as_of: Date,
     pub policies: &'a HashMap<i64, CreditorPolicy>,
+    pub model: &'a score::Model,
+    pub strategy: &'a strategy::Strategy,
 }
 
 impl Steps<'_> {
@@ -72,9 +77,14 @@ impl Steps<'_> {
         let mut age = Tally::default();
         let mut status = Tally::default();
         let mut queue = Tally::default();
+        let mut score_tally = Tally::default();
+        let mut strategy_tally = Tally::default();
         for account in &facts.accounts {
             let policy = self.policies.get(&account.creditor_id).ok_or_else(|| {
-                store::StoreError::Corrupt(format!("creditor {} has no policy", account.creditor_id))
+                store::StoreError::Corrupt(format!(
+                    "creditor {} has no policy",
+                    account.creditor_id
+                ))
             })?;
             let mut balance = account.balance;
             // accrue
@@ -111,22 +121,115 @@ impl Steps<'_> {
                 status.count("time_barred", 1);
                 writes.time_barred.push(account.id);
             }
-            // queue
-            let priority = queue_priority(account, owed_minor, time_barred);
+            // score
+            let scored = self.score(account, owed_minor, days);
+            score_tally.count("accounts", 1);
+            score_tally.count(&format!("band_{}", score_band(scored.score)), 1);
+            // strategy: the segment, the arm (kept once assigned) and the steps due
+            let previous = account.previous.as_ref();
+            let facts = strategy::AccountFacts {
+                balance_minor: owed_minor,
+                bucket_label: &bucket,
+                score: Some(scored.score),
+                product: Product::parse(&account.product).unwrap_or(Product::Other),
+                state: account.state.as_deref(),
+                language: Language::parse(&account.language).unwrap_or(Language::En),
+                creditor: &account.creditor_code,
+                status: Status::parse(&account.status).unwrap_or(Status::Active),
+                days_since_last_contact: account.last_contact_at_us.map(|at_us| {
+                    let on = jiff::Timestamp::from_microsecond(at_us)
+                        .map(|at| jiff::tz::TimeZone::UTC.to_datetime(at).date())
+                        .unwrap_or(self.as_of);
+                    u32::try_from((self.as_of - on).get_days()).unwrap_or(0)
+                }),
+                days_since_broken_promise: account
+                    .last_broken_promise_on
+                    .map(|on| u32::try_from((self.as_of - on).get_days()).unwrap_or(0)),
+                time_barred,
+            };
+            let segment = self.strategy.segment_for(&facts);
+            let arm = previous
+                .and_then(|nightly| nightly.arm.clone())
+                .unwrap_or_else(|| {
+                    self.strategy
+                        .arm_for(&format!(
+                            "{}/{}",
+                            account.creditor_code, account.account_ref
+                        ))
+                        .name
+                        .clone()
+                });
+            let (segment_since, mut steps_done) = match previous {
+                Some(nightly) if nightly.segment.as_deref() == Some(segment.name.as_str()) => (
+                    nightly.segment_since.unwrap_or(self.as_of),
+                    nightly.steps_done,
+                ),
+                _ => {
+                    strategy_tally.count("entered_segment", 1);
+                    (self.as_of, 0)
+                }
+            };
+            let path = self.strategy.path(segment, &arm);
+            let progress = strategy::Progress {
+                steps_done: usize::try_from(steps_done).unwrap_or(0),
+                refused_since: None,
+            };
+            for due in self
+                .strategy
+                .due_steps(path, segment_since, self.as_of, progress)
+            {
+                let (index, step) = match due {
+                    strategy::Due::Fire { index, step }
+                    | strategy::Due::Skip { index, step, .. } => (index, step),
+                };
+                strategy_tally.count(&format!("step_{}", step.action.key()), 1);
+                writes.actions.push(StrategyAction {
+                    account_id: account.id,
+                    segment: segment.name.clone(),
+                    segment_since,
+                    arm: arm.clone(),
+                    step_no: index as i64,
+                    action: step.action.key().to_string(),
+                    detail: step.action.to_string(),
+                });
+                steps_done = index as i64 + 1;
+            }
+            let mut segments = strategy_tally
+                .0
+                .remove("segments")
+                .unwrap_or_else(|| json!({}));
+            let key = format!("{} / {arm}", segment.name);
+            let before = segments
+                .get(&key)
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0);
+            segments[&key] = json!(before + 1);
+            strategy_tally.0.insert("segments".into(), segments);
+            // queue: the path's latest call priority, then what may be collected
+            let call_priority = path.steps[..usize::try_from(steps_done)
+                .unwrap_or(0)
+                .min(path.steps.len())]
+                .iter()
+                .rev()
+                .find_map(|step| match step.action {
+                    strategy::Action::Call { priority } => Some(i64::from(priority)),
+                    _ => None,
+                })
+                .unwrap_or(DEFAULT_CALL_PRIORITY);
+            let priority = queue_priority(account, owed_minor, scored.score, call_priority);
             if priority > 0 {
                 queue.count("callable", 1);
             }
-            let previous = account.previous.as_ref();
             writes.nightly.push((
                 account.id,
                 Nightly {
                     as_of: self.as_of,
-                    score: previous.and_then(|nightly| nightly.score),
-                    score_reasons: previous.and_then(|nightly| nightly.score_reasons.clone()),
-                    segment: previous.and_then(|nightly| nightly.segment.clone()),
-                    segment_since: previous.and_then(|nightly| nightly.segment_since),
-                    arm: previous.and_then(|nightly| nightly.arm.clone()),
-                    steps_done: previous.map(|nightly| nightly.steps_done).unwrap_or(0),
+                    score: Some(i64::from(scored.score)),
+                    score_reasons: Some(scored.codes()),
+                    segment: Some(segment.name.clone()),
+                    segment_since: Some(segment_since),
+                    arm: Some(arm),
+                    steps_done,
                     queue_priority: priority,
                 },
             ));
@@ -134,83 +237,84 @@ impl Steps<'_> {
         writes.counts.insert("accrue".into(), accrue.into_json());
         writes.counts.insert("age".into(), age.into_json());
         writes.counts.insert("status".into(), status.into_json());
+        writes
+            .counts
+            .insert("score".into(), score_tally.into_json());
+        writes
+            .counts
+            .insert("strategy".into(), strategy_tally.into_json());
         writes.counts.insert("queue".into(), queue.into_json());
         Ok(writes)
     }
 
     /// Tonight's interest entry: what accrued through the run's date, exactly, less
-    /// what was posted before (a backdated payment makes it negative: an adjustment).
-    fn accrual(&self, account: &NightlyAccount, policy: &CreditorPolicy) -> Result<Option<Entry>, Error> {
-        if policy.interest_method != domain::creditor::InterestMethod::SimpleDaily365
-            || account.apr_bps <= 0
-        {
+    /// what accrual posted before (a backdated payment makes it negative: an adjustment
+    /// of the interest bucket). Interest runs from the day after placement.
+    fn accrual(
+        &self,
+        account: &NightlyAccount,
+        policy: &CreditorPolicy,
+    ) -> Result<Option<Entry>, Error> {
+        if policy.accrual_method().is_none() || account.apr_bps <= 0 {
             return Ok(None);
         }
-        let accrued = accrued_minor(
-            &account.principal_movements,
-            account.placed_on,
-            self.as_of,
-            account.apr_bps,
-        );
-        let to_post = accrued - account.accrued_interest_minor;
-        if to_post == 0 {
-            return Ok(None);
-        }
-        let reason = if to_post > 0 {
-            Reason::Interest
-        } else {
-            Reason::Adjustment
+        let invalid =
+            |what: String| store::StoreError::Invalid(format!("account {}: {what}", account.id));
+        let timeline = interest::PrincipalTimeline::new(account.principal_movements.iter().map(
+            |(effective_on, principal_minor)| interest::Movement {
+                effective_on: *effective_on,
+                principal: Amount::from_minor(*principal_minor),
+            },
+        ))
+        .map_err(|error| invalid(format!("{error:?}")))?;
+        let apr = u32::try_from(account.apr_bps)
+            .ok()
+            .and_then(BasisPoints::new)
+            .ok_or_else(|| invalid(format!("APR {} basis points", account.apr_bps)))?;
+        let accrued = interest::accrued_through(&timeline, account.placed_on, self.as_of, apr)
+            .map_err(|error| invalid(format!("{error:?}")))?;
+        let to_post =
+            interest::to_post(accrued, Amount::from_minor(account.accrued_interest_minor))
+                .map_err(|error| invalid(format!("{error:?}")))?;
+        interest::accrual_entry(to_post, self.as_of)
+            .map_err(|error| invalid(format!("interest entry: {error:?}")).into())
+    }
+
+    /// The propensity-to-pay score of an account owing `owed_minor`, `days` past due.
+    fn score(&self, account: &NightlyAccount, owed_minor: i64, days: u32) -> score::Scored {
+        let days_since = |on: Date| i64::from((self.as_of - on).get_days());
+        let features = score::Features {
+            balance_minor: owed_minor,
+            original_balance_minor: account.placed_minor,
+            days_past_due: i64::from(days),
+            product: Product::parse(&account.product).unwrap_or(Product::Other),
+            has_callable_phone: account.has_phone,
+            has_email: account.has_email,
+            attempts_last_30_days: account.attempts_30d,
+            right_party_contacts_last_90_days: account.conversations_90d,
+            promises_kept_count: account.promises_kept,
+            promises_broken_count: account.promises_broken,
+            payments_count: account.payments,
+            days_since_last_payment: account.last_payment_on.map(days_since),
+            open_dispute: account.holds.contains(&HoldKind::Dispute),
+            days_since_placement: days_since(account.placed_on),
         };
-        let amounts = Buckets {
-            interest: Amount::from_minor(to_post),
-            ..Buckets::ZERO
-        };
-        let entry = Entry::new(reason, amounts, self.as_of)
-            .map_err(|error| store::StoreError::Invalid(format!("interest entry: {error:?}")))?;
-        Ok(Some(entry))
+        self.model.score(&features)
     }
 }
 
-/// Interest accrued from the day after `start` through `through`: the exact sum of each
-/// day's principal (end of day, credit balances accrue nothing) × APR / 365, rounded
-/// half-up once.
-fn accrued_minor(movements: &[(Date, i64)], start: Date, through: Date, apr_bps: i64) -> i64 {
-    if through <= start {
-        return 0;
-    }
-    let mut sorted = movements.to_vec();
-    sorted.sort_by_key(|(on, _)| *on);
-    let days_between = |from: Date, to: Date| i128::from((to - from).get_days());
-    let mut principal: i128 = 0;
-    let mut principal_days: i128 = 0;
-    // Every day up to and including `counted` is counted.
-    let mut counted = start;
-    let mut moves = sorted.into_iter().peekable();
-    while let Some((_, amount)) = moves.next_if(|(on, _)| *on <= start) {
-        principal += i128::from(amount);
-    }
-    while let Some(&(on, _)) = moves.peek() {
-        if on > through {
-            break;
-        }
-        // The days before the movement at the principal before it.
-        principal_days += principal.max(0) * (days_between(counted, on) - 1);
-        while let Some((_, amount)) = moves.next_if(|(when, _)| *when == on) {
-            principal += i128::from(amount);
-        }
-        // The movement's day at the principal at its end.
-        principal_days += principal.max(0);
-        counted = on;
-    }
-    principal_days += principal.max(0) * days_between(counted, through);
-    let numerator = principal_days * i128::from(apr_bps);
-    let denominator: i128 = 10_000 * 365;
-    ((numerator * 2 + denominator) / (denominator * 2)) as i64
-}
+/// The call priority of an account whose strategy has not asked for calls yet.
+const DEFAULT_CALL_PRIORITY: i64 = 50;
 
-/// Tomorrow's call priority: what may be collected (the balance), 0 for an account the
-/// queue will not hand out (no phone, a hold that stops calls, an arrangement running).
-fn queue_priority(account: &NightlyAccount, owed_minor: i64, time_barred: bool) -> i64 {
+/// Tomorrow's call priority: the strategy's call priority (0 … 100) first, then the
+/// amount expected (the balance × score / 1000); 0 for an account the queue will not
+/// hand out (no phone, a hold that stops calls, an arrangement running, nothing owed).
+fn queue_priority(
+    account: &NightlyAccount,
+    owed_minor: i64,
+    score: u16,
+    call_priority: i64,
+) -> i64 {
     let blocked = account.holds.iter().any(|hold| {
         matches!(
             hold,
@@ -227,11 +331,21 @@ fn queue_priority(account: &NightlyAccount, owed_minor: i64, time_barred: bool) 
         || account.promise_open
         || account.arrangement_running
         || owed_minor <= 0
+        || call_priority <= 0
     {
         return 0;
     }
-    let _ = time_barred;
-    owed_minor
+    const EXPECTED_MAX: i64 = 1_000_000_000_000;
+    let expected =
+        (i128::from(owed_minor) * i128::from(score) / 1000).min(i128::from(EXPECTED_MAX - 1));
+    call_priority.min(100) * EXPECTED_MAX + expected as i64
+}
+
+/// A score's band of 100 for the summary (`0-99` … `900-1000`).
+fn score_band(score: u16) -> String {
+    let low = (score / 100).min(9) * 100;
+    let high = if low == 900 { 1000 } else { low + 99 };
+    format!("{low}-{high}")
 }
 
 #[derive(Default)]
@@ -239,7 +353,11 @@ struct Tally(serde_json::Map<String, serde_json::Value>);
 
 impl Tally {
     fn count(&mut self, key: &str, by: i64) {
-        let before = self.0.get(key).and_then(serde_json::Value::as_i64).unwrap_or(0);
+        let before = self
+            .0
+            .get(key)
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0);
         self.0.insert(key.to_string(), json!(before + by));
     }
     fn into_json(self) -> serde_json::Value {
@@ -271,9 +389,9 @@ impl App {
                 let mut day = request.as_of;
                 while day <= last {
                     dates.push(day);
-                    day = day.tomorrow().map_err(|_| {
-                        store::StoreError::Invalid(format!("no day after {day}"))
-                    })?;
+                    day = day
+                        .tomorrow()
+                        .map_err(|_| store::StoreError::Invalid(format!("no day after {day}")))?;
                 }
                 dates
             }
@@ -306,7 +424,10 @@ impl App {
         {
             return Ok(report_of(&run, true, 0));
         }
-        let run = self.store.open_batch_run(actor, as_of, replay, None, None).await?;
+        let run = self
+            .store
+            .open_batch_run(actor, as_of, replay, None, None)
+            .await?;
         let chunks_here = self.work_run(actor, &run, worker, progress).await?;
         let run = self.finish(actor, &run, worker, progress).await?;
         Ok(report_of(&run, false, chunks_here))
@@ -324,6 +445,8 @@ impl App {
         let steps = Steps {
             as_of: run.as_of,
             policies: &policies,
+            model: score::Model::default_model(),
+            strategy: default_strategy(),
         };
         let mut done_here = 0u64;
         let mut done = run.chunks_done as u64;
@@ -421,6 +544,8 @@ impl App {
         let steps = Steps {
             as_of,
             policies: &policies,
+            model: score::Model::default_model(),
+            strategy: default_strategy(),
         };
         let chunks = self
             .store
@@ -458,6 +583,15 @@ impl App {
     pub async fn batch_runs(&self, limit: i64) -> Result<Vec<Run>, Error> {
         Ok(self.store.batch_runs(limit).await?)
     }
+}
+
+/// The built-in strategy (crates/strategy/data/default.toml).
+fn default_strategy() -> &'static strategy::Strategy {
+    static DEFAULT: std::sync::OnceLock<strategy::Strategy> = std::sync::OnceLock::new();
+    DEFAULT.get_or_init(|| {
+        strategy::Strategy::parse(strategy::DEFAULT_FILE, strategy::DEFAULT)
+            .expect("the built-in strategy parses (tested in the strategy crate)")
+    })
 }
 
 fn report_of(run: &Run, already_done: bool, chunks_here: u64) -> RunReport {

@@ -587,7 +587,9 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             json,
         }) => batch_run(&globals, as_of, dry_run, replay, json).await,
         Command::Batch(BatchCommand::Worker { wait }) => batch_worker(&globals, wait).await,
-        Command::Batch(BatchCommand::Runs { limit, json }) => batch_runs(&globals, limit, json).await,
+        Command::Batch(BatchCommand::Runs { limit, json }) => {
+            batch_runs(&globals, limit, json).await
+        }
         Command::Batch(BatchCommand::Prioritize) => {
             let app = globals.open().await?;
             let scored = app.prioritize(&globals.actor()).await;

@@ -117,6 +117,8 @@ pub struct NightlyAccount {
     pub promises_kept: u32,
     pub promises_broken: u32,
     pub promise_open: bool,
+    /// The last due date of the latest broken promise (about when it broke).
+    pub last_broken_promise_on: Option<Date>,
     pub arrangement_running: bool,
     pub payments: u32,
     pub last_payment_on: Option<Date>,
@@ -416,7 +418,11 @@ impl Store {
     /// Leases the next chunk of `run_id` no one holds (or whose holder's lease ran out)
     /// to `worker` until `LEASE_MS` from now. None when every chunk is done or leased.
     /// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so workers never queue on each other.
-    pub async fn lease_chunk(&self, run_id: i64, worker: &str) -> Result<Option<Chunk>, StoreError> {
+    pub async fn lease_chunk(
+        &self,
+        run_id: i64,
+        worker: &str,
+    ) -> Result<Option<Chunk>, StoreError> {
         let now_us = self.now().as_microsecond();
         let (_turn, mut tx) = self.unaudited_write().await?;
         let pick = match self.engine {
@@ -550,6 +556,7 @@ impl Store {
                 promises_kept: 0,
                 promises_broken: 0,
                 promise_open: false,
+                last_broken_promise_on: None,
                 arrangement_running: false,
                 payments: 0,
                 last_payment_on: None,
@@ -563,8 +570,7 @@ impl Store {
                 ledger_high_water,
             });
         }
-        let chunk_accounts =
-            "SELECT a.id FROM accounts a WHERE a.debtor_id BETWEEN $1 AND $2 AND a.status = 'active'";
+        let chunk_accounts = "SELECT a.id FROM accounts a WHERE a.debtor_id BETWEEN $1 AND $2 AND a.status = 'active'";
         // The ledger, in id order: balances, principal by date, what accrual posted.
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT e.account_id, e.reason, e.principal_minor, e.interest_minor, e.fees_minor, e.effective_on, e.memo \
@@ -653,7 +659,8 @@ impl Store {
         for row in &rows {
             let debtor_id: i64 = row.try_get(0)?;
             let kind: String = row.try_get(1)?;
-            let is_phone = domain::party::ContactKind::parse(&kind).is_some_and(|kind| kind.is_phone());
+            let is_phone =
+                domain::party::ContactKind::parse(&kind).is_some_and(|kind| kind.is_phone());
             for &at in by_debtor.get(&debtor_id).into_iter().flatten() {
                 if is_phone {
                     accounts[at].has_phone = true;
@@ -720,6 +727,19 @@ impl Store {
                     Some(_) => {}
                     None => return Err(StoreError::Corrupt(format!("promise status {status:?}"))),
                 }
+            }
+        }
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT p.account_id, MAX(pp.due_on) FROM promises p JOIN promise_payments pp ON pp.promise_id = p.id \
+             WHERE p.status = 'broken' AND p.account_id IN ({chunk_accounts}) GROUP BY p.account_id"
+        )))
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            if let Some(&at) = index.get(&row.try_get::<i64, _>(0)?) {
+                accounts[at].last_broken_promise_on = optional_date(row.try_get(1)?)?;
             }
         }
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -836,11 +856,17 @@ impl Store {
         .await?;
         if !changed.is_empty() {
             let changed_set: std::collections::HashSet<i64> = changed.iter().copied().collect();
-            writes.interest.retain(|posting| !changed_set.contains(&posting.account_id));
-            writes.aging.retain(|aging| !changed_set.contains(&aging.account_id));
+            writes
+                .interest
+                .retain(|posting| !changed_set.contains(&posting.account_id));
+            writes
+                .aging
+                .retain(|aging| !changed_set.contains(&aging.account_id));
             writes.time_barred.retain(|id| !changed_set.contains(id));
             writes.nightly.retain(|(id, _)| !changed_set.contains(id));
-            writes.actions.retain(|action| !changed_set.contains(&action.account_id));
+            writes
+                .actions
+                .retain(|action| !changed_set.contains(&action.account_id));
         }
         writes.counts.insert(
             "chunk".into(),
@@ -890,11 +916,13 @@ impl Store {
             batch.flush(tx.conn()).await?;
         }
         for id in &writes.time_barred {
-            sqlx::query("UPDATE accounts SET time_barred_on = $1 WHERE id = $2 AND time_barred_on IS NULL")
-                .bind(as_of.to_string())
-                .bind(id)
-                .execute(tx.conn())
-                .await?;
+            sqlx::query(
+                "UPDATE accounts SET time_barred_on = $1 WHERE id = $2 AND time_barred_on IS NULL",
+            )
+            .bind(as_of.to_string())
+            .bind(id)
+            .execute(tx.conn())
+            .await?;
         }
         write_nightly(&mut tx, chunk.run_id, &writes.nightly).await?;
         write_actions(&mut tx, chunk.run_id, as_of, &writes.actions).await?;
@@ -910,7 +938,11 @@ impl Store {
 
     /// Closes a run whose chunks are all done: the summary is the chunks' counts summed.
     /// None while chunks remain.
-    pub async fn finish_batch_run(&self, actor: &Actor, run_id: i64) -> Result<Option<Run>, StoreError> {
+    pub async fn finish_batch_run(
+        &self,
+        actor: &Actor,
+        run_id: i64,
+    ) -> Result<Option<Run>, StoreError> {
         let mut tx = self.write().await?;
         let status: String = sqlx::query_scalar("SELECT status FROM batch_runs WHERE id = $1")
             .bind(run_id)
@@ -966,14 +998,20 @@ impl Store {
 }
 
 /// Adds every number of `counts` into `sum`, key by key (nested objects too).
-pub fn add_counts(sum: &mut serde_json::Map<String, serde_json::Value>, counts: &serde_json::Value) {
+pub fn add_counts(
+    sum: &mut serde_json::Map<String, serde_json::Value>,
+    counts: &serde_json::Value,
+) {
     let serde_json::Value::Object(counts) = counts else {
         return;
     };
     for (key, value) in counts {
         match value {
             serde_json::Value::Number(number) => {
-                let before = sum.get(key).and_then(serde_json::Value::as_i64).unwrap_or(0);
+                let before = sum
+                    .get(key)
+                    .and_then(serde_json::Value::as_i64)
+                    .unwrap_or(0);
                 sum.insert(key.clone(), json!(before + number.as_i64().unwrap_or(0)));
             }
             serde_json::Value::Object(_) => {

@@ -27,7 +27,10 @@ async fn with_interest(store: &Store) {
             &actor,
             "ACME",
             None,
-            &[("interest_method".into(), "simple_daily_365".into())],
+            &[
+                ("interest_method".into(), "simple_daily_365".into()),
+                ("accrue_interest".into(), "true".into()),
+            ],
             "interest on",
         )
         .await
@@ -80,7 +83,10 @@ async fn nightly_runs_accrue_age_and_prioritise_the_same_on_both_engines_and_rep
         for night in &nights {
             let store = db.open(instant_on(*night)).await;
             let app = app::App::new(store.clone(), compliance::packs::RuleSet::builtin());
-            let reports = app.batch_run(&actor, &request(*night), &quiet).await.unwrap();
+            let reports = app
+                .batch_run(&actor, &request(*night), &quiet)
+                .await
+                .unwrap();
             assert_eq!(reports.len(), 1);
             assert!(!reports[0].already_done);
         }
@@ -92,7 +98,11 @@ async fn nightly_runs_accrue_age_and_prioritise_the_same_on_both_engines_and_rep
             interest_posted(&store, "A-1").await,
             simple_interest_minor(1200_00, 3)
         );
-        assert_eq!(interest_posted(&store, "B-1").await, 0, "BETA does not accrue");
+        assert_eq!(
+            interest_posted(&store, "B-1").await,
+            0,
+            "BETA does not accrue"
+        );
         // Aged: every active account has a bucket; the queue's order is set.
         let unaged: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM accounts a WHERE a.status = 'active' AND NOT EXISTS (SELECT 1 FROM aging_moves m WHERE m.account_id = a.id)",
@@ -109,7 +119,10 @@ async fn nightly_runs_accrue_age_and_prioritise_the_same_on_both_engines_and_rep
         assert!(prioritised > 0, "accounts with a phone are prioritised");
         let runs = app.batch_runs(10).await.unwrap();
         assert_eq!(runs.len(), 3);
-        assert!(runs.iter().all(|run| run.status == store::nightly::RunStatus::Done));
+        assert!(
+            runs.iter()
+                .all(|run| run.status == store::nightly::RunStatus::Done)
+        );
         let summary = runs[0].summary.as_ref().unwrap();
         assert_eq!(
             summary["accrue"]["interest_minor"].as_i64().unwrap(),

@@ -32,11 +32,9 @@ fn chunk_bar() -> ProgressBar {
     }
     let bar = ProgressBar::new(0);
     bar.set_style(
-        ProgressStyle::with_template(
-            "{msg:>10} [{bar:40}] {pos}/{len} chunks {per_sec} eta {eta}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} chunks {per_sec} eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
     );
     bar
 }
@@ -97,7 +95,9 @@ fn print_summary(summary: &serde_json::Value) {
     let Some(steps) = summary.as_object() else {
         return;
     };
-    for step in ["monitor", "accrue", "age", "status", "score", "strategy", "queue", "chunk"] {
+    for step in [
+        "monitor", "accrue", "age", "status", "score", "strategy", "queue", "chunk",
+    ] {
         if let Some(serde_json::Value::Object(counts)) = steps.get(step) {
             let parts: Vec<String> = counts
                 .iter()
@@ -119,7 +119,9 @@ pub(crate) async fn batch_worker(globals: &Globals, wait: bool) -> Result<ExitCo
     let worker = worker_name();
     let mut total = 0;
     loop {
-        total += app.batch_worker(&globals.actor(), &worker, &progress).await?;
+        total += app
+            .batch_worker(&globals.actor(), &worker, &progress)
+            .await?;
         if !wait {
             break;
         }
