@@ -150,6 +150,10 @@ struct Poster<'a> {
     payments_by_trace: HashMap<String, Vec<i64>>,
     payment_entries: HashMap<i64, Vec<(i64, i64, Buckets)>>,
     exceptions_known: HashSet<String>,
+    /// The nightly accrual's interest entries on or after the earliest payment date of
+    /// the items, per account (creditors that accrue only): a payment pays the interest
+    /// accrued before its date, never interest for days after it (`allocatable`).
+    later_accruals: HashMap<i64, Vec<(Date, i64)>>,
     next_payment_id: i64,
     next_entry_id: i64,
     next_exception_id: i64,
@@ -464,6 +468,7 @@ impl Store {
             payments_by_trace: HashMap::new(),
             payment_entries: HashMap::new(),
             exceptions_known: HashSet::new(),
+            later_accruals: HashMap::new(),
             next_payment_id: tx.next_id("payments").await?,
             next_entry_id: tx.next_id("ledger_entries").await?,
             next_exception_id: tx.next_id("payment_exceptions").await?,
@@ -751,7 +756,90 @@ impl Poster<'_> {
         {
             self.exceptions_known.insert(row.try_get(0)?);
         }
+        self.load_later_accruals(tx, items).await
+    }
+
+    /// See `later_accruals`.
+    async fn load_later_accruals(
+        &mut self,
+        tx: &mut WriteTx,
+        items: &[Item],
+    ) -> Result<(), StoreError> {
+        let earliest = items
+            .iter()
+            .filter_map(|item| match &item.kind {
+                ItemKind::Payment(payment) => Some(payment.paid_on),
+                ItemKind::Return(_) => None,
+            })
+            .min();
+        let Some(earliest) = earliest else {
+            return Ok(());
+        };
+        let accruing: Vec<i64> = self
+            .accounts
+            .values()
+            .filter(|account| {
+                self.creditors[&account.creditor_id]
+                    .policy
+                    .accrual_method()
+                    .is_some()
+            })
+            .map(|account| account.id)
+            .collect();
+        for chunk in accruing.chunks(LOOKUP_CHUNK) {
+            // Numbered on both engines: SQLite numbers a bare `?` after the named ones
+            // by its own rule, which the driver does not follow.
+            let list: Vec<String> = (0..chunk.len())
+                .map(|index| format!("${}", index + 3))
+                .collect();
+            let sql = format!(
+                "SELECT account_id, effective_on, interest_minor FROM ledger_entries \
+                 WHERE memo = $1 AND effective_on >= $2 AND account_id IN ({})",
+                list.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(crate::nightly::ACCRUAL_MEMO)
+                .bind(earliest.to_string());
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(tx.conn()).await? {
+                let on: String = row.try_get(1)?;
+                self.later_accruals
+                    .entry(row.try_get(0)?)
+                    .or_default()
+                    .push((date_of(&on)?, row.try_get(2)?));
+            }
+        }
         Ok(())
+    }
+
+    /// What a payment dated `paid_on` may pay on an account: its balance less the
+    /// interest the nightly accrual posted for `paid_on` and the days after (a payment
+    /// recorded late pays what was owed on its date; the next night's accrual, exact
+    /// over the principal's history, takes back the interest its principal no longer
+    /// earned).
+    fn allocatable(&self, account_id: i64, paid_on: Date) -> Buckets {
+        let account = &self.accounts[&account_id];
+        let later: i64 = self
+            .later_accruals
+            .get(&account_id)
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter(|(on, _)| *on >= paid_on)
+                    .map(|(_, interest)| *interest)
+                    .sum()
+            })
+            .unwrap_or(0);
+        let mut balance = account.balance;
+        if later > 0 {
+            let interest = (balance.interest.minor() - later)
+                .max(0)
+                .min(balance.interest.minor());
+            balance.interest = Amount::from_minor(interest);
+        }
+        balance
     }
 
     fn remember(&mut self, reference: String, trace: Option<String>, payment: KnownPayment) {
@@ -884,7 +972,10 @@ impl Poster<'_> {
             .map(|id| {
                 let account = &self.accounts[id];
                 Owing {
-                    owed: account.balance.total().unwrap_or(Amount::ZERO),
+                    owed: self
+                        .allocatable(*id, payment.paid_on)
+                        .total()
+                        .unwrap_or(Amount::ZERO),
                     delinquent_since: account.delinquent_since,
                 }
             })
@@ -903,8 +994,11 @@ impl Poster<'_> {
             if share.is_zero() {
                 continue;
             }
-            let movement =
-                allocation::into_account(share, self.accounts[id].balance, policy.waterfall);
+            let movement = allocation::into_account(
+                share,
+                self.allocatable(*id, payment.paid_on),
+                policy.waterfall,
+            );
             let entry = Entry::new(Reason::Payment, movement, payment.paid_on)
                 .map_err(|error| StoreError::Invalid(format!("line {}: {error:?}", item.line)))?;
             let entry_id = self.append(*id, &entry, None, Some(&payment.payment_ref))?;

@@ -175,3 +175,131 @@ async fn nightly_runs_accrue_age_and_prioritise_the_same_on_both_engines_and_rep
         );
     }
 }
+
+fn day(start: Date, days: i64) -> Date {
+    start.checked_add(jiff::Span::new().days(days)).unwrap()
+}
+
+async fn run_night(db: &crate::support::TestDb, night: Date, replay: bool) {
+    let store = db.open(instant_on(night)).await;
+    let app = app::App::new(store, compliance::packs::RuleSet::builtin());
+    let request = RunRequest {
+        replay,
+        ..request(night)
+    };
+    app.batch_run(&Actor::new("test:batch"), &request, &quiet)
+        .await
+        .unwrap();
+}
+
+/// A payment of 200.00 on A-1, dated `paid_on`, recorded at `recorded_on`.
+async fn pay(db: &crate::support::TestDb, paid_on: Date, recorded_on: Date) {
+    use domain::payment::{IncomingPayment, Item, ItemKind, Method};
+    let store = db.open(instant_on(recorded_on)).await;
+    let item = Item {
+        line: 1,
+        kind: ItemKind::Payment(IncomingPayment {
+            creditor: Some("ACME".into()),
+            account_ref: "A-1".into(),
+            fallback_ref: None,
+            payment_ref: "LATE-1".into(),
+            paid_on,
+            amount: domain::money::Amount::from_minor(200_00),
+            method: Method::Ach,
+            trace: None,
+        }),
+    };
+    let posting = store::money::Posting {
+        source: store::money::Source::Csv,
+        file_name: "bank.csv",
+        sha256: "",
+        user_id: None,
+        reason: "bank file",
+        dry_run: false,
+    };
+    let report = store
+        .post_payments(&Actor::new("bank"), &posting, &[item])
+        .await
+        .unwrap();
+    assert_eq!(report.payments_posted, 1);
+}
+
+/// Per account: its balance by bucket, its bucket, and what the engine decided.
+async fn account_state(db: &crate::support::TestDb, on: Date) -> Vec<String> {
+    let store = db.open(instant_on(on)).await;
+    let rows = sqlx::query(
+        "SELECT a.account_ref, \
+         CAST((SELECT COALESCE(SUM(e.principal_minor), 0) FROM ledger_entries e WHERE e.account_id = a.id) AS BIGINT), \
+         CAST((SELECT COALESCE(SUM(e.interest_minor), 0) FROM ledger_entries e WHERE e.account_id = a.id) AS BIGINT), \
+         CAST((SELECT COALESCE(SUM(e.fees_minor), 0) FROM ledger_entries e WHERE e.account_id = a.id) AS BIGINT), \
+         (SELECT m.bucket FROM aging_moves m WHERE m.account_id = a.id ORDER BY m.id DESC LIMIT 1), \
+         n.score, n.score_reasons, n.segment, n.segment_since, n.arm, n.steps_done, n.queue_priority, a.priority \
+         FROM accounts a JOIN account_nightly n ON n.account_id = a.id ORDER BY a.account_ref",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|row| {
+            format!(
+                "{} principal {} interest {} fees {} bucket {} score {} {} segment {} since {} arm {} steps {} queue {} priority {}",
+                row.get::<String, _>(0),
+                row.get::<i64, _>(1),
+                row.get::<i64, _>(2),
+                row.get::<i64, _>(3),
+                row.get::<String, _>(4),
+                row.get::<i64, _>(5),
+                row.get::<String, _>(6),
+                row.get::<String, _>(7),
+                row.get::<String, _>(8),
+                row.get::<String, _>(9),
+                row.get::<i64, _>(10),
+                row.get::<i64, _>(11),
+                row.get::<i64, _>(12),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_backdated_payment_replayed_gives_the_state_of_a_payment_posted_on_time() {
+    let start = first_day();
+    let mut databases = vec![(sqlite_db(), sqlite_db())];
+    if let (Some(on_time), Some(late)) = (postgres_db().await, postgres_db().await) {
+        databases.push((on_time, late));
+    }
+    for (on_time, late) in databases {
+        for db in [&on_time, &late] {
+            let store = db.open(instant_on(start)).await;
+            set_up(&store).await;
+            with_interest(&store).await;
+        }
+        // On time: the payment dated day 2 is posted on day 2, before that night's run.
+        run_night(&on_time, day(start, 1), false).await;
+        pay(&on_time, day(start, 2), day(start, 2)).await;
+        for night in 2..=5 {
+            run_night(&on_time, day(start, night), false).await;
+        }
+        // Late: the same payment arrives after the run of day 5, dated day 2.
+        for night in 1..=5 {
+            run_night(&late, day(start, night), false).await;
+        }
+        let before_replay = account_state(&late, day(start, 5)).await;
+        pay(&late, day(start, 2), day(start, 5)).await;
+        // Replaying needs --replay; then every night from day 2 is run again.
+        let store = late.open(instant_on(day(start, 5))).await;
+        let app = app::App::new(store, compliance::packs::RuleSet::builtin());
+        let refused = app
+            .batch_run(&Actor::new("test:batch"), &request(day(start, 2)), &quiet)
+            .await;
+        assert!(refused.is_err());
+        run_night(&late, day(start, 2), true).await;
+        let expected = account_state(&on_time, day(start, 5)).await;
+        let replayed = account_state(&late, day(start, 5)).await;
+        assert_ne!(
+            before_replay, expected,
+            "the late payment made a difference"
+        );
+        assert_eq!(replayed, expected);
+    }
+}
