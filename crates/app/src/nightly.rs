@@ -519,8 +519,9 @@ impl App {
         }
     }
 
-    /// `batch worker`: helps with every running run until none is left, then returns
-    /// how many chunks it did (`wait` keeps it polling for new runs).
+    /// `batch worker`: helps with every running run until none is left — chunks other
+    /// workers hold are waited for, and taken over when their lease runs out (a worker
+    /// that died) — then returns how many chunks it did.
     pub async fn batch_worker(
         &self,
         actor: &Actor,
@@ -528,11 +529,25 @@ impl App {
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<u64, Error> {
         let mut done = 0;
-        for run in self.store.running_batch_runs().await? {
-            done += self.work_run(actor, &run, worker, progress).await?;
-            self.store.finish_batch_run(actor, run.id).await?;
+        loop {
+            let running = self.store.running_batch_runs().await?;
+            if running.is_empty() {
+                return Ok(done);
+            }
+            let mut finished_any = false;
+            for run in running {
+                done += self.work_run(actor, &run, worker, progress).await?;
+                finished_any |= self.store.finish_batch_run(actor, run.id).await?.is_some();
+            }
+            if !finished_any {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
         }
-        Ok(done)
+    }
+
+    /// `batch digest`: see `Store::nightly_digest`.
+    pub async fn nightly_digest(&self) -> Result<Vec<(&'static str, String)>, Error> {
+        Ok(self.store.nightly_digest().await?)
     }
 
     async fn dry_run(

@@ -462,6 +462,10 @@ pub enum BatchCommand {
         #[arg(long)]
         wait: bool,
     },
+    /// A SHA-256 of what the nightly engine writes (balances, buckets, scores,
+    /// segments, arms, queue, treatment steps), per table and in all: two databases
+    /// with the same digest are in the same state.
+    Digest,
     /// The last nightly runs with their counts.
     Runs {
         #[arg(long, default_value_t = 20)]
@@ -587,6 +591,7 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             json,
         }) => batch_run(&globals, as_of, dry_run, replay, json).await,
         Command::Batch(BatchCommand::Worker { wait }) => batch_worker(&globals, wait).await,
+        Command::Batch(BatchCommand::Digest) => batch_digest(&globals).await,
         Command::Batch(BatchCommand::Runs { limit, json }) => {
             batch_runs(&globals, limit, json).await
         }

@@ -30,8 +30,18 @@ use std::collections::{BTreeMap, HashMap};
 /// milliseconds (agents' writes wait at most that long), and a killed run redoes at
 /// most one chunk per worker.
 pub const DEBTORS_PER_CHUNK: i64 = 1_000;
-/// How long a worker's lease on a chunk lasts before another worker may take it.
+/// How long a worker's lease on a chunk lasts before another worker may take it
+/// (`ARREARS_BATCH_LEASE_SECONDS` overrides it: a chunk takes well under a second, so
+/// a shorter lease hands a dead worker's chunk on sooner).
 pub const LEASE_MS: i64 = 120_000;
+
+fn lease_ms() -> i64 {
+    std::env::var("ARREARS_BATCH_LEASE_SECONDS")
+        .ok()
+        .and_then(|seconds| seconds.parse::<i64>().ok())
+        .filter(|seconds| (1..=86_400).contains(seconds))
+        .map_or(LEASE_MS, |seconds| seconds * 1_000)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunStatus {
@@ -423,7 +433,9 @@ impl Store {
         run_id: i64,
         worker: &str,
     ) -> Result<Option<Chunk>, StoreError> {
-        let now_us = self.now().as_microsecond();
+        // Leases are about processes being alive: the machine's clock, even when the
+        // business clock is pinned.
+        let now_us = jiff::Timestamp::now().as_microsecond();
         let (_turn, mut tx) = self.unaudited_write().await?;
         let pick = match self.engine {
             crate::Engine::Sqlite => {
@@ -449,7 +461,7 @@ impl Store {
              WHERE run_id = $3 AND chunk_no = $4 RETURNING first_debtor_id, last_debtor_id",
         )
         .bind(worker)
-        .bind(now_us + LEASE_MS * 1_000)
+        .bind(now_us + lease_ms() * 1_000)
         .bind(run_id)
         .bind(chunk_no)
         .fetch_one(&mut *tx)

@@ -170,3 +170,13 @@ pub(crate) async fn batch_runs(globals: &Globals, limit: i64, json: bool) -> Res
     }
     Ok(ExitCode::SUCCESS)
 }
+
+pub(crate) async fn batch_digest(globals: &Globals) -> Result<ExitCode> {
+    let app = globals.open().await?;
+    let digests = app.nightly_digest().await;
+    app.close().await;
+    for (table, digest) in digests? {
+        println!("{digest}  {table}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -437,6 +437,11 @@ pub(crate) async fn demo_flags(
     Ok(flagged)
 }
 
+/// Creditors whose policy accrues interest in the demo.
+const DEMO_ACCRUING_CREDITORS: &[&str] = &["NBANK", "AUTOFIN"];
+/// Nights the nightly engine runs in the demo, the last one today.
+const DEMO_NIGHTS: i64 = 3;
+
 pub(crate) async fn demo(
     accounts: u64,
     seed: u64,
@@ -492,7 +497,33 @@ pub(crate) async fn demo(
     let placed = placed?;
     let notices = demo_notices(&app, &actor, &placed, placed_on, &documents).await?;
     let to_locate = demo_partial_addresses(&app, &actor, &imported, placed_on).await?;
-    let aged = app.age_accounts(&actor, today).await?;
+    // Interest accrues at two creditors; the nightly engine has run the last few
+    // nights: interest, aging, scores, segments and arms, treatment steps, the queue.
+    for creditor in DEMO_ACCRUING_CREDITORS {
+        let settings = [
+            ("interest_method".to_string(), "simple_daily_365".to_string()),
+            ("accrue_interest".to_string(), "true".to_string()),
+        ];
+        if imported.summary.creditors.contains(*creditor) {
+            app.set_creditor(&actor, creditor, None, &settings, "demo: interest accrues")
+                .await?;
+        }
+    }
+    let mut nights = Vec::new();
+    for days_ago in (0..DEMO_NIGHTS).rev() {
+        let as_of = today - jiff::Span::new().days(days_ago);
+        let request = app::nightly::RunRequest {
+            as_of,
+            dry_run: false,
+            replay: false,
+            worker: "demo".into(),
+        };
+        nights.extend(app.batch_run(&actor, &request, &|_| {}).await?);
+    }
+    let moves: i64 = nights
+        .iter()
+        .filter_map(|night| night.summary["age"]["moves"].as_i64())
+        .sum();
     let refs = file_refs(&imported);
     let flagged = demo_flags(&app, &actor, &refs).await?;
     // A dialer list as of now, so the decision log has entries (at night they are all
@@ -520,7 +551,6 @@ pub(crate) async fn demo(
         };
         app.assign_creditors(&actor, name, &works).await?;
     }
-    app.prioritize(&actor).await?;
     let (attempts, promised) = match agent_id {
         Some(id) => demo_activity(&app, id).await?,
         None => (0, Vec::new()),
@@ -550,8 +580,9 @@ pub(crate) async fn demo(
             .join(", ")
     );
     println!(
-        "placed {placed_on}, aged to {today} ({} bucket moves); {flagged} accounts with holds or a changed status",
-        aged.moves
+        "placed {placed_on}; {} nightly runs to {today} ({moves} bucket moves, interest at {}); {flagged} accounts with holds or a changed status",
+        nights.len(),
+        DEMO_ACCRUING_CREDITORS.join(" and ")
     );
     println!(
         "dialer list at {now}: {} phones callable, {} denied by the compliance check ({} decisions logged)",

@@ -2,6 +2,7 @@
 //! PostgreSQL database (ARREARS_TEST_POSTGRES_URL; required when ARREARS_REQUIRE_POSTGRES=1).
 
 mod audit;
+mod batch;
 mod compliance;
 mod documents;
 mod letters;
