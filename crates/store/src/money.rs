@@ -121,6 +121,15 @@ struct AccountState {
     status_changed: bool,
 }
 
+/// An accruing account's principal history and what the nightly accrual posted.
+struct AccrualFacts {
+    accrual_start: Date,
+    apr: domain::money::BasisPoints,
+    /// (effective date, principal movement) of every entry, this posting's included.
+    movements: Vec<(Date, i64)>,
+    posted_minor: i64,
+}
+
 struct KnownPayment {
     id: i64,
     creditor_id: i64,
@@ -150,10 +159,11 @@ struct Poster<'a> {
     payments_by_trace: HashMap<String, Vec<i64>>,
     payment_entries: HashMap<i64, Vec<(i64, i64, Buckets)>>,
     exceptions_known: HashSet<String>,
-    /// The nightly accrual's interest entries on or after the earliest payment date of
-    /// the items, per account (creditors that accrue only): a payment pays the interest
-    /// accrued before its date, never interest for days after it (`allocatable`).
-    later_accruals: HashMap<i64, Vec<(Date, i64)>>,
+    /// What the interest accrued before a date is computed from, per account whose
+    /// creditor accrues and whose accrual ran on or after the earliest payment date of
+    /// the items: a payment pays the interest accrued before its date, never interest
+    /// for days after it (`allocatable`).
+    accruals: HashMap<i64, AccrualFacts>,
     next_payment_id: i64,
     next_entry_id: i64,
     next_exception_id: i64,
@@ -468,7 +478,7 @@ impl Store {
             payments_by_trace: HashMap::new(),
             payment_entries: HashMap::new(),
             exceptions_known: HashSet::new(),
-            later_accruals: HashMap::new(),
+            accruals: HashMap::new(),
             next_payment_id: tx.next_id("payments").await?,
             next_entry_id: tx.next_id("ledger_entries").await?,
             next_exception_id: tx.next_id("payment_exceptions").await?,
@@ -759,7 +769,7 @@ impl Poster<'_> {
         self.load_later_accruals(tx, items).await
     }
 
-    /// See `later_accruals`.
+    /// See `accruals`.
     async fn load_later_accruals(
         &mut self,
         tx: &mut WriteTx,
@@ -793,9 +803,11 @@ impl Poster<'_> {
                 .map(|index| format!("${}", index + 3))
                 .collect();
             let sql = format!(
-                "SELECT account_id, effective_on, interest_minor FROM ledger_entries \
-                 WHERE memo = $1 AND effective_on >= $2 AND account_id IN ({})",
-                list.join(", ")
+                "SELECT a.id, a.placed_on, a.apr_bps, e.effective_on, e.principal_minor, CASE WHEN e.memo = $1 THEN e.interest_minor ELSE 0 END \
+                 FROM accounts a JOIN ledger_entries e ON e.account_id = a.id \
+                 WHERE a.id IN ({list}) AND EXISTS (SELECT 1 FROM ledger_entries l WHERE l.account_id = a.id AND l.memo = $1 AND l.effective_on >= $2) \
+                 ORDER BY a.id, e.id",
+                list = list.join(", ")
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(crate::nightly::ACCRUAL_MEMO)
@@ -804,42 +816,71 @@ impl Poster<'_> {
                 query = query.bind(*id);
             }
             for row in query.fetch_all(tx.conn()).await? {
-                let on: String = row.try_get(1)?;
-                self.later_accruals
-                    .entry(row.try_get(0)?)
-                    .or_default()
-                    .push((date_of(&on)?, row.try_get(2)?));
+                let account_id: i64 = row.try_get(0)?;
+                let facts = match self.accruals.entry(account_id) {
+                    std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(entry) => {
+                        let placed_on: String = row.try_get(1)?;
+                        let apr_bps: i64 = row.try_get(2)?;
+                        let apr = u32::try_from(apr_bps)
+                            .ok()
+                            .and_then(domain::money::BasisPoints::new)
+                            .ok_or_else(|| {
+                                StoreError::Corrupt(format!("account {account_id}: APR {apr_bps}"))
+                            })?;
+                        entry.insert(AccrualFacts {
+                            accrual_start: date_of(&placed_on)?,
+                            apr,
+                            movements: Vec::new(),
+                            posted_minor: 0,
+                        })
+                    }
+                };
+                let on: String = row.try_get(3)?;
+                let principal: i64 = row.try_get(4)?;
+                if principal != 0 {
+                    facts.movements.push((date_of(&on)?, principal));
+                }
+                facts.posted_minor += row.try_get::<i64, _>(5)?;
             }
         }
         Ok(())
     }
 
-    /// What a payment dated `paid_on` may pay on an account: its balance less the
-    /// interest the nightly accrual posted for `paid_on` and the days after (a payment
-    /// recorded late pays what was owed on its date; the next night's accrual, exact
-    /// over the principal's history, takes back the interest its principal no longer
-    /// earned).
-    fn allocatable(&self, account_id: i64, paid_on: Date) -> Buckets {
+    /// What a payment dated `paid_on` may pay on an account: its balance, with the
+    /// interest bucket holding only what accrued before `paid_on` (a payment recorded
+    /// after nights that accrued interest for its day and later pays what was owed on
+    /// its date; the next night's accrual, exact over the principal's history, takes
+    /// back what its principal no longer earned). Exact: the accrual's interest through
+    /// the day before `paid_on` replaces what the accrual posted.
+    fn allocatable(&self, account_id: i64, paid_on: Date) -> Result<Buckets, StoreError> {
         let account = &self.accounts[&account_id];
-        let later: i64 = self
-            .later_accruals
-            .get(&account_id)
-            .map(|entries| {
-                entries
-                    .iter()
-                    .filter(|(on, _)| *on >= paid_on)
-                    .map(|(_, interest)| *interest)
-                    .sum()
-            })
-            .unwrap_or(0);
         let mut balance = account.balance;
-        if later > 0 {
-            let interest = (balance.interest.minor() - later)
-                .max(0)
-                .min(balance.interest.minor());
-            balance.interest = Amount::from_minor(interest);
-        }
-        balance
+        let Some(facts) = self.accruals.get(&account_id) else {
+            return Ok(balance);
+        };
+        let day_before = paid_on.yesterday().unwrap_or(paid_on);
+        let invalid = |error: domain::interest::InterestError| {
+            StoreError::Invalid(format!("account {account_id}: interest: {error:?}"))
+        };
+        let timeline = domain::interest::PrincipalTimeline::new(facts.movements.iter().map(
+            |(effective_on, principal_minor)| domain::interest::Movement {
+                effective_on: *effective_on,
+                principal: Amount::from_minor(*principal_minor),
+            },
+        ))
+        .map_err(invalid)?;
+        let before = domain::interest::accrued_through(
+            &timeline,
+            facts.accrual_start,
+            day_before,
+            facts.apr,
+        )
+        .map_err(invalid)?;
+        let owed = balance.interest.minor();
+        let interest = (owed - facts.posted_minor + before.minor()).clamp(0.min(owed), owed);
+        balance.interest = Amount::from_minor(interest);
+        Ok(balance)
     }
 
     fn remember(&mut self, reference: String, trace: Option<String>, payment: KnownPayment) {
@@ -971,15 +1012,15 @@ impl Poster<'_> {
             .iter()
             .map(|id| {
                 let account = &self.accounts[id];
-                Owing {
+                Ok(Owing {
                     owed: self
-                        .allocatable(*id, payment.paid_on)
+                        .allocatable(*id, payment.paid_on)?
                         .total()
                         .unwrap_or(Amount::ZERO),
                     delinquent_since: account.delinquent_since,
-                }
+                })
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
         let named = ids.iter().position(|id| *id == account_id);
         let shares = allocation::across_accounts(
             payment.amount,
@@ -996,7 +1037,7 @@ impl Poster<'_> {
             }
             let movement = allocation::into_account(
                 share,
-                self.allocatable(*id, payment.paid_on),
+                self.allocatable(*id, payment.paid_on)?,
                 policy.waterfall,
             );
             let entry = Entry::new(Reason::Payment, movement, payment.paid_on)
@@ -1215,6 +1256,17 @@ impl Poster<'_> {
             .expect("accounts of matched items are loaded");
         let seq = account.next_seq;
         account.next_seq += 1;
+        if let Some(facts) = self.accruals.get_mut(&account_id)
+            && !entry.amounts().principal.is_zero()
+        {
+            facts
+                .movements
+                .push((entry.effective_on(), entry.amounts().principal.minor()));
+        }
+        let account = self
+            .accounts
+            .get_mut(&account_id)
+            .expect("accounts of matched items are loaded");
         account.balance = account
             .balance
             .checked_add(&entry.amounts())

@@ -501,7 +501,10 @@ pub(crate) async fn demo(
     // nights: interest, aging, scores, segments and arms, treatment steps, the queue.
     for creditor in DEMO_ACCRUING_CREDITORS {
         let settings = [
-            ("interest_method".to_string(), "simple_daily_365".to_string()),
+            (
+                "interest_method".to_string(),
+                "simple_daily_365".to_string(),
+            ),
             ("accrue_interest".to_string(), "true".to_string()),
         ];
         if imported.summary.creditors.contains(*creditor) {

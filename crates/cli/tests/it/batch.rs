@@ -72,7 +72,10 @@ fn kill_after(env: &Env, db: &str, mut child: Child, at_least: i64) -> bool {
             child.wait().unwrap();
             return true;
         }
-        assert!(Instant::now() < deadline, "the run never got to {at_least} chunks");
+        assert!(
+            Instant::now() < deadline,
+            "the run never got to {at_least} chunks"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }
