@@ -482,13 +482,23 @@ impl App {
     ) -> Result<ChunkOutcome, Error> {
         let started = std::time::Instant::now();
         let reviewed = self.store.review_chunk(actor, chunk, steps.as_of).await?;
+        let reviewed_us = started.elapsed().as_micros() as u64;
         let facts = self.store.chunk_facts(chunk, steps.as_of).await?;
+        let read_us = started.elapsed().as_micros() as u64;
         let mut writes = steps.compute(&facts)?;
+        tracing::debug!(
+            chunk = chunk.chunk_no,
+            accounts = facts.accounts.len(),
+            review_us = reviewed_us,
+            read_us = read_us - reviewed_us,
+            compute_us = started.elapsed().as_micros() as u64 - read_us,
+            "nightly chunk computed"
+        );
         writes
             .counts
             .insert("monitor".into(), json!({"changes": reviewed}));
         let elapsed_us = started.elapsed().as_micros() as i64;
-        Ok(self
+        let outcome = self
             .store
             .commit_chunk(
                 actor,
@@ -498,7 +508,13 @@ impl App {
                 writes,
                 elapsed_us,
             )
-            .await?)
+            .await?;
+        tracing::debug!(
+            chunk = chunk.chunk_no,
+            write_us = started.elapsed().as_micros() as i64 - elapsed_us,
+            "nightly chunk written"
+        );
+        Ok(outcome)
     }
 
     /// Closes the run once every chunk is done, waiting for chunks other workers hold

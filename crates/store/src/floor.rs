@@ -115,6 +115,19 @@ impl Store {
         Ok(())
     }
 
+    /// The nightly run's floor (`arrears bench batch`): one statement that reads every
+    /// active account's ledger and writes the account's row once (its queue priority
+    /// from the ledger's sum, as `batch prioritize` does). The rows written.
+    pub async fn floor_read_and_update_accounts(&self) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE accounts SET priority = (SELECT CAST(COALESCE(SUM(e.principal_minor + e.interest_minor + e.fees_minor), 0) AS BIGINT) \
+             FROM ledger_entries e WHERE e.account_id = accounts.id) WHERE status = 'active'",
+        )
+        .execute(self.pool())
+        .await?
+        .rows_affected())
+    }
+
     /// Drops every agent's debtor and account lock (a benchmark reusing a database
     /// starts with none). Not audited: locks are not records, they end by themselves.
     pub async fn clear_locks(&self) -> Result<(), StoreError> {

@@ -1062,6 +1062,27 @@ async fn write_interest(
     }
     let mut next_id = tx.next_id("ledger_entries").await?;
     let now_us = tx.now_us();
+    let mut batch = Batch::new(
+        tx.engine(),
+        "ledger_entries",
+        &[
+            "id",
+            "account_id",
+            "seq",
+            "reason",
+            "principal_minor",
+            "interest_minor",
+            "fees_minor",
+            "effective_on",
+            "memo",
+            "row_hash",
+        ],
+        "",
+    )
+    .with_constants(vec![
+        ("recorded_at_us", crate::batch::Literal::Int(now_us)),
+        ("audit_seq", crate::batch::Literal::Int(audit_seq)),
+    ]);
     for posting in postings {
         let seq = seqs.get(&posting.account_id).copied().unwrap_or(0) + 1;
         seqs.insert(posting.account_id, seq);
@@ -1084,26 +1105,24 @@ async fn write_interest(
         let hash = row.hash(tx.seal());
         tx.sealed()
             .add("ledger_entries", crate::seal::hash_sum(&hash));
-        sqlx::query(
-            "INSERT INTO ledger_entries (id, account_id, seq, reason, principal_minor, interest_minor, fees_minor, effective_on, recorded_at_us, corrects_entry_id, memo, audit_seq, row_hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $12)",
-        )
-        .bind(next_id)
-        .bind(posting.account_id)
-        .bind(seq)
-        .bind(posting.entry.reason().code())
-        .bind(amounts.principal.minor())
-        .bind(amounts.interest.minor())
-        .bind(amounts.fees.minor())
-        .bind(&effective_on)
-        .bind(now_us)
-        .bind(ACCRUAL_MEMO)
-        .bind(audit_seq)
-        .bind(&hash)
-        .execute(tx.conn())
-        .await?;
+        batch.push([
+            next_id.into(),
+            posting.account_id.into(),
+            seq.into(),
+            posting.entry.reason().code().into(),
+            amounts.principal.minor().into(),
+            amounts.interest.minor().into(),
+            amounts.fees.minor().into(),
+            effective_on.into(),
+            ACCRUAL_MEMO.into(),
+            hash.into(),
+        ]);
         next_id += 1;
+        if batch.is_full() {
+            batch.flush(tx.conn()).await?;
+        }
     }
+    batch.flush(tx.conn()).await?;
     crate::workspace::refresh_balances(tx.conn(), &ids).await?;
     Ok(())
 }
@@ -1153,13 +1172,16 @@ async fn write_nightly(
         }
     }
     batch.flush(tx.conn()).await?;
-    // The queue reads its order from `accounts.priority` (its index).
-    for (account_id, nightly) in rows {
-        sqlx::query("UPDATE accounts SET priority = $1 WHERE id = $2 AND priority <> $1")
-            .bind(nightly.queue_priority)
-            .bind(account_id)
-            .execute(tx.conn())
-            .await?;
+    // The queue reads its order from `accounts.priority` (its index): one statement.
+    let ids: Vec<String> = rows.iter().map(|(id, _)| id.to_string()).collect();
+    for ids in ids.chunks(crate::batch::ROWS_PER_STATEMENT_MAX) {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE accounts SET priority = (SELECT n.queue_priority FROM account_nightly n WHERE n.account_id = accounts.id) \
+             WHERE id IN ({}) AND priority <> (SELECT n.queue_priority FROM account_nightly n WHERE n.account_id = accounts.id)",
+            ids.join(", ")
+        )))
+        .execute(tx.conn())
+        .await?;
     }
     Ok(())
 }

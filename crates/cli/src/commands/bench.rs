@@ -9,6 +9,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
+mod batch;
 mod client;
 mod http;
 mod letters;
@@ -36,6 +37,26 @@ pub enum BenchCommand {
         /// Keep-alive connections shared by the scheduled requests.
         #[arg(long, default_value_t = 32)]
         connections: u32,
+    },
+    /// The nightly run (`batch run`, every step) over N freshly imported accounts,
+    /// beside the floor of one SQL pass reading every active account's ledger and
+    /// writing its row; then the same night again, and the run's peak memory.
+    Batch {
+        #[arg(long, default_value_t = 100_000)]
+        accounts: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Workers in the process (PostgreSQL only above 1).
+        #[arg(long, default_value_t = 1)]
+        workers: u32,
+        /// postgres://USER@HOST/DB (a throwaway database is created beside it and
+        /// dropped at the end); default: a SQLite file in DIR.
+        #[arg(long, default_value = "")]
+        db: String,
+        /// Folder for the generated file and the SQLite database (default: a temp
+        /// folder, removed at the end).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
     },
     /// The agent workspace with N generated accounts loaded: K agents in a closed loop on
     /// loopback press "Next account", open the account page and the work list (nine
@@ -150,6 +171,22 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
                 senders: senders.unwrap_or_else(|| {
                     2 * std::thread::available_parallelism().map_or(1, |n| n.get() as u32)
                 }),
+                db,
+                dir,
+            })
+            .await
+        }
+        BenchCommand::Batch {
+            accounts,
+            seed,
+            workers,
+            db,
+            dir,
+        } => {
+            batch::batch(batch::Options {
+                accounts,
+                seed,
+                workers,
                 db,
                 dir,
             })

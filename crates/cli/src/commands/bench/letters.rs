@@ -58,48 +58,7 @@ pub async fn letters(options: Options) -> Result<ExitCode> {
     // Every run starts from nothing: a fresh database and documents folder.
     let documents = dir.join("documents");
     std::fs::remove_dir_all(&documents).ok();
-    let (url, postgres) = if options.db.is_empty() {
-        let path = dir.join("letters.db");
-        for suffix in ["", "-wal", "-shm"] {
-            let mut file = path.clone().into_os_string();
-            file.push(suffix);
-            std::fs::remove_file(&file).ok();
-        }
-        (format!("sqlite://{}", path.display()), None)
-    } else {
-        match Engine::of_url(&options.db).map_err(|error| input(error.to_string()))? {
-            Engine::Postgres => {
-                let name = format!("arrears_bench_letters_{}", std::process::id());
-                admin(
-                    &options.db,
-                    &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                )
-                .await?;
-                admin(&options.db, &format!("CREATE DATABASE {name}"))
-                    .await
-                    .with_context(|| {
-                        format!(
-                            "cannot create a database on {}",
-                            store::db::redact(&options.db)
-                        )
-                    })?;
-                let (base, query) = match options.db.split_once('?') {
-                    Some((base, query)) => (base, format!("?{query}")),
-                    None => (options.db.as_str(), String::new()),
-                };
-                let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
-                (
-                    format!("{server}/{name}{query}"),
-                    Some((options.db.clone(), name)),
-                )
-            }
-            Engine::Sqlite => {
-                return Err(input(
-                    "--db: postgres://USER@HOST/DB (a throwaway database is created beside it), or nothing for a SQLite file in --dir".into(),
-                ));
-            }
-        }
-    };
+    let (url, postgres) = bench_database(&options.db, &dir, "letters").await?;
     let result = run(&options, &url, &dir, &documents, now).await;
     if let Some((admin_url, name)) = postgres
         && let Err(error) = admin(
@@ -287,4 +246,50 @@ fn fixed_notice(agency: &Agency) -> pdf::notice::ValidationNotice {
         period_ends: "January 5, 2027".into(),
         extra: vec!["You may call us at (800) 555-0100, Monday to Friday, 8 a.m. to 8 p.m.".into()],
     }
+}
+
+/// The benchmark's database: a fresh SQLite file `NAME.db` in `dir` when `db` is empty,
+/// else a throwaway PostgreSQL database created beside the one `db` names (returned with
+/// the server's URL, to drop at the end).
+pub(super) async fn bench_database(
+    db: &str,
+    dir: &Path,
+    name: &str,
+) -> Result<(String, Option<(String, String)>)> {
+    let input = |message: String| anyhow!(crate::InputError(message));
+    Ok(if db.is_empty() {
+        let path = dir.join(format!("{name}.db"));
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            std::fs::remove_file(&file).ok();
+        }
+        (format!("sqlite://{}", path.display()), None)
+    } else {
+        match Engine::of_url(db).map_err(|error| input(error.to_string()))? {
+            Engine::Postgres => {
+                let name = format!("arrears_bench_{name}_{}", std::process::id());
+                admin(db, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+                admin(db, &format!("CREATE DATABASE {name}"))
+                    .await
+                    .with_context(|| {
+                        format!("cannot create a database on {}", store::db::redact(db))
+                    })?;
+                let (base, query) = match db.split_once('?') {
+                    Some((base, query)) => (base, format!("?{query}")),
+                    None => (db, String::new()),
+                };
+                let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+                (
+                    format!("{server}/{name}{query}"),
+                    Some((db.to_string(), name)),
+                )
+            }
+            Engine::Sqlite => {
+                return Err(input(
+                    "--db: postgres://USER@HOST/DB (a throwaway database is created beside it), or nothing for a SQLite file in --dir".into(),
+                ));
+            }
+        }
+    })
 }

@@ -1,0 +1,205 @@
+//! `arrears bench batch`: the nightly run (`App::batch_run`, every step) over N freshly
+//! imported accounts, beside the floor measured in the same run: one raw SQL pass that
+//! reads every active account's ledger and writes each account's row once (the queue
+//! priority from the ledger's sum — what `batch prioritize` does). Then the same night
+//! again (it must change nothing and take a tenth at most), with the peak memory of
+//! the run. On PostgreSQL `--workers 2` adds a second worker in the process.
+
+use super::letters::bench_database;
+use super::workspace::admin;
+use crate::commands::import_placements_file;
+use anyhow::{Context as _, Result, anyhow};
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+use store::{Actor, Clock, PiiKey, Store};
+
+/// The night the benchmark runs: a month after placement, so interest and bucket moves
+/// are real work.
+const PLACED: (i16, i8, i8) = (2026, 10, 23);
+const NIGHT: (i16, i8, i8) = (2026, 11, 23);
+
+pub struct Options {
+    pub accounts: u64,
+    pub seed: u64,
+    pub workers: u32,
+    /// Empty: a SQLite file in the folder.
+    pub db: String,
+    pub dir: Option<PathBuf>,
+}
+
+pub async fn batch(options: Options) -> Result<ExitCode> {
+    let input = |message: String| anyhow!(crate::InputError(message));
+    if options.accounts == 0 || !(1..=8).contains(&options.workers) {
+        return Err(input(
+            "--accounts must be at least 1 and --workers 1 to 8".into(),
+        ));
+    }
+    let (dir, keep) = match &options.dir {
+        Some(dir) => (dir.clone(), true),
+        None => (
+            std::env::temp_dir().join(format!("arrears-bench-batch-{}", std::process::id())),
+            false,
+        ),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
+    let (url, postgres) = bench_database(&options.db, &dir, "batch").await?;
+    if options.workers > 1 && postgres.is_none() {
+        return Err(input(
+            "--workers above 1 needs PostgreSQL (--db postgres://…): SQLite writes one at a time"
+                .into(),
+        ));
+    }
+    let result = run(&options, &url, &dir).await;
+    if let Some((admin_url, name)) = postgres
+        && let Err(error) = admin(
+            &admin_url,
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        )
+        .await
+    {
+        eprintln!("could not drop the benchmark's database {name}: {error:#}");
+    }
+    if !keep {
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    result
+}
+
+/// Resets the peak resident memory (Linux `clear_refs` 5), so the next reading is the
+/// peak of what follows.
+fn reset_peak_rss() {
+    std::fs::write("/proc/self/clear_refs", "5").ok();
+}
+
+async fn run(options: &Options, url: &str, dir: &std::path::Path) -> Result<ExitCode> {
+    let placed = jiff::civil::date(PLACED.0, PLACED.1, PLACED.2);
+    let night = jiff::civil::date(NIGHT.0, NIGHT.1, NIGHT.2);
+    let now = jiff::tz::TimeZone::UTC.to_timestamp(night.at(23, 0, 0, 0))?;
+    let file = dir.join(format!("batch-{}-{}.csv", options.accounts, options.seed));
+    let started = Instant::now();
+    {
+        let config = ingest::generate::GeneratorConfig {
+            accounts: options.accounts,
+            seed: options.seed,
+            as_of: placed,
+        };
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&file)?);
+        ingest::generate::write_placements(&config, &mut out)?;
+        out.flush()?;
+    }
+    let key = match store::db::sqlite_path(url) {
+        Some(_) => crate::context::pii_key(url)?,
+        None => PiiKey::generate(),
+    };
+    let store = Store::open(url, key, Clock::Fixed(now))
+        .await
+        .with_context(|| format!("cannot open database {}", store::db::redact(url)))?;
+    let engine = store.engine();
+    let app = app::App::new(store.clone(), compliance::packs::RuleSet::builtin());
+    let actor = Actor::new("bench");
+    let imported = import_placements_file(
+        &app,
+        &actor,
+        &file,
+        &ingest::mapping::Mapping::standard(),
+        placed,
+    )
+    .await?;
+    anyhow::ensure!(
+        imported.outcome.accounts_created == options.accounts,
+        "imported {} accounts of {}",
+        imported.outcome.accounts_created,
+        options.accounts
+    );
+    for creditor in ["NBANK", "AUTOFIN"] {
+        let settings = [
+            (
+                "interest_method".to_string(),
+                "simple_daily_365".to_string(),
+            ),
+            ("accrue_interest".to_string(), "true".to_string()),
+        ];
+        app.set_creditor(&actor, creditor, None, &settings, "bench: interest accrues")
+            .await?;
+    }
+    store.analyze_all().await?;
+    let setup = started.elapsed().as_secs_f64();
+
+    // The floor: one raw pass reading every active account's ledger and writing its row.
+    let started = Instant::now();
+    let floor_rows = store.floor_read_and_update_accounts().await?;
+    let floor = started.elapsed().as_secs_f64();
+
+    // The run, with as many workers as asked (the first opens the run).
+    reset_peak_rss();
+    let request = app::nightly::RunRequest {
+        as_of: night,
+        dry_run: false,
+        replay: false,
+        worker: "bench-1".into(),
+    };
+    let started = Instant::now();
+    let mut helpers = tokio::task::JoinSet::new();
+    for worker in 2..=options.workers {
+        let app = app.clone();
+        let actor = actor.clone();
+        helpers.spawn(async move {
+            // Wait for the run to open, then help until it is done.
+            for _ in 0..200 {
+                let done = app
+                    .batch_worker(&actor, &format!("bench-{worker}"), &|_| {})
+                    .await?;
+                if done > 0 {
+                    return Ok::<u64, app::Error>(done);
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Ok(0)
+        });
+    }
+    let reports = app.batch_run(&actor, &request, &|_| {}).await?;
+    let mut helped = 0;
+    while let Some(done) = helpers.join_next().await {
+        helped += done??;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let peak = super::peak_rss_mib();
+    let report = &reports[0];
+
+    // The same night again: nothing to do.
+    let started = Instant::now();
+    let again = app.batch_run(&actor, &request, &|_| {}).await?;
+    let second = started.elapsed().as_secs_f64();
+    anyhow::ensure!(again[0].already_done, "the second run did work");
+    store.close().await;
+
+    let accounts = options.accounts as f64;
+    println!(
+        "batch: the nightly run as of {night} over {} accounts on {} ({} worker{}), placed {placed}",
+        options.accounts,
+        engine.name(),
+        options.workers,
+        if options.workers == 1 { "" } else { "s" }
+    );
+    println!("  setup: generate, import, policies, ANALYZE {setup:.1} s");
+    println!(
+        "  arrears batch run (every step, {} chunks, {} by helpers):  {seconds:8.2} s  {:>8.0} accounts/s  peak {} MiB",
+        report.chunks,
+        helped,
+        accounts / seconds,
+        peak.map_or("?".into(), |mib| format!("{mib:.0}"))
+    );
+    println!(
+        "  floor (one SQL pass: read each active account's ledger, write its row, {floor_rows} rows): {floor:8.2} s  {:>8.0} accounts/s",
+        accounts / floor
+    );
+    println!("  ratio run / floor: {:.2}", seconds / floor);
+    println!(
+        "  the same night again: {second:.3} s ({:.1} % of the first)",
+        second / seconds * 100.0
+    );
+    println!("  summary: {}", report.summary);
+    Ok(ExitCode::SUCCESS)
+}
