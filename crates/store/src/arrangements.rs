@@ -660,6 +660,72 @@ async fn end_with_account(
     Ok(ended)
 }
 
+/// Charges the creditor's late fee once on each missed installment of a running plan
+/// (`domain::late_fee`), as a `fee` entry effective `today`, recorded in `late_fees`.
+#[allow(clippy::too_many_arguments)]
+async fn charge_late_fees(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    account_id: i64,
+    arrangement_id: i64,
+    progress: &[schedule::DueProgress],
+    policy: &CreditorPolicy,
+    today: Date,
+    entity_key: &str,
+) -> Result<u64, StoreError> {
+    if policy.late_fee.is_zero() {
+        return Ok(0);
+    }
+    let charged: Vec<String> =
+        sqlx::query_scalar("SELECT due_on FROM late_fees WHERE arrangement_id = $1")
+            .bind(arrangement_id)
+            .fetch_all(tx.conn())
+            .await?;
+    let charged: Vec<Date> = charged
+        .iter()
+        .map(|text| parse_date(text))
+        .collect::<Result<_, _>>()?;
+    let fees =
+        domain::late_fee::late_fees(progress, policy.grace_days, policy.late_fee, &charged, None);
+    let mut charged_now = 0;
+    for fee in fees.to_charge {
+        let seq = tx
+            .audit(AuditEvent {
+                actor: &actor.name,
+                action: "arrangement.late_fee",
+                entity: "account",
+                entity_key,
+                before: None,
+                after: Some(json!({
+                    "arrangement": arrangement_id,
+                    "installment_due_on": fee.due_on.to_string(),
+                    "fee_minor": fee.amount.minor(),
+                })),
+                reason: "installment missed: the creditor's late fee",
+            })
+            .await?;
+        let entry = Entry::new(
+            Reason::Fee,
+            Buckets {
+                fees: fee.amount,
+                ..Buckets::ZERO
+            },
+            today,
+        )
+        .map_err(|error| StoreError::Invalid(format!("late fee: {error:?}")))?;
+        let memo = format!("late fee: installment due {}", fee.due_on);
+        let entry_id = append_entry(tx, account_id, &entry, None, Some(&memo), seq).await?;
+        sqlx::query("INSERT INTO late_fees (arrangement_id, due_on, entry_id) VALUES ($1, $2, $3)")
+            .bind(arrangement_id)
+            .bind(fee.due_on.to_string())
+            .bind(entry_id)
+            .execute(tx.conn())
+            .await?;
+        charged_now += 1;
+    }
+    Ok(charged_now)
+}
+
 async fn review_account(
     tx: &mut WriteTx,
     account_id: i64,
@@ -748,6 +814,19 @@ async fn review_account(
         let dues = dues_of(tx.conn(), ARRANGEMENT_DUES, id).await?;
         let received = received_after(tx.conn(), account_id, audit_seq).await?;
         let progress = schedule::progress(&dues, &received, policy.grace_days, today);
+        if kind == Kind::Plan && status == ArrangementStatus::Active {
+            changes += charge_late_fees(
+                tx,
+                actor,
+                account_id,
+                id,
+                &progress,
+                &policy,
+                today,
+                &entity_key,
+            )
+            .await?;
+        }
         let standing = schedule::standing(&progress);
         let mut next = status.review(kind.into(), standing, policy.plan_misses_to_break);
         if status == ArrangementStatus::Completed

@@ -4,7 +4,7 @@
 
 use crate::support::{first_day, instant_on, postgres_db, set_up, sqlite_db};
 use app::nightly::{Progress, RunRequest};
-use jiff::civil::Date;
+use jiff::civil::{Date, date};
 use sqlx::Row;
 use store::{Actor, Store};
 
@@ -301,5 +301,94 @@ async fn a_backdated_payment_replayed_gives_the_state_of_a_payment_posted_on_tim
             "the late payment made a difference"
         );
         assert_eq!(replayed, expected);
+    }
+}
+
+async fn late_fees_of(store: &Store, account_ref: &str) -> Vec<(String, i64)> {
+    let rows = sqlx::query(
+        "SELECT e.effective_on, e.fees_minor FROM ledger_entries e JOIN accounts a ON a.id = e.account_id \
+         WHERE a.account_ref = $1 AND e.reason = 'fee' ORDER BY e.id",
+    )
+    .bind(account_ref)
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|row| (row.get::<String, _>(0), row.get::<i64, _>(1)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_missed_installment_is_charged_the_late_fee_once_by_the_nightly_run() {
+    use app::money::{Agreed, PlanRequest};
+    use domain::money::{Amount, BasisPoints};
+    use domain::plan::{Frequency, Sizing};
+    let start = first_day();
+    let mut databases = vec![sqlite_db()];
+    databases.extend(postgres_db().await);
+    for db in databases {
+        let store = db.open(instant_on(start)).await;
+        let users = set_up(&store).await;
+        store
+            .set_creditor(
+                &Actor::new("test:setup"),
+                "ACME",
+                None,
+                &[("late_fee".into(), "15.00".into())],
+                "late fees",
+            )
+            .await
+            .unwrap();
+        let app = app::App::new(store.clone(), compliance::packs::RuleSet::builtin());
+        let agent = &users[0];
+        let view = app.account(agent, "ACME", "A-1", start).await.unwrap();
+        // 120.00 down today, then ten monthly installments from 1 December; grace 5
+        // days, the plan breaks at the second miss.
+        let request = PlanRequest {
+            frequency: Frequency::Monthly,
+            sizing: Sizing::Count(10),
+            first_due: date(2026, 12, 1),
+            down_payment: Amount::from_minor(120_00),
+            down_payment_on: Some(start),
+            apr: BasisPoints::new(0).unwrap(),
+            replace: false,
+        };
+        let (agreed, _) = app
+            .agree_plan(agent, &view, view.version, &request)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(agreed, Agreed::Active { .. }), "{agreed:?}");
+        run_night(&db, date(2026, 11, 28), false).await;
+        let store = db.open(instant_on(date(2026, 11, 28))).await;
+        assert!(late_fees_of(&store, "A-1").await.is_empty(), "within grace");
+        for night in [date(2026, 11, 29), date(2026, 11, 30)] {
+            run_night(&db, night, false).await;
+        }
+        let store = db.open(instant_on(date(2026, 11, 30))).await;
+        assert_eq!(
+            late_fees_of(&store, "A-1").await,
+            vec![("2026-11-29".to_string(), 15_00)],
+            "the down payment missed its grace: one fee, once"
+        );
+        for night in [date(2026, 12, 7), date(2026, 12, 8)] {
+            run_night(&db, night, false).await;
+        }
+        let store = db.open(instant_on(date(2026, 12, 8))).await;
+        assert_eq!(
+            late_fees_of(&store, "A-1").await,
+            vec![
+                ("2026-11-29".to_string(), 15_00),
+                ("2026-12-07".to_string(), 15_00)
+            ],
+            "the first installment missed too; the plan broke with it and owes no more fees"
+        );
+        let broken: String = sqlx::query_scalar(
+            "SELECT r.status FROM arrangements r JOIN accounts a ON a.id = r.account_id WHERE a.account_ref = 'A-1'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(broken, "broken");
     }
 }

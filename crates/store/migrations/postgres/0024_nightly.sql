@@ -95,3 +95,11 @@ CREATE TABLE strategy_actions (
     UNIQUE (account_id, segment, segment_since, arm, step_no)
 );
 CREATE INDEX strategy_actions_status ON strategy_actions (status, retry_at_us, id);
+-- Late fees charged on a plan's missed installments: one per installment, ever
+-- (domain::late_fee), with the ledger entry that charged it.
+CREATE TABLE late_fees (
+    arrangement_id BIGINT NOT NULL REFERENCES arrangements (id),
+    due_on TEXT NOT NULL,
+    entry_id BIGINT NOT NULL REFERENCES ledger_entries (id) DEFERRABLE INITIALLY DEFERRED,
+    PRIMARY KEY (arrangement_id, due_on)
+);
