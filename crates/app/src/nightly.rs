@@ -71,7 +71,7 @@ pub struct Steps<'a> {
 }
 
 impl Steps<'_> {
-    pub fn compute(&self, facts: &ChunkFacts) -> Result<ChunkWrites, Error> {
+    pub fn compute(&self, accounts: &[NightlyAccount]) -> Result<ChunkWrites, Error> {
         let mut writes = ChunkWrites::default();
         let mut accrue = Tally::default();
         let mut age = Tally::default();
@@ -79,7 +79,7 @@ impl Steps<'_> {
         let mut queue = Tally::default();
         let mut score_tally = Tally::default();
         let mut strategy_tally = Tally::default();
-        for account in &facts.accounts {
+        for account in accounts {
             let policy = self.policies.get(&account.creditor_id).ok_or_else(|| {
                 store::StoreError::Corrupt(format!(
                     "creditor {} has no policy",
@@ -120,6 +120,23 @@ impl Steps<'_> {
             if account.time_barred_on.is_none() && time_barred {
                 status.count("time_barred", 1);
                 writes.time_barred.push(account.id);
+            }
+            // Validation periods that ended since the last run: the debt may be
+            // collected without the period's limits from now on.
+            let period_end = account
+                .validation_notice_sent_at_us
+                .and_then(|us| jiff::Timestamp::from_microsecond(us).ok())
+                .map(|sent| jiff::tz::TimeZone::UTC.to_datetime(sent).date())
+                .and_then(compliance::validation::validation_period)
+                .map(|period| period.ends_on);
+            if let Some(ends_on) = period_end
+                && ends_on < self.as_of
+                && account
+                    .previous
+                    .as_ref()
+                    .is_none_or(|previous| ends_on >= previous.as_of)
+            {
+                status.count("validation_periods_ended", 1);
             }
             // score
             let scored = self.score(account, owed_minor, days);
@@ -303,6 +320,39 @@ impl Steps<'_> {
     }
 }
 
+/// A chunk's remaining debtors in parts of at most `DEBTORS_PER_WRITE` debtors, each
+/// `(after, through, accounts)`: the part covers debtors `after < d ≤ through`; the
+/// parts tile the remaining range, the last one ending at the chunk's last debtor
+/// (one empty part when no account is left to do).
+fn parts<'f>(chunk: &Chunk, facts: &'f ChunkFacts) -> Vec<(i64, i64, &'f [NightlyAccount])> {
+    let accounts = &facts.accounts;
+    debug_assert!(
+        accounts
+            .windows(2)
+            .all(|pair| pair[0].debtor_id <= pair[1].debtor_id),
+        "a chunk's facts come in debtor order"
+    );
+    let mut parts = Vec::new();
+    let mut after = chunk.done_through_debtor_id;
+    let mut start = 0;
+    let mut debtors = 0;
+    for index in 0..accounts.len() {
+        let new_debtor = index == 0 || accounts[index].debtor_id != accounts[index - 1].debtor_id;
+        if new_debtor {
+            if debtors == store::nightly::DEBTORS_PER_WRITE {
+                let through = accounts[index - 1].debtor_id;
+                parts.push((after, through, &accounts[start..index]));
+                after = through;
+                start = index;
+                debtors = 0;
+            }
+            debtors += 1;
+        }
+    }
+    parts.push((after, chunk.last_debtor_id, &accounts[start..]));
+    parts
+}
+
 /// The call priority of an account whose strategy has not asked for calls yet.
 const DEFAULT_CALL_PRIORITY: i64 = 50;
 
@@ -474,6 +524,9 @@ impl App {
         Ok(done_here)
     }
 
+    /// One chunk: monitor its arrangements, read its facts, then compute and write it
+    /// in parts of `DEBTORS_PER_WRITE` debtors (each part's transaction short, so agents'
+    /// writes never wait for a whole chunk).
     async fn work_chunk(
         &self,
         actor: &Actor,
@@ -484,37 +537,50 @@ impl App {
         let reviewed = self.store.review_chunk(actor, chunk, steps.as_of).await?;
         let reviewed_us = started.elapsed().as_micros() as u64;
         let facts = self.store.chunk_facts(chunk, steps.as_of).await?;
-        let read_us = started.elapsed().as_micros() as u64;
-        let mut writes = steps.compute(&facts)?;
         tracing::debug!(
             chunk = chunk.chunk_no,
             accounts = facts.accounts.len(),
             review_us = reviewed_us,
-            read_us = read_us - reviewed_us,
-            compute_us = started.elapsed().as_micros() as u64 - read_us,
-            "nightly chunk computed"
+            read_us = started.elapsed().as_micros() as u64 - reviewed_us,
+            "nightly chunk read"
         );
-        writes
-            .counts
-            .insert("monitor".into(), json!({"changes": reviewed}));
-        let elapsed_us = started.elapsed().as_micros() as i64;
-        let outcome = self
-            .store
-            .commit_chunk(
-                actor,
-                chunk,
-                steps.as_of,
-                facts.ledger_high_water,
-                writes,
-                elapsed_us,
-            )
-            .await?;
+        let parts = parts(chunk, &facts);
+        let mut changed = Vec::new();
+        let mut elapsed_us = started.elapsed().as_micros() as i64;
+        for (index, (after, through, accounts)) in parts.iter().enumerate() {
+            let part_started = std::time::Instant::now();
+            let mut writes = steps.compute(accounts)?;
+            if index == 0 {
+                writes
+                    .counts
+                    .insert("monitor".into(), json!({"changes": reviewed}));
+            }
+            elapsed_us += part_started.elapsed().as_micros() as i64;
+            let outcome = self
+                .store
+                .commit_chunk_part(
+                    actor,
+                    chunk,
+                    (*after, *through),
+                    steps.as_of,
+                    facts.ledger_high_water,
+                    writes,
+                    elapsed_us,
+                )
+                .await?;
+            elapsed_us = 0;
+            match outcome {
+                ChunkOutcome::Written { changed: more } => changed.extend(more),
+                ChunkOutcome::AlreadyDone => return Ok(ChunkOutcome::AlreadyDone),
+            }
+        }
         tracing::debug!(
             chunk = chunk.chunk_no,
-            write_us = started.elapsed().as_micros() as i64 - elapsed_us,
+            parts = parts.len(),
+            total_us = started.elapsed().as_micros() as u64,
             "nightly chunk written"
         );
-        Ok(outcome)
+        Ok(ChunkOutcome::Written { changed })
     }
 
     /// Closes the run once every chunk is done, waiting for chunks other workers hold
@@ -589,9 +655,10 @@ impl App {
                 chunk_no: chunk_no as i64,
                 first_debtor_id: *first,
                 last_debtor_id: *last,
+                done_through_debtor_id: *first - 1,
             };
             let facts = self.store.chunk_facts(&chunk, as_of).await?;
-            let writes = steps.compute(&facts)?;
+            let writes = steps.compute(&facts.accounts)?;
             store::nightly::add_counts(&mut summary, &serde_json::Value::Object(writes.counts));
             progress(Progress {
                 as_of,

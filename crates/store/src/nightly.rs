@@ -89,7 +89,21 @@ pub struct Chunk {
     pub chunk_no: i64,
     pub first_debtor_id: i64,
     pub last_debtor_id: i64,
+    /// The last debtor of the parts already written (a chunk resumed after a kill goes
+    /// on after it); `first_debtor_id - 1` when none is.
+    pub done_through_debtor_id: i64,
 }
+
+impl Chunk {
+    /// The debtors still to do: `done_through_debtor_id < debtor ≤ last_debtor_id`.
+    pub fn remaining(&self) -> (i64, i64) {
+        (self.done_through_debtor_id + 1, self.last_debtor_id)
+    }
+}
+
+/// Debtors written per transaction within a chunk: about a hundred accounts, a few
+/// milliseconds of the writer's turn, so agents' writes never wait long.
+pub const DEBTORS_PER_WRITE: usize = 100;
 
 /// One account as the nightly steps see it.
 #[derive(Clone, Debug)]
@@ -458,7 +472,7 @@ impl Store {
         };
         let row = sqlx::query(
             "UPDATE batch_chunks SET leased_by = $1, lease_until_us = $2, tries = tries + 1 \
-             WHERE run_id = $3 AND chunk_no = $4 RETURNING first_debtor_id, last_debtor_id",
+             WHERE run_id = $3 AND chunk_no = $4 RETURNING first_debtor_id, last_debtor_id, done_through_debtor_id",
         )
         .bind(worker)
         .bind(now_us + lease_ms() * 1_000)
@@ -466,11 +480,14 @@ impl Store {
         .bind(chunk_no)
         .fetch_one(&mut *tx)
         .await?;
+        let first_debtor_id: i64 = row.try_get(0)?;
+        let done_through: Option<i64> = row.try_get(2)?;
         let chunk = Chunk {
             run_id,
             chunk_no,
-            first_debtor_id: row.try_get(0)?,
+            first_debtor_id,
             last_debtor_id: row.try_get(1)?,
+            done_through_debtor_id: done_through.unwrap_or(first_debtor_id - 1),
         };
         tx.commit().await?;
         Ok(Some(chunk))
@@ -512,7 +529,7 @@ impl Store {
     /// accounts only: the others are neither accrued, aged, scored nor worked.
     pub async fn chunk_facts(&self, chunk: &Chunk, as_of: Date) -> Result<ChunkFacts, StoreError> {
         let mut connection = self.pool.acquire().await?;
-        let (first, last) = (chunk.first_debtor_id, chunk.last_debtor_id);
+        let (first, last) = chunk.remaining();
         let ledger_high_water: i64 =
             sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM ledger_entries")
                 .fetch_one(&mut *connection)
@@ -523,7 +540,7 @@ impl Store {
              a.delinquent_since, a.placed_on, a.apr_bps, a.statute_expires_on, a.time_barred_on, a.validation_notice_sent_at_us, \
              d.state, d.language \
              FROM accounts a JOIN creditors c ON c.id = a.creditor_id JOIN debtors d ON d.id = a.debtor_id \
-             WHERE {in_chunk} ORDER BY a.id"
+             WHERE {in_chunk} ORDER BY a.debtor_id, a.id"
         )))
         .bind(first)
         .bind(last)
@@ -808,11 +825,12 @@ impl Store {
         chunk: &Chunk,
         as_of: Date,
     ) -> Result<u64, StoreError> {
+        let (first, last) = chunk.remaining();
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT a.id FROM accounts a WHERE a.debtor_id BETWEEN $1 AND $2 ORDER BY a.id",
         )
-        .bind(chunk.first_debtor_id)
-        .bind(chunk.last_debtor_id)
+        .bind(first)
+        .bind(last)
         .fetch_all(&self.pool)
         .await?;
         if ids.is_empty() {
@@ -828,26 +846,41 @@ impl Store {
         Ok(changes)
     }
 
-    /// Writes a chunk's results and marks it done, in one transaction; a chunk already
-    /// done writes nothing. Accounts with a ledger entry after `ledger_high_water` (an
-    /// agent posted while the chunk computed) are left out.
-    pub async fn commit_chunk(
+    /// Writes the results of a part of a chunk — its debtors after `part.0` through
+    /// `part.1` — and records the chunk written through `part.1` (done, when `part.1` is
+    /// its last debtor), in one transaction. A part already written, or written by
+    /// another worker, writes nothing (`AlreadyDone`): parts are written once, in order.
+    /// Accounts with a ledger entry after `ledger_high_water` (an agent posted while the
+    /// chunk computed) are left out.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn commit_chunk_part(
         &self,
         actor: &Actor,
         chunk: &Chunk,
+        part: (i64, i64),
         as_of: Date,
         ledger_high_water: i64,
         mut writes: ChunkWrites,
         elapsed_us: i64,
     ) -> Result<ChunkOutcome, StoreError> {
+        let (after, through) = part;
+        assert!(
+            after < through && through <= chunk.last_debtor_id,
+            "a part is a non-empty range of the chunk's debtors"
+        );
+        let last = through == chunk.last_debtor_id;
         let mut tx = self.write().await?;
+        let now_us = tx.now_us();
         let done = sqlx::query(
-            "UPDATE batch_chunks SET done_at_us = $1, elapsed_us = $2, failure = NULL WHERE run_id = $3 AND chunk_no = $4 AND done_at_us IS NULL",
+            "UPDATE batch_chunks SET done_through_debtor_id = $1, done_at_us = $2, elapsed_us = COALESCE(elapsed_us, 0) + $3, failure = NULL \
+             WHERE run_id = $4 AND chunk_no = $5 AND done_at_us IS NULL AND COALESCE(done_through_debtor_id, first_debtor_id - 1) = $6",
         )
-        .bind(tx.now_us())
+        .bind(through)
+        .bind(last.then_some(now_us))
         .bind(elapsed_us)
         .bind(chunk.run_id)
         .bind(chunk.chunk_no)
+        .bind(after)
         .execute(tx.conn())
         .await?
         .rows_affected();
@@ -857,32 +890,30 @@ impl Store {
         }
         let changed: Vec<i64> = sqlx::query_scalar(
             "SELECT DISTINCT e.account_id FROM ledger_entries e JOIN accounts a ON a.id = e.account_id \
-             WHERE a.debtor_id BETWEEN $1 AND $2 AND e.id > $3 \
-             UNION SELECT a.id FROM accounts a WHERE a.debtor_id BETWEEN $1 AND $2 AND a.status <> 'active' \
+             WHERE a.debtor_id > $1 AND a.debtor_id <= $2 AND e.id > $3 \
+             UNION SELECT a.id FROM accounts a WHERE a.debtor_id > $1 AND a.debtor_id <= $2 AND a.status <> 'active' \
              ORDER BY 1",
         )
-        .bind(chunk.first_debtor_id)
-        .bind(chunk.last_debtor_id)
+        .bind(after)
+        .bind(through)
         .bind(ledger_high_water)
         .fetch_all(tx.conn())
         .await?;
-        if !changed.is_empty() {
-            let changed_set: std::collections::HashSet<i64> = changed.iter().copied().collect();
-            writes
-                .interest
-                .retain(|posting| !changed_set.contains(&posting.account_id));
-            writes
-                .aging
-                .retain(|aging| !changed_set.contains(&aging.account_id));
-            writes.time_barred.retain(|id| !changed_set.contains(id));
-            writes.nightly.retain(|(id, _)| !changed_set.contains(id));
-            writes
-                .actions
-                .retain(|action| !changed_set.contains(&action.account_id));
-        }
+        let changed_set: std::collections::HashSet<i64> = changed.iter().copied().collect();
+        writes
+            .interest
+            .retain(|posting| !changed_set.contains(&posting.account_id));
+        writes
+            .aging
+            .retain(|aging| !changed_set.contains(&aging.account_id));
+        writes.time_barred.retain(|id| !changed_set.contains(id));
+        writes.nightly.retain(|(id, _)| !changed_set.contains(id));
+        writes
+            .actions
+            .retain(|action| !changed_set.contains(&action.account_id));
         writes.counts.insert(
             "chunk".into(),
-            json!({"changed_while_computing": changed.len()}),
+            json!({"changed_while_computing": changed.len(), "parts": 1}),
         );
         let seq = tx
             .audit(AuditEvent {
@@ -894,7 +925,8 @@ impl Store {
                 after: Some(json!({
                     "as_of": as_of.to_string(),
                     "chunk": chunk.chunk_no,
-                    "debtors": [chunk.first_debtor_id, chunk.last_debtor_id],
+                    "debtors_after": after,
+                    "debtors_through": through,
                     "counts": writes.counts,
                 })),
                 reason: "nightly run",
@@ -938,8 +970,22 @@ impl Store {
         }
         write_nightly(&mut tx, chunk.run_id, &writes.nightly).await?;
         write_actions(&mut tx, chunk.run_id, as_of, &writes.actions).await?;
+        // The chunk's counts: this part's added to the parts' before it.
+        let before: Option<String> = sqlx::query_scalar(
+            "SELECT counts_json FROM batch_chunks WHERE run_id = $1 AND chunk_no = $2",
+        )
+        .bind(chunk.run_id)
+        .bind(chunk.chunk_no)
+        .fetch_one(tx.conn())
+        .await?;
+        let mut counts = match before.map(|text| serde_json::from_str(&text)) {
+            Some(Ok(serde_json::Value::Object(counts))) => counts,
+            Some(_) => return Err(StoreError::Corrupt("batch chunk counts".into())),
+            None => serde_json::Map::new(),
+        };
+        add_counts(&mut counts, &serde_json::Value::Object(writes.counts));
         sqlx::query("UPDATE batch_chunks SET counts_json = $1 WHERE run_id = $2 AND chunk_no = $3")
-            .bind(serde_json::Value::Object(writes.counts).to_string())
+            .bind(serde_json::Value::Object(counts).to_string())
             .bind(chunk.run_id)
             .bind(chunk.chunk_no)
             .execute(tx.conn())

@@ -49,6 +49,9 @@ pub enum BenchCommand {
         /// Workers in the process (PostgreSQL only above 1).
         #[arg(long, default_value_t = 1)]
         workers: u32,
+        /// Agents adding notes before and during the run (their write latency).
+        #[arg(long, default_value_t = 4)]
+        agents: u32,
         /// postgres://USER@HOST/DB (a throwaway database is created beside it and
         /// dropped at the end); default: a SQLite file in DIR.
         #[arg(long, default_value = "")]
@@ -180,6 +183,7 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
             accounts,
             seed,
             workers,
+            agents,
             db,
             dir,
         } => {
@@ -187,6 +191,7 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
                 accounts,
                 seed,
                 workers,
+                agents,
                 db,
                 dir,
             })

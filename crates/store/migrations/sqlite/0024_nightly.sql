@@ -26,6 +26,9 @@ CREATE TABLE batch_chunks (
     leased_by TEXT,
     lease_until_us BIGINT,
     tries BIGINT NOT NULL,
+    -- A chunk is written in parts of a few debtors (short transactions: agents' writes
+    -- wait for one part, not the chunk); the last debtor written so far.
+    done_through_debtor_id BIGINT,
     done_at_us BIGINT,
     elapsed_us BIGINT,
     counts_json TEXT,

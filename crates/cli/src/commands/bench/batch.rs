@@ -24,6 +24,8 @@ pub struct Options {
     pub accounts: u64,
     pub seed: u64,
     pub workers: u32,
+    /// Agents adding notes while the batch runs (and for `BASELINE_SECONDS` before).
+    pub agents: u32,
     /// Empty: a SQLite file in the folder.
     pub db: String,
     pub dir: Option<PathBuf>,
@@ -127,6 +129,25 @@ async fn run(options: &Options, url: &str, dir: &std::path::Path) -> Result<Exit
     store.analyze_all().await?;
     let setup = started.elapsed().as_secs_f64();
 
+    // Agents' writes: a note every `AGENT_PACE_MS` each, alone and then during the run.
+    let accounts = super::super::letters::file_accounts(&file)?;
+    let mut agents = Vec::new();
+    for agent in 0..options.agents {
+        let name = format!("bench-agent-{agent}");
+        let user = app
+            .add_user(
+                &actor,
+                &name,
+                domain::party::Role::Agent,
+                "bench-agent-password",
+            )
+            .await?;
+        let creditors: Vec<String> = imported.summary.creditors.iter().cloned().collect();
+        app.assign_creditors(&actor, &name, &creditors).await?;
+        agents.push(app.session_user(user.id).await?);
+    }
+    let baseline = agent_writes(&app, &agents, &accounts, 0, night, None).await?;
+
     // The floor: one raw pass reading every active account's ledger and writing its row.
     let started = Instant::now();
     let floor_rows = store.floor_read_and_update_accounts().await?;
@@ -159,7 +180,20 @@ async fn run(options: &Options, url: &str, dir: &std::path::Path) -> Result<Exit
             Ok(0)
         });
     }
-    let reports = app.batch_run(&actor, &request, &|_| {}).await?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers = {
+        let app = app.clone();
+        let agents = agents.clone();
+        let accounts = accounts.clone();
+        let stop = stop.clone();
+        tokio::spawn(
+            async move { agent_writes(&app, &agents, &accounts, 1, night, Some(stop)).await },
+        )
+    };
+    let reports = app.batch_run(&actor, &request, &|_| {}).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let during = writers.await??;
+    let reports = reports?;
     let mut helped = 0;
     while let Some(done) = helpers.join_next().await {
         helped += done??;
@@ -175,7 +209,7 @@ async fn run(options: &Options, url: &str, dir: &std::path::Path) -> Result<Exit
     anyhow::ensure!(again[0].already_done, "the second run did work");
     store.close().await;
 
-    let accounts = options.accounts as f64;
+    let accounts_f = options.accounts as f64;
     println!(
         "batch: the nightly run as of {night} over {} accounts on {} ({} worker{}), placed {placed}",
         options.accounts,
@@ -188,18 +222,95 @@ async fn run(options: &Options, url: &str, dir: &std::path::Path) -> Result<Exit
         "  arrears batch run (every step, {} chunks, {} by helpers):  {seconds:8.2} s  {:>8.0} accounts/s  peak {} MiB",
         report.chunks,
         helped,
-        accounts / seconds,
+        accounts_f / seconds,
         peak.map_or("?".into(), |mib| format!("{mib:.0}"))
     );
     println!(
         "  floor (one SQL pass: read each active account's ledger, write its row, {floor_rows} rows): {floor:8.2} s  {:>8.0} accounts/s",
-        accounts / floor
+        accounts_f / floor
     );
     println!("  ratio run / floor: {:.2}", seconds / floor);
     println!(
         "  the same night again: {second:.3} s ({:.1} % of the first)",
         second / seconds * 100.0
     );
+    let (base_p50, base_p95) = (percentile(&baseline, 50), percentile(&baseline, 95));
+    let (run_p50, run_p95) = (percentile(&during, 50), percentile(&during, 95));
+    println!(
+        "  agents' writes ({} agents, a note every {AGENT_PACE_MS} ms each): alone p50 {base_p50:.1} ms p95 {base_p95:.1} ms ({} writes); during the run p50 {run_p50:.1} ms p95 {run_p95:.1} ms ({} writes); p95 ratio {:.2}",
+        options.agents,
+        baseline.len(),
+        during.len(),
+        run_p95 / base_p95
+    );
     println!("  summary: {}", report.summary);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Seconds of agents' writes measured before the run, alone.
+const BASELINE_SECONDS: u64 = 10;
+/// Each agent adds a note this often.
+const AGENT_PACE_MS: u64 = 100;
+
+/// Each agent adds notes to accounts of its own (`round` picks another set each time)
+/// at `AGENT_PACE_MS`, for `BASELINE_SECONDS` or until `stop`: the latency of each
+/// write in milliseconds.
+async fn agent_writes(
+    app: &app::App,
+    agents: &[store::sessions::SessionUser],
+    accounts: &[(String, String, app::letters::Lang)],
+    round: usize,
+    today: jiff::civil::Date,
+    stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+) -> Result<Vec<f64>> {
+    let until = Instant::now() + std::time::Duration::from_secs(BASELINE_SECONDS);
+    let mut tasks = tokio::task::JoinSet::new();
+    let count = agents.len().max(1);
+    for (index, agent) in agents.iter().enumerate() {
+        let app = app.clone();
+        let agent = agent.clone();
+        let stop = stop.clone();
+        // Every agent its own accounts, a different slice each round.
+        let mine: Vec<(String, String)> = accounts
+            .iter()
+            .skip(index + round * count * 1_000)
+            .step_by(count)
+            .map(|(creditor, account_ref, _)| (creditor.clone(), account_ref.clone()))
+            .collect();
+        tasks.spawn(async move {
+            let mut latencies = Vec::new();
+            for (creditor, account_ref) in mine {
+                let done = match &stop {
+                    Some(stop) => stop.load(std::sync::atomic::Ordering::SeqCst),
+                    None => Instant::now() >= until,
+                };
+                if done {
+                    break;
+                }
+                let paced = Instant::now() + std::time::Duration::from_millis(AGENT_PACE_MS);
+                let view = app.account(&agent, &creditor, &account_ref, today).await?;
+                let started = Instant::now();
+                app.add_note(&agent, &view, view.version, "bench: called, no answer")
+                    .await?
+                    .map_err(|_| anyhow!("the note was refused"))?;
+                latencies.push(started.elapsed().as_secs_f64() * 1_000.0);
+                tokio::time::sleep_until(paced.into()).await;
+            }
+            Ok::<_, anyhow::Error>(latencies)
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        all.extend(done??);
+    }
+    Ok(all)
+}
+
+fn percentile(values: &[f64], percent: usize) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[((sorted.len() - 1) * percent) / 100]
 }
