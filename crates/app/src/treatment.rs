@@ -14,6 +14,10 @@
 //! - `escalate`: a note and an `account.escalation_requested` audit event; nothing is
 //!   recalled, referred or held — a person decides.
 //!
+//! A step on an account no longer active is skipped, and so is a validation notice on
+//! an account that has had one (a second notice would state another period than the
+//! one running).
+//!
 //! A compliance refusal leaves the step pending until the engine's next allowed instant
 //! (a day later when it names none), counting the try and keeping the rules and reasons;
 //! a step not sent within the strategy's `max_retry_days` of its due date is skipped
@@ -291,6 +295,9 @@ impl App {
             Ok(action) => action,
             Err(reason) => return Ok(Worked::End(StepStatus::Failed, reason)),
         };
+        if let Some(reason) = notice_sent_already(step, &action) {
+            return Ok(Worked::End(StepStatus::Skipped, reason));
+        }
         match action {
             StepAction::Letter(template) => {
                 let Some(documents) = documents else {
@@ -480,6 +487,23 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// A validation notice step on an account that has had its notice: a second one would
+/// state a validation period that is not the one running (it runs from the first
+/// notice, 12 CFR 1006.34), so it is skipped with the reason.
+fn notice_sent_already(step: &DueStep, action: &StepAction) -> Option<String> {
+    let template = match action {
+        StepAction::Letter(template) | StepAction::Email(template) => template,
+        _ => return None,
+    };
+    if template != "validation_notice" {
+        return None;
+    }
+    let sent_at = Timestamp::from_microsecond(step.validation_notice_sent_at_us?).ok()?;
+    Some(format!(
+        "the validation notice was sent already ({sent_at}); its validation period is the one that runs"
+    ))
 }
 
 fn count(tally: &mut ActionTally, status: StepStatus) {

@@ -66,6 +66,8 @@ pub struct DueStep {
     pub account_status: String,
     /// The step's last outcome (a refusal's rules and reasons).
     pub outcome: Option<String>,
+    /// When the account's validation notice went, if it did.
+    pub validation_notice_sent_at_us: Option<i64>,
 }
 
 /// The outbox idempotency key of a step's email or text: one message per step, ever.
@@ -141,7 +143,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<DueStep>, StoreError> {
         let rows = sqlx::query(
-            "SELECT s.id, s.account_id, c.code, a.account_ref, d.language, s.action, s.detail, s.due_on, s.tries, a.status, s.outcome \
+            "SELECT s.id, s.account_id, c.code, a.account_ref, d.language, s.action, s.detail, s.due_on, s.tries, a.status, s.outcome, a.validation_notice_sent_at_us \
              FROM strategy_actions s JOIN accounts a ON a.id = s.account_id JOIN creditors c ON c.id = a.creditor_id \
              JOIN debtors d ON d.id = a.debtor_id \
              WHERE s.status = 'pending' AND s.id > $1 AND s.due_on <= $2 AND (s.retry_at_us IS NULL OR s.retry_at_us <= $3) \
@@ -170,6 +172,7 @@ impl Store {
                     tries: row.try_get(8)?,
                     account_status: row.try_get(9)?,
                     outcome: row.try_get(10)?,
+                    validation_notice_sent_at_us: row.try_get(11)?,
                 })
             })
             .collect()

@@ -235,6 +235,35 @@ async fn treatment_letters_fired_by_the_nightly_run_are_queued_once_with_their_d
             documents_before
         );
         assert_eq!(count(&store, "SELECT COUNT(*) FROM print_queue").await, 8);
+
+        // A-1 has had its validation notice: another would state a period that is not
+        // the one running, so a later notice step is skipped with the reason.
+        let run_id: i64 = sqlx::query_scalar("SELECT id FROM batch_runs")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        let second = add_step(
+            &store,
+            run_id,
+            "A-1",
+            "letter",
+            "letter = \"validation_notice\"",
+        )
+        .await;
+        let skipped = app_at(&store, later, documents.path())
+            .dispatch_treatment(&actor, night(), later)
+            .await
+            .unwrap();
+        assert_eq!(skipped.of("letter").skipped, 1, "{skipped:?}");
+        let second = step(&store, second).await;
+        assert_eq!(second.status, "skipped");
+        assert!(
+            second
+                .outcome
+                .unwrap()
+                .contains("validation notice was sent already")
+        );
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM print_queue").await, 8);
         assert!(store.verify_audit().await.unwrap().broken.is_none());
     }
 }
