@@ -274,8 +274,11 @@ impl App {
         max_retry_days: u32,
         documents: Option<&Path>,
     ) -> Result<Worked, Error> {
+        // Only what compliance may refuse goes stale: a call, a review or an escalation
+        // is recorded whenever the dispatcher reaches it.
+        let sends = matches!(step.action.as_str(), "letter" | "email" | "sms");
         let days_due = i64::from((as_of - step.due_on).get_days());
-        if days_due >= i64::from(max_retry_days) {
+        if sends && days_due >= i64::from(max_retry_days) {
             let last = step.outcome.as_deref().unwrap_or("never sent");
             return Ok(Worked::End(
                 StepStatus::Skipped,
