@@ -243,23 +243,26 @@ impl App {
         now: Timestamp,
         max_retry_days: u32,
     ) -> Result<TreatmentTally, Error> {
-        // Every send, decision and record is made at `now`.
-        let app = self.at(now);
         let documents = self.documents.dir.clone();
         let mut tally = TreatmentTally::new(as_of);
         let mut after_id = 0;
         loop {
-            let page = app
+            let page = self
                 .store
                 .due_steps(as_of, now, after_id, DISPATCH_PAGE)
                 .await?;
             let Some(last) = page.last() else { break };
             after_id = last.id;
             for step in &page {
+                // Each step is asked about, sent and recorded at the instant it is worked
+                // (a long dispatch must not send at 21:30 on a decision about 20:55), and
+                // never before `now`.
+                let at = now.max(self.now());
+                let app = self.at(at);
                 let worked = app
                     .work_step(actor, step, as_of, max_retry_days, documents.as_deref())
                     .await?;
-                app.finish_step(actor, step, worked, as_of, now, max_retry_days, &mut tally)
+                app.finish_step(actor, step, worked, as_of, at, max_retry_days, &mut tally)
                     .await?;
             }
         }
