@@ -317,6 +317,20 @@ pub struct Sent {
     pub path: PathBuf,
 }
 
+/// What [`App::send_letter_for_step`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LetterOutcome {
+    Sent(Sent),
+    /// Refused by compliance (the decision is logged, nothing else kept): the rules as
+    /// the decision log names them, each rule that forbids, and the first instant the
+    /// engine would allow it (`None`: no instant it can name).
+    Refused {
+        rules: Vec<String>,
+        refused_by: Vec<crate::messages::RefusedBy>,
+        next_allowed_at: Option<jiff::Timestamp>,
+    },
+}
+
 /// A print batch: the ZIP and how many letters are in it.
 #[derive(Clone, Debug)]
 pub struct PrintBatch {
@@ -936,6 +950,40 @@ impl App {
         agency: &Agency,
         documents: &Path,
     ) -> Result<Sent, LetterError> {
+        let sent = self
+            .send_letter_for_step(
+                actor,
+                None,
+                creditor,
+                account_ref,
+                name,
+                lang,
+                agency,
+                documents,
+            )
+            .await?;
+        match sent {
+            LetterOutcome::Sent(sent) => Ok(sent),
+            LetterOutcome::Refused { rules, .. } => Err(LetterError::Refused(rules)),
+        }
+    }
+
+    /// [`App::send_letter`] for a treatment step of the strategy (`step`: its
+    /// `strategy_actions` id, marked sent in the letter's transaction — a step no longer
+    /// pending sends nothing, `StoreError::Conflict`), answering a refusal with the rules
+    /// and the engine's next allowed instant instead of an error.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_letter_for_step(
+        &self,
+        actor: &Actor,
+        step: Option<i64>,
+        creditor: &str,
+        account_ref: &str,
+        name: &str,
+        lang: Lang,
+        agency: &Agency,
+        documents: &Path,
+    ) -> Result<LetterOutcome, LetterError> {
         let at = self.now();
         let today = self.today();
         let known = match self.known(creditor, account_ref).await {
@@ -971,7 +1019,20 @@ impl App {
                     std::slice::from_ref(&decision),
                 )
                 .await?;
-            return Err(LetterError::Refused(decision.rules));
+            return Ok(LetterOutcome::Refused {
+                refused_by: asked
+                    .answer
+                    .violations
+                    .iter()
+                    .map(|violation| crate::messages::RefusedBy {
+                        rule: violation.rule.to_string(),
+                        citation: violation.citation.to_string(),
+                        message: violation.message.clone(),
+                    })
+                    .collect(),
+                next_allowed_at: asked.answer.next_allowed_at,
+                rules: decision.rules,
+            });
         }
         let sha256 = sha256_hex(&letter.pdf);
         let path = store_document(documents, &sha256, &letter.pdf)?;
@@ -993,14 +1054,15 @@ impl App {
                     recipient: &letter.recipient,
                     address_lines: &letter.address,
                     validation_notice: name == "validation_notice",
+                    treatment_step: step,
                 },
             )
             .await?;
-        Ok(Sent {
+        Ok(LetterOutcome::Sent(Sent {
             document_id,
             sha256,
             path,
-        })
+        }))
     }
 
     /// The print batch of `day` as a ZIP for the print vendor (each PDF as

@@ -27,6 +27,7 @@ pub mod operator;
 pub mod queue;
 pub mod session;
 pub mod statement;
+pub mod treatment;
 pub mod views;
 pub mod worklist;
 pub mod workspace;

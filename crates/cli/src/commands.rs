@@ -466,6 +466,17 @@ pub enum BatchCommand {
     /// segments, arms, queue, treatment steps), per table and in all: two databases
     /// with the same digest are in the same state.
     Digest,
+    /// Send the treatment steps the nightly runs fired (letters, emails, texts,
+    /// reviews, escalations), each through compliance; a refused step waits for the
+    /// engine's next allowed instant (docs/batch.md, "Treatment steps").
+    Dispatch {
+        /// Business date (default: today): steps due by then.
+        #[arg(long)]
+        as_of: Option<Date>,
+        /// Print the tally as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// The last nightly runs with their counts.
     Runs {
         #[arg(long, default_value_t = 20)]
@@ -490,6 +501,7 @@ mod locate;
 pub mod messages;
 mod payments;
 pub mod plan;
+mod treatment;
 
 use account::*;
 use admin::*;
@@ -500,6 +512,7 @@ use demo::*;
 use documents::DocumentCommand;
 use import::*;
 pub use import::{Imported, import_placements_file};
+use treatment::*;
 
 pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
     match command {
@@ -592,6 +605,9 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
         }) => batch_run(&globals, as_of, dry_run, replay, json).await,
         Command::Batch(BatchCommand::Worker { wait }) => batch_worker(&globals, wait).await,
         Command::Batch(BatchCommand::Digest) => batch_digest(&globals).await,
+        Command::Batch(BatchCommand::Dispatch { as_of, json }) => {
+            batch_dispatch(&globals, as_of, json).await
+        }
         Command::Batch(BatchCommand::Runs { limit, json }) => {
             batch_runs(&globals, limit, json).await
         }

@@ -291,6 +291,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0024_nightly.sql"),
         postgres: include_str!("../migrations/postgres/0024_nightly.sql"),
     },
+    Migration {
+        version: 27,
+        name: "treatment",
+        sqlite: include_str!("../migrations/sqlite/0027_treatment.sql"),
+        postgres: include_str!("../migrations/postgres/0027_treatment.sql"),
+    },
 ];
 
 /// The migration that adds the folded names search compares: the names already there

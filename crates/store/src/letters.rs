@@ -59,6 +59,10 @@ pub struct SentLetter<'a> {
     /// Record the send instant as the account's validation notice (the first one sent
     /// stays: the validation period runs from it).
     pub validation_notice: bool,
+    /// The strategy's treatment step this letter is (`strategy_actions.id`): marked
+    /// sent in the same transaction, and nothing is recorded when it is no longer
+    /// pending (`StoreError::Conflict`), so a step never sends two letters.
+    pub treatment_step: Option<i64>,
 }
 
 /// A queued letter for the print vendor.
@@ -262,14 +266,7 @@ impl Store {
         let attempt_id = tx.next_id("contact_attempts").await?;
         let document_id = tx.next_id("documents").await?;
         let queue_id = tx.next_id("print_queue").await?;
-        let seq = tx
-            .audit(AuditEvent {
-                actor: &actor.name,
-                action: "letter.sent",
-                entity: "account",
-                entity_key: &key,
-                before: None,
-                after: Some(json!({
+        let mut after = json!({
                     "template": letter.template,
                     "lang": letter.lang,
                     "template_version": letter.template_version,
@@ -279,10 +276,36 @@ impl Store {
                     "decision": decision_id,
                     "queued_on": letter.queued_on.to_string(),
                     "validation_notice": letter.validation_notice,
-                })),
+        });
+        if let Some(step_id) = letter.treatment_step {
+            after["treatment_step"] = json!(step_id);
+        }
+        let seq = tx
+            .audit(AuditEvent {
+                actor: &actor.name,
+                action: "letter.sent",
+                entity: "account",
+                entity_key: &key,
+                before: None,
+                after: Some(after),
                 reason: "letter sent",
             })
             .await?;
+        if let Some(step_id) = letter.treatment_step {
+            let outcome = format!("document {document_id}");
+            let end = crate::treatment::StepEnd {
+                status: crate::treatment::StepStatus::Sent,
+                outcome: &outcome,
+                retry_at: None,
+                tried: true,
+            };
+            if !crate::treatment::end_step_in(&mut tx, step_id, &end).await? {
+                tx.rollback().await?;
+                return Err(StoreError::Conflict(format!(
+                    "treatment step {step_id} is no longer pending: its letter is not sent again"
+                )));
+            }
+        }
         let at = letter.at.as_microsecond();
         sqlx::query(
             "INSERT INTO contact_attempts (id, account_id, user_id, at_us, action, contact_point, direction, recipient, outcome, disposition, note, decision_id, audit_seq, under_consent) \

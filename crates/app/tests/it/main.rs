@@ -15,3 +15,4 @@ mod roles;
 mod sign_in;
 mod support;
 mod templates;
+mod treatment;
