@@ -37,6 +37,8 @@ pub struct RunRequest {
     pub as_of: Date,
     pub dry_run: bool,
     pub replay: bool,
+    /// Send the treatment steps due after the run (`batch dispatch` does it alone).
+    pub dispatch: bool,
     /// This process's name in chunk leases (`host:pid`).
     pub worker: String,
 }
@@ -60,6 +62,8 @@ pub struct RunReport {
     pub summary: serde_json::Value,
     pub chunks: u64,
     pub chunks_here: u64,
+    /// What the treatment dispatch did after the run (`TreatmentTally::summary`).
+    pub dispatched: serde_json::Value,
 }
 
 /// The pure part of a chunk: what every step decides for its accounts.
@@ -452,8 +456,16 @@ impl App {
             let report = if request.dry_run {
                 self.dry_run(as_of, progress).await?
             } else {
-                self.run_date(actor, as_of, request.replay, &request.worker, progress)
-                    .await?
+                let mut report = self
+                    .run_date(actor, as_of, request.replay, &request.worker, progress)
+                    .await?;
+                // The treatment steps due by now go out through compliance (a killed
+                // dispatch is finished by the next `batch run`: a step is sent once).
+                if request.dispatch {
+                    let tally = self.dispatch_treatment(actor, as_of, self.now()).await?;
+                    report.dispatched = tally.summary();
+                }
+                report
             };
             reports.push(report);
         }
@@ -674,6 +686,7 @@ impl App {
             summary: serde_json::Value::Object(summary),
             chunks: chunks.len() as u64,
             chunks_here: chunks.len() as u64,
+            dispatched: serde_json::Value::Null,
         })
     }
 
@@ -684,7 +697,7 @@ impl App {
 }
 
 /// The built-in strategy (crates/strategy/data/default.toml).
-fn default_strategy() -> &'static strategy::Strategy {
+pub(crate) fn default_strategy() -> &'static strategy::Strategy {
     static DEFAULT: std::sync::OnceLock<strategy::Strategy> = std::sync::OnceLock::new();
     DEFAULT.get_or_init(|| {
         strategy::Strategy::parse(strategy::DEFAULT_FILE, strategy::DEFAULT)
@@ -701,5 +714,6 @@ fn report_of(run: &Run, already_done: bool, chunks_here: u64) -> RunReport {
         summary: run.summary.clone().unwrap_or(serde_json::Value::Null),
         chunks: run.chunks as u64,
         chunks_here,
+        dispatched: serde_json::Value::Null,
     }
 }

@@ -77,6 +77,32 @@ pub struct TreatmentTally {
 }
 
 impl TreatmentTally {
+    /// The counts as JSON: `{"letter": {"done": 3, "refused": 0, …}, …, "next_retry_at": …}`.
+    pub fn summary(&self) -> serde_json::Value {
+        let mut summary: serde_json::Map<String, serde_json::Value> = self
+            .actions
+            .iter()
+            .map(|(action, counts)| {
+                (
+                    action.to_string(),
+                    serde_json::json!({
+                        "done": counts.done, "refused": counts.refused,
+                        "skipped": counts.skipped, "failed": counts.failed,
+                    }),
+                )
+            })
+            .collect();
+        summary.insert(
+            "next_retry_at".into(),
+            serde_json::json!(self.next_retry_at.map(|at| at.to_string())),
+        );
+        summary.insert(
+            "waiting_for_documents_folder".into(),
+            serde_json::json!(self.waiting_for_documents_folder),
+        );
+        serde_json::Value::Object(summary)
+    }
+
     fn new(as_of: Date) -> TreatmentTally {
         TreatmentTally {
             as_of,
@@ -212,16 +238,6 @@ enum Worked {
     Waiting,
 }
 
-/// The built-in strategy (crates/strategy/data/default.toml), the one the nightly
-/// engine runs.
-fn default_strategy() -> &'static strategy::Strategy {
-    static DEFAULT: std::sync::OnceLock<strategy::Strategy> = std::sync::OnceLock::new();
-    DEFAULT.get_or_init(|| {
-        strategy::Strategy::parse(strategy::DEFAULT_FILE, strategy::DEFAULT)
-            .expect("the built-in strategy parses (tested in the strategy crate)")
-    })
-}
-
 impl App {
     /// Works every pending treatment step due by `as_of` whose retry instant has come
     /// by `now` (see the module), with the built-in strategy's `max_retry_days`.
@@ -231,8 +247,13 @@ impl App {
         as_of: Date,
         now: Timestamp,
     ) -> Result<TreatmentTally, Error> {
-        self.dispatch_treatment_with(actor, as_of, now, default_strategy().max_retry_days())
-            .await
+        self.dispatch_treatment_with(
+            actor,
+            as_of,
+            now,
+            crate::nightly::default_strategy().max_retry_days(),
+        )
+        .await
     }
 
     /// [`App::dispatch_treatment`] with the strategy's `max_retry_days` given.

@@ -451,6 +451,10 @@ pub enum BatchCommand {
         /// backdated payment or a reversed return).
         #[arg(long)]
         replay: bool,
+        /// Leave the treatment steps due for `arrears batch dispatch` (a job of its
+        /// own) instead of sending them after the run.
+        #[arg(long)]
+        no_dispatch: bool,
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
@@ -601,8 +605,9 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
             as_of,
             dry_run,
             replay,
+            no_dispatch,
             json,
-        }) => batch_run(&globals, as_of, dry_run, replay, json).await,
+        }) => batch_run(&globals, as_of, dry_run, replay, no_dispatch, json).await,
         Command::Batch(BatchCommand::Worker { wait }) => batch_worker(&globals, wait).await,
         Command::Batch(BatchCommand::Digest) => batch_digest(&globals).await,
         Command::Batch(BatchCommand::Dispatch { as_of, json }) => {

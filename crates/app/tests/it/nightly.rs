@@ -13,6 +13,7 @@ fn request(as_of: Date) -> RunRequest {
         as_of,
         dry_run: false,
         replay: false,
+        dispatch: false,
         worker: "test".into(),
     }
 }

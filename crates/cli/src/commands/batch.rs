@@ -44,6 +44,7 @@ pub(crate) async fn batch_run(
     as_of: Option<Date>,
     dry_run: bool,
     replay: bool,
+    no_dispatch: bool,
     json: bool,
 ) -> Result<ExitCode> {
     let as_of = match as_of {
@@ -56,6 +57,7 @@ pub(crate) async fn batch_run(
         as_of,
         dry_run,
         replay,
+        dispatch: !no_dispatch,
         worker: worker_name(),
     };
     let progress = |progress: app::nightly::Progress| {
@@ -73,6 +75,7 @@ pub(crate) async fn batch_run(
                 serde_json::json!({
                     "as_of": report.as_of.to_string(), "run": report.run_id, "dry_run": report.dry_run,
                     "already_done": report.already_done, "chunks": report.chunks, "summary": report.summary,
+                    "dispatched": report.dispatched,
                 })
             );
             continue;
@@ -86,6 +89,24 @@ pub(crate) async fn batch_run(
         };
         println!("nightly run as of {}: {what}", report.as_of);
         print_summary(&report.summary);
+        if let Some(dispatched) = report.dispatched.as_object() {
+            let parts: Vec<String> = dispatched
+                .iter()
+                .filter_map(|(action, counts)| {
+                    let counts = counts.as_object()?;
+                    let done = counts.get("done")?.as_i64()?;
+                    let refused = counts.get("refused")?.as_i64()?;
+                    let failed = counts.get("failed")?.as_i64()?;
+                    let skipped = counts.get("skipped")?.as_i64()?;
+                    (done + refused + failed + skipped > 0).then(|| {
+                        format!("{action} {done} sent, {refused} refused, {skipped} skipped, {failed} failed")
+                    })
+                })
+                .collect();
+            if !parts.is_empty() {
+                println!("  treatment steps: {}", parts.join("; "));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -472,7 +472,9 @@ pub(crate) async fn demo(
         }
     }
     let db = format!("sqlite://{DEMO_DATABASE}");
-    let app = app::App::new(context::open_store(&db).await?, context::rule_set()?);
+    // With the documents folder: tonight's treatment letters are rendered and stored.
+    let app = app::App::new(context::open_store(&db).await?, context::rule_set()?)
+        .with_document_settings(context::document_settings(&db)?);
     let actor = app::model::Actor::new("demo");
     let today = context::today()?;
     // The portfolio was placed a month ago, so tonight's aging run has moves to record.
@@ -519,6 +521,8 @@ pub(crate) async fn demo(
             as_of,
             dry_run: false,
             replay: false,
+            // Tonight's treatment steps go out (letters, email, texts through compliance).
+            dispatch: days_ago == 0,
             worker: "demo".into(),
         };
         nights.extend(app.batch_run(&actor, &request, &|_| {}).await?);

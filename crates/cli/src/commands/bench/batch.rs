@@ -159,6 +159,7 @@ async fn run(options: &Options, url: &str, dir: &std::path::Path) -> Result<Exit
         as_of: night,
         dry_run: false,
         replay: false,
+        dispatch: false,
         worker: "bench-1".into(),
     };
     let started = Instant::now();
