@@ -47,6 +47,8 @@ async fn after_one_night(db: &TestDb) -> (Store, i64) {
         as_of: night(),
         dry_run: false,
         replay: false,
+        // The tests dispatch themselves, when and as often as they mean to.
+        dispatch: false,
         worker: "test".into(),
     };
     app.batch_run(&Actor::new("test:batch"), &request, &quiet)
