@@ -205,6 +205,20 @@ pub fn features_of(facts: &ScoreFacts) -> score::Features {
 }
 
 impl App {
+    /// Checks a strategy file as `load_strategy` does, storing nothing: the strategy, or
+    /// every problem.
+    pub fn check_strategy(
+        &self,
+        who: Acting<'_>,
+        file_name: &str,
+        text: &str,
+    ) -> Result<strategy::Strategy, LoadError> {
+        who.require(Permission::ManageStrategies)?;
+        strategy::Strategy::parse(file_name, text).map_err(|problems| {
+            LoadError::Invalid(problems.into_iter().map(Problem::from).collect())
+        })
+    }
+
     /// Checks a strategy file and stores it as the next version of its name (the same
     /// text again: its stored version, nothing written), optionally making it the
     /// active strategy. A file with a problem is refused with every problem.
@@ -215,10 +229,7 @@ impl App {
         text: &str,
         activate: bool,
     ) -> Result<Loaded, LoadError> {
-        who.require(Permission::ManageStrategies)?;
-        let parsed = strategy::Strategy::parse(file_name, text).map_err(|problems| {
-            LoadError::Invalid(problems.into_iter().map(Problem::from).collect())
-        })?;
+        let parsed = self.check_strategy(who, file_name, text)?;
         let sha256 = parsed.sha256_hex();
         let new = NewVersion {
             name: parsed.name(),
