@@ -13,5 +13,6 @@ mod nightly;
 mod regressions;
 mod roles;
 mod sign_in;
+mod strategies;
 mod support;
 mod templates;
