@@ -8,6 +8,7 @@ mod letters;
 mod messages;
 mod payments;
 mod plan;
+mod strategies;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -20,6 +20,7 @@ mod roles;
 mod roles_browser;
 mod server;
 mod sign_in;
+mod strategies;
 mod templates;
 mod templates_browser;
 mod worklist;
