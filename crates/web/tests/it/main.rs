@@ -21,6 +21,7 @@ mod roles_browser;
 mod server;
 mod sign_in;
 mod strategies;
+mod strategies_browser;
 mod templates;
 mod templates_browser;
 mod worklist;
