@@ -329,7 +329,7 @@ impl App {
         let Some(text) = self.store.active_version(Kind::Strategy).await? else {
             return Ok(None);
         };
-        let file = format!("{}", text.version.key());
+        let file = text.version.key();
         let parsed = strategy::Strategy::parse(&file, &text.source).map_err(|problems| {
             unreadable(
                 &format!("the active strategy {file}"),
