@@ -495,8 +495,9 @@ fn explained_text(
             "{:<36} {:>14} {:>13.4} {:>18.4}\n",
             contribution.feature.name(),
             input_text(contribution.input),
-            contribution.value,
-            contribution.against_reference
+            // + 0.0 turns a negative zero (a weight times nothing) into 0.
+            contribution.value + 0.0,
+            contribution.against_reference + 0.0
         ));
     }
     let reasons: Vec<String> = explained
