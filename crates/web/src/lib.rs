@@ -289,6 +289,7 @@ pub fn router_with(store: Store, config: Config) -> Router {
             "/admin/strategies",
             get(strategies::strategies).post(strategies::submit),
         )
+        .route("/admin/strategies/upload", post(strategies::upload))
         .route("/admin/strategies/activate", post(strategies::activate))
         .route("/admin/strategies/compare", get(strategies::compare))
         .route("/admin/runs", get(strategies::runs))

@@ -2,7 +2,8 @@
 //! `GET /admin/strategies` lists the strategy versions with the one in force and edits a
 //! text in a textarea — checked with the same validation as `arrears strategy load`
 //! (every problem next to the text with its line; the text kept; nothing stored), saved
-//! as a new version (POST-redirect-GET), optionally activated; `POST
+//! as a new version (POST-redirect-GET), optionally activated, or uploaded as a file
+//! (`POST /admin/strategies/upload`, the same check and save); `POST
 //! /admin/strategies/activate` activates a stored version; `GET
 //! /admin/strategies/compare` compares the arms of the strategy in force; `GET
 //! /admin/runs` lists the nightly runs with their counts and failures.
@@ -14,7 +15,7 @@ use crate::i18n::Words;
 use crate::nav::{Frame, framed};
 use app::strategies::{Acting, LoadError, Problem};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -225,9 +226,22 @@ pub async fn submit(
         };
         return strategies_page(&state, &signed, &query, flash, Some(draft)).await;
     }
+    save(&state, &signed, FILE_NAME, source, activate).await
+}
+
+/// Stores `source` as the next version (POST-redirect-GET), or answers with the page
+/// holding the text and every problem.
+async fn save(
+    state: &AppState,
+    signed: &Signed,
+    file_name: &str,
+    source: String,
+    activate: bool,
+) -> Result<Response, AppError> {
+    let query = StrategiesQuery::default();
     match state
         .app
-        .load_strategy(Acting::User(user), FILE_NAME, &source, activate)
+        .load_strategy(Acting::User(signed.user()), file_name, &source, activate)
         .await
     {
         // POST-redirect-GET: a refresh does not save again.
@@ -250,9 +264,81 @@ pub async fn submit(
                 activate,
                 problems,
             };
-            strategies_page(&state, &signed, &query, String::new(), Some(draft)).await
+            strategies_page(state, signed, &query, String::new(), Some(draft)).await
         }
         Err(LoadError::App(error)) => Err(error.into()),
+    }
+}
+
+/// Longest uploaded file name kept (for the audit log).
+const FILE_NAME_CHARS_MAX: usize = 100;
+
+/// `POST /admin/strategies/upload` (multipart: `csrf` first, then `file` and
+/// `activate`): the file's text is saved as `save` does, refused the same way (the text
+/// then in the editor, with its problems).
+pub async fn upload(
+    State(state): State<AppState>,
+    signed: Signed,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let user = signed.user();
+    let t = Words::new(user.language);
+    let mut csrf_checked = false;
+    let mut activate = false;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        let name = field.name().unwrap_or_default().to_string();
+        match name.as_str() {
+            "csrf" => {
+                let token = field.text().await.unwrap_or_default();
+                signed.check_csrf(&headers, &token)?;
+                csrf_checked = true;
+            }
+            "activate" if csrf_checked => activate = field.text().await.unwrap_or_default() == "1",
+            "file" if csrf_checked => {
+                let file_name: String = field
+                    .file_name()
+                    .and_then(|name| name.rsplit(['/', '\\']).next())
+                    .filter(|name| !name.is_empty())
+                    .unwrap_or(FILE_NAME)
+                    .chars()
+                    .take(FILE_NAME_CHARS_MAX)
+                    .collect();
+                let bytes = field.bytes().await.map_err(|_| AppError::Csrf)?;
+                file = Some((file_name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    if !csrf_checked {
+        return Err(AppError::Csrf);
+    }
+    app::require(user, domain::permission::Permission::ManageStrategies)?;
+    let refused = |reason: &str, source: String| {
+        let problem = Problem {
+            file: FILE_NAME.to_string(),
+            line: None,
+            field: String::new(),
+            reason: reason.to_string(),
+        };
+        Draft {
+            source,
+            activate,
+            problems: vec![problem],
+        }
+    };
+    let query = StrategiesQuery::default();
+    let Some((file_name, bytes)) = file.filter(|(_, bytes)| !bytes.is_empty()) else {
+        let draft = refused(t.get("strategies.no_file"), String::new());
+        return strategies_page(&state, &signed, &query, String::new(), Some(draft)).await;
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => save(&state, &signed, &file_name, lines(&text), activate).await,
+        Err(_) => {
+            let draft = refused(t.get("strategies.not_text"), String::new());
+            strategies_page(&state, &signed, &query, String::new(), Some(draft)).await
+        }
     }
 }
 

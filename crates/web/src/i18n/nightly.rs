@@ -45,6 +45,23 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Convertirla en la estrategia activa",
     ),
     ("strategies.check", "Check", "Comprobar"),
+    ("strategies.upload", "Upload a file", "Cargar un archivo"),
+    ("strategies.file", "Strategy file", "Archivo de estrategia"),
+    (
+        "strategies.upload_save",
+        "Upload and save",
+        "Cargar y guardar",
+    ),
+    (
+        "strategies.no_file",
+        "Choose a file to upload.",
+        "Elija un archivo para cargar.",
+    ),
+    (
+        "strategies.not_text",
+        "The file is not UTF-8 text.",
+        "El archivo no es texto UTF-8.",
+    ),
     (
         "strategies.save",
         "Save as a new version",

@@ -77,6 +77,14 @@ async fn only_managers_and_admins_open_the_strategy_pages_and_post_to_them() {
             )
             .await;
         assert_eq!(activated.status, 403, "{user} activates");
+        let uploaded = client
+            .multipart(
+                "/admin/strategies/upload",
+                &[("csrf", &csrf)],
+                ("default.toml", strategy::DEFAULT.as_bytes()),
+            )
+            .await;
+        assert_eq!(uploaded.status, 403, "{user} uploads");
         let page = client.get("/search").await;
         assert!(!page.body.contains("href=\"/admin/strategies\""), "{user}");
     }
@@ -215,6 +223,40 @@ async fn a_managers_broken_strategy_is_refused_by_line_with_the_text_kept_then_s
             .contains("<tr data-name=\"default\" data-version=\"1\" class=\"active\">")
     );
     assert_eq!(textarea(&shown), strategy::DEFAULT);
+
+    // Uploaded as a file: refused the same way (the file's text in the editor), or saved.
+    let csrf = shown.csrf();
+    let refused = max
+        .multipart(
+            "/admin/strategies/upload",
+            &[("csrf", &csrf), ("activate", "1")],
+            ("mine.toml", broken.as_bytes()),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(textarea(&refused), broken);
+    assert!(refused.body.contains(&day), "{}", refused.body);
+    let renamed = strategy::DEFAULT.replacen("name = \"default\"", "name = \"uploaded\"", 1);
+    let uploaded = max
+        .multipart(
+            "/admin/strategies/upload",
+            &[("csrf", &csrf), ("activate", "1")],
+            ("uploaded.toml", renamed.as_bytes()),
+        )
+        .await;
+    assert_eq!(uploaded.status, 303, "{}", uploaded.body);
+    let shown = max.get(uploaded.header("location").unwrap()).await;
+    assert!(
+        shown
+            .body
+            .contains("<strong id=\"in-force\">uploaded · Version 1</strong>")
+    );
+    let csrf = shown.csrf();
+    max.post(
+        "/admin/strategies/activate",
+        &[("csrf", &csrf), ("name", "default"), ("version", "1")],
+    )
+    .await;
 
     // The comparison of the strategy in force: no challenger, no verdict.
     let compare = max.get("/admin/strategies/compare").await;
