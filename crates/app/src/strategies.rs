@@ -326,33 +326,30 @@ impl App {
     /// The active strategy, parsed from its stored text, with its stored id; `None`:
     /// none is active and the built-in one is in force. What the nightly batch runs.
     pub async fn active_strategy(&self) -> Result<Option<(i64, strategy::Strategy)>, Error> {
+        let in_force = self.strategy_in_force().await?;
+        Ok(in_force.id.map(|id| (id, in_force.strategy)))
+    }
+
+    /// The strategy in force: the active one (read once), else the built-in one.
+    pub async fn strategy_in_force(&self) -> Result<InForce, Error> {
         let Some(text) = self.store.active_version(Kind::Strategy).await? else {
-            return Ok(None);
+            return Ok(InForce {
+                id: None,
+                version: 0,
+                strategy: builtin_strategy(),
+            });
         };
         let file = text.version.key();
-        let parsed = strategy::Strategy::parse(&file, &text.source).map_err(|problems| {
+        let strategy = strategy::Strategy::parse(&file, &text.source).map_err(|problems| {
             unreadable(
                 &format!("the active strategy {file}"),
                 &problems.into_iter().map(Problem::from).collect::<Vec<_>>(),
             )
         })?;
-        Ok(Some((text.version.id, parsed)))
-    }
-
-    /// The strategy in force: the active one, else the built-in one.
-    pub async fn strategy_in_force(&self) -> Result<InForce, Error> {
-        let active = self.store.active_version(Kind::Strategy).await?;
-        Ok(match (active, self.active_strategy().await?) {
-            (Some(text), Some((id, strategy))) => InForce {
-                id: Some(id),
-                version: text.version.version,
-                strategy,
-            },
-            _ => InForce {
-                id: None,
-                version: 0,
-                strategy: builtin_strategy(),
-            },
+        Ok(InForce {
+            id: Some(text.version.id),
+            version: text.version.version,
+            strategy,
         })
     }
 
