@@ -27,6 +27,7 @@ pub mod operator;
 pub mod queue;
 pub mod session;
 pub mod statement;
+pub mod strategies;
 pub mod treatment;
 pub mod views;
 pub mod worklist;
@@ -42,7 +43,7 @@ pub mod model {
     pub use store::{
         accounts, aging, arrangements, audit, boards, creditors, db, decisions, disputes,
         documents, import, locate, logs, messages, money, money_views, remittance, rotate,
-        sessions, user_admin, users, view, workspace,
+        sessions, strategies, user_admin, users, view, workspace,
     };
 }
 

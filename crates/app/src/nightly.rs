@@ -462,7 +462,10 @@ impl App {
                 // The treatment steps due by now go out through compliance (a killed
                 // dispatch is finished by the next `batch run`: a step is sent once).
                 if request.dispatch {
-                    let tally = self.dispatch_treatment(actor, as_of, self.now()).await?;
+                    let max_retry_days = self.engine_in_force().await?.strategy.max_retry_days();
+                    let tally = self
+                        .dispatch_treatment_with(actor, as_of, self.now(), max_retry_days)
+                        .await?;
                     report.dispatched = tally.summary();
                 }
                 report
@@ -486,9 +489,10 @@ impl App {
         {
             return Ok(report_of(&run, true, 0));
         }
+        let engine = self.engine_in_force().await?;
         let run = self
             .store
-            .open_batch_run(actor, as_of, replay, None, None)
+            .open_batch_run(actor, as_of, replay, engine.strategy_id, engine.model_id)
             .await?;
         let chunks_here = self.work_run(actor, &run, worker, progress).await?;
         let run = self.finish(actor, &run, worker, progress).await?;
@@ -504,11 +508,12 @@ impl App {
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<u64, Error> {
         let policies = self.store.creditor_policies().await?;
+        let engine = self.engine_in_force().await?;
         let steps = Steps {
             as_of: run.as_of,
             policies: &policies,
-            model: score::Model::default_model(),
-            strategy: default_strategy(),
+            model: &engine.model,
+            strategy: &engine.strategy,
         };
         let mut done_here = 0u64;
         let mut done = run.chunks_done as u64;
@@ -650,11 +655,12 @@ impl App {
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<RunReport, Error> {
         let policies = self.store.creditor_policies().await?;
+        let engine = self.engine_in_force().await?;
         let steps = Steps {
             as_of,
             policies: &policies,
-            model: score::Model::default_model(),
-            strategy: default_strategy(),
+            model: &engine.model,
+            strategy: &engine.strategy,
         };
         let chunks = self
             .store
@@ -696,13 +702,29 @@ impl App {
     }
 }
 
-/// The built-in strategy (crates/strategy/data/default.toml).
-pub(crate) fn default_strategy() -> &'static strategy::Strategy {
-    static DEFAULT: std::sync::OnceLock<strategy::Strategy> = std::sync::OnceLock::new();
-    DEFAULT.get_or_init(|| {
-        strategy::Strategy::parse(strategy::DEFAULT_FILE, strategy::DEFAULT)
-            .expect("the built-in strategy parses (tested in the strategy crate)")
-    })
+/// The strategy and scoring model the engine runs with: the active stored versions,
+/// else the built-in ones (crates/strategy/data/default.toml, crates/score/data/model.toml).
+struct EngineInForce {
+    strategy_id: Option<i64>,
+    strategy: strategy::Strategy,
+    model_id: Option<i64>,
+    model: score::Model,
+}
+
+impl App {
+    async fn engine_in_force(&self) -> Result<EngineInForce, Error> {
+        let in_force = self.strategy_in_force().await?;
+        let (model_id, model) = match self.active_model().await? {
+            Some((id, model)) => (Some(id), model),
+            None => (None, score::Model::default_model().clone()),
+        };
+        Ok(EngineInForce {
+            strategy_id: in_force.id,
+            strategy: in_force.strategy,
+            model_id,
+            model,
+        })
+    }
 }
 
 fn report_of(run: &Run, already_done: bool, chunks_here: u64) -> RunReport {

@@ -240,20 +240,16 @@ enum Worked {
 
 impl App {
     /// Works every pending treatment step due by `as_of` whose retry instant has come
-    /// by `now` (see the module), with the built-in strategy's `max_retry_days`.
+    /// by `now` (see the module), with the `max_retry_days` of the strategy in force.
     pub async fn dispatch_treatment(
         &self,
         actor: &Actor,
         as_of: Date,
         now: Timestamp,
     ) -> Result<TreatmentTally, Error> {
-        self.dispatch_treatment_with(
-            actor,
-            as_of,
-            now,
-            crate::nightly::default_strategy().max_retry_days(),
-        )
-        .await
+        let max_retry_days = self.strategy_in_force().await?.strategy.max_retry_days();
+        self.dispatch_treatment_with(actor, as_of, now, max_retry_days)
+            .await
     }
 
     /// [`App::dispatch_treatment`] with the strategy's `max_retry_days` given.

@@ -102,6 +102,12 @@ pub enum Command {
     /// Letters queued for print: the vendor's batch.
     #[command(subcommand)]
     Letters(crate::commands::letters::LettersCommand),
+    /// Collection strategies as versions in the database (docs/strategies.md).
+    #[command(subcommand)]
+    Strategy(crate::commands::strategy::StrategyCommand),
+    /// The propensity-to-pay model: load, refit, explain (docs/scoring.md).
+    #[command(subcommand)]
+    Score(crate::commands::strategy::ScoreCommand),
     /// Benchmarks (see docs/benchmarks.md).
     #[command(subcommand, hide = true)]
     Bench(crate::commands::bench::BenchCommand),
@@ -505,6 +511,7 @@ mod locate;
 pub mod messages;
 mod payments;
 pub mod plan;
+pub mod strategy;
 mod treatment;
 
 use account::*;
@@ -694,6 +701,8 @@ pub async fn run(command: Command, globals: Globals) -> Result<ExitCode> {
         Command::Email(command) => messages::email(&globals, command).await,
         Command::Sms(command) => messages::sms(&globals, command).await,
         Command::Outbox(command) => messages::outbox(&globals, command).await,
+        Command::Strategy(command) => strategy::strategy(&globals, command).await,
+        Command::Score(command) => strategy::score(&globals, command).await,
     }
 }
 

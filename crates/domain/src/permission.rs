@@ -34,6 +34,9 @@ pub enum Permission {
     /// Export an account's evidence package (statement, letters, documents, contact
     /// history and compliance decisions) for a dispute or a lawsuit.
     ExportEvidence,
+    /// Load, edit and activate collection strategies and scoring models, and refit the
+    /// score (a new version each load; one active at a time).
+    ManageStrategies,
 }
 
 impl Permission {
@@ -51,6 +54,7 @@ impl Permission {
         Permission::EditTemplates,
         Permission::FileDocuments,
         Permission::ExportEvidence,
+        Permission::ManageStrategies,
     ];
 
     pub fn code(self) -> &'static str {
@@ -68,6 +72,7 @@ impl Permission {
             Permission::EditTemplates => "edit_templates",
             Permission::FileDocuments => "file_documents",
             Permission::ExportEvidence => "export_evidence",
+            Permission::ManageStrategies => "manage_strategies",
         }
     }
 }
@@ -107,6 +112,7 @@ const TABLE: &[(Permission, &[Role])] = {
             &[Agent, Supervisor, Manager, Billing],
         ),
         (Permission::ExportEvidence, &[Supervisor, Manager, Auditor]),
+        (Permission::ManageStrategies, &[Manager, Admin]),
     ]
 };
 

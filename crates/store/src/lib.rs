@@ -31,6 +31,7 @@ pub mod remittance;
 pub mod rotate;
 pub mod seal;
 pub mod sessions;
+pub mod strategies;
 pub mod treatment;
 pub mod user_admin;
 pub mod users;

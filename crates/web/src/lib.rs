@@ -22,6 +22,7 @@ mod messages;
 pub mod money;
 mod nav;
 pub mod server;
+mod strategies;
 mod template_editor;
 pub mod workspace;
 
@@ -284,6 +285,14 @@ pub fn router_with(store: Store, config: Config) -> Router {
             "/admin/creditors/{code}",
             get(admin::creditor).post(admin::set_policy),
         )
+        .route(
+            "/admin/strategies",
+            get(strategies::strategies).post(strategies::submit),
+        )
+        .route("/admin/strategies/upload", post(strategies::upload))
+        .route("/admin/strategies/activate", post(strategies::activate))
+        .route("/admin/strategies/compare", get(strategies::compare))
+        .route("/admin/runs", get(strategies::runs))
         .route("/admin/templates", get(template_editor::list))
         .route(
             "/admin/templates/{name}/{lang}",

@@ -25,6 +25,12 @@ const PAGES: &[(&str, &str, Permission)] = &[
         "templates.title",
         Permission::EditTemplates,
     ),
+    (
+        "/admin/strategies",
+        "strategies.title",
+        Permission::ManageStrategies,
+    ),
+    ("/admin/runs", "runs.title", Permission::Oversee),
     ("/admin/users", "roles.nav.users", Permission::Administer),
     (
         "/admin/creditors",

@@ -13,6 +13,7 @@ mod nightly;
 mod regressions;
 mod roles;
 mod sign_in;
+mod strategies;
 mod support;
 mod templates;
 mod treatment;

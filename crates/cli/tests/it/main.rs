@@ -9,6 +9,7 @@ mod letters;
 mod messages;
 mod payments;
 mod plan;
+mod strategies;
 mod treatment;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

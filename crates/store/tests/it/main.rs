@@ -13,6 +13,7 @@ mod messages;
 mod migrations;
 mod money;
 mod rotation;
+mod strategies;
 mod tamper;
 mod users_and_creditors;
 mod worklist;

@@ -12,6 +12,7 @@ mod documents;
 mod labels;
 mod letters;
 mod messages;
+mod nightly;
 mod queue;
 mod roles;
 mod templates;
@@ -32,6 +33,7 @@ const CATALOGS: &[&[(&str, &str, &str)]] = &[
     letters::WORDS,
     templates::WORDS,
     documents::WORDS,
+    nightly::WORDS,
 ];
 
 /// (key, English, Spanish).

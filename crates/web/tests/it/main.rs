@@ -20,6 +20,8 @@ mod roles;
 mod roles_browser;
 mod server;
 mod sign_in;
+mod strategies;
+mod strategies_browser;
 mod templates;
 mod templates_browser;
 mod worklist;
