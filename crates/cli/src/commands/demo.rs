@@ -437,6 +437,33 @@ pub(crate) async fn demo_flags(
     Ok(flagged)
 }
 
+/// The built-in strategy with its example challenger switched on: 80 % champion, 20 %
+/// "early-sms" on high balances (crates/strategy/data/default.toml's commented example).
+fn demo_strategy() -> String {
+    let text = ::strategy::DEFAULT
+        .replacen("name = \"default\"", "name = \"demo\"", 1)
+        .replacen(
+            "max_retry_days = 14\n",
+            "max_retry_days = 14\nchampion_share_percent = 80\n",
+            1,
+        );
+    let challenger = text
+        .find("# [[challenger]]")
+        .map(|start| {
+            text[start..]
+                .lines()
+                .map(|line| {
+                    line.strip_prefix("# ")
+                        .or_else(|| line.strip_prefix("#"))
+                        .unwrap_or(line)
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    format!("{text}\n{challenger}\n")
+}
+
 /// Creditors whose policy accrues interest in the demo.
 const DEMO_ACCRUING_CREDITORS: &[&str] = &["NBANK", "AUTOFIN"];
 /// Nights the nightly engine runs in the demo, the last one today.
@@ -514,6 +541,16 @@ pub(crate) async fn demo(
                 .await?;
         }
     }
+    // The strategy in force has a challenger: a fifth of the accounts try texting early.
+    let demo_strategy = demo_strategy();
+    app.load_strategy(
+        app::strategies::Acting::Operator(&actor),
+        "demo-strategy.toml",
+        &demo_strategy,
+        true,
+    )
+    .await
+    .map_err(|error| anyhow!("the demo strategy: {error:?}"))?;
     let mut nights = Vec::new();
     for days_ago in (0..DEMO_NIGHTS).rev() {
         let as_of = today - jiff::Span::new().days(days_ago);
