@@ -118,32 +118,41 @@ impl Store {
     /// Contact attempts on every account of the debtor of `account_id` (the compliance
     /// history: frequency limits count across a consumer's debts), oldest first.
     pub async fn debtor_attempts(&self, account_id: i64) -> Result<Vec<Attempt>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT t.id, t.account_id, a.account_ref, u.username, t.at_us, t.action, t.contact_point, t.direction, t.recipient, t.outcome, t.disposition, t.note, t.under_consent \
-             FROM contact_attempts t JOIN accounts a ON a.id = t.account_id LEFT JOIN users u ON u.id = t.user_id \
-             WHERE a.debtor_id = (SELECT debtor_id FROM accounts WHERE id = $1) ORDER BY t.at_us, t.id",
-        )
-        .bind(account_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Attempt {
-                    id: row.try_get(0)?,
-                    account_id: row.try_get(1)?,
-                    account_ref: row.try_get(2)?,
-                    username: row.try_get(3)?,
-                    at: instant(row.try_get(4)?)?,
-                    action: row.try_get(5)?,
-                    contact_point: row.try_get(6)?,
-                    direction: row.try_get(7)?,
-                    recipient: row.try_get(8)?,
-                    outcome: row.try_get(9)?,
-                    disposition: row.try_get(10)?,
-                    note: row.try_get(11)?,
-                    under_consent: row.try_get::<i64, _>(12)? == 1,
-                })
-            })
-            .collect()
+        let mut connection = self.pool.acquire().await?;
+        debtor_attempts_on(&mut connection, account_id).await
     }
+}
+
+/// [`Store::debtor_attempts`] on `connection`.
+pub(crate) async fn debtor_attempts_on(
+    connection: &mut sqlx::AnyConnection,
+    account_id: i64,
+) -> Result<Vec<Attempt>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT t.id, t.account_id, a.account_ref, u.username, t.at_us, t.action, t.contact_point, t.direction, t.recipient, t.outcome, t.disposition, t.note, t.under_consent \
+         FROM contact_attempts t JOIN accounts a ON a.id = t.account_id LEFT JOIN users u ON u.id = t.user_id \
+         WHERE a.debtor_id = (SELECT debtor_id FROM accounts WHERE id = $1) ORDER BY t.at_us, t.id",
+    )
+    .bind(account_id)
+    .fetch_all(connection)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Attempt {
+                id: row.try_get(0)?,
+                account_id: row.try_get(1)?,
+                account_ref: row.try_get(2)?,
+                username: row.try_get(3)?,
+                at: instant(row.try_get(4)?)?,
+                action: row.try_get(5)?,
+                contact_point: row.try_get(6)?,
+                direction: row.try_get(7)?,
+                recipient: row.try_get(8)?,
+                outcome: row.try_get(9)?,
+                disposition: row.try_get(10)?,
+                note: row.try_get(11)?,
+                under_consent: row.try_get::<i64, _>(12)? == 1,
+            })
+        })
+        .collect()
 }
