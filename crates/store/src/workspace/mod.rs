@@ -28,6 +28,8 @@ mod team;
 mod verification;
 mod worklist;
 
+pub(crate) use attempts::debtor_attempts_on;
+pub(crate) use notes::debtor_consents_on;
 pub use search::{
     Found, MatchedOn, SEARCH_MATCHES_MAX, SEARCH_QUERY_LENGTH_MAX, SEARCH_RESULTS_MAX, Searched,
 };
@@ -39,8 +41,6 @@ pub use worklist::{
     CurrencyTotal, NotWorked, TODAY_ROWS_MAX, Today, TodayItem, WORKLIST_COUNT_MAX,
     WORKLIST_PAGE_ROWS, Worklist, WorklistFilter, WorklistRow, WorklistSort,
 };
-pub(crate) use attempts::debtor_attempts_on;
-pub(crate) use notes::debtor_consents_on;
 pub(crate) use worklist::{fold_existing_names, refresh_balances};
 
 /// The queue size shown is exact up to this many accounts.

@@ -491,8 +491,16 @@ ACME,A-6,D-6,Rosa,Parks,90.00,USD,2026-10-01,MA,6175550199\n";
             assert_eq!(id, expected_id);
         }
         assert_eq!(version("A-1").await, 2);
-        assert_eq!(version("A-5").await, 0, "a sibling's open form stays current");
-        assert_eq!(queued().await, ["A-6"], "the debtor rests, siblings included");
+        assert_eq!(
+            version("A-5").await,
+            0,
+            "a sibling's open form stays current"
+        );
+        assert_eq!(
+            queued().await,
+            ["A-6"],
+            "the debtor rests, siblings included"
+        );
         let never = store
             .worklist(
                 &ana,
