@@ -645,14 +645,12 @@ pub const CHANNELS: &[Action] = &[
 impl App {
     /// What the engine needs about the account, read now.
     pub async fn known(&self, creditor: &str, account_ref: &str) -> Result<Known, Error> {
-        let facts = self.store.contact_facts(creditor, account_ref).await?;
-        let attempts = self.store.debtor_attempts(facts.account_id).await?;
-        let consents = consents(
-            &self
-                .store
-                .debtor_consents(facts.account_id, Timestamp::MIN)
-                .await?,
-        )?;
+        let store::dialer::ContactHistory {
+            facts,
+            attempts,
+            consents: given,
+        } = self.store.contact_history(creditor, account_ref).await?;
+        let consents = consents(&given)?;
         Ok(Known {
             account_id: facts.account_id,
             consents,
@@ -669,7 +667,7 @@ impl App {
             validation_notice_sent_at: facts.validation_notice_sent_at,
             email_opted_out: facts.email_opted_out,
             sms_opted_out: facts.sms_opted_out,
-            undeliverable_notice_at: self.store.undeliverable_notice_at(facts.account_id).await?,
+            undeliverable_notice_at: facts.undeliverable_notice_at,
         })
     }
 

@@ -196,13 +196,21 @@ impl StoredDecision {
     }
 }
 
-async fn last_hash(connection: &mut AnyConnection) -> Result<String, StoreError> {
-    let row = sqlx::query("SELECT hash FROM compliance_decisions ORDER BY id DESC LIMIT 1")
+/// The log's next id and its last hash (64 zeros when empty), in one statement: the
+/// last row's (under the audit lock, the next id is one more than the largest).
+async fn log_end(connection: &mut AnyConnection) -> Result<(i64, String), StoreError> {
+    let row = sqlx::query("SELECT id, hash FROM compliance_decisions ORDER BY id DESC LIMIT 1")
         .fetch_optional(connection)
         .await?;
     Ok(match row {
-        Some(row) => row.try_get(0)?,
-        None => GENESIS_HASH.to_string(),
+        Some(row) => {
+            let last_id: i64 = row.try_get(0)?;
+            let next_id = last_id
+                .checked_add(1)
+                .ok_or_else(|| StoreError::Corrupt(format!("decision id {last_id}")))?;
+            (next_id, row.try_get(1)?)
+        }
+        None => (1, GENESIS_HASH.to_string()),
     })
 }
 
@@ -305,8 +313,7 @@ pub(crate) async fn append(
     why: &str,
     decisions: &[NewDecision],
 ) -> Result<i64, StoreError> {
-    let first_id = tx.next_id("compliance_decisions").await?;
-    let mut prev_hash = last_hash(tx.conn()).await?;
+    let (first_id, mut prev_hash) = log_end(tx.conn()).await?;
     let audit_seq = tx.next_audit_seq();
     let recorded_at_us = tx.now_us();
     let mut batch = Batch::new(tx.engine(), "compliance_decisions", COLUMNS, "");

@@ -154,6 +154,18 @@ pub struct ContactFacts {
     pub email_opted_out: bool,
     /// The debtor opted out of texts.
     pub sms_opted_out: bool,
+    /// When returned mail was last recorded for the account (`Store::undeliverable_notice_at`).
+    pub undeliverable_notice_at: Option<jiff::Timestamp>,
+}
+
+/// What the compliance check is asked with about one account: its facts, the contact
+/// attempts on every account of its debtor (`Store::debtor_attempts`) and the consents
+/// the debtor gave (`Store::debtor_consents`), read together.
+#[derive(Clone, Debug)]
+pub struct ContactHistory {
+    pub facts: ContactFacts,
+    pub attempts: Vec<crate::workspace::Attempt>,
+    pub consents: Vec<crate::workspace::ConsentGiven>,
 }
 
 impl Store {
@@ -163,68 +175,108 @@ impl Store {
         creditor: &str,
         account_ref: &str,
     ) -> Result<ContactFacts, StoreError> {
-        let row = sqlx::query(
-            "SELECT a.id, a.status, d.id, d.time_zones, d.state, a.validation_notice_sent_at_us FROM accounts a JOIN creditors c ON c.id = a.creditor_id \
-             JOIN debtors d ON d.id = a.debtor_id WHERE c.code = $1 AND a.account_ref = $2",
+        let mut connection = self.pool.acquire().await?;
+        contact_facts_on(&mut connection, creditor, account_ref).await
+    }
+
+    /// [`Store::contact_facts`] with the debtor's attempts and consents (every consent
+    /// recorded), on one connection: a page or a wrap-up reads them together, and each
+    /// query on a connection of its own cost a round trip more.
+    pub async fn contact_history(
+        &self,
+        creditor: &str,
+        account_ref: &str,
+    ) -> Result<ContactHistory, StoreError> {
+        let mut connection = self.pool.acquire().await?;
+        let facts = contact_facts_on(&mut connection, creditor, account_ref).await?;
+        let attempts =
+            crate::workspace::debtor_attempts_on(&mut connection, facts.account_id).await?;
+        let consents = crate::workspace::debtor_consents_on(
+            &mut connection,
+            facts.account_id,
+            jiff::Timestamp::MIN,
         )
-        .bind(creditor)
-        .bind(account_ref)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| {
-            StoreError::NotFound(format!(
-                "no account {account_ref:?} for creditor {creditor:?}"
-            ))
-        })?;
-        let account_id: i64 = row.try_get(0)?;
-        let debtor_id: i64 = row.try_get(2)?;
-        let zones: String = row.try_get(3)?;
-        let mut holds = Vec::new();
-        let mut dispute_placed_at_us = None;
-        for hold in sqlx::query(
-            "SELECT kind, placed_at_us FROM account_holds WHERE account_id = $1 AND released_at_us IS NULL ORDER BY id",
-        )
-        .bind(account_id)
-        .fetch_all(&self.pool)
-        .await?
-        {
-            let kind: String = hold.try_get(0)?;
-            let kind = HoldKind::parse(&kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("hold {kind:?}")))?;
-            if kind == HoldKind::Dispute && dispute_placed_at_us.is_none() {
-                dispute_placed_at_us = Some(hold.try_get(1)?);
-            }
-            holds.push(kind);
-        }
-        let contact_points = sqlx::query(
-            "SELECT kind, value, status FROM contact_points WHERE debtor_id = $1 ORDER BY id",
-        )
-        .bind(debtor_id)
-        .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .map(|point| Ok((point.try_get(0)?, point.try_get(1)?, point.try_get(2)?)))
-        .collect::<Result<Vec<_>, StoreError>>()?;
-        let (email_opted_out, sms_opted_out) = self.opted_out(debtor_id).await?;
-        Ok(ContactFacts {
-            email_opted_out,
-            sms_opted_out,
-            account_id,
-            creditor: creditor.to_string(),
-            account_ref: account_ref.to_string(),
-            status: row.try_get(1)?,
-            time_zones: zones
-                .split(',')
-                .filter(|zone| !zone.is_empty())
-                .map(str::to_string)
-                .collect(),
-            state: row.try_get(4)?,
-            holds,
-            dispute_placed_at_us,
-            contact_points,
-            validation_notice_sent_at: optional_instant(row.try_get(5)?)?,
+        .await?;
+        Ok(ContactHistory {
+            facts,
+            attempts,
+            consents,
         })
     }
+}
+
+async fn contact_facts_on(
+    connection: &mut sqlx::AnyConnection,
+    creditor: &str,
+    account_ref: &str,
+) -> Result<ContactFacts, StoreError> {
+    let row = sqlx::query(
+        "SELECT a.id, a.status, d.id, d.time_zones, d.state, a.validation_notice_sent_at_us, \
+           CAST(CASE WHEN EXISTS (SELECT 1 FROM opt_outs o WHERE o.debtor_id = d.id AND o.channel = 'email') THEN 1 ELSE 0 END AS BIGINT), \
+           CAST(CASE WHEN EXISTS (SELECT 1 FROM opt_outs o WHERE o.debtor_id = d.id AND o.channel = 'sms') THEN 1 ELSE 0 END AS BIGINT), \
+           (SELECT MAX(m.recorded_at_us) FROM mail_returns m WHERE m.account_id = a.id) \
+         FROM accounts a JOIN creditors c ON c.id = a.creditor_id \
+         JOIN debtors d ON d.id = a.debtor_id WHERE c.code = $1 AND a.account_ref = $2",
+    )
+    .bind(creditor)
+    .bind(account_ref)
+    .fetch_optional(&mut *connection)
+    .await?
+    .ok_or_else(|| {
+        StoreError::NotFound(format!(
+            "no account {account_ref:?} for creditor {creditor:?}"
+        ))
+    })?;
+    let account_id: i64 = row.try_get(0)?;
+    let debtor_id: i64 = row.try_get(2)?;
+    let zones: String = row.try_get(3)?;
+    let mut holds = Vec::new();
+    let mut dispute_placed_at_us = None;
+    for hold in sqlx::query(
+        "SELECT kind, placed_at_us FROM account_holds WHERE account_id = $1 AND released_at_us IS NULL ORDER BY id",
+    )
+    .bind(account_id)
+    .fetch_all(&mut *connection)
+    .await?
+    {
+        let kind: String = hold.try_get(0)?;
+        let kind = HoldKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("hold {kind:?}")))?;
+        if kind == HoldKind::Dispute && dispute_placed_at_us.is_none() {
+            dispute_placed_at_us = Some(hold.try_get(1)?);
+        }
+        holds.push(kind);
+    }
+    let contact_points = sqlx::query(
+        "SELECT kind, value, status FROM contact_points WHERE debtor_id = $1 ORDER BY id",
+    )
+    .bind(debtor_id)
+    .fetch_all(&mut *connection)
+    .await?
+    .into_iter()
+    .map(|point| Ok((point.try_get(0)?, point.try_get(1)?, point.try_get(2)?)))
+    .collect::<Result<Vec<_>, StoreError>>()?;
+    // The opt-outs (`Store::opted_out`) and returned mail, read with the account.
+    let returned_at_us: Option<i64> = row.try_get(8)?;
+    Ok(ContactFacts {
+        email_opted_out: row.try_get::<i64, _>(6)? == 1,
+        sms_opted_out: row.try_get::<i64, _>(7)? == 1,
+        undeliverable_notice_at: optional_instant(returned_at_us)?,
+        account_id,
+        creditor: creditor.to_string(),
+        account_ref: account_ref.to_string(),
+        status: row.try_get(1)?,
+        time_zones: zones
+            .split(',')
+            .filter(|zone| !zone.is_empty())
+            .map(str::to_string)
+            .collect(),
+        state: row.try_get(4)?,
+        holds,
+        dispute_placed_at_us,
+        contact_points,
+        validation_notice_sent_at: optional_instant(row.try_get(5)?)?,
+    })
 }
 
 impl Store {

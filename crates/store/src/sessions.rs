@@ -353,7 +353,7 @@ impl Store {
     /// or disabled) or denied.
     pub async fn session(&self, token: &str) -> Result<Access<Session>, StoreError> {
         let row = sqlx::query(
-            "SELECT s.id, s.user_id, s.csrf_token, s.expires_at_us, u.disabled, u.locked_until_us FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT s.id, s.user_id, s.csrf_token, s.expires_at_us, u.disabled, u.locked_until_us, u.username, u.role, u.language FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_sha256 = $1 AND s.ended_at_us IS NULL AND s.expires_at_us > $2",
         )
         .bind(token_sha256(token))
@@ -370,7 +370,7 @@ impl Store {
             .map_err(|_| StoreError::Corrupt("session expiry".into()))?;
         Ok(Access::Granted(Session {
             id: row.try_get(0)?,
-            user: self.session_user(row.try_get(1)?).await?,
+            user: self.user_of(&row, 1, 6).await?,
             csrf_token: row.try_get(2)?,
             expires_at,
         }))
@@ -398,15 +398,28 @@ impl Store {
 
     /// A user with their language and creditors.
     pub async fn session_user(&self, user_id: i64) -> Result<SessionUser, StoreError> {
-        let row = sqlx::query("SELECT username, role, language FROM users WHERE id = $1")
+        let row = sqlx::query("SELECT id, username, role, language FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("no user {user_id}")))?;
-        let role: String = row.try_get(1)?;
+        self.user_of(&row, 0, 1).await
+    }
+
+    /// The user whose id is column `id` of `row` and whose username, role and language
+    /// are the three columns from `named` on, with their creditors (a session's query
+    /// reads the user in its join instead of again).
+    async fn user_of(
+        &self,
+        row: &sqlx::any::AnyRow,
+        id: usize,
+        named: usize,
+    ) -> Result<SessionUser, StoreError> {
+        let user_id: i64 = row.try_get(id)?;
+        let role: String = row.try_get(named + 1)?;
         let role =
             Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role:?}")))?;
-        let language: String = row.try_get(2)?;
+        let language: String = row.try_get(named + 2)?;
         let creditor_ids = if sees_all_creditors(role) {
             None
         } else {
@@ -424,7 +437,7 @@ impl Store {
         };
         Ok(SessionUser {
             id: user_id,
-            username: row.try_get(0)?,
+            username: row.try_get(named)?,
             role,
             language: Language::parse(&language).unwrap_or(Language::En),
             creditor_ids,

@@ -28,6 +28,8 @@ mod team;
 mod verification;
 mod worklist;
 
+pub(crate) use attempts::debtor_attempts_on;
+pub(crate) use notes::debtor_consents_on;
 pub use search::{
     Found, MatchedOn, SEARCH_MATCHES_MAX, SEARCH_QUERY_LENGTH_MAX, SEARCH_RESULTS_MAX, Searched,
 };
@@ -206,6 +208,22 @@ pub(crate) async fn touch(
     user: &SessionUser,
     seen: Seen<'_>,
 ) -> Result<i64, StoreError> {
+    let account_id = checked(tx, user, seen).await?;
+    sqlx::query("UPDATE accounts SET version = version + 1 WHERE id = $1")
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(account_id)
+}
+
+/// [`touch`] without the version bump: the account id once the form's version is
+/// checked, for a writer that bumps it in its own update of the row (one new row
+/// version instead of two).
+pub(crate) async fn checked(
+    tx: &mut WriteTx,
+    user: &SessionUser,
+    seen: Seen<'_>,
+) -> Result<i64, StoreError> {
     let row = sqlx::query(
         "SELECT a.id, a.version, a.creditor_id FROM accounts a JOIN creditors c ON c.id = a.creditor_id WHERE c.code = $1 AND a.account_ref = $2",
     )
@@ -232,10 +250,6 @@ pub(crate) async fn touch(
             seen.account_ref, seen.version
         )));
     }
-    sqlx::query("UPDATE accounts SET version = version + 1 WHERE id = $1")
-        .bind(account_id)
-        .execute(tx.conn())
-        .await?;
     Ok(account_id)
 }
 

@@ -150,15 +150,8 @@ impl Store {
         account_id: i64,
         since: Timestamp,
     ) -> Result<Vec<ConsentGiven>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT given_at_us, from_us, to_us, action FROM consents \
-             WHERE debtor_id = (SELECT debtor_id FROM accounts WHERE id = $1) AND to_us > $2 ORDER BY given_at_us, id",
-        )
-        .bind(account_id)
-        .bind(since.as_microsecond())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|row| consent_of(row, 0)).collect()
+        let mut connection = self.pool.acquire().await?;
+        debtor_consents_on(&mut connection, account_id, since).await
     }
 
     pub async fn callbacks(&self, account_id: i64) -> Result<Vec<Callback>, StoreError> {
@@ -181,4 +174,21 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// [`Store::debtor_consents`] on `connection`.
+pub(crate) async fn debtor_consents_on(
+    connection: &mut sqlx::AnyConnection,
+    account_id: i64,
+    since: Timestamp,
+) -> Result<Vec<ConsentGiven>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT given_at_us, from_us, to_us, action FROM consents \
+         WHERE debtor_id = (SELECT debtor_id FROM accounts WHERE id = $1) AND to_us > $2 ORDER BY given_at_us, id",
+    )
+    .bind(account_id)
+    .bind(since.as_microsecond())
+    .fetch_all(connection)
+    .await?;
+    rows.iter().map(|row| consent_of(row, 0)).collect()
 }

@@ -436,6 +436,97 @@ async fn the_work_list_finds_what_is_due_today_broken_waiting_or_never_worked() 
     }
 }
 
+/// An attempt on one of a debtor's accounts moves that account's version and "last
+/// worked" only, and rests every account of the debtor (the queue's cool-down); the
+/// attempt and its decision get the next ids and the audit chain holds.
+#[tokio::test]
+async fn an_attempt_bumps_its_account_and_rests_the_debtors_others() {
+    const SIBLINGS: &str = "creditor,account_ref,debtor_ref,first_name,last_name,balance,currency,delinquent_since,state,phone_mobile\n\
+ACME,A-1,D-1,María,Díaz,1250.00,USD,2026-11-01,MA,6175550123\n\
+ACME,A-5,D-1,María,Díaz,400.00,USD,2026-10-01,MA,6175550123\n\
+ACME,A-6,D-6,Rosa,Parks,90.00,USD,2026-10-01,MA,6175550199\n";
+    for db in engines().await {
+        let store = db.open().await;
+        with_people(&store, SIBLINGS).await;
+        let ana = user(&store, "ana").await;
+        let (today, now) = (today(), store.now());
+        let queued = || {
+            let (store, ana) = (&store, &ana);
+            async move {
+                let mut refs: Vec<String> = store
+                    .queue_candidates(ana, now, 10)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|candidate| candidate.account_ref)
+                    .collect();
+                refs.sort();
+                refs
+            }
+        };
+        assert_eq!(queued().await, ["A-1", "A-5", "A-6"]);
+        let version = |account_ref: &'static str| {
+            let store = &store;
+            async move {
+                store
+                    .account_view("ACME", account_ref, today)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .version
+            }
+        };
+        let facts = store.contact_facts("ACME", "A-1").await.unwrap();
+        for expected_id in [1, 2] {
+            let (attempt, decision) = unanswered_call(facts.account_id, "+16175550123", now);
+            let seen = Seen {
+                creditor: "ACME",
+                account_ref: "A-1",
+                version: version("A-1").await,
+            };
+            let id = store
+                .record_attempt(&ana, seen, &attempt, &decision)
+                .await
+                .unwrap();
+            assert_eq!(id, expected_id);
+        }
+        assert_eq!(version("A-1").await, 2);
+        assert_eq!(
+            version("A-5").await,
+            0,
+            "a sibling's open form stays current"
+        );
+        assert_eq!(
+            queued().await,
+            ["A-6"],
+            "the debtor rests, siblings included"
+        );
+        let never = store
+            .worklist(
+                &ana,
+                &WorklistFilter {
+                    not_worked: Some(NotWorked::Never),
+                    ..WorklistFilter::default()
+                },
+                today,
+                now,
+            )
+            .await
+            .unwrap();
+        let mut never = refs_of(&never);
+        never.sort_unstable();
+        assert_eq!(never, ["A-5", "A-6"], "only the account called was worked");
+        let decisions = store
+            .decisions_for_account("ACME", "A-1", 10)
+            .await
+            .unwrap();
+        let ids: Vec<i64> = decisions.iter().map(|decision| decision.id).collect();
+        assert_eq!(ids, [1, 2]);
+        assert_eq!(store.verify_audit().await.unwrap().broken, None);
+        store.close().await;
+    }
+}
+
 fn seen_at(version: i64) -> Seen<'static> {
     Seen {
         creditor: "ACME",
