@@ -15,6 +15,7 @@ mod messages;
 mod queue;
 mod roles;
 mod templates;
+mod templates_nightly;
 mod worklist;
 
 use domain::party::Language;
@@ -31,6 +32,7 @@ const CATALOGS: &[&[(&str, &str, &str)]] = &[
     messages::WORDS,
     letters::WORDS,
     templates::WORDS,
+    templates_nightly::WORDS,
     documents::WORDS,
 ];
 
