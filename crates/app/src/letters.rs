@@ -1440,6 +1440,43 @@ mod tests {
     }
 
     #[test]
+    fn every_letter_email_and_text_of_the_default_strategy_has_its_template() {
+        use crate::messages::{Channel, Template};
+        use strategy::Action;
+        let strategy = crate::nightly::default_strategy();
+        let paths = strategy
+            .segments()
+            .iter()
+            .map(|segment| &segment.path)
+            .chain(strategy.arms().iter().flat_map(|arm| arm.paths.iter().map(|(_, path)| path)));
+        let mut named = 0;
+        for step in paths.flat_map(|path| path.steps.iter()) {
+            let (template, channel) = match &step.action {
+                Action::Letter { template } => (template, None),
+                Action::Email { template } => (template, Some(Channel::Email)),
+                Action::Sms { template } => (template, Some(Channel::Sms)),
+                _ => continue,
+            };
+            named += 1;
+            let stored = match channel {
+                None => template.clone(),
+                Some(channel) => {
+                    let message = Template::parse(template)
+                        .unwrap_or_else(|| panic!("line {}: no message {template}", step.line));
+                    assert!(message.goes_by(channel), "line {}: {template}", step.line);
+                    message.template_name(channel)
+                }
+            };
+            assert!(
+                purpose_of(&stored).is_some(),
+                "line {}: no template {stored}",
+                step.line
+            );
+        }
+        assert!(named >= 10, "{named}");
+    }
+
+    #[test]
     fn reminders_end_with_the_debt_collector_disclosure_and_every_text_with_the_opt_out() {
         let sent = sms_as_sent("promise_broken_reminder.sms", Lang::Es, "Hola");
         assert!(sent.contains("cobrador de deudas"), "{sent}");
