@@ -1433,7 +1433,11 @@ mod tests {
                         Lang::En => "Because of the age of your debt, C cannot sue you for it",
                         Lang::Es => "Debido a la antigüedad de su deuda, C no puede demandarle",
                     };
-                    assert!(rendered.body.contains(disclosure), "{name}: {}", rendered.body);
+                    assert!(
+                        rendered.body.contains(disclosure),
+                        "{name}: {}",
+                        rendered.body
+                    );
                 }
             }
         }
@@ -1448,7 +1452,12 @@ mod tests {
             .segments()
             .iter()
             .map(|segment| &segment.path)
-            .chain(strategy.arms().iter().flat_map(|arm| arm.paths.iter().map(|(_, path)| path)));
+            .chain(
+                strategy
+                    .arms()
+                    .iter()
+                    .flat_map(|arm| arm.paths.iter().map(|(_, path)| path)),
+            );
         let mut named = 0;
         for step in paths.flat_map(|path| path.steps.iter()) {
             let (template, channel) = match &step.action {
@@ -1480,7 +1489,10 @@ mod tests {
     fn reminders_end_with_the_debt_collector_disclosure_and_every_text_with_the_opt_out() {
         let sent = sms_as_sent("promise_broken_reminder.sms", Lang::Es, "Hola");
         assert!(sent.contains("cobrador de deudas"), "{sent}");
-        assert!(sent.ends_with("ALTO para no recibir más mensajes."), "{sent}");
+        assert!(
+            sent.ends_with("ALTO para no recibir más mensajes."),
+            "{sent}"
+        );
         let help = sms_as_sent("help.sms", Lang::En, "Help");
         assert!(!help.contains("debt collector"), "{help}");
         assert!(is_validation_notice("validation_notice_time_barred"));

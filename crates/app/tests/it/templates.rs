@@ -279,25 +279,33 @@ async fn every_built_in_template_renders_on_every_account_and_names_a_broken_pro
                     assert!(!rendered.body.trim().is_empty(), "{name}");
                     if !name.ends_with(".sms") {
                         let letter = app
-                            .render_letter(creditor, account_ref, name, lang, &agency(), first_day())
+                            .render_letter(
+                                creditor,
+                                account_ref,
+                                name,
+                                lang,
+                                &agency(),
+                                first_day(),
+                            )
                             .await
-                            .unwrap_or_else(|error| panic!("{name} {creditor}/{account_ref}: {error}"));
+                            .unwrap_or_else(|error| {
+                                panic!("{name} {creditor}/{account_ref}: {error}")
+                            });
                         assert!(letter.pdf.starts_with(b"%PDF"), "{name}");
                     }
                 }
             }
         }
 
-        let (promise, amount) = (
-            app::letters::Lang::En.date(due_on),
-            "$75.00",
-        );
+        let (promise, amount) = (app::letters::Lang::En.date(due_on), "$75.00");
         let letter = app
             .render_template("promise_broken", Lang::En, "ACME", "A-1", &agency())
             .await
             .unwrap();
         assert!(
-            letter.body.contains(&format!("You promised to pay {amount} starting {promise}")),
+            letter
+                .body
+                .contains(&format!("You promised to pay {amount} starting {promise}")),
             "{}",
             letter.body
         );
@@ -307,7 +315,13 @@ async fn every_built_in_template_renders_on_every_account_and_names_a_broken_pro
             .unwrap();
         assert!(!other.body.contains(amount), "{}", other.body);
         let text = app
-            .render_template("promise_broken_reminder.sms", Lang::Es, "ACME", "A-1", &agency())
+            .render_template(
+                "promise_broken_reminder.sms",
+                Lang::Es,
+                "ACME",
+                "A-1",
+                &agency(),
+            )
             .await
             .unwrap();
         assert!(text.body.contains(amount), "{}", text.body);
