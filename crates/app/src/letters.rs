@@ -54,10 +54,29 @@ pub const TEMPLATES: &[(&str, Purpose, &str, &str)] = &[
     builtin!("repossession_notice", Purpose::Collection),
     builtin!("disconnection_notice", Purpose::Collection),
     builtin!("statement_of_account", Purpose::Collection),
+    // The treatment steps of the default strategy (`strategy/data/default.toml`).
+    builtin!("validation_notice_time_barred", Purpose::Collection),
+    builtin!("payment_options_soft", Purpose::Collection),
+    builtin!("settlement_offer_time_barred", Purpose::Collection),
+    builtin!("promise_broken", Purpose::Collection),
     builtin!("payment_reminder.sms", Purpose::Collection),
+    builtin!("promise_broken_reminder.sms", Purpose::Collection),
     builtin!("opt_out_confirmation.sms", Purpose::OptOutConfirmation),
     builtin!("help.sms", Purpose::Collection),
 ];
+
+/// The validation notices (12 CFR 1006.34): laid out as `pdf::notice` lays out Model
+/// Form B-1, and sending one opens the account's validation period. The time-barred
+/// one adds the time-barred debt disclosure to its editable paragraphs.
+pub const VALIDATION_NOTICES: &[&str] = &["validation_notice", "validation_notice_time_barred"];
+
+/// Whether `name` is a validation notice ([`VALIDATION_NOTICES`]).
+pub fn is_validation_notice(name: &str) -> bool {
+    VALIDATION_NOTICES.contains(&name)
+}
+
+/// The texts that ask for payment, which end with the debt-collector disclosure.
+const SMS_WITH_DISCLOSURE: &[&str] = &["payment_reminder.sms", "promise_broken_reminder.sms"];
 
 /// The longest a text may be as sent — the template's rendering on the preview account,
 /// the debt-collector disclosure and the opt-out instruction the channel adds: three
@@ -89,6 +108,7 @@ pub const VARIABLES: &[&str] = &[
     "validation.ends_on",
     "arrangement",
     "arrangement.schedule",
+    "broken_promise",
 ];
 
 /// What a template is: a letter (subject and body; also the email of the same name) or
@@ -374,11 +394,11 @@ fn builtin_text(name: &str, lang: Lang) -> Result<TemplateText, LetterError> {
 }
 
 /// A text as it is sent: the rendered body, the debt-collector disclosure for
-/// collection texts (the reminder), then the opt-out instruction.
+/// collection texts that ask for payment (the reminders), then the opt-out instruction.
 pub fn sms_as_sent(name: &str, lang: Lang, body: &str) -> String {
     let language = lang.language();
     let mut text = body.trim().to_string();
-    if name == "payment_reminder.sms" {
+    if SMS_WITH_DISCLOSURE.contains(&name) {
         text.push(' ');
         text.push_str(crate::messages::wording::sms_disclosure(language));
     }
@@ -745,6 +765,21 @@ impl App {
             })
         });
         let period = compliance::validation::validation_period(sent_on);
+        // The latest promise broken (promises are in the order they were made): what
+        // was promised and the first date it was promised for.
+        let broken_promise = self
+            .store
+            .promises(view.account_id)
+            .await?
+            .into_iter()
+            .rev()
+            .find(|p| p.status == domain::arrangement::PromiseStatus::Broken.code())
+            .map(|p| {
+                json!({
+                    "total": money(currency, Amount::from_minor(p.total_minor)),
+                    "due_on": p.payments.first().map(|(due_on, _)| lang.date(*due_on)),
+                })
+            });
         let arrangement = self
             .store
             .arrangements(view.account_id)
@@ -783,6 +818,7 @@ impl App {
             "itemization": itemization,
             "validation": { "ends_on": period.map(|p| lang.date(p.ends_on)) },
             "arrangement": arrangement,
+            "broken_promise": broken_promise,
         });
         Ok((view, context))
     }
@@ -871,7 +907,7 @@ impl App {
         let mut sender = vec![agency.name.clone()];
         sender.extend(agency.address.iter().cloned());
         sender.push(agency.phone.clone());
-        let document = if name == "validation_notice" {
+        let document = if is_validation_notice(&name) {
             let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
             let item = &context["itemization"];
             let zero = money(view.currency, Amount::ZERO);
@@ -1053,7 +1089,7 @@ impl App {
                     queued_on: today,
                     recipient: &letter.recipient,
                     address_lines: &letter.address,
-                    validation_notice: name == "validation_notice",
+                    validation_notice: is_validation_notice(name),
                     treatment_step: step,
                 },
             )
@@ -1331,8 +1367,8 @@ mod tests {
     }
 
     #[test]
-    fn every_built_in_template_renders_in_both_languages_over_a_full_context() {
-        let context = json!({
+    fn every_built_in_template_renders_in_both_languages_over_full_and_sparse_contexts() {
+        let full = json!({
             "today": "1", "lang": "en",
             "agency": { "name": "A", "address": ["x"], "phone": "1" },
             "creditor": { "code": "C", "name": "C" },
@@ -1343,6 +1379,24 @@ mod tests {
             "validation": { "ends_on": "2" },
             "arrangement": { "kind": "plan", "status": "active", "total": "$2.00", "starts_on": "1",
                 "schedule": [{ "due_on": "1", "amount": "$1.00" }, { "due_on": "2", "amount": "$1.00" }] },
+            "broken_promise": { "total": "$3.00", "due_on": "March 4, 2027" },
+        });
+        // An account with nothing optional: no arrangement, no promise broken, no agency
+        // address; long names, as a text must still fit with them.
+        let long = "W".repeat(30);
+        let sparse = json!({
+            "today": "1", "lang": "es",
+            "agency": { "name": long, "address": [], "phone": "+1 (555) 010-0000" },
+            "creditor": { "code": "C", "name": long },
+            "debtor": { "name": long, "ref": "P", "address": [] },
+            "account": { "ref": "ACCT-0000000001", "balance": "$123,456.78", "principal": "$1.00",
+                "interest": "$0.00", "fees": "$0.00", "status": "active", "product": "other",
+                "original_creditor": "O", "placed_on": "1" },
+            "itemization": { "date": "1", "balance": "$1.00", "interest": "$0.00", "fees": "$0.00",
+                "payments": "$0.00", "now": "$1.00" },
+            "validation": { "ends_on": null },
+            "arrangement": null,
+            "broken_promise": null,
         });
         for (name, purpose, en, es) in TEMPLATES {
             for (lang, source) in [(Lang::En, en), (Lang::Es, es)] {
@@ -1357,7 +1411,12 @@ mod tests {
                     subject,
                     body,
                 };
-                let rendered = render(&template, &context).unwrap();
+                for context in [&full, &sparse] {
+                    let rendered = render(&template, context).unwrap();
+                    check_length(&template, &rendered).unwrap();
+                    assert!(!rendered.body.contains("{{"), "{name}: {}", rendered.body);
+                }
+                let rendered = render(&template, &full).unwrap();
                 if *name == "plan_confirmation" {
                     assert!(
                         rendered.body.contains("1: $1.00\n2: $1.00"),
@@ -1365,7 +1424,78 @@ mod tests {
                         rendered.body
                     );
                 }
+                if *name == "promise_broken" || *name == "promise_broken_reminder.sms" {
+                    assert!(rendered.body.contains("$3.00"), "{}", rendered.body);
+                }
+                // A time-barred letter carries the disclosure and threatens nothing.
+                if name.ends_with("_time_barred") || *name == "payment_options_soft" {
+                    let disclosure = match lang {
+                        Lang::En => "Because of the age of your debt, C cannot sue you for it",
+                        Lang::Es => "Debido a la antigüedad de su deuda, C no puede demandarle",
+                    };
+                    assert!(
+                        rendered.body.contains(disclosure),
+                        "{name}: {}",
+                        rendered.body
+                    );
+                }
             }
         }
+    }
+
+    #[test]
+    fn every_letter_email_and_text_of_the_default_strategy_has_its_template() {
+        use crate::messages::{Channel, Template};
+        use strategy::Action;
+        let strategy = crate::nightly::default_strategy();
+        let paths = strategy
+            .segments()
+            .iter()
+            .map(|segment| &segment.path)
+            .chain(
+                strategy
+                    .arms()
+                    .iter()
+                    .flat_map(|arm| arm.paths.iter().map(|(_, path)| path)),
+            );
+        let mut named = 0;
+        for step in paths.flat_map(|path| path.steps.iter()) {
+            let (template, channel) = match &step.action {
+                Action::Letter { template } => (template, None),
+                Action::Email { template } => (template, Some(Channel::Email)),
+                Action::Sms { template } => (template, Some(Channel::Sms)),
+                _ => continue,
+            };
+            named += 1;
+            let stored = match channel {
+                None => template.clone(),
+                Some(channel) => {
+                    let message = Template::parse(template)
+                        .unwrap_or_else(|| panic!("line {}: no message {template}", step.line));
+                    assert!(message.goes_by(channel), "line {}: {template}", step.line);
+                    message.template_name(channel)
+                }
+            };
+            assert!(
+                purpose_of(&stored).is_some(),
+                "line {}: no template {stored}",
+                step.line
+            );
+        }
+        assert!(named >= 10, "{named}");
+    }
+
+    #[test]
+    fn reminders_end_with_the_debt_collector_disclosure_and_every_text_with_the_opt_out() {
+        let sent = sms_as_sent("promise_broken_reminder.sms", Lang::Es, "Hola");
+        assert!(sent.contains("cobrador de deudas"), "{sent}");
+        assert!(
+            sent.ends_with("ALTO para no recibir más mensajes."),
+            "{sent}"
+        );
+        let help = sms_as_sent("help.sms", Lang::En, "Help");
+        assert!(!help.contains("debt collector"), "{help}");
+        assert!(is_validation_notice("validation_notice_time_barred"));
+        assert!(!is_validation_notice("settlement_offer_time_barred"));
     }
 }

@@ -520,7 +520,7 @@ fn notice_sent_already(step: &DueStep, action: &StepAction) -> Option<String> {
         StepAction::Letter(template) | StepAction::Email(template) => template,
         _ => return None,
     };
-    if template != "validation_notice" {
+    if !crate::letters::is_validation_notice(template) {
         return None;
     }
     let sent_at = Timestamp::from_microsecond(step.validation_notice_sent_at_us?).ok()?;

@@ -34,6 +34,10 @@ pub enum Template {
     PromiseConfirmation,
     PlanConfirmation,
     ValidationNotice,
+    /// The soft reminder of payment options of a time-barred debt (email).
+    PaymentOptionsSoft,
+    /// The reminder after a broken promise (text).
+    PromiseBrokenReminder,
     /// The one text confirming an opt-out (purpose `opt_out_confirmation`).
     OptOutConfirmation,
     /// The answer to `HELP`/`AYUDA`.
@@ -46,6 +50,8 @@ impl Template {
         Template::PromiseConfirmation,
         Template::PlanConfirmation,
         Template::ValidationNotice,
+        Template::PaymentOptionsSoft,
+        Template::PromiseBrokenReminder,
         Template::OptOutConfirmation,
         Template::Help,
     ];
@@ -56,6 +62,8 @@ impl Template {
             Template::PromiseConfirmation => "promise_confirmation",
             Template::PlanConfirmation => "plan_confirmation",
             Template::ValidationNotice => "validation_notice",
+            Template::PaymentOptionsSoft => "payment_options_soft",
+            Template::PromiseBrokenReminder => "promise_broken_reminder",
             Template::OptOutConfirmation => "opt_out_confirmation",
             Template::Help => "help",
         }
@@ -68,8 +76,9 @@ impl Template {
             .find(|template| template.key() == key)
     }
 
-    /// Whether the template is sent by `channel` (emails: the reminder, confirmations
-    /// and the validation notice; texts: the reminder, the opt-out confirmation, help).
+    /// Whether the template is sent by `channel` (emails: the reminder, confirmations,
+    /// the validation notice and the soft payment options; texts: the reminders, the
+    /// opt-out confirmation, help).
     pub fn goes_by(self, channel: Channel) -> bool {
         match channel {
             Channel::Email => matches!(
@@ -78,10 +87,14 @@ impl Template {
                     | Template::PromiseConfirmation
                     | Template::PlanConfirmation
                     | Template::ValidationNotice
+                    | Template::PaymentOptionsSoft
             ),
             Channel::Sms => matches!(
                 self,
-                Template::PaymentReminder | Template::OptOutConfirmation | Template::Help
+                Template::PaymentReminder
+                    | Template::PromiseBrokenReminder
+                    | Template::OptOutConfirmation
+                    | Template::Help
             ),
         }
     }

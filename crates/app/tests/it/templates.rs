@@ -8,6 +8,7 @@ use crate::support::{first_day, instant_on, postgres_db, set_up, sqlite_db};
 use app::contact::AskedBy;
 use app::letters::{Agency, Lang, LetterError};
 use app::messages::{Channel, Send, Sent};
+use app::workspace::PromiseLine;
 use store::sessions::SessionUser;
 
 // Users by index (support::USERS).
@@ -190,7 +191,7 @@ async fn a_managers_saved_version_is_what_the_next_letter_email_and_text_say() {
 
         // The catalogue shows who saved what.
         let overview = app.templates_overview(max).await.unwrap();
-        assert_eq!(overview.len(), 17 * 2);
+        assert_eq!(overview.len(), 22 * 2);
         let row = overview
             .iter()
             .find(|row| row.name == "payment_reminder" && row.lang == Lang::En)
@@ -214,6 +215,116 @@ async fn a_managers_saved_version_is_what_the_next_letter_email_and_text_say() {
                 .collect::<Vec<_>>(),
             [(1, "friendlier reminder"), (0, "")]
         );
+    }
+}
+
+/// Every built-in template renders on every account of the portfolio in English and
+/// Spanish (a letter also as its PDF); a broken promise is named in the letter and
+/// the text that follow it.
+#[tokio::test]
+async fn every_built_in_template_renders_on_every_account_and_names_a_broken_promise() {
+    let mut databases = vec![sqlite_db()];
+    databases.extend(postgres_db().await);
+    for db in databases {
+        let store = db.open(instant_on(first_day())).await;
+        let users = set_up(&store).await;
+        let app = app::App::new(store.clone(), compliance::packs::RuleSet::builtin());
+
+        // Ann promised $75.00 on A-1 and did not pay it.
+        let view = store
+            .account_view("ACME", "A-1", first_day())
+            .await
+            .unwrap()
+            .unwrap();
+        let due_on = first_day() + jiff::Span::new().days(3);
+        let promised = app
+            .record_promise(
+                &users[ANA],
+                &view,
+                view.version,
+                &[PromiseLine {
+                    row: 1,
+                    due_on,
+                    amount: domain::money::Amount::from_minor(7_500),
+                }],
+                false,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE promises SET status = 'broken' WHERE id = {promised}"
+        )))
+        .execute(store.pool())
+        .await
+        .unwrap();
+
+        let accounts = [
+            ("ACME", "A-1"),
+            ("ACME", "A-2"),
+            ("ACME", "A-3"),
+            ("ACME", "A-4"),
+            ("BETA", "B-1"),
+            ("BETA", "B-2"),
+            ("BETA", "B-3"),
+            ("BETA", "B-4"),
+        ];
+        for (name, ..) in app::letters::TEMPLATES {
+            for lang in [Lang::En, Lang::Es] {
+                for (creditor, account_ref) in accounts {
+                    let rendered = app
+                        .render_template(name, lang, creditor, account_ref, &agency())
+                        .await
+                        .unwrap_or_else(|error| panic!("{name} {creditor}/{account_ref}: {error}"));
+                    assert!(!rendered.body.trim().is_empty(), "{name}");
+                    if !name.ends_with(".sms") {
+                        let letter = app
+                            .render_letter(
+                                creditor,
+                                account_ref,
+                                name,
+                                lang,
+                                &agency(),
+                                first_day(),
+                            )
+                            .await
+                            .unwrap_or_else(|error| {
+                                panic!("{name} {creditor}/{account_ref}: {error}")
+                            });
+                        assert!(letter.pdf.starts_with(b"%PDF"), "{name}");
+                    }
+                }
+            }
+        }
+
+        let (promise, amount) = (app::letters::Lang::En.date(due_on), "$75.00");
+        let letter = app
+            .render_template("promise_broken", Lang::En, "ACME", "A-1", &agency())
+            .await
+            .unwrap();
+        assert!(
+            letter
+                .body
+                .contains(&format!("You promised to pay {amount} starting {promise}")),
+            "{}",
+            letter.body
+        );
+        let other = app
+            .render_template("promise_broken", Lang::En, "ACME", "A-2", &agency())
+            .await
+            .unwrap();
+        assert!(!other.body.contains(amount), "{}", other.body);
+        let text = app
+            .render_template(
+                "promise_broken_reminder.sms",
+                Lang::Es,
+                "ACME",
+                "A-1",
+                &agency(),
+            )
+            .await
+            .unwrap();
+        assert!(text.body.contains(amount), "{}", text.body);
     }
 }
 

@@ -415,7 +415,7 @@ async fn treatment_reviews_escalations_calls_bad_templates_and_a_message_queued_
             run_id,
             "A-2",
             "letter",
-            "letter = \"promise_broken\"",
+            "letter = \"no_such_letter\"",
         )
         .await;
         // A dispatcher queued Dee's (B-1) email and died before marking its step.
@@ -481,7 +481,7 @@ async fn treatment_reviews_escalations_calls_bad_templates_and_a_message_queued_
         // No such template: failed with the reason, never retried.
         let failed = step(&store, missing).await;
         assert_eq!(failed.status, "failed");
-        assert!(failed.outcome.unwrap().contains("promise_broken"));
+        assert!(failed.outcome.unwrap().contains("no_such_letter"));
         // The email queued before the crash is the step's message: not queued again.
         assert_eq!(
             step(&store, email).await.outcome,

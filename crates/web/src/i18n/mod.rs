@@ -16,6 +16,7 @@ mod nightly;
 mod queue;
 mod roles;
 mod templates;
+mod templates_nightly;
 mod worklist;
 
 use domain::party::Language;
@@ -32,6 +33,7 @@ const CATALOGS: &[&[(&str, &str, &str)]] = &[
     messages::WORDS,
     letters::WORDS,
     templates::WORDS,
+    templates_nightly::WORDS,
     documents::WORDS,
     nightly::WORDS,
 ];

@@ -244,4 +244,25 @@ fn every_template_word_is_in_both_languages() {
                 .any(|(key, _, _)| *key == format!("disposition.{}", disposition.code()))
         );
     }
+    // The template editor's purposes and variables, and the timeline row of each message.
+    let built: Vec<String> = app::letters::TEMPLATES
+        .iter()
+        .map(|(name, ..)| format!("templates.purpose.{name}"))
+        .chain(
+            app::letters::VARIABLES
+                .iter()
+                .map(|name| format!("templates.var.{name}")),
+        )
+        .chain(
+            app::messages::Template::ALL
+                .iter()
+                .map(|template| format!("disposition.message_{}", template.key())),
+        )
+        .collect();
+    for wanted in &built {
+        assert!(
+            keys.iter().any(|(key, _, _)| key == wanted),
+            "{wanted} is not in the catalog"
+        );
+    }
 }
