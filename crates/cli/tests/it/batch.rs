@@ -90,12 +90,12 @@ fn a_nightly_run_killed_at_several_points_ends_as_an_uninterrupted_one() {
     let file = env.generate("placements.csv", 12_000, 7);
     let whole = env.sqlite("whole.db");
     portfolio(&env, &whole, &file);
-    env.ok(&whole, &["batch", "run", "--as-of", AS_OF]);
+    env.ok(&whole, &["batch", "run", "--as-of", AS_OF, "--no-dispatch"]);
     let expected = digest(&env, &whole);
     let (chunks, total) = chunks_done(&env, &whole);
     assert!(chunks == total && chunks >= 6, "{chunks} of {total} chunks");
     // A second run for the date changes nothing.
-    let again = env.ok(&whole, &["batch", "run", "--as-of", AS_OF]);
+    let again = env.ok(&whole, &["batch", "run", "--as-of", AS_OF, "--no-dispatch"]);
     assert!(again.contains("already done"), "{again}");
     assert_eq!(digest(&env, &whole), expected);
 
@@ -103,11 +103,18 @@ fn a_nightly_run_killed_at_several_points_ends_as_an_uninterrupted_one() {
     portfolio(&env, &killed, &file);
     let mut kills = 0;
     for at_least in [0, 2, 4] {
-        let child = spawn(&env, &killed, &["batch", "run", "--as-of", AS_OF]);
+        let child = spawn(
+            &env,
+            &killed,
+            &["batch", "run", "--as-of", AS_OF, "--no-dispatch"],
+        );
         kills += usize::from(kill_after(&env, &killed, child, at_least));
     }
     assert!(kills >= 2, "the run was killed mid-way ({kills} kills)");
-    env.ok(&killed, &["batch", "run", "--as-of", AS_OF]);
+    env.ok(
+        &killed,
+        &["batch", "run", "--as-of", AS_OF, "--no-dispatch"],
+    );
     assert_eq!(digest(&env, &killed), expected);
     let verified = env.ok(&killed, &["audit", "verify"]);
     assert!(verified.contains("audit log intact"), "{verified}");
@@ -118,7 +125,11 @@ fn a_nightly_run_killed_at_several_points_ends_as_an_uninterrupted_one() {
     };
     let db = postgres.url.clone();
     portfolio(&env, &db, &file);
-    let opener = spawn(&env, &db, &["batch", "run", "--as-of", AS_OF]);
+    let opener = spawn(
+        &env,
+        &db,
+        &["batch", "run", "--as-of", AS_OF, "--no-dispatch"],
+    );
     kill_after(&env, &db, opener, 1);
     let first = spawn(&env, &db, &["batch", "worker"]);
     let second = spawn(&env, &db, &["batch", "worker"]);

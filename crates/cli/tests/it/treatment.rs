@@ -31,7 +31,10 @@ fn treatment_steps_are_dispatched_once_from_the_command_line() {
     let file = env.generate("placements.csv", 60, 11);
     let sqlite = env.sqlite("treatment.db");
     env.ok(&sqlite, &["import", "placements", file.to_str().unwrap()]);
-    env.ok(&sqlite, &["batch", "run", "--as-of", AS_OF]);
+    env.ok(
+        &sqlite,
+        &["batch", "run", "--as-of", AS_OF, "--no-dispatch"],
+    );
     let letters = letter_steps(&env, &sqlite);
     assert!(letters > 0);
     let first = dispatch(&env, &sqlite);
@@ -52,7 +55,7 @@ fn treatment_steps_are_dispatched_once_from_the_command_line() {
     };
     let db = postgres.url.clone();
     env.ok(&db, &["import", "placements", file.to_str().unwrap()]);
-    env.ok(&db, &["batch", "run", "--as-of", AS_OF]);
+    env.ok(&db, &["batch", "run", "--as-of", AS_OF, "--no-dispatch"]);
     let waiting = dispatch(&env, &db);
     assert_eq!(
         waiting["waiting_for_documents_folder"].as_i64().unwrap(),
