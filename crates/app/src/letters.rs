@@ -1447,7 +1447,7 @@ mod tests {
     fn every_letter_email_and_text_of_the_default_strategy_has_its_template() {
         use crate::messages::{Channel, Template};
         use strategy::Action;
-        let strategy = crate::nightly::default_strategy();
+        let strategy = &crate::strategies::builtin_strategy();
         let paths = strategy
             .segments()
             .iter()

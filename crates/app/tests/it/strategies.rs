@@ -279,6 +279,7 @@ async fn night(db: &crate::support::TestDb, day: Date) -> App {
         as_of: day,
         dry_run: false,
         replay: false,
+        dispatch: false,
         worker: "test".into(),
     };
     app.batch_run(&Actor::new("test:batch"), &request, &|_| {})

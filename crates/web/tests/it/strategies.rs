@@ -293,6 +293,7 @@ async fn the_runs_page_shows_a_nights_run_with_its_chunks_and_counts() {
         as_of: jiff::civil::date(2026, 11, 20),
         dry_run: false,
         replay: false,
+        dispatch: false,
         worker: "test".into(),
     };
     app.batch_run(&store::Actor::new("test:batch"), &request, &|_| {})
