@@ -198,22 +198,62 @@ impl App {
             .await
             .map_err(Error::from)?;
         progress.chunks = chunks.len();
-        for (first, last) in chunks {
-            let mut calls = self.callable_accounts(first, last, at).await?;
-            let why = format!("dialer list for {at}, debtors {first}..={last}");
-            self.store
-                .record_decisions(actor, &why, &calls.decisions)
-                .await
-                .map_err(Error::from)?;
-            calls.tally.logged = calls.decisions.len() as u64;
-            progress.tally.logged += calls.tally.logged;
-            write_lines(out, &calls, json)?;
-            out.flush()?;
-            calls.tally.logged = 0;
-            progress.tally.add(&calls.tally);
-            progress.chunks_done += 1;
-            progress.last_debtor_id = Some(last);
+        // The next chunk is read and decided on another task while this one is logged and
+        // written: deciding is this process's work, logging mostly the database's
+        // (SQLite's worker thread, PostgreSQL's server), so on two cores they overlap.
+        // At most two chunks are in memory.
+        let mut chunks = chunks.into_iter();
+        let mut next = chunks.next().map(|chunk| self.decide_apart(chunk, at));
+        while let Some(deciding) = next.take() {
+            let calls = match deciding.await {
+                Ok(calls) => calls?,
+                Err(failed) => std::panic::resume_unwind(failed.into_panic()),
+            };
+            next = chunks.next().map(|chunk| self.decide_apart(chunk, at));
+            let logged = self.log_and_write(actor, calls, json, out, progress).await;
+            if let Err(cause) = logged {
+                if let Some(deciding) = next {
+                    deciding.abort();
+                }
+                return Err(cause);
+            }
         }
+        Ok(())
+    }
+
+    /// `callable_accounts` for `(first, last)` on a task of its own.
+    fn decide_apart(
+        &self,
+        (first, last): (i64, i64),
+        at: Timestamp,
+    ) -> tokio::task::JoinHandle<Result<ChunkCalls, Error>> {
+        let app = self.clone();
+        tokio::spawn(async move { app.callable_accounts(first, last, at).await })
+    }
+
+    /// Logs a chunk's decisions (one transaction and audit event), then writes and
+    /// flushes its lines.
+    async fn log_and_write(
+        &self,
+        actor: &Actor,
+        mut calls: ChunkCalls,
+        json: bool,
+        out: &mut impl Write,
+        progress: &mut Progress,
+    ) -> Result<(), StopCause> {
+        let (first, last, at) = (calls.first_debtor_id, calls.last_debtor_id, calls.at);
+        let why = format!("dialer list for {at}, debtors {first}..={last}");
+        self.store
+            .record_decisions(actor, &why, &calls.decisions)
+            .await
+            .map_err(Error::from)?;
+        progress.tally.logged += calls.decisions.len() as u64;
+        calls.decisions = Vec::new();
+        write_lines(out, &calls, json)?;
+        out.flush()?;
+        progress.tally.add(&calls.tally);
+        progress.chunks_done += 1;
+        progress.last_debtor_id = Some(last);
         Ok(())
     }
 

@@ -285,6 +285,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_worklist_cover.sql"),
         postgres: include_str!("../migrations/postgres/0023_worklist_cover.sql"),
     },
+    Migration {
+        version: 25,
+        name: "dialer_chunks",
+        sqlite: include_str!("../migrations/sqlite/0025_dialer_chunks.sql"),
+        postgres: include_str!("../migrations/postgres/0025_dialer_chunks.sql"),
+    },
 ];
 
 /// The migration that adds the folded names search compares: the names already there

@@ -111,7 +111,10 @@ impl Store {
             .iter()
             .map(|row| Ok((row.try_get::<i64, _>(0)?, row.try_get::<i64, _>(1)?)))
             .collect::<Result<Vec<_>, StoreError>>()?;
-        debug_assert!(chunks.windows(2).all(|pair| pair[0].1 < pair[1].0));
+        assert!(
+            chunks.windows(2).all(|pair| pair[0].1 < pair[1].0),
+            "chunks are disjoint and in order"
+        );
         Ok(chunks)
     }
 
