@@ -318,6 +318,12 @@ pub const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0024_nightly.sql"),
     },
     Migration {
+        version: 25,
+        name: "dialer_chunks",
+        sqlite: include_str!("../migrations/sqlite/0025_dialer_chunks.sql"),
+        postgres: include_str!("../migrations/postgres/0025_dialer_chunks.sql"),
+    },
+    Migration {
         version: 27,
         name: "treatment",
         sqlite: include_str!("../migrations/sqlite/0027_treatment.sql"),

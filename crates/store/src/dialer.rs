@@ -1,10 +1,12 @@
-//! What an outbound dialer list is built from: each active account's phones that are not
-//! known bad, with the debtor's zones, state and the account's holds.
+//! What an outbound dialer list is built from, one chunk of debtors at a time (by debtor
+//! id, `debtor_chunks`): each active account's phones that are not known bad, with the
+//! debtor's zones, state, the account's holds, and the debtor's recent attempts and
+//! consents (`dialer_chunk`).
 
 use crate::{Store, StoreError};
 use domain::account::HoldKind;
 use futures_util::TryStreamExt;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,58 +54,137 @@ fn quoted<'a>(codes: impl Iterator<Item = &'a str>) -> String {
     quoted.join(", ")
 }
 
-/// Every active account's usable phones. The kinds and statuses come from the domain's
-/// vocabulary, never copied here.
+/// One chunk of debtors' active accounts and their usable phones, in debtor, account and
+/// phone order (`$1`, `$2`: the first and last debtor id). The kinds and statuses come
+/// from the domain's vocabulary, never copied here. `CROSS JOIN` keeps SQLite's plan
+/// driven by the debtors' id range (then `accounts_debtor` and the contact points' unique
+/// key, per debtor) instead of walking every active account for each chunk through
+/// `accounts_queue_order`; PostgreSQL plans it as the join it is.
 fn candidates_query() -> String {
     format!(
         "SELECT a.id, c.code, a.account_ref, p.kind, p.value, d.time_zones, d.state, d.id, a.validation_notice_sent_at_us \
-         FROM accounts a JOIN creditors c ON c.id = a.creditor_id JOIN debtors d ON d.id = a.debtor_id \
+         FROM debtors d CROSS JOIN accounts a JOIN creditors c ON c.id = a.creditor_id \
          JOIN contact_points p ON p.debtor_id = d.id \
-         WHERE a.status = 'active' AND p.kind IN ({phones}) AND p.status IN ({usable}) \
-         ORDER BY c.code, a.account_ref, p.id",
+         WHERE d.id BETWEEN $1 AND $2 AND a.debtor_id = d.id \
+         AND a.status = 'active' AND p.kind IN ({phones}) AND p.status IN ({usable}) \
+         ORDER BY d.id, a.id, p.id",
         phones = phone_kinds(),
         usable = usable_statuses(),
     )
 }
 
+/// What the dialer asks the compliance engine with about one chunk of debtors, read in
+/// one snapshot.
+#[derive(Clone, Debug, Default)]
+pub struct DialerChunk {
+    /// Every (active account, usable phone) of the chunk's debtors, by debtor id, then
+    /// account id (the order accounts were placed), then phone id (the order the
+    /// debtor's phones were added).
+    pub candidates: Vec<DialerCandidate>,
+    /// Contact attempts since the look-back instant on any account of each debtor, oldest
+    /// first.
+    pub attempts: HashMap<i64, Vec<crate::workspace::Attempt>>,
+    /// Consents each debtor gave whose window ends after the instant asked about.
+    pub consents: HashMap<i64, Vec<crate::workspace::ConsentGiven>>,
+}
+
 impl Store {
-    /// Calls `each` for every (active account, usable phone), in creditor and account order.
-    pub async fn for_each_dialer_candidate(
+    /// The portfolio cut into chunks of at most `debtors_per_chunk` debtors by id: each
+    /// chunk is (first debtor id, last debtor id), both inclusive, in order, together
+    /// covering every debtor (and so every account: an account belongs to one debtor, so
+    /// a debtor's accounts are never split across chunks). Debtors placed later have
+    /// larger ids and fall after the last chunk.
+    pub async fn debtor_chunks(
         &self,
-        each: &mut dyn FnMut(DialerCandidate),
-    ) -> Result<u64, StoreError> {
-        let holds = open_holds(&self.pool).await?;
-        let mut connection = self.pool.acquire().await?;
-        let sql = candidates_query();
-        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *connection);
-        let mut count = 0;
-        while let Some(row) = rows.try_next().await? {
-            let account_id: i64 = row.try_get(0)?;
-            let zones: String = row.try_get(5)?;
-            let account_holds = holds.get(&account_id);
-            each(DialerCandidate {
-                account_id,
-                debtor_id: row.try_get(7)?,
-                creditor: row.try_get(1)?,
-                account_ref: row.try_get(2)?,
-                phone_kind: row.try_get(3)?,
-                phone: row.try_get(4)?,
-                time_zones: zones
-                    .split(',')
-                    .filter(|zone| !zone.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                state: row.try_get(6)?,
-                holds: account_holds
-                    .map(|(kinds, _)| kinds.clone())
-                    .unwrap_or_default(),
-                dispute_placed_at_us: account_holds.and_then(|(_, dispute)| *dispute),
-                validation_notice_sent_at: optional_instant(row.try_get(8)?)?,
-            });
-            count += 1;
-        }
-        Ok(count)
+        debtors_per_chunk: i64,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
+        assert!(debtors_per_chunk > 0, "a chunk holds at least one debtor");
+        let rows = sqlx::query(
+            "SELECT MIN(id), MAX(id) FROM \
+             (SELECT id, (ROW_NUMBER() OVER (ORDER BY id) - 1) / $1 AS chunk FROM debtors) numbered \
+             GROUP BY chunk ORDER BY chunk",
+        )
+        .bind(debtors_per_chunk)
+        .fetch_all(&self.pool)
+        .await?;
+        let chunks = rows
+            .iter()
+            .map(|row| Ok((row.try_get::<i64, _>(0)?, row.try_get::<i64, _>(1)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        assert!(
+            chunks.windows(2).all(|pair| pair[0].1 < pair[1].0),
+            "chunks are disjoint and in order"
+        );
+        Ok(chunks)
     }
+
+    /// The dialer's facts about debtors `first_debtor_id..=last_debtor_id`, in one read
+    /// snapshot: their active accounts' usable phones with zones, state, holds and
+    /// notices, their contact attempts since `attempts_since` and the consents whose
+    /// window ends after `consents_after`.
+    pub async fn dialer_chunk(
+        &self,
+        (first_debtor_id, last_debtor_id): (i64, i64),
+        attempts_since: jiff::Timestamp,
+        consents_after: jiff::Timestamp,
+    ) -> Result<DialerChunk, StoreError> {
+        let begin = match self.engine() {
+            crate::Engine::Sqlite => "BEGIN",
+            crate::Engine::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        let mut snapshot = self.pool.begin_with(begin).await?;
+        let range = (first_debtor_id, last_debtor_id);
+        let holds = open_holds(&mut snapshot, range).await?;
+        let candidates = candidates(&mut snapshot, range, &holds).await?;
+        let attempts = recent_attempts(&mut snapshot, range, attempts_since).await?;
+        let consents = consents_given(&mut snapshot, range, consents_after).await?;
+        snapshot.rollback().await?;
+        Ok(DialerChunk {
+            candidates,
+            attempts,
+            consents,
+        })
+    }
+}
+
+type Holds = HashMap<i64, (Vec<HoldKind>, Option<i64>)>;
+
+async fn candidates(
+    connection: &mut AnyConnection,
+    (first, last): (i64, i64),
+    holds: &Holds,
+) -> Result<Vec<DialerCandidate>, StoreError> {
+    let sql = candidates_query();
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(first)
+        .bind(last)
+        .fetch(&mut *connection);
+    let mut candidates = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        let account_id: i64 = row.try_get(0)?;
+        let zones: String = row.try_get(5)?;
+        let account_holds = holds.get(&account_id);
+        candidates.push(DialerCandidate {
+            account_id,
+            debtor_id: row.try_get(7)?,
+            creditor: row.try_get(1)?,
+            account_ref: row.try_get(2)?,
+            phone_kind: row.try_get(3)?,
+            phone: row.try_get(4)?,
+            time_zones: zones
+                .split(',')
+                .filter(|zone| !zone.is_empty())
+                .map(str::to_string)
+                .collect(),
+            state: row.try_get(6)?,
+            holds: account_holds
+                .map(|(kinds, _)| kinds.clone())
+                .unwrap_or_default(),
+            dispute_placed_at_us: account_holds.and_then(|(_, dispute)| *dispute),
+            validation_notice_sent_at: optional_instant(row.try_get(8)?)?,
+        });
+    }
+    Ok(candidates)
 }
 
 fn optional_instant(us: Option<i64>) -> Result<Option<jiff::Timestamp>, StoreError> {
@@ -114,14 +195,21 @@ fn optional_instant(us: Option<i64>) -> Result<Option<jiff::Timestamp>, StoreErr
     .transpose()
 }
 
-/// Open holds per account, and when the oldest open dispute hold was placed.
+/// Open holds per account of the chunk's debtors, and when the oldest open dispute hold
+/// was placed.
 async fn open_holds(
-    pool: &sqlx::AnyPool,
-) -> Result<HashMap<i64, (Vec<HoldKind>, Option<i64>)>, StoreError> {
-    let rows = sqlx::query("SELECT account_id, kind, placed_at_us FROM account_holds WHERE released_at_us IS NULL ORDER BY id")
-        .fetch_all(pool)
-        .await?;
-    let mut holds: HashMap<i64, (Vec<HoldKind>, Option<i64>)> = HashMap::new();
+    connection: &mut AnyConnection,
+    (first, last): (i64, i64),
+) -> Result<Holds, StoreError> {
+    let rows = sqlx::query(
+        "SELECT h.account_id, h.kind, h.placed_at_us FROM accounts a JOIN account_holds h ON h.account_id = a.id \
+         WHERE a.debtor_id BETWEEN $1 AND $2 AND h.released_at_us IS NULL ORDER BY h.id",
+    )
+    .bind(first)
+    .bind(last)
+    .fetch_all(&mut *connection)
+    .await?;
+    let mut holds: Holds = HashMap::new();
     for row in rows {
         let kind: String = row.try_get(1)?;
         let kind =
@@ -279,67 +367,70 @@ async fn contact_facts_on(
     })
 }
 
-impl Store {
-    /// Contact attempts since `since`, per debtor (the dialer's compliance history, as
-    /// far back as the rule set looks).
-    pub async fn recent_attempts_by_debtor(
-        &self,
-        since: jiff::Timestamp,
-    ) -> Result<HashMap<i64, Vec<crate::workspace::Attempt>>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT a.debtor_id, t.id, t.account_id, a.account_ref, t.at_us, t.action, t.contact_point, t.direction, t.recipient, t.outcome, t.disposition, t.under_consent \
-             FROM contact_attempts t JOIN accounts a ON a.id = t.account_id WHERE t.at_us >= $1 ORDER BY t.at_us, t.id",
-        )
-        .bind(since.as_microsecond())
-        .fetch_all(&self.pool)
-        .await?;
-        let mut by_debtor: HashMap<i64, Vec<crate::workspace::Attempt>> = HashMap::new();
-        for row in rows {
-            let at_us: i64 = row.try_get(4)?;
-            by_debtor
-                .entry(row.try_get(0)?)
-                .or_default()
-                .push(crate::workspace::Attempt {
-                    id: row.try_get(1)?,
-                    account_id: row.try_get(2)?,
-                    account_ref: row.try_get(3)?,
-                    username: None,
-                    at: jiff::Timestamp::from_microsecond(at_us)
-                        .map_err(|_| StoreError::Corrupt(format!("attempt instant {at_us}")))?,
-                    action: row.try_get(5)?,
-                    contact_point: row.try_get(6)?,
-                    direction: row.try_get(7)?,
-                    recipient: row.try_get(8)?,
-                    outcome: row.try_get(9)?,
-                    disposition: row.try_get(10)?,
-                    note: None,
-                    under_consent: row.try_get::<i64, _>(11)? == 1,
-                });
-        }
-        Ok(by_debtor)
+/// Contact attempts since `since` on any account of the chunk's debtors, per debtor,
+/// oldest first (the compliance history, as far back as the rule set looks).
+async fn recent_attempts(
+    connection: &mut AnyConnection,
+    (first, last): (i64, i64),
+    since: jiff::Timestamp,
+) -> Result<HashMap<i64, Vec<crate::workspace::Attempt>>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT a.debtor_id, t.id, t.account_id, a.account_ref, t.at_us, t.action, t.contact_point, t.direction, t.recipient, t.outcome, t.disposition, t.under_consent \
+         FROM accounts a JOIN contact_attempts t ON t.account_id = a.id \
+         WHERE a.debtor_id BETWEEN $1 AND $2 AND t.at_us >= $3 ORDER BY t.at_us, t.id",
+    )
+    .bind(first)
+    .bind(last)
+    .bind(since.as_microsecond())
+    .fetch_all(&mut *connection)
+    .await?;
+    let mut by_debtor: HashMap<i64, Vec<crate::workspace::Attempt>> = HashMap::new();
+    for row in rows {
+        let at_us: i64 = row.try_get(4)?;
+        by_debtor
+            .entry(row.try_get(0)?)
+            .or_default()
+            .push(crate::workspace::Attempt {
+                id: row.try_get(1)?,
+                account_id: row.try_get(2)?,
+                account_ref: row.try_get(3)?,
+                username: None,
+                at: jiff::Timestamp::from_microsecond(at_us)
+                    .map_err(|_| StoreError::Corrupt(format!("attempt instant {at_us}")))?,
+                action: row.try_get(5)?,
+                contact_point: row.try_get(6)?,
+                direction: row.try_get(7)?,
+                recipient: row.try_get(8)?,
+                outcome: row.try_get(9)?,
+                disposition: row.try_get(10)?,
+                note: None,
+                under_consent: row.try_get::<i64, _>(11)? == 1,
+            });
     }
+    Ok(by_debtor)
 }
 
-impl Store {
-    /// Consents given by debtors whose window ends after `since`, per debtor (the
-    /// dialer's questions carry them).
-    pub async fn consents_by_debtor(
-        &self,
-        since: jiff::Timestamp,
-    ) -> Result<HashMap<i64, Vec<crate::workspace::ConsentGiven>>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT debtor_id, given_at_us, from_us, to_us, action FROM consents WHERE to_us > $1 ORDER BY given_at_us, id",
-        )
-        .bind(since.as_microsecond())
-        .fetch_all(&self.pool)
-        .await?;
-        let mut by_debtor: HashMap<i64, Vec<crate::workspace::ConsentGiven>> = HashMap::new();
-        for row in rows {
-            by_debtor
-                .entry(row.try_get(0)?)
-                .or_default()
-                .push(crate::workspace::consent_of(&row, 1)?);
-        }
-        Ok(by_debtor)
+/// Consents given by the chunk's debtors whose window ends after `since`, per debtor.
+async fn consents_given(
+    connection: &mut AnyConnection,
+    (first, last): (i64, i64),
+    since: jiff::Timestamp,
+) -> Result<HashMap<i64, Vec<crate::workspace::ConsentGiven>>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT debtor_id, given_at_us, from_us, to_us, action FROM consents \
+         WHERE debtor_id BETWEEN $1 AND $2 AND to_us > $3 ORDER BY given_at_us, id",
+    )
+    .bind(first)
+    .bind(last)
+    .bind(since.as_microsecond())
+    .fetch_all(&mut *connection)
+    .await?;
+    let mut by_debtor: HashMap<i64, Vec<crate::workspace::ConsentGiven>> = HashMap::new();
+    for row in rows {
+        by_debtor
+            .entry(row.try_get(0)?)
+            .or_default()
+            .push(crate::workspace::consent_of(&row, 1)?);
     }
+    Ok(by_debtor)
 }

@@ -140,3 +140,107 @@ impl Store {
         Ok(())
     }
 }
+
+/// What the dialer list's floor read (`arrears bench dialer`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DialerReadFloor {
+    /// (active account, usable phone) rows with their debtor's and account's facts.
+    pub candidates: u64,
+    pub holds: u64,
+    pub attempts: u64,
+    pub consents: u64,
+}
+
+impl Store {
+    /// The dialer list's read floor: one streaming pass over the same rows the list reads
+    /// (every active account's usable phones with the debtor's facts, the open holds, the
+    /// attempts since `attempts_since` and the consents ending after `consents_after`),
+    /// each cell read and nothing decided, kept or written.
+    pub async fn dialer_read_floor(
+        &self,
+        attempts_since: jiff::Timestamp,
+        consents_after: jiff::Timestamp,
+    ) -> Result<DialerReadFloor, StoreError> {
+        use futures_util::TryStreamExt;
+        use sqlx::Row;
+        let sql = format!(
+            "SELECT a.id, c.code, a.account_ref, p.kind, p.value, d.time_zones, d.state, d.id, a.validation_notice_sent_at_us \
+             FROM accounts a JOIN creditors c ON c.id = a.creditor_id JOIN debtors d ON d.id = a.debtor_id \
+             JOIN contact_points p ON p.debtor_id = d.id \
+             WHERE a.status = 'active' AND p.kind IN ({}) AND p.status IN ({})",
+            crate::dialer::phone_kinds(),
+            crate::dialer::usable_statuses(),
+        );
+        let mut floor = DialerReadFloor::default();
+        let mut connection = self.pool().acquire().await?;
+        {
+            let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *connection);
+            while let Some(row) = rows.try_next().await? {
+                let _: (i64, String, String, String, String, String) = (
+                    row.try_get(0)?,
+                    row.try_get(1)?,
+                    row.try_get(2)?,
+                    row.try_get(3)?,
+                    row.try_get(4)?,
+                    row.try_get(5)?,
+                );
+                let _: (Option<String>, i64, Option<i64>) =
+                    (row.try_get(6)?, row.try_get(7)?, row.try_get(8)?);
+                floor.candidates += 1;
+            }
+        }
+        floor.holds = count_rows(
+            &mut connection,
+            "SELECT account_id, kind, placed_at_us FROM account_holds WHERE released_at_us IS NULL",
+            None,
+        )
+        .await?;
+        floor.attempts = count_rows(
+            &mut connection,
+            "SELECT account_id, action, outcome, direction, recipient, at_us FROM contact_attempts WHERE at_us >= $1",
+            Some(attempts_since.as_microsecond()),
+        )
+        .await?;
+        floor.consents = count_rows(
+            &mut connection,
+            "SELECT debtor_id, action, from_us, to_us FROM consents WHERE to_us > $1",
+            Some(consents_after.as_microsecond()),
+        )
+        .await?;
+        Ok(floor)
+    }
+
+    /// How many compliance decisions the log holds and their request and answer texts'
+    /// total length in bytes (the dialer floor writes as many rows of as many bytes).
+    pub async fn decision_log_size(&self) -> Result<(u64, u64), StoreError> {
+        use sqlx::Row;
+        let row = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(LENGTH(request_json) + LENGTH(answer_json)), 0) AS BIGINT) FROM compliance_decisions",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        let (count, bytes): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
+        Ok((count as u64, bytes as u64))
+    }
+}
+
+/// Streams `sql` (its first two columns an id and a text read), counting its rows.
+async fn count_rows(
+    connection: &mut sqlx::AnyConnection,
+    sql: &'static str,
+    bound: Option<i64>,
+) -> Result<u64, StoreError> {
+    use futures_util::TryStreamExt;
+    use sqlx::Row;
+    let mut query = sqlx::query(sql);
+    if let Some(bound) = bound {
+        query = query.bind(bound);
+    }
+    let mut rows = query.fetch(&mut *connection);
+    let mut count = 0;
+    while let Some(row) = rows.try_next().await? {
+        let _: (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+        count += 1;
+    }
+    Ok(count)
+}

@@ -321,37 +321,6 @@ impl Store {
         rows.iter().map(run_of).collect()
     }
 
-    /// Debtor id ranges of at most `debtors_per_chunk` debtors that have an account,
-    /// in id order: every debtor with an account is in exactly one.
-    pub async fn debtor_chunks(
-        &self,
-        debtors_per_chunk: i64,
-    ) -> Result<Vec<(i64, i64)>, StoreError> {
-        assert!(debtors_per_chunk > 0, "a chunk holds at least one debtor");
-        let mut chunks = Vec::new();
-        let mut after = i64::MIN;
-        loop {
-            // The chunk's last debtor: the `debtors_per_chunk`-th after `after`, or the
-            // last one there is.
-            let rows = sqlx::query(
-                "SELECT MIN(debtor_id), MAX(debtor_id), COUNT(*) FROM \
-                 (SELECT DISTINCT debtor_id FROM accounts WHERE debtor_id > $1 ORDER BY debtor_id LIMIT $2) d",
-            )
-            .bind(after)
-            .bind(debtors_per_chunk)
-            .fetch_one(&self.pool)
-            .await?;
-            let count: i64 = rows.try_get(2)?;
-            if count == 0 {
-                break;
-            }
-            let (first, last): (i64, i64) = (rows.try_get(0)?, rows.try_get(1)?);
-            chunks.push((first, last));
-            after = last;
-        }
-        Ok(chunks)
-    }
-
     /// Opens the run for `as_of`, or the one already running for it (a killed run
     /// resumes): its chunks are fixed when it opens, so a resumed run redoes exactly the
     /// chunks it had not finished.

@@ -3,6 +3,7 @@
 //! a server URL (the test command does); with ARREARS_REQUIRE_POSTGRES=1 a missing server
 //! fails the suite instead of silently testing SQLite alone.
 
+mod dialer;
 mod disputes;
 mod documents;
 mod invariants;

@@ -273,3 +273,15 @@ pub async fn set_up(store: &Store) -> Vec<SessionUser> {
     }
     users
 }
+
+/// A generated placement file's text (`ingest::generate`, as of [`first_day`]).
+pub fn generated_text(accounts: u64, seed: u64) -> String {
+    let config = ingest::generate::GeneratorConfig {
+        accounts,
+        seed,
+        as_of: first_day(),
+    };
+    let mut text = Vec::new();
+    ingest::generate::write_placements(&config, &mut text).unwrap();
+    String::from_utf8(text).unwrap()
+}

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 mod batch;
 mod client;
+mod dialer;
 mod http;
 mod letters;
 mod payments;
@@ -122,6 +123,20 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
     },
+    /// The dialer list (`compliance filter-calls`) over N freshly imported accounts on
+    /// SQLite, every decision logged, beside the floor: one pass reading the same rows
+    /// and as many log rows of the same size inserted into a table without indexes; the
+    /// list's peak resident memory.
+    Dialer {
+        #[arg(long, default_value_t = 1_000_000)]
+        accounts: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Folder for the generated file and the databases (default: a temp dir removed
+        /// at the end).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
     /// Import N generated accounts into a fresh SQLite file, beside the floor: the same
     /// CSV rows in multi-row INSERTs into one table of text columns, one transaction (and,
     /// for reference, one prepared INSERT per row).
@@ -193,6 +208,18 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
                 workers,
                 agents,
                 db,
+                dir,
+            })
+            .await
+        }
+        BenchCommand::Dialer {
+            accounts,
+            seed,
+            dir,
+        } => {
+            dialer::dialer(dialer::Options {
+                accounts,
+                seed,
                 dir,
             })
             .await

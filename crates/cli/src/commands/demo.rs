@@ -573,7 +573,9 @@ pub(crate) async fn demo(
     // A dialer list as of now, so the decision log has entries (at night they are all
     // denials by the time of day: also worth seeing).
     let now = app.now();
-    let (_, dialed) = app.dialer_list(&actor, now, false).await?;
+    let dialed = app
+        .dialer_list(&actor, now, false, &mut std::io::sink())
+        .await?;
     let mut agent_id = None;
     for (name, role) in DEMO_USERS {
         let user = app.add_user(&actor, name, *role, DEMO_PASSWORD).await?;

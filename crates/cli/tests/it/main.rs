@@ -906,11 +906,11 @@ fn the_dialer_list_holds_only_lawful_calls() {
         .collect();
     assert_eq!(
         refs,
-        ["CA-1", "CA-1", "NY-1"],
-        "XX-1 has no known zone; CA-2 asked us to cease"
+        ["NY-1", "CA-1", "CA-1"],
+        "by debtor id (the order placed), then account, then phone; XX-1 has no phone; CA-2 asked us to cease"
     );
     assert_eq!(
-        listed[2]["allowed_until"], "2026-06-02T01:00:00Z",
+        listed[0]["allowed_until"], "2026-06-02T01:00:00Z",
         "21:00 in New York"
     );
 

@@ -8,6 +8,7 @@ mod support;
 mod accounts;
 mod audit;
 mod decisions;
+mod dialer;
 mod import;
 mod messages;
 mod migrations;

@@ -434,8 +434,9 @@ async fn the_dialer_list_counts_the_attempts_agents_logged() {
     let mut ana = fixture.sign_in("ana").await;
     let rules = compliance::packs::RuleSet::builtin();
     let actor = store::Actor::new("test:dialer");
-    let (list, _) = app::App::new(fixture.store.clone(), rules)
-        .dialer_list(&actor, NOW.parse().unwrap(), false)
+    let mut list = Vec::new();
+    app::App::new(fixture.store.clone(), rules)
+        .dialer_list(&actor, NOW.parse().unwrap(), false, &mut list)
         .await
         .unwrap();
     assert!(
@@ -503,8 +504,9 @@ async fn the_dialer_list_counts_the_attempts_agents_logged() {
         )
         .await;
     assert_eq!(logged.status, 303, "{}", logged.body);
-    let (list, tally) = app::App::new(fixture.store.clone(), rules)
-        .dialer_list(&actor, NOW.parse().unwrap(), false)
+    let mut list = Vec::new();
+    let tally = app::App::new(fixture.store.clone(), rules)
+        .dialer_list(&actor, NOW.parse().unwrap(), false, &mut list)
         .await
         .unwrap();
     let list = String::from_utf8(list).unwrap();
