@@ -340,10 +340,11 @@ fn parts<'f>(chunk: &Chunk, facts: &'f ChunkFacts) -> Vec<(i64, i64, &'f [Nightl
     let mut after = chunk.done_through_debtor_id;
     let mut start = 0;
     let mut debtors = 0;
+    let per_write = store::nightly::debtors_per_write();
     for index in 0..accounts.len() {
         let new_debtor = index == 0 || accounts[index].debtor_id != accounts[index - 1].debtor_id;
         if new_debtor {
-            if debtors == store::nightly::DEBTORS_PER_WRITE {
+            if debtors == per_write {
                 let through = accounts[index - 1].debtor_id;
                 parts.push((after, through, &accounts[start..index]));
                 after = through;

@@ -583,34 +583,68 @@ pub(crate) async fn review_as_of(
     today: Date,
     actor: &Actor,
 ) -> Result<u64, StoreError> {
-    // Only accounts with something to review. The open promises and running
-    // arrangements are few next to a file's accounts: read them once and intersect.
-    let sql = format!(
-        "SELECT account_id FROM promises WHERE status IN ({}) \
-         UNION SELECT account_id FROM arrangements WHERE status IN ({})",
-        promise_codes(PromiseStatus::is_reviewed),
-        arrangement_codes(ArrangementStatus::is_reviewed),
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_all(tx.conn())
-        .await?;
-    let mut reviewable = std::collections::HashSet::new();
-    for row in rows {
-        reviewable.insert(row.try_get::<i64, _>(0)?);
-    }
-    let mut open: Vec<i64> = account_ids
-        .iter()
-        .copied()
-        .filter(|id| reviewable.contains(id))
-        .collect();
-    open.sort_unstable();
-    open.dedup();
+    let open = reviewable(tx.conn(), account_ids).await?;
     let mut changes = 0;
     for account_id in open {
         changes += review_account(tx, account_id, today, actor).await?;
     }
     changes += end_with_account(tx, account_ids, actor).await?;
     Ok(changes)
+}
+
+/// The accounts of `account_ids` with a promise or arrangement to review, ascending.
+/// Asked of the given accounts only (in statements of `ROWS_PER_STATEMENT_MAX` ids,
+/// through the account indexes), so a nightly chunk's cost does not grow with the
+/// portfolio's open promises.
+pub(crate) async fn reviewable(
+    connection: &mut sqlx::AnyConnection,
+    account_ids: &[i64],
+) -> Result<Vec<i64>, StoreError> {
+    let mut open = Vec::new();
+    for ids in account_ids.chunks(crate::batch::ROWS_PER_STATEMENT_MAX) {
+        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let ids = ids.join(", ");
+        let sql = format!(
+            "SELECT account_id FROM promises WHERE status IN ({}) AND account_id IN ({ids}) \
+             UNION SELECT account_id FROM arrangements WHERE status IN ({}) AND account_id IN ({ids})",
+            promise_codes(PromiseStatus::is_reviewed),
+            arrangement_codes(ArrangementStatus::is_reviewed),
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *connection)
+            .await?;
+        for row in rows {
+            open.push(row.try_get::<i64, _>(0)?);
+        }
+    }
+    open.sort_unstable();
+    open.dedup();
+    Ok(open)
+}
+
+/// Whether any of `account_ids` is no longer active with a plan or settlement still
+/// running (what `end_with_account` would end).
+pub(crate) async fn any_running_on_inactive(
+    connection: &mut sqlx::AnyConnection,
+    account_ids: &[i64],
+) -> Result<bool, StoreError> {
+    for ids in account_ids.chunks(crate::batch::ROWS_PER_STATEMENT_MAX) {
+        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let sql = format!(
+            "SELECT r.account_id FROM arrangements r JOIN accounts a ON a.id = r.account_id \
+             WHERE r.status IN ({}) AND a.status <> $1 AND r.account_id IN ({}) LIMIT 1",
+            arrangement_codes(ArrangementStatus::is_running),
+            ids.join(", "),
+        );
+        let found: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(Status::Active.code())
+            .fetch_optional(&mut *connection)
+            .await?;
+        if found.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// A plan or settlement still running (or waiting for approval) on an account that is
@@ -621,23 +655,26 @@ async fn end_with_account(
     account_ids: &[i64],
     actor: &Actor,
 ) -> Result<u64, StoreError> {
-    let sql = format!(
-        "SELECT DISTINCT r.account_id, a.status, c.code, a.account_ref FROM arrangements r \
-         JOIN accounts a ON a.id = r.account_id JOIN creditors c ON c.id = a.creditor_id \
-         WHERE r.status IN ({}) AND a.status <> $1 ORDER BY r.account_id",
-        arrangement_codes(ArrangementStatus::is_running),
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(Status::Active.code())
-        .fetch_all(tx.conn())
-        .await?;
-    let wanted: std::collections::HashSet<i64> = account_ids.iter().copied().collect();
+    let mut rows = Vec::new();
+    for ids in account_ids.chunks(crate::batch::ROWS_PER_STATEMENT_MAX) {
+        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+        let sql = format!(
+            "SELECT DISTINCT r.account_id, a.status, c.code, a.account_ref FROM arrangements r \
+             JOIN accounts a ON a.id = r.account_id JOIN creditors c ON c.id = a.creditor_id \
+             WHERE r.status IN ({}) AND a.status <> $1 AND r.account_id IN ({}) ORDER BY r.account_id",
+            arrangement_codes(ArrangementStatus::is_running),
+            ids.join(", "),
+        );
+        rows.extend(
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(Status::Active.code())
+                .fetch_all(tx.conn())
+                .await?,
+        );
+    }
     let mut ended = 0;
     for row in rows {
         let account_id: i64 = row.try_get(0)?;
-        if !wanted.contains(&account_id) {
-            continue;
-        }
         let status: String = row.try_get(1)?;
         let entity_key = format!(
             "{}/{}",

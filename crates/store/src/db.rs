@@ -134,6 +134,10 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Engine), StoreError> {
                     connection.execute("PRAGMA journal_mode = WAL").await?;
                     connection.execute("PRAGMA synchronous = NORMAL").await?;
                     connection.execute("PRAGMA foreign_keys = ON").await?;
+                    // Statement journals and sorts in memory, not in temporary files:
+                    // every multi-row write in a transaction keeps a statement journal
+                    // (measured: a fifth of the nightly run's writes were its pwrites).
+                    connection.execute("PRAGMA temp_store = MEMORY").await?;
                     // Negative: KiB rather than pages.
                     connection
                         .execute(sqlx::AssertSqlSafe(format!(

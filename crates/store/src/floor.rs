@@ -244,3 +244,138 @@ async fn count_rows(
     }
     Ok(count)
 }
+
+/// What the nightly run's floor read and wrote (`arrears bench batch`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NightlyFloor {
+    pub rows_read: u64,
+    pub rows_written: u64,
+}
+
+/// How many rows of each kind the run wrote: the floor writes as many.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NightlyWrites {
+    pub interest_entries: u64,
+    pub aging_moves: u64,
+    pub strategy_actions: u64,
+    pub time_barred: u64,
+}
+
+/// What the nightly run reads for its active accounts, table by table: the same
+/// columns and the same rows (`Store::chunk_facts`), in one pass each.
+const NIGHTLY_READS: &[&str] = &[
+    "SELECT a.id, a.debtor_id, a.creditor_id, c.code, a.account_ref, a.product, a.currency, a.status, \
+     a.delinquent_since, a.placed_on, a.apr_bps, a.statute_expires_on, a.time_barred_on, a.validation_notice_sent_at_us, \
+     d.state, d.language FROM accounts a JOIN creditors c ON c.id = a.creditor_id JOIN debtors d ON d.id = a.debtor_id \
+     WHERE a.status = 'active'",
+    "SELECT e.account_id, e.reason, e.principal_minor, e.interest_minor, e.fees_minor, e.effective_on, e.memo \
+     FROM ledger_entries e JOIN accounts a ON a.id = e.account_id WHERE a.status = 'active'",
+    "SELECT m.account_id, m.bucket FROM aging_moves m JOIN accounts a ON a.id = m.account_id WHERE a.status = 'active'",
+    "SELECT h.account_id, h.kind FROM account_holds h WHERE h.released_at_us IS NULL",
+    "SELECT p.debtor_id, p.kind FROM contact_points p",
+    "SELECT t.account_id, t.at_us, t.disposition FROM contact_attempts t",
+    "SELECT p.account_id, p.status FROM promises p",
+    "SELECT p.account_id, pp.due_on FROM promises p JOIN promise_payments pp ON pp.promise_id = p.id WHERE p.status = 'broken'",
+    "SELECT r.account_id, r.status FROM arrangements r",
+    "SELECT n.account_id, n.as_of, n.score, n.score_reasons, n.segment, n.segment_since, n.arm, n.steps_done, n.queue_priority \
+     FROM account_nightly n",
+];
+
+impl Store {
+    /// The nightly run's floor over the same rows: one pass over every row the run
+    /// reads (`NIGHTLY_READS`, each cell read), then, in one transaction of set-based
+    /// statements, the rows it writes — each active account's `account_nightly` row and
+    /// queue priority, and as many accrual entries (with the balances they move), aging
+    /// moves, treatment steps and time-barred marks as the run wrote (`writes`). Nothing
+    /// computed, sealed or audited. The transaction is rolled back, so the database is
+    /// as the run left it (with `synchronous = NORMAL` on SQLite a commit would add no
+    /// flush to disk; on PostgreSQL one WAL flush).
+    pub async fn nightly_floor(
+        &self,
+        as_of: jiff::civil::Date,
+        writes: NightlyWrites,
+    ) -> Result<NightlyFloor, StoreError> {
+        use futures_util::TryStreamExt;
+        use sqlx::Row;
+        let mut floor = NightlyFloor::default();
+        let mut connection = self.pool().acquire().await?;
+        for sql in NIGHTLY_READS {
+            let mut rows = sqlx::query(sqlx::AssertSqlSafe(*sql)).fetch(&mut *connection);
+            while let Some(row) = rows.try_next().await? {
+                for column in 0..row.len() {
+                    if row.try_get::<Option<i64>, _>(column).is_err() {
+                        let _: Option<String> = row.try_get(column)?;
+                    }
+                }
+                floor.rows_read += 1;
+            }
+        }
+        drop(connection);
+        let as_of = as_of.to_string();
+        let (_turn, mut tx) = self.unaudited_write().await?;
+        let audit_seq: i64 =
+            sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM audit_events")
+                .fetch_one(&mut *tx)
+                .await?;
+        let run_id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM batch_runs")
+            .fetch_one(&mut *tx)
+            .await?;
+        let statements: [(String, Vec<Value>); 7] = [
+            (
+                "INSERT INTO account_nightly (account_id, run_id, as_of, score, score_reasons, segment, segment_since, arm, steps_done, queue_priority) \
+                 SELECT a.id, $1, $2, a.id % 1000, 'floor', 'floor', $2, 'floor', 1, a.id % 997 FROM accounts a WHERE a.status = 'active' \
+                 ON CONFLICT (account_id) DO UPDATE SET run_id = excluded.run_id, as_of = excluded.as_of, score = excluded.score, \
+                 score_reasons = excluded.score_reasons, segment = excluded.segment, segment_since = excluded.segment_since, \
+                 arm = excluded.arm, steps_done = excluded.steps_done, queue_priority = excluded.queue_priority".into(),
+                vec![run_id.unwrap_or(0).into(), as_of.clone().into()],
+            ),
+            (
+                "UPDATE accounts SET priority = (SELECT n.queue_priority FROM account_nightly n WHERE n.account_id = accounts.id) \
+                 WHERE status = 'active'".into(),
+                vec![],
+            ),
+            (
+                "INSERT INTO ledger_entries (id, account_id, seq, reason, principal_minor, interest_minor, fees_minor, effective_on, \
+                 recorded_at_us, memo, audit_seq, row_hash) \
+                 SELECT (SELECT MAX(id) FROM ledger_entries) + a.id, a.id, 1000000000, 'interest', 0, 1, 0, $1, 0, 'floor', $2, 'floor' \
+                 FROM accounts a WHERE a.status = 'active' ORDER BY a.id LIMIT $3".into(),
+                vec![as_of.clone().into(), audit_seq.into(), (writes.interest_entries as i64).into()],
+            ),
+            (
+                "UPDATE accounts SET balance_minor = (SELECT CAST(COALESCE(SUM(e.principal_minor + e.interest_minor + e.fees_minor), 0) AS BIGINT) \
+                 FROM ledger_entries e WHERE e.account_id = accounts.id) \
+                 WHERE id IN (SELECT account_id FROM ledger_entries WHERE seq = 1000000000)".into(),
+                vec![],
+            ),
+            (
+                "INSERT INTO aging_moves (id, account_id, bucket, days_past_due, moved_on, recorded_at_us) \
+                 SELECT (SELECT COALESCE(MAX(id), 0) FROM aging_moves) + a.id, a.id, 'floor', 30, $1, 0 \
+                 FROM accounts a WHERE a.status = 'active' ORDER BY a.id LIMIT $2".into(),
+                vec![as_of.clone().into(), (writes.aging_moves as i64).into()],
+            ),
+            (
+                "INSERT INTO strategy_actions (id, account_id, run_id, segment, segment_since, arm, step_no, action, detail, due_on, status, tries) \
+                 SELECT (SELECT COALESCE(MAX(id), 0) FROM strategy_actions) + a.id, a.id, $1, 'floor', $2, 'floor', 0, 'letter', 'floor', $2, 'pending', 0 \
+                 FROM accounts a WHERE a.status = 'active' ORDER BY a.id LIMIT $3".into(),
+                vec![run_id.unwrap_or(0).into(), as_of.clone().into(), (writes.strategy_actions as i64).into()],
+            ),
+            (
+                "UPDATE accounts SET time_barred_on = $1 WHERE id IN \
+                 (SELECT a.id FROM accounts a WHERE a.status = 'active' ORDER BY a.id LIMIT $2)".into(),
+                vec![as_of.into(), (writes.time_barred as i64).into()],
+            ),
+        ];
+        for (sql, binds) in statements {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for bind in binds {
+                query = match bind {
+                    Value::Int(number) => query.bind(number),
+                    Value::Text(text) => query.bind(text),
+                };
+            }
+            floor.rows_written += query.execute(&mut *tx).await?.rows_affected();
+        }
+        tx.rollback().await?;
+        Ok(floor)
+    }
+}

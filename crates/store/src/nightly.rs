@@ -105,6 +105,15 @@ impl Chunk {
 /// milliseconds of the writer's turn, so agents' writes never wait long.
 pub const DEBTORS_PER_WRITE: usize = 100;
 
+/// `DEBTORS_PER_WRITE`, or `ARREARS_BATCH_DEBTORS_PER_WRITE` (1 to 1,000).
+pub fn debtors_per_write() -> usize {
+    std::env::var("ARREARS_BATCH_DEBTORS_PER_WRITE")
+        .ok()
+        .and_then(|debtors| debtors.parse::<usize>().ok())
+        .filter(|debtors| (1..=1_000).contains(debtors))
+        .unwrap_or(DEBTORS_PER_WRITE)
+}
+
 /// One account as the nightly steps see it.
 #[derive(Clone, Debug)]
 pub struct NightlyAccount {
@@ -503,7 +512,12 @@ impl Store {
             sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM ledger_entries")
                 .fetch_one(&mut *connection)
                 .await?;
-        let in_chunk = "a.debtor_id BETWEEN $1 AND $2 AND a.status = 'active'";
+        // The debtor range alone picks the rows (through `accounts_debtor`); a status
+        // condition in SQL lets SQLite's planner prefer the status-led queue index and
+        // scan every active account of the portfolio for each chunk (measured: 16 ms a
+        // statement at 100,000 accounts, growing with the portfolio). Inactive accounts
+        // are dropped here, and their rows below by the index lookup.
+        let in_chunk = "a.debtor_id BETWEEN $1 AND $2";
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT a.id, a.debtor_id, a.creditor_id, c.code, a.account_ref, a.product, a.currency, a.status, \
              a.delinquent_since, a.placed_on, a.apr_bps, a.statute_expires_on, a.time_barred_on, a.validation_notice_sent_at_us, \
@@ -519,6 +533,10 @@ impl Store {
         let mut index: HashMap<i64, usize> = HashMap::with_capacity(rows.len());
         let mut by_debtor: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
         for row in &rows {
+            let status: String = row.try_get(7)?;
+            if status != "active" {
+                continue;
+            }
             let id: i64 = row.try_get(0)?;
             let debtor_id: i64 = row.try_get(1)?;
             index.insert(id, accounts.len());
@@ -531,7 +549,7 @@ impl Store {
                 account_ref: row.try_get(4)?,
                 product: row.try_get(5)?,
                 currency: row.try_get(6)?,
-                status: row.try_get(7)?,
+                status,
                 delinquent_since: date(&row.try_get::<String, _>(8)?)?,
                 placed_on: date(&row.try_get::<String, _>(9)?)?,
                 apr_bps: row.try_get(10)?,
@@ -568,7 +586,7 @@ impl Store {
                 ledger_high_water,
             });
         }
-        let chunk_accounts = "SELECT a.id FROM accounts a WHERE a.debtor_id BETWEEN $1 AND $2 AND a.status = 'active'";
+        let chunk_accounts = "SELECT a.id FROM accounts a WHERE a.debtor_id BETWEEN $1 AND $2";
         // The ledger, in id order: balances, principal by date, what accrual posted.
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT e.account_id, e.reason, e.principal_minor, e.interest_minor, e.fees_minor, e.effective_on, e.memo \
@@ -805,6 +823,18 @@ impl Store {
         if ids.is_empty() {
             return Ok(0);
         }
+        // Most chunks have nothing to review: asked first without the writer's turn
+        // (an agent's promise made meanwhile is reviewed by its own write or tomorrow).
+        {
+            let mut connection = self.pool.acquire().await?;
+            if crate::arrangements::reviewable(&mut connection, &ids)
+                .await?
+                .is_empty()
+                && !crate::arrangements::any_running_on_inactive(&mut connection, &ids).await?
+            {
+                return Ok(0);
+            }
+        }
         let mut tx = self.write().await?;
         let changes = crate::arrangements::review_as_of(&mut tx, &ids, as_of, actor).await?;
         if changes == 0 {
@@ -838,7 +868,11 @@ impl Store {
             "a part is a non-empty range of the chunk's debtors"
         );
         let last = through == chunk.last_debtor_id;
+        let started = std::time::Instant::now();
+        let mut marks: Vec<(&str, u128)> = Vec::with_capacity(10);
+        let mut mark = |step: &'static str| marks.push((step, started.elapsed().as_micros()));
         let mut tx = self.write().await?;
+        mark("lock");
         let now_us = tx.now_us();
         let done = sqlx::query(
             "UPDATE batch_chunks SET done_through_debtor_id = $1, done_at_us = $2, elapsed_us = COALESCE(elapsed_us, 0) + $3, failure = NULL \
@@ -868,6 +902,7 @@ impl Store {
         .bind(ledger_high_water)
         .fetch_all(tx.conn())
         .await?;
+        mark("guard+changed");
         let changed_set: std::collections::HashSet<i64> = changed.iter().copied().collect();
         writes
             .interest
@@ -901,7 +936,9 @@ impl Store {
                 reason: "nightly run",
             })
             .await?;
+        mark("audit");
         write_interest(&mut tx, &writes.interest, seq).await?;
+        mark("interest");
         if !writes.aging.is_empty() {
             let mut next_id = tx.next_id("aging_moves").await?;
             let mut batch = Batch::new(
@@ -928,6 +965,7 @@ impl Store {
             }
             batch.flush(tx.conn()).await?;
         }
+        mark("aging");
         for id in &writes.time_barred {
             sqlx::query(
                 "UPDATE accounts SET time_barred_on = $1 WHERE id = $2 AND time_barred_on IS NULL",
@@ -938,7 +976,9 @@ impl Store {
             .await?;
         }
         write_nightly(&mut tx, chunk.run_id, &writes.nightly).await?;
+        mark("nightly");
         write_actions(&mut tx, chunk.run_id, as_of, &writes.actions).await?;
+        mark("actions");
         // The chunk's counts: this part's added to the parts' before it.
         let before: Option<String> = sqlx::query_scalar(
             "SELECT counts_json FROM batch_chunks WHERE run_id = $1 AND chunk_no = $2",
@@ -959,7 +999,10 @@ impl Store {
             .bind(chunk.chunk_no)
             .execute(tx.conn())
             .await?;
+        mark("counts");
         tx.commit().await?;
+        mark("commit");
+        tracing::debug!(chunk = chunk.chunk_no, through, steps_us = ?marks, "nightly part written");
         Ok(ChunkOutcome::Written { changed })
     }
 
@@ -1187,6 +1230,7 @@ async fn write_nightly(
         }
     }
     batch.flush(tx.conn()).await?;
+    let upserted = std::time::Instant::now();
     // The queue reads its order from `accounts.priority` (its index): one statement.
     let ids: Vec<String> = rows.iter().map(|(id, _)| id.to_string()).collect();
     for ids in ids.chunks(crate::batch::ROWS_PER_STATEMENT_MAX) {
@@ -1198,6 +1242,10 @@ async fn write_nightly(
         .execute(tx.conn())
         .await?;
     }
+    tracing::debug!(
+        priority_us = upserted.elapsed().as_micros() as u64,
+        "nightly priorities"
+    );
     Ok(())
 }
 
