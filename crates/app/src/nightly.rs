@@ -523,7 +523,17 @@ impl App {
             chunks_done: done,
             chunks: run.chunks as u64,
         });
-        while let Some(chunk) = self.store.lease_chunk(run.id, worker).await? {
+        loop {
+            let leasing = std::time::Instant::now();
+            let Some(chunk) = self.store.lease_chunk(run.id, worker).await? else {
+                break;
+            };
+            tracing::debug!(
+                chunk = chunk.chunk_no,
+                worker,
+                lease_us = leasing.elapsed().as_micros() as u64,
+                "nightly chunk leased"
+            );
             match self.work_chunk(actor, &steps, &chunk).await {
                 Ok(ChunkOutcome::Written { .. }) => done_here += 1,
                 Ok(ChunkOutcome::AlreadyDone) => {}
@@ -565,15 +575,18 @@ impl App {
         let parts = parts(chunk, &facts);
         let mut changed = Vec::new();
         let mut elapsed_us = started.elapsed().as_micros() as i64;
+        let (mut compute_us, mut write_us) = (0u64, 0u64);
         for (index, (after, through, accounts)) in parts.iter().enumerate() {
             let part_started = std::time::Instant::now();
             let mut writes = steps.compute(accounts)?;
+            compute_us += part_started.elapsed().as_micros() as u64;
             if index == 0 {
                 writes
                     .counts
                     .insert("monitor".into(), json!({"changes": reviewed}));
             }
             elapsed_us += part_started.elapsed().as_micros() as i64;
+            let writing = std::time::Instant::now();
             let outcome = self
                 .store
                 .commit_chunk_part(
@@ -587,6 +600,7 @@ impl App {
                 )
                 .await?;
             elapsed_us = 0;
+            write_us += writing.elapsed().as_micros() as u64;
             match outcome {
                 ChunkOutcome::Written { changed: more } => changed.extend(more),
                 ChunkOutcome::AlreadyDone => return Ok(ChunkOutcome::AlreadyDone),
@@ -595,6 +609,8 @@ impl App {
         tracing::debug!(
             chunk = chunk.chunk_no,
             parts = parts.len(),
+            compute_us,
+            write_us,
             total_us = started.elapsed().as_micros() as u64,
             "nightly chunk written"
         );

@@ -237,6 +237,47 @@ pub async fn run(command: BenchCommand) -> Result<ExitCode> {
 }
 
 /// Peak resident memory of this process so far (Linux), in MiB.
+/// The peak of the process's anonymous resident memory (`RssAnon`: heap and stacks,
+/// not the database file's pages SQLite maps, which `VmHWM` counts and the kernel
+/// may drop at any time), sampled every 20 ms on a thread of its own until `stop`.
+pub(crate) struct AnonPeak {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    sampler: std::thread::JoinHandle<f64>,
+}
+
+impl AnonPeak {
+    pub(crate) fn start() -> AnonPeak {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = stop.clone();
+        let sampler = std::thread::spawn(move || {
+            let mut peak_kib = 0.0f64;
+            loop {
+                if let Some(kib) = status_kib("RssAnon:") {
+                    peak_kib = peak_kib.max(kib);
+                }
+                if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                    return peak_kib;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        });
+        AnonPeak { stop, sampler }
+    }
+
+    /// The peak in MiB.
+    pub(crate) fn stop(self) -> Option<f64> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let kib = self.sampler.join().ok()?;
+        (kib > 0.0).then_some(kib / 1024.0)
+    }
+}
+
+fn status_kib(field: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;

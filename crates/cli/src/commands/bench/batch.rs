@@ -155,6 +155,7 @@ async fn run(options: &Options, url: &str, dir: &std::path::Path) -> Result<Exit
 
     // The run, with as many workers as asked (the first opens the run).
     reset_peak_rss();
+    let anon = super::AnonPeak::start();
     let request = app::nightly::RunRequest {
         as_of: night,
         dry_run: false,
@@ -201,6 +202,7 @@ async fn run(options: &Options, url: &str, dir: &std::path::Path) -> Result<Exit
     }
     let seconds = started.elapsed().as_secs_f64();
     let peak = super::peak_rss_mib();
+    let anon_peak = anon.stop();
     let report = &reports[0];
 
     // The same night again: nothing to do.
@@ -243,11 +245,12 @@ async fn run(options: &Options, url: &str, dir: &std::path::Path) -> Result<Exit
     );
     println!("  setup: generate, import, policies, ANALYZE {setup:.1} s");
     println!(
-        "  arrears batch run (every step, {} chunks, {} by helpers):  {seconds:8.2} s  {:>8.0} accounts/s  peak {} MiB",
+        "  arrears batch run (every step, {} chunks, {} by helpers):  {seconds:8.2} s  {:>8.0} accounts/s  peak {} MiB resident ({} MiB anonymous; the rest is the database's mapped pages)",
         report.chunks,
         helped,
         accounts_f / seconds,
-        peak.map_or("?".into(), |mib| format!("{mib:.0}"))
+        peak.map_or("?".into(), |mib| format!("{mib:.0}")),
+        anon_peak.map_or("?".into(), |mib| format!("{mib:.0}"))
     );
     println!(
         "  floor (one SQL pass: read each active account's ledger, write its row, {floor_rows} rows): {floor:8.2} s  {:>8.0} accounts/s",
