@@ -195,10 +195,25 @@ impl Steps<'_> {
                 steps_done: usize::try_from(steps_done).unwrap_or(0),
                 refused_since: None,
             };
-            for due in self
-                .strategy
-                .due_steps(path, segment_since, self.as_of, progress)
-            {
+            // Steps run in order: while a step of this path waits for its retry after
+            // a refusal, the later ones wait too (the dispatcher sends it when the
+            // engine allows, or skips it after `max_retry_days`; the path moves on the
+            // night after).
+            let waiting = account.refused_steps.iter().any(|refused| {
+                refused.segment == segment.name
+                    && refused.segment_since == segment_since
+                    && refused.arm == arm
+            });
+            if waiting {
+                strategy_tally.count("waiting_on_a_refused_step", 1);
+            }
+            let due_tonight = if waiting {
+                Vec::new()
+            } else {
+                self.strategy
+                    .due_steps(path, segment_since, self.as_of, progress)
+            };
+            for due in due_tonight {
                 let (index, step) = match due {
                     strategy::Due::Fire { index, step }
                     | strategy::Due::Skip { index, step, .. } => (index, step),
@@ -241,6 +256,7 @@ impl Steps<'_> {
             if priority > 0 {
                 queue.count("callable", 1);
             }
+            writes.balances.push((account.id, owed_minor));
             writes.nightly.push((
                 account.id,
                 Nightly {

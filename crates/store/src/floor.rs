@@ -277,6 +277,8 @@ const NIGHTLY_READS: &[&str] = &[
     "SELECT p.account_id, p.status FROM promises p",
     "SELECT p.account_id, pp.due_on FROM promises p JOIN promise_payments pp ON pp.promise_id = p.id WHERE p.status = 'broken'",
     "SELECT r.account_id, r.status FROM arrangements r",
+    "SELECT s.account_id, s.segment, s.segment_since, s.arm, s.step_no FROM strategy_actions s \
+     WHERE s.status = 'pending' AND s.tries > 0",
     "SELECT n.account_id, n.as_of, n.score, n.score_reasons, n.segment, n.segment_since, n.arm, n.steps_done, n.queue_priority \
      FROM account_nightly n",
 ];

@@ -2,10 +2,11 @@
 //! their chunks of debtors, what a chunk is computed from (`ChunkFacts`) and the one
 //! transaction that writes a chunk's results and marks it done (`commit_chunk`).
 //!
-//! **Invariant:** a chunk's results and its "done" mark are written in one transaction,
-//! and a chunk already done is never written again (the mark is set with a guarded
-//! UPDATE inside that transaction): a run killed at any point and started again ends as
-//! an uninterrupted run does.
+//! **Invariant:** a chunk's results are written in parts of `DEBTORS_PER_WRITE` debtors,
+//! each part with its "written through" mark in one transaction, and a part already
+//! written is never written again (the mark moves by a guarded UPDATE inside that
+//! transaction): a run killed at any point and started again ends as an uninterrupted
+//! run does.
 //! **Invariant:** a debtor's accounts are always in one chunk (chunks are ranges of
 //! debtor ids), so no step ever sees half a debtor.
 //! **Invariant:** facts are read outside the write transaction (agents keep writing
@@ -153,10 +154,23 @@ pub struct NightlyAccount {
     /// The last due date of the latest broken promise (about when it broke).
     pub last_broken_promise_on: Option<Date>,
     pub arrangement_running: bool,
+    /// The treatment steps compliance refused that wait to be tried again (pending
+    /// after a try), the first of each path: a path waits for its refused step
+    /// (`app::nightly::Steps`).
+    pub refused_steps: Vec<RefusedStep>,
     pub payments: u32,
     pub last_payment_on: Option<Date>,
     pub collected_minor: i64,
     pub previous: Option<Nightly>,
+}
+
+/// A treatment step compliance refused, waiting to be tried again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusedStep {
+    pub segment: String,
+    pub segment_since: Date,
+    pub arm: String,
+    pub step_no: i64,
 }
 
 /// What the engine last decided for an account (`account_nightly`).
@@ -215,6 +229,9 @@ pub struct ChunkWrites {
     /// Accounts whose statute of limitations ran out (time-barred as of the run's date).
     pub time_barred: Vec<i64>,
     pub nightly: Vec<(i64, Nightly)>,
+    /// Each account's balance (minor units) after tonight's accrual: its ledger as read
+    /// plus `interest` (an account whose ledger moved meanwhile is not written).
+    pub balances: Vec<(i64, i64)>,
     pub actions: Vec<StrategyAction>,
     /// Counts per step for the run's summary (`{"accrue": {"accounts": 3, …}, …}`).
     pub counts: serde_json::Map<String, serde_json::Value>,
@@ -574,6 +591,7 @@ impl Store {
                 promise_open: false,
                 last_broken_promise_on: None,
                 arrangement_running: false,
+                refused_steps: Vec::new(),
                 payments: 0,
                 last_payment_on: None,
                 collected_minor: 0,
@@ -775,6 +793,26 @@ impl Store {
                 }
             }
         }
+        // Treatment steps refused and waiting for their retry: their paths wait.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT s.account_id, s.segment, s.segment_since, s.arm, MIN(s.step_no) FROM strategy_actions s \
+             WHERE s.status = 'pending' AND s.tries > 0 AND s.account_id IN ({chunk_accounts}) \
+             GROUP BY s.account_id, s.segment, s.segment_since, s.arm"
+        )))
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            if let Some(&at) = index.get(&row.try_get::<i64, _>(0)?) {
+                accounts[at].refused_steps.push(RefusedStep {
+                    segment: row.try_get(1)?,
+                    segment_since: date(&row.try_get::<String, _>(2)?)?,
+                    arm: row.try_get(3)?,
+                    step_no: row.try_get(4)?,
+                });
+            }
+        }
         // What the engine decided last time.
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT n.account_id, n.as_of, n.score, n.score_reasons, n.segment, n.segment_since, n.arm, n.steps_done, n.queue_priority \
@@ -912,6 +950,7 @@ impl Store {
             .retain(|aging| !changed_set.contains(&aging.account_id));
         writes.time_barred.retain(|id| !changed_set.contains(id));
         writes.nightly.retain(|(id, _)| !changed_set.contains(id));
+        writes.balances.retain(|(id, _)| !changed_set.contains(id));
         writes
             .actions
             .retain(|action| !changed_set.contains(&action.account_id));
@@ -1225,45 +1264,45 @@ async fn write_nightly(
     Ok(())
 }
 
-/// What the part changed on its accounts' rows — the queue's order (`priority`, from
-/// `account_nightly`), the balance (after the accrual entries) and the time-barred
-/// date — in one UPDATE per `ROWS_PER_STATEMENT_MAX` accounts, touching only the rows
-/// where one of them changes. One statement rather than one per column: on PostgreSQL
-/// every UPDATE of an indexed column writes a new row version into each of the
-/// accounts' indexes, so two statements cost twice the index writes.
+/// What the part changed on its accounts' rows — the queue's order (`priority`), the
+/// balance after the accrual and the time-barred date — in one `UPDATE … FROM (VALUES
+/// …)` per `ROWS_PER_STATEMENT_MAX` accounts with the values computed, touching only
+/// the rows where one of them changes. One statement rather than one per column: on
+/// PostgreSQL every UPDATE of an indexed column writes a new row version into each of
+/// the accounts' indexes, so two statements cost twice the index writes; and values
+/// rather than subqueries, so no ledger is summed again.
 async fn write_accounts(
     tx: &mut crate::audit::WriteTx,
     as_of: Date,
     writes: &ChunkWrites,
 ) -> Result<(), StoreError> {
-    let mut ids: Vec<i64> = writes.nightly.iter().map(|(id, _)| *id).collect();
-    ids.extend(writes.interest.iter().map(|posting| posting.account_id));
-    ids.extend(writes.time_barred.iter().copied());
-    ids.sort_unstable();
-    ids.dedup();
+    let balances: HashMap<i64, i64> = writes.balances.iter().copied().collect();
     let barred: std::collections::HashSet<i64> = writes.time_barred.iter().copied().collect();
-    let priority = "COALESCE((SELECT n.queue_priority FROM account_nightly n WHERE n.account_id = accounts.id), priority)";
-    let balance = "(SELECT CAST(COALESCE(SUM(e.principal_minor + e.interest_minor + e.fees_minor), 0) AS BIGINT) \
-                   FROM ledger_entries e WHERE e.account_id = accounts.id)";
-    for ids in ids.chunks(crate::batch::ROWS_PER_STATEMENT_MAX) {
-        let barred_here: Vec<String> = ids
-            .iter()
-            .filter(|id| barred.contains(id))
-            .map(i64::to_string)
-            .collect();
-        // `id IN ()` is not SQL: no account id is 0.
-        let barred_list = if barred_here.is_empty() {
-            "0".to_string()
-        } else {
-            barred_here.join(", ")
-        };
-        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let rows: Vec<String> = writes
+        .nightly
+        .iter()
+        .filter_map(|(id, nightly)| {
+            let balance = balances.get(id)?;
+            Some(format!(
+                "({id}, {}, {balance}, {})",
+                nightly.queue_priority,
+                i64::from(barred.contains(id))
+            ))
+        })
+        .collect();
+    assert_eq!(
+        rows.len(),
+        writes.nightly.len(),
+        "every account the nightly steps decided has its balance"
+    );
+    for rows in rows.chunks(crate::batch::ROWS_PER_STATEMENT_MAX) {
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE accounts SET priority = {priority}, balance_minor = {balance}, \
-             time_barred_on = CASE WHEN id IN ({barred_list}) THEN COALESCE(time_barred_on, $1) ELSE time_barred_on END \
-             WHERE id IN ({ids}) AND (priority <> {priority} OR balance_minor <> {balance} \
-             OR (id IN ({barred_list}) AND time_barred_on IS NULL))",
-            ids = ids.join(", "),
+            "UPDATE accounts SET priority = v.column2, balance_minor = v.column3, \
+             time_barred_on = CASE WHEN v.column4 = 1 THEN COALESCE(accounts.time_barred_on, $1) ELSE accounts.time_barred_on END \
+             FROM (VALUES {}) AS v \
+             WHERE accounts.id = v.column1 AND (accounts.priority <> v.column2 OR accounts.balance_minor <> v.column3 \
+             OR (v.column4 = 1 AND accounts.time_barred_on IS NULL))",
+            rows.join(", ")
         )))
         .bind(as_of.to_string())
         .execute(tx.conn())

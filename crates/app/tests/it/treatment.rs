@@ -519,3 +519,131 @@ fn treatment_steps_read_back_as_the_strategy_wrote_them() {
     assert!(parse_step("letter", "email = \"x\"").is_err());
     assert!(parse_step("escalate", "escalate = \"court\"").is_err());
 }
+
+/// Three review steps a day apart for every account: a path whose steps are easy to
+/// tell apart and that no compliance rule touches.
+const ORDERED: &str = r#"
+format = 1
+name = "ordered"
+title = "Three steps in order"
+currency = "USD"
+aging = "30,60,90,120,150,180"
+max_retry_days = 14
+
+[[segment]]
+name = "everyone"
+note = "Every account."
+
+  [[segment.step]]
+  day = 0
+  review = "first"
+
+  [[segment.step]]
+  day = 1
+  review = "second"
+
+  [[segment.step]]
+  day = 2
+  review = "third"
+"#;
+
+/// The step numbers fired for an account so far, in order.
+async fn fired(store: &Store, account_ref: &str) -> Vec<i64> {
+    let account = account_id(store, account_ref).await;
+    sqlx::query_scalar(
+        "SELECT step_no FROM strategy_actions WHERE account_id = $1 ORDER BY step_no",
+    )
+    .bind(account)
+    .fetch_all(store.pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn treatment_a_refused_step_holds_back_the_later_steps_of_its_path_until_it_is_sent() {
+    for db in databases().await {
+        let store = db.open(instant_on(first_day())).await;
+        let users = set_up(&store).await;
+        let manager = users
+            .iter()
+            .find(|user| user.role == domain::party::Role::Manager)
+            .expect("a manager in the test users");
+        App::new(store.clone(), compliance::packs::RuleSet::builtin())
+            .load_strategy(
+                app::strategies::Acting::User(manager),
+                "ordered.toml",
+                ORDERED,
+                true,
+            )
+            .await
+            .unwrap();
+        let run = |day: Date| {
+            let db = &db;
+            async move {
+                let store = db.open(instant_on(day)).await;
+                let request = RunRequest {
+                    as_of: day,
+                    dry_run: false,
+                    replay: false,
+                    dispatch: false,
+                    worker: "test".into(),
+                };
+                App::new(store.clone(), compliance::packs::RuleSet::builtin())
+                    .batch_run(&Actor::new("test:batch"), &request, &quiet)
+                    .await
+                    .unwrap()
+                    .remove(0)
+            }
+        };
+        let day = |offset: i64| night().checked_add(jiff::Span::new().days(offset)).unwrap();
+
+        // Night 1: every account's first step. Ann's (A-1) is refused by compliance and
+        // waits for its retry (as the dispatcher leaves it); Bob's (A-3) is done.
+        run(day(0)).await;
+        assert_eq!(fired(&store, "A-1").await, vec![0]);
+        assert_eq!(fired(&store, "A-3").await, vec![0]);
+        set_aside_fired_steps(&store).await;
+        sqlx::query(
+            "UPDATE strategy_actions SET status = 'pending', tries = 1, outcome = 'refused: test', \
+             retry_at_us = $1 WHERE account_id = $2",
+        )
+        .bind(instant_on(day(20)).as_microsecond())
+        .bind(account_id(&store, "A-1").await)
+        .execute(store.pool())
+        .await
+        .unwrap();
+
+        // Nights 2 and 3: Bob's path goes on; Ann's waits at its first step.
+        for offset in 1..=2 {
+            let report = run(day(offset)).await;
+            assert_eq!(
+                report.summary["strategy"]["waiting_on_a_refused_step"],
+                serde_json::json!(1),
+                "night {offset}: {}",
+                report.summary
+            );
+        }
+        assert_eq!(fired(&store, "A-3").await, vec![0, 1, 2]);
+        assert_eq!(
+            fired(&store, "A-1").await,
+            vec![0],
+            "nothing after a refused step"
+        );
+
+        // The refused step is sent at last: the next night the path catches up.
+        sqlx::query("UPDATE strategy_actions SET status = 'sent' WHERE account_id = $1")
+            .bind(account_id(&store, "A-1").await)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let report = run(day(3)).await;
+        assert!(
+            report.summary["strategy"]
+                .get("waiting_on_a_refused_step")
+                .is_none(),
+            "{}",
+            report.summary
+        );
+        assert_eq!(fired(&store, "A-1").await, vec![0, 1, 2]);
+    }
+}
