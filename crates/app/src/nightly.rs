@@ -95,6 +95,11 @@ impl Steps<'_> {
             if let Some(entry) = self.accrual(account, policy)? {
                 accrue.count("accounts", 1);
                 accrue.count("interest_minor", entry.amounts().interest.minor());
+                accrue.count_in(
+                    "interest_by_currency",
+                    &account.currency,
+                    entry.amounts().interest.minor(),
+                );
                 balance = balance
                     .checked_add(&entry.amounts())
                     .ok_or_else(|| store::StoreError::Corrupt("balance overflows".into()))?;
@@ -252,9 +257,19 @@ impl Steps<'_> {
                     _ => None,
                 })
                 .unwrap_or(DEFAULT_CALL_PRIORITY);
-            let priority = queue_priority(account, owed_minor, scored.score, call_priority);
+            let wanted = queue_priority(account, owed_minor, scored.score, call_priority);
+            // The queue hands out only what the compliance pipeline allows tomorrow.
+            let priority = if account.call_allowed_tomorrow {
+                wanted
+            } else {
+                0
+            };
+            if wanted > 0 && priority == 0 {
+                queue.count("not_allowed_tomorrow", 1);
+            }
             if priority > 0 {
                 queue.count("callable", 1);
+                queue.count_in("callable_by_creditor", &account.creditor_code, 1);
             }
             writes.balances.push((account.id, owed_minor));
             writes.nightly.push((
@@ -412,6 +427,21 @@ fn queue_priority(
     call_priority.min(100) * EXPECTED_MAX + expected as i64
 }
 
+/// The instant tomorrow's queue is asked about: 20:00 UTC on the day after `as_of` —
+/// 15:00 in New York, 12:00 in Los Angeles, 10:00 in Honolulu, inside every US zone's
+/// calling hours — so the hour of day never refuses, and what the pipeline answers is
+/// what holds for the day: holds, frequency limits with the debtor's history, consents,
+/// the weekday and the state's rules.
+pub fn queue_instant(as_of: Date) -> jiff::Timestamp {
+    let tomorrow = as_of.tomorrow().unwrap_or(as_of);
+    tomorrow
+        .at(20, 0, 0, 0)
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|zoned| zoned.timestamp())
+        .unwrap_or(jiff::Timestamp::MAX)
+}
+
 /// A score's band of 100 for the summary (`0-99` … `900-1000`).
 fn score_band(score: u16) -> String {
     let low = (score / 100).min(9) * 100;
@@ -430,6 +460,15 @@ impl Tally {
             .and_then(serde_json::Value::as_i64)
             .unwrap_or(0);
         self.0.insert(key.to_string(), json!(before + by));
+    }
+    /// Counts under `group` by `key` (interest per currency).
+    fn count_in(&mut self, group: &str, key: &str, by: i64) {
+        let inner = self.0.entry(group.to_string()).or_insert_with(|| json!({}));
+        let before = inner
+            .get(key)
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0);
+        inner[key] = json!(before + by);
     }
     fn into_json(self) -> serde_json::Value {
         serde_json::Value::Object(self.0)
@@ -580,12 +619,17 @@ impl App {
         let started = std::time::Instant::now();
         let reviewed = self.store.review_chunk(actor, chunk, steps.as_of).await?;
         let reviewed_us = started.elapsed().as_micros() as u64;
-        let facts = self.store.chunk_facts(chunk, steps.as_of).await?;
+        let mut facts = self.store.chunk_facts(chunk, steps.as_of).await?;
+        let asking = std::time::Instant::now();
+        self.ask_tomorrows_calls(chunk.remaining(), steps.as_of, &mut facts.accounts)
+            .await?;
+        let ask_us = asking.elapsed().as_micros() as u64;
         tracing::debug!(
+            ask_us,
             chunk = chunk.chunk_no,
             accounts = facts.accounts.len(),
             review_us = reviewed_us,
-            read_us = started.elapsed().as_micros() as u64 - reviewed_us,
+            read_us = started.elapsed().as_micros() as u64 - reviewed_us - ask_us,
             "nightly chunk read"
         );
         let parts = parts(chunk, &facts);
@@ -631,6 +675,37 @@ impl App {
             "nightly chunk written"
         );
         Ok(ChunkOutcome::Written { changed })
+    }
+
+    /// Asks the compliance pipeline, for every phone of the debtors `first..=last`,
+    /// whether it may be called at [`queue_instant`] the day after `as_of` (with each
+    /// debtor's history and consents, as the dialer list does), and marks the accounts
+    /// with a phone it allows. Nothing is logged: no one is contacted; "next account"
+    /// asks again, and logs, when it hands an account out.
+    async fn ask_tomorrows_calls(
+        &self,
+        (first, last): (i64, i64),
+        as_of: Date,
+        accounts: &mut [NightlyAccount],
+    ) -> Result<(), Error> {
+        if accounts.is_empty() {
+            return Ok(());
+        }
+        let calls = self
+            .callable_accounts(first, last, queue_instant(as_of))
+            .await?;
+        let allowed: std::collections::HashSet<i64> = calls
+            .accounts
+            .iter()
+            .filter(|account| {
+                !account.legal_hold && account.phones.iter().any(|phone| phone.allowed)
+            })
+            .map(|account| account.account_id)
+            .collect();
+        for account in accounts {
+            account.call_allowed_tomorrow = allowed.contains(&account.id);
+        }
+        Ok(())
     }
 
     /// Closes the run once every chunk is done, waiting for chunks other workers hold
@@ -708,7 +783,9 @@ impl App {
                 last_debtor_id: *last,
                 done_through_debtor_id: *first - 1,
             };
-            let facts = self.store.chunk_facts(&chunk, as_of).await?;
+            let mut facts = self.store.chunk_facts(&chunk, as_of).await?;
+            self.ask_tomorrows_calls(chunk.remaining(), as_of, &mut facts.accounts)
+                .await?;
             let writes = steps.compute(&facts.accounts)?;
             store::nightly::add_counts(&mut summary, &serde_json::Value::Object(writes.counts));
             progress(Progress {

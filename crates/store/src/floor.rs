@@ -272,8 +272,12 @@ const NIGHTLY_READS: &[&str] = &[
      FROM ledger_entries e JOIN accounts a ON a.id = e.account_id WHERE a.status = 'active'",
     "SELECT m.account_id, m.bucket FROM aging_moves m JOIN accounts a ON a.id = m.account_id WHERE a.status = 'active'",
     "SELECT h.account_id, h.kind FROM account_holds h WHERE h.released_at_us IS NULL",
-    "SELECT p.debtor_id, p.kind FROM contact_points p",
-    "SELECT t.account_id, t.at_us, t.disposition FROM contact_attempts t",
+    "SELECT p.debtor_id, p.kind, p.value, p.status FROM contact_points p",
+    "SELECT t.id, t.account_id, t.at_us, t.action, t.contact_point, t.direction, t.recipient, t.outcome, \
+     t.disposition, t.under_consent FROM contact_attempts t",
+    // tomorrow's queue asks the compliance pipeline with each debtor's zones and consents
+    "SELECT d.id, d.time_zones FROM debtors d",
+    "SELECT c.debtor_id, c.given_at_us, c.from_us, c.to_us, c.action FROM consents c",
     "SELECT p.account_id, p.status FROM promises p",
     "SELECT p.account_id, pp.due_on FROM promises p JOIN promise_payments pp ON pp.promise_id = p.id WHERE p.status = 'broken'",
     "SELECT r.account_id, r.status FROM arrangements r",

@@ -158,6 +158,10 @@ pub struct NightlyAccount {
     /// after a try), the first of each path: a path waits for its refused step
     /// (`app::nightly::Steps`).
     pub refused_steps: Vec<RefusedStep>,
+    /// Whether the compliance pipeline allows a call on one of its phones tomorrow
+    /// (`app::nightly`, which asks it; `false` until asked, so an account nobody asked
+    /// about is never queued).
+    pub call_allowed_tomorrow: bool,
     pub payments: u32,
     pub last_payment_on: Option<Date>,
     pub collected_minor: i64,
@@ -592,6 +596,7 @@ impl Store {
                 last_broken_promise_on: None,
                 arrangement_running: false,
                 refused_steps: Vec::new(),
+                call_allowed_tomorrow: false,
                 payments: 0,
                 last_payment_on: None,
                 collected_minor: 0,

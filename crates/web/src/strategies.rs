@@ -523,7 +523,10 @@ const STEPS: &[&str] = &[
     "monitor", "accrue", "age", "status", "score", "strategy", "queue", "chunk",
 ];
 
-fn counts_of(summary: Option<&serde_json::Value>) -> Vec<(String, String)> {
+/// A run's counts for people: each step and each count under its label in the
+/// manager's language (no stored key reaches the page), amounts as money, scores by
+/// band, segments one by one.
+fn counts_of(t: &Words, summary: Option<&serde_json::Value>) -> Vec<(String, String)> {
     let Some(steps) = summary.and_then(serde_json::Value::as_object) else {
         return Vec::new();
     };
@@ -533,14 +536,54 @@ fn counts_of(summary: Option<&serde_json::Value>) -> Vec<(String, String)> {
             let counts = steps.get(*step)?.as_object()?;
             let parts: Vec<String> = counts
                 .iter()
-                .map(|(key, value)| match value {
-                    serde_json::Value::Object(inner) => format!("{key} {}", inner.len()),
-                    other => format!("{key} {other}"),
-                })
+                .flat_map(|(key, value)| count_lines(t, key, value))
                 .collect();
-            Some((step.to_string(), parts.join(", ")))
+            Some((t.label("runs.step", step), parts.join(", ")))
         })
         .collect()
+}
+
+/// One count of a run's summary as shown: `label n`; a nested count (segments) one line
+/// per entry.
+fn count_lines(t: &Words, key: &str, value: &serde_json::Value) -> Vec<String> {
+    match (key, value) {
+        // The same interest, counted per currency below.
+        ("interest_minor", _) => Vec::new(),
+        ("interest_by_currency", serde_json::Value::Object(by_currency)) => by_currency
+            .iter()
+            .map(|(currency, minor)| {
+                format!(
+                    "{} {}",
+                    t.get("runs.count.interest"),
+                    crate::workspace::money(currency, minor.as_i64().unwrap_or(0))
+                )
+            })
+            .collect(),
+        (_, serde_json::Value::Object(inner)) => inner
+            .iter()
+            .map(|(name, count)| {
+                format!(
+                    "{} {name}: {}",
+                    t.label("runs.count", key),
+                    shown_count(count)
+                )
+            })
+            .collect(),
+        _ => {
+            let label = match key.strip_prefix("band_") {
+                Some(band) => format!("{} {band}", t.get("runs.count.band")),
+                None => t.label("runs.count", key),
+            };
+            vec![format!("{label} {}", shown_count(value))]
+        }
+    }
+}
+
+fn shown_count(value: &serde_json::Value) -> String {
+    value
+        .as_i64()
+        .map(crate::workspace::grouped)
+        .unwrap_or_else(|| value.to_string())
 }
 
 fn duration(started_at_us: i64, finished_at_us: Option<i64>) -> String {
@@ -581,7 +624,7 @@ pub async fn runs(State(state): State<AppState>, signed: Signed) -> Result<Respo
             chunks_done: run.chunks_done,
             chunks: run.chunks,
             duration: duration(run.started_at_us, run.finished_at_us),
-            counts: counts_of(run.summary.as_ref()),
+            counts: counts_of(&t, run.summary.as_ref()),
             failures,
         });
     }

@@ -393,3 +393,76 @@ async fn a_missed_installment_is_charged_the_late_fee_once_by_the_nightly_run() 
         assert_eq!(broken, "broken");
     }
 }
+
+async fn queue_priority_of(store: &Store, account_ref: &str) -> i64 {
+    sqlx::query_scalar("SELECT priority FROM accounts WHERE account_ref = $1")
+        .bind(account_ref)
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+}
+
+/// Tomorrow's queue asks the compliance pipeline: a debtor spoken to today may not be
+/// called for seven days (12 CFR 1006.14(b)(2)(ii)), so the night's queue leaves their
+/// account out — counted as refused — and puts it back on the night before the call is
+/// allowed again. The same on both engines.
+#[tokio::test]
+async fn tomorrows_queue_holds_only_accounts_the_compliance_pipeline_lets_be_called() {
+    use app::workspace::{AttemptInput, Attempted};
+    let mut databases = vec![sqlite_db()];
+    databases.extend(postgres_db().await);
+    for db in databases {
+        let start = first_day();
+        let store = db.open(instant_on(start)).await;
+        let users = set_up(&store).await;
+        let ana = &users[0];
+        let app = app::App::new(store.clone(), compliance::packs::RuleSet::builtin());
+        let view = app.account(ana, "ACME", "A-3", start).await.unwrap();
+        let input = AttemptInput {
+            action: compliance::facts::Action::Call,
+            contact: view
+                .contact_points
+                .iter()
+                .find(|point| point.kind.starts_with("phone"))
+                .map(|point| point.value.clone()),
+            disposition: domain::contact::Disposition::RightPartyContact,
+            note: None,
+            version: view.version,
+        };
+        let logged = app.log_attempt(ana, &view, &input).await.unwrap();
+        assert!(matches!(logged, Attempted::Logged(_)), "{logged:?}");
+
+        let actor = Actor::new("test:batch");
+        let reports = app
+            .batch_run(&actor, &request(start), &quiet)
+            .await
+            .unwrap();
+        let queue = &reports[0].summary["queue"];
+        assert_eq!(queue_priority_of(&store, "A-3").await, 0, "{queue}");
+        assert_eq!(queue["not_allowed_tomorrow"].as_i64(), Some(1), "{queue}");
+        for other in ["A-1", "A-4", "B-3"] {
+            assert!(
+                queue_priority_of(&store, other).await > 0,
+                "{other} may be called tomorrow: {queue}"
+            );
+        }
+        assert_eq!(
+            queue["callable_by_creditor"]["ACME"].as_i64().unwrap()
+                + queue["callable_by_creditor"]["BETA"].as_i64().unwrap(),
+            queue["callable"].as_i64().unwrap(),
+            "each team's queue: {queue}"
+        );
+
+        // The night before the seventh day is over, the account is back in the queue.
+        let week_on = start.checked_add(jiff::Span::new().days(7)).unwrap();
+        let store = db.open(instant_on(week_on)).await;
+        let app = app::App::new(store.clone(), compliance::packs::RuleSet::builtin());
+        let reports = app
+            .batch_run(&actor, &request(week_on), &quiet)
+            .await
+            .unwrap();
+        let queue = &reports[0].summary["queue"];
+        assert!(queue.get("not_allowed_tomorrow").is_none(), "{queue}");
+        assert!(queue_priority_of(&store, "A-3").await > 0, "{queue}");
+    }
+}

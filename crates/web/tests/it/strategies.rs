@@ -309,14 +309,41 @@ async fn the_runs_page_shows_a_nights_run_with_its_chunks_and_counts() {
     );
     // Five accounts aged and scored.
     assert!(
-        page.body.contains("<dt>age</dt><dd>accounts 5"),
+        page.body.contains("<dt>Aging</dt><dd>accounts 5"),
         "{}",
         page.body
     );
     assert!(
-        page.body.contains("<dt>score</dt><dd>accounts 5"),
+        page.body.contains("<dt>Scores</dt><dd>accounts 5"),
         "{}",
         page.body
     );
     assert!(page.body.contains("<td class=\"failures\">0</td>"));
+    // Counts read as words in the manager's language: no stored key reaches the page.
+    let csrf = page.csrf();
+    max.post("/me/language", &[("csrf", &csrf)]).await;
+    let spanish = max.get("/admin/runs").await;
+    assert!(
+        spanish.body.contains("<dt>Antigüedad</dt><dd>cuentas 5")
+            && spanish.body.contains("<dt>Estrategia</dt><dd>"),
+        "{}",
+        spanish.body
+    );
+    let counts = spanish
+        .body
+        .split("<dl class=\"counts\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</dl>").next())
+        .unwrap();
+    for raw in [
+        "accounts",
+        "entered_segment",
+        "step_",
+        "band_",
+        "callable",
+        "parts",
+        "_minor",
+    ] {
+        assert!(!counts.contains(raw), "{raw} in {counts}");
+    }
 }
