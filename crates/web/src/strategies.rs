@@ -506,8 +506,8 @@ pub(crate) struct RunLine {
     pub(crate) chunks_done: i64,
     pub(crate) chunks: i64,
     pub(crate) duration: String,
-    /// (step, `key n, key n`), in the steps' order.
-    pub(crate) counts: Vec<(String, String)>,
+    /// (step, its counts as `label: n`), in the steps' order.
+    pub(crate) counts: Vec<(String, Vec<String>)>,
     pub(crate) failures: Vec<String>,
 }
 
@@ -526,7 +526,7 @@ const STEPS: &[&str] = &[
 /// A run's counts for people: each step and each count under its label in the
 /// manager's language (no stored key reaches the page), amounts as money, scores by
 /// band, segments one by one.
-fn counts_of(t: &Words, summary: Option<&serde_json::Value>) -> Vec<(String, String)> {
+fn counts_of(t: &Words, summary: Option<&serde_json::Value>) -> Vec<(String, Vec<String>)> {
     let Some(steps) = summary.and_then(serde_json::Value::as_object) else {
         return Vec::new();
     };
@@ -538,7 +538,7 @@ fn counts_of(t: &Words, summary: Option<&serde_json::Value>) -> Vec<(String, Str
                 .iter()
                 .flat_map(|(key, value)| count_lines(t, key, value))
                 .collect();
-            Some((t.label("runs.step", step), parts.join(", ")))
+            Some((t.label("runs.step", step), parts))
         })
         .collect()
 }
@@ -553,7 +553,7 @@ fn count_lines(t: &Words, key: &str, value: &serde_json::Value) -> Vec<String> {
             .iter()
             .map(|(currency, minor)| {
                 format!(
-                    "{} {}",
+                    "{}: {}",
                     t.get("runs.count.interest"),
                     crate::workspace::money(currency, minor.as_i64().unwrap_or(0))
                 )
@@ -574,7 +574,7 @@ fn count_lines(t: &Words, key: &str, value: &serde_json::Value) -> Vec<String> {
                 Some(band) => format!("{} {band}", t.get("runs.count.band")),
                 None => t.label("runs.count", key),
             };
-            vec![format!("{label} {}", shown_count(value))]
+            vec![format!("{label}: {}", shown_count(value))]
         }
     }
 }

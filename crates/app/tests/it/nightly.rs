@@ -466,3 +466,59 @@ async fn tomorrows_queue_holds_only_accounts_the_compliance_pipeline_lets_be_cal
         assert!(queue_priority_of(&store, "A-3").await > 0, "{queue}");
     }
 }
+
+/// A manager's explanation of a score is the score the night stored, for every account,
+/// on nights interest accrued (the explanation reads the balance with the night's
+/// accrual, as the run scored it).
+#[tokio::test]
+async fn the_score_explained_is_the_score_stored_on_nights_interest_accrues() {
+    let mut databases = vec![sqlite_db()];
+    databases.extend(postgres_db().await);
+    for db in databases {
+        let start = first_day();
+        let store = db.open(instant_on(start)).await;
+        let users = set_up(&store).await;
+        with_interest(&store).await;
+        let manager = users
+            .iter()
+            .find(|user| user.role == domain::party::Role::Manager)
+            .unwrap();
+        let actor = Actor::new("test:batch");
+        let mut last = start;
+        for days in 1..=3 {
+            last = start.checked_add(jiff::Span::new().days(days)).unwrap();
+            let store = db.open(instant_on(last)).await;
+            let app = app::App::new(store, compliance::packs::RuleSet::builtin());
+            app.batch_run(&actor, &request(last), &quiet).await.unwrap();
+        }
+        assert!(interest_posted(&store, "A-1").await > 0, "interest accrued");
+        let store = db.open(instant_on(last)).await;
+        let app = app::App::new(store.clone(), compliance::packs::RuleSet::builtin());
+        let accounts: Vec<(String, String)> = sqlx::query_as(
+            "SELECT c.code, a.account_ref FROM accounts a JOIN creditors c ON c.id = a.creditor_id ORDER BY a.id",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        for (creditor, account_ref) in accounts {
+            let explained = app
+                .explain_score(
+                    app::strategies::Acting::User(manager),
+                    &creditor,
+                    &account_ref,
+                    last,
+                )
+                .await
+                .unwrap()
+                .unwrap();
+            let stored = explained.stored.clone().unwrap();
+            assert_eq!(stored.as_of, last);
+            assert_eq!(
+                stored.score,
+                Some(i64::from(explained.explanation.score)),
+                "{account_ref}: {:?}",
+                explained.features
+            );
+        }
+    }
+}

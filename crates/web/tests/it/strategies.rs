@@ -309,12 +309,14 @@ async fn the_runs_page_shows_a_nights_run_with_its_chunks_and_counts() {
     );
     // Five accounts aged and scored.
     assert!(
-        page.body.contains("<dt>Aging</dt><dd>accounts 5"),
+        page.body
+            .contains("<dt>Aging</dt><dd><ul class=\"count-list\"><li>accounts: 5</li>"),
         "{}",
         page.body
     );
     assert!(
-        page.body.contains("<dt>Scores</dt><dd>accounts 5"),
+        page.body
+            .contains("<dt>Scores</dt><dd><ul class=\"count-list\"><li>accounts: 5</li>"),
         "{}",
         page.body
     );
@@ -324,7 +326,9 @@ async fn the_runs_page_shows_a_nights_run_with_its_chunks_and_counts() {
     max.post("/me/language", &[("csrf", &csrf)]).await;
     let spanish = max.get("/admin/runs").await;
     assert!(
-        spanish.body.contains("<dt>Antigüedad</dt><dd>cuentas 5")
+        spanish
+            .body
+            .contains("<dt>Antigüedad</dt><dd><ul class=\"count-list\"><li>cuentas: 5</li>")
             && spanish.body.contains("<dt>Estrategia</dt><dd>"),
         "{}",
         spanish.body
