@@ -41,6 +41,8 @@ pub enum AskedBy {
     Dialer,
     Cli,
     Api,
+    /// A treatment step of the collection strategy, sent by the dispatcher.
+    Strategy,
 }
 
 impl AskedBy {
@@ -50,6 +52,7 @@ impl AskedBy {
             AskedBy::Dialer => "dialer",
             AskedBy::Cli => "cli",
             AskedBy::Api => "api",
+            AskedBy::Strategy => "strategy",
         }
     }
 }

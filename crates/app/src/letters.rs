@@ -1046,7 +1046,11 @@ impl App {
             letter.template.purpose,
             None,
         );
-        let decision = asked.decision(known.account_id, crate::contact::AskedBy::Agent);
+        let asked_by = match step {
+            Some(_) => crate::contact::AskedBy::Strategy,
+            None => crate::contact::AskedBy::Agent,
+        };
+        let decision = asked.decision(known.account_id, asked_by);
         if !asked.allowed() {
             self.store
                 .record_decisions(

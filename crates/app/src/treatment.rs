@@ -429,8 +429,7 @@ impl App {
             .send_message_at(
                 actor,
                 None,
-                // The dispatcher runs from `arrears batch dispatch` and `batch run`.
-                crate::contact::AskedBy::Cli,
+                crate::contact::AskedBy::Strategy,
                 &send,
                 self.now(),
             )

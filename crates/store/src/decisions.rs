@@ -16,8 +16,9 @@ use jiff::Timestamp;
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
-/// Who asked: the dialer list, an agent's contact attempt, the command line.
-pub const ASKED_BY: &[&str] = &["dialer", "agent", "cli", "api"];
+/// Who asked: the dialer list, an agent's contact attempt, the command line, the API,
+/// a treatment step of the collection strategy (its dispatcher).
+pub const ASKED_BY: &[&str] = &["dialer", "agent", "cli", "api", "strategy"];
 
 /// A decision to record. The caller serialises request and answer (contract JSON).
 #[derive(Clone, Debug)]

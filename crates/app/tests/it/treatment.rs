@@ -185,6 +185,15 @@ async fn treatment_letters_fired_by_the_nightly_run_are_queued_once_with_their_d
             assert!(row.try_get::<Option<i64>, _>(5).unwrap().is_some());
         }
         assert_eq!(count(&store, "SELECT COUNT(*) FROM print_queue").await, 8);
+        // The decision log says the strategy asked, not an agent or the command line.
+        let askers: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT d.asked_by FROM compliance_decisions d JOIN contact_attempts a ON a.decision_id = d.id \
+             JOIN documents doc ON doc.attempt_id = a.id",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(askers, ["strategy"]);
 
         // Again, and later the same day: nothing is sent twice.
         let later = instant_on(night()) + jiff::SignedDuration::from_hours(2);
