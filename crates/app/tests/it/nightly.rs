@@ -408,7 +408,6 @@ async fn queue_priority_of(store: &Store, account_ref: &str) -> i64 {
 /// allowed again. The same on both engines.
 #[tokio::test]
 async fn tomorrows_queue_holds_only_accounts_the_compliance_pipeline_lets_be_called() {
-    use app::workspace::{AttemptInput, Attempted};
     let mut databases = vec![sqlite_db()];
     databases.extend(postgres_db().await);
     for db in databases {
@@ -417,20 +416,7 @@ async fn tomorrows_queue_holds_only_accounts_the_compliance_pipeline_lets_be_cal
         let users = set_up(&store).await;
         let ana = &users[0];
         let app = app::App::new(store.clone(), compliance::packs::RuleSet::builtin());
-        let view = app.account(ana, "ACME", "A-3", start).await.unwrap();
-        let input = AttemptInput {
-            action: compliance::facts::Action::Call,
-            contact: view
-                .contact_points
-                .iter()
-                .find(|point| point.kind.starts_with("phone"))
-                .map(|point| point.value.clone()),
-            disposition: domain::contact::Disposition::RightPartyContact,
-            note: None,
-            version: view.version,
-        };
-        let logged = app.log_attempt(ana, &view, &input).await.unwrap();
-        assert!(matches!(logged, Attempted::Logged(_)), "{logged:?}");
+        crate::support::conversation(&app, ana, "ACME", "A-3", start).await;
 
         let actor = Actor::new("test:batch");
         let reports = app

@@ -5,20 +5,16 @@
 //! samples are labelled by the payments within 30 days of an attempt; an account's
 //! explained score is the one the nightly run stored.
 
-use crate::support::{first_day, instant_on, postgres_db, set_up, sqlite_db};
+use crate::support::{conversation, first_day, instant_on, postgres_db, set_up, sqlite_db};
 use app::strategies::{Acting, LoadError, RefitError};
-use app::workspace::{AttemptInput, Attempted};
 use app::{App, Error};
-use compliance::facts::Action;
 use compliance::packs::RuleSet;
-use domain::contact::Disposition;
 use domain::money::Amount;
 use domain::payment::{IncomingPayment, IncomingReturn, Item, ItemKind, Method, Original};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use store::Actor;
 use store::money::{Posting, Source};
-use store::sessions::SessionUser;
 
 const AGENT: usize = 0; // ana, ACME
 const MANAGER: usize = 4; // max
@@ -251,25 +247,6 @@ fn returned(creditor: &str, reference: &str, on: Date, minor: i64) -> Item {
             return_code: Some("R01".into()),
         }),
     }
-}
-
-/// A right-party conversation by phone on `account_ref`, logged at 18:00 UTC on `day`.
-async fn conversation(app: &App, user: &SessionUser, creditor: &str, account_ref: &str, day: Date) {
-    let app = app.at(instant_on(day));
-    let view = app.account(user, creditor, account_ref, day).await.unwrap();
-    let input = AttemptInput {
-        action: Action::Call,
-        contact: view
-            .contact_points
-            .iter()
-            .find(|point| point.kind.starts_with("phone"))
-            .map(|point| point.value.clone()),
-        disposition: Disposition::RightPartyContact,
-        note: None,
-        version: view.version,
-    };
-    let logged = app.log_attempt(user, &view, &input).await.unwrap();
-    assert!(matches!(logged, Attempted::Logged(_)), "{logged:?}");
 }
 
 async fn night(db: &crate::support::TestDb, day: Date) -> App {

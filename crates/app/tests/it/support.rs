@@ -285,3 +285,31 @@ pub fn generated_text(accounts: u64, seed: u64) -> String {
     ingest::generate::write_placements(&config, &mut text).unwrap();
     String::from_utf8(text).unwrap()
 }
+
+/// A right-party conversation by phone on `account_ref`, logged at 18:00 UTC on `day`.
+pub async fn conversation(
+    app: &app::App,
+    user: &SessionUser,
+    creditor: &str,
+    account_ref: &str,
+    day: Date,
+) {
+    let app = app.at(instant_on(day));
+    let view = app.account(user, creditor, account_ref, day).await.unwrap();
+    let input = app::workspace::AttemptInput {
+        action: compliance::facts::Action::Call,
+        contact: view
+            .contact_points
+            .iter()
+            .find(|point| point.kind.starts_with("phone"))
+            .map(|point| point.value.clone()),
+        disposition: domain::contact::Disposition::RightPartyContact,
+        note: None,
+        version: view.version,
+    };
+    let logged = app.log_attempt(user, &view, &input).await.unwrap();
+    assert!(
+        matches!(logged, app::workspace::Attempted::Logged(_)),
+        "{logged:?}"
+    );
+}
