@@ -235,17 +235,7 @@ impl Steps<'_> {
                 });
                 steps_done = index as i64 + 1;
             }
-            let mut segments = strategy_tally
-                .0
-                .remove("segments")
-                .unwrap_or_else(|| json!({}));
-            let key = format!("{} / {arm}", segment.name);
-            let before = segments
-                .get(&key)
-                .and_then(serde_json::Value::as_i64)
-                .unwrap_or(0);
-            segments[&key] = json!(before + 1);
-            strategy_tally.0.insert("segments".into(), segments);
+            strategy_tally.count_in("segments", &format!("{} / {arm}", segment.name), 1);
             // queue: the path's latest call priority, then what may be collected
             let call_priority = path.steps[..usize::try_from(steps_done)
                 .unwrap_or(0)
@@ -461,7 +451,8 @@ impl Tally {
             .unwrap_or(0);
         self.0.insert(key.to_string(), json!(before + by));
     }
-    /// Counts under `group` by `key` (interest per currency).
+    /// Counts under `group` by `key` (interest per currency, accounts per segment and
+    /// arm, callable accounts per creditor).
     fn count_in(&mut self, group: &str, key: &str, by: i64) {
         let inner = self.0.entry(group.to_string()).or_insert_with(|| json!({}));
         let before = inner
@@ -676,11 +667,10 @@ impl App {
     /// allows a call tomorrow (`tomorrows_calls`). The two reads run side by side:
     /// neither writes, and each is mostly the database's work.
     async fn read_chunk(&self, chunk: &Chunk, as_of: Date) -> Result<ChunkFacts, Error> {
-        let (facts, allowed) = tokio::try_join!(
+        let (mut facts, allowed) = tokio::try_join!(
             async { Ok::<_, Error>(self.store.chunk_facts(chunk, as_of).await?) },
             self.tomorrows_calls(chunk.remaining(), as_of),
         )?;
-        let mut facts = facts;
         for account in &mut facts.accounts {
             account.call_allowed_tomorrow = allowed.contains(&account.id);
         }
