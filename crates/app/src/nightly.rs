@@ -345,11 +345,25 @@ impl Steps<'_> {
     }
 }
 
-/// A chunk's remaining debtors in parts of at most `DEBTORS_PER_WRITE` debtors, each
-/// `(after, through, accounts)`: the part covers debtors `after < d ≤ through`; the
-/// parts tile the remaining range, the last one ending at the chunk's last debtor
+/// A chunk computed, ready to write.
+struct Prepared {
+    parts: Vec<store::nightly::Part>,
+    /// The ledger's last entry id when its facts were read.
+    ledger_high_water: i64,
+    /// Time spent on it so far (the chunk's `elapsed_us` adds the writes).
+    elapsed_us: i64,
+}
+
+/// A chunk's remaining debtors in parts of at most `per_part` debtors, each
+/// `(after, through, debtors, accounts)`: the part covers debtors `after < d ≤ through`;
+/// the parts tile the remaining range, the last one ending at the chunk's last debtor
 /// (one empty part when no account is left to do).
-fn parts<'f>(chunk: &Chunk, facts: &'f ChunkFacts) -> Vec<(i64, i64, &'f [NightlyAccount])> {
+fn parts_of<'f>(
+    chunk: &Chunk,
+    facts: &'f ChunkFacts,
+    per_part: usize,
+) -> Vec<(i64, i64, usize, &'f [NightlyAccount])> {
+    assert!(per_part > 0, "a part holds at least one debtor");
     let accounts = &facts.accounts;
     debug_assert!(
         accounts
@@ -361,13 +375,12 @@ fn parts<'f>(chunk: &Chunk, facts: &'f ChunkFacts) -> Vec<(i64, i64, &'f [Nightl
     let mut after = chunk.done_through_debtor_id;
     let mut start = 0;
     let mut debtors = 0;
-    let per_write = store::nightly::debtors_per_write();
     for index in 0..accounts.len() {
         let new_debtor = index == 0 || accounts[index].debtor_id != accounts[index - 1].debtor_id;
         if new_debtor {
-            if debtors == per_write {
+            if debtors == per_part {
                 let through = accounts[index - 1].debtor_id;
-                parts.push((after, through, &accounts[start..index]));
+                parts.push((after, through, debtors, &accounts[start..index]));
                 after = through;
                 start = index;
                 debtors = 0;
@@ -375,7 +388,7 @@ fn parts<'f>(chunk: &Chunk, facts: &'f ChunkFacts) -> Vec<(i64, i64, &'f [Nightl
             debtors += 1;
         }
     }
-    parts.push((after, chunk.last_debtor_id, &accounts[start..]));
+    parts.push((after, chunk.last_debtor_id, debtors, &accounts[start..]));
     parts
 }
 
@@ -569,22 +582,55 @@ impl App {
             chunks_done: done,
             chunks: run.chunks as u64,
         });
+        // Two chunks in flight: while one is written (the writer's turn), the next is
+        // leased, monitored, read and computed (readers do not wait for the writer) —
+        // unless people are writing through this process (`Store::people_writing`).
+        let Some(mut chunk) = self.lease(run, worker).await? else {
+            return Ok(done_here);
+        };
+        let mut prepared = self.prepare_chunk(actor, &steps, &chunk).await;
         loop {
-            let leasing = std::time::Instant::now();
-            let Some(chunk) = self.store.lease_chunk(run.id, worker).await? else {
-                break;
+            let next = match &prepared {
+                Ok(_) => self.lease(run, worker).await?,
+                Err(_) => None,
             };
-            tracing::debug!(
-                chunk = chunk.chunk_no,
-                worker,
-                lease_us = leasing.elapsed().as_micros() as u64,
-                "nightly chunk leased"
-            );
-            match self.work_chunk(actor, &steps, &chunk).await {
+            let (written, next) = match next {
+                // People working through this process: one chunk at a time, so the
+                // night takes one core and leaves them the other.
+                Some(next) if self.store.people_writing() => {
+                    let written = self.write_chunk(actor, &steps, &chunk, prepared).await;
+                    let ready = match &written {
+                        Ok(_) => self.prepare_chunk(actor, &steps, &next).await,
+                        // Never read: the failed write is what the loop reports.
+                        Err(_) => Err(Error::Store(store::StoreError::Conflict(
+                            "not started".into(),
+                        ))),
+                    };
+                    (written, Some((next, ready)))
+                }
+                Some(next) => {
+                    let (written, ready) = tokio::join!(
+                        self.write_chunk(actor, &steps, &chunk, prepared),
+                        self.prepare_chunk(actor, &steps, &next)
+                    );
+                    (written, Some((next, ready)))
+                }
+                None => (
+                    self.write_chunk(actor, &steps, &chunk, prepared).await,
+                    None,
+                ),
+            };
+            match written {
                 Ok(ChunkOutcome::Written { .. }) => done_here += 1,
                 Ok(ChunkOutcome::AlreadyDone) => {}
                 Err(error) => {
                     self.store.fail_chunk(&chunk, &error.to_string()).await?;
+                    if let Some((next, _)) = &next {
+                        // Not started: given back for another try.
+                        self.store
+                            .fail_chunk(next, "the chunk before it failed")
+                            .await?;
+                    }
                     return Err(error);
                 }
             }
@@ -594,73 +640,109 @@ impl App {
                 chunks_done: done.min(run.chunks as u64),
                 chunks: run.chunks as u64,
             });
+            let Some((next, ready)) = next else {
+                break;
+            };
+            (chunk, prepared) = (next, ready);
         }
         Ok(done_here)
     }
 
-    /// One chunk: monitor its arrangements, read its facts, then compute and write it
-    /// in parts of `DEBTORS_PER_WRITE` debtors (each part's transaction short, so agents'
-    /// writes never wait for a whole chunk).
-    async fn work_chunk(
+    /// The next chunk of `run` for `worker`, if any is left to lease.
+    async fn lease(&self, run: &Run, worker: &str) -> Result<Option<Chunk>, Error> {
+        let leasing = std::time::Instant::now();
+        let chunk = self.store.lease_chunk(run.id, worker).await?;
+        if let Some(chunk) = &chunk {
+            tracing::debug!(
+                chunk = chunk.chunk_no,
+                worker,
+                lease_us = leasing.elapsed().as_micros() as u64,
+                "nightly chunk leased"
+            );
+        }
+        Ok(chunk)
+    }
+
+    /// A chunk up to its write: monitor its arrangements, read its facts, compute it
+    /// in parts of `DEBTORS_PER_PART` debtors.
+    async fn prepare_chunk(
         &self,
         actor: &Actor,
         steps: &Steps<'_>,
         chunk: &Chunk,
-    ) -> Result<ChunkOutcome, Error> {
+    ) -> Result<Prepared, Error> {
         let started = std::time::Instant::now();
         let reviewed = self.store.review_chunk(actor, chunk, steps.as_of).await?;
         let reviewed_us = started.elapsed().as_micros() as u64;
         let facts = self.read_chunk(chunk, steps.as_of).await?;
+        let read_us = started.elapsed().as_micros() as u64;
         tracing::debug!(
             chunk = chunk.chunk_no,
             accounts = facts.accounts.len(),
             review_us = reviewed_us,
-            read_us = started.elapsed().as_micros() as u64 - reviewed_us,
+            read_us = read_us - reviewed_us,
             "nightly chunk read"
         );
-        let parts = parts(chunk, &facts);
-        let mut changed = Vec::new();
-        let mut elapsed_us = started.elapsed().as_micros() as i64;
-        let (mut compute_us, mut write_us) = (0u64, 0u64);
-        for (index, (after, through, accounts)) in parts.iter().enumerate() {
-            let part_started = std::time::Instant::now();
+        let mut parts = Vec::new();
+        for (index, (after, through, debtors, accounts)) in
+            parts_of(chunk, &facts, store::nightly::debtors_per_part())
+                .into_iter()
+                .enumerate()
+        {
             let mut writes = steps.compute(accounts)?;
-            compute_us += part_started.elapsed().as_micros() as u64;
             if index == 0 {
                 writes
                     .counts
                     .insert("monitor".into(), json!({"changes": reviewed}));
             }
-            elapsed_us += part_started.elapsed().as_micros() as i64;
-            let writing = std::time::Instant::now();
-            let outcome = self
-                .store
-                .commit_chunk_part(
-                    actor,
-                    chunk,
-                    (*after, *through),
-                    steps.as_of,
-                    facts.ledger_high_water,
-                    writes,
-                    elapsed_us,
-                )
-                .await?;
-            elapsed_us = 0;
-            write_us += writing.elapsed().as_micros() as u64;
-            match outcome {
-                ChunkOutcome::Written { changed: more } => changed.extend(more),
-                ChunkOutcome::AlreadyDone => return Ok(ChunkOutcome::AlreadyDone),
-            }
+            parts.push(store::nightly::Part {
+                after,
+                through,
+                debtors,
+                writes,
+            });
         }
         tracing::debug!(
             chunk = chunk.chunk_no,
             parts = parts.len(),
-            compute_us,
-            write_us,
-            total_us = started.elapsed().as_micros() as u64,
+            compute_us = started.elapsed().as_micros() as u64 - read_us,
+            "nightly chunk computed"
+        );
+        Ok(Prepared {
+            parts,
+            ledger_high_water: facts.ledger_high_water,
+            elapsed_us: started.elapsed().as_micros() as i64,
+        })
+    }
+
+    /// Writes a prepared chunk behind people's writes (`Store::commit_chunk_parts`: an
+    /// agent's write waits for one part at most).
+    async fn write_chunk(
+        &self,
+        actor: &Actor,
+        steps: &Steps<'_>,
+        chunk: &Chunk,
+        prepared: Result<Prepared, Error>,
+    ) -> Result<ChunkOutcome, Error> {
+        let prepared = prepared?;
+        let writing = std::time::Instant::now();
+        let outcome = self
+            .store
+            .commit_chunk_parts(
+                actor,
+                chunk,
+                steps.as_of,
+                prepared.ledger_high_water,
+                prepared.parts,
+                prepared.elapsed_us,
+            )
+            .await?;
+        tracing::debug!(
+            chunk = chunk.chunk_no,
+            write_us = writing.elapsed().as_micros() as u64,
             "nightly chunk written"
         );
-        Ok(ChunkOutcome::Written { changed })
+        Ok(outcome)
     }
 
     /// A chunk's facts, each account marked with whether the compliance pipeline

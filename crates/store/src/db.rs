@@ -33,6 +33,12 @@ pub const POOL_PING_IDLE_MS: u64 = 1_000;
 /// statements again, and planning them was a fifth of the server's CPU under load. A
 /// URL that names `statement-cache-capacity` keeps its own.
 pub const POSTGRES_STATEMENT_CACHE: usize = 1_000;
+/// How often a SQLite store copies its write-ahead log into the database, on a
+/// connection of its own ([`spawn_checkpointer`]).
+pub const SQLITE_CHECKPOINT_INTERVAL_MS: u64 = 250;
+/// A commit still checkpoints when the log passes this many pages (SQLite's default is
+/// 1,000): a safety net for when the checkpointer falls behind, not the usual path.
+pub const SQLITE_AUTOCHECKPOINT_PAGES: u64 = 20_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
@@ -154,6 +160,11 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Engine), StoreError> {
                             "PRAGMA mmap_size = {SQLITE_MMAP_BYTES}"
                         )))
                         .await?;
+                    connection
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "PRAGMA wal_autocheckpoint = {SQLITE_AUTOCHECKPOINT_PAGES}"
+                        )))
+                        .await?;
                 }
                 Ok(())
             })
@@ -161,6 +172,53 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Engine), StoreError> {
         .connect_with(options)
         .await?;
     Ok((pool, engine))
+}
+
+/// Copies a SQLite file's write-ahead log into the database every
+/// `SQLITE_CHECKPOINT_INTERVAL_MS`, on a connection of its own, for as long as `alive`
+/// has an owner (the store and its clones).
+///
+/// Left to SQLite, the commit that takes the log past 1,000 pages copies it and flushes
+/// the file before it returns: a nightly part's commit took 3–30 ms, and the agent
+/// queued behind it waited for all of it. A `PASSIVE` checkpoint takes neither the
+/// writer's lock nor a reader's, so writers go on while it copies; what a reader still
+/// needs stays in the log for the next one. Commits then write the log only
+/// (`synchronous = NORMAL` flushes at checkpoints, not commits).
+/// `SQLITE_AUTOCHECKPOINT_PAGES` stays as a safety net should this fall behind.
+pub(crate) fn spawn_checkpointer(url: &str, alive: std::sync::Weak<()>) {
+    let url = url.to_string();
+    tokio::spawn(async move {
+        let mut connection: Option<sqlx::AnyConnection> = None;
+        let mut tick = tokio::time::interval(Duration::from_millis(SQLITE_CHECKPOINT_INTERVAL_MS));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if alive.upgrade().is_none() {
+                break;
+            }
+            if connection.is_none() {
+                match sqlx::AnyConnection::connect(&url).await {
+                    Ok(opened) => connection = Some(opened),
+                    Err(error) => {
+                        tracing::debug!(%error, "checkpointer: cannot open the database");
+                        continue;
+                    }
+                }
+            }
+            let Some(open) = connection.as_mut() else {
+                continue;
+            };
+            // Busy (another checkpoint running) or failed: the next tick tries again.
+            if let Err(error) = open.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+                tracing::debug!(%error, "checkpointer: checkpoint not done");
+                connection = None;
+            }
+        }
+        if let Some(open) = connection {
+            let _ = open.close().await;
+        }
+    });
 }
 
 /// A SQLite database holds encrypted identity and the whole ledger: it is created

@@ -315,7 +315,7 @@ pub(crate) async fn append(
     decisions: &[NewDecision],
 ) -> Result<i64, StoreError> {
     let (first_id, mut prev_hash) = log_end(tx.conn()).await?;
-    let audit_seq = tx.next_audit_seq();
+    let audit_seq = tx.reserve_event().await?;
     let recorded_at_us = tx.now_us();
     let mut batch = Batch::new(tx.engine(), "compliance_decisions", COLUMNS, "");
     let mut id = first_id;
@@ -370,7 +370,7 @@ pub(crate) async fn append(
     }
     batch.flush(tx.conn()).await?;
     let last_id = id - 1;
-    tx.audit(AuditEvent {
+    tx.fill_event(AuditEvent {
         actor: &actor.name,
         action: "compliance.decisions",
         entity: "compliance_decisions",

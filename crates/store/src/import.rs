@@ -262,9 +262,9 @@ impl Store {
             aging: tx.next_id("aging_moves").await?,
         };
         let import_id = tx.next_id("imports").await?;
-        // The import's one audit event is written last; rows written before it refer to
-        // its seq (the foreign keys are deferred to commit).
-        let audit_seq = tx.next_audit_seq();
+        // The import's one audit event is reserved first and written last; the rows
+        // written between refer to its seq.
+        let audit_seq = tx.reserve_event().await?;
         let now_us = tx.now_us();
         let mut importer = Importer {
             store: self,
@@ -678,7 +678,7 @@ impl Importer<'_> {
             "creditor_policy": (!outcome.creditors_created.is_empty()).then(creditors::default_policy_json),
         });
         let seq = tx
-            .audit(AuditEvent {
+            .fill_event(AuditEvent {
                 actor: &actor.name,
                 action: "import.placements",
                 entity: "import",

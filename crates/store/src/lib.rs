@@ -33,6 +33,7 @@ pub mod seal;
 pub mod sessions;
 pub mod strategies;
 pub mod treatment;
+mod turns;
 pub mod user_admin;
 pub mod users;
 pub mod view;
@@ -108,11 +109,17 @@ pub struct Store {
     /// locked poll it with sleeps growing to 100 ms (its busy handler), so under load a
     /// short write waited up to a tenth of a second after the lock was free ("next
     /// account" 141 ms at p95 with 8 agents). Writers of this process take turns here
-    /// instead, first come first served, and reach SQLite's lock only when it is free
-    /// (other processes on the same file still meet the busy handler). Unused on
-    /// PostgreSQL.
-    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// instead, and reach SQLite's lock only when it is free (other processes on the
+    /// same file still meet the busy handler): people first come, first served, the
+    /// nightly run behind them on both engines (`turns`).
+    writer: std::sync::Arc<turns::Turns>,
+    /// Owned by the store and its clones: the SQLite checkpointer
+    /// (`db::spawn_checkpointer`) stops when the last of them is dropped.
+    alive: std::sync::Arc<()>,
 }
+
+/// How recent a person's write must be for [`Store::people_writing`].
+pub const PEOPLE_LATELY_MS: u64 = 5_000;
 
 /// The business time zone when none is configured (`ARREARS_BUSINESS_TZ`).
 pub const BUSINESS_TIME_ZONE_DEFAULT: &str = "America/New_York";
@@ -134,8 +141,12 @@ impl Store {
                 .map_err(|error| StoreError::Config(format!("time zone database: {error}")))?,
             password_verifications: Default::default(),
             writer: Default::default(),
+            alive: Default::default(),
         };
         store.check_key().await?;
+        if engine == Engine::Sqlite && db::sqlite_path(url).is_some() {
+            db::spawn_checkpointer(url, std::sync::Arc::downgrade(&store.alive));
+        }
         Ok(store)
     }
 
@@ -207,9 +218,37 @@ impl Store {
     /// Hold it for the whole write transaction; never take it twice in one task.
     pub(crate) async fn writer_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
         match self.engine {
-            Engine::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Engine::Sqlite => Some(self.writer.foreground().await),
             Engine::Postgres => None,
         }
+    }
+
+    /// Whether a person's write (a foreground writer of this process) waits for the
+    /// audit lock now: a writer behind ([`Store::write_behind`]) ends its transaction
+    /// at the next point it can.
+    pub(crate) fn someone_waiting_to_write(&self) -> bool {
+        self.writer.someone_waiting()
+    }
+
+    /// Whether people wrote through this process lately (`PEOPLE_LATELY_MS`): the
+    /// nightly run then keeps one chunk in flight instead of two, leaving the second
+    /// core to them.
+    pub fn people_writing(&self) -> bool {
+        self.writer
+            .person_wrote_within(std::time::Duration::from_millis(PEOPLE_LATELY_MS))
+    }
+
+    /// A write transaction for the nightly run: begun only when no person's write of
+    /// this process waits for the audit lock (`turns`).
+    pub(crate) async fn write_behind(&self) -> Result<WriteTx, StoreError> {
+        let turn = match self.engine {
+            Engine::Sqlite => Some(self.writer.behind().await),
+            Engine::Postgres => {
+                self.writer.until_clear().await;
+                None
+            }
+        };
+        self.begin_write(turn).await
     }
 
     /// A write transaction outside the audit chain (the queue's locks: who is working
@@ -224,6 +263,7 @@ impl Store {
         ),
         StoreError,
     > {
+        let _waiting = self.writer.wait();
         let turn = self.writer_turn().await;
         let tx = match self.engine {
             Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
@@ -232,8 +272,20 @@ impl Store {
         Ok((turn, tx))
     }
 
+    /// A write transaction for a person's change: counted as waiting (`turns`) until it
+    /// holds the audit lock, so the nightly run lets it in first.
     pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
+        let waiting = self.writer.wait();
         let turn = self.writer_turn().await;
+        let begun = self.begin_write(turn).await;
+        drop(waiting);
+        begun
+    }
+
+    async fn begin_write(
+        &self,
+        turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    ) -> Result<WriteTx, StoreError> {
         let now = self.now();
         let begun = WriteTx::begin(
             &self.pool,

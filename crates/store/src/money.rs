@@ -460,7 +460,7 @@ impl Store {
         }
         let engine = tx.engine();
         let import_id = tx.next_id("imports").await?;
-        let audit_seq = tx.next_audit_seq();
+        let audit_seq = tx.reserve_event().await?;
         let mut poster = Poster {
             seal: self.key.seal_key(),
             sealed: Digests::default(),
@@ -1478,7 +1478,7 @@ impl Poster<'_> {
             "status_changes": changed.iter().filter(|(_, from, to)| from != to).map(|(id, _, status)| json!({"account_id": id, "status": status.code()})).collect::<Vec<_>>(),
         });
         let seq = tx
-            .audit(AuditEvent {
+            .fill_event(AuditEvent {
                 actor: &actor.name,
                 action: "payments.post",
                 entity: "import",

@@ -2,9 +2,9 @@
 //! their chunks of debtors, what a chunk is computed from (`ChunkFacts`) and the one
 //! transaction that writes a chunk's results and marks it done (`commit_chunk`).
 //!
-//! **Invariant:** a chunk's results are written in parts of `DEBTORS_PER_WRITE` debtors,
-//! each part with its "written through" mark in one transaction, and a part already
-//! written is never written again (the mark moves by a guarded UPDATE inside that
+//! **Invariant:** a chunk's results are written in parts of `DEBTORS_PER_PART` debtors,
+//! one or more parts (at most `DEBTORS_PER_WRITE` debtors) with the chunk's "written
+//! through" mark in one transaction, and a part already written is never written again (the mark moves by a guarded UPDATE inside that
 //! transaction): a run killed at any point and started again ends as an uninterrupted
 //! run does.
 //! **Invariant:** a debtor's accounts are always in one chunk (chunks are ranges of
@@ -102,9 +102,23 @@ impl Chunk {
     }
 }
 
-/// Debtors written per transaction within a chunk: about a hundred accounts, a few
-/// milliseconds of the writer's turn, so agents' writes never wait long.
+/// Debtors written per transaction within a chunk, at most: about a hundred and twenty
+/// accounts, some thirty milliseconds of the writer's turn when no one else writes.
 pub const DEBTORS_PER_WRITE: usize = 100;
+
+/// Debtors per part: a transaction ends after the part it is writing when a person's
+/// write starts waiting, so this is what an agent waits for at most (a few
+/// milliseconds), besides the commit.
+pub const DEBTORS_PER_PART: usize = 8;
+
+/// `DEBTORS_PER_PART`, or `ARREARS_BATCH_DEBTORS_PER_PART` (1 to 1,000).
+pub fn debtors_per_part() -> usize {
+    std::env::var("ARREARS_BATCH_DEBTORS_PER_PART")
+        .ok()
+        .and_then(|debtors| debtors.parse::<usize>().ok())
+        .filter(|debtors| (1..=1_000).contains(debtors))
+        .unwrap_or(DEBTORS_PER_PART)
+}
 
 /// `DEBTORS_PER_WRITE`, or `ARREARS_BATCH_DEBTORS_PER_WRITE` (1 to 1,000).
 pub fn debtors_per_write() -> usize {
@@ -239,6 +253,16 @@ pub struct ChunkWrites {
     pub actions: Vec<StrategyAction>,
     /// Counts per step for the run's summary (`{"accrue": {"accounts": 3, …}, …}`).
     pub counts: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A part of a chunk: its debtors `after < debtor ≤ through` and what to write for them.
+#[derive(Debug)]
+pub struct Part {
+    pub after: i64,
+    pub through: i64,
+    /// How many debtors it holds (a transaction's share of `debtors_per_write()`).
+    pub debtors: usize,
+    pub writes: ChunkWrites,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -878,7 +902,7 @@ impl Store {
                 return Ok(0);
             }
         }
-        let mut tx = self.write().await?;
+        let mut tx = self.write_behind().await?;
         let changes = crate::arrangements::review_as_of(&mut tx, &ids, as_of, actor).await?;
         if changes == 0 {
             tx.rollback().await?;
@@ -888,83 +912,196 @@ impl Store {
         Ok(changes)
     }
 
-    /// Writes the results of a part of a chunk — its debtors after `part.0` through
-    /// `part.1` — and records the chunk written through `part.1` (done, when `part.1` is
-    /// its last debtor), in one transaction. A part already written, or written by
-    /// another worker, writes nothing (`AlreadyDone`): parts are written once, in order.
-    /// Accounts with a ledger entry after `ledger_high_water` (an agent posted while the
-    /// chunk computed) are left out.
+    /// Writes the results of a chunk's remaining `parts`, in order, each part's debtors
+    /// with the chunk's "written through" mark, and the chunk done once its last
+    /// debtor's part is written. Parts go in transactions of up to `debtors_per_write()`
+    /// debtors, begun behind people's writes ([`Store::write_behind`]); a transaction
+    /// ends early, after the part it is writing, when a person's write of this process
+    /// starts waiting for the audit lock, so an agent waits for at most one part.
+    /// A part already written, or written by another worker, is not written again
+    /// (`AlreadyDone`). Accounts with a ledger entry after `ledger_high_water` (an agent
+    /// posted while the chunk computed, or between two of these transactions) or no
+    /// longer active are left out: `Written::changed`.
     #[allow(clippy::too_many_arguments)]
-    pub async fn commit_chunk_part(
+    pub async fn commit_chunk_parts(
         &self,
         actor: &Actor,
         chunk: &Chunk,
-        part: (i64, i64),
         as_of: Date,
         ledger_high_water: i64,
-        mut writes: ChunkWrites,
+        parts: Vec<Part>,
+        mut elapsed_us: i64,
+    ) -> Result<ChunkOutcome, StoreError> {
+        assert!(
+            parts
+                .windows(2)
+                .all(|pair| pair[0].through == pair[1].after)
+                && parts
+                    .first()
+                    .is_none_or(|part| part.after == chunk.done_through_debtor_id)
+                && parts
+                    .last()
+                    .is_none_or(|part| part.through == chunk.last_debtor_id)
+                && parts.iter().all(|part| part.after < part.through),
+            "parts tile the chunk's remaining debtors, in order"
+        );
+        let per_write = debtors_per_write();
+        let mut changed = Vec::new();
+        let mut parts: std::collections::VecDeque<Part> = parts.into();
+        while !parts.is_empty() {
+            match self
+                .write_parts(
+                    actor,
+                    chunk,
+                    as_of,
+                    ledger_high_water,
+                    &mut parts,
+                    per_write,
+                    elapsed_us,
+                )
+                .await?
+            {
+                ChunkOutcome::Written { changed: more } => changed.extend(more),
+                ChunkOutcome::AlreadyDone => return Ok(ChunkOutcome::AlreadyDone),
+            }
+            elapsed_us = 0;
+        }
+        Ok(ChunkOutcome::Written { changed })
+    }
+
+    /// One transaction of [`Store::commit_chunk_parts`]: parts from the front of
+    /// `parts` until `per_write` debtors are written, the chunk's end, or a person's
+    /// write waits.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_parts(
+        &self,
+        actor: &Actor,
+        chunk: &Chunk,
+        as_of: Date,
+        ledger_high_water: i64,
+        parts: &mut std::collections::VecDeque<Part>,
+        per_write: usize,
         elapsed_us: i64,
     ) -> Result<ChunkOutcome, StoreError> {
-        let (after, through) = part;
-        assert!(
-            after < through && through <= chunk.last_debtor_id,
-            "a part is a non-empty range of the chunk's debtors"
-        );
-        let last = through == chunk.last_debtor_id;
         let started = std::time::Instant::now();
         let mut marks: Vec<(&str, u128)> = Vec::with_capacity(10);
         let mut mark = |step: &'static str| marks.push((step, started.elapsed().as_micros()));
-        let mut tx = self.write().await?;
+        let Some(first) = parts.front() else {
+            return Ok(ChunkOutcome::Written {
+                changed: Vec::new(),
+            });
+        };
+        let after = first.after;
+        // The furthest this transaction may reach: the debtors it may check at once.
+        let mut reach = first.through;
+        let mut debtors = 0;
+        for part in parts.iter() {
+            if debtors > 0 && debtors + part.debtors > per_write {
+                break;
+            }
+            debtors += part.debtors;
+            reach = part.through;
+        }
+        let mut tx = self.write_behind().await?;
         mark("lock");
         let now_us = tx.now_us();
-        let done = sqlx::query(
-            "UPDATE batch_chunks SET done_through_debtor_id = $1, done_at_us = $2, elapsed_us = COALESCE(elapsed_us, 0) + $3, failure = NULL \
-             WHERE run_id = $4 AND chunk_no = $5 AND done_at_us IS NULL AND COALESCE(done_through_debtor_id, first_debtor_id - 1) = $6",
+        let guarded = sqlx::query(
+            "UPDATE batch_chunks SET failure = NULL \
+             WHERE run_id = $1 AND chunk_no = $2 AND done_at_us IS NULL AND COALESCE(done_through_debtor_id, first_debtor_id - 1) = $3",
         )
-        .bind(through)
-        .bind(last.then_some(now_us))
-        .bind(elapsed_us)
         .bind(chunk.run_id)
         .bind(chunk.chunk_no)
         .bind(after)
         .execute(tx.conn())
         .await?
         .rows_affected();
-        if done != 1 {
+        if guarded != 1 {
             tx.rollback().await?;
             return Ok(ChunkOutcome::AlreadyDone);
         }
-        let changed: Vec<i64> = sqlx::query_scalar(
-            "SELECT DISTINCT e.account_id FROM ledger_entries e JOIN accounts a ON a.id = e.account_id \
+        let changed_rows = sqlx::query(
+            "SELECT DISTINCT a.id, a.debtor_id FROM ledger_entries e JOIN accounts a ON a.id = e.account_id \
              WHERE a.debtor_id > $1 AND a.debtor_id <= $2 AND e.id > $3 \
-             UNION SELECT a.id FROM accounts a WHERE a.debtor_id > $1 AND a.debtor_id <= $2 AND a.status <> 'active' \
+             UNION SELECT a.id, a.debtor_id FROM accounts a WHERE a.debtor_id > $1 AND a.debtor_id <= $2 AND a.status <> 'active' \
              ORDER BY 1",
         )
         .bind(after)
-        .bind(through)
+        .bind(reach)
         .bind(ledger_high_water)
         .fetch_all(tx.conn())
         .await?;
+        let mut changed_within: Vec<(i64, i64)> = Vec::with_capacity(changed_rows.len());
+        for row in &changed_rows {
+            changed_within.push((row.try_get(0)?, row.try_get(1)?));
+        }
+        let changed_set: std::collections::HashSet<i64> =
+            changed_within.iter().map(|(id, _)| *id).collect();
         mark("guard+changed");
-        let changed_set: std::collections::HashSet<i64> = changed.iter().copied().collect();
-        writes
-            .interest
-            .retain(|posting| !changed_set.contains(&posting.account_id));
-        writes
-            .aging
-            .retain(|aging| !changed_set.contains(&aging.account_id));
-        writes.time_barred.retain(|id| !changed_set.contains(id));
-        writes.nightly.retain(|(id, _)| !changed_set.contains(id));
-        writes.balances.retain(|(id, _)| !changed_set.contains(id));
-        writes
-            .actions
-            .retain(|action| !changed_set.contains(&action.account_id));
-        writes.counts.insert(
-            "chunk".into(),
-            json!({"changed_while_computing": changed.len(), "parts": 1}),
+        // Every row written here references this event; what it says is known at the end.
+        let seq = tx.reserve_event().await?;
+        let mut counts = serde_json::Map::new();
+        let mut split: [(&str, u128); 5] = [
+            ("interest", 0),
+            ("aging", 0),
+            ("nightly", 0),
+            ("accounts", 0),
+            ("actions", 0),
+        ];
+        let mut through = after;
+        let mut written = 0;
+        while let Some(part) = parts.pop_front_if(|part| part.through <= reach) {
+            let mut writes = part.writes;
+            writes
+                .interest
+                .retain(|posting| !changed_set.contains(&posting.account_id));
+            writes
+                .aging
+                .retain(|aging| !changed_set.contains(&aging.account_id));
+            writes.time_barred.retain(|id| !changed_set.contains(id));
+            writes.nightly.retain(|(id, _)| !changed_set.contains(id));
+            writes.balances.retain(|(id, _)| !changed_set.contains(id));
+            writes
+                .actions
+                .retain(|action| !changed_set.contains(&action.account_id));
+            // Each kind of row's share of the parts' time, for the debug log.
+            let mut clock = std::time::Instant::now();
+            let mut lap = |kind: usize| {
+                split[kind].1 += clock.elapsed().as_micros();
+                clock = std::time::Instant::now();
+            };
+            write_interest(&mut tx, &writes.interest, seq).await?;
+            lap(0);
+            write_aging(&mut tx, as_of, &writes.aging).await?;
+            lap(1);
+            write_nightly(&mut tx, chunk.run_id, &writes.nightly).await?;
+            lap(2);
+            write_accounts(&mut tx, as_of, &writes).await?;
+            lap(3);
+            write_actions(&mut tx, chunk.run_id, as_of, &writes.actions).await?;
+            lap(4);
+            add_counts(&mut counts, &serde_json::Value::Object(writes.counts));
+            through = part.through;
+            written += 1;
+            if self.someone_waiting_to_write() {
+                break;
+            }
+        }
+        mark("parts");
+        assert!(
+            written > 0 && through > after,
+            "a transaction writes at least one part"
         );
-        let seq = tx
-            .audit(AuditEvent {
+        let changed: Vec<i64> = changed_within
+            .iter()
+            .filter(|(_, debtor_id)| *debtor_id <= through)
+            .map(|(id, _)| *id)
+            .collect();
+        add_counts(
+            &mut counts,
+            &json!({"chunk": {"changed_while_computing": changed.len(), "parts": written, "writes": 1}}),
+        );
+        let appended = tx
+            .fill_event(AuditEvent {
                 actor: &actor.name,
                 action: "batch.chunk",
                 entity: "batch_run",
@@ -975,48 +1112,14 @@ impl Store {
                     "chunk": chunk.chunk_no,
                     "debtors_after": after,
                     "debtors_through": through,
-                    "counts": writes.counts,
+                    "counts": counts,
                 })),
                 reason: "nightly run",
             })
             .await?;
+        assert_eq!(appended, seq, "the rows written reference this event");
         mark("audit");
-        write_interest(&mut tx, &writes.interest, seq).await?;
-        mark("interest");
-        if !writes.aging.is_empty() {
-            let mut next_id = tx.next_id("aging_moves").await?;
-            let mut batch = Batch::new(
-                self.engine,
-                "aging_moves",
-                &["id", "account_id", "bucket", "days_past_due"],
-                "",
-            )
-            .with_constants(vec![
-                ("moved_on", crate::batch::Literal::Date(as_of)),
-                ("recorded_at_us", crate::batch::Literal::Int(tx.now_us())),
-            ]);
-            for aging in &writes.aging {
-                batch.push([
-                    next_id.into(),
-                    aging.account_id.into(),
-                    aging.bucket.clone().into(),
-                    i64::from(aging.days_past_due).into(),
-                ]);
-                next_id += 1;
-                if batch.is_full() {
-                    batch.flush(tx.conn()).await?;
-                }
-            }
-            batch.flush(tx.conn()).await?;
-        }
-        mark("aging");
-        write_nightly(&mut tx, chunk.run_id, &writes.nightly).await?;
-        mark("nightly");
-        write_accounts(&mut tx, as_of, &writes).await?;
-        mark("accounts");
-        write_actions(&mut tx, chunk.run_id, as_of, &writes.actions).await?;
-        mark("actions");
-        // The chunk's counts: this part's added to the parts' before it.
+        // The chunk's counts: these parts' added to those written before.
         let before: Option<String> = sqlx::query_scalar(
             "SELECT counts_json FROM batch_chunks WHERE run_id = $1 AND chunk_no = $2",
         )
@@ -1024,22 +1127,30 @@ impl Store {
         .bind(chunk.chunk_no)
         .fetch_one(tx.conn())
         .await?;
-        let mut counts = match before.map(|text| serde_json::from_str(&text)) {
-            Some(Ok(serde_json::Value::Object(counts))) => counts,
+        let mut total = match before.map(|text| serde_json::from_str(&text)) {
+            Some(Ok(serde_json::Value::Object(total))) => total,
             Some(_) => return Err(StoreError::Corrupt("batch chunk counts".into())),
             None => serde_json::Map::new(),
         };
-        add_counts(&mut counts, &serde_json::Value::Object(writes.counts));
-        sqlx::query("UPDATE batch_chunks SET counts_json = $1 WHERE run_id = $2 AND chunk_no = $3")
-            .bind(serde_json::Value::Object(counts).to_string())
-            .bind(chunk.run_id)
-            .bind(chunk.chunk_no)
-            .execute(tx.conn())
-            .await?;
+        mark("counts read");
+        add_counts(&mut total, &serde_json::Value::Object(counts));
+        let last = through == chunk.last_debtor_id;
+        sqlx::query(
+            "UPDATE batch_chunks SET done_through_debtor_id = $1, done_at_us = $2, elapsed_us = COALESCE(elapsed_us, 0) + $3, counts_json = $4 \
+             WHERE run_id = $5 AND chunk_no = $6",
+        )
+        .bind(through)
+        .bind(last.then_some(now_us))
+        .bind(elapsed_us + started.elapsed().as_micros() as i64)
+        .bind(serde_json::Value::Object(total).to_string())
+        .bind(chunk.run_id)
+        .bind(chunk.chunk_no)
+        .execute(tx.conn())
+        .await?;
         mark("counts");
         tx.commit().await?;
         mark("commit");
-        tracing::debug!(chunk = chunk.chunk_no, through, steps_us = ?marks, "nightly part written");
+        tracing::debug!(chunk = chunk.chunk_no, through, parts = written, steps_us = ?marks, rows_us = ?split, "nightly parts written");
         Ok(ChunkOutcome::Written { changed })
     }
 
@@ -1135,6 +1246,40 @@ pub fn add_counts(
 }
 
 /// Posts the accrual entries: sealed ledger rows like any other, in multi-row INSERTs.
+async fn write_aging(
+    tx: &mut crate::audit::WriteTx,
+    as_of: Date,
+    aging: &[AgingMove],
+) -> Result<(), StoreError> {
+    if aging.is_empty() {
+        return Ok(());
+    }
+    let mut next_id = tx.next_id("aging_moves").await?;
+    let mut batch = Batch::new(
+        tx.engine(),
+        "aging_moves",
+        &["id", "account_id", "bucket", "days_past_due"],
+        "",
+    )
+    .with_constants(vec![
+        ("moved_on", crate::batch::Literal::Date(as_of)),
+        ("recorded_at_us", crate::batch::Literal::Int(tx.now_us())),
+    ]);
+    for moved in aging {
+        batch.push([
+            next_id.into(),
+            moved.account_id.into(),
+            moved.bucket.clone().into(),
+            i64::from(moved.days_past_due).into(),
+        ]);
+        next_id += 1;
+        if batch.is_full() {
+            batch.flush(tx.conn()).await?;
+        }
+    }
+    batch.flush(tx.conn()).await
+}
+
 async fn write_interest(
     tx: &mut crate::audit::WriteTx,
     postings: &[InterestPosting],

@@ -34,8 +34,9 @@ impl Store {
         )
         .await?;
         let at_us = attempt.at.as_microsecond();
+        let audit_seq = tx.reserve_event().await?;
         // The next id under the audit lock, as `WriteTx::next_id` gives it, in the insert
-        // itself; the row names the event written next (the key is checked at commit).
+        // itself; the row names the event reserved above.
         let id: i64 = sqlx::query(
             "INSERT INTO contact_attempts (id, account_id, user_id, at_us, action, contact_point, direction, recipient, outcome, disposition, note, decision_id, audit_seq, under_consent) \
              SELECT CAST(COALESCE(MAX(id), 0) + 1 AS BIGINT), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM contact_attempts RETURNING id",
@@ -51,12 +52,12 @@ impl Store {
         .bind(&attempt.disposition)
         .bind(&attempt.note)
         .bind(decision_id)
-        .bind(tx.next_audit_seq())
+        .bind(audit_seq)
         .bind(i64::from(attempt.under_consent))
         .fetch_one(tx.conn())
         .await?
         .try_get(0)?;
-        tx.audit(AuditEvent {
+        tx.fill_event(AuditEvent {
             actor: &actor.name,
             action: "account.attempt",
             entity: "account",

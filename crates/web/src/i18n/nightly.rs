@@ -243,4 +243,9 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "cambiadas por agentes entretanto (próximo proceso)",
     ),
     ("runs.count.parts", "parts written", "partes escritas"),
+    (
+        "runs.count.writes",
+        "write transactions (more while agents write)",
+        "transacciones de escritura (más mientras escriben los agentes)",
+    ),
 ];

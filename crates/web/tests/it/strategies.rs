@@ -346,6 +346,7 @@ async fn the_runs_page_shows_a_nights_run_with_its_chunks_and_counts() {
         "band_",
         "callable",
         "parts",
+        "writes",
         "_minor",
     ] {
         assert!(!counts.contains(raw), "{raw} in {counts}");
