@@ -265,6 +265,26 @@ pub struct Part {
     pub writes: ChunkWrites,
 }
 
+impl Part {
+    /// Takes in the part that follows this one: one part covering both.
+    fn absorb(&mut self, next: Part) {
+        assert_eq!(self.through, next.after, "only the next part is absorbed");
+        self.through = next.through;
+        self.debtors += next.debtors;
+        let writes = next.writes;
+        self.writes.interest.extend(writes.interest);
+        self.writes.aging.extend(writes.aging);
+        self.writes.time_barred.extend(writes.time_barred);
+        self.writes.nightly.extend(writes.nightly);
+        self.writes.balances.extend(writes.balances);
+        self.writes.actions.extend(writes.actions);
+        add_counts(
+            &mut self.writes.counts,
+            &serde_json::Value::Object(writes.counts),
+        );
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChunkOutcome {
     /// Written; the accounts that changed while the chunk computed were left alone.
@@ -1049,7 +1069,20 @@ impl Store {
         ];
         let mut through = after;
         let mut written = 0;
-        while let Some(part) = parts.pop_front_if(|part| part.through <= reach) {
+        // A bite: the parts written by one set of statements. While people write
+        // through this process, one part, so the transaction can end after it when one
+        // of them waits; otherwise the transaction's whole reach at once (fewer
+        // statements: on PostgreSQL each is a round trip).
+        let bite = if self.people_writing() { 1 } else { usize::MAX };
+        while let Some(first) = parts.pop_front_if(|part| part.through <= reach) {
+            let mut bitten = 1;
+            let mut part = first;
+            while bitten < bite
+                && let Some(more) = parts.pop_front_if(|part| part.through <= reach)
+            {
+                part.absorb(more);
+                bitten += 1;
+            }
             let mut writes = part.writes;
             writes
                 .interest
@@ -1081,7 +1114,7 @@ impl Store {
             lap(4);
             add_counts(&mut counts, &serde_json::Value::Object(writes.counts));
             through = part.through;
-            written += 1;
+            written += bitten;
             if self.someone_waiting_to_write() {
                 break;
             }
