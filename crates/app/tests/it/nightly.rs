@@ -508,3 +508,71 @@ async fn the_score_explained_is_the_score_stored_on_nights_interest_accrues() {
         }
     }
 }
+
+/// People's writes go first: an agent adding notes while the night runs makes it end
+/// its transactions after the part in hand (many more transactions than alone), and
+/// the night ends exactly as it does alone. Parts of one debtor, so a transaction can
+/// end after any of them. Both engines.
+#[tokio::test]
+async fn a_night_that_lets_an_agent_write_first_ends_as_it_does_alone() {
+    // Each test runs in a process of its own (nextest): this reaches only this one.
+    // SAFETY: set before any thread of this test reads the environment.
+    unsafe { std::env::set_var("ARREARS_BATCH_DEBTORS_PER_PART", "1") };
+    let mut databases = vec![(sqlite_db(), sqlite_db())];
+    if let (Some(alone), Some(busy)) = (postgres_db().await, postgres_db().await) {
+        databases.push((alone, busy));
+    }
+    let night = first_day().checked_add(jiff::Span::new().days(1)).unwrap();
+    let actor = Actor::new("test:batch");
+    let text = crate::support::generated_text(400, 7);
+    for (alone, busy) in databases {
+        let mut ends = Vec::new();
+        for (db, with_agent) in [(alone, false), (busy, true)] {
+            let store = db.open(instant_on(night)).await;
+            let users = set_up(&store).await;
+            crate::support::import_text(&store, &text).await;
+            with_interest(&store).await;
+            let app = app::App::new(store.clone(), compliance::packs::RuleSet::builtin());
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let agent = with_agent.then(|| {
+                let (app, stop, ana) = (app.clone(), stop.clone(), users[0].clone());
+                tokio::spawn(async move {
+                    let mut notes = 0;
+                    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        let view = app.account(&ana, "ACME", "A-1", night).await.unwrap();
+                        app.add_note(&ana, &view, view.version, "called, no answer")
+                            .await
+                            .unwrap()
+                            .unwrap();
+                        notes += 1;
+                    }
+                    notes
+                })
+            });
+            // The agent is at work before the night starts.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            let reports = app
+                .batch_run(&actor, &request(night), &quiet)
+                .await
+                .unwrap();
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            if let Some(agent) = agent {
+                assert!(agent.await.unwrap() > 0, "the agent's notes were written");
+            }
+            let chunk = &reports[0].summary["chunk"];
+            ends.push((
+                digest(&store).await,
+                chunk["writes"].as_i64().unwrap(),
+                chunk["parts"].as_i64().unwrap(),
+            ));
+        }
+        let ((alone_digest, alone_writes, alone_parts), (busy_digest, busy_writes, busy_parts)) =
+            (ends[0].clone(), ends[1].clone());
+        assert_eq!(alone_parts, busy_parts, "the same parts, one debtor each");
+        assert!(
+            busy_writes > alone_writes,
+            "with an agent writing, the night ended transactions early ({busy_writes} against {alone_writes} alone)"
+        );
+        assert_eq!(busy_digest, alone_digest, "the same end state");
+    }
+}
