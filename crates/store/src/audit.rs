@@ -20,6 +20,9 @@ use crate::seal::{Digests, Tally, hash_sum};
 use hmac::Mac;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 
+/// A commit this slow is logged (`store::audit=debug`): what an agent waits for.
+const SLOW_COMMIT_US: u64 = 20_000;
+
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// A state change, as the audit log records it.
@@ -617,7 +620,12 @@ impl WriteTx {
             &self.digests,
         )
         .await?;
+        let committing = std::time::Instant::now();
         self.tx.commit().await?;
+        let commit_us = committing.elapsed().as_micros() as u64;
+        if commit_us >= SLOW_COMMIT_US {
+            tracing::debug!(commit_us, "slow commit");
+        }
         Ok(())
     }
 
