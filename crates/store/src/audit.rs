@@ -501,6 +501,11 @@ impl WriteTx {
             self.reserved.is_none(),
             "no event follows a reserved one before it is filled"
         );
+        self.append(event).await
+    }
+
+    /// Appends `event` at the chain's end and moves the head to it: its seq.
+    async fn append(&mut self, event: AuditEvent<'_>) -> Result<i64, StoreError> {
         let (seq, hash) = append_event(
             &mut self.tx,
             &self.seal,
@@ -557,18 +562,7 @@ impl WriteTx {
             "the reserved event is the chain's next"
         );
         if self.engine == Engine::Postgres {
-            let (seq, hash) = append_event(
-                &mut self.tx,
-                &self.seal,
-                self.head_seq,
-                &self.head_hash,
-                self.now_us,
-                event,
-            )
-            .await?;
-            self.head_seq = seq;
-            self.head_hash = hash;
-            return Ok(seq);
+            return self.append(event).await;
         }
         let before = event.before.as_ref().map(serde_json::Value::to_string);
         let after = event.after.as_ref().map(serde_json::Value::to_string);
