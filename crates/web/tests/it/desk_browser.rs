@@ -167,6 +167,11 @@ async fn an_agents_call_on_one_screen_from_verification_to_save_and_next() {
         .type_text("#attempt-note", "promised 1,000 on the 30th")
         .await;
     browser.click("#save-next").await;
+    // The flash is on the next page only: reading the address before it could still
+    // see this one (`#call` is on both).
+    browser
+        .wait_for_text("#flash", "Attempt logged", WAIT)
+        .await;
     browser.wait_for("#call", WAIT).await;
     let next = browser.current_url().await;
     assert!(next.contains("/accounts/"), "{next}");
@@ -174,9 +179,6 @@ async fn an_agents_call_on_one_screen_from_verification_to_save_and_next() {
         !next.contains("/accounts/NBANK/NY-1"),
         "another account: {next}"
     );
-    browser
-        .wait_for_text("#flash", "Attempt logged", WAIT)
-        .await;
 
     // In Spanish too, nothing for axe.
     browser.click("#language").await;
