@@ -128,17 +128,15 @@ impl LedgerRow<'_> {
     }
 }
 
-/// Appends `event` after the event `prev_seq` (whose hash is `prev_hash`): its seq and
-/// hash. The caller moves the head.
-pub(crate) async fn append_event(
-    connection: &mut AnyConnection,
+/// `event` as stored at `seq` after `prev_hash`: its before and after as JSON text, and
+/// its hash.
+fn sealed_event(
     seal: &SealKey,
-    prev_seq: i64,
     prev_hash: &str,
+    seq: i64,
     now_us: i64,
-    event: AuditEvent<'_>,
-) -> Result<(i64, String), StoreError> {
-    let seq = prev_seq + 1;
+    event: &AuditEvent<'_>,
+) -> (Option<String>, Option<String>, String) {
     let before = event.before.as_ref().map(serde_json::Value::to_string);
     let after = event.after.as_ref().map(serde_json::Value::to_string);
     let hash = event_hash(
@@ -154,6 +152,21 @@ pub(crate) async fn append_event(
         after.as_deref(),
         event.reason,
     );
+    (before, after, hash)
+}
+
+/// Appends `event` after the event `prev_seq` (whose hash is `prev_hash`): its seq and
+/// hash. The caller moves the head.
+pub(crate) async fn append_event(
+    connection: &mut AnyConnection,
+    seal: &SealKey,
+    prev_seq: i64,
+    prev_hash: &str,
+    now_us: i64,
+    event: AuditEvent<'_>,
+) -> Result<(i64, String), StoreError> {
+    let seq = prev_seq + 1;
+    let (before, after, hash) = sealed_event(seal, prev_hash, seq, now_us, &event);
     sqlx::query(
         "INSERT INTO audit_events (seq, recorded_at_us, actor, action, entity, entity_key, before_json, after_json, reason, prev_hash, hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -564,21 +577,8 @@ impl WriteTx {
         if self.engine == Engine::Postgres {
             return self.append(event).await;
         }
-        let before = event.before.as_ref().map(serde_json::Value::to_string);
-        let after = event.after.as_ref().map(serde_json::Value::to_string);
-        let hash = event_hash(
-            &self.seal,
-            &self.head_hash,
-            seq,
-            self.now_us,
-            event.actor,
-            event.action,
-            event.entity,
-            event.entity_key,
-            before.as_deref(),
-            after.as_deref(),
-            event.reason,
-        );
+        let (before, after, hash) =
+            sealed_event(&self.seal, &self.head_hash, seq, self.now_us, &event);
         let filled = sqlx::query(
             "UPDATE audit_events SET actor = $1, action = $2, entity = $3, entity_key = $4, before_json = $5, after_json = $6, reason = $7, hash = $8 \
              WHERE seq = $9 AND hash = ''",
