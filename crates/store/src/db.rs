@@ -39,6 +39,12 @@ pub const SQLITE_CHECKPOINT_INTERVAL_MS: u64 = 250;
 /// A commit still checkpoints when the log passes this many pages (SQLite's default is
 /// 1,000): a safety net for when the checkpointer falls behind, not the usual path.
 pub const SQLITE_AUTOCHECKPOINT_PAGES: u64 = 20_000;
+/// The checkpointer lets SQLite start the log over once it is this long and no one
+/// has committed since it was copied (`restart_log`): 16 MiB of 4 KiB pages.
+pub const SQLITE_RESTART_LOG_PAGES: i64 = 4_096;
+/// Past this length the checkpointer restarts the log even though commits keep
+/// coming, holding the writer's turn for a second copy (`restart_log`).
+pub const SQLITE_RESTART_LOG_PAGES_FORCED: i64 = 12_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
@@ -185,7 +191,11 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Engine), StoreError> {
 /// needs stays in the log for the next one. Commits then write the log only
 /// (`synchronous = NORMAL` flushes at checkpoints, not commits).
 /// `SQLITE_AUTOCHECKPOINT_PAGES` stays as a safety net should this fall behind.
-pub(crate) fn spawn_checkpointer(url: &str, alive: std::sync::Weak<()>) {
+pub(crate) fn spawn_checkpointer(
+    url: &str,
+    alive: std::sync::Weak<()>,
+    writer: std::sync::Arc<crate::turns::Turns>,
+) {
     let url = url.to_string();
     tokio::spawn(async move {
         let mut connection: Option<sqlx::AnyConnection> = None;
@@ -199,7 +209,13 @@ pub(crate) fn spawn_checkpointer(url: &str, alive: std::sync::Weak<()>) {
             }
             if connection.is_none() {
                 match sqlx::AnyConnection::connect(&url).await {
-                    Ok(opened) => connection = Some(opened),
+                    Ok(mut opened) => {
+                        // As the pool's connections: its restart's write flushes
+                        // nothing at commit.
+                        if opened.execute("PRAGMA synchronous = NORMAL").await.is_ok() {
+                            connection = Some(opened);
+                        }
+                    }
                     Err(error) => {
                         tracing::debug!(%error, "checkpointer: cannot open the database");
                         continue;
@@ -210,6 +226,10 @@ pub(crate) fn spawn_checkpointer(url: &str, alive: std::sync::Weak<()>) {
                 continue;
             };
             // Failed: the next tick tries again on a new connection.
+            let Ok(before) = data_version(open).await else {
+                connection = None;
+                continue;
+            };
             let started = std::time::Instant::now();
             match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
                 .fetch_one(&mut *open)
@@ -228,6 +248,15 @@ pub(crate) fn spawn_checkpointer(url: &str, alive: std::sync::Weak<()>) {
                         ?pages,
                         "checkpoint"
                     );
+                    if pages.0 == 0
+                        && pages.1 == pages.2
+                        && pages.1 >= SQLITE_RESTART_LOG_PAGES
+                    {
+                        if let Err(error) = restart_log(open, &writer, before, pages.1).await {
+                            tracing::debug!(%error, "checkpointer: log not restarted");
+                            connection = None;
+                        }
+                    }
                 }
                 Err(error) => {
                     tracing::debug!(%error, "checkpointer: checkpoint not done");
@@ -239,6 +268,73 @@ pub(crate) fn spawn_checkpointer(url: &str, alive: std::sync::Weak<()>) {
             let _ = open.close().await;
         }
     });
+}
+
+/// Lets the next write start SQLite's log over from its beginning, once it is
+/// `SQLITE_RESTART_LOG_PAGES` long and a `PASSIVE` checkpoint has copied all of it.
+///
+/// SQLite starts the log over only when a write begins with every page of it already
+/// copied into the database and no reader still on an older snapshot. Under steady
+/// writes the next commit always comes before that: measured, the log grew until the
+/// safety net (`SQLITE_AUTOCHECKPOINT_PAGES`) made commit after commit copy and flush
+/// it, 40–530 ms each for the agent or part behind it (docs/batch.md). So here, in
+/// this process's writer's turn (behind people, as the nightly run), if no other
+/// connection has committed since the checkpoint began (`PRAGMA data_version`,
+/// `before`), a write that changes nothing begins with every page copied, and SQLite
+/// starts the log over there (unless a reader still holds an older snapshot: the next
+/// round tries again) — the turn held for well under a millisecond. If someone has
+/// committed, the log is left to grow until it is `SQLITE_RESTART_LOG_PAGES_FORCED`
+/// long; then a second checkpoint copies what came since the first, in the turn (two
+/// flushes, some 30 ms on a virtual disk), before the write.
+async fn restart_log(
+    connection: &mut sqlx::AnyConnection,
+    writer: &crate::turns::Turns,
+    before: i64,
+    log_pages: i64,
+) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
+    let _turn = writer.behind().await;
+    let waited_us = started.elapsed().as_micros() as u64;
+    let quiet = data_version(connection).await? == before;
+    let copied_all = if quiet {
+        true
+    } else if log_pages >= SQLITE_RESTART_LOG_PAGES_FORCED {
+        let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&mut *connection)
+            .await?;
+        let pages: (i64, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        pages.0 == 0 && pages.1 == pages.2
+    } else {
+        false
+    };
+    let checkpoint_us = started.elapsed().as_micros() as u64 - waited_us;
+    if copied_all {
+        // Touches the head's row without changing it: a page to write, so the write
+        // reaches the log and SQLite restarts it.
+        let mut tx = connection.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("UPDATE audit_head SET touched_at_us = touched_at_us WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    tracing::debug!(
+        waited_us,
+        checkpoint_us,
+        held_us = started.elapsed().as_micros() as u64 - waited_us,
+        log_pages,
+        quiet,
+        copied_all,
+        "checkpoint: log restart"
+    );
+    Ok(())
+}
+
+/// SQLite's `PRAGMA data_version`: changes when another connection commits.
+async fn data_version(connection: &mut sqlx::AnyConnection) -> Result<i64, StoreError> {
+    Ok(sqlx::query("PRAGMA data_version")
+        .fetch_one(&mut *connection)
+        .await?
+        .try_get(0)?)
 }
 
 /// A SQLite database holds encrypted identity and the whole ledger: it is created

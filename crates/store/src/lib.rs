@@ -145,7 +145,11 @@ impl Store {
         };
         store.check_key().await?;
         if engine == Engine::Sqlite && db::sqlite_path(url).is_some() {
-            db::spawn_checkpointer(url, std::sync::Arc::downgrade(&store.alive));
+            db::spawn_checkpointer(
+                url,
+                std::sync::Arc::downgrade(&store.alive),
+                store.writer.clone(),
+            );
         }
         Ok(store)
     }
@@ -241,13 +245,7 @@ impl Store {
     /// A write transaction for the nightly run: begun only when no person's write of
     /// this process waits for the audit lock (`turns`).
     pub(crate) async fn write_behind(&self) -> Result<WriteTx, StoreError> {
-        let turn = match self.engine {
-            Engine::Sqlite => Some(self.writer.behind().await),
-            Engine::Postgres => {
-                self.writer.until_clear().await;
-                None
-            }
-        };
+        let turn = self.turn_behind().await;
         self.begin_write(turn).await
     }
 
@@ -265,11 +263,53 @@ impl Store {
     > {
         let _waiting = self.writer.wait();
         let turn = self.writer_turn().await;
+        self.begin_unaudited(turn).await
+    }
+
+    /// [`Store::unaudited_write`] for the nightly run's own bookkeeping (leases): begun
+    /// behind people's writes, as [`Store::write_behind`], and not counted as a
+    /// person's write — else the run would find people writing all night
+    /// ([`Store::people_writing`]) and keep to one chunk in flight.
+    pub(crate) async fn unaudited_write_behind(
+        &self,
+    ) -> Result<
+        (
+            Option<tokio::sync::OwnedMutexGuard<()>>,
+            sqlx::Transaction<'static, sqlx::Any>,
+        ),
+        StoreError,
+    > {
+        let turn = self.turn_behind().await;
+        self.begin_unaudited(turn).await
+    }
+
+    async fn begin_unaudited(
+        &self,
+        turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    ) -> Result<
+        (
+            Option<tokio::sync::OwnedMutexGuard<()>>,
+            sqlx::Transaction<'static, sqlx::Any>,
+        ),
+        StoreError,
+    > {
         let tx = match self.engine {
             Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Engine::Postgres => self.pool.begin().await?,
         };
         Ok((turn, tx))
+    }
+
+    /// The writer's turn behind people: SQLite's, taken when no person's write of this
+    /// process waits; on PostgreSQL, no turn, once none waits.
+    async fn turn_behind(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.engine {
+            Engine::Sqlite => Some(self.writer.behind().await),
+            Engine::Postgres => {
+                self.writer.until_clear().await;
+                None
+            }
+        }
     }
 
     /// A write transaction for a person's change: counted as waiting (`turns`) until it

@@ -412,7 +412,8 @@ impl Store {
             return Ok(run);
         }
         let chunks = self.debtor_chunks(DEBTORS_PER_CHUNK).await?;
-        let mut tx = self.write().await?;
+        // Behind people, and not a person's write (`Store::people_writing`).
+        let mut tx = self.write_behind().await?;
         // Checked again under the lock: two processes starting the same night open one run.
         let running: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM batch_runs WHERE as_of = $1 AND status = 'running' ORDER BY id DESC LIMIT 1",
@@ -493,7 +494,7 @@ impl Store {
         // Leases are about processes being alive: the machine's clock, even when the
         // business clock is pinned.
         let now_us = jiff::Timestamp::now().as_microsecond();
-        let (_turn, mut tx) = self.unaudited_write().await?;
+        let (_turn, mut tx) = self.unaudited_write_behind().await?;
         let pick = match self.engine {
             crate::Engine::Sqlite => {
                 "SELECT chunk_no FROM batch_chunks WHERE run_id = $1 AND done_at_us IS NULL \
@@ -539,7 +540,7 @@ impl Store {
     /// Records that a chunk failed (the lease is given up so another try may follow);
     /// the run stays open.
     pub async fn fail_chunk(&self, chunk: &Chunk, failure: &str) -> Result<(), StoreError> {
-        let (_turn, mut tx) = self.unaudited_write().await?;
+        let (_turn, mut tx) = self.unaudited_write_behind().await?;
         sqlx::query(
             "UPDATE batch_chunks SET failure = $1, lease_until_us = NULL WHERE run_id = $2 AND chunk_no = $3 AND done_at_us IS NULL",
         )
@@ -1194,7 +1195,7 @@ impl Store {
         actor: &Actor,
         run_id: i64,
     ) -> Result<Option<Run>, StoreError> {
-        let mut tx = self.write().await?;
+        let mut tx = self.write_behind().await?;
         let status: String = sqlx::query_scalar("SELECT status FROM batch_runs WHERE id = $1")
             .bind(run_id)
             .fetch_one(tx.conn())
@@ -1448,12 +1449,14 @@ async fn write_nightly(
 }
 
 /// What the part changed on its accounts' rows — the queue's order (`priority`), the
-/// balance after the accrual and the time-barred date — in one `UPDATE … FROM (VALUES
-/// …)` per `ROWS_PER_STATEMENT_MAX` accounts with the values computed, touching only
-/// the rows where one of them changes. One statement rather than one per column: on
-/// PostgreSQL every UPDATE of an indexed column writes a new row version into each of
-/// the accounts' indexes, so two statements cost twice the index writes; and values
-/// rather than subqueries, so no ledger is summed again.
+/// balance after the accrual and the time-barred date — in `UPDATE … FROM (VALUES …)`
+/// per `ROWS_PER_STATEMENT_MAX` accounts with the values computed, touching only the
+/// rows where one of them changes, each row once: first the rows whose balance or
+/// time-barred date changes (every column), then those whose priority alone does. Not
+/// one statement per column: on PostgreSQL every UPDATE of an indexed column writes a
+/// new row version into each of the accounts' indexes, so a row written twice costs
+/// twice the index writes; and values rather than subqueries, so no ledger is summed
+/// again.
 async fn write_accounts(
     tx: &mut crate::audit::WriteTx,
     as_of: Date,
@@ -1479,15 +1482,27 @@ async fn write_accounts(
         "every account the nightly steps decided has its balance"
     );
     for rows in rows.chunks(crate::batch::ROWS_PER_STATEMENT_MAX) {
+        let values = rows.join(", ");
+        // Rows whose balance or time-barred date changes: every column.
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE accounts SET priority = v.column2, balance_minor = v.column3, \
              time_barred_on = CASE WHEN v.column4 = 1 THEN COALESCE(accounts.time_barred_on, $1) ELSE accounts.time_barred_on END \
-             FROM (VALUES {}) AS v \
-             WHERE accounts.id = v.column1 AND (accounts.priority <> v.column2 OR accounts.balance_minor <> v.column3 \
-             OR (v.column4 = 1 AND accounts.time_barred_on IS NULL))",
-            rows.join(", ")
+             FROM (VALUES {values}) AS v \
+             WHERE accounts.id = v.column1 AND (accounts.balance_minor <> v.column3 \
+             OR (v.column4 = 1 AND accounts.time_barred_on IS NULL))"
         )))
         .bind(as_of.to_string())
+        .execute(tx.conn())
+        .await?;
+        // Rows where only the queue's order changes (most nights, most accounts): the
+        // priority alone. SQLite rewrites an index only when the statement sets one of
+        // its columns, and three of the accounts' indexes (the work list's) carry the
+        // balance but not the priority; every row is still written once.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE accounts SET priority = v.column2 \
+             FROM (VALUES {values}) AS v \
+             WHERE accounts.id = v.column1 AND accounts.priority <> v.column2"
+        )))
         .execute(tx.conn())
         .await?;
     }
