@@ -251,11 +251,10 @@ pub(crate) fn spawn_checkpointer(
                     if pages.0 == 0
                         && pages.1 == pages.2
                         && pages.1 >= SQLITE_RESTART_LOG_PAGES
+                        && let Err(error) = restart_log(open, &writer, before, pages.1).await
                     {
-                        if let Err(error) = restart_log(open, &writer, before, pages.1).await {
-                            tracing::debug!(%error, "checkpointer: log not restarted");
-                            connection = None;
-                        }
+                        tracing::debug!(%error, "checkpointer: log not restarted");
+                        connection = None;
                     }
                 }
                 Err(error) => {
