@@ -598,7 +598,11 @@ impl App {
                 // People working through this process: one chunk at a time, so the
                 // night takes one core and leaves them the other.
                 Some(next) if self.store.people_writing() => {
-                    let written = self.write_chunk(actor, &steps, &chunk, prepared).await;
+                    let written = {
+                        // One core for the night, whatever the workers (`night_core`).
+                        let _core = self.store.night_core().await;
+                        self.write_chunk(actor, &steps, &chunk, prepared).await
+                    };
                     let ready = match &written {
                         Ok(_) => self.prepare_chunk(actor, &steps, &next).await,
                         // Never read: the failed write is what the loop reports.
@@ -671,6 +675,7 @@ impl App {
         steps: &Steps<'_>,
         chunk: &Chunk,
     ) -> Result<Prepared, Error> {
+        let _core = self.store.night_core().await;
         let started = std::time::Instant::now();
         let reviewed = self.store.review_chunk(actor, chunk, steps.as_of).await?;
         let reviewed_us = started.elapsed().as_micros() as u64;
