@@ -111,6 +111,11 @@ pub const DEBTORS_PER_WRITE: usize = 100;
 /// milliseconds), besides the commit.
 pub const DEBTORS_PER_PART: usize = 8;
 
+/// How many times running a transaction of the night may roll back for a person who
+/// started waiting before its first part was written (`Store::write_parts`); then
+/// it writes its part whoever waits, so a steady stream of people cannot stall it.
+pub const YIELDS_IN_A_ROW_MAX: u32 = 3;
+
 /// `DEBTORS_PER_PART`, or `ARREARS_BATCH_DEBTORS_PER_PART` (1 to 1,000).
 pub fn debtors_per_part() -> usize {
     std::env::var("ARREARS_BATCH_DEBTORS_PER_PART")
@@ -256,7 +261,7 @@ pub struct ChunkWrites {
 }
 
 /// A part of a chunk: its debtors `after < debtor ≤ through` and what to write for them.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Part {
     pub after: i64,
     pub through: i64,
@@ -969,7 +974,11 @@ impl Store {
         let per_write = debtors_per_write();
         let mut changed = Vec::new();
         let mut parts: std::collections::VecDeque<Part> = parts.into();
+        let mut yielded_in_a_row = 0;
+        // Transactions rolled back for a person, counted by the next one written.
+        let mut yielded = 0;
         while !parts.is_empty() {
+            let may_yield = yielded_in_a_row < YIELDS_IN_A_ROW_MAX;
             match self
                 .write_parts(
                     actor,
@@ -979,12 +988,21 @@ impl Store {
                     &mut parts,
                     per_write,
                     elapsed_us,
+                    may_yield,
+                    yielded,
                 )
                 .await?
             {
-                ChunkOutcome::Written { changed: more } => changed.extend(more),
-                ChunkOutcome::AlreadyDone => return Ok(ChunkOutcome::AlreadyDone),
+                None => {
+                    yielded_in_a_row += 1;
+                    yielded += 1;
+                    continue;
+                }
+                Some(ChunkOutcome::Written { changed: more }) => changed.extend(more),
+                Some(ChunkOutcome::AlreadyDone) => return Ok(ChunkOutcome::AlreadyDone),
             }
+            yielded_in_a_row = 0;
+            yielded = 0;
             elapsed_us = 0;
         }
         Ok(ChunkOutcome::Written { changed })
@@ -992,7 +1010,9 @@ impl Store {
 
     /// One transaction of [`Store::commit_chunk_parts`]: parts from the front of
     /// `parts` until `per_write` debtors are written, the chunk's end, or a person's
-    /// write waits.
+    /// write waits. While people write (`people_writing`) and `may_yield`, a person
+    /// who starts waiting before the transaction's first part is written makes it roll
+    /// back at once, the part put back: `None`, nothing written.
     #[allow(clippy::too_many_arguments)]
     async fn write_parts(
         &self,
@@ -1003,14 +1023,16 @@ impl Store {
         parts: &mut std::collections::VecDeque<Part>,
         per_write: usize,
         elapsed_us: i64,
-    ) -> Result<ChunkOutcome, StoreError> {
+        may_yield: bool,
+        yielded: u32,
+    ) -> Result<Option<ChunkOutcome>, StoreError> {
         let started = std::time::Instant::now();
         let mut marks: Vec<(&str, u128)> = Vec::with_capacity(10);
         let mut mark = |step: &'static str| marks.push((step, started.elapsed().as_micros()));
         let Some(first) = parts.front() else {
-            return Ok(ChunkOutcome::Written {
+            return Ok(Some(ChunkOutcome::Written {
                 changed: Vec::new(),
-            });
+            }));
         };
         let after = first.after;
         // The furthest this transaction may reach: the debtors it may check at once.
@@ -1026,20 +1048,21 @@ impl Store {
         let mut tx = self.write_behind().await?;
         mark("lock");
         let now_us = tx.now_us();
-        let guarded = sqlx::query(
+        // The guard, and the chunk's counts so far (these parts' are added at the end).
+        let guarded: Option<Option<String>> = sqlx::query_scalar(
             "UPDATE batch_chunks SET failure = NULL \
-             WHERE run_id = $1 AND chunk_no = $2 AND done_at_us IS NULL AND COALESCE(done_through_debtor_id, first_debtor_id - 1) = $3",
+             WHERE run_id = $1 AND chunk_no = $2 AND done_at_us IS NULL AND COALESCE(done_through_debtor_id, first_debtor_id - 1) = $3 \
+             RETURNING counts_json",
         )
         .bind(chunk.run_id)
         .bind(chunk.chunk_no)
         .bind(after)
-        .execute(tx.conn())
-        .await?
-        .rows_affected();
-        if guarded != 1 {
+        .fetch_optional(tx.conn())
+        .await?;
+        let Some(counts_before) = guarded else {
             tx.rollback().await?;
-            return Ok(ChunkOutcome::AlreadyDone);
-        }
+            return Ok(Some(ChunkOutcome::AlreadyDone));
+        };
         let changed_rows = sqlx::query(
             "SELECT DISTINCT a.id, a.debtor_id FROM ledger_entries e JOIN accounts a ON a.id = e.account_id \
              WHERE a.debtor_id > $1 AND a.debtor_id <= $2 AND e.id > $3 \
@@ -1074,7 +1097,12 @@ impl Store {
         // through this process, one part, so the transaction can end after it when one
         // of them waits; otherwise the transaction's whole reach at once (fewer
         // statements: on PostgreSQL each is a round trip).
-        let bite = if self.people_writing() { 1 } else { usize::MAX };
+        let people = self.people_writing();
+        let bite = if people { 1 } else { usize::MAX };
+        // Yielding: a person waiting before the first part is written rolls the
+        // transaction back (one statement, not the part and the transaction's tail);
+        // at most `YIELDS_IN_A_ROW_MAX` times running, so the night still moves.
+        let yielding = people && may_yield;
         while let Some(first) = parts.pop_front_if(|part| part.through <= reach) {
             let mut bitten = 1;
             let mut part = first;
@@ -1084,6 +1112,7 @@ impl Store {
                 part.absorb(more);
                 bitten += 1;
             }
+            let kept = (yielding && written == 0).then(|| part.clone());
             let mut writes = part.writes;
             writes
                 .interest
@@ -1103,16 +1132,32 @@ impl Store {
                 split[kind].1 += clock.elapsed().as_micros();
                 clock = std::time::Instant::now();
             };
-            write_interest(&mut tx, &writes.interest, seq).await?;
-            lap(0);
-            write_aging(&mut tx, as_of, &writes.aging).await?;
-            lap(1);
-            write_nightly(&mut tx, chunk.run_id, &writes.nightly).await?;
-            lap(2);
-            write_accounts(&mut tx, as_of, &writes).await?;
-            lap(3);
-            write_actions(&mut tx, chunk.run_id, as_of, &writes.actions).await?;
-            lap(4);
+            // Whether a person now waits with nothing of this transaction kept yet.
+            let waiting_first =
+                |kept: &Option<Part>| kept.is_some() && self.someone_waiting_to_write();
+            let mut stepped = 0;
+            while stepped < 5 {
+                if waiting_first(&kept) {
+                    tx.rollback().await?;
+                    parts.push_front(kept.expect("kept while nothing is written"));
+                    tracing::debug!(
+                        chunk = chunk.chunk_no,
+                        after,
+                        stepped,
+                        "nightly part yielded to a person"
+                    );
+                    return Ok(None);
+                }
+                match stepped {
+                    0 => write_interest(&mut tx, &writes.interest, seq).await?,
+                    1 => write_aging(&mut tx, as_of, &writes.aging).await?,
+                    2 => write_nightly(&mut tx, chunk.run_id, &writes.nightly).await?,
+                    3 => write_accounts(&mut tx, as_of, &writes).await?,
+                    _ => write_actions(&mut tx, chunk.run_id, as_of, &writes.actions).await?,
+                }
+                lap(stepped);
+                stepped += 1;
+            }
             add_counts(&mut counts, &serde_json::Value::Object(writes.counts));
             through = part.through;
             written += bitten;
@@ -1134,6 +1179,9 @@ impl Store {
             &mut counts,
             &json!({"chunk": {"changed_while_computing": changed.len(), "parts": written, "writes": 1}}),
         );
+        if yielded > 0 {
+            add_counts(&mut counts, &json!({"chunk": {"yielded": yielded}}));
+        }
         let appended = tx
             .fill_event(AuditEvent {
                 actor: &actor.name,
@@ -1154,14 +1202,7 @@ impl Store {
         assert_eq!(appended, seq, "the rows written reference this event");
         mark("audit");
         // The chunk's counts: these parts' added to those written before.
-        let before: Option<String> = sqlx::query_scalar(
-            "SELECT counts_json FROM batch_chunks WHERE run_id = $1 AND chunk_no = $2",
-        )
-        .bind(chunk.run_id)
-        .bind(chunk.chunk_no)
-        .fetch_one(tx.conn())
-        .await?;
-        let mut total = match before.map(|text| serde_json::from_str(&text)) {
+        let mut total = match counts_before.map(|text| serde_json::from_str(&text)) {
             Some(Ok(serde_json::Value::Object(total))) => total,
             Some(_) => return Err(StoreError::Corrupt("batch chunk counts".into())),
             None => serde_json::Map::new(),
@@ -1185,7 +1226,7 @@ impl Store {
         tx.commit().await?;
         mark("commit");
         tracing::debug!(chunk = chunk.chunk_no, through, parts = written, steps_us = ?marks, rows_us = ?split, "nightly parts written");
-        Ok(ChunkOutcome::Written { changed })
+        Ok(Some(ChunkOutcome::Written { changed }))
     }
 
     /// Closes a run whose chunks are all done: the summary is the chunks' counts summed.
@@ -1451,8 +1492,9 @@ async fn write_nightly(
 /// What the part changed on its accounts' rows — the queue's order (`priority`), the
 /// balance after the accrual and the time-barred date — in `UPDATE … FROM (VALUES …)`
 /// per `ROWS_PER_STATEMENT_MAX` accounts with the values computed, touching only the
-/// rows where one of them changes, each row once: first the rows whose balance or
-/// time-barred date changes (every column), then those whose priority alone does. Not
+/// rows where one of them changes, each row once (on SQLite first the rows whose
+/// balance or time-barred date changes, every column, then those whose priority alone
+/// does). Not
 /// one statement per column: on PostgreSQL every UPDATE of an indexed column writes a
 /// new row version into each of the accounts' indexes, so a row written twice costs
 /// twice the index writes; and values rather than subqueries, so no ledger is summed
@@ -1481,30 +1523,41 @@ async fn write_accounts(
         writes.nightly.len(),
         "every account the nightly steps decided has its balance"
     );
+    // On SQLite, rows whose priority alone changes (most nights, most accounts) are
+    // written by a statement of their own that sets the priority alone: SQLite
+    // rewrites an index only when the statement sets one of its columns, and three of
+    // the accounts' indexes (the work list's) carry the balance but not the priority.
+    // PostgreSQL writes every index of a row it updates either way: there one
+    // statement, one round trip.
+    let priority_apart = tx.engine() == crate::Engine::Sqlite;
+    let changes = if priority_apart {
+        "accounts.balance_minor <> v.column3 OR (v.column4 = 1 AND accounts.time_barred_on IS NULL)"
+    } else {
+        "accounts.priority <> v.column2 OR accounts.balance_minor <> v.column3 \
+         OR (v.column4 = 1 AND accounts.time_barred_on IS NULL)"
+    };
     for rows in rows.chunks(crate::batch::ROWS_PER_STATEMENT_MAX) {
         let values = rows.join(", ");
-        // Rows whose balance or time-barred date changes: every column.
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE accounts SET priority = v.column2, balance_minor = v.column3, \
              time_barred_on = CASE WHEN v.column4 = 1 THEN COALESCE(accounts.time_barred_on, $1) ELSE accounts.time_barred_on END \
              FROM (VALUES {values}) AS v \
-             WHERE accounts.id = v.column1 AND (accounts.balance_minor <> v.column3 \
-             OR (v.column4 = 1 AND accounts.time_barred_on IS NULL))"
+             WHERE accounts.id = v.column1 AND ({changes})"
         )))
         .bind(as_of.to_string())
         .execute(tx.conn())
         .await?;
-        // Rows where only the queue's order changes (most nights, most accounts): the
-        // priority alone. SQLite rewrites an index only when the statement sets one of
-        // its columns, and three of the accounts' indexes (the work list's) carry the
-        // balance but not the priority; every row is still written once.
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE accounts SET priority = v.column2 \
-             FROM (VALUES {values}) AS v \
-             WHERE accounts.id = v.column1 AND accounts.priority <> v.column2"
-        )))
-        .execute(tx.conn())
-        .await?;
+        if priority_apart {
+            // Each row is still written once: the statement above took those whose
+            // balance or time-barred date changes, priority and all.
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE accounts SET priority = v.column2 \
+                 FROM (VALUES {values}) AS v \
+                 WHERE accounts.id = v.column1 AND accounts.priority <> v.column2"
+            )))
+            .execute(tx.conn())
+            .await?;
+        }
     }
     Ok(())
 }

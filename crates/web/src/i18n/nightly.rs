@@ -248,4 +248,9 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "write transactions (more while agents write)",
         "transacciones de escritura (más mientras escriben los agentes)",
     ),
+    (
+        "runs.count.yielded",
+        "writes given up for an agent and redone",
+        "escrituras cedidas a un agente y rehechas",
+    ),
 ];
