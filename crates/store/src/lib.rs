@@ -121,6 +121,13 @@ pub struct Store {
     alive: std::sync::Arc<()>,
 }
 
+/// A write transaction outside the audit chain and, on SQLite, this process's writer
+/// turn, held until the transaction ends ([`Store::unaudited_write`]).
+pub(crate) type UnauditedWrite = (
+    Option<tokio::sync::OwnedMutexGuard<()>>,
+    sqlx::Transaction<'static, sqlx::Any>,
+);
+
 /// How recent a person's write must be for [`Store::people_writing`].
 pub const PEOPLE_LATELY_MS: u64 = 5_000;
 
@@ -271,15 +278,7 @@ impl Store {
     /// A write transaction outside the audit chain (the queue's locks: who is working
     /// whom, not facts), with this process's writer turn on SQLite; hold the turn until
     /// the transaction ends.
-    pub(crate) async fn unaudited_write(
-        &self,
-    ) -> Result<
-        (
-            Option<tokio::sync::OwnedMutexGuard<()>>,
-            sqlx::Transaction<'static, sqlx::Any>,
-        ),
-        StoreError,
-    > {
+    pub(crate) async fn unaudited_write(&self) -> Result<UnauditedWrite, StoreError> {
         let _waiting = self.writer.wait();
         let turn = self.writer_turn().await;
         self.begin_unaudited(turn).await
@@ -289,15 +288,7 @@ impl Store {
     /// behind people's writes, as [`Store::write_behind`], and not counted as a
     /// person's write — else the run would find people writing all night
     /// ([`Store::people_writing`]) and keep to one chunk in flight.
-    pub(crate) async fn unaudited_write_behind(
-        &self,
-    ) -> Result<
-        (
-            Option<tokio::sync::OwnedMutexGuard<()>>,
-            sqlx::Transaction<'static, sqlx::Any>,
-        ),
-        StoreError,
-    > {
+    pub(crate) async fn unaudited_write_behind(&self) -> Result<UnauditedWrite, StoreError> {
         let turn = self.turn_behind().await;
         self.begin_unaudited(turn).await
     }
@@ -305,13 +296,7 @@ impl Store {
     async fn begin_unaudited(
         &self,
         turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-    ) -> Result<
-        (
-            Option<tokio::sync::OwnedMutexGuard<()>>,
-            sqlx::Transaction<'static, sqlx::Any>,
-        ),
-        StoreError,
-    > {
+    ) -> Result<UnauditedWrite, StoreError> {
         let tx = match self.engine {
             Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Engine::Postgres => self.pool.begin().await?,
