@@ -974,11 +974,11 @@ impl Store {
         let per_write = debtors_per_write();
         let mut changed = Vec::new();
         let mut parts: std::collections::VecDeque<Part> = parts.into();
-        let mut yielded_in_a_row = 0;
-        // Transactions rolled back for a person, counted by the next one written.
+        // Transactions rolled back for a person since the last one written (which
+        // counts them).
         let mut yielded = 0;
         while !parts.is_empty() {
-            let may_yield = yielded_in_a_row < YIELDS_IN_A_ROW_MAX;
+            let may_yield = yielded < YIELDS_IN_A_ROW_MAX;
             match self
                 .write_parts(
                     actor,
@@ -994,14 +994,12 @@ impl Store {
                 .await?
             {
                 None => {
-                    yielded_in_a_row += 1;
                     yielded += 1;
                     continue;
                 }
                 Some(ChunkOutcome::Written { changed: more }) => changed.extend(more),
                 Some(ChunkOutcome::AlreadyDone) => return Ok(ChunkOutcome::AlreadyDone),
             }
-            yielded_in_a_row = 0;
             yielded = 0;
             elapsed_us = 0;
         }
@@ -1112,7 +1110,7 @@ impl Store {
                 part.absorb(more);
                 bitten += 1;
             }
-            let kept = (yielding && written == 0).then(|| part.clone());
+            let mut kept = (yielding && written == 0).then(|| part.clone());
             let mut writes = part.writes;
             writes
                 .interest
@@ -1132,14 +1130,13 @@ impl Store {
                 split[kind].1 += clock.elapsed().as_micros();
                 clock = std::time::Instant::now();
             };
-            // Whether a person now waits with nothing of this transaction kept yet.
-            let waiting_first =
-                |kept: &Option<Part>| kept.is_some() && self.someone_waiting_to_write();
-            let mut stepped = 0;
-            while stepped < 5 {
-                if waiting_first(&kept) {
+            for stepped in 0..5 {
+                // A person waits while nothing of this transaction is kept yet.
+                if self.someone_waiting_to_write()
+                    && let Some(part) = kept.take()
+                {
                     tx.rollback().await?;
-                    parts.push_front(kept.expect("kept while nothing is written"));
+                    parts.push_front(part);
                     tracing::debug!(
                         chunk = chunk.chunk_no,
                         after,
@@ -1156,7 +1153,6 @@ impl Store {
                     _ => write_actions(&mut tx, chunk.run_id, as_of, &writes.actions).await?,
                 }
                 lap(stepped);
-                stepped += 1;
             }
             add_counts(&mut counts, &serde_json::Value::Object(writes.counts));
             through = part.through;
@@ -1494,8 +1490,7 @@ async fn write_nightly(
 /// per `ROWS_PER_STATEMENT_MAX` accounts with the values computed, touching only the
 /// rows where one of them changes, each row once (on SQLite first the rows whose
 /// balance or time-barred date changes, every column, then those whose priority alone
-/// does). Not
-/// one statement per column: on PostgreSQL every UPDATE of an indexed column writes a
+/// does). Not one statement per column: on PostgreSQL every UPDATE of an indexed column writes a
 /// new row version into each of the accounts' indexes, so a row written twice costs
 /// twice the index writes; and values rather than subqueries, so no ledger is summed
 /// again.
